@@ -1,0 +1,3 @@
+//! secretgen: kustomize-style Secret generation with age-encrypted inputs.
+
+pub mod secret;

@@ -1,0 +1,92 @@
+//! Secret bytes and the Secret object secretgen builds.
+//!
+//! In: raw bytes from files, literals, env files or age decryption. Out: a [`SecretBytes`]
+//! whose memory is wiped on drop and whose `Debug` prints only its length, so no secret value
+//! can reach a log line, an error or a panic message through formatting.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+/// Bytes of a secret value. Zeroized when dropped; `Debug` shows `<redacted N bytes>`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretBytes(Zeroizing<Vec<u8>>);
+
+impl SecretBytes {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        SecretBytes(Zeroizing::new(bytes))
+    }
+
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        SecretBytes(Zeroizing::new(bytes.to_vec()))
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<u8>> for SecretBytes {
+    fn from(v: Vec<u8>) -> Self {
+        SecretBytes::new(v)
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<redacted {} bytes>", self.0.len())
+    }
+}
+
+/// A string derived from secret bytes (base64 text, a decrypted env value).
+/// Zeroized on drop; `Debug` redacts it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretString(Zeroizing<String>);
+
+impl SecretString {
+    pub fn new(s: String) -> Self {
+        SecretString(Zeroizing::new(s))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<redacted {} bytes>", self.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let canary = "CANARY-7f3a-never-print";
+        let b = SecretBytes::from_slice(canary.as_bytes());
+        let s = SecretString::new(canary.to_string());
+        for printed in [format!("{b:?}"), format!("{s:?}"), format!("{:?}", vec![b.clone()])] {
+            assert!(!printed.contains("CANARY"), "{printed}");
+        }
+        assert_eq!(format!("{b:?}"), "<redacted 23 bytes>");
+    }
+}
