@@ -2,12 +2,19 @@
 
 pub mod age;
 
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-/// Generate Kubernetes Secrets from kustomize-style secretGenerator manifests,
-/// with age-encrypted inputs decrypted in memory.
+use secretgen::error::{Error, Warning};
+use secretgen::hash::HashVariant;
+use secretgen::plugin;
+use secretgen::render::{self, LoadRestrictor, Settings};
+
+/// Generate Kubernetes Secrets from kustomize-style secretGenerator manifests, with
+/// age-encrypted inputs decrypted in memory. Output is byte-identical to `kubectl kustomize`.
 ///
 /// Exit codes: 0 success, 1 differences or findings (diff, check, render --check), 2 error.
 #[derive(Parser, Debug)]
@@ -19,13 +26,277 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Render every generator under the paths as a YAML stream of Secrets.
+    ///
+    /// A PATH is a generator manifest, a kustomization.yaml, or a directory searched for both
+    /// (hidden directories and target/ are skipped). Without PATH: the current directory.
+    ///
+    /// Example: secretgen render testdata/quickstart
+    Render(RenderArgs),
+    /// Show, for each Secret, the hash variant and the exact JSON its name suffix is
+    /// computed from, values replaced by their sizes.
+    ///
+    /// Example: secretgen hash --explain testdata/quickstart
+    Hash(HashArgs),
     /// Create, encrypt, decrypt and inspect age files and keys.
+    ///
+    /// Example: secretgen age keygen -o key.txt
     Age(age::AgeArgs),
+    /// Run as, or install, the kustomize exec plugin.
+    ///
+    /// Example: secretgen plugin install && kubectl kustomize --enable-alpha-plugins overlays/prod
+    Plugin(PluginArgs),
+    /// Run as a KRM function: a ResourceList on stdin, the generator as its functionConfig,
+    /// the Secrets appended to its items on stdout. Also chosen when secretgen is run with no
+    /// arguments and stdin is not a terminal.
+    ///
+    /// Example: kpt fn eval . --exec secretgen --fn-config secretgen.yaml
+    Fn(FnArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PluginArgs {
+    #[command(subcommand)]
+    pub command: PluginCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PluginCommand {
+    /// What kustomize runs: render the generator config at CONFIG, files resolved from the
+    /// working directory (the kustomization root), names left for kustomize to suffix.
+    ///
+    /// Example: secretgen plugin exec /tmp/kust-plugin-config-123
+    Exec {
+        /// kustomize's copy of the generator config.
+        config: PathBuf,
+        #[command(flatten)]
+        flags: RenderFlags,
+    },
+    /// Install the plugin where kustomize looks for it: --plugin-home, else
+    /// $KUSTOMIZE_PLUGIN_HOME, else $XDG_CONFIG_HOME/kustomize/plugin, else
+    /// ~/.config/kustomize/plugin.
+    ///
+    /// Example: secretgen plugin install --plugin-home ./kustomize-plugins
+    Install {
+        #[arg(long, value_name = "DIR")]
+        plugin_home: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct FnArgs {
+    #[command(flatten)]
+    pub flags: RenderFlags,
+}
+
+/// Options shared by every command that renders.
+#[derive(Args, Debug, Clone)]
+pub struct RenderFlags {
+    /// Name-suffix hash for generators that do not set `hash:` themselves.
+    #[arg(long, value_name = "VARIANT", value_parser = parse_variant)]
+    pub hash: Option<HashVariant>,
+    /// kustomize's load restrictor: files must stay under the generator's directory unless
+    /// LoadRestrictionsNone.
+    #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
+    pub load_restrictor: LoadRestrictor,
+    /// age identity file (X25519 or SSH private key); repeatable. Otherwise:
+    /// SECRETGEN_AGE_IDENTITY_FILE, SECRETGEN_AGE_IDENTITY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY,
+    /// $XDG_CONFIG_HOME/sops/age/keys.txt, ~/.config/sops/age/keys.txt.
+    #[arg(short = 'i', long = "identity", value_name = "FILE")]
+    pub identity: Vec<PathBuf>,
+}
+
+fn parse_variant(s: &str) -> Result<HashVariant, String> {
+    s.parse()
+}
+
+impl RenderFlags {
+    fn settings(&self) -> Settings {
+        Settings {
+            load_restrictor: self.load_restrictor,
+            hash: self.hash,
+            ..Settings::default()
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Manifests, kustomizations or directories.
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub flags: RenderFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct HashArgs {
+    /// Print the hashed JSON (values as sizes) for every Secret.
+    #[arg(long)]
+    pub explain: bool,
+    /// Manifests, kustomizations or directories.
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub flags: RenderFlags,
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Age(args) => age::run(args),
+    install_panic_hook();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Installed as kustomize's plugin executable itself: `SecretGenerator CONFIG`.
+    let argv0 = args.first().map(std::path::Path::new).and_then(|p| p.file_name());
+    if argv0.is_some_and(|n| n == "SecretGenerator") {
+        args.splice(1..1, ["plugin".into(), "exec".into()]);
+    } else if args.len() == 1 && !std::io::stdin().is_terminal() {
+        args.push("fn".into());
     }
+    let cli = Cli::parse_from(args);
+    let result = match cli.command {
+        Command::Render(args) => run_render(args),
+        Command::Hash(args) => run_hash(args),
+        Command::Age(args) => return age::run(args),
+        Command::Plugin(PluginArgs {
+            command: PluginCommand::Exec { config, flags },
+        }) => run_plugin_exec(&config, &flags),
+        Command::Plugin(PluginArgs {
+            command: PluginCommand::Install { plugin_home },
+        }) => run_plugin_install(plugin_home),
+        Command::Fn(args) => run_fn(&args.flags),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A panic message could hold data; print none of it.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error in secretgen{at}; please report it (details are withheld because they could contain secret values)"
+        );
+        std::process::exit(2);
+    }));
+}
+
+pub fn print_error(e: &Error) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {e}");
+}
+
+pub fn print_warnings(warnings: &[Warning]) {
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+}
+
+fn render_paths(paths: &[PathBuf], flags: &RenderFlags) -> Result<render::Output, Error> {
+    let units = secretgen::discover::load(paths)?;
+    let keys = keyring(&flags.identity);
+    let out = render::render_units(&units, &flags.settings(), &keys)?;
+    print_warnings(&out.warnings);
+    Ok(out)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))
+}
+
+fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
+    let out = render_paths(&args.paths, &args.flags)?;
+    write_stdout(&render::to_yaml(&out.secrets))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_hash(args: HashArgs) -> Result<ExitCode, Error> {
+    let out = render_paths(&args.paths, &args.flags)?;
+    let mut text = String::new();
+    for s in &out.secrets {
+        let ns = s.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
+        match &s.hash {
+            None => text.push_str(&format!(
+                "{ns}{}: no suffix (disableNameSuffixHash), from {}\n",
+                s.name, s.origin
+            )),
+            Some((variant, suffix)) => {
+                text.push_str(&format!("{ns}{}: from {}\n", s.name, s.origin));
+                text.push_str(&format!("  variant: {variant}\n"));
+                if args.explain {
+                    let json = s.hash_json(*variant, true);
+                    text.push_str(&format!("  json:    {}\n", String::from_utf8_lossy(&json)));
+                }
+                text.push_str(&format!(
+                    "  suffix:  {suffix} (first 10 hex digits of SHA-256 of the real JSON, 0→g 1→h 3→k a→m e→t)\n"
+                ));
+            }
+        }
+    }
+    write_stdout(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Until identities are wired in: detects age files and refuses them.
+struct NoKeys;
+
+impl render::Decrypt for NoKeys {
+    fn is_encrypted(&self, bytes: &[u8]) -> bool {
+        bytes.starts_with(b"age-encryption.org/v1\n")
+            || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    }
+    fn decrypt(&self, path: &std::path::Path, _: &[u8]) -> Result<secretgen::secret::SecretBytes, String> {
+        Err(format!("`{}` is age-encrypted", path.display()))
+    }
+}
+
+fn keyring(_identity: &[PathBuf]) -> NoKeys {
+    NoKeys
+}
+
+fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<ExitCode, Error> {
+    let keys = keyring(&flags.identity);
+    let (yaml, warnings) = plugin::exec(config, &plugin::plugin_root(), &flags.settings(), &keys)?;
+    print_warnings(&warnings);
+    write_stdout(&yaml)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_fn(flags: &RenderFlags) -> Result<ExitCode, Error> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| Error::io(std::path::Path::new("<stdin>"), "cannot read", e))?;
+    let keys = keyring(&flags.identity);
+    let (out, failed, warnings) = plugin::function(&input, std::path::Path::new("."), &flags.settings(), &keys);
+    print_warnings(&warnings);
+    write_stdout(&out)?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn run_plugin_install(plugin_home: Option<PathBuf>) -> Result<ExitCode, Error> {
+    let (home, from_default) = match plugin_home {
+        Some(h) => (h, false),
+        None => plugin::default_plugin_home().ok_or_else(|| {
+            Error::Usage("cannot tell where kustomize looks for plugins: set --plugin-home, KUSTOMIZE_PLUGIN_HOME, XDG_CONFIG_HOME or HOME".into())
+        })?,
+    };
+    let exe = std::env::current_exe().map_err(|e| Error::io(std::path::Path::new("secretgen"), "cannot locate the running binary", e))?;
+    let installed = plugin::install(&home, &exe)?;
+    eprintln!("installed {}", installed.display());
+    let env = if from_default {
+        String::new()
+    } else {
+        format!("KUSTOMIZE_PLUGIN_HOME={} ", home.display())
+    };
+    println!("{env}kubectl kustomize --enable-alpha-plugins DIR");
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,342 @@
+//! Checking the references workloads make to Secrets.
+//!
+//! In: the Kubernetes manifests found beside the generators, and what is known of every
+//! Secret (generated or written as a plain resource): name, namespace, type, key names. Out:
+//! one [`Finding`] per reference that would break at run time (a missing Secret or key that
+//! is not `optional`, an `envFrom` key the kubelet skips, an image pull secret or Ingress TLS
+//! secret of the wrong type), with file, line and column. Never sees a value.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Loc;
+use crate::yaml::{self, Node};
+
+/// What is known of one Secret.
+#[derive(Clone, Debug)]
+pub struct SecretInfo {
+    pub namespace: Option<String>,
+    /// The name references use (before the hash suffix).
+    pub base_name: String,
+    /// The final name (with the suffix), which references may also use.
+    pub name: String,
+    pub type_: String,
+    pub keys: BTreeSet<String>,
+    /// Key names that could not be read (an encrypted env file without an identity).
+    pub keys_unknown: bool,
+}
+
+/// A reference that would fail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub loc: Loc,
+    /// `Deployment/web`.
+    pub object: String,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.loc, self.object, self.message)
+    }
+}
+
+/// The kinds whose references are checked, with the path to their pod spec.
+fn pod_spec<'a>(kind: &str, doc: &'a Node) -> Option<&'a Node> {
+    let spec = doc.get("spec")?;
+    match kind {
+        "Pod" => Some(spec),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => spec.get("template")?.get("spec"),
+        "CronJob" => spec.get("jobTemplate")?.get("spec")?.get("template")?.get("spec"),
+        _ => None,
+    }
+}
+
+const DOCKER_TYPES: [&str; 2] = ["kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg"];
+
+/// Environment variable names the kubelet accepts from `envFrom` (`[-._a-zA-Z][-._a-zA-Z0-9]*`).
+pub fn is_env_var_name(k: &str) -> bool {
+    let mut chars = k.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() || "-._".contains(c) => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+}
+
+struct Checker<'a> {
+    file: &'a Path,
+    secrets: &'a [SecretInfo],
+    findings: Vec<Finding>,
+    object: String,
+    namespace: Option<String>,
+}
+
+impl Checker<'_> {
+    fn find(&self, name: &str) -> Option<&SecretInfo> {
+        self.secrets.iter().find(|s| {
+            (s.base_name == name || s.name == name)
+                && match (&self.namespace, &s.namespace) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                }
+        })
+    }
+
+    fn report(&mut self, node: &Node, message: String) {
+        self.findings.push(Finding {
+            loc: Loc::at(self.file, node.mark),
+            object: self.object.clone(),
+            message,
+        });
+    }
+
+    fn optional(node: &Node) -> bool {
+        node.get("optional").and_then(|o| match &o.value {
+            yaml::Value::Scalar { text, .. } => Some(text == "true"),
+            _ => None,
+        }) == Some(true)
+    }
+
+    fn missing_secret(&mut self, at: &Node, name: &str, what: &str) {
+        self.report(at, format!("{what} refers to Secret `{name}`, which no generator or manifest here defines (mark it `optional: true` if that is intended)"));
+    }
+
+    /// A reference to `key` of Secret `name`.
+    fn key_ref(&mut self, at: &Node, name: &str, key: &str, optional: bool, what: &str) {
+        if optional {
+            return;
+        }
+        let Some(s) = self.find(name) else {
+            self.missing_secret(at, name, what);
+            return;
+        };
+        if s.keys_unknown {
+            let msg = format!("{what}: key `{key}` of Secret `{name}` could not be checked (its key names are in an encrypted env file and no identity was available)");
+            self.report(at, msg);
+        } else if !s.keys.contains(key) {
+            let known = s.keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            let msg = format!("{what} refers to key `{key}`, which Secret `{name}` does not have (its keys: {known})");
+            self.report(at, msg);
+        }
+    }
+
+    fn containers(&mut self, spec: &Node) {
+        for field in ["initContainers", "containers", "ephemeralContainers"] {
+            for c in spec.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
+                let cname = c.get("name").and_then(Node::as_str).unwrap_or("?").to_string();
+                for e in c.get("env").and_then(Node::as_seq).unwrap_or(&[]) {
+                    let Some(r) = e.get("valueFrom").and_then(|v| v.get("secretKeyRef")) else { continue };
+                    let (Some(name), Some(key)) = (r.get("name").and_then(Node::as_str), r.get("key").and_then(Node::as_str)) else { continue };
+                    let var = e.get("name").and_then(Node::as_str).unwrap_or("?");
+                    let what = format!("container `{cname}` env `{var}` secretKeyRef");
+                    self.key_ref(r, name, key, Self::optional(r), &what);
+                }
+                for e in c.get("envFrom").and_then(Node::as_seq).unwrap_or(&[]) {
+                    let Some(r) = e.get("secretRef") else { continue };
+                    let Some(name) = r.get("name").and_then(Node::as_str) else { continue };
+                    if Self::optional(r) {
+                        continue;
+                    }
+                    let what = format!("container `{cname}` envFrom secretRef");
+                    let Some(s) = self.find(name).cloned() else {
+                        self.missing_secret(r, name, &what);
+                        continue;
+                    };
+                    let prefix = e.get("prefix").and_then(Node::as_str).unwrap_or("");
+                    let bad: Vec<String> = s
+                        .keys
+                        .iter()
+                        .filter(|k| !is_env_var_name(&format!("{prefix}{k}")))
+                        .map(|k| format!("`{prefix}{k}`"))
+                        .collect();
+                    if !bad.is_empty() {
+                        self.report(r, format!("{what}: Secret `{name}` has keys that are not valid environment variable names, which the kubelet skips (InvalidVariableNames): {}", bad.join(", ")));
+                    }
+                    if s.keys_unknown {
+                        self.report(r, format!("{what}: the key names of Secret `{name}` could not be checked (encrypted env file, no identity)"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn items(&mut self, holder: &Node, name: &str, what: &str) {
+        if Self::optional(holder) {
+            return;
+        }
+        let items = holder.get("items").and_then(Node::as_seq).unwrap_or(&[]);
+        if items.is_empty() && self.find(name).is_none() {
+            self.missing_secret(holder, name, what);
+        }
+        for it in items {
+            if let Some(key) = it.get("key").and_then(Node::as_str) {
+                self.key_ref(it, name, key, false, what);
+            }
+        }
+    }
+
+    fn volumes(&mut self, spec: &Node) {
+        for v in spec.get("volumes").and_then(Node::as_seq).unwrap_or(&[]) {
+            let vname = v.get("name").and_then(Node::as_str).unwrap_or("?").to_string();
+            if let Some(s) = v.get("secret")
+                && let Some(name) = s.get("secretName").and_then(Node::as_str) {
+                    self.items(s, name, &format!("volume `{vname}` secret"));
+                }
+            for src in v.get("projected").and_then(|p| p.get("sources")).and_then(Node::as_seq).unwrap_or(&[]) {
+                if let Some(s) = src.get("secret")
+                    && let Some(name) = s.get("name").and_then(Node::as_str) {
+                        self.items(s, name, &format!("projected volume `{vname}` secret"));
+                    }
+            }
+        }
+    }
+
+    fn pull_secrets(&mut self, holder: &Node) {
+        for p in holder.get("imagePullSecrets").and_then(Node::as_seq).unwrap_or(&[]) {
+            let Some(name) = p.get("name").and_then(Node::as_str) else { continue };
+            match self.find(name).map(|s| s.type_.clone()) {
+                None => self.missing_secret(p, name, "imagePullSecrets"),
+                Some(t) if !DOCKER_TYPES.contains(&t.as_str()) => self.report(
+                    p,
+                    format!("imagePullSecrets refers to Secret `{name}` of type `{t}`; image pull secrets must be kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg"),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn ingress(&mut self, doc: &Node) {
+        let tls = doc.get("spec").and_then(|s| s.get("tls")).and_then(Node::as_seq).unwrap_or(&[]);
+        for t in tls {
+            let Some(name) = t.get("secretName").and_then(Node::as_str) else { continue };
+            match self.find(name).map(|s| (s.type_.clone(), s.keys.clone(), s.keys_unknown)) {
+                None => self.missing_secret(t, name, "Ingress tls"),
+                Some((ty, _, _)) if ty != "kubernetes.io/tls" => self.report(
+                    t,
+                    format!("Ingress tls refers to Secret `{name}` of type `{ty}`; it must be kubernetes.io/tls (with tls.crt and tls.key)"),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Secrets written as plain resources in the manifests (they can be referred to too).
+pub fn plain_secrets(file: &Path, text: &str) -> Vec<SecretInfo> {
+    let Ok(docs) = yaml::parse_stream(text) else { return Vec::new() };
+    docs.iter()
+        .filter(|d| d.get("kind").and_then(Node::as_str) == Some("Secret") && d.get("apiVersion").and_then(Node::as_str) == Some("v1"))
+        .filter_map(|d| {
+            let meta = d.get("metadata")?;
+            let name = meta.get("name")?.as_str()?.to_string();
+            let mut keys = BTreeSet::new();
+            for field in ["data", "stringData"] {
+                for (k, _) in d.get(field).and_then(Node::as_map).unwrap_or(&[]) {
+                    if let Some(k) = k.as_str() {
+                        keys.insert(k.to_string());
+                    }
+                }
+            }
+            let _ = file;
+            Some(SecretInfo {
+                namespace: meta.get("namespace").and_then(Node::as_str).map(str::to_string),
+                base_name: name.clone(),
+                name,
+                type_: d.get("type").and_then(Node::as_str).unwrap_or("Opaque").to_string(),
+                keys,
+                keys_unknown: false,
+            })
+        })
+        .collect()
+}
+
+/// Checks every workload in one manifest file against the known Secrets. A file that is not
+/// YAML is skipped (it is not a manifest).
+pub fn check_file(file: &Path, text: &str, secrets: &[SecretInfo]) -> Vec<Finding> {
+    let Ok(docs) = yaml::parse_stream(text) else { return Vec::new() };
+    let mut c = Checker {
+        file,
+        secrets,
+        findings: Vec::new(),
+        object: String::new(),
+        namespace: None,
+    };
+    for doc in &docs {
+        let Some(kind) = doc.get("kind").and_then(Node::as_str) else { continue };
+        let name = doc.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or("?");
+        c.object = format!("{kind}/{name}");
+        c.namespace = doc.get("metadata").and_then(|m| m.get("namespace")).and_then(Node::as_str).map(str::to_string);
+        if let Some(spec) = pod_spec(kind, doc) {
+            c.containers(spec);
+            c.volumes(spec);
+            c.pull_secrets(spec);
+        } else if kind == "ServiceAccount" {
+            c.pull_secrets(doc);
+        } else if kind == "Ingress" {
+            c.ingress(doc);
+        }
+    }
+    c.findings.sort_by_key(|f| f.loc.mark.map(|m| (m.line, m.col)));
+    c.findings
+}
+
+/// The YAML files under `paths` that may hold workloads.
+pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_file() {
+            out.push(p.clone());
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(p).sort_by_file_name().into_iter().filter_entry(|e| {
+            e.depth() == 0 || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(|n| n.starts_with('.') || n == "target"))
+        });
+        for e in walker.flatten() {
+            let path = e.path();
+            if e.file_type().is_file() && path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(path.to_path_buf());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret(name: &str, type_: &str, keys: &[&str]) -> SecretInfo {
+        SecretInfo {
+            namespace: None,
+            base_name: name.into(),
+            name: format!("{name}-abc"),
+            type_: type_.into(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            keys_unknown: false,
+        }
+    }
+
+    #[test]
+    fn env_var_names() {
+        assert!(is_env_var_name("DB_PASS"));
+        assert!(is_env_var_name("my.env-name"));
+        assert!(!is_env_var_name("1BAD"));
+        assert!(!is_env_var_name("bad key"));
+        assert!(!is_env_var_name(""));
+    }
+
+    #[test]
+    fn finds_each_kind_of_broken_reference() {
+        let secrets = [secret("db", "Opaque", &["user", "1bad"]), secret("tls", "Opaque", &[])];
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      imagePullSecrets:\n      - name: db\n      containers:\n      - name: app\n        env:\n        - name: P\n          valueFrom:\n            secretKeyRef: {name: db, key: pass}\n        - name: Q\n          valueFrom:\n            secretKeyRef: {name: gone, key: k, optional: true}\n        envFrom:\n        - secretRef: {name: db}\n      volumes:\n      - name: v\n        secret:\n          secretName: missing\n";
+        let f = check_file(Path::new("d.yaml"), text, &secrets);
+        let msgs: Vec<String> = f.iter().map(|f| f.to_string()).collect();
+        assert_eq!(f.len(), 4, "{msgs:#?}");
+        assert!(msgs[0].contains("`db` of type `Opaque`"), "{}", msgs[0]);
+        assert!(msgs[1].starts_with("d.yaml:14:27: Deployment/web: container `app` env `P` secretKeyRef refers to key `pass`"), "{}", msgs[1]);
+        assert!(msgs[2].contains("`1bad`"), "{}", msgs[2]);
+        assert!(msgs[3].contains("Secret `missing`"), "{}", msgs[3]);
+    }
+}

@@ -1,0 +1,119 @@
+//! Finding the generators under the paths a user names.
+//!
+//! In: paths (files or directories). Out: [`Unit`]s: every kustomization, and every YAML
+//! file holding `secretgen.dev/v1` or `builtin` SecretGenerator documents that no
+//! kustomization already lists under `generators`. Skips hidden directories and `target/`.
+//! A file named explicitly must be a kustomization or a generator manifest.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::error::{Error, Result};
+use crate::manifest::{self, Unit};
+
+/// Reads the units under `paths` (`.` when empty), in a stable order.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let mut units = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, "cannot read", e))?;
+        if meta.is_dir() {
+            match walk(p) {
+                Ok(mut u) => units.append(&mut u),
+                Err(e) => errors.push(e),
+            }
+        } else {
+            match load_file(p, true) {
+                Ok(Some(u)) => units.push(u),
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    Ok(units)
+}
+
+/// Reads one file as a kustomization (by its name) or as a generator manifest.
+pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
+    let text = manifest::read_text(path)?;
+    if manifest::is_kustomization_file(path) {
+        return manifest::read_kustomization(path, &text).map(Some);
+    }
+    if !strict && !text.contains("SecretGenerator") {
+        return Ok(None);
+    }
+    let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+    let unit = manifest::read_generator_file(path, &text, &root, strict)?;
+    Ok((!unit.generators.is_empty()).then_some(unit))
+}
+
+fn skipped_dir(name: &str) -> bool {
+    (name.starts_with('.') && name != "." && name != "..") || name == "target"
+}
+
+fn walk(dir: &Path) -> Result<Vec<Unit>> {
+    let mut kustomizations = Vec::new();
+    let mut manifests = Vec::new();
+    let walker = WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(skipped_dir)));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+            Error::io(&path, "cannot walk", e.into())
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        if manifest::is_kustomization_file(path) {
+            kustomizations.push(path.to_path_buf());
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            manifests.push(path.to_path_buf());
+        }
+    }
+    let mut units = Vec::new();
+    let mut errors = Vec::new();
+    let mut consumed = BTreeSet::new();
+    for k in &kustomizations {
+        match load_file(k, true) {
+            Ok(Some(u)) => {
+                consumed.extend(u.consumed.iter().map(|p| normalize(p)));
+                units.push(u);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    for m in &manifests {
+        if consumed.contains(&normalize(m)) {
+            continue;
+        }
+        match load_file(m, false) {
+            Ok(Some(u)) => units.push(u),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    Ok(units)
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}

@@ -1,0 +1,195 @@
+//! Errors and warnings as users see them.
+//!
+//! Every error names the file it is about, with line and column where the input is YAML,
+//! and the rule broken; none holds a secret value. The CLI prints them as
+//! `error: FILE:LINE:COL: message` and exits 2.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::yaml::Mark;
+
+/// A place in an input: a file, and a line and column where there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loc {
+    pub file: PathBuf,
+    pub mark: Option<Mark>,
+}
+
+impl Loc {
+    pub fn file(file: impl Into<PathBuf>) -> Self {
+        Loc {
+            file: file.into(),
+            mark: None,
+        }
+    }
+
+    pub fn at(file: impl Into<PathBuf>, mark: Mark) -> Self {
+        Loc {
+            file: file.into(),
+            mark: Some(mark),
+        }
+    }
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(m) = self.mark {
+            write!(f, ":{}:{}", m.line, m.col)?;
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong, by layer. Messages state the rule and what to do; never a value.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Malformed YAML.
+    #[error("{loc}: invalid YAML: {message}")]
+    Syntax { loc: Loc, message: String },
+    /// A manifest or kustomization that is well-formed YAML but breaks a rule.
+    #[error("{loc}: {message}")]
+    Manifest { loc: Loc, message: String },
+    /// A source (file, literal, env file) that cannot be read or parsed.
+    #[error("{loc}: {message}")]
+    Source { loc: Loc, message: String },
+    /// The Secret that would be produced breaks a Kubernetes rule.
+    #[error("{loc}: Secret `{secret}`: {message}")]
+    Invalid {
+        loc: Loc,
+        secret: String,
+        message: String,
+    },
+    /// An encrypted input that cannot be decrypted.
+    #[error("{loc}: {message}")]
+    Crypt { loc: Loc, message: String },
+    /// Reading or writing a file failed.
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A usage error of the command line.
+    #[error("{0}")]
+    Usage(String),
+    /// Several errors at once (all of one generator's violations, say).
+    #[error("{}", join_lines(.0))]
+    Many(Vec<Error>),
+}
+
+fn join_lines(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\nerror: ")
+}
+
+impl Error {
+    pub fn manifest(loc: Loc, message: impl Into<String>) -> Self {
+        Error::Manifest {
+            loc,
+            message: message.into(),
+        }
+    }
+
+    pub fn source(loc: Loc, message: impl Into<String>) -> Self {
+        Error::Source {
+            loc,
+            message: message.into(),
+        }
+    }
+
+    pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    }
+
+    /// Flattens nested lists, so that a caller can collect and report all at once.
+    pub fn many(mut errors: Vec<Error>) -> Self {
+        if errors.len() == 1 {
+            return errors.remove(0);
+        }
+        let mut flat = Vec::new();
+        for e in errors {
+            match e {
+                Error::Many(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        Error::Many(flat)
+    }
+}
+
+/// A warning: printed on stderr, never fails a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub loc: Loc,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.loc, self.message)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The closest candidate to `word` by edit distance, if close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        let fields = ["literals", "files", "envs", "options", "type"];
+        assert_eq!(did_you_mean("literal", &fields), Some("literals"));
+        assert_eq!(did_you_mean("file", &fields), Some("files"));
+        assert_eq!(did_you_mean("zzzzzzzz", &fields), None);
+    }
+
+    #[test]
+    fn location_format() {
+        let loc = Loc::at(
+            "gen.yaml",
+            Mark {
+                line: 7,
+                col: 5,
+                ..Default::default()
+            },
+        );
+        let e = Error::manifest(loc, "bad");
+        assert_eq!(e.to_string(), "gen.yaml:7:5: bad");
+    }
+}

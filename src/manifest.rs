@@ -1,0 +1,793 @@
+//! Reading generator manifests and kustomizations.
+//!
+//! In: the text of a `secretgen.dev/v1` or `builtin` SecretGenerator manifest (a YAML stream)
+//! or of a `kustomization.yaml`. Out: [`Unit`]s, each a list of [`Generator`]s plus the
+//! kustomization-level changes to apply to their Secrets, every item with its position.
+//! Refuses unknown fields (with a suggestion), values of the wrong type, unknown `behavior`
+//! and `hash` values, and generators without a name. Reads no source file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Loc, Result, Warning, did_you_mean};
+use crate::hash::HashVariant;
+use crate::yaml::{self, Mark, Node, Value};
+
+/// A string from the input with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub value: String,
+    pub mark: Mark,
+}
+
+/// Which manifest format a generator was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `apiVersion: secretgen.dev/v1`, `kind: SecretGenerator`.
+    SecretgenV1,
+    /// `apiVersion: builtin`, `kind: SecretGenerator` (kustomize's plugin config).
+    Builtin,
+    /// An entry of a kustomization's `secretGenerator:` list.
+    Kustomization,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Behavior {
+    #[default]
+    Create,
+    Merge,
+    Replace,
+}
+
+impl Behavior {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Behavior::Create => "create",
+            Behavior::Merge => "merge",
+            Behavior::Replace => "replace",
+        }
+    }
+}
+
+/// Labels or annotations, each entry with the position of its key.
+pub type MetaMap = BTreeMap<String, (String, Mark)>;
+
+/// `options:` / `generatorOptions:`.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub labels: MetaMap,
+    pub annotations: MetaMap,
+    pub disable_name_suffix_hash: bool,
+    pub immutable: bool,
+}
+
+impl Options {
+    /// kustomize's `MergeGlobalOptionsIntoLocal`: labels and annotations merged key by key
+    /// with the local value winning, booleans OR-ed (RULES.md rules 56, 57).
+    pub fn merged_with_global(&self, global: &Options) -> Options {
+        let mut out = self.clone();
+        for (k, v) in &global.labels {
+            out.labels.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        for (k, v) in &global.annotations {
+            out.annotations.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        out.disable_name_suffix_hash |= global.disable_name_suffix_hash;
+        out.immutable |= global.immutable;
+        out
+    }
+}
+
+/// One secretGenerator, as written.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    /// The file the generator is written in.
+    pub file: PathBuf,
+    /// Where the generator starts in that file.
+    pub mark: Mark,
+    pub format: Format,
+    /// The directory its file paths resolve from; the load restrictor's root.
+    pub root: PathBuf,
+    pub name: Located,
+    pub namespace: Option<Located>,
+    pub type_: Option<Located>,
+    /// `metadata.labels` / `metadata.annotations` (secretgen.dev/v1 only).
+    pub labels: MetaMap,
+    pub annotations: MetaMap,
+    pub files: Vec<Located>,
+    pub literals: Vec<Located>,
+    /// `envs:` followed by the deprecated singular `env:`.
+    pub envs: Vec<Located>,
+    /// Own options, already merged with the kustomization's `generatorOptions` where
+    /// kustomize merges them (classic `secretGenerator:` entries only).
+    pub options: Options,
+    pub hash: Option<HashVariant>,
+    pub behavior: Behavior,
+    pub behavior_mark: Option<Mark>,
+}
+
+impl Generator {
+    pub fn loc(&self) -> Loc {
+        Loc::at(&self.file, self.mark)
+    }
+
+    /// Whether a directory named in `files` expands to one key per file (our format only;
+    /// kustomize refuses directories, so a kustomization keeps refusing them).
+    pub fn expands_directories(&self) -> bool {
+        self.format == Format::SecretgenV1
+    }
+}
+
+/// What a kustomization does to every Secret it generates, after generation.
+#[derive(Clone, Debug, Default)]
+pub struct Transform {
+    pub name_prefix: String,
+    pub name_suffix: String,
+    pub namespace: Option<String>,
+    /// `commonLabels` and `labels[].pairs`, applied over the generator's labels.
+    pub labels: MetaMap,
+    /// `commonAnnotations`, applied over the generator's annotations.
+    pub annotations: MetaMap,
+}
+
+/// One build: a kustomization, or a manifest file of standalone generators.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub file: PathBuf,
+    pub generators: Vec<Generator>,
+    pub transform: Transform,
+    pub warnings: Vec<Warning>,
+    /// Generator config files this unit consumed (so a tree walk does not render them twice).
+    pub consumed: Vec<PathBuf>,
+}
+
+pub const KUSTOMIZATION_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+pub fn is_kustomization_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
+}
+
+/// Reads a file's text, refusing non-UTF-8 manifests with the file named.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::manifest(
+            Loc::file(path),
+            format!(
+                "not valid UTF-8 at byte {} (YAML manifests are UTF-8 text)",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+fn parse(path: &Path, text: &str) -> Result<Vec<Node>> {
+    yaml::parse_stream(text).map_err(|e| Error::Syntax {
+        loc: Loc::at(path, e.mark),
+        message: e.message,
+    })
+}
+
+/// Is this document a generator config secretgen renders, and in which format?
+pub fn generator_format(doc: &Node) -> Option<Format> {
+    if doc.get("kind")?.as_str()? != "SecretGenerator" {
+        return None;
+    }
+    match doc.get("apiVersion")?.as_str()? {
+        "secretgen.dev/v1" => Some(Format::SecretgenV1),
+        "builtin" => Some(Format::Builtin),
+        _ => None,
+    }
+}
+
+/// Reads a manifest file of standalone generators. `root` is where their file paths resolve
+/// from (the file's directory for `render`, the kustomization root for the exec plugin).
+/// With `strict`, a document that is not a SecretGenerator is an error; without, it is
+/// skipped (a tree walk meets all kinds of YAML).
+pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -> Result<Unit> {
+    let docs = parse(path, text)?;
+    let mut unit = Unit {
+        file: path.to_path_buf(),
+        generators: Vec::new(),
+        transform: Transform::default(),
+        warnings: Vec::new(),
+        consumed: Vec::new(),
+    };
+    for doc in &docs {
+        match generator_format(doc) {
+            Some(format) => {
+                let r = Reader { file: path };
+                unit.generators.push(r.generator(doc, format, root, None)?);
+            }
+            None if strict => {
+                return Err(Error::manifest(
+                    Loc::at(path, doc.mark),
+                    "not a SecretGenerator: expected `apiVersion: secretgen.dev/v1` (or `builtin`) and `kind: SecretGenerator`",
+                ));
+            }
+            None => {}
+        }
+    }
+    if strict && unit.generators.is_empty() {
+        return Err(Error::manifest(
+            Loc::file(path),
+            "holds no SecretGenerator document",
+        ));
+    }
+    check_unique_ids(&unit)?;
+    Ok(unit)
+}
+
+const KUSTOMIZATION_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+];
+
+/// Kustomization fields that can change generated Secrets but that secretgen does not apply.
+const NOT_APPLIED: &[&str] = &[
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "transformers",
+    "components",
+    "helmCharts",
+    "configurations",
+];
+
+/// Reads a kustomization: its `secretGenerator` entries, builtin SecretGenerator configs and
+/// secretgen.dev/v1 configs listed under `generators`, and the fields that transform them.
+pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
+    let docs = parse(path, text)?;
+    let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut unit = Unit {
+        file: path.to_path_buf(),
+        generators: Vec::new(),
+        transform: Transform::default(),
+        warnings: Vec::new(),
+        consumed: Vec::new(),
+    };
+    let Some(doc) = docs.first() else {
+        return Ok(unit);
+    };
+    if docs.len() > 1 {
+        return Err(Error::manifest(
+            Loc::at(path, docs[1].mark),
+            "a kustomization holds one YAML document",
+        ));
+    }
+    let r = Reader { file: path };
+    let mut warnings = Vec::new();
+    let map = r.map(doc, "kustomization")?;
+    r.check_fields(map, KUSTOMIZATION_FIELDS, "kustomization")?;
+
+    let global = match doc.get("generatorOptions") {
+        Some(n) if !n.is_null() => r.options(n)?,
+        _ => Options::default(),
+    };
+    let mut t = Transform {
+        name_prefix: r.opt_string(doc, "namePrefix")?.map(|l| l.value).unwrap_or_default(),
+        name_suffix: r.opt_string(doc, "nameSuffix")?.map(|l| l.value).unwrap_or_default(),
+        namespace: r
+            .opt_string(doc, "namespace")?
+            .map(|l| l.value)
+            .filter(|s| !s.is_empty()),
+        labels: r.string_map(doc.get("commonLabels"))?,
+        annotations: r.string_map(doc.get("commonAnnotations"))?,
+    };
+    if let Some(labels) = doc.get("labels").filter(|n| !n.is_null()) {
+        for entry in r.seq(labels, "labels")? {
+            let m = r.map(entry, "labels entry")?;
+            r.check_fields(
+                m,
+                &["pairs", "includeSelectors", "includeTemplates", "fields"],
+                "labels entry",
+            )?;
+            if entry.get("fields").is_some_and(|f| !f.is_null()) {
+                warnings.push(r.warning(
+                    entry.mark,
+                    "`labels[].fields` is not applied by secretgen; kustomize may put these labels elsewhere",
+                ));
+            }
+            for (k, v) in r.string_map(entry.get("pairs"))? {
+                t.labels.insert(k, v);
+            }
+        }
+    }
+
+    let mut generators = Vec::new();
+    if let Some(list) = doc.get("secretGenerator").filter(|n| !n.is_null()) {
+        for entry in r.seq(list, "secretGenerator")? {
+            let mut g = r.generator(entry, Format::Kustomization, &root, Some(&global))?;
+            g.options = g.options.merged_with_global(&global);
+            generators.push(g);
+        }
+    }
+    if let Some(list) = doc.get("generators").filter(|n| !n.is_null()) {
+        for entry in r.seq(list, "generators")? {
+            let Some(text) = entry.as_str() else {
+                return Err(r.err(entry.mark, format!("`generators` entries are strings (a file path or an inline YAML document), found {}", entry.kind_name())));
+            };
+            if text.contains('\n') {
+                // Inline config: positions inside it are relative to the string.
+                let inner = parse(path, text)?;
+                for d in &inner {
+                    if let Some(format) = generator_format(d) {
+                        let mut g = r.generator(d, format, &root, None)?;
+                        g.mark = entry.mark;
+                        generators.push(g);
+                    }
+                }
+            } else {
+                let gen_path = root.join(text);
+                if gen_path.is_dir() {
+                    warnings.push(r.warning(entry.mark, format!("`generators` entry `{text}` is a directory; secretgen does not build nested kustomizations (render that directory on its own)")));
+                    continue;
+                }
+                let gen_text = read_text(&gen_path).map_err(|e| match e {
+                    Error::Io { source, .. } => r.err(
+                        entry.mark,
+                        format!("cannot read generator config `{text}`: {source}"),
+                    ),
+                    other => other,
+                })?;
+                let inner = parse(&gen_path, &gen_text)?;
+                for d in &inner {
+                    if let Some(format) = generator_format(d) {
+                        let sub = Reader { file: &gen_path };
+                        generators.push(sub.generator(d, format, &root, None)?);
+                    }
+                }
+                unit.consumed.push(gen_path);
+            }
+        }
+    }
+
+    if !generators.is_empty() {
+        for field in NOT_APPLIED {
+            if let Some((k, _)) = map.iter().find(|(k, _)| k.as_str() == Some(field)) {
+                warnings.push(r.warning(k.mark, format!("`{field}` is not applied by secretgen; kustomize may change the generated Secrets with it (run `kubectl kustomize` to see its result)")));
+            }
+        }
+        for g in &generators {
+            if g.behavior != Behavior::Create {
+                let mark = g.behavior_mark.unwrap_or(g.mark);
+                warnings.push(r.warning(mark, format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value)));
+            }
+        }
+    }
+    unit.generators = generators;
+    unit.transform = t;
+    unit.warnings = warnings;
+    check_unique_ids(&unit)?;
+    Ok(unit)
+}
+
+/// Two generators with one name and namespace in one build (RULES.md rule 61: `default` and
+/// no namespace are the same).
+fn check_unique_ids(unit: &Unit) -> Result<()> {
+    let mut seen: BTreeMap<(String, String), &Generator> = BTreeMap::new();
+    for g in &unit.generators {
+        let ns = unit
+            .transform
+            .namespace
+            .clone()
+            .or_else(|| g.namespace.as_ref().map(|n| n.value.clone()))
+            .filter(|n| n != "default")
+            .unwrap_or_default();
+        if let Some(first) = seen.insert((ns, g.name.value.clone()), g)
+            && g.behavior == Behavior::Create {
+                return Err(Error::manifest(
+                    Loc::at(&g.file, g.name.mark),
+                    format!(
+                        "a second generator named `{}` in the same namespace (the first is at {}); give it another name or namespace",
+                        g.name.value,
+                        first.loc()
+                    ),
+                ));
+            }
+    }
+    Ok(())
+}
+
+const ARGS_FIELDS: &[&str] = &[
+    "name",
+    "namespace",
+    "behavior",
+    "files",
+    "literals",
+    "envs",
+    "env",
+    "options",
+    "type",
+];
+
+const V1_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "type",
+    "files",
+    "literals",
+    "envs",
+    "env",
+    "options",
+    "hash",
+    "behavior",
+];
+
+const BUILTIN_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "name",
+    "namespace",
+    "behavior",
+    "files",
+    "literals",
+    "envs",
+    "env",
+    "options",
+    "type",
+];
+
+struct Reader<'a> {
+    file: &'a Path,
+}
+
+impl Reader<'_> {
+    fn err(&self, mark: Mark, message: impl Into<String>) -> Error {
+        Error::manifest(Loc::at(self.file, mark), message)
+    }
+
+    fn warning(&self, mark: Mark, message: impl Into<String>) -> Warning {
+        Warning {
+            loc: Loc::at(self.file, mark),
+            message: message.into(),
+        }
+    }
+
+    fn map<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [(Node, Node)]> {
+        node.as_map().ok_or_else(|| {
+            self.err(
+                node.mark,
+                format!("{what} must be a mapping, found {}", node.kind_name()),
+            )
+        })
+    }
+
+    fn seq<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [Node]> {
+        node.as_seq().ok_or_else(|| {
+            self.err(
+                node.mark,
+                format!("`{what}` must be a list, found {}", node.kind_name()),
+            )
+        })
+    }
+
+    fn check_fields(&self, map: &[(Node, Node)], allowed: &[&str], what: &str) -> Result<()> {
+        for (k, _) in map {
+            let Some(name) = k.as_str() else {
+                return Err(self.err(
+                    k.mark,
+                    format!("{what} has a key that is {}, expected a field name", k.kind_name()),
+                ));
+            };
+            if !allowed.contains(&name) {
+                let hint = did_you_mean(name, allowed)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(self.err(
+                    k.mark,
+                    format!("unknown field `{}` in {what}{hint}", yaml::printable(name)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&self, node: &Node, what: &str) -> Result<Located> {
+        match node.as_str() {
+            Some(s) => Ok(Located {
+                value: s.to_string(),
+                mark: node.mark,
+            }),
+            None => Err(self.err(
+                node.mark,
+                format!(
+                    "`{what}` must be a string, found {} (quote it)",
+                    node.kind_name()
+                ),
+            )),
+        }
+    }
+
+    fn opt_string(&self, parent: &Node, field: &str) -> Result<Option<Located>> {
+        match parent.get(field) {
+            None => Ok(None),
+            Some(n) if n.is_null() => Ok(None),
+            Some(n) => self.string(n, field).map(Some),
+        }
+    }
+
+    fn string_list(&self, node: Option<&Node>, what: &str) -> Result<Vec<Located>> {
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Ok(Vec::new());
+        };
+        self.seq(node, what)?
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.string(item, &format!("{what}[{i}]")))
+            .collect()
+    }
+
+    fn bool(&self, node: Option<&Node>, what: &str) -> Result<bool> {
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Ok(false);
+        };
+        match (&node.value, node.resolved()) {
+            (Value::Scalar { text, .. }, yaml::Resolved::Bool) => Ok(matches!(
+                text.as_str(),
+                "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
+            )),
+            _ => Err(self.err(
+                node.mark,
+                format!("`{what}` must be true or false, found {}", node.kind_name()),
+            )),
+        }
+    }
+
+    fn string_map(&self, node: Option<&Node>) -> Result<MetaMap> {
+        let mut out = MetaMap::new();
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Ok(out);
+        };
+        for (k, v) in self.map(node, "labels and annotations")? {
+            let key = self.string(k, "key")?;
+            let value = if v.is_null() {
+                String::new()
+            } else {
+                self.string(v, &key.value)?.value
+            };
+            out.insert(key.value, (value, key.mark));
+        }
+        Ok(out)
+    }
+
+    fn options(&self, node: &Node) -> Result<Options> {
+        let map = self.map(node, "options")?;
+        self.check_fields(
+            map,
+            &["labels", "annotations", "disableNameSuffixHash", "immutable"],
+            "options",
+        )?;
+        Ok(Options {
+            labels: self.string_map(node.get("labels"))?,
+            annotations: self.string_map(node.get("annotations"))?,
+            disable_name_suffix_hash: self
+                .bool(node.get("disableNameSuffixHash"), "disableNameSuffixHash")?,
+            immutable: self.bool(node.get("immutable"), "immutable")?,
+        })
+    }
+
+    fn generator(
+        &self,
+        node: &Node,
+        format: Format,
+        root: &Path,
+        _global: Option<&Options>,
+    ) -> Result<Generator> {
+        let what = match format {
+            Format::SecretgenV1 => "SecretGenerator (secretgen.dev/v1)",
+            Format::Builtin => "SecretGenerator (builtin)",
+            Format::Kustomization => "secretGenerator entry",
+        };
+        let map = self.map(node, what)?;
+        let allowed = match format {
+            Format::SecretgenV1 => V1_FIELDS,
+            Format::Builtin => BUILTIN_FIELDS,
+            Format::Kustomization => ARGS_FIELDS,
+        };
+        self.check_fields(map, allowed, what)?;
+
+        let (mut name, mut namespace, mut labels, mut annotations) = (None, None, MetaMap::new(), MetaMap::new());
+        if let Some(meta) = node.get("metadata").filter(|n| !n.is_null()) {
+            let mm = self.map(meta, "metadata")?;
+            let meta_fields: &[&str] = match format {
+                Format::SecretgenV1 => &["name", "namespace", "labels", "annotations"],
+                _ => &["name", "namespace"],
+            };
+            self.check_fields(mm, meta_fields, "metadata")?;
+            name = self.opt_string(meta, "name")?;
+            namespace = self.opt_string(meta, "namespace")?;
+            labels = self.string_map(meta.get("labels"))?;
+            annotations = self.string_map(meta.get("annotations"))?;
+        }
+        if format != Format::SecretgenV1 {
+            // builtin: top-level name/namespace win over metadata (kustomize's plugin Config).
+            if let Some(n) = self.opt_string(node, "name")?.filter(|n| !n.value.is_empty()) {
+                name = Some(n);
+            }
+            if let Some(n) = self.opt_string(node, "namespace")?.filter(|n| !n.value.is_empty()) {
+                namespace = Some(n);
+            }
+        }
+        let name = match name.filter(|n| !n.value.is_empty()) {
+            Some(n) => n,
+            None => {
+                let field = if format == Format::Kustomization { "`name`" } else { "`metadata.name`" };
+                return Err(self.err(node.mark, format!("{what} has no name: set {field}")));
+            }
+        };
+        let namespace = namespace.filter(|n| !n.value.is_empty());
+
+        let mut envs = self.string_list(node.get("envs"), "envs")?;
+        if let Some(env) = self.opt_string(node, "env")?
+            && !env.value.is_empty() {
+                envs.push(env);
+            }
+        let behavior_node = node.get("behavior").filter(|n| !n.is_null());
+        let behavior = match behavior_node {
+            None => Behavior::Create,
+            Some(n) => {
+                let b = self.string(n, "behavior")?;
+                match b.value.as_str() {
+                    "" | "create" => Behavior::Create,
+                    "merge" => Behavior::Merge,
+                    "replace" => Behavior::Replace,
+                    other => {
+                        return Err(self.err(
+                            n.mark,
+                            format!("unknown behavior `{}`: expected create, merge or replace (kustomize would silently treat it as create)", yaml::printable(other)),
+                        ));
+                    }
+                }
+            }
+        };
+        let hash = match node.get("hash").filter(|n| !n.is_null()) {
+            None => None,
+            Some(n) => {
+                let h = self.string(n, "hash")?;
+                Some(h.value.parse::<HashVariant>().map_err(|e| self.err(n.mark, e))?)
+            }
+        };
+        let options = match node.get("options").filter(|n| !n.is_null()) {
+            Some(n) => self.options(n)?,
+            None => Options::default(),
+        };
+        Ok(Generator {
+            file: self.file.to_path_buf(),
+            mark: node.mark,
+            format,
+            root: root.to_path_buf(),
+            name,
+            namespace,
+            type_: self.opt_string(node, "type")?,
+            labels,
+            annotations,
+            files: self.string_list(node.get("files"), "files")?,
+            literals: self.string_list(node.get("literals"), "literals")?,
+            envs,
+            options,
+            hash,
+            behavior,
+            behavior_mark: behavior_node.map(|n| n.mark),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kust(text: &str) -> Result<Unit> {
+        read_kustomization(Path::new("dir/kustomization.yaml"), text)
+    }
+
+    #[test]
+    fn reads_a_kustomization() {
+        let u = kust(
+            "namePrefix: p-\nnamespace: ns\ngeneratorOptions:\n  labels: {a: g, b: g}\n  immutable: true\nsecretGenerator:\n- name: s\n  literals: [k=v]\n  env: e.env\n  envs: [f.env]\n  options:\n    labels: {a: l}\n",
+        )
+        .unwrap();
+        let g = &u.generators[0];
+        assert_eq!(g.name.value, "s");
+        assert_eq!(g.root, Path::new("dir"));
+        assert_eq!(
+            g.envs.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
+            ["f.env", "e.env"]
+        );
+        assert_eq!(g.options.labels["a"].0, "l");
+        assert_eq!(g.options.labels["b"].0, "g");
+        assert!(g.options.immutable);
+        assert_eq!(u.transform.name_prefix, "p-");
+        assert_eq!(u.transform.namespace.as_deref(), Some("ns"));
+    }
+
+    #[test]
+    fn unknown_field_suggests() {
+        let e = kust("secretGenerator:\n- name: typo\n  literal:\n  - k=v\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/kustomization.yaml:3:3: unknown field `literal` in secretGenerator entry (did you mean `literals`?)"
+        );
+    }
+
+    #[test]
+    fn non_string_literal_points_at_the_item() {
+        let e = kust("secretGenerator:\n- name: ns\n  literals:\n  - 42\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/kustomization.yaml:4:5: `literals[0]` must be a string, found a number (quote it)"
+        );
+    }
+
+    #[test]
+    fn unknown_behavior_is_an_error() {
+        let e = kust("secretGenerator:\n- name: s\n  behavior: upsert\n").unwrap_err();
+        assert!(e.to_string().contains("unknown behavior `upsert`"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_ids() {
+        let e = kust("secretGenerator:\n- name: s\n- name: s\n  namespace: default\n").unwrap_err();
+        assert!(e.to_string().contains("a second generator named `s`"), "{e}");
+        assert!(kust("secretGenerator:\n- name: s\n- name: s\n  namespace: other\n").is_ok());
+    }
+
+    #[test]
+    fn v1_manifest_stream() {
+        let text = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: a\n  labels: {team: x}\nhash: kubectl\n---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata: {name: b}\nbehavior: merge\n";
+        let u = read_generator_file(Path::new("g.yaml"), text, Path::new("."), true).unwrap();
+        assert_eq!(u.generators.len(), 2);
+        assert_eq!(u.generators[0].hash, Some(HashVariant::Kubectl));
+        assert_eq!(u.generators[0].labels["team"].0, "x");
+        assert_eq!(u.generators[1].behavior, Behavior::Merge);
+        let e = read_generator_file(Path::new("g.yaml"), "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata: {name: a}\nhash: md5\n", Path::new("."), true).unwrap_err();
+        assert!(e.to_string().contains("unknown hash variant `md5`"), "{e}");
+    }
+
+    #[test]
+    fn missing_name() {
+        let e = kust("secretGenerator:\n- literals: [k=v]\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/kustomization.yaml:2:3: secretGenerator entry has no name: set `name`"
+        );
+    }
+}

@@ -1,0 +1,665 @@
+//! Rendering: generators in, Secrets out.
+//!
+//! In: [`Unit`]s read by `manifest`. For each generator: read its sources (decrypting age
+//! inputs in memory), check every Kubernetes rule, hash, and name it. Out: [`Secret`]s in
+//! kustomize's resource order, and their YAML, byte-identical to `kubectl kustomize`.
+//! Refuses anything the API server would refuse, files outside the root, and duplicate keys.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::emit::{self, Node};
+use crate::error::{Error, Loc, Result, Warning};
+use crate::hash::{self, HashInput, HashVariant};
+use crate::manifest::{Behavior, Generator, MetaMap, Transform, Unit};
+use crate::secret::{SecretBytes, SecretString};
+use crate::source::{self, SourceError};
+use crate::validate;
+use crate::yaml::Mark;
+
+/// kustomize's `--load-restrictor` values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadRestrictor {
+    /// Files must resolve (symlinks followed) to a place under the generator's root.
+    #[default]
+    #[value(name = "LoadRestrictionsRootOnly")]
+    RootOnly,
+    /// Any readable file may be named.
+    #[value(name = "LoadRestrictionsNone")]
+    None,
+}
+
+/// How Secrets are named and annotated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// `secretgen render`: final names with their suffix, as kustomize prints them.
+    #[default]
+    Render,
+    /// The kustomize exec plugin: plain names marked `needs-hash` for kustomize to suffix,
+    /// so that kustomize also rewrites every reference.
+    Plugin,
+}
+
+/// Settings for one run.
+#[derive(Clone, Default)]
+pub struct Settings {
+    pub load_restrictor: LoadRestrictor,
+    /// `--hash`: the variant for generators that do not name one.
+    pub hash: Option<HashVariant>,
+    pub mode: Mode,
+}
+
+/// A largest file we read as a source: the Secret size limit. Encrypted files may be
+/// larger on disk (armor, headers); they are checked again once decrypted.
+pub const MAX_SECRET_BYTES: u64 = 1024 * 1024;
+const MAX_ENCRYPTED_FILE: u64 = 2 * MAX_SECRET_BYTES;
+
+/// One data entry of a Secret.
+#[derive(Debug)]
+pub struct Entry {
+    pub value: SecretBytes,
+    /// kustomize's base64 (wrapped at 70 columns), as printed and hashed.
+    pub base64: SecretString,
+    /// Where the key came from.
+    pub origin: Loc,
+    /// Whether the value was decrypted from an age file.
+    pub encrypted: bool,
+}
+
+/// A generated Secret, ready to print.
+#[derive(Debug)]
+pub struct Secret {
+    /// The final name (with the suffix when hashed).
+    pub name: String,
+    /// The name before the suffix (prefix and suffix of the kustomization applied).
+    pub base_name: String,
+    pub namespace: Option<String>,
+    pub type_: String,
+    /// Whether the type was written out (kubectl hashes only a `--type` it was given).
+    pub explicit_type: bool,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// Sorted bytewise by key.
+    pub data: BTreeMap<String, Entry>,
+    pub immutable: bool,
+    /// The variant and suffix, when the name carries one.
+    pub hash: Option<(HashVariant, String)>,
+    /// The generator it came from.
+    pub origin: Loc,
+}
+
+impl Secret {
+    /// The id kustomize sorts by within the Secret kind (RULES.md rule 80).
+    fn sort_key(&self) -> String {
+        format!(
+            "{}|{}",
+            self.namespace.as_deref().unwrap_or("~X"),
+            self.name
+        )
+    }
+
+    /// The JSON document its hash is computed over, with values shown as sizes when
+    /// `redact` is set (`secretgen hash --explain`).
+    pub fn hash_json(&self, variant: HashVariant, redact: bool) -> Zeroizing<Vec<u8>> {
+        let unwrapped: Vec<SecretString>;
+        let values: Vec<&str> = if variant.wraps_base64() {
+            self.data.values().map(|e| e.base64.expose()).collect()
+        } else {
+            unwrapped = self
+                .data
+                .values()
+                .map(|e| SecretString::new(base64_plain(e.value.expose())))
+                .collect();
+            unwrapped.iter().map(|s| s.expose()).collect()
+        };
+        let pairs: Vec<(&str, &str)> = self.data.keys().map(String::as_str).zip(values).collect();
+        let sizes = |k: &str| self.data.get(k).map_or(0, |e| e.value.len());
+        let input = HashInput {
+            variant,
+            name: &self.base_name,
+            type_: &self.type_,
+            kubectl_type: self.explicit_type.then_some(self.type_.as_str()),
+            data: &pairs,
+            string_data: None,
+            immutable: self.immutable,
+        };
+        let values = if redact {
+            hash::Values::Sizes(&sizes)
+        } else {
+            hash::Values::Real
+        };
+        hash::hash_json(&input, values)
+    }
+
+    /// The emitter's view of the Secret.
+    pub fn to_node(&self) -> Node<'_> {
+        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> = vec![("name".into(), Node::Str(self.name.as_str().into()))];
+        if let Some(ns) = &self.namespace {
+            meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
+        }
+        if !self.labels.is_empty() {
+            meta.push(("labels".into(), string_map(&self.labels)));
+        }
+        if !self.annotations.is_empty() {
+            meta.push(("annotations".into(), string_map(&self.annotations)));
+        }
+        let data = self
+            .data
+            .iter()
+            .map(|(k, e)| (Cow::Borrowed(k.as_str()), Node::Str(e.base64.expose().into())))
+            .collect();
+        let mut top: Vec<(Cow<'_, str>, Node<'_>)> = vec![
+            ("apiVersion".into(), Node::Str("v1".into())),
+            ("kind".into(), Node::Str("Secret".into())),
+            ("metadata".into(), Node::Map(meta)),
+            ("type".into(), Node::Str(self.type_.as_str().into())),
+            ("data".into(), Node::Map(data)),
+        ];
+        if self.immutable {
+            top.push(("immutable".into(), Node::Bool(true)));
+        }
+        Node::Map(top)
+    }
+}
+
+fn string_map(m: &BTreeMap<String, String>) -> Node<'_> {
+    Node::Map(
+        m.iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::Str(v.as_str().into())))
+            .collect(),
+    )
+}
+
+/// Standard base64 on one line (kubectl's encoding).
+pub fn base64_plain(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Prints Secrets as one YAML stream (`---` between documents).
+pub fn to_yaml(secrets: &[Secret]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::new());
+    for (i, s) in secrets.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"---\n");
+        }
+        emit::write_document(&s.to_node(), &mut out);
+    }
+    out
+}
+
+/// Sorts as kustomize's legacy order does for Secrets: by namespace (none last), then
+/// name, bytewise, on the final names.
+pub fn sort_secrets(secrets: &mut [Secret]) {
+    secrets.sort_by_cached_key(|s| s.sort_key());
+}
+
+/// Where identities come from and how encrypted inputs are opened.
+pub trait Decrypt: Sync {
+    /// Whether these bytes are an age file.
+    fn is_encrypted(&self, bytes: &[u8]) -> bool;
+    /// The plaintext, or an error message naming the file and the failure.
+    fn decrypt(&self, path: &Path, bytes: &[u8]) -> std::result::Result<SecretBytes, String>;
+}
+
+/// The output of rendering: Secrets plus the warnings met on the way.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub secrets: Vec<Secret>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Renders every generator of every unit; the result is sorted. All errors of all
+/// generators are reported together.
+pub fn render_units(units: &[Unit], settings: &Settings, keys: &dyn Decrypt) -> Result<Output> {
+    let mut out = Output::default();
+    let mut errors = Vec::new();
+    for unit in units {
+        out.warnings.extend(unit.warnings.iter().cloned());
+        for g in &unit.generators {
+            match render_generator(g, &unit.transform, settings, keys) {
+                Ok((secret, warnings)) => {
+                    out.secrets.push(secret);
+                    out.warnings.extend(warnings);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    sort_secrets(&mut out.secrets);
+    Ok(out)
+}
+
+struct Collected {
+    data: BTreeMap<String, Entry>,
+}
+
+impl Collected {
+    fn add(&mut self, g: &Generator, key: String, value: SecretBytes, origin: Loc, encrypted: bool) -> Result<()> {
+        if let Some(first) = self.data.get(&key) {
+            return Err(Error::source(
+                origin,
+                format!(
+                    "key `{}` is given twice in generator `{}` (first at {}); each key may appear once",
+                    crate::yaml::printable(&key),
+                    g.name.value,
+                    first.origin
+                ),
+            ));
+        }
+        let mut b64 = String::new();
+        emit::wrapped_base64(value.expose(), &mut b64);
+        self.data.insert(
+            key,
+            Entry {
+                value,
+                base64: SecretString::new(b64),
+                origin,
+                encrypted,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// Renders one generator.
+pub fn render_generator(
+    g: &Generator,
+    t: &Transform,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+) -> Result<(Secret, Vec<Warning>)> {
+    let mut warnings = Vec::new();
+    let mut c = Collected {
+        data: BTreeMap::new(),
+    };
+    let root = Root::new(&g.root, settings.load_restrictor)?;
+    // kustomize's order: envs, literals, files (only matters for which duplicate is named).
+    for env in &g.envs {
+        let loc = Loc::at(&g.file, env.mark);
+        let input = root.read_file(&env.value, &loc, keys, false)?;
+        let Input::File { bytes, encrypted, path } = input else {
+            return Err(Error::source(loc, format!("env file `{}` is a directory", env.value)));
+        };
+        let pairs = source::parse_env(bytes.expose()).map_err(|e| source_error(&path, &e))?;
+        for p in pairs {
+            let origin = Loc::at(
+                &path,
+                Mark {
+                    line: p.line,
+                    col: 1,
+                    ..Default::default()
+                },
+            );
+            c.add(g, p.key, p.value, origin, encrypted)?;
+        }
+    }
+    for lit in &g.literals {
+        let loc = Loc::at(&g.file, lit.mark);
+        let (k, v) = source::parse_literal(&lit.value).map_err(|e| Error::source(loc.clone(), e.to_string()))?;
+        c.add(g, k.to_string(), SecretBytes::from_slice(v.as_bytes()), loc, false)?;
+    }
+    for f in &g.files {
+        let loc = Loc::at(&g.file, f.mark);
+        let (key, path) =
+            source::parse_file_source(&f.value).map_err(|e| Error::source(loc.clone(), e.to_string()))?;
+        match root.read_file(path, &loc, keys, g.expands_directories())? {
+            Input::File { bytes, encrypted, .. } => {
+                let key = match key {
+                    Some(k) => k.to_string(),
+                    None => default_key(path, encrypted),
+                };
+                c.add(g, key, bytes, loc, encrypted)?;
+            }
+            Input::Dir(files) => {
+                if key.is_some() {
+                    return Err(Error::source(
+                        loc,
+                        format!("`{path}` is a directory: a key name cannot be given for a directory (each file becomes a key)"),
+                    ));
+                }
+                for (name, bytes, encrypted) in files {
+                    let key = default_key(&name, encrypted);
+                    c.add(g, key, bytes, loc.clone(), encrypted)?;
+                }
+            }
+        }
+    }
+
+    let base_name = format!("{}{}{}", t.name_prefix, g.name.value, t.name_suffix);
+    let namespace = t
+        .namespace
+        .clone()
+        .or_else(|| g.namespace.as_ref().map(|n| n.value.clone()));
+    let type_ = match g.type_.as_ref().map(|t| t.value.as_str()) {
+        None | Some("") => "Opaque".to_string(),
+        Some(t) => t.to_string(),
+    };
+    let mut labels = BTreeMap::new();
+    let mut annotations = BTreeMap::new();
+    let mut meta_marks: BTreeMap<String, Loc> = BTreeMap::new();
+    let mut put = |dst: &mut BTreeMap<String, String>, src: &MetaMap, file: &Path, kind: &str| {
+        for (k, (v, mark)) in src {
+            dst.insert(k.clone(), v.clone());
+            meta_marks.insert(format!("{kind}/{k}"), Loc::at(file, *mark));
+        }
+    };
+    put(&mut labels, &g.labels, &g.file, "label");
+    put(&mut labels, &g.options.labels, &g.file, "label");
+    put(&mut labels, &t.labels, &g.file, "label");
+    put(&mut annotations, &g.annotations, &g.file, "annotation");
+    put(&mut annotations, &g.options.annotations, &g.file, "annotation");
+    put(&mut annotations, &t.annotations, &g.file, "annotation");
+
+    let variant = g.hash.or(settings.hash).unwrap_or_default();
+    let hashed = !g.options.disable_name_suffix_hash;
+    let mut secret = Secret {
+        name: base_name.clone(),
+        base_name,
+        namespace,
+        type_,
+        explicit_type: g.type_.as_ref().is_some_and(|t| !t.value.is_empty()),
+        labels,
+        annotations,
+        data: c.data,
+        immutable: g.options.immutable,
+        hash: None,
+        origin: g.loc(),
+    };
+
+    if settings.mode == Mode::Plugin {
+        plugin_marks(&mut secret, g, variant, hashed, &mut warnings);
+    } else if hashed {
+        let suffix = hash::suffix_of(&secret.hash_json(variant, false));
+        secret.name = format!("{}-{}", secret.base_name, suffix);
+        secret.hash = Some((variant, suffix));
+    }
+
+    check(&secret, g, &meta_marks, &mut warnings)?;
+    Ok((secret, warnings))
+}
+
+/// In plugin mode kustomize does the hashing (and so rewrites references) when asked by
+/// annotation; a non-default variant is applied here instead, with a warning.
+fn plugin_marks(secret: &mut Secret, g: &Generator, variant: HashVariant, hashed: bool, warnings: &mut Vec<Warning>) {
+    if hashed && variant == HashVariant::Kustomize {
+        secret
+            .annotations
+            .insert("kustomize.config.k8s.io/needs-hash".into(), "true".into());
+    } else if hashed {
+        let suffix = hash::suffix_of(&secret.hash_json(variant, false));
+        secret.name = format!("{}-{}", secret.base_name, suffix);
+        secret.hash = Some((variant, suffix));
+        warnings.push(Warning {
+            loc: g.loc(),
+            message: format!(
+                "hash variant `{variant}` is applied by secretgen, not kustomize: kustomize will not rewrite references to `{}`",
+                secret.base_name
+            ),
+        });
+    }
+    if g.behavior != Behavior::Create {
+        secret.annotations.insert(
+            "kustomize.config.k8s.io/behavior".into(),
+            g.behavior.as_str().into(),
+        );
+    }
+}
+
+/// Applies every Kubernetes rule to the finished Secret.
+fn check(secret: &Secret, g: &Generator, meta_marks: &BTreeMap<String, Loc>, warnings: &mut Vec<Warning>) -> Result<()> {
+    let decoded: Vec<(&str, &[u8])> = secret
+        .data
+        .iter()
+        .map(|(k, e)| (k.as_str(), e.value.expose()))
+        .collect();
+    let view = validate::SecretView {
+        name: &secret.name,
+        namespace: secret.namespace.as_deref(),
+        type_: &secret.type_,
+        labels: &secret.labels,
+        annotations: &secret.annotations,
+        data: &decoded,
+        has_hash_suffix: secret.hash.is_some(),
+    };
+    let (violations, warns) = validate::check_secret(&view);
+    for w in warns {
+        warnings.push(Warning {
+            loc: g.loc(),
+            message: format!("Secret `{}`: {w}", secret.base_name),
+        });
+    }
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let errors = violations
+        .into_iter()
+        .map(|v| {
+            let loc = locate(&v, secret, g, meta_marks);
+            Error::Invalid {
+                loc,
+                secret: secret.base_name.clone(),
+                message: v.to_string(),
+            }
+        })
+        .collect();
+    Err(Error::many(errors))
+}
+
+/// The best place to point at for a violation: the source of the key, the label, the
+/// type, the name.
+fn locate(v: &validate::Violation, secret: &Secret, g: &Generator, meta_marks: &BTreeMap<String, Loc>) -> Loc {
+    let subject = v.subject();
+    match subject {
+        validate::Subject::Key(k) => secret.data.get(k).map(|e| e.origin.clone()),
+        validate::Subject::Label(k) => meta_marks.get(&format!("label/{k}")).cloned(),
+        validate::Subject::Annotation(k) => meta_marks.get(&format!("annotation/{k}")).cloned(),
+        validate::Subject::Type => g.type_.as_ref().map(|t| Loc::at(&g.file, t.mark)),
+        validate::Subject::Name => Some(Loc::at(&g.file, g.name.mark)),
+        validate::Subject::Namespace => g.namespace.as_ref().map(|n| Loc::at(&g.file, n.mark)),
+        validate::Subject::Secret => None,
+    }
+    .unwrap_or_else(|| g.loc())
+}
+
+fn source_error(path: &Path, e: &SourceError) -> Error {
+    let mark = match e {
+        SourceError::EnvInvalidUtf8 { line } | SourceError::EnvLineTooLong { line, .. } => Some(Mark {
+            line: *line,
+            col: 1,
+            ..Default::default()
+        }),
+        _ => None,
+    };
+    Error::source(
+        Loc {
+            file: path.to_path_buf(),
+            mark,
+        },
+        e.to_string(),
+    )
+}
+
+/// The key a file gets when none is given: its base name, without `.age` when the content
+/// was encrypted.
+fn default_key(path: &str, encrypted: bool) -> String {
+    let base = source::path_base(path);
+    match base.strip_suffix(".age") {
+        Some(stripped) if encrypted && !stripped.is_empty() => stripped.to_string(),
+        _ => base,
+    }
+}
+
+enum Input {
+    File {
+        bytes: SecretBytes,
+        encrypted: bool,
+        path: PathBuf,
+    },
+    /// A directory expanded: (file name, bytes, encrypted) in name order.
+    Dir(Vec<(String, SecretBytes, bool)>),
+}
+
+/// A generator's root directory and the load restrictor that guards it.
+struct Root {
+    dir: PathBuf,
+    /// The root with symlinks resolved, when the restrictor applies.
+    real: Option<PathBuf>,
+}
+
+impl Root {
+    fn new(dir: &Path, restrictor: LoadRestrictor) -> Result<Root> {
+        let real = match restrictor {
+            LoadRestrictor::None => None,
+            LoadRestrictor::RootOnly => Some(
+                std::fs::canonicalize(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+                    .map_err(|e| Error::io(dir, "cannot resolve the generator's directory", e))?,
+            ),
+        };
+        Ok(Root {
+            dir: dir.to_path_buf(),
+            real,
+        })
+    }
+
+    fn read_file(&self, entry: &str, loc: &Loc, keys: &dyn Decrypt, expand_dirs: bool) -> Result<Input> {
+        if entry.starts_with("http://") || entry.starts_with("https://") {
+            return Err(Error::source(
+                loc.clone(),
+                format!("`{entry}` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"),
+            ));
+        }
+        let path = self.dir.join(entry);
+        let meta = std::fs::symlink_metadata(&path)
+            .map_err(|e| Error::source(loc.clone(), format!("cannot read `{entry}`: {}", io_reason(&e))))?;
+        if let Some(real_root) = &self.real {
+            let real = std::fs::canonicalize(&path).map_err(|e| {
+                Error::source(
+                    loc.clone(),
+                    format!("cannot resolve `{entry}`: {} (a dangling or looping symlink?)", io_reason(&e)),
+                )
+            })?;
+            if !real.starts_with(real_root) {
+                let via = if meta.file_type().is_symlink() { " through a symlink" } else { "" };
+                return Err(Error::source(
+                    loc.clone(),
+                    format!(
+                        "`{entry}` resolves{via} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)",
+                        real.display(),
+                        real_root.display()
+                    ),
+                ));
+            }
+        }
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| Error::source(loc.clone(), format!("cannot read `{entry}`: {}", io_reason(&e))))?;
+        if meta.is_dir() {
+            if !expand_dirs {
+                return Err(Error::source(
+                    loc.clone(),
+                    format!("`{entry}` is a directory; a kustomization's `files` takes files (secretgen.dev/v1 manifests expand directories)"),
+                ));
+            }
+            return self.read_dir(&path, entry, loc, keys);
+        }
+        let (bytes, encrypted) = read_source(&path, entry, &meta, loc, keys)?;
+        Ok(Input::File {
+            bytes,
+            encrypted,
+            path,
+        })
+    }
+
+    /// `kubectl create secret generic --from-file=DIR`: regular files in name order, dotfiles
+    /// included, sub-directories and symlinks skipped.
+    fn read_dir(&self, dir: &Path, entry: &str, loc: &Loc, keys: &dyn Decrypt) -> Result<Input> {
+        let mut names = Vec::new();
+        let rd = std::fs::read_dir(dir)
+            .map_err(|e| Error::source(loc.clone(), format!("cannot list `{entry}`: {}", io_reason(&e))))?;
+        for item in rd {
+            let item = item.map_err(|e| Error::source(loc.clone(), format!("cannot list `{entry}`: {}", io_reason(&e))))?;
+            let ft = item
+                .file_type()
+                .map_err(|e| Error::source(loc.clone(), format!("cannot list `{entry}`: {}", io_reason(&e))))?;
+            if !ft.is_file() {
+                continue;
+            }
+            let name = item.file_name().into_string().map_err(|n| {
+                Error::source(
+                    loc.clone(),
+                    format!("`{entry}` holds a file whose name is not UTF-8: {}", n.to_string_lossy()),
+                )
+            })?;
+            names.push(name);
+        }
+        names.sort();
+        let mut files = Vec::with_capacity(names.len());
+        for name in names {
+            let path = dir.join(&name);
+            let shown = format!("{}/{}", entry.trim_end_matches('/'), name);
+            let meta = std::fs::metadata(&path)
+                .map_err(|e| Error::source(loc.clone(), format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+            let (bytes, encrypted) = read_source(&path, &shown, &meta, loc, keys)?;
+            files.push((name, bytes, encrypted));
+        }
+        Ok(Input::Dir(files))
+    }
+}
+
+/// Reads one source file, refusing anything but a regular file and anything larger than a
+/// Secret can hold before reading it, and decrypting age content.
+fn read_source(path: &Path, shown: &str, meta: &std::fs::Metadata, loc: &Loc, keys: &dyn Decrypt) -> Result<(SecretBytes, bool)> {
+    if !meta.is_file() {
+        return Err(Error::source(
+            loc.clone(),
+            format!("`{shown}` is not a regular file (a FIFO, socket or device cannot be a source)"),
+        ));
+    }
+    let size = meta.len();
+    if size > MAX_ENCRYPTED_FILE {
+        return Err(too_large(loc, shown, size));
+    }
+    let mut file = File::open(path).map_err(|e| Error::source(loc.clone(), format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+    let mut buf = Zeroizing::new(Vec::with_capacity(size as usize));
+    (&mut file)
+        .take(MAX_ENCRYPTED_FILE + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::source(loc.clone(), format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+    if keys.is_encrypted(&buf) {
+        let plain = keys
+            .decrypt(path, &buf)
+            .map_err(|message| Error::Crypt { loc: loc.clone(), message })?;
+        if plain.len() as u64 > MAX_SECRET_BYTES {
+            return Err(too_large(loc, shown, plain.len() as u64));
+        }
+        return Ok((plain, true));
+    }
+    if buf.len() as u64 > MAX_SECRET_BYTES {
+        return Err(too_large(loc, shown, buf.len() as u64));
+    }
+    Ok((SecretBytes::new(std::mem::take(&mut *buf)), false))
+}
+
+fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
+    Error::source(
+        loc.clone(),
+        format!("`{shown}` is {size} bytes; a Secret holds at most 1 MiB (1048576 bytes) of data"),
+    )
+}
+
+/// An I/O error's reason without Rust's "(os error N)" noise.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
