@@ -52,6 +52,105 @@ pub enum Command {
     ///
     /// Example: kpt fn eval . --exec secretgen --fn-config secretgen.yaml
     Fn(FnArgs),
+    /// Print a Secret as `kubectl create secret … --dry-run=client -o yaml` would, or with
+    /// --generator the secretgen manifest that renders it.
+    ///
+    /// Example: secretgen create generic db --from-file=username.txt --from-file=password.txt --append-hash
+    #[command(subcommand)]
+    Create(CreateCommand),
+}
+
+/// Flags every `create` form shares (kubectl's names).
+#[derive(Args, Debug)]
+pub struct CreateCommon {
+    /// The Secret's name.
+    pub name: String,
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Append kubectl's hash of the Secret to its name.
+    #[arg(long)]
+    pub append_hash: bool,
+    /// Print a secretgen.dev/v1 generator manifest instead of the Secret.
+    #[arg(long)]
+    pub generator: bool,
+    /// Accepted for kubectl compatibility; secretgen never talks to a cluster.
+    #[arg(long, value_name = "client", num_args = 0..=1, default_missing_value = "client", hide = true)]
+    pub dry_run: Option<String>,
+    /// Accepted for kubectl compatibility: only yaml.
+    #[arg(short = 'o', long = "output", value_parser = ["yaml"], hide = true)]
+    pub output: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CreateCommand {
+    /// A Secret from literals, files, directories or an env file.
+    ///
+    /// Example: secretgen create generic db --from-literal=user=admin --from-file=password.txt
+    Generic {
+        #[command(flatten)]
+        common: CreateCommon,
+        /// key=value (repeatable); nothing is unquoted.
+        #[arg(long, value_name = "KEY=VALUE")]
+        from_literal: Vec<String>,
+        /// [key=]path (repeatable); a directory adds each regular file in it.
+        #[arg(long, value_name = "[KEY=]PATH")]
+        from_file: Vec<String>,
+        /// A dotenv file (repeatable); not combined with --from-file or --from-literal.
+        #[arg(long, value_name = "PATH")]
+        from_env_file: Vec<String>,
+        /// The Secret's type (none printed when not given, as kubectl does).
+        #[arg(long = "type", value_name = "TYPE")]
+        type_: Option<String>,
+    },
+    /// A kubernetes.io/tls Secret; the key must match the certificate.
+    ///
+    /// Example: secretgen create tls web-tls --cert=tls.crt --key=tls.key
+    Tls {
+        #[command(flatten)]
+        common: CreateCommon,
+        #[arg(long, value_name = "FILE")]
+        cert: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// A kubernetes.io/dockerconfigjson Secret for image pulls.
+    ///
+    /// Example: secretgen create docker-registry regcred --docker-server=r.example.com --docker-username=u --docker-password=p
+    DockerRegistry {
+        #[command(flatten)]
+        common: CreateCommon,
+        #[arg(long, default_value = "https://index.docker.io/v1/")]
+        docker_server: String,
+        #[arg(long)]
+        docker_username: Option<String>,
+        #[arg(long)]
+        docker_password: Option<String>,
+        #[arg(long)]
+        docker_email: Option<String>,
+        /// A docker config.json to use as .dockerconfigjson, verbatim.
+        #[arg(long, value_name = "[KEY=]PATH")]
+        from_file: Vec<PathBuf>,
+    },
+    /// A kubernetes.io/basic-auth Secret.
+    ///
+    /// Example: secretgen create basic-auth git --username=bot --password-file=pass.txt
+    BasicAuth {
+        #[command(flatten)]
+        common: CreateCommon,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// A kubernetes.io/ssh-auth Secret.
+    ///
+    /// Example: secretgen create ssh-auth deploy-key --ssh-privatekey=id_ed25519
+    SshAuth {
+        #[command(flatten)]
+        common: CreateCommon,
+        #[arg(long, value_name = "FILE")]
+        ssh_privatekey: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -161,6 +260,7 @@ pub fn main() -> ExitCode {
             command: PluginCommand::Install { plugin_home },
         }) => run_plugin_install(plugin_home),
         Command::Fn(args) => run_fn(&args.flags),
+        Command::Create(c) => run_create(c),
     };
     match result {
         Ok(code) => code,
@@ -298,5 +398,65 @@ fn run_plugin_install(plugin_home: Option<PathBuf>) -> Result<ExitCode, Error> {
         format!("KUSTOMIZE_PLUGIN_HOME={} ", home.display())
     };
     println!("{env}kubectl kustomize --enable-alpha-plugins DIR");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
+    use secretgen::create::{self, Request};
+    let start = |common: &CreateCommon| {
+        let mut r = Request::new(&common.name, common.namespace.clone());
+        r.append_hash = common.append_hash;
+        r
+    };
+    let (req, generator) = match &c {
+        CreateCommand::Generic { common, from_literal, from_file, from_env_file, type_ } => {
+            if !from_env_file.is_empty() && (!from_file.is_empty() || !from_literal.is_empty()) {
+                return Err(Error::Usage("--from-env-file cannot be combined with --from-file or --from-literal".into()));
+            }
+            let mut r = start(common);
+            r.type_ = type_.clone();
+            for l in from_literal {
+                r.literal(l)?;
+            }
+            for f in from_file {
+                r.file(f)?;
+            }
+            for e in from_env_file {
+                r.env_file(e)?;
+            }
+            (r, common.generator)
+        }
+        CreateCommand::Tls { common, cert, key } => {
+            let mut r = start(common);
+            create::tls(&mut r, cert.as_deref(), key.as_deref())?;
+            (r, common.generator)
+        }
+        CreateCommand::DockerRegistry { common, docker_server, docker_username, docker_password, docker_email, from_file } => {
+            let mut r = start(common);
+            create::docker_registry(
+                &mut r,
+                &create::Docker {
+                    server: docker_server,
+                    username: docker_username.as_deref(),
+                    password: docker_password.as_deref(),
+                    email: docker_email.as_deref(),
+                    from_file: from_file.clone(),
+                },
+            )?;
+            (r, common.generator)
+        }
+        CreateCommand::BasicAuth { common, username, password_file } => {
+            let mut r = start(common);
+            create::basic_auth(&mut r, username.as_deref(), password_file.as_deref())?;
+            (r, common.generator)
+        }
+        CreateCommand::SshAuth { common, ssh_privatekey } => {
+            let mut r = start(common);
+            create::ssh_auth(&mut r, ssh_privatekey)?;
+            (r, common.generator)
+        }
+    };
+    let out = if generator { req.to_generator()? } else { req.to_yaml() };
+    write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -8,3 +8,6 @@ pub mod error;
 pub mod manifest;
 pub mod discover;
 pub mod render;
+pub mod check;
+pub mod plugin;
+pub mod create;

@@ -140,6 +140,8 @@ pub struct EnvPair {
     pub key: String,
     pub value: SecretBytes,
     pub line: usize,
+    /// Whether the line had a `=` (kubectl fills a bare name from the environment).
+    pub has_equals: bool,
 }
 
 /// The longest env line kustomize reads (bufio.Scanner's 64 KiB token limit, minus one).
@@ -177,7 +179,10 @@ pub fn parse_env(bytes: &[u8]) -> Result<Vec<EnvPair>, SourceError> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (key, value) = line.split_once('=').unwrap_or((line, ""));
+        let (key, value, has_equals) = match line.split_once('=') {
+            Some((k, v)) => (k, v, true),
+            None => (line, "", false),
+        };
         if key.is_empty() {
             continue;
         }
@@ -185,6 +190,7 @@ pub fn parse_env(bytes: &[u8]) -> Result<Vec<EnvPair>, SourceError> {
             key: key.to_string(),
             value: SecretBytes::from_slice(value.as_bytes()),
             line: line_no,
+            has_equals,
         });
     }
     Ok(pairs)

@@ -43,6 +43,46 @@ fn describe(out: &Output) -> String {
     )
 }
 
+/// The corpus is stored without symlinks: a link became a small file holding its target.
+/// A file whose whole content is a relative path to an existing file or directory beside it
+/// was such a link, and is made one again.
+fn was_symlink(path: &Path) -> Option<PathBuf> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.is_empty() || bytes.len() > 255 || bytes.iter().any(|&b| b == b'\n' || b == 0) {
+        return None;
+    }
+    let target = PathBuf::from(String::from_utf8(bytes).ok()?);
+    let resolved = path.parent()?.join(&target);
+    (target.is_relative() && resolved.exists() && resolved != path).then_some(target)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&src, &dst);
+        } else if let Some(target) = was_symlink(&src) {
+            std::os::unix::fs::symlink(target, &dst).unwrap();
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+            let mut perms = std::fs::metadata(&dst).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&dst, perms).unwrap();
+        }
+    }
+}
+
+/// A writable copy of a case with its symlinks restored; the case path in messages is the
+/// copy's.
+fn materialize(case: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(case, dir.path());
+    dir
+}
+
 /// Runs `secretgen render` on a kustomize case as the oracle ran `kubectl kustomize`.
 fn render_case(case: &Path) -> Output {
     let build = match std::fs::read_to_string(case.join("build-dir")) {
@@ -76,7 +116,8 @@ fn secret_documents(stream: &str) -> String {
 }
 
 fn check_same(case: &Path, secrets_only: bool) -> Result<(), Failed> {
-    let out = render_case(case);
+    let copy = materialize(case);
+    let out = render_case(copy.path());
     let expected = std::fs::read_to_string(case.join("expected.yaml"))?;
     let expected = if secrets_only {
         secret_documents(&expected)
@@ -98,6 +139,8 @@ fn check_same(case: &Path, secrets_only: bool) -> Result<(), Failed> {
 }
 
 fn check_reject(case: &Path, name: &str) -> Result<(), Failed> {
+    let copy = materialize(case);
+    let case = copy.path();
     let out = render_case(case);
     if out.status.code() != Some(2) {
         return Err(format!("expected exit 2\n{}", describe(&out)).into());
@@ -131,6 +174,8 @@ fn check_reject(case: &Path, name: &str) -> Result<(), Failed> {
 /// kustomization's literals appear as data keys (quoted where goyaml.v2 quotes them), and
 /// the output parses back to the same keys and values.
 fn check_accept(case: &Path) -> Result<(), Failed> {
+    let copy = materialize(case);
+    let case = copy.path();
     let out = render_case(case);
     if out.status.code() != Some(0) {
         return Err(format!("expected success\n{}", describe(&out)).into());
@@ -285,13 +330,7 @@ fn check_kubectl_hash(case: &Path) -> Result<(), Failed> {
         manifest.push_str(&format!("literals:\n{}", list(&literals)));
     }
     // The manifest sits in a copy of the case so that relative paths resolve.
-    let dir = tempfile::tempdir()?;
-    for entry in std::fs::read_dir(case)? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            std::fs::copy(entry.path(), dir.path().join(entry.file_name()))?;
-        }
-    }
+    let dir = materialize(case);
     let gen_path = dir.path().join("secretgen.yaml");
     std::fs::write(&gen_path, &manifest)?;
     let out = secretgen().arg("render").arg(&gen_path).output()?;
