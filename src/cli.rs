@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use secretgen::error::{Error, Warning};
 use secretgen::hash::HashVariant;
-use secretgen::plugin;
+use secretgen::{check, diff, output, plugin};
 use secretgen::render::{self, LoadRestrictor, Settings};
 
 /// Generate Kubernetes Secrets from kustomize-style secretGenerator manifests, with
@@ -33,6 +33,16 @@ pub enum Command {
     ///
     /// Example: secretgen render testdata/quickstart
     Render(RenderArgs),
+    /// Compare two sets of Secrets without showing a value: per Secret added, removed,
+    /// renamed or changed, per key added, removed, changed (with sizes) or unchanged.
+    ///
+    /// Exit 0 same, 1 different, 2 error. Example: secretgen diff --base origin/main
+    Diff(DiffArgs),
+    /// Report references to Secrets that would fail at run time: missing Secrets or keys,
+    /// envFrom keys the kubelet skips, image pull and TLS secrets of the wrong type.
+    ///
+    /// Exit 0 clean, 1 findings, 2 error. Example: secretgen check deploy/
+    Check(CheckArgs),
     /// Show, for each Secret, the hash variant and the exact JSON its name suffix is
     /// computed from, values replaced by their sizes.
     ///
@@ -225,6 +235,56 @@ pub struct RenderArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub flags: RenderFlags,
+    /// Write one file per Secret to DIR/<namespace or _cluster>/<name>.yaml (mode 0600,
+    /// written to a temporary file and renamed) instead of printing.
+    #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// With -o: change nothing; exit 1 with a redacted diff when DIR is not what a render
+    /// would write.
+    #[arg(long, requires = "output_dir")]
+    pub check: bool,
+    /// With -o: remove files secretgen wrote earlier that no generator produces any more.
+    #[arg(long, requires = "output_dir")]
+    pub prune: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// Old side: a rendered YAML file, a directory written by `render -o`, or a source tree.
+    #[arg(required_unless_present = "base")]
+    pub old: Option<PathBuf>,
+    /// New side, as OLD.
+    #[arg(required_unless_present = "base")]
+    pub new: Option<PathBuf>,
+    /// Compare the tree at this git revision (read from git, the working tree untouched)
+    /// with the working tree; positional arguments are then the paths to render.
+    #[arg(long, value_name = "GIT_REF", conflicts_with_all = ["old", "new"])]
+    pub base: Option<String>,
+    /// Paths to render with --base (default: .).
+    #[arg(long = "path", value_name = "PATH", requires = "base")]
+    pub paths: Vec<PathBuf>,
+    /// Show the changed values. Only honoured when stdout is a terminal and CI is unset.
+    #[arg(long)]
+    pub show_values: bool,
+    /// text for people, json for bots.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+    #[command(flatten)]
+    pub flags: RenderFlags,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Directories (or files) holding generators and the workloads that use their Secrets.
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub flags: RenderFlags,
 }
 
 #[derive(Args, Debug)]
@@ -261,6 +321,8 @@ pub fn main() -> ExitCode {
         }) => run_plugin_install(plugin_home),
         Command::Fn(args) => run_fn(&args.flags),
         Command::Create(c) => run_create(c),
+        Command::Diff(args) => run_diff(args),
+        Command::Check(args) => run_check(args),
     };
     match result {
         Ok(code) => code,
@@ -314,8 +376,171 @@ fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 
 fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
     let out = render_paths(&args.paths, &args.flags)?;
-    write_stdout(&render::to_yaml(&out.secrets))?;
+    let Some(dir) = &args.output_dir else {
+        write_stdout(&render::to_yaml(&out.secrets))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    if args.check {
+        let drift = output::check_dir(dir, &out.secrets)?;
+        if drift.is_clean() {
+            eprintln!("{}: up to date ({} Secrets)", dir.display(), out.secrets.len());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut text = String::new();
+        for (what, list) in [("missing", &drift.missing), ("stale", &drift.stale), ("out of date", &drift.changed)] {
+            for p in list {
+                text.push_str(&format!("{what}: {}\n", dir.join(p).display()));
+            }
+        }
+        text.push_str(&diff::to_text(&drift.report, diff_style(false)));
+        write_stdout(text.as_bytes())?;
+        return Ok(ExitCode::from(1));
+    }
+    let done = output::write_dir(dir, &out.secrets, args.prune)?;
+    eprintln!(
+        "{}: {} written, {} unchanged, {} pruned",
+        dir.display(),
+        done.written.len(),
+        done.unchanged.len(),
+        done.pruned.len()
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+fn diff_style(show_values: bool) -> diff::Style {
+    let tty = std::io::stdout().is_terminal();
+    diff::Style {
+        color: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        show_values: show_values && tty && std::env::var_os("CI").is_none(),
+    }
+}
+
+/// One side of a diff: rendered YAML, a `render -o` directory, or a tree to render.
+fn diff_side(path: &std::path::Path, flags: &RenderFlags) -> Result<Vec<diff::SecretDoc>, Error> {
+    if path.is_dir() {
+        let owned = output::owned_files(path)?;
+        if !owned.is_empty() {
+            let mut docs = Vec::new();
+            for (rel, bytes) in &owned {
+                docs.extend(diff::read_secrets(&path.join(rel), &String::from_utf8_lossy(bytes))?);
+            }
+            return Ok(docs);
+        }
+    } else {
+        let text = secretgen::manifest::read_text(path)?;
+        let is_source = secretgen::manifest::is_kustomization_file(path) || text.contains("SecretGenerator");
+        if !is_source {
+            return diff::read_secrets(path, &text);
+        }
+    }
+    let out = render_paths(&[path.to_path_buf()], flags)?;
+    Ok(out.secrets.iter().map(diff::SecretDoc::from).collect())
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) -> Result<Vec<u8>, Error> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| Error::io(std::path::Path::new("git"), "cannot run", e))?;
+    if !out.status.success() {
+        return Err(Error::Usage(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(out.stdout)
+}
+
+fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
+    let (old, new) = match &args.base {
+        Some(rev) => {
+            let here = std::path::Path::new(".");
+            let top = String::from_utf8_lossy(&git(here, &["rev-parse", "--show-toplevel"])?).trim().to_string();
+            let prefix = String::from_utf8_lossy(&git(here, &["rev-parse", "--show-prefix"])?).trim().to_string();
+            let tree = tempfile::tempdir().map_err(|e| Error::io(std::path::Path::new("."), "cannot create a temporary directory", e))?;
+            let tar = git(std::path::Path::new(&top), &["archive", "--format=tar", rev])?;
+            let mut child = std::process::Command::new("tar")
+                .arg("-x")
+                .arg("-C")
+                .arg(tree.path())
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| Error::io(std::path::Path::new("tar"), "cannot run", e))?;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(&tar).map_err(|e| Error::io(std::path::Path::new("tar"), "cannot write to", e))?;
+            }
+            let status = child.wait().map_err(|e| Error::io(std::path::Path::new("tar"), "cannot run", e))?;
+            if !status.success() {
+                return Err(Error::Usage(format!("cannot unpack {rev}")));
+            }
+            let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+            let mut old = Vec::new();
+            let mut new = Vec::new();
+            for p in &paths {
+                let in_base = tree.path().join(&prefix).join(p);
+                if in_base.exists() {
+                    old.extend(diff_side(&in_base, &args.flags)?);
+                }
+                new.extend(diff_side(p, &args.flags)?);
+            }
+            (old, new)
+        }
+        None => {
+            let (o, n) = (args.old.as_ref(), args.new.as_ref());
+            let (Some(o), Some(n)) = (o, n) else {
+                return Err(Error::Usage("diff needs OLD and NEW, or --base GIT_REF".into()));
+            };
+            (diff_side(o, &args.flags)?, diff_side(n, &args.flags)?)
+        }
+    };
+    let report = diff::compare(&old, &new);
+    let text = match args.format {
+        DiffFormat::Text => diff::to_text(&report, diff_style(args.show_values)),
+        DiffFormat::Json => diff::to_json(&report),
+    };
+    write_stdout(text.as_bytes())?;
+    Ok(if report.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let out = render_paths(&paths, &args.flags)?;
+    let files = check::manifest_files(&paths);
+    let mut texts = Vec::new();
+    for f in &files {
+        texts.push((f.clone(), secretgen::manifest::read_text(f)?));
+    }
+    let mut known: Vec<check::SecretInfo> = out
+        .secrets
+        .iter()
+        .map(|s| check::SecretInfo {
+            namespace: s.namespace.clone(),
+            base_name: s.base_name.clone(),
+            name: s.name.clone(),
+            type_: s.type_.clone(),
+            keys: s.data.keys().cloned().collect(),
+            keys_unknown: false,
+        })
+        .collect();
+    for (f, t) in &texts {
+        known.extend(check::plain_secrets(f, t));
+    }
+    let mut findings = Vec::new();
+    for (f, t) in &texts {
+        findings.extend(check::check_file(f, t, &known));
+    }
+    let mut text = String::new();
+    for f in &findings {
+        text.push_str(&format!("{f}\n"));
+    }
+    if findings.is_empty() {
+        eprintln!("no broken references ({} Secrets, {} files)", known.len(), files.len());
+    }
+    write_stdout(text.as_bytes())?;
+    Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn run_hash(args: HashArgs) -> Result<ExitCode, Error> {

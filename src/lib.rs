@@ -11,3 +11,5 @@ pub mod render;
 pub mod check;
 pub mod plugin;
 pub mod create;
+pub mod diff;
+pub mod output;
