@@ -47,8 +47,14 @@ fn pod_spec<'a>(kind: &str, doc: &'a Node) -> Option<&'a Node> {
     let spec = doc.get("spec")?;
     match kind {
         "Pod" => Some(spec),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => spec.get("template")?.get("spec"),
-        "CronJob" => spec.get("jobTemplate")?.get("spec")?.get("template")?.get("spec"),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
+            spec.get("template")?.get("spec")
+        }
+        "CronJob" => spec
+            .get("jobTemplate")?
+            .get("spec")?
+            .get("template")?
+            .get("spec"),
         _ => None,
     }
 }
@@ -113,11 +119,20 @@ impl Checker<'_> {
             return;
         };
         if s.keys_unknown {
-            let msg = format!("{what}: key `{key}` of Secret `{name}` could not be checked (its key names are in an encrypted env file and no identity was available)");
+            let msg = format!(
+                "{what}: key `{key}` of Secret `{name}` could not be checked (its key names are in an encrypted env file and no identity was available)"
+            );
             self.report(at, msg);
         } else if !s.keys.contains(key) {
-            let known = s.keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-            let msg = format!("{what} refers to key `{key}`, which Secret `{name}` does not have (its keys: {known})");
+            let known = s
+                .keys
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let msg = format!(
+                "{what} refers to key `{key}`, which Secret `{name}` does not have (its keys: {known})"
+            );
             self.report(at, msg);
         }
     }
@@ -125,17 +140,32 @@ impl Checker<'_> {
     fn containers(&mut self, spec: &Node) {
         for field in ["initContainers", "containers", "ephemeralContainers"] {
             for c in spec.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
-                let cname = c.get("name").and_then(Node::as_str).unwrap_or("?").to_string();
+                let cname = c
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or("?")
+                    .to_string();
                 for e in c.get("env").and_then(Node::as_seq).unwrap_or(&[]) {
-                    let Some(r) = e.get("valueFrom").and_then(|v| v.get("secretKeyRef")) else { continue };
-                    let (Some(name), Some(key)) = (r.get("name").and_then(Node::as_str), r.get("key").and_then(Node::as_str)) else { continue };
+                    let Some(r) = e.get("valueFrom").and_then(|v| v.get("secretKeyRef")) else {
+                        continue;
+                    };
+                    let (Some(name), Some(key)) = (
+                        r.get("name").and_then(Node::as_str),
+                        r.get("key").and_then(Node::as_str),
+                    ) else {
+                        continue;
+                    };
                     let var = e.get("name").and_then(Node::as_str).unwrap_or("?");
                     let what = format!("container `{cname}` env `{var}` secretKeyRef");
                     self.key_ref(r, name, key, Self::optional(r), &what);
                 }
                 for e in c.get("envFrom").and_then(Node::as_seq).unwrap_or(&[]) {
-                    let Some(r) = e.get("secretRef") else { continue };
-                    let Some(name) = r.get("name").and_then(Node::as_str) else { continue };
+                    let Some(r) = e.get("secretRef") else {
+                        continue;
+                    };
+                    let Some(name) = r.get("name").and_then(Node::as_str) else {
+                        continue;
+                    };
                     if Self::optional(r) {
                         continue;
                     }
@@ -179,23 +209,40 @@ impl Checker<'_> {
 
     fn volumes(&mut self, spec: &Node) {
         for v in spec.get("volumes").and_then(Node::as_seq).unwrap_or(&[]) {
-            let vname = v.get("name").and_then(Node::as_str).unwrap_or("?").to_string();
+            let vname = v
+                .get("name")
+                .and_then(Node::as_str)
+                .unwrap_or("?")
+                .to_string();
             if let Some(s) = v.get("secret")
-                && let Some(name) = s.get("secretName").and_then(Node::as_str) {
-                    self.items(s, name, &format!("volume `{vname}` secret"));
-                }
-            for src in v.get("projected").and_then(|p| p.get("sources")).and_then(Node::as_seq).unwrap_or(&[]) {
+                && let Some(name) = s.get("secretName").and_then(Node::as_str)
+            {
+                self.items(s, name, &format!("volume `{vname}` secret"));
+            }
+            for src in v
+                .get("projected")
+                .and_then(|p| p.get("sources"))
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+            {
                 if let Some(s) = src.get("secret")
-                    && let Some(name) = s.get("name").and_then(Node::as_str) {
-                        self.items(s, name, &format!("projected volume `{vname}` secret"));
-                    }
+                    && let Some(name) = s.get("name").and_then(Node::as_str)
+                {
+                    self.items(s, name, &format!("projected volume `{vname}` secret"));
+                }
             }
         }
     }
 
     fn pull_secrets(&mut self, holder: &Node) {
-        for p in holder.get("imagePullSecrets").and_then(Node::as_seq).unwrap_or(&[]) {
-            let Some(name) = p.get("name").and_then(Node::as_str) else { continue };
+        for p in holder
+            .get("imagePullSecrets")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+        {
+            let Some(name) = p.get("name").and_then(Node::as_str) else {
+                continue;
+            };
             match self.find(name).map(|s| s.type_.clone()) {
                 None => self.missing_secret(p, name, "imagePullSecrets"),
                 Some(t) if !DOCKER_TYPES.contains(&t.as_str()) => self.report(
@@ -208,9 +255,15 @@ impl Checker<'_> {
     }
 
     fn ingress(&mut self, doc: &Node) {
-        let tls = doc.get("spec").and_then(|s| s.get("tls")).and_then(Node::as_seq).unwrap_or(&[]);
+        let tls = doc
+            .get("spec")
+            .and_then(|s| s.get("tls"))
+            .and_then(Node::as_seq)
+            .unwrap_or(&[]);
         for t in tls {
-            let Some(name) = t.get("secretName").and_then(Node::as_str) else { continue };
+            let Some(name) = t.get("secretName").and_then(Node::as_str) else {
+                continue;
+            };
             match self.find(name).map(|s| (s.type_.clone(), s.keys.clone(), s.keys_unknown)) {
                 None => self.missing_secret(t, name, "Ingress tls"),
                 Some((ty, _, _)) if ty != "kubernetes.io/tls" => self.report(
@@ -225,9 +278,14 @@ impl Checker<'_> {
 
 /// Secrets written as plain resources in the manifests (they can be referred to too).
 pub fn plain_secrets(file: &Path, text: &str) -> Vec<SecretInfo> {
-    let Ok(docs) = yaml::parse_stream(text) else { return Vec::new() };
+    let Ok(docs) = yaml::parse_stream(text) else {
+        return Vec::new();
+    };
     docs.iter()
-        .filter(|d| d.get("kind").and_then(Node::as_str) == Some("Secret") && d.get("apiVersion").and_then(Node::as_str) == Some("v1"))
+        .filter(|d| {
+            d.get("kind").and_then(Node::as_str) == Some("Secret")
+                && d.get("apiVersion").and_then(Node::as_str) == Some("v1")
+        })
         .filter_map(|d| {
             let meta = d.get("metadata")?;
             let name = meta.get("name")?.as_str()?.to_string();
@@ -241,10 +299,17 @@ pub fn plain_secrets(file: &Path, text: &str) -> Vec<SecretInfo> {
             }
             let _ = file;
             Some(SecretInfo {
-                namespace: meta.get("namespace").and_then(Node::as_str).map(str::to_string),
+                namespace: meta
+                    .get("namespace")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
                 base_name: name.clone(),
                 name,
-                type_: d.get("type").and_then(Node::as_str).unwrap_or("Opaque").to_string(),
+                type_: d
+                    .get("type")
+                    .and_then(Node::as_str)
+                    .unwrap_or("Opaque")
+                    .to_string(),
                 keys,
                 keys_unknown: false,
             })
@@ -255,7 +320,9 @@ pub fn plain_secrets(file: &Path, text: &str) -> Vec<SecretInfo> {
 /// Checks every workload in one manifest file against the known Secrets. A file that is not
 /// YAML is skipped (it is not a manifest).
 pub fn check_file(file: &Path, text: &str, secrets: &[SecretInfo]) -> Vec<Finding> {
-    let Ok(docs) = yaml::parse_stream(text) else { return Vec::new() };
+    let Ok(docs) = yaml::parse_stream(text) else {
+        return Vec::new();
+    };
     let mut c = Checker {
         file,
         secrets,
@@ -264,10 +331,20 @@ pub fn check_file(file: &Path, text: &str, secrets: &[SecretInfo]) -> Vec<Findin
         namespace: None,
     };
     for doc in &docs {
-        let Some(kind) = doc.get("kind").and_then(Node::as_str) else { continue };
-        let name = doc.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or("?");
+        let Some(kind) = doc.get("kind").and_then(Node::as_str) else {
+            continue;
+        };
+        let name = doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or("?");
         c.object = format!("{kind}/{name}");
-        c.namespace = doc.get("metadata").and_then(|m| m.get("namespace")).and_then(Node::as_str).map(str::to_string);
+        c.namespace = doc
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::as_str)
+            .map(str::to_string);
         if let Some(spec) = pod_spec(kind, doc) {
             c.containers(spec);
             c.volumes(spec);
@@ -278,7 +355,8 @@ pub fn check_file(file: &Path, text: &str, secrets: &[SecretInfo]) -> Vec<Findin
             c.ingress(doc);
         }
     }
-    c.findings.sort_by_key(|f| f.loc.mark.map(|m| (m.line, m.col)));
+    c.findings
+        .sort_by_key(|f| f.loc.mark.map(|m| (m.line, m.col)));
     c.findings
 }
 
@@ -290,12 +368,21 @@ pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
             out.push(p.clone());
             continue;
         }
-        let walker = walkdir::WalkDir::new(p).sort_by_file_name().into_iter().filter_entry(|e| {
-            e.depth() == 0 || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(|n| n.starts_with('.') || n == "target"))
-        });
+        let walker = walkdir::WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !(e.file_type().is_dir()
+                        && e.file_name()
+                            .to_str()
+                            .is_some_and(|n| n.starts_with('.') || n == "target"))
+            });
         for e in walker.flatten() {
             let path = e.path();
-            if e.file_type().is_file() && path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            if e.file_type().is_file()
+                && path.extension().is_some_and(|x| x == "yaml" || x == "yml")
+            {
                 out.push(path.to_path_buf());
             }
         }
@@ -329,7 +416,10 @@ mod tests {
 
     #[test]
     fn finds_each_kind_of_broken_reference() {
-        let secrets = [secret("db", "Opaque", &["user", "1bad"]), secret("tls", "Opaque", &[])];
+        let secrets = [
+            secret("db", "Opaque", &["user", "1bad"]),
+            secret("tls", "Opaque", &[]),
+        ];
         let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      imagePullSecrets:\n      - name: db\n      containers:\n      - name: app\n        env:\n        - name: P\n          valueFrom:\n            secretKeyRef: {name: db, key: pass}\n        - name: Q\n          valueFrom:\n            secretKeyRef: {name: gone, key: k, optional: true}\n        envFrom:\n        - secretRef: {name: db}\n      volumes:\n      - name: v\n        secret:\n          secretName: missing\n";
         let f = check_file(Path::new("d.yaml"), text, &secrets);
         let msgs: Vec<String> = f.iter().map(|f| f.to_string()).collect();

@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand};
 
 use secretgen::error::{Error, Warning};
 use secretgen::hash::HashVariant;
-use secretgen::{check, diff, output, plugin};
 use secretgen::render::{self, LoadRestrictor, Settings};
+use secretgen::{check, diff, output, plugin};
 
 /// Generate Kubernetes Secrets from kustomize-style secretGenerator manifests, with
 /// age-encrypted inputs decrypted in memory. Output is byte-identical to `kubectl kustomize`.
@@ -302,7 +302,10 @@ pub fn main() -> ExitCode {
     install_panic_hook();
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Installed as kustomize's plugin executable itself: `SecretGenerator CONFIG`.
-    let argv0 = args.first().map(std::path::Path::new).and_then(|p| p.file_name());
+    let argv0 = args
+        .first()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_name());
     if argv0.is_some_and(|n| n == "SecretGenerator") {
         args.splice(1..1, ["plugin".into(), "exec".into()]);
     } else if args.len() == 1 && !std::io::stdin().is_terminal() {
@@ -383,11 +386,19 @@ fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
     if args.check {
         let drift = output::check_dir(dir, &out.secrets)?;
         if drift.is_clean() {
-            eprintln!("{}: up to date ({} Secrets)", dir.display(), out.secrets.len());
+            eprintln!(
+                "{}: up to date ({} Secrets)",
+                dir.display(),
+                out.secrets.len()
+            );
             return Ok(ExitCode::SUCCESS);
         }
         let mut text = String::new();
-        for (what, list) in [("missing", &drift.missing), ("stale", &drift.stale), ("out of date", &drift.changed)] {
+        for (what, list) in [
+            ("missing", &drift.missing),
+            ("stale", &drift.stale),
+            ("out of date", &drift.changed),
+        ] {
             for p in list {
                 text.push_str(&format!("{what}: {}\n", dir.join(p).display()));
             }
@@ -422,13 +433,17 @@ fn diff_side(path: &std::path::Path, flags: &RenderFlags) -> Result<Vec<diff::Se
         if !owned.is_empty() {
             let mut docs = Vec::new();
             for (rel, bytes) in &owned {
-                docs.extend(diff::read_secrets(&path.join(rel), &String::from_utf8_lossy(bytes))?);
+                docs.extend(diff::read_secrets(
+                    &path.join(rel),
+                    &String::from_utf8_lossy(bytes),
+                )?);
             }
             return Ok(docs);
         }
     } else {
         let text = secretgen::manifest::read_text(path)?;
-        let is_source = secretgen::manifest::is_kustomization_file(path) || text.contains("SecretGenerator");
+        let is_source =
+            secretgen::manifest::is_kustomization_file(path) || text.contains("SecretGenerator");
         if !is_source {
             return diff::read_secrets(path, &text);
         }
@@ -458,10 +473,23 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
     let (old, new) = match &args.base {
         Some(rev) => {
             let here = std::path::Path::new(".");
-            let top = String::from_utf8_lossy(&git(here, &["rev-parse", "--show-toplevel"])?).trim().to_string();
-            let prefix = String::from_utf8_lossy(&git(here, &["rev-parse", "--show-prefix"])?).trim().to_string();
-            let tree = tempfile::tempdir().map_err(|e| Error::io(std::path::Path::new("."), "cannot create a temporary directory", e))?;
-            let tar = git(std::path::Path::new(&top), &["archive", "--format=tar", rev])?;
+            let top = String::from_utf8_lossy(&git(here, &["rev-parse", "--show-toplevel"])?)
+                .trim()
+                .to_string();
+            let prefix = String::from_utf8_lossy(&git(here, &["rev-parse", "--show-prefix"])?)
+                .trim()
+                .to_string();
+            let tree = tempfile::tempdir().map_err(|e| {
+                Error::io(
+                    std::path::Path::new("."),
+                    "cannot create a temporary directory",
+                    e,
+                )
+            })?;
+            let tar = git(
+                std::path::Path::new(&top),
+                &["archive", "--format=tar", rev],
+            )?;
             let mut child = std::process::Command::new("tar")
                 .arg("-x")
                 .arg("-C")
@@ -470,13 +498,21 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
                 .spawn()
                 .map_err(|e| Error::io(std::path::Path::new("tar"), "cannot run", e))?;
             if let Some(mut stdin) = child.stdin.take() {
-                stdin.write_all(&tar).map_err(|e| Error::io(std::path::Path::new("tar"), "cannot write to", e))?;
+                stdin
+                    .write_all(&tar)
+                    .map_err(|e| Error::io(std::path::Path::new("tar"), "cannot write to", e))?;
             }
-            let status = child.wait().map_err(|e| Error::io(std::path::Path::new("tar"), "cannot run", e))?;
+            let status = child
+                .wait()
+                .map_err(|e| Error::io(std::path::Path::new("tar"), "cannot run", e))?;
             if !status.success() {
                 return Err(Error::Usage(format!("cannot unpack {rev}")));
             }
-            let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+            let paths = if args.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                args.paths.clone()
+            };
             let mut old = Vec::new();
             let mut new = Vec::new();
             for p in &paths {
@@ -491,7 +527,9 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
         None => {
             let (o, n) = (args.old.as_ref(), args.new.as_ref());
             let (Some(o), Some(n)) = (o, n) else {
-                return Err(Error::Usage("diff needs OLD and NEW, or --base GIT_REF".into()));
+                return Err(Error::Usage(
+                    "diff needs OLD and NEW, or --base GIT_REF".into(),
+                ));
             };
             (diff_side(o, &args.flags)?, diff_side(n, &args.flags)?)
         }
@@ -502,11 +540,19 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
         DiffFormat::Json => diff::to_json(&report),
     };
     write_stdout(text.as_bytes())?;
-    Ok(if report.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let out = render_paths(&paths, &args.flags)?;
     let files = check::manifest_files(&paths);
     let mut texts = Vec::new();
@@ -537,17 +583,29 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
         text.push_str(&format!("{f}\n"));
     }
     if findings.is_empty() {
-        eprintln!("no broken references ({} Secrets, {} files)", known.len(), files.len());
+        eprintln!(
+            "no broken references ({} Secrets, {} files)",
+            known.len(),
+            files.len()
+        );
     }
     write_stdout(text.as_bytes())?;
-    Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn run_hash(args: HashArgs) -> Result<ExitCode, Error> {
     let out = render_paths(&args.paths, &args.flags)?;
     let mut text = String::new();
     for s in &out.secrets {
-        let ns = s.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
+        let ns = s
+            .namespace
+            .as_deref()
+            .map(|n| format!("{n}/"))
+            .unwrap_or_default();
         match &s.hash {
             None => text.push_str(&format!(
                 "{ns}{}: no suffix (disableNameSuffixHash), from {}\n",
@@ -578,7 +636,11 @@ impl render::Decrypt for NoKeys {
         bytes.starts_with(b"age-encryption.org/v1\n")
             || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
     }
-    fn decrypt(&self, path: &std::path::Path, _: &[u8]) -> Result<secretgen::secret::SecretBytes, String> {
+    fn decrypt(
+        &self,
+        path: &std::path::Path,
+        _: &[u8],
+    ) -> Result<secretgen::secret::SecretBytes, String> {
         Err(format!("`{}` is age-encrypted", path.display()))
     }
 }
@@ -601,10 +663,15 @@ fn run_fn(flags: &RenderFlags) -> Result<ExitCode, Error> {
         .read_to_string(&mut input)
         .map_err(|e| Error::io(std::path::Path::new("<stdin>"), "cannot read", e))?;
     let keys = keyring(&flags.identity);
-    let (out, failed, warnings) = plugin::function(&input, std::path::Path::new("."), &flags.settings(), &keys);
+    let (out, failed, warnings) =
+        plugin::function(&input, std::path::Path::new("."), &flags.settings(), &keys);
     print_warnings(&warnings);
     write_stdout(&out)?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_plugin_install(plugin_home: Option<PathBuf>) -> Result<ExitCode, Error> {
@@ -614,7 +681,13 @@ fn run_plugin_install(plugin_home: Option<PathBuf>) -> Result<ExitCode, Error> {
             Error::Usage("cannot tell where kustomize looks for plugins: set --plugin-home, KUSTOMIZE_PLUGIN_HOME, XDG_CONFIG_HOME or HOME".into())
         })?,
     };
-    let exe = std::env::current_exe().map_err(|e| Error::io(std::path::Path::new("secretgen"), "cannot locate the running binary", e))?;
+    let exe = std::env::current_exe().map_err(|e| {
+        Error::io(
+            std::path::Path::new("secretgen"),
+            "cannot locate the running binary",
+            e,
+        )
+    })?;
     let installed = plugin::install(&home, &exe)?;
     eprintln!("installed {}", installed.display());
     let env = if from_default {
@@ -634,9 +707,17 @@ fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
         r
     };
     let (req, generator) = match &c {
-        CreateCommand::Generic { common, from_literal, from_file, from_env_file, type_ } => {
+        CreateCommand::Generic {
+            common,
+            from_literal,
+            from_file,
+            from_env_file,
+            type_,
+        } => {
             if !from_env_file.is_empty() && (!from_file.is_empty() || !from_literal.is_empty()) {
-                return Err(Error::Usage("--from-env-file cannot be combined with --from-file or --from-literal".into()));
+                return Err(Error::Usage(
+                    "--from-env-file cannot be combined with --from-file or --from-literal".into(),
+                ));
             }
             let mut r = start(common);
             r.type_ = type_.clone();
@@ -656,7 +737,14 @@ fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
             create::tls(&mut r, cert.as_deref(), key.as_deref())?;
             (r, common.generator)
         }
-        CreateCommand::DockerRegistry { common, docker_server, docker_username, docker_password, docker_email, from_file } => {
+        CreateCommand::DockerRegistry {
+            common,
+            docker_server,
+            docker_username,
+            docker_password,
+            docker_email,
+            from_file,
+        } => {
             let mut r = start(common);
             create::docker_registry(
                 &mut r,
@@ -670,18 +758,29 @@ fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
             )?;
             (r, common.generator)
         }
-        CreateCommand::BasicAuth { common, username, password_file } => {
+        CreateCommand::BasicAuth {
+            common,
+            username,
+            password_file,
+        } => {
             let mut r = start(common);
             create::basic_auth(&mut r, username.as_deref(), password_file.as_deref())?;
             (r, common.generator)
         }
-        CreateCommand::SshAuth { common, ssh_privatekey } => {
+        CreateCommand::SshAuth {
+            common,
+            ssh_privatekey,
+        } => {
             let mut r = start(common);
             create::ssh_auth(&mut r, ssh_privatekey)?;
             (r, common.generator)
         }
     };
-    let out = if generator { req.to_generator()? } else { req.to_yaml() };
+    let out = if generator {
+        req.to_generator()?
+    } else {
+        req.to_yaml()
+    };
     write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }

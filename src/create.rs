@@ -78,17 +78,25 @@ impl Request {
     /// `--from-file=[key=]path`: a file, or a directory's regular files in name order
     /// (sub-directories and symlinks skipped).
     pub fn file(&mut self, spec: &str) -> Result<()> {
-        let (key, path) = source::parse_file_source(spec).map_err(|e| usage(format!("--from-file={spec}: {e}")))?;
+        let (key, path) = source::parse_file_source(spec)
+            .map_err(|e| usage(format!("--from-file={spec}: {e}")))?;
         let p = Path::new(path);
-        let meta = std::fs::metadata(p).map_err(|e| usage(format!("error reading {path}: {}", io_reason(&e))))?;
+        let meta = std::fs::metadata(p)
+            .map_err(|e| usage(format!("error reading {path}: {}", io_reason(&e))))?;
         if meta.is_dir() {
             if key.is_some() {
-                return Err(usage(format!("--from-file={spec}: cannot give a key name for a directory path")));
+                return Err(usage(format!(
+                    "--from-file={spec}: cannot give a key name for a directory path"
+                )));
             }
             let mut names = Vec::new();
             for entry in std::fs::read_dir(p).map_err(|e| Error::io(p, "cannot list", e))? {
                 let entry = entry.map_err(|e| Error::io(p, "cannot list", e))?;
-                if entry.file_type().map_err(|e| Error::io(p, "cannot list", e))?.is_file() {
+                if entry
+                    .file_type()
+                    .map_err(|e| Error::io(p, "cannot list", e))?
+                    .is_file()
+                {
                     names.push(entry.file_name().to_string_lossy().into_owned());
                 }
             }
@@ -98,7 +106,9 @@ impl Request {
                 self.insert(n, bytes)?;
             }
         } else {
-            let key = key.map(str::to_string).unwrap_or_else(|| source::path_base(path));
+            let key = key
+                .map(str::to_string)
+                .unwrap_or_else(|| source::path_base(path));
             let bytes = read(p)?;
             self.insert(key, bytes)?;
         }
@@ -110,14 +120,16 @@ impl Request {
     /// without `=` taking its value from the process environment.
     pub fn env_file(&mut self, path: &str) -> Result<()> {
         let bytes = read(Path::new(path))?;
-        let pairs = source::parse_env(bytes.expose()).map_err(|e| {
-            Error::source(Loc::file(path), e.to_string())
-        })?;
+        let pairs = source::parse_env(bytes.expose())
+            .map_err(|e| Error::source(Loc::file(path), e.to_string()))?;
         for p in pairs {
             if !crate::check::is_env_var_name(&p.key) {
                 return Err(Error::source(
                     Loc::file(path),
-                    format!("line {}: `{}` is not a valid environment variable name (letters, digits, `_`, `-`, `.`; not starting with a digit)", p.line, p.key),
+                    format!(
+                        "line {}: `{}` is not a valid environment variable name (letters, digits, `_`, `-`, `.`; not starting with a digit)",
+                        p.line, p.key
+                    ),
                 ));
             }
             let value = if p.has_equals {
@@ -140,7 +152,10 @@ impl Request {
             .collect();
         let mut name = self.name.clone();
         if self.append_hash {
-            let pairs: Vec<(&str, &str)> = encoded.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let pairs: Vec<(&str, &str)> = encoded
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             let suffix = hash::suffix(&HashInput {
                 variant: HashVariant::Kubectl,
                 name: &self.name,
@@ -186,7 +201,8 @@ impl Request {
     /// The secretgen.dev/v1 manifest that renders the same data (files referenced, not
     /// inlined). `hash: kubectl` when `--append-hash` was asked for, so the name matches.
     pub fn to_generator(&self) -> Result<Vec<u8>> {
-        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> = vec![("name".into(), Node::Str(self.name.as_str().into()))];
+        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
+            vec![("name".into(), Node::Str(self.name.as_str().into()))];
         if let Some(ns) = &self.namespace {
             meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
         }
@@ -199,11 +215,33 @@ impl Request {
             top.push(("type".into(), Node::Str(t.as_str().into())));
         }
         let pick = |f: fn(&Origin) -> Option<&String>| -> Vec<Node<'_>> {
-            self.origins.iter().filter_map(f).map(|s| Node::Str(s.as_str().into())).collect()
+            self.origins
+                .iter()
+                .filter_map(f)
+                .map(|s| Node::Str(s.as_str().into()))
+                .collect()
         };
-        let literals = pick(|o| if let Origin::Literal(s) = o { Some(s) } else { None });
-        let files = pick(|o| if let Origin::File(s) = o { Some(s) } else { None });
-        let envs = pick(|o| if let Origin::Env(s) = o { Some(s) } else { None });
+        let literals = pick(|o| {
+            if let Origin::Literal(s) = o {
+                Some(s)
+            } else {
+                None
+            }
+        });
+        let files = pick(|o| {
+            if let Origin::File(s) = o {
+                Some(s)
+            } else {
+                None
+            }
+        });
+        let envs = pick(|o| {
+            if let Origin::Env(s) = o {
+                Some(s)
+            } else {
+                None
+            }
+        });
         if self.origins.is_empty() && !self.data.is_empty() {
             return Err(usage(
                 "--generator needs the values in files (--from-file): a generator manifest in a repository should not hold credentials typed on the command line; write them to a file and encrypt it with `secretgen age encrypt`",
@@ -229,9 +267,13 @@ impl Request {
 }
 
 fn read(path: &Path) -> Result<SecretBytes> {
-    std::fs::read(path)
-        .map(SecretBytes::new)
-        .map_err(|e| usage(format!("error reading {}: {}", path.display(), io_reason(&e))))
+    std::fs::read(path).map(SecretBytes::new).map_err(|e| {
+        usage(format!(
+            "error reading {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })
 }
 
 /// `create tls`: the pair must match (Go's `tls.X509KeyPair`).
@@ -241,12 +283,15 @@ pub fn tls(req: &mut Request, cert: Option<&Path>, key: Option<&Path>) -> Result
     };
     let c = read(cert)?;
     let k = read(key)?;
-    validate::check_tls_pair(c.expose(), k.expose()).map_err(|v| usage(format!("{}, {}: {v}", cert.display(), key.display())))?;
+    validate::check_tls_pair(c.expose(), k.expose())
+        .map_err(|v| usage(format!("{}, {}: {v}", cert.display(), key.display())))?;
     req.type_ = Some("kubernetes.io/tls".into());
     req.insert("tls.crt".into(), c)?;
     req.insert("tls.key".into(), k)?;
-    req.origins.push(Origin::File(format!("tls.crt={}", cert.display())));
-    req.origins.push(Origin::File(format!("tls.key={}", key.display())));
+    req.origins
+        .push(Origin::File(format!("tls.crt={}", cert.display())));
+    req.origins
+        .push(Origin::File(format!("tls.key={}", key.display())));
     Ok(())
 }
 
@@ -265,10 +310,12 @@ pub fn docker_registry(req: &mut Request, d: &Docker<'_>) -> Result<()> {
     req.type_ = Some("kubernetes.io/dockerconfigjson".into());
     if let Some(spec) = d.from_file.first() {
         let spec = spec.to_string_lossy();
-        let (_, path) = source::parse_file_source(&spec).map_err(|e| usage(format!("--from-file={spec}: {e}")))?;
+        let (_, path) = source::parse_file_source(&spec)
+            .map_err(|e| usage(format!("--from-file={spec}: {e}")))?;
         let bytes = read(Path::new(path))?;
         req.insert(".dockerconfigjson".into(), bytes)?;
-        req.origins.push(Origin::File(format!(".dockerconfigjson={path}")));
+        req.origins
+            .push(Origin::File(format!(".dockerconfigjson={path}")));
         return Ok(());
     }
     let (Some(user), Some(pass)) = (d.username, d.password) else {
@@ -296,9 +343,15 @@ pub fn docker_registry(req: &mut Request, d: &Docker<'_>) -> Result<()> {
 }
 
 /// `create basic-auth`: `username` and/or `password` (from files, or literals).
-pub fn basic_auth(req: &mut Request, username: Option<&str>, password_file: Option<&Path>) -> Result<()> {
+pub fn basic_auth(
+    req: &mut Request,
+    username: Option<&str>,
+    password_file: Option<&Path>,
+) -> Result<()> {
     if username.is_none() && password_file.is_none() {
-        return Err(usage("basic-auth needs --username or --password-file (or both)"));
+        return Err(usage(
+            "basic-auth needs --username or --password-file (or both)",
+        ));
     }
     req.type_ = Some("kubernetes.io/basic-auth".into());
     if let Some(u) = username {

@@ -65,7 +65,11 @@ impl From<&render::Secret> for SecretDoc {
             immutable: s.immutable,
             labels: s.labels.clone(),
             annotations: s.annotations.clone(),
-            data: s.data.iter().map(|(k, e)| (k.clone(), e.value.clone())).collect(),
+            data: s
+                .data
+                .iter()
+                .map(|(k, e)| (k.clone(), e.value.clone()))
+                .collect(),
         }
     }
 }
@@ -95,13 +99,24 @@ pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<SecretDoc>> {
             continue;
         }
         let meta = d.get("metadata");
-        let get = |n: Option<&Node>, k: &str| n.and_then(|m| m.get(k)).and_then(Node::as_str).map(str::to_string);
-        let name = get(meta, "name").ok_or_else(|| Error::manifest(Loc::at(path, d.mark), "a Secret without metadata.name"))?;
+        let get = |n: Option<&Node>, k: &str| {
+            n.and_then(|m| m.get(k))
+                .and_then(Node::as_str)
+                .map(str::to_string)
+        };
+        let name = get(meta, "name").ok_or_else(|| {
+            Error::manifest(Loc::at(path, d.mark), "a Secret without metadata.name")
+        })?;
         let map = |n: Option<&Node>| -> BTreeMap<String, String> {
             n.and_then(Node::as_map)
                 .unwrap_or(&[])
                 .iter()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str().unwrap_or("").to_string())))
+                .filter_map(|(k, v)| {
+                    Some((
+                        k.as_str()?.to_string(),
+                        v.as_str().unwrap_or("").to_string(),
+                    ))
+                })
                 .collect()
         };
         let mut data = BTreeMap::new();
@@ -112,9 +127,14 @@ pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<SecretDoc>> {
                 _ => "",
             };
             let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-            let bytes = base64::engine::general_purpose::STANDARD.decode(clean.as_bytes()).map_err(|_| {
-                Error::manifest(Loc::at(path, v.mark), format!("data key `{key}` is not valid base64"))
-            })?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(clean.as_bytes())
+                .map_err(|_| {
+                    Error::manifest(
+                        Loc::at(path, v.mark),
+                        format!("data key `{key}` is not valid base64"),
+                    )
+                })?;
             data.insert(key, SecretBytes::new(bytes));
         }
         for (k, v) in d.get("stringData").and_then(Node::as_map).unwrap_or(&[]) {
@@ -144,9 +164,19 @@ pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<SecretDoc>> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase", tag = "change")]
 pub enum KeyChange {
-    Added { key: String, size: usize },
-    Removed { key: String, size: usize },
-    Changed { key: String, old_size: usize, new_size: usize },
+    Added {
+        key: String,
+        size: usize,
+    },
+    Removed {
+        key: String,
+        size: usize,
+    },
+    Changed {
+        key: String,
+        old_size: usize,
+        new_size: usize,
+    },
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -178,7 +208,9 @@ impl Report {
 
 /// Pairs the Secrets of both sides by namespace and base name and compares them.
 pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
-    let index = |side: &[SecretDoc]| -> BTreeMap<String, SecretDoc> { side.iter().map(|s| (s.id(), s.clone())).collect() };
+    let index = |side: &[SecretDoc]| -> BTreeMap<String, SecretDoc> {
+        side.iter().map(|s| (s.id(), s.clone())).collect()
+    };
     let (old, new) = (index(old), index(new));
     let ids: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     let mut report = Report::default();
@@ -189,7 +221,14 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                 old_name: Some(o.name.clone()),
                 new_name: None,
                 status: "removed",
-                keys: o.data.iter().map(|(k, v)| KeyChange::Removed { key: k.clone(), size: v.len() }).collect(),
+                keys: o
+                    .data
+                    .iter()
+                    .map(|(k, v)| KeyChange::Removed {
+                        key: k.clone(),
+                        size: v.len(),
+                    })
+                    .collect(),
                 unchanged_keys: 0,
                 metadata_diff: String::new(),
                 values: Vec::new(),
@@ -199,7 +238,14 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                 old_name: None,
                 new_name: Some(n.name.clone()),
                 status: "added",
-                keys: n.data.iter().map(|(k, v)| KeyChange::Added { key: k.clone(), size: v.len() }).collect(),
+                keys: n
+                    .data
+                    .iter()
+                    .map(|(k, v)| KeyChange::Added {
+                        key: k.clone(),
+                        size: v.len(),
+                    })
+                    .collect(),
                 unchanged_keys: 0,
                 metadata_diff: String::new(),
                 values: Vec::new(),
@@ -214,9 +260,19 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                         (Some(a), Some(b)) if a == b => unchanged += 1,
                         (a, b) => {
                             keys.push(match (a, b) {
-                                (Some(a), Some(b)) => KeyChange::Changed { key: k.clone(), old_size: a.len(), new_size: b.len() },
-                                (Some(a), None) => KeyChange::Removed { key: k.clone(), size: a.len() },
-                                (None, Some(b)) => KeyChange::Added { key: k.clone(), size: b.len() },
+                                (Some(a), Some(b)) => KeyChange::Changed {
+                                    key: k.clone(),
+                                    old_size: a.len(),
+                                    new_size: b.len(),
+                                },
+                                (Some(a), None) => KeyChange::Removed {
+                                    key: k.clone(),
+                                    size: a.len(),
+                                },
+                                (None, Some(b)) => KeyChange::Added {
+                                    key: k.clone(),
+                                    size: b.len(),
+                                },
                                 (None, None) => continue,
                             });
                             values.push((k.clone(), a.cloned(), b.cloned()));
@@ -237,7 +293,11 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                     report.unchanged += 1;
                     continue;
                 }
-                let status = if keys.is_empty() && metadata_diff.is_empty() { "renamed" } else { "changed" };
+                let status = if keys.is_empty() && metadata_diff.is_empty() {
+                    "renamed"
+                } else {
+                    "changed"
+                };
                 report.secrets.push(SecretChange {
                     id: id.clone(),
                     old_name: Some(o.name.clone()),
@@ -264,7 +324,11 @@ pub struct Style {
 }
 
 fn paint(on: bool, code: &str, s: &str) -> String {
-    if on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    if on {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
 }
 
 /// The human-readable report.
@@ -287,20 +351,48 @@ pub fn to_text(r: &Report, style: Style) -> String {
             "removed" => ("-", "31"),
             _ => ("~", "33"),
         };
-        let _ = writeln!(out, "{} {} {}{names}", paint(style.color, code, mark), s.id, s.status);
+        let _ = writeln!(
+            out,
+            "{} {} {}{names}",
+            paint(style.color, code, mark),
+            s.id,
+            s.status
+        );
         for k in &s.keys {
             let line = match k {
-                KeyChange::Added { key, size } => paint(style.color, "32", &format!("    + {key}: added ({size} bytes)")),
-                KeyChange::Removed { key, size } => paint(style.color, "31", &format!("    - {key}: removed ({size} bytes)")),
-                KeyChange::Changed { key, old_size, new_size } => {
-                    paint(style.color, "33", &format!("    ~ {key}: changed ({old_size} → {new_size} bytes)"))
-                }
+                KeyChange::Added { key, size } => paint(
+                    style.color,
+                    "32",
+                    &format!("    + {key}: added ({size} bytes)"),
+                ),
+                KeyChange::Removed { key, size } => paint(
+                    style.color,
+                    "31",
+                    &format!("    - {key}: removed ({size} bytes)"),
+                ),
+                KeyChange::Changed {
+                    key,
+                    old_size,
+                    new_size,
+                } => paint(
+                    style.color,
+                    "33",
+                    &format!("    ~ {key}: changed ({old_size} → {new_size} bytes)"),
+                ),
             };
             let _ = writeln!(out, "{line}");
         }
         if style.show_values {
             for (k, a, b) in &s.values {
-                let show = |v: &Option<SecretBytes>| v.as_ref().map(|v| String::from_utf8_lossy(v.expose()).escape_debug().to_string()).unwrap_or_else(|| "(none)".into());
+                let show = |v: &Option<SecretBytes>| {
+                    v.as_ref()
+                        .map(|v| {
+                            String::from_utf8_lossy(v.expose())
+                                .escape_debug()
+                                .to_string()
+                        })
+                        .unwrap_or_else(|| "(none)".into())
+                };
                 let _ = writeln!(out, "      {k}: {} → {}", show(a), show(b));
             }
         }
@@ -353,14 +445,30 @@ mod tests {
             immutable: false,
             labels: BTreeMap::new(),
             annotations: BTreeMap::new(),
-            data: data.iter().map(|(k, v)| (k.to_string(), SecretBytes::from_slice(v.as_bytes()))).collect(),
+            data: data
+                .iter()
+                .map(|(k, v)| (k.to_string(), SecretBytes::from_slice(v.as_bytes())))
+                .collect(),
         }
     }
 
     #[test]
     fn pairs_across_a_hash_change_and_never_shows_values() {
-        let old = [doc("db-gd995d5t92", &[("user", "admin"), ("pass", "CANARY-old")]), doc("gone", &[("k", "v")])];
-        let mut n = doc("db-8h2c4t9fgb", &[("user", "admin"), ("pass", "CANARY-new-longer"), ("extra", "x")]);
+        let old = [
+            doc(
+                "db-gd995d5t92",
+                &[("user", "admin"), ("pass", "CANARY-old")],
+            ),
+            doc("gone", &[("k", "v")]),
+        ];
+        let mut n = doc(
+            "db-8h2c4t9fgb",
+            &[
+                ("user", "admin"),
+                ("pass", "CANARY-new-longer"),
+                ("extra", "x"),
+            ],
+        );
         n.labels.insert("team".into(), "a".into());
         let new = [n];
         let r = compare(&old, &new);

@@ -16,7 +16,11 @@ use crate::manifest::{self, Unit};
 /// Reads the units under `paths` (`.` when empty), in a stable order.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let mut units = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -50,7 +54,11 @@ pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
         return Ok(None);
     }
     let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+    let root = if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root
+    };
     let unit = manifest::read_generator_file(path, &text, &root, strict)?;
     Ok((!unit.generators.is_empty()).then_some(unit))
 }
@@ -65,10 +73,16 @@ fn walk(dir: &Path) -> Result<Vec<Unit>> {
     let walker = WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(skipped_dir)));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(skipped_dir))
+        });
     for entry in walker {
         let entry = entry.map_err(|e| {
-            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+            let path = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dir.to_path_buf());
             Error::io(&path, "cannot walk", e.into())
         })?;
         if !entry.file_type().is_file() {

@@ -57,7 +57,9 @@ impl FromStr for HashVariant {
             .into_iter()
             .find(|v| v.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown hash variant `{s}` (expected kustomize, kustomize-legacy or kubectl)")
+                format!(
+                    "unknown hash variant `{s}` (expected kustomize, kustomize-legacy or kubectl)"
+                )
             })
     }
 }
@@ -309,7 +311,14 @@ mod tests {
     #[test]
     fn go_string_agrees_with_serde_json_where_defined() {
         // serde_json escapes the same set minus Go's HTML and line-separator escapes.
-        for s in ["plain", "tab\there", "quote\"", "back\\slash", "ctl\u{1}", "ünï"] {
+        for s in [
+            "plain",
+            "tab\there",
+            "quote\"",
+            "back\\slash",
+            "ctl\u{1}",
+            "ünï",
+        ] {
             assert_eq!(go(s.as_bytes()), serde_json::to_string(s).unwrap(), "{s:?}");
         }
     }

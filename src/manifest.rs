@@ -70,7 +70,9 @@ impl Options {
             out.labels.entry(k.clone()).or_insert_with(|| v.clone());
         }
         for (k, v) in &global.annotations {
-            out.annotations.entry(k.clone()).or_insert_with(|| v.clone());
+            out.annotations
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
         }
         out.disable_name_suffix_hash |= global.disable_name_suffix_hash;
         out.immutable |= global.immutable;
@@ -139,6 +141,9 @@ pub struct Unit {
     pub warnings: Vec<Warning>,
     /// Generator config files this unit consumed (so a tree walk does not render them twice).
     pub consumed: Vec<PathBuf>,
+    /// Plain `v1` Secrets from the kustomization's local `resources` files: kustomize
+    /// prints them among the generated ones (transformed, never hashed).
+    pub plain_secrets: Vec<(PathBuf, Node)>,
 }
 
 pub const KUSTOMIZATION_NAMES: [&str; 3] =
@@ -195,6 +200,7 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
         transform: Transform::default(),
         warnings: Vec::new(),
         consumed: Vec::new(),
+        plain_secrets: Vec::new(),
     };
     for doc in &docs {
         match generator_format(doc) {
@@ -281,6 +287,7 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         transform: Transform::default(),
         warnings: Vec::new(),
         consumed: Vec::new(),
+        plain_secrets: Vec::new(),
     };
     let Some(doc) = docs.first() else {
         return Ok(unit);
@@ -301,8 +308,14 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         _ => Options::default(),
     };
     let mut t = Transform {
-        name_prefix: r.opt_string(doc, "namePrefix")?.map(|l| l.value).unwrap_or_default(),
-        name_suffix: r.opt_string(doc, "nameSuffix")?.map(|l| l.value).unwrap_or_default(),
+        name_prefix: r
+            .opt_string(doc, "namePrefix")?
+            .map(|l| l.value)
+            .unwrap_or_default(),
+        name_suffix: r
+            .opt_string(doc, "nameSuffix")?
+            .map(|l| l.value)
+            .unwrap_or_default(),
         namespace: r
             .opt_string(doc, "namespace")?
             .map(|l| l.value)
@@ -378,6 +391,28 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         }
     }
 
+    if let Some(list) = doc.get("resources").filter(|n| !n.is_null()) {
+        for entry in r.seq(list, "resources")? {
+            let Some(res) = entry.as_str() else { continue };
+            let res_path = root.join(res);
+            // Directories are bases (rendered on their own by a tree walk); URLs are remote.
+            if res.contains("://") || !res_path.is_file() {
+                continue;
+            }
+            let text = read_text(&res_path)?;
+            if !text.contains("Secret") {
+                continue;
+            }
+            for d in parse(&res_path, &text)? {
+                let is_secret = d.get("kind").and_then(|k| k.as_str()) == Some("Secret")
+                    && d.get("apiVersion").and_then(|k| k.as_str()) == Some("v1");
+                if is_secret {
+                    unit.plain_secrets.push((res_path.clone(), d));
+                }
+            }
+        }
+    }
+
     if !generators.is_empty() {
         for field in NOT_APPLIED {
             if let Some((k, _)) = map.iter().find(|(k, _)| k.as_str() == Some(field)) {
@@ -411,16 +446,17 @@ fn check_unique_ids(unit: &Unit) -> Result<()> {
             .filter(|n| n != "default")
             .unwrap_or_default();
         if let Some(first) = seen.insert((ns, g.name.value.clone()), g)
-            && g.behavior == Behavior::Create {
-                return Err(Error::manifest(
-                    Loc::at(&g.file, g.name.mark),
-                    format!(
-                        "a second generator named `{}` in the same namespace (the first is at {}); give it another name or namespace",
-                        g.name.value,
-                        first.loc()
-                    ),
-                ));
-            }
+            && g.behavior == Behavior::Create
+        {
+            return Err(Error::manifest(
+                Loc::at(&g.file, g.name.mark),
+                format!(
+                    "a second generator named `{}` in the same namespace (the first is at {}); give it another name or namespace",
+                    g.name.value,
+                    first.loc()
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -505,7 +541,10 @@ impl Reader<'_> {
             let Some(name) = k.as_str() else {
                 return Err(self.err(
                     k.mark,
-                    format!("{what} has a key that is {}, expected a field name", k.kind_name()),
+                    format!(
+                        "{what} has a key that is {}, expected a field name",
+                        k.kind_name()
+                    ),
                 ));
             };
             if !allowed.contains(&name) {
@@ -593,7 +632,12 @@ impl Reader<'_> {
         let map = self.map(node, "options")?;
         self.check_fields(
             map,
-            &["labels", "annotations", "disableNameSuffixHash", "immutable"],
+            &[
+                "labels",
+                "annotations",
+                "disableNameSuffixHash",
+                "immutable",
+            ],
             "options",
         )?;
         Ok(Options {
@@ -625,7 +669,8 @@ impl Reader<'_> {
         };
         self.check_fields(map, allowed, what)?;
 
-        let (mut name, mut namespace, mut labels, mut annotations) = (None, None, MetaMap::new(), MetaMap::new());
+        let (mut name, mut namespace, mut labels, mut annotations) =
+            (None, None, MetaMap::new(), MetaMap::new());
         if let Some(meta) = node.get("metadata").filter(|n| !n.is_null()) {
             let mm = self.map(meta, "metadata")?;
             let meta_fields: &[&str] = match format {
@@ -640,17 +685,27 @@ impl Reader<'_> {
         }
         if format != Format::SecretgenV1 {
             // builtin: top-level name/namespace win over metadata (kustomize's plugin Config).
-            if let Some(n) = self.opt_string(node, "name")?.filter(|n| !n.value.is_empty()) {
+            if let Some(n) = self
+                .opt_string(node, "name")?
+                .filter(|n| !n.value.is_empty())
+            {
                 name = Some(n);
             }
-            if let Some(n) = self.opt_string(node, "namespace")?.filter(|n| !n.value.is_empty()) {
+            if let Some(n) = self
+                .opt_string(node, "namespace")?
+                .filter(|n| !n.value.is_empty())
+            {
                 namespace = Some(n);
             }
         }
         let name = match name.filter(|n| !n.value.is_empty()) {
             Some(n) => n,
             None => {
-                let field = if format == Format::Kustomization { "`name`" } else { "`metadata.name`" };
+                let field = if format == Format::Kustomization {
+                    "`name`"
+                } else {
+                    "`metadata.name`"
+                };
                 return Err(self.err(node.mark, format!("{what} has no name: set {field}")));
             }
         };
@@ -658,9 +713,10 @@ impl Reader<'_> {
 
         let mut envs = self.string_list(node.get("envs"), "envs")?;
         if let Some(env) = self.opt_string(node, "env")?
-            && !env.value.is_empty() {
-                envs.push(env);
-            }
+            && !env.value.is_empty()
+        {
+            envs.push(env);
+        }
         let behavior_node = node.get("behavior").filter(|n| !n.is_null());
         let behavior = match behavior_node {
             None => Behavior::Create,
@@ -683,7 +739,11 @@ impl Reader<'_> {
             None => None,
             Some(n) => {
                 let h = self.string(n, "hash")?;
-                Some(h.value.parse::<HashVariant>().map_err(|e| self.err(n.mark, e))?)
+                Some(
+                    h.value
+                        .parse::<HashVariant>()
+                        .map_err(|e| self.err(n.mark, e))?,
+                )
             }
         };
         let options = match node.get("options").filter(|n| !n.is_null()) {
@@ -766,7 +826,10 @@ mod tests {
     #[test]
     fn duplicate_ids() {
         let e = kust("secretGenerator:\n- name: s\n- name: s\n  namespace: default\n").unwrap_err();
-        assert!(e.to_string().contains("a second generator named `s`"), "{e}");
+        assert!(
+            e.to_string().contains("a second generator named `s`"),
+            "{e}"
+        );
         assert!(kust("secretGenerator:\n- name: s\n- name: s\n  namespace: other\n").is_ok());
     }
 
@@ -778,7 +841,13 @@ mod tests {
         assert_eq!(u.generators[0].hash, Some(HashVariant::Kubectl));
         assert_eq!(u.generators[0].labels["team"].0, "x");
         assert_eq!(u.generators[1].behavior, Behavior::Merge);
-        let e = read_generator_file(Path::new("g.yaml"), "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata: {name: a}\nhash: md5\n", Path::new("."), true).unwrap_err();
+        let e = read_generator_file(
+            Path::new("g.yaml"),
+            "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata: {name: a}\nhash: md5\n",
+            Path::new("."),
+            true,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("unknown hash variant `md5`"), "{e}");
     }
 

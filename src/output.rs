@@ -49,9 +49,15 @@ pub fn owned_files(dir: &Path) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> 
         if !entry.file_type().is_file() || entry.path().extension().is_none_or(|x| x != "yaml") {
             continue;
         }
-        let bytes = Zeroizing::new(std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), "cannot read", e))?);
+        let bytes = Zeroizing::new(
+            std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), "cannot read", e))?,
+        );
         if bytes.starts_with(MARKER.as_bytes()) {
-            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_path_buf();
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .to_path_buf();
             out.insert(rel, bytes);
         }
     }
@@ -76,8 +82,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
     // The permissions set at creation are subject to nothing but this explicit mode.
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600)).map_err(|e| Error::io(tmp.path(), "cannot set mode of", e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, "cannot rename into place", e.error))?;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(tmp.path(), "cannot set mode of", e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io(path, "cannot rename into place", e.error))?;
     Ok(())
 }
 
@@ -97,7 +105,10 @@ pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written>
     let mut done = Written::default();
     for (rel, body) in &planned {
         let path = dir.join(rel);
-        if existing.get(rel).is_some_and(|b| b.as_slice() == body.as_slice()) {
+        if existing
+            .get(rel)
+            .is_some_and(|b| b.as_slice() == body.as_slice())
+        {
             done.unchanged.push(path);
             continue;
         }
@@ -145,7 +156,11 @@ pub fn check_dir(dir: &Path, secrets: &[Secret]) -> Result<Drift> {
             Some(_) => {}
         }
     }
-    drift.stale = existing.keys().filter(|r| !planned.contains_key(*r)).cloned().collect();
+    drift.stale = existing
+        .keys()
+        .filter(|r| !planned.contains_key(*r))
+        .cloned()
+        .collect();
     let mut old = Vec::new();
     for (rel, bytes) in &existing {
         let text = String::from_utf8_lossy(bytes);

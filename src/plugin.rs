@@ -27,7 +27,12 @@ pub fn plugin_root() -> PathBuf {
 
 /// The exec plugin: renders the generator config at `config` with file paths resolved from
 /// `root`, and returns the YAML stream to print.
-pub fn exec(config: &Path, root: &Path, settings: &Settings, keys: &dyn Decrypt) -> Result<(Vec<u8>, Vec<Warning>)> {
+pub fn exec(
+    config: &Path,
+    root: &Path,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+) -> Result<(Vec<u8>, Vec<Warning>)> {
     let text = manifest::read_text(config)?;
     let unit = manifest::read_generator_file(config, &text, root, true)?;
     let settings = Settings {
@@ -39,7 +44,12 @@ pub fn exec(config: &Path, root: &Path, settings: &Settings, keys: &dyn Decrypt)
 }
 
 /// The KRM function: the ResourceList to print, and whether it holds an error result.
-pub fn function(input: &str, root: &Path, settings: &Settings, keys: &dyn Decrypt) -> (Vec<u8>, bool, Vec<Warning>) {
+pub fn function(
+    input: &str,
+    root: &Path,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+) -> (Vec<u8>, bool, Vec<Warning>) {
     let stdin = Path::new("<stdin>");
     match function_inner(input, stdin, root, settings, keys) {
         Ok((out, warnings)) => (out, false, warnings),
@@ -47,7 +57,13 @@ pub fn function(input: &str, root: &Path, settings: &Settings, keys: &dyn Decryp
     }
 }
 
-fn function_inner(input: &str, stdin: &Path, root: &Path, settings: &Settings, keys: &dyn Decrypt) -> Result<(Vec<u8>, Vec<Warning>)> {
+fn function_inner(
+    input: &str,
+    stdin: &Path,
+    root: &Path,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+) -> Result<(Vec<u8>, Vec<Warning>)> {
     let docs = yaml::parse_stream(input).map_err(|e| Error::Syntax {
         loc: Loc::at(stdin, e.mark),
         message: e.message,
@@ -55,17 +71,28 @@ fn function_inner(input: &str, stdin: &Path, root: &Path, settings: &Settings, k
     let list = docs
         .first()
         .filter(|d| d.get("kind").and_then(|k| k.as_str()) == Some("ResourceList"))
-        .ok_or_else(|| Error::manifest(Loc::file(stdin), "expected a ResourceList (kind: ResourceList) on stdin"))?;
+        .ok_or_else(|| {
+            Error::manifest(
+                Loc::file(stdin),
+                "expected a ResourceList (kind: ResourceList) on stdin",
+            )
+        })?;
     let config = list
         .get("functionConfig")
         .filter(|c| !c.is_null())
-        .ok_or_else(|| Error::manifest(Loc::at(stdin, list.mark), "the ResourceList has no functionConfig: pass the generator with --fn-config"))?;
+        .ok_or_else(|| {
+            Error::manifest(
+                Loc::at(stdin, list.mark),
+                "the ResourceList has no functionConfig: pass the generator with --fn-config",
+            )
+        })?;
     let config_file = annotation(config, "config.kubernetes.io/path")
         .or_else(|| annotation(config, "internal.config.kubernetes.io/path"))
         .map(|p| root.join(p))
         .unwrap_or_else(|| PathBuf::from("<functionConfig>"));
     let config_text = slice(input, config.mark.start, config.mark.end);
-    let mut unit: Unit = manifest::read_generator_file(&config_file, &dedent(config_text), root, true)?;
+    let mut unit: Unit =
+        manifest::read_generator_file(&config_file, &dedent(config_text), root, true)?;
     // Positions inside the functionConfig are relative to its own text.
     unit.file = config_file.clone();
     let settings = Settings {
@@ -79,7 +106,10 @@ fn function_inner(input: &str, stdin: &Path, root: &Path, settings: &Settings, k
     let mut indent = String::new();
     let mut prefix_end = None;
     let mut suffix_start = None;
-    if let Some(items_node) = list.get("items").filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
+    if let Some(items_node) = list
+        .get("items")
+        .filter(|n| n.as_seq().is_some_and(|s| !s.is_empty()))
+    {
         let first = line_start(input, byte_at(input, items[0].mark.start));
         prefix_end = Some(first);
         let seq_end = line_start(input, byte_at(input, items_node.mark.end));
@@ -175,7 +205,9 @@ fn byte_at(text: &str, char_index: usize) -> usize {
     if text.is_ascii() {
         return char_index.min(text.len());
     }
-    text.char_indices().nth(char_index).map_or(text.len(), |(b, _)| b)
+    text.char_indices()
+        .nth(char_index)
+        .map_or(text.len(), |(b, _)| b)
 }
 
 fn slice(text: &str, start: usize, end: usize) -> &str {
@@ -201,7 +233,10 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
         if let Some(loc) = error_loc(err) {
             fields.push((
                 "file".into(),
-                Node::Map(vec![("path".into(), Node::Str(loc.file.display().to_string().into()))]),
+                Node::Map(vec![(
+                    "path".into(),
+                    Node::Str(loc.file.display().to_string().into()),
+                )]),
             ));
         }
         results.push(Node::Map(fields));
@@ -211,7 +246,8 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
         .and_then(|d| d.into_iter().next())
         .and_then(|l| {
             let items = l.get("items")?;
-            matches!(items.value, Value::Seq(_)).then(|| slice(input, items.mark.start, items.mark.end).to_string())
+            matches!(items.value, Value::Seq(_))
+                .then(|| slice(input, items.mark.start, items.mark.end).to_string())
         });
     let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n");
     match items {
@@ -227,7 +263,10 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
         _ => out.push_str("items: []\n"),
     }
     let mut doc = Vec::new();
-    emit::write_document(&Node::Map(vec![("results".into(), Node::Seq(results))]), &mut doc);
+    emit::write_document(
+        &Node::Map(vec![("results".into(), Node::Seq(results))]),
+        &mut doc,
+    );
     out.push_str(&String::from_utf8_lossy(&doc));
     out.into_bytes()
 }
@@ -247,7 +286,11 @@ fn error_loc(e: &Error) -> Option<&Loc> {
 /// `$XDG_CONFIG_HOME/kustomize/plugin`, else `~/.config/kustomize/plugin`. The flag says
 /// whether kustomize finds it without being told (`KUSTOMIZE_PLUGIN_HOME` unset).
 pub fn default_plugin_home() -> Option<(PathBuf, bool)> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(h) = var("KUSTOMIZE_PLUGIN_HOME") {
         return Some((h, true));
     }
@@ -269,7 +312,8 @@ pub fn install(home: &Path, exe: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
     let tmp = dir.join(".SecretGenerator.tmp");
     let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(exe, &tmp).map_err(|e| Error::io(&tmp, "cannot create symlink", e))?;
+    std::os::unix::fs::symlink(exe, &tmp)
+        .map_err(|e| Error::io(&tmp, "cannot create symlink", e))?;
     std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, "cannot install", e))?;
     Ok(target)
 }

@@ -91,6 +91,9 @@ pub struct Secret {
     pub hash: Option<(HashVariant, String)>,
     /// The generator it came from.
     pub origin: Loc,
+    /// A plain Secret resource printed as written (with the kustomization's changes),
+    /// instead of from the fields above.
+    pub passthrough: Option<Node<'static>>,
 }
 
 impl Secret {
@@ -138,7 +141,11 @@ impl Secret {
 
     /// The emitter's view of the Secret.
     pub fn to_node(&self) -> Node<'_> {
-        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> = vec![("name".into(), Node::Str(self.name.as_str().into()))];
+        if let Some(node) = &self.passthrough {
+            return node.clone();
+        }
+        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
+            vec![("name".into(), Node::Str(self.name.as_str().into()))];
         if let Some(ns) = &self.namespace {
             meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
         }
@@ -151,7 +158,12 @@ impl Secret {
         let data = self
             .data
             .iter()
-            .map(|(k, e)| (Cow::Borrowed(k.as_str()), Node::Str(e.base64.expose().into())))
+            .map(|(k, e)| {
+                (
+                    Cow::Borrowed(k.as_str()),
+                    Node::Str(e.base64.expose().into()),
+                )
+            })
             .collect();
         let mut top: Vec<(Cow<'_, str>, Node<'_>)> = vec![
             ("apiVersion".into(), Node::Str("v1".into())),
@@ -230,6 +242,12 @@ pub fn render_units(units: &[Unit], settings: &Settings, keys: &dyn Decrypt) -> 
                 Err(e) => errors.push(e),
             }
         }
+        for (file, doc) in &unit.plain_secrets {
+            match plain_secret(file, doc, &unit.transform) {
+                Ok(s) => out.secrets.push(s),
+                Err(e) => errors.push(e),
+            }
+        }
     }
     if !errors.is_empty() {
         return Err(Error::many(errors));
@@ -243,7 +261,14 @@ struct Collected {
 }
 
 impl Collected {
-    fn add(&mut self, g: &Generator, key: String, value: SecretBytes, origin: Loc, encrypted: bool) -> Result<()> {
+    fn add(
+        &mut self,
+        g: &Generator,
+        key: String,
+        value: SecretBytes,
+        origin: Loc,
+        encrypted: bool,
+    ) -> Result<()> {
         if let Some(first) = self.data.get(&key) {
             return Err(Error::source(
                 origin,
@@ -286,8 +311,16 @@ pub fn render_generator(
     for env in &g.envs {
         let loc = Loc::at(&g.file, env.mark);
         let input = root.read_file(&env.value, &loc, keys, false)?;
-        let Input::File { bytes, encrypted, path } = input else {
-            return Err(Error::source(loc, format!("env file `{}` is a directory", env.value)));
+        let Input::File {
+            bytes,
+            encrypted,
+            path,
+        } = input
+        else {
+            return Err(Error::source(
+                loc,
+                format!("env file `{}` is a directory", env.value),
+            ));
         };
         let pairs = source::parse_env(bytes.expose()).map_err(|e| source_error(&path, &e))?;
         for p in pairs {
@@ -304,15 +337,24 @@ pub fn render_generator(
     }
     for lit in &g.literals {
         let loc = Loc::at(&g.file, lit.mark);
-        let (k, v) = source::parse_literal(&lit.value).map_err(|e| Error::source(loc.clone(), e.to_string()))?;
-        c.add(g, k.to_string(), SecretBytes::from_slice(v.as_bytes()), loc, false)?;
+        let (k, v) = source::parse_literal(&lit.value)
+            .map_err(|e| Error::source(loc.clone(), e.to_string()))?;
+        c.add(
+            g,
+            k.to_string(),
+            SecretBytes::from_slice(v.as_bytes()),
+            loc,
+            false,
+        )?;
     }
     for f in &g.files {
         let loc = Loc::at(&g.file, f.mark);
-        let (key, path) =
-            source::parse_file_source(&f.value).map_err(|e| Error::source(loc.clone(), e.to_string()))?;
+        let (key, path) = source::parse_file_source(&f.value)
+            .map_err(|e| Error::source(loc.clone(), e.to_string()))?;
         match root.read_file(path, &loc, keys, g.expands_directories())? {
-            Input::File { bytes, encrypted, .. } => {
+            Input::File {
+                bytes, encrypted, ..
+            } => {
                 let key = match key {
                     Some(k) => k.to_string(),
                     None => default_key(path, encrypted),
@@ -323,7 +365,9 @@ pub fn render_generator(
                 if key.is_some() {
                     return Err(Error::source(
                         loc,
-                        format!("`{path}` is a directory: a key name cannot be given for a directory (each file becomes a key)"),
+                        format!(
+                            "`{path}` is a directory: a key name cannot be given for a directory (each file becomes a key)"
+                        ),
                     ));
                 }
                 for (name, bytes, encrypted) in files {
@@ -356,7 +400,12 @@ pub fn render_generator(
     put(&mut labels, &g.options.labels, &g.file, "label");
     put(&mut labels, &t.labels, &g.file, "label");
     put(&mut annotations, &g.annotations, &g.file, "annotation");
-    put(&mut annotations, &g.options.annotations, &g.file, "annotation");
+    put(
+        &mut annotations,
+        &g.options.annotations,
+        &g.file,
+        "annotation",
+    );
     put(&mut annotations, &t.annotations, &g.file, "annotation");
 
     let variant = g.hash.or(settings.hash).unwrap_or_default();
@@ -373,6 +422,7 @@ pub fn render_generator(
         immutable: g.options.immutable,
         hash: None,
         origin: g.loc(),
+        passthrough: None,
     };
 
     if settings.mode == Mode::Plugin {
@@ -387,9 +437,160 @@ pub fn render_generator(
     Ok((secret, warnings))
 }
 
+/// A YAML tree as the emitter's (strings stay strings; plain non-strings keep their type).
+fn to_emit(node: &crate::yaml::Node) -> Node<'static> {
+    use crate::yaml::{Resolved, Value};
+    match &node.value {
+        Value::Scalar { text, .. } => match node.resolved() {
+            Resolved::Null => Node::Null,
+            Resolved::Bool => Node::Bool(matches!(
+                text.as_str(),
+                "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
+            )),
+            Resolved::Int | Resolved::Float => Node::Number(Cow::Owned(text.clone())),
+            Resolved::Str => Node::Str(Cow::Owned(text.clone())),
+        },
+        Value::Seq(items) => Node::Seq(items.iter().map(to_emit).collect()),
+        Value::Map(entries) => Node::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        Cow::Owned(k.as_str().map(str::to_string).unwrap_or_default()),
+                        to_emit(v),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn set(map: &mut Vec<(Cow<'static, str>, Node<'static>)>, key: &str, value: Node<'static>) {
+    match map.iter_mut().find(|(k, _)| k == key) {
+        Some(entry) => entry.1 = value,
+        None => map.push((Cow::Owned(key.to_string()), value)),
+    }
+}
+
+/// A plain `v1` Secret from `resources`, with the kustomization's prefix, suffix,
+/// namespace, labels and annotations applied as kustomize applies them.
+fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
+    use base64::Engine;
+    let loc = Loc::at(file, doc.mark);
+    let meta = doc.get("metadata");
+    let get = |n: Option<&crate::yaml::Node>, k: &str| {
+        n.and_then(|m| m.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let name = get(meta, "name")
+        .ok_or_else(|| Error::manifest(loc.clone(), "a Secret resource without metadata.name"))?;
+    let base_name = format!("{}{}{}", t.name_prefix, name, t.name_suffix);
+    let namespace = t.namespace.clone().or_else(|| get(meta, "namespace"));
+    let strings = |n: Option<&crate::yaml::Node>| -> BTreeMap<String, String> {
+        n.and_then(|m| m.as_map())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((
+                    k.as_str()?.to_string(),
+                    v.as_str().unwrap_or("").to_string(),
+                ))
+            })
+            .collect()
+    };
+    let mut labels = strings(meta.and_then(|m| m.get("labels")));
+    labels.extend(t.labels.iter().map(|(k, (v, _))| (k.clone(), v.clone())));
+    let mut annotations = strings(meta.and_then(|m| m.get("annotations")));
+    annotations.extend(
+        t.annotations
+            .iter()
+            .map(|(k, (v, _))| (k.clone(), v.clone())),
+    );
+
+    let mut node = to_emit(doc);
+    if let Node::Map(top) = &mut node {
+        let mut m = match top
+            .iter()
+            .find(|(k, _)| k == "metadata")
+            .map(|(_, v)| v.clone())
+        {
+            Some(Node::Map(m)) => m,
+            _ => Vec::new(),
+        };
+        set(&mut m, "name", Node::Str(Cow::Owned(base_name.clone())));
+        if let Some(ns) = &namespace {
+            set(&mut m, "namespace", Node::Str(Cow::Owned(ns.clone())));
+        }
+        let as_map = |src: &BTreeMap<String, String>| {
+            Node::Map(
+                src.iter()
+                    .map(|(k, v)| (Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone()))))
+                    .collect(),
+            )
+        };
+        if !labels.is_empty() {
+            set(&mut m, "labels", as_map(&labels));
+        }
+        if !annotations.is_empty() {
+            set(&mut m, "annotations", as_map(&annotations));
+        }
+        set(top, "metadata", Node::Map(m));
+    }
+    let mut data = BTreeMap::new();
+    for (field, decode) in [("data", true), ("stringData", false)] {
+        for (k, v) in doc.get(field).and_then(|d| d.as_map()).unwrap_or(&[]) {
+            let key = k.as_str().unwrap_or("").to_string();
+            let text = v.as_str().unwrap_or("");
+            let bytes = if decode {
+                let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(clean)
+                    .map_err(|_| {
+                        Error::manifest(
+                            Loc::at(file, v.mark),
+                            format!("data key `{key}` is not valid base64"),
+                        )
+                    })?
+            } else {
+                text.as_bytes().to_vec()
+            };
+            data.insert(
+                key,
+                Entry {
+                    value: SecretBytes::new(bytes),
+                    base64: SecretString::default(),
+                    origin: Loc::at(file, k.mark),
+                    encrypted: false,
+                },
+            );
+        }
+    }
+    Ok(Secret {
+        name: base_name.clone(),
+        base_name,
+        namespace,
+        type_: get(Some(doc), "type").unwrap_or_else(|| "Opaque".into()),
+        explicit_type: true,
+        labels,
+        annotations,
+        data,
+        immutable: false,
+        hash: None,
+        origin: loc,
+        passthrough: Some(node),
+    })
+}
+
 /// In plugin mode kustomize does the hashing (and so rewrites references) when asked by
 /// annotation; a non-default variant is applied here instead, with a warning.
-fn plugin_marks(secret: &mut Secret, g: &Generator, variant: HashVariant, hashed: bool, warnings: &mut Vec<Warning>) {
+fn plugin_marks(
+    secret: &mut Secret,
+    g: &Generator,
+    variant: HashVariant,
+    hashed: bool,
+    warnings: &mut Vec<Warning>,
+) {
     if hashed && variant == HashVariant::Kustomize {
         secret
             .annotations
@@ -415,7 +616,12 @@ fn plugin_marks(secret: &mut Secret, g: &Generator, variant: HashVariant, hashed
 }
 
 /// Applies every Kubernetes rule to the finished Secret.
-fn check(secret: &Secret, g: &Generator, meta_marks: &BTreeMap<String, Loc>, warnings: &mut Vec<Warning>) -> Result<()> {
+fn check(
+    secret: &Secret,
+    g: &Generator,
+    meta_marks: &BTreeMap<String, Loc>,
+    warnings: &mut Vec<Warning>,
+) -> Result<()> {
     let decoded: Vec<(&str, &[u8])> = secret
         .data
         .iter()
@@ -423,6 +629,7 @@ fn check(secret: &Secret, g: &Generator, meta_marks: &BTreeMap<String, Loc>, war
         .collect();
     let view = validate::SecretView {
         name: &secret.name,
+        base_name: &secret.base_name,
         namespace: secret.namespace.as_deref(),
         type_: &secret.type_,
         labels: &secret.labels,
@@ -440,15 +647,18 @@ fn check(secret: &Secret, g: &Generator, meta_marks: &BTreeMap<String, Loc>, war
     if violations.is_empty() {
         return Ok(());
     }
-    let errors = violations
+    let mut located: Vec<(Loc, validate::Violation)> = violations
         .into_iter()
-        .map(|v| {
-            let loc = locate(&v, secret, g, meta_marks);
-            Error::Invalid {
-                loc,
-                secret: secret.base_name.clone(),
-                message: v.to_string(),
-            }
+        .map(|v| (locate(&v, secret, g, meta_marks), v))
+        .collect();
+    // In the order of the input, so the first message is about the first line at fault.
+    located.sort_by_key(|(loc, _)| (loc.file.clone(), loc.mark.map(|m| (m.line, m.col))));
+    let errors = located
+        .into_iter()
+        .map(|(loc, v)| Error::Invalid {
+            loc,
+            secret: secret.base_name.clone(),
+            message: v.to_string(),
         })
         .collect();
     Err(Error::many(errors))
@@ -456,7 +666,12 @@ fn check(secret: &Secret, g: &Generator, meta_marks: &BTreeMap<String, Loc>, war
 
 /// The best place to point at for a violation: the source of the key, the label, the
 /// type, the name.
-fn locate(v: &validate::Violation, secret: &Secret, g: &Generator, meta_marks: &BTreeMap<String, Loc>) -> Loc {
+fn locate(
+    v: &validate::Violation,
+    secret: &Secret,
+    g: &Generator,
+    meta_marks: &BTreeMap<String, Loc>,
+) -> Loc {
     let subject = v.subject();
     match subject {
         validate::Subject::Key(k) => secret.data.get(k).map(|e| e.origin.clone()),
@@ -472,11 +687,13 @@ fn locate(v: &validate::Violation, secret: &Secret, g: &Generator, meta_marks: &
 
 fn source_error(path: &Path, e: &SourceError) -> Error {
     let mark = match e {
-        SourceError::EnvInvalidUtf8 { line } | SourceError::EnvLineTooLong { line, .. } => Some(Mark {
-            line: *line,
-            col: 1,
-            ..Default::default()
-        }),
+        SourceError::EnvInvalidUtf8 { line } | SourceError::EnvLineTooLong { line, .. } => {
+            Some(Mark {
+                line: *line,
+                col: 1,
+                ..Default::default()
+            })
+        }
         _ => None,
     };
     Error::source(
@@ -520,8 +737,12 @@ impl Root {
         let real = match restrictor {
             LoadRestrictor::None => None,
             LoadRestrictor::RootOnly => Some(
-                std::fs::canonicalize(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
-                    .map_err(|e| Error::io(dir, "cannot resolve the generator's directory", e))?,
+                std::fs::canonicalize(if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                })
+                .map_err(|e| Error::io(dir, "cannot resolve the generator's directory", e))?,
             ),
         };
         Ok(Root {
@@ -530,25 +751,44 @@ impl Root {
         })
     }
 
-    fn read_file(&self, entry: &str, loc: &Loc, keys: &dyn Decrypt, expand_dirs: bool) -> Result<Input> {
+    fn read_file(
+        &self,
+        entry: &str,
+        loc: &Loc,
+        keys: &dyn Decrypt,
+        expand_dirs: bool,
+    ) -> Result<Input> {
         if entry.starts_with("http://") || entry.starts_with("https://") {
             return Err(Error::source(
                 loc.clone(),
-                format!("`{entry}` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"),
+                format!(
+                    "`{entry}` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"
+                ),
             ));
         }
         let path = self.dir.join(entry);
-        let meta = std::fs::symlink_metadata(&path)
-            .map_err(|e| Error::source(loc.clone(), format!("cannot read `{entry}`: {}", io_reason(&e))))?;
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| {
+            Error::source(
+                loc.clone(),
+                format!("cannot read `{entry}`: {}", io_reason(&e)),
+            )
+        })?;
         if let Some(real_root) = &self.real {
             let real = std::fs::canonicalize(&path).map_err(|e| {
                 Error::source(
                     loc.clone(),
-                    format!("cannot resolve `{entry}`: {} (a dangling or looping symlink?)", io_reason(&e)),
+                    format!(
+                        "cannot resolve `{entry}`: {} (a dangling or looping symlink?)",
+                        io_reason(&e)
+                    ),
                 )
             })?;
             if !real.starts_with(real_root) {
-                let via = if meta.file_type().is_symlink() { " through a symlink" } else { "" };
+                let via = if meta.file_type().is_symlink() {
+                    " through a symlink"
+                } else {
+                    ""
+                };
                 return Err(Error::source(
                     loc.clone(),
                     format!(
@@ -559,13 +799,19 @@ impl Root {
                 ));
             }
         }
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| Error::source(loc.clone(), format!("cannot read `{entry}`: {}", io_reason(&e))))?;
+        let meta = std::fs::metadata(&path).map_err(|e| {
+            Error::source(
+                loc.clone(),
+                format!("cannot read `{entry}`: {}", io_reason(&e)),
+            )
+        })?;
         if meta.is_dir() {
             if !expand_dirs {
                 return Err(Error::source(
                     loc.clone(),
-                    format!("`{entry}` is a directory; a kustomization's `files` takes files (secretgen.dev/v1 manifests expand directories)"),
+                    format!(
+                        "`{entry}` is a directory; a kustomization's `files` takes files (secretgen.dev/v1 manifests expand directories)"
+                    ),
                 ));
             }
             return self.read_dir(&path, entry, loc, keys);
@@ -582,20 +828,35 @@ impl Root {
     /// included, sub-directories and symlinks skipped.
     fn read_dir(&self, dir: &Path, entry: &str, loc: &Loc, keys: &dyn Decrypt) -> Result<Input> {
         let mut names = Vec::new();
-        let rd = std::fs::read_dir(dir)
-            .map_err(|e| Error::source(loc.clone(), format!("cannot list `{entry}`: {}", io_reason(&e))))?;
+        let rd = std::fs::read_dir(dir).map_err(|e| {
+            Error::source(
+                loc.clone(),
+                format!("cannot list `{entry}`: {}", io_reason(&e)),
+            )
+        })?;
         for item in rd {
-            let item = item.map_err(|e| Error::source(loc.clone(), format!("cannot list `{entry}`: {}", io_reason(&e))))?;
-            let ft = item
-                .file_type()
-                .map_err(|e| Error::source(loc.clone(), format!("cannot list `{entry}`: {}", io_reason(&e))))?;
+            let item = item.map_err(|e| {
+                Error::source(
+                    loc.clone(),
+                    format!("cannot list `{entry}`: {}", io_reason(&e)),
+                )
+            })?;
+            let ft = item.file_type().map_err(|e| {
+                Error::source(
+                    loc.clone(),
+                    format!("cannot list `{entry}`: {}", io_reason(&e)),
+                )
+            })?;
             if !ft.is_file() {
                 continue;
             }
             let name = item.file_name().into_string().map_err(|n| {
                 Error::source(
                     loc.clone(),
-                    format!("`{entry}` holds a file whose name is not UTF-8: {}", n.to_string_lossy()),
+                    format!(
+                        "`{entry}` holds a file whose name is not UTF-8: {}",
+                        n.to_string_lossy()
+                    ),
                 )
             })?;
             names.push(name);
@@ -605,8 +866,12 @@ impl Root {
         for name in names {
             let path = dir.join(&name);
             let shown = format!("{}/{}", entry.trim_end_matches('/'), name);
-            let meta = std::fs::metadata(&path)
-                .map_err(|e| Error::source(loc.clone(), format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+            let meta = std::fs::metadata(&path).map_err(|e| {
+                Error::source(
+                    loc.clone(),
+                    format!("cannot read `{shown}`: {}", io_reason(&e)),
+                )
+            })?;
             let (bytes, encrypted) = read_source(&path, &shown, &meta, loc, keys)?;
             files.push((name, bytes, encrypted));
         }
@@ -616,27 +881,46 @@ impl Root {
 
 /// Reads one source file, refusing anything but a regular file and anything larger than a
 /// Secret can hold before reading it, and decrypting age content.
-fn read_source(path: &Path, shown: &str, meta: &std::fs::Metadata, loc: &Loc, keys: &dyn Decrypt) -> Result<(SecretBytes, bool)> {
+fn read_source(
+    path: &Path,
+    shown: &str,
+    meta: &std::fs::Metadata,
+    loc: &Loc,
+    keys: &dyn Decrypt,
+) -> Result<(SecretBytes, bool)> {
     if !meta.is_file() {
         return Err(Error::source(
             loc.clone(),
-            format!("`{shown}` is not a regular file (a FIFO, socket or device cannot be a source)"),
+            format!(
+                "`{shown}` is not a regular file (a FIFO, socket or device cannot be a source)"
+            ),
         ));
     }
     let size = meta.len();
     if size > MAX_ENCRYPTED_FILE {
         return Err(too_large(loc, shown, size));
     }
-    let mut file = File::open(path).map_err(|e| Error::source(loc.clone(), format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+    let mut file = File::open(path).map_err(|e| {
+        Error::source(
+            loc.clone(),
+            format!("cannot read `{shown}`: {}", io_reason(&e)),
+        )
+    })?;
     let mut buf = Zeroizing::new(Vec::with_capacity(size as usize));
     (&mut file)
         .take(MAX_ENCRYPTED_FILE + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| Error::source(loc.clone(), format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+        .map_err(|e| {
+            Error::source(
+                loc.clone(),
+                format!("cannot read `{shown}`: {}", io_reason(&e)),
+            )
+        })?;
     if keys.is_encrypted(&buf) {
-        let plain = keys
-            .decrypt(path, &buf)
-            .map_err(|message| Error::Crypt { loc: loc.clone(), message })?;
+        let plain = keys.decrypt(path, &buf).map_err(|message| Error::Crypt {
+            loc: loc.clone(),
+            message,
+        })?;
         if plain.len() as u64 > MAX_SECRET_BYTES {
             return Err(too_large(loc, shown, plain.len() as u64));
         }

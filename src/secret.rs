@@ -84,7 +84,11 @@ mod tests {
         let canary = "CANARY-7f3a-never-print";
         let b = SecretBytes::from_slice(canary.as_bytes());
         let s = SecretString::new(canary.to_string());
-        for printed in [format!("{b:?}"), format!("{s:?}"), format!("{:?}", vec![b.clone()])] {
+        for printed in [
+            format!("{b:?}"),
+            format!("{s:?}"),
+            format!("{:?}", vec![b.clone()]),
+        ] {
             assert!(!printed.contains("CANARY"), "{printed}");
         }
         assert_eq!(format!("{b:?}"), "<redacted 23 bytes>");

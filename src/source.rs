@@ -207,7 +207,10 @@ mod tests {
     #[test]
     fn literal_rules() {
         assert_eq!(parse_literal("k=v"), Ok(("k", "v")));
-        assert_eq!(parse_literal("conn=host=db;user=a==b"), Ok(("conn", "host=db;user=a==b")));
+        assert_eq!(
+            parse_literal("conn=host=db;user=a==b"),
+            Ok(("conn", "host=db;user=a==b"))
+        );
         assert_eq!(parse_literal("trailing=="), Ok(("trailing", "=")));
         assert_eq!(parse_literal("k="), Ok(("k", "")));
         assert_eq!(parse_literal("novalue"), Err(SourceError::LiteralNoEquals));
@@ -235,8 +238,14 @@ mod tests {
     fn file_source_rules() {
         assert_eq!(parse_file_source("a/b.txt"), Ok((None, "a/b.txt")));
         assert_eq!(parse_file_source("k=a/b.txt"), Ok((Some("k"), "a/b.txt")));
-        assert!(matches!(parse_file_source("=p"), Err(SourceError::FileNoKey { .. })));
-        assert!(matches!(parse_file_source("k="), Err(SourceError::FileNoPath { .. })));
+        assert!(matches!(
+            parse_file_source("=p"),
+            Err(SourceError::FileNoKey { .. })
+        ));
+        assert!(matches!(
+            parse_file_source("k="),
+            Err(SourceError::FileNoPath { .. })
+        ));
         assert_eq!(parse_file_source("a=b=c"), Err(SourceError::FileManyEquals));
         assert_eq!(path_base("sub/dir/cred.txt"), "cred.txt");
         assert_eq!(path_base("./top.txt"), "top.txt");
@@ -255,19 +264,32 @@ mod tests {
     }
 
     fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn env_rules() {
         assert_eq!(
             env(b"# c\n\n  A=1\nDSN=x=y&z\nT=sp   \nI=v # not\nE=\nDQ=\"q\"\n"),
-            kv(&[("A", "1"), ("DSN", "x=y&z"), ("T", "sp   "), ("I", "v # not"), ("E", ""), ("DQ", "\"q\"")])
+            kv(&[
+                ("A", "1"),
+                ("DSN", "x=y&z"),
+                ("T", "sp   "),
+                ("I", "v # not"),
+                ("E", ""),
+                ("DQ", "\"q\"")
+            ])
         );
         assert_eq!(env(b"A=1\r\nB=2\r\n"), kv(&[("A", "1"), ("B", "2")]));
         assert_eq!(env(b"A=1\rB=2\rC=3"), kv(&[("A", "1\rB=2\rC=3")]));
         assert_eq!(env(b"A=1\nB=2"), kv(&[("A", "1"), ("B", "2")]));
-        assert_eq!(env("\u{feff}A=1\n\u{feff}B=2\n".as_bytes()), kv(&[("A", "1"), ("\u{feff}B", "2")]));
+        assert_eq!(
+            env("\u{feff}A=1\n\u{feff}B=2\n".as_bytes()),
+            kv(&[("A", "1"), ("\u{feff}B", "2")])
+        );
         assert_eq!(env("\u{a0}\u{3000}\t\x0bA=1".as_bytes()), kv(&[("A", "1")]));
         assert_eq!(env(b"export FOO=bar\n"), kv(&[("export FOO", "bar")]));
         assert_eq!(env(b"NOVALUE\n=orphan\n"), kv(&[("NOVALUE", "")]));
@@ -283,11 +305,17 @@ mod tests {
         );
         let mut long = b"OK=1\nL=".to_vec();
         long.extend(std::iter::repeat_n(b'x', 65533));
-        assert!(parse_env(&long).is_ok(), "65536-byte line is one too many, 65535 is fine");
+        assert!(
+            parse_env(&long).is_ok(),
+            "65536-byte line is one too many, 65535 is fine"
+        );
         long.push(b'x');
         assert_eq!(
             parse_env(&long).unwrap_err(),
-            SourceError::EnvLineTooLong { line: 2, len: 65536 }
+            SourceError::EnvLineTooLong {
+                line: 2,
+                len: 65536
+            }
         );
     }
 

@@ -279,21 +279,22 @@ impl Builder {
                 None => *pending = Some(node),
                 Some(key) => {
                     if self.error.is_none()
-                        && let Value::Scalar { text, .. } = &key.value {
-                            let dup = entries.iter().any(|(k, _)| match &k.value {
-                                Value::Scalar { text: t, .. } => t == text,
-                                _ => false,
+                        && let Value::Scalar { text, .. } = &key.value
+                    {
+                        let dup = entries.iter().any(|(k, _)| match &k.value {
+                            Value::Scalar { text: t, .. } => t == text,
+                            _ => false,
+                        });
+                        if dup {
+                            self.error = Some(SyntaxError {
+                                mark: key.mark,
+                                message: format!(
+                                    "mapping key `{}` appears twice (YAML keys must be unique)",
+                                    printable(text)
+                                ),
                             });
-                            if dup {
-                                self.error = Some(SyntaxError {
-                                    mark: key.mark,
-                                    message: format!(
-                                        "mapping key `{}` appears twice (YAML keys must be unique)",
-                                        printable(text)
-                                    ),
-                                });
-                            }
                         }
+                    }
                     entries.push((key, node));
                 }
             },
@@ -301,12 +302,27 @@ impl Builder {
     }
 }
 
-/// Key text for messages: control characters escaped so a message stays one line.
+/// Key text for messages: control, format and separator characters (a BOM, U+2028, a tab)
+/// shown as escapes, so that a message stays one line and an invisible character is seen.
 pub fn printable(s: &str) -> Cow<'_, str> {
-    if s.chars().all(|c| !c.is_control()) {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{a0}' | '\u{ad}' | '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}')
+    };
+    if !s.chars().any(hidden) {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(s.escape_debug().to_string())
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 impl<'input> SpannedEventReceiver<'input> for Builder {
@@ -334,7 +350,9 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                 };
                 self.push_value(node, anchor);
             }
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(Vec::new(), mark, anchor)),
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push(Frame::Seq(Vec::new(), mark, anchor))
+            }
             Event::MappingStart(anchor, _) => {
                 self.stack.push(Frame::Map(Vec::new(), None, mark, anchor))
             }

@@ -155,7 +155,11 @@ fn check_reject(case: &Path, name: &str) -> Result<(), Failed> {
     // The message names the file at fault: the kustomization or a file of the case.
     let casedir = case.display().to_string();
     if !err.contains(&casedir) {
-        return Err(format!("the error does not name a file of the case\n{}", describe(&out)).into());
+        return Err(format!(
+            "the error does not name a file of the case\n{}",
+            describe(&out)
+        )
+        .into());
     }
     let shown = err.replace(&casedir, "@CASEDIR@");
     let shown = match std::fs::canonicalize(case) {
@@ -163,9 +167,12 @@ fn check_reject(case: &Path, name: &str) -> Result<(), Failed> {
         Err(_) => shown,
     };
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/corpus"));
+    settings
+        .set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/corpus"));
     settings.set_prepend_module_to_snapshot(false);
-    settings.set_description(format!("secretgen render on corpus case {name} (EXPECT.tsv: reject)"));
+    settings.set_description(format!(
+        "secretgen render on corpus case {name} (EXPECT.tsv: reject)"
+    ));
     settings.bind(|| insta::assert_snapshot!(name.to_string(), shown));
     Ok(())
 }
@@ -189,14 +196,19 @@ fn check_accept(case: &Path) -> Result<(), Failed> {
         .ok_or("no data in the output")?;
     let mut got = BTreeMap::new();
     for (k, v) in data {
-        let k = k.as_str().ok_or_else(|| format!("key {k:?} did not print as a string"))?;
+        let k = k
+            .as_str()
+            .ok_or_else(|| format!("key {k:?} did not print as a string"))?;
         let v = v.as_str().ok_or("value is not a string")?;
         use base64::Engine;
         let bytes = base64::engine::general_purpose::STANDARD.decode(v.replace('\n', ""))?;
         got.insert(k.to_string(), String::from_utf8(bytes)?);
     }
     let mut want = BTreeMap::new();
-    for g in kust["secretGenerator"].as_sequence().ok_or("no secretGenerator")? {
+    for g in kust["secretGenerator"]
+        .as_sequence()
+        .ok_or("no secretGenerator")?
+    {
         for lit in g["literals"].as_sequence().ok_or("no literals")? {
             let lit = lit.as_str().ok_or("literal")?;
             let (k, v) = lit.split_once('=').ok_or("literal without =")?;
@@ -307,9 +319,8 @@ fn check_kubectl_hash(case: &Path) -> Result<(), Failed> {
     if form == "tls" {
         type_ = Some("kubernetes.io/tls".into());
     }
-    let mut manifest = format!(
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: {name}\n"
-    );
+    let mut manifest =
+        format!("apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: {name}\n");
     if let Some(ns) = &namespace {
         manifest.push_str(&format!("  namespace: {ns}\n"));
     }
@@ -364,9 +375,15 @@ fn main() {
         )
     });
     let mut trials = Vec::new();
-    for line in expect.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in expect
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let mut cols = line.split('\t');
-        let (case, what) = (cols.next().unwrap().to_string(), cols.next().unwrap_or("").to_string());
+        let (case, what) = (
+            cols.next().unwrap().to_string(),
+            cols.next().unwrap_or("").to_string(),
+        );
         let dir = corpus.join("kustomize").join(&case);
         let name = format!("kustomize::{case}");
         let trial = match what.as_str() {
@@ -377,7 +394,9 @@ fn main() {
             "host" => continue,
             other => {
                 let other = other.to_string();
-                Trial::test(name, move || Err(format!("unknown EXPECT.tsv verdict {other}").into()))
+                Trial::test(name, move || {
+                    Err(format!("unknown EXPECT.tsv verdict {other}").into())
+                })
             }
         };
         trials.push(trial);

@@ -32,30 +32,151 @@ impl Rng {
 /// Valid Secret keys, including ones goyaml.v2 quotes or sorts unusually. Excluded: keys a
 /// YAML 1.2 resolver reads as numbers, booleans or null, on which kustomize itself crashes.
 const KEYS: &[&str] = &[
-    "y", "Y", "n", "N", "yes", "no", "on", "off", "Yes", "NO", "a", "A", "b9", "b10", "b010",
-    "_under", ".dot", "-dash", "a.b", "a-b", "a_b", "x1", "x01", "x001", "key.2", "key.10",
-    "UPPER", "mixedCase", "tls.crt", "ca.crt", ".dockerconfigjson", "0x", "1e", "1_a", "v1.2.3",
-    "2024-01-01x", "-", "_", "e", "E", "inf", "nan", "NaN_", "Null_", "ab", "aB", "Ab",
+    "y",
+    "Y",
+    "n",
+    "N",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "Yes",
+    "NO",
+    "a",
+    "A",
+    "b9",
+    "b10",
+    "b010",
+    "_under",
+    ".dot",
+    "-dash",
+    "a.b",
+    "a-b",
+    "a_b",
+    "x1",
+    "x01",
+    "x001",
+    "key.2",
+    "key.10",
+    "UPPER",
+    "mixedCase",
+    "tls.crt",
+    "ca.crt",
+    ".dockerconfigjson",
+    "0x",
+    "1e",
+    "1_a",
+    "v1.2.3",
+    "2024-01-01x",
+    "-",
+    "_",
+    "e",
+    "E",
+    "inf",
+    "nan",
+    "NaN_",
+    "Null_",
+    "ab",
+    "aB",
+    "Ab",
 ];
 
 const WORDS: &[&str] = &[
-    "true", "false", "yes", "no", "y", "n", "on", "off", "null", "~", "NULL", "123", "0x1F",
-    "0o17", "017", "1e10", "+12", "-.5", ".inf", "2024-01-01", "1:30", "", " lead", "trail ",
-    "a: b", "#c", "@x", "- x", "? x", "it's", "say \"hi\"", "a<b>&c", "é", "ключ", "🔑 key",
-    "tab\there", "line1\nline2", "end\n", "two\n\n", "\n", "  indented\nnext", "x:", "[1]",
-    "{a}", "*alias", "&anchor", "!tag", "%x", "`tick`", "a, b", "C:\\path", "a #b", "=",
-    "a\u{2028}b", "nbsp\u{a0}here", "\u{feff}bom",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "on",
+    "off",
+    "null",
+    "~",
+    "NULL",
+    "123",
+    "0x1F",
+    "0o17",
+    "017",
+    "1e10",
+    "+12",
+    "-.5",
+    ".inf",
+    "2024-01-01",
+    "1:30",
+    "",
+    " lead",
+    "trail ",
+    "a: b",
+    "#c",
+    "@x",
+    "- x",
+    "? x",
+    "it's",
+    "say \"hi\"",
+    "a<b>&c",
+    "é",
+    "ключ",
+    "🔑 key",
+    "tab\there",
+    "line1\nline2",
+    "end\n",
+    "two\n\n",
+    "\n",
+    "  indented\nnext",
+    "x:",
+    "[1]",
+    "{a}",
+    "*alias",
+    "&anchor",
+    "!tag",
+    "%x",
+    "`tick`",
+    "a, b",
+    "C:\\path",
+    "a #b",
+    "=",
+    "a\u{2028}b",
+    "nbsp\u{a0}here",
+    "\u{feff}bom",
     "this is a fairly long annotation value with many spaces that goes well beyond eighty columns of text",
 ];
 
 const LABEL_VALUES: &[&str] = &[
-    "true", "false", "yes", "no", "y", "n", "on", "off", "null", "NULL", "123", "0x1F", "017",
-    "1e10", "2024-01-01", "", "a", "a-b", "a.b", "a_b", "Z9",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "on",
+    "off",
+    "null",
+    "NULL",
+    "123",
+    "0x1F",
+    "017",
+    "1e10",
+    "2024-01-01",
+    "",
+    "a",
+    "a-b",
+    "a.b",
+    "a_b",
+    "Z9",
 ];
 
 const TYPES: &[&str] = &[
-    "", "Opaque", "example.com/a<b>&c", "my type", "тип", "true", "123", "x:", "a: b",
-    "system.kuma.io/global-secret-x", "example.com/long type with spaces that goes well beyond eighty columns for folding",
+    "",
+    "Opaque",
+    "example.com/a<b>&c",
+    "my type",
+    "тип",
+    "true",
+    "123",
+    "x:",
+    "a: b",
+    "system.kuma.io/global-secret-x",
+    "example.com/long type with spaces that goes well beyond eighty columns for folding",
 ];
 
 fn yaml_str(s: &str) -> String {
@@ -87,8 +208,8 @@ fn generate(dir: &Path, rng: &mut Rng, count: usize) -> String {
         for (i, key) in keys.iter().enumerate() {
             let len = match rng.below(6) {
                 0 => 0,
-                1 => 50 + rng.below(5),    // around the 52-byte wrap
-                2 => 103 + rng.below(5),   // around two full lines
+                1 => 50 + rng.below(5),  // around the 52-byte wrap
+                2 => 103 + rng.below(5), // around two full lines
                 3 => rng.below(300),
                 4 => 1 + rng.below(10),
                 _ => 1000 + rng.below(2000),
@@ -139,7 +260,10 @@ fn generate(dir: &Path, rng: &mut Rng, count: usize) -> String {
 
 #[test]
 fn random_generators_match_kubectl_kustomize() {
-    let kubectl = Command::new("kubectl").arg("version").arg("--client").output();
+    let kubectl = Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output();
     assert!(
         kubectl.is_ok_and(|o| o.status.success()),
         "kubectl is required (run `bash tests/setup.sh`)"
@@ -187,7 +311,9 @@ fn random_generators_match_kubectl_kustomize() {
                 .unified_diff()
                 .header("kubectl kustomize", "secretgen")
                 .to_string();
-            panic!("seed {seed}: output differs (replay with SECRETGEN_DIFF_SEED={seed}):\n{diff}\n{kust}");
+            panic!(
+                "seed {seed}: output differs (replay with SECRETGEN_DIFF_SEED={seed}):\n{diff}\n{kust}"
+            );
         }
         assert!(want.matches("kind: Secret").count() == 40);
     }
