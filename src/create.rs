@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::emit::{self, Node};
+use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
 use crate::hash::{self, HashInput, HashVariant};
-use crate::render::{base64_plain, io_reason};
+use crate::render::base64_plain;
 use crate::secret::SecretBytes;
 use crate::source;
 use crate::validate;

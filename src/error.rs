@@ -65,7 +65,7 @@ pub enum Error {
     #[error("{loc}: {message}")]
     Crypt { loc: Loc, message: String },
     /// Reading or writing a file failed.
-    #[error("{}: {action}: {source}", path.display())]
+    #[error("{}: {action}: {}", path.display(), io_reason(source))]
     Io {
         path: PathBuf,
         action: &'static str,
@@ -141,6 +141,15 @@ impl fmt::Display for Warning {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An I/O error's reason without Rust's "(os error N)" suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
 
 /// The closest candidate to `word` by edit distance, if close enough to be a likely typo.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {

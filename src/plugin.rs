@@ -14,7 +14,7 @@ use crate::emit::{self, Node};
 use crate::error::{Error, Loc, Result, Warning};
 use crate::manifest::{self, Unit};
 use crate::render::{self, Decrypt, Mode, Settings};
-use crate::yaml::{self, Value};
+use crate::yaml;
 
 /// The directory kustomize runs an exec plugin from (its working directory, also in
 /// `KUSTOMIZE_PLUGIN_CONFIG_ROOT`).
@@ -101,32 +101,8 @@ fn function_inner(
     };
     let out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
 
-    let items = list.get("items").and_then(|i| i.as_seq()).unwrap_or(&[]);
-    let mut kept: Vec<&str> = Vec::new();
-    let mut indent = String::new();
-    let mut prefix_end = None;
-    let mut suffix_start = None;
-    if let Some(items_node) = list
-        .get("items")
-        .filter(|n| n.as_seq().is_some_and(|s| !s.is_empty()))
-    {
-        let first = line_start(input, byte_at(input, items[0].mark.start));
-        prefix_end = Some(first);
-        let seq_end = line_start(input, byte_at(input, items_node.mark.end));
-        suffix_start = Some(seq_end.max(first));
-        indent = input[first..].chars().take_while(|c| *c == ' ').collect();
-        for (i, item) in items.iter().enumerate() {
-            let start = line_start(input, byte_at(input, item.mark.start));
-            let end = match items.get(i + 1) {
-                Some(next) => line_start(input, byte_at(input, next.mark.start)),
-                None => seq_end.max(start),
-            };
-            if is_local_config_generator(item) {
-                continue;
-            }
-            kept.push(&input[start..end]);
-        }
-    }
+    let split = split_items(input, list);
+    let indent = split.as_ref().map(|s| s.indent.clone()).unwrap_or_default();
     let mut generated = Vec::new();
     for s in &out.secrets {
         let mut doc = Vec::new();
@@ -134,19 +110,22 @@ fn function_inner(
         as_sequence_item(&String::from_utf8_lossy(&doc), &indent, &mut generated);
     }
     let mut result = String::new();
-    match (prefix_end, suffix_start) {
-        (Some(p), Some(s)) => {
-            result.push_str(&input[..p]);
-            for k in kept {
-                result.push_str(k);
-                if !k.ends_with('\n') {
+    match &split {
+        Some(split) => {
+            result.push_str(&input[..split.prefix_end]);
+            for (item, text) in split.items.iter().zip(&split.texts) {
+                if is_local_config_generator(item) {
+                    continue;
+                }
+                result.push_str(text);
+                if !text.ends_with('\n') {
                     result.push('\n');
                 }
             }
             result.push_str(&generated.join(""));
-            result.push_str(&input[s..]);
+            result.push_str(&input[split.suffix_start..]);
         }
-        _ => {
+        None => {
             result.push_str("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
             result.push_str(&generated.join(""));
         }
@@ -154,14 +133,58 @@ fn function_inner(
     Ok((result.into_bytes(), out.warnings))
 }
 
+/// The block sequence `items` of a ResourceList, cut into each item's own text (from the
+/// line of its `-` to the next item's), so items pass through byte for byte.
+struct Items<'a> {
+    items: &'a [yaml::Node],
+    texts: Vec<&'a str>,
+    /// Where the first item's line starts, and where the text after the list starts.
+    prefix_end: usize,
+    suffix_start: usize,
+    /// The indentation of the `-`s, for appended items.
+    indent: String,
+}
+
+fn split_items<'a>(input: &'a str, list: &'a yaml::Node) -> Option<Items<'a>> {
+    let node = list.get("items")?;
+    let items = node.as_seq().filter(|s| !s.is_empty())?;
+    let first = dash_line(input, byte_at(input, items[0].mark.start), None);
+    let col = input[first..].len() - input[first..].trim_start_matches(' ').len();
+    if !input[first + col..].starts_with('-') {
+        return None; // a flow sequence
+    }
+    let seq_end = line_start(input, byte_at(input, node.mark.end)).max(first);
+    let starts: Vec<usize> = items
+        .iter()
+        .map(|item| dash_line(input, byte_at(input, item.mark.start), Some(col)))
+        .collect();
+    let texts = (0..items.len())
+        .map(|i| {
+            let end = starts.get(i + 1).copied().unwrap_or(seq_end);
+            &input[starts[i]..end.max(starts[i])]
+        })
+        .collect();
+    Some(Items {
+        items,
+        texts,
+        prefix_end: first,
+        suffix_start: seq_end,
+        indent: " ".repeat(col),
+    })
+}
+
 fn annotation<'a>(node: &'a yaml::Node, key: &str) -> Option<&'a str> {
     node.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
-/// A generator config in `items` that says it is local config is consumed, not passed on.
+/// A generator config in `items` that says it is local config is consumed, not passed on,
+/// unless it is a file of the package (kpt marks those with a path annotation): kpt deletes
+/// the file of every item a function drops, and the user's generator must not go with it.
 fn is_local_config_generator(item: &yaml::Node) -> bool {
     manifest::generator_format(item).is_some()
         && annotation(item, "config.kubernetes.io/local-config") == Some("true")
+        && annotation(item, "internal.config.kubernetes.io/path").is_none()
+        && annotation(item, "config.kubernetes.io/path").is_none()
 }
 
 /// The text of a block node, moved left so that it parses on its own.
@@ -214,6 +237,23 @@ fn slice(text: &str, start: usize, end: usize) -> &str {
     &text[byte_at(text, start)..byte_at(text, end)]
 }
 
+/// The start of the line holding the `-` that introduces the sequence item at `byte` (an
+/// item may begin on a later line, after a comment). With `col`, the dash must sit there.
+fn dash_line(text: &str, byte: usize, col: Option<usize>) -> usize {
+    let mut start = line_start(text, byte);
+    loop {
+        let line = &text[start..];
+        let dash = line.len() - line.trim_start_matches(' ').len();
+        if line[dash..].starts_with('-') && col.is_none_or(|c| c == dash) {
+            return start;
+        }
+        if start == 0 {
+            return line_start(text, byte);
+        }
+        start = line_start(text, start - 1);
+    }
+}
+
 fn line_start(text: &str, byte: usize) -> usize {
     text[..byte].rfind('\n').map_or(0, |i| i + 1)
 }
@@ -241,26 +281,20 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
         }
         results.push(Node::Map(fields));
     }
-    let items = yaml::parse_stream(input)
-        .ok()
-        .and_then(|d| d.into_iter().next())
-        .and_then(|l| {
-            let items = l.get("items")?;
-            matches!(items.value, Value::Seq(_))
-                .then(|| slice(input, items.mark.start, items.mark.end).to_string())
-        });
+    let docs = yaml::parse_stream(input).unwrap_or_default();
+    let split = docs.first().and_then(|list| split_items(input, list));
     let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n");
-    match items {
-        Some(text) if !text.trim().is_empty() && !text.trim_start().starts_with('[') => {
+    match split {
+        Some(split) => {
             out.push_str("items:\n");
-            let first_indent = text.len() - text.trim_start_matches(' ').len();
-            let _ = first_indent;
-            for line in text.trim_end().lines() {
-                out.push_str(line);
-                out.push('\n');
+            for text in split.texts {
+                out.push_str(text);
+                if !text.ends_with('\n') {
+                    out.push('\n');
+                }
             }
         }
-        _ => out.push_str("items: []\n"),
+        None => out.push_str("items: []\n"),
     }
     let mut doc = Vec::new();
     emit::write_document(
@@ -316,4 +350,57 @@ pub fn install(home: &Path, exe: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io(&tmp, "cannot create symlink", e))?;
     std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, "cannot install", e))?;
     Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoKeys;
+    impl Decrypt for NoKeys {
+        fn is_encrypted(&self, _: &[u8]) -> bool {
+            false
+        }
+        fn decrypt(
+            &self,
+            _: &Path,
+            _: &[u8],
+        ) -> std::result::Result<crate::secret::SecretBytes, String> {
+            Err("unused".into())
+        }
+    }
+
+    const GEN: &str = "  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: s\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n  literals:\n  - k=v\n";
+
+    #[test]
+    fn appends_secrets_and_passes_items_through() {
+        let input = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # first\n  kind: ConfigMap\n  metadata: {{name: c}}   # odd spacing kept\n  data:\n    z: 1\n    a: 2\n-{}functionConfig:\n{GEN}",
+            &GEN[1..]
+        );
+        let (out, failed, _) = function(&input, Path::new("."), &Settings::default(), &NoKeys);
+        let out = String::from_utf8(out).unwrap();
+        assert!(!failed, "{out}");
+        assert_eq!(
+            out,
+            format!(
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # first\n  kind: ConfigMap\n  metadata: {{name: c}}   # odd spacing kept\n  data:\n    z: 1\n    a: 2\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    name: s-ftgtgc4t9f\n  type: Opaque\nfunctionConfig:\n{GEN}"
+            )
+        );
+    }
+
+    #[test]
+    fn errors_become_results() {
+        let input = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- kind: A\nfunctionConfig:\n{}  files:\n  - missing.txt\n",
+            GEN
+        );
+        let root = std::env::temp_dir();
+        let (out, failed, _) = function(&input, &root, &Settings::default(), &NoKeys);
+        let out = String::from_utf8(out).unwrap();
+        assert!(failed);
+        assert!(out.starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- kind: A\nresults:\n- file:\n"), "{out}");
+        assert!(out.contains("severity: error"));
+        assert!(out.contains("cannot read `missing.txt`"), "{out}");
+    }
 }

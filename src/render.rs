@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::emit::{self, Node};
-use crate::error::{Error, Loc, Result, Warning};
+use crate::error::{Error, Loc, Result, Warning, io_reason};
 use crate::hash::{self, HashInput, HashVariant};
 use crate::manifest::{Behavior, Generator, MetaMap, Transform, Unit};
 use crate::secret::{SecretBytes, SecretString};
@@ -399,7 +399,18 @@ pub fn render_generator(
     put(&mut labels, &g.labels, &g.file, "label");
     put(&mut labels, &g.options.labels, &g.file, "label");
     put(&mut labels, &t.labels, &g.file, "label");
-    put(&mut annotations, &g.annotations, &g.file, "annotation");
+    // The generator config's own bookkeeping (kpt's and kustomize's `config.kubernetes.io/`
+    // annotations, local-config above all) describes the config, not the Secret.
+    let own: MetaMap = g
+        .annotations
+        .iter()
+        .filter(|(k, _)| {
+            !k.starts_with("config.kubernetes.io/")
+                && !k.starts_with("internal.config.kubernetes.io/")
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    put(&mut annotations, &own, &g.file, "annotation");
     put(
         &mut annotations,
         &g.options.annotations,
@@ -937,13 +948,4 @@ fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
         loc.clone(),
         format!("`{shown}` is {size} bytes; a Secret holds at most 1 MiB (1048576 bytes) of data"),
     )
-}
-
-/// An I/O error's reason without Rust's "(os error N)" noise.
-pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }

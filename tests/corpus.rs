@@ -12,23 +12,8 @@ use std::process::{Command, Output};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("SECRETGEN_CORPUS") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
-
-fn secretgen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
-    c.env_remove("SECRETGEN_AGE_IDENTITY")
-        .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
-        .env_remove("SOPS_AGE_KEY")
-        .env_remove("SOPS_AGE_KEY_FILE")
-        .env("HOME", "/nonexistent")
-        .env("XDG_CONFIG_HOME", "/nonexistent");
-    c
-}
+mod common;
+use common::{corpus_dir, materialize, secretgen};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -41,46 +26,6 @@ fn describe(out: &Output) -> String {
         text(&out.stdout),
         text(&out.stderr)
     )
-}
-
-/// The corpus is stored without symlinks: a link became a small file holding its target.
-/// A file whose whole content is a relative path to an existing file or directory beside it
-/// was such a link, and is made one again.
-fn was_symlink(path: &Path) -> Option<PathBuf> {
-    let bytes = std::fs::read(path).ok()?;
-    if bytes.is_empty() || bytes.len() > 255 || bytes.iter().any(|&b| b == b'\n' || b == 0) {
-        return None;
-    }
-    let target = PathBuf::from(String::from_utf8(bytes).ok()?);
-    let resolved = path.parent()?.join(&target);
-    (target.is_relative() && resolved.exists() && resolved != path).then_some(target)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&src, &dst);
-        } else if let Some(target) = was_symlink(&src) {
-            std::os::unix::fs::symlink(target, &dst).unwrap();
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-            let mut perms = std::fs::metadata(&dst).unwrap().permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            perms.set_readonly(false);
-            std::fs::set_permissions(&dst, perms).unwrap();
-        }
-    }
-}
-
-/// A writable copy of a case with its symlinks restored; the case path in messages is the
-/// copy's.
-fn materialize(case: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(case, dir.path());
-    dir
 }
 
 /// Runs `secretgen render` on a kustomize case as the oracle ran `kubectl kustomize`.

@@ -1,0 +1,66 @@
+//! Helpers shared by the black-box tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The conformance corpus: `../shared/corpus` beside the repository, or `SECRETGEN_CORPUS`.
+pub fn corpus_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("SECRETGEN_CORPUS") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+}
+
+/// The binary under test, with no identity reachable from the environment.
+pub fn secretgen() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+    c.env_remove("SECRETGEN_AGE_IDENTITY")
+        .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
+        .env_remove("SOPS_AGE_KEY")
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .env("HOME", "/nonexistent")
+        .env("XDG_CONFIG_HOME", "/nonexistent");
+    c
+}
+
+/// The corpus is stored without symlinks: a link became a small file holding its target.
+/// A file whose whole content is a relative path to an existing file or directory beside it
+/// was such a link, and is made one again.
+fn was_symlink(path: &Path) -> Option<PathBuf> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.is_empty() || bytes.len() > 255 || bytes.iter().any(|&b| b == b'\n' || b == 0) {
+        return None;
+    }
+    let target = PathBuf::from(String::from_utf8(bytes).ok()?);
+    let resolved = path.parent()?.join(&target);
+    (target.is_relative() && resolved.exists() && resolved != path).then_some(target)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&src, &dst);
+        } else if let Some(target) = was_symlink(&src) {
+            std::os::unix::fs::symlink(target, &dst).unwrap();
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+            // Exec plugins lost their mode in storage; everything else is made writable.
+            use std::os::unix::fs::PermissionsExt;
+            let plugin = src.to_string_lossy().contains("/kustomize/plugin/");
+            let mode = if plugin { 0o755 } else { 0o644 };
+            std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    }
+}
+
+/// A writable copy of a case with its symlinks restored; the case path in messages is the
+/// copy's.
+pub fn materialize(case: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(case, dir.path());
+    dir
+}

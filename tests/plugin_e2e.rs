@@ -1,0 +1,582 @@
+//! secretgen inside its real hosts: `kubectl kustomize --enable-alpha-plugins` running the
+//! exec plugin, and `kpt fn eval --exec` running the KRM function.
+//!
+//! Every `host` case of the corpus (overlays with `behavior`, name references, patches,
+//! exec-plugin semantics) is rebuilt with each builtin `secretGenerator` entry replaced by a
+//! secretgen.dev/v1 plugin config, and must give the Secret documents kustomize's builtin
+//! gave (or fail where the builtin failed).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_yaml_ng::{Mapping, Value};
+
+mod common;
+use common::{corpus_dir, materialize};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_secretgen")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+fn require(tool: &str) {
+    let args: &[&str] = if tool == "kubectl" {
+        &["version", "--client"]
+    } else {
+        &["version"]
+    };
+    let ok = Command::new(tool)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "`{tool}` is required for these tests (see `bash tests/setup.sh`)"
+    );
+}
+
+/// Installs the plugin under `home` with `secretgen plugin install`.
+fn install(home: &Path) {
+    let out = Command::new(bin())
+        .args(["plugin", "install", "--plugin-home"])
+        .arg(home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "plugin install failed: {}",
+        describe(&out)
+    );
+}
+
+fn kustomize(
+    dir: &Path,
+    home: &Path,
+    extra_env: &[(String, String)],
+    extra_args: &[String],
+) -> Output {
+    let mut cmd = Command::new("kubectl");
+    cmd.arg("kustomize").arg("--enable-alpha-plugins");
+    for a in extra_args {
+        if a != "--enable-alpha-plugins" {
+            cmd.arg(a);
+        }
+    }
+    cmd.arg(dir).env("KUSTOMIZE_PLUGIN_HOME", home).env(
+        "PATH",
+        format!(
+            "{}:{}",
+            Path::new(bin()).parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn secret_documents(stream: &str) -> String {
+    stream
+        .split("---\n")
+        .filter(|d| d.lines().any(|l| l == "kind: Secret"))
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+/// Rewrites every kustomization under `dir`: each `secretGenerator` entry becomes a
+/// secretgen.dev/v1 config file listed under `generators`, with the kustomization's
+/// `generatorOptions` folded into its options (kustomize applies those to the builtin only).
+fn convert_tree(dir: &Path) -> usize {
+    let mut converted = 0;
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.file_name() == "kustomization.yaml" {
+            converted += convert_kustomization(entry.path());
+        }
+    }
+    converted
+}
+
+fn convert_kustomization(path: &Path) -> usize {
+    let mut k: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let Some(map) = k.as_mapping_mut() else {
+        return 0;
+    };
+    let Some(Value::Sequence(entries)) = map.remove("secretGenerator") else {
+        return 0;
+    };
+    let global = map.remove("generatorOptions");
+    // kustomize runs the builtin `secretGenerator` field before `generators`; the converted
+    // configs go first to keep that order.
+    let existing = match map.remove("generators") {
+        Some(Value::Sequence(s)) => s,
+        _ => Vec::new(),
+    };
+    let mut generators = Vec::new();
+    let dir = path.parent().unwrap();
+    let count = entries.len();
+    for (i, entry) in entries.into_iter().enumerate() {
+        let entry = entry.as_mapping().unwrap().clone();
+        let mut config = Mapping::new();
+        config.insert("apiVersion".into(), "secretgen.dev/v1".into());
+        config.insert("kind".into(), "SecretGenerator".into());
+        let mut meta = Mapping::new();
+        for f in ["name", "namespace"] {
+            if let Some(v) = entry.get(f) {
+                meta.insert(f.into(), v.clone());
+            }
+        }
+        config.insert("metadata".into(), Value::Mapping(meta));
+        for f in ["type", "files", "literals", "envs", "env", "behavior"] {
+            if let Some(v) = entry.get(f) {
+                config.insert(f.into(), v.clone());
+            }
+        }
+        let mut options = entry
+            .get("options")
+            .and_then(|o| o.as_mapping())
+            .cloned()
+            .unwrap_or_default();
+        if let Some(Value::Mapping(g)) = &global {
+            for (k, v) in g {
+                match (k.as_str(), v) {
+                    (Some("labels" | "annotations"), Value::Mapping(gm)) => {
+                        let local = options
+                            .entry(k.clone())
+                            .or_insert_with(|| Value::Mapping(Mapping::new()));
+                        if let Value::Mapping(lm) = local {
+                            for (gk, gv) in gm {
+                                lm.entry(gk.clone()).or_insert_with(|| gv.clone());
+                            }
+                        }
+                    }
+                    (Some(_), Value::Bool(true)) => {
+                        options.insert(k.clone(), Value::Bool(true));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !options.is_empty() {
+            config.insert("options".into(), Value::Mapping(options));
+        }
+        let file = format!("secretgen-{i}.yaml");
+        std::fs::write(
+            dir.join(&file),
+            serde_yaml_ng::to_string(&Value::Mapping(config)).unwrap(),
+        )
+        .unwrap();
+        generators.push(file.into());
+    }
+    generators.extend(existing);
+    map.insert("generators".into(), Value::Sequence(generators));
+    std::fs::write(path, serde_yaml_ng::to_string(&k).unwrap()).unwrap();
+    count
+}
+
+/// A `host` corpus case through the plugin.
+fn host_case(case: &Path) -> Result<(), Failed> {
+    let copy = materialize(case);
+    let root = copy.path();
+    convert_tree(root);
+    let build = match std::fs::read_to_string(root.join("build-dir")) {
+        Ok(d) => root.join(d.trim()),
+        Err(_) => root.to_path_buf(),
+    };
+    let mut env = Vec::new();
+    if let Ok(e) = std::fs::read_to_string(root.join("oracle.env")) {
+        for line in e.lines().filter(|l| l.contains('=')) {
+            let (k, v) = line.split_once('=').unwrap();
+            env.push((
+                k.to_string(),
+                v.replace("@CASEDIR@", &root.display().to_string()),
+            ));
+        }
+    }
+    let args: Vec<String> = std::fs::read_to_string(root.join("oracle.args"))
+        .map(|a| {
+            a.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    // The case's own exec plugins live under its xdg/ tree; ours goes beside them.
+    let xdg = root.join("xdg/kustomize/plugin");
+    let home = if xdg.is_dir() {
+        xdg
+    } else {
+        root.join("plugin-home")
+    };
+    install(&home);
+    let out = kustomize(&build, &home, &env, &args);
+    if case.join("expected.yaml").exists() {
+        let want = secret_documents(&std::fs::read_to_string(case.join("expected.yaml"))?);
+        if !out.status.success() {
+            return Err(format!(
+                "kustomize with the plugin failed where the builtin succeeded\n{}",
+                describe(&out)
+            )
+            .into());
+        }
+        let got = secret_documents(&text(&out.stdout));
+        if got != want {
+            let diff = similar::TextDiff::from_lines(&want, &got)
+                .unified_diff()
+                .header("builtin (expected.yaml)", "secretgen plugin")
+                .to_string();
+            return Err(format!("Secret documents differ:\n{diff}").into());
+        }
+    } else if out.status.success() {
+        return Err(format!(
+            "the builtin failed ({}) but the plugin build succeeded\n{}",
+            std::fs::read_to_string(case.join("expected.msg")).unwrap_or_default(),
+            describe(&out)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn write(dir: &Path, name: &str, content: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      imagePullSecrets:\n      - name: db-user-pass\n      containers:\n      - name: app\n        image: nginx\n        env:\n        - name: PASS\n          valueFrom:\n            secretKeyRef:\n              name: db-user-pass\n              key: password.txt\n        envFrom:\n        - secretRef:\n            name: db-user-pass\n      volumes:\n      - name: s\n        secret:\n          secretName: db-user-pass\n";
+
+/// The docs example, once through the builtin and once through the plugin: same Secret,
+/// and every reference in the Deployment rewritten to the hashed name.
+fn plugin_matches_builtin() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let (builtin, plugin, home) = (
+        t.path().join("builtin"),
+        t.path().join("plugin"),
+        t.path().join("home"),
+    );
+    for d in [&builtin, &plugin] {
+        write(d, "username.txt", "admin");
+        write(d, "password.txt", "1f2d1e2e67df");
+        write(d, "deploy.yaml", DEPLOYMENT);
+    }
+    write(
+        &builtin,
+        "kustomization.yaml",
+        "resources:\n- deploy.yaml\nsecretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n",
+    );
+    write(
+        &plugin,
+        "kustomization.yaml",
+        "resources:\n- deploy.yaml\ngenerators:\n- secretgen.yaml\n",
+    );
+    write(
+        &plugin,
+        "secretgen.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\nfiles:\n- username.txt\n- password.txt\n",
+    );
+    install(&home);
+    let a = kustomize(&builtin, &home, &[], &[]);
+    let b = kustomize(&plugin, &home, &[], &[]);
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        describe(&a),
+        describe(&b)
+    );
+    let (a, b) = (text(&a.stdout), text(&b.stdout));
+    assert_eq!(a, b, "builtin and plugin builds differ");
+    assert!(b.contains("name: db-user-pass-gd995d5t92"), "{b}");
+    assert_eq!(
+        b.matches("db-user-pass-gd995d5t92").count(),
+        5,
+        "Secret + 4 references rewritten:\n{b}"
+    );
+    assert!(
+        !b.contains("name: db-user-pass\n"),
+        "an unrewritten reference:\n{b}"
+    );
+    Ok(())
+}
+
+/// disableNameSuffixHash: no suffix, no needs-hash annotation left behind.
+fn plugin_disable_hash() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let (dir, home) = (t.path().join("k"), t.path().join("home"));
+    write(
+        &dir,
+        "kustomization.yaml",
+        "generators:\n- secretgen.yaml\n",
+    );
+    write(
+        &dir,
+        "secretgen.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: plain\nliterals:\n- k=v\noptions:\n  disableNameSuffixHash: true\n",
+    );
+    install(&home);
+    let out = kustomize(&dir, &home, &[], &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        text(&out.stdout),
+        "apiVersion: v1\ndata:\n  k: dg==\nkind: Secret\nmetadata:\n  name: plain\ntype: Opaque\n"
+    );
+    Ok(())
+}
+
+/// An overlay merging into a base generator through the plugin, as with the builtin.
+fn plugin_overlay_merge() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let home = t.path().join("home");
+    for (root, plugin) in [
+        (t.path().join("builtin"), false),
+        (t.path().join("plugin"), true),
+    ] {
+        write(
+            &root,
+            "base/kustomization.yaml",
+            "secretGenerator:\n- name: app\n  literals:\n  - user=base\n  - pass=base\n",
+        );
+        if plugin {
+            write(
+                &root,
+                "overlay/kustomization.yaml",
+                "resources:\n- ../base\ngenerators:\n- merge.yaml\n",
+            );
+            write(
+                &root,
+                "overlay/merge.yaml",
+                "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: app\nbehavior: merge\nliterals:\n- pass=overlay\n",
+            );
+        } else {
+            write(
+                &root,
+                "overlay/kustomization.yaml",
+                "resources:\n- ../base\nsecretGenerator:\n- name: app\n  behavior: merge\n  literals:\n  - pass=overlay\n",
+            );
+        }
+    }
+    install(&home);
+    let a = kustomize(&t.path().join("builtin/overlay"), &home, &[], &[]);
+    let b = kustomize(&t.path().join("plugin/overlay"), &home, &[], &[]);
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        describe(&a),
+        describe(&b)
+    );
+    assert_eq!(text(&a.stdout), text(&b.stdout));
+    assert!(text(&b.stdout).contains("pass: b3ZlcmxheQ=="));
+    Ok(())
+}
+
+/// A failing generator fails the kustomize build, with secretgen's message visible.
+fn plugin_failure_is_visible() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let (dir, home) = (t.path().join("k"), t.path().join("home"));
+    write(
+        &dir,
+        "kustomization.yaml",
+        "generators:\n- secretgen.yaml\n",
+    );
+    write(
+        &dir,
+        "secretgen.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- missing.txt\n",
+    );
+    install(&home);
+    let out = kustomize(&dir, &home, &[], &[]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot read `missing.txt`: No such file or directory"),
+        "{err}"
+    );
+    Ok(())
+}
+
+/// `kpt fn eval --exec`: the Secret appended, the Deployment passed through untouched
+/// (comments and field order), the generator's file kept.
+fn kpt_fn_eval() -> Result<(), Failed> {
+    require("kpt");
+    let t = tempfile::tempdir()?;
+    let pkg = t.path().join("pkg");
+    write(&pkg, "username.txt", "admin");
+    write(&pkg, "password.txt", "1f2d1e2e67df");
+    let deploy = "# the web tier\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # keep me\nspec:\n  replicas: 2\n";
+    write(&pkg, "deploy.yaml", deploy);
+    write(
+        &pkg,
+        "fn-config.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nfiles:\n- username.txt\n- password.txt\n",
+    );
+    let out = Command::new("kpt")
+        .args(["fn", "eval", "."])
+        .arg("--exec")
+        .arg(bin())
+        .args(["--fn-config", "fn-config.yaml"])
+        .current_dir(&pkg)
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    let written: Vec<String> = std::fs::read_dir(&pkg)?
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let secret_file = written
+        .iter()
+        .find(|n| n.contains("db-user-pass-gd995d5t92"))
+        .ok_or_else(|| format!("no Secret file written: {written:?}"))?;
+    let secret = std::fs::read_to_string(pkg.join(secret_file))?;
+    assert!(
+        secret.contains("password.txt: MWYyZDFlMmU2N2Rm"),
+        "{secret}"
+    );
+    assert!(
+        !secret.contains("local-config"),
+        "the Secret must not inherit local-config:\n{secret}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(pkg.join("deploy.yaml"))?,
+        deploy,
+        "kpt rewrote the Deployment"
+    );
+    assert!(
+        pkg.join("fn-config.yaml").exists(),
+        "the generator config file was deleted"
+    );
+    Ok(())
+}
+
+/// kpt shows secretgen's error as a result and fails.
+fn kpt_fn_error() -> Result<(), Failed> {
+    require("kpt");
+    let t = tempfile::tempdir()?;
+    let pkg = t.path().join("pkg");
+    write(
+        &pkg,
+        "fn-config.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nfiles:\n- missing.txt\n",
+    );
+    let out = Command::new("kpt")
+        .args(["fn", "eval", ".", "--exec"])
+        .arg(bin())
+        .args(["--fn-config", "fn-config.yaml"])
+        .current_dir(&pkg)
+        .output()?;
+    assert!(!out.status.success(), "{}", describe(&out));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("cannot read `missing.txt`"), "{all}");
+    Ok(())
+}
+
+/// `plugin install` honours KUSTOMIZE_PLUGIN_HOME, then XDG_CONFIG_HOME.
+fn plugin_install_locations() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let out = Command::new(bin())
+        .args(["plugin", "install"])
+        .env_remove("KUSTOMIZE_PLUGIN_HOME")
+        .env("XDG_CONFIG_HOME", t.path().join("xdg"))
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    let link = t
+        .path()
+        .join("xdg/kustomize/plugin/secretgen.dev/v1/secretgenerator/SecretGenerator");
+    assert!(link.exists(), "not installed at {}", link.display());
+    assert_eq!(
+        text(&out.stdout),
+        "kubectl kustomize --enable-alpha-plugins DIR\n"
+    );
+    let out = Command::new(bin())
+        .args(["plugin", "install"])
+        .env("KUSTOMIZE_PLUGIN_HOME", t.path().join("kph"))
+        .output()?;
+    assert!(out.status.success());
+    assert!(
+        t.path()
+            .join("kph/secretgen.dev/v1/secretgenerator/SecretGenerator")
+            .exists()
+    );
+    Ok(())
+}
+
+/// The repository's `plugin/` script finds the binary on PATH, and says so when it cannot.
+fn repository_plugin_script() -> Result<(), Failed> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugin/secretgen.dev/v1/secretgenerator/SecretGenerator");
+    let t = tempfile::tempdir()?;
+    write(
+        t.path(),
+        "config.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nliterals:\n- k=v\n",
+    );
+    let out = Command::new(&script)
+        .arg("config.yaml")
+        .current_dir(t.path())
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/bin:/bin",
+                Path::new(bin()).parent().unwrap().display()
+            ),
+        )
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stdout).contains("kustomize.config.k8s.io/needs-hash: \"true\""));
+    let out = Command::new(&script)
+        .arg("config.yaml")
+        .current_dir(t.path())
+        .env("PATH", "/usr/bin:/bin")
+        .output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("found neither beside"),
+        "{}",
+        describe(&out)
+    );
+    Ok(())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    require("kubectl");
+    let corpus = corpus_dir();
+    let expect = std::fs::read_to_string(corpus.join("EXPECT.tsv")).expect("corpus EXPECT.tsv");
+    let mut trials = vec![
+        Trial::test(
+            "plugin::matches_builtin_and_rewrites_references",
+            plugin_matches_builtin,
+        ),
+        Trial::test("plugin::disable_name_suffix_hash", plugin_disable_hash),
+        Trial::test("plugin::overlay_merge", plugin_overlay_merge),
+        Trial::test("plugin::failure_is_visible", plugin_failure_is_visible),
+        Trial::test("plugin::install_locations", plugin_install_locations),
+        Trial::test("plugin::repository_script", repository_plugin_script),
+        Trial::test("kpt::fn_eval_appends_the_secret", kpt_fn_eval),
+        Trial::test("kpt::fn_eval_reports_errors", kpt_fn_error),
+    ];
+    for line in expect.lines().filter(|l| !l.starts_with('#')) {
+        let mut cols = line.split('\t');
+        let (case, what) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
+        if what == "host" {
+            let dir: PathBuf = corpus.join("kustomize").join(case);
+            trials.push(Trial::test(format!("host::{case}"), move || {
+                host_case(&dir)
+            }));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
