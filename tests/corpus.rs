@@ -7,8 +7,8 @@
 //! `--append-hash` check the `kubectl` hash variant's suffix.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
