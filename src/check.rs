@@ -383,7 +383,7 @@ pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
             if e.file_type().is_file()
                 && path.extension().is_some_and(|x| x == "yaml" || x == "yml")
             {
-                out.push(path.to_path_buf());
+                out.push(path.strip_prefix("./").unwrap_or(path).to_path_buf());
             }
         }
     }

@@ -331,6 +331,14 @@ fn paint(on: bool, code: &str, s: &str) -> String {
     }
 }
 
+fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 /// The human-readable report.
 pub fn to_text(r: &Report, style: Style) -> String {
     let mut out = String::new();
@@ -363,12 +371,12 @@ pub fn to_text(r: &Report, style: Style) -> String {
                 KeyChange::Added { key, size } => paint(
                     style.color,
                     "32",
-                    &format!("    + {key}: added ({size} bytes)"),
+                    &format!("    + {key}: added ({})", bytes(*size)),
                 ),
                 KeyChange::Removed { key, size } => paint(
                     style.color,
                     "31",
-                    &format!("    - {key}: removed ({size} bytes)"),
+                    &format!("    - {key}: removed ({})", bytes(*size)),
                 ),
                 KeyChange::Changed {
                     key,
@@ -377,7 +385,7 @@ pub fn to_text(r: &Report, style: Style) -> String {
                 } => paint(
                     style.color,
                     "33",
-                    &format!("    ~ {key}: changed ({old_size} → {new_size} bytes)"),
+                    &format!("    ~ {key}: changed ({old_size} → {})", bytes(*new_size)),
                 ),
             };
             let _ = writeln!(out, "{line}");
@@ -475,7 +483,7 @@ mod tests {
         let text = to_text(&r, Style::default());
         assert_eq!(
             text,
-            "~ prod/db changed: gd995d5t92 → 8h2c4t9fgb\n    + extra: added (1 bytes)\n    ~ pass: changed (10 → 17 bytes)\n    = 1 unchanged\n    --- old\n    +++ new\n    @@ -1 +1,2 @@\n     type: Opaque\n    +label team: a\n- prod/gone removed\n    - k: removed (1 bytes)\n0 added, 1 removed, 1 changed, 0 renamed, 0 unchanged\n"
+            "~ prod/db changed: gd995d5t92 → 8h2c4t9fgb\n    + extra: added (1 byte)\n    ~ pass: changed (10 → 17 bytes)\n    = 1 unchanged\n    --- old\n    +++ new\n    @@ -1 +1,2 @@\n     type: Opaque\n    +label team: a\n- prod/gone removed\n    - k: removed (1 byte)\n0 added, 1 removed, 1 changed, 0 renamed, 0 unchanged\n"
         );
         let json = to_json(&r);
         for out in [&text, &json] {

@@ -132,9 +132,9 @@ fn write_object(out: &mut Vec<u8>, pairs: &[(&str, &str)], values: Values<'_>) {
         out.push(b':');
         match values {
             Values::Real => write_go_string(out, v.as_bytes()),
+            // Shown raw (Go would escape `<`, `>`): this is for people, not for hashing.
             Values::Sizes(size) => {
-                let shown = format!("<{} bytes>", size(k));
-                write_go_string(out, shown.as_bytes());
+                out.extend_from_slice(format!("\"<{} bytes>\"", size(k)).as_bytes())
             }
         }
     }

@@ -1,0 +1,281 @@
+//! `secretgen create` against the live `kubectl create secret … --dry-run=client -o yaml`:
+//! every kubectl-create case of the corpus is run through both tools in the same directory
+//! (`kubectl` replaced by `secretgen` in the recorded command); successes must print the
+//! same bytes (and the recorded `expected.yaml`), failures must fail (exit 2, stdout empty).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+mod common;
+use common::{corpus_dir, materialize};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// Splits a shell command line (words, single and double quotes; no expansions).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    cur.push(c);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => cur.extend(chars.next()),
+                        c => cur.push(c),
+                    }
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+fn run(program: &str, env: &[(String, String)], args: &[String], dir: &Path) -> Output {
+    let mut c = Command::new(program);
+    c.args(args).current_dir(dir).env_remove("KCORPUS_FROM_ENV");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// Cases where kubectl succeeds but loses data, which secretgen refuses instead.
+const STRICTER: &[(&str, &str)] = &[(
+    "generic-from-env-file-line-too-long",
+    "an env line of 64 KiB or more: kubectl silently drops it and every line after it",
+)];
+
+fn case(dir: &Path) -> Result<(), Failed> {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let stricter = STRICTER.iter().find(|(c, _)| *c == name);
+    let cmd = std::fs::read_to_string(dir.join("cmd.sh"))?;
+    let line = cmd
+        .lines()
+        .find(|l| l.contains("kubectl create secret"))
+        .ok_or("no kubectl line")?;
+    let words = shell_words(line);
+    let at = words
+        .iter()
+        .position(|w| w == "kubectl")
+        .ok_or("no kubectl")?;
+    let env: Vec<(String, String)> = words[..at]
+        .iter()
+        .filter_map(|w| {
+            w.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect();
+    let args = &words[at + 1..];
+    let copy = materialize(dir);
+    let kubectl = run("kubectl", &env, args, copy.path());
+    // `kubectl create secret FORM …` is `secretgen create FORM …`.
+    let ours_args: Vec<String> = args.iter().filter(|a| *a != "secret").cloned().collect();
+    let ours = run(
+        env!("CARGO_BIN_EXE_secretgen"),
+        &env,
+        &ours_args,
+        copy.path(),
+    );
+    let recorded = std::fs::read_to_string(dir.join("expected.yaml")).ok();
+    if let Some((_, why)) = stricter {
+        if ours.status.code() != Some(2) || !ours.stdout.is_empty() {
+            return Err(format!("secretgen must refuse ({why})\n{}", describe(&ours)).into());
+        }
+        return Ok(());
+    }
+    match recorded {
+        Some(expected) => {
+            if !kubectl.status.success() || text(&kubectl.stdout) != expected {
+                return Err(format!(
+                    "live kubectl no longer prints the recorded output\n{}",
+                    describe(&kubectl)
+                )
+                .into());
+            }
+            if !ours.status.success() {
+                return Err(format!(
+                    "secretgen failed where kubectl succeeded\n{}",
+                    describe(&ours)
+                )
+                .into());
+            }
+            if text(&ours.stdout) != expected {
+                let diff = similar::TextDiff::from_lines(&expected, &text(&ours.stdout))
+                    .unified_diff()
+                    .header("kubectl", "secretgen")
+                    .to_string();
+                return Err(format!("output differs:\n{diff}").into());
+            }
+        }
+        None => {
+            if kubectl.status.success() {
+                return Err("kubectl succeeded where the corpus recorded a failure".into());
+            }
+            if ours.status.code() != Some(2) || !ours.stdout.is_empty() {
+                return Err(format!(
+                    "secretgen must fail with exit 2 and no output (kubectl: {})\n{}",
+                    text(&kubectl.stderr).trim(),
+                    describe(&ours)
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Forms kubectl lacks, checked for their type and keys, and `--generator` output rendering
+/// back to the same Secret.
+fn extra_forms() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    std::fs::write(t.path().join("pass.txt"), "s3cret")?;
+    std::fs::write(
+        t.path().join("id_ed25519"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+    )?;
+    let bin = env!("CARGO_BIN_EXE_secretgen");
+    let out = Command::new(bin)
+        .args([
+            "create",
+            "basic-auth",
+            "git",
+            "--username=bot",
+            "--password-file=pass.txt",
+        ])
+        .current_dir(t.path())
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        text(&out.stdout),
+        "apiVersion: v1\ndata:\n  password: czNjcmV0\n  username: Ym90\nkind: Secret\nmetadata:\n  creationTimestamp: null\n  name: git\ntype: kubernetes.io/basic-auth\n"
+    );
+    let out = Command::new(bin)
+        .args([
+            "create",
+            "ssh-auth",
+            "deploy",
+            "--ssh-privatekey=id_ed25519",
+        ])
+        .current_dir(t.path())
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stdout).contains("  ssh-privatekey: LS0tLS1CRUdJTi"));
+    assert!(text(&out.stdout).ends_with("type: kubernetes.io/ssh-auth\n"));
+
+    // --generator: a manifest that renders the same data, with kubectl's hash.
+    let out = Command::new(bin)
+        .args([
+            "create",
+            "generic",
+            "db",
+            "--from-file=password=pass.txt",
+            "--from-literal=user=admin",
+            "--append-hash",
+            "--generator",
+        ])
+        .current_dir(t.path())
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    let manifest = text(&out.stdout);
+    assert!(
+        !manifest.contains("s3cret"),
+        "a file's value was inlined:\n{manifest}"
+    );
+    std::fs::write(t.path().join("gen.yaml"), &manifest)?;
+    let rendered = Command::new(bin)
+        .args(["render", "gen.yaml"])
+        .current_dir(t.path())
+        .output()?;
+    assert!(
+        rendered.status.success(),
+        "{}\n{manifest}",
+        describe(&rendered)
+    );
+    let created = Command::new(bin)
+        .args([
+            "create",
+            "generic",
+            "db",
+            "--from-file=password=pass.txt",
+            "--from-literal=user=admin",
+            "--append-hash",
+        ])
+        .current_dir(t.path())
+        .output()?;
+    let name = |o: &Output| {
+        text(&o.stdout)
+            .lines()
+            .find(|l| l.starts_with("  name: "))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        name(&rendered),
+        name(&created),
+        "the generator must render the kubectl name"
+    );
+    Ok(())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = corpus_dir().join("kubectl-create");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("corpus missing at {}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    let mut trials: Vec<Trial> = dirs
+        .into_iter()
+        .map(|d| {
+            let name = format!(
+                "kubectl_create::{}",
+                d.file_name().unwrap().to_string_lossy()
+            );
+            Trial::test(name, move || case(&d))
+        })
+        .collect();
+    trials.push(Trial::test(
+        "create::extra_forms_and_generator",
+        extra_forms,
+    ));
+    libtest_mimic::run(&args, trials).exit();
+}
