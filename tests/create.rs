@@ -139,7 +139,7 @@ fn case(dir: &Path) -> Result<(), Failed> {
                 .into());
             }
             if text(&ours.stdout) != expected {
-                let diff = similar::TextDiff::from_lines(&expected, &text(&ours.stdout))
+                let diff = similar::TextDiff::from_lines(&expected, text(&ours.stdout))
                     .unified_diff()
                     .header("kubectl", "secretgen")
                     .to_string();
