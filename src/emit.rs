@@ -342,7 +342,10 @@ pub fn resolves_to_non_string(s: &str) -> bool {
                 | "Null"
                 | "NULL"
         ),
-        b'.' => matches!(s, ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF") || is_dot_float(s),
+        b'.' => {
+            matches!(s, ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF")
+                || (is_dot_float(s) && finite(s))
+        }
         b'+' | b'-' | b'0'..=b'9' => {
             matches!(s, "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF")
                 || is_timestamp(s)
@@ -395,16 +398,32 @@ fn is_go_int_or_yaml_float(s: &str) -> bool {
         Some(b'+') => (false, &plain[1..]),
         _ => (false, &plain[..]),
     };
-    if parses_go_int(body, neg) || yaml_style_float(&plain) {
+    if parses_go_int(body, neg) || (yaml_style_float(&plain) && finite(&plain)) {
         return true;
     }
-    if let Some(bin) = plain.strip_prefix("0b") {
-        return !bin.is_empty() && bin.len() <= 64 && bin.bytes().all(|c| c == b'0' || c == b'1');
+    // strconv.ParseInt(rest, 2, 64) (or ParseUint), which takes a sign of its own.
+    let binary = |rest: &str, neg: bool| {
+        let (neg, digits) = match rest.as_bytes().first() {
+            Some(b'-') if !neg => (true, &rest[1..]),
+            Some(b'+') if !neg => (false, &rest[1..]),
+            _ => (neg, rest),
+        };
+        !digits.is_empty()
+            && digits.bytes().all(|c| c == b'0' || c == b'1')
+            && u64::from_str_radix(digits, 2).is_ok_and(|v| !neg || v <= 1u64 << 63)
+    };
+    if let Some(rest) = plain.strip_prefix("0b") {
+        return binary(rest, false);
     }
-    if let Some(bin) = plain.strip_prefix("-0b") {
-        return !bin.is_empty() && bin.len() <= 64 && bin.bytes().all(|c| c == b'0' || c == b'1');
+    if let Some(rest) = plain.strip_prefix("-0b") {
+        return !rest.starts_with(['-', '+']) && binary(rest, true);
     }
     false
+}
+
+/// strconv.ParseFloat fails with ErrRange on overflow (`1e400`): then it is no float.
+fn finite(s: &str) -> bool {
+    s.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 /// strconv.ParseInt(s, 0, 64) or ParseUint(s, 0, 64) succeeds (sign already split off).
@@ -1027,6 +1046,12 @@ mod tests {
             ),
             ("1:30", " \"1:30\"\n"),
             ("0b101", " \"0b101\"\n"),
+            ("0b-101", " \"0b-101\"\n"),
+            ("-0b-1", " -0b-1\n"),
+            ("1e400", " 1e400\n"),
+            (".5e400", " .5e400\n"),
+            ("99999999999999999999", " \"99999999999999999999\"\n"),
+            ("0x10000000000000000", " 0x10000000000000000\n"),
             ("<<", " <<\n"),
             (" lead", " ' lead'\n"),
             ("trail ", " 'trail '\n"),
