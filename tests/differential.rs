@@ -138,6 +138,15 @@ const WORDS: &[&str] = &[
     "a\u{2028}b",
     "nbsp\u{a0}here",
     "\u{feff}bom",
+    "0b-101",
+    "1e400",
+    ".5e400",
+    "-0b-1",
+    "99999999999999999999",
+    "0x10000000000000000",
+    "a\u{85}b",
+    "x \u{85} y",
+    "two\u{85}\u{85}nels",
     "this is a fairly long annotation value with many spaces that goes well beyond eighty columns of text",
 ];
 
