@@ -370,7 +370,7 @@ fn render_paths(paths: &[PathBuf], flags: &RenderFlags) -> Result<render::Output
     Ok(out)
 }
 
-fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|_| out.flush())
@@ -628,25 +628,11 @@ fn run_hash(args: HashArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Until identities are wired in: detects age files and refuses them.
-struct NoKeys;
-
-impl render::Decrypt for NoKeys {
-    fn is_encrypted(&self, bytes: &[u8]) -> bool {
-        bytes.starts_with(b"age-encryption.org/v1\n")
-            || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
-    }
-    fn decrypt(
-        &self,
-        path: &std::path::Path,
-        _: &[u8],
-    ) -> Result<secretgen::secret::SecretBytes, String> {
-        Err(format!("`{}` is age-encrypted", path.display()))
-    }
-}
-
-fn keyring(_identity: &[PathBuf]) -> NoKeys {
-    NoKeys
+/// The keyring for a run: identities are read on the first encrypted input, if any.
+fn keyring(identity: &[PathBuf]) -> secretgen::crypt::Keyring {
+    secretgen::crypt::Keyring::new(secretgen::crypt::IdentitySources::from_env(
+        identity.to_vec(),
+    ))
 }
 
 fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<ExitCode, Error> {

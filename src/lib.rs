@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod create;
+pub mod crypt;
 pub mod diff;
 pub mod discover;
 pub mod emit;

@@ -777,7 +777,11 @@ impl Root {
                 ),
             ));
         }
-        let path = self.dir.join(entry);
+        let path = if self.dir == Path::new(".") {
+            PathBuf::from(entry)
+        } else {
+            self.dir.join(entry)
+        };
         let meta = std::fs::symlink_metadata(&path).map_err(|e| {
             Error::source(
                 loc.clone(),

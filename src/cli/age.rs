@@ -1,12 +1,324 @@
-//! `secretgen age …`: key and file tools.
+//! `secretgen age …`: enough key handling that nobody needs another tool to encrypt a file
+//! for the repository. Plaintext never touches the disk except where `decrypt -o` is asked.
 
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
+
+use secretgen::crypt::{self, IdentitySources, Keyring};
+use secretgen::error::Error;
+use secretgen::output::write_atomic;
 
 #[derive(Args, Debug)]
-pub struct AgeArgs {}
+pub struct AgeArgs {
+    #[command(subcommand)]
+    pub command: AgeCommand,
+}
 
-pub fn run(_args: AgeArgs) -> ExitCode {
-    ExitCode::from(2)
+#[derive(Subcommand, Debug)]
+pub enum AgeCommand {
+    /// Generate an X25519 identity; its recipient (public key) goes to stderr.
+    ///
+    /// Example: secretgen age keygen -o ~/.config/sops/age/keys.txt
+    Keygen {
+        /// Write the identity here (mode 0600; an existing file is never overwritten)
+        /// instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Encrypt a file to recipients, ASCII-armored unless --binary.
+    ///
+    /// Example: secretgen age encrypt -r age1… -o password.txt.age password.txt
+    Encrypt {
+        /// A recipient: age1… or an SSH public key (repeatable).
+        #[arg(short = 'r', long = "recipient", value_name = "RECIPIENT")]
+        recipients: Vec<String>,
+        /// A file of recipients, one per line, `#` comments (repeatable).
+        #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
+        recipients_files: Vec<PathBuf>,
+        /// Write here (atomically) instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// ASCII armor (the default: it diffs well in git).
+        #[arg(short = 'a', long, conflicts_with = "binary")]
+        armor: bool,
+        /// Binary age format instead of armor.
+        #[arg(long)]
+        binary: bool,
+        /// The file to encrypt (`-` or none: stdin).
+        input: Option<PathBuf>,
+    },
+    /// Decrypt a file to stdout (refused on a terminal without --force) or to -o.
+    ///
+    /// Example: secretgen age decrypt -i key.txt password.txt.age | wc -c
+    Decrypt {
+        /// Identity file (repeatable); otherwise the usual places (see `render --help`).
+        #[arg(short = 'i', long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+        /// Write the plaintext here (mode 0600, atomically) instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Print plaintext on a terminal anyway.
+        #[arg(long)]
+        force: bool,
+        input: PathBuf,
+    },
+    /// Show what each age file is encrypted to (stanza types; SSH key tags).
+    ///
+    /// Example: secretgen age recipients secrets/*.age
+    Recipients {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Re-encrypt every age file under the paths to a new recipient set (key rotation),
+    /// atomically per file, keeping armored or binary form.
+    ///
+    /// Example: secretgen age rekey -R .age-recipients secrets/
+    Rekey {
+        /// The new recipients, one per line.
+        #[arg(
+            short = 'R',
+            long = "recipients-file",
+            value_name = "FILE",
+            required = true
+        )]
+        recipients_files: Vec<PathBuf>,
+        /// Identity to decrypt with (repeatable); otherwise the usual places.
+        #[arg(short = 'i', long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+pub fn run(args: AgeArgs) -> ExitCode {
+    let result = match args.command {
+        AgeCommand::Keygen { output } => keygen(output),
+        AgeCommand::Encrypt {
+            recipients,
+            recipients_files,
+            output,
+            armor: _,
+            binary,
+            input,
+        } => encrypt(&recipients, &recipients_files, output, !binary, input),
+        AgeCommand::Decrypt {
+            identity,
+            output,
+            force,
+            input,
+        } => decrypt(identity, output, force, &input),
+        AgeCommand::Recipients { files } => recipients(&files),
+        AgeCommand::Rekey {
+            recipients_files,
+            identity,
+            paths,
+        } => rekey(&recipients_files, identity, &paths),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            super::print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn usage(msg: impl Into<String>) -> Error {
+    Error::Usage(msg.into())
+}
+
+fn keygen(output: Option<PathBuf>) -> Result<ExitCode, Error> {
+    let (text, recipient) = crypt::keygen();
+    match output {
+        Some(path) => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| {
+                    Error::io(
+                        &path,
+                        "cannot create (an existing identity is never overwritten)",
+                        e,
+                    )
+                })?;
+            f.write_all(text.as_bytes())
+                .and_then(|_| f.sync_all())
+                .map_err(|e| Error::io(&path, "cannot write", e))?;
+        }
+        None => super::write_stdout(text.as_bytes())?,
+    }
+    eprintln!("Public key: {recipient}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_recipients(
+    recipients: &[String],
+    files: &[PathBuf],
+) -> Result<Vec<Box<dyn age::Recipient + Send>>, Error> {
+    let mut out = Vec::new();
+    for r in recipients {
+        out.push(crypt::parse_recipient(r).map_err(usage)?);
+    }
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, "cannot read", e))?;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            out.push(
+                crypt::parse_recipient(line)
+                    .map_err(|e| usage(format!("{}:{}: {e}", f.display(), i + 1)))?,
+            );
+        }
+    }
+    if out.is_empty() {
+        return Err(usage("no recipient: give -r RECIPIENT or -R FILE"));
+    }
+    Ok(out)
+}
+
+fn read_input(input: Option<&Path>) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+    let mut buf = zeroize::Zeroizing::new(Vec::new());
+    match input {
+        None => {
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io(Path::new("<stdin>"), "cannot read", e))?;
+        }
+        Some(p) if p == Path::new("-") => {
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io(Path::new("<stdin>"), "cannot read", e))?;
+        }
+        Some(p) => {
+            *buf = std::fs::read(p).map_err(|e| Error::io(p, "cannot read", e))?;
+        }
+    }
+    Ok(buf)
+}
+
+fn encrypt(
+    recipients: &[String],
+    files: &[PathBuf],
+    output: Option<PathBuf>,
+    armor: bool,
+    input: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
+    let recipients = read_recipients(recipients, files)?;
+    let plain = read_input(input.as_deref())?;
+    let ct = crypt::encrypt(&plain, &recipients, armor).map_err(usage)?;
+    match output {
+        Some(path) => write_atomic(&path, &ct)?,
+        None => {
+            if !armor && std::io::stdout().is_terminal() {
+                return Err(usage(
+                    "refusing to print binary age output on a terminal: use -o FILE or --armor",
+                ));
+            }
+            super::write_stdout(&ct)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn decrypt(
+    identity: Vec<PathBuf>,
+    output: Option<PathBuf>,
+    force: bool,
+    input: &Path,
+) -> Result<ExitCode, Error> {
+    let ct = read_input(Some(input))?;
+    if !crypt::looks_encrypted(&ct) {
+        return Err(usage(format!("`{}` is not an age file", input.display())));
+    }
+    if output.is_none() && !force && std::io::stdout().is_terminal() {
+        return Err(usage(
+            "refusing to print plaintext on a terminal (it would stay on screen and in scrollback): pipe it, use -o FILE, or pass --force",
+        ));
+    }
+    let keys = Keyring::new(IdentitySources::from_env(identity));
+    let plain = keys.decrypt(input, &ct).map_err(|e| Error::Crypt {
+        loc: secretgen::error::Loc::file(input),
+        message: e.to_string(),
+    })?;
+    match output {
+        Some(path) => write_atomic(&path, plain.expose())?,
+        None => super::write_stdout(plain.expose())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn recipients(files: &[PathBuf]) -> Result<ExitCode, Error> {
+    let mut text = String::new();
+    for f in files {
+        let bytes = std::fs::read(f).map_err(|e| Error::io(f, "cannot read", e))?;
+        if !crypt::is_encrypted(&bytes) {
+            return Err(usage(format!("`{}` is not an age file", f.display())));
+        }
+        let stanzas =
+            crypt::stanzas(&bytes).map_err(|e| usage(format!("`{}`: {e}", f.display())))?;
+        let form = if crypt::armored(&bytes) {
+            "armored"
+        } else {
+            "binary"
+        };
+        text.push_str(&format!(
+            "{}: {form}, encrypted to {}\n",
+            f.display(),
+            crypt::describe_stanzas(&stanzas)
+        ));
+        if stanzas.iter().any(|(k, _)| k == "X25519") {
+            text.push_str("  (X25519 stanzas carry only an ephemeral key: the recipient cannot be read from the file)\n");
+        }
+    }
+    super::write_stdout(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rekey(
+    recipient_files: &[PathBuf],
+    identity: Vec<PathBuf>,
+    paths: &[PathBuf],
+) -> Result<ExitCode, Error> {
+    let recipients = read_recipients(&[], recipient_files)?;
+    let keys = Keyring::new(IdentitySources::from_env(identity));
+    let (mut armored, mut binary) = (0, 0);
+    for root in paths {
+        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::io(root, "cannot walk", e.into()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            let ct = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+            if !crypt::is_encrypted(&ct) {
+                continue;
+            }
+            let plain = keys.decrypt(path, &ct).map_err(|e| Error::Crypt {
+                loc: secretgen::error::Loc::file(path),
+                message: e.to_string(),
+            })?;
+            let armor = crypt::armored(&ct);
+            let new = crypt::encrypt(plain.expose(), &recipients, armor).map_err(usage)?;
+            write_atomic(path, &new)?;
+            if armor {
+                armored += 1;
+            } else {
+                binary += 1;
+            }
+        }
+    }
+    eprintln!(
+        "rekeyed {} files ({armored} armored, {binary} binary) to {} recipients",
+        armored + binary,
+        recipients.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,623 @@
+//! age interoperability and failure modes, with the Go `age` CLI (Debian's `age` package)
+//! as the other side: files it encrypts (armored and binary; X25519, ssh-ed25519, ssh-rsa,
+//! several recipients) decrypt to the exact bytes, files secretgen encrypts decrypt with
+//! `age -d`, encrypted inputs render exactly as their plaintext twins, and every failure
+//! exits 2 with a clear message, nothing on stdout, and no trace of a canary value.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CANARY: &str = "CANARY-a9e1-plaintext-must-not-leak";
+
+fn tool(name: &str) -> Command {
+    let probe = Command::new(name).arg("--version").output();
+    assert!(
+        probe.is_ok(),
+        "`{name}` is required (Debian package `age`; run `bash tests/setup.sh`)"
+    );
+    Command::new(name)
+}
+
+fn ok(mut c: Command) -> Output {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{c:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// secretgen with no identity reachable unless given.
+fn secretgen(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+    c.current_dir(dir)
+        .env_remove("SECRETGEN_AGE_IDENTITY")
+        .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
+        .env_remove("SOPS_AGE_KEY")
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .env("HOME", dir.join("no-home"))
+        .env("XDG_CONFIG_HOME", dir.join("no-xdg"));
+    c
+}
+
+struct Keys {
+    dir: tempfile::TempDir,
+}
+
+impl Keys {
+    /// An X25519 identity from age-keygen, and ed25519 and rsa keys from ssh-keygen.
+    fn new() -> Keys {
+        let dir = tempfile::tempdir().unwrap();
+        ok({
+            let mut c = tool("age-keygen");
+            c.arg("-o").arg(dir.path().join("x25519.txt"));
+            c
+        });
+        for (kind, bits) in [("ed25519", None), ("rsa", Some("2048"))] {
+            let mut c = Command::new("ssh-keygen");
+            c.args(["-q", "-N", "", "-t", kind, "-f"])
+                .arg(dir.path().join(format!("id_{kind}")));
+            if let Some(b) = bits {
+                c.args(["-b", b]);
+            }
+            ok(c);
+        }
+        Keys { dir }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn x25519_recipient(&self) -> String {
+        let t = std::fs::read_to_string(self.path("x25519.txt")).unwrap();
+        t.lines()
+            .find_map(|l| l.strip_prefix("# public key: "))
+            .unwrap()
+            .to_string()
+    }
+}
+
+fn go_encrypt(input: &Path, output: &Path, recipients: &[(&str, String)], armor: bool) {
+    let mut c = tool("age");
+    if armor {
+        c.arg("-a");
+    }
+    for (flag, r) in recipients {
+        c.arg(flag).arg(r);
+    }
+    c.arg("-o").arg(output).arg(input);
+    ok(c);
+}
+
+#[test]
+fn go_encrypted_files_decrypt_to_the_exact_bytes() {
+    let keys = Keys::new();
+    let t = tempfile::tempdir().unwrap();
+    let plain: Vec<u8> = (0..=255u8).cycle().take(70_000).collect(); // binary, several chunks
+    std::fs::write(t.path().join("plain.bin"), &plain).unwrap();
+    let ed = keys.path("id_ed25519.pub").display().to_string();
+    let rsa = keys.path("id_rsa.pub").display().to_string();
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, PathBuf);
+    let cases: Vec<Case> = vec![
+        (
+            "x25519",
+            vec![("-r", keys.x25519_recipient())],
+            keys.path("x25519.txt"),
+        ),
+        (
+            "ssh-ed25519",
+            vec![("-R", ed.clone())],
+            keys.path("id_ed25519"),
+        ),
+        ("ssh-rsa", vec![("-R", rsa.clone())], keys.path("id_rsa")),
+        (
+            "several-by-rsa",
+            vec![
+                ("-r", keys.x25519_recipient()),
+                ("-R", ed.clone()),
+                ("-R", rsa.clone()),
+            ],
+            keys.path("id_rsa"),
+        ),
+        (
+            "several-by-x25519",
+            vec![("-r", keys.x25519_recipient()), ("-R", ed), ("-R", rsa)],
+            keys.path("x25519.txt"),
+        ),
+    ];
+    for (name, recipients, identity) in cases {
+        for armor in [true, false] {
+            let ct = t.path().join(format!("{name}-{armor}.age"));
+            go_encrypt(&t.path().join("plain.bin"), &ct, &recipients, armor);
+            let out = secretgen(t.path())
+                .args(["age", "decrypt", "-i"])
+                .arg(&identity)
+                .arg(&ct)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name} armor={armor}: {}",
+                text(&out.stderr)
+            );
+            assert!(
+                out.stdout == plain,
+                "{name} armor={armor}: plaintext differs"
+            );
+        }
+    }
+}
+
+#[test]
+fn secretgen_encrypted_files_decrypt_with_go_age() {
+    let keys = Keys::new();
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("p.txt"), CANARY).unwrap();
+    std::fs::write(
+        t.path().join("recipients.txt"),
+        format!(
+            "# team\n{}\n\n",
+            std::fs::read_to_string(keys.path("id_ed25519.pub")).unwrap()
+        ),
+    )
+    .unwrap();
+    for (armor_flag, identity) in [
+        ("--armor", "x25519.txt"),
+        ("--binary", "x25519.txt"),
+        ("--armor", "id_ed25519"),
+        ("--binary", "id_rsa"),
+    ] {
+        let out_file = t.path().join("p.age");
+        let _ = std::fs::remove_file(&out_file);
+        let out = secretgen(t.path())
+            .args([
+                "age",
+                "encrypt",
+                armor_flag,
+                "-r",
+                &keys.x25519_recipient(),
+                "-R",
+                "recipients.txt",
+                "-r",
+            ])
+            .arg(
+                std::fs::read_to_string(keys.path("id_rsa.pub"))
+                    .unwrap()
+                    .trim(),
+            )
+            .args(["-o", "p.age", "p.txt"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let ct = std::fs::read(&out_file).unwrap();
+        assert_eq!(
+            ct.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"),
+            armor_flag == "--armor"
+        );
+        let dec = ok({
+            let mut c = tool("age");
+            c.arg("-d")
+                .arg("-i")
+                .arg(keys.path(identity))
+                .arg(&out_file);
+            c
+        });
+        assert_eq!(text(&dec.stdout), CANARY);
+    }
+}
+
+/// The same Secret, name and hash included, from plaintext inputs and from their encrypted
+/// twins (an env file and a binary file; armored and binary age).
+#[test]
+fn encrypted_inputs_render_like_their_plaintext_twins() {
+    let keys = Keys::new();
+    let t = tempfile::tempdir().unwrap();
+    let (plain, enc) = (t.path().join("plain"), t.path().join("enc"));
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::create_dir_all(&enc).unwrap();
+    let env = format!("DB_USER=admin\nDB_PASS={CANARY}\n");
+    let bin: Vec<u8> = (0..200u8).collect();
+    std::fs::write(plain.join("app.env"), &env).unwrap();
+    std::fs::write(plain.join("blob.bin"), &bin).unwrap();
+    go_encrypt(
+        &plain.join("app.env"),
+        &enc.join("app.env.age"),
+        &[("-r", keys.x25519_recipient())],
+        true,
+    );
+    go_encrypt(
+        &plain.join("blob.bin"),
+        &enc.join("blob.bin.age"),
+        &[("-r", keys.x25519_recipient())],
+        false,
+    );
+    std::fs::write(plain.join("secretgen.yaml"), "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: app\nenvs:\n- app.env\nfiles:\n- blob.bin\n").unwrap();
+    std::fs::write(enc.join("secretgen.yaml"), "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: app\nenvs:\n- app.env.age\nfiles:\n- blob.bin.age\n").unwrap();
+    let a = secretgen(t.path())
+        .args(["render", "plain"])
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    // The identity through the environment, as a plugin or CI job would pass it.
+    let b = secretgen(t.path())
+        .args(["render", "enc"])
+        .env("SECRETGEN_AGE_IDENTITY_FILE", keys.path("x25519.txt"))
+        .output()
+        .unwrap();
+    assert!(b.status.success(), "{}", text(&b.stderr));
+    assert_eq!(text(&a.stdout), text(&b.stdout));
+    assert!(
+        text(&b.stdout).contains("blob.bin: |"),
+        "the .age suffix is stripped from the key"
+    );
+    // And through the other places: --identity, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, XDG.
+    let key_text = std::fs::read_to_string(keys.path("x25519.txt")).unwrap();
+    let xdg = t.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("sops/age")).unwrap();
+    std::fs::write(xdg.join("sops/age/keys.txt"), &key_text).unwrap();
+    type Setup<'a> = Box<dyn Fn(&mut Command) + 'a>;
+    let variants: Vec<Setup> = vec![
+        Box::new(|c: &mut Command| {
+            c.arg("--identity").arg(keys.path("x25519.txt"));
+        }),
+        Box::new(|c: &mut Command| {
+            c.env("SOPS_AGE_KEY_FILE", keys.path("x25519.txt"));
+        }),
+        Box::new(|c: &mut Command| {
+            c.env("SOPS_AGE_KEY", &key_text);
+        }),
+        Box::new(|c: &mut Command| {
+            c.env("SECRETGEN_AGE_IDENTITY", &key_text);
+        }),
+        Box::new(|c: &mut Command| {
+            c.env("XDG_CONFIG_HOME", &xdg);
+        }),
+    ];
+    for v in variants {
+        let mut c = secretgen(t.path());
+        c.args(["render", "enc"]);
+        v(&mut c);
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), text(&a.stdout));
+    }
+}
+
+/// Runs a failing render; checks exit 2, empty stdout, no canary anywhere, and returns the
+/// message with the temp dir replaced.
+fn failure(mut c: Command, dir: &Path) -> String {
+    use base64::Engine;
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "stdout: {}", text(&out.stdout));
+    let err = text(&out.stderr);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(CANARY);
+    let hex: String = CANARY.bytes().map(|b| format!("{b:02x}")).collect();
+    for form in [CANARY, &b64[..16], &hex] {
+        assert!(!err.contains(form), "the canary leaked: {err}");
+    }
+    // The hint "AGE-SECRET-KEY-1…" is fine; a key (the prefix followed by its body) is not.
+    let leaked = err.match_indices("AGE-SECRET-KEY-1").any(|(i, m)| {
+        err[i + m.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    });
+    assert!(!leaked, "an identity leaked: {err}");
+    err.replace(&dir.display().to_string(), "@TMP@")
+}
+
+#[test]
+fn every_failure_is_clear_and_leaks_nothing() {
+    let keys = Keys::new();
+    let other = Keys::new();
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(d.join("pw.txt"), CANARY).unwrap();
+    go_encrypt(
+        &d.join("pw.txt"),
+        &d.join("pw.txt.age"),
+        &[
+            ("-r", keys.x25519_recipient()),
+            ("-R", keys.path("id_ed25519.pub").display().to_string()),
+        ],
+        true,
+    );
+    let manifest = |file: &str| {
+        format!(
+            "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- {file}\n"
+        )
+    };
+    std::fs::write(d.join("gen.yaml"), manifest("pw.txt.age")).unwrap();
+    let render = |extra: &dyn Fn(&mut Command)| {
+        let mut c = secretgen(d);
+        c.args(["render", "gen.yaml"]);
+        extra(&mut c);
+        c
+    };
+
+    let no_identity = failure(render(&|_| {}), d);
+    insta::assert_snapshot!("age_no_identity", no_identity);
+
+    let other_key = other.path("x25519.txt");
+    let other_pub = other.x25519_recipient();
+    let no_match = failure(
+        render(&|c| {
+            c.arg("-i").arg(&other_key);
+        }),
+        d,
+    );
+    assert!(no_match.contains(&other_pub), "{no_match}");
+    // The SSH key (and so its tag) is new on every run.
+    let tag_at = no_match.find("(key tags ").unwrap() + 10;
+    let tag_end = tag_at + no_match[tag_at..].find(')').unwrap();
+    let no_match = format!("{}<tag>{}", &no_match[..tag_at], &no_match[tag_end..]);
+    insta::assert_snapshot!(
+        "age_no_match",
+        no_match
+            .replace(&other_pub, "age1<tried>")
+            .replace(&other_key.display().to_string(), "@KEY@")
+    );
+
+    let mut ct = std::fs::read(d.join("pw.txt.age")).unwrap();
+    let bin_ct = t.path().join("bin.age");
+    go_encrypt(
+        &d.join("pw.txt"),
+        &bin_ct,
+        &[("-r", keys.x25519_recipient())],
+        false,
+    );
+    let mut bin = std::fs::read(&bin_ct).unwrap();
+    let last = bin.len() - 1;
+    bin[last] ^= 0x01;
+    std::fs::write(d.join("tampered.age"), &bin).unwrap();
+    std::fs::write(d.join("gen.yaml"), manifest("tampered.age")).unwrap();
+    let tampered = failure(
+        render(&|c| {
+            c.arg("-i").arg(keys.path("x25519.txt"));
+        }),
+        d,
+    );
+    insta::assert_snapshot!("age_tampered", tampered);
+
+    bin.truncate(bin.len() - 10);
+    std::fs::write(d.join("tampered.age"), &bin).unwrap();
+    let truncated = failure(
+        render(&|c| {
+            c.arg("-i").arg(keys.path("x25519.txt"));
+        }),
+        d,
+    );
+    assert!(truncated.contains("tampered.age"), "{truncated}");
+
+    // A flipped byte inside the header's MAC.
+    let text_ct = String::from_utf8(ct.clone()).unwrap();
+    let _ = text_ct;
+    let hdr = std::fs::read(&bin_ct).unwrap();
+    let mac_at = hdr.windows(4).position(|w| w == b"--- ").unwrap() + 6;
+    let mut bad_mac = hdr.clone();
+    bad_mac[mac_at] = if bad_mac[mac_at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(d.join("tampered.age"), &bad_mac).unwrap();
+    let mac = failure(
+        render(&|c| {
+            c.arg("-i").arg(keys.path("x25519.txt"));
+        }),
+        d,
+    );
+    insta::assert_snapshot!("age_header_mac", mac);
+
+    // Armor damaged.
+    let armored_at = ct.iter().position(|&b| b == b'\n').unwrap() + 5;
+    ct[armored_at] = b'*';
+    std::fs::write(d.join("tampered.age"), &ct).unwrap();
+    let armor = failure(
+        render(&|c| {
+            c.arg("-i").arg(keys.path("x25519.txt"));
+        }),
+        d,
+    );
+    assert!(armor.contains("tampered.age"), "{armor}");
+
+    // Passphrase files need a terminal.
+    std::fs::write(
+        d.join("scrypt.age"),
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/age-testkit/scrypt"))
+            .map(|v| {
+                let start = v.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
+                v[start..].to_vec()
+            })
+            .unwrap(),
+    )
+    .unwrap();
+    std::fs::write(d.join("gen.yaml"), manifest("scrypt.age")).unwrap();
+    let scrypt = failure(
+        render(&|c| {
+            c.arg("-i").arg(keys.path("x25519.txt"));
+        }),
+        d,
+    );
+    insta::assert_snapshot!("age_scrypt", scrypt);
+
+    // A malformed identity file names the line, never its content.
+    std::fs::write(d.join("gen.yaml"), manifest("pw.txt.age")).unwrap();
+    std::fs::write(d.join("bad-key.txt"), format!("# my key\n\n{CANARY}\n")).unwrap();
+    let bad_key = failure(
+        render(&|c| {
+            c.arg("-i").arg("bad-key.txt");
+        }),
+        d,
+    );
+    insta::assert_snapshot!("age_bad_identity", bad_key);
+
+    // An unreadable identity file.
+    let missing = failure(
+        render(&|c| {
+            c.env("SECRETGEN_AGE_IDENTITY_FILE", "missing-key.txt");
+        }),
+        d,
+    );
+    insta::assert_snapshot!("age_missing_identity", missing);
+
+    // Nothing was written anywhere.
+    let mut names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bad-key.txt",
+            "bin.age",
+            "gen.yaml",
+            "pw.txt",
+            "pw.txt.age",
+            "scrypt.age",
+            "tampered.age"
+        ]
+    );
+}
+
+#[test]
+fn recipients_and_rekey() {
+    let keys = Keys::new();
+    let next = Keys::new();
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::create_dir_all(d.join("secrets")).unwrap();
+    std::fs::write(d.join("p.txt"), CANARY).unwrap();
+    go_encrypt(
+        &d.join("p.txt"),
+        &d.join("secrets/a.age"),
+        &[
+            ("-r", keys.x25519_recipient()),
+            ("-R", keys.path("id_ed25519.pub").display().to_string()),
+        ],
+        true,
+    );
+    go_encrypt(
+        &d.join("p.txt"),
+        &d.join("secrets/b.age"),
+        &[("-r", keys.x25519_recipient())],
+        false,
+    );
+    std::fs::write(d.join("secrets/plain.txt"), "not encrypted").unwrap();
+    let out = secretgen(d)
+        .args(["age", "recipients", "secrets/a.age", "secrets/b.age"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report = text(&out.stdout);
+    assert!(
+        report
+            .contains("secrets/a.age: armored, encrypted to X25519 ×1, ssh-ed25519 ×1 (key tags "),
+        "{report}"
+    );
+    assert!(
+        report.contains("secrets/b.age: binary, encrypted to X25519 ×1\n"),
+        "{report}"
+    );
+
+    std::fs::write(
+        d.join("new-recipients.txt"),
+        format!("{}\n", next.x25519_recipient()),
+    )
+    .unwrap();
+    let out = secretgen(d)
+        .args(["age", "rekey", "-R", "new-recipients.txt", "-i"])
+        .arg(keys.path("x25519.txt"))
+        .arg("secrets")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "rekeyed 2 files (1 armored, 1 binary) to 1 recipients\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("secrets/plain.txt")).unwrap(),
+        "not encrypted"
+    );
+    assert!(
+        std::fs::read(d.join("secrets/a.age"))
+            .unwrap()
+            .starts_with(b"-----BEGIN AGE")
+    );
+    assert!(
+        std::fs::read(d.join("secrets/b.age"))
+            .unwrap()
+            .starts_with(b"age-encryption.org/v1")
+    );
+    for f in ["secrets/a.age", "secrets/b.age"] {
+        let old = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(keys.path("x25519.txt"))
+            .arg(d.join(f))
+            .output()
+            .unwrap();
+        assert!(!old.status.success(), "the old key still opens {f}");
+        let new = ok({
+            let mut c = Command::new("age");
+            c.arg("-d")
+                .arg("-i")
+                .arg(next.path("x25519.txt"))
+                .arg(d.join(f));
+            c
+        });
+        assert_eq!(text(&new.stdout), CANARY);
+    }
+}
+
+#[test]
+fn keygen_and_decrypt_manners() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let out = secretgen(d)
+        .args(["age", "keygen", "-o", "k.txt"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let recipient = text(&out.stderr)
+        .trim()
+        .strip_prefix("Public key: ")
+        .unwrap()
+        .to_string();
+    assert!(recipient.starts_with("age1"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(d.join("k.txt"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    let again = secretgen(d)
+        .args(["age", "keygen", "-o", "k.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an identity must never be overwritten"
+    );
+    // The Go age CLI reads the identity secretgen wrote.
+    std::fs::write(d.join("m.txt"), "hello").unwrap();
+    ok({
+        let mut c = tool("age");
+        c.args(["-r", &recipient, "-o"])
+            .arg(d.join("m.age"))
+            .arg(d.join("m.txt"));
+        c
+    });
+    let out = secretgen(d)
+        .args(["age", "decrypt", "-i", "k.txt", "m.age"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout), "hello");
+}
