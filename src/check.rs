@@ -118,12 +118,15 @@ impl Checker<'_> {
             self.missing_secret(at, name, what);
             return;
         };
+        if s.keys.contains(key) {
+            return;
+        }
         if s.keys_unknown {
             let msg = format!(
                 "{what}: key `{key}` of Secret `{name}` could not be checked (its key names are in an encrypted env file and no identity was available)"
             );
             self.report(at, msg);
-        } else if !s.keys.contains(key) {
+        } else {
             let known = s
                 .keys
                 .iter()

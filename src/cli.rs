@@ -215,6 +215,17 @@ pub struct RenderFlags {
     pub identity: Vec<PathBuf>,
 }
 
+/// `--placeholder`, for commands that may run without keys.
+#[derive(Args, Debug, Clone)]
+pub struct PlaceholderFlag {
+    /// When an encrypted input cannot be decrypted (no identity, as in a CI job without
+    /// keys), render it as a marked placeholder with a warning instead of failing, so that
+    /// names, key names, types and references can still be checked. Such Secrets carry the
+    /// annotation secretgen.dev/placeholder and are never written by -o without this flag.
+    #[arg(long)]
+    pub placeholder: bool,
+}
+
 fn parse_variant(s: &str) -> Result<HashVariant, String> {
     s.parse()
 }
@@ -225,6 +236,13 @@ impl RenderFlags {
             load_restrictor: self.load_restrictor,
             hash: self.hash,
             ..Settings::default()
+        }
+    }
+
+    fn with_placeholder(&self, p: &PlaceholderFlag) -> Settings {
+        Settings {
+            placeholder: p.placeholder,
+            ..self.settings()
         }
     }
 }
@@ -246,6 +264,8 @@ pub struct RenderArgs {
     /// With -o: remove files secretgen wrote earlier that no generator produces any more.
     #[arg(long, requires = "output_dir")]
     pub prune: bool,
+    #[command(flatten)]
+    pub placeholder: PlaceholderFlag,
 }
 
 #[derive(Args, Debug)]
@@ -271,6 +291,8 @@ pub struct DiffArgs {
     pub format: DiffFormat,
     #[command(flatten)]
     pub flags: RenderFlags,
+    #[command(flatten)]
+    pub placeholder: PlaceholderFlag,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -285,6 +307,8 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub flags: RenderFlags,
+    #[command(flatten)]
+    pub placeholder: PlaceholderFlag,
 }
 
 #[derive(Args, Debug)]
@@ -362,10 +386,14 @@ pub fn print_warnings(warnings: &[Warning]) {
     }
 }
 
-fn render_paths(paths: &[PathBuf], flags: &RenderFlags) -> Result<render::Output, Error> {
+fn render_paths(
+    paths: &[PathBuf],
+    flags: &RenderFlags,
+    settings: &Settings,
+) -> Result<render::Output, Error> {
     let units = secretgen::discover::load(paths)?;
     let keys = keyring(&flags.identity);
-    let out = render::render_units(&units, &flags.settings(), &keys)?;
+    let out = render::render_units(&units, settings, &keys)?;
     print_warnings(&out.warnings);
     Ok(out)
 }
@@ -378,7 +406,11 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 }
 
 fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
-    let out = render_paths(&args.paths, &args.flags)?;
+    let out = render_paths(
+        &args.paths,
+        &args.flags,
+        &args.flags.with_placeholder(&args.placeholder),
+    )?;
     let Some(dir) = &args.output_dir else {
         write_stdout(&render::to_yaml(&out.secrets))?;
         return Ok(ExitCode::SUCCESS);
@@ -407,6 +439,14 @@ fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
         write_stdout(text.as_bytes())?;
         return Ok(ExitCode::from(1));
     }
+    if !args.placeholder.placeholder
+        && let Some(s) = out.secrets.iter().find(|s| s.placeholder)
+    {
+        return Err(Error::Usage(format!(
+            "Secret `{}` holds placeholders; placeholder Secrets are written only with --placeholder",
+            s.name
+        )));
+    }
     let done = output::write_dir(dir, &out.secrets, args.prune)?;
     eprintln!(
         "{}: {} written, {} unchanged, {} pruned",
@@ -427,7 +467,11 @@ fn diff_style(show_values: bool) -> diff::Style {
 }
 
 /// One side of a diff: rendered YAML, a `render -o` directory, or a tree to render.
-fn diff_side(path: &std::path::Path, flags: &RenderFlags) -> Result<Vec<diff::SecretDoc>, Error> {
+fn diff_side(
+    path: &std::path::Path,
+    flags: &RenderFlags,
+    settings: &Settings,
+) -> Result<Vec<diff::SecretDoc>, Error> {
     if path.is_dir() {
         let owned = output::owned_files(path)?;
         if !owned.is_empty() {
@@ -448,7 +492,7 @@ fn diff_side(path: &std::path::Path, flags: &RenderFlags) -> Result<Vec<diff::Se
             return diff::read_secrets(path, &text);
         }
     }
-    let out = render_paths(&[path.to_path_buf()], flags)?;
+    let out = render_paths(&[path.to_path_buf()], flags, settings)?;
     Ok(out.secrets.iter().map(diff::SecretDoc::from).collect())
 }
 
@@ -470,6 +514,7 @@ fn git(dir: &std::path::Path, args: &[&str]) -> Result<Vec<u8>, Error> {
 }
 
 fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
+    let settings = args.flags.with_placeholder(&args.placeholder);
     let (old, new) = match &args.base {
         Some(rev) => {
             let here = std::path::Path::new(".");
@@ -518,9 +563,9 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
             for p in &paths {
                 let in_base = tree.path().join(&prefix).join(p);
                 if in_base.exists() {
-                    old.extend(diff_side(&in_base, &args.flags)?);
+                    old.extend(diff_side(&in_base, &args.flags, &settings)?);
                 }
-                new.extend(diff_side(p, &args.flags)?);
+                new.extend(diff_side(p, &args.flags, &settings)?);
             }
             (old, new)
         }
@@ -531,7 +576,10 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
                     "diff needs OLD and NEW, or --base GIT_REF".into(),
                 ));
             };
-            (diff_side(o, &args.flags)?, diff_side(n, &args.flags)?)
+            (
+                diff_side(o, &args.flags, &settings)?,
+                diff_side(n, &args.flags, &settings)?,
+            )
         }
     };
     let report = diff::compare(&old, &new);
@@ -553,7 +601,11 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     } else {
         args.paths.clone()
     };
-    let out = render_paths(&paths, &args.flags)?;
+    let out = render_paths(
+        &paths,
+        &args.flags,
+        &args.flags.with_placeholder(&args.placeholder),
+    )?;
     let files = check::manifest_files(&paths);
     let mut texts = Vec::new();
     for f in &files {
@@ -568,7 +620,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
             name: s.name.clone(),
             type_: s.type_.clone(),
             keys: s.data.keys().cloned().collect(),
-            keys_unknown: false,
+            keys_unknown: s.keys_unknown,
         })
         .collect();
     for (f, t) in &texts {
@@ -598,7 +650,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
 }
 
 fn run_hash(args: HashArgs) -> Result<ExitCode, Error> {
-    let out = render_paths(&args.paths, &args.flags)?;
+    let out = render_paths(&args.paths, &args.flags, &args.flags.settings())?;
     let mut text = String::new();
     for s in &out.secrets {
         let ns = s

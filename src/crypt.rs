@@ -668,8 +668,18 @@ impl crate::render::Decrypt for Keyring {
         looks_encrypted(bytes)
     }
 
-    fn decrypt(&self, path: &Path, bytes: &[u8]) -> Result<SecretBytes, String> {
-        Keyring::decrypt(self, path, bytes).map_err(|e| e.to_string())
+    fn decrypt(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+    ) -> Result<SecretBytes, crate::render::DecryptFailure> {
+        Keyring::decrypt(self, path, bytes).map_err(|e| crate::render::DecryptFailure {
+            missing_key: matches!(
+                e,
+                CryptError::NoIdentity { .. } | CryptError::NoMatch { .. }
+            ),
+            message: e.to_string(),
+        })
     }
 }
 

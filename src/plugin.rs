@@ -365,8 +365,9 @@ mod tests {
             &self,
             _: &Path,
             _: &[u8],
-        ) -> std::result::Result<crate::secret::SecretBytes, String> {
-            Err("unused".into())
+        ) -> std::result::Result<crate::secret::SecretBytes, crate::render::DecryptFailure>
+        {
+            unreachable!("no input here is encrypted")
         }
     }
 

@@ -52,7 +52,15 @@ pub struct Settings {
     /// `--hash`: the variant for generators that do not name one.
     pub hash: Option<HashVariant>,
     pub mode: Mode,
+    /// `--placeholder`: an encrypted input without a usable identity renders as
+    /// [`PLACEHOLDER`] (with a warning and an annotation) instead of failing.
+    pub placeholder: bool,
 }
+
+/// The value of an input that could not be decrypted under `--placeholder`.
+pub const PLACEHOLDER: &[u8] = b"secretgen-placeholder";
+/// The annotation on a Secret that holds placeholders: it must never ship.
+pub const PLACEHOLDER_ANNOTATION: &str = "secretgen.dev/placeholder";
 
 /// A largest file we read as a source: the Secret size limit. Encrypted files may be
 /// larger on disk (armor, headers); they are checked again once decrypted.
@@ -69,6 +77,15 @@ pub struct Entry {
     pub origin: Loc,
     /// Whether the value was decrypted from an age file.
     pub encrypted: bool,
+}
+
+/// Where a source's bytes came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enc {
+    Plain,
+    Decrypted,
+    /// Encrypted, no usable identity: a placeholder stands in (`--placeholder`).
+    Placeholder,
 }
 
 /// A generated Secret, ready to print.
@@ -94,6 +111,10 @@ pub struct Secret {
     /// A plain Secret resource printed as written (with the kustomization's changes),
     /// instead of from the fields above.
     pub passthrough: Option<Node<'static>>,
+    /// Some value is a placeholder (`--placeholder`).
+    pub placeholder: bool,
+    /// Some key names are unknown: an encrypted env file rendered without an identity.
+    pub keys_unknown: bool,
 }
 
 impl Secret {
@@ -211,12 +232,26 @@ pub fn sort_secrets(secrets: &mut [Secret]) {
     secrets.sort_by_cached_key(|s| s.sort_key());
 }
 
+/// Why an input could not be decrypted.
+#[derive(Debug, Clone)]
+pub struct DecryptFailure {
+    /// Names the file and the failure; never a value.
+    pub message: String,
+    /// No identity was found, or none matched (a placeholder may stand in); otherwise the
+    /// file itself is at fault.
+    pub missing_key: bool,
+}
+
 /// Where identities come from and how encrypted inputs are opened.
 pub trait Decrypt: Sync {
     /// Whether these bytes are an age file.
     fn is_encrypted(&self, bytes: &[u8]) -> bool;
-    /// The plaintext, or an error message naming the file and the failure.
-    fn decrypt(&self, path: &Path, bytes: &[u8]) -> std::result::Result<SecretBytes, String>;
+    /// The plaintext, or why not.
+    fn decrypt(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+    ) -> std::result::Result<SecretBytes, DecryptFailure>;
 }
 
 /// The output of rendering: Secrets plus the warnings met on the way.
@@ -258,6 +293,7 @@ pub fn render_units(units: &[Unit], settings: &Settings, keys: &dyn Decrypt) -> 
 
 struct Collected {
     data: BTreeMap<String, Entry>,
+    placeholder: bool,
 }
 
 impl Collected {
@@ -267,8 +303,10 @@ impl Collected {
         key: String,
         value: SecretBytes,
         origin: Loc,
-        encrypted: bool,
+        enc: Enc,
     ) -> Result<()> {
+        let encrypted = enc != Enc::Plain;
+        self.placeholder |= enc == Enc::Placeholder;
         if let Some(first) = self.data.get(&key) {
             return Err(Error::source(
                 origin,
@@ -305,23 +343,33 @@ pub fn render_generator(
     let mut warnings = Vec::new();
     let mut c = Collected {
         data: BTreeMap::new(),
+        placeholder: false,
     };
-    let root = Root::new(&g.root, settings.load_restrictor)?;
+    let mut keys_unknown = false;
+    let root = Root::new(&g.root, settings.load_restrictor, settings.placeholder)?;
     // kustomize's order: envs, literals, files (only matters for which duplicate is named).
     for env in &g.envs {
         let loc = Loc::at(&g.file, env.mark);
         let input = root.read_file(&env.value, &loc, keys, false)?;
-        let Input::File {
-            bytes,
-            encrypted,
-            path,
-        } = input
-        else {
+        let Input::File { bytes, enc, path } = input else {
             return Err(Error::source(
                 loc,
                 format!("env file `{}` is a directory", env.value),
             ));
         };
+        if enc == Enc::Placeholder {
+            // The key names are inside the encrypted file: none can be shown.
+            keys_unknown = true;
+            c.placeholder = true;
+            warnings.push(Warning {
+                loc: loc.clone(),
+                message: format!(
+                    "`{}` could not be decrypted: its keys are left out (--placeholder)",
+                    env.value
+                ),
+            });
+            continue;
+        }
         let pairs = source::parse_env(bytes.expose()).map_err(|e| source_error(&path, &e))?;
         for p in pairs {
             let origin = Loc::at(
@@ -332,7 +380,7 @@ pub fn render_generator(
                     ..Default::default()
                 },
             );
-            c.add(g, p.key, p.value, origin, encrypted)?;
+            c.add(g, p.key, p.value, origin, enc)?;
         }
     }
     for lit in &g.literals {
@@ -344,7 +392,7 @@ pub fn render_generator(
             k.to_string(),
             SecretBytes::from_slice(v.as_bytes()),
             loc,
-            false,
+            Enc::Plain,
         )?;
     }
     for f in &g.files {
@@ -352,14 +400,18 @@ pub fn render_generator(
         let (key, path) = source::parse_file_source(&f.value)
             .map_err(|e| Error::source(loc.clone(), e.to_string()))?;
         match root.read_file(path, &loc, keys, g.expands_directories())? {
-            Input::File {
-                bytes, encrypted, ..
-            } => {
+            Input::File { bytes, enc, .. } => {
                 let key = match key {
                     Some(k) => k.to_string(),
-                    None => default_key(path, encrypted),
+                    None => default_key(path, enc != Enc::Plain),
                 };
-                c.add(g, key, bytes, loc, encrypted)?;
+                if enc == Enc::Placeholder {
+                    warnings.push(Warning {
+                        loc: loc.clone(),
+                        message: format!("`{path}` could not be decrypted: key `{key}` holds a placeholder (--placeholder)"),
+                    });
+                }
+                c.add(g, key, bytes, loc, enc)?;
             }
             Input::Dir(files) => {
                 if key.is_some() {
@@ -370,9 +422,9 @@ pub fn render_generator(
                         ),
                     ));
                 }
-                for (name, bytes, encrypted) in files {
-                    let key = default_key(&name, encrypted);
-                    c.add(g, key, bytes, loc.clone(), encrypted)?;
+                for (name, bytes, enc) in files {
+                    let key = default_key(&name, enc != Enc::Plain);
+                    c.add(g, key, bytes, loc.clone(), enc)?;
                 }
             }
         }
@@ -434,7 +486,14 @@ pub fn render_generator(
         hash: None,
         origin: g.loc(),
         passthrough: None,
+        placeholder: c.placeholder,
+        keys_unknown,
     };
+    if secret.placeholder {
+        secret
+            .annotations
+            .insert(PLACEHOLDER_ANNOTATION.into(), "true".into());
+    }
 
     if settings.mode == Mode::Plugin {
         plugin_marks(&mut secret, g, variant, hashed, &mut warnings);
@@ -590,6 +649,8 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
         hash: None,
         origin: loc,
         passthrough: Some(node),
+        placeholder: false,
+        keys_unknown: false,
     })
 }
 
@@ -729,11 +790,11 @@ fn default_key(path: &str, encrypted: bool) -> String {
 enum Input {
     File {
         bytes: SecretBytes,
-        encrypted: bool,
+        enc: Enc,
         path: PathBuf,
     },
-    /// A directory expanded: (file name, bytes, encrypted) in name order.
-    Dir(Vec<(String, SecretBytes, bool)>),
+    /// A directory expanded: (file name, bytes, where from) in name order.
+    Dir(Vec<(String, SecretBytes, Enc)>),
 }
 
 /// A generator's root directory and the load restrictor that guards it.
@@ -741,10 +802,12 @@ struct Root {
     dir: PathBuf,
     /// The root with symlinks resolved, when the restrictor applies.
     real: Option<PathBuf>,
+    /// `--placeholder` is in force.
+    placeholder: bool,
 }
 
 impl Root {
-    fn new(dir: &Path, restrictor: LoadRestrictor) -> Result<Root> {
+    fn new(dir: &Path, restrictor: LoadRestrictor, placeholder: bool) -> Result<Root> {
         let real = match restrictor {
             LoadRestrictor::None => None,
             LoadRestrictor::RootOnly => Some(
@@ -759,6 +822,7 @@ impl Root {
         Ok(Root {
             dir: dir.to_path_buf(),
             real,
+            placeholder,
         })
     }
 
@@ -831,12 +895,8 @@ impl Root {
             }
             return self.read_dir(&path, entry, loc, keys);
         }
-        let (bytes, encrypted) = read_source(&path, entry, &meta, loc, keys)?;
-        Ok(Input::File {
-            bytes,
-            encrypted,
-            path,
-        })
+        let (bytes, enc) = read_source(&path, entry, &meta, loc, keys, self.placeholder)?;
+        Ok(Input::File { bytes, enc, path })
     }
 
     /// `kubectl create secret generic --from-file=DIR`: regular files in name order, dotfiles
@@ -887,8 +947,8 @@ impl Root {
                     format!("cannot read `{shown}`: {}", io_reason(&e)),
                 )
             })?;
-            let (bytes, encrypted) = read_source(&path, &shown, &meta, loc, keys)?;
-            files.push((name, bytes, encrypted));
+            let (bytes, enc) = read_source(&path, &shown, &meta, loc, keys, self.placeholder)?;
+            files.push((name, bytes, enc));
         }
         Ok(Input::Dir(files))
     }
@@ -902,7 +962,8 @@ fn read_source(
     meta: &std::fs::Metadata,
     loc: &Loc,
     keys: &dyn Decrypt,
-) -> Result<(SecretBytes, bool)> {
+    placeholder: bool,
+) -> Result<(SecretBytes, Enc)> {
     if !meta.is_file() {
         return Err(Error::source(
             loc.clone(),
@@ -932,19 +993,27 @@ fn read_source(
             )
         })?;
     if keys.is_encrypted(&buf) {
-        let plain = keys.decrypt(path, &buf).map_err(|message| Error::Crypt {
-            loc: loc.clone(),
-            message,
-        })?;
+        let plain = match keys.decrypt(path, &buf) {
+            Ok(plain) => plain,
+            Err(f) if f.missing_key && placeholder => {
+                return Ok((SecretBytes::from_slice(PLACEHOLDER), Enc::Placeholder));
+            }
+            Err(f) => {
+                return Err(Error::Crypt {
+                    loc: loc.clone(),
+                    message: f.message,
+                });
+            }
+        };
         if plain.len() as u64 > MAX_SECRET_BYTES {
             return Err(too_large(loc, shown, plain.len() as u64));
         }
-        return Ok((plain, true));
+        return Ok((plain, Enc::Decrypted));
     }
     if buf.len() as u64 > MAX_SECRET_BYTES {
         return Err(too_large(loc, shown, buf.len() as u64));
     }
-    Ok((SecretBytes::new(std::mem::take(&mut *buf)), false))
+    Ok((SecretBytes::new(std::mem::take(&mut *buf)), Enc::Plain))
 }
 
 fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {

@@ -621,3 +621,81 @@ fn keygen_and_decrypt_manners() {
         .unwrap();
     assert_eq!(text(&out.stdout), "hello");
 }
+
+/// Without keys (a CI job), `--placeholder` renders encrypted inputs as marked placeholders
+/// so structure and references can be checked; nothing secret is needed or shown.
+#[test]
+fn placeholders_without_keys() {
+    let keys = Keys::new();
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(d.join("pw.txt"), CANARY).unwrap();
+    std::fs::write(d.join("app.env"), format!("DB_PASS={CANARY}\n")).unwrap();
+    go_encrypt(
+        &d.join("pw.txt"),
+        &d.join("password.txt.age"),
+        &[("-r", keys.x25519_recipient())],
+        true,
+    );
+    go_encrypt(
+        &d.join("app.env"),
+        &d.join("app.env.age"),
+        &[("-r", keys.x25519_recipient())],
+        true,
+    );
+    std::fs::remove_file(d.join("pw.txt")).unwrap();
+    std::fs::remove_file(d.join("app.env")).unwrap();
+    std::fs::write(d.join("secretgen.yaml"), "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\nfiles:\n- password.txt.age\nenvs:\n- app.env.age\nliterals:\n- user=admin\n").unwrap();
+    std::fs::write(d.join("deploy.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: A\n          valueFrom:\n            secretKeyRef: {name: db, key: password.txt}\n        - name: B\n          valueFrom:\n            secretKeyRef: {name: db, key: DB_PASS}\n").unwrap();
+
+    let out = secretgen(d)
+        .args(["render", "--placeholder", "secretgen.yaml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let yaml = text(&out.stdout);
+    assert!(
+        yaml.contains("secretgen.dev/placeholder: \"true\""),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("password.txt: c2VjcmV0Z2VuLXBsYWNlaG9sZGVy"),
+        "{yaml}"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: ") && err.contains("holds a placeholder"),
+        "{err}"
+    );
+    assert!(
+        err.contains("app.env.age` could not be decrypted: its keys are left out"),
+        "{err}"
+    );
+
+    // Never written to a directory without the flag (and without it, no keys is an error).
+    let out = secretgen(d)
+        .args(["render", "secretgen.yaml", "-o", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!d.join("out").exists());
+    let out = secretgen(d)
+        .args(["render", "--placeholder", "secretgen.yaml", "-o", "out"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // check: the file key is checked, the env keys are reported as not checkable.
+    let out = secretgen(d)
+        .args(["check", "--placeholder", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(!report.contains("env `A`"), "{report}");
+    assert!(
+        report.contains("env `B` secretKeyRef: key `DB_PASS` of Secret `db` could not be checked"),
+        "{report}"
+    );
+    assert!(!report.contains(CANARY) && !text(&out.stderr).contains(CANARY));
+}

@@ -318,35 +318,80 @@ fn plugin_matches_builtin() -> Result<(), Failed> {
 /// the same Secret as the builtin generator gives for the plaintext.
 fn plugin_with_age_input() -> Result<(), Failed> {
     let t = tempfile::tempdir()?;
-    let (builtin, plugin, home) = (t.path().join("builtin"), t.path().join("plugin"), t.path().join("home"));
+    let (builtin, plugin, home) = (
+        t.path().join("builtin"),
+        t.path().join("plugin"),
+        t.path().join("home"),
+    );
     for d in [&builtin, &plugin] {
         write(d, "username.txt", "admin");
         write(d, "deploy.yaml", DEPLOYMENT);
     }
     write(&builtin, "password.txt", "1f2d1e2e67df");
-    write(&builtin, "kustomization.yaml", "resources:\n- deploy.yaml\nsecretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n");
+    write(
+        &builtin,
+        "kustomization.yaml",
+        "resources:\n- deploy.yaml\nsecretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n",
+    );
     let key = t.path().join("key.txt");
-    let keygen = Command::new("age-keygen").arg("-o").arg(&key).output().expect("age-keygen (Debian package age)");
+    let keygen = Command::new("age-keygen")
+        .arg("-o")
+        .arg(&key)
+        .output()
+        .expect("age-keygen (Debian package age)");
     assert!(keygen.status.success());
-    let recipient = std::fs::read_to_string(&key)?.lines().find_map(|l| l.strip_prefix("# public key: ").map(String::from)).unwrap();
+    let recipient = std::fs::read_to_string(&key)?
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(String::from))
+        .unwrap();
     let enc = Command::new("age")
         .args(["-a", "-r", &recipient, "-o"])
         .arg(plugin.join("password.txt.age"))
         .arg(builtin.join("password.txt"))
         .output()?;
     assert!(enc.status.success());
-    write(&plugin, "kustomization.yaml", "resources:\n- deploy.yaml\ngenerators:\n- secretgen.yaml\n");
-    write(&plugin, "secretgen.yaml", "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\nfiles:\n- username.txt\n- password.txt.age\n");
+    write(
+        &plugin,
+        "kustomization.yaml",
+        "resources:\n- deploy.yaml\ngenerators:\n- secretgen.yaml\n",
+    );
+    write(
+        &plugin,
+        "secretgen.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\nfiles:\n- username.txt\n- password.txt.age\n",
+    );
     install(&home);
     let a = kustomize(&builtin, &home, &[], &[]);
-    let b = kustomize(&plugin, &home, &[("SECRETGEN_AGE_IDENTITY_FILE".into(), key.display().to_string())], &[]);
-    assert!(a.status.success() && b.status.success(), "{}\n{}", describe(&a), describe(&b));
+    let b = kustomize(
+        &plugin,
+        &home,
+        &[(
+            "SECRETGEN_AGE_IDENTITY_FILE".into(),
+            key.display().to_string(),
+        )],
+        &[],
+    );
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        describe(&a),
+        describe(&b)
+    );
     assert_eq!(text(&a.stdout), text(&b.stdout));
     assert!(text(&b.stdout).contains("db-user-pass-gd995d5t92"));
     // Without the identity, kustomize fails and shows why.
-    let c = kustomize(&plugin, &home, &[("HOME".into(), t.path().display().to_string())], &[]);
+    let c = kustomize(
+        &plugin,
+        &home,
+        &[("HOME".into(), t.path().display().to_string())],
+        &[],
+    );
     assert!(!c.status.success());
-    assert!(text(&c.stderr).contains("is age-encrypted but no identity was found"), "{}", describe(&c));
+    assert!(
+        text(&c.stderr).contains("is age-encrypted but no identity was found"),
+        "{}",
+        describe(&c)
+    );
     Ok(())
 }
 
