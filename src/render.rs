@@ -264,6 +264,16 @@ pub struct Output {
 /// Renders every generator of every unit; the result is sorted. All errors of all
 /// generators are reported together.
 pub fn render_units(units: &[Unit], settings: &Settings, keys: &dyn Decrypt) -> Result<Output> {
+    render_units_with_progress(units, settings, keys, &|| {})
+}
+
+/// [`render_units`], calling `tick` after each generator (for a progress bar).
+pub fn render_units_with_progress(
+    units: &[Unit],
+    settings: &Settings,
+    keys: &dyn Decrypt,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Output> {
     let mut out = Output::default();
     let mut errors = Vec::new();
     for unit in units {
@@ -276,6 +286,7 @@ pub fn render_units(units: &[Unit], settings: &Settings, keys: &dyn Decrypt) -> 
                 }
                 Err(e) => errors.push(e),
             }
+            tick();
         }
         for (file, doc) in &unit.plain_secrets {
             match plain_secret(file, doc, &unit.transform) {
