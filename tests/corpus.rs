@@ -13,20 +13,7 @@ use std::process::Output;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 mod common;
-use common::{corpus_dir, materialize, secretgen};
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
+use common::{corpus_dir, describe, materialize, secretgen, shell_words, text};
 
 /// Runs `secretgen render` on a kustomize case as the oracle ran `kubectl kustomize`.
 fn render_case(case: &Path) -> Output {
@@ -169,51 +156,6 @@ fn check_accept(case: &Path) -> Result<(), Failed> {
         return Err(format!("name {name} carries no hash suffix").into());
     }
     Ok(())
-}
-
-/// Splits a shell command line (words, single and double quotes; no expansions).
-fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for c in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                    cur.push(c);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => cur.extend(chars.next()),
-                        c => cur.push(c),
-                    }
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    words
 }
 
 fn yaml_quote(s: &str) -> String {

@@ -13,23 +13,10 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_yaml_ng::{Mapping, Value};
 
 mod common;
-use common::{corpus_dir, materialize};
+use common::{corpus_dir, describe, materialize, text};
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_secretgen")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
 }
 
 fn require(tool: &str) {
