@@ -699,3 +699,25 @@ fn placeholders_without_keys() {
     );
     assert!(!report.contains(CANARY) && !text(&out.stderr).contains(CANARY));
 }
+
+/// A render with no encrypted input reads no key file: a broken identity setting is not
+/// even noticed.
+#[test]
+fn plaintext_renders_never_read_identities() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("k.txt"), "v").unwrap();
+    std::fs::write(t.path().join("gen.yaml"), "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- k.txt\n").unwrap();
+    std::fs::write(t.path().join("broken-key.txt"), "not a key\n").unwrap();
+    for (var, value) in [
+        ("SECRETGEN_AGE_IDENTITY_FILE", "missing.txt"),
+        ("SECRETGEN_AGE_IDENTITY_FILE", "broken-key.txt"),
+        ("SOPS_AGE_KEY", "garbage"),
+    ] {
+        let out = secretgen(t.path())
+            .args(["render", "gen.yaml"])
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{var}={value}: {}", text(&out.stderr));
+    }
+}
