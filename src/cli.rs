@@ -705,8 +705,10 @@ fn run_fn(flags: &RenderFlags) -> Result<ExitCode, Error> {
         plugin::function(&input, std::path::Path::new("."), &flags.settings(), &keys);
     print_warnings(&warnings);
     write_stdout(&out)?;
+    // The errors are in the list's `results` (the protocol wants stdout); the exit code is
+    // the one of every other error.
     Ok(if failed {
-        ExitCode::from(1)
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })

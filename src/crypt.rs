@@ -754,6 +754,44 @@ mod tests {
         );
     }
 
+    /// Identities are read on the first encrypted input and kept: the key file may vanish
+    /// afterwards, and nothing is read before.
+    #[test]
+    fn identities_are_read_once_and_only_when_needed() {
+        let dir = std::env::temp_dir().join(format!("secretgen-once-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("key.txt");
+        let k = Keyring::new(IdentitySources {
+            cli_files: vec![key.clone()],
+            ..Default::default()
+        });
+        // Created after the keyring: nothing was read when it was made.
+        let (id, recipient) = keygen();
+        std::fs::write(&key, id.as_bytes()).unwrap();
+        let r = || vec![parse_recipient(&recipient).unwrap()];
+        let a = encrypt(b"first", &r(), true).unwrap();
+        let b = encrypt(b"second", &r(), false).unwrap();
+        assert_eq!(
+            k.decrypt(Path::new("a.age"), &a).unwrap().expose(),
+            b"first"
+        );
+        std::fs::remove_file(&key).unwrap();
+        assert_eq!(
+            k.decrypt(Path::new("b.age"), &b).unwrap().expose(),
+            b"second"
+        );
+        // A fresh keyring does read the (now missing) file, and says so.
+        let fresh = Keyring::new(IdentitySources {
+            cli_files: vec![key.clone()],
+            ..Default::default()
+        });
+        assert!(matches!(
+            fresh.decrypt(Path::new("b.age"), &b),
+            Err(CryptError::IdentityFile { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn tampering_is_detected() {
         let (id, recipient) = keygen();

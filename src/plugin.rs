@@ -265,28 +265,33 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
         Error::Many(list) => list.iter().collect(),
         other => vec![other],
     };
+    let docs = yaml::parse_stream(input).unwrap_or_default();
+    let config_file = docs.first().and_then(config_file_of_item);
     for err in errors {
         let mut fields: Vec<(Cow<'_, str>, Node<'_>)> = vec![
             ("message".into(), Node::Str(err.to_string().into())),
             ("severity".into(), Node::Str("error".into())),
         ];
         if let Some(loc) = error_loc(err) {
+            // kpt's --fn-config arrives without its path; the package file it came from is
+            // the item of the same generator, which kpt does annotate.
+            let path = match (&config_file, loc.file == Path::new("<functionConfig>")) {
+                (Some(f), true) => f.clone(),
+                _ => loc.file.display().to_string(),
+            };
             fields.push((
                 "file".into(),
-                Node::Map(vec![(
-                    "path".into(),
-                    Node::Str(loc.file.display().to_string().into()),
-                )]),
+                Node::Map(vec![("path".into(), Node::Str(path.into()))]),
             ));
         }
         results.push(Node::Map(fields));
     }
-    let docs = yaml::parse_stream(input).unwrap_or_default();
     let split = docs.first().and_then(|list| split_items(input, list));
-    let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n");
+    let mut out = String::new();
     match split {
         Some(split) => {
-            out.push_str("items:\n");
+            // Everything up to the first item as it came (comments included).
+            out.push_str(&input[..split.prefix_end]);
             for text in split.texts {
                 out.push_str(text);
                 if !text.ends_with('\n') {
@@ -294,7 +299,9 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
                 }
             }
         }
-        None => out.push_str("items: []\n"),
+        None => {
+            out.push_str("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n")
+        }
     }
     let mut doc = Vec::new();
     emit::write_document(
@@ -303,6 +310,33 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
     );
     out.push_str(&String::from_utf8_lossy(&doc));
     out.into_bytes()
+}
+
+/// The package file of the item that is the functionConfig's generator (same apiVersion,
+/// kind and name), when the host annotated the item with its path.
+fn config_file_of_item(list: &yaml::Node) -> Option<String> {
+    let config = list.get("functionConfig")?;
+    let id = |n: &yaml::Node| {
+        (
+            n.get("apiVersion")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            n.get("kind").and_then(|v| v.as_str()).map(str::to_string),
+            n.get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+        )
+    };
+    let want = id(config);
+    list.get("items")?.as_seq()?.iter().find_map(|item| {
+        if id(item) != want {
+            return None;
+        }
+        annotation(item, "config.kubernetes.io/path")
+            .or_else(|| annotation(item, "internal.config.kubernetes.io/path"))
+            .map(str::to_string)
+    })
 }
 
 fn error_loc(e: &Error) -> Option<&Loc> {

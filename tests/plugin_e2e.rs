@@ -618,6 +618,322 @@ fn repository_plugin_script() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The repository's `plugin/` script runs the `secretgen` beside it before any on PATH.
+fn repository_script_prefers_the_binary_beside_it() -> Result<(), Failed> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugin/secretgen.dev/v1/secretgenerator/SecretGenerator");
+    let t = tempfile::tempdir()?;
+    let dir = t.path().join("plugin/secretgen.dev/v1/secretgenerator");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::copy(&script, dir.join("SecretGenerator"))?;
+    std::os::unix::fs::symlink(bin(), dir.join("secretgen"))?;
+    // A `secretgen` on PATH that must not be the one run.
+    let decoy = t.path().join("decoy");
+    write(&decoy, "secretgen", "#!/bin/sh\necho decoy >&2\nexit 7\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        decoy.join("secretgen"),
+        std::fs::Permissions::from_mode(0o755),
+    )?;
+    write(
+        t.path(),
+        "config.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nliterals:\n- k=v\n",
+    );
+    let out = Command::new(dir.join("SecretGenerator"))
+        .arg("config.yaml")
+        .current_dir(t.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", decoy.display()))
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        text(&out.stdout),
+        "apiVersion: v1\ndata:\n  k: dg==\nkind: Secret\nmetadata:\n  annotations:\n    kustomize.config.k8s.io/needs-hash: \"true\"\n  name: s\ntype: Opaque\n"
+    );
+    Ok(())
+}
+
+/// The plugin resolves files from `KUSTOMIZE_PLUGIN_CONFIG_ROOT` whatever the working
+/// directory, and inside kustomize the load restrictor holds: a file outside the
+/// kustomization root fails the build with the reason visible.
+fn config_root_and_load_restrictor() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let root = t.path().join("k");
+    write(&root, "pw.txt", "1f2d1e2e67df");
+    write(
+        t.path(),
+        "copy-of-config",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- pw.txt\n",
+    );
+    let out = Command::new(bin())
+        .args(["plugin", "exec"])
+        .arg(t.path().join("copy-of-config"))
+        .current_dir(t.path())
+        .env("KUSTOMIZE_PLUGIN_CONFIG_ROOT", &root)
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stdout).contains("  pw.txt: MWYyZDFlMmU2N2Rm\n"));
+
+    let home = t.path().join("home");
+    install(&home);
+    write(t.path(), "outside.txt", "CANARY-outside-the-root");
+    write(&root, "kustomization.yaml", "generators:\n- g.yaml\n");
+    write(
+        &root,
+        "g.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- ../outside.txt\n",
+    );
+    let out = kustomize(&root, &home, &[], &[]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`../outside.txt` resolves to") && err.contains("outside the root"),
+        "{err}"
+    );
+    assert!(!err.contains("CANARY-outside"), "{err}");
+    // A symlink out of the root is refused the same way.
+    std::os::unix::fs::symlink(t.path().join("outside.txt"), root.join("link.txt"))?;
+    write(
+        &root,
+        "g.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- link.txt\n",
+    );
+    let out = kustomize(&root, &home, &[], &[]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("outside the root"),
+        "{}",
+        describe(&out)
+    );
+    Ok(())
+}
+
+/// Values whose base64 kustomize wraps (70 columns and more), binary bytes, env files and
+/// literals: through the plugin the data is written exactly as the builtin writes it, so the
+/// suffix kustomize computes is the builtin's.
+fn exact_builtin_encoding() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let (builtin, plugin, home) = (
+        t.path().join("builtin"),
+        t.path().join("plugin"),
+        t.path().join("home"),
+    );
+    let long = "x".repeat(200);
+    let bin_bytes: Vec<u8> = (0..=255u8).collect();
+    for d in [&builtin, &plugin] {
+        write(d, "long.txt", &long);
+        write(d, "multi.txt", "line one\nline two\n\ttabbed\n");
+        std::fs::write(d.join("blob.bin"), &bin_bytes)?;
+        write(
+            d,
+            "app.env",
+            "A=1\nB=\"quoted value\"\n# comment\nC=with spaces  \n",
+        );
+    }
+    write(
+        &builtin,
+        "kustomization.yaml",
+        "secretGenerator:\n- name: enc\n  type: Opaque\n  files:\n  - long.txt\n  - multi.txt\n  - blob.bin\n  envs:\n  - app.env\n  literals:\n  - lit=a literal value that is long enough to be wrapped by kustomize, surely\n",
+    );
+    write(&plugin, "kustomization.yaml", "generators:\n- g.yaml\n");
+    write(
+        &plugin,
+        "g.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: enc\ntype: Opaque\nfiles:\n- long.txt\n- multi.txt\n- blob.bin\nenvs:\n- app.env\nliterals:\n- lit=a literal value that is long enough to be wrapped by kustomize, surely\n",
+    );
+    install(&home);
+    let a = kustomize(&builtin, &home, &[], &[]);
+    let b = kustomize(&plugin, &home, &[], &[]);
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        describe(&a),
+        describe(&b)
+    );
+    assert_eq!(text(&a.stdout), text(&b.stdout));
+    assert!(
+        text(&b.stdout).contains("  long.txt: |\n"),
+        "{}",
+        text(&b.stdout)
+    );
+    // The plugin's own output: plain name, needs-hash, the same block-scalar data.
+    let out = Command::new(bin())
+        .args(["plugin", "exec", "g.yaml"])
+        .current_dir(&plugin)
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    let own = text(&out.stdout);
+    assert!(
+        own.contains(
+            "  annotations:\n    kustomize.config.k8s.io/needs-hash: \"true\"\n  name: enc\n"
+        ),
+        "{own}"
+    );
+    let data = |s: &str| s[s.find("data:\n").unwrap()..s.find("kind: Secret").unwrap()].to_string();
+    assert_eq!(data(&own), data(&text(&a.stdout)));
+    Ok(())
+}
+
+/// A non-default `hash:` variant: secretgen suffixes the name itself (kustomize leaves it
+/// alone) and warns that references will not be rewritten. kustomize shows a plugin's
+/// stderr only when it fails, so the warning is seen when the plugin runs on its own.
+fn non_default_hash_variant() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let (dir, home) = (t.path().join("k"), t.path().join("home"));
+    write(&dir, "username.txt", "admin");
+    write(&dir, "password.txt", "1f2d1e2e67df");
+    write(&dir, "deploy.yaml", DEPLOYMENT);
+    write(
+        &dir,
+        "kustomization.yaml",
+        "resources:\n- deploy.yaml\ngenerators:\n- g.yaml\n",
+    );
+    write(
+        &dir,
+        "g.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\nhash: kubectl\nfiles:\n- username.txt\n- password.txt\n",
+    );
+    install(&home);
+    let out = kustomize(&dir, &home, &[], &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let yaml = text(&out.stdout);
+    // kubectl create secret --append-hash's suffix for the docs example (DESIGN.md).
+    assert!(yaml.contains("  name: db-user-pass-677k89m24g\n"), "{yaml}");
+    assert!(
+        yaml.contains("name: db-user-pass\n"),
+        "references stay unrewritten:\n{yaml}"
+    );
+    assert!(!yaml.contains("needs-hash"), "{yaml}");
+    let own = Command::new(bin())
+        .args(["plugin", "exec", "g.yaml"])
+        .current_dir(&dir)
+        .output()?;
+    assert!(own.status.success(), "{}", describe(&own));
+    assert!(
+        text(&own.stderr).contains(
+            "warning: g.yaml:1:1: hash variant `kubectl` is applied by secretgen, not kustomize: kustomize will not rewrite references to `db-user-pass`"
+        ),
+        "{}",
+        describe(&own)
+    );
+    Ok(())
+}
+
+/// `plugin install` with only HOME set uses ~/.config/kustomize/plugin; with --plugin-home it
+/// prints the command line that points kustomize there.
+fn plugin_install_home_and_flag() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let out = Command::new(bin())
+        .args(["plugin", "install"])
+        .env_remove("KUSTOMIZE_PLUGIN_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", t.path())
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    let link = t
+        .path()
+        .join(".config/kustomize/plugin/secretgen.dev/v1/secretgenerator/SecretGenerator");
+    assert_eq!(std::fs::read_link(&link)?, Path::new(bin()).canonicalize()?);
+    assert_eq!(
+        text(&out.stdout),
+        "kubectl kustomize --enable-alpha-plugins DIR\n"
+    );
+    let dir = t.path().join("plugins");
+    let out = Command::new(bin())
+        .args(["plugin", "install", "--plugin-home"])
+        .arg(&dir)
+        .env("KUSTOMIZE_PLUGIN_HOME", t.path().join("elsewhere"))
+        .output()?;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        dir.join("secretgen.dev/v1/secretgenerator/SecretGenerator")
+            .exists()
+    );
+    assert!(!t.path().join("elsewhere").exists());
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "KUSTOMIZE_PLUGIN_HOME={} kubectl kustomize --enable-alpha-plugins DIR\n",
+            dir.display()
+        )
+    );
+    // Installing again replaces the link in place.
+    let again = Command::new(bin())
+        .args(["plugin", "install", "--plugin-home"])
+        .arg(&dir)
+        .output()?;
+    assert!(again.status.success(), "{}", describe(&again));
+    Ok(())
+}
+
+const RESOURCE_LIST: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# the web tier\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web   # keep me\n    annotations: {b: \"2\", a: \"1\"}\n  spec:\n    replicas: 2\n- apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: db-user-pass\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n  files:\n  - username.txt\n  - password.txt\n- apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: kept\n  literals:\n  - k=v\nfunctionConfig:\n  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: db-user-pass\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n      config.kubernetes.io/function: |\n        exec:\n          path: secretgen\n  files:\n  - username.txt\n  - password.txt\n";
+
+/// The KRM function by hand, as both hosts call it: `secretgen fn` and `secretgen` with no
+/// arguments and a pipe on stdin give the same list; items pass through as text; the
+/// local-config generator item is dropped, a generator without it kept.
+fn krm_function_protocol() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    write(t.path(), "username.txt", "admin");
+    write(t.path(), "password.txt", "1f2d1e2e67df");
+    let run = |args: &[&str], input: &str| -> std::io::Result<Output> {
+        use std::io::Write;
+        let mut child = Command::new(bin())
+            .args(args)
+            .current_dir(t.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        child.stdin.take().unwrap().write_all(input.as_bytes())?;
+        child.wait_with_output()
+    };
+    let explicit = run(&["fn"], RESOURCE_LIST)?;
+    let auto = run(&[], RESOURCE_LIST)?;
+    assert!(explicit.status.success(), "{}", describe(&explicit));
+    assert_eq!(explicit.stdout, auto.stdout);
+    let out = text(&explicit.stdout);
+    let items_in = &RESOURCE_LIST[..RESOURCE_LIST
+        .find("- apiVersion: secretgen.dev/v1")
+        .unwrap()];
+    assert!(out.starts_with(items_in), "items changed:\n{out}");
+    let items_out = &out[..out.find("functionConfig:").unwrap()];
+    assert!(
+        !items_out.contains("kind: SecretGenerator\n  metadata:\n    name: db-user-pass\n"),
+        "the local-config generator item was not dropped:\n{out}"
+    );
+    assert!(out.contains("    name: kept\n"), "{out}");
+    assert!(
+        out.contains("- apiVersion: v1\n  data:\n    password.txt: MWYyZDFlMmU2N2Rm\n    username.txt: YWRtaW4=\n  kind: Secret\n  metadata:\n    name: db-user-pass-gd995d5t92\n  type: Opaque\nfunctionConfig:\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("          path: secretgen\n  files:\n  - username.txt\n  - password.txt\n")
+    );
+
+    // Errors: in `results` with severity and file, items kept, exit 2.
+    // As kpt sends it: the package's generator item carries its path, the functionConfig not.
+    let broken = RESOURCE_LIST
+        .replace("  - password.txt\n", "  - missing.txt\n")
+        .replacen(
+            "      config.kubernetes.io/local-config: \"true\"\n  files:",
+            "      config.kubernetes.io/local-config: \"true\"\n      config.kubernetes.io/path: 'secrets/gen.yaml'\n  files:",
+            1,
+        );
+    let failed = run(&["fn"], &broken)?;
+    assert_eq!(failed.status.code(), Some(2), "{}", describe(&failed));
+    let out = text(&failed.stdout);
+    assert!(out.starts_with(items_in), "{out}");
+    assert!(out.contains("results:\n- "), "{out}");
+    assert!(out.contains("severity: error"), "{out}");
+    assert!(out.contains("cannot read `missing.txt`"), "{out}");
+    assert!(
+        out.contains("results:\n- file:\n    path: secrets/gen.yaml\n  message: "),
+        "the result names the generator's file:\n{out}"
+    );
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     require("kubectl");
@@ -636,6 +952,21 @@ fn main() {
         Trial::test("plugin::repository_script", repository_plugin_script),
         Trial::test("kpt::fn_eval_appends_the_secret", kpt_fn_eval),
         Trial::test("kpt::fn_eval_reports_errors", kpt_fn_error),
+        Trial::test(
+            "plugin::repository_script_prefers_the_binary_beside_it",
+            repository_script_prefers_the_binary_beside_it,
+        ),
+        Trial::test(
+            "plugin::config_root_and_load_restrictor",
+            config_root_and_load_restrictor,
+        ),
+        Trial::test("plugin::exact_builtin_encoding", exact_builtin_encoding),
+        Trial::test("plugin::non_default_hash_variant", non_default_hash_variant),
+        Trial::test(
+            "plugin::install_home_and_flag",
+            plugin_install_home_and_flag,
+        ),
+        Trial::test("fn::krm_function_protocol", krm_function_protocol),
     ];
     for line in expect.lines().filter(|l| !l.starts_with('#')) {
         let mut cols = line.split('\t');

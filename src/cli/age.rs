@@ -134,18 +134,28 @@ fn keygen(output: Option<PathBuf>) -> Result<ExitCode, Error> {
     let (text, recipient) = crypt::keygen();
     match output {
         Some(path) => {
-            use std::os::unix::fs::OpenOptionsExt;
+            use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+            // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the directory,
+            // private to its owner.
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(|e| Error::io(dir, "cannot create directory", e))?;
+            }
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
                 .open(&path)
                 .map_err(|e| {
-                    Error::io(
-                        &path,
-                        "cannot create (an existing identity is never overwritten)",
-                        e,
-                    )
+                    let what = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                        "refusing to overwrite an existing identity"
+                    } else {
+                        "cannot create"
+                    };
+                    Error::io(&path, what, e)
                 })?;
             f.write_all(text.as_bytes())
                 .and_then(|_| f.sync_all())
@@ -172,10 +182,15 @@ fn read_recipients(
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            out.push(
-                crypt::parse_recipient(line)
-                    .map_err(|e| usage(format!("{}:{}: {e}", f.display(), i + 1)))?,
-            );
+            out.push(crypt::parse_recipient(line).map_err(|e| {
+                // Go age reads recipient files the same way: a comment is a line of its own.
+                let hint = if line.contains(" #") && !line.starts_with("ssh-") {
+                    " (a comment goes on a line of its own, starting with #)"
+                } else {
+                    ""
+                };
+                usage(format!("{}:{}: {e}{hint}", f.display(), i + 1))
+            })?);
         }
     }
     if out.is_empty() {
