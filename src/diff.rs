@@ -200,9 +200,37 @@ pub struct Report {
     pub unchanged: usize,
 }
 
+/// The ids of the Secrets per status, for bots.
+#[derive(Debug, serde::Serialize)]
+struct Summary<'a> {
+    added: Vec<&'a str>,
+    removed: Vec<&'a str>,
+    changed: Vec<&'a str>,
+    renamed: Vec<&'a str>,
+    unchanged: usize,
+}
+
 impl Report {
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
+    }
+
+    fn ids(&self, status: &str) -> Vec<&str> {
+        self.secrets
+            .iter()
+            .filter(|s| s.status == status)
+            .map(|s| s.id.as_str())
+            .collect()
+    }
+
+    fn summary(&self) -> Summary<'_> {
+        Summary {
+            added: self.ids("added"),
+            removed: self.ids("removed"),
+            changed: self.ids("changed"),
+            renamed: self.ids("renamed"),
+            unchanged: self.unchanged,
+        }
     }
 }
 
@@ -434,8 +462,22 @@ pub fn to_text(r: &Report, style: Style) -> String {
 }
 
 /// The report for bots: one JSON object.
+///
+/// `{"added": [ids], "removed": […], "changed": […], "renamed": […], "unchanged": n,
+/// "secrets": [{"id", "old_name", "new_name", "status", "keys": [{"change", "key", sizes}],
+/// "unchanged_keys", "metadata_diff"}]}`
 pub fn to_json(r: &Report) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_else(|_| "{}".into()) + "\n"
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        #[serde(flatten)]
+        summary: Summary<'a>,
+        secrets: &'a [SecretChange],
+    }
+    let doc = Json {
+        summary: r.summary(),
+        secrets: &r.secrets,
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into()) + "\n"
 }
 
 #[cfg(test)]

@@ -236,18 +236,80 @@ fn diff_base_reads_git_without_touching_the_tree() {
     write(d, "src/password.txt", "changed");
     git(&["commit", "-qam", "two"]);
     write(d, "src/password.txt", "working-tree");
-    let out = bin(d, &["diff", "--base", "HEAD~1", "--path", "src"]);
+    let status_before = git_out(d, &["status", "--porcelain"]);
+    let out = bin(d, &["diff", "--base", "HEAD~1", "src"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report = text(&out.stdout);
+    // One change, the suffix moving, not a removal and an addition.
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("~ prod/db changed: "))
+        .unwrap_or_else(|| panic!("{report}"));
+    let (a, b) = line["~ prod/db changed: ".len()..]
+        .split_once(" → ")
+        .unwrap();
+    assert!(a.len() == 10 && b.len() == 10 && a != b, "{line}");
+    assert!(
+        report.contains("0 added, 0 removed, 1 changed, 0 renamed, 1 unchanged"),
+        "{report}"
+    );
     assert!(
         report.contains("~ password.txt: changed (26 → 12 bytes)"),
         "{report}"
     );
+    assert!(report.contains("= 1 unchanged"), "{report}");
     assert_no_canary(&out);
+    // The working tree, the index and HEAD are as they were.
     assert_eq!(
         std::fs::read_to_string(d.join("src/password.txt")).unwrap(),
         "working-tree"
     );
+    assert_eq!(git_out(d, &["status", "--porcelain"]), status_before);
+    // The older spelling, and the same paths from a subdirectory.
+    let old_form = bin(d, &["diff", "--base", "HEAD~1", "--path", "src"]);
+    assert_eq!(text(&old_form.stdout), report);
+    let from_sub = bin(&d.join("src"), &["diff", "--base", "HEAD~1", "."]);
+    assert_eq!(text(&from_sub.stdout), report, "{}", text(&from_sub.stderr));
+    // HEAD against the working tree with the change undone: the same on both sides.
+    write(d, "src/password.txt", "changed");
+    let out = bin(d, &["diff", "--base", "HEAD", "src"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // A tree deleted in the working tree reads as its Secrets removed.
+    std::fs::remove_dir_all(d.join("src")).unwrap();
+    let out = bin(d, &["diff", "--base", "HEAD", "src"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("- prod/db removed"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Errors: exit 2, nothing on stdout; a ref is never taken for an option.
+    for args in [
+        &["diff", "--base", "no-such-ref", "."][..],
+        &["diff", "--base=--output=x.tar", "."],
+        &["diff", "--base", "HEAD", "nowhere"],
+        &["diff", "only-one-side"],
+    ] {
+        let out = bin(d, args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!d.join("x.tar").exists());
+    }
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
+    text(&o.stdout)
 }
 
 #[test]
