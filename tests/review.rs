@@ -182,6 +182,30 @@ fn diff_pairs_across_a_hash_change_and_redacts() {
     assert_no_canary(&json);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["secrets"].as_array().unwrap().len(), 2);
+    assert_eq!(v["added"], serde_json::json!([]));
+    assert_eq!(v["removed"], serde_json::json!([]));
+    assert_eq!(v["changed"], serde_json::json!(["cluster-wide", "prod/db"]));
+    assert_eq!(v["unchanged"], 0);
+    let db = &v["secrets"][1];
+    assert_eq!(db["id"], "prod/db");
+    assert_eq!(db["status"], "changed");
+    assert!(db["old_name"].as_str().unwrap().starts_with("db-"));
+    assert_ne!(db["old_name"], db["new_name"]);
+    assert_eq!(
+        db["keys"],
+        serde_json::json!([{"change": "changed", "key": "password.txt", "old_size": 26, "new_size": 27}])
+    );
+    assert_eq!(db["unchanged_keys"], 1);
+    assert!(
+        db["metadata_diff"]
+            .as_str()
+            .unwrap()
+            .contains("-label team: payments\n+label team: billing\n")
+    );
+    assert_eq!(
+        v["secrets"][0]["keys"],
+        serde_json::json!([{"change": "added", "key": "extra", "size": 1}])
+    );
     // Rendered files and a render -o directory compare the same way.
     bin(t.path(), &["render", "old/src", "-o", "old-out"]);
     let rendered = bin(t.path(), &["render", "new/src"]);
@@ -360,4 +384,348 @@ fn hash_explain_shows_sizes_not_values() {
         "{}",
         text(&legacy.stdout)
     );
+}
+
+/// Every file under `dir` with its bytes, mode and modification time.
+fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>, u32, std::time::SystemTime)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let e = e.unwrap();
+        let m = e.metadata().unwrap();
+        let bytes = if m.is_file() {
+            std::fs::read(e.path()).unwrap()
+        } else {
+            Vec::new()
+        };
+        out.push((
+            e.path().strip_prefix(dir).unwrap().display().to_string(),
+            bytes,
+            m.permissions().mode(),
+            m.modified().unwrap(),
+        ));
+    }
+    out
+}
+
+#[test]
+fn render_dir_is_deterministic_and_check_writes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, CANARY);
+    // Two renders into two directories: the same files, byte for byte, no temporary left.
+    for out in ["a", "b"] {
+        let o = bin(d, &["render", "src", "-o", out]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let strip = |v: Vec<(String, Vec<u8>, u32, std::time::SystemTime)>| {
+        v.into_iter()
+            .map(|(p, b, m, _)| (p, b, m))
+            .collect::<Vec<_>>()
+    };
+    let a = strip(snapshot_dir(&d.join("a")));
+    assert_eq!(a, strip(snapshot_dir(&d.join("b"))));
+    assert!(
+        a.iter().all(|(p, _, _)| !p.contains(".secretgen-")),
+        "{a:?}"
+    );
+    // Each file: the marker line, then exactly what `render` prints for that Secret.
+    let stream = text(&bin(d, &["render", "src"]).stdout);
+    let files: Vec<&(String, Vec<u8>, u32)> =
+        a.iter().filter(|(p, _, _)| p.ends_with(".yaml")).collect();
+    assert_eq!(files.len(), 2);
+    let mut bodies: Vec<String> = files
+        .iter()
+        .map(|(_, b, _)| {
+            text(b)
+                .strip_prefix(secretgen::output::MARKER)
+                .expect("marker line")
+                .to_string()
+        })
+        .collect();
+    bodies.sort();
+    let mut docs: Vec<String> = stream.split("---\n").map(str::to_string).collect();
+    docs.sort();
+    assert_eq!(bodies, docs);
+
+    // A rerun with nothing changed rewrites nothing.
+    let before = snapshot_dir(&d.join("a"));
+    let o = bin(d, &["render", "src", "-o", "a"]);
+    assert!(
+        text(&o.stderr).contains("0 written, 2 unchanged"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(snapshot_dir(&d.join("a")), before);
+
+    // --check with drift: exit 1, and not a byte, mode or mtime changes.
+    write(d, "src/password.txt", "rotated");
+    write(d, "a/prod/mine.yaml", "user: file\n");
+    let before = snapshot_dir(&d.join("a"));
+    let o = bin(d, &["render", "src", "-o", "a", "--check", "--prune"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(snapshot_dir(&d.join("a")), before);
+    // --check of a directory that does not exist: exit 1, and it is not created.
+    let o = bin(d, &["render", "src", "-o", "never", "--check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout).contains("missing: never/prod/db-"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(!d.join("never").exists());
+}
+
+#[test]
+fn render_dir_never_overwrites_or_prunes_a_users_file() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    write(
+        d,
+        "src/secretgen.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: fixed\n  namespace: ns\noptions:\n  disableNameSuffixHash: true\nliterals:\n- k=v\n---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: other\n  namespace: gone\nliterals:\n- k=v\n",
+    );
+    // A user's own Secret where secretgen would write: refused, exit 2, nothing written.
+    write(d, "out/ns/fixed.yaml", "apiVersion: v1\nkind: Secret\n");
+    let o = bin(d, &["render", "src", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("out/ns/fixed.yaml: exists and was not written by secretgen"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!d.join("out/gone").exists());
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/ns/fixed.yaml")).unwrap(),
+        "apiVersion: v1\nkind: Secret\n"
+    );
+    std::fs::remove_file(d.join("out/ns/fixed.yaml")).unwrap();
+    assert!(bin(d, &["render", "src", "-o", "out"]).status.success());
+    // The second generator is deleted; a user's files beside ours stay, ours go, and a
+    // namespace directory left empty goes with them.
+    write(d, "out/ns/notes.yaml", "kind: Secret # mine\n");
+    write(d, "out/readme.txt", "mine\n");
+    let yaml = std::fs::read_to_string(d.join("src/secretgen.yaml")).unwrap();
+    write(d, "src/secretgen.yaml", yaml.split("---\n").next().unwrap());
+    let o = bin(d, &["render", "src", "-o", "out", "--prune"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("1 pruned"), "{}", text(&o.stderr));
+    assert!(!d.join("out/gone").exists());
+    assert!(d.join("out/ns/notes.yaml").exists());
+    assert!(d.join("out/readme.txt").exists());
+    assert!(d.join("out/ns/fixed.yaml").exists());
+}
+
+/// Runs secretgen on a real pseudo-terminal (util-linux `script`): stdout and stderr are the
+/// terminal unless `shell_tail` redirects them. Returns the exit code and what the terminal
+/// showed, line ends normalised.
+fn on_tty(dir: &Path, args: &[&str], shell_tail: &str, env: &[(&str, &str)]) -> (i32, String) {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut line = quote(env!("CARGO_BIN_EXE_secretgen"));
+    for a in args {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    line.push_str(shell_tail);
+    let mut c = Command::new("script");
+    c.args(["-qec", &line, "/dev/null"])
+        .current_dir(dir)
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .env_remove("SECRETGEN_AGE_IDENTITY")
+        .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
+        .env("HOME", "/nonexistent")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c
+        .output()
+        .expect("util-linux `script` runs commands on a pty");
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout).replace("\r\n", "\n"),
+    )
+}
+
+fn canary_forms() -> Vec<String> {
+    use base64::Engine;
+    let mut forms = vec![
+        CANARY.to_string(),
+        CANARY.bytes().map(|b| format!("{b:02x}")).collect(),
+    ];
+    for skip in 0..3 {
+        let enc = base64::engine::general_purpose::STANDARD.encode(&CANARY.as_bytes()[skip..]);
+        forms.push(enc[4..enc.len() - 4].to_string());
+    }
+    forms
+}
+
+#[test]
+fn diff_colour_and_show_values_only_on_a_terminal_outside_ci() {
+    let t = tempfile::tempdir().unwrap();
+    let (old, new) = (t.path().join("old"), t.path().join("new"));
+    tree(&old, "old-value");
+    tree(&new, CANARY);
+    let d = t.path();
+    let diff = ["diff", "old/src", "new/src"];
+    let with_values = ["diff", "old/src", "new/src", "--show-values"];
+    let no_canary = |what: &str, shown: &str| {
+        for f in canary_forms() {
+            assert!(
+                !shown.contains(&f),
+                "{what}: the canary ({f}) shows:\n{shown}"
+            );
+        }
+    };
+
+    // On a terminal: coloured, and values only with --show-values.
+    let (code, shown) = on_tty(d, &diff, "", &[]);
+    assert_eq!(code, 1, "{shown}");
+    assert!(
+        shown.contains("\x1b[33m~\x1b[0m prod/db changed"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("\x1b[33m    ~ password.txt: changed (9 → 26 bytes)\x1b[0m"),
+        "{shown:?}"
+    );
+    no_canary("terminal", &shown);
+    let (code, shown) = on_tty(d, &with_values, "", &[]);
+    assert_eq!(code, 1);
+    assert!(
+        shown.contains(&format!("      password.txt: old-value → {CANARY}")),
+        "{shown}"
+    );
+    assert!(!shown.contains("ignored"), "{shown}");
+
+    // NO_COLOR: no escape at all.
+    let (_, shown) = on_tty(d, &diff, "", &[("NO_COLOR", "1")]);
+    assert!(!shown.contains('\x1b'), "{shown:?}");
+    assert!(shown.contains("~ prod/db changed"), "{shown}");
+
+    // Refusals: CI set, stdout a pipe, JSON. Each says why on stderr; no value shows.
+    let (code, shown) = on_tty(d, &with_values, "", &[("CI", "true")]);
+    assert_eq!(code, 1);
+    no_canary("CI", &shown);
+    assert!(
+        shown.contains("warning: --show-values ignored: CI is set"),
+        "{shown}"
+    );
+    let (code, shown) = on_tty(d, &with_values, " | cat", &[]);
+    assert_eq!(code, 0, "the pipe's status");
+    no_canary("pipe", &shown);
+    assert!(!shown.contains('\x1b'), "{shown:?}");
+    assert!(
+        shown.contains("warning: --show-values ignored: stdout is not a terminal"),
+        "{shown}"
+    );
+    let mut json = with_values.to_vec();
+    json.extend(["--format", "json"]);
+    let (_, shown) = on_tty(d, &json, "", &[]);
+    no_canary("json", &shown);
+    assert!(!shown.contains('\x1b'), "{shown:?}");
+
+    // Off a terminal altogether (the test harness's pipes).
+    let out = bin(d, &with_values);
+    assert_no_canary(&out);
+    assert!(!text(&out.stdout).contains('\x1b'));
+}
+
+#[test]
+fn progress_bar_only_on_a_terminal_outside_ci() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let mut yaml = String::new();
+    for i in 0..40 {
+        yaml.push_str(&format!("---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s{i}\nliterals:\n- k=v\n"));
+    }
+    write(d, "g.yaml", &yaml);
+    // A run counts as long from the first generator on.
+    let now = [("SECRETGEN_PROGRESS_DELAY_MS", "0")];
+    let (code, shown) = on_tty(d, &["render", "g.yaml", "-o", "a"], "", &now);
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("generators"),
+        "no progress bar on a terminal:\n{shown:?}"
+    );
+    let (_, shown) = on_tty(
+        d,
+        &["render", "g.yaml", "-o", "b"],
+        "",
+        &[now[0], ("CI", "1")],
+    );
+    assert!(!shown.contains("generators"), "a bar under CI:\n{shown:?}");
+    let (_, shown) = on_tty(d, &["render", "g.yaml", "-o", "c"], " 2>&1 | cat", &now);
+    assert!(
+        !shown.contains("generators"),
+        "a bar into a pipe:\n{shown:?}"
+    );
+    assert!(shown.contains("40 written"), "{shown}");
+    // A short run on a terminal (the default delay): no bar.
+    let (_, shown) = on_tty(d, &["render", "g.yaml", "-o", "e"], "", &[]);
+    assert!(
+        !shown.contains("generators"),
+        "a bar for a short run:\n{shown:?}"
+    );
+    // Printing the stream: the bar never mixes into stdout.
+    let (_, shown) = on_tty(d, &["render", "g.yaml"], " 2>/dev/null", &now);
+    assert!(
+        !shown.contains("generators") && shown.contains("name: s39-"),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn diff_reports_every_kind_of_change() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let generator = |name: &str, extra: &str, literals: &[&str]| {
+        let mut s = format!(
+            "---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: {name}\n  namespace: prod\n{extra}literals:\n"
+        );
+        for l in literals {
+            s.push_str(&format!("- {l}\n"));
+        }
+        s
+    };
+    let old = [
+        generator("keys", "", &["same=1", "changed=22", "removed=333"]),
+        generator("gone", "", &["k=v"]),
+        generator("moved", "", &["k=v"]),
+        generator("meta", "", &["k=v"]),
+    ]
+    .concat();
+    let new = [
+        generator(
+            "keys",
+            "",
+            &["same=1", &format!("changed={CANARY}"), "added=4444"],
+        ),
+        generator("moved", "hash: kustomize-legacy\n", &["k=v"]),
+        generator(
+            "meta",
+            "type: example.com/custom\noptions:\n  immutable: true\n  annotations:\n    note: hi\n",
+            &["k=v"],
+        ),
+        generator("new", "", &["k=v"]),
+    ]
+    .concat();
+    write(d, "old/secretgen.yaml", &old);
+    write(d, "new/secretgen.yaml", &new);
+    let out = bin(d, &["diff", "old", "new"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_no_canary(&out);
+    insta::assert_snapshot!("diff_every_change", regex_free_suffixes(&text(&out.stdout)));
+    let json = bin(d, &["diff", "old", "new", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["added"], serde_json::json!(["prod/new"]));
+    assert_eq!(v["removed"], serde_json::json!(["prod/gone"]));
+    assert_eq!(v["changed"], serde_json::json!(["prod/keys", "prod/meta"]));
+    assert_eq!(v["renamed"], serde_json::json!(["prod/moved"]));
+    assert_no_canary(&json);
+    // The same tree on both sides: exit 0, and a line that says so.
+    let out = bin(d, &["diff", "new", "new"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "no differences (4 Secrets)\n");
 }
