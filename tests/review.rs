@@ -12,8 +12,11 @@ fn bin(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env_remove("SECRETGEN_AGE_IDENTITY")
         .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
+        .env_remove("SOPS_AGE_KEY")
+        .env_remove("SOPS_AGE_KEY_FILE")
         .env_remove("NO_COLOR")
         .env("HOME", "/nonexistent")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()
         .unwrap()
 }
@@ -534,7 +537,10 @@ fn on_tty(dir: &Path, args: &[&str], shell_tail: &str, env: &[(&str, &str)]) -> 
         .env_remove("NO_COLOR")
         .env_remove("SECRETGEN_AGE_IDENTITY")
         .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
+        .env_remove("SOPS_AGE_KEY")
+        .env_remove("SOPS_AGE_KEY_FILE")
         .env("HOME", "/nonexistent")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
         .stdin(std::process::Stdio::null());
     for (k, v) in env {
         c.env(k, v);
@@ -728,4 +734,110 @@ fn diff_reports_every_kind_of_change() {
     let out = bin(d, &["diff", "new", "new"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "no differences (4 Secrets)\n");
+}
+
+/// Without keys, `--placeholder` lets diff and check compare structure: keys that hold a
+/// placeholder are listed as not compared (never as unchanged), everything else is diffed.
+#[test]
+fn placeholder_diff_and_check_without_keys() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let out = bin(d, &["age", "keygen", "-o", "key.txt"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let recipient = text(&out.stderr)
+        .split_whitespace()
+        .find(|w| w.starts_with("age1"))
+        .unwrap()
+        .to_string();
+    let encrypt = |plain: &str, to: &str| {
+        write(d, "plain.tmp", plain);
+        let o = bin(
+            d,
+            &["age", "encrypt", "-r", &recipient, "-o", to, "plain.tmp"],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        std::fs::remove_file(d.join("plain.tmp")).unwrap();
+    };
+    let generator = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\n  namespace: prod\nfiles:\n- password.txt.age\nenvs:\n- app.env.age\nliterals:\n- user=admin\n";
+    for (side, password, extra) in [("old", CANARY, ""), ("new", "rotated", "- extra=x\n")] {
+        write(
+            d,
+            &format!("{side}/secretgen.yaml"),
+            &format!("{generator}{extra}"),
+        );
+        encrypt(password, &format!("{side}/password.txt.age"));
+        encrypt(
+            &format!("DB_PASS={CANARY}\n"),
+            &format!("{side}/app.env.age"),
+        );
+    }
+
+    // No identity, no flag: an error, nothing on stdout.
+    let out = bin(d, &["diff", "old", "new"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    // --placeholder: the literal added shows, the encrypted keys are not compared.
+    let out = bin(d, &["diff", "--placeholder", "old", "new"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_no_canary(&out);
+    let report = text(&out.stdout);
+    assert!(report.contains("    + extra: added (1 byte)"), "{report}");
+    assert!(report.contains("    = 1 unchanged"), "{report}");
+    assert!(
+        report.contains("? prod/db not compared (encrypted, no identity; --placeholder): `password.txt`, the keys of an encrypted env file"),
+        "{report}"
+    );
+    assert!(!report.contains("password.txt: changed"), "{report}");
+    assert!(
+        text(&out.stderr).contains("warning: "),
+        "{}",
+        text(&out.stderr)
+    );
+    let json = bin(
+        d,
+        &["diff", "--placeholder", "--format", "json", "old", "new"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        v["uncompared"],
+        serde_json::json!([{"id": "prod/db", "keys": ["password.txt"], "env_file_keys": true}])
+    );
+    // With the identity every key is compared.
+    let out = bin(d, &["diff", "-i", "key.txt", "old", "new"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_no_canary(&out);
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("~ password.txt: changed (26 → 7 bytes)"),
+        "{report}"
+    );
+    assert!(report.contains("= 2 unchanged"), "{report}");
+    assert!(!report.contains("not compared"), "{report}");
+    // A placeholder render -o directory read back: its placeholders are known as such.
+    let out = bin(d, &["render", "--placeholder", "old", "-o", "old-out"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = bin(d, &["diff", "--placeholder", "old-out", "new"]);
+    assert!(
+        text(&out.stdout).contains(
+            "? prod/db not compared (encrypted, no identity; --placeholder): `password.txt`"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // check: envFrom of a Secret whose env keys are encrypted says they were not checked.
+    write(
+        d,
+        "new/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        envFrom:\n        - secretRef:\n            name: db\n",
+    );
+    let out = bin(d, &["check", "new"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = bin(d, &["check", "--placeholder", "new"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_no_canary(&out);
+    assert_eq!(
+        text(&out.stdout),
+        "new/deploy.yaml:13:19: Deployment/web: container `app` envFrom secretRef: the key names of Secret `db` could not be checked (encrypted env file, no identity)\n"
+    );
 }
