@@ -841,3 +841,98 @@ fn placeholder_diff_and_check_without_keys() {
         "new/deploy.yaml:13:19: Deployment/web: container `app` envFrom secretRef: the key names of Secret `db` could not be checked (encrypted env file, no identity)\n"
     );
 }
+
+/// The README's "In CI" commands, run in order on a repository with a remote, and its
+/// example diff, which must be exactly what `diff --base` prints there.
+#[test]
+fn readme_in_ci_commands_run_as_documented() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("## In CI\n").unwrap()..];
+    let section = &section[..section[3..].find("\n## ").unwrap()];
+    let block = |fence: &str| -> String {
+        let start = section.find(fence).unwrap() + fence.len();
+        section[start..][..section[start..].find("```").unwrap()].to_string()
+    };
+    let commands: Vec<Vec<String>> = block("```sh\n")
+        .lines()
+        .map(|l| {
+            let l = l.split(" #").next().unwrap();
+            let words: Vec<String> = l.split_whitespace().map(str::to_string).collect();
+            assert_eq!(words[0], "secretgen", "{l}");
+            words[1..].to_vec()
+        })
+        .collect();
+    let example: String = block("```text\n")
+        .trim_end()
+        .lines()
+        .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+        .collect();
+    let (example_cmd, example_out) = example.split_once('\n').unwrap();
+
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    let git = |dir: &Path, args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
+    };
+    git(root, &["init", "-q", "--bare", "origin.git"]);
+    git(root, &["clone", "-q", "origin.git", "work"]);
+    let d = &root.join("work");
+    write(
+        d,
+        "deploy/secretgen.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\n  namespace: prod\n  labels:\n    team: payments\nfiles:\n- password.txt\nliterals:\n- user=admin\n",
+    );
+    write(d, "deploy/password.txt", "old-password");
+    write(
+        d,
+        "deploy/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: busybox\n        env:\n        - name: DB_PASSWORD\n          valueFrom:\n            secretKeyRef: {name: db, key: password.txt}\n",
+    );
+    git(d, &["add", "."]);
+    git(d, &["commit", "-qm", "one"]);
+    git(d, &["push", "-q", "origin", "HEAD:main"]);
+    git(d, &["fetch", "-q", "origin"]);
+    let old = bin(d, &["render", "deploy/"]);
+    std::fs::write(d.join("old.yaml"), &old.stdout).unwrap();
+    // The change under review.
+    write(d, "deploy/password.txt", "a-much-longer-password-now");
+    let manifest = std::fs::read_to_string(d.join("deploy/secretgen.yaml")).unwrap();
+    write(
+        d,
+        "deploy/secretgen.yaml",
+        &manifest.replace("payments", "billing"),
+    );
+
+    // Every command succeeds; the diffs find the change.
+    let expected_exit = |args: &[String]| -> i32 { i32::from(args[0] == "diff") };
+    for args in &commands {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = bin(d, &argv);
+        assert_eq!(
+            out.status.code(),
+            Some(expected_exit(args)),
+            "secretgen {args:?}\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    // The name `kubectl kustomize` gives the changed Secret.
+    assert!(d.join("rendered/prod/db-g5f9t4k5gg.yaml").exists());
+    let argv: Vec<&str> = example_cmd
+        .strip_prefix("$ secretgen ")
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let out = bin(d, &argv);
+    assert_eq!(text(&out.stdout), example_out);
+}
