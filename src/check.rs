@@ -105,7 +105,17 @@ impl Checker<'_> {
         }) == Some(true)
     }
 
+    /// Where a finding about `holder` points: its Secret name (`name` or `secretName`),
+    /// else the holder itself.
+    fn name_node(holder: &Node) -> &Node {
+        holder
+            .get("secretName")
+            .or_else(|| holder.get("name"))
+            .unwrap_or(holder)
+    }
+
     fn missing_secret(&mut self, at: &Node, name: &str, what: &str) {
+        let at = Self::name_node(at);
         self.report(at, format!("{what} refers to Secret `{name}`, which no generator or manifest here defines (mark it `optional: true` if that is intended)"));
     }
 
@@ -121,6 +131,7 @@ impl Checker<'_> {
         if s.keys.contains(key) {
             return;
         }
+        let at = at.get("key").unwrap_or(at);
         if s.keys_unknown {
             let msg = format!(
                 "{what}: key `{key}` of Secret `{name}` could not be checked (its key names are in an encrypted env file and no identity was available)"
@@ -185,10 +196,10 @@ impl Checker<'_> {
                         .map(|k| format!("`{prefix}{k}`"))
                         .collect();
                     if !bad.is_empty() {
-                        self.report(r, format!("{what}: Secret `{name}` has keys that are not valid environment variable names, which the kubelet skips (InvalidVariableNames): {}", bad.join(", ")));
+                        self.report(Self::name_node(r), format!("{what}: Secret `{name}` has keys that are not valid environment variable names, which the kubelet skips (InvalidVariableNames): {}", bad.join(", ")));
                     }
                     if s.keys_unknown {
-                        self.report(r, format!("{what}: the key names of Secret `{name}` could not be checked (encrypted env file, no identity)"));
+                        self.report(Self::name_node(r), format!("{what}: the key names of Secret `{name}` could not be checked (encrypted env file, no identity)"));
                     }
                 }
             }
@@ -200,8 +211,10 @@ impl Checker<'_> {
             return;
         }
         let items = holder.get("items").and_then(Node::as_seq).unwrap_or(&[]);
-        if items.is_empty() && self.find(name).is_none() {
+        if self.find(name).is_none() {
+            // Once for the Secret, not once more for each of its items.
             self.missing_secret(holder, name, what);
+            return;
         }
         for it in items {
             if let Some(key) = it.get("key").and_then(Node::as_str) {
@@ -249,10 +262,22 @@ impl Checker<'_> {
             match self.find(name).map(|s| s.type_.clone()) {
                 None => self.missing_secret(p, name, "imagePullSecrets"),
                 Some(t) if !DOCKER_TYPES.contains(&t.as_str()) => self.report(
-                    p,
+                    Self::name_node(p),
                     format!("imagePullSecrets refers to Secret `{name}` of type `{t}`; image pull secrets must be kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg"),
                 ),
                 Some(_) => {}
+            }
+        }
+    }
+
+    /// A ServiceAccount's `secrets`: the Secrets its pods may mount.
+    fn service_account_secrets(&mut self, doc: &Node) {
+        for r in doc.get("secrets").and_then(Node::as_seq).unwrap_or(&[]) {
+            let Some(name) = r.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            if self.find(name).is_none() {
+                self.missing_secret(r, name, "ServiceAccount secrets");
             }
         }
     }
@@ -270,7 +295,7 @@ impl Checker<'_> {
             match self.find(name).map(|s| (s.type_.clone(), s.keys.clone(), s.keys_unknown)) {
                 None => self.missing_secret(t, name, "Ingress tls"),
                 Some((ty, _, _)) if ty != "kubernetes.io/tls" => self.report(
-                    t,
+                    Self::name_node(t),
                     format!("Ingress tls refers to Secret `{name}` of type `{ty}`; it must be kubernetes.io/tls (with tls.crt and tls.key)"),
                 ),
                 Some(_) => {}
@@ -354,6 +379,7 @@ pub fn check_file(file: &Path, text: &str, secrets: &[SecretInfo]) -> Vec<Findin
             c.pull_secrets(spec);
         } else if kind == "ServiceAccount" {
             c.pull_secrets(doc);
+            c.service_account_secrets(doc);
         } else if kind == "Ingress" {
             c.ingress(doc);
         }
@@ -428,7 +454,7 @@ mod tests {
         let msgs: Vec<String> = f.iter().map(|f| f.to_string()).collect();
         assert_eq!(f.len(), 4, "{msgs:#?}");
         assert!(msgs[0].contains("`db` of type `Opaque`"), "{}", msgs[0]);
-        assert!(msgs[1].starts_with("d.yaml:14:27: Deployment/web: container `app` env `P` secretKeyRef refers to key `pass`"), "{}", msgs[1]);
+        assert!(msgs[1].starts_with("d.yaml:14:43: Deployment/web: container `app` env `P` secretKeyRef refers to key `pass`"), "{}", msgs[1]);
         assert!(msgs[2].contains("`1bad`"), "{}", msgs[2]);
         assert!(msgs[3].contains("Secret `missing`"), "{}", msgs[3]);
     }

@@ -270,18 +270,17 @@ pub struct RenderArgs {
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    /// Old side: a rendered YAML file, a directory written by `render -o`, or a source tree.
-    #[arg(required_unless_present = "base")]
-    pub old: Option<PathBuf>,
-    /// New side, as OLD.
-    #[arg(required_unless_present = "base")]
-    pub new: Option<PathBuf>,
+    /// OLD NEW: each a rendered YAML file, a directory written by `render -o`, or a source
+    /// tree (rendered on the fly). With --base: the paths to render on both sides
+    /// (default: .).
+    #[arg(value_name = "PATH", required_unless_present = "base")]
+    pub sides: Vec<PathBuf>,
     /// Compare the tree at this git revision (read from git, the working tree untouched)
-    /// with the working tree; positional arguments are then the paths to render.
-    #[arg(long, value_name = "GIT_REF", conflicts_with_all = ["old", "new"])]
+    /// with the working tree.
+    #[arg(long, value_name = "GIT_REF")]
     pub base: Option<String>,
-    /// Paths to render with --base (default: .).
-    #[arg(long = "path", value_name = "PATH", requires = "base")]
+    /// Paths to render with --base, as the positional PATHs (kept for older scripts).
+    #[arg(long = "path", value_name = "PATH", requires = "base", hide = true)]
     pub paths: Vec<PathBuf>,
     /// Show the changed values. Only honoured when stdout is a terminal and CI is unset.
     #[arg(long)]
@@ -391,11 +390,83 @@ fn render_paths(
     flags: &RenderFlags,
     settings: &Settings,
 ) -> Result<render::Output, Error> {
+    render_paths_with(paths, flags, settings, false)
+}
+
+/// Renders `paths`; with `progress`, a bar on stderr for a long run (see [`Progress`]).
+fn render_paths_with(
+    paths: &[PathBuf],
+    flags: &RenderFlags,
+    settings: &Settings,
+    progress: bool,
+) -> Result<render::Output, Error> {
     let units = secretgen::discover::load(paths)?;
     let keys = keyring(&flags.identity);
-    let out = render::render_units(&units, settings, &keys)?;
+    let total = units.iter().map(|u| u.generators.len() as u64).sum();
+    let bar = Progress::new(progress, total);
+    let out = render::render_units_with_progress(&units, settings, &keys, &|| bar.tick());
+    bar.finish();
+    let out = out?;
     print_warnings(&out.warnings);
     Ok(out)
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal, CI is unset, and the run
+/// is still going after a moment (`SECRETGEN_PROGRESS_DELAY_MS`, default 500): a short run,
+/// a pipe or a CI log never sees it.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+    delay: std::time::Duration,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    fn new(wanted: bool, total: u64) -> Self {
+        let enabled = wanted
+            && total > 0
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none();
+        let delay = std::env::var("SECRETGEN_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(500);
+        let bar = enabled.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("rendering {bar:30} {pos}/{len} generators")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            start: std::time::Instant::now(),
+            delay: std::time::Duration::from_millis(delay),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn tick(&self) {
+        use std::sync::atomic::Ordering;
+        let Some(bar) = &self.bar else { return };
+        bar.inc(1);
+        if !self.shown.load(Ordering::Relaxed) && self.start.elapsed() >= self.delay {
+            self.shown.store(true, Ordering::Relaxed);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.tick();
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
@@ -406,10 +477,11 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 }
 
 fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
-    let out = render_paths(
+    let out = render_paths_with(
         &args.paths,
         &args.flags,
         &args.flags.with_placeholder(&args.placeholder),
+        true,
     )?;
     let Some(dir) = &args.output_dir else {
         write_stdout(&render::to_yaml(&out.secrets))?;
@@ -531,9 +603,26 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
                     e,
                 )
             })?;
+            // A ref is never taken for an option, and is read as the tree it names.
+            if rev.starts_with('-') {
+                return Err(Error::Usage(format!("`{rev}` is not a git revision")));
+            }
+            let tree_id = git(
+                here,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("{rev}^{{tree}}"),
+                ],
+            )
+            .map_err(|_| {
+                Error::Usage(format!("`{rev}` is not a revision of this git repository"))
+            })?;
+            let tree_id = String::from_utf8_lossy(&tree_id).trim().to_string();
             let tar = git(
                 std::path::Path::new(&top),
-                &["archive", "--format=tar", rev],
+                &["archive", "--format=tar", &tree_id],
             )?;
             let mut child = std::process::Command::new("tar")
                 .arg("-x")
@@ -553,28 +642,53 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
             if !status.success() {
                 return Err(Error::Usage(format!("cannot unpack {rev}")));
             }
-            let paths = if args.paths.is_empty() {
-                vec![PathBuf::from(".")]
-            } else {
-                args.paths.clone()
-            };
+            let mut paths = args.sides.clone();
+            paths.extend(args.paths.iter().cloned());
+            if paths.is_empty() {
+                paths.push(PathBuf::from("."));
+            }
             let mut old = Vec::new();
             let mut new = Vec::new();
             for p in &paths {
-                let in_base = tree.path().join(&prefix).join(p);
+                let in_base = if p.is_absolute() {
+                    let rel = p
+                        .canonicalize()
+                        .ok()
+                        .and_then(|a| {
+                            let top = std::path::Path::new(&top).canonicalize().ok()?;
+                            a.strip_prefix(top).ok().map(std::path::Path::to_path_buf)
+                        })
+                        .ok_or_else(|| {
+                            Error::Usage(format!(
+                                "{}: not inside the git repository at {top}",
+                                p.display()
+                            ))
+                        })?;
+                    tree.path().join(rel)
+                } else {
+                    tree.path().join(&prefix).join(p)
+                };
+                if !in_base.exists() && !p.exists() {
+                    return Err(Error::Usage(format!(
+                        "{}: neither in {rev} nor in the working tree",
+                        p.display()
+                    )));
+                }
                 if in_base.exists() {
                     old.extend(diff_side(&in_base, &args.flags, &settings)?);
                 }
-                new.extend(diff_side(p, &args.flags, &settings)?);
+                if p.exists() {
+                    new.extend(diff_side(p, &args.flags, &settings)?);
+                }
             }
             (old, new)
         }
         None => {
-            let (o, n) = (args.old.as_ref(), args.new.as_ref());
-            let (Some(o), Some(n)) = (o, n) else {
-                return Err(Error::Usage(
-                    "diff needs OLD and NEW, or --base GIT_REF".into(),
-                ));
+            let [o, n] = args.sides.as_slice() else {
+                return Err(Error::Usage(format!(
+                    "diff needs two paths, OLD and NEW (got {}), or --base GIT_REF [PATH…]",
+                    args.sides.len()
+                )));
             };
             (
                 diff_side(o, &args.flags, &settings)?,
@@ -583,6 +697,20 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
         }
     };
     let report = diff::compare(&old, &new);
+    if args.show_values {
+        let why = if matches!(args.format, DiffFormat::Json) {
+            Some("--format json never holds values")
+        } else if !std::io::stdout().is_terminal() {
+            Some("stdout is not a terminal")
+        } else if std::env::var_os("CI").is_some() {
+            Some("CI is set")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            eprintln!("warning: --show-values ignored: {why}");
+        }
+    }
     let text = match args.format {
         DiffFormat::Text => diff::to_text(&report, diff_style(args.show_values)),
         DiffFormat::Json => diff::to_json(&report),

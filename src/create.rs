@@ -55,7 +55,7 @@ impl Request {
     }
 
     fn insert(&mut self, key: String, value: SecretBytes) -> Result<()> {
-        validate::check_key(&key).map_err(|v| usage(format!("key `{key}`: {v}")))?;
+        validate::check_key(&key).map_err(|v| usage(v.to_string()))?;
         if self.data.contains_key(&key) {
             return Err(usage(format!(
                 "cannot add key `{key}`: another key by that name already exists"

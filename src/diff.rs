@@ -28,6 +28,10 @@ pub struct SecretDoc {
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     pub data: BTreeMap<String, SecretBytes>,
+    /// Keys holding a placeholder (`--placeholder`: encrypted, no identity).
+    pub placeholder_keys: BTreeSet<String>,
+    /// Some key names are unknown (an encrypted env file without an identity).
+    pub keys_unknown: bool,
 }
 
 impl SecretDoc {
@@ -70,6 +74,15 @@ impl From<&render::Secret> for SecretDoc {
                 .iter()
                 .map(|(k, e)| (k.clone(), e.value.clone()))
                 .collect(),
+            placeholder_keys: s
+                .data
+                .iter()
+                .filter(|(_, e)| {
+                    s.placeholder && e.encrypted && e.value.expose() == render::PLACEHOLDER
+                })
+                .map(|(k, _)| k.clone())
+                .collect(),
+            keys_unknown: s.keys_unknown,
         }
     }
 }
@@ -143,6 +156,19 @@ pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<SecretDoc>> {
             data.insert(key, SecretBytes::from_slice(value.as_bytes()));
         }
         let (base_name, suffix) = split_suffix(&name);
+        let annotations = map(meta.and_then(|m| m.get("annotations")));
+        // Written with --placeholder: the keys that hold the placeholder were not decrypted.
+        let placeholder_keys = if annotations
+            .get(render::PLACEHOLDER_ANNOTATION)
+            .is_some_and(|v| v == "true")
+        {
+            data.iter()
+                .filter(|(_, v)| v.expose() == render::PLACEHOLDER)
+                .map(|(k, _)| k.clone())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         out.push(SecretDoc {
             namespace: get(meta, "namespace"),
             name,
@@ -154,8 +180,10 @@ pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<SecretDoc>> {
                 _ => None,
             }) == Some(true),
             labels: map(meta.and_then(|m| m.get("labels"))),
-            annotations: map(meta.and_then(|m| m.get("annotations"))),
+            annotations,
             data,
+            placeholder_keys,
+            keys_unknown: false,
         });
     }
     Ok(out)
@@ -193,16 +221,56 @@ pub struct SecretChange {
     values: Vec<(String, Option<SecretBytes>, Option<SecretBytes>)>,
 }
 
+/// Keys of a Secret present on both sides that could not be compared: one side holds a
+/// placeholder (`--placeholder`, no identity).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Uncompared {
+    pub id: String,
+    pub keys: Vec<String>,
+    /// Keys of an encrypted env file: their names are unknown too.
+    pub env_file_keys: bool,
+}
+
 /// Every difference between two sets.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Report {
     pub secrets: Vec<SecretChange>,
     pub unchanged: usize,
+    /// What could not be compared; not a difference by itself.
+    pub uncompared: Vec<Uncompared>,
+}
+
+/// The ids of the Secrets per status, for bots.
+#[derive(Debug, serde::Serialize)]
+struct Summary<'a> {
+    added: Vec<&'a str>,
+    removed: Vec<&'a str>,
+    changed: Vec<&'a str>,
+    renamed: Vec<&'a str>,
+    unchanged: usize,
 }
 
 impl Report {
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
+    }
+
+    fn ids(&self, status: &str) -> Vec<&str> {
+        self.secrets
+            .iter()
+            .filter(|s| s.status == status)
+            .map(|s| s.id.as_str())
+            .collect()
+    }
+
+    fn summary(&self) -> Summary<'_> {
+        Summary {
+            added: self.ids("added"),
+            removed: self.ids("removed"),
+            changed: self.ids("changed"),
+            renamed: self.ids("renamed"),
+            unchanged: self.unchanged,
+        }
     }
 }
 
@@ -255,8 +323,12 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                 let mut values = Vec::new();
                 let mut unchanged = 0;
                 let all: BTreeSet<&String> = o.data.keys().chain(n.data.keys()).collect();
+                let mut uncompared = Vec::new();
                 for k in all {
+                    let placeholder =
+                        o.placeholder_keys.contains(k) || n.placeholder_keys.contains(k);
                     match (o.data.get(k), n.data.get(k)) {
+                        (Some(_), Some(_)) if placeholder => uncompared.push(k.clone()),
                         (Some(a), Some(b)) if a == b => unchanged += 1,
                         (a, b) => {
                             keys.push(match (a, b) {
@@ -278,6 +350,13 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                             values.push((k.clone(), a.cloned(), b.cloned()));
                         }
                     }
+                }
+                if !uncompared.is_empty() || o.keys_unknown || n.keys_unknown {
+                    report.uncompared.push(Uncompared {
+                        id: id.clone(),
+                        keys: uncompared,
+                        env_file_keys: o.keys_unknown || n.keys_unknown,
+                    });
                 }
                 let (mo, mn) = (o.metadata_text(), n.metadata_text());
                 let metadata_diff = if mo == mn {
@@ -416,6 +495,18 @@ pub fn to_text(r: &Report, style: Style) -> String {
             let _ = writeln!(out, "    {painted}");
         }
     }
+    for u in &r.uncompared {
+        let mut what: Vec<String> = u.keys.iter().map(|k| format!("`{k}`")).collect();
+        if u.env_file_keys {
+            what.push("the keys of an encrypted env file".into());
+        }
+        let _ = writeln!(
+            out,
+            "? {} not compared (encrypted, no identity; --placeholder): {}",
+            u.id,
+            what.join(", ")
+        );
+    }
     if r.secrets.is_empty() {
         let _ = writeln!(out, "no differences ({} Secrets)", r.unchanged);
     } else {
@@ -434,8 +525,24 @@ pub fn to_text(r: &Report, style: Style) -> String {
 }
 
 /// The report for bots: one JSON object.
+///
+/// `{"added": [ids], "removed": […], "changed": […], "renamed": […], "unchanged": n,
+/// "secrets": [{"id", "old_name", "new_name", "status", "keys": [{"change", "key", sizes}],
+/// "unchanged_keys", "metadata_diff"}]}`
 pub fn to_json(r: &Report) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_else(|_| "{}".into()) + "\n"
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        #[serde(flatten)]
+        summary: Summary<'a>,
+        secrets: &'a [SecretChange],
+        uncompared: &'a [Uncompared],
+    }
+    let doc = Json {
+        summary: r.summary(),
+        secrets: &r.secrets,
+        uncompared: &r.uncompared,
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into()) + "\n"
 }
 
 #[cfg(test)]
@@ -457,6 +564,8 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), SecretBytes::from_slice(v.as_bytes())))
                 .collect(),
+            placeholder_keys: BTreeSet::new(),
+            keys_unknown: false,
         }
     }
 

@@ -102,6 +102,16 @@ pub struct Written {
 pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written> {
     let planned = plan(secrets);
     let existing = owned_files(dir)?;
+    // A file of the same name that secretgen did not write is the user's: never overwrite it.
+    if let Some(rel) = planned
+        .keys()
+        .find(|r| !existing.contains_key(*r) && dir.join(r).symlink_metadata().is_ok())
+    {
+        return Err(Error::Usage(format!(
+            "{}: exists and was not written by secretgen (its first line is not the marker); move it away or delete it",
+            dir.join(rel).display()
+        )));
+    }
     let mut done = Written::default();
     for (rel, body) in &planned {
         let path = dir.join(rel);
@@ -119,6 +129,12 @@ pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written>
         for rel in existing.keys().filter(|r| !planned.contains_key(*r)) {
             let path = dir.join(rel);
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, "cannot remove", e))?;
+            // A namespace directory left empty goes too (removing a non-empty one fails).
+            if let Some(parent) = path.parent()
+                && parent != dir
+            {
+                let _ = std::fs::remove_dir(parent);
+            }
             done.pruned.push(path);
         }
     }

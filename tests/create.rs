@@ -197,6 +197,181 @@ fn extra_forms() -> Result<(), Failed> {
     Ok(())
 }
 
+/// A Secret as the API server would store it: kubectl's `creationTimestamp: null` dropped,
+/// no type read as Opaque, base64 unwrapped (kustomize wraps it at 70 columns, kubectl not).
+fn same_secret(yaml: &[u8]) -> serde_yaml_ng::Value {
+    use serde_yaml_ng::Value;
+    let mut v: Value = serde_yaml_ng::from_slice(yaml).unwrap();
+    let m = v.as_mapping_mut().unwrap();
+    if let Some(meta) = m.get_mut("metadata").and_then(Value::as_mapping_mut) {
+        meta.remove("creationTimestamp");
+    }
+    if !m.contains_key("type") {
+        m.insert("type".into(), "Opaque".into());
+    }
+    if let Some(data) = m.get_mut("data").and_then(Value::as_mapping_mut) {
+        for (_, value) in data.iter_mut() {
+            let joined: String = value.as_str().unwrap().split_whitespace().collect();
+            *value = Value::String(joined);
+        }
+    }
+    v
+}
+
+/// Every form, printed directly and through `--generator` then `render`: the same Secret
+/// (see [`same_secret`] for how kustomize's printing differs), and where kubectl has
+/// the form, the same bytes as the live `kubectl create secret … --dry-run=client -o yaml`.
+fn generator_round_trip_every_form() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let d = t.path();
+    let types = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/types");
+    for f in ["tls.crt", "tls.key", "config.json", "id_ed25519"] {
+        std::fs::copy(types.join(f), d.join(f))?;
+    }
+    std::fs::write(d.join("pass.txt"), "s3cret")?;
+    std::fs::write(
+        d.join("app.env"),
+        "# comment\nDB_USER=admin\nDB_PASS=\"quoted\"\n",
+    )?;
+    std::fs::create_dir(d.join("dir"))?;
+    std::fs::write(d.join("dir/a.txt"), "a")?;
+    std::fs::write(d.join("dir/b"), "b\n")?;
+    let forms: &[(&[&str], bool)] = &[
+        (
+            &[
+                "generic",
+                "db",
+                "--from-file=password=pass.txt",
+                "--from-file=dir",
+                "--from-literal=user=admin",
+                "-n",
+                "prod",
+                "--type=Opaque",
+                "--append-hash",
+            ],
+            true,
+        ),
+        (
+            &[
+                "generic",
+                "db",
+                "--from-file=pass.txt",
+                "--from-literal=user=admin",
+            ],
+            true,
+        ),
+        (&["generic", "env", "--from-env-file=app.env"], true),
+        (
+            &[
+                "generic",
+                "env",
+                "--from-env-file=app.env",
+                "--namespace=prod",
+                "--append-hash",
+            ],
+            true,
+        ),
+        (
+            &[
+                "generic",
+                "typed",
+                "--from-literal=k=v",
+                "--type=example.com/x",
+                "--append-hash",
+            ],
+            true,
+        ),
+        (&["tls", "web", "--cert=tls.crt", "--key=tls.key"], true),
+        (
+            &[
+                "tls",
+                "web",
+                "--cert=tls.crt",
+                "--key=tls.key",
+                "-n",
+                "prod",
+                "--append-hash",
+            ],
+            true,
+        ),
+        (
+            &[
+                "docker-registry",
+                "reg",
+                "--from-file=.dockerconfigjson=config.json",
+                "--append-hash",
+            ],
+            true,
+        ),
+        (
+            &[
+                "basic-auth",
+                "git",
+                "--username=bot",
+                "--password-file=pass.txt",
+            ],
+            false,
+        ),
+        (
+            &[
+                "ssh-auth",
+                "deploy",
+                "--ssh-privatekey=id_ed25519",
+                "--append-hash",
+            ],
+            false,
+        ),
+    ];
+    let bin = env!("CARGO_BIN_EXE_secretgen");
+    let run =
+        |program: &str, args: &[&str]| Command::new(program).args(args).current_dir(d).output();
+    for (args, kubectl_has_it) in forms {
+        let created = run(bin, &[&["create"], *args].concat())?;
+        if !created.status.success() {
+            return Err(format!("{args:?}: {}", describe(&created)).into());
+        }
+        if *kubectl_has_it {
+            let mut k = vec!["create", "secret"];
+            k.extend_from_slice(args);
+            k.extend(["--dry-run=client", "-o", "yaml"]);
+            let live = run("kubectl", &k)?;
+            if !live.status.success() || live.stdout != created.stdout {
+                return Err(format!(
+                    "{args:?}: differs from kubectl\n--- kubectl\n{}\n--- secretgen\n{}",
+                    describe(&live),
+                    text(&created.stdout)
+                )
+                .into());
+            }
+        }
+        let generator = run(bin, &[&["create"], *args, &["--generator"]].concat())?;
+        if !generator.status.success() {
+            return Err(format!("{args:?} --generator: {}", describe(&generator)).into());
+        }
+        let manifest = text(&generator.stdout);
+        if !manifest.starts_with("apiVersion: secretgen.dev/v1\n") || manifest.contains("s3cret") {
+            return Err(
+                format!("{args:?}: not a manifest that references files:\n{manifest}").into(),
+            );
+        }
+        std::fs::write(d.join("gen.yaml"), &manifest)?;
+        let rendered = run(bin, &["render", "gen.yaml"])?;
+        if !rendered.status.success() {
+            return Err(format!("{args:?}: {manifest}\n{}", describe(&rendered)).into());
+        }
+        let (got, want) = (same_secret(&rendered.stdout), same_secret(&created.stdout));
+        if got != want {
+            return Err(format!(
+                "{args:?}: the generator renders another Secret\n{manifest}\n--- rendered\n{}\n--- created\n{}",
+                text(&rendered.stdout),
+                text(&created.stdout)
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let root = corpus_dir().join("kubectl-create");
@@ -218,6 +393,10 @@ fn main() {
     trials.push(Trial::test(
         "create::extra_forms_and_generator",
         extra_forms,
+    ));
+    trials.push(Trial::test(
+        "create::generator_round_trip_every_form",
+        generator_round_trip_every_form,
     ));
     libtest_mimic::run(&args, trials).exit();
 }
