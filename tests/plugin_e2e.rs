@@ -13,7 +13,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_yaml_ng::{Mapping, Value};
 
 mod common;
-use common::{corpus_dir, describe, materialize, text};
+use common::{corpus_dir, describe, extra_corpus_dir, materialize, text};
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_secretgen")
@@ -637,14 +637,21 @@ fn main() {
         Trial::test("kpt::fn_eval_appends_the_secret", kpt_fn_eval),
         Trial::test("kpt::fn_eval_reports_errors", kpt_fn_error),
     ];
-    for line in expect.lines().filter(|l| !l.starts_with('#')) {
-        let mut cols = line.split('\t');
-        let (case, what) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
-        if what == "host" {
-            let dir: PathBuf = corpus.join("kustomize").join(case);
-            trials.push(Trial::test(format!("host::{case}"), move || {
-                host_case(&dir)
-            }));
+    let extra = extra_corpus_dir();
+    let extra_expect = std::fs::read_to_string(extra.join("EXPECT.tsv")).expect("extra EXPECT.tsv");
+    for (prefix, dir, expect) in [
+        ("host", &corpus, &expect),
+        ("extra-host", &extra, &extra_expect),
+    ] {
+        for line in expect.lines().filter(|l| !l.starts_with('#')) {
+            let mut cols = line.split('\t');
+            let (case, what) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
+            if what == "host" {
+                let dir: PathBuf = dir.join("kustomize").join(case);
+                trials.push(Trial::test(format!("{prefix}::{case}"), move || {
+                    host_case(&dir)
+                }));
+            }
         }
     }
     libtest_mimic::run(&args, trials).exit();
