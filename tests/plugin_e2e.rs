@@ -164,14 +164,16 @@ fn convert_kustomization(path: &Path) -> usize {
         let file = format!("secretgen-{i}.yaml");
         std::fs::write(
             dir.join(&file),
-            serde_yaml_ng::to_string(&Value::Mapping(config)).unwrap(),
+            serde_json::to_string_pretty(&Value::Mapping(config)).unwrap(),
         )
         .unwrap();
         generators.push(file.into());
     }
     generators.extend(existing);
     map.insert("generators".into(), Value::Sequence(generators));
-    std::fs::write(path, serde_yaml_ng::to_string(&k).unwrap()).unwrap();
+    // Written as JSON (which is YAML): every string stays quoted, so a value such as `yes`
+    // or `on` is not read back as a YAML 1.1 boolean by kustomize.
+    std::fs::write(path, serde_json::to_string_pretty(&k).unwrap()).unwrap();
     count
 }
 
