@@ -379,7 +379,10 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
                 let gen_text = read_text(&gen_path).map_err(|e| match e {
                     Error::Io { source, .. } => r.err(
                         entry.mark,
-                        format!("cannot read generator config `{text}`: {source}"),
+                        format!(
+                            "cannot read generator config `{text}`: {}",
+                            crate::error::io_reason(&source)
+                        ),
                     ),
                     other => other,
                 })?;

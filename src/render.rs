@@ -905,7 +905,7 @@ impl Root {
                 return Err(Error::source(
                     loc.clone(),
                     format!(
-                        "`{entry}` is a directory; a kustomization's `files` takes files (secretgen.dev/v1 manifests expand directories)"
+                        "`{entry}` is a directory, not a file (only `files` of secretgen.dev/v1 manifests expand a directory into one key per file)"
                     ),
                 ));
             }
