@@ -279,6 +279,7 @@ const NOT_APPLIED: &[&str] = &[
 /// Reads a kustomization: its `secretGenerator` entries, builtin SecretGenerator configs and
 /// secretgen.dev/v1 configs listed under `generators`, and the fields that transform them.
 pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
+    check_yaml11_breaks(path, text)?;
     let docs = parse(path, text)?;
     let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut unit = Unit {
@@ -441,6 +442,35 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     unit.warnings = warnings;
     check_unique_ids(&unit)?;
     Ok(unit)
+}
+
+/// kustomize reads a kustomization as YAML 1.1 (goyaml.v2), where a raw U+0085, U+2028 or
+/// U+2029 is a line break: inside a quoted string the spaces around it vanish (or the string
+/// is folded), in a plain one the value is cut. The value kustomize sees is not the one
+/// written; the escapes `\u2028` in a double-quoted string mean the same to every reader.
+fn check_yaml11_breaks(path: &Path, text: &str) -> Result<()> {
+    let Some((at, c)) = text
+        .char_indices()
+        .find(|(_, c)| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}'))
+    else {
+        return Ok(());
+    };
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let mark = Mark {
+        line,
+        col,
+        start: at,
+        end: at + c.len_utf8(),
+    };
+    Err(Error::manifest(
+        Loc::at(path, mark),
+        format!(
+            "a raw U+{:04X} character: kustomize reads YAML 1.1, where it is a line break, so the value it sees is not the one written; write it as the escape `\\u{:04X}` inside a double-quoted string",
+            c as u32, c as u32
+        ),
+    ))
 }
 
 /// kustomize hands every generator config of a kustomization through JSON and back through
@@ -852,6 +882,17 @@ mod tests {
         assert!(g.options.immutable);
         assert_eq!(u.transform.name_prefix, "p-");
         assert_eq!(u.transform.namespace.as_deref(), Some("ns"));
+    }
+
+    #[test]
+    fn raw_yaml11_line_breaks_are_refused() {
+        for c in ['\u{85}', '\u{2028}', '\u{2029}'] {
+            let text = format!("secretGenerator:\n- name: s\n  literals:\n  - \"k=a {c} b\"\n");
+            let e = kust(&text).unwrap_err().to_string();
+            assert!(e.contains("kustomization.yaml:4:10"), "{e}");
+            assert!(e.contains(&format!("U+{:04X}", c as u32)), "{e}");
+        }
+        kust("secretGenerator:\n- name: s\n  literals:\n  - \"k=a \\u2028 b\"\n").unwrap();
     }
 
     #[test]
