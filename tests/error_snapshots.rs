@@ -350,6 +350,10 @@ fn cases() -> Vec<(&'static str, Tree)> {
             "kustomize-nel-in-literal",
             one("  literals:\n  - \"k=a\\u0085b\"\n"),
         ),
+        (
+            "kustomization-raw-yaml11-line-break",
+            one("  literals:\n  - \"k=a \u{2029} b\"\n"),
+        ),
     ]
 }
 
