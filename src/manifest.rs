@@ -274,6 +274,10 @@ const NOT_APPLIED: &[&str] = &[
     "components",
     "helmCharts",
     "configurations",
+    // `managedByLabel`/`originAnnotations` label and annotate every generated Secret.
+    "buildMetadata",
+    // `order: fifo` changes the order of the documents.
+    "sortOptions",
 ];
 
 /// Reads a kustomization: its `secretGenerator` entries, builtin SecretGenerator configs and

@@ -496,3 +496,77 @@ fn random_generators_match_kubectl_kustomize() {
         assert!(want.matches("kind: Secret").count() == 40);
     }
 }
+
+/// The docs example (`testdata/quickstart`) in all three hash variants, each against the
+/// live tool that defines it: `kubectl kustomize` for `kustomize`, `kubectl create secret
+/// generic --append-hash` for `kubectl`, and the same with `--type=Opaque` for
+/// `kustomize-legacy` (real name and type, as kustomize ≤ 3.7 and the old docs hashed).
+#[test]
+fn docs_example_matches_the_live_tools() {
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/quickstart");
+    let name_of = |out: std::process::Output| -> String {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("  name: ").map(str::to_string))
+            .expect("a name")
+    };
+    let secretgen = |variant: &str| {
+        name_of(
+            Command::new(env!("CARGO_BIN_EXE_secretgen"))
+                .args(["render", "--hash", variant])
+                .arg(&quickstart)
+                .output()
+                .unwrap(),
+        )
+    };
+    let kubectl_create = |extra: &[&str]| {
+        name_of(
+            Command::new("kubectl")
+                .args([
+                    "create",
+                    "secret",
+                    "generic",
+                    "db-user-pass",
+                    "--from-file=username.txt",
+                    "--from-file=password.txt",
+                    "--append-hash",
+                    "--dry-run=client",
+                    "-o",
+                    "yaml",
+                ])
+                .args(extra)
+                .current_dir(&quickstart)
+                .output()
+                .unwrap(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["username.txt", "password.txt"] {
+        std::fs::copy(quickstart.join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "secretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n",
+    )
+    .unwrap();
+    let kustomize = name_of(
+        Command::new("kubectl")
+            .arg("kustomize")
+            .arg(dir.path())
+            .output()
+            .unwrap(),
+    );
+
+    assert_eq!(kustomize, "db-user-pass-gd995d5t92");
+    assert_eq!(secretgen("kustomize"), kustomize);
+    assert_eq!(secretgen("kubectl"), kubectl_create(&[]));
+    let legacy = kubectl_create(&["--type=Opaque"]);
+    assert_eq!(legacy, "db-user-pass-96mffmfh4k");
+    assert_eq!(secretgen("kustomize-legacy"), legacy);
+}

@@ -400,11 +400,40 @@ fn check(name: &'static str, tree: Tree) -> Result<(), Failed> {
     Ok(())
 }
 
+/// Kustomization fields that change the Secrets kustomize prints but that secretgen does not
+/// apply: the render succeeds, and stderr says so for each, with its position.
+fn warnings_for_fields_not_applied() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "buildMetadata: [managedByLabel]\nsortOptions:\n  order: fifo\npatches:\n- path: p.yaml\nreplacements: []\ntransformers: []\ncomponents: []\nconfigurations: []\nhelmCharts: []\npatchesStrategicMerge: []\npatchesJson6902: []\nlabels:\n- pairs: {a: b}\n  fields:\n  - path: spec/x\nsecretGenerator:\n- name: s\n  behavior: merge\n  literals:\n  - k=v\n",
+    )?;
+    let out = secretgen().arg("render").arg(dir.path()).output()?;
+    if out.status.code() != Some(0) || !text(&out.stdout).contains("kind: Secret") {
+        return Err(format!("expected a render\n{}", describe(&out)).into());
+    }
+    let mut shown = text(&out.stderr);
+    for p in [dir.path().to_path_buf(), dir.path().canonicalize()?] {
+        shown = shown.replace(&p.display().to_string(), "@DIR@");
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings
+        .set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/errors"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_description("secretgen render: warnings for kustomization fields not applied");
+    settings.bind(|| insta::assert_snapshot!("warnings-fields-not-applied", shown));
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
-    let trials = cases()
+    let mut trials: Vec<Trial> = cases()
         .into_iter()
         .map(|(name, tree)| Trial::test(format!("error::{name}"), move || check(name, tree)))
         .collect();
+    trials.push(Trial::test(
+        "warning::fields_not_applied",
+        warnings_for_fields_not_applied,
+    ));
     libtest_mimic::run(&args, trials).exit();
 }
