@@ -98,12 +98,18 @@ fn check_reject(case: &Path, name: &str, snapshots: &str) -> Result<(), Failed> 
         Ok(real) => shown.replace(&real.display().to_string(), "@CASEDIR@"),
         Err(_) => shown,
     };
+    let snapshot_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(snapshots);
+    // Every case of ours has its reviewed message. A case of a fuller corpus than the one
+    // we were given (SECRETGEN_CORPUS) has none yet: the checks above still hold, and the
+    // message is shown instead of pinned.
+    if snapshots == "corpus" && !snapshot_dir.join(format!("{name}.snap")).exists() {
+        eprintln!("{name}: no reviewed snapshot; message: {shown}");
+        return Ok(());
+    }
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/snapshots")
-            .join(snapshots),
-    );
+    settings.set_snapshot_path(snapshot_dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_description(format!(
         "secretgen render on corpus case {name} (EXPECT.tsv: reject)"
