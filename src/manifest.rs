@@ -274,11 +274,16 @@ const NOT_APPLIED: &[&str] = &[
     "components",
     "helmCharts",
     "configurations",
+    // `managedByLabel`/`originAnnotations` label and annotate every generated Secret.
+    "buildMetadata",
+    // `order: fifo` changes the order of the documents.
+    "sortOptions",
 ];
 
 /// Reads a kustomization: its `secretGenerator` entries, builtin SecretGenerator configs and
 /// secretgen.dev/v1 configs listed under `generators`, and the fields that transform them.
 pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
+    check_yaml11_breaks(path, text)?;
     let docs = parse(path, text)?;
     let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut unit = Unit {
@@ -320,7 +325,7 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
             .opt_string(doc, "namespace")?
             .map(|l| l.value)
             .filter(|s| !s.is_empty()),
-        labels: r.string_map(doc.get("commonLabels"))?,
+        labels: Default::default(),
         annotations: r.string_map(doc.get("commonAnnotations"))?,
     };
     if let Some(labels) = doc.get("labels").filter(|n| !n.is_null()) {
@@ -342,12 +347,16 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
             }
         }
     }
+    // kustomize runs one label transformer per `labels` entry, then the `commonLabels` one:
+    // on a shared key, `commonLabels` wins.
+    t.labels.extend(r.string_map(doc.get("commonLabels"))?);
 
     let mut generators = Vec::new();
     if let Some(list) = doc.get("secretGenerator").filter(|n| !n.is_null()) {
         for entry in r.seq(list, "secretGenerator")? {
             let mut g = r.generator(entry, Format::Kustomization, &root, Some(&global))?;
             g.options = g.options.merged_with_global(&global);
+            check_kustomize_readable(&g)?;
             generators.push(g);
         }
     }
@@ -375,7 +384,10 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
                 let gen_text = read_text(&gen_path).map_err(|e| match e {
                     Error::Io { source, .. } => r.err(
                         entry.mark,
-                        format!("cannot read generator config `{text}`: {source}"),
+                        format!(
+                            "cannot read generator config `{text}`: {}",
+                            crate::error::io_reason(&source)
+                        ),
                     ),
                     other => other,
                 })?;
@@ -426,11 +438,88 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
             }
         }
     }
+    for g in generators.iter().filter(|g| g.format == Format::Builtin) {
+        check_kustomize_readable(g)?;
+    }
     unit.generators = generators;
     unit.transform = t;
     unit.warnings = warnings;
     check_unique_ids(&unit)?;
     Ok(unit)
+}
+
+/// kustomize reads a kustomization as YAML 1.1 (goyaml.v2), where a raw U+0085, U+2028 or
+/// U+2029 is a line break: inside a quoted string the spaces around it vanish (or the string
+/// is folded), in a plain one the value is cut. The value kustomize sees is not the one
+/// written; the escapes `\u2028` in a double-quoted string mean the same to every reader.
+fn check_yaml11_breaks(path: &Path, text: &str) -> Result<()> {
+    let Some((at, c)) = text
+        .char_indices()
+        .find(|(_, c)| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}'))
+    else {
+        return Ok(());
+    };
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let mark = Mark {
+        line,
+        col,
+        start: at,
+        end: at + c.len_utf8(),
+    };
+    Err(Error::manifest(
+        Loc::at(path, mark),
+        format!(
+            "a raw U+{:04X} character: kustomize reads YAML 1.1, where it is a line break, so the value it sees is not the one written; write it as the escape `\\u{:04X}` inside a double-quoted string",
+            c as u32, c as u32
+        ),
+    ))
+}
+
+/// kustomize hands every generator config of a kustomization through JSON and back through
+/// a YAML reader before generating. That reader refuses DEL, the C1 controls and U+FFFE/U+FFFF
+/// (kustomize fails: "control characters are not allowed"), and reads a raw U+0085 (NEL) as
+/// a line break folded into a space: a literal or a path with one silently changes.
+fn check_kustomize_readable(g: &Generator) -> Result<()> {
+    let refused = |c: char| {
+        matches!(c, '\u{7f}' | '\u{fffe}' | '\u{ffff}')
+            || (('\u{80}'..='\u{9f}').contains(&c) && c != '\u{85}')
+    };
+    let fail = |mark: Mark, what: &str, c: char| {
+        Err(Error::manifest(
+            Loc::at(&g.file, mark),
+            format!(
+                "{what} holds the character U+{:04X}, which kustomize cannot read back from the generator's config (it fails with \"control characters are not allowed\"); write it in a file instead",
+                c as u32
+            ),
+        ))
+    };
+    let mut plain: Vec<(&Located, &str)> = vec![(&g.name, "the name")];
+    plain.extend(g.namespace.iter().map(|n| (n, "the namespace")));
+    plain.extend(g.type_.iter().map(|n| (n, "the type")));
+    plain.extend(g.files.iter().map(|n| (n, "a `files` entry")));
+    plain.extend(g.envs.iter().map(|n| (n, "an `envs` entry")));
+    plain.extend(g.literals.iter().map(|n| (n, "a literal")));
+    for (l, what) in plain {
+        if let Some(c) = l.value.chars().find(|&c| refused(c)) {
+            return fail(l.mark, what, c);
+        }
+        if l.value.contains('\u{85}') {
+            return Err(Error::manifest(
+                Loc::at(&g.file, l.mark),
+                format!(
+                    "{what} holds U+0085 (NEL), which kustomize silently turns into a space; write the value in a file instead"
+                ),
+            ));
+        }
+    }
+    for (k, (v, mark)) in g.options.labels.iter().chain(&g.options.annotations) {
+        if let Some(c) = k.chars().chain(v.chars()).find(|&c| refused(c)) {
+            return fail(*mark, "a label or annotation", c);
+        }
+    }
+    Ok(())
 }
 
 /// Two generators with one name and namespace in one build (RULES.md rule 61: `default` and
@@ -797,6 +886,60 @@ mod tests {
         assert!(g.options.immutable);
         assert_eq!(u.transform.name_prefix, "p-");
         assert_eq!(u.transform.namespace.as_deref(), Some("ns"));
+    }
+
+    #[test]
+    fn raw_yaml11_line_breaks_are_refused() {
+        for c in ['\u{85}', '\u{2028}', '\u{2029}'] {
+            let text = format!("secretGenerator:\n- name: s\n  literals:\n  - \"k=a {c} b\"\n");
+            let e = kust(&text).unwrap_err().to_string();
+            assert!(e.contains("kustomization.yaml:4:10"), "{e}");
+            assert!(e.contains(&format!("U+{:04X}", c as u32)), "{e}");
+        }
+        kust("secretGenerator:\n- name: s\n  literals:\n  - \"k=a \\u2028 b\"\n").unwrap();
+    }
+
+    #[test]
+    fn common_labels_win_over_labels_pairs() {
+        let u = kust(
+            "labels:\n- pairs: {shared: a, one: x1}\n- pairs: {shared: b}\ncommonLabels: {shared: c, two: x2}\nsecretGenerator:\n- name: s\n",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = u
+            .transform
+            .labels
+            .iter()
+            .map(|(k, (v, _))| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(got, [("one", "x1"), ("shared", "c"), ("two", "x2")]);
+    }
+
+    #[test]
+    fn characters_kustomize_cannot_read_back() {
+        for (text, want) in [
+            ("- \"k=a\\u007fb\"", "U+007F"),
+            ("- \"k=a\\u0086b\"", "U+0086"),
+            ("- \"k=a\\uffffb\"", "U+FFFF"),
+            ("- \"k=a\\u0085b\"", "U+0085 (NEL)"),
+        ] {
+            let e = kust(&format!(
+                "secretGenerator:\n- name: s\n  literals:\n  {text}\n"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains(want), "{text}: {e}");
+            assert!(e.contains("kustomization.yaml:4:5"), "{e}");
+        }
+        // C0 controls, NBSP, U+2028 and emoji pass through kustomize unchanged.
+        kust("secretGenerator:\n- name: s\n  literals:\n  - \"k=\\a\\u00a0\\u2028\\U0001F511\"\n")
+            .unwrap();
+        // Labels and annotations: DEL fails kustomize, NEL only prints as a space.
+        let e =
+            kust("secretGenerator:\n- name: s\n  options:\n    annotations: {a: \"\\u007f\"}\n")
+                .unwrap_err();
+        assert!(e.to_string().contains("U+007F"));
+        kust("secretGenerator:\n- name: s\n  options:\n    annotations: {a: \"\\u0085\"}\n")
+            .unwrap();
     }
 
     #[test]

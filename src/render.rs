@@ -319,13 +319,18 @@ impl Collected {
         let encrypted = enc != Enc::Plain;
         self.placeholder |= enc == Enc::Placeholder;
         if let Some(first) = self.data.get(&key) {
+            // The same place twice: one file listed twice in `envs`.
+            let first_at = if first.origin.to_string() == origin.to_string() {
+                "the same line again: is the file listed twice?".to_string()
+            } else {
+                format!("first at {}", first.origin)
+            };
             return Err(Error::source(
                 origin,
                 format!(
-                    "key `{}` is given twice in generator `{}` (first at {}); each key may appear once",
+                    "key `{}` is given twice in generator `{}` ({first_at}); each key may appear once",
                     crate::yaml::printable(&key),
                     g.name.value,
-                    first.origin
                 ),
             ));
         }
@@ -900,7 +905,7 @@ impl Root {
                 return Err(Error::source(
                     loc.clone(),
                     format!(
-                        "`{entry}` is a directory; a kustomization's `files` takes files (secretgen.dev/v1 manifests expand directories)"
+                        "`{entry}` is a directory, not a file (only `files` of secretgen.dev/v1 manifests expand a directory into one key per file)"
                     ),
                 ));
             }

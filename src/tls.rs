@@ -80,7 +80,7 @@ pub fn matches(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Problem> {
     };
     let der = zeroize::Zeroizing::new(der.clone());
     let public = private_to_public(label, &der)?;
-    let mismatch = || key("tls.key does not match the certificate in tls.crt");
+    let mismatch = || key("does not match the certificate in `tls.crt`");
     match public {
         Public::Rsa(pk) => {
             if cert_alg != RSA {

@@ -90,7 +90,7 @@ pub enum Violation {
         key: String,
         reason: String,
     },
-    #[error("type `kubernetes.io/tls`: {reason}")]
+    #[error("type `kubernetes.io/tls`: `{key}`: {reason}")]
     Tls { key: &'static str, reason: String },
     #[error("type `bootstrap.kubernetes.io/token`: {reason}")]
     Bootstrap {

@@ -13,7 +13,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_yaml_ng::{Mapping, Value};
 
 mod common;
-use common::{corpus_dir, describe, materialize, text};
+use common::{corpus_dir, describe, extra_corpus_dir, materialize, text};
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_secretgen")
@@ -164,14 +164,16 @@ fn convert_kustomization(path: &Path) -> usize {
         let file = format!("secretgen-{i}.yaml");
         std::fs::write(
             dir.join(&file),
-            serde_yaml_ng::to_string(&Value::Mapping(config)).unwrap(),
+            serde_json::to_string_pretty(&Value::Mapping(config)).unwrap(),
         )
         .unwrap();
         generators.push(file.into());
     }
     generators.extend(existing);
     map.insert("generators".into(), Value::Sequence(generators));
-    std::fs::write(path, serde_yaml_ng::to_string(&k).unwrap()).unwrap();
+    // Written as JSON (which is YAML): every string stays quoted, so a value such as `yes`
+    // or `on` is not read back as a YAML 1.1 boolean by kustomize.
+    std::fs::write(path, serde_json::to_string_pretty(&k).unwrap()).unwrap();
     count
 }
 
@@ -968,14 +970,21 @@ fn main() {
         ),
         Trial::test("fn::krm_function_protocol", krm_function_protocol),
     ];
-    for line in expect.lines().filter(|l| !l.starts_with('#')) {
-        let mut cols = line.split('\t');
-        let (case, what) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
-        if what == "host" {
-            let dir: PathBuf = corpus.join("kustomize").join(case);
-            trials.push(Trial::test(format!("host::{case}"), move || {
-                host_case(&dir)
-            }));
+    let extra = extra_corpus_dir();
+    let extra_expect = std::fs::read_to_string(extra.join("EXPECT.tsv")).expect("extra EXPECT.tsv");
+    for (prefix, dir, expect) in [
+        ("host", &corpus, &expect),
+        ("extra-host", &extra, &extra_expect),
+    ] {
+        for line in expect.lines().filter(|l| !l.starts_with('#')) {
+            let mut cols = line.split('\t');
+            let (case, what) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
+            if what == "host" {
+                let dir: PathBuf = dir.join("kustomize").join(case);
+                trials.push(Trial::test(format!("{prefix}::{case}"), move || {
+                    host_case(&dir)
+                }));
+            }
         }
     }
     libtest_mimic::run(&args, trials).exit();

@@ -4,6 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Our own cases in the corpus layout, recorded from the real tools by their `record.sh`.
+pub fn extra_corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus-extra")
+}
+
 /// The conformance corpus: `../shared/corpus` beside the repository, or `SECRETGEN_CORPUS`.
 pub fn corpus_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("SECRETGEN_CORPUS") {
@@ -42,7 +47,11 @@ fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if entry.file_type().unwrap().is_dir() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            // A real link (our own cases keep them in git): copied as a link.
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if kind.is_dir() {
             copy_tree(&src, &dst);
         } else if let Some(target) = was_symlink(&src) {
             std::os::unix::fs::symlink(target, &dst).unwrap();
