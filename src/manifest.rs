@@ -202,7 +202,8 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
         consumed: Vec::new(),
         plain_secrets: Vec::new(),
     };
-    for doc in &docs {
+    // An empty or comment-only document (a trailing `---`) holds nothing, as for kustomize.
+    for doc in docs.iter().filter(|d| !d.is_null()) {
         match generator_format(doc) {
             Some(format) => {
                 let r = Reader { file: path };
@@ -992,6 +993,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("unknown hash variant `md5`"), "{e}");
+    }
+
+    #[test]
+    fn empty_documents_are_skipped() {
+        let one = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata: {name: a}\n";
+        for text in [
+            format!("{one}---\n"),
+            format!("---\n{one}---\n# only a comment\n---\n"),
+        ] {
+            let u = read_generator_file(Path::new("g.yaml"), &text, Path::new("."), true).unwrap();
+            assert_eq!(u.generators.len(), 1, "{text:?}");
+        }
+        let e = read_generator_file(
+            Path::new("g.yaml"),
+            "---\n# nothing\n",
+            Path::new("."),
+            true,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("holds no SecretGenerator document"),
+            "{e}"
+        );
     }
 
     #[test]
