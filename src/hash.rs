@@ -143,7 +143,7 @@ fn write_object(out: &mut Vec<u8>, pairs: &[(&str, &str)], values: Values<'_>) {
 
 /// A string as Go's `encoding/json` (Go ≥ 1.22) writes it with HTML escaping on: `<`, `>`,
 /// `&`, U+2028, U+2029 as `\u` escapes, `\b \f \n \r \t` short, other controls `\u00xx`,
-/// invalid UTF-8 as `\ufffd`, every other character raw.
+/// each byte of invalid UTF-8 as `\ufffd`, every other character raw.
 pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
@@ -190,7 +190,9 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
         }
         out.extend_from_slice(&valid.as_bytes()[start..]);
         let consumed = valid.len() + invalid_len;
-        if invalid_len > 0 {
+        // Go decodes rune by rune and replaces each byte that starts no valid rune, so a
+        // truncated or invalid sequence of N bytes becomes N replacement characters.
+        for _ in 0..invalid_len {
             out.extend_from_slice(b"\\ufffd");
         }
         rest = &rest[consumed..];
@@ -304,7 +306,8 @@ mod tests {
         assert_eq!(go(b"q\"b\\"), r#""q\"b\\""#);
         assert_eq!(go(b"\n\r\t\x08\x0c\x01\x1f"), r#""\n\r\t\b\f\u0001\u001f""#);
         assert_eq!(go("é ключ 🔑".as_bytes()), "\"é ключ 🔑\"");
-        assert_eq!(go(b"a\xffb\xe2\x82"), r#""a\ufffdb\ufffd""#);
+        // Go replaces each byte that starts no valid rune: a truncated sequence gives two.
+        assert_eq!(go(b"a\xffb\xe2\x82"), r#""a\ufffdb\ufffd\ufffd""#);
         assert_eq!(go(b"\x7f"), "\"\x7f\"");
     }
 

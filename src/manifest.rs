@@ -155,9 +155,44 @@ pub fn is_kustomization_file(path: &Path) -> bool {
         .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
 }
 
-/// Reads a file's text, refusing non-UTF-8 manifests with the file named.
+/// The largest YAML file secretgen reads (manifests, kustomizations, rendered streams).
+pub const MAX_YAML_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a file's text, refusing non-UTF-8 manifests with the file named. Anything but a
+/// regular file (a FIFO would block, a device never end) and anything over
+/// [`MAX_YAML_BYTES`] is refused from its metadata, before a byte is read; the read itself
+/// is bounded too, in case the file grows meanwhile.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    if meta.is_dir() {
+        return Err(Error::manifest(
+            Loc::file(path),
+            "is a directory, expected a YAML file",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(Error::manifest(
+            Loc::file(path),
+            "is not a regular file (a FIFO, socket or device cannot be a manifest)",
+        ));
+    }
+    let too_large = |size: u64| {
+        Error::manifest(
+            Loc::file(path),
+            format!("is {size} bytes; YAML inputs are limited to {MAX_YAML_BYTES} bytes"),
+        )
+    };
+    if meta.len() > MAX_YAML_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, "cannot read", e))?;
+    if bytes.len() as u64 > MAX_YAML_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         Error::manifest(
             Loc::file(path),
@@ -169,11 +204,34 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// Field names from neighbouring tools (kustomize's old `env`, kubectl's flags, other
+/// generators) that are too far from ours for an edit distance to suggest.
+fn known_alias(name: &str) -> Option<&'static str> {
+    match name {
+        "env" | "envFile" | "envFiles" | "fromEnvFile" | "from-env-file" => Some("envs"),
+        "file" | "fromFile" | "fromFiles" | "from-file" => Some("files"),
+        "literal" | "fromLiteral" | "fromLiterals" | "from-literal" => Some("literals"),
+        _ => None,
+    }
+}
+
 fn parse(path: &Path, text: &str) -> Result<Vec<Node>> {
     yaml::parse_stream(text).map_err(|e| Error::Syntax {
         loc: Loc::at(path, e.mark),
         message: e.message,
     })
+}
+
+/// `apiVersion: X, kind: Y` of a document, for messages.
+fn found_type(doc: &Node) -> String {
+    let field = |name: &str| match doc.get(name) {
+        None => "none".to_string(),
+        Some(n) => match n.as_str() {
+            Some(s) => format!("`{}`", yaml::printable(s)),
+            None => n.kind_name().to_string(),
+        },
+    };
+    format!("apiVersion {}, kind {}", field("apiVersion"), field("kind"))
 }
 
 /// Is this document a generator config secretgen renders, and in which format?
@@ -212,7 +270,16 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
             None if strict => {
                 return Err(Error::manifest(
                     Loc::at(path, doc.mark),
-                    "not a SecretGenerator: expected `apiVersion: secretgen.dev/v1` (or `builtin`) and `kind: SecretGenerator`",
+                    format!(
+                        "not a SecretGenerator: expected `apiVersion: secretgen.dev/v1` (or `builtin`) and `kind: SecretGenerator`, found {}{}",
+                        found_type(doc),
+                        doc.get("kind")
+                            .and_then(Node::as_str)
+                            .filter(|k| *k != "SecretGenerator")
+                            .and_then(|k| did_you_mean(k, &["SecretGenerator"]))
+                            .map(|s| format!(" (did you mean `kind: {s}`?)"))
+                            .unwrap_or_default()
+                    ),
                 ));
             }
             None => {}
@@ -639,6 +706,7 @@ impl Reader<'_> {
             };
             if !allowed.contains(&name) {
                 let hint = did_you_mean(name, allowed)
+                    .or_else(|| known_alias(name).filter(|a| allowed.contains(a)))
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
                 return Err(self.err(

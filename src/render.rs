@@ -278,6 +278,10 @@ pub fn render_units_with_progress(
     let mut errors = Vec::new();
     for unit in units {
         out.warnings.extend(unit.warnings.iter().cloned());
+        if let Err(e) = check_unit_files(unit, settings.load_restrictor) {
+            errors.push(e);
+            continue;
+        }
         for g in &unit.generators {
             match render_generator(g, &unit.transform, settings, keys) {
                 Ok((secret, warnings)) => {
@@ -968,6 +972,36 @@ impl Root {
         }
         Ok(Input::Dir(files))
     }
+}
+
+/// The load restrictor for the files a kustomization itself names (`generators` configs,
+/// `resources` holding Secrets): like sources, they must stay under its directory.
+fn check_unit_files(unit: &Unit, restrictor: LoadRestrictor) -> Result<()> {
+    if restrictor == LoadRestrictor::None {
+        return Ok(());
+    }
+    let dir = unit.file.parent().filter(|d| !d.as_os_str().is_empty());
+    let root = std::fs::canonicalize(dir.unwrap_or(Path::new(".")))
+        .map_err(|e| Error::io(&unit.file, "cannot resolve the directory of", e))?;
+    let named = unit
+        .consumed
+        .iter()
+        .chain(unit.plain_secrets.iter().map(|(p, _)| p));
+    for path in named {
+        let real = std::fs::canonicalize(path).map_err(|e| Error::io(path, "cannot resolve", e))?;
+        if !real.starts_with(&root) {
+            return Err(Error::manifest(
+                Loc::file(&unit.file),
+                format!(
+                    "`{}` resolves to `{}`, outside the root `{}`; files a kustomization names must stay under its directory (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)",
+                    path.display(),
+                    real.display(),
+                    root.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads one source file, refusing anything but a regular file and anything larger than a

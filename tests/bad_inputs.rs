@@ -1,0 +1,232 @@
+//! The bad-input suite: every directory under `tests/bad_inputs/` is one case that secretgen
+//! must refuse. A case holds `in/` (the input tree, copied to a temporary directory), an
+//! optional `args` (the command line, shell words; `render .` when absent), an optional
+//! `setup` (a `sh` script run in the copy, for what cannot be committed: FIFOs, device
+//! links, sparse files, symlink loops, unreadable files), an optional `as-nobody` marker
+//! (run the binary as user nobody, since root reads any file whatever its mode), and
+//! `stderr.snap`, the expected message.
+//!
+//! Each case asserts: exit 2; stderr as snapshotted, naming the file and the rule; stdout
+//! empty; the tree unchanged (nothing written, nothing removed); the same with `render -o
+//! out` (no `out` created); and the canary planted in every case's input never printed in
+//! plain, base64 or hex form.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+mod common;
+use common::{describe, secretgen, shell_words, text};
+
+/// Planted in every case's input; must never be printed in any form.
+const CANARY: &str = "CANARY-5e1f-bad-input";
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let ft = entry.file_type().unwrap();
+        if ft.is_dir() {
+            copy_tree(&src, &dst);
+        } else if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// Every entry of a tree with what it is: a file's length and content, a link's target.
+/// Read with bounded effort: a file over 1 MiB (a sparse one) is described by its length.
+fn snapshot_tree(root: &Path) -> BTreeMap<PathBuf, String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(root).unwrap().to_path_buf();
+        let meta = std::fs::symlink_metadata(e.path()).unwrap();
+        let ft = meta.file_type();
+        let what = if ft.is_symlink() {
+            format!("link {}", std::fs::read_link(e.path()).unwrap().display())
+        } else if ft.is_dir() {
+            format!("dir {:o}", meta.mode())
+        } else if ft.is_file() && meta.len() <= 1 << 20 {
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            format!("file {:o} {:?}", meta.mode(), bytes)
+        } else {
+            format!("other {:o} {} {}", meta.mode(), meta.len(), meta.mtime())
+        };
+        out.insert(rel, what);
+    }
+    out
+}
+
+/// Does any form of the canary (plain, hex, base64 at each alignment) appear?
+fn leaked(out: &Output) -> Option<String> {
+    use base64::Engine;
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    let mut forms = vec![
+        CANARY.to_string(),
+        CANARY.bytes().map(|b| format!("{b:02x}")).collect(),
+        CANARY.bytes().map(|b| format!("{b:02X}")).collect(),
+    ];
+    for skip in 0..3 {
+        let enc = base64::engine::general_purpose::STANDARD.encode(&CANARY.as_bytes()[skip..]);
+        forms.push(enc[4..enc.len() - 4].to_string());
+    }
+    forms.into_iter().find(|f| all.contains(f.as_str()))
+}
+
+fn input_holds_canary(case: &Path) -> bool {
+    let setup = std::fs::read_to_string(case.join("setup")).unwrap_or_default();
+    setup.contains(CANARY)
+        || walkdir::WalkDir::new(case.join("in"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .any(|e| {
+                std::fs::read(e.path())
+                    .is_ok_and(|b| b.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()))
+            })
+}
+
+fn run(case: &Path, work: &Path, args: &[String]) -> Output {
+    let mut cmd = if case.join("as-nobody").exists() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_secretgen"),
+        ]);
+        c.env_remove("SECRETGEN_AGE_IDENTITY")
+            .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
+            .env_remove("SOPS_AGE_KEY")
+            .env_remove("SOPS_AGE_KEY_FILE")
+            .env("HOME", "/nonexistent")
+            .env("XDG_CONFIG_HOME", "/nonexistent");
+        c
+    } else {
+        secretgen()
+    };
+    cmd.args(args).current_dir(work).output().unwrap()
+}
+
+/// The message with the temporary directory (as given and as resolved) replaced.
+fn normalize(stderr: &str, work: &Path) -> String {
+    let real = std::fs::canonicalize(work).unwrap();
+    stderr
+        .replace(&real.display().to_string(), "$WORK")
+        .replace(&work.display().to_string(), "$WORK")
+}
+
+fn check_refused(out: &Output, what: &str) -> Result<(), Failed> {
+    if out.status.code() != Some(2) {
+        return Err(format!("{what}: expected exit 2\n{}", describe(out)).into());
+    }
+    if !out.stdout.is_empty() {
+        return Err(format!("{what}: expected nothing on stdout\n{}", describe(out)).into());
+    }
+    if let Some(form) = leaked(out) {
+        return Err(format!("{what}: the canary leaked as `{form}`\n{}", describe(out)).into());
+    }
+    Ok(())
+}
+
+fn run_case(case: &Path) -> Result<(), Failed> {
+    if !input_holds_canary(case) {
+        return Err("the case's input must hold the canary".into());
+    }
+    let tmp = tempfile::tempdir()?;
+    let work = tmp.path().join("w");
+    copy_tree(&case.join("in"), &work);
+    if case.join("as-nobody").exists() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
+        std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o755))?;
+    }
+    if case.join("setup").exists() {
+        let st = std::process::Command::new("sh")
+            .arg("-eu")
+            .arg(case.join("setup"))
+            .current_dir(&work)
+            .status()?;
+        if !st.success() {
+            return Err("setup failed".into());
+        }
+    }
+    let args = match std::fs::read_to_string(case.join("args")) {
+        Ok(a) => shell_words(a.trim()),
+        Err(_) => vec!["render".into(), ".".into()],
+    };
+    let before = snapshot_tree(&work);
+
+    let out = run(case, &work, &args);
+    check_refused(&out, "run")?;
+    if snapshot_tree(&work) != before {
+        return Err("the run changed the input tree".into());
+    }
+    let message = normalize(&text(&out.stderr), &work);
+    if !message.starts_with("error: ") {
+        return Err(format!("stderr is not an error message\n{}", describe(&out)).into());
+    }
+
+    if args.first().is_some_and(|a| a == "render") && !args.iter().any(|a| a == "-o") {
+        let mut with_out = args.clone();
+        with_out.extend(["-o".to_string(), "out".to_string()]);
+        let out2 = run(case, &work, &with_out);
+        check_refused(&out2, "render -o out")?;
+        if work.join("out").exists() {
+            return Err("render -o out created the output directory".into());
+        }
+        if snapshot_tree(&work) != before {
+            return Err("render -o out changed the input tree".into());
+        }
+        let message2 = normalize(&text(&out2.stderr), &work);
+        if message2 != message {
+            return Err(format!(
+                "render -o out printed another message:\n{message2}\nthan:\n{message}"
+            )
+            .into());
+        }
+    }
+
+    let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    let result = std::panic::catch_unwind(|| {
+        insta::with_settings!({
+            snapshot_path => case,
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("{name}: secretgen {}", args.join(" ")),
+        }, {
+            insta::assert_snapshot!("stderr", message);
+        });
+    });
+    result.map_err(|_| Failed::from("stderr differs from stderr.snap"))
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("in").is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 40, "only {} bad-input cases", cases.len());
+    let trials = cases
+        .into_iter()
+        .map(|case| {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            Trial::test(name, move || run_case(&case))
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
