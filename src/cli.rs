@@ -17,14 +17,14 @@ use secretgen::{check, diff, output, plugin};
 /// age-encrypted inputs decrypted in memory. Output is byte-identical to `kubectl kustomize`.
 ///
 /// Exit codes: 0 success, 1 differences or findings (diff, check, render --check), 2 error.
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(name = "secretgen", version, about, long_about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Render every generator under the paths as a YAML stream of Secrets.
     ///
@@ -71,7 +71,7 @@ pub enum Command {
 }
 
 /// Flags every `create` form shares (kubectl's names).
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct CreateCommon {
     /// The Secret's name.
     pub name: String,
@@ -91,7 +91,7 @@ pub struct CreateCommon {
     pub output: Option<String>,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum CreateCommand {
     /// A Secret from literals, files, directories or an env file.
     ///
@@ -163,13 +163,13 @@ pub enum CreateCommand {
     },
 }
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct PluginArgs {
     #[command(subcommand)]
     pub command: PluginCommand,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum PluginCommand {
     /// What kustomize runs: render the generator config at CONFIG, files resolved from the
     /// working directory (the kustomization root), names left for kustomize to suffix.
@@ -192,14 +192,14 @@ pub enum PluginCommand {
     },
 }
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct FnArgs {
     #[command(flatten)]
     pub flags: RenderFlags,
 }
 
 /// Options shared by every command that renders.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Clone)]
 pub struct RenderFlags {
     /// Name-suffix hash for generators that do not set `hash:` themselves.
     #[arg(long, value_name = "VARIANT", value_parser = parse_variant)]
@@ -216,7 +216,7 @@ pub struct RenderFlags {
 }
 
 /// `--placeholder`, for commands that may run without keys.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Clone)]
 pub struct PlaceholderFlag {
     /// When an encrypted input cannot be decrypted (no identity, as in a CI job without
     /// keys), render it as a marked placeholder with a warning instead of failing, so that
@@ -247,7 +247,7 @@ impl RenderFlags {
     }
 }
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct RenderArgs {
     /// Manifests, kustomizations or directories.
     pub paths: Vec<PathBuf>,
@@ -268,7 +268,7 @@ pub struct RenderArgs {
     pub placeholder: PlaceholderFlag,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct DiffArgs {
     /// OLD NEW: each a rendered YAML file, a directory written by `render -o`, or a source
     /// tree (rendered on the fly). With --base: the paths to render on both sides
@@ -300,7 +300,7 @@ pub enum DiffFormat {
     Json,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct CheckArgs {
     /// Directories (or files) holding generators and the workloads that use their Secrets.
     pub paths: Vec<PathBuf>,
@@ -310,7 +310,7 @@ pub struct CheckArgs {
     pub placeholder: PlaceholderFlag,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct HashArgs {
     /// Print the hashed JSON (values as sizes) for every Secret.
     #[arg(long)]
@@ -951,4 +951,43 @@ fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
     };
     write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    const CANARY: &str = "CANARY-5e1d-panic-payload";
+    const CHILD: &str = "SECRETGEN_TEST_PANIC_CHILD";
+
+    /// The real hook, in a child process (it exits): a panic whose payload holds a value
+    /// gives exit 2 and a message that names where, never what.
+    #[test]
+    fn panic_hook_withholds_the_payload() {
+        if std::env::var_os(CHILD).is_some() {
+            super::install_panic_hook();
+            let value = String::from(CANARY);
+            panic!("value was {value}");
+        }
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "cli::tests::panic_hook_withholds_the_payload",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("error: internal error in secretgen at src/cli.rs:"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains(CANARY) && !stdout.contains(CANARY),
+            "{stderr}{stdout}"
+        );
+    }
 }

@@ -7,6 +7,7 @@
 //! and `hash` values, and generators without a name. Reads no source file.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Loc, Result, Warning, did_you_mean};
@@ -80,8 +81,8 @@ impl Options {
     }
 }
 
-/// One secretGenerator, as written.
-#[derive(Clone, Debug)]
+/// One secretGenerator, as written. `Debug` redacts the literals' values.
+#[derive(Clone)]
 pub struct Generator {
     /// The file the generator is written in.
     pub file: PathBuf,
@@ -106,6 +107,35 @@ pub struct Generator {
     pub hash: Option<HashVariant>,
     pub behavior: Behavior,
     pub behavior_mark: Option<Mark>,
+}
+
+impl fmt::Debug for Generator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A literal is `key=value` with the value in clear: show only where each one is.
+        let literals: Vec<_> = self
+            .literals
+            .iter()
+            .map(|l| format!("<redacted literal at {}>", l.mark))
+            .collect();
+        f.debug_struct("Generator")
+            .field("file", &self.file)
+            .field("mark", &self.mark)
+            .field("format", &self.format)
+            .field("root", &self.root)
+            .field("name", &self.name)
+            .field("namespace", &self.namespace)
+            .field("type_", &self.type_)
+            .field("labels", &self.labels)
+            .field("annotations", &self.annotations)
+            .field("files", &self.files)
+            .field("literals", &literals)
+            .field("envs", &self.envs)
+            .field("options", &self.options)
+            .field("hash", &self.hash)
+            .field("behavior", &self.behavior)
+            .field("behavior_mark", &self.behavior_mark)
+            .finish()
+    }
 }
 
 impl Generator {

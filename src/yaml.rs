@@ -37,7 +37,9 @@ pub enum Style {
     Block,
 }
 
-#[derive(Clone, Debug)]
+/// A parsed value. `Debug` shows the tree's shape but never a scalar's text: a document may
+/// be a Secret, a generator's literals or a KRM item, and a debug print must not leak it.
+#[derive(Clone)]
 pub enum Value {
     Scalar {
         text: String,
@@ -46,6 +48,21 @@ pub enum Value {
     },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Scalar { text, style, tag } => f
+                .debug_struct("Scalar")
+                .field("text", &format_args!("<redacted {} bytes>", text.len()))
+                .field("style", style)
+                .field("tag", tag)
+                .finish(),
+            Value::Seq(items) => f.debug_tuple("Seq").field(items).finish(),
+            Value::Map(pairs) => f.debug_tuple("Map").field(pairs).finish(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -2,6 +2,7 @@
 //! --check with drift, diff (text and json), check with findings, hash --explain, and runs
 //! that fail; and `Debug` of every rendered type redacts its values.
 
+use base64::Engine as _;
 use std::path::Path;
 use std::process::Output;
 
@@ -11,7 +12,6 @@ use common::{secretgen, text};
 const CANARY: &str = "CANARY-91c4-no-leaks";
 
 fn forms() -> Vec<String> {
-    use base64::Engine;
     let mut f = vec![
         CANARY.to_string(),
         CANARY.bytes().map(|b| format!("{b:02x}")).collect(),
@@ -115,8 +115,24 @@ fn no_command_prints_a_value_except_render_on_stdout() {
 fn debug_of_rendered_types_is_redacted() {
     let t = tempfile::tempdir().unwrap();
     tree(t.path(), CANARY, "");
+    // A kustomization whose resources hold a plain Secret with the canary in `data` and
+    // `stringData`, beside a generator with the canary in a literal.
+    std::fs::write(
+        t.path().join("kustomization.yaml"),
+        format!("resources:\n- plain.yaml\nsecretGenerator:\n- name: k\n  literals:\n  - token={CANARY}\n"),
+    )
+    .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(CANARY);
+    std::fs::write(
+        t.path().join("plain.yaml"),
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\ndata:\n  a: {b64}\nstringData:\n  b: {CANARY}\n"),
+    )
+    .unwrap();
+    let kust = secretgen::discover::load(&[t.path().join("kustomization.yaml")]).unwrap();
+    assert!(!kust[0].plain_secrets.is_empty());
+    assert_clean("Debug of a kustomization's units", &format!("{kust:?}"));
     let units = secretgen::discover::load(&[t.path().join("secretgen.yaml")]).unwrap();
-    // Debug of a Unit is not checked: a literal entry is a plain `Located` string and shows.
+    assert_clean("Debug of generator units", &format!("{units:?}"));
     let keys = secretgen::crypt::Keyring::new(secretgen::crypt::IdentitySources::default());
     let out =
         secretgen::render::render_units(&units, &secretgen::render::Settings::default(), &keys)

@@ -11,13 +11,13 @@ use secretgen::crypt::{self, IdentitySources, Keyring};
 use secretgen::error::Error;
 use secretgen::output::write_atomic;
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct AgeArgs {
     #[command(subcommand)]
     pub command: AgeCommand,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum AgeCommand {
     /// Generate an X25519 identity; its recipient (public key) goes to stderr.
     ///
