@@ -64,6 +64,20 @@ pub fn owned_files(dir: &Path) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> 
     Ok(out)
 }
 
+/// Whether `path` is a regular file whose first line is the marker (reads only that much).
+fn is_marked(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(meta) = path.symlink_metadata() else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(MARKER.len());
+    meta.is_file()
+        && std::fs::File::open(path)
+            .and_then(|f| f.take(MARKER.len() as u64).read_to_end(&mut head))
+            .is_ok()
+        && head == MARKER.as_bytes()
+}
+
 /// Writes one file atomically with mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -103,10 +117,12 @@ pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written>
     let planned = plan(secrets);
     let existing = owned_files(dir)?;
     // A file of the same name that secretgen did not write is the user's: never overwrite it.
-    if let Some(rel) = planned
-        .keys()
-        .find(|r| !existing.contains_key(*r) && dir.join(r).symlink_metadata().is_ok())
-    {
+    // It is judged by what it holds now, not by the listing above: a render running at the
+    // same time may have renamed its own (marked) file into place since.
+    if let Some(rel) = planned.keys().find(|r| {
+        let path = dir.join(r);
+        !existing.contains_key(*r) && path.symlink_metadata().is_ok() && !is_marked(&path)
+    }) {
         return Err(Error::Usage(format!(
             "{}: exists and was not written by secretgen (its first line is not the marker); move it away or delete it",
             dir.join(rel).display()
