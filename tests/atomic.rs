@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_secretgen");
 const GENERATORS: usize = 120;
 
-/// A tree of generators with 48 KiB files, fixed names (no hash), in two namespaces; `v`
+/// A tree of generators with 16 KiB files, fixed names (no hash), in two namespaces; `v`
 /// selects the version of every value.
 fn write_sources(src: &Path, v: u8) {
     std::fs::create_dir_all(src).unwrap();
@@ -22,7 +22,7 @@ fn write_sources(src: &Path, v: u8) {
         m.push_str(&format!(
             "---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s{i}\n  namespace: {ns}\noptions:\n  disableNameSuffixHash: true\nfiles:\n- blob=b{i}.bin\n"
         ));
-        let body: Vec<u8> = (0..48 * 1024)
+        let body: Vec<u8> = (0..16 * 1024)
             .map(|j| b'a' + ((i + j + v as usize * 7) % 26) as u8)
             .collect();
         std::fs::write(src.join(format!("b{i}.bin")), body).unwrap();
@@ -80,11 +80,38 @@ fn sigkill_leaves_every_file_old_or_new() {
     write_sources(&work.join("src"), 0);
     assert!(render(&work, "out").status.success());
 
-    // A full render's duration, to spread the kills over it.
-    let start = Instant::now();
-    write_sources(&work.join("src"), 1);
-    assert!(render(&work, "out").status.success());
-    let full = start.elapsed().max(Duration::from_millis(5));
+    let dirs_mtime = || {
+        ["prod", "staging"].map(|ns| {
+            std::fs::metadata(work.join("out").join(ns))
+                .and_then(|m| m.modified())
+                .ok()
+        })
+    };
+    // Spawns a render of version `v` and returns once it has begun renaming files into
+    // place (a namespace directory changes), with the time that took.
+    let start_writing = |v: u8| {
+        write_sources(&work.join("src"), v);
+        let before = dirs_mtime();
+        let mut child = Command::new(BIN)
+            .args(["render", "src", "-o", "out"])
+            .current_dir(&work)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let polling = Instant::now();
+        while dirs_mtime() == before
+            && polling.elapsed() < Duration::from_secs(20)
+            && child.try_wait().unwrap().is_none()
+        {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        child
+    };
+    // How long the write phase lasts, to spread the kills over it.
+    let mut child = start_writing(1);
+    let writing = Instant::now();
+    assert!(child.wait().unwrap().success());
+    let phase = writing.elapsed().max(Duration::from_millis(2));
 
     let deadline = Instant::now() + Duration::from_secs(45);
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -94,32 +121,8 @@ fn sigkill_leaves_every_file_old_or_new() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let v = (iterations % 2) as u8;
-        write_sources(&work.join("src"), v);
-        let mut child = Command::new(BIN)
-            .args(["render", "src", "-o", "out"])
-            .current_dir(&work)
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait for the write phase (a rename changes a namespace directory), then kill
-        // at a random point within it.
-        let dirs_mtime = || {
-            ["prod", "staging"].map(|ns| {
-                std::fs::metadata(work.join("out").join(ns))
-                    .and_then(|m| m.modified())
-                    .ok()
-            })
-        };
-        let before = dirs_mtime();
-        let polling = Instant::now();
-        while dirs_mtime() == before
-            && polling.elapsed() < full * 2
-            && child.try_wait().unwrap().is_none()
-        {
-            std::thread::sleep(Duration::from_micros(200));
-        }
-        std::thread::sleep(full.mul_f64((seed % 1000) as f64 / 4000.0));
+        let mut child = start_writing(((iterations + 1) % 2) as u8);
+        std::thread::sleep(phase.mul_f64((seed % 1000) as f64 / 1000.0));
         let _ = child.kill();
         let status = child.wait().unwrap();
         let now = files(&work.join("out"));
