@@ -5,7 +5,10 @@
 //! exits 2 with a clear message, nothing on stdout, and no trace of a canary value.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod common;
+use common::{run_ok as ok, secretgen_in as secretgen, text};
 
 const CANARY: &str = "CANARY-a9e1-plaintext-must-not-leak";
 
@@ -16,33 +19,6 @@ fn tool(name: &str) -> Command {
         "`{name}` is required (Debian package `age`; run `bash tests/setup.sh`)"
     );
     Command::new(name)
-}
-
-fn ok(mut c: Command) -> Output {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{c:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// secretgen with no identity reachable unless given.
-fn secretgen(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
-    c.current_dir(dir)
-        .env_remove("SECRETGEN_AGE_IDENTITY")
-        .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
-        .env_remove("SOPS_AGE_KEY")
-        .env_remove("SOPS_AGE_KEY_FILE")
-        .env("HOME", dir.join("no-home"))
-        .env("XDG_CONFIG_HOME", dir.join("no-xdg"));
-    c
 }
 
 struct Keys {

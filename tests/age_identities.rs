@@ -3,37 +3,12 @@
 //! README's age walkthrough run literally as a new user would.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod common;
+use common::{isolate, run_ok, secretgen_in as secretgen, text};
 
 const CANARY: &str = "CANARY-7c41-identity-plaintext";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn run_ok(mut c: Command) -> Output {
-    let out = c.output().unwrap();
-    assert!(out.status.success(), "{c:?} failed: {}", text(&out.stderr));
-    out
-}
-
-/// No identity reachable from `cmd`'s environment unless a test sets one.
-fn isolate(c: &mut Command, dir: &Path) {
-    c.current_dir(dir)
-        .env_remove("SECRETGEN_AGE_IDENTITY")
-        .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
-        .env_remove("SOPS_AGE_KEY")
-        .env_remove("SOPS_AGE_KEY_FILE")
-        .env("HOME", dir.join("no-home"))
-        .env("XDG_CONFIG_HOME", dir.join("no-xdg"));
-}
-
-/// secretgen in `dir`, with no identity reachable unless a test sets one.
-fn secretgen(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
-    isolate(&mut c, dir);
-    c
-}
 
 /// A fresh X25519 identity from the Go `age-keygen`: (file, recipient).
 fn age_keygen(path: &Path) -> String {

@@ -17,16 +17,49 @@ pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
 }
 
+/// Every variable an identity can come from.
+const IDENTITY_VARS: [&str; 4] = [
+    "SECRETGEN_AGE_IDENTITY",
+    "SECRETGEN_AGE_IDENTITY_FILE",
+    "SOPS_AGE_KEY",
+    "SOPS_AGE_KEY_FILE",
+];
+
 /// The binary under test, with no identity reachable from the environment.
 pub fn secretgen() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
-    c.env_remove("SECRETGEN_AGE_IDENTITY")
-        .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
-        .env_remove("SOPS_AGE_KEY")
-        .env_remove("SOPS_AGE_KEY_FILE")
-        .env("HOME", "/nonexistent")
+    for var in IDENTITY_VARS {
+        c.env_remove(var);
+    }
+    c.env("HOME", "/nonexistent")
         .env("XDG_CONFIG_HOME", "/nonexistent");
     c
+}
+
+/// Runs `c` in `dir` with no identity reachable unless a test sets one: the identity
+/// variables removed, HOME and XDG_CONFIG_HOME pointed at directories under `dir` that a
+/// test may create.
+pub fn isolate(c: &mut Command, dir: &Path) {
+    for var in IDENTITY_VARS {
+        c.env_remove(var);
+    }
+    c.current_dir(dir)
+        .env("HOME", dir.join("no-home"))
+        .env("XDG_CONFIG_HOME", dir.join("no-xdg"));
+}
+
+/// The binary under test, run in `dir` and isolated as [`isolate`] says.
+pub fn secretgen_in(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+    isolate(&mut c, dir);
+    c
+}
+
+/// Runs `c` and asserts that it succeeded.
+pub fn run_ok(mut c: Command) -> Output {
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{c:?} failed: {}", text(&out.stderr));
+    out
 }
 
 /// The corpus is stored without symlinks: a link became a small file holding its target.
