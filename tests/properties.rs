@@ -217,6 +217,17 @@ fn case() -> impl Strategy<Value = Case> {
         })
 }
 
+/// kustomize's one unquoting of a literal's value (RULES.md rule 16): one pair of matching
+/// `"` or `'` around a value of two characters or more is removed; nothing else.
+fn unquote_literal(v: &str) -> &str {
+    let b = v.as_bytes();
+    if b.len() >= 2 && b[0] == b[b.len() - 1] && (b[0] == b'"' || b[0] == b'\'') {
+        &v[1..v.len() - 1]
+    } else {
+        v
+    }
+}
+
 fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
@@ -227,9 +238,10 @@ fn render(dir: &Path, c: &Case, file_order: &[&String], literal_order: &[&String
         std::fs::write(dir.join(format!("{k}.bin")), v).unwrap();
     }
     let mut m = String::from("apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n");
-    m.push_str(&format!("  name: {}\n", c.name));
+    // Quoted: a name or namespace such as `no` or `y` is a YAML 1.1 boolean when plain.
+    m.push_str(&format!("  name: {}\n", json(&c.name)));
     if let Some(ns) = &c.namespace {
-        m.push_str(&format!("  namespace: {ns}\n"));
+        m.push_str(&format!("  namespace: {}\n", json(ns)));
     }
     m.push_str("  annotations: {}\n");
     if !c.annotations.is_empty() {
@@ -325,7 +337,7 @@ proptest! {
         prop_assert_eq!(&doc.type_, c.type_.as_deref().unwrap_or("Opaque"));
         let mut want: BTreeMap<String, Vec<u8>> = c.files.clone();
         for (k, v) in &c.literals {
-            want.insert(k.clone(), v.clone().into_bytes());
+            want.insert(k.clone(), unquote_literal(v).as_bytes().to_vec());
         }
         let got: BTreeMap<String, Vec<u8>> = doc
             .data
