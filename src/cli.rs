@@ -412,7 +412,8 @@ fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
         &args.flags.with_placeholder(&args.placeholder),
     )?;
     let Some(dir) = &args.output_dir else {
-        write_stdout(&render::to_yaml(&out.secrets))?;
+        render::write_yaml(&out.secrets, &mut std::io::stdout().lock())
+            .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))?;
         return Ok(ExitCode::SUCCESS);
     };
     if args.check {

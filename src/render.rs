@@ -226,6 +226,21 @@ pub fn to_yaml(secrets: &[Secret]) -> Zeroizing<Vec<u8>> {
     out
 }
 
+/// [`to_yaml`] written to `w` one document at a time, so that the whole stream is never
+/// held in memory at once (it is larger than the data it holds: base64 plus indentation).
+pub fn write_yaml(secrets: &[Secret], w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut doc = Zeroizing::new(Vec::new());
+    for (i, s) in secrets.iter().enumerate() {
+        doc.clear();
+        if i > 0 {
+            doc.extend_from_slice(b"---\n");
+        }
+        emit::write_document(&s.to_node(), &mut doc);
+        w.write_all(&doc)?;
+    }
+    w.flush()
+}
+
 /// Sorts as kustomize's legacy order does for Secrets: by namespace (none last), then
 /// name, bytewise, on the final names.
 pub fn sort_secrets(secrets: &mut [Secret]) {
@@ -815,6 +830,8 @@ struct Root {
     real: Option<PathBuf>,
     /// `--placeholder` is in force.
     placeholder: bool,
+    /// The last directory resolved for the restrictor: (as named, resolved).
+    resolved: std::cell::RefCell<Option<(PathBuf, PathBuf)>>,
 }
 
 impl Root {
@@ -834,6 +851,7 @@ impl Root {
             dir: dir.to_path_buf(),
             real,
             placeholder,
+            resolved: Default::default(),
         })
     }
 
@@ -864,7 +882,7 @@ impl Root {
             )
         })?;
         if let Some(real_root) = &self.real {
-            let real = std::fs::canonicalize(&path).map_err(|e| {
+            let real = self.resolve(&path, &meta).map_err(|e| {
                 Error::source(
                     loc.clone(),
                     format!(
@@ -889,12 +907,17 @@ impl Root {
                 ));
             }
         }
-        let meta = std::fs::metadata(&path).map_err(|e| {
-            Error::source(
-                loc.clone(),
-                format!("cannot read `{entry}`: {}", io_reason(&e)),
-            )
-        })?;
+        // The link's own metadata is the file's unless it is a symlink.
+        let meta = if meta.file_type().is_symlink() {
+            std::fs::metadata(&path).map_err(|e| {
+                Error::source(
+                    loc.clone(),
+                    format!("cannot read `{entry}`: {}", io_reason(&e)),
+                )
+            })?
+        } else {
+            meta
+        };
         if meta.is_dir() {
             if !expand_dirs {
                 return Err(Error::source(
@@ -908,6 +931,32 @@ impl Root {
         }
         let (bytes, enc) = read_source(&path, entry, &meta, loc, keys, self.placeholder)?;
         Ok(Input::File { bytes, enc, path })
+    }
+
+    /// `path` with symlinks resolved. A file that is not itself a symlink resolves to its
+    /// resolved directory plus its name, and a generator's files often share directories:
+    /// each directory is resolved once (a resolution costs a system call per component).
+    fn resolve(&self, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<PathBuf> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::canonicalize(path);
+        };
+        if meta.file_type().is_symlink() {
+            return std::fs::canonicalize(path);
+        }
+        let mut cache = self.resolved.borrow_mut();
+        if let Some((dir, real)) = cache.as_ref()
+            && dir == parent
+        {
+            return Ok(real.join(name));
+        }
+        let real = std::fs::canonicalize(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })?;
+        let out = real.join(name);
+        *cache = Some((parent.to_path_buf(), real));
+        Ok(out)
     }
 
     /// `kubectl create secret generic --from-file=DIR`: regular files in name order, dotfiles
