@@ -69,6 +69,7 @@ fn hashing(c: &mut Criterion) {
     g.bench_function("suffix 10 keys x 1 KiB", |b| {
         b.iter(|| hash::suffix(black_box(&input)))
     });
+    g.throughput(Throughput::Bytes(1024));
     g.bench_function("wrapped_base64 1 KiB", |b| {
         let v = value(1, 1024);
         b.iter(|| {
