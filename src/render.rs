@@ -940,7 +940,11 @@ impl Root {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return std::fs::canonicalize(path);
         };
-        if meta.file_type().is_symlink() {
+        // Only a path that ends in the file's own name: `link/` and `link/.` name the
+        // link's target (the lstat above followed it), so they must be resolved in full.
+        use std::os::unix::ffi::OsStrExt;
+        if meta.file_type().is_symlink() || !path.as_os_str().as_bytes().ends_with(name.as_bytes())
+        {
             return std::fs::canonicalize(path);
         }
         let mut cache = self.resolved.borrow_mut();
@@ -1081,4 +1085,46 @@ fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
         loc.clone(),
         format!("`{shown}` is {size} bytes; a Secret holds at most 1 MiB (1048576 bytes) of data"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoKeys;
+    impl Decrypt for NoKeys {
+        fn is_encrypted(&self, _: &[u8]) -> bool {
+            false
+        }
+        fn decrypt(&self, _: &Path, _: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
+            unreachable!("no input here is encrypted")
+        }
+    }
+
+    /// The per-directory resolution cache must not let a symlinked directory out of the root
+    /// when it is named with a trailing `/` or `/.` (lstat follows the link then).
+    #[test]
+    fn restrictor_resolves_links_named_with_a_trailing_slash() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("root");
+        let outside = t.path().join("outside");
+        std::fs::create_dir_all(root.join("in")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret"), "x").unwrap();
+        std::fs::write(root.join("in/a"), "a").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+        let r = Root::new(&root, LoadRestrictor::RootOnly, false).unwrap();
+        let loc = Loc::file(&root.join("secretgen.yaml"));
+        for entry in ["link", "link/", "link/.", "in/../link/", "link/secret"] {
+            let err = match r.read_file(entry, &loc, &NoKeys, true) {
+                Ok(_) => panic!("`{entry}` was read from outside the root"),
+                Err(e) => e.to_string(),
+            };
+            assert!(err.contains("outside the root"), "{entry}: {err}");
+        }
+        // Files inside still read, before and after a cached directory.
+        for entry in ["in/a", "in/", "in/.", "in/a"] {
+            assert!(r.read_file(entry, &loc, &NoKeys, true).is_ok(), "{entry}");
+        }
+    }
 }
