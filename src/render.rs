@@ -1114,7 +1114,7 @@ mod tests {
         std::fs::write(root.join("in/a"), "a").unwrap();
         std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
         let r = Root::new(&root, LoadRestrictor::RootOnly, false).unwrap();
-        let loc = Loc::file(&root.join("secretgen.yaml"));
+        let loc = Loc::file(root.join("secretgen.yaml"));
         for entry in ["link", "link/", "link/.", "in/../link/", "link/secret"] {
             let err = match r.read_file(entry, &loc, &NoKeys, true) {
                 Ok(_) => panic!("`{entry}` was read from outside the root"),
