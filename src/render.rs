@@ -291,17 +291,34 @@ pub fn render_units_with_progress(
 ) -> Result<Output> {
     let mut out = Output::default();
     let mut errors = Vec::new();
+    let gens: Vec<(&Unit, &Generator)> = units
+        .iter()
+        .flat_map(|u| u.generators.iter().map(move |g| (u, g)))
+        .collect();
+    let render = |(u, g): &(&Unit, &Generator)| {
+        let r = render_generator(g, &u.transform, settings, keys);
+        tick();
+        r
+    };
+    // Generators are independent: render them on every core, collected in their order, so
+    // that Secrets, warnings and errors come out exactly as from one thread.
+    let results: Vec<Result<(Secret, Vec<Warning>)>> = if gens.len() >= PARALLEL_MIN {
+        use rayon::prelude::*;
+        gens.par_iter().map(render).collect()
+    } else {
+        gens.iter().map(render).collect()
+    };
+    let mut results = results.into_iter();
     for unit in units {
         out.warnings.extend(unit.warnings.iter().cloned());
-        for g in &unit.generators {
-            match render_generator(g, &unit.transform, settings, keys) {
+        for r in results.by_ref().take(unit.generators.len()) {
+            match r {
                 Ok((secret, warnings)) => {
                     out.secrets.push(secret);
                     out.warnings.extend(warnings);
                 }
                 Err(e) => errors.push(e),
             }
-            tick();
         }
         for (file, doc) in &unit.plain_secrets {
             match plain_secret(file, doc, &unit.transform) {
@@ -316,6 +333,10 @@ pub fn render_units_with_progress(
     sort_secrets(&mut out.secrets);
     Ok(out)
 }
+
+/// From this many generators on, rendering is spread over all cores; below it, starting
+/// the threads costs more than they save (the exec plugin renders one).
+const PARALLEL_MIN: usize = 64;
 
 struct Collected {
     data: BTreeMap<String, Entry>,
@@ -1099,6 +1120,59 @@ mod tests {
         fn decrypt(&self, _: &Path, _: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
             unreachable!("no input here is encrypted")
         }
+    }
+
+    /// Enough generators to take the parallel path: the Secrets, and the errors of failing
+    /// generators, come out as one thread gives them (each generator rendered on its own).
+    #[test]
+    fn parallel_render_keeps_the_order_of_results_and_errors() {
+        let n = PARALLEL_MIN * 2 + 3;
+        let mut k = String::from("secretGenerator:\n");
+        for i in 0..n {
+            // Every 40th generator names a missing file.
+            let source = if i % 40 == 7 {
+                format!("files: [missing-{i}.txt]")
+            } else {
+                format!("literals: [k=v{i}]")
+            };
+            k.push_str(&format!("- name: s{i:03}\n  {source}\n"));
+        }
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("kustomization.yaml");
+        std::fs::write(&path, &k).unwrap();
+        let unit = crate::manifest::read_kustomization(&path, &k).unwrap();
+        let settings = Settings::default();
+        let err = render_units(std::slice::from_ref(&unit), &settings, &NoKeys).unwrap_err();
+        let Error::Many(errors) = err else {
+            panic!("expected several errors")
+        };
+        let want: Vec<String> = (0..n)
+            .filter(|i| i % 40 == 7)
+            .map(|i| format!("missing-{i}.txt"))
+            .collect();
+        assert_eq!(errors.len(), want.len());
+        for (e, w) in errors.iter().zip(&want) {
+            assert!(e.to_string().contains(w.as_str()), "{e} should name {w}");
+        }
+
+        let mut ok = unit;
+        ok.generators.retain(|g| g.files.is_empty());
+        let all = render_units(std::slice::from_ref(&ok), &settings, &NoKeys).unwrap();
+        let mut one_by_one: Vec<Secret> = ok
+            .generators
+            .iter()
+            .map(|g| {
+                render_generator(g, &ok.transform, &settings, &NoKeys)
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        sort_secrets(&mut one_by_one);
+        assert!(all.secrets.len() > PARALLEL_MIN);
+        assert_eq!(
+            to_yaml(&all.secrets).to_vec(),
+            to_yaml(&one_by_one).to_vec()
+        );
     }
 
     /// The per-directory resolution cache must not let a symlinked directory out of the root
