@@ -405,17 +405,34 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
         .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))
 }
 
+/// `render` to stdout: each Secret becomes its document as soon as it is rendered.
+fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
+    let units = secretgen::discover::load(&args.paths)?;
+    let keys = keyring(&args.flags.identity);
+    let settings = args.flags.with_placeholder(&args.placeholder);
+    let (docs, warnings) = render::render_units_to_documents(&units, &settings, &keys)?;
+    print_warnings(&warnings);
+    let stdout_error = |e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e);
+    let mut out = std::io::stdout().lock();
+    for (i, doc) in docs.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b"---\n").map_err(stdout_error)?;
+        }
+        out.write_all(doc).map_err(stdout_error)?;
+    }
+    out.flush().map_err(stdout_error)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
+    let Some(dir) = &args.output_dir else {
+        return render_to_stdout(&args);
+    };
     let out = render_paths(
         &args.paths,
         &args.flags,
         &args.flags.with_placeholder(&args.placeholder),
     )?;
-    let Some(dir) = &args.output_dir else {
-        render::write_yaml(&out.secrets, &mut std::io::stdout().lock())
-            .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))?;
-        return Ok(ExitCode::SUCCESS);
-    };
     if args.check {
         let drift = output::check_dir(dir, &out.secrets)?;
         if drift.is_clean() {

@@ -226,21 +226,6 @@ pub fn to_yaml(secrets: &[Secret]) -> Zeroizing<Vec<u8>> {
     out
 }
 
-/// [`to_yaml`] written to `w` one document at a time, so that the whole stream is never
-/// held in memory at once (it is larger than the data it holds: base64 plus indentation).
-pub fn write_yaml(secrets: &[Secret], w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut doc = Zeroizing::new(Vec::new());
-    for (i, s) in secrets.iter().enumerate() {
-        doc.clear();
-        if i > 0 {
-            doc.extend_from_slice(b"---\n");
-        }
-        emit::write_document(&s.to_node(), &mut doc);
-        w.write_all(&doc)?;
-    }
-    w.flush()
-}
-
 /// Sorts as kustomize's legacy order does for Secrets: by namespace (none last), then
 /// name, bytewise, on the final names.
 pub fn sort_secrets(secrets: &mut [Secret]) {
@@ -289,20 +274,56 @@ pub fn render_units_with_progress(
     keys: &dyn Decrypt,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Output> {
-    let mut out = Output::default();
+    let (secrets, warnings) = render_mapped(units, settings, keys, tick, &|s| s)?;
+    Ok(Output { secrets, warnings })
+}
+
+/// One printed YAML document, zeroed when dropped.
+pub type Document = Zeroizing<Vec<u8>>;
+
+/// Renders like [`render_units`] but returns each Secret as its YAML document (no `---`),
+/// in the same order, plus the warnings. Each Secret is printed as soon as it is rendered
+/// and then dropped, so its values are not held twice (bytes and base64) until the end:
+/// peak memory stays near the size of the output, whatever the number of Secrets.
+pub fn render_units_to_documents(
+    units: &[Unit],
+    settings: &Settings,
+    keys: &dyn Decrypt,
+) -> Result<(Vec<Document>, Vec<Warning>)> {
+    render_mapped(units, settings, keys, &|| {}, &|s: Secret| {
+        let mut doc = Zeroizing::new(Vec::new());
+        emit::write_document(&s.to_node(), &mut doc);
+        doc.shrink_to_fit();
+        doc
+    })
+}
+
+/// Renders every generator and plain Secret, maps each Secret through `map` as soon as it is
+/// made, and returns the results sorted as [`sort_secrets`] sorts Secrets.
+fn render_mapped<T: Send>(
+    units: &[Unit],
+    settings: &Settings,
+    keys: &dyn Decrypt,
+    tick: &(dyn Fn() + Sync),
+    map: &(dyn Fn(Secret) -> T + Sync),
+) -> Result<(Vec<T>, Vec<Warning>)> {
+    let mut out: Vec<(String, T)> = Vec::new();
+    let mut warnings_out = Vec::new();
     let mut errors = Vec::new();
     let gens: Vec<(&Unit, &Generator)> = units
         .iter()
         .flat_map(|u| u.generators.iter().map(move |g| (u, g)))
         .collect();
     let render = |(u, g): &(&Unit, &Generator)| {
-        let r = render_generator(g, &u.transform, settings, keys);
+        let r = render_generator(g, &u.transform, settings, keys)
+            .map(|(secret, warnings)| ((secret.sort_key(), map(secret)), warnings));
         tick();
         r
     };
     // Generators are independent: render them on every core, collected in their order, so
     // that Secrets, warnings and errors come out exactly as from one thread.
-    let results: Vec<Result<(Secret, Vec<Warning>)>> = if gens.len() >= PARALLEL_MIN {
+    type Rendered<T> = Result<((String, T), Vec<Warning>)>;
+    let results: Vec<Rendered<T>> = if gens.len() >= PARALLEL_MIN {
         use rayon::prelude::*;
         gens.par_iter().map(render).collect()
     } else {
@@ -310,19 +331,19 @@ pub fn render_units_with_progress(
     };
     let mut results = results.into_iter();
     for unit in units {
-        out.warnings.extend(unit.warnings.iter().cloned());
+        warnings_out.extend(unit.warnings.iter().cloned());
         for r in results.by_ref().take(unit.generators.len()) {
             match r {
-                Ok((secret, warnings)) => {
-                    out.secrets.push(secret);
-                    out.warnings.extend(warnings);
+                Ok((item, warnings)) => {
+                    out.push(item);
+                    warnings_out.extend(warnings);
                 }
                 Err(e) => errors.push(e),
             }
         }
         for (file, doc) in &unit.plain_secrets {
             match plain_secret(file, doc, &unit.transform) {
-                Ok(s) => out.secrets.push(s),
+                Ok(s) => out.push((s.sort_key(), map(s))),
                 Err(e) => errors.push(e),
             }
         }
@@ -330,8 +351,9 @@ pub fn render_units_with_progress(
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    sort_secrets(&mut out.secrets);
-    Ok(out)
+    // Stable, as `sort_secrets` is.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((out.into_iter().map(|(_, t)| t).collect(), warnings_out))
 }
 
 /// From this many generators on, rendering is spread over all cores; below it, starting
@@ -1173,6 +1195,10 @@ mod tests {
             to_yaml(&all.secrets).to_vec(),
             to_yaml(&one_by_one).to_vec()
         );
+        let (docs, _) =
+            render_units_to_documents(std::slice::from_ref(&ok), &settings, &NoKeys).unwrap();
+        let docs: Vec<Vec<u8>> = docs.iter().map(|d| d.to_vec()).collect();
+        assert_eq!(docs.join(&b"---\n"[..]), to_yaml(&all.secrets).to_vec());
     }
 
     /// The per-directory resolution cache must not let a symlinked directory out of the root
