@@ -402,13 +402,16 @@ fn render_paths_with(
 ) -> Result<render::Output, Error> {
     let units = secretgen::discover::load(paths)?;
     let keys = keyring(&flags.identity);
-    let total = units.iter().map(|u| u.generators.len() as u64).sum();
-    let bar = Progress::new(progress, total);
+    let bar = Progress::new(progress, generator_count(&units));
     let out = render::render_units_with_progress(&units, settings, &keys, &|| bar.tick());
     bar.finish();
     let out = out?;
     print_warnings(&out.warnings);
     Ok(out)
+}
+
+fn generator_count(units: &[secretgen::manifest::Unit]) -> u64 {
+    units.iter().map(|u| u.generators.len() as u64).sum()
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal, CI is unset, and the run
@@ -476,17 +479,38 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
         .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))
 }
 
+/// `render` to stdout: each Secret becomes its document as soon as it is rendered.
+fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
+    let units = secretgen::discover::load(&args.paths)?;
+    let keys = keyring(&args.flags.identity);
+    let settings = args.flags.with_placeholder(&args.placeholder);
+    let bar = Progress::new(true, generator_count(&units));
+    let rendered = render::render_units_to_documents(&units, &settings, &keys, &|| bar.tick());
+    bar.finish();
+    let (docs, warnings) = rendered?;
+    print_warnings(&warnings);
+    let stdout_error = |e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e);
+    let mut out = std::io::stdout().lock();
+    for (i, doc) in docs.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b"---\n").map_err(stdout_error)?;
+        }
+        out.write_all(doc).map_err(stdout_error)?;
+    }
+    out.flush().map_err(stdout_error)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
+    let Some(dir) = &args.output_dir else {
+        return render_to_stdout(&args);
+    };
     let out = render_paths_with(
         &args.paths,
         &args.flags,
         &args.flags.with_placeholder(&args.placeholder),
         true,
     )?;
-    let Some(dir) = &args.output_dir else {
-        write_stdout(&render::to_yaml(&out.secrets))?;
-        return Ok(ExitCode::SUCCESS);
-    };
     if args.check {
         let drift = output::check_dir(dir, &out.secrets)?;
         if drift.is_clean() {

@@ -38,9 +38,13 @@ pub fn looks_encrypted(bytes: &[u8]) -> bool {
     if is_encrypted(bytes) {
         return true;
     }
+    // Asked of every plain input: compare bytes in place (ASCII case folded), no copy.
     let head = &bytes[..bytes.len().min(1024)];
-    let text = String::from_utf8_lossy(head).to_ascii_uppercase();
-    text.contains("BEGIN") && text.contains("AGE ENCRYPTED")
+    let has = |word: &[u8]| {
+        head.windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    has(b"BEGIN") && has(b"AGE ENCRYPTED")
 }
 
 fn is_armored(bytes: &[u8]) -> bool {

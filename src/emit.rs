@@ -123,22 +123,22 @@ fn less(a: &str, b: &str) -> bool {
 pub fn wrapped_base64(bytes: &[u8], out: &mut String) {
     use base64::Engine;
     const LINE: usize = 70;
-    let start = out.len();
-    base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
-    let len = out.len() - start;
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let len = base64::encoded_len(bytes.len(), true).unwrap_or(0);
     if len < LINE {
+        out.reserve_exact(len);
+        engine.encode_string(bytes, out);
         return;
     }
-    let encoded = out.split_off(start);
-    out.reserve(len + len / LINE + 1);
+    // Sized exactly: every Secret value is held in this form until it is printed.
+    let mut encoded = zeroize::Zeroizing::new(String::with_capacity(len));
+    engine.encode_string(bytes, &mut encoded);
+    out.reserve_exact(len + len.div_ceil(LINE));
     for chunk in encoded.as_bytes().chunks(LINE) {
         // base64 is ASCII, so every chunk boundary is a char boundary.
         out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
         out.push('\n');
     }
-    // The intermediate copy held secret-derived text.
-    let mut encoded = encoded.into_bytes();
-    zeroize::Zeroize::zeroize(&mut encoded);
 }
 
 /// What kustomize's JSON → YAML round trip does to a string before it is emitted: a raw
@@ -188,7 +188,7 @@ enum Style {
 }
 
 /// libyaml's `yaml_emitter_analyze_scalar`, reduced to what style selection needs.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
@@ -218,6 +218,32 @@ fn analyze(s: &str) -> Analysis {
             block_allowed: false,
         };
     }
+    // Fast path for the common case, base64 data (letters, digits, `+/=`, line breaks):
+    // no indicator, space or unprintable character can occur, so only the breaks matter.
+    // `analyze_chars` gives the same result, one character at a time.
+    const BASE64: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'\n');
+            b += 1;
+        }
+        t
+    };
+    if s.bytes().all(|b| BASE64[b as usize]) {
+        let line_breaks = s.contains('\n');
+        return Analysis {
+            multiline: line_breaks,
+            block_plain_allowed: !line_breaks,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+    }
+    analyze_chars(s)
+}
+
+fn analyze_chars(s: &str) -> Analysis {
     let mut block_indicators = s.starts_with("---") || s.starts_with("...");
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
         (false, false, false, false);
@@ -959,25 +985,47 @@ impl Writer<'_> {
         self.put_break();
         self.indention = true;
         self.whitespace = true;
-        let mut breaks = true;
-        for c in s.chars() {
-            if is_break(c) {
-                if c == '\n' {
-                    self.put_break();
+        // Runs of characters between breaks are copied whole; a break is one of `\r`, `\n`
+        // (ASCII) or U+0085, U+2028, U+2029 (multi-byte).
+        let mut rest = s;
+        while !rest.is_empty() {
+            let bytes = rest.as_bytes();
+            let mut end = 0;
+            let mut chars = 0;
+            while end < bytes.len() {
+                let b = bytes[end];
+                if b == b'\n' || b == b'\r' {
+                    break;
+                }
+                if b >= 0x80 {
+                    let c = rest[end..].chars().next().unwrap_or_default();
+                    if is_break(c) {
+                        break;
+                    }
+                    end += c.len_utf8();
                 } else {
-                    self.put_char(c);
-                    self.column = 0;
+                    end += 1;
                 }
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent(indent);
-                }
-                self.put_char(c);
-                self.indention = false;
-                breaks = false;
+                chars += 1;
             }
+            if end > 0 {
+                // A run starts the text or follows a break: it is indented.
+                self.write_indent(indent);
+                self.out.extend_from_slice(&bytes[..end]);
+                self.column += chars;
+                self.indention = false;
+            }
+            let Some(c) = rest[end..].chars().next() else {
+                break;
+            };
+            if c == '\n' {
+                self.put_break();
+            } else {
+                self.put_char(c);
+                self.column = 0;
+            }
+            self.indention = true;
+            rest = &rest[end + c.len_utf8()..];
         }
     }
 }
@@ -1140,6 +1188,22 @@ mod tests {
             d,
             "data: {}\nempty: []\nitems:\n- a: 1x\n  b: null\nt: true\n"
         );
+    }
+
+    #[test]
+    fn analysis_fast_path_agrees_with_the_character_loop() {
+        let mut cases: Vec<String> = ["A", "=", "+/", "\n", "a\n", "\nb", "a\nb", "\n\n", "0"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for n in [1, 51, 52, 53, 105, 300] {
+            let mut b = String::new();
+            wrapped_base64(&vec![0xfb; n], &mut b);
+            cases.push(b);
+        }
+        for s in &cases {
+            assert_eq!(analyze(s), analyze_chars(s), "{s:?}");
+        }
     }
 
     #[test]

@@ -94,7 +94,7 @@ pub fn hash_json(input: &HashInput<'_>, values: Values<'_>) -> Zeroizing<Vec<u8>
         64 + input
             .data
             .iter()
-            .map(|(k, v)| k.len() + v.len() + 6)
+            .map(|(k, v)| k.len() + v.len() + v.len() / 32 + 8)
             .sum::<usize>(),
     ));
     let (name, type_) = match input.variant {
@@ -145,6 +145,23 @@ fn write_object(out: &mut Vec<u8>, pairs: &[(&str, &str)], values: Values<'_>) {
 /// `&`, U+2028, U+2029 as `\u` escapes, `\b \f \n \r \t` short, other controls `\u00xx`,
 /// each byte of invalid UTF-8 as `\ufffd`, every other character raw.
 pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
+    /// Bytes that may start an escape: controls, `"`, `\\`, `<`, `>`, `&`, and 0xE2 (the lead
+    /// byte of U+2028 and U+2029).
+    const SPECIAL: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            t[b] = true;
+            b += 1;
+        }
+        t[b'"' as usize] = true;
+        t[b'\\' as usize] = true;
+        t[b'<' as usize] = true;
+        t[b'>' as usize] = true;
+        t[b'&' as usize] = true;
+        t[0xe2] = true;
+        t
+    };
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let mut rest = s;
@@ -156,37 +173,59 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
                 (v, e.error_len().unwrap_or(rest.len() - e.valid_up_to()))
             }
         };
+        // Byte by byte: in valid UTF-8 only ASCII bytes and the three-byte sequences of
+        // U+2028/U+2029 (E2 80 A8/A9) need escapes; every other byte is copied as is.
+        let bytes = valid.as_bytes();
         let mut start = 0;
-        for (i, c) in valid.char_indices() {
-            let esc: Option<&[u8]> = match c {
-                '"' => Some(b"\\\""),
-                '\\' => Some(b"\\\\"),
-                '\n' => Some(b"\\n"),
-                '\r' => Some(b"\\r"),
-                '\t' => Some(b"\\t"),
-                '\u{8}' => Some(b"\\b"),
-                '\u{c}' => Some(b"\\f"),
-                '<' => Some(b"\\u003c"),
-                '>' => Some(b"\\u003e"),
-                '&' => Some(b"\\u0026"),
-                '\u{2028}' => Some(b"\\u2028"),
-                '\u{2029}' => Some(b"\\u2029"),
-                c if (c as u32) < 0x20 => {
-                    out.extend_from_slice(&valid.as_bytes()[start..i]);
-                    let b = c as u8;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if !SPECIAL[b as usize] {
+                i += 1;
+                continue;
+            }
+            let esc: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                0xe2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+                {
+                    out.extend_from_slice(&bytes[start..i]);
+                    out.extend_from_slice(if bytes[i + 2] == 0xa8 {
+                        b"\\u2028"
+                    } else {
+                        b"\\u2029"
+                    });
+                    i += 3;
+                    start = i;
+                    continue;
+                }
+                b if b < 0x20 => {
+                    out.extend_from_slice(&bytes[start..i]);
                     out.extend_from_slice(b"\\u00");
                     out.push(HEX[(b >> 4) as usize]);
                     out.push(HEX[(b & 0xf) as usize]);
-                    start = i + 1;
+                    i += 1;
+                    start = i;
                     continue;
                 }
-                _ => None,
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
-            if let Some(esc) = esc {
-                out.extend_from_slice(&valid.as_bytes()[start..i]);
-                out.extend_from_slice(esc);
-                start = i + c.len_utf8();
-            }
+            out.extend_from_slice(&bytes[start..i]);
+            out.extend_from_slice(esc);
+            i += 1;
+            start = i;
         }
         out.extend_from_slice(&valid.as_bytes()[start..]);
         let consumed = valid.len() + invalid_len;

@@ -274,27 +274,90 @@ pub fn render_units_with_progress(
     keys: &dyn Decrypt,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Output> {
-    let mut out = Output::default();
+    let (secrets, warnings) = render_mapped(units, settings, keys, tick, &|s| s)?;
+    Ok(Output { secrets, warnings })
+}
+
+/// One printed YAML document, zeroed when dropped.
+pub type Document = Zeroizing<Vec<u8>>;
+
+/// Renders like [`render_units`] but returns each Secret as its YAML document (no `---`),
+/// in the same order, plus the warnings. Each Secret is printed as soon as it is rendered
+/// and then dropped, so its values are not held twice (bytes and base64) until the end:
+/// peak memory stays near the size of the output, whatever the number of Secrets.
+pub fn render_units_to_documents(
+    units: &[Unit],
+    settings: &Settings,
+    keys: &dyn Decrypt,
+    tick: &(dyn Fn() + Sync),
+) -> Result<(Vec<Document>, Vec<Warning>)> {
+    render_mapped(units, settings, keys, tick, &|s: Secret| {
+        let mut doc = Zeroizing::new(Vec::new());
+        emit::write_document(&s.to_node(), &mut doc);
+        doc.shrink_to_fit();
+        doc
+    })
+}
+
+/// Renders every generator and plain Secret, maps each Secret through `map` as soon as it is
+/// made, and returns the results sorted as [`sort_secrets`] sorts Secrets.
+fn render_mapped<T: Send>(
+    units: &[Unit],
+    settings: &Settings,
+    keys: &dyn Decrypt,
+    tick: &(dyn Fn() + Sync),
+    map: &(dyn Fn(Secret) -> T + Sync),
+) -> Result<(Vec<T>, Vec<Warning>)> {
+    let mut out: Vec<(String, T)> = Vec::new();
+    let mut warnings_out = Vec::new();
     let mut errors = Vec::new();
+    // A unit whose own files break the load restrictor renders nothing: no source of it
+    // is read.
+    let checks: Vec<Result<()>> = units
+        .iter()
+        .map(|u| check_unit_files(u, settings.load_restrictor))
+        .collect();
+    let gens: Vec<(&Unit, &Generator)> = units
+        .iter()
+        .zip(&checks)
+        .filter(|(_, c)| c.is_ok())
+        .flat_map(|(u, _)| u.generators.iter().map(move |g| (u, g)))
+        .collect();
+    let mut unit_checked = checks.into_iter();
+    let render = |(u, g): &(&Unit, &Generator)| {
+        let r = render_generator(g, &u.transform, settings, keys)
+            .map(|(secret, warnings)| ((secret.sort_key(), map(secret)), warnings));
+        tick();
+        r
+    };
+    // Generators are independent: render them on every core, collected in their order, so
+    // that Secrets, warnings and errors come out exactly as from one thread.
+    type Rendered<T> = Result<((String, T), Vec<Warning>)>;
+    let results: Vec<Rendered<T>> = if gens.len() >= PARALLEL_MIN {
+        use rayon::prelude::*;
+        gens.par_iter().map(render).collect()
+    } else {
+        gens.iter().map(render).collect()
+    };
+    let mut results = results.into_iter();
     for unit in units {
-        out.warnings.extend(unit.warnings.iter().cloned());
-        if let Err(e) = check_unit_files(unit, settings.load_restrictor) {
+        warnings_out.extend(unit.warnings.iter().cloned());
+        if let Err(e) = unit_checked.next().expect("one check per unit") {
             errors.push(e);
             continue;
         }
-        for g in &unit.generators {
-            match render_generator(g, &unit.transform, settings, keys) {
-                Ok((secret, warnings)) => {
-                    out.secrets.push(secret);
-                    out.warnings.extend(warnings);
+        for r in results.by_ref().take(unit.generators.len()) {
+            match r {
+                Ok((item, warnings)) => {
+                    out.push(item);
+                    warnings_out.extend(warnings);
                 }
                 Err(e) => errors.push(e),
             }
-            tick();
         }
         for (file, doc) in &unit.plain_secrets {
             match plain_secret(file, doc, &unit.transform) {
-                Ok(s) => out.secrets.push(s),
+                Ok(s) => out.push((s.sort_key(), map(s))),
                 Err(e) => errors.push(e),
             }
         }
@@ -302,9 +365,14 @@ pub fn render_units_with_progress(
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    sort_secrets(&mut out.secrets);
-    Ok(out)
+    // Stable, as `sort_secrets` is.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((out.into_iter().map(|(_, t)| t).collect(), warnings_out))
 }
+
+/// From this many generators on, rendering is spread over all cores; below it, starting
+/// the threads costs more than they save (the exec plugin renders one).
+const PARALLEL_MIN: usize = 64;
 
 struct Collected {
     data: BTreeMap<String, Entry>,
@@ -824,6 +892,8 @@ struct Root {
     real: Option<PathBuf>,
     /// `--placeholder` is in force.
     placeholder: bool,
+    /// The last directory resolved for the restrictor: (as named, resolved).
+    resolved: std::cell::RefCell<Option<(PathBuf, PathBuf)>>,
 }
 
 impl Root {
@@ -843,6 +913,7 @@ impl Root {
             dir: dir.to_path_buf(),
             real,
             placeholder,
+            resolved: Default::default(),
         })
     }
 
@@ -873,7 +944,7 @@ impl Root {
             )
         })?;
         if let Some(real_root) = &self.real {
-            let real = std::fs::canonicalize(&path).map_err(|e| {
+            let real = self.resolve(&path, &meta).map_err(|e| {
                 Error::source(
                     loc.clone(),
                     format!(
@@ -898,12 +969,17 @@ impl Root {
                 ));
             }
         }
-        let meta = std::fs::metadata(&path).map_err(|e| {
-            Error::source(
-                loc.clone(),
-                format!("cannot read `{entry}`: {}", io_reason(&e)),
-            )
-        })?;
+        // The link's own metadata is the file's unless it is a symlink.
+        let meta = if meta.file_type().is_symlink() {
+            std::fs::metadata(&path).map_err(|e| {
+                Error::source(
+                    loc.clone(),
+                    format!("cannot read `{entry}`: {}", io_reason(&e)),
+                )
+            })?
+        } else {
+            meta
+        };
         if meta.is_dir() {
             if !expand_dirs {
                 return Err(Error::source(
@@ -917,6 +993,36 @@ impl Root {
         }
         let (bytes, enc) = read_source(&path, entry, &meta, loc, keys, self.placeholder)?;
         Ok(Input::File { bytes, enc, path })
+    }
+
+    /// `path` with symlinks resolved. A file that is not itself a symlink resolves to its
+    /// resolved directory plus its name, and a generator's files often share directories:
+    /// each directory is resolved once (a resolution costs a system call per component).
+    fn resolve(&self, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<PathBuf> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::canonicalize(path);
+        };
+        // Only a path that ends in the file's own name: `link/` and `link/.` name the
+        // link's target (the lstat above followed it), so they must be resolved in full.
+        use std::os::unix::ffi::OsStrExt;
+        if meta.file_type().is_symlink() || !path.as_os_str().as_bytes().ends_with(name.as_bytes())
+        {
+            return std::fs::canonicalize(path);
+        }
+        let mut cache = self.resolved.borrow_mut();
+        if let Some((dir, real)) = cache.as_ref()
+            && dir == parent
+        {
+            return Ok(real.join(name));
+        }
+        let real = std::fs::canonicalize(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })?;
+        let out = real.join(name);
+        *cache = Some((parent.to_path_buf(), real));
+        Ok(out)
     }
 
     /// `kubectl create secret generic --from-file=DIR`: regular files in name order, dotfiles
@@ -1071,4 +1177,104 @@ fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
         loc.clone(),
         format!("`{shown}` is {size} bytes; a Secret holds at most 1 MiB (1048576 bytes) of data"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoKeys;
+    impl Decrypt for NoKeys {
+        fn is_encrypted(&self, _: &[u8]) -> bool {
+            false
+        }
+        fn decrypt(&self, _: &Path, _: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
+            unreachable!("no input here is encrypted")
+        }
+    }
+
+    /// Enough generators to take the parallel path: the Secrets, and the errors of failing
+    /// generators, come out as one thread gives them (each generator rendered on its own).
+    #[test]
+    fn parallel_render_keeps_the_order_of_results_and_errors() {
+        let n = PARALLEL_MIN * 2 + 3;
+        let mut k = String::from("secretGenerator:\n");
+        for i in 0..n {
+            // Every 40th generator names a missing file.
+            let source = if i % 40 == 7 {
+                format!("files: [missing-{i}.txt]")
+            } else {
+                format!("literals: [k=v{i}]")
+            };
+            k.push_str(&format!("- name: s{i:03}\n  {source}\n"));
+        }
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("kustomization.yaml");
+        std::fs::write(&path, &k).unwrap();
+        let unit = crate::manifest::read_kustomization(&path, &k).unwrap();
+        let settings = Settings::default();
+        let err = render_units(std::slice::from_ref(&unit), &settings, &NoKeys).unwrap_err();
+        let Error::Many(errors) = err else {
+            panic!("expected several errors")
+        };
+        let want: Vec<String> = (0..n)
+            .filter(|i| i % 40 == 7)
+            .map(|i| format!("missing-{i}.txt"))
+            .collect();
+        assert_eq!(errors.len(), want.len());
+        for (e, w) in errors.iter().zip(&want) {
+            assert!(e.to_string().contains(w.as_str()), "{e} should name {w}");
+        }
+
+        let mut ok = unit;
+        ok.generators.retain(|g| g.files.is_empty());
+        let all = render_units(std::slice::from_ref(&ok), &settings, &NoKeys).unwrap();
+        let mut one_by_one: Vec<Secret> = ok
+            .generators
+            .iter()
+            .map(|g| {
+                render_generator(g, &ok.transform, &settings, &NoKeys)
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        sort_secrets(&mut one_by_one);
+        assert!(all.secrets.len() > PARALLEL_MIN);
+        assert_eq!(
+            to_yaml(&all.secrets).to_vec(),
+            to_yaml(&one_by_one).to_vec()
+        );
+        let (docs, _) =
+            render_units_to_documents(std::slice::from_ref(&ok), &settings, &NoKeys, &|| {})
+                .unwrap();
+        let docs: Vec<Vec<u8>> = docs.iter().map(|d| d.to_vec()).collect();
+        assert_eq!(docs.join(&b"---\n"[..]), to_yaml(&all.secrets).to_vec());
+    }
+
+    /// The per-directory resolution cache must not let a symlinked directory out of the root
+    /// when it is named with a trailing `/` or `/.` (lstat follows the link then).
+    #[test]
+    fn restrictor_resolves_links_named_with_a_trailing_slash() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("root");
+        let outside = t.path().join("outside");
+        std::fs::create_dir_all(root.join("in")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret"), "x").unwrap();
+        std::fs::write(root.join("in/a"), "a").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+        let r = Root::new(&root, LoadRestrictor::RootOnly, false).unwrap();
+        let loc = Loc::file(root.join("secretgen.yaml"));
+        for entry in ["link", "link/", "link/.", "in/../link/", "link/secret"] {
+            let err = match r.read_file(entry, &loc, &NoKeys, true) {
+                Ok(_) => panic!("`{entry}` was read from outside the root"),
+                Err(e) => e.to_string(),
+            };
+            assert!(err.contains("outside the root"), "{entry}: {err}");
+        }
+        // Files inside still read, before and after a cached directory.
+        for entry in ["in/a", "in/", "in/.", "in/a"] {
+            assert!(r.read_file(entry, &loc, &NoKeys, true).is_ok(), "{entry}");
+        }
+    }
 }

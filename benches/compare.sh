@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# secretgen against kubectl kustomize, side by side on generated workloads.
+#
+#   benches/compare.sh [--quick] [--static] [--runs N] [--work DIR] [--json FILE]
+#
+# Builds the release binary, generates the workloads (benches/gen_workload.py, seeded, cached
+# in DIR between runs), checks that every command gives the same Secrets, then times them
+# alternately and prints a Markdown table of medians against the targets (BENCHMARKS.md).
+# --quick: 100 instead of 1000 generators and fewer runs (about a minute).
+# --static: measure a statically linked build (crt-static; faster start-up, see BENCHMARKS.md).
+# Needs kubectl (with kustomize v5), age, age-keygen, python3, hyperfine and /usr/bin/time;
+# installs the last two with apt-get when run as root, otherwise says what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=${TMPDIR:-/tmp}/secretgen-bench
+args=()
+static=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work) work=$2; shift 2 ;;
+    --quick) args+=(--quick); shift ;;
+    --static) static=1; shift ;;
+    --runs|--json) args+=("$1" "$2"); shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+need_apt=()
+command -v hyperfine >/dev/null || need_apt+=(hyperfine)
+[ -x /usr/bin/time ] || need_apt+=(time)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get install -y "${need_apt[@]}" >/dev/null
+  else
+    echo "missing: ${need_apt[*]} (Debian/Ubuntu: sudo apt-get install ${need_apt[*]})" >&2
+    exit 2
+  fi
+fi
+for tool in kubectl age age-keygen python3; do
+  command -v "$tool" >/dev/null || { echo "missing: $tool (see tests/setup.sh)" >&2; exit 2; }
+done
+
+if [ -n "$static" ]; then
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet --target "$host"
+  bin=target/$host/release/secretgen
+else
+  cargo build --release --locked --quiet
+  bin=target/release/secretgen
+fi
+exec python3 benches/compare.py --secretgen "$bin" --work "$work" "${args[@]}"

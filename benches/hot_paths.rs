@@ -1,0 +1,146 @@
+//! Micro-benchmarks of the per-value work of a render: env parsing, the name-suffix hash,
+//! YAML emission and age decryption of a small file. `cargo bench --bench hot_paths`;
+//! the end-to-end comparison with kubectl kustomize is `benches/compare.sh`.
+
+use std::borrow::Cow;
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+use secretgen::crypt::{self, IdentitySources, Keyring};
+use secretgen::emit::{self, Node};
+use secretgen::hash::{self, HashInput, HashVariant};
+use secretgen::source;
+
+/// Deterministic printable bytes (the generator's alphabet), no RNG crate needed.
+fn value(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            0x21 + (x % 94) as u8
+        })
+        .collect()
+}
+
+/// Ten keys of 1 KiB, the shape of one generator of the main workload.
+fn data() -> Vec<(String, String)> {
+    (0..10)
+        .map(|k| {
+            let mut b64 = String::new();
+            emit::wrapped_base64(&value(k, 1024), &mut b64);
+            (format!("k{k:02}"), b64)
+        })
+        .collect()
+}
+
+fn env_parsing(c: &mut Criterion) {
+    let mut env = Vec::new();
+    for k in 0..100u64 {
+        env.extend_from_slice(format!("# key {k}\nKEY_{k}=").as_bytes());
+        env.extend_from_slice(&value(k, 100));
+        env.push(b'\n');
+    }
+    let mut g = c.benchmark_group("env");
+    g.throughput(Throughput::Bytes(env.len() as u64));
+    g.bench_function("parse_env 100 lines x 100 B", |b| {
+        b.iter(|| source::parse_env(black_box(&env)).map(|p| p.len()))
+    });
+    g.finish();
+}
+
+fn hashing(c: &mut Criterion) {
+    let data = data();
+    let pairs: Vec<(&str, &str)> = data.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let input = HashInput {
+        variant: HashVariant::Kustomize,
+        name: "app",
+        type_: "Opaque",
+        kubectl_type: None,
+        data: &pairs,
+        string_data: None,
+        immutable: false,
+    };
+    let mut g = c.benchmark_group("hash");
+    g.throughput(Throughput::Bytes(10 * 1024));
+    g.bench_function("suffix 10 keys x 1 KiB", |b| {
+        b.iter(|| hash::suffix(black_box(&input)))
+    });
+    g.throughput(Throughput::Bytes(1024));
+    g.bench_function("wrapped_base64 1 KiB", |b| {
+        let v = value(1, 1024);
+        b.iter(|| {
+            let mut s = String::new();
+            emit::wrapped_base64(black_box(&v), &mut s);
+            s
+        })
+    });
+    g.finish();
+}
+
+fn emission(c: &mut Criterion) {
+    let data = data();
+    let node = Node::Map(vec![
+        ("apiVersion".into(), Node::Str("v1".into())),
+        ("kind".into(), Node::Str("Secret".into())),
+        (
+            "metadata".into(),
+            Node::Map(vec![("name".into(), Node::Str("app-7h2bt8f5kc".into()))]),
+        ),
+        ("type".into(), Node::Str("Opaque".into())),
+        (
+            "data".into(),
+            Node::Map(
+                data.iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::Str(v.as_str().into())))
+                    .collect(),
+            ),
+        ),
+    ]);
+    let mut g = c.benchmark_group("emit");
+    g.throughput(Throughput::Bytes(10 * 1024));
+    g.bench_function("Secret 10 keys x 1 KiB", |b| {
+        let mut out = Vec::with_capacity(16 * 1024);
+        b.iter(|| {
+            out.clear();
+            emit::write_document(black_box(&node), &mut out);
+            out.len()
+        })
+    });
+    g.finish();
+}
+
+fn age_decryption(c: &mut Criterion) {
+    let (identity, recipient) = crypt::keygen();
+    let recipients = vec![crypt::parse_recipient(&recipient).expect("recipient")];
+    let plain = value(3, 1024);
+    let binary = crypt::encrypt(&plain, &recipients, false).expect("encrypt");
+    let armored = crypt::encrypt(&plain, &recipients, true).expect("encrypt");
+    let keys = Keyring::new(IdentitySources {
+        identity: Some(identity.to_string()),
+        ..IdentitySources::default()
+    });
+    // The identity is parsed on first use, once per process: do that outside the timing.
+    let opened = keys.decrypt(Path::new("v.age"), &binary).expect("decrypt");
+    assert_eq!(opened.expose(), plain.as_slice());
+    let mut g = c.benchmark_group("age");
+    g.bench_function("decrypt 1 KiB binary", |b| {
+        b.iter(|| {
+            keys.decrypt(Path::new("v.age"), black_box(&binary))
+                .map(|p| p.len())
+        })
+    });
+    g.bench_function("decrypt 1 KiB armored", |b| {
+        b.iter(|| {
+            keys.decrypt(Path::new("v.age"), black_box(&armored))
+                .map(|p| p.len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, env_parsing, hashing, emission, age_decryption);
+criterion_main!(benches);
