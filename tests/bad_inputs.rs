@@ -18,7 +18,7 @@ use std::process::Output;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 mod common;
-use common::{describe, secretgen, shell_words, text};
+use common::{canary_forms, describe, secretgen, shell_words, text};
 
 /// Planted in every case's input; must never be printed in any form.
 const CANARY: &str = "CANARY-5e1f-bad-input";
@@ -68,20 +68,12 @@ fn snapshot_tree(root: &Path) -> BTreeMap<PathBuf, String> {
     out
 }
 
-/// Does any form of the canary (plain, hex, base64 at each alignment) appear?
+/// Does any form of the canary ([`canary_forms`]) appear?
 fn leaked(out: &Output) -> Option<String> {
-    use base64::Engine;
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    let mut forms = vec![
-        CANARY.to_string(),
-        CANARY.bytes().map(|b| format!("{b:02x}")).collect(),
-        CANARY.bytes().map(|b| format!("{b:02X}")).collect(),
-    ];
-    for skip in 0..3 {
-        let enc = base64::engine::general_purpose::STANDARD.encode(&CANARY.as_bytes()[skip..]);
-        forms.push(enc[4..enc.len() - 4].to_string());
-    }
-    forms.into_iter().find(|f| all.contains(f.as_str()))
+    canary_forms(CANARY)
+        .into_iter()
+        .find(|f| all.contains(f.as_str()))
 }
 
 fn input_holds_canary(case: &Path) -> bool {

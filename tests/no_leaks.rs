@@ -7,21 +7,12 @@ use std::path::Path;
 use std::process::Output;
 
 mod common;
-use common::{secretgen, text};
+use common::{canary_forms, secretgen, text};
 
 const CANARY: &str = "CANARY-91c4-no-leaks";
 
 fn forms() -> Vec<String> {
-    let mut f = vec![
-        CANARY.to_string(),
-        CANARY.bytes().map(|b| format!("{b:02x}")).collect(),
-        CANARY.bytes().map(|b| format!("{b:02X}")).collect(),
-    ];
-    for skip in 0..3 {
-        let enc = base64::engine::general_purpose::STANDARD.encode(&CANARY.as_bytes()[skip..]);
-        f.push(enc[4..enc.len() - 4].to_string());
-    }
-    f
+    canary_forms(CANARY)
 }
 
 fn assert_clean(what: &str, s: &str) {

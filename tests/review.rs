@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+
 const CANARY: &str = "CANARY-7f3a91-do-not-print";
 
 fn bin(dir: &Path, args: &[&str]) -> Output {
@@ -547,20 +549,7 @@ fn on_tty(dir: &Path, args: &[&str], shell_tail: &str, env: &[(&str, &str)]) -> 
 }
 
 fn canary_forms() -> Vec<String> {
-    use base64::Engine;
-    let mut forms = vec![
-        CANARY.to_string(),
-        CANARY.bytes().map(|b| format!("{b:02x}")).collect(),
-    ];
-    for skip in 0..3 {
-        let enc = base64::engine::general_purpose::STANDARD.encode(&CANARY.as_bytes()[skip..]);
-        forms.push(enc[4..enc.len() - 4].to_string());
-    }
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(CANARY.as_bytes());
-    forms.push(digest.iter().map(|b| format!("{b:02x}")).collect());
-    forms.push(base64::engine::general_purpose::STANDARD.encode(digest));
-    forms
+    common::canary_forms(CANARY)
 }
 
 #[test]

@@ -164,3 +164,25 @@ pub fn shell_words(line: &str) -> Vec<String> {
     }
     words
 }
+
+/// Every form in which a canary value would show if it leaked: as is, in hex (both cases),
+/// in base64 at each of the three alignments it can start at inside longer data (the stable
+/// middle of each), and as its unsalted SHA-256 (hex and base64).
+pub fn canary_forms(canary: &str) -> Vec<String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    let mut forms = vec![
+        canary.to_string(),
+        canary.bytes().map(|b| format!("{b:02x}")).collect(),
+        canary.bytes().map(|b| format!("{b:02X}")).collect(),
+    ];
+    for skip in 0..3 {
+        let enc = b64.encode(&canary.as_bytes()[skip..]);
+        forms.push(enc[4..enc.len() - 4].to_string());
+    }
+    let digest = sha2::Sha256::digest(canary.as_bytes());
+    forms.push(digest.iter().map(|b| format!("{b:02x}")).collect());
+    forms.push(b64.encode(digest));
+    forms
+}
