@@ -390,20 +390,7 @@ pub fn install(home: &Path, exe: &Path) -> Result<PathBuf> {
 mod tests {
     use super::*;
 
-    struct NoKeys;
-    impl Decrypt for NoKeys {
-        fn is_encrypted(&self, _: &[u8]) -> bool {
-            false
-        }
-        fn decrypt(
-            &self,
-            _: &Path,
-            _: &[u8],
-        ) -> std::result::Result<crate::secret::SecretBytes, crate::render::DecryptFailure>
-        {
-            unreachable!("no input here is encrypted")
-        }
-    }
+    use crate::render::NoKeys;
 
     const GEN: &str = "  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: s\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n  literals:\n  - k=v\n";
 

@@ -254,6 +254,20 @@ pub trait Decrypt: Sync {
     ) -> std::result::Result<SecretBytes, DecryptFailure>;
 }
 
+/// For unit tests whose inputs are all plaintext: nothing is encrypted, nothing decrypts.
+#[cfg(test)]
+pub(crate) struct NoKeys;
+
+#[cfg(test)]
+impl Decrypt for NoKeys {
+    fn is_encrypted(&self, _: &[u8]) -> bool {
+        false
+    }
+    fn decrypt(&self, _: &Path, _: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
+        unreachable!("no input here is encrypted")
+    }
+}
+
 /// The output of rendering: Secrets plus the warnings met on the way.
 #[derive(Debug, Default)]
 pub struct Output {
@@ -1182,16 +1196,6 @@ fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct NoKeys;
-    impl Decrypt for NoKeys {
-        fn is_encrypted(&self, _: &[u8]) -> bool {
-            false
-        }
-        fn decrypt(&self, _: &Path, _: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
-            unreachable!("no input here is encrypted")
-        }
-    }
 
     /// Enough generators to take the parallel path: the Secrets, and the errors of failing
     /// generators, come out as one thread gives them (each generator rendered on its own).
