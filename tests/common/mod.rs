@@ -186,3 +186,29 @@ pub fn canary_forms(canary: &str) -> Vec<String> {
     forms.push(b64.encode(digest));
     forms
 }
+
+/// Where `tests/setup.sh` installs the pinned peer tools (kustomize, Go age, sops, …).
+pub fn tools_bin() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin")
+}
+
+/// A `PATH` with the pinned peer tools first, for commands that run a real tool.
+pub fn path_with_tools() -> std::ffi::OsString {
+    let mut dirs = vec![tools_bin()];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).expect("PATH entries hold no separator")
+}
+
+/// A command for the pinned peer tool `name` (from `.tools/bin` when installed there).
+pub fn tool(name: &str) -> Command {
+    let pinned = tools_bin().join(name);
+    let mut c = Command::new(if pinned.exists() {
+        pinned
+    } else {
+        PathBuf::from(name)
+    });
+    c.env("PATH", path_with_tools());
+    c
+}
