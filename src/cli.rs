@@ -392,13 +392,21 @@ fn install_panic_hook() {
 
 pub fn print_error(e: &Error) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {e}");
+    let _ = writeln!(
+        err,
+        "error: {}",
+        secretgen::error::escape_controls(&e.to_string())
+    );
 }
 
 pub fn print_warnings(warnings: &[Warning]) {
     let mut err = std::io::stderr().lock();
     for w in warnings {
-        let _ = writeln!(err, "warning: {w}");
+        let _ = writeln!(
+            err,
+            "warning: {}",
+            secretgen::error::escape_controls(&w.to_string())
+        );
     }
 }
 

@@ -269,7 +269,14 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
     let config_file = docs.first().and_then(config_file_of_item);
     for err in errors {
         let mut fields: Vec<(Cow<'_, str>, Node<'_>)> = vec![
-            ("message".into(), Node::Str(err.to_string().into())),
+            (
+                "message".into(),
+                Node::Str(
+                    crate::error::escape_controls(&err.to_string())
+                        .into_owned()
+                        .into(),
+                ),
+            ),
             ("severity".into(), Node::Str("error".into())),
         ];
         if let Some(loc) = error_loc(err) {

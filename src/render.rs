@@ -402,6 +402,38 @@ impl Collected {
         origin: Loc,
         enc: Enc,
     ) -> Result<()> {
+        self.insert(g, key, value, origin, enc, false)
+    }
+
+    /// A key read from inside a file: checked here, where its line is known, so that no
+    /// later message can quote it.
+    fn add_hidden(
+        &mut self,
+        g: &Generator,
+        key: String,
+        value: SecretBytes,
+        origin: Loc,
+        enc: Enc,
+    ) -> Result<()> {
+        if let Err(message) = validate::check_hidden_key(&key) {
+            return Err(Error::Invalid {
+                loc: origin,
+                secret: g.name.value.clone(),
+                message,
+            });
+        }
+        self.insert(g, key, value, origin, enc, true)
+    }
+
+    fn insert(
+        &mut self,
+        g: &Generator,
+        key: String,
+        value: SecretBytes,
+        origin: Loc,
+        enc: Enc,
+        hidden: bool,
+    ) -> Result<()> {
         let encrypted = enc != Enc::Plain;
         self.placeholder |= enc == Enc::Placeholder;
         if let Some(first) = self.data.get(&key) {
@@ -411,11 +443,19 @@ impl Collected {
             } else {
                 format!("first at {}", first.origin)
             };
+            // A key from the manifest is its own text there; one from an env line is not shown.
+            let (which, note) = if hidden {
+                (
+                    "the key on this line".to_string(),
+                    " (the key is not shown: text from inside a file is never printed)",
+                )
+            } else {
+                (format!("key `{}`", crate::yaml::printable(&key)), "")
+            };
             return Err(Error::source(
                 origin,
                 format!(
-                    "key `{}` is given twice in generator `{}` ({first_at}); each key may appear once",
-                    crate::yaml::printable(&key),
+                    "{which} is given twice in generator `{}` ({first_at}); each key may appear once{note}",
                     g.name.value,
                 ),
             ));
@@ -482,7 +522,7 @@ pub fn render_generator(
                     ..Default::default()
                 },
             );
-            c.add(g, p.key, p.value, origin, enc)?;
+            c.add_hidden(g, p.key, p.value, origin, enc)?;
         }
     }
     for lit in &g.literals {
