@@ -369,6 +369,11 @@ pub fn main() -> ExitCode {
 fn exit_code(result: Result<ExitCode, Error>) -> ExitCode {
     match result {
         Ok(code) => code,
+        // The reader went away (`secretgen render | head -1`): nothing is wrong, and
+        // nothing more can be said to it. Quiet, as ripgrep and git are.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             print_error(&e);
             ExitCode::from(2)
@@ -379,6 +384,17 @@ fn exit_code(result: Result<ExitCode, Error>) -> ExitCode {
 /// A panic message could hold data; print none of it.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // `println!` to a closed pipe panics with std's own message: a quiet exit, as for
+        // a write error.
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if payload.starts_with("failed printing to stdout") && payload.contains("Broken pipe") {
+            std::process::exit(0);
+        }
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
