@@ -52,7 +52,7 @@ go_tool() {
     rm -f "$log"
     have="$(version_of "$name" "$@")"
   fi
-  echo "setup: $name $have ($TOOLS/$name)"
+  echo "setup: $name ${have#"$name "} ($TOOLS/$name)"
 }
 
 go_tool kustomize v5.8.2 sigs.k8s.io/kustomize/kustomize/v5@v5.8.2 version
