@@ -1,4 +1,4 @@
-//! The community age test vectors (`../shared/age-testkit`, C2SP CCTV), one test each,
+//! The community age test vectors (`testdata/age-testkit`, C2SP CCTV), one test each,
 //! through secretgen's own decryption path: `success` vectors give exactly the payload
 //! (SHA-256), every other vector fails with the kind of failure the vector names, through
 //! the library and through `secretgen age decrypt` (exit 2, stdout empty, file named).
@@ -139,9 +139,10 @@ fn hex(b: &[u8]) -> String {
 
 fn main() {
     let args = Arguments::from_args();
-    let dir = std::env::var("SECRETGEN_AGE_TESTKIT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/age-testkit"));
+    let dir = std::env::var_os("SECRETGEN_AGE_TESTKIT").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/age-testkit"),
+        PathBuf::from,
+    );
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| {
             panic!(
