@@ -42,6 +42,9 @@ pub enum Command {
     /// envFrom keys the kubelet skips, image pull and TLS secrets of the wrong type.
     ///
     /// Exit 0 clean, 1 findings, 2 error. Example: secretgen check deploy/
+    ///
+    /// With --require-encrypted, a gate against plaintext secrets in git instead. Example:
+    /// secretgen check --require-encrypted --allow-plaintext '**/ca.crt' .
     Check(CheckArgs),
     /// Show, for each Secret, the hash variant and the exact JSON its name suffix is
     /// computed from, values replaced by their sizes.
@@ -335,6 +338,16 @@ pub struct CheckArgs {
     /// identity) as findings: exit 1 instead of a note on stderr.
     #[arg(long)]
     pub strict: bool,
+    /// The plaintext gate, for CI and pre-commit hooks: instead of checking references,
+    /// report (exit 1) every generator input that is not age- or SOPS-encrypted, every
+    /// literal that holds a value and every Secret manifest with values in clear. Reads no
+    /// key and decrypts nothing.
+    #[arg(long)]
+    pub require_encrypted: bool,
+    /// With --require-encrypted: a file meant to be plain (a CA certificate, say), as a
+    /// gitignore-style glob from the current directory (`**/ca.crt`); repeatable.
+    #[arg(long, value_name = "GLOB", requires = "require_encrypted")]
+    pub allow_plaintext: Vec<String>,
     #[command(flatten)]
     pub flags: RenderFlags,
     #[command(flatten)]
@@ -438,10 +451,18 @@ pub fn print_error(e: &Error) {
     let _ = writeln!(err, "error: {e}");
 }
 
+/// Prints each warning once per run, however many renders of the same input met it (both
+/// sides of a diff, a file reached from two kustomizations).
 pub fn print_warnings(warnings: &[Warning]) {
+    static PRINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut printed = PRINTED.lock().unwrap_or_else(|p| p.into_inner());
     let mut err = std::io::stderr().lock();
     for w in warnings {
-        let _ = writeln!(err, "warning: {w}");
+        let line = format!("warning: {w}");
+        if !printed.contains(&line) {
+            let _ = writeln!(err, "{line}");
+            printed.push(line);
+        }
     }
 }
 
@@ -814,6 +835,26 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     } else {
         args.paths.clone()
     };
+    if args.require_encrypted {
+        let allow = secretgen::policy::AllowList::new(&args.allow_plaintext)?;
+        let units = secretgen::discover::load(&paths)?;
+        for u in &units {
+            print_warnings(&u.warnings);
+        }
+        let found = secretgen::policy::plaintext_inputs(&units, &allow)?;
+        let mut text = String::new();
+        for f in &found {
+            text.push_str(&format!("{f}\n"));
+        }
+        write_stdout(text.as_bytes())?;
+        if found.is_empty() {
+            let inputs: usize = units.iter().map(|u| u.generators.len()).sum();
+            eprintln!("no plaintext secrets ({inputs} generators read)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!("{} plaintext secret inputs", found.len());
+        return Ok(ExitCode::from(1));
+    }
     let out = render_paths(
         &paths,
         &args.flags,

@@ -536,7 +536,11 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         for g in &generators {
             if g.behavior != Behavior::Create {
                 let mark = g.behavior_mark.unwrap_or(g.mark);
-                warnings.push(r.warning(mark, format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value)));
+                // The field is in the generator's own file, which may be a `generators:` one.
+                warnings.push(Warning {
+                    loc: Loc::at(&g.file, mark),
+                    message: format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value),
+                });
             }
         }
     }

@@ -259,3 +259,190 @@ fn diff_strict_counts_what_was_not_compared() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
 }
+
+/// A warning is printed once per run, at the file, line and column of the field it is
+/// about: here the encrypted entry of a generator read through a kustomization's
+/// `generators:`, met by both sides of a diff.
+#[test]
+fn each_warning_once_at_the_field() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let out = secretgen_in(d)
+        .args(["age", "keygen", "-o", "key.txt"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let key = std::fs::read_to_string(d.join("key.txt")).unwrap();
+    let recipient = key
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_string();
+    write(d, "pass.txt", "s3cret");
+    let out = secretgen_in(d)
+        .args([
+            "age",
+            "encrypt",
+            "-r",
+            &recipient,
+            "-o",
+            "app/pass.txt.age",
+            "pass.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    write(d, "app/kustomization.yaml", "generators:\n- gen.yaml\n");
+    write(
+        d,
+        "app/gen.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\nfiles:\n  - pass.txt.age\n",
+    );
+    for args in [
+        &["diff", "--placeholder", "app", "app"][..],
+        &["render", "--placeholder", "app", "-o", "out"],
+        &["check", "--placeholder", "app"],
+    ] {
+        let out = secretgen_in(d).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", describe(&out));
+        let err = text(&out.stderr);
+        let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+        assert_eq!(warnings.len(), 1, "{args:?}: {err}");
+        assert!(
+            warnings[0].starts_with("warning: app/gen.yaml:6:5: "),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// `check --require-encrypted`: each kind of input, encrypted (age armored and binary, SOPS
+/// made by the real sops) or not, literals, plain and SOPS Secret manifests, the allow-list.
+#[test]
+fn require_encrypted_gate() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let out = secretgen_in(d)
+        .args(["age", "keygen", "-o", "key.txt"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let key = std::fs::read_to_string(d.join("key.txt")).unwrap();
+    let recipient = key
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_string();
+    const CANARY: &str = "CANARY-7b3e-plaintext-gate";
+    write(d, "pw", CANARY);
+    for (out_file, binary) in [("app/pw.age", false), ("app/pw.bin", true)] {
+        let mut c = secretgen_in(d);
+        c.args(["age", "encrypt", "-r", &recipient, "-o", out_file]);
+        if binary {
+            c.arg("--binary");
+        }
+        let out = c.arg("pw").output().unwrap();
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+    // SOPS files, made by the real sops.
+    write(d, "plain.env", &format!("TOKEN={CANARY}\n"));
+    write(
+        d,
+        "plain-secret.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  token: {CANARY}\n"
+        ),
+    );
+    for (input, output) in [
+        ("plain.env", "app/sops.env"),
+        ("plain-secret.yaml", "app/sops-secret.yaml"),
+    ] {
+        let out = common::tool("sops")
+            .current_dir(d)
+            .args(["--encrypt", "--age", &recipient, input])
+            .output()
+            .expect("sops is installed by tests/setup.sh");
+        assert!(out.status.success(), "sops: {}", describe(&out));
+        std::fs::write(d.join(output), &out.stdout).unwrap();
+    }
+    write(d, "app/certs/ca.crt", "-----BEGIN CERTIFICATE-----\n");
+    write(d, "app/app.env", &format!("X={CANARY}\n"));
+    write(
+        d,
+        "app/plain.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: p\nstringData:\n  a: {CANARY}\n"
+        ),
+    );
+    write(
+        d,
+        "app/gen.yaml",
+        &format!(
+            "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\nfiles:\n- pw.age\n- pw.bin\n- certs/ca.crt\nliterals:\n- host={CANARY}\n- empty=\nenvs:\n- sops.env\n- app.env\n"
+        ),
+    );
+    write(
+        d,
+        "app/kustomization.yaml",
+        "generators:\n- gen.yaml\nresources:\n- plain.yaml\n- sops-secret.yaml\n",
+    );
+    let out = secretgen_in(d)
+        .args(["check", "--require-encrypted", "app"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert_eq!(
+        text(&out.stdout),
+        "app/gen.yaml:8:3: generator `db`: files input `app/certs/ca.crt` is not encrypted (age or SOPS); encrypt it, or list it with --allow-plaintext if it is meant to be plain\n\
+         app/gen.yaml:10:3: generator `db`: literal `host` holds its value in clear; move it to a file and encrypt it (`secretgen age encrypt`)\n\
+         app/gen.yaml:14:3: generator `db`: envs input `app/app.env` is not encrypted (age or SOPS); encrypt it, or list it with --allow-plaintext if it is meant to be plain\n\
+         app/plain.yaml:1:1: a Secret manifest holds its values in clear; encrypt it with SOPS, or generate it from encrypted files\n"
+    );
+    assert!(!text(&out.stderr).contains(CANARY) && !text(&out.stdout).contains(CANARY));
+    // The allow-list lifts the plain files it names, not the literal.
+    let out = secretgen_in(d)
+        .args([
+            "check",
+            "--require-encrypted",
+            "--allow-plaintext",
+            "**/ca.crt",
+            "--allow-plaintext",
+            "app/*.env",
+            "--allow-plaintext",
+            "app/plain.yaml",
+            "app",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert_eq!(
+        text(&out.stdout),
+        "app/gen.yaml:10:3: generator `db`: literal `host` holds its value in clear; move it to a file and encrypt it (`secretgen age encrypt`)\n"
+    );
+    // Once the literal is gone, the gate passes.
+    let manifest = std::fs::read_to_string(d.join("app/gen.yaml")).unwrap();
+    write(
+        d,
+        "app/gen.yaml",
+        &manifest.replace(&format!("- host={CANARY}\n"), ""),
+    );
+    let out = secretgen_in(d)
+        .args([
+            "check",
+            "--require-encrypted",
+            "--allow-plaintext",
+            "**/ca.crt",
+            "--allow-plaintext",
+            "app/app.env",
+            "--allow-plaintext",
+            "app/plain.yaml",
+            "app",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("no plaintext secrets"),
+        "{}",
+        describe(&out)
+    );
+}
