@@ -275,6 +275,8 @@ impl Request {
                 top.push((field.into(), Node::Seq(items)));
             }
         }
+        // kubectl's printing, so the rendered Secret is byte for byte kubectl's.
+        top.push(("output".into(), Node::Str("kubectl".into())));
         if self.append_hash {
             top.push(("hash".into(), Node::Str("kubectl".into())));
         } else {

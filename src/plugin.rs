@@ -57,6 +57,17 @@ pub fn function(
     }
 }
 
+/// Whether `input` is a KRM `ResourceList`: the test that chooses KRM mode for a bare
+/// `secretgen` reading stdin.
+pub fn is_resource_list(input: &str) -> bool {
+    yaml::parse_stream(input).is_ok_and(|docs| {
+        docs.first()
+            .and_then(|d| d.get("kind"))
+            .and_then(|k| k.as_str())
+            == Some("ResourceList")
+    })
+}
+
 fn function_inner(
     input: &str,
     stdin: &Path,

@@ -656,19 +656,34 @@ fn placeholders_without_keys() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 
-    // check: the file key is checked, the env keys are reported as not checkable.
+    // check: the file key is checked, the env keys are noted as not checkable (exit 0: a
+    // keyless CI job passes), and are findings with --strict.
     let out = secretgen(d)
         .args(["check", "--placeholder", "."])
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (report, notes) = (text(&out.stdout), text(&out.stderr));
+    assert!(report.is_empty(), "{report}");
+    assert!(!notes.contains("env `A`"), "{notes}");
+    assert!(
+        notes.contains("note: ")
+            && notes.contains(
+                "env `B` secretKeyRef: key `DB_PASS` of Secret `db` could not be checked"
+            ),
+        "{notes}"
+    );
+    assert!(!report.contains(CANARY) && !notes.contains(CANARY));
+    let out = secretgen(d)
+        .args(["check", "--placeholder", "--strict", "."])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report = text(&out.stdout);
-    assert!(!report.contains("env `A`"), "{report}");
     assert!(
         report.contains("env `B` secretKeyRef: key `DB_PASS` of Secret `db` could not be checked"),
         "{report}"
     );
-    assert!(!report.contains(CANARY) && !text(&out.stderr).contains(CANARY));
 }
 
 /// A render with no encrypted input reads no key file: a broken identity setting is not
