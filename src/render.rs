@@ -544,6 +544,8 @@ pub fn render_generator(
         settings.mode,
     )?;
     // kustomize's order: envs, literals, files (only matters for which duplicate is named).
+    // Every invalid key of the env files is reported, not only the first.
+    let mut bad_keys = Vec::new();
     for env in &g.envs {
         let loc = Loc::at(&g.file, env.mark);
         let input = root.read_file(&env.value, &loc, keys, false)?;
@@ -576,8 +578,14 @@ pub fn render_generator(
                     ..Default::default()
                 },
             );
-            c.add_hidden(g, p.key, p.value, origin, enc)?;
+            match c.add_hidden(g, p.key, p.value, origin, enc) {
+                Err(e @ Error::Invalid { .. }) => bad_keys.push(e),
+                other => other?,
+            }
         }
+    }
+    if !bad_keys.is_empty() {
+        return Err(Error::many(bad_keys));
     }
     for lit in &g.literals {
         let loc = Loc::at(&g.file, lit.mark);
