@@ -1,10 +1,12 @@
-//! secretgen inside its real hosts: `kubectl kustomize --enable-alpha-plugins` running the
-//! exec plugin, and `kpt fn eval --exec` running the KRM function.
+//! secretgen inside its real hosts: `kubectl kustomize --enable-alpha-plugins` and the
+//! standalone kustomize (`kustomize build --enable-alpha-plugins --enable-exec`) running the
+//! exec plugin, the standalone kustomize and `kpt fn eval --exec` running the KRM function.
 //!
 //! Every `host` case of the corpus (overlays with `behavior`, name references, patches,
 //! exec-plugin semantics) is rebuilt with each builtin `secretGenerator` entry replaced by a
 //! secretgen.dev/v1 plugin config, and must give the Secret documents kustomize's builtin
-//! gave (or fail where the builtin failed).
+//! gave (or fail where the builtin failed): the recorded ones under `kubectl kustomize`, and
+//! the standalone kustomize's own builtin build under it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -254,16 +256,105 @@ const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  na
 /// with exec plugins and KRM functions enabled, secretgen on its PATH and `home` as its plugin
 /// home.
 fn standalone_kustomize(dir: &Path, home: &Path) -> Output {
+    standalone_kustomize_with(dir, home, &[], &[])
+}
+
+fn standalone_kustomize_with(
+    dir: &Path,
+    home: &Path,
+    extra_env: &[(String, String)],
+    extra_args: &[String],
+) -> Output {
     let mut path = std::ffi::OsString::from(Path::new(bin()).parent().unwrap());
     path.push(":");
     path.push(common::path_with_tools());
-    common::tool("kustomize")
-        .args(["build", "--enable-alpha-plugins", "--enable-exec"])
-        .arg(dir)
+    let mut cmd = common::tool("kustomize");
+    cmd.args(["build", "--enable-alpha-plugins", "--enable-exec"]);
+    for a in extra_args {
+        if a != "--enable-alpha-plugins" {
+            cmd.arg(a);
+        }
+    }
+    cmd.arg(dir)
         .env("KUSTOMIZE_PLUGIN_HOME", home)
+        .envs(extra_env.iter().map(|(k, v)| (k, v)))
         .env("PATH", path)
         .output()
         .expect("kustomize (standalone, from `bash tests/setup.sh`)")
+}
+
+/// A `host` case under the standalone kustomize: its builtin build of the case and its build
+/// with every `secretGenerator` entry turned into a secretgen exec plugin config give the same
+/// Secret documents, or both fail.
+fn standalone_host_case(case: &Path) -> Result<(), Failed> {
+    let builtin = materialize(case);
+    let plugin = materialize(case);
+    convert_tree(plugin.path());
+    let mut outputs = Vec::new();
+    for root in [builtin.path(), plugin.path()] {
+        let build = match std::fs::read_to_string(root.join("build-dir")) {
+            Ok(d) => root.join(d.trim()),
+            Err(_) => root.to_path_buf(),
+        };
+        let env: Vec<(String, String)> = std::fs::read_to_string(root.join("oracle.env"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| {
+                (
+                    k.into(),
+                    v.replace("@CASEDIR@", &root.display().to_string()),
+                )
+            })
+            .collect();
+        let args: Vec<String> = std::fs::read_to_string(root.join("oracle.args"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        let xdg = root.join("xdg/kustomize/plugin");
+        let home = if xdg.is_dir() {
+            xdg
+        } else {
+            root.join("plugin-home")
+        };
+        install(&home);
+        outputs.push(standalone_kustomize_with(&build, &home, &env, &args));
+    }
+    let (want, got) = (&outputs[0], &outputs[1]);
+    match (want.status.success(), got.status.success()) {
+        (true, true) => {
+            let want = secret_documents(&text(&want.stdout));
+            let got = secret_documents(&text(&got.stdout));
+            if got != want {
+                let diff = similar::TextDiff::from_lines(&want, &got)
+                    .unified_diff()
+                    .header("builtin", "secretgen plugin")
+                    .to_string();
+                return Err(format!("Secret documents differ:\n{diff}").into());
+            }
+            Ok(())
+        }
+        (false, false) if case.join("expected.yaml").exists() => Err(format!(
+            "the builtin failed here but not in the recorded kubectl kustomize\n{}",
+            describe(want)
+        )
+        .into()),
+        (false, false) => Ok(()),
+        (true, false) => Err(format!(
+            "the plugin build failed where the builtin succeeded\n{}",
+            describe(got)
+        )
+        .into()),
+        (false, true) => Err(format!(
+            "the builtin failed but the plugin build succeeded\nbuiltin: {}\nplugin: {}",
+            describe(want),
+            describe(got)
+        )
+        .into()),
+    }
 }
 
 /// secretgen inside the standalone kustomize, as the legacy exec plugin and as the KRM
@@ -1139,9 +1230,14 @@ fn main() {
             let (case, what) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
             if what == "host" {
                 let dir: PathBuf = dir.join("kustomize").join(case);
+                let standalone = dir.clone();
                 trials.push(Trial::test(format!("{prefix}::{case}"), move || {
                     host_case(&dir)
                 }));
+                trials.push(Trial::test(
+                    format!("standalone-{prefix}::{case}"),
+                    move || standalone_host_case(&standalone),
+                ));
             }
         }
     }
