@@ -5,7 +5,9 @@
 //! plain names, marked `needs-hash` so that kustomize suffixes them and rewrites references.
 //! KRM function: in, a `ResourceList` on stdin whose `functionConfig` is the generator; out,
 //! the same list with the Secrets appended to `items`, every input item passed through as
-//! text (comments and field order kept), or the errors as `results`.
+//! text (comments and field order kept), or the errors as `results`. Under kustomize (a
+//! functionConfig that declares `config.kubernetes.io/function`) the Secrets are marked
+//! `needs-hash` as for the exec plugin; under kpt they carry their final names.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -107,7 +109,11 @@ fn function_inner(
     // Positions inside the functionConfig are relative to its own text.
     unit.file = config_file.clone();
     let settings = Settings {
-        mode: Mode::Render,
+        mode: if run_by_kustomize(config) {
+            Mode::Plugin
+        } else {
+            Mode::Render
+        },
         ..settings.clone()
     };
     let out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
@@ -182,6 +188,17 @@ fn split_items<'a>(input: &'a str, list: &'a yaml::Node) -> Option<Items<'a>> {
         suffix_start: seq_end,
         indent: " ".repeat(col),
     })
+}
+
+/// kustomize runs a generator as a KRM function when its config declares the function in
+/// `config.kubernetes.io/function` (or the older `config.k8s.io/function`), and then treats
+/// the output as it treats an exec plugin's: it adds the name suffix to the resources marked
+/// `needs-hash` and rewrites references to them. kpt takes the function from its command
+/// line or Kptfile and does neither, so there the Secrets come with their final names.
+fn run_by_kustomize(config: &yaml::Node) -> bool {
+    ["config.kubernetes.io/function", "config.k8s.io/function"]
+        .iter()
+        .any(|key| annotation(config, key).is_some())
 }
 
 fn annotation<'a>(node: &'a yaml::Node, key: &str) -> Option<&'a str> {
@@ -425,6 +442,29 @@ mod tests {
             out,
             format!(
                 "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # first\n  kind: ConfigMap\n  metadata: {{name: c}}   # odd spacing kept\n  data:\n    z: 1\n    a: 2\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    name: s-ftgtgc4t9f\n  type: Opaque\nfunctionConfig:\n{GEN}"
+            )
+        );
+    }
+
+    #[test]
+    fn under_kustomize_secrets_are_marked_for_its_suffix() {
+        // kustomize sends the config that declares the function as functionConfig and item.
+        let config = GEN.replace(
+            "      config.kubernetes.io/local-config: \"true\"\n",
+            "      config.kubernetes.io/function: |\n        exec:\n          path: secretgen\n      config.kubernetes.io/local-config: \"true\"\n",
+        );
+        let config = config.replace("  - k=v\n", "  - k=v\n  behavior: merge\n");
+        let input = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n-{}functionConfig:\n{config}",
+            &config[1..]
+        );
+        let (out, failed, _) = function(&input, Path::new("."), &Settings::default(), &NoKeys);
+        let out = String::from_utf8(out).unwrap();
+        assert!(!failed, "{out}");
+        assert_eq!(
+            out,
+            format!(
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    annotations:\n      kustomize.config.k8s.io/behavior: merge\n      kustomize.config.k8s.io/needs-hash: \"true\"\n    name: s\n  type: Opaque\nfunctionConfig:\n{config}"
             )
         );
     }
