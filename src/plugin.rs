@@ -108,15 +108,26 @@ fn function_inner(
         manifest::read_generator_file(&config_file, &dedent(config_text), root, true)?;
     // Positions inside the functionConfig are relative to its own text.
     unit.file = config_file.clone();
+    let under_kustomize = run_by_kustomize(config);
     let settings = Settings {
-        mode: if run_by_kustomize(config) {
+        mode: if under_kustomize {
             Mode::Plugin
         } else {
             Mode::Render
         },
         ..settings.clone()
     };
-    let out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
+    let mut out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
+    // Under kpt the Secrets land in the package: each is marked with its generator, so that
+    // the next run replaces it (kpt then deletes its file) instead of adding a second one.
+    let mut ours = Vec::new();
+    if !under_kustomize {
+        for s in &mut out.secrets {
+            let id = generated_by(s.namespace.as_deref(), &s.base_name);
+            s.annotations.insert(GENERATED_BY.into(), id.clone());
+            ours.push(id);
+        }
+    }
 
     let split = split_items(input, list);
     let indent = split.as_ref().map(|s| s.indent.clone()).unwrap_or_default();
@@ -131,7 +142,7 @@ fn function_inner(
         Some(split) => {
             result.push_str(&input[..split.prefix_end]);
             for (item, text) in split.items.iter().zip(&split.texts) {
-                if is_local_config_generator(item) {
+                if is_local_config_generator(item) || is_generated_by(item, &ours) {
                     continue;
                 }
                 result.push_str(text);
@@ -199,6 +210,23 @@ fn run_by_kustomize(config: &yaml::Node) -> bool {
     ["config.kubernetes.io/function", "config.k8s.io/function"]
         .iter()
         .any(|key| annotation(config, key).is_some())
+}
+
+/// The annotation that marks a Secret this function generated in a kpt package, with the
+/// generator's `namespace/name` (or `name`) as its value.
+pub const GENERATED_BY: &str = "secretgen.dev/generated-by";
+
+fn generated_by(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// A Secret that an earlier run of one of these generators left in the package.
+fn is_generated_by(item: &yaml::Node, ours: &[String]) -> bool {
+    item.get("kind").and_then(|k| k.as_str()) == Some("Secret")
+        && annotation(item, GENERATED_BY).is_some_and(|id| ours.iter().any(|o| o == id))
 }
 
 fn annotation<'a>(node: &'a yaml::Node, key: &str) -> Option<&'a str> {
@@ -441,7 +469,7 @@ mod tests {
         assert_eq!(
             out,
             format!(
-                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # first\n  kind: ConfigMap\n  metadata: {{name: c}}   # odd spacing kept\n  data:\n    z: 1\n    a: 2\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    name: s-ftgtgc4t9f\n  type: Opaque\nfunctionConfig:\n{GEN}"
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # first\n  kind: ConfigMap\n  metadata: {{name: c}}   # odd spacing kept\n  data:\n    z: 1\n    a: 2\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    annotations:\n      secretgen.dev/generated-by: s\n    name: s-ftgtgc4t9f\n  type: Opaque\nfunctionConfig:\n{GEN}"
             )
         );
     }

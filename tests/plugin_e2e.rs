@@ -762,6 +762,68 @@ fn kpt_fn_eval() -> Result<(), Failed> {
     Ok(())
 }
 
+/// `kpt fn eval` twice gives the same package, and after a value changes the Secret is
+/// replaced: one Secret file, under the new name, the old file gone.
+fn kpt_fn_eval_is_idempotent() -> Result<(), Failed> {
+    require("kpt");
+    let t = tempfile::tempdir()?;
+    let pkg = t.path().join("pkg");
+    write(&pkg, "password.txt", "first");
+    write(
+        &pkg,
+        "fn-config.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nfiles:\n- password.txt\n",
+    );
+    write(
+        &pkg,
+        "other.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: kept\n",
+    );
+    let eval = || -> Result<Vec<(String, String)>, Failed> {
+        let out = Command::new("kpt")
+            .args(["fn", "eval", "."])
+            .arg("--exec")
+            .arg(bin())
+            .args(["--fn-config", "fn-config.yaml"])
+            .current_dir(&pkg)
+            .output()?;
+        assert!(out.status.success(), "{}", describe(&out));
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&pkg)?
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        Ok(files)
+    };
+    let first = eval()?;
+    let secrets = |files: &[(String, String)]| -> Vec<String> {
+        files
+            .iter()
+            .filter(|(n, _)| n.starts_with("secret_db-"))
+            .map(|(n, _)| n.clone())
+            .collect()
+    };
+    assert_eq!(secrets(&first).len(), 1, "{first:#?}");
+    assert_eq!(eval()?, first, "a second run changed the package");
+    write(&pkg, "password.txt", "second");
+    let changed = eval()?;
+    assert_eq!(secrets(&changed).len(), 1, "{changed:#?}");
+    assert_ne!(
+        secrets(&changed),
+        secrets(&first),
+        "the name keeps its hash"
+    );
+    assert!(
+        changed.iter().any(|(n, _)| n == "other.yaml"),
+        "another Secret of the package was removed: {changed:#?}"
+    );
+    Ok(())
+}
+
 /// kpt shows secretgen's error as a result and fails.
 fn kpt_fn_error() -> Result<(), Failed> {
     require("kpt");
@@ -1150,7 +1212,7 @@ fn krm_function_protocol() -> Result<(), Failed> {
     let kpt = run(&["fn"], &kpt_style)?;
     assert!(kpt.status.success(), "{}", describe(&kpt));
     assert!(
-        text(&kpt.stdout).contains("- apiVersion: v1\n  data:\n    password.txt: MWYyZDFlMmU2N2Rm\n    username.txt: YWRtaW4=\n  kind: Secret\n  metadata:\n    name: db-user-pass-gd995d5t92\n  type: Opaque\nfunctionConfig:\n"),
+        text(&kpt.stdout).contains("- apiVersion: v1\n  data:\n    password.txt: MWYyZDFlMmU2N2Rm\n    username.txt: YWRtaW4=\n  kind: Secret\n  metadata:\n    annotations:\n      secretgen.dev/generated-by: db-user-pass\n    name: db-user-pass-gd995d5t92\n  type: Opaque\nfunctionConfig:\n"),
         "{}",
         text(&kpt.stdout)
     );
@@ -1198,6 +1260,7 @@ fn main() {
         Trial::test("plugin::install_locations", plugin_install_locations),
         Trial::test("plugin::repository_script", repository_plugin_script),
         Trial::test("kpt::fn_eval_appends_the_secret", kpt_fn_eval),
+        Trial::test("kpt::fn_eval_is_idempotent", kpt_fn_eval_is_idempotent),
         Trial::test("kpt::fn_eval_reports_errors", kpt_fn_error),
         Trial::test(
             "plugin::repository_script_prefers_the_binary_beside_it",
