@@ -264,6 +264,45 @@ fn found_type(doc: &Node) -> String {
     format!("apiVersion {}, kind {}", field("apiVersion"), field("kind"))
 }
 
+/// A document that looks meant for secretgen but is not one it renders: `kind` or
+/// `apiVersion` a near miss of ours (`secretgen.dev/v1beta1`, `kind: SecretGenerater`), or
+/// one of the two missing. Returns the warning's text with a suggestion; `None` for ours
+/// and for documents that are plainly something else.
+pub fn near_miss(doc: &Node) -> Option<String> {
+    if generator_format(doc).is_some() {
+        return None;
+    }
+    let api = doc.get("apiVersion").and_then(Node::as_str);
+    let kind = doc.get("kind").and_then(Node::as_str);
+    const APIS: [&str; 2] = ["secretgen.dev/v1", "builtin"];
+    let api_close = match api {
+        None => true,
+        Some(a) => {
+            APIS.contains(&a) || a.starts_with("secretgen.") || did_you_mean(a, &APIS).is_some()
+        }
+    };
+    let kind_close = match kind {
+        None => false,
+        Some(k) => k == "SecretGenerator" || did_you_mean(k, &["SecretGenerator"]).is_some(),
+    };
+    let api_ours = api.is_some_and(|a| APIS.contains(&a) || a.starts_with("secretgen."));
+    if !(kind_close && api_close) && !(api_ours && kind.is_none()) {
+        return None;
+    }
+    let mut fix = Vec::new();
+    if !api.is_some_and(|a| APIS.contains(&a)) {
+        fix.push("`apiVersion: secretgen.dev/v1`".to_string());
+    }
+    if kind != Some("SecretGenerator") {
+        fix.push("`kind: SecretGenerator`".to_string());
+    }
+    Some(format!(
+        "skipped: this looks like a SecretGenerator but is not one secretgen renders ({}); did you mean {}?",
+        found_type(doc),
+        fix.join(" and ")
+    ))
+}
+
 /// Is this document a generator config secretgen renders, and in which format?
 pub fn generator_format(doc: &Node) -> Option<Format> {
     if doc.get("kind")?.as_str()? != "SecretGenerator" {
@@ -312,7 +351,14 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
                     ),
                 ));
             }
-            None => {}
+            None => {
+                if let Some(message) = near_miss(doc) {
+                    unit.warnings.push(Warning {
+                        loc: Loc::at(path, doc.mark),
+                        message,
+                    });
+                }
+            }
         }
     }
     if strict && unit.generators.is_empty() {

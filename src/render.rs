@@ -391,6 +391,8 @@ const PARALLEL_MIN: usize = 64;
 struct Collected {
     data: BTreeMap<String, Entry>,
     placeholder: bool,
+    /// Env lines whose key is invalid (described, never shown).
+    bad_keys: Vec<Error>,
 }
 
 impl Collected {
@@ -416,11 +418,13 @@ impl Collected {
         enc: Enc,
     ) -> Result<()> {
         if let Err(message) = validate::check_hidden_key(&key) {
-            return Err(Error::Invalid {
+            // Every bad line of every env file is reported at once, after the sources.
+            self.bad_keys.push(Error::Invalid {
                 loc: origin,
                 secret: g.name.value.clone(),
                 message,
             });
+            return Ok(());
         }
         self.insert(g, key, value, origin, enc, true)
     }
@@ -486,6 +490,7 @@ pub fn render_generator(
     let mut c = Collected {
         data: BTreeMap::new(),
         placeholder: false,
+        bad_keys: Vec::new(),
     };
     let mut keys_unknown = false;
     let root = Root::new(&g.root, settings.load_restrictor, settings.placeholder)?;
@@ -572,6 +577,9 @@ pub fn render_generator(
         }
     }
 
+    if !c.bad_keys.is_empty() {
+        return Err(Error::many(std::mem::take(&mut c.bad_keys)));
+    }
     let base_name = format!("{}{}{}", t.name_prefix, g.name.value, t.name_suffix);
     let namespace = t
         .namespace
