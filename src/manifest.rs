@@ -286,7 +286,7 @@ pub fn near_miss(doc: &Node) -> Option<String> {
         Some(k) => k == "SecretGenerator" || did_you_mean(k, &["SecretGenerator"]).is_some(),
     };
     let api_ours = api.is_some_and(|a| APIS.contains(&a) || a.starts_with("secretgen."));
-    if !(kind_close && api_close) && !(api_ours && kind.is_none()) {
+    if !((kind_close && api_close) || (api_ours && kind.is_none())) {
         return None;
     }
     let mut fix = Vec::new();
