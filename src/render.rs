@@ -339,14 +339,17 @@ fn render_mapped<T: Send>(
         .collect();
     let mut unit_checked = checks.into_iter();
     let render = |(u, g): &(&Unit, &Generator)| {
-        let r = render_generator(g, &u.transform, settings, keys)
-            .map(|(secret, warnings)| ((secret.sort_key(), map(secret)), warnings));
+        let r = render_generator(g, &u.transform, settings, keys).map(|(secret, warnings)| {
+            let item =
+                (!is_local_config(&secret.annotations)).then(|| (secret.sort_key(), map(secret)));
+            (item, warnings)
+        });
         tick();
         r
     };
     // Generators are independent: render them on every core, collected in their order, so
     // that Secrets, warnings and errors come out exactly as from one thread.
-    type Rendered<T> = Result<((String, T), Vec<Warning>)>;
+    type Rendered<T> = Result<(Option<(String, T)>, Vec<Warning>)>;
     let results: Vec<Rendered<T>> = if gens.len() >= PARALLEL_MIN {
         use rayon::prelude::*;
         gens.par_iter().map(render).collect()
@@ -363,7 +366,7 @@ fn render_mapped<T: Send>(
         for r in results.by_ref().take(unit.generators.len()) {
             match r {
                 Ok((item, warnings)) => {
-                    out.push(item);
+                    out.extend(item);
                     warnings_out.extend(warnings);
                 }
                 Err(e) => errors.push(e),
@@ -371,6 +374,7 @@ fn render_mapped<T: Send>(
         }
         for (file, doc) in &unit.plain_secrets {
             match plain_secret(file, doc, &unit.transform) {
+                Ok(s) if is_local_config(&s.annotations) => {}
                 Ok(s) => out.push((s.sort_key(), map(s))),
                 Err(e) => errors.push(e),
             }
@@ -382,6 +386,49 @@ fn render_mapped<T: Send>(
     // Stable, as `sort_secrets` is.
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok((out.into_iter().map(|(_, t)| t).collect(), warnings_out))
+}
+
+/// The annotations kustomize adds for its own bookkeeping and removes before it prints
+/// (`RemoveBuildAnnotations`, and the origin and transformer annotations without
+/// `buildMetadata`): whoever wrote them, they never reach kustomize's output.
+pub fn is_build_annotation(key: &str) -> bool {
+    const INTERNAL: &[&str] = &[
+        "previousKinds",
+        "previousNames",
+        "prefixes",
+        "suffixes",
+        "previousNamespaces",
+        "allowNameChange",
+        "allowKindChange",
+        "refBy",
+        "generatorBehavior",
+        "needsHashSuffix",
+        "path",
+        "index",
+        "seqindent",
+        "id",
+        "annotations-migration-resource-id",
+        "helm-generated",
+    ];
+    match key.strip_prefix("internal.config.kubernetes.io/") {
+        Some(name) => INTERNAL.contains(&name),
+        None => matches!(
+            key,
+            "config.kubernetes.io/path"
+                | "config.kubernetes.io/index"
+                | "config.k8s.io/id"
+                | "config.kubernetes.io/origin"
+                | "alpha.config.kubernetes.io/transformations"
+        ),
+    }
+}
+
+/// kustomize drops a resource marked `config.kubernetes.io/local-config` with any value but
+/// `"false"`: it is configuration for tools, not for the cluster.
+pub fn is_local_config(annotations: &BTreeMap<String, String>) -> bool {
+    annotations
+        .get("config.kubernetes.io/local-config")
+        .is_some_and(|v| v != "false")
 }
 
 /// From this many generators on, rendering is spread over all cores; below it, starting
@@ -620,6 +667,7 @@ pub fn render_generator(
         "annotation",
     );
     put(&mut annotations, &t.annotations, &g.file, "annotation");
+    annotations.retain(|k, _| !is_build_annotation(k));
 
     let variant = g.hash.or(settings.hash).unwrap_or_default();
     let hashed = !g.options.disable_name_suffix_hash;
@@ -728,6 +776,8 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
             .map(|(k, (v, _))| (k.clone(), v.clone())),
     );
 
+    annotations.retain(|k, _| !is_build_annotation(k));
+
     let mut node = to_emit(doc);
     if let Node::Map(top) = &mut node {
         let mut m = match top
@@ -754,6 +804,8 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
         }
         if !annotations.is_empty() {
             set(&mut m, "annotations", as_map(&annotations));
+        } else {
+            m.retain(|(k, _)| k != "annotations");
         }
         set(top, "metadata", Node::Map(m));
     }
