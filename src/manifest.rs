@@ -520,7 +520,7 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
                     }
                 }
             } else {
-                let gen_path = root.join(text);
+                let gen_path = root.join(crate::source::clean_slash_path(text));
                 if gen_path.is_dir() {
                     warnings.push(r.warning(entry.mark, format!("`generators` entry `{text}` is a directory; secretgen does not build nested kustomizations (render that directory on its own)")));
                     continue;
@@ -550,7 +550,7 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     if let Some(list) = doc.get("resources").filter(|n| !n.is_null()) {
         for entry in r.seq(list, "resources")? {
             let Some(res) = entry.as_str() else { continue };
-            let res_path = root.join(res);
+            let res_path = root.join(crate::source::clean_slash_path(res));
             // Directories are bases (rendered on their own by a tree walk); URLs are remote.
             if res.contains("://") || !res_path.is_file() {
                 continue;

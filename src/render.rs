@@ -1046,10 +1046,15 @@ impl Root {
                 ),
             ));
         }
-        let path = if self.dir == Path::new(".") {
-            PathBuf::from(entry)
+        // kustomize joins the entry to the root with `filepath.Join`, which cleans it
+        // lexically: `missing/../f.txt` and `f.txt/` name `f.txt`, and `link/../f` names
+        // `./f` even where `link` points elsewhere. The load restrictor then judges the
+        // cleaned path.
+        let cleaned = source::clean_slash_path(entry);
+        let path = if self.dir == Path::new(".") || cleaned.starts_with('/') {
+            PathBuf::from(&cleaned)
         } else {
-            self.dir.join(entry)
+            self.dir.join(&cleaned)
         };
         let meta = std::fs::symlink_metadata(&path).map_err(|e| {
             Error::source(
