@@ -438,9 +438,29 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         consumed: Vec::new(),
         plain_secrets: Vec::new(),
     };
-    let Some(doc) = docs.first() else {
-        return Ok(unit);
+    let Some(doc) = docs.first().filter(|d| !d.is_null()) else {
+        return Err(Error::manifest(
+            Loc::file(path),
+            "the kustomization is empty (kustomize refuses an empty kustomization file)",
+        ));
     };
+    if let Some(dir) = path.parent() {
+        let here = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let others: Vec<&str> = KUSTOMIZATION_NAMES
+            .iter()
+            .copied()
+            .filter(|n| *n != here && dir.join(n).is_file())
+            .collect();
+        if !others.is_empty() {
+            return Err(Error::manifest(
+                Loc::file(path),
+                format!(
+                    "found several kustomization files in one directory (also {}); kustomize refuses to choose: keep one",
+                    others.join(", ")
+                ),
+            ));
+        }
+    }
     if docs.len() > 1 {
         return Err(Error::manifest(
             Loc::at(path, docs[1].mark),
@@ -522,8 +542,19 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
             } else {
                 let gen_path = root.join(crate::source::clean_slash_path(text));
                 if gen_path.is_dir() {
-                    warnings.push(r.warning(entry.mark, format!("`generators` entry `{text}` is a directory; secretgen does not build nested kustomizations (render that directory on its own)")));
-                    continue;
+                    // kustomize builds it as a kustomization of generator configs and runs
+                    // what comes out; secretgen does not, and a silent difference is worse.
+                    return Err(r.err(entry.mark, format!("`generators` entry `{text}` is a directory: kustomize would build it as a kustomization and run its output as generators, which secretgen does not do (list the generator config files instead)")));
+                }
+                let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => false,
+                };
+                if same(&gen_path, path) {
+                    return Err(r.err(
+                        entry.mark,
+                        format!("`generators` entry `{text}` is this kustomization itself (kustomize refuses it)"),
+                    ));
                 }
                 let gen_text = read_text(&gen_path).map_err(|e| match e {
                     Error::Io { source, .. } => r.err(
