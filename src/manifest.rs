@@ -428,7 +428,10 @@ const NOT_APPLIED: &[&str] = &[
 /// secretgen.dev/v1 configs listed under `generators`, and the fields that transform them.
 pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     check_yaml11_breaks(path, text)?;
-    let docs = parse(path, text)?;
+    let mut docs = parse(path, text)?;
+    if let Some(doc) = docs.first_mut() {
+        fold_kustomization_fields(doc);
+    }
     let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut unit = Unit {
         file: path.to_path_buf(),
@@ -723,6 +726,77 @@ fn check_unique_ids(unit: &Unit) -> Result<()> {
         }
     }
     Ok(())
+}
+
+const OPTIONS_FIELDS: &[&str] = &[
+    "labels",
+    "annotations",
+    "disableNameSuffixHash",
+    "immutable",
+];
+
+/// kustomize decodes a kustomization through Go's `encoding/json`, which matches a field
+/// name without regard to case (`SecretGenerator:`, `Name:` are `secretGenerator`, `name`):
+/// such keys are renamed to the field they match, where no exact key is there already.
+fn fold_kustomization_fields(doc: &mut Node) {
+    fold_fields(doc, KUSTOMIZATION_FIELDS);
+    if let Value::Map(entries) = &mut doc.value {
+        for (k, v) in entries.iter_mut() {
+            match k.as_str() {
+                Some("secretGenerator") => {
+                    if let Value::Seq(items) = &mut v.value {
+                        for item in items {
+                            fold_fields(item, ARGS_FIELDS);
+                            if let Value::Map(fields) = &mut item.value {
+                                for (fk, fv) in fields.iter_mut() {
+                                    if fk.as_str() == Some("options") {
+                                        fold_fields(fv, OPTIONS_FIELDS);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Some("generatorOptions") => fold_fields(v, OPTIONS_FIELDS),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Renames the keys of a mapping that match one of `fields` under Go's case folding.
+fn fold_fields(node: &mut Node, fields: &[&str]) {
+    // Go's EqualFold on field names: ASCII case, plus the two non-ASCII letters that fold
+    // to ASCII ones (U+017F long s, U+212A Kelvin sign).
+    fn fold(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '\u{17f}' => 's',
+                '\u{212a}' => 'k',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect()
+    }
+    let Value::Map(entries) = &mut node.value else {
+        return;
+    };
+    let present: Vec<String> = entries
+        .iter()
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
+    for (k, _) in entries.iter_mut() {
+        let Some(name) = k.as_str() else { continue };
+        if fields.contains(&name) {
+            continue;
+        }
+        let folded = fold(name);
+        if let Some(field) = fields.iter().find(|f| fold(f) == folded)
+            && !present.iter().any(|p| p == field)
+            && let Value::Scalar { text, .. } = &mut k.value
+        {
+            *text = field.to_string();
+        }
+    }
 }
 
 const ARGS_FIELDS: &[&str] = &[

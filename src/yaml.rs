@@ -400,6 +400,30 @@ impl Builder<'_> {
         out
     }
 
+    /// An implicit one-pair mapping inside a flow sequence whose key is a plain scalar
+    /// glued to its `:` and followed by `,`, `]` or `}` with an empty value: the string
+    /// goyaml.v2 reads there (the key and the `:`).
+    fn colon_glued_key(&mut self, entries: &[(Node, Node)]) -> Option<String> {
+        let [(k, v)] = entries else { return None };
+        let Value::Scalar {
+            text,
+            style: Style::Plain,
+            tag: None,
+        } = &k.value
+        else {
+            return None;
+        };
+        let empty = matches!(&v.value, Value::Scalar { text, style: Style::Plain, tag: None } if text.is_empty());
+        if !empty {
+            return None;
+        }
+        let text = text.clone();
+        let after = self.raw(k.mark.end, k.mark.end + 2).to_string();
+        let mut chars = after.chars();
+        (chars.next() == Some(':') && matches!(chars.next(), Some(',' | ']' | '}')))
+            .then(|| format!("{text}:"))
+    }
+
     fn push_value(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
             let (n, b) = tree_size(&node);
@@ -551,8 +575,26 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 }
             }
             Event::MappingEnd => {
-                self.flow.pop();
+                let was_flow = self.flow.pop().unwrap_or(false);
                 if let Some(Frame::Map(entries, _, m, anchor)) = self.stack.pop() {
+                    // `[k=x:]`: goyaml.v2 ends a flow plain scalar only at a `:` followed by
+                    // a blank, so `k=x:` is one string; saphyr reads a one-pair mapping.
+                    if !was_flow
+                        && self.flow.last() == Some(&true)
+                        && let Some(text) = self.colon_glued_key(&entries)
+                    {
+                        let node = Node {
+                            value: Value::Scalar {
+                                text,
+                                style: Style::Plain,
+                                tag: None,
+                            },
+                            mark: Mark { end: mark.end, ..m },
+                        };
+                        self.decode_count += 1;
+                        self.push_value(node, anchor);
+                        return;
+                    }
                     let entries = self.merge_keys(entries);
                     let node = Node {
                         value: Value::Map(entries),
@@ -803,6 +845,53 @@ mod tests {
         // Three levels (729 scalars) is fine: goyaml.v2 reads it too.
         let small: String = bomb.lines().take(3).map(|l| format!("{l}\n")).collect();
         assert!(parse_stream(&small).is_ok());
+    }
+
+    #[test]
+    fn goyaml_v2_acceptances() {
+        let d = &parse_stream("a: !!binary aGk=\nb:\tx\nc: [k=x:, y]\n").unwrap()[0];
+        assert_eq!(d.get("a").unwrap().as_str(), Some("hi"));
+        assert_eq!(d.get("b").unwrap().as_str(), Some("x"));
+        let c = d.get("c").unwrap().as_seq().unwrap();
+        assert_eq!(c[0].as_str(), Some("k=x:"));
+        // Merge keys: in order, later assignments winning; a list's earlier maps win.
+        let d = &parse_stream(
+            "x: &x {a: 1, b: 2}\ny: &y {b: 3, c: 4}\nm:\n  a: 0\n  <<: [*x, *y]\n  c: 5\n",
+        )
+        .unwrap()[0];
+        let m = d.get("m").unwrap();
+        let v = |k: &str| match &m.get(k).unwrap().value {
+            Value::Scalar { text, .. } => text.clone(),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            (v("a"), v("b"), v("c")),
+            ("1".into(), "2".into(), "5".into())
+        );
+        assert!(m.get("<<").is_none());
+    }
+
+    #[test]
+    fn goyaml_v2_refusals() {
+        for (text, why) in [
+            ("a: \"x\\/y\"\n", "unknown escape"),
+            ("a: [b?c]\n", "`?`"),
+            ("a: b\n  c\n\t\n  d\n", "tab character"),
+            ("%YAML 1.2\n---\na: b\n", "incompatible"),
+            ("a: b\u{1}\n", "control characters"),
+            ("a: b\u{7f}\n", "control characters"),
+            ("a: !!null s\n", "`!!null`"),
+            ("a: !!int x\n", "`!!int`"),
+            ("a: !!binary '%%%'\n", "base64"),
+        ] {
+            let err = parse_stream(text).unwrap_err();
+            assert!(err.message.contains(why), "{text:?}: {err}");
+        }
+        assert!(parse_stream("%YAML 1.1\n---\na: b\n").is_ok());
+        assert!(
+            parse_stream("a: \"x\\\\/y\"\n").is_ok(),
+            "an escaped backslash, then /"
+        );
     }
 
     #[test]
