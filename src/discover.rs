@@ -69,6 +69,21 @@ pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
     } else {
         root
     };
+    if !strict && only_separators(&text) {
+        // Nothing but `---` (and comments): a file that lost its content is reported, not
+        // walked past.
+        return Ok(Some(Unit {
+            file: path.to_path_buf(),
+            generators: Vec::new(),
+            transform: Default::default(),
+            warnings: vec![crate::error::Warning {
+                loc: crate::error::Loc::file(path),
+                message: "skipped: holds nothing but `---` document separators (an emptied generator manifest?)".into(),
+            }],
+            consumed: Vec::new(),
+            plain_secrets: Vec::new(),
+        }));
+    }
     if !strict && !text.contains("SecretGenerator") {
         // Not ours, unless a near miss of ours (`kind: SecretGenerater`), which is reported
         // rather than silently skipped; a file that is not even YAML is someone else's.
@@ -81,6 +96,20 @@ pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
     }
     let unit = manifest::read_generator_file(path, &text, &root, strict)?;
     Ok((!unit.generators.is_empty() || !unit.warnings.is_empty()).then_some(unit))
+}
+
+/// Whether `text` holds `---` separators and nothing else but comments and blank lines.
+fn only_separators(text: &str) -> bool {
+    let mut any = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l == "---" || l.starts_with("--- #") {
+            any = true;
+        } else if !(l.is_empty() || l.starts_with('#')) {
+            return false;
+        }
+    }
+    any
 }
 
 /// A cheap test before parsing a file that does not name `SecretGenerator`: could it hold a

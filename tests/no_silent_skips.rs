@@ -106,3 +106,23 @@ fn fn_items_must_be_a_list() {
         );
     }
 }
+
+#[test]
+fn a_file_of_only_separators_is_reported() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::create_dir(d.join("tree")).unwrap();
+    std::fs::write(d.join("tree/emptied.yaml"), "---\n# was a generator\n---\n").unwrap();
+    let out = secretgen_in(d).args(["render", "tree"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("tree/emptied.yaml"));
+    let out = secretgen_in(d)
+        .args(["render", "tree/emptied.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::write(d.join("tree/ok.yaml"), OURS).unwrap();
+    let out = secretgen_in(d).args(["render", "tree"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("warning: tree/emptied.yaml"));
+}
