@@ -518,18 +518,17 @@ fn check_bootstrap(s: &SecretView<'_>, v: &mut Vec<Violation>) {
     }
     if let Some(id) = id {
         let want = format!("bootstrap-token-{id}");
+        // The token-id is a value read from a source: the rule is stated, the id not shown.
         if s.has_hash_suffix {
             v.push(Violation::Bootstrap {
                 subject: BootstrapPart::Name,
-                reason: format!(
-                    "the name must be exactly `{want}`: set `disableNameSuffixHash: true`"
-                ),
+                reason: "the name must be exactly `bootstrap-token-` followed by the value of `token-id`: set `disableNameSuffixHash: true`".into(),
             });
         } else if s.base_name != want {
             v.push(Violation::Bootstrap {
                 subject: BootstrapPart::Name,
                 reason: format!(
-                    "the name must be `{want}` (`bootstrap-token-` and the token-id), not `{}`",
+                    "the name must be `bootstrap-token-` followed by the value of `token-id`, not `{}`",
                     s.base_name
                 ),
             });
