@@ -995,6 +995,23 @@ impl Reader<'_> {
         root: &Path,
         _global: Option<&Options>,
     ) -> Result<Generator> {
+        // kustomize decodes a builtin plugin's config through encoding/json as well.
+        let folded;
+        let node = if format == Format::Builtin {
+            let mut n = node.clone();
+            fold_fields(&mut n, BUILTIN_FIELDS);
+            if let Value::Map(fields) = &mut n.value {
+                for (k, v) in fields.iter_mut() {
+                    if k.as_str() == Some("options") {
+                        fold_fields(v, OPTIONS_FIELDS);
+                    }
+                }
+            }
+            folded = n;
+            &folded
+        } else {
+            node
+        };
         let what = match format {
             Format::SecretgenV1 => "SecretGenerator (secretgen.dev/v1)",
             Format::Builtin => "SecretGenerator (builtin)",
