@@ -309,6 +309,25 @@ impl Builder<'_> {
         }
     }
 
+    /// goyaml.v2 skips a tab between tokens only where no simple key may start: after a
+    /// block sequence's `-` it does not, and the tab "cannot start any token".
+    fn check_tab_after_dash(&mut self, mark: Mark) {
+        if !self.has_tab || self.flow.last() == Some(&true) {
+            return;
+        }
+        let b = self.byte_at(mark.start);
+        let before = &self.text[..b];
+        let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        let only_indicators = line.chars().all(|c| matches!(c, ' ' | '\t' | '-'));
+        let tab_after_dash = line.find('-').is_some_and(|i| line[i..].contains('\t'));
+        if only_indicators && tab_after_dash {
+            self.fail(
+                mark,
+                "found character that cannot start any token: a tab after `-` (kustomize's YAML reader separates a sequence entry only with spaces)",
+            );
+        }
+    }
+
     /// What goyaml.v2 refuses in a scalar's source that saphyr (YAML 1.2) accepts.
     fn check_scalar_source(&mut self, style: ScalarStyle, text: &str, mark: Mark) {
         match style {
@@ -487,6 +506,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
         let mark = mark_of(span);
         match ev {
             Event::Scalar(text, raw_style, anchor, tag) => {
+                self.check_tab_after_dash(mark);
                 self.check_scalar_source(raw_style, &text, mark);
                 let style = match raw_style {
                     ScalarStyle::Plain => Style::Plain,
@@ -554,11 +574,13 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 self.push_value(node, anchor);
             }
             Event::SequenceStart(anchor, _) => {
+                self.check_tab_after_dash(mark);
                 let flow = self.raw(mark.start, mark.start + 1) == "[";
                 self.flow.push(flow);
                 self.stack.push(Frame::Seq(Vec::new(), mark, anchor))
             }
             Event::MappingStart(anchor, _) => {
+                self.check_tab_after_dash(mark);
                 let flow = self.raw(mark.start, mark.start + 1) == "{";
                 self.flow.push(flow);
                 self.stack.push(Frame::Map(Vec::new(), None, mark, anchor))
@@ -883,6 +905,8 @@ mod tests {
             ("a: !!null s\n", "`!!null`"),
             ("a: !!int x\n", "`!!int`"),
             ("a: !!binary '%%%'\n", "base64"),
+            ("a:\n-\tb\n", "a tab after `-`"),
+            ("a:\n- - \tb\n", "a tab after `-`"),
         ] {
             let err = parse_stream(text).unwrap_err();
             assert!(err.message.contains(why), "{text:?}: {err}");
