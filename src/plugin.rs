@@ -90,6 +90,18 @@ fn function_inner(
                 "expected a ResourceList (kind: ResourceList) on stdin",
             )
         })?;
+    if let Some(items) = list.get("items")
+        && !items.is_null()
+        && items.as_seq().is_none()
+    {
+        return Err(Error::manifest(
+            Loc::at(stdin, items.mark),
+            format!(
+                "the ResourceList's `items` must be a list, found {} (its items would be lost)",
+                items.kind_name()
+            ),
+        ));
+    }
     let config = list
         .get("functionConfig")
         .filter(|c| !c.is_null())

@@ -388,14 +388,17 @@ fn render_mapped<T: Send>(
         .collect();
     let mut unit_checked = checks.into_iter();
     let render = |(u, g): &(&Unit, &Generator)| {
-        let r = render_generator(g, &u.transform, settings, keys)
-            .map(|(secret, warnings)| ((secret.sort_key(), map(secret)), warnings));
+        let r = render_generator(g, &u.transform, settings, keys).map(|(secret, warnings)| {
+            let item =
+                (!is_local_config(&secret.annotations)).then(|| (secret.sort_key(), map(secret)));
+            (item, warnings)
+        });
         tick();
         r
     };
     // Generators are independent: render them on every core, collected in their order, so
     // that Secrets, warnings and errors come out exactly as from one thread.
-    type Rendered<T> = Result<((String, T), Vec<Warning>)>;
+    type Rendered<T> = Result<(Option<(String, T)>, Vec<Warning>)>;
     let results: Vec<Rendered<T>> = if gens.len() >= PARALLEL_MIN {
         use rayon::prelude::*;
         gens.par_iter().map(render).collect()
@@ -412,7 +415,7 @@ fn render_mapped<T: Send>(
         for r in results.by_ref().take(unit.generators.len()) {
             match r {
                 Ok((item, warnings)) => {
-                    out.push(item);
+                    out.extend(item);
                     warnings_out.extend(warnings);
                 }
                 Err(e) => errors.push(e),
@@ -420,6 +423,7 @@ fn render_mapped<T: Send>(
         }
         for (file, doc) in &unit.plain_secrets {
             match plain_secret(file, doc, &unit.transform) {
+                Ok(s) if is_local_config(&s.annotations) => {}
                 Ok(s) => out.push((s.sort_key(), map(s))),
                 Err(e) => errors.push(e),
             }
@@ -433,6 +437,49 @@ fn render_mapped<T: Send>(
     Ok((out.into_iter().map(|(_, t)| t).collect(), warnings_out))
 }
 
+/// The annotations kustomize adds for its own bookkeeping and removes before it prints
+/// (`RemoveBuildAnnotations`, and the origin and transformer annotations without
+/// `buildMetadata`): whoever wrote them, they never reach kustomize's output.
+pub fn is_build_annotation(key: &str) -> bool {
+    const INTERNAL: &[&str] = &[
+        "previousKinds",
+        "previousNames",
+        "prefixes",
+        "suffixes",
+        "previousNamespaces",
+        "allowNameChange",
+        "allowKindChange",
+        "refBy",
+        "generatorBehavior",
+        "needsHashSuffix",
+        "path",
+        "index",
+        "seqindent",
+        "id",
+        "annotations-migration-resource-id",
+        "helm-generated",
+    ];
+    match key.strip_prefix("internal.config.kubernetes.io/") {
+        Some(name) => INTERNAL.contains(&name),
+        None => matches!(
+            key,
+            "config.kubernetes.io/path"
+                | "config.kubernetes.io/index"
+                | "config.k8s.io/id"
+                | "config.kubernetes.io/origin"
+                | "alpha.config.kubernetes.io/transformations"
+        ),
+    }
+}
+
+/// kustomize drops a resource marked `config.kubernetes.io/local-config` with any value but
+/// `"false"`: it is configuration for tools, not for the cluster.
+pub fn is_local_config(annotations: &BTreeMap<String, String>) -> bool {
+    annotations
+        .get("config.kubernetes.io/local-config")
+        .is_some_and(|v| v != "false")
+}
+
 /// From this many generators on, rendering is spread over all cores; below it, starting
 /// the threads costs more than they save (the exec plugin renders one).
 const PARALLEL_MIN: usize = 64;
@@ -440,6 +487,8 @@ const PARALLEL_MIN: usize = 64;
 struct Collected {
     data: BTreeMap<String, Entry>,
     placeholder: bool,
+    /// Env lines whose key is invalid (described, never shown).
+    bad_keys: Vec<Error>,
 }
 
 impl Collected {
@@ -465,11 +514,13 @@ impl Collected {
         enc: Enc,
     ) -> Result<()> {
         if let Err(message) = validate::check_hidden_key(&key) {
-            return Err(Error::Invalid {
+            // Every bad line of every env file is reported at once, after the sources.
+            self.bad_keys.push(Error::Invalid {
                 loc: origin,
                 secret: g.name.value.clone(),
                 message,
             });
+            return Ok(());
         }
         self.insert(g, key, value, origin, enc, true)
     }
@@ -535,6 +586,7 @@ pub fn render_generator(
     let mut c = Collected {
         data: BTreeMap::new(),
         placeholder: false,
+        bad_keys: Vec::new(),
     };
     let mut keys_unknown = false;
     let root = Root::new(
@@ -634,6 +686,9 @@ pub fn render_generator(
         }
     }
 
+    if !c.bad_keys.is_empty() {
+        return Err(Error::many(std::mem::take(&mut c.bad_keys)));
+    }
     let base_name = format!("{}{}{}", t.name_prefix, g.name.value, t.name_suffix);
     let namespace = t
         .namespace
@@ -674,6 +729,7 @@ pub fn render_generator(
         "annotation",
     );
     put(&mut annotations, &t.annotations, &g.file, "annotation");
+    annotations.retain(|k, _| !is_build_annotation(k));
 
     let variant = g.hash.or(settings.hash).unwrap_or_default();
     let hashed = !g.options.disable_name_suffix_hash;
@@ -783,6 +839,8 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
             .map(|(k, (v, _))| (k.clone(), v.clone())),
     );
 
+    annotations.retain(|k, _| !is_build_annotation(k));
+
     let mut node = to_emit(doc);
     if let Node::Map(top) = &mut node {
         let mut m = match top
@@ -809,6 +867,8 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
         }
         if !annotations.is_empty() {
             set(&mut m, "annotations", as_map(&annotations));
+        } else {
+            m.retain(|(k, _)| k != "annotations");
         }
         set(top, "metadata", Node::Map(m));
     }
@@ -1053,10 +1113,15 @@ impl Root {
                 ),
             ));
         }
-        let path = if self.dir == Path::new(".") {
-            PathBuf::from(entry)
+        // kustomize joins the entry to the root with `filepath.Join`, which cleans it
+        // lexically: `missing/../f.txt` and `f.txt/` name `f.txt`, and `link/../f` names
+        // `./f` even where `link` points elsewhere. The load restrictor then judges the
+        // cleaned path.
+        let cleaned = source::clean_slash_path(entry);
+        let path = if self.dir == Path::new(".") || cleaned.starts_with('/') {
+            PathBuf::from(&cleaned)
         } else {
-            self.dir.join(entry)
+            self.dir.join(&cleaned)
         };
         let meta = std::fs::symlink_metadata(&path).map_err(|e| {
             Error::source(
