@@ -287,6 +287,9 @@ impl Loaded {
     }
 }
 
+/// What `SOPS_AGE_KEY_CMD` gave for one recipient, or why it gave nothing.
+type CmdIdentities = Arc<Result<Loaded, String>>;
+
 /// Warnings go to whoever made the keyring (the CLI prints them on stderr).
 type WarnSink = Box<dyn Fn(&str) + Send + Sync>;
 
@@ -303,7 +306,7 @@ pub struct Keyring {
     sources: IdentitySources,
     loaded: OnceLock<Result<Loaded, CryptError>>,
     /// `SOPS_AGE_KEY_CMD`'s identities per `SOPS_AGE_RECIPIENT` value.
-    from_cmd: Mutex<Vec<(String, Arc<Result<Loaded, String>>)>>,
+    from_cmd: Mutex<Vec<(String, CmdIdentities)>>,
     warn: Option<WarnSink>,
 }
 
@@ -521,7 +524,7 @@ impl Keyring {
     }
 
     /// `SOPS_AGE_KEY_CMD`'s identities for one recipient (run once per recipient).
-    fn cmd_identities(&self, recipient: &str) -> Option<Arc<Result<Loaded, String>>> {
+    fn cmd_identities(&self, recipient: &str) -> Option<CmdIdentities> {
         let cmd = self.sources.sops_key_cmd.as_ref()?;
         if self.explicit() {
             return None;
@@ -567,10 +570,10 @@ impl Keyring {
         let from_cmd = self.cmd_identities(recipient);
         let cmd = from_cmd.as_deref().and_then(|r| r.as_ref().ok());
         let mut searched = loaded.searched.clone();
-        if let Some(Err(reason)) = from_cmd.as_deref() {
-            if let Some(s) = searched.iter_mut().find(|s| *s == "SOPS_AGE_KEY_CMD") {
-                *s = format!("SOPS_AGE_KEY_CMD ({reason})");
-            }
+        if let Some(Err(reason)) = from_cmd.as_deref()
+            && let Some(s) = searched.iter_mut().find(|s| *s == "SOPS_AGE_KEY_CMD")
+        {
+            *s = format!("SOPS_AGE_KEY_CMD ({reason})");
         }
         let all: Vec<&Loaded> = std::iter::once(loaded).chain(cmd).collect();
         let natives = all.iter().flat_map(|l| l.identities.iter());
@@ -1070,10 +1073,10 @@ pub fn parse_recipient(s: &str) -> Result<Box<dyn age::Recipient + Send>, String
         if let Ok(r) = s.parse::<age::tag::Recipient>() {
             return Ok(Box::new(r));
         }
-    } else if s.starts_with("age1") {
-        if let Ok(r) = s.parse::<age::plugin::Recipient>() {
-            return plugin::recipient(r);
-        }
+    } else if s.starts_with("age1")
+        && let Ok(r) = s.parse::<age::plugin::Recipient>()
+    {
+        return plugin::recipient(r);
     }
     Err(format!(
         "`{}` is not an age recipient (age1…, age1pq1…, a plugin's age1NAME1…) or an SSH public key (ssh-ed25519 …, ssh-rsa …)",
@@ -1091,7 +1094,19 @@ pub fn encrypt(
     let encryptor = age::Encryptor::with_recipients(
         recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| match e {
+        age::EncryptError::IncompatibleRecipients { l_labels, r_labels }
+            if l_labels.contains(pq::POSTQUANTUM) || r_labels.contains(pq::POSTQUANTUM) =>
+        {
+            "post-quantum recipients (age1pq1…, age1tagpq1…) cannot be mixed with classic ones (age1…, SSH keys): the classic key would break the file's post-quantum protection; encrypt to post-quantum recipients only (as Go age requires)".to_string()
+        }
+        age::EncryptError::Plugin(errors) => errors
+            .iter()
+            .map(|e| e.to_string().trim().to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    })?;
     let format = if armor {
         age::armor::Format::AsciiArmor
     } else {
