@@ -142,16 +142,32 @@ fn main() {
     let dir = std::env::var("SECRETGEN_AGE_TESTKIT")
         .map(PathBuf::from)
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/age-testkit"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "age test kit missing at {} ({e}); set SECRETGEN_AGE_TESTKIT",
-                dir.display()
-            )
-        })
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().is_some_and(|n| n != "README.md"))
-        .collect();
+    // The vendored vectors (testdata/age-testkit, with the post-quantum ones) and the kit
+    // named above, each vector once.
+    let vendored = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/age-testkit");
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in [&vendored, &dir] {
+        let Ok(entries) = std::fs::read_dir(d) else {
+            continue;
+        };
+        for p in entries.map(|e| e.unwrap().path()) {
+            let name = p.file_name().unwrap().to_owned();
+            let is_doc = p.extension().is_some_and(|e| e == "md");
+            if !is_doc
+                && !files
+                    .iter()
+                    .any(|f| f.file_name() == Some(name.as_os_str()))
+            {
+                files.push(p);
+            }
+        }
+    }
+    assert!(
+        !files.is_empty(),
+        "age test kit missing at {} and {}; set SECRETGEN_AGE_TESTKIT",
+        vendored.display(),
+        dir.display()
+    );
     files.sort();
     let trials = files
         .into_iter()
