@@ -142,6 +142,16 @@ fn changed_content_is_reencrypted_in_its_form() {
     assert!(tmp_is_empty(&tmp));
 }
 
+/// (name, editor script, keys typed, delay before typing in ms, exit code, message).
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [u8],
+    u64,
+    i32,
+    &'static str,
+);
+
 #[test]
 fn unchanged_failing_and_interrupted_edits_leave_the_file() {
     let (t, _) = setup();
@@ -150,7 +160,7 @@ fn unchanged_failing_and_interrupted_edits_leave_the_file() {
     let file = d.join("secrets/deep/a.age");
     let before = std::fs::read(&file).unwrap();
     let inode = std::fs::metadata(&file).unwrap().ino();
-    let cases: [(&str, &str, &[u8], u64, i32, &str); 3] = [
+    let cases: [Case; 3] = [
         ("unchanged", "true", b"", 0, 0, "unchanged"),
         (
             "failing",
