@@ -239,3 +239,49 @@ fn rekey_moves_classic_files_to_pq_recipients() {
         assert_eq!(decrypt(d, f, "new.txt").stdout, CANARY.as_bytes());
     }
 }
+
+/// A file made by the real sops (v3.13) for two post-quantum recipients: each `age` entry's
+/// `enc` (an armored age file holding the 32-byte data key) opens through the keyring with
+/// that recipient's key, found as sops finds it (`SOPS_AGE_KEY_FILE`), and not with the other
+/// entry's recipient's key alone.
+#[test]
+fn sops_made_pq_entries_unwrap_through_the_keyring() {
+    use secretgen::crypt::{IdentitySources, Keyring};
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let r1 = go_keygen_pq(&d.join("k1.txt"));
+    let r2 = go_keygen_pq(&d.join("k2.txt"));
+    std::fs::write(d.join("s.yaml"), format!("password: {CANARY}\n")).unwrap();
+    let mut c = tool("sops");
+    c.args(["encrypt", "--age", &format!("{r1},{r2}")])
+        .arg(d.join("s.yaml"))
+        .current_dir(d);
+    let encrypted = text(&run_ok(c).stdout);
+    assert!(!encrypted.contains(CANARY));
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&encrypted).unwrap();
+    let entries = doc["sops"]["age"].as_sequence().unwrap();
+    assert_eq!(entries.len(), 2);
+    for entry in entries {
+        let recipient = entry["recipient"].as_str().unwrap();
+        let enc = entry["enc"].as_str().unwrap();
+        let key = if recipient == r1 { "k1.txt" } else { "k2.txt" };
+        assert!(recipient == r1 || recipient == r2);
+        let keys = Keyring::new(IdentitySources {
+            sops_key_file: Some(d.join(key).display().to_string()),
+            ..Default::default()
+        });
+        let data_key = keys
+            .decrypt_for_recipient(Path::new("s.yaml"), enc.as_bytes(), recipient)
+            .unwrap();
+        assert_eq!(data_key.expose().len(), 32);
+        let other = if key == "k1.txt" { "k2.txt" } else { "k1.txt" };
+        let keys = Keyring::new(IdentitySources {
+            sops_key_file: Some(d.join(other).display().to_string()),
+            ..Default::default()
+        });
+        assert!(
+            keys.decrypt_for_recipient(Path::new("s.yaml"), enc.as_bytes(), recipient)
+                .is_err()
+        );
+    }
+}
