@@ -34,6 +34,9 @@ pub struct Finding {
     /// `Deployment/web`.
     pub object: String,
     pub message: String,
+    /// Could not be checked (key names in an encrypted input without an identity): not a
+    /// finding unless `check --strict`.
+    pub note: bool,
 }
 
 impl fmt::Display for Finding {
@@ -91,10 +94,20 @@ impl Checker<'_> {
     }
 
     fn report(&mut self, node: &Node, message: String) {
+        self.push(node, message, false);
+    }
+
+    /// What could not be checked, reported apart from the findings.
+    fn note(&mut self, node: &Node, message: String) {
+        self.push(node, message, true);
+    }
+
+    fn push(&mut self, node: &Node, message: String, note: bool) {
         self.findings.push(Finding {
             loc: Loc::at(self.file, node.mark),
             object: self.object.clone(),
             message,
+            note,
         });
     }
 
@@ -136,7 +149,7 @@ impl Checker<'_> {
             let msg = format!(
                 "{what}: key `{key}` of Secret `{name}` could not be checked (its key names are in an encrypted env file and no identity was available)"
             );
-            self.report(at, msg);
+            self.note(at, msg);
         } else {
             let known = s
                 .keys
@@ -199,7 +212,7 @@ impl Checker<'_> {
                         self.report(Self::name_node(r), format!("{what}: Secret `{name}` has keys that are not valid environment variable names, which the kubelet skips (InvalidVariableNames): {}", bad.join(", ")));
                     }
                     if s.keys_unknown {
-                        self.report(Self::name_node(r), format!("{what}: the key names of Secret `{name}` could not be checked (encrypted env file, no identity)"));
+                        self.note(Self::name_node(r), format!("{what}: the key names of Secret `{name}` could not be checked (encrypted env file, no identity)"));
                     }
                 }
             }

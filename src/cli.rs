@@ -43,6 +43,9 @@ pub enum Command {
     /// envFrom keys the kubelet skips, image pull and TLS secrets of the wrong type.
     ///
     /// Exit 0 clean, 1 findings, 2 error. Example: secretgen check deploy/
+    ///
+    /// With --require-encrypted, a gate against plaintext secrets in git instead. Example:
+    /// secretgen check --require-encrypted --allow-plaintext '**/ca.crt' .
     Check(CheckArgs),
     /// Show, for each Secret, the hash variant and the exact JSON its name suffix is
     /// computed from, values replaced by their sizes.
@@ -76,6 +79,7 @@ pub enum Command {
 pub struct CreateCommon {
     /// The Secret's name.
     pub name: String,
+    /// The Secret's namespace (none printed when not given).
     #[arg(short = 'n', long)]
     pub namespace: Option<String>,
     /// Append kubectl's hash of the Secret to its name.
@@ -119,8 +123,10 @@ pub enum CreateCommand {
     Tls {
         #[command(flatten)]
         common: CreateCommon,
+        /// PEM certificate (chain) for `tls.crt`.
         #[arg(long, value_name = "FILE")]
         cert: Option<PathBuf>,
+        /// PEM private key for `tls.key`; must match the certificate.
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
     },
@@ -130,12 +136,16 @@ pub enum CreateCommand {
     DockerRegistry {
         #[command(flatten)]
         common: CreateCommon,
+        /// The registry's server address.
         #[arg(long, default_value = "https://index.docker.io/v1/")]
         docker_server: String,
+        /// The registry user name.
         #[arg(long)]
         docker_username: Option<String>,
+        /// The registry password (prefer --from-file: a flag's value stays in shell history).
         #[arg(long)]
         docker_password: Option<String>,
+        /// The registry e-mail (optional, as in kubectl).
         #[arg(long)]
         docker_email: Option<String>,
         /// A docker config.json to use as .dockerconfigjson, verbatim.
@@ -148,8 +158,10 @@ pub enum CreateCommand {
     BasicAuth {
         #[command(flatten)]
         common: CreateCommon,
+        /// The `username` key's value.
         #[arg(long)]
         username: Option<String>,
+        /// A file holding the `password` key's value.
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,
     },
@@ -159,6 +171,7 @@ pub enum CreateCommand {
     SshAuth {
         #[command(flatten)]
         common: CreateCommon,
+        /// The SSH private key file for `ssh-privatekey`.
         #[arg(long, value_name = "FILE")]
         ssh_privatekey: PathBuf,
     },
@@ -188,6 +201,8 @@ pub enum PluginCommand {
     ///
     /// Example: secretgen plugin install --plugin-home ./kustomize-plugins
     Install {
+        /// kustomize's plugin home to install into (the directory that holds
+        /// `secretgen.dev/v1/secretgenerator/`); overrides KUSTOMIZE_PLUGIN_HOME.
         #[arg(long, value_name = "DIR")]
         plugin_home: Option<PathBuf>,
     },
@@ -202,12 +217,20 @@ pub struct FnArgs {
 /// Options shared by every command that renders.
 #[derive(Args, Clone)]
 pub struct RenderFlags {
-    /// Name-suffix hash for generators that do not set `hash:` themselves.
-    #[arg(long, value_name = "VARIANT", value_parser = parse_variant)]
+    /// Name-suffix hash for generators that do not set `hash:` themselves: kustomize
+    /// (kustomize v4/v5, the default), kustomize-legacy (kustomize ≤ 3.7, the Kubernetes
+    /// docs) or kubectl (`kubectl create secret --append-hash`).
+    #[arg(long, value_name = "VARIANT", value_parser = parse_variant())]
     pub hash: Option<HashVariant>,
     /// kustomize's load restrictor: files must stay under the generator's directory unless
-    /// LoadRestrictionsNone.
-    #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
+    /// LoadRestrictionsNone. Also read from SECRETGEN_LOAD_RESTRICTOR, the way to set it for
+    /// the exec plugin, to which kustomize passes no flag.
+    #[arg(
+        long,
+        value_enum,
+        env = "SECRETGEN_LOAD_RESTRICTOR",
+        default_value = "LoadRestrictionsRootOnly"
+    )]
     pub load_restrictor: LoadRestrictor,
     /// age identity file (X25519, post-quantum, plugin or SSH private key); repeatable.
     /// Otherwise SECRETGEN_AGE_IDENTITY_FILE, else SECRETGEN_AGE_IDENTITY; without those,
@@ -229,8 +252,11 @@ pub struct PlaceholderFlag {
     pub placeholder: bool,
 }
 
-fn parse_variant(s: &str) -> Result<HashVariant, String> {
-    s.parse()
+/// The `--hash` values, listed in `--help` and in the error for another value.
+fn parse_variant() -> impl clap::builder::TypedValueParser<Value = HashVariant> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(HashVariant::ALL.map(HashVariant::as_str))
+        .map(|s| s.parse().expect("every listed value is a variant"))
 }
 
 impl RenderFlags {
@@ -291,6 +317,10 @@ pub struct DiffArgs {
     /// text for people, json for bots.
     #[arg(long, value_enum, default_value = "text")]
     pub format: DiffFormat,
+    /// Count what could not be compared (encrypted, no identity, with --placeholder) as a
+    /// difference: exit 1.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub flags: RenderFlags,
     #[command(flatten)]
@@ -307,6 +337,20 @@ pub enum DiffFormat {
 pub struct CheckArgs {
     /// Directories (or files) holding generators and the workloads that use their Secrets.
     pub paths: Vec<PathBuf>,
+    /// Count what could not be checked (key names inside encrypted inputs, without an
+    /// identity) as findings: exit 1 instead of a note on stderr.
+    #[arg(long)]
+    pub strict: bool,
+    /// The plaintext gate, for CI and pre-commit hooks: instead of checking references,
+    /// report (exit 1) every generator input that is not age- or SOPS-encrypted, every
+    /// literal that holds a value and every Secret manifest with values in clear. Reads no
+    /// key and decrypts nothing.
+    #[arg(long)]
+    pub require_encrypted: bool,
+    /// With --require-encrypted: a file meant to be plain (a CA certificate, say), as a
+    /// gitignore-style glob from the current directory (`**/ca.crt`); repeatable.
+    #[arg(long, value_name = "GLOB", requires = "require_encrypted")]
+    pub allow_plaintext: Vec<String>,
     #[command(flatten)]
     pub flags: RenderFlags,
     #[command(flatten)]
@@ -338,16 +382,28 @@ pub fn main() -> ExitCode {
         if let [_, config] = args.as_slice()
             && !config.as_encoded_bytes().starts_with(b"-")
         {
+            let load_restrictor = match std::env::var_os("SECRETGEN_LOAD_RESTRICTOR") {
+                Some(v) if v == "LoadRestrictionsNone" => LoadRestrictor::None,
+                Some(v) if v != "LoadRestrictionsRootOnly" => {
+                    return exit_code(Err(Error::Usage(format!(
+                        "SECRETGEN_LOAD_RESTRICTOR is `{}`: expected LoadRestrictionsRootOnly or LoadRestrictionsNone",
+                        v.to_string_lossy().escape_debug()
+                    ))));
+                }
+                _ => LoadRestrictor::default(),
+            };
             let flags = RenderFlags {
                 hash: None,
-                load_restrictor: LoadRestrictor::default(),
+                load_restrictor,
                 identity: Vec::new(),
             };
             return exit_code(run_plugin_exec(std::path::Path::new(config), &flags));
         }
         args.splice(1..1, ["plugin".into(), "exec".into()]);
     } else if args.len() == 1 && !std::io::stdin().is_terminal() {
-        args.push("fn".into());
+        // A bare `secretgen` is a KRM function only when stdin holds a ResourceList; an empty
+        // or other stdin (`secretgen </dev/null` in a CI step) is a usage error.
+        return exit_code(run_bare_stdin());
     }
     let cli = Cli::parse_from(args);
     let result = match cli.command {
@@ -360,7 +416,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(PluginArgs {
             command: PluginCommand::Install { plugin_home },
         }) => run_plugin_install(plugin_home),
-        Command::Fn(args) => run_fn(&args.flags),
+        Command::Fn(args) => read_stdin().and_then(|input| run_fn(&input, &args.flags)),
         Command::Create(c) => run_create(c),
         Command::Diff(args) => run_diff(args),
         Command::Check(args) => run_check(args),
@@ -372,6 +428,11 @@ pub fn main() -> ExitCode {
 fn exit_code(result: Result<ExitCode, Error>) -> ExitCode {
     match result {
         Ok(code) => code,
+        // The reader went away (`secretgen render | head -1`): nothing is wrong, and
+        // nothing more can be said to it. Quiet, as ripgrep and git are.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             print_error(&e);
             ExitCode::from(2)
@@ -382,6 +443,17 @@ fn exit_code(result: Result<ExitCode, Error>) -> ExitCode {
 /// A panic message could hold data; print none of it.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // `println!` to a closed pipe panics with std's own message: a quiet exit, as for
+        // a write error.
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if payload.starts_with("failed printing to stdout") && payload.contains("Broken pipe") {
+            std::process::exit(0);
+        }
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -395,13 +467,28 @@ fn install_panic_hook() {
 
 pub fn print_error(e: &Error) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {e}");
+    let _ = writeln!(
+        err,
+        "error: {}",
+        secretgen::error::escape_controls(&e.to_string())
+    );
 }
 
+/// Prints each warning once per run, however many renders of the same input met it (both
+/// sides of a diff, a file reached from two kustomizations).
 pub fn print_warnings(warnings: &[Warning]) {
+    static PRINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut printed = PRINTED.lock().unwrap_or_else(|p| p.into_inner());
     let mut err = std::io::stderr().lock();
     for w in warnings {
-        let _ = writeln!(err, "warning: {w}");
+        let line = format!(
+            "warning: {}",
+            secretgen::error::escape_controls(&w.to_string())
+        );
+        if !printed.contains(&line) {
+            let _ = writeln!(err, "{line}");
+            printed.push(line);
+        }
     }
 }
 
@@ -760,7 +847,8 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
         DiffFormat::Json => diff::to_json(&report),
     };
     write_stdout(text.as_bytes())?;
-    Ok(if report.is_empty() {
+    let uncompared = args.strict && !report.uncompared.is_empty();
+    Ok(if report.is_empty() && !uncompared {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -773,6 +861,26 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     } else {
         args.paths.clone()
     };
+    if args.require_encrypted {
+        let allow = secretgen::policy::AllowList::new(&args.allow_plaintext)?;
+        let units = secretgen::discover::load(&paths)?;
+        for u in &units {
+            print_warnings(&u.warnings);
+        }
+        let found = secretgen::policy::plaintext_inputs(&units, &allow)?;
+        let mut text = String::new();
+        for f in &found {
+            text.push_str(&format!("{f}\n"));
+        }
+        write_stdout(text.as_bytes())?;
+        if found.is_empty() {
+            let inputs: usize = units.iter().map(|u| u.generators.len()).sum();
+            eprintln!("no plaintext secrets ({inputs} generators read)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!("{} plaintext secret inputs", found.len());
+        return Ok(ExitCode::from(1));
+    }
     let out = render_paths(
         &paths,
         &args.flags,
@@ -802,13 +910,24 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     for (f, t) in &texts {
         findings.extend(check::check_file(f, t, &known));
     }
+    // What could not be checked is a note on stderr, and a finding only with --strict.
+    let (notes, findings): (Vec<_>, Vec<_>) =
+        findings.into_iter().partition(|f| f.note && !args.strict);
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
     let mut text = String::new();
     for f in &findings {
         text.push_str(&format!("{f}\n"));
     }
     if findings.is_empty() {
+        let unchecked = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("; {} references not checked, see the notes", notes.len())
+        };
         eprintln!(
-            "no broken references ({} Secrets, {} files)",
+            "no broken references ({} Secrets, {} files{unchecked})",
             known.len(),
             files.len()
         );
@@ -868,14 +987,38 @@ fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_fn(flags: &RenderFlags) -> Result<ExitCode, Error> {
+fn read_stdin() -> Result<String, Error> {
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|e| Error::io(std::path::Path::new("<stdin>"), "cannot read", e))?;
+    Ok(input)
+}
+
+/// `secretgen` with no argument and stdin not a terminal: the KRM function when stdin is a
+/// ResourceList, else the usage on stderr and exit 2 with stdout empty.
+fn run_bare_stdin() -> Result<ExitCode, Error> {
+    use clap::CommandFactory;
+    let input = read_stdin()?;
+    if plugin::is_resource_list(&input) {
+        let flags = RenderFlags {
+            hash: None,
+            load_restrictor: LoadRestrictor::default(),
+            identity: Vec::new(),
+        };
+        return run_fn(&input, &flags);
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", Cli::command().render_usage());
+    Err(Error::Usage(
+        "no command given, and stdin is not a KRM ResourceList (kind: ResourceList); run `secretgen --help`".into(),
+    ))
+}
+
+fn run_fn(input: &str, flags: &RenderFlags) -> Result<ExitCode, Error> {
     let keys = keyring(&flags.identity);
     let (out, failed, warnings) =
-        plugin::function(&input, std::path::Path::new("."), &flags.settings(), &keys);
+        plugin::function(input, std::path::Path::new("."), &flags.settings(), &keys);
     print_warnings(&warnings);
     write_stdout(&out)?;
     // The errors are in the list's `results` (the protocol wants stdout); the exit code is
@@ -1001,6 +1144,28 @@ fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
 #[cfg(test)]
 mod tests {
     use std::process::Command;
+
+    /// Every flag and argument of every subcommand has a description in `--help`.
+    #[test]
+    fn every_argument_is_described() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(sub, &format!("{path} {}", sub.get_name()), missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "secretgen", &mut missing);
+        assert!(missing.is_empty(), "undescribed: {missing:#?}");
+    }
 
     const CANARY: &str = "CANARY-5e1d-panic-payload";
     const CHILD: &str = "SECRETGEN_TEST_PANIC_CHILD";

@@ -65,6 +65,19 @@ impl Request {
         Ok(())
     }
 
+    /// A key read from inside a file: the same rules, and messages that never show it.
+    fn insert_hidden(&mut self, key: String, value: SecretBytes, at: Loc) -> Result<()> {
+        validate::check_hidden_key(&key).map_err(|m| Error::source(at.clone(), m))?;
+        if self.data.contains_key(&key) {
+            return Err(Error::source(
+                at,
+                "cannot add the key of this line (not shown: text from inside a file is never printed): another key by that name already exists",
+            ));
+        }
+        self.data.insert(key, value);
+        Ok(())
+    }
+
     /// `--from-literal=key=value`: split at the first `=`, nothing unquoted.
     pub fn literal(&mut self, spec: &str) -> Result<()> {
         let (k, v) = spec
@@ -124,12 +137,21 @@ impl Request {
         let pairs = source::parse_env(bytes.expose())
             .map_err(|e| Error::source(Loc::file(path), e.to_string()))?;
         for p in pairs {
+            let at = Loc::at(
+                path,
+                crate::yaml::Mark {
+                    line: p.line,
+                    col: 1,
+                    ..Default::default()
+                },
+            );
             if !crate::check::is_env_var_name(&p.key) {
                 return Err(Error::source(
-                    Loc::file(path),
+                    at,
                     format!(
-                        "line {}: `{}` is not a valid environment variable name (letters, digits, `_`, `-`, `.`; not starting with a digit)",
-                        p.line, p.key
+                        "the key on this line is not a valid environment variable name (letters, digits, `_`, `-`, `.`; not starting with a digit); it is {} (not shown: text from inside a file is never printed)",
+                        validate::describe_hidden(&p.key, |c| c.is_ascii_alphanumeric()
+                            || "-._".contains(c))
                     ),
                 ));
             }
@@ -138,7 +160,7 @@ impl Request {
             } else {
                 SecretBytes::from_slice(std::env::var(&p.key).unwrap_or_default().as_bytes())
             };
-            self.insert(p.key, value)?;
+            self.insert_hidden(p.key, value, at)?;
         }
         self.origins.push(Origin::Env(path.to_string()));
         Ok(())
@@ -253,6 +275,8 @@ impl Request {
                 top.push((field.into(), Node::Seq(items)));
             }
         }
+        // kubectl's printing, so the rendered Secret is byte for byte kubectl's.
+        top.push(("output".into(), Node::Str("kubectl".into())));
         if self.append_hash {
             top.push(("hash".into(), Node::Str("kubectl".into())));
         } else {

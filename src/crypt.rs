@@ -632,15 +632,13 @@ impl Keyring {
     }
 }
 
-/// A key file's bytes (zeroized when dropped).
+/// A key file's bytes (zeroized when dropped), as [`read_identity_file`] reads them.
 fn read_key_file(f: &Path) -> Result<Zeroizing<Vec<u8>>, CryptError> {
-    std::fs::read(f)
-        .map(Zeroizing::new)
-        .map_err(|e| CryptError::IdentityFile {
-            file: f.display().to_string(),
-            line: None,
-            reason: format!("cannot read: {}", crate::error::io_reason(&e)),
-        })
+    read_identity_file(f).map_err(|reason| CryptError::IdentityFile {
+        file: f.display().to_string(),
+        line: None,
+        reason,
+    })
 }
 
 /// Runs `SOPS_AGE_KEY_CMD` (or the SSH one) as sops does: split like a shell would, no
@@ -1169,6 +1167,38 @@ impl crate::render::Decrypt for Keyring {
             message: e.to_string(),
         })
     }
+}
+
+/// The largest identity file read: far more than any real keys file holds (an RSA key is
+/// about 3 KB), and a bound on what `--identity /dev/zero` can make us read.
+pub const MAX_IDENTITY_FILE: u64 = 4 << 20;
+
+/// Reads an identity file: a regular file only (a FIFO would hang the build, and through
+/// the exec plugin kustomize itself; a device may never end), at most
+/// [`MAX_IDENTITY_FILE`] bytes, into a zeroizing buffer.
+fn read_identity_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| crate::error::io_reason(&e))?;
+    if !meta.is_file() {
+        return Err(
+            "not a regular file (a FIFO, socket or device cannot be an identity file)".into(),
+        );
+    }
+    let too_large = |n: u64| {
+        format!("is {n} bytes or more; identity files are limited to {MAX_IDENTITY_FILE} bytes")
+    };
+    if meta.len() > MAX_IDENTITY_FILE {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| crate::error::io_reason(&e))?;
+    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
+    file.take(MAX_IDENTITY_FILE + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| crate::error::io_reason(&e))?;
+    if buf.len() as u64 > MAX_IDENTITY_FILE {
+        return Err(too_large(buf.len() as u64));
+    }
+    Ok(buf)
 }
 
 #[cfg(test)]

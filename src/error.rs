@@ -34,7 +34,7 @@ impl Loc {
 
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        f.write_str(&shown_path(&self.file))?;
         if let Some(m) = self.mark {
             write!(f, ":{}:{}", m.line, m.col)?;
         }
@@ -65,7 +65,7 @@ pub enum Error {
     #[error("{loc}: {message}")]
     Crypt { loc: Loc, message: String },
     /// Reading or writing a file failed.
-    #[error("{}: {action}: {}", path.display(), io_reason(source))]
+    #[error("{}: {action}: {}", shown_path(path), io_reason(source))]
     Io {
         path: PathBuf,
         action: &'static str,
@@ -141,6 +141,31 @@ impl fmt::Display for Warning {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A path for a message: control and invisible characters (a NUL, a newline, a BOM in a
+/// file name) escaped, so that a message stays one line and shows what is there.
+pub fn shown_path(p: &Path) -> String {
+    crate::yaml::printable(&p.to_string_lossy()).into_owned()
+}
+
+/// A whole message for a terminal or a log: every control character escaped but the line
+/// breaks between messages, the last guard against a raw byte from an input.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 /// An I/O error's reason without Rust's "(os error N)" suffix.
 pub fn io_reason(e: &std::io::Error) -> String {

@@ -11,6 +11,7 @@ pub mod hash;
 pub mod manifest;
 pub mod output;
 pub mod plugin;
+pub mod policy;
 pub mod render;
 pub mod secret;
 pub mod source;

@@ -107,6 +107,9 @@ pub struct Generator {
     pub hash: Option<HashVariant>,
     pub behavior: Behavior,
     pub behavior_mark: Option<Mark>,
+    /// `output: kubectl` (secretgen.dev/v1 only): print the Secret as
+    /// `kubectl create secret … --dry-run=client -o yaml` does.
+    pub kubectl_output: bool,
 }
 
 impl fmt::Debug for Generator {
@@ -134,6 +137,7 @@ impl fmt::Debug for Generator {
             .field("hash", &self.hash)
             .field("behavior", &self.behavior)
             .field("behavior_mark", &self.behavior_mark)
+            .field("kubectl_output", &self.kubectl_output)
             .finish()
     }
 }
@@ -532,7 +536,11 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         for g in &generators {
             if g.behavior != Behavior::Create {
                 let mark = g.behavior_mark.unwrap_or(g.mark);
-                warnings.push(r.warning(mark, format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value)));
+                // The field is in the generator's own file, which may be a `generators:` one.
+                warnings.push(Warning {
+                    loc: Loc::at(&g.file, mark),
+                    message: format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value),
+                });
             }
         }
     }
@@ -672,6 +680,7 @@ const V1_FIELDS: &[&str] = &[
     "options",
     "hash",
     "behavior",
+    "output",
 ];
 
 const BUILTIN_FIELDS: &[&str] = &[
@@ -934,6 +943,22 @@ impl Reader<'_> {
                 )
             }
         };
+        let kubectl_output = match node.get("output").filter(|n| !n.is_null()) {
+            None => false,
+            Some(n) => match self.string(n, "output")?.value.as_str() {
+                "kustomize" => false,
+                "kubectl" => true,
+                other => {
+                    return Err(self.err(
+                        n.mark,
+                        format!(
+                            "unknown output `{}`: expected kustomize (the default) or kubectl",
+                            yaml::printable(other)
+                        ),
+                    ));
+                }
+            },
+        };
         let options = match node.get("options").filter(|n| !n.is_null()) {
             Some(n) => self.options(n)?,
             None => Options::default(),
@@ -955,6 +980,7 @@ impl Reader<'_> {
             hash,
             behavior,
             behavior_mark: behavior_node.map(|n| n.mark),
+            kubectl_output,
         })
     }
 }

@@ -80,6 +80,11 @@ fn is_marked(path: &Path) -> bool {
 
 /// Writes one file atomically with mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+/// Writes one file atomically with `mode` (a rewritten file keeps the mode its user chose).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -96,7 +101,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
     // The permissions set at creation are subject to nothing but this explicit mode.
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600))
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
         .map_err(|e| Error::io(tmp.path(), "cannot set mode of", e))?;
     tmp.persist(path)
         .map_err(|e| Error::io(path, "cannot rename into place", e.error))?;

@@ -57,6 +57,17 @@ pub fn function(
     }
 }
 
+/// Whether `input` is a KRM `ResourceList`: the test that chooses KRM mode for a bare
+/// `secretgen` reading stdin.
+pub fn is_resource_list(input: &str) -> bool {
+    yaml::parse_stream(input).is_ok_and(|docs| {
+        docs.first()
+            .and_then(|d| d.get("kind"))
+            .and_then(|k| k.as_str())
+            == Some("ResourceList")
+    })
+}
+
 fn function_inner(
     input: &str,
     stdin: &Path,
@@ -269,7 +280,14 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
     let config_file = docs.first().and_then(config_file_of_item);
     for err in errors {
         let mut fields: Vec<(Cow<'_, str>, Node<'_>)> = vec![
-            ("message".into(), Node::Str(err.to_string().into())),
+            (
+                "message".into(),
+                Node::Str(
+                    crate::error::escape_controls(&err.to_string())
+                        .into_owned()
+                        .into(),
+                ),
+            ),
             ("severity".into(), Node::Str("error".into())),
         ];
         if let Some(loc) = error_loc(err) {

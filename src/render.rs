@@ -115,6 +115,9 @@ pub struct Secret {
     pub placeholder: bool,
     /// Some key names are unknown: an encrypted env file rendered without an identity.
     pub keys_unknown: bool,
+    /// Printed as `kubectl create secret … --dry-run=client -o yaml` prints it (`output:
+    /// kubectl`): `creationTimestamp: null`, base64 on one line, `type` only when given.
+    pub kubectl_output: bool,
 }
 
 impl Secret {
@@ -165,6 +168,9 @@ impl Secret {
         if let Some(node) = &self.passthrough {
             return node.clone();
         }
+        if self.kubectl_output {
+            return self.to_kubectl_node();
+        }
         let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
             vec![("name".into(), Node::Str(self.name.as_str().into()))];
         if let Some(ns) = &self.namespace {
@@ -195,6 +201,49 @@ impl Secret {
         ];
         if self.immutable {
             top.push(("immutable".into(), Node::Bool(true)));
+        }
+        Node::Map(top)
+    }
+}
+
+impl Secret {
+    /// kubectl's printing: its field order, `creationTimestamp: null`, one-line base64, no
+    /// `data` when empty, and `type` only when the generator set one.
+    fn to_kubectl_node(&self) -> Node<'_> {
+        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
+            vec![("creationTimestamp".into(), Node::Null)];
+        if !self.labels.is_empty() {
+            meta.push(("labels".into(), string_map(&self.labels)));
+        }
+        if !self.annotations.is_empty() {
+            meta.push(("annotations".into(), string_map(&self.annotations)));
+        }
+        meta.push(("name".into(), Node::Str(self.name.as_str().into())));
+        if let Some(ns) = &self.namespace {
+            meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
+        }
+        let mut top: Vec<(Cow<'_, str>, Node<'_>)> =
+            vec![("apiVersion".into(), Node::Str("v1".into()))];
+        if !self.data.is_empty() {
+            let data = self
+                .data
+                .iter()
+                .map(|(k, e)| {
+                    (
+                        Cow::Borrowed(k.as_str()),
+                        Node::Str(base64_plain(e.value.expose()).into()),
+                    )
+                })
+                .collect();
+            top.push(("data".into(), Node::Map(data)));
+        }
+        if self.immutable {
+            top.push(("immutable".into(), Node::Bool(true)));
+        }
+        top.push(("kind".into(), Node::Str("Secret".into())));
+        top.push(("metadata".into(), Node::Map(meta)));
+        if self.explicit_type {
+            top.push(("type".into(), Node::Str(self.type_.as_str().into())));
         }
         Node::Map(top)
     }
@@ -329,7 +378,7 @@ fn render_mapped<T: Send>(
     // is read.
     let checks: Vec<Result<()>> = units
         .iter()
-        .map(|u| check_unit_files(u, settings.load_restrictor))
+        .map(|u| check_unit_files(u, settings.load_restrictor, settings.mode))
         .collect();
     let gens: Vec<(&Unit, &Generator)> = units
         .iter()
@@ -402,6 +451,38 @@ impl Collected {
         origin: Loc,
         enc: Enc,
     ) -> Result<()> {
+        self.insert(g, key, value, origin, enc, false)
+    }
+
+    /// A key read from inside a file: checked here, where its line is known, so that no
+    /// later message can quote it.
+    fn add_hidden(
+        &mut self,
+        g: &Generator,
+        key: String,
+        value: SecretBytes,
+        origin: Loc,
+        enc: Enc,
+    ) -> Result<()> {
+        if let Err(message) = validate::check_hidden_key(&key) {
+            return Err(Error::Invalid {
+                loc: origin,
+                secret: g.name.value.clone(),
+                message,
+            });
+        }
+        self.insert(g, key, value, origin, enc, true)
+    }
+
+    fn insert(
+        &mut self,
+        g: &Generator,
+        key: String,
+        value: SecretBytes,
+        origin: Loc,
+        enc: Enc,
+        hidden: bool,
+    ) -> Result<()> {
         let encrypted = enc != Enc::Plain;
         self.placeholder |= enc == Enc::Placeholder;
         if let Some(first) = self.data.get(&key) {
@@ -411,11 +492,19 @@ impl Collected {
             } else {
                 format!("first at {}", first.origin)
             };
+            // A key from the manifest is its own text there; one from an env line is not shown.
+            let (which, note) = if hidden {
+                (
+                    "the key on this line".to_string(),
+                    " (the key is not shown: text from inside a file is never printed)",
+                )
+            } else {
+                (format!("key `{}`", crate::yaml::printable(&key)), "")
+            };
             return Err(Error::source(
                 origin,
                 format!(
-                    "key `{}` is given twice in generator `{}` ({first_at}); each key may appear once",
-                    crate::yaml::printable(&key),
+                    "{which} is given twice in generator `{}` ({first_at}); each key may appear once{note}",
                     g.name.value,
                 ),
             ));
@@ -448,7 +537,12 @@ pub fn render_generator(
         placeholder: false,
     };
     let mut keys_unknown = false;
-    let root = Root::new(&g.root, settings.load_restrictor, settings.placeholder)?;
+    let root = Root::new(
+        &g.root,
+        settings.load_restrictor,
+        settings.placeholder,
+        settings.mode,
+    )?;
     // kustomize's order: envs, literals, files (only matters for which duplicate is named).
     for env in &g.envs {
         let loc = Loc::at(&g.file, env.mark);
@@ -482,7 +576,7 @@ pub fn render_generator(
                     ..Default::default()
                 },
             );
-            c.add(g, p.key, p.value, origin, enc)?;
+            c.add_hidden(g, p.key, p.value, origin, enc)?;
         }
     }
     for lit in &g.literals {
@@ -590,6 +684,7 @@ pub fn render_generator(
         passthrough: None,
         placeholder: c.placeholder,
         keys_unknown,
+        kubectl_output: g.kubectl_output,
     };
     if secret.placeholder {
         secret
@@ -753,6 +848,7 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
         passthrough: Some(node),
         placeholder: false,
         keys_unknown: false,
+        kubectl_output: false,
     })
 }
 
@@ -906,12 +1002,14 @@ struct Root {
     real: Option<PathBuf>,
     /// `--placeholder` is in force.
     placeholder: bool,
+    /// How to lift the restrictor where this run was started (see [`restrictor_advice`]).
+    advice: &'static str,
     /// The last directory resolved for the restrictor: (as named, resolved).
     resolved: std::cell::RefCell<Option<(PathBuf, PathBuf)>>,
 }
 
 impl Root {
-    fn new(dir: &Path, restrictor: LoadRestrictor, placeholder: bool) -> Result<Root> {
+    fn new(dir: &Path, restrictor: LoadRestrictor, placeholder: bool, mode: Mode) -> Result<Root> {
         let real = match restrictor {
             LoadRestrictor::None => None,
             LoadRestrictor::RootOnly => Some(
@@ -927,6 +1025,7 @@ impl Root {
             dir: dir.to_path_buf(),
             real,
             placeholder,
+            advice: restrictor_advice(mode),
             resolved: Default::default(),
         })
     }
@@ -976,9 +1075,10 @@ impl Root {
                 return Err(Error::source(
                     loc.clone(),
                     format!(
-                        "`{entry}` resolves{via} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)",
+                        "`{entry}` resolves{via} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; {})",
                         real.display(),
-                        real_root.display()
+                        real_root.display(),
+                        self.advice
                     ),
                 ));
             }
@@ -1096,7 +1196,19 @@ impl Root {
 
 /// The load restrictor for the files a kustomization itself names (`generators` configs,
 /// `resources` holding Secrets): like sources, they must stay under its directory.
-fn check_unit_files(unit: &Unit, restrictor: LoadRestrictor) -> Result<()> {
+/// How to lift the load restrictor, said where the user can do it: on secretgen's command
+/// line, or, inside kustomize (which passes no flag of its own to an exec plugin), through
+/// the environment kustomize runs the plugin in.
+fn restrictor_advice(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Render => "--load-restrictor LoadRestrictionsNone lifts it",
+        Mode::Plugin => {
+            "inside kustomize, which does not pass its --load-restrictor to exec plugins, move the file under the kustomization's directory or set SECRETGEN_LOAD_RESTRICTOR=LoadRestrictionsNone in kustomize's environment"
+        }
+    }
+}
+
+fn check_unit_files(unit: &Unit, restrictor: LoadRestrictor, mode: Mode) -> Result<()> {
     if restrictor == LoadRestrictor::None {
         return Ok(());
     }
@@ -1113,10 +1225,11 @@ fn check_unit_files(unit: &Unit, restrictor: LoadRestrictor) -> Result<()> {
             return Err(Error::manifest(
                 Loc::file(&unit.file),
                 format!(
-                    "`{}` resolves to `{}`, outside the root `{}`; files a kustomization names must stay under its directory (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)",
+                    "`{}` resolves to `{}`, outside the root `{}`; files a kustomization names must stay under its directory (kustomize's load restrictor; {})",
                     path.display(),
                     real.display(),
-                    root.display()
+                    root.display(),
+                    restrictor_advice(mode)
                 ),
             ));
         }
@@ -1267,7 +1380,7 @@ mod tests {
         std::fs::write(outside.join("secret"), "x").unwrap();
         std::fs::write(root.join("in/a"), "a").unwrap();
         std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
-        let r = Root::new(&root, LoadRestrictor::RootOnly, false).unwrap();
+        let r = Root::new(&root, LoadRestrictor::RootOnly, false, Mode::Render).unwrap();
         let loc = Loc::file(root.join("secretgen.yaml"));
         for entry in ["link", "link/", "link/.", "in/../link/", "link/secret"] {
             let err = match r.read_file(entry, &loc, &NoKeys, true) {

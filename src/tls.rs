@@ -164,16 +164,18 @@ fn private_to_public(label: &str, der: &[u8]) -> Result<Public, Problem> {
                         .map_err(|_| key("the Ed25519 private key is not 32 bytes"))?;
                     Ok(Public::Ed25519(ed25519_public(&seed)))
                 }
-                other => Err(key(format!(
-                    "unsupported private key algorithm {other} (RSA, ECDSA and Ed25519 are)"
-                ))),
+                _ => Err(key(
+                    "unsupported private key algorithm (RSA, ECDSA and Ed25519 are)".to_string(),
+                )),
             }
         }
         "ENCRYPTED PRIVATE KEY" => Err(key(
             "is an encrypted private key; Kubernetes needs it unencrypted",
         )),
+        // The label is text from inside the file: described, never shown.
         other => Err(key(format!(
-            "holds a `{other}` block, not a private key secretgen can read"
+            "holds a PEM block whose label ({} characters, not shown) is not one of a private key secretgen can read (RSA PRIVATE KEY, EC PRIVATE KEY, PRIVATE KEY)",
+            other.chars().count()
         ))),
     }
 }

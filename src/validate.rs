@@ -181,6 +181,62 @@ pub fn check_key(key: &str) -> Result<(), Violation> {
     Ok(())
 }
 
+/// A key read from inside a file (an env file's line) checked without ever showing it: the
+/// message says which rule it breaks and describes the key by its length and its first
+/// character outside the allowed set (position, code point, class), never by its text.
+pub fn check_hidden_key(key: &str) -> Result<(), String> {
+    match check_key(key) {
+        Ok(()) => Ok(()),
+        Err(Violation::Key { reason, .. }) => Err(format!(
+            "the key on this line is not a valid Secret key ({reason}); it is {} (not shown: text from inside a file is never printed)",
+            describe_hidden(key, is_key_char)
+        )),
+        Err(other) => Err(other.to_string()),
+    }
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// Describes text that must not be shown: its length in characters and, when one is not
+/// `allowed`, the first such character by position, code point and class.
+pub fn describe_hidden(text: &str, allowed: impl Fn(char) -> bool) -> String {
+    let n = text.chars().count();
+    let mut s = format!("{n} character{}", if n == 1 { "" } else { "s" });
+    let bad: Vec<(usize, char)> = text
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| !allowed(*c))
+        .collect();
+    if let Some((i, c)) = bad.first() {
+        s.push_str(&format!(
+            " long, {} of them not allowed, the first at character {}: U+{:04X} ({})",
+            bad.len(),
+            i + 1,
+            *c as u32,
+            char_class(*c)
+        ));
+    } else {
+        s.push_str(" long");
+    }
+    s
+}
+
+/// A character's class, for messages that must not show the character itself.
+pub fn char_class(c: char) -> &'static str {
+    match c {
+        ' ' => "a space",
+        '\t' => "a tab",
+        c if c.is_control() => "a control character",
+        c if c.is_whitespace() => "a whitespace character",
+        c if c.is_ascii_punctuation() => "ASCII punctuation",
+        c if c.is_ascii_alphanumeric() => "an ASCII letter or digit",
+        c if c.is_alphanumeric() => "a non-ASCII letter or digit",
+        _ => "a non-ASCII symbol or format character",
+    }
+}
+
 fn is_dns_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()

@@ -280,14 +280,55 @@ enum Frame {
 struct Builder {
     docs: Vec<Node>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their size (nodes, scalar bytes), for the alias budget.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     error: Option<SyntaxError>,
+    /// goyaml.v2's count of decoded nodes in this document, and of those that came from
+    /// expanding an alias.
+    decode_count: usize,
+    alias_count: usize,
+    alias_bytes: usize,
+}
+
+/// goyaml.v2's `allowedAliasRatio`: 99% of a small document may come from aliases, falling
+/// linearly to 10% between 400,000 and 4,000,000 decoded nodes.
+fn allowed_alias_ratio(decode_count: usize) -> f64 {
+    const LOW: usize = 400_000;
+    const HIGH: usize = 4_000_000;
+    if decode_count <= LOW {
+        0.99
+    } else if decode_count >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decode_count - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+/// Scalar bytes that aliases may copy in one document. goyaml.v2 shares a string between
+/// its aliases; this reader copies it, so the copies get a budget of their own.
+const MAX_ALIAS_BYTES: usize = 64 << 20;
+
+/// A tree's size: nodes, and bytes of scalar text.
+fn tree_size(node: &Node) -> (usize, usize) {
+    match &node.value {
+        Value::Scalar { text, .. } => (1, text.len()),
+        Value::Seq(items) => items.iter().fold((1, 0), |(n, b), i| {
+            let (n2, b2) = tree_size(i);
+            (n + n2, b + b2)
+        }),
+        Value::Map(entries) => entries.iter().fold((1, 0), |(n, b), (k, v)| {
+            let (nk, bk) = tree_size(k);
+            let (nv, bv) = tree_size(v);
+            (n + nk + nv, b + bk + bv)
+        }),
+    }
 }
 
 impl Builder {
     fn push_value(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let (n, b) = tree_size(&node);
+            self.anchors.insert(anchor, (node.clone(), n, b));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -365,6 +406,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                     },
                     mark,
                 };
+                self.decode_count += 1;
                 self.push_value(node, anchor);
             }
             Event::SequenceStart(anchor, _) => {
@@ -379,6 +421,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                         value: Value::Seq(items),
                         mark: Mark { end: mark.end, ..m },
                     };
+                    self.decode_count += 1;
                     self.push_value(node, anchor);
                 }
             }
@@ -388,13 +431,45 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                         value: Value::Map(entries),
                         mark: Mark { end: mark.end, ..m },
                     };
+                    self.decode_count += 1;
                     self.push_value(node, anchor);
                 }
             }
             Event::Alias(id) => match self.anchors.get(&id) {
-                Some(node) => {
-                    let node = node.clone();
-                    self.push_value(node, 0);
+                Some((node, nodes, bytes)) => {
+                    self.decode_count += nodes;
+                    self.alias_count += nodes;
+                    self.alias_bytes += bytes;
+                    let excessive = (self.alias_count > 100
+                        && self.decode_count > 1000
+                        && self.alias_count as f64 / self.decode_count as f64
+                            > allowed_alias_ratio(self.decode_count))
+                        || self.alias_bytes > MAX_ALIAS_BYTES;
+                    if excessive || self.error.is_some() {
+                        // Not expanded: the document is refused, and its shape no longer
+                        // matters.
+                        if self.error.is_none() {
+                            self.error = Some(SyntaxError {
+                                mark,
+                                message: "document contains excessive aliasing (an alias \
+                                          expands to more than goyaml.v2, and so kustomize, \
+                                          allows: a \"billion laughs\"?)"
+                                    .into(),
+                            });
+                        }
+                        let stub = Node {
+                            value: Value::Scalar {
+                                text: String::new(),
+                                style: Style::Plain,
+                                tag: None,
+                            },
+                            mark,
+                        };
+                        self.push_value(stub, 0);
+                    } else {
+                        let node = node.clone();
+                        self.push_value(node, 0);
+                    }
                 }
                 None => {
                     if self.error.is_none() {
@@ -405,7 +480,12 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                     }
                 }
             },
-            Event::DocumentStart(_) => self.anchors.clear(),
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.decode_count = 0;
+                self.alias_count = 0;
+                self.alias_bytes = 0;
+            }
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
     }
@@ -477,6 +557,27 @@ mod tests {
         let docs = parse_stream("a: &x hello\nb: *x\nc: !!str 12\n").unwrap();
         assert_eq!(docs[0].get("b").unwrap().as_str(), Some("hello"));
         assert_eq!(docs[0].get("c").unwrap().as_str(), Some("12"));
+    }
+
+    #[test]
+    fn alias_budget_is_goyaml_v2s() {
+        assert_eq!(allowed_alias_ratio(1000), 0.99);
+        assert_eq!(allowed_alias_ratio(4_000_000), 0.10);
+        let mid = allowed_alias_ratio(2_200_000);
+        assert!((mid - 0.545).abs() < 1e-9, "{mid}");
+        // Nine levels of nine: refused before it is expanded.
+        let mut bomb = String::from("a0: &a0 [x,x,x,x,x,x,x,x,x]\n");
+        for i in 1..10 {
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![format!("*a{}", i - 1); 9].join(",")
+            ));
+        }
+        let err = parse_stream(&bomb).unwrap_err();
+        assert!(err.message.contains("excessive aliasing"), "{err}");
+        // Three levels (729 scalars) is fine: goyaml.v2 reads it too.
+        let small: String = bomb.lines().take(3).map(|l| format!("{l}\n")).collect();
+        assert!(parse_stream(&small).is_ok());
     }
 
     #[test]

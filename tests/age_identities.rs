@@ -13,7 +13,7 @@ const CANARY: &str = "CANARY-7c41-identity-plaintext";
 /// A fresh X25519 identity from the Go `age-keygen`: (file, recipient).
 fn age_keygen(path: &Path) -> String {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let mut c = Command::new("age-keygen");
+    let mut c = common::tool("age-keygen");
     c.arg("-o").arg(path);
     run_ok(c);
     std::fs::read_to_string(path)
@@ -35,7 +35,7 @@ fn ssh_keygen(path: &Path, kind: &str, passphrase: &str) {
 
 /// Encrypts `plain` with the Go `age` CLI to `-r`/`-R` recipients.
 fn go_encrypt(plain: &Path, out: &Path, recipients: &[(&str, &str)]) {
-    let mut c = Command::new("age");
+    let mut c = common::tool("age");
     c.arg("-a");
     for (flag, r) in recipients {
         c.arg(flag).arg(r);
@@ -636,7 +636,7 @@ fn encrypt_defaults_and_atomic_output() {
             .starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----\n")
     );
     std::fs::write(d.join("stdin.age"), &out.stdout).unwrap();
-    let mut c = Command::new("age");
+    let mut c = common::tool("age");
     c.args(["-d", "-i"])
         .arg(d.join("key.txt"))
         .arg(d.join("stdin.age"));
@@ -696,7 +696,7 @@ fn keygen_output_forms() {
     );
     // The Go CLI derives the same recipient from it.
     std::fs::write(d.join("k.txt"), &identity).unwrap();
-    let mut c = Command::new("age-keygen");
+    let mut c = common::tool("age-keygen");
     c.arg("-y").arg(d.join("k.txt"));
     assert_eq!(text(&run_ok(c).stdout).trim(), public);
 

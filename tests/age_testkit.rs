@@ -1,4 +1,4 @@
-//! The community age test vectors (`../shared/age-testkit`, C2SP CCTV), one test each,
+//! The community age test vectors (`testdata/age-testkit`, C2SP CCTV), one test each,
 //! through secretgen's own decryption path: `success` vectors give exactly the payload
 //! (SHA-256), every other vector fails with the kind of failure the vector names, through
 //! the library and through `secretgen age decrypt` (exit 2, stdout empty, file named).
@@ -139,35 +139,21 @@ fn hex(b: &[u8]) -> String {
 
 fn main() {
     let args = Arguments::from_args();
-    let dir = std::env::var("SECRETGEN_AGE_TESTKIT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/age-testkit"));
-    // The vendored vectors (testdata/age-testkit, with the post-quantum ones) and the kit
-    // named above, each vector once.
-    let vendored = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/age-testkit");
-    let mut files: Vec<PathBuf> = Vec::new();
-    for d in [&vendored, &dir] {
-        let Ok(entries) = std::fs::read_dir(d) else {
-            continue;
-        };
-        for p in entries.map(|e| e.unwrap().path()) {
-            let name = p.file_name().unwrap().to_owned();
-            let is_doc = p.extension().is_some_and(|e| e == "md");
-            if !is_doc
-                && !files
-                    .iter()
-                    .any(|f| f.file_name() == Some(name.as_os_str()))
-            {
-                files.push(p);
-            }
-        }
-    }
-    assert!(
-        !files.is_empty(),
-        "age test kit missing at {} and {}; set SECRETGEN_AGE_TESTKIT",
-        vendored.display(),
-        dir.display()
+    let dir = std::env::var_os("SECRETGEN_AGE_TESTKIT").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/age-testkit"),
+        PathBuf::from,
     );
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "age test kit missing at {} ({e}); set SECRETGEN_AGE_TESTKIT",
+                dir.display()
+            )
+        })
+        .map(|e| e.unwrap().path())
+        // Documentation (README.md, PQ-PROVENANCE.md) is not a vector.
+        .filter(|p| p.extension().is_none_or(|e| e != "md"))
+        .collect();
     files.sort();
     let trials = files
         .into_iter()

@@ -1,4 +1,4 @@
-//! Runs every case of the conformance corpus (`../shared/corpus`), recorded from real
+//! Runs every case of the conformance corpus (`testdata/corpus`), recorded from real
 //! kustomize v5.5.0 and kubectl v1.32, through the `secretgen` binary, as `EXPECT.tsv` says:
 //! `same` (stdout byte-identical to `expected.yaml`), `same-secrets` (the Secret documents of
 //! `expected.yaml`, in order), `reject` (exit 2, stdout empty, a message naming a file),
@@ -266,7 +266,7 @@ fn check_kubectl_hash(case: &Path) -> Result<(), Failed> {
 fn corpus_trials(corpus: &Path, prefix: &str, snapshots: &'static str) -> Vec<Trial> {
     let expect = std::fs::read_to_string(corpus.join("EXPECT.tsv")).unwrap_or_else(|e| {
         panic!(
-            "the conformance corpus is missing at {} ({e}); set SECRETGEN_CORPUS",
+            "the conformance corpus is missing at {} ({e})",
             corpus.display()
         )
     });

@@ -19,22 +19,18 @@ const NOT_REPRESENTABLE: &[(&str, usize, &str)] = &[(
     "a Service with `port: 80`: Node has no integer variant (secretgen prints only Secrets)",
 )];
 
+/// The corpus, `testdata/corpus`, or another copy named by `SECRETGEN_CORPUS`.
 fn corpus_root() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if beside.is_dir() {
-        return beside;
-    }
-    match std::env::var_os("SECRETGEN_CORPUS") {
-        Some(dir) if Path::new(&dir).is_dir() => PathBuf::from(dir),
-        Some(dir) => panic!(
-            "SECRETGEN_CORPUS={} is not a directory",
-            Path::new(&dir).display()
-        ),
-        None => panic!(
-            "conformance corpus not found at {} and SECRETGEN_CORPUS is not set",
-            beside.display()
-        ),
-    }
+    let root = match std::env::var_os("SECRETGEN_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus"),
+    };
+    assert!(
+        root.is_dir(),
+        "conformance corpus not found at {}",
+        root.display()
+    );
+    root
 }
 
 /// The `expected.yaml` files under `<corpus>/<suite>/*/`, sorted by case name.

@@ -11,8 +11,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 mod common;
 use common::{describe, secretgen, text};
 
-const CERT: &str = "../shared/corpus/tools/fixtures/tls.crt";
-const KEY: &str = "../shared/corpus/tools/fixtures/tls.key";
+const CERT: &str = "testdata/corpus/tools/fixtures/tls.crt";
+const KEY: &str = "testdata/corpus/tools/fixtures/tls.key";
 
 /// One input tree: (relative path, content). A content starting with `->` is a symlink.
 type Tree = Vec<(&'static str, Vec<u8>)>;
@@ -45,7 +45,7 @@ fn fixture(p: &str) -> Vec<u8> {
 fn cases() -> Vec<(&'static str, Tree)> {
     let cert = fixture(CERT);
     let key = fixture(KEY);
-    let other_key = fixture("../shared/corpus/tools/fixtures/other.key");
+    let other_key = fixture("testdata/corpus/tools/fixtures/other.key");
     let tls = |crt: Vec<u8>, k: Vec<u8>| {
         with(
             with(

@@ -323,17 +323,17 @@ fn plugin_with_age_input() -> Result<(), Failed> {
         "resources:\n- deploy.yaml\nsecretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n",
     );
     let key = t.path().join("key.txt");
-    let keygen = Command::new("age-keygen")
+    let keygen = common::tool("age-keygen")
         .arg("-o")
         .arg(&key)
         .output()
-        .expect("age-keygen (Debian package age)");
+        .expect("age-keygen (Go age v1.3.2, tests/setup.sh)");
     assert!(keygen.status.success());
     let recipient = std::fs::read_to_string(&key)?
         .lines()
         .find_map(|l| l.strip_prefix("# public key: ").map(String::from))
         .unwrap();
-    let enc = Command::new("age")
+    let enc = common::tool("age")
         .args(["-a", "-r", &recipient, "-o"])
         .arg(plugin.join("password.txt.age"))
         .arg(builtin.join("password.txt"))

@@ -818,13 +818,22 @@ fn placeholder_diff_and_check_without_keys() {
     );
     let out = bin(d, &["check", "new"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // Without keys that is a note and exit 0 (a keyless CI gate passes); --strict makes it
+    // a finding.
+    let line = "new/deploy.yaml:13:19: Deployment/web: container `app` envFrom secretRef: the key names of Secret `db` could not be checked (encrypted env file, no identity)";
     let out = bin(d, &["check", "--placeholder", "new"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_no_canary(&out);
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains(&format!("note: {line}\n")),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = bin(d, &["check", "--placeholder", "--strict", "new"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_no_canary(&out);
-    assert_eq!(
-        text(&out.stdout),
-        "new/deploy.yaml:13:19: Deployment/web: container `app` envFrom secretRef: the key names of Secret `db` could not be checked (encrypted env file, no identity)\n"
-    );
+    assert_eq!(text(&out.stdout), format!("{line}\n"));
 }
 
 /// The README's "In CI" commands, run in order on a repository with a remote, and its

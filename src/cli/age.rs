@@ -2,6 +2,7 @@
 //! for the repository. Plaintext never touches the disk except where `decrypt -o` is asked.
 
 use std::io::{IsTerminal, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -69,12 +70,14 @@ pub enum AgeCommand {
         /// Print plaintext on a terminal anyway.
         #[arg(long)]
         force: bool,
+        /// The age file to decrypt (armored or binary).
         input: PathBuf,
     },
     /// Show what each age file is encrypted to (stanza types; SSH key tags).
     ///
     /// Example: secretgen age recipients secrets/*.age
     Recipients {
+        /// The age files to inspect.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -94,6 +97,7 @@ pub enum AgeCommand {
         /// Identity to decrypt with (repeatable); otherwise the usual places.
         #[arg(short = 'i', long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
+        /// age files, or directories searched for them (each file keeps its mode).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -352,7 +356,14 @@ fn rekey(
             })?;
             let armor = crypt::armored(&ct);
             let new = crypt::encrypt(plain.expose(), &recipients, armor).map_err(usage)?;
-            write_atomic(path, &new)?;
+            // The file keeps the mode its user gave it; only new files are 0600.
+            let mode = entry
+                .metadata()
+                .map_err(|e| Error::io(path, "cannot read the mode of", e.into()))?
+                .permissions()
+                .mode()
+                & 0o7777;
+            secretgen::output::write_atomic_mode(path, &new, mode)?;
             if armor {
                 armored += 1;
             } else {

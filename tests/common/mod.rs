@@ -9,12 +9,13 @@ pub fn extra_corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus-extra")
 }
 
-/// The conformance corpus: `../shared/corpus` beside the repository, or `SECRETGEN_CORPUS`.
+/// The conformance corpus, `testdata/corpus` (recorded from the real tools by
+/// `testdata/record.sh`), or another copy named by `SECRETGEN_CORPUS`.
 pub fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("SECRETGEN_CORPUS") {
+    if let Some(dir) = std::env::var_os("SECRETGEN_CORPUS") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus")
 }
 
 /// Every variable an identity can come from.

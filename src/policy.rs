@@ -1,0 +1,233 @@
+//! The plaintext gate (`secretgen check --require-encrypted`): no secret in the repository
+//! in clear.
+//!
+//! In: the units found under the paths. Out: one [`Plaintext`] finding per generator input
+//! that is neither age- nor SOPS-encrypted, per literal that holds a value, and per plain
+//! Secret manifest with values, except the files an allow-list names. Reads no identity and
+//! decrypts nothing; a finding names the file and line, never a value.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::crypt;
+use crate::error::{Error, Loc, Result};
+use crate::manifest::{Located, Unit};
+use crate::source;
+
+/// An input that holds a secret in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plaintext {
+    /// Where it is named (the generator entry, the literal, the Secret manifest).
+    pub loc: Loc,
+    pub message: String,
+}
+
+impl fmt::Display for Plaintext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.loc, self.message)
+    }
+}
+
+/// Files meant to be plain (a CA certificate, say): gitignore-style globs (`**/ca.crt`,
+/// `certs/*.pem`) matched against the path as the generator names it, from the directory
+/// secretgen runs in.
+pub struct AllowList {
+    set: globset::GlobSet,
+}
+
+impl AllowList {
+    pub fn new(patterns: &[String]) -> Result<AllowList> {
+        let mut b = globset::GlobSetBuilder::new();
+        for p in patterns {
+            let glob = globset::GlobBuilder::new(p.trim_start_matches("./"))
+                .literal_separator(true)
+                .build()
+                .map_err(|e| {
+                    Error::Usage(format!(
+                        "--allow-plaintext `{}`: {}",
+                        p.escape_debug(),
+                        e.kind()
+                    ))
+                })?;
+            b.add(glob);
+        }
+        let set = b
+            .build()
+            .map_err(|e| Error::Usage(format!("--allow-plaintext: {e}")))?;
+        Ok(AllowList { set })
+    }
+
+    fn allows(&self, path: &Path) -> bool {
+        let shown = path.strip_prefix(".").unwrap_or(path);
+        self.set.is_match(shown)
+    }
+}
+
+/// The largest input read to tell whether it is encrypted; a SOPS file's metadata may sit at
+/// its end, so the whole file is read.
+const MAX_INPUT: u64 = 64 * 1024 * 1024;
+
+/// Whether `bytes` are an age file or a SOPS file (YAML, JSON, dotenv, INI or binary).
+pub fn is_encrypted(bytes: &[u8]) -> bool {
+    crypt::is_encrypted(bytes) || looks_like_sops(bytes)
+}
+
+/// SOPS keeps its metadata beside the values: a top-level `sops` mapping with a `mac` (YAML,
+/// JSON, and binary files, which are JSON), `sops_mac=` (dotenv) or a `[sops]` section with
+/// `mac` (INI).
+fn looks_like_sops(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let has_line = |prefix: &str| text.lines().any(|l| l.starts_with(prefix));
+    let yaml = has_line("sops:") && text.lines().any(|l| l.trim_start().starts_with("mac:"));
+    let json = text.contains("\"sops\"") && text.contains("\"mac\"");
+    let dotenv = has_line("sops_mac=");
+    let ini = has_line("[sops]") && has_line("mac");
+    yaml || json || dotenv || ini
+}
+
+/// Every plaintext input of `units`.
+pub fn plaintext_inputs(units: &[Unit], allow: &AllowList) -> Result<Vec<Plaintext>> {
+    let mut found = Vec::new();
+    for unit in units {
+        for g in &unit.generators {
+            let at = |l: &Located| Loc::at(&g.file, l.mark);
+            for lit in &g.literals {
+                let value_len = source::parse_literal(&lit.value).map_or(0, |(_, v)| v.len());
+                if value_len > 0 && !allow.allows(&g.file) {
+                    let key = source::parse_literal(&lit.value).map_or("", |(k, _)| k);
+                    found.push(Plaintext {
+                        loc: at(lit),
+                        message: format!(
+                            "generator `{}`: literal `{}` holds its value in clear; move it to a file and encrypt it (`secretgen age encrypt`)",
+                            g.name.value,
+                            crate::yaml::printable(key)
+                        ),
+                    });
+                }
+            }
+            let files = g.files.iter().filter_map(|f| {
+                let path = source::parse_file_source(&f.value).ok()?.1;
+                Some((f, path, "files"))
+            });
+            let envs = g.envs.iter().map(|e| (e, e.value.as_str(), "envs"));
+            for (entry, path, field) in files.chain(envs) {
+                let path = g.root.join(path);
+                for file in regular_files(&path, &at(entry))? {
+                    if allow.allows(&file) || is_encrypted(&read(&file, &at(entry))?) {
+                        continue;
+                    }
+                    found.push(Plaintext {
+                        loc: at(entry),
+                        message: format!(
+                            "generator `{}`: {field} input `{}` is not encrypted (age or SOPS); encrypt it, or list it with --allow-plaintext if it is meant to be plain",
+                            g.name.value,
+                            file.display()
+                        ),
+                    });
+                }
+            }
+        }
+        for (file, doc) in &unit.plain_secrets {
+            let has_values = ["data", "stringData"].iter().any(|f| {
+                doc.get(f)
+                    .and_then(|d| d.as_map())
+                    .is_some_and(|m| !m.is_empty())
+            });
+            // A SOPS-encrypted manifest (as Flux and KSOPS keep them) carries `sops`.
+            let sops = doc.get("sops").is_some();
+            if has_values && !sops && !allow.allows(file) {
+                found.push(Plaintext {
+                    loc: Loc::at(file, doc.mark),
+                    message: "a Secret manifest holds its values in clear; encrypt it with SOPS, or generate it from encrypted files".into(),
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| {
+        (&a.loc.file, a.loc.mark.map(|m| (m.line, m.col)), &a.message).cmp(&(
+            &b.loc.file,
+            b.loc.mark.map(|m| (m.line, m.col)),
+            &b.message,
+        ))
+    });
+    found.dedup();
+    Ok(found)
+}
+
+/// `path` itself, or the regular files directly in it when it is a directory (a
+/// secretgen.dev/v1 `files` entry may name one).
+fn regular_files(path: &Path, loc: &Loc) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::source(
+            loc.clone(),
+            format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                crate::error::io_reason(&e)
+            ),
+        )
+    })?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, "cannot list", e))? {
+        let entry = entry.map_err(|e| Error::io(path, "cannot list", e))?;
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The whole of a regular file, bounded.
+fn read(path: &Path, loc: &Loc) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    if !meta.is_file() {
+        return Err(Error::source(
+            loc.clone(),
+            format!("`{}` is not a regular file", path.display()),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_INPUT).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, "cannot read", e))?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_encrypted_from_plain() {
+        assert!(is_encrypted(b"-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n"));
+        assert!(is_encrypted(b"age-encryption.org/v1\n-> X25519 x\n"));
+        assert!(is_encrypted(
+            b"a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n    mac: ENC[x]\n"
+        ));
+        assert!(is_encrypted(
+            b"{\"a\": \"ENC[x]\", \"sops\": {\"mac\": \"ENC[x]\"}}"
+        ));
+        assert!(is_encrypted(b"A=ENC[x]\nsops_mac=ENC[x]\n"));
+        assert!(is_encrypted(b"[a]\nk = ENC[x]\n[sops]\nmac = ENC[x]\n"));
+        assert!(!is_encrypted(b"PASSWORD=hunter2\n"));
+        assert!(!is_encrypted(b"sops: is a word\n"));
+        assert!(!is_encrypted(&[0xff, 0xfe, 0x00]));
+    }
+
+    #[test]
+    fn allow_list_globs() {
+        let a = AllowList::new(&["**/ca.crt".into(), "certs/*.pem".into()]).unwrap();
+        assert!(a.allows(Path::new("./app/tls/ca.crt")));
+        assert!(a.allows(Path::new("ca.crt")));
+        assert!(a.allows(Path::new("certs/root.pem")));
+        assert!(!a.allows(Path::new("certs/sub/root.pem")));
+        assert!(!a.allows(Path::new("app/ca.key")));
+    }
+}
