@@ -3,8 +3,10 @@
 //! In: the bytes of an input file and the places identities may come from. Out: the
 //! plaintext as [`SecretBytes`] (zeroized on drop; no temporary file ever holds it), or a
 //! [`CryptError`] that names the file and the kind of failure (no identity, no match, a
-//! header or payload that fails authentication, bad armor, a passphrase file) and never any
-//! secret. Identities are read once per process, and only when an encrypted input is met.
+//! header or payload that fails authentication, bad armor, a passphrase file, a plugin that
+//! needs a terminal) and never any secret. Identities (X25519, post-quantum in [`pq`], plugin,
+//! SSH) are read once per process, and only when an encrypted input is met, from the places
+//! [`Keyring`] lists in sops' order.
 
 use std::fmt;
 use std::io::{BufRead, Read};

@@ -323,8 +323,11 @@ fn recipients(files: &[PathBuf]) -> Result<ExitCode, Error> {
             f.display(),
             crypt::describe_stanzas(&stanzas)
         ));
-        if stanzas.iter().any(|(k, _)| k == "X25519") {
-            text.push_str("  (X25519 stanzas carry only an ephemeral key: the recipient cannot be read from the file)\n");
+        if stanzas
+            .iter()
+            .any(|(k, _)| k == "X25519" || k == crypt::pq::STANZA)
+        {
+            text.push_str("  (X25519 and mlkem768x25519 stanzas carry only an ephemeral key: the recipient cannot be read from the file)\n");
         }
     }
     super::write_stdout(text.as_bytes())?;
