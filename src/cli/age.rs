@@ -114,6 +114,7 @@ pub enum AgeCommand {
         /// Identity to decrypt with (repeatable); otherwise the usual places.
         #[arg(short = 'i', long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
+        /// The age file to edit (armored or binary; its form is kept).
         file: PathBuf,
     },
 }
