@@ -140,6 +140,30 @@ fn age_decryption(c: &mut Criterion) {
                 .map(|p| p.len())
         })
     });
+    // The same file to a post-quantum (ML-KEM-768 + X25519) recipient: the cost of one PQ
+    // decryption next to the X25519 one above.
+    let (pq_identity, pq_recipient) = crypt::keygen_pq().expect("pq keygen");
+    let pq_binary = crypt::encrypt(
+        &plain,
+        &[crypt::parse_recipient(&pq_recipient).expect("pq recipient")],
+        false,
+    )
+    .expect("encrypt");
+    let pq_keys = Keyring::new(IdentitySources {
+        identity: Some(pq_identity.to_string()),
+        ..IdentitySources::default()
+    });
+    let opened = pq_keys
+        .decrypt(Path::new("v.age"), &pq_binary)
+        .expect("decrypt");
+    assert_eq!(opened.expose(), plain.as_slice());
+    g.bench_function("decrypt 1 KiB binary, post-quantum", |b| {
+        b.iter(|| {
+            pq_keys
+                .decrypt(Path::new("v.age"), black_box(&pq_binary))
+                .map(|p| p.len())
+        })
+    });
     g.finish();
 }
 

@@ -1,6 +1,7 @@
 //! Command-line definitions. The doc comments here are the `--help` text.
 
 pub mod age;
+mod age_edit;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -231,9 +232,11 @@ pub struct RenderFlags {
         default_value = "LoadRestrictionsRootOnly"
     )]
     pub load_restrictor: LoadRestrictor,
-    /// age identity file (X25519 or SSH private key); repeatable. Otherwise:
-    /// SECRETGEN_AGE_IDENTITY_FILE, SECRETGEN_AGE_IDENTITY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY,
-    /// $XDG_CONFIG_HOME/sops/age/keys.txt, ~/.config/sops/age/keys.txt.
+    /// age identity file (X25519, post-quantum, plugin or SSH private key); repeatable.
+    /// Otherwise SECRETGEN_AGE_IDENTITY_FILE, else SECRETGEN_AGE_IDENTITY; without those,
+    /// every place sops reads: SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, ~/.ssh/id_rsa,
+    /// SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, $XDG_CONFIG_HOME/sops/age/keys.txt,
+    /// ~/.config/sops/age/keys.txt.
     #[arg(short = 'i', long = "identity", value_name = "FILE")]
     pub identity: Vec<PathBuf>,
 }
@@ -973,6 +976,7 @@ fn keyring(identity: &[PathBuf]) -> secretgen::crypt::Keyring {
     secretgen::crypt::Keyring::new(secretgen::crypt::IdentitySources::from_env(
         identity.to_vec(),
     ))
+    .with_warnings(|w| eprintln!("warning: {w}"))
 }
 
 fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<ExitCode, Error> {

@@ -134,9 +134,14 @@ fn places() -> Vec<(&'static str, Setter)> {
     ]
 }
 
-/// Every place works on its own, and the first place that is set wins: a right key there
-/// decrypts whatever wrong keys lie further down, and a wrong key there is reported as
-/// tried, even with the right key further down.
+/// The three explicit places come first, and the first one set wins alone.
+const EXPLICIT: usize = 3;
+
+/// Every place works on its own. Of the explicit places the first that is set wins alone: a
+/// right key there decrypts whatever wrong keys lie further down, and a wrong key there is
+/// reported as tried, even with the right key further down. Without them every place sops
+/// reads is tried, as sops does: a wrong key in one never hides the right one in another,
+/// and when none fits, the message lists every key tried from every place.
 #[test]
 fn each_identity_place_and_their_order() {
     let t = tempfile::tempdir().unwrap();
@@ -153,6 +158,22 @@ fn each_identity_place_and_their_order() {
     let want = expected_render(d, "pw.txt");
     let (good, wrong) = (d.join("keys/good.txt"), d.join("keys/wrong.txt"));
     let places = places();
+    let source_of = |name: &str, which: &str| match name {
+        "--identity" => format!("--identity {}", d.join("keys").join(which).display()),
+        "sops/age/keys.txt" => format!(
+            "{}/xdg-{}/sops/age/keys.txt",
+            d.display(),
+            &which[..which.len() - 4]
+        ),
+        ".config/sops/age/keys.txt" => {
+            format!(
+                "{}/home-{}/.config/sops/age/keys.txt",
+                d.display(),
+                &which[..which.len() - 4]
+            )
+        }
+        env => env.to_string(),
+    };
     for (i, (name, set)) in places.iter().enumerate() {
         // Alone.
         let mut c = secretgen(d);
@@ -162,52 +183,202 @@ fn each_identity_place_and_their_order() {
         assert!(out.status.success(), "{name} alone: {}", text(&out.stderr));
         assert_eq!(text(&out.stdout), want, "{name} alone");
 
-        // Right here, wrong everywhere below.
+        // Right here, wrong everywhere else.
         let mut c = secretgen(d);
         c.args(["render", "gen.yaml"]);
-        set(&mut c, d, &good);
-        for (_, lower) in &places[i + 1..] {
-            lower(&mut c, d, &wrong);
+        for (k, (_, other)) in places.iter().enumerate() {
+            if k > i || (i >= EXPLICIT && k >= EXPLICIT && k != i) {
+                other(&mut c, d, &wrong);
+            }
         }
+        set(&mut c, d, &good);
         let out = c.output().unwrap();
         assert!(
             out.status.success(),
-            "{name} before the places below: {}",
+            "{name} with wrong keys elsewhere: {}",
             text(&out.stderr)
         );
         assert_eq!(text(&out.stdout), want);
 
-        // Wrong here, right everywhere below: this place alone is used.
-        let mut c = secretgen(d);
-        c.args(["render", "gen.yaml"]);
-        set(&mut c, d, &wrong);
-        for (_, lower) in &places[i + 1..] {
-            lower(&mut c, d, &good);
-        }
-        let out = c.output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out.stderr));
-        assert!(out.stdout.is_empty());
-        let err = text(&out.stderr);
-        assert!(
-            err.contains("no identity matches: the file is encrypted to X25519 ×1; tried ")
-                && err.contains(&wrong_pub)
-                && !err.contains(&good_pub),
-            "{name}: {err}"
-        );
-        let source = match *name {
-            "--identity" => format!("--identity {}", wrong.display()),
-            "sops/age/keys.txt" => format!("{}/xdg-wrong/sops/age/keys.txt", d.display()),
-            ".config/sops/age/keys.txt" => {
-                format!("{}/home-wrong/.config/sops/age/keys.txt", d.display())
+        // Wrong here, right everywhere below: an explicit place is used alone.
+        if i < EXPLICIT {
+            let mut c = secretgen(d);
+            c.args(["render", "gen.yaml"]);
+            set(&mut c, d, &wrong);
+            for (_, lower) in &places[i + 1..] {
+                lower(&mut c, d, &good);
             }
-            env => env.to_string(),
-        };
-        assert!(
-            err.trim_end().ends_with(&format!("from {source}")),
-            "{name}: {err}"
-        );
-        assert!(!err.contains(CANARY));
+            let out = c.output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out.stderr));
+            assert!(out.stdout.is_empty());
+            let err = text(&out.stderr);
+            assert!(
+                err.contains("no identity matches: the file is encrypted to X25519 ×1; tried ")
+                    && err.contains(&wrong_pub)
+                    && !err.contains(&good_pub),
+                "{name}: {err}"
+            );
+            assert!(
+                err.trim_end()
+                    .ends_with(&format!("from {}", source_of(name, "wrong.txt"))),
+                "{name}: {err}"
+            );
+            assert!(!err.contains(CANARY));
+        }
     }
+
+    // Wrong keys in every sops place: each is tried and named.
+    let mut c = secretgen(d);
+    c.args(["render", "gen.yaml"]);
+    for (_, set) in &places[EXPLICIT..] {
+        set(&mut c, d, &wrong);
+    }
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(
+        err.matches(&wrong_pub).count(),
+        places.len() - EXPLICIT,
+        "{err}"
+    );
+    let sources: Vec<String> = places[EXPLICIT..]
+        .iter()
+        .map(|(name, _)| source_of(name, "wrong.txt"))
+        .collect();
+    // sops' order: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, then the default keys files.
+    let order = [&sources[1], &sources[0], &sources[2], &sources[3]];
+    let listed = order
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    assert!(err.trim_end().ends_with(&format!("from {listed}")), "{err}");
+}
+
+/// SSH keys where sops looks for them (`SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`,
+/// `~/.ssh/id_rsa`) and keys printed by `SOPS_AGE_KEY_CMD`, each found next to a wrong key
+/// elsewhere; a broken place (a locked `~/.ssh/id_rsa`, a failing command) hides nothing
+/// and is named when no key fits.
+#[test]
+fn ssh_keys_and_key_commands_as_sops_finds_them() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let wrong = d.join("keys/wrong.txt");
+    age_keygen(&wrong);
+    let good = d.join("keys/good.txt");
+    let good_pub = age_keygen(&good);
+    let ssh = d.join("keys/id_ed25519");
+    ssh_keygen(&ssh, "ed25519", "");
+    let ssh_pub = std::fs::read_to_string(ssh.with_extension("pub")).unwrap();
+    std::fs::write(d.join("p.txt"), CANARY).unwrap();
+    go_encrypt(
+        &d.join("p.txt"),
+        &d.join("ssh.age"),
+        &[("-r", ssh_pub.trim())],
+    );
+    go_encrypt(&d.join("p.txt"), &d.join("x.age"), &[("-r", &good_pub)]);
+    let home = d.join("home");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    ssh_keygen(&home.join(".ssh/id_rsa"), "rsa", "locked-passphrase");
+    let reference = {
+        let twin = d.join("twin");
+        std::fs::create_dir_all(&twin).unwrap();
+        std::fs::write(twin.join("p"), CANARY).unwrap();
+        std::fs::write(
+            twin.join("gen.yaml"),
+            "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- p=p\n",
+        )
+        .unwrap();
+        let mut c = secretgen(&twin);
+        c.args(["render", "gen.yaml"]);
+        text(&run_ok(c).stdout)
+    };
+    let manifest = |file: &str| {
+        std::fs::write(
+            d.join("gen.yaml"),
+            format!("apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- p={file}\n"),
+        )
+        .unwrap();
+    };
+    // SOPS_AGE_SSH_PRIVATE_KEY_FILE.
+    manifest("ssh.age");
+    let mut c = secretgen(d);
+    c.args(["render", "gen.yaml"])
+        .env("HOME", &home)
+        .env("SOPS_AGE_KEY_FILE", &wrong)
+        .env("SOPS_AGE_SSH_PRIVATE_KEY_FILE", &ssh);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), reference);
+    // ~/.ssh/id_ed25519, beside a locked ~/.ssh/id_rsa.
+    std::fs::copy(&ssh, home.join(".ssh/id_ed25519")).unwrap();
+    let mut c = secretgen(d);
+    c.args(["render", "gen.yaml"])
+        .env("HOME", &home)
+        .env("SOPS_AGE_KEY_FILE", &wrong);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), reference);
+    // SOPS_AGE_KEY_CMD prints the key (and sees SOPS_AGE_RECIPIENT set).
+    manifest("x.age");
+    let mut c = secretgen(d);
+    c.args(["render", "gen.yaml"])
+        .env("HOME", &home)
+        .env("SOPS_AGE_KEY_FILE", &wrong)
+        .env(
+            "SOPS_AGE_KEY_CMD",
+            format!(
+                "sh -c 'test \"${{SOPS_AGE_RECIPIENT+set}}\" = set && cat {}'",
+                good.display()
+            ),
+        );
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), reference);
+    // Nothing fits: every place is named, the broken ones with their reason.
+    let mut c = secretgen(d);
+    c.args(["render", "gen.yaml"])
+        .env("HOME", &home)
+        .env("SOPS_AGE_KEY_FILE", &wrong)
+        .env("SOPS_AGE_KEY_CMD", "false");
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("no identity matches"), "{err}");
+    assert!(
+        err.contains(
+            &ssh_pub
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("PRIVATE KEY") && !err.contains(CANARY),
+        "{err}"
+    );
+    std::fs::remove_file(home.join(".ssh/id_ed25519")).unwrap();
+    std::fs::write(&wrong, "").unwrap();
+    let mut c = secretgen(d);
+    c.args(["render", "gen.yaml"])
+        .env("HOME", &home)
+        .env("SOPS_AGE_KEY_FILE", &wrong)
+        .env("SOPS_AGE_KEY_CMD", "false");
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("no identity was found"), "{err}");
+    assert!(
+        err.contains("id_rsa (the SSH key is passphrase-protected"),
+        "{err}"
+    );
+    assert!(
+        err.contains("SOPS_AGE_KEY_FILE (holds no identity)"),
+        "{err}"
+    );
+    assert!(err.contains("SOPS_AGE_KEY_CMD (`false` failed"), "{err}");
 }
 
 /// `--identity` is repeatable and `SECRETGEN_AGE_IDENTITY_FILE` is a `:` list: every key

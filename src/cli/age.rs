@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use secretgen::crypt::{self, IdentitySources, Keyring};
+use secretgen::crypt;
 use secretgen::error::Error;
 use secretgen::output::write_atomic;
 
@@ -20,10 +20,15 @@ pub struct AgeArgs {
 
 #[derive(Subcommand)]
 pub enum AgeCommand {
-    /// Generate an X25519 identity; its recipient (public key) goes to stderr.
+    /// Generate an X25519 identity (or with --pq a post-quantum one); its recipient (public
+    /// key) goes to stderr.
     ///
     /// Example: secretgen age keygen -o ~/.config/sops/age/keys.txt
     Keygen {
+        /// A post-quantum hybrid identity (ML-KEM-768 + X25519, AGE-SECRET-KEY-PQ-1…, recipient
+        /// age1pq1…), as `age-keygen -pq` makes.
+        #[arg(long)]
+        pq: bool,
         /// Write the identity here (mode 0600; an existing file is never overwritten)
         /// instead of stdout.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -33,7 +38,8 @@ pub enum AgeCommand {
     ///
     /// Example: secretgen age encrypt -r age1… -o password.txt.age password.txt
     Encrypt {
-        /// A recipient: age1… or an SSH public key (repeatable).
+        /// A recipient: age1…, age1pq1…, a plugin's age1NAME1… or an SSH public key
+        /// (repeatable). Post-quantum recipients cannot be mixed with classic ones.
         #[arg(short = 'r', long = "recipient", value_name = "RECIPIENT")]
         recipients: Vec<String>,
         /// A file of recipients, one per line, `#` comments (repeatable).
@@ -95,11 +101,27 @@ pub enum AgeCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Edit an age file in $VISUAL or $EDITOR: decrypted into a private temporary directory,
+    /// re-encrypted to the recipients of -R FILE or of the nearest `.age-recipients` upward,
+    /// in the same armored or binary form, replaced atomically. The plaintext is removed
+    /// whatever happens; unchanged content leaves the file untouched. Needs a terminal.
+    ///
+    /// Example: secretgen age edit secrets/password.txt.age
+    Edit {
+        /// The recipients, one per line (default: the nearest `.age-recipients` upward).
+        #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
+        recipients_files: Vec<PathBuf>,
+        /// Identity to decrypt with (repeatable); otherwise the usual places.
+        #[arg(short = 'i', long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+        /// The age file to edit (armored or binary; its form is kept).
+        file: PathBuf,
+    },
 }
 
 pub fn run(args: AgeArgs) -> ExitCode {
     let result = match args.command {
-        AgeCommand::Keygen { output } => keygen(output),
+        AgeCommand::Keygen { pq, output } => keygen(pq, output),
         AgeCommand::Encrypt {
             recipients,
             recipients_files,
@@ -120,6 +142,11 @@ pub fn run(args: AgeArgs) -> ExitCode {
             identity,
             paths,
         } => rekey(&recipients_files, identity, &paths),
+        AgeCommand::Edit {
+            recipients_files,
+            identity,
+            file,
+        } => super::age_edit::edit(&recipients_files, identity, &file),
     };
     // The same exit as every other command (a closed pipe is quiet).
     super::exit_code(result)
@@ -129,8 +156,12 @@ fn usage(msg: impl Into<String>) -> Error {
     Error::Usage(msg.into())
 }
 
-fn keygen(output: Option<PathBuf>) -> Result<ExitCode, Error> {
-    let (text, recipient) = crypt::keygen();
+fn keygen(pq: bool, output: Option<PathBuf>) -> Result<ExitCode, Error> {
+    let (text, recipient) = if pq {
+        crypt::keygen_pq().map_err(usage)?
+    } else {
+        crypt::keygen()
+    };
     match output {
         Some(path) => {
             use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -166,7 +197,7 @@ fn keygen(output: Option<PathBuf>) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_recipients(
+pub(super) fn read_recipients(
     recipients: &[String],
     files: &[PathBuf],
 ) -> Result<Vec<Box<dyn age::Recipient + Send>>, Error> {
@@ -257,7 +288,7 @@ fn decrypt(
             "refusing to print plaintext on a terminal (it would stay on screen and in scrollback): pipe it, use -o FILE, or pass --force",
         ));
     }
-    let keys = Keyring::new(IdentitySources::from_env(identity));
+    let keys = super::keyring(&identity);
     let plain = keys.decrypt(input, &ct).map_err(|e| Error::Crypt {
         loc: secretgen::error::Loc::file(input),
         message: e.to_string(),
@@ -288,8 +319,11 @@ fn recipients(files: &[PathBuf]) -> Result<ExitCode, Error> {
             f.display(),
             crypt::describe_stanzas(&stanzas)
         ));
-        if stanzas.iter().any(|(k, _)| k == "X25519") {
-            text.push_str("  (X25519 stanzas carry only an ephemeral key: the recipient cannot be read from the file)\n");
+        if stanzas
+            .iter()
+            .any(|(k, _)| k == "X25519" || k == crypt::pq::STANZA)
+        {
+            text.push_str("  (X25519 and mlkem768x25519 stanzas carry only an ephemeral key: the recipient cannot be read from the file)\n");
         }
     }
     super::write_stdout(text.as_bytes())?;
@@ -302,7 +336,7 @@ fn rekey(
     paths: &[PathBuf],
 ) -> Result<ExitCode, Error> {
     let recipients = read_recipients(&[], recipient_files)?;
-    let keys = Keyring::new(IdentitySources::from_env(identity));
+    let keys = super::keyring(&identity);
     let (mut armored, mut binary) = (0, 0);
     for root in paths {
         for entry in walkdir::WalkDir::new(root).sort_by_file_name() {

@@ -19,11 +19,14 @@ pub fn corpus_dir() -> PathBuf {
 }
 
 /// Every variable an identity can come from.
-const IDENTITY_VARS: [&str; 4] = [
+const IDENTITY_VARS: [&str; 7] = [
     "SECRETGEN_AGE_IDENTITY",
     "SECRETGEN_AGE_IDENTITY_FILE",
     "SOPS_AGE_KEY",
     "SOPS_AGE_KEY_FILE",
+    "SOPS_AGE_KEY_CMD",
+    "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+    "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
 ];
 
 /// The binary under test, with no identity reachable from the environment.

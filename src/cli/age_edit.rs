@@ -1,0 +1,195 @@
+//! `secretgen age edit FILE`: decrypt into a private temporary directory, run the user's
+//! editor, re-encrypt to the recipients, replace the file atomically.
+//!
+//! The plaintext lives in a directory only the user can enter (0700), in a file only the user
+//! can read (0600), and is removed whatever happens: the editor failing, Ctrl-C, SIGTERM or
+//! SIGHUP (caught while the editor runs, so that secretgen outlives it and cleans up). The
+//! recipients are read before the editor starts; unchanged content leaves the file untouched.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use secretgen::crypt;
+use secretgen::error::Error;
+use secretgen::output::write_atomic;
+use zeroize::Zeroizing;
+
+fn usage(msg: impl Into<String>) -> Error {
+    Error::Usage(msg.into())
+}
+
+/// The nearest `.age-recipients` in the file's directory or above.
+fn nearest_recipients(file: &Path) -> Option<PathBuf> {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+    let start = std::fs::canonicalize(dir.unwrap_or(Path::new("."))).ok()?;
+    start
+        .ancestors()
+        .map(|d| d.join(".age-recipients"))
+        .find(|f| f.is_file())
+}
+
+/// `$VISUAL`, else `$EDITOR`, else `vi`, split into words as a shell would not need to.
+fn editor() -> Vec<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let cmd = var("VISUAL")
+        .or_else(|| var("EDITOR"))
+        .unwrap_or_else(|| "vi".into());
+    cmd.split_whitespace().map(str::to_string).collect()
+}
+
+pub fn edit(
+    recipients_files: &[PathBuf],
+    identity: Vec<PathBuf>,
+    file: &Path,
+) -> Result<ExitCode, Error> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(usage(format!(
+            "`age edit` needs a terminal for the editor; to change `{}` in a script, decrypt and encrypt it (`secretgen age decrypt`, `secretgen age encrypt -R …`)",
+            file.display()
+        )));
+    }
+    let ct = std::fs::read(file).map_err(|e| Error::io(file, "cannot read", e))?;
+    if !crypt::looks_encrypted(&ct) {
+        return Err(usage(format!("`{}` is not an age file", file.display())));
+    }
+    let files: Vec<PathBuf> = if recipients_files.is_empty() {
+        match nearest_recipients(file) {
+            Some(f) => vec![f],
+            None => {
+                return Err(usage(format!(
+                    "no recipients for `{}`: give -R FILE or put a `.age-recipients` file (one recipient per line) in its directory or above",
+                    file.display()
+                )));
+            }
+        }
+    } else {
+        recipients_files.to_vec()
+    };
+    let recipients = super::age::read_recipients(&[], &files)?;
+    let keys = super::keyring(&identity);
+    let plain = keys.decrypt(file, &ct).map_err(|e| Error::Crypt {
+        loc: secretgen::error::Loc::file(file),
+        message: e.to_string(),
+    })?;
+    let armor = crypt::armored(&ct);
+
+    let dir = private_dir()?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".age").to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "plaintext".into());
+    let work = dir.path().join(name);
+    write_private(&work, plain.expose())?;
+
+    // Caught while the editor runs: the editor (same process group) gets Ctrl-C itself;
+    // secretgen waits for it, then removes the plaintext.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut hooks = Vec::new();
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        if let Ok(id) = signal_hook::flag::register(sig, stop.clone()) {
+            hooks.push(id);
+        }
+    }
+    let words = editor();
+    let status = std::process::Command::new(&words[0])
+        .args(&words[1..])
+        .arg(&work)
+        .status();
+    for id in hooks {
+        signal_hook::low_level::unregister(id);
+    }
+    let edited = match status {
+        Ok(s) if s.success() && !stop.load(Ordering::SeqCst) => std::fs::read(&work)
+            .map(Zeroizing::new)
+            .map_err(|e| Error::io(&work, "cannot read the edited copy", e)),
+        Ok(s) if stop.load(Ordering::SeqCst) || s.code().is_none() => Err(usage(format!(
+            "interrupted: `{}` is unchanged and the plaintext copy was removed",
+            file.display()
+        ))),
+        Ok(s) => Err(usage(format!(
+            "the editor `{}` failed ({s}): `{}` is unchanged and the plaintext copy was removed",
+            words[0],
+            file.display()
+        ))),
+        Err(e) => Err(usage(format!(
+            "cannot run the editor `{}` ({}); set $VISUAL or $EDITOR: `{}` is unchanged",
+            words[0],
+            secretgen::error::io_reason(&e),
+            file.display()
+        ))),
+    };
+    // The plaintext goes now, before anything else can fail.
+    remove_private(dir);
+    let edited = edited?;
+    if edited.as_slice() == plain.expose() {
+        eprintln!("`{}` unchanged", file.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let new = crypt::encrypt(&edited, &recipients, armor).map_err(usage)?;
+    write_atomic(file, &new)?;
+    eprintln!(
+        "`{}` re-encrypted to {} recipient{} ({})",
+        file.display(),
+        recipients.len(),
+        if recipients.len() == 1 { "" } else { "s" },
+        if armor { "armored" } else { "binary" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A temporary directory only the user can enter, under $TMPDIR.
+fn private_dir() -> Result<tempfile::TempDir, Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("secretgen-edit-")
+        .tempdir()
+        .map_err(|e| {
+            Error::io(
+                &std::env::temp_dir(),
+                "cannot create a temporary directory",
+                e,
+            )
+        })?;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| Error::io(dir.path(), "cannot restrict", e))?;
+    Ok(dir)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(path, "cannot create", e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.flush())
+        .map_err(|e| Error::io(path, "cannot write", e))
+}
+
+/// Overwrites what the editor left (its copy, backups, swap files) with zeros, then removes
+/// the directory.
+fn remove_private(dir: tempfile::TempDir) {
+    for entry in walkdir::WalkDir::new(dir.path()).into_iter().flatten() {
+        if entry.file_type().is_file()
+            && let Ok(len) = entry.metadata().map(|m| m.len())
+            && let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(entry.path())
+        {
+            let _ = f.write_all(&vec![0u8; len as usize]);
+            let _ = f.sync_all();
+        }
+    }
+    let path = dir.path().to_path_buf();
+    if dir.close().is_err() {
+        let _ = std::fs::remove_dir_all(&path);
+    }
+}
