@@ -210,7 +210,15 @@ fn mark_of(span: Span) -> Mark {
 
 enum Frame {
     Seq(Vec<Node>, Mark, usize),
-    Map(Vec<(Node, Node)>, Option<Node>, Mark, usize),
+    /// Entries, a key waiting for its value, the start, the anchor, and the scalar keys
+    /// seen (so a duplicate is found in constant time, whatever the mapping's size).
+    Map(
+        Vec<(Node, Node)>,
+        Option<Node>,
+        Mark,
+        usize,
+        std::collections::HashSet<String>,
+    ),
 }
 
 #[derive(Default)]
@@ -379,20 +387,29 @@ impl Builder<'_> {
         if !entries.iter().any(|(k, _)| is_merge(k)) {
             return entries;
         }
-        fn assign(out: &mut Vec<(Node, Node)>, k: Node, v: Node) {
-            let same = |a: &Node| match (&a.value, &k.value) {
-                (Value::Scalar { text: x, .. }, Value::Scalar { text: y, .. }) => x == y,
-                _ => false,
+        fn assign(
+            out: &mut Vec<(Node, Node)>,
+            index: &mut HashMap<String, usize>,
+            k: Node,
+            v: Node,
+        ) {
+            let Value::Scalar { text, .. } = &k.value else {
+                out.push((k, v));
+                return;
             };
-            match out.iter_mut().find(|(a, _)| same(a)) {
-                Some(slot) => slot.1 = v,
-                None => out.push((k, v)),
+            match index.get(text) {
+                Some(&i) => out[i].1 = v,
+                None => {
+                    index.insert(text.clone(), out.len());
+                    out.push((k, v));
+                }
             }
         }
         let mut out: Vec<(Node, Node)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
         for (k, v) in entries {
             if !is_merge(&k) {
-                assign(&mut out, k, v);
+                assign(&mut out, &mut index, k, v);
                 continue;
             }
             let maps: Vec<Node> = match v.value {
@@ -404,7 +421,7 @@ impl Builder<'_> {
                 match m.value {
                     Value::Map(pairs) => {
                         for (mk, mv) in pairs {
-                            assign(&mut out, mk, mv);
+                            assign(&mut out, &mut index, mk, mv);
                         }
                     }
                     _ => {
@@ -451,16 +468,13 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq(items, _, _)) => items.push(node),
-            Some(Frame::Map(entries, pending, _, _)) => match pending.take() {
+            Some(Frame::Map(entries, pending, _, _, seen)) => match pending.take() {
                 None => *pending = Some(node),
                 Some(key) => {
                     if self.error.is_none()
                         && let Value::Scalar { text, .. } = &key.value
                     {
-                        let dup = entries.iter().any(|(k, _)| match &k.value {
-                            Value::Scalar { text: t, .. } => t == text,
-                            _ => false,
-                        });
+                        let dup = !seen.insert(text.clone());
                         if dup {
                             self.error = Some(SyntaxError {
                                 mark: key.mark,
@@ -583,7 +597,13 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 self.check_tab_after_dash(mark);
                 let flow = self.raw(mark.start, mark.start + 1) == "{";
                 self.flow.push(flow);
-                self.stack.push(Frame::Map(Vec::new(), None, mark, anchor))
+                self.stack.push(Frame::Map(
+                    Vec::new(),
+                    None,
+                    mark,
+                    anchor,
+                    Default::default(),
+                ))
             }
             Event::SequenceEnd => {
                 self.flow.pop();
@@ -598,7 +618,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
             }
             Event::MappingEnd => {
                 let was_flow = self.flow.pop().unwrap_or(false);
-                if let Some(Frame::Map(entries, _, m, anchor)) = self.stack.pop() {
+                if let Some(Frame::Map(entries, _, m, anchor, _)) = self.stack.pop() {
                     // `[k=x:]`: goyaml.v2 ends a flow plain scalar only at a `:` followed by
                     // a blank, so `k=x:` is one string; saphyr reads a one-pair mapping.
                     if !was_flow

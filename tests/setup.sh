@@ -37,7 +37,7 @@ go_tool() {
   have="$(version_of "$name" "$@")"
   if [[ "$have" != *"$want"* ]]; then
     if ! command -v go >/dev/null; then
-      echo "setup: $name: go not found (Go >= 1.25 is needed to build $module)" >&2
+      echo "setup: $name: go not found (Go >= 1.26 is needed to build $module)" >&2
       failed+=("$name"); return 0
     fi
     echo "setup: building $name ($module)"
