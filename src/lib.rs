@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod output;
 pub mod plugin;
 pub mod render;
+pub mod schema;
 pub mod secret;
 pub mod source;
 pub mod tls;
