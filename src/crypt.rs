@@ -217,10 +217,9 @@ impl Keyring {
             return Ok(Place::Files(desc, s.cli_files.clone()));
         }
         if let Some(list) = &s.identity_files {
-            let files: Vec<PathBuf> = list
-                .split(':')
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from)
+            // A path list as PATH is: `:` between files on Unix, `;` on Windows.
+            let files: Vec<PathBuf> = std::env::split_paths(list)
+                .filter(|p| !p.as_os_str().is_empty())
                 .collect();
             return Ok(Place::Files("SECRETGEN_AGE_IDENTITY_FILE".into(), files));
         }
