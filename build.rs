@@ -21,8 +21,10 @@ fn main() {
         .unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=SECRETGEN_COMMIT={commit}");
 
-    let epoch = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => match v.trim().parse::<i64>() {
+    // Set but empty (a Dockerfile ARG left out) counts as unset.
+    let epoch = match std::env::var("SOURCE_DATE_EPOCH").map(|v| v.trim().to_string()) {
+        Ok(v) if v.is_empty() => now(),
+        Ok(v) => match v.parse::<i64>() {
             Ok(s) => s,
             Err(_) => {
                 println!(
