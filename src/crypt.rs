@@ -745,6 +745,24 @@ mod tests {
         assert!(msg.starts_with("`p.age` is age-encrypted but no identity was found (searched: --identity, SECRETGEN_AGE_IDENTITY_FILE, SECRETGEN_AGE_IDENTITY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, /nonexistent-home/.config/sops/age/keys.txt)"), "{msg}");
     }
 
+    /// SECRETGEN_AGE_IDENTITY_FILE is a path list with the platform's separator, empty
+    /// entries skipped; the second file holds the key.
+    #[test]
+    fn identity_file_list_uses_the_platform_separator() {
+        let dir = tempfile::tempdir().unwrap();
+        let (id_text, recipient) = keygen();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::fs::write(&a, keygen().0.as_bytes()).unwrap();
+        std::fs::write(&b, id_text.as_bytes()).unwrap();
+        let list = std::env::join_paths([a.as_path(), Path::new(""), b.as_path()]).unwrap();
+        let k = Keyring::new(IdentitySources {
+            identity_files: Some(list.into_string().unwrap()),
+            ..Default::default()
+        });
+        let ct = encrypt(b"x", &[parse_recipient(&recipient).unwrap()], true).unwrap();
+        assert_eq!(k.decrypt(Path::new("p.age"), &ct).unwrap().expose(), b"x");
+    }
+
     #[test]
     fn malformed_identity_names_the_line_not_the_key() {
         let k = keyring_with("# comment\n\nAGE-SECRET-KEY-1CANARYNOTAKEY\n");
