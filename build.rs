@@ -48,6 +48,13 @@ fn git_commit() -> Option<String> {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
             .filter(|s| !s.is_empty())
     };
+    // Only this repository's own checkout: a crate unpacked inside some other repository
+    // (vendored, or in a monorepo) must not report that repository's commit.
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?);
+    let here = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    if top.canonicalize().ok()? != here.canonicalize().ok()? {
+        return None;
+    }
     let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
     // HEAD, the branch it points to, and packed-refs (worktrees keep them apart).
     let mut watch = vec!["HEAD".to_string(), "packed-refs".to_string()];
