@@ -2,7 +2,7 @@
 # The container image without a container engine: lays out the file tree the Dockerfile's
 # FROM scratch stage produces (the static binary at /usr/local/bin/secretgen, nothing else)
 # and runs it there, as user 999, in a root of its own (unshare --root; needs root or user
-# namespaces), for every way the image is used:
+# namespaces; /proc mounted as a runtime would), for every way the image is used:
 #   --version, render, the init container's `plugin install --bin-dir`, the exec plugin as
 #   kustomize calls it, the KRM function, and an age-encrypted input with the identity from
 #   SECRETGEN_AGE_IDENTITY_FILE.
@@ -49,21 +49,25 @@ esac
 # 2. The image's tree, and what `docker run -v` would mount into it.
 if [ -n "$keep" ]; then root=$keep; rm -rf "$root"; mkdir -p "$root"; else
   root=$(mktemp -d); trap 'rm -rf "$root"' EXIT; fi
+chmod 0755 "$root"   # mktemp makes it 0700: user 999 must get in
 install -D -m 0755 "$bin" "$root/usr/local/bin/secretgen"
 if [ -n "$tarball" ]; then
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@${SOURCE_DATE_EPOCH:-0}" \
     -C "$root" -cf "$tarball" usr
   ok "image tree written to $tarball ($(du -h "$tarball" | cut -f1))"
 fi
-mkdir -p "$root/work" "$root/custom-tools"
+# A container runtime mounts /proc (the init container's copy reads /proc/self/exe).
+mkdir -p "$root/work" "$root/custom-tools" "$root/proc"
 cp -r testdata/quickstart "$root/work/quickstart"
 chown -R 999:999 "$root/work" "$root/custom-tools"
 
 # Runs the image's binary (or another path of the root) as user 999 in DIR of the root.
+unshare=$(command -v unshare) || fail "unshare (util-linux) is needed"
 run_in() {
   local wd=$1; shift
   env -i PATH=/usr/local/bin "${ENVS[@]}" \
-    unshare --root="$root" --wd="$wd" --setuid 999 --setgid 999 "$@"
+    "$unshare" --pid --fork --mount-proc=/proc --root="$root" --wd="$wd" \
+      --setuid 999 --setgid 999 "$@"
 }
 ENVS=()
 
@@ -78,7 +82,7 @@ ok "render: the docs example, db-user-pass-gd995d5t92"
 
 # The init container's command (deploy/argocd), then the plugin as kustomize runs it.
 run_in / /usr/local/bin/secretgen plugin install --bin-dir /custom-tools \
-  --plugin-home /custom-tools/kustomize-plugin >/dev/null 2>&1 || fail "plugin install --bin-dir"
+  --plugin-home /custom-tools/kustomize-plugin >/dev/null || fail "plugin install --bin-dir"
 [ -x "$root/custom-tools/secretgen" ] || fail "no /custom-tools/secretgen"
 got=$(run_in /work/quickstart /custom-tools/kustomize-plugin/secretgen.dev/v1/secretgenerator/SecretGenerator secretgen.yaml)
 grep -q 'kustomize.config.k8s.io/needs-hash: "true"' <<<"$got" || fail "exec plugin: $got"
