@@ -7,6 +7,8 @@
 # Without a Docker engine, dist/image-root.sh builds the same file tree and runs it in a
 # chroot (see README, "Container image").
 
+# x86_64 only (the static-release alias names that target): on another host, build with
+# `docker build --platform linux/amd64 …`.
 FROM rust:1-bookworm AS build
 WORKDIR /src
 # The build context has no .git (.dockerignore): the commit comes in as an argument.
