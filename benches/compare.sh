@@ -7,7 +7,7 @@
 # in DIR between runs), checks that every command gives the same Secrets, then times them
 # alternately and prints a Markdown table of medians against the targets (BENCHMARKS.md).
 # --quick: 100 instead of 1000 generators and fewer runs (about a minute).
-# --static: measure a statically linked build (crt-static; faster start-up, see BENCHMARKS.md).
+# --static: measure the statically linked build (`cargo static-release`, see BENCHMARKS.md).
 # Needs kubectl (with kustomize v5), age, age-keygen, python3, hyperfine and /usr/bin/time;
 # installs the last two with apt-get when run as root, otherwise says what is missing.
 set -euo pipefail
@@ -45,9 +45,9 @@ for tool in kubectl age age-keygen python3; do
 done
 
 if [ -n "$static" ]; then
-  host=$(rustc -vV | sed -n 's/^host: //p')
-  RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet --target "$host"
-  bin=target/$host/release/secretgen
+  # The release build that ships (.cargo/config.toml), sharing its build cache.
+  cargo static-release --quiet
+  bin=target/x86_64-unknown-linux-gnu/release/secretgen
 else
   cargo build --release --locked --quiet
   bin=target/release/secretgen

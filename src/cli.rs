@@ -14,12 +14,22 @@ use secretgen::hash::HashVariant;
 use secretgen::render::{self, LoadRestrictor, Settings};
 use secretgen::{check, diff, output, plugin};
 
+/// `secretgen --version`: the version, the commit and the build date (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SECRETGEN_COMMIT"),
+    ", built ",
+    env!("SECRETGEN_BUILD_DATE"),
+    ")"
+);
+
 /// Generate Kubernetes Secrets from kustomize-style secretGenerator manifests, with
 /// age-encrypted inputs decrypted in memory. Output is byte-identical to `kubectl kustomize`.
 ///
 /// Exit codes: 0 success, 1 differences or findings (diff, check, render --check), 2 error.
 #[derive(Parser)]
-#[command(name = "secretgen", version, about, long_about)]
+#[command(name = "secretgen", version = VERSION)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -72,6 +82,26 @@ pub enum Command {
     /// Example: secretgen create generic db --from-file=username.txt --from-file=password.txt --append-hash
     #[command(subcommand)]
     Create(CreateCommand),
+    /// Print the shell completion script for SHELL, generated from these definitions.
+    ///
+    /// Example: secretgen completions bash > ~/.local/share/bash-completion/completions/secretgen
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page secretgen(1), or with --dir write it and one page per subcommand
+    /// (secretgen-render.1, …) into DIR.
+    ///
+    /// Example: secretgen man --dir /usr/local/share/man/man1
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of generator manifests (secretgen.dev/v1 SecretGenerator, and
+    /// KSOPS' `kind: ksops` configs), for editors and CI validators.
+    ///
+    /// Example: secretgen schema > secretgenerator.schema.json
+    Schema,
 }
 
 /// Flags every `create` form shares (kubectl's names).
@@ -205,6 +235,11 @@ pub enum PluginCommand {
         /// `secretgen.dev/v1/secretgenerator/`); overrides KUSTOMIZE_PLUGIN_HOME.
         #[arg(long, value_name = "DIR")]
         plugin_home: Option<PathBuf>,
+        /// First copy this binary to DIR/secretgen and link the plugin to that copy: what an
+        /// init container with no `cp` (the image is FROM scratch) runs to fill a shared
+        /// volume.
+        #[arg(long, value_name = "DIR")]
+        bin_dir: Option<PathBuf>,
     },
 }
 
@@ -400,6 +435,12 @@ pub fn main() -> ExitCode {
             return exit_code(run_plugin_exec(std::path::Path::new(config), &flags));
         }
         args.splice(1..1, ["plugin".into(), "exec".into()]);
+    } else if let [_, flag] = args.as_slice()
+        && (flag == "--version" || flag == "-V")
+    {
+        // What clap prints, without building the parser: images and CI probe with it.
+        let _ = writeln!(std::io::stdout(), "secretgen {VERSION}");
+        return ExitCode::SUCCESS;
     } else if args.len() == 1 && !std::io::stdin().is_terminal() {
         // A bare `secretgen` is a KRM function only when stdin holds a ResourceList; an empty
         // or other stdin (`secretgen </dev/null` in a CI step) is a usage error.
@@ -414,12 +455,21 @@ pub fn main() -> ExitCode {
             command: PluginCommand::Exec { config, flags },
         }) => run_plugin_exec(&config, &flags),
         Command::Plugin(PluginArgs {
-            command: PluginCommand::Install { plugin_home },
-        }) => run_plugin_install(plugin_home),
+            command:
+                PluginCommand::Install {
+                    plugin_home,
+                    bin_dir,
+                },
+        }) => run_plugin_install(plugin_home, bin_dir),
         Command::Fn(args) => read_stdin().and_then(|input| run_fn(&input, &args.flags)),
         Command::Create(c) => run_create(c),
         Command::Diff(args) => run_diff(args),
         Command::Check(args) => run_check(args),
+        Command::Completions { shell } => run_completions(shell),
+        Command::Man { dir } => run_man(dir),
+        Command::Schema => {
+            write_stdout(secretgen::schema::SCHEMA.as_bytes()).map(|()| ExitCode::SUCCESS)
+        }
     };
     exit_code(result)
 }
@@ -1039,7 +1089,10 @@ fn run_fn(input: &str, flags: &RenderFlags) -> Result<ExitCode, Error> {
     })
 }
 
-fn run_plugin_install(plugin_home: Option<PathBuf>) -> Result<ExitCode, Error> {
+fn run_plugin_install(
+    plugin_home: Option<PathBuf>,
+    bin_dir: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
     let (home, from_default) = match plugin_home {
         Some(h) => (h, false),
         None => plugin::default_plugin_home().ok_or_else(|| {
@@ -1053,6 +1106,17 @@ fn run_plugin_install(plugin_home: Option<PathBuf>) -> Result<ExitCode, Error> {
             e,
         )
     })?;
+    let exe = match bin_dir {
+        Some(dir) => {
+            // The plugin links to the copy by this path, so it must not be relative.
+            let dir =
+                std::path::absolute(&dir).map_err(|e| Error::io(&dir, "cannot resolve", e))?;
+            let copy = plugin::install_binary(&dir, &exe)?;
+            eprintln!("installed {}", copy.display());
+            copy
+        }
+        None => exe,
+    };
     let installed = plugin::install(&home, &exe)?;
     eprintln!("installed {}", installed.display());
     let env = if from_default {
@@ -1147,6 +1211,46 @@ fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
         req.to_yaml()
     };
     write_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_completions(shell: clap_complete::Shell) -> Result<ExitCode, Error> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "secretgen", &mut out);
+    write_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_man(dir: Option<PathBuf>) -> Result<ExitCode, Error> {
+    use clap::CommandFactory;
+    // The build date, not today's: pages built from one commit are the same bytes.
+    let page = |cmd: clap::Command| {
+        clap_mangen::Man::new(cmd)
+            .date(env!("SECRETGEN_BUILD_DATE"))
+            .source(format!("secretgen {}", env!("CARGO_PKG_VERSION")))
+    };
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let Some(dir) = dir else {
+        let mut out = Vec::new();
+        page(cmd)
+            .render(&mut out)
+            .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))?;
+        write_stdout(&out)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "cannot create", e))?;
+    // secretgen.1, then secretgen-SUB.1 and secretgen-SUB-SUBSUB.1 for every subcommand.
+    let mut stack = vec![cmd];
+    while let Some(cmd) = stack.pop() {
+        stack.extend(cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+        let man = page(cmd);
+        let path = dir.join(man.get_filename());
+        man.generate_to(&dir)
+            .map_err(|e| Error::io(&path, "cannot write", e))?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -285,7 +285,9 @@ impl Request {
                 Node::Map(vec![("disableNameSuffixHash".into(), Node::Bool(true))]),
             ));
         }
-        let mut out = Vec::new();
+        // Editors that read the modeline (yaml-language-server) check the manifest as it is
+        // edited; kustomize and secretgen read it as a comment.
+        let mut out = crate::schema::modeline().into_bytes();
         emit::write_document(&Node::Map(top), &mut out);
         Ok(out)
     }

@@ -356,10 +356,9 @@ impl Keyring {
                 .collect::<Vec<_>>()
                 .join(", ");
         } else if let Some(list) = &s.identity_files {
-            files = list
-                .split(':')
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from)
+            // A path list as PATH is: `:` between files on Unix, `;` on Windows.
+            files = std::env::split_paths(list)
+                .filter(|p| !p.as_os_str().is_empty())
                 .collect();
             desc = "SECRETGEN_AGE_IDENTITY_FILE".into();
         } else {
@@ -1360,6 +1359,24 @@ mod tests {
         );
         assert!(warnings.contains("line 2: skipped"), "{warnings}");
         assert!(!warnings.contains("CANARY"), "{warnings}");
+    }
+
+    /// SECRETGEN_AGE_IDENTITY_FILE is a path list with the platform's separator, empty
+    /// entries skipped; the second file holds the key.
+    #[test]
+    fn identity_file_list_uses_the_platform_separator() {
+        let dir = tempfile::tempdir().unwrap();
+        let (id_text, recipient) = keygen();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::fs::write(&a, keygen().0.as_bytes()).unwrap();
+        std::fs::write(&b, id_text.as_bytes()).unwrap();
+        let list = std::env::join_paths([a.as_path(), Path::new(""), b.as_path()]).unwrap();
+        let k = Keyring::new(IdentitySources {
+            identity_files: Some(list.into_string().unwrap()),
+            ..Default::default()
+        });
+        let ct = encrypt(b"x", &[parse_recipient(&recipient).unwrap()], true).unwrap();
+        assert_eq!(k.decrypt(Path::new("p.age"), &ct).unwrap().expose(), b"x");
     }
 
     #[test]

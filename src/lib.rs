@@ -13,6 +13,7 @@ pub mod output;
 pub mod plugin;
 pub mod policy;
 pub mod render;
+pub mod schema;
 pub mod secret;
 pub mod sops;
 pub mod source;

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -78,29 +79,36 @@ fn is_marked(path: &Path) -> bool {
         && head == MARKER.as_bytes()
 }
 
-/// Writes one file atomically with mode 0600.
+/// Writes one file atomically with mode 0600 (directories 0700). Elsewhere than Unix there
+/// are no modes: files and directories inherit the access control list of the directory
+/// they are written in.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_mode(path, bytes, 0o600)
 }
 
 /// Writes one file atomically with `mode` (a rewritten file keeps the mode its user chose).
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    #[cfg(not(unix))]
+    let _ = mode;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
+    let mut dirs = std::fs::DirBuilder::new();
+    dirs.recursive(true);
+    #[cfg(unix)]
+    dirs.mode(0o700);
+    dirs.create(dir)
         .map_err(|e| Error::io(dir, "cannot create directory", e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secretgen-")
-        .suffix(".tmp")
-        .permissions(std::fs::Permissions::from_mode(0o600))
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".secretgen-").suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(std::fs::Permissions::from_mode(0o600));
+    let mut tmp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, "cannot create a temporary file in", e))?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
     // The permissions set at creation are subject to nothing but this explicit mode.
+    #[cfg(unix)]
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
         .map_err(|e| Error::io(tmp.path(), "cannot set mode of", e))?;
     tmp.persist(path)

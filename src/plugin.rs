@@ -455,8 +455,36 @@ pub fn install(home: &Path, exe: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
     let tmp = dir.join(".SecretGenerator.tmp");
     let _ = std::fs::remove_file(&tmp);
+    #[cfg(unix)]
     std::os::unix::fs::symlink(exe, &tmp)
         .map_err(|e| Error::io(&tmp, "cannot create symlink", e))?;
+    // Elsewhere a symlink needs privileges: the plugin is a copy of the binary instead.
+    #[cfg(not(unix))]
+    std::fs::copy(exe, &tmp).map_err(|e| Error::io(&tmp, "cannot copy the binary to", e))?;
+    std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, "cannot install", e))?;
+    Ok(target)
+}
+
+/// Copies the binary `exe` to `dir/secretgen` (written beside it and renamed, executable),
+/// for images with no `cp`: an init container `FROM scratch` copies itself into a shared
+/// volume this way.
+pub fn install_binary(dir: &Path, exe: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
+    let name = if cfg!(windows) {
+        "secretgen.exe"
+    } else {
+        "secretgen"
+    };
+    let target = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    std::fs::copy(exe, &tmp).map_err(|e| Error::io(&tmp, "cannot copy the binary to", e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(&tmp, "cannot make executable", e))?;
+    }
     std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, "cannot install", e))?;
     Ok(target)
 }

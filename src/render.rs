@@ -1311,8 +1311,11 @@ impl Root {
         };
         // Only a path that ends in the file's own name: `link/` and `link/.` name the
         // link's target (the lstat above followed it), so they must be resolved in full.
-        use std::os::unix::ffi::OsStrExt;
-        if meta.file_type().is_symlink() || !path.as_os_str().as_bytes().ends_with(name.as_bytes())
+        if meta.file_type().is_symlink()
+            || !path
+                .as_os_str()
+                .as_encoded_bytes()
+                .ends_with(name.as_encoded_bytes())
         {
             return std::fs::canonicalize(path);
         }
@@ -1563,6 +1566,7 @@ mod tests {
 
     /// The per-directory resolution cache must not let a symlinked directory out of the root
     /// when it is named with a trailing `/` or `/.` (lstat follows the link then).
+    #[cfg(unix)]
     #[test]
     fn restrictor_resolves_links_named_with_a_trailing_slash() {
         let t = tempfile::tempdir().unwrap();

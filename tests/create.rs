@@ -328,7 +328,11 @@ fn generator_round_trip_every_form() -> Result<(), Failed> {
             return Err(format!("{args:?} --generator: {}", describe(&generator)).into());
         }
         let manifest = text(&generator.stdout);
-        if !manifest.starts_with("apiVersion: secretgen.dev/v1\n") || manifest.contains("s3cret") {
+        // The schema modeline for editors, then the manifest.
+        let Some(body) = manifest.strip_prefix(&secretgen::schema::modeline()) else {
+            return Err(format!("{args:?}: no schema modeline:\n{manifest}").into());
+        };
+        if !body.starts_with("apiVersion: secretgen.dev/v1\n") || manifest.contains("s3cret") {
             return Err(
                 format!("{args:?}: not a manifest that references files:\n{manifest}").into(),
             );

@@ -164,29 +164,30 @@ fn keygen(pq: bool, output: Option<PathBuf>) -> Result<ExitCode, Error> {
     };
     match output {
         Some(path) => {
+            #[cfg(unix)]
             use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
             // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the directory,
-            // private to its owner.
+            // private to its owner (elsewhere than Unix: the parent's access control list).
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(dir)
+                let mut dirs = std::fs::DirBuilder::new();
+                dirs.recursive(true);
+                #[cfg(unix)]
+                dirs.mode(0o700);
+                dirs.create(dir)
                     .map_err(|e| Error::io(dir, "cannot create directory", e))?;
             }
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .map_err(|e| {
-                    let what = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                        "refusing to overwrite an existing identity"
-                    } else {
-                        "cannot create"
-                    };
-                    Error::io(&path, what, e)
-                })?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            options.mode(0o600);
+            let mut f = options.open(&path).map_err(|e| {
+                let what = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    "refusing to overwrite an existing identity"
+                } else {
+                    "cannot create"
+                };
+                Error::io(&path, what, e)
+            })?;
             f.write_all(text.as_bytes())
                 .and_then(|_| f.sync_all())
                 .map_err(|e| Error::io(&path, "cannot write", e))?;
