@@ -38,6 +38,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     exit 2
   fi
 fi
+# The pinned peer tools of tests/setup.sh (Go age) come first, as in the tests.
+export PATH="$PWD/.tools/bin:$PATH"
 for tool in kubectl age age-keygen python3; do
   command -v "$tool" >/dev/null || { echo "missing: $tool (see tests/setup.sh)" >&2; exit 2; }
 done

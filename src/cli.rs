@@ -988,10 +988,19 @@ fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<Exit
 }
 
 fn read_stdin() -> Result<String, Error> {
+    // Bounded as YAML files are: `cat /dev/zero | secretgen fn` ends with an error.
+    let limit = secretgen::manifest::MAX_YAML_BYTES;
     let mut input = String::new();
     std::io::stdin()
+        .take(limit + 1)
         .read_to_string(&mut input)
         .map_err(|e| Error::io(std::path::Path::new("<stdin>"), "cannot read", e))?;
+    if input.len() as u64 > limit {
+        return Err(Error::manifest(
+            secretgen::error::Loc::file("<stdin>"),
+            format!("the ResourceList is more than {limit} bytes; YAML inputs are limited to that"),
+        ));
+    }
     Ok(input)
 }
 

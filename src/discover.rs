@@ -38,6 +38,19 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
             }
         }
     }
+    if errors.is_empty() && only_near_misses(&units) {
+        for u in &units {
+            errors.extend(u.warnings.iter().map(|w| {
+                Error::manifest(
+                    w.loc.clone(),
+                    format!(
+                        "nothing rendered: {}",
+                        w.message.strip_prefix("skipped: ").unwrap_or(&w.message)
+                    ),
+                )
+            }));
+        }
+    }
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
@@ -50,17 +63,72 @@ pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
     if manifest::is_kustomization_file(path) {
         return manifest::read_kustomization(path, &text).map(Some);
     }
-    if !strict && !text.contains("SecretGenerator") {
-        return Ok(None);
-    }
     let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let root = if root.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
         root
     };
+    if !strict && only_separators(&text) {
+        // Nothing but `---` (and comments): a file that lost its content is reported, not
+        // walked past.
+        return Ok(Some(Unit {
+            file: path.to_path_buf(),
+            generators: Vec::new(),
+            transform: Default::default(),
+            warnings: vec![crate::error::Warning {
+                loc: crate::error::Loc::file(path),
+                message: "skipped: holds nothing but `---` document separators (an emptied generator manifest?)".into(),
+            }],
+            consumed: Vec::new(),
+            plain_secrets: Vec::new(),
+        }));
+    }
+    if !strict && !text.contains("SecretGenerator") {
+        // Not ours, unless a near miss of ours (`kind: SecretGenerater`), which is reported
+        // rather than silently skipped; a file that is not even YAML is someone else's.
+        if !might_be_near_miss(&text) {
+            return Ok(None);
+        }
+        return Ok(manifest::read_generator_file(path, &text, &root, false)
+            .ok()
+            .filter(|u| !u.warnings.is_empty()));
+    }
     let unit = manifest::read_generator_file(path, &text, &root, strict)?;
-    Ok((!unit.generators.is_empty()).then_some(unit))
+    Ok((!unit.generators.is_empty() || !unit.warnings.is_empty()).then_some(unit))
+}
+
+/// Whether `text` holds `---` separators and nothing else but comments and blank lines.
+fn only_separators(text: &str) -> bool {
+    let mut any = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l == "---" || l.starts_with("--- #") {
+            any = true;
+        } else if !(l.is_empty() || l.starts_with('#')) {
+            return false;
+        }
+    }
+    any
+}
+
+/// A cheap test before parsing a file that does not name `SecretGenerator`: could it hold a
+/// near miss of it (a typo in the kind, or our apiVersion with another kind)?
+fn might_be_near_miss(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("secretgen")
+        || (lower.contains("kind") && lower.contains("ecret") && lower.contains("gen"))
+}
+
+/// Units that hold nothing but skipped near misses: when a walk found nothing else, the
+/// user meant these to render, and exit 2 says so.
+fn only_near_misses(units: &[Unit]) -> bool {
+    !units.is_empty()
+        && units.iter().all(|u| {
+            u.generators.is_empty()
+                && u.plain_secrets.is_empty()
+                && !manifest::is_kustomization_file(&u.file)
+        })
 }
 
 fn skipped_dir(name: &str) -> bool {

@@ -382,6 +382,18 @@ pub fn resolves_to_non_string(s: &str) -> bool {
     }
 }
 
+/// goyaml.v2's `resolve` on a plain scalar starting with a digit, a sign or `.`: does it
+/// read as a number (an int by `strconv.ParseInt`/`ParseUint` with base prefixes in either
+/// case and underscores dropped, or a finite float)? Timestamps, which it reads as strings
+/// when decoding into an interface, are not numbers.
+pub fn plain_is_number(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(b'.') => is_dot_float(s) && finite(s),
+        Some(b'+' | b'-' | b'0'..=b'9') => is_go_int_or_yaml_float(s),
+        _ => false,
+    }
+}
+
 /// strconv.ParseFloat on text starting with `.`: `\.[0-9]+([eE][-+]?[0-9]+)?`, underscores
 /// not allowed.
 fn is_dot_float(s: &str) -> bool {

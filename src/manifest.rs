@@ -176,7 +176,8 @@ pub struct Unit {
     /// Generator config files this unit consumed (so a tree walk does not render them twice).
     pub consumed: Vec<PathBuf>,
     /// Plain `v1` Secrets from the kustomization's local `resources` files: kustomize
-    /// prints them among the generated ones (transformed, never hashed).
+    /// prints them among the generated ones (transformed, never hashed). A SOPS-encrypted
+    /// file is one entry (its first document, with `sops`), decrypted when rendered.
     pub plain_secrets: Vec<(PathBuf, Node)>,
 }
 
@@ -268,6 +269,45 @@ fn found_type(doc: &Node) -> String {
     format!("apiVersion {}, kind {}", field("apiVersion"), field("kind"))
 }
 
+/// A document that looks meant for secretgen but is not one it renders: `kind` or
+/// `apiVersion` a near miss of ours (`secretgen.dev/v1beta1`, `kind: SecretGenerater`), or
+/// one of the two missing. Returns the warning's text with a suggestion; `None` for ours
+/// and for documents that are plainly something else.
+pub fn near_miss(doc: &Node) -> Option<String> {
+    if generator_format(doc).is_some() {
+        return None;
+    }
+    let api = doc.get("apiVersion").and_then(Node::as_str);
+    let kind = doc.get("kind").and_then(Node::as_str);
+    const APIS: [&str; 2] = ["secretgen.dev/v1", "builtin"];
+    let api_close = match api {
+        None => true,
+        Some(a) => {
+            APIS.contains(&a) || a.starts_with("secretgen.") || did_you_mean(a, &APIS).is_some()
+        }
+    };
+    let kind_close = match kind {
+        None => false,
+        Some(k) => k == "SecretGenerator" || did_you_mean(k, &["SecretGenerator"]).is_some(),
+    };
+    let api_ours = api.is_some_and(|a| APIS.contains(&a) || a.starts_with("secretgen."));
+    if !((kind_close && api_close) || (api_ours && kind.is_none())) {
+        return None;
+    }
+    let mut fix = Vec::new();
+    if !api.is_some_and(|a| APIS.contains(&a)) {
+        fix.push("`apiVersion: secretgen.dev/v1`".to_string());
+    }
+    if kind != Some("SecretGenerator") {
+        fix.push("`kind: SecretGenerator`".to_string());
+    }
+    Some(format!(
+        "skipped: this looks like a SecretGenerator but is not one secretgen renders ({}); did you mean {}?",
+        found_type(doc),
+        fix.join(" and ")
+    ))
+}
+
 /// Is this document a generator config secretgen renders, and in which format?
 pub fn generator_format(doc: &Node) -> Option<Format> {
     if doc.get("kind")?.as_str()? != "SecretGenerator" {
@@ -316,7 +356,14 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
                     ),
                 ));
             }
-            None => {}
+            None => {
+                if let Some(message) = near_miss(doc) {
+                    unit.warnings.push(Warning {
+                        loc: Loc::at(path, doc.mark),
+                        message,
+                    });
+                }
+            }
         }
     }
     if strict && unit.generators.is_empty() {
@@ -386,7 +433,10 @@ const NOT_APPLIED: &[&str] = &[
 /// secretgen.dev/v1 configs listed under `generators`, and the fields that transform them.
 pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     check_yaml11_breaks(path, text)?;
-    let docs = parse(path, text)?;
+    let mut docs = parse(path, text)?;
+    if let Some(doc) = docs.first_mut() {
+        fold_kustomization_fields(doc);
+    }
     let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut unit = Unit {
         file: path.to_path_buf(),
@@ -396,9 +446,29 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         consumed: Vec::new(),
         plain_secrets: Vec::new(),
     };
-    let Some(doc) = docs.first() else {
-        return Ok(unit);
+    let Some(doc) = docs.first().filter(|d| !d.is_null()) else {
+        return Err(Error::manifest(
+            Loc::file(path),
+            "the kustomization is empty (kustomize refuses an empty kustomization file)",
+        ));
     };
+    if let Some(dir) = path.parent() {
+        let here = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let others: Vec<&str> = KUSTOMIZATION_NAMES
+            .iter()
+            .copied()
+            .filter(|n| *n != here && dir.join(n).is_file())
+            .collect();
+        if !others.is_empty() {
+            return Err(Error::manifest(
+                Loc::file(path),
+                format!(
+                    "found several kustomization files in one directory (also {}); kustomize refuses to choose: keep one",
+                    others.join(", ")
+                ),
+            ));
+        }
+    }
     if docs.len() > 1 {
         return Err(Error::manifest(
             Loc::at(path, docs[1].mark),
@@ -478,10 +548,21 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
                     }
                 }
             } else {
-                let gen_path = root.join(text);
+                let gen_path = root.join(crate::source::clean_slash_path(text));
                 if gen_path.is_dir() {
-                    warnings.push(r.warning(entry.mark, format!("`generators` entry `{text}` is a directory; secretgen does not build nested kustomizations (render that directory on its own)")));
-                    continue;
+                    // kustomize builds it as a kustomization of generator configs and runs
+                    // what comes out; secretgen does not, and a silent difference is worse.
+                    return Err(r.err(entry.mark, format!("`generators` entry `{text}` is a directory: kustomize would build it as a kustomization and run its output as generators, which secretgen does not do (list the generator config files instead)")));
+                }
+                let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => false,
+                };
+                if same(&gen_path, path) {
+                    return Err(r.err(
+                        entry.mark,
+                        format!("`generators` entry `{text}` is this kustomization itself (kustomize refuses it)"),
+                    ));
                 }
                 let gen_text = read_text(&gen_path).map_err(|e| match e {
                     Error::Io { source, .. } => r.err(
@@ -508,12 +589,20 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     if let Some(list) = doc.get("resources").filter(|n| !n.is_null()) {
         for entry in r.seq(list, "resources")? {
             let Some(res) = entry.as_str() else { continue };
-            let res_path = root.join(res);
+            let res_path = root.join(crate::source::clean_slash_path(res));
             // Directories are bases (rendered on their own by a tree walk); URLs are remote.
             if res.contains("://") || !res_path.is_file() {
                 continue;
             }
             let text = read_text(&res_path)?;
+            // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
+            // first document stands for the file, decrypted at render time.
+            if crate::sops::is_sops(text.as_bytes()).is_some() {
+                if let Some(d) = parse(&res_path, &text)?.into_iter().next() {
+                    unit.plain_secrets.push((res_path.clone(), d));
+                }
+                continue;
+            }
             if !text.contains("Secret") {
                 continue;
             }
@@ -654,6 +743,77 @@ fn check_unique_ids(unit: &Unit) -> Result<()> {
         }
     }
     Ok(())
+}
+
+const OPTIONS_FIELDS: &[&str] = &[
+    "labels",
+    "annotations",
+    "disableNameSuffixHash",
+    "immutable",
+];
+
+/// kustomize decodes a kustomization through Go's `encoding/json`, which matches a field
+/// name without regard to case (`SecretGenerator:`, `Name:` are `secretGenerator`, `name`):
+/// such keys are renamed to the field they match, where no exact key is there already.
+fn fold_kustomization_fields(doc: &mut Node) {
+    fold_fields(doc, KUSTOMIZATION_FIELDS);
+    if let Value::Map(entries) = &mut doc.value {
+        for (k, v) in entries.iter_mut() {
+            match k.as_str() {
+                Some("secretGenerator") => {
+                    if let Value::Seq(items) = &mut v.value {
+                        for item in items {
+                            fold_fields(item, ARGS_FIELDS);
+                            if let Value::Map(fields) = &mut item.value {
+                                for (fk, fv) in fields.iter_mut() {
+                                    if fk.as_str() == Some("options") {
+                                        fold_fields(fv, OPTIONS_FIELDS);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Some("generatorOptions") => fold_fields(v, OPTIONS_FIELDS),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Renames the keys of a mapping that match one of `fields` under Go's case folding.
+fn fold_fields(node: &mut Node, fields: &[&str]) {
+    // Go's EqualFold on field names: ASCII case, plus the two non-ASCII letters that fold
+    // to ASCII ones (U+017F long s, U+212A Kelvin sign).
+    fn fold(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '\u{17f}' => 's',
+                '\u{212a}' => 'k',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect()
+    }
+    let Value::Map(entries) = &mut node.value else {
+        return;
+    };
+    let present: Vec<String> = entries
+        .iter()
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
+    for (k, _) in entries.iter_mut() {
+        let Some(name) = k.as_str() else { continue };
+        if fields.contains(&name) {
+            continue;
+        }
+        let folded = fold(name);
+        if let Some(field) = fields.iter().find(|f| fold(f) == folded)
+            && !present.iter().any(|p| p == field)
+            && let Value::Scalar { text, .. } = &mut k.value
+        {
+            *text = field.to_string();
+        }
+    }
 }
 
 const ARGS_FIELDS: &[&str] = &[
@@ -853,6 +1013,23 @@ impl Reader<'_> {
         root: &Path,
         _global: Option<&Options>,
     ) -> Result<Generator> {
+        // kustomize decodes a builtin plugin's config through encoding/json as well.
+        let folded;
+        let node = if format == Format::Builtin {
+            let mut n = node.clone();
+            fold_fields(&mut n, BUILTIN_FIELDS);
+            if let Value::Map(fields) = &mut n.value {
+                for (k, v) in fields.iter_mut() {
+                    if k.as_str() == Some("options") {
+                        fold_fields(v, OPTIONS_FIELDS);
+                    }
+                }
+            }
+            folded = n;
+            &folded
+        } else {
+            node
+        };
         let what = match format {
             Format::SecretgenV1 => "SecretGenerator (secretgen.dev/v1)",
             Format::Builtin => "SecretGenerator (builtin)",

@@ -118,12 +118,38 @@ pub struct Written {
 
 /// Writes every Secret under `dir` (files whose contents are already right are left alone),
 /// and with `prune` removes the marked files no Secret maps to any more.
+///
+/// All or nothing: every new file is first written in full to a temporary file beside its
+/// place, and only when all are written (a full disk fails here) are they renamed into
+/// place; a failure before that removes them and changes nothing, a failed rename puts back
+/// what the run had replaced. Runs on one directory are serialized by a lock on the
+/// directory itself, so two at once leave the result of one, not a union.
 pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written> {
+    let created_root = !dir.exists();
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| Error::io(dir, "cannot create directory", e))?;
+    let _lock = lock_dir(dir)?;
+    let result = write_dir_locked(dir, secrets, prune);
+    if result.is_err() && created_root {
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+/// An exclusive lock on the directory, held until the returned file is dropped.
+fn lock_dir(dir: &Path) -> Result<std::fs::File> {
+    let f = std::fs::File::open(dir).map_err(|e| Error::io(dir, "cannot open", e))?;
+    f.lock().map_err(|e| Error::io(dir, "cannot lock", e))?;
+    Ok(f)
+}
+
+fn write_dir_locked(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written> {
     let planned = plan(secrets);
     let existing = owned_files(dir)?;
     // A file of the same name that secretgen did not write is the user's: never overwrite it.
-    // It is judged by what it holds now, not by the listing above: a render running at the
-    // same time may have renamed its own (marked) file into place since.
     if let Some(rel) = planned.keys().find(|r| {
         let path = dir.join(r);
         !existing.contains_key(*r) && path.symlink_metadata().is_ok() && !is_marked(&path)
@@ -134,6 +160,22 @@ pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written>
         )));
     }
     let mut done = Written::default();
+    // Stage: every changed file written in full beside its place.
+    let mut created_dirs: Vec<PathBuf> = Vec::new();
+    let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> = Vec::new();
+    let mut stage = |path: &Path, body: &[u8], created_dirs: &mut Vec<PathBuf>| -> Result<()> {
+        let parent = path.parent().unwrap_or(dir);
+        if !parent.exists() {
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .create(parent)
+                .map_err(|e| Error::io(parent, "cannot create directory", e))?;
+            created_dirs.push(parent.to_path_buf());
+        }
+        let tmp = write_temp(parent, body)?;
+        staged.push((path.to_path_buf(), tmp));
+        Ok(())
+    };
     for (rel, body) in &planned {
         let path = dir.join(rel);
         if existing
@@ -143,9 +185,35 @@ pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written>
             done.unchanged.push(path);
             continue;
         }
-        write_atomic(&path, body)?;
-        done.written.push(path);
+        if let Err(e) = stage(&path, body, &mut created_dirs) {
+            drop(staged); // removes every temporary file
+            for d in created_dirs.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
+            return Err(e);
+        }
     }
+    // Commit: renames, which do not fail for want of space.
+    let mut renamed: Vec<PathBuf> = Vec::new();
+    let mut staged = staged.into_iter();
+    for (path, tmp) in staged.by_ref() {
+        if let Err(e) = tmp.persist(&path) {
+            let err = Error::io(&path, "cannot rename into place", e.error);
+            for p in &renamed {
+                let rel = p.strip_prefix(dir).unwrap_or(p);
+                let _ = match existing.get(rel) {
+                    Some(old) => write_atomic(p, old),
+                    None => std::fs::remove_file(p).map_err(|e| Error::io(p, "cannot remove", e)),
+                };
+            }
+            for d in created_dirs.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
+            return Err(err);
+        }
+        renamed.push(path);
+    }
+    done.written = renamed;
     if prune {
         for rel in existing.keys().filter(|r| !planned.contains_key(*r)) {
             let path = dir.join(rel);
@@ -160,6 +228,23 @@ pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written>
         }
     }
     Ok(done)
+}
+
+/// A temporary file in `dir` holding `bytes`, synced, mode 0600.
+fn write_temp(dir: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".secretgen-")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, "cannot create a temporary file in", e))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
+    // The permissions set at creation are subject to nothing but this explicit mode.
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(tmp.path(), "cannot set mode of", e))?;
+    Ok(tmp)
 }
 
 /// `render --check`: compares what would be written with what is there, reading nothing

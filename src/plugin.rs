@@ -5,7 +5,9 @@
 //! plain names, marked `needs-hash` so that kustomize suffixes them and rewrites references.
 //! KRM function: in, a `ResourceList` on stdin whose `functionConfig` is the generator; out,
 //! the same list with the Secrets appended to `items`, every input item passed through as
-//! text (comments and field order kept), or the errors as `results`.
+//! text (comments and field order kept), or the errors as `results`. Under kustomize (a
+//! functionConfig that declares `config.kubernetes.io/function`) the Secrets are marked
+//! `needs-hash` as for the exec plugin; under kpt they carry their final names.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -88,6 +90,18 @@ fn function_inner(
                 "expected a ResourceList (kind: ResourceList) on stdin",
             )
         })?;
+    if let Some(items) = list.get("items")
+        && !items.is_null()
+        && items.as_seq().is_none()
+    {
+        return Err(Error::manifest(
+            Loc::at(stdin, items.mark),
+            format!(
+                "the ResourceList's `items` must be a list, found {} (its items would be lost)",
+                items.kind_name()
+            ),
+        ));
+    }
     let config = list
         .get("functionConfig")
         .filter(|c| !c.is_null())
@@ -106,11 +120,26 @@ fn function_inner(
         manifest::read_generator_file(&config_file, &dedent(config_text), root, true)?;
     // Positions inside the functionConfig are relative to its own text.
     unit.file = config_file.clone();
+    let under_kustomize = run_by_kustomize(config);
     let settings = Settings {
-        mode: Mode::Render,
+        mode: if under_kustomize {
+            Mode::Plugin
+        } else {
+            Mode::Render
+        },
         ..settings.clone()
     };
-    let out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
+    let mut out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
+    // Under kpt the Secrets land in the package: each is marked with its generator, so that
+    // the next run replaces it (kpt then deletes its file) instead of adding a second one.
+    let mut ours = Vec::new();
+    if !under_kustomize {
+        for s in &mut out.secrets {
+            let id = generated_by(s.namespace.as_deref(), &s.base_name);
+            s.annotations.insert(GENERATED_BY.into(), id.clone());
+            ours.push(id);
+        }
+    }
 
     let split = split_items(input, list);
     let indent = split.as_ref().map(|s| s.indent.clone()).unwrap_or_default();
@@ -125,7 +154,7 @@ fn function_inner(
         Some(split) => {
             result.push_str(&input[..split.prefix_end]);
             for (item, text) in split.items.iter().zip(&split.texts) {
-                if is_local_config_generator(item) {
+                if is_local_config_generator(item) || is_generated_by(item, &ours) {
                     continue;
                 }
                 result.push_str(text);
@@ -182,6 +211,34 @@ fn split_items<'a>(input: &'a str, list: &'a yaml::Node) -> Option<Items<'a>> {
         suffix_start: seq_end,
         indent: " ".repeat(col),
     })
+}
+
+/// kustomize runs a generator as a KRM function when its config declares the function in
+/// `config.kubernetes.io/function` (or the older `config.k8s.io/function`), and then treats
+/// the output as it treats an exec plugin's: it adds the name suffix to the resources marked
+/// `needs-hash` and rewrites references to them. kpt takes the function from its command
+/// line or Kptfile and does neither, so there the Secrets come with their final names.
+fn run_by_kustomize(config: &yaml::Node) -> bool {
+    ["config.kubernetes.io/function", "config.k8s.io/function"]
+        .iter()
+        .any(|key| annotation(config, key).is_some())
+}
+
+/// The annotation that marks a Secret this function generated in a kpt package, with the
+/// generator's `namespace/name` (or `name`) as its value.
+pub const GENERATED_BY: &str = "secretgen.dev/generated-by";
+
+fn generated_by(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// A Secret that an earlier run of one of these generators left in the package.
+fn is_generated_by(item: &yaml::Node, ours: &[String]) -> bool {
+    item.get("kind").and_then(|k| k.as_str()) == Some("Secret")
+        && annotation(item, GENERATED_BY).is_some_and(|id| ours.iter().any(|o| o == id))
 }
 
 fn annotation<'a>(node: &'a yaml::Node, key: &str) -> Option<&'a str> {
@@ -424,7 +481,30 @@ mod tests {
         assert_eq!(
             out,
             format!(
-                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # first\n  kind: ConfigMap\n  metadata: {{name: c}}   # odd spacing kept\n  data:\n    z: 1\n    a: 2\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    name: s-ftgtgc4t9f\n  type: Opaque\nfunctionConfig:\n{GEN}"
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # first\n  kind: ConfigMap\n  metadata: {{name: c}}   # odd spacing kept\n  data:\n    z: 1\n    a: 2\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    annotations:\n      secretgen.dev/generated-by: s\n    name: s-ftgtgc4t9f\n  type: Opaque\nfunctionConfig:\n{GEN}"
+            )
+        );
+    }
+
+    #[test]
+    fn under_kustomize_secrets_are_marked_for_its_suffix() {
+        // kustomize sends the config that declares the function as functionConfig and item.
+        let config = GEN.replace(
+            "      config.kubernetes.io/local-config: \"true\"\n",
+            "      config.kubernetes.io/function: |\n        exec:\n          path: secretgen\n      config.kubernetes.io/local-config: \"true\"\n",
+        );
+        let config = config.replace("  - k=v\n", "  - k=v\n  behavior: merge\n");
+        let input = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n-{}functionConfig:\n{config}",
+            &config[1..]
+        );
+        let (out, failed, _) = function(&input, Path::new("."), &Settings::default(), &NoKeys);
+        let out = String::from_utf8(out).unwrap();
+        assert!(!failed, "{out}");
+        assert_eq!(
+            out,
+            format!(
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    annotations:\n      kustomize.config.k8s.io/behavior: merge\n      kustomize.config.k8s.io/needs-hash: \"true\"\n    name: s\n  type: Opaque\nfunctionConfig:\n{config}"
             )
         );
     }

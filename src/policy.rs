@@ -70,22 +70,7 @@ const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// Whether `bytes` are an age file or a SOPS file (YAML, JSON, dotenv, INI or binary).
 pub fn is_encrypted(bytes: &[u8]) -> bool {
-    crypt::is_encrypted(bytes) || looks_like_sops(bytes)
-}
-
-/// SOPS keeps its metadata beside the values: a top-level `sops` mapping with a `mac` (YAML,
-/// JSON, and binary files, which are JSON), `sops_mac=` (dotenv) or a `[sops]` section with
-/// `mac` (INI).
-fn looks_like_sops(bytes: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    let has_line = |prefix: &str| text.lines().any(|l| l.starts_with(prefix));
-    let yaml = has_line("sops:") && text.lines().any(|l| l.trim_start().starts_with("mac:"));
-    let json = text.contains("\"sops\"") && text.contains("\"mac\"");
-    let dotenv = has_line("sops_mac=");
-    let ini = has_line("[sops]") && has_line("mac");
-    yaml || json || dotenv || ini
+    crypt::is_encrypted(bytes) || crate::sops::is_sops(bytes).is_some()
 }
 
 /// Every plaintext input of `units`.
@@ -212,10 +197,14 @@ mod tests {
             b"a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n    mac: ENC[x]\n"
         ));
         assert!(is_encrypted(
-            b"{\"a\": \"ENC[x]\", \"sops\": {\"mac\": \"ENC[x]\"}}"
+            b"{\"a\": \"ENC[AES256_GCM,x]\", \"sops\": {\"mac\": \"ENC[AES256_GCM,x]\"}}"
         ));
-        assert!(is_encrypted(b"A=ENC[x]\nsops_mac=ENC[x]\n"));
-        assert!(is_encrypted(b"[a]\nk = ENC[x]\n[sops]\nmac = ENC[x]\n"));
+        assert!(is_encrypted(
+            b"A=ENC[AES256_GCM,x]\nsops_mac=ENC[AES256_GCM,x]\n"
+        ));
+        assert!(is_encrypted(
+            b"[a]\nk = ENC[AES256_GCM,x]\n[sops]\nmac = ENC[AES256_GCM,x]\n"
+        ));
         assert!(!is_encrypted(b"PASSWORD=hunter2\n"));
         assert!(!is_encrypted(b"sops: is a word\n"));
         assert!(!is_encrypted(&[0xff, 0xfe, 0x00]));

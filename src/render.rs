@@ -293,7 +293,7 @@ pub struct DecryptFailure {
 
 /// Where identities come from and how encrypted inputs are opened.
 pub trait Decrypt: Sync {
-    /// Whether these bytes are an age file.
+    /// Whether these bytes are an age file or a SOPS file.
     fn is_encrypted(&self, bytes: &[u8]) -> bool;
     /// The plaintext, or why not.
     fn decrypt(
@@ -388,14 +388,17 @@ fn render_mapped<T: Send>(
         .collect();
     let mut unit_checked = checks.into_iter();
     let render = |(u, g): &(&Unit, &Generator)| {
-        let r = render_generator(g, &u.transform, settings, keys)
-            .map(|(secret, warnings)| ((secret.sort_key(), map(secret)), warnings));
+        let r = render_generator(g, &u.transform, settings, keys).map(|(secret, warnings)| {
+            let item =
+                (!is_local_config(&secret.annotations)).then(|| (secret.sort_key(), map(secret)));
+            (item, warnings)
+        });
         tick();
         r
     };
     // Generators are independent: render them on every core, collected in their order, so
     // that Secrets, warnings and errors come out exactly as from one thread.
-    type Rendered<T> = Result<((String, T), Vec<Warning>)>;
+    type Rendered<T> = Result<(Option<(String, T)>, Vec<Warning>)>;
     let results: Vec<Rendered<T>> = if gens.len() >= PARALLEL_MIN {
         use rayon::prelude::*;
         gens.par_iter().map(render).collect()
@@ -412,14 +415,22 @@ fn render_mapped<T: Send>(
         for r in results.by_ref().take(unit.generators.len()) {
             match r {
                 Ok((item, warnings)) => {
-                    out.push(item);
+                    out.extend(item);
                     warnings_out.extend(warnings);
                 }
                 Err(e) => errors.push(e),
             }
         }
         for (file, doc) in &unit.plain_secrets {
+            if is_sops_doc(doc) {
+                match sops_secrets(file, doc, &unit.transform, keys, settings.placeholder) {
+                    Ok(list) => out.extend(list.into_iter().map(|s| (s.sort_key(), map(s)))),
+                    Err(e) => errors.push(e),
+                }
+                continue;
+            }
             match plain_secret(file, doc, &unit.transform) {
+                Ok(s) if is_local_config(&s.annotations) => {}
                 Ok(s) => out.push((s.sort_key(), map(s))),
                 Err(e) => errors.push(e),
             }
@@ -433,6 +444,49 @@ fn render_mapped<T: Send>(
     Ok((out.into_iter().map(|(_, t)| t).collect(), warnings_out))
 }
 
+/// The annotations kustomize adds for its own bookkeeping and removes before it prints
+/// (`RemoveBuildAnnotations`, and the origin and transformer annotations without
+/// `buildMetadata`): whoever wrote them, they never reach kustomize's output.
+pub fn is_build_annotation(key: &str) -> bool {
+    const INTERNAL: &[&str] = &[
+        "previousKinds",
+        "previousNames",
+        "prefixes",
+        "suffixes",
+        "previousNamespaces",
+        "allowNameChange",
+        "allowKindChange",
+        "refBy",
+        "generatorBehavior",
+        "needsHashSuffix",
+        "path",
+        "index",
+        "seqindent",
+        "id",
+        "annotations-migration-resource-id",
+        "helm-generated",
+    ];
+    match key.strip_prefix("internal.config.kubernetes.io/") {
+        Some(name) => INTERNAL.contains(&name),
+        None => matches!(
+            key,
+            "config.kubernetes.io/path"
+                | "config.kubernetes.io/index"
+                | "config.k8s.io/id"
+                | "config.kubernetes.io/origin"
+                | "alpha.config.kubernetes.io/transformations"
+        ),
+    }
+}
+
+/// kustomize drops a resource marked `config.kubernetes.io/local-config` with any value but
+/// `"false"`: it is configuration for tools, not for the cluster.
+pub fn is_local_config(annotations: &BTreeMap<String, String>) -> bool {
+    annotations
+        .get("config.kubernetes.io/local-config")
+        .is_some_and(|v| v != "false")
+}
+
 /// From this many generators on, rendering is spread over all cores; below it, starting
 /// the threads costs more than they save (the exec plugin renders one).
 const PARALLEL_MIN: usize = 64;
@@ -440,6 +494,8 @@ const PARALLEL_MIN: usize = 64;
 struct Collected {
     data: BTreeMap<String, Entry>,
     placeholder: bool,
+    /// Env lines whose key is invalid (described, never shown).
+    bad_keys: Vec<Error>,
 }
 
 impl Collected {
@@ -465,11 +521,13 @@ impl Collected {
         enc: Enc,
     ) -> Result<()> {
         if let Err(message) = validate::check_hidden_key(&key) {
-            return Err(Error::Invalid {
+            // Every bad line of every env file is reported at once, after the sources.
+            self.bad_keys.push(Error::Invalid {
                 loc: origin,
                 secret: g.name.value.clone(),
                 message,
             });
+            return Ok(());
         }
         self.insert(g, key, value, origin, enc, true)
     }
@@ -535,6 +593,7 @@ pub fn render_generator(
     let mut c = Collected {
         data: BTreeMap::new(),
         placeholder: false,
+        bad_keys: Vec::new(),
     };
     let mut keys_unknown = false;
     let root = Root::new(
@@ -544,6 +603,8 @@ pub fn render_generator(
         settings.mode,
     )?;
     // kustomize's order: envs, literals, files (only matters for which duplicate is named).
+    // Every invalid key of the env files is reported, not only the first.
+    let mut bad_keys = Vec::new();
     for env in &g.envs {
         let loc = Loc::at(&g.file, env.mark);
         let input = root.read_file(&env.value, &loc, keys, false)?;
@@ -576,8 +637,14 @@ pub fn render_generator(
                     ..Default::default()
                 },
             );
-            c.add_hidden(g, p.key, p.value, origin, enc)?;
+            match c.add_hidden(g, p.key, p.value, origin, enc) {
+                Err(e @ Error::Invalid { .. }) => bad_keys.push(e),
+                other => other?,
+            }
         }
+    }
+    if !bad_keys.is_empty() {
+        return Err(Error::many(bad_keys));
     }
     for lit in &g.literals {
         let loc = Loc::at(&g.file, lit.mark);
@@ -626,6 +693,9 @@ pub fn render_generator(
         }
     }
 
+    if !c.bad_keys.is_empty() {
+        return Err(Error::many(std::mem::take(&mut c.bad_keys)));
+    }
     let base_name = format!("{}{}{}", t.name_prefix, g.name.value, t.name_suffix);
     let namespace = t
         .namespace
@@ -666,6 +736,7 @@ pub fn render_generator(
         "annotation",
     );
     put(&mut annotations, &t.annotations, &g.file, "annotation");
+    annotations.retain(|k, _| !is_build_annotation(k));
 
     let variant = g.hash.or(settings.hash).unwrap_or_default();
     let hashed = !g.options.disable_name_suffix_hash;
@@ -739,6 +810,119 @@ fn set(map: &mut Vec<(Cow<'static, str>, Node<'static>)>, key: &str, value: Node
     }
 }
 
+/// Whether a resource document carries SOPS metadata (`sops.mac`).
+fn is_sops_doc(doc: &crate::yaml::Node) -> bool {
+    doc.get("sops").and_then(|s| s.get("mac")).is_some()
+}
+
+/// The `v1` Secrets of a SOPS-encrypted resource file, decrypted as `sops --decrypt` does.
+/// Without a usable identity under `--placeholder`, the Secret is rendered from the
+/// encrypted document (its names must be in clear) with placeholders for every value.
+fn sops_secrets(
+    file: &Path,
+    first: &crate::yaml::Node,
+    t: &Transform,
+    keys: &dyn Decrypt,
+    placeholder: bool,
+) -> Result<Vec<Secret>> {
+    let loc = Loc::at(file, first.mark);
+    let bytes = std::fs::read(file).map(Zeroizing::new).map_err(|e| {
+        Error::source(
+            loc.clone(),
+            format!("cannot read `{}`: {}", file.display(), io_reason(&e)),
+        )
+    })?;
+    let plain = match keys.decrypt(file, &bytes) {
+        Ok(p) => p,
+        Err(f) if f.missing_key && placeholder => {
+            return sops_placeholder(file, first, t).map(|s| vec![s]);
+        }
+        Err(f) => {
+            return Err(Error::Crypt {
+                loc,
+                message: f.message,
+            });
+        }
+    };
+    let text = std::str::from_utf8(plain.expose()).map_err(|_| Error::Crypt {
+        loc: loc.clone(),
+        message: format!("`{}`: the decrypted resource is not UTF-8", file.display()),
+    })?;
+    let docs = crate::yaml::parse_stream(text).map_err(|e| Error::Crypt {
+        loc: loc.clone(),
+        message: format!(
+            "`{}`: the decrypted resource is not valid YAML ({})",
+            file.display(),
+            e.mark
+        ),
+    })?;
+    let mut out = Vec::new();
+    for d in &docs {
+        let is_secret = d.get("kind").and_then(|k| k.as_str()) == Some("Secret")
+            && d.get("apiVersion").and_then(|k| k.as_str()) == Some("v1");
+        if is_secret {
+            let mut s = plain_secret(file, d, t)?;
+            for e in s.data.values_mut() {
+                e.encrypted = true;
+            }
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// A SOPS Secret resource that cannot be opened, under `--placeholder`: its keys from the
+/// encrypted document, each value a placeholder.
+fn sops_placeholder(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
+    let loc = Loc::at(file, doc.mark);
+    let clear = |n: Option<&crate::yaml::Node>| {
+        n.and_then(|v| v.as_str())
+            .is_some_and(|s| !s.starts_with("ENC[AES256_GCM,"))
+    };
+    let is_secret = doc.get("kind").and_then(|k| k.as_str()) == Some("Secret");
+    let meta = doc.get("metadata");
+    if !is_secret || !clear(meta.and_then(|m| m.get("name"))) {
+        return Err(Error::Crypt {
+            loc,
+            message: format!(
+                "`{}` is SOPS-encrypted with its kind or name encrypted too; a placeholder needs them in clear (encrypt with --encrypted-regex '^(data|stringData)$')",
+                file.display()
+            ),
+        });
+    }
+    let mut s = plain_secret(file, doc, t).or_else(|_| {
+        // `data` values are ciphertext, not base64: read the keys only.
+        let mut bare = doc.clone();
+        if let crate::yaml::Value::Map(m) = &mut bare.value {
+            m.retain(|(k, _)| !matches!(k.as_str(), Some("data") | Some("stringData")));
+        }
+        plain_secret(file, &bare, t)
+    })?;
+    s.data.clear();
+    for field in ["data", "stringData"] {
+        for (k, _) in doc.get(field).and_then(|d| d.as_map()).unwrap_or(&[]) {
+            let Some(key) = k.as_str() else { continue };
+            let mut b64 = String::new();
+            emit::wrapped_base64(PLACEHOLDER, &mut b64);
+            s.data.insert(
+                key.to_string(),
+                Entry {
+                    value: SecretBytes::from_slice(PLACEHOLDER),
+                    base64: SecretString::new(b64),
+                    origin: Loc::at(file, k.mark),
+                    encrypted: true,
+                },
+            );
+        }
+    }
+    // Printed from its fields: the placeholders, never the ciphertext.
+    s.passthrough = None;
+    s.placeholder = true;
+    s.annotations
+        .insert(PLACEHOLDER_ANNOTATION.into(), "true".into());
+    Ok(s)
+}
+
 /// A plain `v1` Secret from `resources`, with the kustomization's prefix, suffix,
 /// namespace, labels and annotations applied as kustomize applies them.
 fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
@@ -775,6 +959,8 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
             .map(|(k, (v, _))| (k.clone(), v.clone())),
     );
 
+    annotations.retain(|k, _| !is_build_annotation(k));
+
     let mut node = to_emit(doc);
     if let Node::Map(top) = &mut node {
         let mut m = match top
@@ -801,6 +987,8 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
         }
         if !annotations.is_empty() {
             set(&mut m, "annotations", as_map(&annotations));
+        } else {
+            m.retain(|(k, _)| k != "annotations");
         }
         set(top, "metadata", Node::Map(m));
     }
@@ -1045,10 +1233,15 @@ impl Root {
                 ),
             ));
         }
-        let path = if self.dir == Path::new(".") {
-            PathBuf::from(entry)
+        // kustomize joins the entry to the root with `filepath.Join`, which cleans it
+        // lexically: `missing/../f.txt` and `f.txt/` name `f.txt`, and `link/../f` names
+        // `./f` even where `link` points elsewhere. The load restrictor then judges the
+        // cleaned path.
+        let cleaned = source::clean_slash_path(entry);
+        let path = if self.dir == Path::new(".") || cleaned.starts_with('/') {
+            PathBuf::from(&cleaned)
         } else {
-            self.dir.join(entry)
+            self.dir.join(&cleaned)
         };
         let meta = std::fs::symlink_metadata(&path).map_err(|e| {
             Error::source(

@@ -403,14 +403,38 @@ fn check_json(s: &SecretView<'_>, key: &str, v: &mut Vec<Violation>) {
         None => v.push(needs(s, &format!("the key `{key}`"))),
         Some(bytes) => {
             if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-                // serde_json's message names a line and column, never the content.
+                // serde_json's syntax messages name a line and column, never the content.
                 v.push(Violation::NotJson {
                     type_: s.type_.to_string(),
                     key: key.to_string(),
                     reason: e.to_string(),
                 });
+            } else if let Some(found) = json_not_object(bytes) {
+                // The API server decodes it into a Go map: only an object (or `null`) fits.
+                v.push(Violation::NotJson {
+                    type_: s.type_.to_string(),
+                    key: key.to_string(),
+                    reason: format!(
+                        "a JSON object is required, found {found}; the API server rejects it"
+                    ),
+                });
             }
         }
+    }
+}
+
+/// What valid JSON `bytes` holds when it is not an object (or `null`, which Go's
+/// `json.Unmarshal` into a map accepts), by kind only.
+fn json_not_object(bytes: &[u8]) -> Option<&'static str> {
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?;
+    match first {
+        b'{' | b'n' => None,
+        b'[' => Some("an array"),
+        b'"' => Some("a string"),
+        b't' | b'f' => Some("a boolean"),
+        _ => Some("a number"),
     }
 }
 
@@ -494,18 +518,17 @@ fn check_bootstrap(s: &SecretView<'_>, v: &mut Vec<Violation>) {
     }
     if let Some(id) = id {
         let want = format!("bootstrap-token-{id}");
+        // The token-id is a value read from a source: the rule is stated, the id not shown.
         if s.has_hash_suffix {
             v.push(Violation::Bootstrap {
                 subject: BootstrapPart::Name,
-                reason: format!(
-                    "the name must be exactly `{want}`: set `disableNameSuffixHash: true`"
-                ),
+                reason: "the name must be exactly `bootstrap-token-` followed by the value of `token-id`: set `disableNameSuffixHash: true`".into(),
             });
         } else if s.base_name != want {
             v.push(Violation::Bootstrap {
                 subject: BootstrapPart::Name,
                 reason: format!(
-                    "the name must be `{want}` (`bootstrap-token-` and the token-id), not `{}`",
+                    "the name must be `bootstrap-token-` followed by the value of `token-id`, not `{}`",
                     s.base_name
                 ),
             });
@@ -630,6 +653,24 @@ mod tests {
         );
         assert_eq!(v.len(), 1);
         assert!(!v[0].to_string().contains("CANARY"), "{}", v[0]);
+        for not_object in [
+            &b"[]"[..],
+            b" [{\"auths\":{}}]",
+            b"\"CANARY\"",
+            b"1",
+            b"true",
+        ] {
+            for (t, k) in [
+                ("kubernetes.io/dockerconfigjson", ".dockerconfigjson"),
+                ("kubernetes.io/dockercfg", ".dockercfg"),
+            ] {
+                let v = check(t, &[(k, not_object)]);
+                assert_eq!(v.len(), 1, "{not_object:?}");
+                assert!(v[0].to_string().contains("JSON object is required"));
+                assert!(!v[0].to_string().contains("CANARY"), "{}", v[0]);
+            }
+        }
+        assert!(check("kubernetes.io/dockercfg", &[(".dockercfg", b"null")]).is_empty());
         assert_eq!(check("kubernetes.io/dockercfg", &[]).len(), 1);
         assert_eq!(check("kubernetes.io/service-account-token", &[]).len(), 1);
         assert_eq!(check("kubernetes.io/tls", &[("tls.crt", b"x")]).len(), 1);

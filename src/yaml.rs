@@ -175,78 +175,15 @@ pub fn resolve_plain(s: &str) -> Resolved {
         | ".nan" | ".NaN" | ".NAN" => return Resolved::Float,
         _ => {}
     }
-    let first = s.as_bytes()[0];
-    if !(first.is_ascii_digit() || first == b'+' || first == b'-' || first == b'.') {
+    if !crate::emit::plain_is_number(s) {
         return Resolved::Str;
     }
-    if is_yaml11_int(s) {
-        Resolved::Int
-    } else if is_yaml_float(s) {
+    // Int or float only matters for messages ("a number" either way).
+    if s.contains(['.', 'e', 'E']) && !s.contains(['x', 'X']) {
         Resolved::Float
     } else {
-        Resolved::Str
+        Resolved::Int
     }
-}
-
-fn is_yaml11_int(s: &str) -> bool {
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
-    let body = plain
-        .strip_prefix('-')
-        .or_else(|| plain.strip_prefix('+'))
-        .unwrap_or(&plain);
-    if body.is_empty() {
-        return false;
-    }
-    if let Some(bin) = body.strip_prefix("0b") {
-        return !bin.is_empty() && bin.bytes().all(|b| b == b'0' || b == b'1');
-    }
-    if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    }
-    if let Some(oct) = body.strip_prefix("0o") {
-        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
-    }
-    body.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// A YAML syntax error, with the position the parser reported.
@@ -277,7 +214,18 @@ enum Frame {
 }
 
 #[derive(Default)]
-struct Builder {
+struct Builder<'t> {
+    /// The source, for the rules goyaml.v2 applies to raw text (escapes, flow scalars).
+    text: &'t str,
+    /// The last character index turned into a byte offset, and that offset: events come
+    /// in source order, so walking on from there costs the text's length in all.
+    cursor: (usize, usize),
+    /// Facts about the whole text, computed once.
+    ascii: bool,
+    has_tab: bool,
+    has_slash_escape: bool,
+    /// Whether each open collection is a flow (`[…]`, `{…}`) one.
+    flow: Vec<bool>,
     docs: Vec<Node>,
     stack: Vec<Frame>,
     /// Anchored nodes with their size (nodes, scalar bytes), for the alias budget.
@@ -324,7 +272,177 @@ fn tree_size(node: &Node) -> (usize, usize) {
     }
 }
 
-impl Builder {
+impl Builder<'_> {
+    /// The source text between two character indices.
+    fn raw(&mut self, start: usize, end: usize) -> &'_ str {
+        let a = self.byte_at(start);
+        let b = self.byte_at(end).max(a);
+        &self.text[a..b]
+    }
+
+    fn byte_at(&mut self, char_index: usize) -> usize {
+        let text = self.text;
+        if self.ascii {
+            return char_index.min(text.len());
+        }
+        let (mut ci, mut bi) = self.cursor;
+        if char_index < ci {
+            (ci, bi) = (0, 0);
+        }
+        for c in text[bi..].chars() {
+            if ci == char_index {
+                break;
+            }
+            ci += 1;
+            bi += c.len_utf8();
+        }
+        self.cursor = (ci, bi);
+        bi
+    }
+
+    fn fail(&mut self, mark: Mark, message: impl Into<String>) {
+        if self.error.is_none() {
+            self.error = Some(SyntaxError {
+                mark,
+                message: message.into(),
+            });
+        }
+    }
+
+    /// goyaml.v2 skips a tab between tokens only where no simple key may start: after a
+    /// block sequence's `-` it does not, and the tab "cannot start any token".
+    fn check_tab_after_dash(&mut self, mark: Mark) {
+        if !self.has_tab || self.flow.last() == Some(&true) {
+            return;
+        }
+        let b = self.byte_at(mark.start);
+        let before = &self.text[..b];
+        let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        let only_indicators = line.chars().all(|c| matches!(c, ' ' | '\t' | '-'));
+        let tab_after_dash = line.find('-').is_some_and(|i| line[i..].contains('\t'));
+        if only_indicators && tab_after_dash {
+            self.fail(
+                mark,
+                "found character that cannot start any token: a tab after `-` (kustomize's YAML reader separates a sequence entry only with spaces)",
+            );
+        }
+    }
+
+    /// What goyaml.v2 refuses in a scalar's source that saphyr (YAML 1.2) accepts.
+    fn check_scalar_source(&mut self, style: ScalarStyle, text: &str, mark: Mark) {
+        match style {
+            ScalarStyle::DoubleQuoted if self.has_slash_escape => {
+                let raw = self.raw(mark.start, mark.end).to_string();
+                let mut chars = raw.chars();
+                while let Some(c) = chars.next() {
+                    if c == '\\' && chars.next() == Some('/') {
+                        self.fail(
+                            mark,
+                            "found unknown escape character `\\/` (YAML 1.1, as kustomize reads it, has no such escape: write `/`)",
+                        );
+                        return;
+                    }
+                }
+            }
+            ScalarStyle::Plain => {
+                if self.flow.iter().any(|f| *f) && text.contains('?') {
+                    self.fail(
+                        mark,
+                        "a `?` inside a plain scalar in a flow collection ends the scalar for kustomize's YAML reader (did not find expected ',' or ']'): quote the value",
+                    );
+                    return;
+                }
+                if self.has_tab {
+                    let raw = self.raw(mark.start, mark.end).to_string();
+                    if raw.contains('\n')
+                        && raw.split('\n').skip(1).any(|line| {
+                            let line = line.strip_suffix('\r').unwrap_or(line);
+                            line.contains('\t') && line.trim_matches([' ', '\t']).is_empty()
+                        })
+                    {
+                        self.fail(
+                            mark,
+                            "found a tab character that violates indentation (a line of only tabs inside a multi-line plain scalar)",
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// goyaml.v2's merge keys: a plain `<<` entry merges a mapping (or a list of mappings,
+    /// earlier ones winning) into this one, keys assigned in order, a later one replacing
+    /// the value of an earlier one.
+    fn merge_keys(&mut self, entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+        let is_merge = |k: &Node| matches!(&k.value, Value::Scalar { text, style: Style::Plain, tag: None } if text == "<<");
+        if !entries.iter().any(|(k, _)| is_merge(k)) {
+            return entries;
+        }
+        fn assign(out: &mut Vec<(Node, Node)>, k: Node, v: Node) {
+            let same = |a: &Node| match (&a.value, &k.value) {
+                (Value::Scalar { text: x, .. }, Value::Scalar { text: y, .. }) => x == y,
+                _ => false,
+            };
+            match out.iter_mut().find(|(a, _)| same(a)) {
+                Some(slot) => slot.1 = v,
+                None => out.push((k, v)),
+            }
+        }
+        let mut out: Vec<(Node, Node)> = Vec::new();
+        for (k, v) in entries {
+            if !is_merge(&k) {
+                assign(&mut out, k, v);
+                continue;
+            }
+            let maps: Vec<Node> = match v.value {
+                Value::Map(_) => vec![v],
+                Value::Seq(items) => items.into_iter().rev().collect(),
+                _ => vec![v],
+            };
+            for m in maps {
+                match m.value {
+                    Value::Map(pairs) => {
+                        for (mk, mv) in pairs {
+                            assign(&mut out, mk, mv);
+                        }
+                    }
+                    _ => {
+                        self.fail(
+                            m.mark,
+                            "map merge requires map or sequence of maps as the value",
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// An implicit one-pair mapping inside a flow sequence whose key is a plain scalar
+    /// glued to its `:` and followed by `,`, `]` or `}` with an empty value: the string
+    /// goyaml.v2 reads there (the key and the `:`).
+    fn colon_glued_key(&mut self, entries: &[(Node, Node)]) -> Option<String> {
+        let [(k, v)] = entries else { return None };
+        let Value::Scalar {
+            text,
+            style: Style::Plain,
+            tag: None,
+        } = &k.value
+        else {
+            return None;
+        };
+        let empty = matches!(&v.value, Value::Scalar { text, style: Style::Plain, tag: None } if text.is_empty());
+        if !empty {
+            return None;
+        }
+        let text = text.clone();
+        let after = self.raw(k.mark.end, k.mark.end + 2).to_string();
+        let mut chars = after.chars();
+        (chars.next() == Some(':') && matches!(chars.next(), Some(',' | ']' | '}')))
+            .then(|| format!("{text}:"))
+    }
+
     fn push_value(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
             let (n, b) = tree_size(&node);
@@ -383,12 +501,14 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-impl<'input> SpannedEventReceiver<'input> for Builder {
+impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
     fn on_event(&mut self, ev: Event<'input>, span: Span) {
         let mark = mark_of(span);
         match ev {
-            Event::Scalar(text, style, anchor, tag) => {
-                let style = match style {
+            Event::Scalar(text, raw_style, anchor, tag) => {
+                self.check_tab_after_dash(mark);
+                self.check_scalar_source(raw_style, &text, mark);
+                let style = match raw_style {
                     ScalarStyle::Plain => Style::Plain,
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
                     ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
@@ -398,24 +518,75 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                     Some(rest) => format!("tag:yaml.org,2002:{rest}"),
                     None => t,
                 });
+                // `!!binary`: goyaml.v2 decodes the base64 into the string's bytes.
+                let (text, style, tag) = if tag.as_deref() == Some("tag:yaml.org,2002:binary") {
+                    use base64::Engine as _;
+                    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                    match base64::engine::general_purpose::STANDARD.decode(clean) {
+                        Ok(bytes) => (
+                            String::from_utf8_lossy(&bytes).into_owned(),
+                            Style::Quoted,
+                            None,
+                        ),
+                        Err(_) => {
+                            self.fail(mark, "!!binary value contains invalid base64 data");
+                            (String::new(), Style::Quoted, None)
+                        }
+                    }
+                } else {
+                    (text.into_owned(), style, tag)
+                };
+                // An explicit core tag must fit the scalar, as goyaml.v2's `resolve` demands
+                // (`!!null s` is refused, not read as null); a float tag takes an int.
+                if let Some(t) = tag.as_deref() {
+                    let want = match t {
+                        "tag:yaml.org,2002:null" => Some(Resolved::Null),
+                        "tag:yaml.org,2002:bool" => Some(Resolved::Bool),
+                        "tag:yaml.org,2002:int" => Some(Resolved::Int),
+                        "tag:yaml.org,2002:float" => Some(Resolved::Float),
+                        _ => None,
+                    };
+                    let got = resolve_plain(&text);
+                    let fits = |w: Resolved| {
+                        got == w
+                            || (w == Resolved::Float && got == Resolved::Int)
+                            || (matches!(w, Resolved::Int | Resolved::Float)
+                                && matches!(got, Resolved::Int | Resolved::Float))
+                    };
+                    if let Some(w) = want
+                        && !fits(w)
+                    {
+                        self.fail(
+                            mark,
+                            format!(
+                                "cannot decode {} as `!!{}` (kustomize's YAML reader refuses a tag that does not fit its scalar)",
+                                got.describe(),
+                                t.trim_start_matches("tag:yaml.org,2002:")
+                            ),
+                        );
+                    }
+                }
                 let node = Node {
-                    value: Value::Scalar {
-                        text: text.into_owned(),
-                        style,
-                        tag,
-                    },
+                    value: Value::Scalar { text, style, tag },
                     mark,
                 };
                 self.decode_count += 1;
                 self.push_value(node, anchor);
             }
             Event::SequenceStart(anchor, _) => {
+                self.check_tab_after_dash(mark);
+                let flow = self.raw(mark.start, mark.start + 1) == "[";
+                self.flow.push(flow);
                 self.stack.push(Frame::Seq(Vec::new(), mark, anchor))
             }
             Event::MappingStart(anchor, _) => {
+                self.check_tab_after_dash(mark);
+                let flow = self.raw(mark.start, mark.start + 1) == "{";
+                self.flow.push(flow);
                 self.stack.push(Frame::Map(Vec::new(), None, mark, anchor))
             }
             Event::SequenceEnd => {
+                self.flow.pop();
                 if let Some(Frame::Seq(items, m, anchor)) = self.stack.pop() {
                     let node = Node {
                         value: Value::Seq(items),
@@ -426,7 +597,27 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                 }
             }
             Event::MappingEnd => {
+                let was_flow = self.flow.pop().unwrap_or(false);
                 if let Some(Frame::Map(entries, _, m, anchor)) = self.stack.pop() {
+                    // `[k=x:]`: goyaml.v2 ends a flow plain scalar only at a `:` followed by
+                    // a blank, so `k=x:` is one string; saphyr reads a one-pair mapping.
+                    if !was_flow
+                        && self.flow.last() == Some(&true)
+                        && let Some(text) = self.colon_glued_key(&entries)
+                    {
+                        let node = Node {
+                            value: Value::Scalar {
+                                text,
+                                style: Style::Plain,
+                                tag: None,
+                            },
+                            mark: Mark { end: mark.end, ..m },
+                        };
+                        self.decode_count += 1;
+                        self.push_value(node, anchor);
+                        return;
+                    }
+                    let entries = self.merge_keys(entries);
                     let node = Node {
                         value: Value::Map(entries),
                         mark: Mark { end: mark.end, ..m },
@@ -493,24 +684,107 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
 
 /// Parses a YAML stream into one tree per document. Empty documents are dropped.
 pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
-    let mut parser = Parser::new_from_str(text);
-    let mut builder = Builder::default();
-    if let Err(e) = parser.load(&mut builder, true) {
-        let m = e.marker();
-        return Err(SyntaxError {
-            mark: Mark {
-                line: m.line(),
-                col: m.col() + 1,
-                start: m.index(),
-                end: m.index(),
-            },
-            message: e.info().to_string(),
-        });
+    goyaml_v2_text_rules(text)?;
+    // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Such a
+    // tab is turned into a space (same length, so every position holds) and the text
+    // parsed again.
+    let mut text = Cow::Borrowed(text);
+    for _ in 0..10_000 {
+        let mut parser = Parser::new_from_str(&text);
+        let mut builder = Builder {
+            text: &text,
+            ascii: text.is_ascii(),
+            has_tab: text.contains('\t'),
+            has_slash_escape: text.contains("\\/"),
+            ..Default::default()
+        };
+        if let Err(e) = parser.load(&mut builder, true) {
+            let m = e.marker();
+            if e.info()
+                .contains("must be followed by a valid YAML whitespace")
+                && let Some(fixed) = tab_after_colon(&text, m.index())
+            {
+                text = Cow::Owned(fixed);
+                continue;
+            }
+            return Err(SyntaxError {
+                mark: Mark {
+                    line: m.line(),
+                    col: m.col() + 1,
+                    start: m.index(),
+                    end: m.index(),
+                },
+                message: e.info().to_string(),
+            });
+        }
+        if let Some(err) = builder.error {
+            return Err(err);
+        }
+        return Ok(builder.docs);
     }
-    if let Some(err) = builder.error {
-        return Err(err);
+    Err(SyntaxError {
+        mark: Mark::default(),
+        message: "too many tabs after `:`".into(),
+    })
+}
+
+/// The text with the tab after the `:` at or near character `at` made a space, if there is
+/// one.
+fn tab_after_colon(text: &str, at: usize) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let i = (at.saturating_sub(3)..=at + 1)
+        .find(|&i| chars.get(i) == Some(&':') && chars.get(i + 1) == Some(&'\t'))?;
+    let mut out: String = chars[..=i].iter().collect();
+    out.push(' ');
+    out.extend(&chars[i + 2..]);
+    Some(out)
+}
+
+/// goyaml.v2's rules on the raw text: only printable characters (its reader refuses the
+/// rest, C0 and C1 controls, DEL, U+FFFE and U+FFFF), and no `%YAML` directive but 1.1.
+fn goyaml_v2_text_rules(text: &str) -> Result<(), SyntaxError> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c >= '\u{10000}'
+    };
+    let (mut line, mut col) = (1, 1);
+    for (i, c) in text.chars().enumerate() {
+        if !allowed(c) {
+            return Err(SyntaxError {
+                mark: Mark {
+                    line,
+                    col,
+                    start: i,
+                    end: i,
+                },
+                message: format!(
+                    "control characters are not allowed (U+{:04X}); YAML as kustomize reads it allows only printable characters (write it as an escape in a double-quoted string)",
+                    c as u32
+                ),
+            });
+        }
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
     }
-    Ok(builder.docs)
+    for (n, l) in text.lines().enumerate() {
+        if let Some(rest) = l.strip_prefix("%YAML")
+            && rest.split_whitespace().next() != Some("1.1")
+        {
+            return Err(SyntaxError {
+                mark: Mark {
+                    line: n + 1,
+                    col: 1,
+                    ..Default::default()
+                },
+                message: "found incompatible YAML document: kustomize reads YAML 1.1 and refuses any other `%YAML` version (remove the directive)".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -541,8 +815,23 @@ mod tests {
         for s in ["yes", "on", "Off", "n", "~", "null", ""] {
             assert_ne!(resolve_plain(s), Resolved::Str, "{s}");
         }
-        for s in ["1", "-1", "+12", "0x1F", "0b101", "0o17", "1_000", "017"] {
+        for s in [
+            "1", "-1", "+12", "0x1F", "0b101", "0o17", "1_000", "017", "0O17", "0B11", "-0b101",
+        ] {
             assert_eq!(resolve_plain(s), Resolved::Int, "{s}");
+        }
+        // Underscores go before the float pattern; 64-bit overflow falls back to it.
+        for s in [
+            "1.5_0",
+            "99999999999999999999",
+            "08",
+            "1_000_000_000_000_000_000_000",
+        ] {
+            assert_ne!(resolve_plain(s), Resolved::Str, "{s}");
+        }
+        // Overflowing every reading (no float pattern for hex), and timestamps: strings.
+        for s in ["0x1FFFFFFFFFFFFFFFFF", "1e400", "2001-12-14"] {
+            assert_eq!(resolve_plain(s), Resolved::Str, "{s}");
         }
         for s in ["1.5", "1e3", "-.5", ".inf", "6.02e23"] {
             assert_eq!(resolve_plain(s), Resolved::Float, "{s}");
@@ -578,6 +867,55 @@ mod tests {
         // Three levels (729 scalars) is fine: goyaml.v2 reads it too.
         let small: String = bomb.lines().take(3).map(|l| format!("{l}\n")).collect();
         assert!(parse_stream(&small).is_ok());
+    }
+
+    #[test]
+    fn goyaml_v2_acceptances() {
+        let d = &parse_stream("a: !!binary aGk=\nb:\tx\nc: [k=x:, y]\n").unwrap()[0];
+        assert_eq!(d.get("a").unwrap().as_str(), Some("hi"));
+        assert_eq!(d.get("b").unwrap().as_str(), Some("x"));
+        let c = d.get("c").unwrap().as_seq().unwrap();
+        assert_eq!(c[0].as_str(), Some("k=x:"));
+        // Merge keys: in order, later assignments winning; a list's earlier maps win.
+        let d = &parse_stream(
+            "x: &x {a: 1, b: 2}\ny: &y {b: 3, c: 4}\nm:\n  a: 0\n  <<: [*x, *y]\n  c: 5\n",
+        )
+        .unwrap()[0];
+        let m = d.get("m").unwrap();
+        let v = |k: &str| match &m.get(k).unwrap().value {
+            Value::Scalar { text, .. } => text.clone(),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            (v("a"), v("b"), v("c")),
+            ("1".into(), "2".into(), "5".into())
+        );
+        assert!(m.get("<<").is_none());
+    }
+
+    #[test]
+    fn goyaml_v2_refusals() {
+        for (text, why) in [
+            ("a: \"x\\/y\"\n", "unknown escape"),
+            ("a: [b?c]\n", "`?`"),
+            ("a: b\n  c\n\t\n  d\n", "tab character"),
+            ("%YAML 1.2\n---\na: b\n", "incompatible"),
+            ("a: b\u{1}\n", "control characters"),
+            ("a: b\u{7f}\n", "control characters"),
+            ("a: !!null s\n", "`!!null`"),
+            ("a: !!int x\n", "`!!int`"),
+            ("a: !!binary '%%%'\n", "base64"),
+            ("a:\n-\tb\n", "a tab after `-`"),
+            ("a:\n- - \tb\n", "a tab after `-`"),
+        ] {
+            let err = parse_stream(text).unwrap_err();
+            assert!(err.message.contains(why), "{text:?}: {err}");
+        }
+        assert!(parse_stream("%YAML 1.1\n---\na: b\n").is_ok());
+        assert!(
+            parse_stream("a: \"x\\\\/y\"\n").is_ok(),
+            "an escaped backslash, then /"
+        );
     }
 
     #[test]

@@ -201,3 +201,12 @@ fn identity_fifo_and_dev_zero_are_refused_at_once() {
     let out = run_with_timeout(c, b"", Duration::from_secs(20));
     assert_refused("plugin with a FIFO identity", &out, "not a regular file");
 }
+
+#[test]
+fn fn_stdin_is_bounded() {
+    // More than the 64 MiB any YAML input may be: refused, not read on without end.
+    let t = tempfile::tempdir().unwrap();
+    let zeros = vec![0u8; 65 << 20];
+    let out = run_limited(t.path(), &["fn"], &zeros, Duration::from_secs(60));
+    assert_refused("fn on a stream of zeros", &out, "limited");
+}

@@ -15,6 +15,20 @@ fn write(dir: &Path, name: &str, content: &str) {
     std::fs::write(p, content).unwrap();
 }
 
+/// A new age key in `dir/name` (by `secretgen age keygen`); its recipient.
+fn new_key(dir: &Path, name: &str) -> String {
+    let out = secretgen_in(dir)
+        .args(["age", "keygen", "-o", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let key = std::fs::read_to_string(dir.join(name)).unwrap();
+    key.lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_string()
+}
+
 /// Runs `c` with `stdin` as its standard input.
 fn with_stdin(mut c: Command, stdin: &[u8]) -> Output {
     let mut child = c
@@ -96,17 +110,7 @@ fn rekey_keeps_each_files_mode() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let keygen = |name: &str| {
-        let out = secretgen_in(d)
-            .args(["age", "keygen", "-o", name])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", describe(&out));
-        let key = std::fs::read_to_string(d.join(name)).unwrap();
-        let recipient = key
-            .lines()
-            .find_map(|l| l.strip_prefix("# public key: "))
-            .unwrap()
-            .to_string();
+        let recipient = new_key(d, name);
         write(d, &format!("{name}.pub"), &format!("{recipient}\n"));
     };
     keygen("old.key");
@@ -214,17 +218,7 @@ fn plugin_mode_restrictor_advice_works_inside_kustomize() {
 fn diff_strict_counts_what_was_not_compared() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let out = secretgen_in(d)
-        .args(["age", "keygen", "-o", "key.txt"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", describe(&out));
-    let key = std::fs::read_to_string(d.join("key.txt")).unwrap();
-    let recipient = key
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_string();
+    let recipient = new_key(d, "key.txt");
     write(d, "pass.txt", "s3cret");
     let manifest = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\nfiles:\n- password.txt.age\n";
     for side in ["old", "new"] {
@@ -267,17 +261,7 @@ fn diff_strict_counts_what_was_not_compared() {
 fn each_warning_once_at_the_field() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let out = secretgen_in(d)
-        .args(["age", "keygen", "-o", "key.txt"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", describe(&out));
-    let key = std::fs::read_to_string(d.join("key.txt")).unwrap();
-    let recipient = key
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_string();
+    let recipient = new_key(d, "key.txt");
     write(d, "pass.txt", "s3cret");
     let out = secretgen_in(d)
         .args([
@@ -321,17 +305,7 @@ fn each_warning_once_at_the_field() {
 fn require_encrypted_gate() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let out = secretgen_in(d)
-        .args(["age", "keygen", "-o", "key.txt"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", describe(&out));
-    let key = std::fs::read_to_string(d.join("key.txt")).unwrap();
-    let recipient = key
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_string();
+    let recipient = new_key(d, "key.txt");
     const CANARY: &str = "CANARY-7b3e-plaintext-gate";
     write(d, "pw", CANARY);
     for (out_file, binary) in [("app/pw.age", false), ("app/pw.bin", true)] {

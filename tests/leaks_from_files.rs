@@ -218,3 +218,28 @@ fn control_characters_in_file_names_are_escaped() {
     assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
     assert!(s.contains("\\u{1b}") || s.contains("\\u{001b}"), "{s}");
 }
+
+#[test]
+fn bootstrap_token_id_is_not_shown() {
+    // A token-id read from an env file: the name rule is stated without it.
+    let id = "q7zx3k";
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(
+        d.join("token.env"),
+        format!("token-id={id}\ntoken-secret=0123456789abcdef\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("gen.yaml"),
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: bootstrap-token-wrong1\n  namespace: kube-system\ntype: bootstrap.kubernetes.io/token\noptions:\n  disableNameSuffixHash: true\nenvs:\n- token.env\n",
+    )
+    .unwrap();
+    let out = secretgen_in(d)
+        .args(["render", "gen.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("token-id"));
+    assert!(!text(&out.stderr).contains(id), "{}", text(&out.stderr));
+}

@@ -1,10 +1,12 @@
-//! secretgen inside its real hosts: `kubectl kustomize --enable-alpha-plugins` running the
-//! exec plugin, and `kpt fn eval --exec` running the KRM function.
+//! secretgen inside its real hosts: `kubectl kustomize --enable-alpha-plugins` and the
+//! standalone kustomize (`kustomize build --enable-alpha-plugins --enable-exec`) running the
+//! exec plugin, the standalone kustomize and `kpt fn eval --exec` running the KRM function.
 //!
 //! Every `host` case of the corpus (overlays with `behavior`, name references, patches,
 //! exec-plugin semantics) is rebuilt with each builtin `secretGenerator` entry replaced by a
 //! secretgen.dev/v1 plugin config, and must give the Secret documents kustomize's builtin
-//! gave (or fail where the builtin failed).
+//! gave (or fail where the builtin failed): the recorded ones under `kubectl kustomize`, and
+//! the standalone kustomize's own builtin build under it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -249,6 +251,235 @@ fn write(dir: &Path, name: &str, content: &str) {
 }
 
 const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      imagePullSecrets:\n      - name: db-user-pass\n      containers:\n      - name: app\n        image: nginx\n        env:\n        - name: PASS\n          valueFrom:\n            secretKeyRef:\n              name: db-user-pass\n              key: password.txt\n        envFrom:\n        - secretRef:\n            name: db-user-pass\n      volumes:\n      - name: s\n        secret:\n          secretName: db-user-pass\n";
+
+/// The standalone kustomize (`.tools/bin/kustomize`, from `tests/setup.sh`) building `dir`
+/// with exec plugins and KRM functions enabled, secretgen on its PATH and `home` as its plugin
+/// home.
+fn standalone_kustomize(dir: &Path, home: &Path) -> Output {
+    standalone_kustomize_with(dir, home, &[], &[])
+}
+
+fn standalone_kustomize_with(
+    dir: &Path,
+    home: &Path,
+    extra_env: &[(String, String)],
+    extra_args: &[String],
+) -> Output {
+    let mut path = std::ffi::OsString::from(Path::new(bin()).parent().unwrap());
+    path.push(":");
+    path.push(common::path_with_tools());
+    let mut cmd = common::tool("kustomize");
+    cmd.args(["build", "--enable-alpha-plugins", "--enable-exec"]);
+    for a in extra_args {
+        if a != "--enable-alpha-plugins" {
+            cmd.arg(a);
+        }
+    }
+    cmd.arg(dir)
+        .env("KUSTOMIZE_PLUGIN_HOME", home)
+        .envs(extra_env.iter().map(|(k, v)| (k, v)))
+        .env("PATH", path)
+        .output()
+        .expect("kustomize (standalone, from `bash tests/setup.sh`)")
+}
+
+/// A `host` case under the standalone kustomize: its builtin build of the case and its build
+/// with every `secretGenerator` entry turned into a secretgen exec plugin config give the same
+/// Secret documents, or both fail.
+fn standalone_host_case(case: &Path) -> Result<(), Failed> {
+    let builtin = materialize(case);
+    let plugin = materialize(case);
+    convert_tree(plugin.path());
+    let mut outputs = Vec::new();
+    for root in [builtin.path(), plugin.path()] {
+        let build = match std::fs::read_to_string(root.join("build-dir")) {
+            Ok(d) => root.join(d.trim()),
+            Err(_) => root.to_path_buf(),
+        };
+        let env: Vec<(String, String)> = std::fs::read_to_string(root.join("oracle.env"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| {
+                (
+                    k.into(),
+                    v.replace("@CASEDIR@", &root.display().to_string()),
+                )
+            })
+            .collect();
+        let args: Vec<String> = std::fs::read_to_string(root.join("oracle.args"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        let xdg = root.join("xdg/kustomize/plugin");
+        let home = if xdg.is_dir() {
+            xdg
+        } else {
+            root.join("plugin-home")
+        };
+        install(&home);
+        outputs.push(standalone_kustomize_with(&build, &home, &env, &args));
+    }
+    let (want, got) = (&outputs[0], &outputs[1]);
+    match (want.status.success(), got.status.success()) {
+        (true, true) => {
+            let want = secret_documents(&text(&want.stdout));
+            let got = secret_documents(&text(&got.stdout));
+            if got != want {
+                let diff = similar::TextDiff::from_lines(&want, &got)
+                    .unified_diff()
+                    .header("builtin", "secretgen plugin")
+                    .to_string();
+                return Err(format!("Secret documents differ:\n{diff}").into());
+            }
+            Ok(())
+        }
+        (false, false) if case.join("expected.yaml").exists() => Err(format!(
+            "the builtin failed here but not in the recorded kubectl kustomize\n{}",
+            describe(want)
+        )
+        .into()),
+        (false, false) => Ok(()),
+        (true, false) => Err(format!(
+            "the plugin build failed where the builtin succeeded\n{}",
+            describe(got)
+        )
+        .into()),
+        (false, true) => Err(format!(
+            "the builtin failed but the plugin build succeeded\nbuiltin: {}\nplugin: {}",
+            describe(want),
+            describe(got)
+        )
+        .into()),
+    }
+}
+
+/// secretgen inside the standalone kustomize, as the legacy exec plugin and as the KRM
+/// function of the README (`config.kubernetes.io/function: exec:`): the whole output is the
+/// builtin generator's for the same data (Secret name with its suffix, every reference in the
+/// Deployment rewritten), also for a generator that merges into a base's Secret.
+fn standalone_kustomize_matches_builtin() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let home = t.path().join("home");
+    install(&home);
+    let generator =
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\n";
+    let function = "  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: secretgen\n";
+    let builtin_kust = "resources:\n- deploy.yaml\nsecretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n";
+    let builtin_overlay = "resources:\n- ../base\nsecretGenerator:\n- name: db-user-pass\n  behavior: merge\n  literals:\n  - extra=overlay\n";
+    let plugin_kust = "resources:\n- deploy.yaml\ngenerators:\n- secretgen.yaml\n";
+    let plugin_overlay = "resources:\n- ../base\ngenerators:\n- secretgen.yaml\n";
+    /// (case, [(file, content)], directory to build)
+    type Case = (&'static str, Vec<(&'static str, String)>, &'static str);
+    let cases: [Case; 6] = [
+        (
+            "builtin",
+            vec![("kustomization.yaml", builtin_kust.into())],
+            ".",
+        ),
+        (
+            "exec-plugin",
+            vec![
+                ("kustomization.yaml", plugin_kust.into()),
+                (
+                    "secretgen.yaml",
+                    format!("{generator}files:\n- username.txt\n- password.txt\n"),
+                ),
+            ],
+            ".",
+        ),
+        (
+            "krm-function",
+            vec![
+                ("kustomization.yaml", plugin_kust.into()),
+                (
+                    "secretgen.yaml",
+                    format!("{generator}{function}files:\n- username.txt\n- password.txt\n"),
+                ),
+            ],
+            ".",
+        ),
+        (
+            "builtin-merge",
+            vec![
+                ("base/kustomization.yaml", builtin_kust.into()),
+                ("overlay/kustomization.yaml", builtin_overlay.into()),
+            ],
+            "overlay",
+        ),
+        (
+            "exec-plugin-merge",
+            vec![
+                ("base/kustomization.yaml", builtin_kust.into()),
+                ("overlay/kustomization.yaml", plugin_overlay.into()),
+                (
+                    "overlay/secretgen.yaml",
+                    format!("{generator}behavior: merge\nliterals:\n- extra=overlay\n"),
+                ),
+            ],
+            "overlay",
+        ),
+        (
+            "krm-function-merge",
+            vec![
+                ("base/kustomization.yaml", builtin_kust.into()),
+                ("overlay/kustomization.yaml", plugin_overlay.into()),
+                (
+                    "overlay/secretgen.yaml",
+                    format!("{generator}{function}behavior: merge\nliterals:\n- extra=overlay\n"),
+                ),
+            ],
+            "overlay",
+        ),
+    ];
+    let mut outputs = std::collections::BTreeMap::new();
+    for (case, files, build) in cases {
+        let dir = t.path().join(case);
+        for sub in ["", "base"] {
+            write(&dir.join(sub), "username.txt", "admin");
+            write(&dir.join(sub), "password.txt", "1f2d1e2e67df");
+            write(&dir.join(sub), "deploy.yaml", DEPLOYMENT);
+        }
+        for (file, content) in files {
+            write(&dir, file, &content);
+        }
+        let out = standalone_kustomize(&dir.join(build), &home);
+        if !out.status.success() {
+            return Err(format!("{case}: kustomize build failed\n{}", describe(&out)).into());
+        }
+        outputs.insert(case, text(&out.stdout));
+    }
+    let builtin = &outputs["builtin"];
+    assert_eq!(
+        builtin.matches("db-user-pass-gd995d5t92").count(),
+        5,
+        "the builtin names the Secret and rewrites 4 references:\n{builtin}"
+    );
+    for (case, want) in [
+        ("exec-plugin", "builtin"),
+        ("krm-function", "builtin"),
+        ("exec-plugin-merge", "builtin-merge"),
+        ("krm-function-merge", "builtin-merge"),
+    ] {
+        let (want_text, got) = (&outputs[want], &outputs[case]);
+        if got != want_text {
+            let diff = similar::TextDiff::from_lines(want_text.as_str(), got.as_str())
+                .unified_diff()
+                .header(want, case)
+                .to_string();
+            return Err(format!("{case} differs from {want}:\n{diff}").into());
+        }
+    }
+    assert!(
+        outputs["builtin-merge"].contains("  extra: b3ZlcmxheQ==\n"),
+        "the overlay's key merged:\n{}",
+        outputs["builtin-merge"]
+    );
+    Ok(())
+}
 
 /// The docs example, once through the builtin and once through the plugin: same Secret,
 /// and every reference in the Deployment rewritten to the hashed name.
@@ -527,6 +758,68 @@ fn kpt_fn_eval() -> Result<(), Failed> {
     assert!(
         pkg.join("fn-config.yaml").exists(),
         "the generator config file was deleted"
+    );
+    Ok(())
+}
+
+/// `kpt fn eval` twice gives the same package, and after a value changes the Secret is
+/// replaced: one Secret file, under the new name, the old file gone.
+fn kpt_fn_eval_is_idempotent() -> Result<(), Failed> {
+    require("kpt");
+    let t = tempfile::tempdir()?;
+    let pkg = t.path().join("pkg");
+    write(&pkg, "password.txt", "first");
+    write(
+        &pkg,
+        "fn-config.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nfiles:\n- password.txt\n",
+    );
+    write(
+        &pkg,
+        "other.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: kept\n",
+    );
+    let eval = || -> Result<Vec<(String, String)>, Failed> {
+        let out = Command::new("kpt")
+            .args(["fn", "eval", "."])
+            .arg("--exec")
+            .arg(bin())
+            .args(["--fn-config", "fn-config.yaml"])
+            .current_dir(&pkg)
+            .output()?;
+        assert!(out.status.success(), "{}", describe(&out));
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&pkg)?
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        Ok(files)
+    };
+    let first = eval()?;
+    let secrets = |files: &[(String, String)]| -> Vec<String> {
+        files
+            .iter()
+            .filter(|(n, _)| n.starts_with("secret_db-"))
+            .map(|(n, _)| n.clone())
+            .collect()
+    };
+    assert_eq!(secrets(&first).len(), 1, "{first:#?}");
+    assert_eq!(eval()?, first, "a second run changed the package");
+    write(&pkg, "password.txt", "second");
+    let changed = eval()?;
+    assert_eq!(secrets(&changed).len(), 1, "{changed:#?}");
+    assert_ne!(
+        secrets(&changed),
+        secrets(&first),
+        "the name keeps its hash"
+    );
+    assert!(
+        changed.iter().any(|(n, _)| n == "other.yaml"),
+        "another Secret of the package was removed: {changed:#?}"
     );
     Ok(())
 }
@@ -905,9 +1198,23 @@ fn krm_function_protocol() -> Result<(), Failed> {
         "the local-config generator item was not dropped:\n{out}"
     );
     assert!(out.contains("    name: kept\n"), "{out}");
+    // The functionConfig declares the function, as kustomize's form does: the Secret comes
+    // under its plain name, marked for kustomize to add the suffix and rewrite references.
     assert!(
-        out.contains("- apiVersion: v1\n  data:\n    password.txt: MWYyZDFlMmU2N2Rm\n    username.txt: YWRtaW4=\n  kind: Secret\n  metadata:\n    name: db-user-pass-gd995d5t92\n  type: Opaque\nfunctionConfig:\n"),
+        out.contains("- apiVersion: v1\n  data:\n    password.txt: MWYyZDFlMmU2N2Rm\n    username.txt: YWRtaW4=\n  kind: Secret\n  metadata:\n    annotations:\n      kustomize.config.k8s.io/needs-hash: \"true\"\n    name: db-user-pass\n  type: Opaque\nfunctionConfig:\n"),
         "{out}"
+    );
+    // Without that declaration (kpt's --fn-config), the final name.
+    let kpt_style = RESOURCE_LIST.replace(
+        "      config.kubernetes.io/function: |\n        exec:\n          path: secretgen\n",
+        "",
+    );
+    let kpt = run(&["fn"], &kpt_style)?;
+    assert!(kpt.status.success(), "{}", describe(&kpt));
+    assert!(
+        text(&kpt.stdout).contains("- apiVersion: v1\n  data:\n    password.txt: MWYyZDFlMmU2N2Rm\n    username.txt: YWRtaW4=\n  kind: Secret\n  metadata:\n    annotations:\n      secretgen.dev/generated-by: db-user-pass\n    name: db-user-pass-gd995d5t92\n  type: Opaque\nfunctionConfig:\n"),
+        "{}",
+        text(&kpt.stdout)
     );
     assert!(
         out.ends_with("          path: secretgen\n  files:\n  - username.txt\n  - password.txt\n")
@@ -953,6 +1260,7 @@ fn main() {
         Trial::test("plugin::install_locations", plugin_install_locations),
         Trial::test("plugin::repository_script", repository_plugin_script),
         Trial::test("kpt::fn_eval_appends_the_secret", kpt_fn_eval),
+        Trial::test("kpt::fn_eval_is_idempotent", kpt_fn_eval_is_idempotent),
         Trial::test("kpt::fn_eval_reports_errors", kpt_fn_error),
         Trial::test(
             "plugin::repository_script_prefers_the_binary_beside_it",
@@ -969,6 +1277,10 @@ fn main() {
             plugin_install_home_and_flag,
         ),
         Trial::test("fn::krm_function_protocol", krm_function_protocol),
+        Trial::test(
+            "kustomize::standalone_matches_builtin",
+            standalone_kustomize_matches_builtin,
+        ),
     ];
     let extra = extra_corpus_dir();
     let extra_expect = std::fs::read_to_string(extra.join("EXPECT.tsv")).expect("extra EXPECT.tsv");
@@ -981,9 +1293,14 @@ fn main() {
             let (case, what) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
             if what == "host" {
                 let dir: PathBuf = dir.join("kustomize").join(case);
+                let standalone = dir.clone();
                 trials.push(Trial::test(format!("{prefix}::{case}"), move || {
                     host_case(&dir)
                 }));
+                trials.push(Trial::test(
+                    format!("standalone-{prefix}::{case}"),
+                    move || standalone_host_case(&standalone),
+                ));
             }
         }
     }

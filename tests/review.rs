@@ -907,8 +907,11 @@ fn readme_in_ci_commands_run_as_documented() {
         &manifest.replace("payments", "billing"),
     );
 
-    // Every command succeeds; the diffs find the change.
-    let expected_exit = |args: &[String]| -> i32 { i32::from(args[0] == "diff") };
+    // Every command succeeds; the diffs find the change, and the plaintext gate the
+    // example's plaintext inputs.
+    let expected_exit = |args: &[String]| -> i32 {
+        i32::from(args[0] == "diff" || args.iter().any(|a| a == "--require-encrypted"))
+    };
     for args in &commands {
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = bin(d, &argv);

@@ -148,13 +148,8 @@ pub fn run(args: AgeArgs) -> ExitCode {
             file,
         } => super::age_edit::edit(&recipients_files, identity, &file),
     };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            super::print_error(&e);
-            ExitCode::from(2)
-        }
-    }
+    // The same exit as every other command (a closed pipe is quiet).
+    super::exit_code(result)
 }
 
 fn usage(msg: impl Into<String>) -> Error {
