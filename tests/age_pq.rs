@@ -285,3 +285,69 @@ fn sops_made_pq_entries_unwrap_through_the_keyring() {
         );
     }
 }
+
+/// A sops-made file (YAML, and a dotenv under `envs`) whose only recipient is post-quantum
+/// renders exactly as its `sops --decrypt` output does, the key found as sops finds it.
+#[test]
+fn sops_made_pq_files_render_like_their_plaintext() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let r = go_keygen_pq(&d.join("k.txt"));
+    std::fs::write(d.join("s.yaml"), format!("password: {CANARY}\nn: 1\n")).unwrap();
+    std::fs::write(d.join("app.env"), format!("TOKEN={CANARY}\nMODE=x\n")).unwrap();
+    for (plain, out, kind) in [
+        ("s.yaml", "s.enc.yaml", "yaml"),
+        ("app.env", "app.enc.env", "dotenv"),
+    ] {
+        let mut c = tool("sops");
+        c.args([
+            "encrypt",
+            "--age",
+            &r,
+            "--input-type",
+            kind,
+            "--output-type",
+            kind,
+        ])
+        .arg(d.join(plain))
+        .current_dir(d);
+        let enc = run_ok(c).stdout;
+        assert!(!text(&enc).contains(CANARY));
+        std::fs::write(d.join(out), enc).unwrap();
+        let mut c = tool("sops");
+        c.args(["decrypt", "--input-type", kind, "--output-type", kind])
+            .arg(d.join(out))
+            .env("SOPS_AGE_KEY_FILE", d.join("k.txt"))
+            .current_dir(d);
+        std::fs::write(d.join(format!("{out}.plain")), run_ok(c).stdout).unwrap();
+    }
+    let manifest = |file: &str, env: &str| {
+        format!(
+            "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- p={file}\nenvs:\n- {env}\n"
+        )
+    };
+    std::fs::write(d.join("gen.yaml"), manifest("s.enc.yaml", "app.enc.env")).unwrap();
+    std::fs::write(
+        d.join("twin.yaml"),
+        manifest("s.enc.yaml.plain", "app.enc.env.plain"),
+    )
+    .unwrap();
+    let mut c = secretgen(d);
+    c.args(["render", "twin.yaml"]);
+    let want = run_ok(c).stdout;
+    let mut c = secretgen(d);
+    c.args(["render", "gen.yaml"])
+        .env("SOPS_AGE_KEY_FILE", d.join("k.txt"));
+    assert_eq!(text(&run_ok(c).stdout), text(&want));
+    // A classic key alone does not open it.
+    let mut c = tool("age-keygen");
+    c.arg("-o").arg(d.join("x.txt"));
+    run_ok(c);
+    let mut c = secretgen(d);
+    c.args(["render", "gen.yaml"])
+        .env("SOPS_AGE_KEY_FILE", d.join("x.txt"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(!text(&out.stderr).contains(CANARY));
+}
