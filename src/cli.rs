@@ -86,6 +86,7 @@ pub enum Command {
     ///
     /// Example: secretgen completions bash > ~/.local/share/bash-completion/completions/secretgen
     Completions {
+        /// The shell to print the completion script for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -94,6 +95,7 @@ pub enum Command {
     ///
     /// Example: secretgen man --dir /usr/local/share/man/man1
     Man {
+        /// Write secretgen.1 and one page per subcommand into DIR instead of printing.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
