@@ -1,6 +1,7 @@
 //! Command-line definitions. The doc comments here are the `--help` text.
 
 pub mod age;
+pub mod ksops;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -189,6 +190,13 @@ pub enum PluginCommand {
     Install {
         #[arg(long, value_name = "DIR")]
         plugin_home: Option<PathBuf>,
+        /// Also take KSOPS' place: link viaduct.ai/v1/ksops/ksops (kustomize's legacy exec
+        /// plugin for `kind: ksops`) to secretgen, which runs KSOPS configs as KSOPS does.
+        #[arg(long)]
+        ksops: bool,
+        /// With --ksops: also link DIR/ksops, the name a KRM `exec: {path: ksops}` finds on PATH.
+        #[arg(long, value_name = "DIR", requires = "ksops")]
+        bin_dir: Option<PathBuf>,
     },
 }
 
@@ -329,6 +337,10 @@ pub fn main() -> ExitCode {
         .first()
         .map(std::path::Path::new)
         .and_then(|p| p.file_name());
+    // Installed in KSOPS' place (its legacy plugin path or `ksops` on PATH): KSOPS' command line.
+    if argv0.is_some_and(|n| n == "ksops") {
+        return ksops::main(&args);
+    }
     if argv0.is_some_and(|n| n == "SecretGenerator") {
         // kustomize's call, `SecretGenerator CONFIG`, once per generator: answered without
         // building the whole command-line parser, a third of the plugin's start-up work.
@@ -355,8 +367,13 @@ pub fn main() -> ExitCode {
             command: PluginCommand::Exec { config, flags },
         }) => run_plugin_exec(&config, &flags),
         Command::Plugin(PluginArgs {
-            command: PluginCommand::Install { plugin_home },
-        }) => run_plugin_install(plugin_home),
+            command:
+                PluginCommand::Install {
+                    plugin_home,
+                    ksops,
+                    bin_dir,
+                },
+        }) => run_plugin_install(plugin_home, ksops, bin_dir),
         Command::Fn(args) => run_fn(&args.flags),
         Command::Create(c) => run_create(c),
         Command::Diff(args) => run_diff(args),
@@ -857,6 +874,9 @@ fn keyring(identity: &[PathBuf]) -> secretgen::crypt::Keyring {
 }
 
 fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<ExitCode, Error> {
+    if ksops::config_is_ksops(config) {
+        return Ok(ksops::exec(config, &flags.identity));
+    }
     let keys = keyring(&flags.identity);
     let (yaml, warnings) = plugin::exec(config, &plugin::plugin_root(), &flags.settings(), &keys)?;
     print_warnings(&warnings);
@@ -869,6 +889,9 @@ fn run_fn(flags: &RenderFlags) -> Result<ExitCode, Error> {
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|e| Error::io(std::path::Path::new("<stdin>"), "cannot read", e))?;
+    if secretgen::ksops::list_is_ksops(&input) {
+        return Ok(ksops::function(&input, &flags.identity));
+    }
     let keys = keyring(&flags.identity);
     let (out, failed, warnings) =
         plugin::function(&input, std::path::Path::new("."), &flags.settings(), &keys);
@@ -883,7 +906,11 @@ fn run_fn(flags: &RenderFlags) -> Result<ExitCode, Error> {
     })
 }
 
-fn run_plugin_install(plugin_home: Option<PathBuf>) -> Result<ExitCode, Error> {
+fn run_plugin_install(
+    plugin_home: Option<PathBuf>,
+    with_ksops: bool,
+    bin_dir: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
     let (home, from_default) = match plugin_home {
         Some(h) => (h, false),
         None => plugin::default_plugin_home().ok_or_else(|| {
@@ -899,12 +926,27 @@ fn run_plugin_install(plugin_home: Option<PathBuf>) -> Result<ExitCode, Error> {
     })?;
     let installed = plugin::install(&home, &exe)?;
     eprintln!("installed {}", installed.display());
+    if with_ksops {
+        let link = home.join(secretgen::ksops::PLUGIN_PATH);
+        secretgen::ksops::install_link(&link, &exe)?;
+        eprintln!("installed {}", link.display());
+        if let Some(dir) = &bin_dir {
+            let link = dir.join("ksops");
+            secretgen::ksops::install_link(&link, &exe)?;
+            eprintln!("installed {}", link.display());
+        }
+    }
     let env = if from_default {
         String::new()
     } else {
         format!("KUSTOMIZE_PLUGIN_HOME={} ", home.display())
     };
-    println!("{env}kubectl kustomize --enable-alpha-plugins DIR");
+    let flags = if with_ksops {
+        "--enable-alpha-plugins --enable-exec"
+    } else {
+        "--enable-alpha-plugins"
+    };
+    println!("{env}kubectl kustomize {flags} DIR");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,149 @@
+//! secretgen in KSOPS' place: run under the name `ksops` (kustomize's legacy plugin path
+//! `viaduct.ai/v1/ksops/ksops`, or `ksops` on PATH for the KRM function), it takes KSOPS'
+//! command line: `ksops CONFIG` (exec plugin), `ksops` with a ResourceList on stdin (KRM),
+//! `ksops install [--with-kustomize] DIR` (copy itself, for an init container).
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use secretgen::crypt::{IdentitySources, Keyring};
+use secretgen::error::{Error, Loc};
+use secretgen::ksops;
+use secretgen::secret::SecretBytes;
+
+const HELP: &str = "secretgen, running as KSOPS (viaduct-ai/kustomize-sops v4.5.1 compatible).
+
+kustomize usage:
+- kustomize build --enable-alpha-plugins --enable-exec
+
+Standalone usage:
+- Legacy: ksops secret-generator.yaml
+- KRM: cat resource-list.yaml | ksops
+
+Install usage (copy this binary to a target directory):
+- ksops install /custom-tools
+- ksops install --with-kustomize /custom-tools
+";
+
+/// The SOPS decrypter over the identities sops would read.
+pub fn decrypter(
+    keys: &Keyring,
+) -> impl Fn(&Path, &[u8]) -> Result<SecretBytes, Error> + Sync + '_ {
+    move |path: &Path, _bytes: &[u8]| {
+        let _ = keys;
+        Err(Error::Crypt {
+            loc: Loc::file(path),
+            message: "SOPS decryption is not available in this build".into(),
+        })
+    }
+}
+
+fn keyring(identity: &[PathBuf]) -> Keyring {
+    Keyring::new(IdentitySources::from_env(identity.to_vec()))
+}
+
+/// `ksops …`: exit 0 on success, 2 on an error (printed), 1 for a usage error as KSOPS.
+pub fn main(args: &[OsString]) -> ExitCode {
+    match args {
+        [_, cmd, rest @ ..] if cmd == "install" => install(rest),
+        [_] if !std::io::stdin().is_terminal() => {
+            let mut input = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+                crate::cli::print_error(&Error::io(Path::new("<stdin>"), "cannot read", e));
+                return ExitCode::from(2);
+            }
+            function(&input, &[])
+        }
+        [_, config] => exec(Path::new(config), &[]),
+        _ => {
+            eprint!("{HELP}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The exec plugin: `ksops CONFIG`, with the kustomization root as working directory.
+pub fn exec(config: &Path, identity: &[PathBuf]) -> ExitCode {
+    let keys = keyring(identity);
+    let decrypt = decrypter(&keys);
+    match ksops::exec(config, Path::new("."), &decrypt) {
+        Ok(out) => write_out(&out, ExitCode::SUCCESS),
+        Err(e) => {
+            crate::cli::print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The KRM function: the ResourceList read from stdin.
+pub fn function(input: &str, identity: &[PathBuf]) -> ExitCode {
+    let keys = keyring(identity);
+    let decrypt = decrypter(&keys);
+    let (out, failed) = ksops::function(input, Path::new("."), &decrypt);
+    write_out(
+        &out,
+        if failed {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
+}
+
+fn write_out(bytes: &[u8], code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    if out.write_all(bytes).and_then(|()| out.flush()).is_err() {
+        return ExitCode::from(2);
+    }
+    code
+}
+
+/// `ksops install [--with-kustomize] DIR`: copies this binary to DIR/ksops (and kustomize from
+/// /usr/local/bin with --with-kustomize), as KSOPS' own installer does.
+fn install(args: &[OsString]) -> ExitCode {
+    let with_kustomize = args.iter().any(|a| a == "--with-kustomize");
+    let Some(dest) = args.iter().find(|a| *a != "--with-kustomize") else {
+        eprintln!(
+            "install requires a destination directory\nusage: ksops install [--with-kustomize] <dest-dir>"
+        );
+        return ExitCode::from(1);
+    };
+    let dest = PathBuf::from(dest);
+    let copy = |from: &Path, to: &Path| -> Result<(), Error> {
+        let tmp = to.with_extension("tmp");
+        std::fs::copy(from, &tmp).map_err(|e| Error::io(to, "cannot install", e))?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(to, "cannot install", e))?;
+        std::fs::rename(&tmp, to).map_err(|e| Error::io(to, "cannot install", e))?;
+        eprintln!("installed {}", to.display());
+        Ok(())
+    };
+    let result = std::env::current_exe()
+        .map_err(|e| Error::io(Path::new("ksops"), "cannot locate the running binary", e))
+        .and_then(|exe| copy(&exe, &dest.join("ksops")))
+        .and_then(|()| {
+            if with_kustomize {
+                copy(
+                    Path::new("/usr/local/bin/kustomize"),
+                    &dest.join("kustomize"),
+                )
+            } else {
+                Ok(())
+            }
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            crate::cli::print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether a generator config file or a ResourceList is KSOPS'.
+pub fn config_is_ksops(config: &Path) -> bool {
+    std::fs::read_to_string(config).is_ok_and(|t| ksops::text_is_ksops(&t))
+}
