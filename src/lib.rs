@@ -14,6 +14,7 @@ pub mod output;
 pub mod plugin;
 pub mod render;
 pub mod secret;
+pub mod sops;
 pub mod source;
 pub mod tls;
 pub mod validate;

@@ -1,0 +1,334 @@
+//! Values and MAC: AES-256-GCM with 32-byte IVs over `ENC[AES256_GCM,…]` strings, the walk
+//! over the tree that chooses what is encrypted (suffixes, regexes, comment regexes), and the
+//! SHA-512 MAC over the leaves, checked before the tree is returned.
+
+use std::path::Path;
+
+use aes_gcm::aead::consts::U32;
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aes::Aes256;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha512};
+use zeroize::Zeroizing;
+
+use super::gofmt;
+use super::meta::Metadata;
+use super::{Branch, Comment, Key, SopsError, Val};
+
+type Gcm = aes_gcm::AesGcm<Aes256, U32>;
+
+/// What sops hashes first when only encrypted values are in the MAC.
+const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
+    0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b,
+    0x0b, 0x97, 0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
+];
+
+/// Why one value did not decrypt (never holds the value).
+#[derive(Debug)]
+pub(crate) enum ValueFault {
+    NotEncrypted,
+    Malformed(&'static str),
+    Auth,
+    Type(String),
+}
+
+impl ValueFault {
+    fn describe(&self) -> String {
+        match self {
+            ValueFault::NotEncrypted => {
+                "should be encrypted but is not an `ENC[AES256_GCM,…]` value".into()
+            }
+            ValueFault::Malformed(what) => format!("is not a valid SOPS value ({what})"),
+            ValueFault::Auth => "failed authentication (AES-GCM): its data, IV or tag was altered, or it was moved to another key".into(),
+            ValueFault::Type(t) => format!("has an unknown or invalid type `{t}`"),
+        }
+    }
+}
+
+/// The decrypted value with its sops type name.
+pub(crate) struct Plain {
+    pub bytes: Zeroizing<Vec<u8>>,
+    pub kind: String,
+}
+
+/// Decrypts one `ENC[…]` string with additional data `aad`. The empty string stays empty.
+pub(crate) fn open_value(enc: &str, key: &[u8], aad: &str) -> Result<Plain, ValueFault> {
+    if enc.is_empty() {
+        return Ok(Plain {
+            bytes: Zeroizing::new(Vec::new()),
+            kind: "str".into(),
+        });
+    }
+    let body = enc
+        .strip_prefix("ENC[AES256_GCM,data:")
+        .ok_or(ValueFault::NotEncrypted)?;
+    let (data, rest) = body
+        .split_once(",iv:")
+        .ok_or(ValueFault::Malformed("no iv"))?;
+    let (iv, rest) = rest
+        .split_once(",tag:")
+        .ok_or(ValueFault::Malformed("no tag"))?;
+    let (tag, rest) = rest
+        .split_once(",type:")
+        .ok_or(ValueFault::Malformed("no type"))?;
+    let end = rest.rfind(']').ok_or(ValueFault::Malformed("no `]`"))?;
+    let kind = &rest[..end];
+    if data.is_empty() || iv.is_empty() || tag.is_empty() || kind.is_empty() {
+        return Err(ValueFault::Malformed("an empty field"));
+    }
+    let b64 =
+        |s: &str, what: &'static str| STANDARD.decode(s).map_err(|_| ValueFault::Malformed(what));
+    let mut msg = b64(data, "data is not base64")?;
+    let iv = b64(iv, "iv is not base64")?;
+    msg.extend_from_slice(&b64(tag, "tag is not base64")?);
+    if iv.len() != 32 {
+        return Err(ValueFault::Malformed("the IV is not 32 bytes"));
+    }
+    let cipher = Gcm::new_from_slice(key).map_err(|_| ValueFault::Auth)?;
+    let nonce = aes_gcm::Nonce::<U32>::from_slice(&iv);
+    let plain = cipher
+        .decrypt(
+            nonce,
+            Payload {
+                msg: &msg,
+                aad: aad.as_bytes(),
+            },
+        )
+        .map_err(|_| ValueFault::Auth)?;
+    Ok(Plain {
+        bytes: Zeroizing::new(plain),
+        kind: kind.to_string(),
+    })
+}
+
+/// A decrypted value as sops' `Cipher.Decrypt` types it.
+fn typed(plain: Plain) -> Result<Val, ValueFault> {
+    let text = || {
+        std::str::from_utf8(&plain.bytes)
+            .map(|s| Zeroizing::new(s.to_string()))
+            .map_err(|_| ValueFault::Type(plain.kind.clone()))
+    };
+    let bad = || ValueFault::Type(plain.kind.clone());
+    Ok(match plain.kind.as_str() {
+        // Go keeps invalid UTF-8 in a string; so do we, lossily only if it must be text.
+        "str" | "bytes" => Val::Str(Zeroizing::new(
+            String::from_utf8(plain.bytes.to_vec())
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )),
+        "int" => Val::Int(gofmt::atoi(&text()?).ok_or_else(bad)?),
+        "float" => Val::Float(gofmt::parse_float(&text()?).ok_or_else(bad)?),
+        "bool" => Val::Bool(gofmt::parse_bool(&text()?).ok_or_else(bad)?),
+        "time" => Val::Time(Zeroizing::new(
+            gofmt::rfc3339_nano(&text()?).ok_or_else(bad)?,
+        )),
+        "comment" => Val::Comment(Comment {
+            text: text()?,
+            inline: false,
+        }),
+        _ => return Err(bad()),
+    })
+}
+
+/// The bytes sops feeds the MAC for a leaf (`sops.ToBytes`).
+fn mac_bytes(v: &Val, hash: &mut Sha512) {
+    match v {
+        Val::Str(s) | Val::Time(s) => hash.update(s.as_bytes()),
+        Val::Int(i) => hash.update(i.to_string().as_bytes()),
+        Val::Float(f) => hash.update(gofmt::format_f(*f).as_bytes()),
+        Val::Bool(b) => hash.update(if *b { b"True" as &[u8] } else { b"False" }),
+        _ => {}
+    }
+}
+
+struct Walker<'a> {
+    meta: &'a Metadata,
+    key: &'a [u8],
+    hash: Sha512,
+    file: &'a Path,
+}
+
+/// Decrypts every encrypted value and comment of `branches` in place, then checks the MAC.
+pub(crate) fn decrypt_tree(
+    file: &Path,
+    branches: &mut [Branch],
+    meta: &Metadata,
+    key: &[u8],
+) -> Result<(), SopsError> {
+    let mut w = Walker {
+        meta,
+        key,
+        hash: Sha512::new(),
+        file,
+    };
+    if meta.mac_only_encrypted {
+        w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
+    }
+    for branch in branches.iter_mut() {
+        let mut path = Vec::new();
+        let mut stack = Vec::new();
+        w.branch(branch, &mut path, &mut stack)?;
+    }
+    let computed = hex_upper(&w.hash.finalize());
+    let mac_fault = |reason: &str| SopsError::Mac {
+        file: file.to_path_buf(),
+        reason: reason.into(),
+    };
+    let stored = open_value(&meta.mac, key, &meta.lastmodified).map_err(|f| match f {
+        ValueFault::Auth => mac_fault("the stored MAC failed authentication"),
+        _ => mac_fault("the stored MAC is not a valid SOPS value"),
+    })?;
+    if stored.bytes.is_empty() {
+        return Err(mac_fault("the file has no MAC"));
+    }
+    if stored.bytes.as_slice() != computed.as_bytes() {
+        return Err(mac_fault("MAC mismatch"));
+    }
+    Ok(())
+}
+
+fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+impl Walker<'_> {
+    fn branch(
+        &mut self,
+        items: &mut [super::Item],
+        path: &mut Vec<String>,
+        stack: &mut Vec<Vec<String>>,
+    ) -> Result<(), SopsError> {
+        stack.push(Vec::new());
+        for item in items.iter_mut() {
+            if let Key::Comment(c) = &mut item.key {
+                stack.last_mut().expect("pushed").push(c.text.to_string());
+                let done = self.comment(c, path, stack);
+                item.key = Key::Comment(done);
+                continue;
+            }
+            let value_is_comment = matches!(item.val, Val::Comment(_));
+            if let Val::Comment(c) = &item.val {
+                stack.last_mut().expect("pushed").push(c.text.to_string());
+            }
+            let Key::Str(k) = &item.key else {
+                unreachable!()
+            };
+            path.push(k.clone());
+            let r = self.value(&mut item.val, path, stack);
+            path.pop();
+            r?;
+            if !value_is_comment {
+                stack.last_mut().expect("pushed").clear();
+            }
+        }
+        stack.pop();
+        Ok(())
+    }
+
+    fn seq(
+        &mut self,
+        items: &mut [Val],
+        path: &mut Vec<String>,
+        stack: &mut Vec<Vec<String>>,
+    ) -> Result<(), SopsError> {
+        stack.push(Vec::new());
+        for v in items.iter_mut() {
+            let is_comment = matches!(v, Val::Comment(_));
+            if let Val::Comment(c) = v {
+                stack.last_mut().expect("pushed").push(c.text.to_string());
+            }
+            self.value(v, path, stack)?;
+            if !is_comment {
+                stack.last_mut().expect("pushed").clear();
+            }
+        }
+        stack.pop();
+        Ok(())
+    }
+
+    fn value(
+        &mut self,
+        v: &mut Val,
+        path: &mut Vec<String>,
+        stack: &mut Vec<Vec<String>>,
+    ) -> Result<(), SopsError> {
+        match v {
+            Val::Map(items) => self.branch(items, path, stack),
+            Val::Seq(items) => self.seq(items, path, stack),
+            Val::Null => Ok(()),
+            Val::Comment(c) => {
+                let done = self.comment(c, path, stack);
+                *v = Val::Comment(done);
+                Ok(())
+            }
+            _ => self.leaf(v, path, stack),
+        }
+    }
+
+    /// A comment: decrypted when it should be; one that does not decrypt stays as it is
+    /// (files from sops before comments were encrypted).
+    fn comment(&mut self, c: &Comment, path: &[String], stack: &[Vec<String>]) -> Comment {
+        if !self.meta.should_encrypt(path, stack, true) {
+            return c.clone();
+        }
+        let aad = aad(path);
+        match open_value(&c.text, self.key, &aad).map(typed) {
+            Ok(Ok(Val::Comment(d))) => d,
+            Ok(Ok(Val::Str(s))) => Comment {
+                text: s,
+                inline: c.inline,
+            },
+            _ => c.clone(),
+        }
+    }
+
+    fn leaf(
+        &mut self,
+        v: &mut Val,
+        path: &[String],
+        stack: &[Vec<String>],
+    ) -> Result<(), SopsError> {
+        let encrypted = self.meta.should_encrypt(path, stack, false);
+        if encrypted {
+            let fault = |f: ValueFault| SopsError::Value {
+                file: self.file.to_path_buf(),
+                path: path.join(":"),
+                reason: f.describe(),
+            };
+            let Val::Str(enc) = &*v else {
+                return Err(fault(ValueFault::NotEncrypted));
+            };
+            let plain = open_value(enc, self.key, &aad(path)).map_err(fault)?;
+            *v = typed(plain).map_err(fault)?;
+        }
+        if !self.meta.mac_only_encrypted || encrypted {
+            mac_bytes(v, &mut self.hash);
+        }
+        Ok(())
+    }
+}
+
+fn aad(path: &[String]) -> String {
+    let mut s = path.join(":");
+    s.push(':');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_malformed_values_without_echoing_them() {
+        let key = [7u8; 32];
+        for bad in [
+            "plain",
+            "ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA]",
+            "ENC[AES256_GCM,data:!!,iv:AAAA,tag:AAAA,type:str]",
+            "ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]",
+        ] {
+            assert!(open_value(bad, &key, "a:").is_err(), "{bad}");
+        }
+        assert!(open_value("", &key, "a:").unwrap().bytes.is_empty());
+    }
+}

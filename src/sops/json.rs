@@ -1,0 +1,320 @@
+//! sops' JSON store (key order kept; numbers that fit an int64 are ints, others floats) and
+//! its emitter: Go's `json.Marshal` for scalars (HTML-safe escapes), then `json.Indent`
+//! with a tab, and a final newline. The binary store is the same envelope with one `data`
+//! string, printed raw.
+
+use zeroize::Zeroizing;
+
+use super::{Branch, Item, Key, Out, Val, gofmt};
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+pub(crate) fn load(text: &str) -> Result<Branch, String> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    p.ws();
+    if p.peek() != Some(b'{') {
+        return Err("SOPS JSON files have a top-level object".into());
+    }
+    let Val::Map(items) = p.value()? else {
+        unreachable!()
+    };
+    p.ws();
+    if p.i != p.s.len() {
+        return Err(p.err("text after the top-level object"));
+    }
+    Ok(items)
+}
+
+/// Whether `text` is sops' binary envelope: an object of `data` and `sops` only.
+pub(crate) fn is_binary_envelope(text: &str) -> bool {
+    load(text).is_ok_and(|b| {
+        b.iter().any(|i| i.key_str() == Some("data"))
+            && b.iter()
+                .all(|i| matches!(i.key_str(), Some("data" | "sops")))
+    })
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+    fn err(&self, what: &str) -> String {
+        let line = 1 + self.s[..self.i.min(self.s.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        format!("line {line}: {what}")
+    }
+    fn lit(&mut self, word: &[u8], v: Val) -> Result<Val, String> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            Err(self.err("invalid literal"))
+        }
+    }
+    fn value(&mut self) -> Result<Val, String> {
+        self.ws();
+        match self.peek() {
+            Some(b'{') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Ok(Val::Map(items));
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return Err(self.err("expected an object key"));
+                    }
+                    let k = self.string()?;
+                    self.ws();
+                    if self.peek() != Some(b':') {
+                        return Err(self.err("expected `:`"));
+                    }
+                    self.i += 1;
+                    let v = self.value()?;
+                    items.push(Item::new(k.to_string(), v));
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Val::Map(items));
+                        }
+                        _ => return Err(self.err("expected `,` or `}`")),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(Val::Seq(items));
+                }
+                loop {
+                    items.push(self.value()?);
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Val::Seq(items));
+                        }
+                        _ => return Err(self.err("expected `,` or `]`")),
+                    }
+                }
+            }
+            Some(b'"') => Ok(Val::Str(self.string()?)),
+            Some(b't') => self.lit(b"true", Val::Bool(true)),
+            Some(b'f') => self.lit(b"false", Val::Bool(false)),
+            Some(b'n') => self.lit(b"null", Val::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(self.err("expected a value")),
+        }
+    }
+    fn number(&mut self) -> Result<Val, String> {
+        let start = self.i;
+        while matches!(
+            self.peek(),
+            Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+        ) {
+            self.i += 1;
+        }
+        let t = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("bad number"))?;
+        if let Ok(i) = t.parse::<i64>() {
+            return Ok(Val::Int(i));
+        }
+        match t.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(Val::Float(f)),
+            _ => Err(self.err("invalid number")),
+        }
+    }
+    fn hex4(&mut self) -> Result<u32, String> {
+        let h = self
+            .s
+            .get(self.i..self.i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .ok_or_else(|| self.err("invalid \\u escape"))?;
+        self.i += 4;
+        Ok(h)
+    }
+    fn string(&mut self) -> Result<Zeroizing<String>, String> {
+        self.i += 1;
+        let mut out = Zeroizing::new(Vec::new());
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(self.err("unterminated string"));
+            };
+            self.i += 1;
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let e = self.peek().ok_or_else(|| self.err("bad escape"))?;
+                    self.i += 1;
+                    let ch = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let a = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&a) && self.s[self.i..].starts_with(b"\\u")
+                            {
+                                let save = self.i;
+                                self.i += 2;
+                                let b = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&b) {
+                                    char::from_u32(0x10000 + ((a - 0xD800) << 10) + (b - 0xDC00))
+                                        .unwrap_or('\u{fffd}')
+                                } else {
+                                    self.i = save;
+                                    '\u{fffd}'
+                                }
+                            } else {
+                                char::from_u32(a).unwrap_or('\u{fffd}')
+                            }
+                        }
+                        _ => return Err(self.err("bad escape")),
+                    };
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+                c if c < 0x20 => return Err(self.err("control character in string")),
+                c => out.push(c),
+            }
+        }
+        String::from_utf8(std::mem::take(&mut *out))
+            .map(Zeroizing::new)
+            .map_err(|_| self.err("invalid UTF-8 in string"))
+    }
+}
+
+/// Go's `json.Marshal` of a string (HTML-safe).
+pub(crate) fn quote(s: &str, out: &mut Out) {
+    out.push(b'"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", ch as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => {
+                let mut buf = [0u8; 4];
+                out.push_str(c.encode_utf8(&mut buf));
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+fn indent(out: &mut Out, depth: usize) {
+    out.push(b'\n');
+    for _ in 0..depth {
+        out.push(b'\t');
+    }
+}
+
+fn value(v: &Val, depth: usize, out: &mut Out) -> Result<(), String> {
+    match v {
+        Val::Str(s) => quote(s, out),
+        Val::Time(t) => quote(t, out),
+        Val::Int(i) => out.push_str(&i.to_string()),
+        Val::Float(f) => out.push_str(
+            &gofmt::json_float(*f).ok_or("a float that JSON cannot hold (NaN or infinity)")?,
+        ),
+        Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Val::Null | Val::Comment(_) => out.push_str("null"),
+        Val::Map(items) => {
+            let items: Vec<&Item> = items
+                .iter()
+                .filter(|i| matches!(i.key, Key::Str(_)))
+                .collect();
+            if items.is_empty() {
+                out.push_str("{}");
+                return Ok(());
+            }
+            out.push(b'{');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                indent(out, depth + 1);
+                quote(item.key_str().unwrap_or_default(), out);
+                out.push_str(": ");
+                value(&item.val, depth + 1, out)?;
+            }
+            indent(out, depth);
+            out.push(b'}');
+        }
+        Val::Seq(items) => {
+            let items: Vec<&Val> = items
+                .iter()
+                .filter(|v| !matches!(v, Val::Comment(_)))
+                .collect();
+            if items.is_empty() {
+                out.push_str("[]");
+                return Ok(());
+            }
+            out.push(b'[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                indent(out, depth + 1);
+                value(item, depth + 1, out)?;
+            }
+            indent(out, depth);
+            out.push(b']');
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
+    let mut out = Out::new();
+    value(&Val::Map(branch.clone()), 0, &mut out)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+pub(crate) fn emit_binary(branch: &Branch) -> Result<Out, String> {
+    match branch.iter().find(|i| i.key_str() == Some("data")) {
+        Some(Item {
+            val: Val::Str(s), ..
+        }) => {
+            let mut out = Out::new();
+            out.push_str(s);
+            Ok(out)
+        }
+        Some(_) => Err("the `data` key does not hold a string".into()),
+        None => Err("no `data` key: not sops' binary envelope".into()),
+    }
+}

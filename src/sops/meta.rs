@@ -1,0 +1,436 @@
+//! The `sops` metadata: taken out of the tree (nested in YAML/JSON/INI, flattened as
+//! `sops_…` keys in dotenv), read weakly typed as sops' mapstructure does, and the data key
+//! recovered from its age entries (one group, or Shamir over several `key_groups`).
+
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::{Branch, Format, Item, Key, OpenAge, SopsError, Val, gofmt, shamir};
+
+/// The metadata fields decryption needs.
+pub(crate) struct Metadata {
+    pub mac: String,
+    /// `lastmodified` as Go's `time.Format(time.RFC3339)` writes it: the MAC's AAD.
+    pub lastmodified: String,
+    pub unencrypted_suffix: String,
+    pub encrypted_suffix: String,
+    pub unencrypted_regex: Option<regex::Regex>,
+    pub encrypted_regex: Option<regex::Regex>,
+    pub unencrypted_comment_regex: Option<regex::Regex>,
+    pub encrypted_comment_regex: Option<regex::Regex>,
+    pub mac_only_encrypted: bool,
+    pub shamir_threshold: usize,
+    pub groups: Vec<Group>,
+}
+
+/// One key group: its age `enc` values and the other key types it names.
+#[derive(Default)]
+pub(crate) struct Group {
+    pub age: Vec<String>,
+    pub others: Vec<&'static str>,
+}
+
+const OTHER_KEYS: [(&str, &str); 6] = [
+    ("pgp", "PGP"),
+    ("kms", "AWS KMS"),
+    ("gcp_kms", "GCP KMS"),
+    ("azure_kv", "Azure Key Vault"),
+    ("hc_vault", "HashiCorp Vault"),
+    ("hckms", "HuaweiCloud KMS"),
+];
+
+/// Removes the metadata from `branches` and reads it.
+pub(crate) fn extract(branches: &mut [Branch], format: Format) -> Result<Metadata, String> {
+    let tree = match format {
+        Format::Dotenv => {
+            let first = branches.first_mut().ok_or("the file is empty")?;
+            let mut flat = Vec::new();
+            first.retain(
+                |item| match item.key_str().and_then(|k| k.strip_prefix("sops_")) {
+                    Some(rest) => {
+                        flat.push(Item::new(rest, item.val.clone()));
+                        false
+                    }
+                    None => true,
+                },
+            );
+            if flat.is_empty() {
+                return Err("sops metadata not found".into());
+            }
+            unflatten(flat)?
+        }
+        _ => {
+            let mut found = None;
+            for (i, branch) in branches.iter_mut().enumerate() {
+                let mut j = 0;
+                while j < branch.len() {
+                    if branch[j].key_str() == Some("sops") {
+                        let item = branch.remove(j);
+                        if i == 0 {
+                            if found.is_some() {
+                                return Err("found a duplicate `sops` entry".into());
+                            }
+                            found = Some(item.val);
+                        }
+                    } else {
+                        j += 1;
+                    }
+                }
+            }
+            let tree = found.ok_or("sops metadata not found")?;
+            if format == Format::Ini {
+                let Val::Map(items) = tree else {
+                    return Err("the `sops` entry is not a mapping".into());
+                };
+                let items = items
+                    .into_iter()
+                    .map(|mut it| {
+                        if let Val::Str(s) = &it.val {
+                            it.val = Val::str(&s.replace("\\n", "\n"));
+                        }
+                        it
+                    })
+                    .collect();
+                unflatten(items)?
+            } else {
+                tree
+            }
+        }
+    };
+    read(&tree)
+}
+
+fn get<'a>(map: &'a [Item], key: &str) -> Option<&'a Val> {
+    map.iter()
+        .find(|i| i.key_str() == Some(key))
+        .map(|i| &i.val)
+}
+
+fn string(map: &[Item], key: &str) -> Result<String, String> {
+    match get(map, key) {
+        None | Some(Val::Null) => Ok(String::new()),
+        Some(Val::Str(s)) | Some(Val::Time(s)) => Ok(s.to_string()),
+        Some(Val::Int(i)) => Ok(i.to_string()),
+        Some(Val::Float(f)) => Ok(gofmt::format_g(*f)),
+        Some(Val::Bool(b)) => Ok(if *b { "1".into() } else { "0".into() }),
+        Some(_) => Err(format!("`{key}` is not a string")),
+    }
+}
+
+fn regex(map: &[Item], key: &str) -> Result<Option<regex::Regex>, String> {
+    let s = string(map, key)?;
+    if s.is_empty() {
+        return Ok(None);
+    }
+    regex::Regex::new(&s)
+        .map(Some)
+        .map_err(|_| format!("`{key}` is not a valid regular expression"))
+}
+
+fn read(tree: &Val) -> Result<Metadata, String> {
+    let Val::Map(m) = tree else {
+        return Err("the `sops` entry is not a mapping".into());
+    };
+    let mac = string(m, "mac")?;
+    let lastmodified_text = string(m, "lastmodified")?;
+    let lastmodified = gofmt::rfc3339_nano(&lastmodified_text)
+        .filter(|_| lastmodified_text.contains(['T', 't']))
+        .map(|t| match t.find('.') {
+            Some(dot) => {
+                let zone = t[dot..].find(['Z', '+', '-']).map_or(t.len(), |z| dot + z);
+                format!("{}{}", &t[..dot], &t[zone..])
+            }
+            None => t,
+        })
+        .ok_or("`lastmodified` is not an RFC 3339 time")?;
+    let mac_only_encrypted = match get(m, "mac_only_encrypted") {
+        None | Some(Val::Null) => false,
+        Some(Val::Bool(b)) => *b,
+        Some(Val::Int(i)) => *i != 0,
+        Some(Val::Str(s)) => gofmt::parse_bool(s)
+            .or_else(|| s.is_empty().then_some(false))
+            .ok_or("`mac_only_encrypted` is not a boolean")?,
+        Some(_) => return Err("`mac_only_encrypted` is not a boolean".into()),
+    };
+    let shamir_threshold = match get(m, "shamir_threshold") {
+        None | Some(Val::Null) => 0,
+        Some(Val::Int(i)) => usize::try_from(*i).map_err(|_| "`shamir_threshold` is negative")?,
+        Some(Val::Str(s)) if s.is_empty() => 0,
+        Some(Val::Str(s)) => s
+            .parse()
+            .map_err(|_| "`shamir_threshold` is not a number")?,
+        Some(_) => return Err("`shamir_threshold` is not a number".into()),
+    };
+    let mut meta = Metadata {
+        mac,
+        lastmodified,
+        unencrypted_suffix: string(m, "unencrypted_suffix")?,
+        encrypted_suffix: string(m, "encrypted_suffix")?,
+        unencrypted_regex: regex(m, "unencrypted_regex")?,
+        encrypted_regex: regex(m, "encrypted_regex")?,
+        unencrypted_comment_regex: regex(m, "unencrypted_comment_regex")?,
+        encrypted_comment_regex: regex(m, "encrypted_comment_regex")?,
+        mac_only_encrypted,
+        shamir_threshold,
+        groups: Vec::new(),
+    };
+    let rules = [
+        !meta.unencrypted_suffix.is_empty(),
+        !meta.encrypted_suffix.is_empty(),
+        meta.unencrypted_regex.is_some(),
+        meta.encrypted_regex.is_some(),
+        meta.unencrypted_comment_regex.is_some(),
+        meta.encrypted_comment_regex.is_some(),
+    ]
+    .iter()
+    .filter(|&&b| b)
+    .count();
+    if rules > 1 {
+        return Err("more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, unencrypted_comment_regex".into());
+    }
+    if rules == 0 {
+        meta.unencrypted_suffix = "_unencrypted".into();
+    }
+    match get(m, "key_groups") {
+        Some(Val::Seq(groups)) if !groups.is_empty() => {
+            for g in groups {
+                let Val::Map(g) = g else {
+                    return Err("a key group is not a mapping".into());
+                };
+                meta.groups.push(group(g)?);
+            }
+        }
+        _ => meta.groups.push(group(m)?),
+    }
+    Ok(meta)
+}
+
+fn group(m: &[Item]) -> Result<Group, String> {
+    let mut g = Group::default();
+    if let Some(Val::Seq(entries)) = get(m, "age") {
+        for e in entries {
+            let Val::Map(e) = e else {
+                return Err("an `age` entry is not a mapping".into());
+            };
+            g.age.push(string(e, "enc")?);
+        }
+    }
+    for (key, name) in OTHER_KEYS {
+        if matches!(get(m, key), Some(Val::Seq(l)) if !l.is_empty()) {
+            g.others.push(name);
+        }
+    }
+    Ok(g)
+}
+
+impl Metadata {
+    /// sops' `shouldBeEncrypted`: which leaves (and comments) are encrypted.
+    pub(crate) fn should_encrypt(
+        &self,
+        path: &[String],
+        stack: &[Vec<String>],
+        is_comment: bool,
+    ) -> bool {
+        let mut enc = true;
+        if !self.unencrypted_suffix.is_empty()
+            && path.iter().any(|p| p.ends_with(&self.unencrypted_suffix))
+        {
+            enc = false;
+        }
+        if !self.encrypted_suffix.is_empty() {
+            enc = path.iter().any(|p| p.ends_with(&self.encrypted_suffix));
+        }
+        if let Some(re) = &self.unencrypted_regex
+            && path.iter().any(|p| re.is_match(p))
+        {
+            enc = false;
+        }
+        if let Some(re) = &self.encrypted_regex {
+            enc = path.iter().any(|p| re.is_match(p));
+        }
+        if let Some(re) = &self.unencrypted_comment_regex
+            && stack.iter().flatten().any(|c| re.is_match(c))
+        {
+            enc = false;
+        }
+        if let Some(re) = &self.encrypted_comment_regex {
+            let last = stack.len().saturating_sub(1);
+            let last_len = stack.last().map_or(0, Vec::len);
+            enc = stack.iter().enumerate().any(|(i, cs)| {
+                cs.iter()
+                    .enumerate()
+                    .any(|(j, c)| !(is_comment && i == last && j + 1 == last_len) && re.is_match(c))
+            });
+        }
+        enc
+    }
+}
+
+/// The data key: from one group's first age entry that opens, or Shamir over groups.
+pub(crate) fn data_key(
+    file: &Path,
+    meta: &Metadata,
+    open: &OpenAge<'_>,
+) -> Result<Zeroizing<Vec<u8>>, SopsError> {
+    let mut parts = Vec::new();
+    let mut reasons = Vec::new();
+    let mut missing = true;
+    for g in &meta.groups {
+        let mut got = None;
+        for enc in &g.age {
+            match open(enc.as_bytes()) {
+                Ok(k) => {
+                    got = Some(Zeroizing::new(k.expose().to_vec()));
+                    break;
+                }
+                Err((reason, is_missing)) => {
+                    missing &= is_missing;
+                    if !reasons.contains(&reason) {
+                        reasons.push(reason);
+                    }
+                }
+            }
+        }
+        if let Some(k) = got {
+            parts.push(k);
+        }
+    }
+    let others: Vec<&str> = {
+        let mut o: Vec<&str> = meta.groups.iter().flat_map(|g| g.others.clone()).collect();
+        o.sort_unstable();
+        o.dedup();
+        o
+    };
+    let has_age = meta.groups.iter().any(|g| !g.age.is_empty());
+    let fail = |reasons: &[String]| {
+        if !has_age {
+            let found = if others.is_empty() {
+                "no key at all".to_string()
+            } else {
+                others.join(", ")
+            };
+            return SopsError::UnsupportedKeys {
+                file: file.to_path_buf(),
+                found,
+            };
+        }
+        let reason = if reasons.is_empty() {
+            "no age entry could be opened".to_string()
+        } else {
+            reasons.join("; ")
+        };
+        if missing {
+            SopsError::NoKey {
+                file: file.to_path_buf(),
+                reason,
+            }
+        } else {
+            SopsError::DataKey {
+                file: file.to_path_buf(),
+                reason,
+            }
+        }
+    };
+    let key = if meta.groups.len() > 1 {
+        let threshold = meta.shamir_threshold.max(1);
+        if parts.len() < threshold || parts.len() < 2 {
+            let mut r = reasons.clone();
+            r.push(format!(
+                "{} of {} key groups opened, {} needed (shamir_threshold)",
+                parts.len(),
+                meta.groups.len(),
+                threshold.max(2)
+            ));
+            return Err(fail(&r));
+        }
+        shamir::combine(&parts).map_err(|reason| SopsError::DataKey {
+            file: file.to_path_buf(),
+            reason: format!("Shamir shares do not combine: {reason}"),
+        })?
+    } else {
+        parts.pop().ok_or_else(|| fail(&reasons))?
+    };
+    if key.len() != 32 {
+        return Err(SopsError::DataKey {
+            file: file.to_path_buf(),
+            reason: format!("the data key is {} bytes, not 32", key.len()),
+        });
+    }
+    Ok(key)
+}
+
+/// Rebuilds nested metadata from sops' flattened keys (`age__list_0__map_enc`).
+fn unflatten(items: Vec<Item>) -> Result<Val, String> {
+    #[derive(Default)]
+    struct Node {
+        value: Option<Val>,
+        keys: std::collections::BTreeMap<String, Node>,
+        idx: std::collections::BTreeMap<usize, Node>,
+    }
+    let mut root = Node::default();
+    for item in items {
+        let Key::Str(k) = item.key else { continue };
+        let mut node = &mut root;
+        let mut rest = k.as_str();
+        let first_end = [rest.find("__map_"), rest.find("__list_")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(rest.len());
+        node = node.keys.entry(rest[..first_end].to_string()).or_default();
+        rest = &rest[first_end..];
+        while !rest.is_empty() {
+            let (is_map, body) = if let Some(b) = rest.strip_prefix("__map_") {
+                (true, b)
+            } else if let Some(b) = rest.strip_prefix("__list_") {
+                (false, b)
+            } else {
+                return Err(format!("bad flattened metadata key `{k}`"));
+            };
+            let end = [body.find("__map_"), body.find("__list_")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(body.len());
+            let tok = &body[..end];
+            node = if is_map {
+                node.keys.entry(tok.to_string()).or_default()
+            } else {
+                let i: usize = tok
+                    .parse()
+                    .map_err(|_| format!("bad list index in metadata key `{k}`"))?;
+                node.idx.entry(i).or_default()
+            };
+            rest = &body[end..];
+        }
+        if node.value.is_some() {
+            return Err(format!("duplicate metadata key `{k}`"));
+        }
+        node.value = Some(item.val);
+    }
+    fn convert(n: Node) -> Result<Val, String> {
+        let kinds = n.value.is_some() as u8 + !n.keys.is_empty() as u8 + !n.idx.is_empty() as u8;
+        if kinds > 1 {
+            return Err("type mismatch in flattened metadata".into());
+        }
+        if let Some(v) = n.value {
+            return Ok(v);
+        }
+        if !n.idx.is_empty() {
+            if n.idx.keys().copied().ne(0..n.idx.len()) {
+                return Err("incomplete list in flattened metadata".into());
+            }
+            return Ok(Val::Seq(
+                n.idx.into_values().map(convert).collect::<Result<_, _>>()?,
+            ));
+        }
+        Ok(Val::Map(
+            n.keys
+                .into_iter()
+                .map(|(k, v)| Ok(Item::new(k, convert(v)?)))
+                .collect::<Result<_, String>>()?,
+        ))
+    }
+    convert(root)
+}

@@ -1,0 +1,127 @@
+//! Shamir's secret sharing over GF(2^8), as sops (from HashiCorp Vault) uses it to split the
+//! data key between key groups. Each share is the secret's length plus one byte: the share's
+//! x coordinate, last. [`combine`] interpolates every byte at x = 0.
+
+use zeroize::Zeroizing;
+
+/// Multiplication in GF(2^8) with the AES polynomial x^8 + x^4 + x^3 + x + 1.
+fn mul(mut a: u8, mut b: u8) -> u8 {
+    let mut p = 0u8;
+    while b != 0 {
+        if b & 1 != 0 {
+            p ^= a;
+        }
+        let carry = a & 0x80;
+        a <<= 1;
+        if carry != 0 {
+            a ^= 0x1b;
+        }
+        b >>= 1;
+    }
+    p
+}
+
+/// The multiplicative inverse (a^254); 0 has none and maps to 0.
+fn inv(a: u8) -> u8 {
+    let mut r = 1u8;
+    let mut base = a;
+    let mut e = 254u8;
+    while e != 0 {
+        if e & 1 != 0 {
+            r = mul(r, base);
+        }
+        base = mul(base, base);
+        e >>= 1;
+    }
+    r
+}
+
+/// Rebuilds the secret from shares (at least two, of equal length, distinct x).
+pub fn combine(parts: &[Zeroizing<Vec<u8>>]) -> Result<Zeroizing<Vec<u8>>, String> {
+    if parts.len() < 2 {
+        return Err("less than two parts cannot be used to reconstruct the secret".into());
+    }
+    let len = parts[0].len();
+    if len < 2 {
+        return Err("parts must be at least two bytes".into());
+    }
+    if parts.iter().any(|p| p.len() != len) {
+        return Err("all parts must be the same length".into());
+    }
+    let xs: Vec<u8> = parts.iter().map(|p| p[len - 1]).collect();
+    for (i, x) in xs.iter().enumerate() {
+        if xs[..i].contains(x) {
+            return Err("duplicate part detected".into());
+        }
+    }
+    let mut secret = Zeroizing::new(vec![0u8; len - 1]);
+    for (idx, out) in secret.iter_mut().enumerate() {
+        let mut acc = 0u8;
+        for (i, part) in parts.iter().enumerate() {
+            // Lagrange basis at 0: prod over j != i of x_j / (x_i - x_j); minus is xor.
+            let mut basis = 1u8;
+            for (j, &xj) in xs.iter().enumerate() {
+                if i != j {
+                    basis = mul(basis, mul(xj, inv(xs[i] ^ xj)));
+                }
+            }
+            acc ^= mul(part[idx], basis);
+        }
+        *out = acc;
+    }
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Splits like sops: a random polynomial per byte with the secret as constant term.
+    fn split(secret: &[u8], parts: u8, threshold: u8, seed: u8) -> Vec<Zeroizing<Vec<u8>>> {
+        let mut rng = seed;
+        let mut next = || {
+            rng = rng.wrapping_mul(167).wrapping_add(13);
+            rng
+        };
+        let polys: Vec<Vec<u8>> = secret
+            .iter()
+            .map(|&s| {
+                let mut c = vec![s];
+                c.extend((1..threshold).map(|_| next()));
+                c
+            })
+            .collect();
+        (1..=parts)
+            .map(|x| {
+                let mut share: Vec<u8> = polys
+                    .iter()
+                    .map(|c| c.iter().rev().fold(0u8, |acc, &k| mul(acc, x) ^ k))
+                    .collect();
+                share.push(x);
+                Zeroizing::new(share)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn field_arithmetic() {
+        assert_eq!(mul(0x57, 0x83), 0xc1);
+        for a in 1..=255u8 {
+            assert_eq!(mul(a, inv(a)), 1, "{a}");
+        }
+    }
+
+    #[test]
+    fn any_threshold_subset_recombines() {
+        let secret: Vec<u8> = (0..32).map(|i| i * 7 + 3).collect();
+        let shares = split(&secret, 3, 2, 9);
+        for pair in [[0, 1], [0, 2], [1, 2]] {
+            let some = vec![shares[pair[0]].clone(), shares[pair[1]].clone()];
+            assert_eq!(&combine(&some).unwrap()[..], &secret[..]);
+        }
+        assert_eq!(&combine(&shares).unwrap()[..], &secret[..]);
+        assert!(combine(&shares[..1]).is_err());
+        let dup = vec![shares[0].clone(), shares[0].clone()];
+        assert!(combine(&dup).is_err());
+    }
+}
