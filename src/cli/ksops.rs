@@ -31,11 +31,10 @@ Install usage (copy this binary to a target directory):
 pub fn decrypter(
     keys: &Keyring,
 ) -> impl Fn(&Path, &[u8]) -> Result<SecretBytes, Error> + Sync + '_ {
-    move |path: &Path, _bytes: &[u8]| {
-        let _ = keys;
-        Err(Error::Crypt {
+    move |path: &Path, bytes: &[u8]| {
+        secretgen::sops::decrypt(path, bytes, keys).map_err(|e| Error::Crypt {
             loc: Loc::file(path),
-            message: "SOPS decryption is not available in this build".into(),
+            message: e.to_string(),
         })
     }
 }
@@ -81,15 +80,16 @@ pub fn exec(config: &Path, identity: &[PathBuf]) -> ExitCode {
 pub fn function(input: &str, identity: &[PathBuf]) -> ExitCode {
     let keys = keyring(identity);
     let decrypt = decrypter(&keys);
-    let (out, failed) = ksops::function(input, Path::new("."), &decrypt);
-    write_out(
-        &out,
-        if failed {
+    let (out, error) = ksops::function(input, Path::new("."), &decrypt);
+    // The list's results hold the error; hosts show stderr, so it is printed there too.
+    let code = match &error {
+        Some(e) => {
+            crate::cli::print_error(e);
             ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+        }
+        None => ExitCode::SUCCESS,
+    };
+    write_out(&out, code)
 }
 
 fn write_out(bytes: &[u8], code: ExitCode) -> ExitCode {

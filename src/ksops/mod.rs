@@ -402,7 +402,12 @@ fn read_input(
     decrypt: &DecryptFn<'_>,
     path: &str,
 ) -> Result<SecretBytes> {
-    let full = root.join(path);
+    // KSOPS opens paths as written, from its working directory.
+    let full = if root == Path::new(".") {
+        PathBuf::from(path)
+    } else {
+        root.join(path)
+    };
     let bytes = std::fs::read(&full).map_err(|e| {
         Error::source(
             Loc::at(config, entry.mark),
@@ -410,7 +415,14 @@ fn read_input(
         )
     })?;
     let bytes = Zeroizing::new(bytes);
-    decrypt(&full, &bytes)
+    // The decrypter's message names the file; the place is the config's entry.
+    decrypt(&full, &bytes).map_err(|e| match e {
+        Error::Crypt { message, .. } => Error::Crypt {
+            loc: Loc::at(config, entry.mark),
+            message,
+        },
+        other => other,
+    })
 }
 
 /// Runs `config` as KSOPS would, paths resolved from `root` (KSOPS' working directory).
@@ -624,8 +636,12 @@ pub fn exec(config: &Path, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Zeroi
 
 /// The KRM function, as KSOPS runs it: every item of the ResourceList on stdin is a KSOPS
 /// config (kustomize passes the generator there), and the answer's items are what they
-/// generate. Returns the ResourceList to print and whether it reports an error.
-pub fn function(input: &str, root: &Path, decrypt: &DecryptFn<'_>) -> (Zeroizing<Vec<u8>>, bool) {
+/// generate. Returns the ResourceList to print and the error it reports, if any.
+pub fn function(
+    input: &str,
+    root: &Path,
+    decrypt: &DecryptFn<'_>,
+) -> (Zeroizing<Vec<u8>>, Option<Error>) {
     let stdin = Path::new("<stdin>");
     let run = || -> Result<Vec<Generated>> {
         let docs = yaml::parse_stream(input).map_err(|e| Error::Syntax {
@@ -648,8 +664,8 @@ pub fn function(input: &str, root: &Path, decrypt: &DecryptFn<'_>) -> (Zeroizing
             .collect()
     };
     match run() {
-        Ok(generated) => (resource_list(&generated), false),
-        Err(e) => (error_list(&e), true),
+        Ok(generated) => (resource_list(&generated), None),
+        Err(e) => (error_list(&e), Some(e)),
     }
 }
 
