@@ -1,11 +1,1343 @@
-//! sops' YAML store.
+//! sops' YAML store: a file read into sops' tree (comments kept as items, scalars typed as
+//! go-yaml v3 types them into `interface{}`), and the tree written back as sops writes it:
+//! go-yaml v3's encoder with an indent of 4, comments as head, line and foot comments.
+//!
+//! The reader keeps comments the way go-yaml v3 attaches them in the files sops writes: lines
+//! before an entry are its head, a comment after a scalar on its line is inline, comment
+//! lines after the last entry of a block (at its indentation or deeper) are its foot.
+//! The writer follows go-yaml v3's emitter (emitterc.go): its indentation rule (nested
+//! blocks at the next multiple of 4, a sequence item's content 2 columns after its dash), its
+//! choice among plain, single-quoted, double-quoted and literal scalars, its escapes, and
+//! where it writes each comment.
 
-use super::{Branch, Out};
+use zeroize::Zeroizing;
 
-pub(crate) fn load(_text: &str) -> Result<Vec<Branch>, String> {
-    Err("YAML is not supported yet".into())
+use super::{Branch, Comment, Item, Key, Out, Val, gofmt};
+use crate::yaml::{Node, Style, Value};
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+struct Cmt {
+    /// Character offset of the `#`.
+    pos: usize,
+    line: usize,
+    col: usize,
+    /// Whether only blanks precede it on its line.
+    full_line: bool,
+    text: String,
 }
 
-pub(crate) fn emit(_branches: &[Branch]) -> Result<Out, String> {
-    Err("YAML is not supported yet".into())
+struct Reader {
+    comments: Vec<Cmt>,
+    next: usize,
+    /// Character offset where each line starts (line 1 at index 0).
+    line_starts: Vec<usize>,
+}
+
+impl Reader {
+    fn line_of(&self, pos: usize) -> usize {
+        match self.line_starts.binary_search(&pos) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    fn peek(&self) -> Option<&Cmt> {
+        self.comments.get(self.next)
+    }
+
+    /// Comments (full-line) that start before `pos`: head comments of what starts there.
+    fn heads_before(&mut self, pos: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(c) = self.peek() {
+            if c.pos >= pos {
+                break;
+            }
+            out.push(c.text.clone());
+            self.next += 1;
+        }
+        out
+    }
+
+    /// A comment on `line` after a scalar that ends there.
+    fn inline_on(&mut self, line: usize) -> Option<String> {
+        let c = self.peek()?;
+        if !c.full_line && c.line == line {
+            let t = c.text.clone();
+            self.next += 1;
+            return Some(t);
+        }
+        None
+    }
+
+    /// Comment lines before `limit` at column `col` or deeper: the foot of a block.
+    fn feet(&mut self, limit: usize, col: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(c) = self.peek() {
+            if c.pos >= limit || c.col < col {
+                break;
+            }
+            out.push(c.text.clone());
+            self.next += 1;
+        }
+        out
+    }
+}
+
+/// Character spans of every scalar in `node`, to tell a comment's `#` from a scalar's.
+fn spans(node: &Node, out: &mut Vec<(usize, usize)>) {
+    match &node.value {
+        Value::Scalar { .. } => out.push((node.mark.start, node.mark.end)),
+        Value::Seq(items) => items.iter().for_each(|n| spans(n, out)),
+        Value::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+            spans(k, out);
+            spans(v, out);
+        }),
+    }
+}
+
+fn scan_comments(chars: &[char], docs: &[Node]) -> Vec<Cmt> {
+    let mut sp = Vec::new();
+    for d in docs {
+        spans(d, &mut sp);
+    }
+    sp.sort_unstable();
+    let mut out = Vec::new();
+    let (mut line, mut col) = (1usize, 0usize);
+    let mut blank_before = true;
+    let mut s = 0usize;
+    let mut i = 0usize;
+    while i < chars.len() {
+        let c = chars[i];
+        while s < sp.len() && sp[s].1 <= i {
+            s += 1;
+        }
+        let in_scalar = s < sp.len() && sp[s].0 <= i && i < sp[s].1;
+        if c == '\n' {
+            line += 1;
+            col = 0;
+            blank_before = true;
+            i += 1;
+            continue;
+        }
+        let prev_blank = i == 0 || matches!(chars[i - 1], ' ' | '\t' | '\n' | '\r');
+        if c == '#' && !in_scalar && prev_blank {
+            let start = i;
+            while i < chars.len() && chars[i] != '\n' && chars[i] != '\r' {
+                i += 1;
+            }
+            let text: String = chars[start + 1..i].iter().collect();
+            out.push(Cmt {
+                pos: start,
+                line,
+                col,
+                full_line: blank_before,
+                text,
+            });
+            continue;
+        }
+        if !matches!(c, ' ' | '\t' | '\r') {
+            blank_before = false;
+        }
+        col += 1;
+        i += 1;
+    }
+    out
+}
+
+/// Reads every document of a SOPS YAML file into sops' tree.
+pub(crate) fn load(text: &str) -> Result<Vec<Branch>, String> {
+    let docs = crate::yaml::parse_stream(text).map_err(|e| e.to_string())?;
+    let chars: Vec<char> = text.chars().collect();
+    let mut line_starts = vec![0];
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '\n' {
+            line_starts.push(i + 1);
+        }
+    }
+    let mut r = Reader {
+        comments: scan_comments(&chars, &docs),
+        next: 0,
+        line_starts,
+    };
+    let mut out = Vec::new();
+    for (n, doc) in docs.iter().enumerate() {
+        let limit = docs
+            .get(n + 1)
+            .map_or(chars.len(), |d| doc_start(&chars, d.mark.start));
+        let mut branch = Vec::new();
+        match &doc.value {
+            Value::Map(pairs) => {
+                map_items(&mut r, pairs, limit, &mut branch)?;
+            }
+            Value::Scalar { text, style, tag } if tag.is_none() && *style == Style::Plain => {
+                if !matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+                    return Err("YAML documents that are values are not supported".into());
+                }
+            }
+            Value::Seq(_) => {
+                return Err("YAML documents that are sequences are not supported".into());
+            }
+            Value::Scalar { .. } => {
+                return Err("YAML documents that are values are not supported".into());
+            }
+        }
+        for c in r.heads_before(limit) {
+            branch.push(Item::comment(&c, false));
+        }
+        out.push(branch);
+    }
+    Ok(out)
+}
+
+/// Where the `---` of a document starting at `start` begins, so its comments stay its own.
+fn doc_start(chars: &[char], start: usize) -> usize {
+    let mut i = start.min(chars.len());
+    // Back to the start of the line holding `---`, if the document has one.
+    let mut line_start = i;
+    while line_start > 0 && chars[line_start - 1] != '\n' {
+        line_start -= 1;
+    }
+    let mut j = line_start;
+    while j > 0 {
+        let mut k = j - 1;
+        while k > 0 && chars[k - 1] != '\n' {
+            k -= 1;
+        }
+        let line: String = chars[k..j - 1].iter().collect();
+        if line.starts_with("---") {
+            return k;
+        }
+        if !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+            break;
+        }
+        j = k;
+    }
+    i = line_start;
+    i
+}
+
+fn key_string(k: &Node) -> Result<String, String> {
+    match &k.value {
+        Value::Scalar { text, style, tag } => {
+            let v = scalar(text, *style, tag.as_deref())?;
+            match v {
+                Val::Str(s) => Ok(s.to_string()),
+                _ => Err(format!(
+                    "line {}: a mapping key that is not a string; sops supports string keys only",
+                    k.mark.line
+                )),
+            }
+        }
+        _ => Err(format!(
+            "line {}: a mapping key that is not a string",
+            k.mark.line
+        )),
+    }
+}
+
+fn end_line(r: &Reader, n: &Node) -> usize {
+    r.line_of(n.mark.end.saturating_sub(1).max(n.mark.start))
+}
+
+fn map_items(
+    r: &mut Reader,
+    pairs: &[(Node, Node)],
+    limit: usize,
+    out: &mut Vec<Item>,
+) -> Result<(), String> {
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        for c in r.heads_before(k.mark.start) {
+            out.push(Item::comment(&c, false));
+        }
+        let next = pairs.get(i + 1).map_or(limit, |(nk, _)| nk.mark.start);
+        let key = key_string(k)?;
+        match &v.value {
+            Value::Scalar { text, style, tag } => {
+                if let Some(c) = r.inline_on(end_line(r, v)) {
+                    out.push(Item::comment(&c, true));
+                }
+                out.push(Item::new(key, scalar(text, *style, tag.as_deref())?));
+            }
+            _ => {
+                if let Some(c) = r.inline_on(k.mark.line) {
+                    out.push(Item::comment(&c, false));
+                }
+                let val = collection(r, v, next)?;
+                out.push(Item::new(key, val));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The column of the block a collection's entries sit at (a sequence's dashes).
+fn block_col(r: &Reader, n: &Node) -> usize {
+    let line_start = r.line_starts[n.mark.line - 1];
+    let mut col = n.mark.start - line_start;
+    if matches!(n.value, Value::Seq(_)) && col >= 2 {
+        col -= 2;
+    }
+    col
+}
+
+fn collection(r: &mut Reader, n: &Node, limit: usize) -> Result<Val, String> {
+    match &n.value {
+        Value::Map(pairs) => {
+            let mut items = Vec::new();
+            map_items(r, pairs, limit, &mut items)?;
+            if !pairs.is_empty() {
+                let col = block_col(r, &pairs[0].0);
+                for c in r.feet(limit, col) {
+                    items.push(Item::comment(&c, false));
+                }
+            }
+            Ok(Val::Map(items))
+        }
+        Value::Seq(list) => {
+            let mut items = Vec::new();
+            let col = list.first().map(|f| {
+                let line_start = r.line_starts[f.mark.line - 1];
+                (f.mark.start - line_start).saturating_sub(2)
+            });
+            for (i, v) in list.iter().enumerate() {
+                for c in r.heads_before(v.mark.start) {
+                    items.push(Val::Comment(Comment {
+                        text: Zeroizing::new(c),
+                        inline: false,
+                    }));
+                }
+                let next = list.get(i + 1).map_or(limit, |nv| nv.mark.start);
+                match &v.value {
+                    Value::Scalar { text, style, tag } => {
+                        if let Some(c) = r.inline_on(end_line(r, v)) {
+                            items.push(Val::Comment(Comment {
+                                text: Zeroizing::new(c),
+                                inline: true,
+                            }));
+                        }
+                        items.push(scalar(text, *style, tag.as_deref())?);
+                    }
+                    _ => items.push(collection(r, v, next)?),
+                }
+            }
+            if let Some(col) = col {
+                for c in r.feet(limit, col) {
+                    items.push(Val::Comment(Comment {
+                        text: Zeroizing::new(c),
+                        inline: false,
+                    }));
+                }
+            }
+            Ok(Val::Seq(items))
+        }
+        Value::Scalar { text, style, tag } => scalar(text, *style, tag.as_deref()),
+    }
+}
+
+/// A scalar as go-yaml v3 decodes it into `interface{}`.
+fn scalar(text: &str, style: Style, tag: Option<&str>) -> Result<Val, String> {
+    let short = tag.map(|t| {
+        t.strip_prefix("tag:yaml.org,2002:")
+            .map_or(t.to_string(), |s| format!("!!{s}"))
+    });
+    match short.as_deref() {
+        None if style == Style::Plain => resolve(text),
+        None | Some("!!str") | Some("!") => Ok(Val::str(text)),
+        Some("!!int") | Some("!!float") | Some("!!bool") | Some("!!null") | Some("!!timestamp") => {
+            let v = resolve(text)?;
+            match (short.as_deref(), &v) {
+                (Some("!!float"), Val::Int(i)) => Ok(Val::Float(*i as f64)),
+                (Some("!!int"), Val::Int(_))
+                | (Some("!!float"), Val::Float(_))
+                | (Some("!!bool"), Val::Bool(_))
+                | (Some("!!null"), Val::Null)
+                | (Some("!!timestamp"), Val::Time(_)) => Ok(v),
+                _ => Err(format!(
+                    "cannot decode a scalar as {}",
+                    short.unwrap_or_default()
+                )),
+            }
+        }
+        Some(_) => Ok(Val::str(text)),
+    }
+}
+
+/// go-yaml v3's `resolve("", s)` for a plain scalar.
+fn resolve(s: &str) -> Result<Val, String> {
+    match s {
+        "true" | "True" | "TRUE" => return Ok(Val::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Val::Bool(false)),
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Val::Null),
+        ".nan" | ".NaN" | ".NAN" => return Ok(Val::Float(f64::NAN)),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Ok(Val::Float(f64::INFINITY));
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Ok(Val::Float(f64::NEG_INFINITY)),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if first == b'.' {
+        if let Ok(f) = s.parse::<f64>() {
+            return Ok(Val::Float(f));
+        }
+        return Ok(Val::str(s));
+    }
+    if !(first.is_ascii_digit() || first == b'+' || first == b'-') {
+        return Ok(Val::str(s));
+    }
+    if let Some(t) = gofmt::rfc3339_nano(s) {
+        return Ok(Val::Time(Zeroizing::new(t)));
+    }
+    let plain = s.replace('_', "");
+    if let Some(i) = parse_int_base0(&plain) {
+        return i;
+    }
+    if yaml_style_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+    {
+        return Ok(Val::Float(f));
+    }
+    for (prefix, radix, neg) in [
+        ("0b", 2, false),
+        ("-0b", 2, true),
+        ("0o", 8, false),
+        ("-0o", 8, true),
+    ] {
+        if let Some(d) = plain.strip_prefix(prefix)
+            && !d.is_empty()
+            && !d.starts_with(['+', '-'])
+            && let Ok(v) = u64::from_str_radix(d, radix)
+        {
+            return int_val(v, neg);
+        }
+    }
+    Ok(Val::str(s))
+}
+
+fn int_val(mag: u64, neg: bool) -> Result<Val, String> {
+    if neg {
+        if mag <= i64::MAX as u64 + 1 {
+            return Ok(Val::Int((mag as i128).wrapping_neg() as i64));
+        }
+        return Err("an integer out of range".into());
+    }
+    i64::try_from(mag)
+        .map(Val::Int)
+        .map_err(|_| "an unsigned 64-bit integer, which sops cannot handle".into())
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`): `Some` when it parses.
+fn parse_int_base0(s: &str) -> Option<Result<Val, String>> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let mag = u64::from_str_radix(digits, radix).ok()?;
+    if neg && mag > i64::MAX as u64 + 1 {
+        return None;
+    }
+    Some(int_val(mag, neg))
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let st = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - st
+    };
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SStyle {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+enum YKind {
+    Scalar(Zeroizing<String>, SStyle),
+    Map(Vec<(YNode, YNode)>),
+    Seq(Vec<YNode>),
+}
+
+struct YNode {
+    kind: YKind,
+    head: String,
+    line: String,
+    foot: String,
+}
+
+impl YNode {
+    fn new(kind: YKind) -> YNode {
+        YNode {
+            kind,
+            head: String::new(),
+            line: String::new(),
+            foot: String::new(),
+        }
+    }
+}
+
+fn join_comments(cs: &[String]) -> String {
+    let mut s = String::new();
+    for (i, c) in cs.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push('#');
+        s.push_str(c);
+    }
+    s
+}
+
+fn add_head(target: &mut String, cs: &mut Vec<String>) {
+    if cs.is_empty() {
+        return;
+    }
+    let c = join_comments(cs);
+    *target = if target.is_empty() {
+        c
+    } else {
+        format!("{c}\n{target}")
+    };
+    cs.clear();
+}
+
+fn add_tail(target: &mut String, cs: &mut Vec<String>) {
+    if cs.is_empty() {
+        return;
+    }
+    let c = join_comments(cs);
+    if target.is_empty() {
+        *target = c;
+    } else {
+        target.push('\n');
+        target.push_str(&c);
+    }
+    cs.clear();
+}
+
+/// sops' `appendTreeBranch`.
+fn map_node(items: &[Item]) -> YNode {
+    let mut node = YNode::new(YKind::Map(Vec::new()));
+    let mut content = Vec::new();
+    let mut heads = Vec::new();
+    let mut inlines = Vec::new();
+    let mut beginning = true;
+    for item in items {
+        match &item.key {
+            Key::Comment(c) => {
+                if c.inline {
+                    inlines.push(c.text.to_string());
+                } else {
+                    heads.push(c.text.to_string());
+                }
+            }
+            Key::Str(k) => {
+                if beginning {
+                    add_head(&mut node.head, &mut heads);
+                    beginning = false;
+                }
+                let mut key = YNode::new(YKind::Scalar(Zeroizing::new(k.clone()), string_style(k)));
+                add_head(&mut key.head, &mut heads);
+                let mut val = value_node(&item.val);
+                add_tail(&mut val.line, &mut inlines);
+                content.push((key, val));
+            }
+        }
+    }
+    heads.append(&mut inlines);
+    if !heads.is_empty() {
+        if beginning {
+            add_head(&mut node.head, &mut heads);
+        } else if let Some((k, _)) = content.last_mut() {
+            add_tail(&mut k.foot, &mut heads);
+        }
+    }
+    node.kind = YKind::Map(content);
+    node
+}
+
+/// sops' `appendSequence`.
+fn seq_node(items: &[Val]) -> YNode {
+    let mut node = YNode::new(YKind::Seq(Vec::new()));
+    let mut content: Vec<YNode> = Vec::new();
+    let mut heads = Vec::new();
+    let mut inlines = Vec::new();
+    let mut beginning = true;
+    for v in items {
+        if let Val::Comment(c) = v {
+            if c.inline {
+                inlines.push(c.text.to_string());
+            } else {
+                heads.push(c.text.to_string());
+            }
+            continue;
+        }
+        if beginning {
+            add_head(&mut node.head, &mut heads);
+            beginning = false;
+        }
+        let mut n = value_node(v);
+        add_head(&mut n.head, &mut heads);
+        add_tail(&mut n.line, &mut inlines);
+        content.push(n);
+    }
+    heads.append(&mut inlines);
+    if !heads.is_empty() {
+        if beginning {
+            add_head(&mut node.head, &mut heads);
+        } else if let Some(last) = content.last_mut() {
+            add_tail(&mut last.foot, &mut heads);
+        }
+    }
+    node.kind = YKind::Seq(content);
+    node
+}
+
+fn value_node(v: &Val) -> YNode {
+    let plain = |s: String| YNode::new(YKind::Scalar(Zeroizing::new(s), SStyle::Plain));
+    match v {
+        Val::Map(items) => map_node(items),
+        Val::Seq(items) => seq_node(items),
+        Val::Str(s) => YNode::new(YKind::Scalar(s.clone(), string_style(s))),
+        Val::Int(i) => plain(i.to_string()),
+        Val::Float(f) => plain(match gofmt::format_g(*f).as_str() {
+            "+Inf" => ".inf".into(),
+            "-Inf" => "-.inf".into(),
+            "NaN" => ".nan".into(),
+            g => g.to_string(),
+        }),
+        Val::Bool(b) => plain(if *b { "true" } else { "false" }.into()),
+        Val::Time(t) => YNode::new(YKind::Scalar(t.clone(), SStyle::Plain)),
+        Val::Null | Val::Comment(_) => plain("null".into()),
+    }
+}
+
+/// go-yaml v3's `stringv`: literal when multi-line, plain when it reads back as the same
+/// string, double-quoted otherwise.
+fn string_style(s: &str) -> SStyle {
+    if s.contains('\n') {
+        return SStyle::Literal;
+    }
+    let plain_ok = matches!(resolve_if_possible(s), Some(Val::Str(_)))
+        && !is_base60_float(s)
+        && !matches!(
+            s,
+            "y" | "Y"
+                | "yes"
+                | "Yes"
+                | "YES"
+                | "on"
+                | "On"
+                | "ON"
+                | "n"
+                | "N"
+                | "no"
+                | "No"
+                | "NO"
+                | "off"
+                | "Off"
+                | "OFF"
+        );
+    if plain_ok {
+        SStyle::Plain
+    } else {
+        SStyle::Double
+    }
+}
+
+fn resolve_if_possible(s: &str) -> Option<Val> {
+    resolve(s).ok().or(Some(Val::Int(0)))
+}
+
+/// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`
+fn is_base60_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_empty() || !(b[0] == b'+' || b[0] == b'-' || b[0].is_ascii_digit()) || !s.contains(':')
+    {
+        return false;
+    }
+    let mut i = 0;
+    if b[0] == b'+' || b[0] == b'-' {
+        i += 1;
+    }
+    if i >= b.len() || !b[i].is_ascii_digit() {
+        return false;
+    }
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+        i += 1;
+    }
+    let mut groups = 0;
+    while i < b.len() && b[i] == b':' {
+        i += 1;
+        let st = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - st < 2 {
+            i += 1;
+        }
+        let d = &b[st..i];
+        let ok = match d.len() {
+            1 => true,
+            2 => d[0] <= b'5',
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
+}
+
+struct Analysis {
+    multiline: bool,
+    block_plain: bool,
+    single: bool,
+    block: bool,
+}
+
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// go-yaml v3's `yaml_emitter_analyze_scalar` (block context).
+fn analyze(s: &str) -> Analysis {
+    if s.is_empty() {
+        return Analysis {
+            multiline: false,
+            block_plain: true,
+            single: true,
+            block: false,
+        };
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut block_ind = s.starts_with("---") || s.starts_with("...");
+    let (mut line_breaks, mut special, mut tabs) = (false, false, false);
+    let (mut lead_space, mut lead_break, mut trail_space, mut trail_break) =
+        (false, false, false, false);
+    let (mut break_space, mut space_break) = (false, false);
+    let (mut prev_space, mut prev_break) = (false, false);
+    let mut preceded_ws = true;
+    let n = chars.len();
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t');
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_ind = true,
+                '?' | ':' if followed_ws => block_ind = true,
+                '-' if followed_ws => block_ind = true,
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' if followed_ws => block_ind = true,
+                '#' if preceded_ws => block_ind = true,
+                _ => {}
+            }
+        }
+        if c == '\t' {
+            tabs = true;
+        } else if !is_printable(c) {
+            special = true;
+        }
+        if c == ' ' {
+            if i == 0 {
+                lead_space = true;
+            }
+            if i + 1 == n {
+                trail_space = true;
+            }
+            if prev_break {
+                break_space = true;
+            }
+            prev_space = true;
+            prev_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            if i == 0 {
+                lead_break = true;
+            }
+            if i + 1 == n {
+                trail_break = true;
+            }
+            if prev_space {
+                space_break = true;
+            }
+            prev_space = false;
+            prev_break = true;
+        } else {
+            prev_space = false;
+            prev_break = false;
+        }
+        preceded_ws = matches!(c, ' ' | '\t') || is_break(c);
+    }
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain: true,
+        single: true,
+        block: true,
+    };
+    if lead_space || lead_break || trail_space || trail_break {
+        a.block_plain = false;
+    }
+    if trail_space {
+        a.block = false;
+    }
+    if break_space {
+        a.block_plain = false;
+        a.single = false;
+    }
+    if space_break || tabs || special {
+        a.block_plain = false;
+        a.single = false;
+    }
+    if space_break || special {
+        a.block = false;
+    }
+    if line_breaks {
+        a.block_plain = false;
+    }
+    if block_ind {
+        a.block_plain = false;
+    }
+    a
+}
+
+/// `yaml_emitter_select_scalar_style`.
+fn select(s: &str, style: SStyle, simple_key: bool) -> SStyle {
+    let a = analyze(s);
+    let mut style = style;
+    if simple_key && a.multiline {
+        style = SStyle::Double;
+    }
+    if style == SStyle::Plain && (!a.block_plain || (s.is_empty() && simple_key)) {
+        style = SStyle::Single;
+    }
+    if style == SStyle::Single && !a.single {
+        style = SStyle::Double;
+    }
+    if style == SStyle::Literal && (!a.block || simple_key) {
+        style = SStyle::Double;
+    }
+    style
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    SeqItem,
+    MapKey,
+    MapSimpleValue,
+    Other,
+}
+
+struct Emitter {
+    out: Out,
+    column: usize,
+    whitespace: bool,
+    indention: bool,
+    open_ended: bool,
+    foot_indent: isize,
+    indent: isize,
+    indents: Vec<isize>,
+    states: Vec<State>,
+    head: String,
+    line: String,
+    foot: String,
+    tail: String,
+}
+
+const BEST_INDENT: isize = 4;
+
+impl Emitter {
+    fn put(&mut self, c: char) {
+        let mut b = [0u8; 4];
+        self.out.push_str(c.encode_utf8(&mut b));
+        self.column += 1;
+    }
+    fn put_break(&mut self) {
+        self.out.push(b'\n');
+        self.column = 0;
+        self.indention = true;
+    }
+    fn write_str(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.column += s.chars().count();
+    }
+    fn write_indent(&mut self) {
+        let indent = self.indent.max(0) as usize;
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put_break();
+        }
+        if self.foot_indent == indent as isize {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.foot_indent = -1;
+    }
+    fn indicator(&mut self, ind: &str, need_ws: bool, is_ws: bool, is_indention: bool) {
+        if need_ws && !self.whitespace {
+            self.put(' ');
+        }
+        self.write_str(ind);
+        self.whitespace = is_ws;
+        self.indention = self.indention && is_indention;
+        self.open_ended = false;
+    }
+    fn increase_indent(&mut self, flow: bool) {
+        self.indents.push(self.indent);
+        if self.indent < 0 {
+            self.indent = if flow { BEST_INDENT } else { 0 };
+        } else if self.states.last() == Some(&State::SeqItem) {
+            self.indent += 2;
+        } else {
+            self.indent = BEST_INDENT * ((self.indent + BEST_INDENT) / BEST_INDENT);
+        }
+    }
+    fn pop_indent(&mut self) {
+        self.indent = self.indents.pop().unwrap_or(-1);
+    }
+    fn write_comment(&mut self, comment: &str) {
+        let mut breaks = false;
+        let mut pound = false;
+        for c in comment.chars() {
+            if c == '\n' {
+                self.put_break();
+                breaks = true;
+                pound = false;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if !pound {
+                    if c != '#' {
+                        self.write_str("# ");
+                    }
+                    pound = true;
+                }
+                self.put(c);
+                self.indention = true;
+                breaks = false;
+            }
+        }
+        if !breaks {
+            self.put_break();
+        }
+        self.whitespace = true;
+    }
+    fn process_head_comment(&mut self) {
+        if !self.tail.is_empty() {
+            self.write_indent();
+            let t = std::mem::take(&mut self.tail);
+            self.write_comment(&t);
+            self.foot_indent = self.indent.max(0);
+        }
+        if self.head.is_empty() {
+            return;
+        }
+        self.write_indent();
+        let h = std::mem::take(&mut self.head);
+        self.write_comment(&h);
+    }
+    fn process_line_comment(&mut self) {
+        if self.line.is_empty() {
+            return;
+        }
+        if !self.whitespace {
+            self.put(' ');
+        }
+        let l = std::mem::take(&mut self.line);
+        self.write_comment(&l);
+    }
+    fn process_foot_comment(&mut self) {
+        if self.foot.is_empty() {
+            return;
+        }
+        self.write_indent();
+        let f = std::mem::take(&mut self.foot);
+        self.write_comment(&f);
+        self.foot_indent = self.indent.max(0);
+    }
+    /// `yaml_emitter_analyze_event`: an event's comments replace the pending ones.
+    fn analyze_event(&mut self, head: &str, line: &str, foot: &str, tail: &str) {
+        for (slot, c) in [
+            (&mut self.head, head),
+            (&mut self.line, line),
+            (&mut self.foot, foot),
+            (&mut self.tail, tail),
+        ] {
+            if !c.is_empty() {
+                *slot = c.to_string();
+            }
+        }
+    }
+
+    /// Emits a node whose start event was analyzed; the caller's post-processing
+    /// (line and foot comments) follows the start event as in the state machine.
+    fn node(&mut self, n: &YNode, _ctx: State, simple_key: bool) {
+        match &n.kind {
+            YKind::Scalar(text, style) => {
+                let style = select(text, *style, simple_key);
+                self.increase_indent(true);
+                self.scalar(text, style);
+                self.pop_indent();
+            }
+            YKind::Map(pairs) if pairs.is_empty() => {
+                self.indicator("{", true, true, false);
+                self.increase_indent(true);
+                // End event.
+                self.analyze_event("", &n.line, &n.foot, "");
+                self.process_head_comment();
+                self.pop_indent();
+                self.indicator("}", false, false, false);
+                self.process_line_comment();
+                self.process_foot_comment();
+            }
+            YKind::Seq(items) if items.is_empty() => {
+                self.indicator("[", true, true, false);
+                self.increase_indent(true);
+                self.analyze_event("", &n.line, &n.foot, "");
+                self.process_head_comment();
+                self.pop_indent();
+                self.indicator("]", false, false, false);
+                self.process_line_comment();
+                self.process_foot_comment();
+            }
+            YKind::Map(_) | YKind::Seq(_) => {}
+        }
+    }
+
+    /// The body of a block collection, after its start event was handled.
+    fn body(&mut self, n: &YNode) {
+        match &n.kind {
+            YKind::Map(pairs) if !pairs.is_empty() => {
+                self.increase_indent(false);
+                let mut tail = String::new();
+                for (k, v) in pairs {
+                    self.analyze_event(&k.head, &k.line, "", &tail);
+                    self.process_head_comment();
+                    self.write_indent();
+                    let key_line = std::mem::take(&mut self.line);
+                    self.states.push(State::MapSimpleValue);
+                    self.node(k, State::MapSimpleValue, true);
+                    self.states.pop();
+                    tail = k.foot.clone();
+                    // Value.
+                    self.indicator(":", false, false, false);
+                    let is_scalar = matches!(v.kind, YKind::Scalar(..));
+                    if is_scalar {
+                        self.analyze_event(&v.head, &v.line, &v.foot, "");
+                    } else {
+                        self.analyze_event(&v.head, "", "", "");
+                    }
+                    if !key_line.is_empty() {
+                        if is_scalar {
+                            if self.line.is_empty() {
+                                self.line = key_line;
+                            }
+                        } else {
+                            let saved = std::mem::replace(&mut self.line, key_line);
+                            self.process_line_comment();
+                            self.line = saved;
+                        }
+                    }
+                    self.states.push(State::MapKey);
+                    self.node(v, State::MapKey, false);
+                    self.process_line_comment();
+                    self.process_foot_comment();
+                    self.body(v);
+                    self.states.pop();
+                }
+                // End event.
+                self.analyze_event("", &n.line, &n.foot, &tail);
+                self.process_head_comment();
+                self.pop_indent();
+            }
+            YKind::Seq(items) if !items.is_empty() => {
+                self.increase_indent(false);
+                for item in items {
+                    if matches!(item.kind, YKind::Scalar(..)) {
+                        self.analyze_event(&item.head, &item.line, &item.foot, "");
+                    } else {
+                        self.analyze_event(&item.head, "", "", "");
+                    }
+                    self.process_head_comment();
+                    self.write_indent();
+                    self.indicator("-", true, false, true);
+                    self.states.push(State::SeqItem);
+                    self.node(item, State::SeqItem, false);
+                    self.process_line_comment();
+                    self.process_foot_comment();
+                    self.body(item);
+                    self.states.pop();
+                }
+                self.analyze_event("", &n.line, &n.foot, "");
+                self.pop_indent();
+            }
+            _ => {}
+        }
+    }
+
+    fn scalar(&mut self, s: &str, style: SStyle) {
+        match style {
+            SStyle::Plain => {
+                if !s.is_empty() && !self.whitespace {
+                    self.put(' ');
+                }
+                self.write_str(s);
+                if !s.is_empty() {
+                    self.whitespace = false;
+                }
+                self.indention = false;
+            }
+            SStyle::Single => {
+                self.indicator("'", true, false, false);
+                for c in s.chars() {
+                    if c == '\'' {
+                        self.write_str("''");
+                    } else {
+                        self.put(c);
+                    }
+                }
+                self.indicator("'", false, false, false);
+            }
+            SStyle::Double => {
+                self.indicator("\"", true, false, false);
+                for c in s.chars() {
+                    let escape =
+                        !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\';
+                    if !escape {
+                        self.put(c);
+                        continue;
+                    }
+                    let e = match c {
+                        '\0' => "\\0".to_string(),
+                        '\u{7}' => "\\a".into(),
+                        '\u{8}' => "\\b".into(),
+                        '\t' => "\\t".into(),
+                        '\n' => "\\n".into(),
+                        '\u{b}' => "\\v".into(),
+                        '\u{c}' => "\\f".into(),
+                        '\r' => "\\r".into(),
+                        '\u{1b}' => "\\e".into(),
+                        '"' => "\\\"".into(),
+                        '\\' => "\\\\".into(),
+                        '\u{85}' => "\\N".into(),
+                        '\u{a0}' => "\\_".into(),
+                        '\u{2028}' => "\\L".into(),
+                        '\u{2029}' => "\\P".into(),
+                        c if (c as u32) <= 0xFF => format!("\\x{:02X}", c as u32),
+                        c if (c as u32) <= 0xFFFF => format!("\\u{:04X}", c as u32),
+                        c => format!("\\U{:08X}", c as u32),
+                    };
+                    self.write_str(&e);
+                }
+                self.indicator("\"", false, false, false);
+            }
+            SStyle::Literal => {
+                self.indicator("|", true, false, false);
+                let chars: Vec<char> = s.chars().collect();
+                if chars.first().is_some_and(|&c| c == ' ' || is_break(c)) {
+                    self.write_str(&BEST_INDENT.to_string());
+                }
+                self.open_ended = false;
+                match chars.last() {
+                    None => self.write_str("-"),
+                    Some(&l) if !is_break(l) => self.write_str("-"),
+                    Some(_) if chars.len() == 1 => {
+                        self.write_str("+");
+                        self.open_ended = true;
+                    }
+                    Some(_) if is_break(chars[chars.len() - 2]) => {
+                        self.write_str("+");
+                        self.open_ended = true;
+                    }
+                    Some(_) => {}
+                }
+                // Line comment after the header, or a line break.
+                if self.line.is_empty() {
+                    self.put_break();
+                } else {
+                    self.process_line_comment();
+                }
+                self.whitespace = true;
+                let mut breaks = true;
+                for &c in &chars {
+                    if is_break(c) {
+                        if c == '\n' {
+                            self.put_break();
+                        } else {
+                            self.put(c);
+                            self.column = 0;
+                            self.indention = true;
+                        }
+                        breaks = true;
+                    } else {
+                        if breaks {
+                            self.write_indent();
+                        }
+                        self.put(c);
+                        self.indention = false;
+                        breaks = false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes the documents as sops does (go-yaml v3 encoder, indent 4).
+pub(crate) fn emit(branches: &[Branch]) -> Result<Out, String> {
+    let mut e = Emitter {
+        out: Out::new(),
+        column: 0,
+        whitespace: true,
+        indention: true,
+        open_ended: false,
+        foot_indent: -1,
+        indent: -1,
+        indents: Vec::new(),
+        states: Vec::new(),
+        head: String::new(),
+        line: String::new(),
+        foot: String::new(),
+        tail: String::new(),
+    };
+    for (i, b) in branches.iter().enumerate() {
+        let root = map_node(b);
+        e.indent = -1;
+        e.document_with_body(&root, i == 0);
+    }
+    if e.open_ended {
+        e.indicator("...", true, false, false);
+        e.write_indent();
+    }
+    Ok(e.out)
+}
+
+impl Emitter {
+    fn document_with_body(&mut self, root: &YNode, first: bool) {
+        if !first {
+            self.write_indent();
+            self.indicator("---", true, false, false);
+            self.write_indent();
+        }
+        self.analyze_event(&root.head, "", "", "");
+        self.process_head_comment();
+        self.node(root, State::Other, false);
+        self.body(root);
+        self.process_line_comment();
+        self.process_foot_comment();
+        self.foot_indent = 0;
+        self.process_foot_comment();
+        self.foot_indent = -1;
+        self.write_indent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_as_go_yaml_v3() {
+        assert!(matches!(resolve("0x1F"), Ok(Val::Int(31))));
+        assert!(matches!(resolve("017"), Ok(Val::Int(15))));
+        assert!(matches!(resolve("0o17"), Ok(Val::Int(15))));
+        assert!(matches!(resolve("1_000"), Ok(Val::Int(1000))));
+        assert!(matches!(resolve("08"), Ok(Val::Float(f)) if f == 8.0));
+        assert!(matches!(resolve("1e3"), Ok(Val::Float(f)) if f == 1000.0));
+        assert!(matches!(resolve("yes"), Ok(Val::Str(_))));
+        assert!(matches!(resolve("True"), Ok(Val::Bool(true))));
+        assert!(matches!(resolve("2024-01-02"), Ok(Val::Time(_))));
+        assert!(matches!(resolve("1:20"), Ok(Val::Str(_))));
+    }
+
+    #[test]
+    fn chooses_styles_as_go_yaml_v3() {
+        assert_eq!(select("hello", string_style("hello"), false), SStyle::Plain);
+        assert_eq!(select("yes", string_style("yes"), false), SStyle::Double);
+        assert_eq!(select("123", string_style("123"), false), SStyle::Double);
+        assert_eq!(select("a: b", string_style("a: b"), false), SStyle::Single);
+        assert_eq!(select("a\tb", string_style("a\tb"), false), SStyle::Double);
+        assert_eq!(select("a\nb", string_style("a\nb"), false), SStyle::Literal);
+        assert_eq!(select("a\nb", string_style("a\nb"), true), SStyle::Double);
+        assert_eq!(select("", string_style(""), false), SStyle::Double);
+        assert!(is_base60_float("1:20"));
+        assert!(!is_base60_float("1:2a"));
+    }
 }
