@@ -69,6 +69,35 @@ pub enum Command {
     /// Example: secretgen create generic db --from-file=username.txt --from-file=password.txt --append-hash
     #[command(subcommand)]
     Create(CreateCommand),
+    /// Move a repository to secretgen.dev/v1 generators.
+    ///
+    /// Example: secretgen migrate ksops overlays/ --dry-run
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+}
+
+#[derive(Subcommand)]
+pub enum MigrateCommand {
+    /// KSOPS configs (`kind: ksops`) named in the kustomizations under PATH: each
+    /// `secretFrom` entry becomes a SecretGenerator, `files:` stay SOPS manifests in a KSOPS
+    /// config (which secretgen runs as KSOPS); reports, per Secret, whether its final name
+    /// changes and why. Prints the new files unless --write; never writes a value.
+    ///
+    /// Example: secretgen migrate ksops deploy/ --write
+    Ksops {
+        /// Kustomization files or directories searched for them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print the new files and the report, change nothing (the default).
+        #[arg(long, conflicts_with = "write")]
+        dry_run: bool,
+        /// Rewrite the generator files in place (atomically).
+        #[arg(long)]
+        write: bool,
+        /// An age identity file for the SOPS files (repeatable); else where sops looks.
+        #[arg(short = 'i', long, value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
 }
 
 /// Flags every `create` form shares (kubectl's names).
@@ -378,6 +407,12 @@ pub fn main() -> ExitCode {
         Command::Create(c) => run_create(c),
         Command::Diff(args) => run_diff(args),
         Command::Check(args) => run_check(args),
+        Command::Migrate(MigrateCommand::Ksops {
+            paths,
+            write,
+            identity,
+            ..
+        }) => ksops::migrate(&paths, write, &identity),
     };
     exit_code(result)
 }

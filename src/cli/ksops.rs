@@ -147,3 +147,65 @@ fn install(args: &[OsString]) -> ExitCode {
 pub fn config_is_ksops(config: &Path) -> bool {
     std::fs::read_to_string(config).is_ok_and(|t| ksops::text_is_ksops(&t))
 }
+
+/// `secretgen migrate ksops`: the new files on stdout (or written with `write`), the
+/// per-Secret report on stderr.
+pub fn migrate(paths: &[PathBuf], write: bool, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+    let keys = keyring(identity);
+    let decrypt = decrypter(&keys);
+    let mut changes = Vec::new();
+    for (file, root) in ksops::migrate::generator_files(paths)? {
+        if let Some(change) = ksops::migrate::migrate_file(&file, &root, &decrypt)? {
+            changes.push(change);
+        }
+    }
+    let mut report = String::new();
+    let mut out = String::new();
+    for c in &changes {
+        for s in &c.secrets {
+            report.push_str(&format!("{s}\n"));
+        }
+        if c.kept_files > 0 {
+            report.push_str(&format!(
+                "{}: {} `files:` manifest(s) stay SOPS files in a KSOPS config, which secretgen runs as KSOPS\n",
+                c.path.display(),
+                c.kept_files
+            ));
+        }
+        if !write {
+            out.push_str(&format!("# {}\n{}", c.path.display(), c.new_text));
+        }
+    }
+    if changes.is_empty() {
+        report.push_str("no KSOPS config found in the kustomizations' generators\n");
+    }
+    if write {
+        for c in &changes {
+            let dir = c.path.parent().unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .map_err(|e| Error::io(&c.path, "cannot write", e))?;
+            tmp.write_all(c.new_text.as_bytes())
+                .map_err(|e| Error::io(&c.path, "cannot write", e))?;
+            if let Ok(meta) = std::fs::metadata(&c.path) {
+                let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+            }
+            tmp.persist(&c.path)
+                .map_err(|e| Error::io(&c.path, "cannot write", e.error))?;
+            report.push_str(&format!("wrote {}\n", c.path.display()));
+        }
+        report.push_str("build with: kustomize build --enable-alpha-plugins --enable-exec (secretgen installed by `secretgen plugin install --ksops`)\n");
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(out.as_bytes())
+        .map_err(|e| Error::io(Path::new("<stdout>"), "cannot write", e))?;
+    // With --write the report is the command's output; in a dry run the files are.
+    if write {
+        stdout
+            .write_all(report.as_bytes())
+            .map_err(|e| Error::io(Path::new("<stdout>"), "cannot write", e))?;
+    } else {
+        eprint!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -8,6 +8,7 @@
 //! key, name, label), with the rule; no value ever appears in an error.
 
 pub mod dotenv;
+pub mod migrate;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
