@@ -112,10 +112,10 @@ fn typed(plain: Plain) -> Result<Val, ValueFault> {
     let bad = || ValueFault::Type(plain.kind.clone());
     Ok(match plain.kind.as_str() {
         // Go keeps invalid UTF-8 in a string; so do we, lossily only if it must be text.
-        "str" | "bytes" => Val::Str(Zeroizing::new(
-            String::from_utf8(plain.bytes.to_vec())
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )),
+        "str" | "bytes" => match std::str::from_utf8(&plain.bytes) {
+            Ok(s) => Val::Str(Zeroizing::new(s.to_string())),
+            Err(_) => Val::Bytes(plain.bytes),
+        },
         "int" => Val::Int(gofmt::atoi(&text()?).ok_or_else(bad)?),
         "float" => Val::Float(gofmt::parse_float(&text()?).ok_or_else(bad)?),
         "bool" => Val::Bool(gofmt::parse_bool(&text()?).ok_or_else(bad)?),
@@ -134,6 +134,7 @@ fn typed(plain: Plain) -> Result<Val, ValueFault> {
 fn mac_bytes(v: &Val, hash: &mut Sha512) {
     match v {
         Val::Str(s) | Val::Time(s) => hash.update(s.as_bytes()),
+        Val::Bytes(b) => hash.update(b),
         Val::Int(i) => hash.update(i.to_string().as_bytes()),
         Val::Float(f) => hash.update(gofmt::format_f(*f).as_bytes()),
         Val::Bool(b) => hash.update(if *b { b"True" as &[u8] } else { b"False" }),

@@ -34,6 +34,17 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
                 out.push(b'=');
                 match &item.val {
                     Val::Str(s) => out.push_str(&s.replace('\n', "\\n")),
+                    Val::Bytes(b) => {
+                        let mut line = zeroize::Zeroizing::new(Vec::with_capacity(b.len()));
+                        for &c in b.iter() {
+                            if c == b'\n' {
+                                line.extend_from_slice(b"\\n");
+                            } else {
+                                line.push(c);
+                            }
+                        }
+                        out.extend(&line);
+                    }
                     Val::Int(i) => out.push_str(&i.to_string()),
                     Val::Float(f) => out.push_str(&val_float(*f)),
                     Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

@@ -1,12 +1,266 @@
-//! sops' INI store (gopkg.in/ini.v1): sections of `key = value`; the metadata is the
-//! `[sops]` section with flattened keys.
+//! sops' INI store (gopkg.in/ini.v1 with non-unique sections): each section is a mapping
+//! of string values; a comment before a key (or after its value) is stored after the key,
+//! a comment before a section header first in the section. The metadata is the `[sops]`
+//! section with flattened keys (`age__list_0__map_enc`, newlines written `\n`). Written
+//! back as go-ini does: `key = value` with `=` aligned per section, a blank line between
+//! sections, comments as `; text`.
 
-use super::{Branch, Out};
+use zeroize::Zeroizing;
 
-pub(crate) fn load(_text: &str) -> Result<Branch, String> {
-    Err("INI is not supported yet".into())
+use super::{Branch, Item, Key, Out, Val};
+
+/// sops' `stripCommentChar`.
+fn strip_comment_char(c: &str) -> String {
+    if c.starts_with(';') {
+        c.trim_start_matches([';', ' ']).to_string()
+    } else if c.starts_with('#') {
+        c.trim_start_matches(['#', ' ']).to_string()
+    } else {
+        c.to_string()
+    }
 }
 
-pub(crate) fn emit(_branch: &Branch) -> Result<Out, String> {
-    Err("INI is not supported yet".into())
+struct Section {
+    name: String,
+    comment: String,
+    keys: Vec<(String, String, String)>,
+}
+
+pub(crate) fn load(text: &str) -> Result<Branch, String> {
+    let mut sections = vec![Section {
+        name: "DEFAULT".into(),
+        comment: String::new(),
+        keys: Vec::new(),
+    }];
+    let mut comment = String::new();
+    let push_comment = |comment: &mut String, c: &str| {
+        if !comment.is_empty() {
+            comment.push('\n');
+        }
+        comment.push_str(c);
+    };
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut n = 0;
+    while n < lines.len() {
+        let raw = lines[n];
+        n += 1;
+        let line = raw.trim_start_matches([' ', '\t']).trim_end_matches('\r');
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with('#') || line.starts_with(';') {
+            push_comment(&mut comment, line);
+            continue;
+        }
+        if line.starts_with('[') {
+            let close = line
+                .rfind(']')
+                .ok_or_else(|| format!("line {n}: unclosed section header"))?;
+            let name = line[1..close].trim().to_string();
+            sections.push(Section {
+                name,
+                comment: std::mem::take(&mut comment),
+                keys: Vec::new(),
+            });
+            continue;
+        }
+        let Some(d) = line.find(['=', ':']) else {
+            return Err(format!("line {n}: not a `key = value` line"));
+        };
+        let key = line[..d].trim().to_string();
+        let rest = line[d + 1..].trim_start_matches([' ', '\t']);
+        let value = if let Some(body) = rest.strip_prefix("\"\"\"") {
+            // A value over several lines, up to the closing `"""`.
+            let mut v = String::new();
+            let mut cur = body.to_string();
+            loop {
+                if let Some(end) = cur.find("\"\"\"") {
+                    v.push_str(&cur[..end]);
+                    break;
+                }
+                v.push_str(&cur);
+                v.push('\n');
+                if n >= lines.len() {
+                    return Err(format!("line {n}: unclosed `\"\"\"` value"));
+                }
+                cur = lines[n].trim_end_matches('\r').to_string();
+                n += 1;
+            }
+            v
+        } else if let Some(body) = rest.strip_prefix('`') {
+            let end = body
+                .find('`')
+                .ok_or_else(|| format!("line {n}: unclosed backquoted value"))?;
+            body[..end].to_string()
+        } else {
+            let mut v = rest.trim_end().to_string();
+            if let Some(i) = v.find(['#', ';']) {
+                push_comment(&mut comment, &v[i..]);
+                v = v[..i].trim().to_string();
+            }
+            let q = |c: char| v.len() >= 2 && v.starts_with(c) && v.ends_with(c);
+            if q('"') || q('\'') {
+                v = v[1..v.len() - 1].to_string();
+            }
+            v
+        };
+        let section = sections.last_mut().expect("one section at least");
+        let c = std::mem::take(&mut comment);
+        if let Some(k) = section.keys.iter_mut().find(|k| k.0 == key) {
+            k.1 = value;
+            k.2 = c;
+        } else {
+            section.keys.push((key, value, c));
+        }
+    }
+    let mut branch = Vec::new();
+    for s in sections {
+        let mut items = Vec::new();
+        if !s.comment.is_empty() {
+            items.push(Item::comment(&strip_comment_char(&s.comment), false));
+        }
+        for (k, v, c) in s.keys {
+            items.push(Item::new(k, Val::str(&v)));
+            if !c.is_empty() {
+                items.push(Item::comment(&strip_comment_char(&c), false));
+            }
+        }
+        branch.push(Item::new(s.name, Val::Map(items)));
+    }
+    Ok(branch)
+}
+
+fn comment_lines(c: &str, out: &mut Out) {
+    for line in c.split('\n') {
+        if line.starts_with('#') || line.starts_with(';') {
+            out.push_str(&line[..1]);
+            out.push(b' ');
+            out.push_str(line[1..].trim());
+        } else {
+            out.push_str("; ");
+            out.push_str(line.trim());
+        }
+        out.push(b'\n');
+    }
+}
+
+fn value_string(v: &Val) -> Result<Zeroizing<String>, String> {
+    Ok(Zeroizing::new(match v {
+        Val::Str(s) => s.to_string(),
+        Val::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        Val::Int(i) => i.to_string(),
+        Val::Float(f) => super::dotenv::val_float(*f),
+        Val::Bool(b) => b.to_string(),
+        Val::Time(t) => super::dotenv::strip_fraction(t),
+        Val::Null => "<nil>".into(),
+        _ => return Err("a nested value, which INI cannot hold".into()),
+    }))
+}
+
+pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
+    struct Sec<'a> {
+        name: &'a str,
+        comment: String,
+        keys: Vec<(&'a str, Zeroizing<String>, Zeroizing<String>)>,
+    }
+    let mut secs: Vec<Sec> = Vec::new();
+    for item in branch {
+        let Key::Str(name) = &item.key else { continue };
+        let Val::Map(items) = &item.val else {
+            return Err(format!("section `{name}` is not a mapping"));
+        };
+        let mut sec = Sec {
+            name,
+            comment: String::new(),
+            keys: Vec::new(),
+        };
+        let mut rest = &items[..];
+        if let Some(Item {
+            key: Key::Comment(c),
+            ..
+        }) = items.first()
+        {
+            sec.comment = c.text.to_string();
+            rest = &items[1..];
+        }
+        for it in rest {
+            match &it.key {
+                Key::Comment(c) => {
+                    if let Some(last) = sec.keys.last_mut() {
+                        last.2 = c.text.clone();
+                    }
+                }
+                Key::Str(k) => {
+                    let v = value_string(&it.val).map_err(|e| format!("`{name}.{k}`: {e}"))?;
+                    if let Some(existing) = sec.keys.iter_mut().find(|e| e.0 == k.as_str()) {
+                        existing.1 = v;
+                    } else {
+                        sec.keys.push((k, v, Zeroizing::new(String::new())));
+                    }
+                }
+            }
+        }
+        secs.push(sec);
+    }
+    let mut out = Out::new();
+    let last = secs.len().saturating_sub(1);
+    for (i, s) in secs.iter().enumerate() {
+        if !s.comment.is_empty() {
+            comment_lines(&s.comment, &mut out);
+        }
+        if i > 0 || !s.name.eq_ignore_ascii_case("DEFAULT") {
+            out.push(b'[');
+            out.push_str(s.name);
+            out.push_str("]\n");
+        } else if s.keys.is_empty() {
+            continue;
+        }
+        let width = |k: &str| {
+            if k.contains('"') || k.contains(['=', ':']) {
+                k.len() + 2
+            } else if k.contains('`') {
+                k.len() + 6
+            } else {
+                k.len()
+            }
+        };
+        let align = s.keys.iter().map(|k| width(k.0)).max().unwrap_or(0);
+        for (k, v, c) in &s.keys {
+            if !c.is_empty() {
+                comment_lines(c, &mut out);
+            }
+            let name = if k.contains('"') || k.contains(['=', ':']) {
+                format!("`{k}`")
+            } else if k.contains('`') {
+                format!("\"\"\"{k}\"\"\"")
+            } else {
+                k.to_string()
+            };
+            out.push_str(&name);
+            for _ in name.len()..align {
+                out.push(b' ');
+            }
+            out.push_str(" = ");
+            if v.contains(['\n', '`']) {
+                out.push_str("\"\"\"");
+                out.push_str(v);
+                out.push_str("\"\"\"");
+            } else if v.contains(['#', ';']) {
+                out.push(b'`');
+                out.push_str(v);
+                out.push(b'`');
+            } else if v.trim().len() != v.len() {
+                out.push(b'"');
+                out.push_str(v);
+                out.push(b'"');
+            } else {
+                out.push_str(v);
+            }
+            out.push(b'\n');
+        }
+        if i != last {
+            out.push(b'\n');
+        }
+    }
+    Ok(out)
 }

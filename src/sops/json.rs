@@ -213,6 +213,11 @@ impl Parser<'_> {
 /// Go's `json.Marshal` of a string (HTML-safe).
 pub(crate) fn quote(s: &str, out: &mut Out) {
     out.push(b'"');
+    quote_body(s, out);
+    out.push(b'"');
+}
+
+fn quote_body(s: &str, out: &mut Out) {
     for ch in s.chars() {
         match ch {
             '"' => out.push_str("\\\""),
@@ -232,7 +237,6 @@ pub(crate) fn quote(s: &str, out: &mut Out) {
             }
         }
     }
-    out.push(b'"');
 }
 
 fn indent(out: &mut Out, depth: usize) {
@@ -245,6 +249,17 @@ fn indent(out: &mut Out, depth: usize) {
 fn value(v: &Val, depth: usize, out: &mut Out) -> Result<(), String> {
     match v {
         Val::Str(s) => quote(s, out),
+        // Go's encoder writes each invalid byte as U+FFFD.
+        Val::Bytes(b) => {
+            out.push(b'"');
+            for chunk in b.utf8_chunks() {
+                quote_body(chunk.valid(), out);
+                for _ in chunk.invalid() {
+                    out.push_str("\\ufffd");
+                }
+            }
+            out.push(b'"');
+        }
         Val::Time(t) => quote(t, out),
         Val::Int(i) => out.push_str(&i.to_string()),
         Val::Float(f) => out.push_str(
@@ -312,6 +327,13 @@ pub(crate) fn emit_binary(branch: &Branch) -> Result<Out, String> {
         }) => {
             let mut out = Out::new();
             out.push_str(s);
+            Ok(out)
+        }
+        Some(Item {
+            val: Val::Bytes(b), ..
+        }) => {
+            let mut out = Out::new();
+            out.extend(b);
             Ok(out)
         }
         Some(_) => Err("the `data` key does not hold a string".into()),

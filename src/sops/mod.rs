@@ -205,6 +205,9 @@ impl Out {
     pub(crate) fn push_str(&mut self, s: &str) {
         self.0.extend_from_slice(s.as_bytes());
     }
+    pub(crate) fn extend(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
     pub(crate) fn push(&mut self, b: u8) {
         self.0.push(b);
     }
@@ -224,6 +227,8 @@ pub(crate) struct Comment {
 #[derive(Clone)]
 pub(crate) enum Val {
     Str(Zeroizing<String>),
+    /// A decrypted string that is not UTF-8 (Go strings hold any bytes; binary files do).
+    Bytes(Zeroizing<Vec<u8>>),
     Int(i64),
     Float(f64),
     Bool(bool),

@@ -510,6 +510,8 @@ enum SStyle {
 
 enum YKind {
     Scalar(Zeroizing<String>, SStyle),
+    /// A `!!binary` scalar (base64 text).
+    Binary(Zeroizing<String>, SStyle),
     Map(Vec<(YNode, YNode)>),
     Seq(Vec<YNode>),
 }
@@ -655,6 +657,7 @@ fn value_node(v: &Val) -> YNode {
         Val::Map(items) => map_node(items),
         Val::Seq(items) => seq_node(items),
         Val::Str(s) => YNode::new(YKind::Scalar(s.clone(), string_style(s))),
+        Val::Bytes(b) => binary_node(b),
         Val::Int(i) => plain(i.to_string()),
         Val::Float(f) => plain(match gofmt::format_g(*f).as_str() {
             "+Inf" => ".inf".into(),
@@ -666,6 +669,24 @@ fn value_node(v: &Val) -> YNode {
         Val::Time(t) => YNode::new(YKind::Scalar(t.clone(), SStyle::Plain)),
         Val::Null | Val::Comment(_) => plain("null".into()),
     }
+}
+
+/// go-yaml v3's `stringv` for bytes that are not UTF-8: `!!binary` base64, in lines of 70
+/// characters (then a literal block) when longer.
+fn binary_node(b: &[u8]) -> YNode {
+    use base64::Engine;
+    let enc = base64::engine::general_purpose::STANDARD.encode(b);
+    let (text, style) = if enc.len() <= 70 {
+        (enc, SStyle::Plain)
+    } else {
+        let lines: Vec<&str> = enc
+            .as_bytes()
+            .chunks(70)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect();
+        (lines.join("\n") + "\n", SStyle::Literal)
+    };
+    YNode::new(YKind::Binary(Zeroizing::new(text), style))
 }
 
 /// go-yaml v3's `stringv`: literal when multi-line, plain when it reads back as the same
@@ -781,7 +802,8 @@ fn analyze(s: &str) -> Analysis {
             block: false,
         };
     }
-    let chars: Vec<char> = s.chars().collect();
+    // Works on a zeroized copy: the scalar may be a decrypted value.
+    let chars: Zeroizing<Vec<char>> = Zeroizing::new(s.chars().collect());
     let mut block_ind = s.starts_with("---") || s.starts_with("...");
     let (mut line_breaks, mut special, mut tabs) = (false, false, false);
     let (mut lead_space, mut lead_break, mut trail_space, mut trail_break) =
@@ -1056,6 +1078,12 @@ impl Emitter {
                 self.scalar(text, style);
                 self.pop_indent();
             }
+            YKind::Binary(text, style) => {
+                self.indicator("!!binary", true, false, false);
+                self.increase_indent(true);
+                self.scalar(text, *style);
+                self.pop_indent();
+            }
             YKind::Map(pairs) if pairs.is_empty() => {
                 self.indicator("{", true, true, false);
                 self.increase_indent(true);
@@ -1098,7 +1126,7 @@ impl Emitter {
                     tail = k.foot.clone();
                     // Value.
                     self.indicator(":", false, false, false);
-                    let is_scalar = matches!(v.kind, YKind::Scalar(..));
+                    let is_scalar = matches!(v.kind, YKind::Scalar(..) | YKind::Binary(..));
                     if is_scalar {
                         self.analyze_event(&v.head, &v.line, &v.foot, "");
                     } else {
@@ -1130,7 +1158,7 @@ impl Emitter {
             YKind::Seq(items) if !items.is_empty() => {
                 self.increase_indent(false);
                 for item in items {
-                    if matches!(item.kind, YKind::Scalar(..)) {
+                    if matches!(item.kind, YKind::Scalar(..) | YKind::Binary(..)) {
                         self.analyze_event(&item.head, &item.line, &item.foot, "");
                     } else {
                         self.analyze_event(&item.head, "", "", "");
@@ -1210,7 +1238,7 @@ impl Emitter {
             }
             SStyle::Literal => {
                 self.indicator("|", true, false, false);
-                let chars: Vec<char> = s.chars().collect();
+                let chars: Zeroizing<Vec<char>> = Zeroizing::new(s.chars().collect());
                 if chars.first().is_some_and(|&c| c == ' ' || is_break(c)) {
                     self.write_str(&BEST_INDENT.to_string());
                 }
@@ -1236,7 +1264,7 @@ impl Emitter {
                 }
                 self.whitespace = true;
                 let mut breaks = true;
-                for &c in &chars {
+                for &c in chars.iter() {
                     if is_break(c) {
                         if c == '\n' {
                             self.put_break();
