@@ -220,6 +220,146 @@ fn missing_key_is_an_error() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Each Secret of a build: (namespace, name) → its values (stringData and decoded data;
+/// the API server stores them alike).
+fn secrets_of(stream: &[u8]) -> Vec<((String, String), Vec<(String, Vec<u8>)>)> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for doc in serde_yaml_ng::Deserializer::from_slice(stream) {
+        let v = <serde_yaml_ng::Value as serde::Deserialize>::deserialize(doc).unwrap();
+        if v["kind"].as_str() != Some("Secret") {
+            continue;
+        }
+        let ns = v["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let name = v["metadata"]["name"].as_str().unwrap_or("").to_string();
+        let mut values: Vec<(String, Vec<u8>)> = Vec::new();
+        if let Some(m) = v["data"].as_mapping() {
+            for (k, val) in m {
+                let b64: String = val.as_str().unwrap().split_whitespace().collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap();
+                values.push((k.as_str().unwrap().to_string(), bytes));
+            }
+        }
+        if let Some(m) = v["stringData"].as_mapping() {
+            for (k, val) in m {
+                let k = k.as_str().unwrap().to_string();
+                values.retain(|(x, _)| *x != k);
+                values.push((k, val.as_str().unwrap().as_bytes().to_vec()));
+            }
+        }
+        values.sort();
+        out.push(((ns, name), values));
+    }
+    out
+}
+
+/// One line of `migrate ksops`' report: namespace, name before, name after (None: kept).
+fn report_lines(report: &str) -> Vec<(String, String, Option<String>)> {
+    report
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once(": Secret ")?.1;
+            let (id, what) = rest.split_once(": ")?;
+            let (ns, name) = id.rsplit_once('/').unwrap_or(("", id));
+            let after = if what.starts_with("name unchanged") {
+                Some(name.to_string())
+            } else if let Some(w) = what.strip_prefix("name changes to ") {
+                Some(w.split_whitespace().next()?.to_string())
+            } else {
+                None
+            };
+            Some((ns.to_string(), name.to_string(), after))
+        })
+        .collect()
+}
+
+/// Whether secretgen's own generators read SOPS files yet (the migrated tree needs it).
+fn generators_read_sops() -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let case = ksops_dir().join("legacy/file/secret.enc.yaml");
+    std::fs::copy(case, dir.path().join("s.enc.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("gen.yaml"),
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: probe\nfiles:\n- s.enc.yaml\n",
+    )
+    .unwrap();
+    let mut c = common::secretgen_in(dir.path());
+    c.args(["render", "gen.yaml"])
+        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    c.output().unwrap().status.success()
+}
+
+/// `migrate ksops --write` on a case: the report's names before are KSOPS' real ones; the
+/// migrated tree, built by kustomize with secretgen's plugins, gives every Secret the same
+/// values under the name the report announced.
+fn migrate_case(case: &Path, render: bool) -> Result<(), Failed> {
+    let want = std::fs::read(case.join("want.yaml")).unwrap();
+    let before = secrets_of(&want);
+    let dir = materialize(case);
+    let mut c = common::secretgen_in(dir.path());
+    c.args(["migrate", "ksops", ".", "--write"])
+        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    let out = c.output().unwrap();
+    if !out.status.success() {
+        return Err(format!("migrate failed: {}", describe(&out)).into());
+    }
+    let report = report_lines(&text(&out.stdout));
+    for (ns, name, _) in &report {
+        if !before.iter().any(|((n, m), _)| n == ns && m == name) {
+            return Err(format!(
+                "reported name {ns}/{name} is not KSOPS' (want.yaml)\n{}",
+                text(&out.stdout)
+            )
+            .into());
+        }
+    }
+    if !render {
+        return Ok(());
+    }
+    let built = kustomize_build(
+        &host_with(None),
+        dir.path(),
+        Some(&ksops_dir().join("key.txt")),
+    );
+    if !built.status.success() {
+        return Err(format!("building the migrated tree failed: {}", describe(&built)).into());
+    }
+    let after = secrets_of(&built.stdout);
+    if after.len() != before.len() {
+        return Err(format!(
+            "{} Secrets before, {} after\n{}",
+            before.len(),
+            after.len(),
+            text(&built.stdout)
+        )
+        .into());
+    }
+    for ((ns, name), values) in &before {
+        let new_name = report
+            .iter()
+            .find(|(n, m, _)| n == ns && m == name)
+            .and_then(|(_, _, a)| a.clone())
+            .unwrap_or_else(|| name.clone());
+        let Some((_, got)) = after.iter().find(|((n, m), _)| n == ns && *m == new_name) else {
+            return Err(format!(
+                "no Secret {ns}/{new_name} after migration (report: {})\n{}",
+                text(&out.stdout),
+                text(&built.stdout)
+            )
+            .into());
+        };
+        if got != values {
+            return Err(format!("Secret {ns}/{new_name}: values differ after migration").into());
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
@@ -244,6 +384,21 @@ fn main() {
             )
             .with_kind("needs KSOPS_BIN (a KSOPS v4.5.1 binary)")
             .with_ignored_flag(ignored),
+        );
+    }
+    let sops_inputs = generators_read_sops();
+    for case in cases() {
+        let name = case_name(&case);
+        let c = case.clone();
+        trials.push(Trial::test(format!("migrate_report::{name}"), move || {
+            migrate_case(&c, false)
+        }));
+        trials.push(
+            Trial::test(format!("migrate_render::{name}"), move || {
+                migrate_case(&case, true)
+            })
+            .with_kind("needs SOPS files as SecretGenerator inputs")
+            .with_ignored_flag(!sops_inputs),
         );
     }
     trials.push(Trial::test(
