@@ -222,7 +222,9 @@ fn missing_key_is_an_error() -> Result<(), Failed> {
 
 /// Each Secret of a build: (namespace, name) → its values (stringData and decoded data;
 /// the API server stores them alike).
-fn secrets_of(stream: &[u8]) -> Vec<((String, String), Vec<(String, Vec<u8>)>)> {
+type Values = Vec<(String, Vec<u8>)>;
+
+fn secrets_of(stream: &[u8]) -> Vec<((String, String), Values)> {
     use base64::Engine;
     let mut out = Vec::new();
     for doc in serde_yaml_ng::Deserializer::from_slice(stream) {
@@ -235,7 +237,7 @@ fn secrets_of(stream: &[u8]) -> Vec<((String, String), Vec<(String, Vec<u8>)>)> 
             .unwrap_or("")
             .to_string();
         let name = v["metadata"]["name"].as_str().unwrap_or("").to_string();
-        let mut values: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut values: Values = Vec::new();
         if let Some(m) = v["data"].as_mapping() {
             for (k, val) in m {
                 let b64: String = val.as_str().unwrap().split_whitespace().collect();
