@@ -469,12 +469,18 @@ fn render_paths_with(
     settings: &Settings,
     progress: bool,
 ) -> Result<render::Output, Error> {
-    let units = secretgen::discover::load(paths)?;
+    let (ksops_configs, paths) = ksops::split_paths(paths);
+    let units = if paths.is_empty() {
+        Vec::new()
+    } else {
+        secretgen::discover::load(&paths)?
+    };
     let keys = keyring(&flags.identity);
     let bar = Progress::new(progress, generator_count(&units));
     let out = render::render_units_with_progress(&units, settings, &keys, &|| bar.tick());
     bar.finish();
-    let out = out?;
+    let mut out = out?;
+    ksops::add_secrets(&ksops_configs, &flags.identity, &mut out.secrets)?;
     print_warnings(&out.warnings);
     Ok(out)
 }
@@ -550,6 +556,12 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 
 /// `render` to stdout: each Secret becomes its document as soon as it is rendered.
 fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
+    if !ksops::split_paths(&args.paths).0.is_empty() {
+        let settings = args.flags.with_placeholder(&args.placeholder);
+        let out = render_paths_with(&args.paths, &args.flags, &settings, true)?;
+        write_stdout(&render::to_yaml(&out.secrets))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let units = secretgen::discover::load(&args.paths)?;
     let keys = keyring(&args.flags.identity);
     let settings = args.flags.with_placeholder(&args.placeholder);

@@ -362,6 +362,39 @@ fn migrate_case(case: &Path, render: bool) -> Result<(), Failed> {
     Ok(())
 }
 
+/// `secretgen render CASE`: for a kustomization that only lists the KSOPS config (no base
+/// to merge into), exactly the Secret documents kustomize printed with real KSOPS.
+fn render_case(case: &Path) -> Result<(), Failed> {
+    let want = text(&std::fs::read(case.join("want.yaml")).unwrap());
+    let want: Vec<&str> = want
+        .split("---\n")
+        .filter(|d| d.lines().any(|l| l == "kind: Secret"))
+        .collect();
+    let dir = materialize(case);
+    let mut c = common::secretgen_in(dir.path());
+    c.args(["render", "."])
+        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    let out = c.output().unwrap();
+    if !out.status.success() {
+        return Err(format!("render failed: {}", describe(&out)).into());
+    }
+    if text(&out.stdout) != want.join("---\n") {
+        return Err(format!(
+            "render differs from kustomize's Secrets\n--- want\n{}\n--- got\n{}",
+            want.join("---\n"),
+            text(&out.stdout)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn standalone(case: &Path) -> bool {
+    !std::fs::read_to_string(case.join("kustomization.yaml"))
+        .unwrap()
+        .contains("resources:")
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
@@ -402,6 +435,12 @@ fn main() {
             .with_kind("needs SOPS files as SecretGenerator inputs")
             .with_ignored_flag(!sops_inputs),
         );
+    }
+    for case in cases().into_iter().filter(|c| standalone(c)) {
+        let name = case_name(&case);
+        trials.push(Trial::test(format!("render::{name}"), move || {
+            render_case(&case)
+        }));
     }
     trials.push(Trial::test(
         "refuses_what_the_api_server_refuses",

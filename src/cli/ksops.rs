@@ -209,3 +209,41 @@ pub fn migrate(paths: &[PathBuf], write: bool, identity: &[PathBuf]) -> Result<E
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The paths for secretgen's own discovery, and the KSOPS configs among and under `paths`
+/// (`.` when none is named).
+pub fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let default = [PathBuf::from(".")];
+    let named = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let (configs, rest) = ksops::render::find(named);
+    (configs, rest)
+}
+
+/// Adds the Secrets of the KSOPS configs to a render, in kustomize's order.
+pub fn add_secrets(
+    configs: &[PathBuf],
+    identity: &[PathBuf],
+    secrets: &mut Vec<secretgen::render::Secret>,
+) -> Result<(), Error> {
+    if configs.is_empty() {
+        return Ok(());
+    }
+    let keys = keyring(identity);
+    let decrypt = decrypter(&keys);
+    let mut errors = Vec::new();
+    for c in configs {
+        match ksops::render::secrets(c, &decrypt) {
+            Ok(list) => secrets.extend(list),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    secretgen::render::sort_secrets(secrets);
+    Ok(())
+}

@@ -370,19 +370,12 @@ fn migrate_secret(
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let json = hash::hash_json(
-            &HashInput {
-                variant: HashVariant::Kustomize,
-                name: &meta.name,
-                type_: &sf.type_,
-                kubectl_type: None,
-                data: &bin_pairs,
-                string_data: (!sd_pairs.is_empty()).then_some(&sd_pairs),
-                immutable: false,
-            },
-            hash::Values::Real,
+        let suffix = super::needs_hash_suffix(
+            (!bin_pairs.is_empty()).then_some(&bin_pairs[..]),
+            (!sd_pairs.is_empty()).then_some(&sd_pairs[..]),
+            &sf.type_,
         );
-        format!("{}-{}", meta.name, hash::suffix_of(&json))
+        format!("{}-{suffix}", meta.name)
     } else {
         meta.name.clone()
     };

@@ -9,6 +9,7 @@
 
 pub mod dotenv;
 pub mod migrate;
+pub mod render;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -338,6 +339,45 @@ pub fn go_base(p: &str) -> String {
         return "/".into();
     }
     trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// The name suffix kustomize gives a generated Secret marked `needs-hash`: its hasher's JSON
+/// of `data`, `kind`, `name` (always empty: kustomize looks `metadata/name` up as one field),
+/// `stringData` (only when present) and `type` (empty when absent), where an absent `data`
+/// is the empty string, not an empty object.
+pub fn needs_hash_suffix(
+    data: Option<&[(&str, &str)]>,
+    string_data: Option<&[(&str, &str)]>,
+    type_: &str,
+) -> String {
+    fn object(out: &mut Vec<u8>, pairs: &[(&str, &str)]) {
+        let mut sorted: Vec<&(&str, &str)> = pairs.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        out.push(b'{');
+        for (i, (k, v)) in sorted.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            crate::hash::write_go_string(out, k.as_bytes());
+            out.push(b':');
+            crate::hash::write_go_string(out, v.as_bytes());
+        }
+        out.push(b'}');
+    }
+    let mut json = Zeroizing::new(b"{\"data\":".to_vec());
+    match data {
+        Some(d) => object(&mut json, d),
+        None => json.extend_from_slice(b"\"\""),
+    }
+    json.extend_from_slice(b",\"kind\":\"Secret\",\"name\":\"\"");
+    if let Some(sd) = string_data {
+        json.extend_from_slice(b",\"stringData\":");
+        object(&mut json, sd);
+    }
+    json.extend_from_slice(b",\"type\":");
+    crate::hash::write_go_string(&mut json, type_.as_bytes());
+    json.push(b'}');
+    crate::hash::suffix_of(&json)
 }
 
 /// Decrypts one SOPS file (format from its path, as `sops` and KSOPS choose it).
