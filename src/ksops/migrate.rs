@@ -422,10 +422,21 @@ fn migrate_secret(
             hash::Values::Real,
         );
         let after = format!("{}-{}", meta.name, hash::suffix_of(&json));
+        let mut causes = Vec::new();
+        if !string_data.is_empty() {
+            causes.push("KSOPS puts files and envs in stringData, secretgen every value in data (base64), and kustomize hashes the two fields apart");
+        }
+        if sf.type_.is_empty() {
+            causes.push("KSOPS' Secret has no type (hashed as empty), secretgen's is Opaque");
+        }
+        if binary.iter().any(|(_, v)| v.len() > 51) {
+            causes
+                .push("kustomize hashes secretgen's base64 as it prints it, wrapped at 70 columns");
+        }
         let why = if after == before {
-            "needs-hash: the hash of the same data and type".to_string()
+            "needs-hash: the same data and type hash alike".to_string()
         } else {
-            "needs-hash: KSOPS' Secret is hashed with its files and envs in stringData; secretgen puts every value in data (base64), which kustomize hashes differently".to_string()
+            format!("needs-hash: {}", causes.join("; "))
         };
         (after, why)
     } else {
@@ -509,4 +520,58 @@ fn migrate_secret(
         },
         Some(String::from_utf8_lossy(&text).into_owned()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretBytes;
+
+    fn plain(_: &Path, b: &[u8]) -> Result<SecretBytes> {
+        Ok(SecretBytes::from_slice(b))
+    }
+
+    #[test]
+    fn secret_from_becomes_generators_and_files_stay_ksops() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("kustomization.yaml"), "generators:\n- ./gen.yaml\n").unwrap();
+        std::fs::write(d.join("a.txt"), "secret-a\n").unwrap();
+        std::fs::write(d.join("plain.env"), "USER=admin\n").unwrap();
+        std::fs::write(d.join("quoted.env"), "PASS=\"p w\"\n").unwrap();
+        std::fs::write(
+            d.join("gen.yaml"),
+            "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: g\nfiles:\n- ./m.enc.yaml\nsecretFrom:\n- metadata:\n    name: one\n    namespace: ns\n    annotations:\n      kustomize.config.k8s.io/behavior: merge\n      note: kept\n  files: [k=a.txt, a.txt]\n  envs: [plain.env]\n- metadata:\n    name: two\n    annotations: {kustomize.config.k8s.io/needs-hash: \"true\"}\n  binaryFiles: [a.txt]\n- metadata: {name: three}\n  envs: [quoted.env]\n",
+        )
+        .unwrap();
+        let files = generator_files(&[d.to_path_buf()]).unwrap();
+        assert_eq!(files.len(), 1);
+        let change = migrate_file(&files[0].0, &files[0].1, &plain)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            change.new_text,
+            "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  annotations:\n    note: kept\n  name: one\n  namespace: ns\ntype: Opaque\nfiles:\n- k=a.txt\n- a.txt\nenvs:\n- plain.env\noptions:\n  disableNameSuffixHash: true\nbehavior: merge\n---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: two\ntype: Opaque\nfiles:\n- a.txt\n---\napiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: g\nfiles:\n- ./m.enc.yaml\nsecretFrom:\n- envs:\n  - quoted.env\n  metadata:\n    name: three\n"
+        );
+        let lines: Vec<String> = change.secrets.iter().map(|s| s.to_string()).collect();
+        assert!(lines[0].ends_with("Secret ns/one: name unchanged (no needs-hash: the generator sets disableNameSuffixHash)"), "{lines:?}");
+        // binaryFiles only: data either way, but KSOPS' type is empty and secretgen's Opaque.
+        assert!(lines[1].contains("Secret two-"), "{lines:?}");
+        assert!(
+            lines[1].contains(": name changes to two-")
+                && lines[1].contains("KSOPS' Secret has no type")
+                && !lines[1].contains("stringData"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[2]
+                .contains("Secret three: kept as KSOPS (env file `quoted.env` reads differently"),
+            "{lines:?}"
+        );
+        assert_eq!(change.kept_files, 1);
+        // Only paths: no value in the new text or the report.
+        for text in lines.iter().chain([&change.new_text]) {
+            assert!(!text.contains("secret-a") && !text.contains("admin"));
+        }
+    }
 }
