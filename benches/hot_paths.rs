@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the per-value work of a render: env parsing, the name-suffix hash,
-//! YAML emission and age decryption of a small file. `cargo bench --bench hot_paths`;
+//! YAML emission, age decryption of a small file and SOPS decryption of the recorded
+//! fixtures (testdata/sops). `cargo bench --bench hot_paths`;
 //! the end-to-end comparison with kubectl kustomize is `benches/compare.sh`.
 
 use std::borrow::Cow;
@@ -142,5 +143,40 @@ fn age_decryption(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, env_parsing, hashing, emission, age_decryption);
+/// A whole SOPS file per iteration: metadata, the age-wrapped data key, every value, the
+/// MAC and the output in the file's format (what one SOPS input costs a render).
+fn sops_decryption(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sops");
+    let identity = std::fs::read_to_string(dir.join("keys/age1.txt")).expect("test key");
+    let keys = Keyring::new(IdentitySources {
+        identity: Some(identity),
+        ..IdentitySources::default()
+    });
+    let mut g = c.benchmark_group("sops");
+    for name in [
+        "secret.yaml",
+        "app.env",
+        "cert.pem",
+        "basic.json",
+        "basic.yaml",
+    ] {
+        let path = dir.join("cases").join(name);
+        let bytes = std::fs::read(&path).expect("fixture");
+        // Identities are parsed once per process, outside the timing.
+        secretgen::sops::decrypt(&path, &bytes, &keys).expect("decrypt");
+        g.bench_function(format!("decrypt {name}"), |b| {
+            b.iter(|| secretgen::sops::decrypt(&path, black_box(&bytes), &keys).map(|p| p.len()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    env_parsing,
+    hashing,
+    emission,
+    age_decryption,
+    sops_decryption
+);
 criterion_main!(benches);

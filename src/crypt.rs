@@ -668,8 +668,9 @@ pub fn keygen() -> (Zeroizing<String>, String) {
 }
 
 impl crate::render::Decrypt for Keyring {
+    /// An age file, or a SOPS file (whose data key is opened with these identities).
     fn is_encrypted(&self, bytes: &[u8]) -> bool {
-        looks_encrypted(bytes)
+        looks_encrypted(bytes) || crate::sops::is_sops(bytes).is_some()
     }
 
     fn decrypt(
@@ -677,6 +678,14 @@ impl crate::render::Decrypt for Keyring {
         path: &Path,
         bytes: &[u8],
     ) -> Result<SecretBytes, crate::render::DecryptFailure> {
+        if crate::sops::is_sops(bytes).is_some() {
+            return crate::sops::decrypt(path, bytes, self).map_err(|e| {
+                crate::render::DecryptFailure {
+                    missing_key: e.is_missing_key(),
+                    message: e.to_string(),
+                }
+            });
+        }
         Keyring::decrypt(self, path, bytes).map_err(|e| crate::render::DecryptFailure {
             missing_key: matches!(
                 e,

@@ -172,7 +172,8 @@ pub struct Unit {
     /// Generator config files this unit consumed (so a tree walk does not render them twice).
     pub consumed: Vec<PathBuf>,
     /// Plain `v1` Secrets from the kustomization's local `resources` files: kustomize
-    /// prints them among the generated ones (transformed, never hashed).
+    /// prints them among the generated ones (transformed, never hashed). A SOPS-encrypted
+    /// file is one entry (its first document, with `sops`), decrypted when rendered.
     pub plain_secrets: Vec<(PathBuf, Node)>,
 }
 
@@ -510,6 +511,14 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
                 continue;
             }
             let text = read_text(&res_path)?;
+            // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
+            // first document stands for the file, decrypted at render time.
+            if crate::sops::is_sops(text.as_bytes()).is_some() {
+                if let Some(d) = parse(&res_path, &text)?.into_iter().next() {
+                    unit.plain_secrets.push((res_path.clone(), d));
+                }
+                continue;
+            }
             if !text.contains("Secret") {
                 continue;
             }

@@ -84,6 +84,10 @@ impl Format {
 /// Whether these bytes are a SOPS file, and in which format (by content alone).
 pub fn is_sops(bytes: &[u8]) -> Option<Format> {
     let text = std::str::from_utf8(bytes).ok()?;
+    // Every SOPS file has its MAC encrypted, whatever else is.
+    if !text.contains("ENC[AES256_GCM,") {
+        return None;
+    }
     let first = text.trim_start();
     if first.starts_with('{') {
         if !(text.contains("\"sops\"") && text.contains("\"mac\"")) {
@@ -293,18 +297,24 @@ mod tests {
 
     #[test]
     fn detects_formats_by_content_and_name() {
-        let yaml = b"a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n    mac: ENC[x]\n";
+        let yaml =
+            b"a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n    mac: ENC[AES256_GCM,x]\n";
         assert_eq!(is_sops(yaml), Some(Format::Yaml));
-        let json = b"{\n\t\"a\": \"x\",\n\t\"sops\": {\n\t\t\"mac\": \"ENC[x]\"\n\t}\n}\n";
+        let json =
+            b"{\n\t\"a\": \"x\",\n\t\"sops\": {\n\t\t\"mac\": \"ENC[AES256_GCM,x]\"\n\t}\n}\n";
         assert_eq!(is_sops(json), Some(Format::Json));
-        let bin = b"{\n\t\"data\": \"ENC[x]\",\n\t\"sops\": {\n\t\t\"mac\": \"ENC[x]\"\n\t}\n}\n";
+        let bin = b"{\n\t\"data\": \"ENC[x]\",\n\t\"sops\": {\n\t\t\"mac\": \"ENC[AES256_GCM,x]\"\n\t}\n}\n";
         assert_eq!(is_sops(bin), Some(Format::Binary));
-        assert_eq!(is_sops(b"A=1\nsops_mac=ENC[x]\n"), Some(Format::Dotenv));
         assert_eq!(
-            is_sops(b"[s]\na = 1\n[sops]\nmac = ENC[x]\n"),
+            is_sops(b"A=1\nsops_mac=ENC[AES256_GCM,x]\n"),
+            Some(Format::Dotenv)
+        );
+        assert_eq!(
+            is_sops(b"[s]\na = 1\n[sops]\nmac = ENC[AES256_GCM,x]\n"),
             Some(Format::Ini)
         );
         assert_eq!(is_sops(b"sops: 1\n"), None);
+        assert_eq!(is_sops(b"a: 1\nsops:\n    mac: x\n"), None);
         assert_eq!(is_sops(b"password"), None);
         assert_eq!(is_sops(b"{\"sops\": 1}"), None);
         assert_eq!(format_for(Path::new("x.json"), bin), Some(Format::Json));

@@ -1120,12 +1120,30 @@ impl Emitter {
                     self.process_head_comment();
                     self.write_indent();
                     let key_line = std::mem::take(&mut self.line);
-                    self.states.push(State::MapSimpleValue);
-                    self.node(k, State::MapSimpleValue, true);
+                    // A key of more than 128 bytes or over several lines is written `? key`.
+                    let simple = match &k.kind {
+                        YKind::Scalar(t, _) | YKind::Binary(t, _) => {
+                            t.len() <= 128 && !analyze(t).multiline
+                        }
+                        _ => false,
+                    };
+                    if simple {
+                        self.states.push(State::MapSimpleValue);
+                        self.node(k, State::MapSimpleValue, true);
+                    } else {
+                        self.indicator("?", true, false, true);
+                        self.states.push(State::Other);
+                        self.node(k, State::Other, false);
+                    }
                     self.states.pop();
                     tail = k.foot.clone();
                     // Value.
-                    self.indicator(":", false, false, false);
+                    if simple {
+                        self.indicator(":", false, false, false);
+                    } else {
+                        self.write_indent();
+                        self.indicator(":", true, false, true);
+                    }
                     let is_scalar = matches!(v.kind, YKind::Scalar(..) | YKind::Binary(..));
                     if is_scalar {
                         self.analyze_event(&v.head, &v.line, &v.foot, "");

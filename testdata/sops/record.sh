@@ -53,6 +53,7 @@ case_() {
 case_ basic.yaml basic.yaml --age "$R1"
 case_ nested.yaml nested.yaml --age "$R1"
 case_ comments.yaml comments.yaml --age "$R1"
+case_ shapes.yaml shapes.yaml --age "$R1"
 case_ multidoc.yaml multidoc.yaml --age "$R1"
 case_ secret.yaml secret.yaml --age "$R1" --encrypted-regex '^(data|stringData)$'
 case_ secret-unencrypted-regex.yaml secret.yaml --age "$R1" --unencrypted-regex '^(apiVersion|kind|metadata|type)$'
