@@ -145,7 +145,7 @@ fn install(args: &[OsString]) -> ExitCode {
 
 /// Whether a generator config file or a ResourceList is KSOPS'.
 pub fn config_is_ksops(config: &Path) -> bool {
-    std::fs::read_to_string(config).is_ok_and(|t| ksops::text_is_ksops(&t))
+    ksops::file_is_ksops(config)
 }
 
 /// `secretgen migrate ksops`: the new files on stdout (or written with `write`), the

@@ -93,8 +93,13 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
                     kustomizations.push(e.path().to_path_buf());
                 }
             }
-        } else {
+        } else if p.is_file() {
             kustomizations.push(p.clone());
+        } else {
+            return Err(Error::manifest(
+                Loc::file(p),
+                "is not a kustomization file or a directory",
+            ));
         }
     }
     let mut out: Vec<(PathBuf, PathBuf)> = Vec::new();

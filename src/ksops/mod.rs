@@ -58,6 +58,13 @@ pub fn install_link(link: &Path, exe: &Path) -> Result<()> {
     std::fs::rename(&tmp, link).map_err(|e| Error::io(link, "cannot install", e))
 }
 
+/// Is this a regular file (not a FIFO or device, which reading could block or never end)
+/// of reasonable size whose first document is a KSOPS config?
+pub fn file_is_ksops(path: &Path) -> bool {
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20);
+    regular && std::fs::read_to_string(path).is_ok_and(|t| text_is_ksops(&t))
+}
+
 /// Is this ResourceList KSOPS' (its functionConfig, or else its first item, `kind: ksops`)?
 pub fn list_is_ksops(input: &str) -> bool {
     if !input.contains("ksops") {

@@ -26,7 +26,7 @@ use crate::yaml::{self, Node, Resolved, Value};
 pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut configs = Vec::new();
     let mut rest = Vec::new();
-    let is_config = |p: &Path| std::fs::read_to_string(p).is_ok_and(|t| super::text_is_ksops(&t));
+    let is_config = |p: &Path| super::file_is_ksops(p);
     for p in paths {
         if p.is_dir() {
             for e in walkdir::WalkDir::new(p)
