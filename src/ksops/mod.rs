@@ -65,6 +65,23 @@ pub fn file_is_ksops(path: &Path) -> bool {
     regular && std::fs::read_to_string(path).is_ok_and(|t| text_is_ksops(&t))
 }
 
+/// [`file_is_ksops`] for a tree walk, which meets every YAML file of a repository: a file
+/// whose first 4 KiB do not say `ksops` is passed over after one small read.
+pub fn file_may_be_ksops(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        return false;
+    }
+    let mut head = [0u8; 4096];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    head[..n].windows(5).any(|w| w == b"ksops") && file_is_ksops(path)
+}
+
 /// Is this ResourceList KSOPS' (its functionConfig, or else its first item, `kind: ksops`)?
 pub fn list_is_ksops(input: &str) -> bool {
     if !input.contains("ksops") {

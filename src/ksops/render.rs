@@ -40,7 +40,7 @@ pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
             {
                 let path = e.path();
                 let yaml_ext = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
-                if e.file_type().is_file() && yaml_ext && is_config(path) {
+                if e.file_type().is_file() && yaml_ext && super::file_may_be_ksops(path) {
                     configs.push(path.to_path_buf());
                 }
             }
