@@ -2,6 +2,7 @@
 
 pub mod age;
 mod age_edit;
+pub mod ksops;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -104,6 +105,35 @@ pub enum Command {
     ///
     /// Example: secretgen schema > secretgenerator.schema.json
     Schema,
+    /// Move a repository to secretgen.dev/v1 generators.
+    ///
+    /// Example: secretgen migrate ksops overlays/ --dry-run
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+}
+
+#[derive(Subcommand)]
+pub enum MigrateCommand {
+    /// KSOPS configs (`kind: ksops`) named in the kustomizations under PATH: each
+    /// `secretFrom` entry becomes a SecretGenerator, `files:` stay SOPS manifests in a KSOPS
+    /// config (which secretgen runs as KSOPS); reports, per Secret, whether its final name
+    /// changes and why. Prints the new files unless --write; never writes a value.
+    ///
+    /// Example: secretgen migrate ksops deploy/ --write
+    Ksops {
+        /// Kustomization files or directories searched for them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print the new files and the report, change nothing (the default).
+        #[arg(long, conflicts_with = "write")]
+        dry_run: bool,
+        /// Rewrite the generator files in place (atomically).
+        #[arg(long)]
+        write: bool,
+        /// An age identity file for the SOPS files (repeatable); else where sops looks.
+        #[arg(short = 'i', long, value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
 }
 
 /// Flags every `create` form shares (kubectl's names).
@@ -237,9 +267,14 @@ pub enum PluginCommand {
         /// `secretgen.dev/v1/secretgenerator/`); overrides KUSTOMIZE_PLUGIN_HOME.
         #[arg(long, value_name = "DIR")]
         plugin_home: Option<PathBuf>,
+        /// Also take KSOPS' place: link viaduct.ai/v1/ksops/ksops (kustomize's legacy exec
+        /// plugin for `kind: ksops`) to secretgen, which runs KSOPS configs as KSOPS does.
+        #[arg(long)]
+        ksops: bool,
         /// First copy this binary to DIR/secretgen and link the plugin to that copy: what an
         /// init container with no `cp` (the image is FROM scratch) runs to fill a shared
-        /// volume.
+        /// volume. With --ksops, DIR/ksops is linked to it too (the name a KRM
+        /// `exec: {path: ksops}` finds on PATH).
         #[arg(long, value_name = "DIR")]
         bin_dir: Option<PathBuf>,
     },
@@ -413,6 +448,10 @@ pub fn main() -> ExitCode {
         .first()
         .map(std::path::Path::new)
         .and_then(|p| p.file_name());
+    // Installed in KSOPS' place (its legacy plugin path or `ksops` on PATH): KSOPS' command line.
+    if argv0.is_some_and(|n| n == "ksops") {
+        return ksops::main(&args);
+    }
     if argv0.is_some_and(|n| n == "SecretGenerator") {
         // kustomize's call, `SecretGenerator CONFIG`, once per generator: answered without
         // building the whole command-line parser, a third of the plugin's start-up work.
@@ -460,9 +499,10 @@ pub fn main() -> ExitCode {
             command:
                 PluginCommand::Install {
                     plugin_home,
+                    ksops,
                     bin_dir,
                 },
-        }) => run_plugin_install(plugin_home, bin_dir),
+        }) => run_plugin_install(plugin_home, ksops, bin_dir),
         Command::Fn(args) => read_stdin().and_then(|input| run_fn(&input, &args.flags)),
         Command::Create(c) => run_create(c),
         Command::Diff(args) => run_diff(args),
@@ -472,6 +512,12 @@ pub fn main() -> ExitCode {
         Command::Schema => {
             write_stdout(secretgen::schema::SCHEMA.as_bytes()).map(|()| ExitCode::SUCCESS)
         }
+        Command::Migrate(MigrateCommand::Ksops {
+            paths,
+            write,
+            identity,
+            ..
+        }) => ksops::migrate(&paths, write, &identity),
     };
     exit_code(result)
 }
@@ -559,12 +605,18 @@ fn render_paths_with(
     settings: &Settings,
     progress: bool,
 ) -> Result<render::Output, Error> {
-    let units = secretgen::discover::load(paths)?;
+    let (ksops_configs, paths) = ksops::split_paths(paths);
+    let units = if paths.is_empty() {
+        Vec::new()
+    } else {
+        secretgen::discover::load(&paths)?
+    };
     let keys = keyring(&flags.identity);
     let bar = Progress::new(progress, generator_count(&units));
     let out = render::render_units_with_progress(&units, settings, &keys, &|| bar.tick());
     bar.finish();
-    let out = out?;
+    let mut out = out?;
+    ksops::add_secrets(&ksops_configs, &flags.identity, &mut out.secrets)?;
     print_warnings(&out.warnings);
     Ok(out)
 }
@@ -640,6 +692,12 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 
 /// `render` to stdout: each Secret becomes its document as soon as it is rendered.
 fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
+    if !ksops::split_paths(&args.paths).0.is_empty() {
+        let settings = args.flags.with_placeholder(&args.placeholder);
+        let out = render_paths_with(&args.paths, &args.flags, &settings, true)?;
+        write_stdout(&render::to_yaml(&out.secrets))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let units = secretgen::discover::load(&args.paths)?;
     let keys = keyring(&args.flags.identity);
     let settings = args.flags.with_placeholder(&args.placeholder);
@@ -1032,6 +1090,9 @@ fn keyring(identity: &[PathBuf]) -> secretgen::crypt::Keyring {
 }
 
 fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<ExitCode, Error> {
+    if ksops::config_is_ksops(config) {
+        return Ok(ksops::exec(config, &flags.identity));
+    }
     let keys = keyring(&flags.identity);
     let (yaml, warnings) = plugin::exec(config, &plugin::plugin_root(), &flags.settings(), &keys)?;
     print_warnings(&warnings);
@@ -1077,6 +1138,9 @@ fn run_bare_stdin() -> Result<ExitCode, Error> {
 }
 
 fn run_fn(input: &str, flags: &RenderFlags) -> Result<ExitCode, Error> {
+    if secretgen::ksops::list_is_ksops(input) {
+        return Ok(ksops::function(input, &flags.identity));
+    }
     let keys = keyring(&flags.identity);
     let (out, failed, warnings) =
         plugin::function(input, std::path::Path::new("."), &flags.settings(), &keys);
@@ -1093,6 +1157,7 @@ fn run_fn(input: &str, flags: &RenderFlags) -> Result<ExitCode, Error> {
 
 fn run_plugin_install(
     plugin_home: Option<PathBuf>,
+    with_ksops: bool,
     bin_dir: Option<PathBuf>,
 ) -> Result<ExitCode, Error> {
     let (home, from_default) = match plugin_home {
@@ -1108,12 +1173,13 @@ fn run_plugin_install(
             e,
         )
     })?;
-    let exe = match bin_dir {
+    let bin_dir = bin_dir
+        .map(|dir| std::path::absolute(&dir).map_err(|e| Error::io(&dir, "cannot resolve", e)))
+        .transpose()?;
+    let exe = match &bin_dir {
         Some(dir) => {
             // The plugin links to the copy by this path, so it must not be relative.
-            let dir =
-                std::path::absolute(&dir).map_err(|e| Error::io(&dir, "cannot resolve", e))?;
-            let copy = plugin::install_binary(&dir, &exe)?;
+            let copy = plugin::install_binary(dir, &exe)?;
             eprintln!("installed {}", copy.display());
             copy
         }
@@ -1121,12 +1187,27 @@ fn run_plugin_install(
     };
     let installed = plugin::install(&home, &exe)?;
     eprintln!("installed {}", installed.display());
+    if with_ksops {
+        let link = home.join(secretgen::ksops::PLUGIN_PATH);
+        secretgen::ksops::install_link(&link, &exe)?;
+        eprintln!("installed {}", link.display());
+        if let Some(dir) = &bin_dir {
+            let link = dir.join("ksops");
+            secretgen::ksops::install_link(&link, &exe)?;
+            eprintln!("installed {}", link.display());
+        }
+    }
     let env = if from_default {
         String::new()
     } else {
         format!("KUSTOMIZE_PLUGIN_HOME={} ", home.display())
     };
-    println!("{env}kubectl kustomize --enable-alpha-plugins DIR");
+    let flags = if with_ksops {
+        "--enable-alpha-plugins --enable-exec"
+    } else {
+        "--enable-alpha-plugins"
+    };
+    println!("{env}kubectl kustomize {flags} DIR");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,6 +8,7 @@ pub mod discover;
 pub mod emit;
 pub mod error;
 pub mod hash;
+pub mod ksops;
 pub mod manifest;
 pub mod output;
 pub mod plugin;

@@ -1,0 +1,249 @@
+//! secretgen in KSOPS' place: run under the name `ksops` (kustomize's legacy plugin path
+//! `viaduct.ai/v1/ksops/ksops`, or `ksops` on PATH for the KRM function), it takes KSOPS'
+//! command line: `ksops CONFIG` (exec plugin), `ksops` with a ResourceList on stdin (KRM),
+//! `ksops install [--with-kustomize] DIR` (copy itself, for an init container).
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use secretgen::crypt::{IdentitySources, Keyring};
+use secretgen::error::{Error, Loc};
+use secretgen::ksops;
+use secretgen::secret::SecretBytes;
+
+const HELP: &str = "secretgen, running as KSOPS (viaduct-ai/kustomize-sops v4.5.1 compatible).
+
+kustomize usage:
+- kustomize build --enable-alpha-plugins --enable-exec
+
+Standalone usage:
+- Legacy: ksops secret-generator.yaml
+- KRM: cat resource-list.yaml | ksops
+
+Install usage (copy this binary to a target directory):
+- ksops install /custom-tools
+- ksops install --with-kustomize /custom-tools
+";
+
+/// The SOPS decrypter over the identities sops would read.
+pub fn decrypter(
+    keys: &Keyring,
+) -> impl Fn(&Path, &[u8]) -> Result<SecretBytes, Error> + Sync + '_ {
+    move |path: &Path, bytes: &[u8]| {
+        secretgen::sops::decrypt(path, bytes, keys).map_err(|e| Error::Crypt {
+            loc: Loc::file(path),
+            message: e.to_string(),
+        })
+    }
+}
+
+fn keyring(identity: &[PathBuf]) -> Keyring {
+    Keyring::new(IdentitySources::from_env(identity.to_vec()))
+}
+
+/// `ksops …`: exit 0 on success, 2 on an error (printed), 1 for a usage error as KSOPS.
+pub fn main(args: &[OsString]) -> ExitCode {
+    match args {
+        [_, cmd, rest @ ..] if cmd == "install" => install(rest),
+        [_] if !std::io::stdin().is_terminal() => {
+            let mut input = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+                crate::cli::print_error(&Error::io(Path::new("<stdin>"), "cannot read", e));
+                return ExitCode::from(2);
+            }
+            function(&input, &[])
+        }
+        [_, config] => exec(Path::new(config), &[]),
+        _ => {
+            eprint!("{HELP}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The exec plugin: `ksops CONFIG`, with the kustomization root as working directory.
+pub fn exec(config: &Path, identity: &[PathBuf]) -> ExitCode {
+    let keys = keyring(identity);
+    let decrypt = decrypter(&keys);
+    match ksops::exec(config, Path::new("."), &decrypt) {
+        Ok(out) => write_out(&out, ExitCode::SUCCESS),
+        Err(e) => {
+            crate::cli::print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The KRM function: the ResourceList read from stdin.
+pub fn function(input: &str, identity: &[PathBuf]) -> ExitCode {
+    let keys = keyring(identity);
+    let decrypt = decrypter(&keys);
+    let (out, error) = ksops::function(input, Path::new("."), &decrypt);
+    // The list's results hold the error; hosts show stderr, so it is printed there too.
+    let code = match &error {
+        Some(e) => {
+            crate::cli::print_error(e);
+            ExitCode::from(2)
+        }
+        None => ExitCode::SUCCESS,
+    };
+    write_out(&out, code)
+}
+
+fn write_out(bytes: &[u8], code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    if out.write_all(bytes).and_then(|()| out.flush()).is_err() {
+        return ExitCode::from(2);
+    }
+    code
+}
+
+/// `ksops install [--with-kustomize] DIR`: copies this binary to DIR/ksops (and kustomize from
+/// /usr/local/bin with --with-kustomize), as KSOPS' own installer does.
+fn install(args: &[OsString]) -> ExitCode {
+    let with_kustomize = args.iter().any(|a| a == "--with-kustomize");
+    let Some(dest) = args.iter().find(|a| *a != "--with-kustomize") else {
+        eprintln!(
+            "install requires a destination directory\nusage: ksops install [--with-kustomize] <dest-dir>"
+        );
+        return ExitCode::from(1);
+    };
+    let dest = PathBuf::from(dest);
+    let copy = |from: &Path, to: &Path| -> Result<(), Error> {
+        let tmp = to.with_extension("tmp");
+        std::fs::copy(from, &tmp).map_err(|e| Error::io(to, "cannot install", e))?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(to, "cannot install", e))?;
+        std::fs::rename(&tmp, to).map_err(|e| Error::io(to, "cannot install", e))?;
+        eprintln!("installed {}", to.display());
+        Ok(())
+    };
+    let result = std::env::current_exe()
+        .map_err(|e| Error::io(Path::new("ksops"), "cannot locate the running binary", e))
+        .and_then(|exe| copy(&exe, &dest.join("ksops")))
+        .and_then(|()| {
+            if with_kustomize {
+                copy(
+                    Path::new("/usr/local/bin/kustomize"),
+                    &dest.join("kustomize"),
+                )
+            } else {
+                Ok(())
+            }
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            crate::cli::print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether a generator config file or a ResourceList is KSOPS'.
+pub fn config_is_ksops(config: &Path) -> bool {
+    ksops::file_is_ksops(config)
+}
+
+/// `secretgen migrate ksops`: the new files on stdout (or written with `write`), the
+/// per-Secret report on stderr.
+pub fn migrate(paths: &[PathBuf], write: bool, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+    let keys = keyring(identity);
+    let decrypt = decrypter(&keys);
+    let mut changes = Vec::new();
+    for (file, root) in ksops::migrate::generator_files(paths)? {
+        if let Some(change) = ksops::migrate::migrate_file(&file, &root, &decrypt)? {
+            changes.push(change);
+        }
+    }
+    let mut report = String::new();
+    let mut out = String::new();
+    for c in &changes {
+        for s in &c.secrets {
+            report.push_str(&format!("{s}\n"));
+        }
+        if c.kept_files > 0 {
+            report.push_str(&format!(
+                "{}: {} `files:` manifest(s) stay SOPS files in a KSOPS config, which secretgen runs as KSOPS\n",
+                c.path.display(),
+                c.kept_files
+            ));
+        }
+        if !write {
+            out.push_str(&format!("# {}\n{}", c.path.display(), c.new_text));
+        }
+    }
+    if changes.is_empty() {
+        report.push_str("no KSOPS config found in the kustomizations' generators\n");
+    }
+    if write {
+        for c in &changes {
+            let dir = c.path.parent().unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .map_err(|e| Error::io(&c.path, "cannot write", e))?;
+            tmp.write_all(c.new_text.as_bytes())
+                .map_err(|e| Error::io(&c.path, "cannot write", e))?;
+            if let Ok(meta) = std::fs::metadata(&c.path) {
+                let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+            }
+            tmp.persist(&c.path)
+                .map_err(|e| Error::io(&c.path, "cannot write", e.error))?;
+            report.push_str(&format!("wrote {}\n", c.path.display()));
+        }
+        report.push_str("build with: kustomize build --enable-alpha-plugins --enable-exec (secretgen installed by `secretgen plugin install --ksops`)\n");
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(out.as_bytes())
+        .map_err(|e| Error::io(Path::new("<stdout>"), "cannot write", e))?;
+    // With --write the report is the command's output; in a dry run the files are.
+    if write {
+        stdout
+            .write_all(report.as_bytes())
+            .map_err(|e| Error::io(Path::new("<stdout>"), "cannot write", e))?;
+    } else {
+        eprint!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The paths for secretgen's own discovery, and the KSOPS configs among and under `paths`
+/// (`.` when none is named).
+pub fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let default = [PathBuf::from(".")];
+    let named = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let (configs, rest) = ksops::render::find(named);
+    (configs, rest)
+}
+
+/// Adds the Secrets of the KSOPS configs to a render, in kustomize's order.
+pub fn add_secrets(
+    configs: &[PathBuf],
+    identity: &[PathBuf],
+    secrets: &mut Vec<secretgen::render::Secret>,
+) -> Result<(), Error> {
+    if configs.is_empty() {
+        return Ok(());
+    }
+    let keys = keyring(identity);
+    let decrypt = decrypter(&keys);
+    let mut errors = Vec::new();
+    for c in configs {
+        match ksops::render::secrets(c, &decrypt) {
+            Ok(list) => secrets.extend(list),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    secretgen::render::sort_secrets(secrets);
+    Ok(())
+}

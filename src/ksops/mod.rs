@@ -1,0 +1,894 @@
+//! KSOPS configs (`kind: ksops`, viaduct-ai/kustomize-sops v4.5.1), run as KSOPS runs them.
+//!
+//! In: a config with `files:` (SOPS-encrypted manifests) and `secretFrom:` (Secrets built from
+//! SOPS files), and a SOPS decrypter. Out: the bytes KSOPS prints as a kustomize exec plugin
+//! (decrypted manifests, then one Secret per `secretFrom` entry with `files` in `stringData`,
+//! `binaryFiles` in `data` and `envs` read with godotenv's rules), or the same documents as a
+//! KRM ResourceList. Refused beyond KSOPS: a built Secret the API server would refuse (bad
+//! key, name, label), with the rule; no value ever appears in an error.
+
+pub mod dotenv;
+pub mod migrate;
+pub mod render;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use zeroize::Zeroizing;
+
+use crate::emit::{self, Node as Out};
+use crate::error::{Error, Loc, Result};
+use crate::secret::SecretBytes;
+use crate::validate::{self, SecretView};
+use crate::yaml::{self, Mark, Node, Resolved, Value};
+
+/// kustomize's annotation that asks for a name-suffix hash on a generated resource.
+pub const NEEDS_HASH: &str = "kustomize.config.k8s.io/needs-hash";
+/// kustomize's annotation that says how a generated resource meets one of the same name.
+pub const BEHAVIOR: &str = "kustomize.config.k8s.io/behavior";
+
+/// Is this document a KSOPS config? KSOPS never checks `apiVersion`.
+pub fn is_ksops(doc: &Node) -> bool {
+    doc.get("kind").and_then(Node::as_str) == Some("ksops")
+}
+
+/// Does this text hold a KSOPS config (its first document, as KSOPS reads only that)?
+pub fn text_is_ksops(text: &str) -> bool {
+    text.contains("ksops")
+        && yaml::parse_stream(text)
+            .ok()
+            .and_then(|docs| docs.into_iter().next())
+            .is_some_and(|d| is_ksops(&d))
+}
+
+/// KSOPS' place under a kustomize plugin home (`apiVersion: viaduct.ai/v1`, `kind: ksops`).
+pub const PLUGIN_PATH: &str = "viaduct.ai/v1/ksops/ksops";
+
+/// Links `link` to `exe` (a symlink named `ksops`: the binary answers to that name as KSOPS
+/// does), replacing an older one atomically.
+pub fn install_link(link: &Path, exe: &Path) -> Result<()> {
+    let dir = link.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
+    let tmp = dir.join(".ksops.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(exe, &tmp)
+        .map_err(|e| Error::io(&tmp, "cannot create symlink", e))?;
+    std::fs::rename(&tmp, link).map_err(|e| Error::io(link, "cannot install", e))
+}
+
+/// Is this a regular file (not a FIFO or device, which reading could block or never end)
+/// of reasonable size whose first document is a KSOPS config?
+pub fn file_is_ksops(path: &Path) -> bool {
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20);
+    regular && std::fs::read_to_string(path).is_ok_and(|t| text_is_ksops(&t))
+}
+
+/// [`file_is_ksops`] for a tree walk, which meets every YAML file of a repository: a file
+/// whose first 4 KiB do not say `ksops` is passed over after one small read.
+pub fn file_may_be_ksops(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        return false;
+    }
+    let mut head = [0u8; 4096];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    head[..n].windows(5).any(|w| w == b"ksops") && file_is_ksops(path)
+}
+
+/// Is this ResourceList KSOPS' (its functionConfig, or else its first item, `kind: ksops`)?
+pub fn list_is_ksops(input: &str) -> bool {
+    if !input.contains("ksops") {
+        return false;
+    }
+    let Ok(docs) = yaml::parse_stream(input) else {
+        return false;
+    };
+    let Some(list) = docs.first() else {
+        return false;
+    };
+    match list.get("functionConfig").filter(|c| !c.is_null()) {
+        Some(config) => is_ksops(config),
+        None => list
+            .get("items")
+            .and_then(Node::as_seq)
+            .and_then(|items| items.first())
+            .is_some_and(is_ksops),
+    }
+}
+
+/// A path from the config with where it was written.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub text: String,
+    pub mark: Mark,
+}
+
+/// `metadata` as KSOPS keeps it (kustomize's `types.ObjectMeta`): the rest is dropped.
+#[derive(Clone, Debug, Default)]
+pub struct Meta {
+    pub name: String,
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub mark: Option<Mark>,
+}
+
+/// One `secretFrom` entry.
+#[derive(Clone, Debug, Default)]
+pub struct SecretFrom {
+    pub files: Vec<Entry>,
+    pub binary_files: Vec<Entry>,
+    pub envs: Vec<Entry>,
+    pub metadata: Meta,
+    pub type_: String,
+    pub mark: Mark,
+}
+
+/// A KSOPS config. `None` is a field absent or null (KSOPS needs one of the two).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub file: PathBuf,
+    pub name: Option<String>,
+    pub files: Option<Vec<Entry>>,
+    pub secret_from: Option<Vec<SecretFrom>>,
+}
+
+/// Go's `encoding/json` field matching: exact, else ASCII case-insensitive.
+fn field_is(key: &Node, name: &str) -> bool {
+    key.as_str().is_some_and(|k| k.eq_ignore_ascii_case(name))
+}
+
+struct Reader<'a> {
+    file: &'a Path,
+}
+
+impl Reader<'_> {
+    fn err(&self, mark: Mark, message: impl Into<String>) -> Error {
+        Error::manifest(Loc::at(self.file, mark), message)
+    }
+
+    /// A string field as Go's JSON decoder takes it into a `string`: null leaves it empty,
+    /// anything but a string is refused.
+    fn string(&self, node: &Node, what: &str) -> Result<String> {
+        match &node.value {
+            Value::Scalar { text, .. } => match node.resolved() {
+                Resolved::Str => Ok(text.clone()),
+                Resolved::Null => Ok(String::new()),
+                r => Err(self.err(
+                    node.mark,
+                    format!("`{what}` must be a string, found {}", r.describe()),
+                )),
+            },
+            _ => Err(self.err(
+                node.mark,
+                format!("`{what}` must be a string, found {}", node.kind_name()),
+            )),
+        }
+    }
+
+    fn list(&self, node: &Node, what: &str) -> Result<Option<Vec<Entry>>> {
+        if node.is_null() {
+            return Ok(None);
+        }
+        let Some(seq) = node.as_seq() else {
+            return Err(self.err(
+                node.mark,
+                format!(
+                    "`{what}` must be a list of paths, found {}",
+                    node.kind_name()
+                ),
+            ));
+        };
+        seq.iter()
+            .map(|item| {
+                Ok(Entry {
+                    text: self.string(item, what)?,
+                    mark: item.mark,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    fn string_map(&self, node: &Node, what: &str) -> Result<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        if node.is_null() {
+            return Ok(out);
+        }
+        let Some(map) = node.as_map() else {
+            return Err(self.err(
+                node.mark,
+                format!("`{what}` must be a mapping, found {}", node.kind_name()),
+            ));
+        };
+        for (k, v) in map {
+            let key = match &k.value {
+                Value::Scalar { text, .. } => text.clone(),
+                _ => return Err(self.err(k.mark, format!("a key of `{what}` must be a string"))),
+            };
+            let value = self.string(v, &format!("{what}.{key}"))?;
+            out.insert(key, value);
+        }
+        Ok(out)
+    }
+
+    fn metadata(&self, node: &Node) -> Result<Meta> {
+        let mut m = Meta {
+            mark: Some(node.mark),
+            ..Meta::default()
+        };
+        if node.is_null() {
+            return Ok(m);
+        }
+        let Some(map) = node.as_map() else {
+            return Err(self.err(
+                node.mark,
+                format!("`metadata` must be a mapping, found {}", node.kind_name()),
+            ));
+        };
+        for (k, v) in map {
+            if field_is(k, "name") {
+                m.name = self.string(v, "metadata.name")?;
+            } else if field_is(k, "namespace") {
+                m.namespace = self.string(v, "metadata.namespace")?;
+            } else if field_is(k, "labels") {
+                m.labels = self.string_map(v, "metadata.labels")?;
+            } else if field_is(k, "annotations") {
+                m.annotations = self.string_map(v, "metadata.annotations")?;
+            }
+        }
+        Ok(m)
+    }
+
+    fn secret_from(&self, node: &Node) -> Result<SecretFrom> {
+        let Some(map) = node.as_map() else {
+            return Err(self.err(
+                node.mark,
+                format!(
+                    "a `secretFrom` entry must be a mapping, found {}",
+                    node.kind_name()
+                ),
+            ));
+        };
+        let mut sf = SecretFrom {
+            mark: node.mark,
+            ..SecretFrom::default()
+        };
+        for (k, v) in map {
+            if field_is(k, "files") {
+                sf.files = self.list(v, "secretFrom.files")?.unwrap_or_default();
+            } else if field_is(k, "binaryFiles") {
+                sf.binary_files = self.list(v, "secretFrom.binaryFiles")?.unwrap_or_default();
+            } else if field_is(k, "envs") {
+                sf.envs = self.list(v, "secretFrom.envs")?.unwrap_or_default();
+            } else if field_is(k, "metadata") {
+                sf.metadata = self.metadata(v)?;
+            } else if field_is(k, "type") {
+                sf.type_ = self.string(v, "secretFrom.type")?;
+            }
+        }
+        Ok(sf)
+    }
+}
+
+/// Reads a KSOPS config (the first document of `text`, as KSOPS does).
+pub fn read_config(file: &Path, text: &str) -> Result<Config> {
+    let docs = yaml::parse_stream(text).map_err(|e| Error::Syntax {
+        loc: Loc::at(file, e.mark),
+        message: e.message,
+    })?;
+    let doc = docs
+        .first()
+        .ok_or_else(|| Error::manifest(Loc::file(file), "empty KSOPS config"))?;
+    config_of(file, doc)
+}
+
+/// Reads a KSOPS config from a parsed document (a KRM item, say).
+pub fn config_of(file: &Path, doc: &Node) -> Result<Config> {
+    let r = Reader { file };
+    let Some(map) = doc.as_map() else {
+        return Err(r.err(
+            doc.mark,
+            format!(
+                "a KSOPS config must be a mapping, found {}",
+                doc.kind_name()
+            ),
+        ));
+    };
+    let mut config = Config {
+        file: file.to_path_buf(),
+        name: doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        files: None,
+        secret_from: None,
+    };
+    for (k, v) in map {
+        if field_is(k, "files") {
+            config.files = r.list(v, "files")?;
+        } else if field_is(k, "secretFrom") {
+            if v.is_null() {
+                config.secret_from = None;
+                continue;
+            }
+            let Some(seq) = v.as_seq() else {
+                return Err(r.err(
+                    v.mark,
+                    format!("`secretFrom` must be a list, found {}", v.kind_name()),
+                ));
+            };
+            config.secret_from = Some(
+                seq.iter()
+                    .map(|item| r.secret_from(item))
+                    .collect::<Result<_>>()?,
+            );
+        }
+    }
+    if config.files.is_none() && config.secret_from.is_none() {
+        return Err(r.err(
+            doc.mark,
+            "a KSOPS config needs `files` or `secretFrom` (KSOPS' rule)",
+        ));
+    }
+    Ok(config)
+}
+
+/// KSOPS' `fileKeyPath`: `key=path` or a path whose base name is the key; more than one `=`
+/// is refused.
+pub fn key_and_path(entry: &str) -> Option<(String, &str)> {
+    let parts: Vec<&str> = entry.split('=').collect();
+    match parts.as_slice() {
+        [path] => Some((go_base(path), path)),
+        [key, path] => Some(((*key).to_string(), path)),
+        _ => None,
+    }
+}
+
+/// Go's `filepath.Base`.
+pub fn go_base(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let trimmed = p.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".into();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// The name suffix kustomize gives a generated Secret marked `needs-hash`: its hasher's JSON
+/// of `data`, `kind`, `name` (always empty: kustomize looks `metadata/name` up as one field),
+/// `stringData` (only when present) and `type` (empty when absent), where an absent `data`
+/// is the empty string, not an empty object.
+pub fn needs_hash_suffix(
+    data: Option<&[(&str, &str)]>,
+    string_data: Option<&[(&str, &str)]>,
+    type_: &str,
+) -> String {
+    fn object(out: &mut Vec<u8>, pairs: &[(&str, &str)]) {
+        let mut sorted: Vec<&(&str, &str)> = pairs.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        out.push(b'{');
+        for (i, (k, v)) in sorted.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            crate::hash::write_go_string(out, k.as_bytes());
+            out.push(b':');
+            crate::hash::write_go_string(out, v.as_bytes());
+        }
+        out.push(b'}');
+    }
+    let mut json = Zeroizing::new(b"{\"data\":".to_vec());
+    match data {
+        Some(d) => object(&mut json, d),
+        None => json.extend_from_slice(b"\"\""),
+    }
+    json.extend_from_slice(b",\"kind\":\"Secret\",\"name\":\"\"");
+    if let Some(sd) = string_data {
+        json.extend_from_slice(b",\"stringData\":");
+        object(&mut json, sd);
+    }
+    json.extend_from_slice(b",\"type\":");
+    crate::hash::write_go_string(&mut json, type_.as_bytes());
+    json.push(b'}');
+    crate::hash::suffix_of(&json)
+}
+
+/// Decrypts one SOPS file (format from its path, as `sops` and KSOPS choose it).
+pub type DecryptFn<'a> = dyn Fn(&Path, &[u8]) -> Result<SecretBytes> + Sync + 'a;
+
+/// What a config generates, in KSOPS' order: `files` first, then `secretFrom`.
+pub struct Generated {
+    pub files: Vec<Zeroizing<Vec<u8>>>,
+    pub secrets: Vec<Zeroizing<Vec<u8>>>,
+}
+
+impl Generated {
+    /// The exec plugin's stdout, byte for byte what KSOPS prints.
+    pub fn legacy_stream(&self) -> Zeroizing<Vec<u8>> {
+        let total = self.files.len() + self.secrets.len();
+        let mut out = Zeroizing::new(Vec::new());
+        for (i, data) in self.files.iter().enumerate() {
+            out.extend_from_slice(data);
+            if i + 1 < total {
+                out.extend_from_slice(b"\n---\n");
+            }
+        }
+        for (i, data) in self.secrets.iter().enumerate() {
+            out.extend_from_slice(data);
+            if i + 1 < self.secrets.len() {
+                out.extend_from_slice(b"---\n");
+            }
+        }
+        out
+    }
+
+    /// Every document as its own text (a decrypted file may hold several).
+    pub fn documents(&self) -> Vec<Zeroizing<String>> {
+        let mut docs = Vec::new();
+        for f in &self.files {
+            let text = Zeroizing::new(dotenv::go_lossy(f));
+            let mut cur = String::new();
+            for line in text.split_inclusive('\n') {
+                if line.trim_end() == "---" || line.starts_with("--- ") {
+                    if !cur.trim().is_empty() {
+                        docs.push(Zeroizing::new(std::mem::take(&mut cur)));
+                    }
+                    cur.clear();
+                    continue;
+                }
+                cur.push_str(line);
+            }
+            if !cur.trim().is_empty() {
+                docs.push(Zeroizing::new(cur));
+            }
+        }
+        for s in &self.secrets {
+            docs.push(Zeroizing::new(String::from_utf8_lossy(s).into_owned()));
+        }
+        docs
+    }
+}
+
+fn read_input(
+    root: &Path,
+    entry: &Entry,
+    config: &Path,
+    decrypt: &DecryptFn<'_>,
+    path: &str,
+) -> Result<SecretBytes> {
+    // KSOPS opens paths as written, from its working directory.
+    let full = if root == Path::new(".") {
+        PathBuf::from(path)
+    } else {
+        root.join(path)
+    };
+    let bytes = std::fs::read(&full).map_err(|e| {
+        Error::source(
+            Loc::at(config, entry.mark),
+            format!("cannot read `{path}`: {}", crate::error::io_reason(&e)),
+        )
+    })?;
+    let bytes = Zeroizing::new(bytes);
+    // The decrypter's message names the file; the place is the config's entry.
+    decrypt(&full, &bytes).map_err(|e| match e {
+        Error::Crypt { message, .. } => Error::Crypt {
+            loc: Loc::at(config, entry.mark),
+            message,
+        },
+        other => other,
+    })
+}
+
+/// Runs `config` as KSOPS would, paths resolved from `root` (KSOPS' working directory).
+pub fn generate(config: &Config, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Generated> {
+    let file = &config.file;
+    let mut out = Generated {
+        files: Vec::new(),
+        secrets: Vec::new(),
+    };
+    for entry in config.files.iter().flatten() {
+        let data = read_input(root, entry, file, decrypt, &entry.text)?;
+        out.files.push(Zeroizing::new(data.expose().to_vec()));
+    }
+    for sf in config.secret_from.iter().flatten() {
+        out.secrets.push(build_secret(sf, file, root, decrypt)?);
+    }
+    Ok(out)
+}
+
+fn split_entry<'e>(entry: &'e Entry, file: &Path) -> Result<(String, &'e str)> {
+    key_and_path(&entry.text).ok_or_else(|| {
+        Error::manifest(
+            Loc::at(file, entry.mark),
+            "invalid file entry: use `path` or `key=path` (one `=` at most, KSOPS' rule)",
+        )
+    })
+}
+
+/// One `secretFrom` Secret as KSOPS marshals it (sigs.k8s.io/yaml: Go's JSON, then
+/// goyaml.v2 with sorted keys), after secretgen's API-server checks.
+fn build_secret(
+    sf: &SecretFrom,
+    file: &Path,
+    root: &Path,
+    decrypt: &DecryptFn<'_>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    // key → (value, where it came from)
+    let mut string_data: BTreeMap<String, (Zeroizing<String>, Loc)> = BTreeMap::new();
+    let mut binary_data: BTreeMap<String, (Zeroizing<Vec<u8>>, Loc)> = BTreeMap::new();
+    for entry in &sf.files {
+        let (key, path) = split_entry(entry, file)?;
+        let data = read_input(root, entry, file, decrypt, path)?;
+        let text = Zeroizing::new(dotenv::go_lossy(data.expose()));
+        string_data.insert(key, (text, Loc::at(file, entry.mark)));
+    }
+    for entry in &sf.binary_files {
+        let (key, path) = split_entry(entry, file)?;
+        let data = read_input(root, entry, file, decrypt, path)?;
+        binary_data.insert(
+            key,
+            (
+                Zeroizing::new(data.expose().to_vec()),
+                Loc::at(file, entry.mark),
+            ),
+        );
+    }
+    for entry in &sf.envs {
+        let data = read_input(root, entry, file, decrypt, &entry.text)?;
+        let vars = dotenv::parse(data.expose()).map_err(|e| {
+            Error::source(
+                Loc::at(file, entry.mark),
+                format!("env file `{}`: {e}", entry.text),
+            )
+        })?;
+        for v in vars {
+            string_data.insert(v.key, (v.value, Loc::at(file, entry.mark)));
+        }
+    }
+    validate_secret(sf, file, &string_data, &binary_data)?;
+
+    let meta = &sf.metadata;
+    let mut m: Vec<(Cow<'_, str>, Out<'_>)> = Vec::new();
+    if !meta.name.is_empty() {
+        m.push(("name".into(), Out::Str(meta.name.as_str().into())));
+    }
+    if !meta.namespace.is_empty() {
+        m.push(("namespace".into(), Out::Str(meta.namespace.as_str().into())));
+    }
+    fn str_map(map: &BTreeMap<String, String>) -> Out<'_> {
+        Out::Map(
+            map.iter()
+                .map(|(k, v)| (Cow::from(k.as_str()), Out::Str(v.as_str().into())))
+                .collect(),
+        )
+    }
+    if !meta.labels.is_empty() {
+        m.push(("labels".into(), str_map(&meta.labels)));
+    }
+    if !meta.annotations.is_empty() {
+        m.push(("annotations".into(), str_map(&meta.annotations)));
+    }
+    let mut doc: Vec<(Cow<'_, str>, Out<'_>)> = vec![
+        ("apiVersion".into(), Out::Str("v1".into())),
+        ("kind".into(), Out::Str("Secret".into())),
+        ("metadata".into(), Out::Map(m)),
+    ];
+    if !sf.type_.is_empty() {
+        doc.push(("type".into(), Out::Str(sf.type_.as_str().into())));
+    }
+    if !string_data.is_empty() {
+        doc.push((
+            "stringData".into(),
+            Out::Map(
+                string_data
+                    .iter()
+                    .map(|(k, (v, _))| (Cow::from(k.as_str()), Out::Str(v.as_str().into())))
+                    .collect(),
+            ),
+        ));
+    }
+    let encoded: Vec<(&str, Zeroizing<String>)> = binary_data
+        .iter()
+        .map(|(k, (v, _))| {
+            (
+                k.as_str(),
+                Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(v.as_slice())),
+            )
+        })
+        .collect();
+    if !encoded.is_empty() {
+        doc.push((
+            "data".into(),
+            Out::Map(
+                encoded
+                    .iter()
+                    .map(|(k, v)| (Cow::from(*k), Out::Str(v.as_str().into())))
+                    .collect(),
+            ),
+        ));
+    }
+    let mut text = Zeroizing::new(Vec::new());
+    emit::write_document(&Out::Map(doc), &mut text);
+    Ok(text)
+}
+
+/// secretgen's API-server rules on a built Secret: what the cluster would refuse fails here.
+fn validate_secret(
+    sf: &SecretFrom,
+    file: &Path,
+    string_data: &BTreeMap<String, (Zeroizing<String>, Loc)>,
+    binary_data: &BTreeMap<String, (Zeroizing<Vec<u8>>, Loc)>,
+) -> Result<()> {
+    let meta = &sf.metadata;
+    // The API server merges stringData into data, stringData winning.
+    let mut data: Vec<(&str, &[u8])> = binary_data
+        .iter()
+        .filter(|(k, _)| !string_data.contains_key(*k))
+        .map(|(k, (v, _))| (k.as_str(), v.as_slice()))
+        .collect();
+    data.extend(
+        string_data
+            .iter()
+            .map(|(k, (v, _))| (k.as_str(), v.as_bytes())),
+    );
+    let hashed = meta.annotations.contains_key(NEEDS_HASH);
+    let final_name = if hashed {
+        format!("{}-0000000000", meta.name)
+    } else {
+        meta.name.clone()
+    };
+    let type_ = if sf.type_.is_empty() {
+        "Opaque"
+    } else {
+        sf.type_.as_str()
+    };
+    let view = SecretView {
+        name: &final_name,
+        base_name: &meta.name,
+        namespace: (!meta.namespace.is_empty()).then_some(meta.namespace.as_str()),
+        type_,
+        labels: &meta.labels,
+        annotations: &meta.annotations,
+        data: &data,
+        has_hash_suffix: hashed,
+    };
+    let (violations, _warnings) = validate::check_secret(&view);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let meta_loc = Loc::at(file, meta.mark.unwrap_or(sf.mark));
+    let errors = violations
+        .into_iter()
+        .map(|v| {
+            let loc = match v.subject() {
+                validate::Subject::Key(k) => string_data
+                    .get(k)
+                    .map(|(_, l)| l.clone())
+                    .or_else(|| binary_data.get(k).map(|(_, l)| l.clone()))
+                    .unwrap_or_else(|| Loc::at(file, sf.mark)),
+                _ => meta_loc.clone(),
+            };
+            Error::Invalid {
+                loc,
+                secret: meta.name.clone(),
+                message: format!("{v} (the API server would refuse this Secret)"),
+            }
+        })
+        .collect();
+    Err(Error::many(errors))
+}
+
+/// The exec plugin (`ksops CONFIG`): KSOPS' stdout for the config at `config`, its paths
+/// resolved from `root` (kustomize runs plugins in the kustomization's directory).
+pub fn exec(config: &Path, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Zeroizing<Vec<u8>>> {
+    let text = std::fs::read(config).map_err(|e| Error::io(config, "cannot read", e))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| Error::manifest(Loc::file(config), "a KSOPS config must be UTF-8 text"))?;
+    let c = read_config(config, &text)?;
+    Ok(generate(&c, root, decrypt)?.legacy_stream())
+}
+
+/// The KRM function, as KSOPS runs it: every item of the ResourceList on stdin is a KSOPS
+/// config (kustomize passes the generator there), and the answer's items are what they
+/// generate. Returns the ResourceList to print and the error it reports, if any.
+pub fn function(
+    input: &str,
+    root: &Path,
+    decrypt: &DecryptFn<'_>,
+) -> (Zeroizing<Vec<u8>>, Option<Error>) {
+    let stdin = Path::new("<stdin>");
+    let run = || -> Result<Vec<Generated>> {
+        let docs = yaml::parse_stream(input).map_err(|e| Error::Syntax {
+            loc: Loc::at(stdin, e.mark),
+            message: e.message,
+        })?;
+        let list = docs
+            .first()
+            .filter(|d| d.get("kind").and_then(Node::as_str) == Some("ResourceList"))
+            .ok_or_else(|| {
+                Error::manifest(
+                    Loc::file(stdin),
+                    "expected a ResourceList (kind: ResourceList) on stdin",
+                )
+            })?;
+        let items = list.get("items").and_then(Node::as_seq).unwrap_or_default();
+        items
+            .iter()
+            .map(|item| generate(&config_of(stdin, item)?, root, decrypt))
+            .collect()
+    };
+    match run() {
+        Ok(generated) => (resource_list(&generated), None),
+        Err(e) => (error_list(&e), Some(e)),
+    }
+}
+
+/// A ResourceList whose items are the generated documents, in order.
+pub fn resource_list(generated: &[Generated]) -> Zeroizing<Vec<u8>> {
+    let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+    let docs: Vec<_> = generated.iter().flat_map(Generated::documents).collect();
+    if docs.is_empty() {
+        out.truncate(out.len() - 1);
+        out.push_str(" []\n");
+    }
+    for doc in docs {
+        for (i, line) in doc.split_inclusive('\n').enumerate() {
+            if line.trim_end_matches('\n').is_empty() {
+                out.push_str(line);
+                continue;
+            }
+            out.push_str(if i == 0 { "- " } else { "  " });
+            out.push_str(line);
+        }
+        if !doc.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    Zeroizing::new(out.into_bytes())
+}
+
+fn error_list(e: &Error) -> Zeroizing<Vec<u8>> {
+    let errors: Vec<&Error> = match e {
+        Error::Many(list) => list.iter().collect(),
+        other => vec![other],
+    };
+    let results = errors
+        .iter()
+        .map(|e| {
+            Out::Map(vec![
+                ("message".into(), Out::Str(e.to_string().into())),
+                ("severity".into(), Out::Str("error".into())),
+            ])
+        })
+        .collect();
+    let mut out = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n".to_vec();
+    emit::write_document(
+        &Out::Map(vec![("results".into(), Out::Seq(results))]),
+        &mut out,
+    );
+    Zeroizing::new(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(_: &Path, b: &[u8]) -> Result<SecretBytes> {
+        Ok(SecretBytes::from_slice(b))
+    }
+
+    fn run(dir: &Path, config: &str) -> Result<String> {
+        let c = read_config(&dir.join("gen.yaml"), config)?;
+        let g = generate(&c, dir, &plain)?;
+        Ok(String::from_utf8(g.legacy_stream().to_vec()).unwrap())
+    }
+
+    #[test]
+    fn secret_from_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.txt"), "line1\nline2\n").unwrap();
+        std::fs::write(d.join("bin"), [0u8, 159, 146, 150]).unwrap();
+        std::fs::write(d.join("x.env"), "export A=1\nB=\"two\\nlines\"\nC=true\n").unwrap();
+        let out = run(
+            d,
+            "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata: {name: g}\nsecretFrom:\n- metadata:\n    name: s\n    namespace: ns\n    labels: {l: v}\n    annotations: {kustomize.config.k8s.io/needs-hash: \"true\"}\n    uid: dropped\n  type: Opaque\n  files: [a.txt, k.txt=a.txt]\n  binaryFiles: [bin]\n  envs: [x.env]\n- metadata: {name: t}\n  envs: [x.env]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "apiVersion: v1\ndata:\n  bin: AJ+Slg==\nkind: Secret\nmetadata:\n  annotations:\n    kustomize.config.k8s.io/needs-hash: \"true\"\n  labels:\n    l: v\n  name: s\n  namespace: ns\nstringData:\n  A: \"1\"\n  B: |-\n    two\n    lines\n  C: \"true\"\n  a.txt: |\n    line1\n    line2\n  k.txt: |\n    line1\n    line2\ntype: Opaque\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: t\nstringData:\n  A: \"1\"\n  B: |-\n    two\n    lines\n  C: \"true\"\n"
+        );
+    }
+
+    #[test]
+    fn files_joined_as_ksops_joins_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.yaml"), "kind: A\n").unwrap();
+        std::fs::write(d.join("b.yaml"), "kind: B").unwrap();
+        let out = run(
+            d,
+            "kind: ksops\nfiles: [a.yaml, b.yaml]\nsecretFrom:\n- metadata: {name: s}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "kind: A\n\n---\nkind: B\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.txt"), "canary-value").unwrap();
+        let e = run(d, "kind: ksops\nmetadata: {name: g}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("needs `files` or `secretFrom`"), "{e}");
+        let e = run(
+            d,
+            "kind: ksops\nsecretFrom:\n- metadata: {name: s}\n  files: [a=b=c]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("gen.yaml:4:11: invalid file entry"), "{e}");
+        let e = run(
+            d,
+            "kind: ksops\nsecretFrom:\n- metadata: {name: s}\n  files: [bad key=a.txt]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("key `bad key` is not a valid Secret key"), "{e}");
+        assert!(e.contains("gen.yaml:4:11"), "{e}");
+        assert!(!e.contains("canary-value"));
+        let e = run(
+            d,
+            "kind: ksops\nsecretFrom:\n- metadata: {name: Upper}\n  files: [a.txt]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("not a valid Secret name"), "{e}");
+        let e = run(d, "kind: ksops\nfiles: [missing.yaml]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("gen.yaml:2:9: cannot read `missing.yaml`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn resource_list_items() {
+        let g = Generated {
+            files: vec![Zeroizing::new(
+                b"kind: A\nx:\n    - 1\n---\nkind: B\n".to_vec(),
+            )],
+            secrets: vec![Zeroizing::new(b"kind: Secret\ns: |\n  a\n\n  b\n".to_vec())],
+        };
+        assert_eq!(
+            String::from_utf8(resource_list(&[g]).to_vec()).unwrap(),
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- kind: A\n  x:\n      - 1\n- kind: B\n- kind: Secret\n  s: |\n    a\n\n    b\n"
+        );
+    }
+
+    #[test]
+    fn base_names_as_go() {
+        assert_eq!(go_base("./a/b.txt"), "b.txt");
+        assert_eq!(go_base("b/"), "b");
+        assert_eq!(go_base(""), ".");
+        assert_eq!(key_and_path("k=p").unwrap(), ("k".to_string(), "p"));
+    }
+}

@@ -1,0 +1,246 @@
+//! KSOPS configs in `secretgen render`, `diff` and `check`.
+//!
+//! In: the paths a user names, and a SOPS decrypter. Out: the Secrets each KSOPS config
+//! found there makes, as kustomize prints them for a kustomization listing that config alone
+//! under `generators` (the `needs-hash` suffix applied, kustomize's annotations consumed).
+//! Not applied: what the kustomization that lists the config does to them (`behavior`
+//! against a base, `namespace`, prefixes); `kustomize build` with secretgen as KSOPS does.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+
+use super::{BEHAVIOR, DecryptFn, NEEDS_HASH};
+use crate::emit::Node as Out;
+use crate::error::{Error, Loc, Result};
+use crate::hash::HashVariant;
+use crate::render::{Entry, Secret};
+use crate::secret::{SecretBytes, SecretString};
+use crate::yaml::{self, Node, Resolved, Value};
+
+/// Splits `paths` into the KSOPS configs under them (files named, and YAML files found in
+/// the directories named) and the paths left for secretgen's own discovery (a KSOPS config
+/// named on its own is not one of those).
+pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut configs = Vec::new();
+    let mut rest = Vec::new();
+    let is_config = |p: &Path| super::file_is_ksops(p);
+    for p in paths {
+        if p.is_dir() {
+            for e in walkdir::WalkDir::new(p)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    let name = e.file_name().to_string_lossy();
+                    e.depth() == 0 || !(name.starts_with('.') || name == "target")
+                })
+                .filter_map(|e| e.ok())
+            {
+                let path = e.path();
+                let yaml_ext = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
+                if e.file_type().is_file() && yaml_ext && super::file_may_be_ksops(path) {
+                    configs.push(path.to_path_buf());
+                }
+            }
+            rest.push(p.clone());
+        } else if is_config(p) {
+            configs.push(p.clone());
+        } else {
+            rest.push(p.clone());
+        }
+    }
+    (configs, rest)
+}
+
+/// The Secrets a KSOPS config makes (paths from its directory, KSOPS' working directory
+/// when kustomize lists it).
+pub fn secrets(config_file: &Path, decrypt: &DecryptFn<'_>) -> Result<Vec<Secret>> {
+    let root = config_file.parent().unwrap_or(Path::new("."));
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let text = crate::manifest::read_text(config_file)?;
+    let config = super::read_config(config_file, &text)?;
+    let generated = super::generate(&config, root, decrypt)?;
+    let mut out = Vec::new();
+    for doc_text in generated.documents() {
+        let docs = yaml::parse_stream(&doc_text).map_err(|e| Error::Syntax {
+            loc: Loc::at(config_file, e.mark),
+            message: format!("a decrypted manifest: {}", e.message),
+        })?;
+        for doc in docs {
+            let is_secret = doc.get("kind").and_then(Node::as_str) == Some("Secret")
+                && doc.get("apiVersion").and_then(Node::as_str) == Some("v1");
+            if is_secret {
+                out.push(secret(config_file, &doc)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn text_of(n: Option<&Node>) -> Option<&str> {
+    match &n?.value {
+        Value::Scalar { text, .. } => Some(text),
+        _ => None,
+    }
+}
+
+fn strings(n: Option<&Node>) -> Vec<(String, String)> {
+    n.and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| {
+            Some((
+                text_of(Some(k))?.to_string(),
+                text_of(Some(v)).unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// One Secret document as kustomize leaves it: suffixed on `needs-hash`, its generator
+/// annotations consumed.
+fn secret(file: &Path, doc: &Node) -> Result<Secret> {
+    let loc = Loc::at(file, doc.mark);
+    let meta = doc.get("metadata");
+    let name = text_of(meta.and_then(|m| m.get("name")))
+        .ok_or_else(|| Error::manifest(loc.clone(), "a decrypted Secret without metadata.name"))?
+        .to_string();
+    let namespace = text_of(meta.and_then(|m| m.get("namespace"))).map(str::to_string);
+    let labels: BTreeMap<String, String> = strings(meta.and_then(|m| m.get("labels")))
+        .into_iter()
+        .collect();
+    let all_annotations = strings(meta.and_then(|m| m.get("annotations")));
+    let needs_hash = all_annotations.iter().any(|(k, _)| k == NEEDS_HASH);
+    let annotations: BTreeMap<String, String> = all_annotations
+        .into_iter()
+        .filter(|(k, _)| k != NEEDS_HASH && k != BEHAVIOR)
+        .collect();
+    let written_type = text_of(doc.get("type")).unwrap_or("").to_string();
+    let data_written = strings(doc.get("data"));
+    let string_data = strings(doc.get("stringData"));
+
+    let final_name = needs_hash.then(|| {
+        let d: Vec<(&str, &str)> = data_written
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let sd: Vec<(&str, &str)> = string_data
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        super::needs_hash_suffix(
+            doc.get("data").is_some().then_some(&d[..]),
+            doc.get("stringData").is_some().then_some(&sd[..]),
+            &written_type,
+        )
+    });
+    let full_name = match &final_name {
+        Some(s) => format!("{name}-{s}"),
+        None => name.clone(),
+    };
+
+    let mut node = to_emit(doc);
+    if let Out::Map(top) = &mut node
+        && let Some((_, Out::Map(m))) = top.iter_mut().find(|(k, _)| k == "metadata")
+    {
+        if let Some(slot) = m.iter_mut().find(|(k, _)| k == "name") {
+            slot.1 = Out::Str(Cow::Owned(full_name.clone()));
+        }
+        m.retain(|(k, _)| k != "annotations");
+        if !annotations.is_empty() {
+            m.push((
+                "annotations".into(),
+                Out::Map(
+                    annotations
+                        .iter()
+                        .map(|(k, v)| (Cow::Owned(k.clone()), Out::Str(Cow::Owned(v.clone()))))
+                        .collect(),
+                ),
+            ));
+        }
+    }
+
+    let mut data = BTreeMap::new();
+    for (field, decode) in [("data", true), ("stringData", false)] {
+        for (k, v) in doc.get(field).and_then(Node::as_map).unwrap_or(&[]) {
+            let key = text_of(Some(k)).unwrap_or("").to_string();
+            let text = text_of(Some(v)).unwrap_or("");
+            let bytes = if decode {
+                let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(clean)
+                    .map_err(|_| {
+                        Error::manifest(
+                            Loc::at(file, v.mark),
+                            format!("data key `{key}` of a decrypted Secret is not valid base64"),
+                        )
+                    })?
+            } else {
+                text.as_bytes().to_vec()
+            };
+            data.insert(
+                key,
+                Entry {
+                    value: SecretBytes::new(bytes),
+                    base64: SecretString::default(),
+                    origin: Loc::at(file, k.mark),
+                    encrypted: true,
+                },
+            );
+        }
+    }
+    Ok(Secret {
+        name: full_name,
+        base_name: name,
+        namespace,
+        type_: if written_type.is_empty() {
+            "Opaque".into()
+        } else {
+            written_type
+        },
+        explicit_type: true,
+        labels,
+        annotations,
+        data,
+        immutable: false,
+        hash: final_name.map(|s| (HashVariant::Kustomize, s)),
+        origin: loc,
+        passthrough: Some(node),
+        placeholder: false,
+        keys_unknown: false,
+        kubectl_output: false,
+    })
+}
+
+/// A parsed document as kustomize prints it (goyaml.v2's resolution of plain scalars).
+fn to_emit(node: &Node) -> Out<'static> {
+    match &node.value {
+        Value::Scalar { text, .. } => match node.resolved() {
+            Resolved::Null => Out::Null,
+            Resolved::Bool => Out::Bool(matches!(
+                text.as_str(),
+                "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
+            )),
+            Resolved::Int | Resolved::Float => Out::Number(Cow::Owned(text.clone())),
+            Resolved::Str => Out::Str(Cow::Owned(text.clone())),
+        },
+        Value::Seq(items) => Out::Seq(items.iter().map(to_emit).collect()),
+        Value::Map(entries) => Out::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        Cow::Owned(text_of(Some(k)).unwrap_or("").to_string()),
+                        to_emit(v),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Records want.yaml for every KSOPS case (legacy/*, krm/*, ours/*): the output of real
+# kustomize (the pinned v5.8.1 in .tools/bin) running real KSOPS v4.5.1, both as the legacy
+# exec plugin (viaduct.ai/v1/ksops/ksops under a plugin home) and as the KRM function
+# (`ksops` on PATH). tests/ksops.rs runs secretgen in KSOPS' place and compares byte for byte.
+#
+# KSOPS is not installed by tests/setup.sh (its module is not on the Go module proxy); build
+# it from its v4.5.1 source yourself and pass the binary:
+#
+#     KSOPS_BIN=/path/to/ksops testdata/ksops/record.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+ksops=${KSOPS_BIN:?set KSOPS_BIN to a KSOPS v4.5.1 binary}
+kustomize=${KUSTOMIZE:-$root/.tools/bin/kustomize}
+"$kustomize" version | grep -q 'v5.8.1' || { echo "kustomize v5.8.1 expected" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/plugin/viaduct.ai/v1/ksops" "$tmp/bin"
+ln -s "$ksops" "$tmp/plugin/viaduct.ai/v1/ksops/ksops"
+ln -s "$ksops" "$tmp/bin/ksops"
+
+for case in "$here"/legacy/*/ "$here"/krm/*/ "$here"/ours/*/; do
+    case=${case%/}
+    env -i PATH="$tmp/bin:$root/.tools/bin:/usr/bin:/bin" HOME="$tmp" \
+        KUSTOMIZE_PLUGIN_HOME="$tmp/plugin" SOPS_AGE_KEY_FILE="$here/key.txt" \
+        "$kustomize" build --enable-alpha-plugins --enable-exec "$case" >"$case/want.yaml"
+    echo "recorded ${case#"$here"/}"
+done

@@ -1,0 +1,454 @@
+//! secretgen in KSOPS' place under real kustomize (the pinned v5.8.1).
+//!
+//! Every case of `testdata/ksops` (KSOPS' own `test/legacy/*` and `test/krm/*`, re-encrypted
+//! to an age test key, and our own) is built with secretgen installed by `plugin install
+//! --ksops` as the legacy exec plugin and as `ksops` on PATH for the KRM function, and must
+//! print exactly the `want.yaml` that `testdata/ksops/record.sh` recorded from real KSOPS.
+//! With `KSOPS_BIN` set, the same builds also run with real KSOPS to check the recordings.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+mod common;
+use common::{canary_forms, describe, materialize, text};
+
+fn ksops_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/ksops")
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for group in ["legacy", "krm", "ours"] {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(ksops_dir().join(group))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("want.yaml").is_file())
+            .collect();
+        dirs.sort();
+        out.extend(dirs);
+    }
+    out
+}
+
+/// A plugin home and a bin directory where `ksops` is secretgen (or `exe`).
+struct Host {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    bin: PathBuf,
+}
+
+fn host_with(exe: Option<&Path>) -> Host {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("plugin");
+    let bin = dir.path().join("bin");
+    match exe {
+        None => {
+            let out = Command::new(env!("CARGO_BIN_EXE_secretgen"))
+                .args(["plugin", "install", "--ksops", "--plugin-home"])
+                .arg(&home)
+                .arg("--bin-dir")
+                .arg(&bin)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", describe(&out));
+        }
+        Some(exe) => {
+            let legacy = home.join("viaduct.ai/v1/ksops");
+            std::fs::create_dir_all(&legacy).unwrap();
+            std::fs::create_dir_all(&bin).unwrap();
+            std::os::unix::fs::symlink(exe, legacy.join("ksops")).unwrap();
+            std::os::unix::fs::symlink(exe, bin.join("ksops")).unwrap();
+        }
+    }
+    Host {
+        _dir: dir,
+        home,
+        bin,
+    }
+}
+
+fn kustomize_build(host: &Host, dir: &Path, key: Option<&Path>) -> Output {
+    let mut c = common::tool("kustomize");
+    common::isolate(&mut c, dir);
+    let mut path = std::ffi::OsString::from(&host.bin);
+    path.push(":");
+    path.push(common::path_with_tools());
+    c.args(["build", "--enable-alpha-plugins", "--enable-exec", "."])
+        .env("PATH", path)
+        .env("KUSTOMIZE_PLUGIN_HOME", &host.home);
+    if let Some(key) = key {
+        c.env("SOPS_AGE_KEY_FILE", key);
+    }
+    c.output().unwrap()
+}
+
+fn check_case(case: &Path, exe: Option<&Path>) -> Result<(), Failed> {
+    let want = std::fs::read(case.join("want.yaml")).unwrap();
+    let dir = materialize(case);
+    let host = host_with(exe);
+    let out = kustomize_build(&host, dir.path(), Some(&ksops_dir().join("key.txt")));
+    if !out.status.success() {
+        return Err(format!("kustomize build failed: {}", describe(&out)).into());
+    }
+    if out.stdout != want {
+        return Err(format!(
+            "output differs from want.yaml\n--- want\n{}\n--- got\n{}",
+            text(&want),
+            text(&out.stdout)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn case_name(case: &Path) -> String {
+    let group = case
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
+    format!("{group}/{}", case.file_name().unwrap().to_string_lossy())
+}
+
+/// A generator of our own, in a fresh directory with a SOPS-encrypted env file.
+fn write_case(dir: &Path, generator: &str, env: &str) {
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "generators:\n  - ./gen.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("gen.yaml"), generator).unwrap();
+    let recipient = std::fs::read_to_string(ksops_dir().join("key.txt"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+        .unwrap();
+    let mut sops = common::tool("sops");
+    sops.args(["--encrypt", "--age", &recipient])
+        .args([
+            "--input-type",
+            "binary",
+            "--output-type",
+            "binary",
+            "/dev/stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = sops.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(env.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    std::fs::write(dir.join("app.env.enc"), out.stdout).unwrap();
+}
+
+/// Where KSOPS would ship a Secret the API server refuses, secretgen fails the build with
+/// the rule, exit 2, and no value in the message.
+fn refuses_what_the_api_server_refuses() -> Result<(), Failed> {
+    let canary = "c4naryVal9d2eQ";
+    for (krm, env, rule) in [
+        (
+            false,
+            format!("BAD KEY={canary}\n"),
+            "key `BAD KEY` is not a valid Secret key",
+        ),
+        (
+            true,
+            format!("BAD KEY={canary}\n"),
+            "key `BAD KEY` is not a valid Secret key",
+        ),
+        // A bare word at the end of the file is godotenv's value of the empty key.
+        (
+            false,
+            format!("A=1\n{canary}"),
+            "key `` is not a valid Secret key",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let annotation = if krm {
+            "  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ksops\n"
+        } else {
+            ""
+        };
+        write_case(
+            dir.path(),
+            &format!(
+                "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: g\n{annotation}secretFrom:\n- metadata:\n    name: s\n  envs:\n  - ./app.env.enc\n"
+            ),
+            &env,
+        );
+        let out = kustomize_build(
+            &host_with(None),
+            dir.path(),
+            Some(&ksops_dir().join("key.txt")),
+        );
+        let err = text(&out.stderr);
+        if out.status.success() || !out.stdout.is_empty() || !err.contains(rule) {
+            return Err(format!("expected the rule `{rule}`: {}", describe(&out)).into());
+        }
+        for form in canary_forms(canary) {
+            if err.contains(&form) {
+                return Err(format!("the value leaked into the error: {err}").into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Without a key, the error names the config entry and the file, and no ciphertext or
+/// plaintext reaches stdout.
+fn missing_key_is_an_error() -> Result<(), Failed> {
+    let case = ksops_dir().join("legacy/single");
+    let dir = materialize(&case);
+    let out = kustomize_build(&host_with(None), dir.path(), None);
+    let err = text(&out.stderr);
+    if out.status.success()
+        || !out.stdout.is_empty()
+        || !err.contains("generate-resources.yaml") && !err.contains("kust-plugin-config")
+        || !err.contains("secret.enc.yaml")
+    {
+        return Err(format!("expected a decryption error: {}", describe(&out)).into());
+    }
+    Ok(())
+}
+
+/// Each Secret of a build: (namespace, name) → its values (stringData and decoded data;
+/// the API server stores them alike).
+type Values = Vec<(String, Vec<u8>)>;
+
+fn secrets_of(stream: &[u8]) -> Vec<((String, String), Values)> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for doc in serde_yaml_ng::Deserializer::from_slice(stream) {
+        let v = <serde_yaml_ng::Value as serde::Deserialize>::deserialize(doc).unwrap();
+        if v["kind"].as_str() != Some("Secret") {
+            continue;
+        }
+        let ns = v["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let name = v["metadata"]["name"].as_str().unwrap_or("").to_string();
+        let mut values: Values = Vec::new();
+        if let Some(m) = v["data"].as_mapping() {
+            for (k, val) in m {
+                let b64: String = val.as_str().unwrap().split_whitespace().collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap();
+                values.push((k.as_str().unwrap().to_string(), bytes));
+            }
+        }
+        if let Some(m) = v["stringData"].as_mapping() {
+            for (k, val) in m {
+                let k = k.as_str().unwrap().to_string();
+                values.retain(|(x, _)| *x != k);
+                values.push((k, val.as_str().unwrap().as_bytes().to_vec()));
+            }
+        }
+        values.sort();
+        out.push(((ns, name), values));
+    }
+    out
+}
+
+/// One line of `migrate ksops`' report: namespace, name before, name after (None: kept).
+fn report_lines(report: &str) -> Vec<(String, String, Option<String>)> {
+    report
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once(": Secret ")?.1;
+            let (id, what) = rest.split_once(": ")?;
+            let (ns, name) = id.rsplit_once('/').unwrap_or(("", id));
+            let after = if what.starts_with("name unchanged") {
+                Some(name.to_string())
+            } else if let Some(w) = what.strip_prefix("name changes to ") {
+                Some(w.split_whitespace().next()?.to_string())
+            } else {
+                None
+            };
+            Some((ns.to_string(), name.to_string(), after))
+        })
+        .collect()
+}
+
+/// Whether secretgen's own generators read SOPS files yet (the migrated tree needs it).
+fn generators_read_sops() -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let case = ksops_dir().join("legacy/file/secret.enc.yaml");
+    std::fs::copy(case, dir.path().join("s.enc.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("gen.yaml"),
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: probe\nfiles:\n- s.enc.yaml\n",
+    )
+    .unwrap();
+    let mut c = common::secretgen_in(dir.path());
+    c.args(["render", "gen.yaml"])
+        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    c.output().unwrap().status.success()
+}
+
+/// `migrate ksops --write` on a case: the report's names before are KSOPS' real ones; the
+/// migrated tree, built by kustomize with secretgen's plugins, gives every Secret the same
+/// values under the name the report announced.
+fn migrate_case(case: &Path, render: bool) -> Result<(), Failed> {
+    let want = std::fs::read(case.join("want.yaml")).unwrap();
+    let before = secrets_of(&want);
+    let dir = materialize(case);
+    let mut c = common::secretgen_in(dir.path());
+    c.args(["migrate", "ksops", ".", "--write"])
+        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    let out = c.output().unwrap();
+    if !out.status.success() {
+        return Err(format!("migrate failed: {}", describe(&out)).into());
+    }
+    let report = report_lines(&text(&out.stdout));
+    for (ns, name, _) in &report {
+        if !before.iter().any(|((n, m), _)| n == ns && m == name) {
+            return Err(format!(
+                "reported name {ns}/{name} is not KSOPS' (want.yaml)\n{}",
+                text(&out.stdout)
+            )
+            .into());
+        }
+    }
+    if !render {
+        return Ok(());
+    }
+    let built = kustomize_build(
+        &host_with(None),
+        dir.path(),
+        Some(&ksops_dir().join("key.txt")),
+    );
+    if !built.status.success() {
+        return Err(format!("building the migrated tree failed: {}", describe(&built)).into());
+    }
+    let after = secrets_of(&built.stdout);
+    if after.len() != before.len() {
+        return Err(format!(
+            "{} Secrets before, {} after\n{}",
+            before.len(),
+            after.len(),
+            text(&built.stdout)
+        )
+        .into());
+    }
+    for ((ns, name), values) in &before {
+        let new_name = report
+            .iter()
+            .find(|(n, m, _)| n == ns && m == name)
+            .and_then(|(_, _, a)| a.clone())
+            .unwrap_or_else(|| name.clone());
+        let Some((_, got)) = after.iter().find(|((n, m), _)| n == ns && *m == new_name) else {
+            return Err(format!(
+                "no Secret {ns}/{new_name} after migration (report: {})\n{}",
+                text(&out.stdout),
+                text(&built.stdout)
+            )
+            .into());
+        };
+        if got != values {
+            return Err(format!("Secret {ns}/{new_name}: values differ after migration").into());
+        }
+    }
+    Ok(())
+}
+
+/// `secretgen render CASE`: for a kustomization that only lists the KSOPS config (no base
+/// to merge into), exactly the Secret documents kustomize printed with real KSOPS.
+fn render_case(case: &Path) -> Result<(), Failed> {
+    let want = text(&std::fs::read(case.join("want.yaml")).unwrap());
+    let want: Vec<&str> = want
+        .split("---\n")
+        .filter(|d| d.lines().any(|l| l == "kind: Secret"))
+        .collect();
+    let dir = materialize(case);
+    let mut c = common::secretgen_in(dir.path());
+    c.args(["render", "."])
+        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    let out = c.output().unwrap();
+    if !out.status.success() {
+        return Err(format!("render failed: {}", describe(&out)).into());
+    }
+    if text(&out.stdout) != want.join("---\n") {
+        return Err(format!(
+            "render differs from kustomize's Secrets\n--- want\n{}\n--- got\n{}",
+            want.join("---\n"),
+            text(&out.stdout)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn standalone(case: &Path) -> bool {
+    !std::fs::read_to_string(case.join("kustomization.yaml"))
+        .unwrap()
+        .contains("resources:")
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = Vec::new();
+    let real = std::env::var_os("KSOPS_BIN").map(PathBuf::from);
+    for case in cases() {
+        let name = case_name(&case);
+        let c = case.clone();
+        trials.push(Trial::test(
+            format!("secretgen_as_ksops::{name}"),
+            move || check_case(&c, None),
+        ));
+        let c = case.clone();
+        let real = real.clone();
+        let ignored = real.is_none();
+        trials.push(
+            Trial::test(
+                format!("real_ksops_matches_recording::{name}"),
+                move || match &real {
+                    Some(exe) => check_case(&c, Some(exe)),
+                    None => Err("set KSOPS_BIN to a KSOPS v4.5.1 binary".into()),
+                },
+            )
+            .with_kind("needs KSOPS_BIN (a KSOPS v4.5.1 binary)")
+            .with_ignored_flag(ignored),
+        );
+    }
+    let sops_inputs = generators_read_sops();
+    for case in cases() {
+        let name = case_name(&case);
+        let c = case.clone();
+        trials.push(Trial::test(format!("migrate_report::{name}"), move || {
+            migrate_case(&c, false)
+        }));
+        trials.push(
+            Trial::test(format!("migrate_render::{name}"), move || {
+                migrate_case(&case, true)
+            })
+            .with_kind("needs SOPS files as SecretGenerator inputs")
+            .with_ignored_flag(!sops_inputs),
+        );
+    }
+    for case in cases().into_iter().filter(|c| standalone(c)) {
+        let name = case_name(&case);
+        trials.push(Trial::test(format!("render::{name}"), move || {
+            render_case(&case)
+        }));
+    }
+    trials.push(Trial::test(
+        "refuses_what_the_api_server_refuses",
+        refuses_what_the_api_server_refuses,
+    ));
+    trials.push(Trial::test(
+        "missing_key_is_an_error",
+        missing_key_is_an_error,
+    ));
+    libtest_mimic::run(&args, trials).exit();
+}
