@@ -281,6 +281,13 @@ fn wrong_key() -> Result<(), Failed> {
     Ok(())
 }
 
+/// A file encrypted to an SSH recipient opens with the SSH private key alone.
+fn ssh_identity() -> Result<(), Failed> {
+    let got = decrypt_text("ssh.yaml", &case_text("ssh.yaml"), &["ssh_ed25519"])?;
+    assert_eq!(got, expected(&dir().join("cases/ssh.yaml")));
+    Ok(())
+}
+
 fn write(dir: &Path, name: &str, content: &[u8]) {
     let path = dir.join(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -485,6 +492,7 @@ fn main() {
     trials.push(Trial::test("tampering_is_refused", tampering_is_refused));
     trials.push(Trial::test("other_key_types", other_key_types));
     trials.push(Trial::test("wrong_key", wrong_key));
+    trials.push(Trial::test("ssh_identity", ssh_identity));
     trials.push(Trial::test(
         "renders_like_plaintext",
         renders_like_plaintext,

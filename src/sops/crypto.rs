@@ -53,7 +53,12 @@ pub(crate) struct Plain {
 }
 
 /// Decrypts one `ENC[…]` string with additional data `aad`. The empty string stays empty.
-pub(crate) fn open_value(enc: &str, key: &[u8], aad: &str) -> Result<Plain, ValueFault> {
+/// The AES-256-GCM cipher (32-byte nonces) for a data key, built once per file.
+pub(crate) fn cipher(key: &[u8]) -> Option<Gcm> {
+    Gcm::new_from_slice(key).ok()
+}
+
+pub(crate) fn open_value(enc: &str, cipher: &Gcm, aad: &str) -> Result<Plain, ValueFault> {
     if enc.is_empty() {
         return Ok(Plain {
             bytes: Zeroizing::new(Vec::new()),
@@ -85,7 +90,6 @@ pub(crate) fn open_value(enc: &str, key: &[u8], aad: &str) -> Result<Plain, Valu
     if iv.len() != 32 {
         return Err(ValueFault::Malformed("the IV is not 32 bytes"));
     }
-    let cipher = Gcm::new_from_slice(key).map_err(|_| ValueFault::Auth)?;
     let nonce = aes_gcm::Nonce::<U32>::from_slice(&iv);
     let plain = cipher
         .decrypt(
@@ -144,7 +148,7 @@ fn mac_bytes(v: &Val, hash: &mut Sha512) {
 
 struct Walker<'a> {
     meta: &'a Metadata,
-    key: &'a [u8],
+    key: &'a Gcm,
     hash: Sha512,
     file: &'a Path,
 }
@@ -156,9 +160,13 @@ pub(crate) fn decrypt_tree(
     meta: &Metadata,
     key: &[u8],
 ) -> Result<(), SopsError> {
+    let gcm = cipher(key).ok_or_else(|| SopsError::DataKey {
+        file: file.to_path_buf(),
+        reason: "the data key is not 32 bytes".into(),
+    })?;
     let mut w = Walker {
         meta,
-        key,
+        key: &gcm,
         hash: Sha512::new(),
         file,
     };
@@ -175,7 +183,7 @@ pub(crate) fn decrypt_tree(
         file: file.to_path_buf(),
         reason: reason.into(),
     };
-    let stored = open_value(&meta.mac, key, &meta.lastmodified).map_err(|f| match f {
+    let stored = open_value(&meta.mac, &gcm, &meta.lastmodified).map_err(|f| match f {
         ValueFault::Auth => mac_fault("the stored MAC failed authentication"),
         _ => mac_fault("the stored MAC is not a valid SOPS value"),
     })?;
@@ -321,7 +329,7 @@ mod tests {
 
     #[test]
     fn refuses_malformed_values_without_echoing_them() {
-        let key = [7u8; 32];
+        let key = cipher(&[7u8; 32]).unwrap();
         for bad in [
             "plain",
             "ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA]",

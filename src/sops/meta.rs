@@ -123,9 +123,22 @@ fn regex(map: &[Item], key: &str) -> Result<Option<regex::Regex>, String> {
     if s.is_empty() {
         return Ok(None);
     }
-    regex::Regex::new(&s)
-        .map(Some)
-        .map_err(|_| format!("`{key}` is not a valid regular expression"))
+    // Every file of a repository tends to carry the same rule: compile each pattern once.
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, regex::Regex>>,
+    > = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(re) = cache.lock().ok().and_then(|c| c.get(&s).cloned()) {
+        return Ok(Some(re));
+    }
+    let re =
+        regex::Regex::new(&s).map_err(|_| format!("`{key}` is not a valid regular expression"))?;
+    if let Ok(mut c) = cache.lock()
+        && c.len() < 256
+    {
+        c.insert(s, re.clone());
+    }
+    Ok(Some(re))
 }
 
 fn read(tree: &Val) -> Result<Metadata, String> {
