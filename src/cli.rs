@@ -213,6 +213,12 @@ pub struct RenderFlags {
     /// $XDG_CONFIG_HOME/sops/age/keys.txt, ~/.config/sops/age/keys.txt.
     #[arg(short = 'i', long = "identity", value_name = "FILE")]
     pub identity: Vec<PathBuf>,
+    /// Render kustomize trees even where they hold what secretgen does not apply to Secrets
+    /// (a remote base, a Helm chart, a transformer or generator plugin, replacements that
+    /// may target a Secret): a warning instead of an error, and the output may differ from
+    /// `kubectl kustomize`.
+    #[arg(long)]
+    pub accept_unapplied: bool,
 }
 
 /// `--placeholder`, for commands that may run without keys.
@@ -339,6 +345,7 @@ pub fn main() -> ExitCode {
                 hash: None,
                 load_restrictor: LoadRestrictor::default(),
                 identity: Vec::new(),
+                accept_unapplied: false,
             };
             return exit_code(run_plugin_exec(std::path::Path::new(config), &flags));
         }
@@ -417,13 +424,18 @@ fn render_paths_with(
     settings: &Settings,
     progress: bool,
 ) -> Result<render::Output, Error> {
-    let units = secretgen::discover::load(paths)?;
+    let plan = secretgen::tree::plan(paths)?;
     let keys = keyring(&flags.identity);
-    let bar = Progress::new(progress, generator_count(&units));
-    let out = render::render_units_with_progress(&units, settings, &keys, &|| bar.tick());
+    let bar = Progress::new(progress, generator_count(&plan.units));
+    let out = secretgen::tree::render(&plan, settings, &keys, flags.accept_unapplied, &|| {
+        bar.tick()
+    });
     bar.finish();
-    let out = out?;
+    let (out, read) = out?;
     print_warnings(&out.warnings);
+    if out.secrets.is_empty() && read > 0 {
+        eprintln!("no Secrets: {read} kustomizations read");
+    }
     Ok(out)
 }
 
@@ -498,7 +510,15 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 
 /// `render` to stdout: each Secret becomes its document as soon as it is rendered.
 fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
-    let units = secretgen::discover::load(&args.paths)?;
+    let plan = secretgen::tree::plan(&args.paths)?;
+    if !plan.trees.is_empty() || (plan.units.is_empty() && plan.kustomizations > 0) {
+        // Trees are whole builds: rendered, then printed together in kustomize's order.
+        let settings = args.flags.with_placeholder(&args.placeholder);
+        let out = render_paths_with(&args.paths, &args.flags, &settings, true)?;
+        write_stdout(&render::to_yaml(&out.secrets))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let units = plan.units;
     let keys = keyring(&args.flags.identity);
     let settings = args.flags.with_placeholder(&args.placeholder);
     let bar = Progress::new(true, generator_count(&units));

@@ -15,5 +15,6 @@ pub mod render;
 pub mod secret;
 pub mod source;
 pub mod tls;
+pub mod tree;
 pub mod validate;
 pub mod yaml;
