@@ -235,10 +235,15 @@ impl<'a> Build<'a> {
             ));
         };
         let real = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, "cannot resolve", e))?;
-        if self.stack.contains(&real) {
+        // kustomize's loader refuses a root equal to or above any root that led to it.
+        if let Some(visited) = self.stack.iter().find(|v| v.starts_with(&real)) {
             return Err(Error::manifest(
                 from.clone(),
-                format!("cycle: `{}` includes itself", dir.display()),
+                format!(
+                    "cycle: `{}` contains `{}`, a kustomization that includes it (kustomize refuses a base at or above a root it comes from)",
+                    real.display(),
+                    visited.display()
+                ),
             ));
         }
         self.stack.push(real);

@@ -177,10 +177,8 @@ fn put(
     };
     let p = lookup(root, parent).ok_or_else(|| format!("path `{path}` does not exist"))?;
     match p {
+        // kustomize's JSON patch library: `replace` of a missing key of an existing map adds it.
         Node::Map(_) => {
-            if !add && get(p, last).is_none() {
-                return Err(format!("path `{path}` does not exist"));
-            }
             set(p, last, value);
             Ok(())
         }
@@ -365,7 +363,8 @@ mod tests {
         };
         assert!(json6902(&mut t, &[op("add", "/data/k")]).is_ok());
         assert!(json6902(&mut t, &[op("replace", "/data/k")]).is_ok());
-        assert!(json6902(&mut t, &[op("replace", "/data/missing")]).is_err());
+        assert!(json6902(&mut t, &[op("replace", "/data/missing")]).is_ok());
+        assert!(json6902(&mut t, &[op("replace", "/nope/x")]).is_err());
         assert!(json6902(&mut t, &[op("remove", "/nope/x")]).is_err());
     }
 
