@@ -424,6 +424,16 @@ fn render_paths_with(
     settings: &Settings,
     progress: bool,
 ) -> Result<render::Output, Error> {
+    render_paths_placed(paths, flags, settings, progress).map(|r| r.out)
+}
+
+/// [`render_paths_with`], keeping where `render -o` puts each Secret (a tree's under its path).
+fn render_paths_placed(
+    paths: &[PathBuf],
+    flags: &RenderFlags,
+    settings: &Settings,
+    progress: bool,
+) -> Result<secretgen::tree::Rendered, Error> {
     let plan = secretgen::tree::plan(paths)?;
     let keys = keyring(&flags.identity);
     let bar = Progress::new(progress, generator_count(&plan.units));
@@ -431,12 +441,12 @@ fn render_paths_with(
         bar.tick()
     });
     bar.finish();
-    let (out, read) = out?;
-    print_warnings(&out.warnings);
-    if out.secrets.is_empty() && read > 0 {
-        eprintln!("no Secrets: {read} kustomizations read");
+    let r = out?;
+    print_warnings(&r.out.warnings);
+    if r.out.secrets.is_empty() && r.read > 0 {
+        eprintln!("no Secrets: {} kustomizations read", r.read);
     }
-    Ok(out)
+    Ok(r)
 }
 
 fn generator_count(units: &[secretgen::manifest::Unit]) -> u64 {
@@ -542,14 +552,14 @@ fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
     let Some(dir) = &args.output_dir else {
         return render_to_stdout(&args);
     };
-    let out = render_paths_with(
+    let secretgen::tree::Rendered { out, subdirs, .. } = render_paths_placed(
         &args.paths,
         &args.flags,
         &args.flags.with_placeholder(&args.placeholder),
         true,
     )?;
     if args.check {
-        let drift = output::check_dir(dir, &out.secrets)?;
+        let drift = output::check_dir_in(dir, &out.secrets, &subdirs)?;
         if drift.is_clean() {
             eprintln!(
                 "{}: up to date ({} Secrets)",
@@ -580,7 +590,7 @@ fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
             s.name
         )));
     }
-    let done = output::write_dir(dir, &out.secrets, args.prune)?;
+    let done = output::write_dir_in(dir, &out.secrets, &subdirs, args.prune)?;
     eprintln!(
         "{}: {} written, {} unchanged, {} pruned",
         dir.display(),
@@ -790,12 +800,18 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     } else {
         args.paths.clone()
     };
-    let out = render_paths(
-        &paths,
-        &args.flags,
-        &args.flags.with_placeholder(&args.placeholder),
-    )?;
-    let files = check::manifest_files(&paths);
+    let settings = args.flags.with_placeholder(&args.placeholder);
+    let out = render_paths(&paths, &args.flags, &settings)?;
+    // Each tree checks its own workloads (from its bases too, as the build leaves them);
+    // the files a tree read are not checked again on their own.
+    let plan = secretgen::tree::plan(&paths)?;
+    let keys = keyring(&args.flags.identity);
+    let (tree_findings, _, tree_files) =
+        secretgen::tree::check(&plan, &settings, &keys, args.flags.accept_unapplied)?;
+    let files: Vec<PathBuf> = check::manifest_files(&paths)
+        .into_iter()
+        .filter(|f| !tree_files.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
+        .collect();
     let mut texts = Vec::new();
     for f in &files {
         texts.push((f.clone(), secretgen::manifest::read_text(f)?));
@@ -815,7 +831,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     for (f, t) in &texts {
         known.extend(check::plain_secrets(f, t));
     }
-    let mut findings = Vec::new();
+    let mut findings = tree_findings;
     for (f, t) in &texts {
         findings.extend(check::check_file(f, t, &known));
     }
@@ -827,7 +843,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
         eprintln!(
             "no broken references ({} Secrets, {} files)",
             known.len(),
-            files.len()
+            files.len() + tree_files.len()
         );
     }
     write_stdout(text.as_bytes())?;

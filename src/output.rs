@@ -28,12 +28,23 @@ pub fn relative_path(s: &Secret) -> PathBuf {
 
 /// Every file to write: relative path → contents.
 pub fn plan(secrets: &[Secret]) -> BTreeMap<PathBuf, Zeroizing<Vec<u8>>> {
+    plan_in(secrets, &[])
+}
+
+/// [`plan`], each Secret under its own sub-directory (`subdirs[i]` for `secrets[i]`; none
+/// when `subdirs` is shorter): a kustomize tree's Secrets go under the tree's path.
+pub fn plan_in(secrets: &[Secret], subdirs: &[PathBuf]) -> BTreeMap<PathBuf, Zeroizing<Vec<u8>>> {
     secrets
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
             body.extend_from_slice(&render::to_yaml(std::slice::from_ref(s)));
-            (relative_path(s), body)
+            let rel = match subdirs.get(i) {
+                Some(d) => d.join(relative_path(s)),
+                None => relative_path(s),
+            };
+            (rel, body)
         })
         .collect()
 }
@@ -114,7 +125,17 @@ pub struct Written {
 /// Writes every Secret under `dir` (files whose contents are already right are left alone),
 /// and with `prune` removes the marked files no Secret maps to any more.
 pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written> {
-    let planned = plan(secrets);
+    write_dir_in(dir, secrets, &[], prune)
+}
+
+/// [`write_dir`] with each Secret under its sub-directory, as [`plan_in`] places it.
+pub fn write_dir_in(
+    dir: &Path,
+    secrets: &[Secret],
+    subdirs: &[PathBuf],
+    prune: bool,
+) -> Result<Written> {
+    let planned = plan_in(secrets, subdirs);
     let existing = owned_files(dir)?;
     // A file of the same name that secretgen did not write is the user's: never overwrite it.
     // It is judged by what it holds now, not by the listing above: a render running at the
@@ -145,11 +166,15 @@ pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written>
         for rel in existing.keys().filter(|r| !planned.contains_key(*r)) {
             let path = dir.join(rel);
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, "cannot remove", e))?;
-            // A namespace directory left empty goes too (removing a non-empty one fails).
-            if let Some(parent) = path.parent()
-                && parent != dir
+            // A namespace directory left empty goes too (removing a non-empty one fails),
+            // and so do the tree directories above it.
+            let mut parent = path.parent();
+            while let Some(p) = parent
+                && p != dir
+                && p.starts_with(dir)
+                && std::fs::remove_dir(p).is_ok()
             {
-                let _ = std::fs::remove_dir(parent);
+                parent = p.parent();
             }
             done.pruned.push(path);
         }
@@ -173,7 +198,12 @@ impl Drift {
 }
 
 pub fn check_dir(dir: &Path, secrets: &[Secret]) -> Result<Drift> {
-    let planned = plan(secrets);
+    check_dir_in(dir, secrets, &[])
+}
+
+/// [`check_dir`] with each Secret under its sub-directory, as [`plan_in`] places it.
+pub fn check_dir_in(dir: &Path, secrets: &[Secret], subdirs: &[PathBuf]) -> Result<Drift> {
+    let planned = plan_in(secrets, subdirs);
     let existing = owned_files(dir)?;
     let mut drift = Drift {
         missing: Vec::new(),

@@ -99,6 +99,47 @@ impl Res {
     }
 }
 
+/// A workload or Ingress of the tree, for `check`: where it is written, and its final
+/// namespace and name.
+#[derive(Clone, Debug)]
+pub struct Work {
+    pub file: PathBuf,
+    pub doc: yaml::Node,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+/// The kinds `check` reads.
+const CHECKED_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "ServiceAccount",
+    "Ingress",
+];
+
+/// kustomize's accumulator, as far as Secrets (and, for `check`, workloads) go.
+#[derive(Default)]
+struct Acc {
+    res: Vec<Res>,
+    works: Vec<Work>,
+}
+
+/// A finished build: the Secrets, the names each one had on the way (the names references
+/// to it may use, which kustomize rewrites to its final name), and the workloads.
+pub struct Built {
+    pub secrets: Vec<Secret>,
+    pub names: Vec<Vec<String>>,
+    pub works: Vec<Work>,
+    /// Every file the build read (kustomizations and resources), canonical.
+    pub files: Vec<PathBuf>,
+}
+
 /// What one tree build needs and collects.
 pub struct Build<'a> {
     pub settings: &'a Settings,
@@ -109,6 +150,7 @@ pub struct Build<'a> {
     /// Kustomizations read.
     pub read: usize,
     stack: Vec<PathBuf>,
+    files: Vec<PathBuf>,
 }
 
 /// Fields whose "not applied" warning the flat reader gives, which a tree build applies.
@@ -184,11 +226,17 @@ impl<'a> Build<'a> {
             warnings: Vec::new(),
             read: 0,
             stack: Vec::new(),
+            files: Vec::new(),
         }
     }
 
     /// `kubectl kustomize DIR`'s Secrets, unsorted (the caller sorts all outputs together).
     pub fn build(&mut self, kustomization: &Path) -> Result<Vec<Secret>> {
+        self.build_full(kustomization).map(|b| b.secrets)
+    }
+
+    /// [`Build::build`] with what `check` needs besides the Secrets.
+    pub fn build_full(&mut self, kustomization: &Path) -> Result<Built> {
         let dir = kustomization
             .parent()
             .unwrap_or(Path::new("."))
@@ -198,8 +246,24 @@ impl<'a> Build<'a> {
         } else {
             dir
         };
-        let ra = self.accumulate(&dir, false, Vec::new(), &Loc::file(kustomization))?;
-        finish(ra)
+        let acc = self.accumulate(&dir, false, Acc::default(), &Loc::file(kustomization))?;
+        let names = acc
+            .res
+            .iter()
+            .filter(|r| !is_local(r))
+            .map(|r| {
+                let mut n: Vec<String> = r.prev.iter().map(|(_, n)| n.clone()).collect();
+                n.push(r.name());
+                n.dedup();
+                n
+            })
+            .collect();
+        Ok(Built {
+            secrets: finish(acc.res)?,
+            names,
+            works: acc.works,
+            files: std::mem::take(&mut self.files),
+        })
     }
 
     fn refuse(&mut self, loc: Loc, message: String) -> Result<()> {
@@ -218,13 +282,7 @@ impl<'a> Build<'a> {
         ))
     }
 
-    fn accumulate(
-        &mut self,
-        dir: &Path,
-        component: bool,
-        ra: Vec<Res>,
-        from: &Loc,
-    ) -> Result<Vec<Res>> {
+    fn accumulate(&mut self, dir: &Path, component: bool, ra: Acc, from: &Loc) -> Result<Acc> {
         let Some(kfile) = kustomization_in(dir)? else {
             return Err(Error::manifest(
                 from.clone(),
@@ -257,9 +315,10 @@ impl<'a> Build<'a> {
         dir: &Path,
         kfile: &Path,
         component: bool,
-        ra: Vec<Res>,
-    ) -> Result<Vec<Res>> {
+        acc: Acc,
+    ) -> Result<Acc> {
         self.read += 1;
+        self.files.push(canonical_file(kfile));
         let text = manifest::read_text(kfile)?;
         let unit = manifest::read_kustomization(kfile, &text)?;
         for w in unit.warnings {
@@ -292,7 +351,8 @@ impl<'a> Build<'a> {
             ));
         }
         self.refusals(kfile, doc)?;
-        let mut ra = if component { ra } else { Vec::new() };
+        let mut acc = if component { acc } else { Acc::default() };
+        let mut ra = std::mem::take(&mut acc.res);
 
         // Resources: files, then bases each built on its own accumulator.
         for entry in seq(doc, "resources") {
@@ -306,15 +366,19 @@ impl<'a> Build<'a> {
             }
             let path = dir.join(res);
             if path.is_dir() {
-                let sub = self.accumulate(&path, false, Vec::new(), &at(entry.mark))?;
-                for r in sub {
+                let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
+                for r in sub.res {
                     append(&mut ra, r, &at(entry.mark))?;
                 }
+                acc.works.extend(sub.works);
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
-                for r in plain_secrets(&path)? {
+                let (secrets, works) = resources_of(&path)?;
+                for r in secrets {
                     append(&mut ra, r, &at(entry.mark))?;
                 }
+                acc.works.extend(works);
+                self.files.push(canonical_file(&path));
             } else {
                 return Err(Error::manifest(
                     at(entry.mark),
@@ -367,7 +431,17 @@ impl<'a> Build<'a> {
                 )?;
                 continue;
             }
-            ra = self.accumulate(&dir.join(c), true, ra, &at(entry.mark))?;
+            let sub = self.accumulate(
+                &dir.join(c),
+                true,
+                Acc {
+                    res: ra,
+                    works: std::mem::take(&mut acc.works),
+                },
+                &at(entry.mark),
+            )?;
+            ra = sub.res;
+            acc.works = sub.works;
         }
 
         // Transformers, in kustomize's builtin order.
@@ -382,6 +456,12 @@ impl<'a> Build<'a> {
             self.patch_entry(&mut ra, dir, kfile, entry, false)?;
         }
         let t = &unit.transform;
+        for w in acc.works.iter_mut() {
+            if let Some(ns) = &t.namespace {
+                w.namespace = Some(ns.clone());
+            }
+            w.name = format!("{}{}{}", t.name_prefix, w.name, t.name_suffix);
+        }
         if let Some(ns) = &t.namespace {
             for r in ra.iter_mut() {
                 r.store_prev();
@@ -430,17 +510,19 @@ impl<'a> Build<'a> {
         for entry in seq(doc, "patchesJson6902") {
             self.patch_entry(&mut ra, dir, kfile, entry, true)?;
         }
-        Ok(ra)
+        acc.res = ra;
+        Ok(acc)
     }
 
     /// What secretgen does not apply and that may change a Secret.
     fn refusals(&mut self, kfile: &Path, doc: &yaml::Node) -> Result<()> {
         let at = |m: Mark| Loc::at(kfile, m);
-        for field in ["helmCharts", "helmChartInflationGenerator", "helmGlobals"] {
-            if let Some(n) = doc
-                .get(field)
-                .filter(|n| !n.is_null() && field != "helmGlobals")
-            {
+        for field in ["helmCharts", "helmChartInflationGenerator"] {
+            if let Some(n) = doc.get(field).filter(|n| {
+                !n.is_null()
+                    && n.as_seq().is_none_or(|s| !s.is_empty())
+                    && n.as_map().is_none_or(|m| !m.is_empty())
+            }) {
                 self.refuse(
                     at(n.mark),
                     format!("`{field}`: a Helm chart may render Secrets"),
@@ -890,15 +972,43 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
     }
 }
 
-/// The v1 Secrets of a `resources` file.
-fn plain_secrets(path: &Path) -> Result<Vec<Res>> {
+fn canonical_file(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn is_local(r: &Res) -> bool {
+    r.string_map("annotations")
+        .iter()
+        .any(|(k, v)| k == "config.kubernetes.io/local-config" && v == "true")
+}
+
+/// The v1 Secrets of a `resources` file, and the workloads `check` reads.
+fn resources_of(path: &Path) -> Result<(Vec<Res>, Vec<Work>)> {
     let text = manifest::read_text(path)?;
     let docs = yaml::parse_stream(&text).map_err(|e| syntax(path, e))?;
     let mut out = Vec::new();
+    let mut works = Vec::new();
     for d in &docs {
-        let is_secret = d.get("kind").and_then(str_of) == Some("Secret")
-            && d.get("apiVersion").and_then(str_of) == Some("v1");
+        let kind = d.get("kind").and_then(str_of).unwrap_or("");
+        let is_secret = kind == "Secret" && d.get("apiVersion").and_then(str_of) == Some("v1");
         if !is_secret {
+            if CHECKED_KINDS.contains(&kind) {
+                let meta = d.get("metadata");
+                works.push(Work {
+                    file: path.to_path_buf(),
+                    doc: d.clone(),
+                    kind: kind.to_string(),
+                    name: meta
+                        .and_then(|m| m.get("name"))
+                        .and_then(str_of)
+                        .unwrap_or("?")
+                        .to_string(),
+                    namespace: meta
+                        .and_then(|m| m.get("namespace"))
+                        .and_then(str_of)
+                        .map(str::to_string),
+                });
+            }
             continue;
         }
         let loc = Loc::at(path, d.mark);
@@ -932,7 +1042,7 @@ fn plain_secrets(path: &Path) -> Result<Vec<Res>> {
             keys_unknown: false,
         });
     }
-    Ok(out)
+    Ok((out, works))
 }
 
 fn str_pairs(n: Option<&Node<'static>>) -> Vec<(String, String)> {
@@ -950,13 +1060,10 @@ fn finish(ra: Vec<Res>) -> Result<Vec<Secret>> {
     use base64::Engine;
     let mut out = Vec::new();
     for mut r in ra {
-        let annotations = r.string_map("annotations");
-        if annotations
-            .iter()
-            .any(|(k, v)| k == "config.kubernetes.io/local-config" && v == "true")
-        {
+        if is_local(&r) {
             continue;
         }
+        let annotations = r.string_map("annotations");
         let base_name = r.name();
         let type_ = as_str(get(&r.node, "type")).unwrap_or("").to_string();
         let data = str_pairs(get(&r.node, "data"));

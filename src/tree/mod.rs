@@ -27,6 +27,9 @@ pub struct Plan {
     pub units: Vec<Unit>,
     /// Kustomization files that are the tops of trees, each built on its own.
     pub trees: Vec<PathBuf>,
+    /// For each tree, its directory relative to the named path it was found under (empty
+    /// when that path is the tree itself): where `render -o` puts its Secrets.
+    pub subdirs: Vec<PathBuf>,
     /// Kustomizations found under the paths.
     pub kustomizations: usize,
 }
@@ -43,6 +46,13 @@ const TREE_FIELDS: &[&str] = &[
     "helmCharts",
     "helmChartInflationGenerator",
 ];
+
+/// Absent, null, `[]` or `{}`.
+fn is_empty(n: &yaml::Node) -> bool {
+    n.is_null()
+        || n.as_seq().is_some_and(|s| s.is_empty())
+        || n.as_map().is_some_and(|m| m.is_empty())
+}
 
 fn canonical(p: &Path) -> PathBuf {
     let p = if p.as_os_str().is_empty() {
@@ -76,7 +86,7 @@ pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
         let dir = dir_of(&u.file);
         let mut tree = TREE_FIELDS
             .iter()
-            .any(|f| doc.get(f).is_some_and(|n| !n.is_null()))
+            .any(|f| doc.get(f).is_some_and(|n| !is_empty(n)))
             || doc.get("kind").and_then(|k| k.as_str()) == Some("Component")
             || u.generators.iter().any(|g| g.behavior != Behavior::Create);
         for field in ["resources", "components"] {
@@ -126,6 +136,7 @@ pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
             continue;
         }
         if tree {
+            plan.subdirs.push(subdir_of(paths, &u.file));
             plan.trees.push(u.file);
         } else {
             plan.units.push(u);
@@ -134,16 +145,40 @@ pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
     Ok(plan)
 }
 
+/// A tree's directory relative to the first named directory that holds it.
+fn subdir_of(paths: &[PathBuf], kustomization: &Path) -> PathBuf {
+    let tree = canonical(&dir_of(kustomization));
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .find_map(|p| tree.strip_prefix(canonical(p)).ok().map(Path::to_path_buf))
+        .unwrap_or_default()
+}
+
+/// Everything a plan renders to: Secrets sorted as kustomize sorts them, each with the
+/// sub-directory `render -o` writes it under, and how many kustomizations were read.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub out: Output,
+    pub subdirs: Vec<PathBuf>,
+    pub read: usize,
+}
+
 /// Renders a plan: the flat units through the per-generator renderer, each tree as its own
-/// kustomize build; all Secrets sorted together. Also returns how many kustomizations were
-/// read (for "no Secrets: N kustomizations read").
+/// kustomize build; all Secrets sorted together.
 pub fn render(
     plan: &Plan,
     settings: &Settings,
     keys: &dyn Decrypt,
     accept_unapplied: bool,
     tick: &(dyn Fn() + Sync),
-) -> Result<(Output, usize)> {
+) -> Result<Rendered> {
     let mut errors = Vec::new();
     let mut out = match render::render_units_with_progress(&plan.units, settings, keys, tick) {
         Ok(o) => o,
@@ -152,11 +187,13 @@ pub fn render(
             Output::default()
         }
     };
+    let mut placed: Vec<(render::Secret, PathBuf)> =
+        out.secrets.drain(..).map(|s| (s, PathBuf::new())).collect();
     let mut read = plan.kustomizations;
-    for t in &plan.trees {
+    for (t, sub) in plan.trees.iter().zip(&plan.subdirs) {
         let mut b = build::Build::new(settings, keys, accept_unapplied);
         match b.build(t) {
-            Ok(secrets) => out.secrets.extend(secrets),
+            Ok(secrets) => placed.extend(secrets.into_iter().map(|s| (s, sub.clone()))),
             Err(e) => errors.push(e),
         }
         out.warnings.append(&mut b.warnings);
@@ -166,6 +203,67 @@ pub fn render(
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    render::sort_secrets(&mut out.secrets);
-    Ok((out, read))
+    // `render::sort_secrets`' order (RULES.md rule 80), stable, keeping each Secret's place.
+    placed.sort_by_cached_key(|(s, _)| {
+        format!("{}|{}", s.namespace.as_deref().unwrap_or("~X"), s.name)
+    });
+    let (secrets, subdirs) = placed.into_iter().unzip();
+    out.secrets = secrets;
+    Ok(Rendered { out, subdirs, read })
+}
+
+/// `check` on the trees of a plan: every workload and Ingress of every tree, in the
+/// namespace and under the name the build gives it, against that tree's Secrets, a
+/// reference resolving as kustomize's name-reference rewriting resolves it (by any name the
+/// Secret had on the way). Returns the findings, how many Secrets the trees made, and every
+/// file the trees read (so a flat check does not read them again on their own).
+pub fn check(
+    plan: &Plan,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+    accept_unapplied: bool,
+) -> Result<(Vec<crate::check::Finding>, usize, BTreeSet<PathBuf>)> {
+    use crate::check::{SecretInfo, check_doc};
+    let mut findings = Vec::new();
+    let mut count = 0;
+    let mut files = BTreeSet::new();
+    let mut errors = Vec::new();
+    for t in &plan.trees {
+        let mut b = build::Build::new(settings, keys, accept_unapplied);
+        let built = match b.build_full(t) {
+            Ok(x) => x,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        count += built.secrets.len();
+        files.extend(built.files);
+        let mut infos = Vec::new();
+        for (s, names) in built.secrets.iter().zip(&built.names) {
+            for n in names {
+                infos.push(SecretInfo {
+                    namespace: s.namespace.clone(),
+                    base_name: n.clone(),
+                    name: s.name.clone(),
+                    type_: s.type_.clone(),
+                    keys: s.data.keys().cloned().collect(),
+                    keys_unknown: s.keys_unknown,
+                });
+            }
+        }
+        for w in &built.works {
+            findings.extend(check_doc(
+                &w.file,
+                &w.doc,
+                format!("{}/{} (in {})", w.kind, w.name, dir_of(t).display()),
+                w.namespace.clone(),
+                &infos,
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    Ok((findings, count, files))
 }
