@@ -67,7 +67,18 @@ impl Res {
     }
 
     fn any_id(&self, id: &(String, String)) -> bool {
-        self.prev.iter().any(|p| p == id) || &self.cur() == id
+        if self.prev.iter().any(|p| p == id) {
+            return true;
+        }
+        // The current id, compared without building it (this runs for every pair of
+        // generator and Secret).
+        let meta = get(&self.node, "metadata");
+        let name = as_str(meta.and_then(|m| get(m, "name"))).unwrap_or("");
+        let ns = match as_str(meta.and_then(|m| get(m, "namespace"))) {
+            None | Some("") => "default",
+            Some(n) => n,
+        };
+        name == id.1 && ns == id.0
     }
 
     fn store_prev(&mut self) {
@@ -124,7 +135,7 @@ const CHECKED_KINDS: &[&str] = &[
 ];
 
 /// kustomize's accumulator, as far as Secrets (and, for `check`, workloads) go.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Acc {
     res: Vec<Res>,
     works: Vec<Work>,
@@ -151,6 +162,9 @@ pub struct Build<'a> {
     pub read: usize,
     stack: Vec<PathBuf>,
     files: Vec<PathBuf>,
+    /// Bases already built (a base builds the same whatever includes it): several overlays
+    /// of one base build it once.
+    cache: std::collections::HashMap<PathBuf, (Acc, Vec<PathBuf>)>,
 }
 
 /// Fields whose "not applied" warning the flat reader gives, which a tree build applies.
@@ -227,6 +241,7 @@ impl<'a> Build<'a> {
             read: 0,
             stack: Vec::new(),
             files: Vec::new(),
+            cache: Default::default(),
         }
     }
 
@@ -304,9 +319,18 @@ impl<'a> Build<'a> {
                 ),
             ));
         }
-        self.stack.push(real);
+        if !component && let Some((acc, files)) = self.cache.get(&real) {
+            self.files.extend(files.iter().cloned());
+            return Ok(acc.clone());
+        }
+        self.stack.push(real.clone());
+        let files_before = self.files.len();
         let r = self.accumulate_file(dir, &kfile, component, ra);
         self.stack.pop();
+        if !component && let Ok(acc) = &r {
+            let files = self.files[files_before..].to_vec();
+            self.cache.insert(real, (acc.clone(), files));
+        }
         r
     }
 
@@ -367,16 +391,12 @@ impl<'a> Build<'a> {
             let path = dir.join(res);
             if path.is_dir() {
                 let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
-                for r in sub.res {
-                    append(&mut ra, r, &at(entry.mark))?;
-                }
+                append(&mut ra, sub.res, &at(entry.mark))?;
                 acc.works.extend(sub.works);
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
                 let (secrets, works) = resources_of(&path)?;
-                for r in secrets {
-                    append(&mut ra, r, &at(entry.mark))?;
-                }
+                append(&mut ra, secrets, &at(entry.mark))?;
                 acc.works.extend(works);
                 self.files.push(canonical_file(&path));
             } else {
@@ -392,9 +412,20 @@ impl<'a> Build<'a> {
             mode: render::Mode::Render,
             ..self.settings.clone()
         };
-        for g in &unit.generators {
-            let (mut s, w) =
-                render::render_generator(g, &Transform::default(), &settings, self.keys)?;
+        // Generators are independent until they are merged: rendered on every core when
+        // there are many, then absorbed one by one in their order.
+        let keys = self.keys;
+        let render_one = |g: &manifest::Generator| {
+            render::render_generator(g, &Transform::default(), &settings, keys)
+        };
+        let rendered: Vec<Result<(Secret, Vec<Warning>)>> = if unit.generators.len() >= 64 {
+            use rayon::prelude::*;
+            unit.generators.par_iter().map(render_one).collect()
+        } else {
+            unit.generators.iter().map(render_one).collect()
+        };
+        for (g, r) in unit.generators.iter().zip(rendered) {
+            let (mut s, w) = r?;
             self.warnings.extend(w);
             let variant = s.hash.as_ref().map(|(v, _)| *v);
             s.name = s.base_name.clone();
@@ -467,8 +498,9 @@ impl<'a> Build<'a> {
                 r.store_prev();
                 r.set_meta("namespace", Some(ns));
             }
-            for (i, r) in ra.iter().enumerate() {
-                if ra.iter().skip(i + 1).any(|o| o.cur() == r.cur()) {
+            let mut seen = std::collections::HashSet::new();
+            for r in ra.iter() {
+                if !seen.insert(r.cur()) {
                     return Err(Error::manifest(
                         Loc::file(kfile),
                         format!(
@@ -861,8 +893,13 @@ fn smp_by_id(ra: &mut Vec<Res>, p: &Node<'static>, loc: &Loc) -> Result<()> {
 }
 
 /// kustomize's `Append`: a second resource with the same current id is an error.
-fn append(ra: &mut Vec<Res>, r: Res, loc: &Loc) -> Result<()> {
-    if ra.iter().any(|o| o.cur() == r.cur()) {
+fn append(ra: &mut Vec<Res>, new: Vec<Res>, loc: &Loc) -> Result<()> {
+    let mut ids: std::collections::HashSet<(String, String)> = ra.iter().map(Res::cur).collect();
+    for r in new {
+        if ids.insert(r.cur()) {
+            ra.push(r);
+            continue;
+        }
         let (ns, name) = r.cur();
         return Err(Error::manifest(
             loc.clone(),
@@ -876,7 +913,6 @@ fn append(ra: &mut Vec<Res>, r: Res, loc: &Loc) -> Result<()> {
             ),
         ));
     }
-    ra.push(r);
     Ok(())
 }
 
@@ -1045,76 +1081,75 @@ fn resources_of(path: &Path) -> Result<(Vec<Res>, Vec<Work>)> {
     Ok((out, works))
 }
 
-fn str_pairs(n: Option<&Node<'static>>) -> Vec<(String, String)> {
-    match n {
-        Some(Node::Map(m)) => m
-            .iter()
-            .map(|(k, v)| (k.to_string(), as_str(Some(v)).unwrap_or("").to_string()))
-            .collect(),
-        _ => Vec::new(),
+/// The end of kustomize's build: hash suffixes on the whole result, local configs dropped.
+fn finish(ra: Vec<Res>) -> Result<Vec<Secret>> {
+    use rayon::prelude::*;
+    let ra: Vec<Res> = ra.into_iter().filter(|r| !is_local(r)).collect();
+    if ra.len() >= 64 {
+        ra.into_par_iter().map(finish_one).collect()
+    } else {
+        ra.into_iter().map(finish_one).collect()
     }
 }
 
-/// The end of kustomize's build: hash suffixes on the whole result, local configs dropped.
-fn finish(ra: Vec<Res>) -> Result<Vec<Secret>> {
+/// One Secret at the end of the build: hashed (when asked) and named.
+fn finish_one(mut r: Res) -> Result<Secret> {
     use base64::Engine;
-    let mut out = Vec::new();
-    for mut r in ra {
-        if is_local(&r) {
-            continue;
-        }
-        let annotations = r.string_map("annotations");
-        let base_name = r.name();
-        let type_ = as_str(get(&r.node, "type")).unwrap_or("").to_string();
-        let data = str_pairs(get(&r.node, "data"));
-        let string_data = match get(&r.node, "stringData") {
-            Some(Node::Map(_)) => Some(str_pairs(get(&r.node, "stringData"))),
-            _ => None,
+    let annotations = r.string_map("annotations");
+    let base_name = r.name();
+    let type_ = as_str(get(&r.node, "type")).unwrap_or("").to_string();
+    let immutable = matches!(get(&r.node, "immutable"), Some(Node::Bool(true)));
+    let (entries, suffix) = {
+        // Borrowed from the document: the values are not copied to be hashed or decoded.
+        let pairs = |field: &str| -> Vec<(&str, &str)> {
+            match get(&r.node, field) {
+                Some(Node::Map(m)) => m
+                    .iter()
+                    .map(|(k, v)| (k.as_ref(), as_str(Some(v)).unwrap_or("")))
+                    .collect(),
+                _ => Vec::new(),
+            }
         };
-        let immutable = matches!(get(&r.node, "immutable"), Some(Node::Bool(true)));
-        let mut hashed = None;
-        if r.needs_hash {
-            let pairs: Vec<(&str, &str)> =
-                data.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let sd: Option<Vec<(&str, &str)>> = string_data
-                .as_ref()
-                .map(|s| s.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect());
-            let input = HashInput {
+        let data = pairs("data");
+        let string_data =
+            matches!(get(&r.node, "stringData"), Some(Node::Map(_))).then(|| pairs("stringData"));
+        let suffix = r.needs_hash.then(|| {
+            hash::suffix(&HashInput {
                 variant: r.variant,
                 name: &base_name,
                 type_: &type_,
                 kubectl_type: Some(&type_),
-                data: &pairs,
-                string_data: sd.as_deref(),
+                data: &data,
+                string_data: string_data.as_deref(),
                 immutable,
-            };
-            let suffix = hash::suffix(&input);
-            r.set_meta("name", Some(&format!("{base_name}-{suffix}")));
-            hashed = Some((r.variant, suffix));
-        }
-        let mut entries = BTreeMap::new();
+            })
+        });
         let origin_of = |k: &str| {
             r.key_origins
                 .get(k)
                 .cloned()
                 .unwrap_or_else(|| (r.origin.clone(), false))
         };
+        let mut entries = BTreeMap::new();
         for (k, v) in &data {
-            let clean: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+            // Line breaks of kustomize's wrapping (and any other ASCII white space) go.
+            let clean: Vec<u8> = v.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+            let (origin, encrypted) = origin_of(k);
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(clean)
                 .map_err(|_| {
                     Error::manifest(
-                        origin_of(k).0,
+                        origin.clone(),
                         format!("Secret `{base_name}`: data key `{k}` is not valid base64"),
                     )
                 })?;
-            let (origin, encrypted) = origin_of(k);
             entries.insert(
-                k.clone(),
+                k.to_string(),
                 Entry {
                     value: SecretBytes::new(bytes),
-                    base64: SecretString::new(v.clone()),
+                    // Printed and hashed from the document itself (`passthrough`): the
+                    // base64 is not kept twice.
+                    base64: SecretString::default(),
                     origin,
                     encrypted,
                 },
@@ -1125,7 +1160,7 @@ fn finish(ra: Vec<Res>) -> Result<Vec<Secret>> {
             let mut b64 = String::new();
             crate::emit::wrapped_base64(v.as_bytes(), &mut b64);
             entries.insert(
-                k.clone(),
+                k.to_string(),
                 Entry {
                     value: SecretBytes::from_slice(v.as_bytes()),
                     base64: SecretString::new(b64),
@@ -1134,26 +1169,30 @@ fn finish(ra: Vec<Res>) -> Result<Vec<Secret>> {
                 },
             );
         }
-        out.push(Secret {
-            name: r.name(),
-            base_name,
-            namespace: r.namespace(),
-            type_: if type_.is_empty() {
-                "Opaque".into()
-            } else {
-                type_
-            },
-            explicit_type: true,
-            labels: r.string_map("labels").into_iter().collect(),
-            annotations: annotations.into_iter().collect(),
-            data: entries,
-            immutable,
-            hash: hashed,
-            origin: r.origin.clone(),
-            passthrough: Some(r.node),
-            placeholder: r.placeholder,
-            keys_unknown: r.keys_unknown,
-        });
-    }
-    Ok(out)
+        (entries, suffix)
+    };
+    let hashed = suffix.map(|suffix| {
+        r.set_meta("name", Some(&format!("{base_name}-{suffix}")));
+        (r.variant, suffix)
+    });
+    Ok(Secret {
+        name: r.name(),
+        base_name,
+        namespace: r.namespace(),
+        type_: if type_.is_empty() {
+            "Opaque".into()
+        } else {
+            type_
+        },
+        explicit_type: true,
+        labels: r.string_map("labels").into_iter().collect(),
+        annotations: annotations.into_iter().collect(),
+        data: entries,
+        immutable,
+        hash: hashed,
+        origin: r.origin.clone(),
+        passthrough: Some(r.node),
+        placeholder: r.placeholder,
+        keys_unknown: r.keys_unknown,
+    })
 }

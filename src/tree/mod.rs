@@ -189,17 +189,17 @@ pub fn render(
     };
     let mut placed: Vec<(render::Secret, PathBuf)> =
         out.secrets.drain(..).map(|s| (s, PathBuf::new())).collect();
-    let mut read = plan.kustomizations;
+    // One builder for all trees: a base shared by several overlays is built once.
+    let mut b = build::Build::new(settings, keys, accept_unapplied);
     for (t, sub) in plan.trees.iter().zip(&plan.subdirs) {
-        let mut b = build::Build::new(settings, keys, accept_unapplied);
         match b.build(t) {
             Ok(secrets) => placed.extend(secrets.into_iter().map(|s| (s, sub.clone()))),
             Err(e) => errors.push(e),
         }
-        out.warnings.append(&mut b.warnings);
-        // Levels outside the named paths count too; levels inside were counted once.
-        read = read.max(b.read);
     }
+    out.warnings.append(&mut b.warnings);
+    // Levels outside the named paths count too; levels inside were counted once.
+    let read = plan.kustomizations.max(b.read);
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
@@ -228,8 +228,8 @@ pub fn check(
     let mut count = 0;
     let mut files = BTreeSet::new();
     let mut errors = Vec::new();
+    let mut b = build::Build::new(settings, keys, accept_unapplied);
     for t in &plan.trees {
-        let mut b = build::Build::new(settings, keys, accept_unapplied);
         let built = match b.build_full(t) {
             Ok(x) => x,
             Err(e) => {
