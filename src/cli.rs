@@ -525,7 +525,19 @@ fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
         // Trees are whole builds: rendered, then printed together in kustomize's order.
         let settings = args.flags.with_placeholder(&args.placeholder);
         let out = render_paths_with(&args.paths, &args.flags, &settings, true)?;
-        write_stdout(&render::to_yaml(&out.secrets))?;
+        // One document at a time through one buffer, zeroed after each.
+        let stdout_error = |e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e);
+        let mut stdout = std::io::stdout().lock();
+        let mut doc = zeroize::Zeroizing::new(Vec::new());
+        for (i, s) in out.secrets.iter().enumerate() {
+            if i > 0 {
+                doc.extend_from_slice(b"---\n");
+            }
+            secretgen::emit::write_document(&s.to_node(), &mut doc);
+            stdout.write_all(&doc).map_err(stdout_error)?;
+            zeroize::Zeroize::zeroize(&mut *doc);
+        }
+        stdout.flush().map_err(stdout_error)?;
         return Ok(ExitCode::SUCCESS);
     }
     let units = plan.units;

@@ -1133,7 +1133,10 @@ fn finish_one(mut r: Res) -> Result<Secret> {
         let mut entries = BTreeMap::new();
         for (k, v) in &data {
             // Line breaks of kustomize's wrapping (and any other ASCII white space) go.
-            let clean: Vec<u8> = v.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+            let mut clean: Vec<u8> = Vec::with_capacity(v.len());
+            for chunk in v.as_bytes().split(u8::is_ascii_whitespace) {
+                clean.extend_from_slice(chunk);
+            }
             let (origin, encrypted) = origin_of(k);
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(clean)
