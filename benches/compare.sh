@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # secretgen against kubectl kustomize, side by side on generated workloads.
 #
-#   benches/compare.sh [--quick] [--static] [--runs N] [--work DIR] [--json FILE]
+#   benches/compare.sh [--quick] [--static] [--overlays-only] [--runs N] [--work DIR] [--json FILE]
 #
 # Builds the release binary, generates the workloads (benches/gen_workload.py, seeded, cached
 # in DIR between runs), checks that every command gives the same Secrets, then times them
 # alternately and prints a Markdown table of medians against the targets (BENCHMARKS.md).
 # --quick: 100 instead of 1000 generators and fewer runs (about a minute).
 # --static: measure the statically linked build (`cargo static-release`, see BENCHMARKS.md).
+# --overlays-only: only the main workload as one base + 10 overlays (kubectl kustomize run
+#   once per overlay against one secretgen render of all of them).
 # Needs kubectl (with kustomize v5), age, age-keygen, python3, hyperfine and /usr/bin/time;
 # installs the last two with apt-get when run as root, otherwise says what is missing.
 set -euo pipefail
@@ -20,9 +22,10 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --work) work=$2; shift 2 ;;
     --quick) args+=(--quick); shift ;;
+    --overlays-only) args+=(--overlays-only); shift ;;
     --static) static=1; shift ;;
     --runs|--json) args+=("$1" "$2"); shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done

@@ -386,20 +386,51 @@ pub fn check_file(file: &Path, text: &str, secrets: &[SecretInfo]) -> Vec<Findin
             .and_then(|m| m.get("namespace"))
             .and_then(Node::as_str)
             .map(str::to_string);
-        if let Some(spec) = pod_spec(kind, doc) {
-            c.containers(spec);
-            c.volumes(spec);
-            c.pull_secrets(spec);
-        } else if kind == "ServiceAccount" {
-            c.pull_secrets(doc);
-            c.service_account_secrets(doc);
-        } else if kind == "Ingress" {
-            c.ingress(doc);
-        }
+        c.check_doc(kind, doc);
     }
     c.findings
         .sort_by_key(|f| f.loc.mark.map(|m| (m.line, m.col)));
     c.findings
+}
+
+/// Checks one workload of a kustomize tree as the build leaves it: `object` (`Kind/name`)
+/// and `namespace` are its final ones; `secrets` name each Secret by every name a reference
+/// may use (kustomize rewrites those to the final name).
+pub fn check_doc(
+    file: &Path,
+    doc: &Node,
+    object: String,
+    namespace: Option<String>,
+    secrets: &[SecretInfo],
+) -> Vec<Finding> {
+    let mut c = Checker {
+        file,
+        secrets,
+        findings: Vec::new(),
+        object,
+        namespace,
+    };
+    if let Some(kind) = doc.get("kind").and_then(Node::as_str) {
+        c.check_doc(kind, doc);
+    }
+    c.findings
+        .sort_by_key(|f| f.loc.mark.map(|m| (m.line, m.col)));
+    c.findings
+}
+
+impl Checker<'_> {
+    fn check_doc(&mut self, kind: &str, doc: &Node) {
+        if let Some(spec) = pod_spec(kind, doc) {
+            self.containers(spec);
+            self.volumes(spec);
+            self.pull_secrets(spec);
+        } else if kind == "ServiceAccount" {
+            self.pull_secrets(doc);
+            self.service_account_secrets(doc);
+        } else if kind == "Ingress" {
+            self.ingress(doc);
+        }
+    }
 }
 
 /// The YAML files under `paths` that may hold workloads.

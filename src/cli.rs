@@ -311,6 +311,12 @@ pub struct RenderFlags {
     /// ~/.config/sops/age/keys.txt.
     #[arg(short = 'i', long = "identity", value_name = "FILE")]
     pub identity: Vec<PathBuf>,
+    /// Render kustomize trees even where they hold what secretgen does not apply to Secrets
+    /// (a remote base, a Helm chart, a transformer or generator plugin, replacements that
+    /// may target a Secret): a warning instead of an error, and the output may differ from
+    /// `kubectl kustomize`.
+    #[arg(long)]
+    pub accept_unapplied: bool,
 }
 
 /// `--placeholder`, for commands that may run without keys.
@@ -472,6 +478,7 @@ pub fn main() -> ExitCode {
                 hash: None,
                 load_restrictor,
                 identity: Vec::new(),
+                accept_unapplied: false,
             };
             return exit_code(run_plugin_exec(std::path::Path::new(config), &flags));
         }
@@ -605,20 +612,51 @@ fn render_paths_with(
     settings: &Settings,
     progress: bool,
 ) -> Result<render::Output, Error> {
+    render_paths_placed(paths, flags, settings, progress).map(|r| r.out)
+}
+
+/// [`render_paths_with`], keeping where `render -o` puts each Secret (a tree's under its path).
+fn render_paths_placed(
+    paths: &[PathBuf],
+    flags: &RenderFlags,
+    settings: &Settings,
+    progress: bool,
+) -> Result<secretgen::tree::Rendered, Error> {
     let (ksops_configs, paths) = ksops::split_paths(paths);
-    let units = if paths.is_empty() {
-        Vec::new()
+    let plan = if paths.is_empty() {
+        secretgen::tree::Plan::default()
     } else {
-        secretgen::discover::load(&paths)?
+        secretgen::tree::plan(&paths)?
     };
     let keys = keyring(&flags.identity);
-    let bar = Progress::new(progress, generator_count(&units));
-    let out = render::render_units_with_progress(&units, settings, &keys, &|| bar.tick());
+    let bar = Progress::new(progress, generator_count(&plan.units));
+    let out = secretgen::tree::render(&plan, settings, &keys, flags.accept_unapplied, &|| {
+        bar.tick()
+    });
     bar.finish();
-    let mut out = out?;
-    ksops::add_secrets(&ksops_configs, &flags.identity, &mut out.secrets)?;
-    print_warnings(&out.warnings);
-    Ok(out)
+    let mut r = out?;
+    if !ksops_configs.is_empty() {
+        // KSOPS' Secrets go to the top of `-o DIR`, in kustomize's order with the others.
+        let mut extra = Vec::new();
+        ksops::add_secrets(&ksops_configs, &flags.identity, &mut extra)?;
+        let subdirs = std::mem::take(&mut r.subdirs)
+            .into_iter()
+            .chain(std::iter::repeat(PathBuf::new()));
+        let mut placed: Vec<(render::Secret, PathBuf)> = std::mem::take(&mut r.out.secrets)
+            .into_iter()
+            .zip(subdirs)
+            .collect();
+        placed.extend(extra.into_iter().map(|s| (s, PathBuf::new())));
+        placed.sort_by_cached_key(|(s, _)| {
+            format!("{}|{}", s.namespace.as_deref().unwrap_or("~X"), s.name)
+        });
+        (r.out.secrets, r.subdirs) = placed.into_iter().unzip();
+    }
+    print_warnings(&r.out.warnings);
+    if r.out.secrets.is_empty() && r.read > 0 {
+        eprintln!("no Secrets: {} kustomizations read", r.read);
+    }
+    Ok(r)
 }
 
 fn generator_count(units: &[secretgen::manifest::Unit]) -> u64 {
@@ -692,13 +730,32 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 
 /// `render` to stdout: each Secret becomes its document as soon as it is rendered.
 fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
-    if !ksops::split_paths(&args.paths).0.is_empty() {
+    let ksops_named = !ksops::split_paths(&args.paths).0.is_empty();
+    let plan = if ksops_named {
+        secretgen::tree::Plan::default()
+    } else {
+        secretgen::tree::plan(&args.paths)?
+    };
+    if ksops_named || !plan.trees.is_empty() || (plan.units.is_empty() && plan.kustomizations > 0) {
+        // Trees are whole builds: rendered, then printed together in kustomize's order.
         let settings = args.flags.with_placeholder(&args.placeholder);
         let out = render_paths_with(&args.paths, &args.flags, &settings, true)?;
-        write_stdout(&render::to_yaml(&out.secrets))?;
+        // One document at a time through one buffer, zeroed after each.
+        let stdout_error = |e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e);
+        let mut stdout = std::io::stdout().lock();
+        let mut doc = zeroize::Zeroizing::new(Vec::new());
+        for (i, s) in out.secrets.iter().enumerate() {
+            if i > 0 {
+                doc.extend_from_slice(b"---\n");
+            }
+            secretgen::emit::write_document(&s.to_node(), &mut doc);
+            stdout.write_all(&doc).map_err(stdout_error)?;
+            zeroize::Zeroize::zeroize(&mut *doc);
+        }
+        stdout.flush().map_err(stdout_error)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let units = secretgen::discover::load(&args.paths)?;
+    let units = plan.units;
     let keys = keyring(&args.flags.identity);
     let settings = args.flags.with_placeholder(&args.placeholder);
     let bar = Progress::new(true, generator_count(&units));
@@ -722,14 +779,14 @@ fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
     let Some(dir) = &args.output_dir else {
         return render_to_stdout(&args);
     };
-    let out = render_paths_with(
+    let secretgen::tree::Rendered { out, subdirs, .. } = render_paths_placed(
         &args.paths,
         &args.flags,
         &args.flags.with_placeholder(&args.placeholder),
         true,
     )?;
     if args.check {
-        let drift = output::check_dir(dir, &out.secrets)?;
+        let drift = output::check_dir_in(dir, &out.secrets, &subdirs)?;
         if drift.is_clean() {
             eprintln!(
                 "{}: up to date ({} Secrets)",
@@ -760,7 +817,7 @@ fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
             s.name
         )));
     }
-    let done = output::write_dir(dir, &out.secrets, args.prune)?;
+    let done = output::write_dir_in(dir, &out.secrets, &subdirs, args.prune)?;
     eprintln!(
         "{}: {} written, {} unchanged, {} pruned",
         dir.display(),
@@ -991,12 +1048,18 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
         eprintln!("{} plaintext secret inputs", found.len());
         return Ok(ExitCode::from(1));
     }
-    let out = render_paths(
-        &paths,
-        &args.flags,
-        &args.flags.with_placeholder(&args.placeholder),
-    )?;
-    let files = check::manifest_files(&paths);
+    let settings = args.flags.with_placeholder(&args.placeholder);
+    let out = render_paths(&paths, &args.flags, &settings)?;
+    // Each tree checks its own workloads (from its bases too, as the build leaves them);
+    // the files a tree read are not checked again on their own.
+    let plan = secretgen::tree::plan(&paths)?;
+    let keys = keyring(&args.flags.identity);
+    let (tree_findings, _, tree_files) =
+        secretgen::tree::check(&plan, &settings, &keys, args.flags.accept_unapplied)?;
+    let files: Vec<PathBuf> = check::manifest_files(&paths)
+        .into_iter()
+        .filter(|f| !tree_files.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
+        .collect();
     let mut texts = Vec::new();
     for f in &files {
         texts.push((f.clone(), secretgen::manifest::read_text(f)?));
@@ -1016,7 +1079,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     for (f, t) in &texts {
         known.extend(check::plain_secrets(f, t));
     }
-    let mut findings = Vec::new();
+    let mut findings = tree_findings;
     for (f, t) in &texts {
         findings.extend(check::check_file(f, t, &known));
     }
@@ -1039,7 +1102,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
         eprintln!(
             "no broken references ({} Secrets, {} files{unchecked})",
             known.len(),
-            files.len()
+            files.len() + tree_files.len()
         );
     }
     write_stdout(text.as_bytes())?;
@@ -1127,6 +1190,7 @@ fn run_bare_stdin() -> Result<ExitCode, Error> {
             hash: None,
             load_restrictor: LoadRestrictor::default(),
             identity: Vec::new(),
+            accept_unapplied: false,
         };
         return run_fn(&input, &flags);
     }

@@ -19,5 +19,6 @@ pub mod secret;
 pub mod sops;
 pub mod source;
 pub mod tls;
+pub mod tree;
 pub mod validate;
 pub mod yaml;

@@ -29,12 +29,23 @@ pub fn relative_path(s: &Secret) -> PathBuf {
 
 /// Every file to write: relative path → contents.
 pub fn plan(secrets: &[Secret]) -> BTreeMap<PathBuf, Zeroizing<Vec<u8>>> {
+    plan_in(secrets, &[])
+}
+
+/// [`plan`], each Secret under its own sub-directory (`subdirs[i]` for `secrets[i]`; none
+/// when `subdirs` is shorter): a kustomize tree's Secrets go under the tree's path.
+pub fn plan_in(secrets: &[Secret], subdirs: &[PathBuf]) -> BTreeMap<PathBuf, Zeroizing<Vec<u8>>> {
     secrets
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
             body.extend_from_slice(&render::to_yaml(std::slice::from_ref(s)));
-            (relative_path(s), body)
+            let rel = match subdirs.get(i) {
+                Some(d) => d.join(relative_path(s)),
+                None => relative_path(s),
+            };
+            (rel, body)
         })
         .collect()
 }
@@ -133,14 +144,25 @@ pub struct Written {
 /// what the run had replaced. Runs on one directory are serialized by a lock on the
 /// directory itself, so two at once leave the result of one, not a union.
 pub fn write_dir(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written> {
+    write_dir_in(dir, secrets, &[], prune)
+}
+
+/// [`write_dir`] with each Secret under its sub-directory, as [`plan_in`] places it.
+pub fn write_dir_in(
+    dir: &Path,
+    secrets: &[Secret],
+    subdirs: &[PathBuf],
+    prune: bool,
+) -> Result<Written> {
     let created_root = !dir.exists();
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
+    let mut dirs = std::fs::DirBuilder::new();
+    dirs.recursive(true);
+    #[cfg(unix)]
+    dirs.mode(0o700);
+    dirs.create(dir)
         .map_err(|e| Error::io(dir, "cannot create directory", e))?;
     let _lock = lock_dir(dir)?;
-    let result = write_dir_locked(dir, secrets, prune);
+    let result = write_dir_locked(dir, secrets, subdirs, prune);
     if result.is_err() && created_root {
         let _ = std::fs::remove_dir(dir);
     }
@@ -154,8 +176,13 @@ fn lock_dir(dir: &Path) -> Result<std::fs::File> {
     Ok(f)
 }
 
-fn write_dir_locked(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Written> {
-    let planned = plan(secrets);
+fn write_dir_locked(
+    dir: &Path,
+    secrets: &[Secret],
+    subdirs: &[PathBuf],
+    prune: bool,
+) -> Result<Written> {
+    let planned = plan_in(secrets, subdirs);
     let existing = owned_files(dir)?;
     // A file of the same name that secretgen did not write is the user's: never overwrite it.
     if let Some(rel) = planned.keys().find(|r| {
@@ -226,11 +253,15 @@ fn write_dir_locked(dir: &Path, secrets: &[Secret], prune: bool) -> Result<Writt
         for rel in existing.keys().filter(|r| !planned.contains_key(*r)) {
             let path = dir.join(rel);
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, "cannot remove", e))?;
-            // A namespace directory left empty goes too (removing a non-empty one fails).
-            if let Some(parent) = path.parent()
-                && parent != dir
+            // A namespace directory left empty goes too (removing a non-empty one fails),
+            // and so do the tree directories above it.
+            let mut parent = path.parent();
+            while let Some(p) = parent
+                && p != dir
+                && p.starts_with(dir)
+                && std::fs::remove_dir(p).is_ok()
             {
-                let _ = std::fs::remove_dir(parent);
+                parent = p.parent();
             }
             done.pruned.push(path);
         }
@@ -271,7 +302,12 @@ impl Drift {
 }
 
 pub fn check_dir(dir: &Path, secrets: &[Secret]) -> Result<Drift> {
-    let planned = plan(secrets);
+    check_dir_in(dir, secrets, &[])
+}
+
+/// [`check_dir`] with each Secret under its sub-directory, as [`plan_in`] places it.
+pub fn check_dir_in(dir: &Path, secrets: &[Secret], subdirs: &[PathBuf]) -> Result<Drift> {
+    let planned = plan_in(secrets, subdirs);
     let existing = owned_files(dir)?;
     let mut drift = Drift {
         missing: Vec::new(),

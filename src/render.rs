@@ -776,7 +776,7 @@ pub fn render_generator(
 }
 
 /// A YAML tree as the emitter's (strings stay strings; plain non-strings keep their type).
-fn to_emit(node: &crate::yaml::Node) -> Node<'static> {
+pub(crate) fn to_emit(node: &crate::yaml::Node) -> Node<'static> {
     use crate::yaml::{Resolved, Value};
     match &node.value {
         Value::Scalar { text, .. } => match node.resolved() {

@@ -406,7 +406,9 @@ fn warnings_for_fields_not_applied() -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
     std::fs::write(
         dir.path().join("kustomization.yaml"),
-        "buildMetadata: [managedByLabel]\nsortOptions:\n  order: fifo\npatches:\n- path: p.yaml\nreplacements: []\ntransformers: []\ncomponents: []\nconfigurations: []\nhelmCharts: []\npatchesStrategicMerge: []\npatchesJson6902: []\nlabels:\n- pairs: {a: b}\n  fields:\n  - path: spec/x\nsecretGenerator:\n- name: s\n  behavior: merge\n  literals:\n  - k=v\n",
+        // Patches, components, replacements, plugins, Helm and `behavior` make a tree build
+        // (tests/overlays.rs); these are the fields even a tree build does not apply.
+        "buildMetadata: [managedByLabel]\nsortOptions:\n  order: fifo\nconfigurations: []\nlabels:\n- pairs: {a: b}\n  fields:\n  - path: spec/x\nsecretGenerator:\n- name: s\n  literals:\n  - k=v\n",
     )?;
     let out = secretgen().arg("render").arg(dir.path()).output()?;
     if out.status.code() != Some(0) || !text(&out.stdout).contains("kind: Secret") {

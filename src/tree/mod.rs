@@ -1,0 +1,269 @@
+//! Kustomize trees: bases, overlays and components, built as `kubectl kustomize` builds them.
+//!
+//! In: the paths a user names. Out: a [`Plan`] (which kustomizations are the tops of trees,
+//! and which flat units render as before) and, from it, every Secret of every build, sorted
+//! as kustomize sorts them. A kustomization that another one under the same paths includes
+//! (in `resources` or `components`) is not rendered on its own; every other one is its own
+//! build. Refuses what a tree would change in a Secret and secretgen does not apply.
+
+mod build;
+pub mod patch;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::manifest::{self, Behavior, Unit};
+use crate::render::{self, Decrypt, Output, Settings};
+use crate::yaml;
+
+pub use build::kustomization_in;
+
+/// What to render for the paths a user named.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Manifest files and flat kustomizations (no base, component, patch or merge), which
+    /// the per-generator renderer handles as before.
+    pub units: Vec<Unit>,
+    /// Kustomization files that are the tops of trees, each built on its own.
+    pub trees: Vec<PathBuf>,
+    /// For each tree, its directory relative to the named path it was found under (empty
+    /// when that path is the tree itself): where `render -o` puts its Secrets.
+    pub subdirs: Vec<PathBuf>,
+    /// Kustomizations found under the paths.
+    pub kustomizations: usize,
+}
+
+/// Fields that make a kustomization a tree build (anything beyond a flat list of
+/// generators, plain Secrets and the simple transformers).
+const TREE_FIELDS: &[&str] = &[
+    "components",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "transformers",
+    "helmCharts",
+    "helmChartInflationGenerator",
+];
+
+/// Absent, null, `[]` or `{}`.
+fn is_empty(n: &yaml::Node) -> bool {
+    n.is_null()
+        || n.as_seq().is_some_and(|s| s.is_empty())
+        || n.as_map().is_some_and(|m| m.is_empty())
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn dir_of(file: &Path) -> PathBuf {
+    file.parent().unwrap_or(Path::new(".")).to_path_buf()
+}
+
+/// Reads the units under `paths` and sorts them into flat units and trees.
+pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
+    let units = crate::discover::load(paths)?;
+    let mut included = BTreeSet::new();
+    let mut tree_like = Vec::new();
+    for u in &units {
+        if !manifest::is_kustomization_file(&u.file) {
+            tree_like.push(false);
+            continue;
+        }
+        let text = manifest::read_text(&u.file)?;
+        let docs = yaml::parse_stream(&text).unwrap_or_default();
+        let Some(doc) = docs.first() else {
+            tree_like.push(false);
+            continue;
+        };
+        let dir = dir_of(&u.file);
+        let mut tree = TREE_FIELDS
+            .iter()
+            .any(|f| doc.get(f).is_some_and(|n| !is_empty(n)))
+            || doc.get("kind").and_then(|k| k.as_str()) == Some("Component")
+            || u.generators.iter().any(|g| g.behavior != Behavior::Create);
+        for field in ["resources", "components"] {
+            for e in doc.get(field).and_then(|n| n.as_seq()).unwrap_or(&[]) {
+                let Some(s) = e.as_str() else { continue };
+                let p = dir.join(s);
+                if p.is_dir() {
+                    included.insert(canonical(&p));
+                    tree = true;
+                } else if !p.is_file() {
+                    // Remote or missing: the tree build says which.
+                    tree = true;
+                }
+            }
+        }
+        for e in doc
+            .get("generators")
+            .and_then(|n| n.as_seq())
+            .unwrap_or(&[])
+        {
+            let Some(s) = e.as_str() else { continue };
+            let docs = if s.contains('\n') {
+                yaml::parse_stream(s).unwrap_or_default()
+            } else if dir.join(s).is_file() {
+                manifest::read_text(&dir.join(s))
+                    .ok()
+                    .and_then(|t| yaml::parse_stream(&t).ok())
+                    .unwrap_or_default()
+            } else {
+                tree = true;
+                Vec::new()
+            };
+            if docs.iter().any(|d| manifest::generator_format(d).is_none()) {
+                tree = true;
+            }
+        }
+        tree_like.push(tree);
+    }
+    let mut plan = Plan::default();
+    for (u, tree) in units.into_iter().zip(tree_like) {
+        if !manifest::is_kustomization_file(&u.file) {
+            plan.units.push(u);
+            continue;
+        }
+        plan.kustomizations += 1;
+        if included.contains(&canonical(&dir_of(&u.file))) {
+            continue;
+        }
+        if tree {
+            plan.subdirs.push(subdir_of(paths, &u.file));
+            plan.trees.push(u.file);
+        } else {
+            plan.units.push(u);
+        }
+    }
+    Ok(plan)
+}
+
+/// A tree's directory relative to the first named directory that holds it.
+fn subdir_of(paths: &[PathBuf], kustomization: &Path) -> PathBuf {
+    let tree = canonical(&dir_of(kustomization));
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .find_map(|p| tree.strip_prefix(canonical(p)).ok().map(Path::to_path_buf))
+        .unwrap_or_default()
+}
+
+/// Everything a plan renders to: Secrets sorted as kustomize sorts them, each with the
+/// sub-directory `render -o` writes it under, and how many kustomizations were read.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub out: Output,
+    pub subdirs: Vec<PathBuf>,
+    pub read: usize,
+}
+
+/// Renders a plan: the flat units through the per-generator renderer, each tree as its own
+/// kustomize build; all Secrets sorted together.
+pub fn render(
+    plan: &Plan,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+    accept_unapplied: bool,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Rendered> {
+    let mut errors = Vec::new();
+    let mut out = match render::render_units_with_progress(&plan.units, settings, keys, tick) {
+        Ok(o) => o,
+        Err(e) => {
+            errors.push(e);
+            Output::default()
+        }
+    };
+    let mut placed: Vec<(render::Secret, PathBuf)> =
+        out.secrets.drain(..).map(|s| (s, PathBuf::new())).collect();
+    // One builder for all trees: a base shared by several overlays is built once.
+    let mut b = build::Build::new(settings, keys, accept_unapplied);
+    for (t, sub) in plan.trees.iter().zip(&plan.subdirs) {
+        match b.build(t) {
+            Ok(secrets) => placed.extend(secrets.into_iter().map(|s| (s, sub.clone()))),
+            Err(e) => errors.push(e),
+        }
+    }
+    out.warnings.append(&mut b.warnings);
+    // Levels outside the named paths count too; levels inside were counted once.
+    let read = plan.kustomizations.max(b.read);
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    // `render::sort_secrets`' order (RULES.md rule 80), stable, keeping each Secret's place.
+    placed.sort_by_cached_key(|(s, _)| {
+        format!("{}|{}", s.namespace.as_deref().unwrap_or("~X"), s.name)
+    });
+    let (secrets, subdirs) = placed.into_iter().unzip();
+    out.secrets = secrets;
+    Ok(Rendered { out, subdirs, read })
+}
+
+/// `check` on the trees of a plan: every workload and Ingress of every tree, in the
+/// namespace and under the name the build gives it, against that tree's Secrets, a
+/// reference resolving as kustomize's name-reference rewriting resolves it (by any name the
+/// Secret had on the way). Returns the findings, how many Secrets the trees made, and every
+/// file the trees read (so a flat check does not read them again on their own).
+pub fn check(
+    plan: &Plan,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+    accept_unapplied: bool,
+) -> Result<(Vec<crate::check::Finding>, usize, BTreeSet<PathBuf>)> {
+    use crate::check::{SecretInfo, check_doc};
+    let mut findings = Vec::new();
+    let mut count = 0;
+    let mut files = BTreeSet::new();
+    let mut errors = Vec::new();
+    let mut b = build::Build::new(settings, keys, accept_unapplied);
+    for t in &plan.trees {
+        let built = match b.build_full(t) {
+            Ok(x) => x,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        count += built.secrets.len();
+        files.extend(built.files);
+        let mut infos = Vec::new();
+        for (s, names) in built.secrets.iter().zip(&built.names) {
+            for n in names {
+                infos.push(SecretInfo {
+                    namespace: s.namespace.clone(),
+                    base_name: n.clone(),
+                    name: s.name.clone(),
+                    type_: s.type_.clone(),
+                    keys: s.data.keys().cloned().collect(),
+                    keys_unknown: s.keys_unknown,
+                });
+            }
+        }
+        for w in &built.works {
+            findings.extend(check_doc(
+                &w.file,
+                &w.doc,
+                format!("{}/{} (in {})", w.kind, w.name, dir_of(t).display()),
+                w.namespace.clone(),
+                &infos,
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    Ok((findings, count, files))
+}

@@ -1,0 +1,379 @@
+//! Patches on a Secret's tree, as kustomize applies them.
+//!
+//! In: a resource as an [`emit::Node`] tree and a patch (a strategic-merge document or JSON
+//! 6902 operations), or a `target` selector. Out: the patched tree, or whether a Secret is
+//! selected. Refuses operations whose path does not exist (as kustomize does).
+
+use std::borrow::Cow;
+
+use crate::emit::Node;
+
+pub type Map = Vec<(Cow<'static, str>, Node<'static>)>;
+
+pub fn get<'a>(n: &'a Node<'static>, key: &str) -> Option<&'a Node<'static>> {
+    match n {
+        Node::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+pub fn get_mut<'a>(n: &'a mut Node<'static>, key: &str) -> Option<&'a mut Node<'static>> {
+    match n {
+        Node::Map(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+pub fn as_str<'a>(n: Option<&'a Node<'static>>) -> Option<&'a str> {
+    match n {
+        Some(Node::Str(s)) | Some(Node::Number(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// Sets `key` in a map node (turning a non-map into an empty map first).
+pub fn set(n: &mut Node<'static>, key: &str, value: Node<'static>) {
+    if !matches!(n, Node::Map(_)) {
+        *n = Node::Map(Vec::new());
+    }
+    if let Node::Map(m) = n {
+        match m.iter_mut().find(|(k, _)| k == key) {
+            Some(e) => e.1 = value,
+            None => m.push((Cow::Owned(key.to_string()), value)),
+        }
+    }
+}
+
+pub fn remove(n: &mut Node<'static>, key: &str) -> Option<Node<'static>> {
+    match n {
+        Node::Map(m) => {
+            let i = m.iter().position(|(k, _)| k == key)?;
+            Some(m.remove(i).1)
+        }
+        _ => None,
+    }
+}
+
+/// The map at `metadata.<field>`, created when missing.
+pub fn meta_map<'a>(res: &'a mut Node<'static>, field: &str) -> &'a mut Map {
+    if get(res, "metadata").is_none_or(|m| !matches!(m, Node::Map(_))) {
+        set(res, "metadata", Node::Map(Vec::new()));
+    }
+    let meta = get_mut(res, "metadata").expect("metadata was just set");
+    if get(meta, field).is_none_or(|m| !matches!(m, Node::Map(_))) {
+        set(meta, field, Node::Map(Vec::new()));
+    }
+    match get_mut(meta, field) {
+        Some(Node::Map(m)) => m,
+        _ => unreachable!("a map was just set"),
+    }
+}
+
+/// Strategic merge of `patch` into `target` (maps merged key by key, `null` deletes a key,
+/// `$patch: delete` deletes, `$patch: replace` replaces; anything else replaces). Returns
+/// `None` when the whole target is deleted.
+pub fn strategic_merge(target: Node<'static>, patch: &Node<'static>) -> Option<Node<'static>> {
+    let Node::Map(pm) = patch else {
+        return Some(patch.clone());
+    };
+    match as_str(get(patch, "$patch")) {
+        Some("delete") => return None,
+        Some("replace") => {
+            let mut out = patch.clone();
+            remove(&mut out, "$patch");
+            return Some(out);
+        }
+        _ => {}
+    }
+    let mut out = match target {
+        Node::Map(m) => Node::Map(m),
+        _ => Node::Map(Vec::new()),
+    };
+    for (k, v) in pm {
+        if k.starts_with("$") {
+            continue;
+        }
+        if matches!(v, Node::Null) {
+            remove(&mut out, k);
+            continue;
+        }
+        let merged = match (remove(&mut out, k), v) {
+            (Some(old @ Node::Map(_)), Node::Map(_)) => strategic_merge(old, v),
+            (_, Node::Map(_)) => strategic_merge(Node::Map(Vec::new()), v),
+            _ => Some(v.clone()),
+        };
+        if let Some(m) = merged {
+            set(&mut out, k, m);
+        }
+    }
+    Some(out)
+}
+
+/// One JSON 6902 operation.
+#[derive(Clone, Debug)]
+pub struct Op {
+    pub op: String,
+    pub path: String,
+    pub from: Option<String>,
+    pub value: Option<Node<'static>>,
+}
+
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+fn tokens(path: &str) -> Result<Vec<String>, String> {
+    if path.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(format!("path `{path}` does not start with `/`"));
+    };
+    Ok(rest.split('/').map(unescape).collect())
+}
+
+fn child<'a>(n: &'a mut Node<'static>, t: &str) -> Option<&'a mut Node<'static>> {
+    match n {
+        Node::Map(_) => get_mut(n, t),
+        Node::Seq(s) => t.parse::<usize>().ok().and_then(|i| s.get_mut(i)),
+        _ => None,
+    }
+}
+
+fn lookup<'a>(root: &'a mut Node<'static>, toks: &[String]) -> Option<&'a mut Node<'static>> {
+    let mut n = root;
+    for t in toks {
+        n = child(n, t)?;
+    }
+    Some(n)
+}
+
+fn take(root: &mut Node<'static>, path: &str) -> Result<Node<'static>, String> {
+    let toks = tokens(path)?;
+    let Some((last, parent)) = toks.split_last() else {
+        return Err("cannot remove the whole document".into());
+    };
+    let p = lookup(root, parent).ok_or_else(|| format!("path `{path}` does not exist"))?;
+    match p {
+        Node::Map(_) => remove(p, last).ok_or_else(|| format!("path `{path}` does not exist")),
+        Node::Seq(s) => match last.parse::<usize>() {
+            Ok(i) if i < s.len() => Ok(s.remove(i)),
+            _ => Err(format!("path `{path}` does not exist")),
+        },
+        _ => Err(format!("path `{path}` does not exist")),
+    }
+}
+
+fn put(
+    root: &mut Node<'static>,
+    path: &str,
+    value: Node<'static>,
+    add: bool,
+) -> Result<(), String> {
+    let toks = tokens(path)?;
+    let Some((last, parent)) = toks.split_last() else {
+        *root = value;
+        return Ok(());
+    };
+    let p = lookup(root, parent).ok_or_else(|| format!("path `{path}` does not exist"))?;
+    match p {
+        // kustomize's JSON patch library: `replace` of a missing key of an existing map adds it.
+        Node::Map(_) => {
+            set(p, last, value);
+            Ok(())
+        }
+        Node::Seq(s) => {
+            if add && last == "-" {
+                s.push(value);
+                return Ok(());
+            }
+            match last.parse::<usize>() {
+                Ok(i) if add && i <= s.len() => {
+                    s.insert(i, value);
+                    Ok(())
+                }
+                Ok(i) if !add && i < s.len() => {
+                    s[i] = value;
+                    Ok(())
+                }
+                _ => Err(format!("path `{path}` does not exist")),
+            }
+        }
+        _ => Err(format!("path `{path}` does not exist")),
+    }
+}
+
+/// Applies JSON 6902 operations in order.
+pub fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), String> {
+    for op in ops {
+        let value = || {
+            op.value
+                .clone()
+                .ok_or_else(|| format!("`{}` at `{}` has no value", op.op, op.path))
+        };
+        match op.op.as_str() {
+            "add" => put(target, &op.path, value()?, true)?,
+            "replace" => put(target, &op.path, value()?, false)?,
+            "remove" => {
+                take(target, &op.path)?;
+            }
+            "move" | "copy" => {
+                let from = op
+                    .from
+                    .as_deref()
+                    .ok_or_else(|| format!("`{}` at `{}` has no `from`", op.op, op.path))?;
+                let v = if op.op == "move" {
+                    take(target, from)?
+                } else {
+                    lookup(target, &tokens(from)?)
+                        .ok_or_else(|| format!("path `{from}` does not exist"))?
+                        .clone()
+                };
+                put(target, &op.path, v, true)?;
+            }
+            "test" => {
+                let want = value()?;
+                let got = lookup(target, &tokens(&op.path)?)
+                    .ok_or_else(|| format!("path `{}` does not exist", op.path))?;
+                if !same(got, &want) {
+                    return Err(format!("test at `{}` failed", op.path));
+                }
+            }
+            other => return Err(format!("unknown JSON patch operation `{other}`")),
+        }
+    }
+    Ok(())
+}
+
+fn same(a: &Node<'static>, b: &Node<'static>) -> bool {
+    match (a, b) {
+        (Node::Str(x), Node::Str(y)) | (Node::Number(x), Node::Number(y)) => x == y,
+        (Node::Bool(x), Node::Bool(y)) => x == y,
+        (Node::Null, Node::Null) => true,
+        (Node::Seq(x), Node::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Node::Map(x), Node::Map(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.iter()
+                        .find(|(k2, _)| k2 == k)
+                        .is_some_and(|(_, v2)| same(v, v2))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// kustomize's anchored regular expression of a selector field (`^(?:…)$`); empty matches all.
+pub fn pattern(p: &str) -> Result<Option<regex::Regex>, String> {
+    if p.is_empty() {
+        return Ok(None);
+    }
+    regex::Regex::new(&format!("^(?:{p})$"))
+        .map(Some)
+        .map_err(|e| format!("`{p}` is not a valid regular expression: {e}"))
+}
+
+/// A Kubernetes label selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`,
+/// `k notin (a,b)`, comma separated) against a label map.
+pub fn label_selector_matches(sel: &str, labels: &[(String, String)]) -> Result<bool, String> {
+    let value = |k: &str| labels.iter().find(|(l, _)| l == k).map(|(_, v)| v.as_str());
+    let mut parts = Vec::new();
+    let mut depth = 0;
+    let mut cur = String::new();
+    for c in sel.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    parts.push(cur);
+    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let ok = if let Some((k, v)) = part.split_once("!=") {
+            value(k.trim()) != Some(v.trim())
+        } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
+            value(k.trim()) == Some(v.trim())
+        } else if let Some(k) = part.strip_prefix('!') {
+            value(k.trim()).is_none()
+        } else if let Some((k, set)) = part.split_once(" notin ") {
+            let set = set_items(set)?;
+            value(k.trim()).is_none_or(|v| !set.iter().any(|s| s == v))
+        } else if let Some((k, set)) = part.split_once(" in ") {
+            let set = set_items(set)?;
+            value(k.trim()).is_some_and(|v| set.iter().any(|s| s == v))
+        } else {
+            value(part).is_some()
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn set_items(s: &str) -> Result<Vec<String>, String> {
+    let s = s.trim();
+    let inner = s
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or_else(|| format!("`{s}` is not a set `(a,b)`"))?;
+    Ok(inner.split(',').map(|x| x.trim().to_string()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Node<'static> {
+        Node::Str(Cow::Owned(v.to_string()))
+    }
+
+    #[test]
+    fn merge_deletes_null_and_keeps_the_rest() {
+        let target = Node::Map(vec![
+            ("a".into(), s("1")),
+            ("b".into(), Node::Map(vec![("c".into(), s("2"))])),
+        ]);
+        let patch = Node::Map(vec![
+            ("a".into(), Node::Null),
+            ("b".into(), Node::Map(vec![("d".into(), s("3"))])),
+        ]);
+        let out = strategic_merge(target, &patch).unwrap();
+        assert!(get(&out, "a").is_none());
+        let b = get(&out, "b").unwrap();
+        assert_eq!(as_str(get(b, "c")), Some("2"));
+        assert_eq!(as_str(get(b, "d")), Some("3"));
+    }
+
+    #[test]
+    fn json_patch_refuses_a_missing_path() {
+        let mut t = Node::Map(vec![("data".into(), Node::Map(vec![]))]);
+        let op = |op: &str, path: &str| Op {
+            op: op.into(),
+            path: path.into(),
+            from: None,
+            value: Some(s("x")),
+        };
+        assert!(json6902(&mut t, &[op("add", "/data/k")]).is_ok());
+        assert!(json6902(&mut t, &[op("replace", "/data/k")]).is_ok());
+        assert!(json6902(&mut t, &[op("replace", "/data/missing")]).is_ok());
+        assert!(json6902(&mut t, &[op("replace", "/nope/x")]).is_err());
+        assert!(json6902(&mut t, &[op("remove", "/nope/x")]).is_err());
+    }
+
+    #[test]
+    fn label_selectors() {
+        let l = vec![("app".to_string(), "web".to_string())];
+        assert!(label_selector_matches("app=web", &l).unwrap());
+        assert!(!label_selector_matches("app!=web", &l).unwrap());
+        assert!(label_selector_matches("app in (a,web)", &l).unwrap());
+        assert!(label_selector_matches("!tier", &l).unwrap());
+    }
+}
