@@ -200,12 +200,16 @@ fn write_dir_locked(
     let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> = Vec::new();
     let mut stage = |path: &Path, body: &[u8], created_dirs: &mut Vec<PathBuf>| -> Result<()> {
         let parent = path.parent().unwrap_or(dir);
-        if !parent.exists() {
-            std::fs::DirBuilder::new()
-                .mode(0o700)
-                .create(parent)
-                .map_err(|e| Error::io(parent, "cannot create directory", e))?;
-            created_dirs.push(parent.to_path_buf());
+        // Each missing level (a tree's sub-directory, then its namespace), outermost first,
+        // each noted so that a failed run removes what it made.
+        let missing: Vec<&Path> = parent.ancestors().take_while(|d| !d.exists()).collect();
+        for d in missing.into_iter().rev() {
+            let mut b = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            b.mode(0o700);
+            b.create(d)
+                .map_err(|e| Error::io(d, "cannot create directory", e))?;
+            created_dirs.push(d.to_path_buf());
         }
         let tmp = write_temp(parent, body)?;
         staged.push((path.to_path_buf(), tmp));

@@ -857,7 +857,9 @@ fn readme_in_ci_commands_run_as_documented() {
             words[1..].to_vec()
         })
         .collect();
-    let example: String = block("```text\n")
+    // The example output: the text block that shows a command (not the tree diagram).
+    let start = section.find("```text\n  $ secretgen").unwrap() + "```text\n".len();
+    let example: String = section[start..][..section[start..].find("```").unwrap()]
         .trim_end()
         .lines()
         .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))

@@ -388,7 +388,8 @@ impl<'a> Build<'a> {
                 )?;
                 continue;
             }
-            let path = dir.join(res);
+            // kustomize cleans a path lexically before it reads it (`x/../f` is `f`).
+            let path = dir.join(clean(res));
             if path.is_dir() {
                 let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
                 append(&mut ra, sub.res, &at(entry.mark))?;
@@ -463,7 +464,7 @@ impl<'a> Build<'a> {
                 continue;
             }
             let sub = self.accumulate(
-                &dir.join(c),
+                &dir.join(clean(c)),
                 true,
                 Acc {
                     res: ra,
@@ -573,7 +574,7 @@ impl<'a> Build<'a> {
                 yaml::parse_stream(text).unwrap_or_default()
             } else {
                 let dir = kfile.parent().unwrap_or(Path::new("."));
-                let p = dir.join(text);
+                let p = dir.join(clean(text));
                 if p.is_dir() {
                     self.refuse(
                         at(entry.mark),
@@ -587,7 +588,8 @@ impl<'a> Build<'a> {
                 }
             };
             for d in &docs {
-                if manifest::generator_format(d).is_none() {
+                // KSOPS configs are run as KSOPS runs them, each on its own (see `ksops`).
+                if manifest::generator_format(d).is_none() && !crate::ksops::is_ksops(d) {
                     let kind = d.get("kind").and_then(str_of).unwrap_or("?");
                     self.refuse(
                         at(entry.mark),
@@ -657,7 +659,7 @@ impl<'a> Build<'a> {
         if p.contains('\n') || p.trim_start().starts_with('[') || p.trim_start().starts_with('{') {
             return Ok((p.to_string(), kfile.to_path_buf(), mark));
         }
-        let path = dir.join(p);
+        let path = dir.join(clean(p));
         self.restrict(dir, &path, &Loc::at(kfile, mark), "patch")?;
         let text = manifest::read_text(&path)?;
         Ok((text, path, Mark::default()))
@@ -677,7 +679,7 @@ impl<'a> Build<'a> {
             entry.get("patch").and_then(str_of),
         ) {
             (Some(p), None) => {
-                let path = dir.join(p);
+                let path = dir.join(clean(p));
                 self.restrict(dir, &path, &loc, "patch")?;
                 (manifest::read_text(&path)?, path, Mark::default())
             }
@@ -1199,4 +1201,9 @@ fn finish_one(mut r: Res) -> Result<Secret> {
         keys_unknown: r.keys_unknown,
         kubectl_output: false,
     })
+}
+
+/// A kustomization's path entry cleaned lexically, as kustomize cleans it before reading.
+fn clean(entry: &str) -> String {
+    crate::source::clean_slash_path(entry)
 }
