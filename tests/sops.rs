@@ -288,6 +288,49 @@ fn ssh_identity() -> Result<(), Failed> {
     Ok(())
 }
 
+/// `SOPS_AGE_KEY_CMD` runs as sops runs it, with `SOPS_AGE_RECIPIENT` set to the recipient of
+/// the file's age entry: a command that hands out the key for that recipient only works.
+fn key_cmd_gets_the_recipient() -> Result<(), Failed> {
+    let t = tempfile::tempdir()?;
+    let d = t.path();
+    let text = case_text("basic.yaml");
+    let recipient = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("recipient: "))
+        .ok_or("no recipient in the fixture")?
+        .to_string();
+    write(d, "basic.yaml", text.as_bytes());
+    write(
+        d,
+        "gen.yaml",
+        b"apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n  - basic.yaml\n",
+    );
+    let key = dir().join("keys/age1.txt");
+    let script = d.join("key-cmd.sh");
+    write(
+        d,
+        "key-cmd.sh",
+        format!(
+            "#!/bin/sh\n[ \"$SOPS_AGE_RECIPIENT\" = \"{recipient}\" ] && cat '{}'\nexit 0\n",
+            key.display()
+        )
+        .as_bytes(),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let out = secretgen_in(d)
+        .args(["render", "gen.yaml"])
+        .env("SOPS_AGE_KEY_CMD", &script)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("basic.yaml: "));
+    Ok(())
+}
+
 fn write(dir: &Path, name: &str, content: &[u8]) {
     let path = dir.join(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -493,6 +536,10 @@ fn main() {
     trials.push(Trial::test("other_key_types", other_key_types));
     trials.push(Trial::test("wrong_key", wrong_key));
     trials.push(Trial::test("ssh_identity", ssh_identity));
+    trials.push(Trial::test(
+        "key_cmd_gets_the_recipient",
+        key_cmd_gets_the_recipient,
+    ));
     trials.push(Trial::test(
         "renders_like_plaintext",
         renders_like_plaintext,

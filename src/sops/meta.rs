@@ -24,10 +24,10 @@ pub(crate) struct Metadata {
     pub groups: Vec<Group>,
 }
 
-/// One key group: its age `enc` values and the other key types it names.
+/// One key group: its age entries (`enc` value, recipient) and the other key types it names.
 #[derive(Default)]
 pub(crate) struct Group {
-    pub age: Vec<String>,
+    pub age: Vec<(String, String)>,
     pub others: Vec<&'static str>,
 }
 
@@ -226,7 +226,7 @@ fn group(m: &[Item]) -> Result<Group, String> {
             let Val::Map(e) = e else {
                 return Err("an `age` entry is not a mapping".into());
             };
-            g.age.push(string(e, "enc")?);
+            g.age.push((string(e, "enc")?, string(e, "recipient")?));
         }
     }
     for (key, name) in OTHER_KEYS {
@@ -291,8 +291,8 @@ pub(crate) fn data_key(
     let mut missing = true;
     for g in &meta.groups {
         let mut got = None;
-        for enc in &g.age {
-            match open(enc.as_bytes()) {
+        for (enc, recipient) in &g.age {
+            match open(enc.as_bytes(), recipient) {
                 Ok(k) => {
                     got = Some(Zeroizing::new(k.expose().to_vec()));
                     break;

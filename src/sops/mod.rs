@@ -144,20 +144,23 @@ pub fn decrypt(path: &Path, bytes: &[u8], keys: &Keyring) -> Result<SecretBytes,
         format: Format::for_path(path).name(),
         reason: "no `sops` metadata with a `mac` was found".into(),
     })?;
-    decrypt_as(path, bytes, format, &|enc| {
-        keys.decrypt(path, enc).map_err(|e| {
-            let missing = matches!(
-                e,
-                crate::crypt::CryptError::NoIdentity { .. }
-                    | crate::crypt::CryptError::NoMatch { .. }
-            );
-            (e.to_string(), missing)
-        })
+    // Each entry with its recipient: `SOPS_AGE_KEY_CMD` runs with SOPS_AGE_RECIPIENT set.
+    decrypt_as(path, bytes, format, &|enc, recipient| {
+        keys.decrypt_for_recipient(path, enc, recipient)
+            .map_err(|e| {
+                let missing = matches!(
+                    e,
+                    crate::crypt::CryptError::NoIdentity { .. }
+                        | crate::crypt::CryptError::NoMatch { .. }
+                );
+                (e.to_string(), missing)
+            })
     })
 }
 
-/// Opens one age `enc` value: the plaintext, or the reason and whether it is a missing key.
-pub(crate) type OpenAge<'a> = dyn Fn(&[u8]) -> Result<SecretBytes, (String, bool)> + 'a;
+/// Opens one age `enc` value meant for a recipient: the plaintext, or the reason and whether
+/// it is a missing key.
+pub(crate) type OpenAge<'a> = dyn Fn(&[u8], &str) -> Result<SecretBytes, (String, bool)> + 'a;
 
 /// [`decrypt`] in a given format, with the age opener passed in (for tests and benches).
 pub(crate) fn decrypt_as(
