@@ -84,5 +84,5 @@ else
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "setup: not installed: ${failed[*]}; the tests that need them fail" >&2
+  echo "setup: not installed: ${failed[*]}; tests that need a missing tool fail (the live KSOPS comparisons report as ignored, with the reason)" >&2
 fi
