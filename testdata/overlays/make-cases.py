@@ -466,14 +466,14 @@ case("replacements-configmap-only", {
   **BASE, "overlay/kustomization.yaml": "resources: [../base]\nreplacements:\n- source: {kind: Deployment, name: api, fieldPath: metadata.name}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [metadata.annotations.x]\n    options: {create: true}\n"}, "overlay")
 # load restrictor
 case("error-restrictor-resource-file", {
-  "shared/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  k: dg==\n",
-  "overlay/kustomization.yaml": "resources: [../shared/secret.yaml]\n"}, "overlay")
+  "outside/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  k: dg==\n",
+  "overlay/kustomization.yaml": "resources: [../outside/secret.yaml]\n"}, "overlay")
 case("error-restrictor-patch-file", {**BASE,
-  "shared/patch.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api-env\ndata:\n  P: cA==\n",
-  "overlay/kustomization.yaml": "resources: [../base]\npatches:\n- path: ../shared/patch.yaml\n"}, "overlay")
+  "outside/patch.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api-env\ndata:\n  P: cA==\n",
+  "overlay/kustomization.yaml": "resources: [../base]\npatches:\n- path: ../outside/patch.yaml\n"}, "overlay")
 case("error-restrictor-base-source", {
-  "shared.txt": "outside\n",
-  "base/kustomization.yaml": "secretGenerator:\n- name: s\n  files: [../shared.txt]\n",
+  "outside.txt": "outside\n",
+  "base/kustomization.yaml": "secretGenerator:\n- name: s\n  files: [../outside.txt]\n",
   "overlay/kustomization.yaml": "resources: [../base]\n"}, "overlay")
 case("error-missing-base", {"overlay/kustomization.yaml": "resources: [../nowhere]\n"}, "overlay")
 # refusals
