@@ -296,6 +296,26 @@ fn generators_read_sops() -> bool {
     c.output().unwrap().status.success()
 }
 
+/// A KSOPS config inside a tree whose levels would change its Secrets: rendered as KSOPS
+/// makes it, and said on stderr, never silently.
+fn ksops_in_a_tree_is_said() -> Result<(), Failed> {
+    let dir = materialize(&ksops_dir().join("legacy/single"));
+    let k = dir.path().join("kustomization.yaml");
+    let listed = std::fs::read_to_string(&k)?;
+    std::fs::write(&k, format!("namespace: elsewhere\nnamePrefix: p-\n{listed}"))?;
+    let mut c = common::secretgen_in(dir.path());
+    c.args(["render", "."])
+        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    let out = c.output()?;
+    let err = text(&out.stderr);
+    if !err.contains(
+        "`generators` entry of kind `ksops`: its Secrets are rendered as KSOPS makes them",
+    ) {
+        return Err(format!("no warning:\n{}", describe(&out)).into());
+    }
+    Ok(())
+}
+
 /// `migrate ksops --write` on a case: the report's names before are KSOPS' real ones; the
 /// migrated tree, built by kustomize with secretgen's plugins, gives every Secret the same
 /// values under the name the report announced.
@@ -449,6 +469,10 @@ fn main() {
     trials.push(Trial::test(
         "missing_key_is_an_error",
         missing_key_is_an_error,
+    ));
+    trials.push(Trial::test(
+        "ksops_in_a_tree_is_said",
+        ksops_in_a_tree_is_said,
     ));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -588,8 +588,16 @@ impl<'a> Build<'a> {
                 }
             };
             for d in &docs {
-                // KSOPS configs are run as KSOPS runs them, each on its own (see `ksops`).
-                if manifest::generator_format(d).is_none() && !crate::ksops::is_ksops(d) {
+                // KSOPS configs are run as KSOPS runs them, each on its own (see `ksops`): what
+                // the levels of a tree do to their Secrets is not applied, which is said.
+                if crate::ksops::is_ksops(d) {
+                    self.warnings.push(Warning {
+                        loc: at(entry.mark),
+                        message: "`generators` entry of kind `ksops`: its Secrets are rendered as KSOPS makes them, without what this tree's levels do to them (namespace, prefixes, labels, patches, behavior); inside kustomize, with secretgen as the KSOPS plugin, they are applied".into(),
+                    });
+                    continue;
+                }
+                if manifest::generator_format(d).is_none() {
                     let kind = d.get("kind").and_then(str_of).unwrap_or("?");
                     self.refuse(
                         at(entry.mark),
