@@ -302,7 +302,10 @@ fn ksops_in_a_tree_is_said() -> Result<(), Failed> {
     let dir = materialize(&ksops_dir().join("legacy/single"));
     let k = dir.path().join("kustomization.yaml");
     let listed = std::fs::read_to_string(&k)?;
-    std::fs::write(&k, format!("namespace: elsewhere\nnamePrefix: p-\n{listed}"))?;
+    std::fs::write(
+        &k,
+        format!("namespace: elsewhere\nnamePrefix: p-\n{listed}"),
+    )?;
     let mut c = common::secretgen_in(dir.path());
     c.args(["render", "."])
         .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
