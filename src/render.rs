@@ -926,7 +926,6 @@ fn sops_placeholder(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Resu
 /// A plain `v1` Secret from `resources`, with the kustomization's prefix, suffix,
 /// namespace, labels and annotations applied as kustomize applies them.
 fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
-    use base64::Engine;
     let loc = Loc::at(file, doc.mark);
     let meta = doc.get("metadata");
     let get = |n: Option<&crate::yaml::Node>, k: &str| {
@@ -992,35 +991,7 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
         }
         set(top, "metadata", Node::Map(m));
     }
-    let mut data = BTreeMap::new();
-    for (field, decode) in [("data", true), ("stringData", false)] {
-        for (k, v) in doc.get(field).and_then(|d| d.as_map()).unwrap_or(&[]) {
-            let key = k.as_str().unwrap_or("").to_string();
-            let text = v.as_str().unwrap_or("");
-            let bytes = if decode {
-                let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-                base64::engine::general_purpose::STANDARD
-                    .decode(clean)
-                    .map_err(|_| {
-                        Error::manifest(
-                            Loc::at(file, v.mark),
-                            format!("data key `{key}` is not valid base64"),
-                        )
-                    })?
-            } else {
-                text.as_bytes().to_vec()
-            };
-            data.insert(
-                key,
-                Entry {
-                    value: SecretBytes::new(bytes),
-                    base64: SecretString::default(),
-                    origin: Loc::at(file, k.mark),
-                    encrypted: false,
-                },
-            );
-        }
-    }
+    let data = secret_data(doc, file, false, crate::yaml::Node::as_str, "")?;
     Ok(Secret {
         name: base_name.clone(),
         base_name,
@@ -1038,6 +1009,49 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
         keys_unknown: false,
         kubectl_output: false,
     })
+}
+
+/// A Secret manifest's `data` (base64, whitespace ignored) and `stringData`, decoded into
+/// entries keyed by name; `text` reads a key or value scalar, `what` qualifies the Secret in
+/// the base64 error (`" of a decrypted Secret"`). Shared by plain and KSOPS-made Secrets.
+pub(crate) fn secret_data(
+    doc: &crate::yaml::Node,
+    file: &Path,
+    encrypted: bool,
+    text: fn(&crate::yaml::Node) -> Option<&str>,
+    what: &str,
+) -> Result<BTreeMap<String, Entry>> {
+    use base64::Engine;
+    let mut data = BTreeMap::new();
+    for (field, decode) in [("data", true), ("stringData", false)] {
+        for (k, v) in doc.get(field).and_then(|d| d.as_map()).unwrap_or(&[]) {
+            let key = text(k).unwrap_or("").to_string();
+            let value = text(v).unwrap_or("");
+            let bytes = if decode {
+                let clean: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(clean)
+                    .map_err(|_| {
+                        Error::manifest(
+                            Loc::at(file, v.mark),
+                            format!("data key `{key}`{what} is not valid base64"),
+                        )
+                    })?
+            } else {
+                value.as_bytes().to_vec()
+            };
+            data.insert(
+                key,
+                Entry {
+                    value: SecretBytes::new(bytes),
+                    base64: SecretString::default(),
+                    origin: Loc::at(file, k.mark),
+                    encrypted,
+                },
+            );
+        }
+    }
+    Ok(data)
 }
 
 /// In plugin mode kustomize does the hashing (and so rewrites references) when asked by

@@ -10,14 +10,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-
 use super::{BEHAVIOR, DecryptFn, NEEDS_HASH};
 use crate::emit::Node as Out;
 use crate::error::{Error, Loc, Result};
 use crate::hash::HashVariant;
-use crate::render::{Entry, Secret};
-use crate::secret::{SecretBytes, SecretString};
+use crate::render::Secret;
 use crate::yaml::{self, Node, Resolved, Value};
 
 /// Splits `paths` into the KSOPS configs under them (files named, and YAML files found in
@@ -166,35 +163,13 @@ fn secret(file: &Path, doc: &Node) -> Result<Secret> {
         }
     }
 
-    let mut data = BTreeMap::new();
-    for (field, decode) in [("data", true), ("stringData", false)] {
-        for (k, v) in doc.get(field).and_then(Node::as_map).unwrap_or(&[]) {
-            let key = text_of(Some(k)).unwrap_or("").to_string();
-            let text = text_of(Some(v)).unwrap_or("");
-            let bytes = if decode {
-                let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-                base64::engine::general_purpose::STANDARD
-                    .decode(clean)
-                    .map_err(|_| {
-                        Error::manifest(
-                            Loc::at(file, v.mark),
-                            format!("data key `{key}` of a decrypted Secret is not valid base64"),
-                        )
-                    })?
-            } else {
-                text.as_bytes().to_vec()
-            };
-            data.insert(
-                key,
-                Entry {
-                    value: SecretBytes::new(bytes),
-                    base64: SecretString::default(),
-                    origin: Loc::at(file, k.mark),
-                    encrypted: true,
-                },
-            );
-        }
-    }
+    let data = crate::render::secret_data(
+        doc,
+        file,
+        true,
+        |n| text_of(Some(n)),
+        " of a decrypted Secret",
+    )?;
     Ok(Secret {
         name: full_name,
         base_name: name,
