@@ -30,7 +30,8 @@ fn edit_on_terminal(
     isolate(&mut c, d);
     c.args([
         "-qec",
-        &format!("{bin} age edit -i key.txt {args}"),
+        // `exec`: no shell in between that could take the Ctrl-C as its own and end with 130.
+        &format!("exec {bin} age edit -i key.txt {args}"),
         "/dev/null",
     ])
     .env("EDITOR", &script)
