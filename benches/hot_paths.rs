@@ -9,10 +9,10 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use secretgen::crypt::{self, IdentitySources, Keyring};
-use secretgen::emit::{self, Node};
-use secretgen::hash::{self, HashInput, HashVariant};
-use secretgen::source;
+use secretgen::age::{self, IdentitySources, Keyring};
+use secretgen::kustomize::hash::{self, HashInput, HashVariant};
+use secretgen::kustomize::source;
+use secretgen::yaml::emit::{self, Node};
 
 /// Deterministic printable bytes (the generator's alphabet), no RNG crate needed.
 fn value(seed: u64, len: usize) -> Vec<u8> {
@@ -115,11 +115,11 @@ fn emission(c: &mut Criterion) {
 }
 
 fn age_decryption(c: &mut Criterion) {
-    let (identity, recipient) = crypt::keygen();
-    let recipients = vec![crypt::parse_recipient(&recipient).expect("recipient")];
+    let (identity, recipient) = age::keygen();
+    let recipients = vec![age::parse_recipient(&recipient).expect("recipient")];
     let plain = value(3, 1024);
-    let binary = crypt::encrypt(&plain, &recipients, false).expect("encrypt");
-    let armored = crypt::encrypt(&plain, &recipients, true).expect("encrypt");
+    let binary = age::encrypt(&plain, &recipients, false).expect("encrypt");
+    let armored = age::encrypt(&plain, &recipients, true).expect("encrypt");
     let keys = Keyring::new(IdentitySources {
         identity: Some(identity.to_string()),
         ..IdentitySources::default()
@@ -142,10 +142,10 @@ fn age_decryption(c: &mut Criterion) {
     });
     // The same file to a post-quantum (ML-KEM-768 + X25519) recipient: the cost of one PQ
     // decryption next to the X25519 one above.
-    let (pq_identity, pq_recipient) = crypt::keygen_pq().expect("pq keygen");
-    let pq_binary = crypt::encrypt(
+    let (pq_identity, pq_recipient) = age::keygen_pq().expect("pq keygen");
+    let pq_binary = age::encrypt(
         &plain,
-        &[crypt::parse_recipient(&pq_recipient).expect("pq recipient")],
+        &[age::parse_recipient(&pq_recipient).expect("pq recipient")],
         false,
     )
     .expect("encrypt");

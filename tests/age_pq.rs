@@ -246,7 +246,7 @@ fn rekey_moves_classic_files_to_pq_recipients() {
 /// entry's recipient's key alone.
 #[test]
 fn sops_made_pq_entries_unwrap_through_the_keyring() {
-    use secretgen::crypt::{IdentitySources, Keyring};
+    use secretgen::age::{IdentitySources, Keyring};
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let r1 = go_keygen_pq(&d.join("k1.txt"));

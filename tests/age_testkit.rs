@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use secretgen::crypt::{self, CryptError, IdentitySources, Keyring};
+use secretgen::age::{self, CryptError, IdentitySources, Keyring};
 use sha2::{Digest, Sha256};
 
 struct Vector {
@@ -72,7 +72,7 @@ fn run(path: &Path) -> Result<(), Failed> {
     let v = parse(&std::fs::read(path)?);
     let name = PathBuf::from(path.file_name().unwrap());
     let result = match &v.passphrase {
-        Some(p) => crypt::decrypt_with_passphrase(&name, &v.body, p),
+        Some(p) => age::decrypt_with_passphrase(&name, &v.body, p),
         None => Keyring::new(IdentitySources {
             identity: Some(v.identities.join("\n")),
             ..Default::default()
@@ -110,7 +110,7 @@ fn run(path: &Path) -> Result<(), Failed> {
         .env("HOME", dir.path())
         .output()?;
     let cli_should_succeed =
-        v.expect == "success" && v.passphrase.is_none() && crypt::looks_encrypted(&v.body);
+        v.expect == "success" && v.passphrase.is_none() && age::looks_encrypted(&v.body);
     if cli_should_succeed {
         if !out.status.success() {
             return Err(format!("CLI failed: {}", String::from_utf8_lossy(&out.stderr)).into());

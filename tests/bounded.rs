@@ -169,7 +169,7 @@ fn identity_fifo_and_dev_zero_are_refused_at_once() {
     let big = d.join("big.txt");
     std::fs::File::create(&big)
         .unwrap()
-        .set_len(secretgen::crypt::MAX_IDENTITY_FILE + 1)
+        .set_len(secretgen::age::MAX_IDENTITY_FILE + 1)
         .unwrap();
     for (identity, needle) in [
         (fifo.to_str().unwrap(), "not a regular file"),

@@ -329,7 +329,7 @@ fn generator_round_trip_every_form() -> Result<(), Failed> {
         }
         let manifest = text(&generator.stdout);
         // The schema modeline for editors, then the manifest.
-        let Some(body) = manifest.strip_prefix(&secretgen::schema::modeline()) else {
+        let Some(body) = manifest.strip_prefix(&secretgen::kustomize::schema::modeline()) else {
             return Err(format!("{args:?}: no schema modeline:\n{manifest}").into());
         };
         if !body.starts_with("apiVersion: secretgen.dev/v1\n") || manifest.contains("s3cret") {

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use secretgen::emit::{Node, write_document};
+use secretgen::yaml::emit::{Node, write_document};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 

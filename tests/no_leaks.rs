@@ -119,21 +119,21 @@ fn debug_of_rendered_types_is_redacted() {
         format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\ndata:\n  a: {b64}\nstringData:\n  b: {CANARY}\n"),
     )
     .unwrap();
-    let kust = secretgen::discover::load(&[t.path().join("kustomization.yaml")]).unwrap();
+    let kust = secretgen::render::discover::load(&[t.path().join("kustomization.yaml")]).unwrap();
     assert!(!kust[0].plain_secrets.is_empty());
     assert_clean("Debug of a kustomization's units", &format!("{kust:?}"));
-    let units = secretgen::discover::load(&[t.path().join("secretgen.yaml")]).unwrap();
+    let units = secretgen::render::discover::load(&[t.path().join("secretgen.yaml")]).unwrap();
     assert_clean("Debug of generator units", &format!("{units:?}"));
-    let keys = secretgen::crypt::Keyring::new(secretgen::crypt::IdentitySources::default());
+    let keys = secretgen::age::Keyring::new(secretgen::age::IdentitySources::default());
     let out =
         secretgen::render::render_units(&units, &secretgen::render::Settings::default(), &keys)
             .unwrap();
     assert_clean("Debug of rendered Secrets", &format!("{:?}", out.secrets));
-    let plan = secretgen::output::plan(&out.secrets);
+    let plan = secretgen::review::output::plan(&out.secrets);
     let docs: Vec<_> = out
         .secrets
         .iter()
-        .map(secretgen::diff::SecretDoc::from)
+        .map(secretgen::review::diff::SecretDoc::from)
         .collect();
     assert_clean("Debug of diff docs", &format!("{docs:?}"));
     assert!(!plan.is_empty());

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use base64::Engine;
 use proptest::prelude::*;
-use secretgen::hash::{self, HashInput, HashVariant, Values};
+use secretgen::kustomize::hash::{self, HashInput, HashVariant, Values};
 
 /// Go's `utf8.DecodeRune`: the rune and its width; (U+FFFD, 1) for a byte that starts no
 /// valid rune (bad lead byte, missing or bad continuation, overlong form, surrogate, or
@@ -271,8 +271,8 @@ fn render(dir: &Path, c: &Case, file_order: &[&String], literal_order: &[&String
     }
     let manifest = dir.join("secretgen.yaml");
     std::fs::write(&manifest, m).unwrap();
-    let units = secretgen::discover::load(&[manifest]).expect("manifest loads");
-    let keys = secretgen::crypt::Keyring::new(secretgen::crypt::IdentitySources::default());
+    let units = secretgen::render::discover::load(&[manifest]).expect("manifest loads");
+    let keys = secretgen::age::Keyring::new(secretgen::age::IdentitySources::default());
     let out =
         secretgen::render::render_units(&units, &secretgen::render::Settings::default(), &keys)
             .expect("renders");
@@ -354,8 +354,8 @@ proptest! {
         std::fs::create_dir_all(&k).unwrap();
         std::fs::write(k.join("secret.yaml"), &yaml).unwrap();
         std::fs::write(k.join("kustomization.yaml"), "resources:\n- secret.yaml\n").unwrap();
-        let units = secretgen::discover::load(&[k.join("kustomization.yaml")]).unwrap();
-        let keys = secretgen::crypt::Keyring::new(secretgen::crypt::IdentitySources::default());
+        let units = secretgen::render::discover::load(&[k.join("kustomization.yaml")]).unwrap();
+        let keys = secretgen::age::Keyring::new(secretgen::age::IdentitySources::default());
         let out = secretgen::render::render_units(&units, &secretgen::render::Settings::default(), &keys).unwrap();
         let emitted = secretgen::render::to_yaml(&out.secrets).to_vec();
         let again: SecretDoc = serde_yaml_ng::from_slice(&emitted).unwrap();

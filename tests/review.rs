@@ -435,7 +435,7 @@ fn render_dir_is_deterministic_and_check_writes_nothing() {
         .iter()
         .map(|(_, b, _)| {
             text(b)
-                .strip_prefix(secretgen::output::MARKER)
+                .strip_prefix(secretgen::review::output::MARKER)
                 .expect("marker line")
                 .to_string()
         })

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use common::{canary_forms, describe, secretgen_in, text};
 use libtest_mimic::{Arguments, Failed, Trial};
-use secretgen::crypt::{IdentitySources, Keyring};
+use secretgen::age::{IdentitySources, Keyring};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sops")

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use secretgen::crypt::{IdentitySources, Keyring};
+use secretgen::age::{IdentitySources, Keyring};
 
 /// A test key, used nowhere else than in test fixtures (its encrypted seeds are in corpus/).
 const IDENTITY: &str = "AGE-SECRET-KEY-13AN6DWKA29Q8AMHRENCCUQDK65PK8M30HW29XG8NEKACE4JZJTFSGMNKLH";

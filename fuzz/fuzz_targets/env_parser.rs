@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secretgen::source;
+use secretgen::kustomize::source;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(pairs) = source::parse_env(data) {

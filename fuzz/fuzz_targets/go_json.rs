@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secretgen::hash;
+use secretgen::kustomize::hash;
 
 /// Go's `utf8.DecodeRune`: the rune and its width, (U+FFFD, 1) when invalid.
 fn decode_rune(b: &[u8]) -> (char, usize) {

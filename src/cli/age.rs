@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use secretgen::crypt;
+use secretgen::age;
 use secretgen::error::Error;
-use secretgen::output::write_atomic;
+use secretgen::review::output::write_atomic;
 
 #[derive(Args)]
 pub struct AgeArgs {
@@ -158,9 +158,9 @@ fn usage(msg: impl Into<String>) -> Error {
 
 fn keygen(pq: bool, output: Option<PathBuf>) -> Result<ExitCode, Error> {
     let (text, recipient) = if pq {
-        crypt::keygen_pq().map_err(usage)?
+        age::keygen_pq().map_err(usage)?
     } else {
-        crypt::keygen()
+        age::keygen()
     };
     match output {
         Some(path) => {
@@ -201,10 +201,10 @@ fn keygen(pq: bool, output: Option<PathBuf>) -> Result<ExitCode, Error> {
 pub(super) fn read_recipients(
     recipients: &[String],
     files: &[PathBuf],
-) -> Result<Vec<Box<dyn age::Recipient + Send>>, Error> {
+) -> Result<Vec<Box<dyn ::age::Recipient + Send>>, Error> {
     let mut out = Vec::new();
     for r in recipients {
-        out.push(crypt::parse_recipient(r).map_err(usage)?);
+        out.push(age::parse_recipient(r).map_err(usage)?);
     }
     for f in files {
         let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, "cannot read", e))?;
@@ -213,7 +213,7 @@ pub(super) fn read_recipients(
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            out.push(crypt::parse_recipient(line).map_err(|e| {
+            out.push(age::parse_recipient(line).map_err(|e| {
                 // Go age reads recipient files the same way: a comment is a line of its own.
                 let hint = if line.contains(" #") && !line.starts_with("ssh-") {
                     " (a comment goes on a line of its own, starting with #)"
@@ -259,7 +259,7 @@ fn encrypt(
 ) -> Result<ExitCode, Error> {
     let recipients = read_recipients(recipients, files)?;
     let plain = read_input(input.as_deref())?;
-    let ct = crypt::encrypt(&plain, &recipients, armor).map_err(usage)?;
+    let ct = age::encrypt(&plain, &recipients, armor).map_err(usage)?;
     match output {
         Some(path) => write_atomic(&path, &ct)?,
         None => {
@@ -281,7 +281,7 @@ fn decrypt(
     input: &Path,
 ) -> Result<ExitCode, Error> {
     let ct = read_input(Some(input))?;
-    if !crypt::looks_encrypted(&ct) {
+    if !age::looks_encrypted(&ct) {
         return Err(usage(format!("`{}` is not an age file", input.display())));
     }
     if output.is_none() && !force && std::io::stdout().is_terminal() {
@@ -305,12 +305,11 @@ fn recipients(files: &[PathBuf]) -> Result<ExitCode, Error> {
     let mut text = String::new();
     for f in files {
         let bytes = std::fs::read(f).map_err(|e| Error::io(f, "cannot read", e))?;
-        if !crypt::is_encrypted(&bytes) {
+        if !age::is_encrypted(&bytes) {
             return Err(usage(format!("`{}` is not an age file", f.display())));
         }
-        let stanzas =
-            crypt::stanzas(&bytes).map_err(|e| usage(format!("`{}`: {e}", f.display())))?;
-        let form = if crypt::armored(&bytes) {
+        let stanzas = age::stanzas(&bytes).map_err(|e| usage(format!("`{}`: {e}", f.display())))?;
+        let form = if age::armored(&bytes) {
             "armored"
         } else {
             "binary"
@@ -318,11 +317,11 @@ fn recipients(files: &[PathBuf]) -> Result<ExitCode, Error> {
         text.push_str(&format!(
             "{}: {form}, encrypted to {}\n",
             f.display(),
-            crypt::describe_stanzas(&stanzas)
+            age::describe_stanzas(&stanzas)
         ));
         if stanzas
             .iter()
-            .any(|(k, _)| k == "X25519" || k == crypt::pq::STANZA)
+            .any(|(k, _)| k == "X25519" || k == age::pq::STANZA)
         {
             text.push_str("  (X25519 and mlkem768x25519 stanzas carry only an ephemeral key: the recipient cannot be read from the file)\n");
         }
@@ -347,15 +346,15 @@ fn rekey(
             }
             let path = entry.path();
             let ct = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
-            if !crypt::is_encrypted(&ct) {
+            if !age::is_encrypted(&ct) {
                 continue;
             }
             let plain = keys.decrypt(path, &ct).map_err(|e| Error::Crypt {
                 loc: secretgen::error::Loc::file(path),
                 message: e.to_string(),
             })?;
-            let armor = crypt::armored(&ct);
-            let new = crypt::encrypt(plain.expose(), &recipients, armor).map_err(usage)?;
+            let armor = age::armored(&ct);
+            let new = age::encrypt(plain.expose(), &recipients, armor).map_err(usage)?;
             // The file keeps the mode its user gave it; only new files are 0600.
             let mode = entry
                 .metadata()
@@ -363,7 +362,7 @@ fn rekey(
                 .permissions()
                 .mode()
                 & 0o7777;
-            secretgen::output::write_atomic_mode(path, &new, mode)?;
+            secretgen::review::output::write_atomic_mode(path, &new, mode)?;
             if armor {
                 armored += 1;
             } else {

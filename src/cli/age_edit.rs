@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use secretgen::crypt;
+use secretgen::age;
 use secretgen::error::Error;
-use secretgen::output::write_atomic;
+use secretgen::review::output::write_atomic;
 use zeroize::Zeroizing;
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -52,7 +52,7 @@ pub fn edit(
         )));
     }
     let ct = std::fs::read(file).map_err(|e| Error::io(file, "cannot read", e))?;
-    if !crypt::looks_encrypted(&ct) {
+    if !age::looks_encrypted(&ct) {
         return Err(usage(format!("`{}` is not an age file", file.display())));
     }
     let files: Vec<PathBuf> = if recipients_files.is_empty() {
@@ -74,7 +74,7 @@ pub fn edit(
         loc: secretgen::error::Loc::file(file),
         message: e.to_string(),
     })?;
-    let armor = crypt::armored(&ct);
+    let armor = age::armored(&ct);
 
     let dir = private_dir()?;
     let name = file
@@ -133,7 +133,7 @@ pub fn edit(
         eprintln!("`{}` unchanged", file.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let new = crypt::encrypt(&edited, &recipients, armor).map_err(usage)?;
+    let new = age::encrypt(&edited, &recipients, armor).map_err(usage)?;
     write_atomic(file, &new)?;
     eprintln!(
         "`{}` re-encrypted to {} recipient{} ({})",

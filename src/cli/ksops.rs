@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use secretgen::crypt::{IdentitySources, Keyring};
+use secretgen::age::{IdentitySources, Keyring};
 use secretgen::error::{Error, Loc};
 use secretgen::ksops;
 use secretgen::secret::SecretBytes;

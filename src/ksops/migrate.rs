@@ -15,10 +15,10 @@ use base64::Engine;
 use zeroize::Zeroizing;
 
 use super::{BEHAVIOR, Config, DecryptFn, NEEDS_HASH, SecretFrom, dotenv, go_base};
-use crate::emit::{self, Node as Out};
 use crate::error::{Error, Loc, Result};
-use crate::hash::{self, HashInput, HashVariant};
+use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::yaml;
+use crate::yaml::emit::{self, Node as Out};
 
 /// What happens to one `secretFrom` Secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,7 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
                 let e = e.map_err(|e| {
                     Error::io(p, "cannot walk", std::io::Error::other(e.to_string()))
                 })?;
-                if crate::manifest::is_kustomization_file(e.path()) {
+                if crate::kustomize::manifest::is_kustomization_file(e.path()) {
                     kustomizations.push(e.path().to_path_buf());
                 }
             }
@@ -334,7 +334,7 @@ fn migrate_secret(
                 format!("env file `{}`: {e}", entry.text),
             )
         })?;
-        let same = match crate::source::parse_env(bytes.expose()) {
+        let same = match crate::kustomize::source::parse_env(bytes.expose()) {
             Ok(kustomize) => {
                 kustomize.len() == godotenv.len()
                     && kustomize

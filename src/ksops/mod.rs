@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use crate::emit::{self, Node as Out};
 use crate::error::{Error, Loc, Result};
 use crate::secret::SecretBytes;
-use crate::validate::{self, SecretView};
+use crate::secret::validate::{self, SecretView};
+use crate::yaml::emit::{self, Node as Out};
 use crate::yaml::{self, Mark, Node, Resolved, Value};
 
 /// kustomize's annotation that asks for a name-suffix hash on a generated resource.
@@ -382,9 +382,9 @@ pub fn needs_hash_suffix(
             if i > 0 {
                 out.push(b',');
             }
-            crate::hash::write_go_string(out, k.as_bytes());
+            crate::kustomize::hash::write_go_string(out, k.as_bytes());
             out.push(b':');
-            crate::hash::write_go_string(out, v.as_bytes());
+            crate::kustomize::hash::write_go_string(out, v.as_bytes());
         }
         out.push(b'}');
     }
@@ -399,9 +399,9 @@ pub fn needs_hash_suffix(
         object(&mut json, sd);
     }
     json.extend_from_slice(b",\"type\":");
-    crate::hash::write_go_string(&mut json, type_.as_bytes());
+    crate::kustomize::hash::write_go_string(&mut json, type_.as_bytes());
     json.push(b'}');
-    crate::hash::suffix_of(&json)
+    crate::kustomize::hash::suffix_of(&json)
 }
 
 /// Decrypts one SOPS file (format from its path, as `sops` and KSOPS choose it).

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{BEHAVIOR, DecryptFn, NEEDS_HASH};
-use crate::emit::Node as Out;
 use crate::error::{Error, Loc, Result};
-use crate::hash::HashVariant;
+use crate::kustomize::hash::HashVariant;
 use crate::render::Secret;
+use crate::yaml::emit::Node as Out;
 use crate::yaml::{self, Node, Resolved, Value};
 
 /// Splits `paths` into the KSOPS configs under them (files named, and YAML files found in
@@ -60,7 +60,7 @@ pub fn secrets(config_file: &Path, decrypt: &DecryptFn<'_>) -> Result<Vec<Secret
     } else {
         root
     };
-    let text = crate::manifest::read_text(config_file)?;
+    let text = crate::kustomize::manifest::read_text(config_file)?;
     let config = super::read_config(config_file, &text)?;
     let generated = super::generate(&config, root, decrypt)?;
     let mut out = Vec::new();

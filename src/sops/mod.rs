@@ -39,7 +39,7 @@ use zeroize::Zeroizing;
 
 pub use error::SopsError;
 
-use crate::crypt::Keyring;
+use crate::age::Keyring;
 use crate::secret::SecretBytes;
 
 /// A SOPS file format, as sops names them.
@@ -150,8 +150,8 @@ pub fn decrypt(path: &Path, bytes: &[u8], keys: &Keyring) -> Result<SecretBytes,
             .map_err(|e| {
                 let missing = matches!(
                     e,
-                    crate::crypt::CryptError::NoIdentity { .. }
-                        | crate::crypt::CryptError::NoMatch { .. }
+                    crate::age::CryptError::NoIdentity { .. }
+                        | crate::age::CryptError::NoMatch { .. }
                 );
                 (e.to_string(), missing)
             })

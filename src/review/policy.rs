@@ -10,10 +10,10 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::crypt;
+use crate::age;
 use crate::error::{Error, Loc, Result};
-use crate::manifest::{Located, Unit};
-use crate::source;
+use crate::kustomize::manifest::{Located, Unit};
+use crate::kustomize::source;
 
 /// An input that holds a secret in clear.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +70,7 @@ const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// Whether `bytes` are an age file or a SOPS file (YAML, JSON, dotenv, INI or binary).
 pub fn is_encrypted(bytes: &[u8]) -> bool {
-    crypt::is_encrypted(bytes) || crate::sops::is_sops(bytes).is_some()
+    age::is_encrypted(bytes) || crate::sops::is_sops(bytes).is_some()
 }
 
 /// Every plaintext input of `units`.

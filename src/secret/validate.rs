@@ -546,7 +546,8 @@ fn check_bootstrap(s: &SecretView<'_>, v: &mut Vec<Violation>) {
 /// private key in `tls.key` parse, and the key is the certificate's (RSA, ECDSA P-256 and
 /// P-384, Ed25519; PKCS#1, SEC1 or PKCS#8).
 pub fn check_tls_pair(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Violation> {
-    crate::tls::matches(cert_pem, key_pem).map_err(|(key, reason)| Violation::Tls { key, reason })
+    crate::secret::tls::matches(cert_pem, key_pem)
+        .map_err(|(key, reason)| Violation::Tls { key, reason })
 }
 
 #[cfg(test)]

@@ -4,6 +4,10 @@
 //! whose memory is wiped on drop and whose `Debug` prints only its length, so no secret value
 //! can reach a log line, an error or a panic message through formatting.
 
+pub mod create;
+pub mod tls;
+pub mod validate;
+
 use std::fmt;
 
 use zeroize::Zeroizing;

@@ -12,11 +12,11 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use crate::emit::{self, Node};
 use crate::error::{Error, Loc, Result, Warning};
-use crate::manifest::{self, Unit};
+use crate::kustomize::manifest::{self, Unit};
 use crate::render::{self, Decrypt, Mode, Settings};
 use crate::yaml;
+use crate::yaml::emit::{self, Node};
 
 /// The directory kustomize runs an exec plugin from (its working directory, also in
 /// `KUSTOMIZE_PLUGIN_CONFIG_ROOT`).

@@ -7,6 +7,8 @@
 //! cannot resolve. Scalars are resolved as goyaml.v2 resolves them (YAML 1.1), because that is
 //! how kustomize reads a kustomization: a plain `yes` is a boolean there.
 
+pub mod emit;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -175,7 +177,7 @@ pub fn resolve_plain(s: &str) -> Resolved {
         | ".nan" | ".NaN" | ".NAN" => return Resolved::Float,
         _ => {}
     }
-    if !crate::emit::plain_is_number(s) {
+    if !crate::yaml::emit::plain_is_number(s) {
         return Resolved::Str;
     }
     // Int or float only matters for messages ("a number" either way).

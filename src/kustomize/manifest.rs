@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Loc, Result, Warning, did_you_mean};
-use crate::hash::HashVariant;
+use crate::kustomize::hash::HashVariant;
 use crate::yaml::{self, Mark, Node, Value};
 
 /// A string from the input with its position.
@@ -548,7 +548,7 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
                     }
                 }
             } else {
-                let gen_path = root.join(crate::source::clean_slash_path(text));
+                let gen_path = root.join(crate::kustomize::source::clean_slash_path(text));
                 if gen_path.is_dir() {
                     // kustomize builds it as a kustomization of generator configs and runs
                     // what comes out; secretgen does not, and a silent difference is worse.
@@ -589,7 +589,7 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     if let Some(list) = doc.get("resources").filter(|n| !n.is_null()) {
         for entry in r.seq(list, "resources")? {
             let Some(res) = entry.as_str() else { continue };
-            let res_path = root.join(crate::source::clean_slash_path(res));
+            let res_path = root.join(crate::kustomize::source::clean_slash_path(res));
             // Directories are bases (rendered on their own by a tree walk); URLs are remote.
             if res.contains("://") || !res_path.is_file() {
                 continue;

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::manifest::{self, Behavior, Unit};
+use crate::kustomize::manifest::{self, Behavior, Unit};
 use crate::render::{self, Decrypt, Output, Settings};
 use crate::yaml;
 
@@ -69,7 +69,7 @@ fn dir_of(file: &Path) -> PathBuf {
 
 /// Reads the units under `paths` and sorts them into flat units and trees.
 pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
-    let units = crate::discover::load(paths)?;
+    let units = crate::render::discover::load(paths)?;
     let mut included = BTreeSet::new();
     let mut tree_like = Vec::new();
     for u in &units {
@@ -222,8 +222,8 @@ pub fn check(
     settings: &Settings,
     keys: &dyn Decrypt,
     accept_unapplied: bool,
-) -> Result<(Vec<crate::check::Finding>, usize, BTreeSet<PathBuf>)> {
-    use crate::check::{SecretInfo, check_doc};
+) -> Result<(Vec<crate::review::check::Finding>, usize, BTreeSet<PathBuf>)> {
+    use crate::review::check::{SecretInfo, check_doc};
     let mut findings = Vec::new();
     let mut count = 0;
     let mut files = BTreeSet::new();

@@ -5,6 +5,9 @@
 //! kustomize's resource order, and their YAML, byte-identical to `kubectl kustomize`.
 //! Refuses anything the API server would refuse, files outside the root, and duplicate keys.
 
+pub mod discover;
+pub mod tree;
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -13,14 +16,14 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::emit::{self, Node};
 use crate::error::{Error, Loc, Result, Warning, io_reason};
-use crate::hash::{self, HashInput, HashVariant};
-use crate::manifest::{Behavior, Generator, MetaMap, Transform, Unit};
+use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::kustomize::manifest::{Behavior, Generator, MetaMap, Transform, Unit};
+use crate::kustomize::source::{self, SourceError};
+use crate::secret::validate;
 use crate::secret::{SecretBytes, SecretString};
-use crate::source::{self, SourceError};
-use crate::validate;
 use crate::yaml::Mark;
+use crate::yaml::emit::{self, Node};
 
 /// kustomize's `--load-restrictor` values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -1538,7 +1541,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let path = t.path().join("kustomization.yaml");
         std::fs::write(&path, &k).unwrap();
-        let unit = crate::manifest::read_kustomization(&path, &k).unwrap();
+        let unit = crate::kustomize::manifest::read_kustomization(&path, &k).unwrap();
         let settings = Settings::default();
         let err = render_units(std::slice::from_ref(&unit), &settings, &NoKeys).unwrap_err();
         let Error::Many(errors) = err else {

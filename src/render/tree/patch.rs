@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use crate::emit::Node;
+use crate::yaml::emit::Node;
 
 pub type Map = Vec<(Cow<'static, str>, Node<'static>)>;
 

@@ -11,9 +11,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use secretgen::error::{Error, Warning};
-use secretgen::hash::HashVariant;
+use secretgen::kustomize::hash::HashVariant;
 use secretgen::render::{self, LoadRestrictor, Settings};
-use secretgen::{check, diff, output, plugin};
+use secretgen::{plugin, review::check, review::diff, review::output};
 
 /// `secretgen --version`: the version, the commit and the build date (see build.rs).
 pub const VERSION: &str = concat!(
@@ -516,9 +516,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Completions { shell } => run_completions(shell),
         Command::Man { dir } => run_man(dir),
-        Command::Schema => {
-            write_stdout(secretgen::schema::SCHEMA.as_bytes()).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Schema => write_stdout(secretgen::kustomize::schema::SCHEMA.as_bytes())
+            .map(|()| ExitCode::SUCCESS),
         Command::Migrate(MigrateCommand::Ksops {
             paths,
             write,
@@ -621,18 +620,19 @@ fn render_paths_placed(
     flags: &RenderFlags,
     settings: &Settings,
     progress: bool,
-) -> Result<secretgen::tree::Rendered, Error> {
+) -> Result<secretgen::render::tree::Rendered, Error> {
     let (ksops_configs, paths) = ksops::split_paths(paths);
     let plan = if paths.is_empty() {
-        secretgen::tree::Plan::default()
+        secretgen::render::tree::Plan::default()
     } else {
-        secretgen::tree::plan(&paths)?
+        secretgen::render::tree::plan(&paths)?
     };
     let keys = keyring(&flags.identity);
     let bar = Progress::new(progress, generator_count(&plan.units));
-    let out = secretgen::tree::render(&plan, settings, &keys, flags.accept_unapplied, &|| {
-        bar.tick()
-    });
+    let out =
+        secretgen::render::tree::render(&plan, settings, &keys, flags.accept_unapplied, &|| {
+            bar.tick()
+        });
     bar.finish();
     let mut r = out?;
     if !ksops_configs.is_empty() {
@@ -659,7 +659,7 @@ fn render_paths_placed(
     Ok(r)
 }
 
-fn generator_count(units: &[secretgen::manifest::Unit]) -> u64 {
+fn generator_count(units: &[secretgen::kustomize::manifest::Unit]) -> u64 {
     units.iter().map(|u| u.generators.len() as u64).sum()
 }
 
@@ -732,9 +732,9 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
     let ksops_named = !ksops::split_paths(&args.paths).0.is_empty();
     let plan = if ksops_named {
-        secretgen::tree::Plan::default()
+        secretgen::render::tree::Plan::default()
     } else {
-        secretgen::tree::plan(&args.paths)?
+        secretgen::render::tree::plan(&args.paths)?
     };
     if ksops_named || !plan.trees.is_empty() || (plan.units.is_empty() && plan.kustomizations > 0) {
         // Trees are whole builds: rendered, then printed together in kustomize's order.
@@ -748,7 +748,7 @@ fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
             if i > 0 {
                 doc.extend_from_slice(b"---\n");
             }
-            secretgen::emit::write_document(&s.to_node(), &mut doc);
+            secretgen::yaml::emit::write_document(&s.to_node(), &mut doc);
             stdout.write_all(&doc).map_err(stdout_error)?;
             zeroize::Zeroize::zeroize(&mut *doc);
         }
@@ -779,7 +779,7 @@ fn run_render(args: RenderArgs) -> Result<ExitCode, Error> {
     let Some(dir) = &args.output_dir else {
         return render_to_stdout(&args);
     };
-    let secretgen::tree::Rendered { out, subdirs, .. } = render_paths_placed(
+    let secretgen::render::tree::Rendered { out, subdirs, .. } = render_paths_placed(
         &args.paths,
         &args.flags,
         &args.flags.with_placeholder(&args.placeholder),
@@ -855,9 +855,9 @@ fn diff_side(
             return Ok(docs);
         }
     } else {
-        let text = secretgen::manifest::read_text(path)?;
-        let is_source =
-            secretgen::manifest::is_kustomization_file(path) || text.contains("SecretGenerator");
+        let text = secretgen::kustomize::manifest::read_text(path)?;
+        let is_source = secretgen::kustomize::manifest::is_kustomization_file(path)
+            || text.contains("SecretGenerator");
         if !is_source {
             return diff::read_secrets(path, &text);
         }
@@ -1029,12 +1029,12 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
         args.paths.clone()
     };
     if args.require_encrypted {
-        let allow = secretgen::policy::AllowList::new(&args.allow_plaintext)?;
-        let units = secretgen::discover::load(&paths)?;
+        let allow = secretgen::review::policy::AllowList::new(&args.allow_plaintext)?;
+        let units = secretgen::render::discover::load(&paths)?;
         for u in &units {
             print_warnings(&u.warnings);
         }
-        let found = secretgen::policy::plaintext_inputs(&units, &allow)?;
+        let found = secretgen::review::policy::plaintext_inputs(&units, &allow)?;
         let mut text = String::new();
         for f in &found {
             text.push_str(&format!("{f}\n"));
@@ -1052,17 +1052,17 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     let out = render_paths(&paths, &args.flags, &settings)?;
     // Each tree checks its own workloads (from its bases too, as the build leaves them);
     // the files a tree read are not checked again on their own.
-    let plan = secretgen::tree::plan(&paths)?;
+    let plan = secretgen::render::tree::plan(&paths)?;
     let keys = keyring(&args.flags.identity);
     let (tree_findings, _, tree_files) =
-        secretgen::tree::check(&plan, &settings, &keys, args.flags.accept_unapplied)?;
+        secretgen::render::tree::check(&plan, &settings, &keys, args.flags.accept_unapplied)?;
     let files: Vec<PathBuf> = check::manifest_files(&paths)
         .into_iter()
         .filter(|f| !tree_files.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
         .collect();
     let mut texts = Vec::new();
     for f in &files {
-        texts.push((f.clone(), secretgen::manifest::read_text(f)?));
+        texts.push((f.clone(), secretgen::kustomize::manifest::read_text(f)?));
     }
     let mut known: Vec<check::SecretInfo> = out
         .secrets
@@ -1145,11 +1145,9 @@ fn run_hash(args: HashArgs) -> Result<ExitCode, Error> {
 }
 
 /// The keyring for a run: identities are read on the first encrypted input, if any.
-fn keyring(identity: &[PathBuf]) -> secretgen::crypt::Keyring {
-    secretgen::crypt::Keyring::new(secretgen::crypt::IdentitySources::from_env(
-        identity.to_vec(),
-    ))
-    .with_warnings(|w| eprintln!("warning: {w}"))
+fn keyring(identity: &[PathBuf]) -> secretgen::age::Keyring {
+    secretgen::age::Keyring::new(secretgen::age::IdentitySources::from_env(identity.to_vec()))
+        .with_warnings(|w| eprintln!("warning: {w}"))
 }
 
 fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<ExitCode, Error> {
@@ -1165,7 +1163,7 @@ fn run_plugin_exec(config: &std::path::Path, flags: &RenderFlags) -> Result<Exit
 
 fn read_stdin() -> Result<String, Error> {
     // Bounded as YAML files are: `cat /dev/zero | secretgen fn` ends with an error.
-    let limit = secretgen::manifest::MAX_YAML_BYTES;
+    let limit = secretgen::kustomize::manifest::MAX_YAML_BYTES;
     let mut input = String::new();
     std::io::stdin()
         .take(limit + 1)
@@ -1276,7 +1274,7 @@ fn run_plugin_install(
 }
 
 fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
-    use secretgen::create::{self, Request};
+    use secretgen::secret::create::{self, Request};
     let start = |common: &CreateCommon| {
         let mut r = Request::new(&common.name, common.namespace.clone());
         r.append_hash = common.append_hash;
@@ -1452,7 +1450,7 @@ mod tests {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(
-            stderr.contains("error: internal error in secretgen at src/cli.rs:"),
+            stderr.contains("error: internal error in secretgen at src/cli/mod.rs:"),
             "{stderr}"
         );
         assert!(

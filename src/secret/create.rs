@@ -11,14 +11,14 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::emit::{self, Node};
 use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
-use crate::hash::{self, HashInput, HashVariant};
+use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::kustomize::source;
 use crate::render::base64_plain;
 use crate::secret::SecretBytes;
-use crate::source;
-use crate::validate;
+use crate::secret::validate;
+use crate::yaml::emit::{self, Node};
 
 /// What to put in a Secret, gathered from flags.
 #[derive(Debug, Default)]
@@ -145,7 +145,7 @@ impl Request {
                     ..Default::default()
                 },
             );
-            if !crate::check::is_env_var_name(&p.key) {
+            if !crate::review::check::is_env_var_name(&p.key) {
                 return Err(Error::source(
                     at,
                     format!(
@@ -287,7 +287,7 @@ impl Request {
         }
         // Editors that read the modeline (yaml-language-server) check the manifest as it is
         // edited; kustomize and secretgen read it as a comment.
-        let mut out = crate::schema::modeline().into_bytes();
+        let mut out = crate::kustomize::schema::modeline().into_bytes();
         emit::write_document(&Node::Map(top), &mut out);
         Ok(out)
     }

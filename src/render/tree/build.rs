@@ -13,12 +13,12 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::emit::Node;
 use crate::error::{Error, Loc, Result, Warning};
-use crate::hash::{self, HashInput, HashVariant};
-use crate::manifest::{self, Behavior, Transform};
+use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::kustomize::manifest::{self, Behavior, Transform};
 use crate::render::{self, Decrypt, Entry, LoadRestrictor, Secret, Settings};
 use crate::secret::{SecretBytes, SecretString};
+use crate::yaml::emit::Node;
 use crate::yaml::{self, Mark};
 
 use super::patch::{self, as_str, get, set};
@@ -1171,7 +1171,7 @@ fn finish_one(mut r: Res) -> Result<Secret> {
         for (k, v) in string_data.iter().flatten() {
             let (origin, encrypted) = origin_of(k);
             let mut b64 = String::new();
-            crate::emit::wrapped_base64(v.as_bytes(), &mut b64);
+            crate::yaml::emit::wrapped_base64(v.as_bytes(), &mut b64);
             entries.insert(
                 k.to_string(),
                 Entry {
@@ -1213,5 +1213,5 @@ fn finish_one(mut r: Res) -> Result<Secret> {
 
 /// A kustomization's path entry cleaned lexically, as kustomize cleans it before reading.
 fn clean(entry: &str) -> String {
-    crate::source::clean_slash_path(entry)
+    crate::kustomize::source::clean_slash_path(entry)
 }

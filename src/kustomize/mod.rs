@@ -1,0 +1,8 @@
+//! What kustomize defines: the manifests (`kustomization.yaml`, SecretGenerator documents),
+//! the three kinds of source, the content hash that suffixes a generated name (with the Go
+//! JSON encoding it hashes), and the JSON Schema of generator manifests.
+
+pub mod hash;
+pub mod manifest;
+pub mod schema;
+pub mod source;
