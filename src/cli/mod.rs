@@ -303,7 +303,7 @@ pub struct RenderFlags {
         env = "SECRETGEN_LOAD_RESTRICTOR",
         default_value = "LoadRestrictionsRootOnly"
     )]
-    pub load_restrictor: LoadRestrictor,
+    pub load_restrictor: Restrictor,
     /// age identity file (X25519, post-quantum, plugin or SSH private key); repeatable.
     /// Otherwise SECRETGEN_AGE_IDENTITY_FILE, else SECRETGEN_AGE_IDENTITY; without those,
     /// every place sops reads: SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, ~/.ssh/id_rsa,
@@ -331,6 +331,26 @@ pub struct PlaceholderFlag {
 }
 
 /// The `--hash` values, listed in `--help` and in the error for another value.
+/// The command-line face of [`LoadRestrictor`], named as kustomize names its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Restrictor {
+    /// Files must resolve (symlinks followed) to a place under the generator's root.
+    #[value(name = "LoadRestrictionsRootOnly")]
+    RootOnly,
+    /// Any readable file may be named.
+    #[value(name = "LoadRestrictionsNone")]
+    None,
+}
+
+impl From<Restrictor> for LoadRestrictor {
+    fn from(r: Restrictor) -> Self {
+        match r {
+            Restrictor::RootOnly => LoadRestrictor::RootOnly,
+            Restrictor::None => LoadRestrictor::None,
+        }
+    }
+}
+
 fn parse_variant() -> impl clap::builder::TypedValueParser<Value = HashVariant> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(HashVariant::ALL.map(HashVariant::as_str))
@@ -340,7 +360,7 @@ fn parse_variant() -> impl clap::builder::TypedValueParser<Value = HashVariant> 
 impl RenderFlags {
     fn settings(&self) -> Settings {
         Settings {
-            load_restrictor: self.load_restrictor,
+            load_restrictor: self.load_restrictor.into(),
             hash: self.hash,
             ..Settings::default()
         }
@@ -465,14 +485,14 @@ pub fn main() -> ExitCode {
             && !config.as_encoded_bytes().starts_with(b"-")
         {
             let load_restrictor = match std::env::var_os("SECRETGEN_LOAD_RESTRICTOR") {
-                Some(v) if v == "LoadRestrictionsNone" => LoadRestrictor::None,
+                Some(v) if v == "LoadRestrictionsNone" => Restrictor::None,
                 Some(v) if v != "LoadRestrictionsRootOnly" => {
                     return exit_code(Err(Error::Usage(format!(
                         "SECRETGEN_LOAD_RESTRICTOR is `{}`: expected LoadRestrictionsRootOnly or LoadRestrictionsNone",
                         v.to_string_lossy().escape_debug()
                     ))));
                 }
-                _ => LoadRestrictor::default(),
+                _ => Restrictor::RootOnly,
             };
             let flags = RenderFlags {
                 hash: None,
@@ -1186,7 +1206,7 @@ fn run_bare_stdin() -> Result<ExitCode, Error> {
     if plugin::is_resource_list(&input) {
         let flags = RenderFlags {
             hash: None,
-            load_restrictor: LoadRestrictor::default(),
+            load_restrictor: Restrictor::RootOnly,
             identity: Vec::new(),
             accept_unapplied: false,
         };

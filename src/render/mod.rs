@@ -26,14 +26,12 @@ use crate::yaml::Mark;
 use crate::yaml::emit::{self, Node};
 
 /// kustomize's `--load-restrictor` values.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LoadRestrictor {
     /// Files must resolve (symlinks followed) to a place under the generator's root.
     #[default]
-    #[value(name = "LoadRestrictionsRootOnly")]
     RootOnly,
     /// Any readable file may be named.
-    #[value(name = "LoadRestrictionsNone")]
     None,
 }
 
