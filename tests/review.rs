@@ -529,6 +529,9 @@ fn on_tty(dir: &Path, args: &[&str], shell_tail: &str, env: &[(&str, &str)]) -> 
         .current_dir(dir)
         .env_remove("CI")
         .env_remove("NO_COLOR")
+        // A terminal says what it is; without TERM (a CI runner's bare environment) nothing
+        // draws on it.
+        .env("TERM", "xterm")
         .env_remove("SECRETGEN_AGE_IDENTITY")
         .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
         .env_remove("SOPS_AGE_KEY")
