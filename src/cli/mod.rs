@@ -1242,11 +1242,11 @@ fn run_plugin_install(
     with_ksops: bool,
     bin_dir: Option<PathBuf>,
 ) -> Result<ExitCode, Error> {
-    let (home, from_default) = match plugin_home {
-        Some(h) => (h, false),
-        None => plugin::default_plugin_home().ok_or_else(|| {
-            Error::Usage("cannot tell where kustomize looks for plugins: set --plugin-home, KUSTOMIZE_PLUGIN_HOME, XDG_CONFIG_HOME or HOME".into())
-        })?,
+    // A home of kustomize's own finding needs no KUSTOMIZE_PLUGIN_HOME in the hint below.
+    let from_default = plugin_home.is_none();
+    let home = match plugin_home {
+        Some(h) => h,
+        None => plugin::default_plugin_home()?,
     };
     let exe = std::env::current_exe().map_err(|e| {
         Error::io(
