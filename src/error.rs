@@ -75,6 +75,8 @@ pub enum Error {
     /// A usage error of the command line.
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Plugin(#[from] crate::plugin::Error),
     /// Several errors at once (all of one generator's violations, say).
     #[error("{}", join_lines(.0))]
     Many(Vec<Error>),

@@ -28,9 +28,7 @@ Install usage (copy this binary to a target directory):
 ";
 
 /// The SOPS decrypter over the identities sops would read.
-pub fn decrypter(
-    keys: &Keyring,
-) -> impl Fn(&Path, &[u8]) -> Result<SecretBytes, Error> + Sync + '_ {
+fn decrypter(keys: &Keyring) -> impl Fn(&Path, &[u8]) -> Result<SecretBytes, Error> + Sync + '_ {
     move |path: &Path, bytes: &[u8]| {
         secretgen::sops::decrypt(path, bytes, keys).map_err(|e| Error::Crypt {
             loc: Loc::file(path),
@@ -44,7 +42,7 @@ fn keyring(identity: &[PathBuf]) -> Keyring {
 }
 
 /// `ksops …`: exit 0 on success, 2 on an error (printed), 1 for a usage error as KSOPS.
-pub fn main(args: &[OsString]) -> ExitCode {
+pub(super) fn main(args: &[OsString]) -> ExitCode {
     match args {
         [_, cmd, rest @ ..] if cmd == "install" => install(rest),
         [_] if !std::io::stdin().is_terminal() => {
@@ -64,7 +62,7 @@ pub fn main(args: &[OsString]) -> ExitCode {
 }
 
 /// The exec plugin: `ksops CONFIG`, with the kustomization root as working directory.
-pub fn exec(config: &Path, identity: &[PathBuf]) -> ExitCode {
+pub(super) fn exec(config: &Path, identity: &[PathBuf]) -> ExitCode {
     let keys = keyring(identity);
     let decrypt = decrypter(&keys);
     match ksops::exec(config, Path::new("."), &decrypt) {
@@ -77,7 +75,7 @@ pub fn exec(config: &Path, identity: &[PathBuf]) -> ExitCode {
 }
 
 /// The KRM function: the ResourceList read from stdin.
-pub fn function(input: &str, identity: &[PathBuf]) -> ExitCode {
+pub(super) fn function(input: &str, identity: &[PathBuf]) -> ExitCode {
     let keys = keyring(identity);
     let decrypt = decrypter(&keys);
     let (out, error) = ksops::function(input, Path::new("."), &decrypt);
@@ -144,13 +142,17 @@ fn install(args: &[OsString]) -> ExitCode {
 }
 
 /// Whether a generator config file or a ResourceList is KSOPS'.
-pub fn config_is_ksops(config: &Path) -> bool {
+pub(super) fn config_is_ksops(config: &Path) -> bool {
     ksops::file_is_ksops(config)
 }
 
 /// `secretgen migrate ksops`: the new files on stdout (or written with `write`), the
 /// per-Secret report on stderr.
-pub fn migrate(paths: &[PathBuf], write: bool, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+pub(super) fn migrate(
+    paths: &[PathBuf],
+    write: bool,
+    identity: &[PathBuf],
+) -> Result<ExitCode, Error> {
     let keys = keyring(identity);
     let decrypt = decrypter(&keys);
     let mut changes = Vec::new();
@@ -212,7 +214,7 @@ pub fn migrate(paths: &[PathBuf], write: bool, identity: &[PathBuf]) -> Result<E
 
 /// The paths for secretgen's own discovery, and the KSOPS configs among and under `paths`
 /// (`.` when none is named).
-pub fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+pub(super) fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let default = [PathBuf::from(".")];
     let named = if paths.is_empty() {
         &default[..]
@@ -224,7 +226,7 @@ pub fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
 }
 
 /// Adds the Secrets of the KSOPS configs to a render, in kustomize's order.
-pub fn add_secrets(
+pub(super) fn add_secrets(
     configs: &[PathBuf],
     identity: &[PathBuf],
     secrets: &mut Vec<secretgen::render::Secret>,

@@ -1,0 +1,486 @@
+//! Command-line definitions. The doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use secretgen::kustomize::hash::HashVariant;
+use secretgen::render::{LoadRestrictor, Settings};
+
+use super::age;
+
+/// `secretgen --version`: the version, the commit and the build date (see build.rs).
+pub(crate) const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SECRETGEN_COMMIT"),
+    ", built ",
+    env!("SECRETGEN_BUILD_DATE"),
+    ")"
+);
+
+/// Generate Kubernetes Secrets from kustomize-style secretGenerator manifests, with
+/// age-encrypted inputs decrypted in memory. Output is byte-identical to `kubectl kustomize`.
+///
+/// Exit codes: 0 success, 1 differences or findings (diff, check, render --check), 2 error.
+#[derive(Parser)]
+#[command(name = "secretgen", version = VERSION)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Render every generator under the paths as a YAML stream of Secrets.
+    ///
+    /// A PATH is a generator manifest, a kustomization.yaml, or a directory searched for both
+    /// (hidden directories and target/ are skipped). Without PATH: the current directory.
+    ///
+    /// Example: secretgen render testdata/quickstart
+    Render(RenderArgs),
+    /// Compare two sets of Secrets without showing a value: per Secret added, removed,
+    /// renamed or changed, per key added, removed, changed (with sizes) or unchanged.
+    ///
+    /// Exit 0 same, 1 different, 2 error. Example: secretgen diff --base origin/main
+    Diff(DiffArgs),
+    /// Report references to Secrets that would fail at run time: missing Secrets or keys,
+    /// envFrom keys the kubelet skips, image pull and TLS secrets of the wrong type.
+    ///
+    /// Exit 0 clean, 1 findings, 2 error. Example: secretgen check deploy/
+    ///
+    /// With --require-encrypted, a gate against plaintext secrets in git instead. Example:
+    /// secretgen check --require-encrypted --allow-plaintext '**/ca.crt' .
+    Check(CheckArgs),
+    /// Show, for each Secret, the hash variant and the exact JSON its name suffix is
+    /// computed from, values replaced by their sizes.
+    ///
+    /// Example: secretgen hash --explain testdata/quickstart
+    Hash(HashArgs),
+    /// Create, encrypt, decrypt and inspect age files and keys.
+    ///
+    /// Example: secretgen age keygen -o key.txt
+    Age(age::AgeArgs),
+    /// Run as, or install, the kustomize exec plugin.
+    ///
+    /// Example: secretgen plugin install && kubectl kustomize --enable-alpha-plugins overlays/prod
+    Plugin(PluginArgs),
+    /// Run as a KRM function: a ResourceList on stdin, the generator as its functionConfig,
+    /// the Secrets appended to its items on stdout. Also chosen when secretgen is run with no
+    /// arguments and stdin is not a terminal.
+    ///
+    /// Example: kpt fn eval . --exec secretgen --fn-config secretgen.yaml
+    Fn(FnArgs),
+    /// Print a Secret as `kubectl create secret … --dry-run=client -o yaml` would, or with
+    /// --generator the secretgen manifest that renders it.
+    ///
+    /// Example: secretgen create generic db --from-file=username.txt --from-file=password.txt --append-hash
+    #[command(subcommand)]
+    Create(CreateCommand),
+    /// Print the shell completion script for SHELL, generated from these definitions.
+    ///
+    /// Example: secretgen completions bash > ~/.local/share/bash-completion/completions/secretgen
+    Completions {
+        /// The shell to print the completion script for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page secretgen(1), or with --dir write it and one page per subcommand
+    /// (secretgen-render.1, …) into DIR.
+    ///
+    /// Example: secretgen man --dir /usr/local/share/man/man1
+    Man {
+        /// Write secretgen.1 and one page per subcommand into DIR instead of printing.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of generator manifests (secretgen.dev/v1 SecretGenerator, and
+    /// KSOPS' `kind: ksops` configs), for editors and CI validators.
+    ///
+    /// Example: secretgen schema > secretgenerator.schema.json
+    Schema,
+    /// Move a repository to secretgen.dev/v1 generators.
+    ///
+    /// Example: secretgen migrate ksops overlays/ --dry-run
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum MigrateCommand {
+    /// KSOPS configs (`kind: ksops`) named in the kustomizations under PATH: each
+    /// `secretFrom` entry becomes a SecretGenerator, `files:` stay SOPS manifests in a KSOPS
+    /// config (which secretgen runs as KSOPS); reports, per Secret, whether its final name
+    /// changes and why. Prints the new files unless --write; never writes a value.
+    ///
+    /// Example: secretgen migrate ksops deploy/ --write
+    Ksops {
+        /// Kustomization files or directories searched for them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print the new files and the report, change nothing (the default).
+        #[arg(long, conflicts_with = "write")]
+        dry_run: bool,
+        /// Rewrite the generator files in place (atomically).
+        #[arg(long)]
+        write: bool,
+        /// An age identity file for the SOPS files (repeatable); else where sops looks.
+        #[arg(short = 'i', long, value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
+}
+
+/// Flags every `create` form shares (kubectl's names).
+#[derive(Args)]
+pub(crate) struct CreateCommon {
+    /// The Secret's name.
+    pub(crate) name: String,
+    /// The Secret's namespace (none printed when not given).
+    #[arg(short = 'n', long)]
+    pub(crate) namespace: Option<String>,
+    /// Append kubectl's hash of the Secret to its name.
+    #[arg(long)]
+    pub(crate) append_hash: bool,
+    /// Print a secretgen.dev/v1 generator manifest instead of the Secret.
+    #[arg(long)]
+    pub(crate) generator: bool,
+    /// Accepted for kubectl compatibility; secretgen never talks to a cluster.
+    #[arg(long, value_name = "client", num_args = 0..=1, default_missing_value = "client", hide = true)]
+    pub(crate) dry_run: Option<String>,
+    /// Accepted for kubectl compatibility: only yaml.
+    #[arg(short = 'o', long = "output", value_parser = ["yaml"], hide = true)]
+    pub(crate) output: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CreateCommand {
+    /// A Secret from literals, files, directories or an env file.
+    ///
+    /// Example: secretgen create generic db --from-literal=user=admin --from-file=password.txt
+    Generic {
+        #[command(flatten)]
+        common: CreateCommon,
+        /// key=value (repeatable); nothing is unquoted.
+        #[arg(long, value_name = "KEY=VALUE")]
+        from_literal: Vec<String>,
+        /// [key=]path (repeatable); a directory adds each regular file in it.
+        #[arg(long, value_name = "[KEY=]PATH")]
+        from_file: Vec<String>,
+        /// A dotenv file (repeatable); not combined with --from-file or --from-literal.
+        #[arg(long, value_name = "PATH")]
+        from_env_file: Vec<String>,
+        /// The Secret's type (none printed when not given, as kubectl does).
+        #[arg(long = "type", value_name = "TYPE")]
+        type_: Option<String>,
+    },
+    /// A kubernetes.io/tls Secret; the key must match the certificate.
+    ///
+    /// Example: secretgen create tls web-tls --cert=tls.crt --key=tls.key
+    Tls {
+        #[command(flatten)]
+        common: CreateCommon,
+        /// PEM certificate (chain) for `tls.crt`.
+        #[arg(long, value_name = "FILE")]
+        cert: Option<PathBuf>,
+        /// PEM private key for `tls.key`; must match the certificate.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// A kubernetes.io/dockerconfigjson Secret for image pulls.
+    ///
+    /// Example: secretgen create docker-registry regcred --docker-server=r.example.com --docker-username=u --docker-password=p
+    DockerRegistry {
+        #[command(flatten)]
+        common: CreateCommon,
+        /// The registry's server address.
+        #[arg(long, default_value = "https://index.docker.io/v1/")]
+        docker_server: String,
+        /// The registry user name.
+        #[arg(long)]
+        docker_username: Option<String>,
+        /// The registry password (prefer --from-file: a flag's value stays in shell history).
+        #[arg(long)]
+        docker_password: Option<String>,
+        /// The registry e-mail (optional, as in kubectl).
+        #[arg(long)]
+        docker_email: Option<String>,
+        /// A docker config.json to use as .dockerconfigjson, verbatim.
+        #[arg(long, value_name = "[KEY=]PATH")]
+        from_file: Vec<PathBuf>,
+    },
+    /// A kubernetes.io/basic-auth Secret.
+    ///
+    /// Example: secretgen create basic-auth git --username=bot --password-file=pass.txt
+    BasicAuth {
+        #[command(flatten)]
+        common: CreateCommon,
+        /// The `username` key's value.
+        #[arg(long)]
+        username: Option<String>,
+        /// A file holding the `password` key's value.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// A kubernetes.io/ssh-auth Secret.
+    ///
+    /// Example: secretgen create ssh-auth deploy-key --ssh-privatekey=id_ed25519
+    SshAuth {
+        #[command(flatten)]
+        common: CreateCommon,
+        /// The SSH private key file for `ssh-privatekey`.
+        #[arg(long, value_name = "FILE")]
+        ssh_privatekey: PathBuf,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct PluginArgs {
+    #[command(subcommand)]
+    pub(crate) command: PluginCommand,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum PluginCommand {
+    /// What kustomize runs: render the generator config at CONFIG, files resolved from the
+    /// working directory (the kustomization root), names left for kustomize to suffix.
+    ///
+    /// Example: secretgen plugin exec /tmp/kust-plugin-config-123
+    Exec {
+        /// kustomize's copy of the generator config.
+        config: PathBuf,
+        #[command(flatten)]
+        flags: RenderFlags,
+    },
+    /// Install the plugin where kustomize looks for it: --plugin-home, else
+    /// $KUSTOMIZE_PLUGIN_HOME, else $XDG_CONFIG_HOME/kustomize/plugin, else
+    /// ~/.config/kustomize/plugin.
+    ///
+    /// Example: secretgen plugin install --plugin-home ./kustomize-plugins
+    Install {
+        /// kustomize's plugin home to install into (the directory that holds
+        /// `secretgen.dev/v1/secretgenerator/`); overrides KUSTOMIZE_PLUGIN_HOME.
+        #[arg(long, value_name = "DIR")]
+        plugin_home: Option<PathBuf>,
+        /// Also take KSOPS' place: link viaduct.ai/v1/ksops/ksops (kustomize's legacy exec
+        /// plugin for `kind: ksops`) to secretgen, which runs KSOPS configs as KSOPS does.
+        #[arg(long)]
+        ksops: bool,
+        /// First copy this binary to DIR/secretgen and link the plugin to that copy: what an
+        /// init container with no `cp` (the image is FROM scratch) runs to fill a shared
+        /// volume. With --ksops, DIR/ksops is linked to it too (the name a KRM
+        /// `exec: {path: ksops}` finds on PATH).
+        #[arg(long, value_name = "DIR")]
+        bin_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct FnArgs {
+    #[command(flatten)]
+    pub(crate) flags: RenderFlags,
+}
+
+/// Options shared by every command that renders.
+#[derive(Args, Clone)]
+pub(crate) struct RenderFlags {
+    /// Name-suffix hash for generators that do not set `hash:` themselves: kustomize
+    /// (kustomize v4/v5, the default), kustomize-legacy (kustomize ≤ 3.7, the Kubernetes
+    /// docs) or kubectl (`kubectl create secret --append-hash`).
+    #[arg(long, value_name = "VARIANT", value_parser = parse_variant())]
+    pub(crate) hash: Option<HashVariant>,
+    /// kustomize's load restrictor: files must stay under the generator's directory unless
+    /// LoadRestrictionsNone. Also read from SECRETGEN_LOAD_RESTRICTOR, the way to set it for
+    /// the exec plugin, to which kustomize passes no flag.
+    #[arg(
+        long,
+        value_enum,
+        env = "SECRETGEN_LOAD_RESTRICTOR",
+        default_value = "LoadRestrictionsRootOnly"
+    )]
+    pub(crate) load_restrictor: Restrictor,
+    /// age identity file (X25519, post-quantum, plugin or SSH private key); repeatable.
+    /// Otherwise SECRETGEN_AGE_IDENTITY_FILE, else SECRETGEN_AGE_IDENTITY; without those,
+    /// every place sops reads: SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, ~/.ssh/id_rsa,
+    /// SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, $XDG_CONFIG_HOME/sops/age/keys.txt,
+    /// ~/.config/sops/age/keys.txt.
+    #[arg(short = 'i', long = "identity", value_name = "FILE")]
+    pub(crate) identity: Vec<PathBuf>,
+    /// Render kustomize trees even where they hold what secretgen does not apply to Secrets
+    /// (a remote base, a Helm chart, a transformer or generator plugin, replacements that
+    /// may target a Secret): a warning instead of an error, and the output may differ from
+    /// `kubectl kustomize`.
+    #[arg(long)]
+    pub(crate) accept_unapplied: bool,
+}
+
+/// `--placeholder`, for commands that may run without keys.
+#[derive(Args, Clone)]
+pub(crate) struct PlaceholderFlag {
+    /// When an encrypted input cannot be decrypted (no identity, as in a CI job without
+    /// keys), render it as a marked placeholder with a warning instead of failing, so that
+    /// names, key names, types and references can still be checked. Such Secrets carry the
+    /// annotation secretgen.dev/placeholder and are never written by -o without this flag.
+    #[arg(long)]
+    pub(crate) placeholder: bool,
+}
+
+/// The command-line face of [`LoadRestrictor`], named as kustomize names its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Restrictor {
+    /// Files must resolve (symlinks followed) to a place under the generator's root.
+    #[value(name = "LoadRestrictionsRootOnly")]
+    RootOnly,
+    /// Any readable file may be named.
+    #[value(name = "LoadRestrictionsNone")]
+    None,
+}
+
+impl From<Restrictor> for LoadRestrictor {
+    fn from(r: Restrictor) -> Self {
+        match r {
+            Restrictor::RootOnly => LoadRestrictor::RootOnly,
+            Restrictor::None => LoadRestrictor::None,
+        }
+    }
+}
+
+/// The `--hash` values, listed in `--help` and in the error for another value.
+fn parse_variant() -> impl clap::builder::TypedValueParser<Value = HashVariant> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(HashVariant::ALL.map(HashVariant::as_str))
+        .map(|s| s.parse().expect("every listed value is a variant"))
+}
+
+impl RenderFlags {
+    pub(crate) fn settings(&self) -> Settings {
+        Settings {
+            load_restrictor: self.load_restrictor.into(),
+            hash: self.hash,
+            ..Settings::default()
+        }
+    }
+
+    pub(crate) fn with_placeholder(&self, p: &PlaceholderFlag) -> Settings {
+        Settings {
+            placeholder: p.placeholder,
+            ..self.settings()
+        }
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct RenderArgs {
+    /// Manifests, kustomizations or directories.
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) flags: RenderFlags,
+    /// Write one file per Secret to DIR/<namespace or _cluster>/<name>.yaml (mode 0600,
+    /// written to a temporary file and renamed) instead of printing.
+    #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
+    pub(crate) output_dir: Option<PathBuf>,
+    /// With -o: change nothing; exit 1 with a redacted diff when DIR is not what a render
+    /// would write.
+    #[arg(long, requires = "output_dir")]
+    pub(crate) check: bool,
+    /// With -o: remove files secretgen wrote earlier that no generator produces any more.
+    #[arg(long, requires = "output_dir")]
+    pub(crate) prune: bool,
+    #[command(flatten)]
+    pub(crate) placeholder: PlaceholderFlag,
+}
+
+#[derive(Args)]
+pub(crate) struct DiffArgs {
+    /// OLD NEW: each a rendered YAML file, a directory written by `render -o`, or a source
+    /// tree (rendered on the fly). With --base: the paths to render on both sides
+    /// (default: .).
+    #[arg(value_name = "PATH", required_unless_present = "base")]
+    pub(crate) sides: Vec<PathBuf>,
+    /// Compare the tree at this git revision (read from git, the working tree untouched)
+    /// with the working tree.
+    #[arg(long, value_name = "GIT_REF")]
+    pub(crate) base: Option<String>,
+    /// Paths to render with --base, as the positional PATHs (kept for older scripts).
+    #[arg(long = "path", value_name = "PATH", requires = "base", hide = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Show the changed values. Only honoured when stdout is a terminal and CI is unset.
+    #[arg(long)]
+    pub(crate) show_values: bool,
+    /// text for people, json for bots.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: DiffFormat,
+    /// Count what could not be compared (encrypted, no identity, with --placeholder) as a
+    /// difference: exit 1.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    #[command(flatten)]
+    pub(crate) flags: RenderFlags,
+    #[command(flatten)]
+    pub(crate) placeholder: PlaceholderFlag,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+pub(crate) struct CheckArgs {
+    /// Directories (or files) holding generators and the workloads that use their Secrets.
+    pub(crate) paths: Vec<PathBuf>,
+    /// Count what could not be checked (key names inside encrypted inputs, without an
+    /// identity) as findings: exit 1 instead of a note on stderr.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// The plaintext gate, for CI and pre-commit hooks: instead of checking references,
+    /// report (exit 1) every generator input that is not age- or SOPS-encrypted, every
+    /// literal that holds a value and every Secret manifest with values in clear. Reads no
+    /// key and decrypts nothing.
+    #[arg(long)]
+    pub(crate) require_encrypted: bool,
+    /// With --require-encrypted: a file meant to be plain (a CA certificate, say), as a
+    /// gitignore-style glob from the current directory (`**/ca.crt`); repeatable.
+    #[arg(long, value_name = "GLOB", requires = "require_encrypted")]
+    pub(crate) allow_plaintext: Vec<String>,
+    #[command(flatten)]
+    pub(crate) flags: RenderFlags,
+    #[command(flatten)]
+    pub(crate) placeholder: PlaceholderFlag,
+}
+
+#[derive(Args)]
+pub(crate) struct HashArgs {
+    /// Print the hashed JSON (values as sizes) for every Secret.
+    #[arg(long)]
+    pub(crate) explain: bool,
+    /// Manifests, kustomizations or directories.
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) flags: RenderFlags,
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every flag and argument of every subcommand has a description in `--help`.
+    #[test]
+    fn every_argument_is_described() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(sub, &format!("{path} {}", sub.get_name()), missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "secretgen", &mut missing);
+        assert!(missing.is_empty(), "undescribed: {missing:#?}");
+    }
+}

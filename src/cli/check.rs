@@ -1,0 +1,104 @@
+//! `secretgen check`: broken references to Secrets, or with --require-encrypted the
+//! plaintext gate.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use secretgen::error::Error;
+use secretgen::review::check;
+
+use super::args::CheckArgs;
+use super::print::{print_warnings, write_stdout};
+use super::render::{keyring, render_paths};
+
+/// `secretgen check`: findings on stdout, exit 1 when there are any.
+pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    if args.require_encrypted {
+        let allow = secretgen::review::policy::AllowList::new(&args.allow_plaintext)?;
+        let units = secretgen::render::discover::load(&paths)?;
+        for u in &units {
+            print_warnings(&u.warnings);
+        }
+        let found = secretgen::review::policy::plaintext_inputs(&units, &allow)?;
+        let mut text = String::new();
+        for f in &found {
+            text.push_str(&format!("{f}\n"));
+        }
+        write_stdout(text.as_bytes())?;
+        if found.is_empty() {
+            let inputs: usize = units.iter().map(|u| u.generators.len()).sum();
+            eprintln!("no plaintext secrets ({inputs} generators read)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!("{} plaintext secret inputs", found.len());
+        return Ok(ExitCode::from(1));
+    }
+    let settings = args.flags.with_placeholder(&args.placeholder);
+    let out = render_paths(&paths, &args.flags, &settings)?;
+    // Each tree checks its own workloads (from its bases too, as the build leaves them);
+    // the files a tree read are not checked again on their own.
+    let plan = secretgen::render::tree::plan(&paths)?;
+    let keys = keyring(&args.flags.identity);
+    let (tree_findings, _, tree_files) =
+        secretgen::render::tree::check(&plan, &settings, &keys, args.flags.accept_unapplied)?;
+    let files: Vec<PathBuf> = check::manifest_files(&paths)
+        .into_iter()
+        .filter(|f| !tree_files.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
+        .collect();
+    let mut texts = Vec::new();
+    for f in &files {
+        texts.push((f.clone(), secretgen::kustomize::manifest::read_text(f)?));
+    }
+    let mut known: Vec<check::SecretInfo> = out
+        .secrets
+        .iter()
+        .map(|s| check::SecretInfo {
+            namespace: s.namespace.clone(),
+            base_name: s.base_name.clone(),
+            name: s.name.clone(),
+            type_: s.type_.clone(),
+            keys: s.data.keys().cloned().collect(),
+            keys_unknown: s.keys_unknown,
+        })
+        .collect();
+    for (f, t) in &texts {
+        known.extend(check::plain_secrets(f, t));
+    }
+    let mut findings = tree_findings;
+    for (f, t) in &texts {
+        findings.extend(check::check_file(f, t, &known));
+    }
+    // What could not be checked is a note on stderr, and a finding only with --strict.
+    let (notes, findings): (Vec<_>, Vec<_>) =
+        findings.into_iter().partition(|f| f.note && !args.strict);
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    let mut text = String::new();
+    for f in &findings {
+        text.push_str(&format!("{f}\n"));
+    }
+    if findings.is_empty() {
+        let unchecked = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("; {} references not checked, see the notes", notes.len())
+        };
+        eprintln!(
+            "no broken references ({} Secrets, {} files{unchecked})",
+            known.len(),
+            files.len() + tree_files.len()
+        );
+    }
+    write_stdout(text.as_bytes())?;
+    Ok(if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

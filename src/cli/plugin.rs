@@ -1,0 +1,182 @@
+//! `secretgen plugin exec|install`, `secretgen fn`, kustomize's `SecretGenerator CONFIG`,
+//! and a bare `secretgen` with a ResourceList on stdin.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use secretgen::error::Error;
+use secretgen::plugin;
+
+use super::args::{Cli, FnArgs, PluginArgs, PluginCommand, RenderFlags, Restrictor};
+use super::ksops;
+use super::print::{print_warnings, write_stdout};
+use super::render::keyring;
+
+/// `secretgen plugin …`.
+pub(super) fn run(args: PluginArgs) -> Result<ExitCode, Error> {
+    match args.command {
+        PluginCommand::Exec { config, flags } => exec(&config, &flags),
+        PluginCommand::Install {
+            plugin_home,
+            ksops,
+            bin_dir,
+        } => install(plugin_home, ksops, bin_dir),
+    }
+}
+
+/// kustomize's call of the installed plugin, `SecretGenerator CONFIG`, once per generator:
+/// answered without building the whole command-line parser, a third of the plugin's
+/// start-up work. Its only setting comes from the environment.
+pub(super) fn kustomize_call(config: &Path) -> Result<ExitCode, Error> {
+    let load_restrictor = match std::env::var_os("SECRETGEN_LOAD_RESTRICTOR") {
+        Some(v) if v == "LoadRestrictionsNone" => Restrictor::None,
+        Some(v) if v != "LoadRestrictionsRootOnly" => {
+            return Err(Error::Usage(format!(
+                "SECRETGEN_LOAD_RESTRICTOR is `{}`: expected LoadRestrictionsRootOnly or LoadRestrictionsNone",
+                v.to_string_lossy().escape_debug()
+            )));
+        }
+        _ => Restrictor::RootOnly,
+    };
+    let flags = RenderFlags {
+        hash: None,
+        load_restrictor,
+        identity: Vec::new(),
+        accept_unapplied: false,
+    };
+    exec(config, &flags)
+}
+
+/// `secretgen fn`: the ResourceList read from stdin.
+pub(super) fn run_fn(args: FnArgs) -> Result<ExitCode, Error> {
+    read_stdin().and_then(|input| function(&input, &args.flags))
+}
+
+/// The exec plugin: the Secrets of the generator config at `config` (or, for a KSOPS
+/// config, KSOPS' output) on stdout.
+fn exec(config: &Path, flags: &RenderFlags) -> Result<ExitCode, Error> {
+    if ksops::config_is_ksops(config) {
+        return Ok(ksops::exec(config, &flags.identity));
+    }
+    let keys = keyring(&flags.identity);
+    let (yaml, warnings) = plugin::exec(config, &plugin::plugin_root(), &flags.settings(), &keys)?;
+    print_warnings(&warnings);
+    write_stdout(&yaml)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stdin, for a ResourceList.
+fn read_stdin() -> Result<String, Error> {
+    // Bounded as YAML files are: `cat /dev/zero | secretgen fn` ends with an error.
+    let limit = secretgen::kustomize::manifest::MAX_YAML_BYTES;
+    let mut input = String::new();
+    std::io::stdin()
+        .take(limit + 1)
+        .read_to_string(&mut input)
+        .map_err(|e| Error::io(Path::new("<stdin>"), "cannot read", e))?;
+    if input.len() as u64 > limit {
+        return Err(Error::manifest(
+            secretgen::error::Loc::file("<stdin>"),
+            format!("the ResourceList is more than {limit} bytes; YAML inputs are limited to that"),
+        ));
+    }
+    Ok(input)
+}
+
+/// `secretgen` with no argument and stdin not a terminal: the KRM function when stdin is a
+/// ResourceList, else the usage on stderr and exit 2 with stdout empty.
+pub(super) fn bare_stdin() -> Result<ExitCode, Error> {
+    use clap::CommandFactory;
+    let input = read_stdin()?;
+    if plugin::is_resource_list(&input) {
+        let flags = RenderFlags {
+            hash: None,
+            load_restrictor: Restrictor::RootOnly,
+            identity: Vec::new(),
+            accept_unapplied: false,
+        };
+        return function(&input, &flags);
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", Cli::command().render_usage());
+    Err(Error::Usage(
+        "no command given, and stdin is not a KRM ResourceList (kind: ResourceList); run `secretgen --help`".into(),
+    ))
+}
+
+/// The KRM function over the ResourceList `input` (a KSOPS one runs as KSOPS).
+fn function(input: &str, flags: &RenderFlags) -> Result<ExitCode, Error> {
+    if secretgen::ksops::list_is_ksops(input) {
+        return Ok(ksops::function(input, &flags.identity));
+    }
+    let keys = keyring(&flags.identity);
+    let (out, failed, warnings) = plugin::function(input, Path::new("."), &flags.settings(), &keys);
+    print_warnings(&warnings);
+    write_stdout(&out)?;
+    // The errors are in the list's `results` (the protocol wants stdout); the exit code is
+    // the one of every other error.
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `secretgen plugin install`: the links and copies, each named on stderr, then the
+/// command line to build with on stdout.
+fn install(
+    plugin_home: Option<PathBuf>,
+    with_ksops: bool,
+    bin_dir: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
+    // A home of kustomize's own finding needs no KUSTOMIZE_PLUGIN_HOME in the hint below.
+    let from_default = plugin_home.is_none();
+    let home = match plugin_home {
+        Some(h) => h,
+        None => plugin::default_plugin_home()?,
+    };
+    let exe = std::env::current_exe().map_err(|e| {
+        Error::io(
+            Path::new("secretgen"),
+            "cannot locate the running binary",
+            e,
+        )
+    })?;
+    let bin_dir = bin_dir
+        .map(|dir| std::path::absolute(&dir).map_err(|e| Error::io(&dir, "cannot resolve", e)))
+        .transpose()?;
+    let exe = match &bin_dir {
+        Some(dir) => {
+            // The plugin links to the copy by this path, so it must not be relative.
+            let copy = plugin::install_binary(dir, &exe)?;
+            eprintln!("installed {}", copy.display());
+            copy
+        }
+        None => exe,
+    };
+    let installed = plugin::install(&home, &exe)?;
+    eprintln!("installed {}", installed.display());
+    if with_ksops {
+        let link = home.join(secretgen::ksops::PLUGIN_PATH);
+        secretgen::ksops::install_link(&link, &exe)?;
+        eprintln!("installed {}", link.display());
+        if let Some(dir) = &bin_dir {
+            let link = dir.join("ksops");
+            secretgen::ksops::install_link(&link, &exe)?;
+            eprintln!("installed {}", link.display());
+        }
+    }
+    let env = if from_default {
+        String::new()
+    } else {
+        format!("KUSTOMIZE_PLUGIN_HOME={} ", home.display())
+    };
+    let flags = if with_ksops {
+        "--enable-alpha-plugins --enable-exec"
+    } else {
+        "--enable-alpha-plugins"
+    };
+    println!("{env}kubectl kustomize {flags} DIR");
+    Ok(ExitCode::SUCCESS)
+}

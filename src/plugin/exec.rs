@@ -1,0 +1,39 @@
+//! The legacy exec plugin: in, the path of kustomize's copy of a generator config, with the
+//! kustomization root as the working directory; out, the Secrets as a YAML stream under their
+//! plain names, marked `needs-hash` so that kustomize suffixes them and rewrites references.
+//!
+//! kustomize starts the plugin once per generator: this path reads the config and renders,
+//! nothing more.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Result, Warning};
+use crate::kustomize::manifest;
+use crate::render::{self, Decrypt, Mode, Settings};
+
+/// The directory kustomize runs an exec plugin from (its working directory, also in
+/// `KUSTOMIZE_PLUGIN_CONFIG_ROOT`).
+pub fn plugin_root() -> PathBuf {
+    std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
+        .map(PathBuf::from)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The exec plugin: renders the generator config at `config` with file paths resolved from
+/// `root`, and returns the YAML stream to print.
+pub fn exec(
+    config: &Path,
+    root: &Path,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+) -> Result<(Vec<u8>, Vec<Warning>)> {
+    let text = manifest::read_text(config)?;
+    let unit = manifest::read_generator_file(config, &text, root, true)?;
+    let settings = Settings {
+        mode: Mode::Plugin,
+        ..settings.clone()
+    };
+    let out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
+    Ok((render::to_yaml(&out.secrets).to_vec(), out.warnings))
+}

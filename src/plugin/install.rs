@@ -1,0 +1,67 @@
+//! `secretgen plugin install`, the library part: where kustomize looks for plugins, and the
+//! plugin (a link to the binary) and the binary's copy put there.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Where kustomize looks for plugins: `$KUSTOMIZE_PLUGIN_HOME`, else
+/// `$XDG_CONFIG_HOME/kustomize/plugin`, else `~/.config/kustomize/plugin`: a place kustomize
+/// finds without being told.
+pub fn default_plugin_home() -> Result<PathBuf, super::Error> {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("KUSTOMIZE_PLUGIN_HOME")
+        .or_else(|| var("XDG_CONFIG_HOME").map(|x| x.join("kustomize/plugin")))
+        .or_else(|| var("HOME").map(|h| h.join(".config/kustomize/plugin")))
+        .ok_or(super::Error::NoPluginHome)
+}
+
+/// The plugin's place under a plugin home.
+const PLUGIN_PATH: &str = "secretgen.dev/v1/secretgenerator/SecretGenerator";
+
+/// Installs the plugin under `home` as a symlink to `exe` (the binary recognises the name
+/// `SecretGenerator`, so kustomize starts it with no shell in between). Replaces an older
+/// installation atomically.
+pub fn install(home: &Path, exe: &Path) -> Result<PathBuf> {
+    let target = home.join(PLUGIN_PATH);
+    let dir = target.parent().unwrap_or(home);
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
+    let tmp = dir.join(".SecretGenerator.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(exe, &tmp)
+        .map_err(|e| Error::io(&tmp, "cannot create symlink", e))?;
+    // Elsewhere a symlink needs privileges: the plugin is a copy of the binary instead.
+    #[cfg(not(unix))]
+    std::fs::copy(exe, &tmp).map_err(|e| Error::io(&tmp, "cannot copy the binary to", e))?;
+    std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, "cannot install", e))?;
+    Ok(target)
+}
+
+/// Copies the binary `exe` to `dir/secretgen` (written beside it and renamed, executable),
+/// for images with no `cp`: an init container `FROM scratch` copies itself into a shared
+/// volume this way.
+pub fn install_binary(dir: &Path, exe: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
+    let name = if cfg!(windows) {
+        "secretgen.exe"
+    } else {
+        "secretgen"
+    };
+    let target = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    std::fs::copy(exe, &tmp).map_err(|e| Error::io(&tmp, "cannot copy the binary to", e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(&tmp, "cannot make executable", e))?;
+    }
+    std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, "cannot install", e))?;
+    Ok(target)
+}
