@@ -135,36 +135,46 @@ fn skipped_dir(name: &str) -> bool {
     (name.starts_with('.') && name != "." && name != "..") || name == "target"
 }
 
-fn walk(dir: &Path) -> Result<Vec<Unit>> {
-    let mut kustomizations = Vec::new();
-    let mut manifests = Vec::new();
-    let walker = WalkDir::new(dir)
+/// The regular files under `dir`, as every tree walk of secretgen sees them: sorted by name
+/// at each level, hidden directories (`.git`, `.cache`) and `target/` below `dir` skipped,
+/// symbolic links not followed. An entry that cannot be read is an error naming it (the
+/// walk goes on after it).
+pub fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
+    WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             e.depth() == 0
                 || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(skipped_dir))
-        });
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e
-                .path()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| dir.to_path_buf());
-            Error::io(&path, "cannot walk", e.into())
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let path = entry.path();
-        if manifest::is_kustomization_file(path) {
-            kustomizations.push(path.to_path_buf());
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
-            manifests.push(path.to_path_buf());
+        })
+        .filter_map(move |entry| match entry {
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                Some(Err(Error::io(&path, "cannot walk", e.into())))
+            }
+            Ok(e) => e.file_type().is_file().then(|| Ok(e.into_path())),
+        })
+}
+
+/// Whether `path` names a YAML file (`.yaml` or `.yml`).
+pub fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+fn walk(dir: &Path) -> Result<Vec<Unit>> {
+    let mut kustomizations = Vec::new();
+    let mut manifests = Vec::new();
+    for path in files(dir) {
+        let path = path?;
+        if manifest::is_kustomization_file(&path) {
+            kustomizations.push(path);
+        } else if is_yaml(&path) {
+            manifests.push(path);
         }
     }
     let mut units = Vec::new();
