@@ -12,6 +12,7 @@ use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
 use crate::kustomize::manifest::{self, Unit};
+use crate::yaml;
 
 /// Reads the units under `paths` (`.` when empty), in a stable order.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
@@ -84,7 +85,7 @@ pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
             plain_secrets: Vec::new(),
         }));
     }
-    if !strict && !text.contains("SecretGenerator") {
+    if !strict && !names_the_kind(&text) {
         // Not ours, unless a near miss of ours (`kind: SecretGenerater`), which is reported
         // rather than silently skipped; a file that is not even YAML is someone else's.
         if !might_be_near_miss(&text) {
@@ -96,6 +97,24 @@ pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
     }
     let unit = manifest::read_generator_file(path, &text, &root, strict)?;
     Ok((!unit.generators.is_empty() || !unit.warnings.is_empty()).then_some(unit))
+}
+
+/// Whether the text of a YAML file that is not a kustomization is meant for secretgen, as the
+/// walk reads it: a document of it is a SecretGenerator secretgen renders, or a near miss of
+/// one (which a render reports). Rendered Secrets are not, nor is a file that only mentions
+/// the kind (in a value, a comment), nor one that is not YAML.
+pub fn is_generator_manifest(text: &str) -> bool {
+    (names_the_kind(text) || might_be_near_miss(text))
+        && yaml::parse_stream(text).is_ok_and(|docs| {
+            docs.iter().any(|d| {
+                manifest::generator_format(d).is_some() || manifest::near_miss(d).is_some()
+            })
+        })
+}
+
+/// The cheap test before parsing: a file holding a SecretGenerator names the kind.
+fn names_the_kind(text: &str) -> bool {
+    text.contains("SecretGenerator")
 }
 
 /// Whether `text` holds `---` separators and nothing else but comments and blank lines.
