@@ -75,6 +75,9 @@ pub enum Error {
     /// A usage error of the command line.
     #[error("{0}")]
     Usage(String),
+    /// A failure of the review layer (git, the base tree, the output directory).
+    #[error(transparent)]
+    Review(#[from] crate::review::Error),
     /// Several errors at once (all of one generator's violations, say).
     #[error("{}", join_lines(.0))]
     Many(Vec<Error>),
