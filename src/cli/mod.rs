@@ -856,110 +856,73 @@ fn diff_style(show_values: bool) -> diff::Style {
     }
 }
 
-/// One side of a diff: rendered YAML, a `render -o` directory, or a tree to render.
+/// One side of a diff: rendered YAML, a `render -o` directory, or a tree to render. With
+/// `base`, the path is in the revision's tree, and what is reported names the path in the
+/// repository.
 fn diff_side(
     path: &std::path::Path,
     flags: &RenderFlags,
     settings: &Settings,
+    base: Option<&secretgen::review::git::BaseTree>,
 ) -> Result<Vec<diff::SecretDoc>, Error> {
+    let shown = |e: Error| match base {
+        Some(b) => b.relabel_error(e),
+        None => e,
+    };
     if path.is_dir() {
-        let owned = output::owned_files(path)?;
+        let owned = output::owned_files(path).map_err(shown)?;
         if !owned.is_empty() {
             let mut docs = Vec::new();
             for (rel, bytes) in &owned {
-                docs.extend(diff::read_secrets(
-                    &path.join(rel),
-                    &String::from_utf8_lossy(bytes),
-                )?);
+                docs.extend(
+                    diff::read_secrets(&path.join(rel), &String::from_utf8_lossy(bytes))
+                        .map_err(shown)?,
+                );
             }
             return Ok(docs);
         }
     } else {
-        let text = secretgen::kustomize::manifest::read_text(path)?;
+        let text = secretgen::kustomize::manifest::read_text(path).map_err(shown)?;
         let is_source = secretgen::kustomize::manifest::is_kustomization_file(path)
-            || text.contains("SecretGenerator");
+            || secretgen::render::discover::is_generator_manifest(&text);
         if !is_source {
-            return diff::read_secrets(path, &text);
+            return diff::read_secrets(path, &text).map_err(shown);
         }
     }
-    let out = render_paths(&[path.to_path_buf()], flags, settings)?;
-    Ok(out.secrets.iter().map(diff::SecretDoc::from).collect())
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) -> Result<Vec<u8>, Error> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| Error::io(std::path::Path::new("git"), "cannot run", e))?;
-    if !out.status.success() {
-        return Err(Error::Usage(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+    let Some(base) = base else {
+        let out = render_paths(&[path.to_path_buf()], flags, settings)?;
+        return Ok(out.secrets.iter().map(diff::SecretDoc::from).collect());
+    };
+    // As `render_paths`, with the warnings relabelled before they are printed.
+    let (configs, paths) = ksops::split_paths(&[path.to_path_buf()]);
+    let plan = if paths.is_empty() {
+        secretgen::render::tree::Plan::default()
+    } else {
+        secretgen::render::tree::plan(&paths).map_err(shown)?
+    };
+    let keys = keyring(&flags.identity);
+    let mut r =
+        secretgen::render::tree::render(&plan, settings, &keys, flags.accept_unapplied, &|| {})
+            .map_err(shown)?;
+    ksops::add_secrets(&configs, &flags.identity, &mut r.out.secrets).map_err(shown)?;
+    let warnings: Vec<Warning> = r
+        .out
+        .warnings
+        .iter()
+        .map(|w| base.relabel_warning(w))
+        .collect();
+    print_warnings(&warnings);
+    if r.out.secrets.is_empty() && r.read > 0 {
+        eprintln!("no Secrets: {} kustomizations read", r.read);
     }
-    Ok(out.stdout)
+    Ok(r.out.secrets.iter().map(diff::SecretDoc::from).collect())
 }
 
 fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
     let settings = args.flags.with_placeholder(&args.placeholder);
     let (old, new) = match &args.base {
         Some(rev) => {
-            let here = std::path::Path::new(".");
-            let top = String::from_utf8_lossy(&git(here, &["rev-parse", "--show-toplevel"])?)
-                .trim()
-                .to_string();
-            let prefix = String::from_utf8_lossy(&git(here, &["rev-parse", "--show-prefix"])?)
-                .trim()
-                .to_string();
-            let tree = tempfile::tempdir().map_err(|e| {
-                Error::io(
-                    std::path::Path::new("."),
-                    "cannot create a temporary directory",
-                    e,
-                )
-            })?;
-            // A ref is never taken for an option, and is read as the tree it names.
-            if rev.starts_with('-') {
-                return Err(Error::Usage(format!("`{rev}` is not a git revision")));
-            }
-            let tree_id = git(
-                here,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    &format!("{rev}^{{tree}}"),
-                ],
-            )
-            .map_err(|_| {
-                Error::Usage(format!("`{rev}` is not a revision of this git repository"))
-            })?;
-            let tree_id = String::from_utf8_lossy(&tree_id).trim().to_string();
-            let tar = git(
-                std::path::Path::new(&top),
-                &["archive", "--format=tar", &tree_id],
-            )?;
-            let mut child = std::process::Command::new("tar")
-                .arg("-x")
-                .arg("-C")
-                .arg(tree.path())
-                .stdin(std::process::Stdio::piped())
-                .spawn()
-                .map_err(|e| Error::io(std::path::Path::new("tar"), "cannot run", e))?;
-            if let Some(mut stdin) = child.stdin.take() {
-                stdin
-                    .write_all(&tar)
-                    .map_err(|e| Error::io(std::path::Path::new("tar"), "cannot write to", e))?;
-            }
-            let status = child
-                .wait()
-                .map_err(|e| Error::io(std::path::Path::new("tar"), "cannot run", e))?;
-            if !status.success() {
-                return Err(Error::Usage(format!("cannot unpack {rev}")));
-            }
+            let base = secretgen::review::git::BaseTree::checkout(rev)?;
             let mut paths = args.sides.clone();
             paths.extend(args.paths.iter().cloned());
             if paths.is_empty() {
@@ -968,35 +931,11 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
             let mut old = Vec::new();
             let mut new = Vec::new();
             for p in &paths {
-                let in_base = if p.is_absolute() {
-                    let rel = p
-                        .canonicalize()
-                        .ok()
-                        .and_then(|a| {
-                            let top = std::path::Path::new(&top).canonicalize().ok()?;
-                            a.strip_prefix(top).ok().map(std::path::Path::to_path_buf)
-                        })
-                        .ok_or_else(|| {
-                            Error::Usage(format!(
-                                "{}: not inside the git repository at {top}",
-                                p.display()
-                            ))
-                        })?;
-                    tree.path().join(rel)
-                } else {
-                    tree.path().join(&prefix).join(p)
-                };
-                if !in_base.exists() && !p.exists() {
-                    return Err(Error::Usage(format!(
-                        "{}: neither in {rev} nor in the working tree",
-                        p.display()
-                    )));
-                }
-                if in_base.exists() {
-                    old.extend(diff_side(&in_base, &args.flags, &settings)?);
+                if let Some(in_base) = base.locate(p)? {
+                    old.extend(diff_side(&in_base, &args.flags, &settings, Some(&base))?);
                 }
                 if p.exists() {
-                    new.extend(diff_side(p, &args.flags, &settings)?);
+                    new.extend(diff_side(p, &args.flags, &settings, None)?);
                 }
             }
             (old, new)
@@ -1009,8 +948,8 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, Error> {
                 )));
             };
             (
-                diff_side(o, &args.flags, &settings)?,
-                diff_side(n, &args.flags, &settings)?,
+                diff_side(o, &args.flags, &settings, None)?,
+                diff_side(n, &args.flags, &settings, None)?,
             )
         }
     };
