@@ -77,6 +77,9 @@ pub enum Error {
     Usage(String),
     #[error(transparent)]
     Plugin(#[from] crate::plugin::Error),
+    /// A failure of the review layer (git, the base tree, the output directory).
+    #[error(transparent)]
+    Review(#[from] crate::review::Error),
     /// Several errors at once (all of one generator's violations, say).
     #[error("{}", join_lines(.0))]
     Many(Vec<Error>),

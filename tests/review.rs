@@ -323,6 +323,68 @@ fn diff_base_reads_git_without_touching_the_tree() {
     }
 }
 
+/// What the base side of `diff --base` reports names the file as the repository does
+/// (`REV:path`, from the top of the repository), never the temporary directory it is read
+/// from; from a subdirectory too.
+#[test]
+fn diff_base_names_paths_in_the_repository() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(d)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
+    };
+    git(&["init", "-q"]);
+    tree(d, CANARY);
+    write(
+        d,
+        "src/typo.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerater\nmetadata:\n  name: typo\n",
+    );
+    git(&["add", "."]);
+    git(&["commit", "-qm", "one"]);
+    std::fs::remove_file(d.join("src/typo.yaml")).unwrap();
+    // The temporary directory is elsewhere than the repository: nothing of it may show.
+    let no_temp = |out: &Output| {
+        let err = text(&out.stderr).replace(&d.display().to_string(), "@REPO@");
+        let tmp = std::env::temp_dir().canonicalize().unwrap();
+        assert!(!err.contains(&tmp.display().to_string()), "{err}");
+        assert!(!err.contains("/tree/"), "{err}");
+        err
+    };
+    let warning = "warning: HEAD:src/typo.yaml:1:1: skipped: this looks like a SecretGenerator but is not one secretgen renders (apiVersion `secretgen.dev/v1`, kind `SecretGenerater`); did you mean `kind: SecretGenerator`?\n";
+    for dir in [d.to_path_buf(), d.join("src")] {
+        let path = if dir == d { "src" } else { "." };
+        let out = bin(&dir, &["diff", "--base", "HEAD", path]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(no_temp(&out), warning);
+    }
+    // An error in the revision's files: the same.
+    write(
+        d,
+        "src/secretgen.yaml",
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\nfiles:\n- gone.txt\n",
+    );
+    git(&["commit", "-qam", "two"]);
+    tree(d, CANARY);
+    let out = bin(&d.join("src"), &["diff", "--base", "HEAD", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = no_temp(&out);
+    assert!(
+        err.starts_with("error: HEAD:src/secretgen.yaml:6:3: "),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
 fn git_out(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("git")
         .args(args)

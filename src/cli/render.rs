@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secretgen::error::Error;
+use secretgen::error::{Error, Warning};
 use secretgen::render::{self, Settings};
 use secretgen::review::{diff, output};
 
@@ -44,7 +44,10 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode, Error> {
                 text.push_str(&format!("{what}: {}\n", dir.join(p).display()));
             }
         }
-        text.push_str(&diff::to_text(&drift.report, super::diff_style(false)));
+        text.push_str(&diff::to_text(
+            &drift.report,
+            super::diff::diff_style(false),
+        ));
         write_stdout(text.as_bytes())?;
         return Ok(ExitCode::from(1));
     }
@@ -139,6 +142,18 @@ fn render_paths_placed(
     settings: &Settings,
     progress: bool,
 ) -> Result<secretgen::render::tree::Rendered, Error> {
+    let r = build_paths(paths, flags, settings, progress)?;
+    report(&r, &r.out.warnings);
+    Ok(r)
+}
+
+/// Renders `paths` and says nothing: the warnings are the caller's to print ([`report`]).
+pub(super) fn build_paths(
+    paths: &[PathBuf],
+    flags: &RenderFlags,
+    settings: &Settings,
+    progress: bool,
+) -> Result<secretgen::render::tree::Rendered, Error> {
     let (ksops_configs, paths) = ksops::split_paths(paths);
     let plan = if paths.is_empty() {
         secretgen::render::tree::Plan::default()
@@ -170,11 +185,15 @@ fn render_paths_placed(
         });
         (r.out.secrets, r.subdirs) = placed.into_iter().unzip();
     }
-    print_warnings(&r.out.warnings);
+    Ok(r)
+}
+
+/// The warnings of a run, and a note when trees were read but hold no Secret.
+pub(super) fn report(r: &secretgen::render::tree::Rendered, warnings: &[Warning]) {
+    print_warnings(warnings);
     if r.out.secrets.is_empty() && r.read > 0 {
         eprintln!("no Secrets: {} kustomizations read", r.read);
     }
-    Ok(r)
 }
 
 fn generator_count(units: &[secretgen::kustomize::manifest::Unit]) -> u64 {

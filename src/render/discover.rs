@@ -12,6 +12,7 @@ use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
 use crate::kustomize::manifest::{self, Unit};
+use crate::yaml;
 
 /// Reads the units under `paths` (`.` when empty), in a stable order.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
@@ -84,7 +85,7 @@ pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
             plain_secrets: Vec::new(),
         }));
     }
-    if !strict && !text.contains("SecretGenerator") {
+    if !strict && !names_the_kind(&text) {
         // Not ours, unless a near miss of ours (`kind: SecretGenerater`), which is reported
         // rather than silently skipped; a file that is not even YAML is someone else's.
         if !might_be_near_miss(&text) {
@@ -96,6 +97,24 @@ pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
     }
     let unit = manifest::read_generator_file(path, &text, &root, strict)?;
     Ok((!unit.generators.is_empty() || !unit.warnings.is_empty()).then_some(unit))
+}
+
+/// Whether the text of a YAML file that is not a kustomization is meant for secretgen, as the
+/// walk reads it: a document of it is a SecretGenerator secretgen renders, or a near miss of
+/// one (which a render reports). Rendered Secrets are not, nor is a file that only mentions
+/// the kind (in a value, a comment), nor one that is not YAML.
+pub fn is_generator_manifest(text: &str) -> bool {
+    (names_the_kind(text) || might_be_near_miss(text))
+        && yaml::parse_stream(text).is_ok_and(|docs| {
+            docs.iter().any(|d| {
+                manifest::generator_format(d).is_some() || manifest::near_miss(d).is_some()
+            })
+        })
+}
+
+/// The cheap test before parsing: a file holding a SecretGenerator names the kind.
+fn names_the_kind(text: &str) -> bool {
+    text.contains("SecretGenerator")
 }
 
 /// Whether `text` holds `---` separators and nothing else but comments and blank lines.
@@ -135,36 +154,46 @@ fn skipped_dir(name: &str) -> bool {
     (name.starts_with('.') && name != "." && name != "..") || name == "target"
 }
 
-fn walk(dir: &Path) -> Result<Vec<Unit>> {
-    let mut kustomizations = Vec::new();
-    let mut manifests = Vec::new();
-    let walker = WalkDir::new(dir)
+/// The regular files under `dir`, as every tree walk of secretgen sees them: sorted by name
+/// at each level, hidden directories (`.git`, `.cache`) and `target/` below `dir` skipped,
+/// symbolic links not followed. An entry that cannot be read is an error naming it (the
+/// walk goes on after it).
+pub fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
+    WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             e.depth() == 0
                 || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(skipped_dir))
-        });
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e
-                .path()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| dir.to_path_buf());
-            Error::io(&path, "cannot walk", e.into())
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let path = entry.path();
-        if manifest::is_kustomization_file(path) {
-            kustomizations.push(path.to_path_buf());
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
-            manifests.push(path.to_path_buf());
+        })
+        .filter_map(move |entry| match entry {
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                Some(Err(Error::io(&path, "cannot walk", e.into())))
+            }
+            Ok(e) => e.file_type().is_file().then(|| Ok(e.into_path())),
+        })
+}
+
+/// Whether `path` names a YAML file (`.yaml` or `.yml`).
+pub fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+fn walk(dir: &Path) -> Result<Vec<Unit>> {
+    let mut kustomizations = Vec::new();
+    let mut manifests = Vec::new();
+    for path in files(dir) {
+        let path = path?;
+        if manifest::is_kustomization_file(&path) {
+            kustomizations.push(path);
+        } else if is_yaml(&path) {
+            manifests.push(path);
         }
     }
     let mut units = Vec::new();

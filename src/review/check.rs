@@ -441,22 +441,9 @@ pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
             out.push(p.clone());
             continue;
         }
-        let walker = walkdir::WalkDir::new(p)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                e.depth() == 0
-                    || !(e.file_type().is_dir()
-                        && e.file_name()
-                            .to_str()
-                            .is_some_and(|n| n.starts_with('.') || n == "target"))
-            });
-        for e in walker.flatten() {
-            let path = e.path();
-            if e.file_type().is_file()
-                && path.extension().is_some_and(|x| x == "yaml" || x == "yml")
-            {
-                out.push(path.strip_prefix("./").unwrap_or(path).to_path_buf());
+        for path in crate::render::discover::files(p).flatten() {
+            if crate::render::discover::is_yaml(&path) {
+                out.push(path.strip_prefix("./").unwrap_or(&path).to_path_buf());
             }
         }
     }

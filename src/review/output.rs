@@ -189,10 +189,7 @@ fn write_dir_locked(
         let path = dir.join(r);
         !existing.contains_key(*r) && path.symlink_metadata().is_ok() && !is_marked(&path)
     }) {
-        return Err(Error::Usage(format!(
-            "{}: exists and was not written by secretgen (its first line is not the marker); move it away or delete it",
-            dir.join(rel).display()
-        )));
+        return Err(crate::review::Error::NotOurs(dir.join(rel)).into());
     }
     let mut done = Written::default();
     // Stage: every changed file written in full beside its place.

@@ -43,18 +43,15 @@ impl AllowList {
             let glob = globset::GlobBuilder::new(p.trim_start_matches("./"))
                 .literal_separator(true)
                 .build()
-                .map_err(|e| {
-                    Error::Usage(format!(
-                        "--allow-plaintext `{}`: {}",
-                        p.escape_debug(),
-                        e.kind()
-                    ))
+                .map_err(|e| crate::review::Error::AllowPattern {
+                    pattern: p.clone(),
+                    reason: e.kind().to_string(),
                 })?;
             b.add(glob);
         }
         let set = b
             .build()
-            .map_err(|e| Error::Usage(format!("--allow-plaintext: {e}")))?;
+            .map_err(|e| crate::review::Error::AllowList(e.to_string()))?;
         Ok(AllowList { set })
     }
 
