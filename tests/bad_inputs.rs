@@ -1,15 +1,29 @@
-//! The bad-input suite: every directory under `tests/bad_inputs/` is one case that secretgen
-//! must refuse. A case holds `in/` (the input tree, copied to a temporary directory), an
-//! optional `args` (the command line, shell words; `render .` when absent), an optional
-//! `setup` (a `sh` script run in the copy, for what cannot be committed: FIFOs, device
-//! links, sparse files, symlink loops, unreadable files), an optional `as-nobody` marker
-//! (run the binary as user nobody, since root reads any file whatever its mode), and
-//! `stderr.snap`, the expected message.
+//! The bad-input suite, the one place error messages are pinned: every directory under
+//! `tests/bad_inputs/` is one case that secretgen must refuse. A case holds:
+//!
+//! - `in/`: the input tree, copied to a temporary directory (the copy), where the binary
+//!   runs; it may be absent when `setup` makes the whole tree;
+//! - `args` (optional): the command line, shell words; `render .` when absent;
+//! - `setup` (optional): a `sh` script run in the copy, for what cannot be committed or is
+//!   better made than stored: FIFOs, device links, sparse files, symlinks, unreadable files,
+//!   large files;
+//! - `as-nobody` (optional marker): run the binary as user nobody, since root reads any
+//!   file whatever its mode;
+//! - `placeholder` (optional): how the message shows the copy's path, `$WORK` when absent;
+//!   `args` and `env` may name the copy by it. A case whose `args` name the copy by its
+//!   absolute path must have a message that starts with `error: <placeholder>/`;
+//! - `env` (optional): `NAME=value` lines set for the run (the placeholder expanded);
+//! - `replace` (optional): `from<TAB>to` lines for what differs between machines or runs;
+//!   each `from` must appear in stderr, and is replaced before the comparison;
+//! - `canary` (optional): the canary this case plants, instead of `CANARY-5e1f-bad-input`;
+//!   `no-canary` (optional marker, its content says why): the case plants none;
+//! - `stderr.snap`: the expected message;
+//! - `README.md` (optional): where fixtures that cannot be read come from.
 //!
 //! Each case asserts: exit 2; stderr as snapshotted, naming the file and the rule; stdout
 //! empty; the tree unchanged (nothing written, nothing removed); the same with `render -o
-//! out` (no `out` created); and the canary planted in every case's input never printed in
-//! plain, base64 or hex form.
+//! out` (no `out` created); the canary planted in the case's input (and the default one)
+//! never printed in plain, base64 or hex form; and no age identity printed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,25 +82,59 @@ fn snapshot_tree(root: &Path) -> BTreeMap<PathBuf, String> {
     out
 }
 
-/// Does any form of the canary ([`canary_forms`]) appear?
-fn leaked(out: &Output) -> Option<String> {
+/// The canary the case plants (`canary`, else [`CANARY`]), or none (`no-canary`).
+fn case_canary(case: &Path) -> Option<String> {
+    if case.join("no-canary").exists() {
+        return None;
+    }
+    Some(match std::fs::read_to_string(case.join("canary")) {
+        Ok(c) => c.trim().to_string(),
+        Err(_) => CANARY.to_string(),
+    })
+}
+
+/// Does any form of a canary ([`canary_forms`]) appear, or an age identity (the hint
+/// "AGE-SECRET-KEY-1…" is fine; the prefix followed by a key's body is not)?
+fn leaked(out: &Output, canary: Option<&str>) -> Option<String> {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    canary_forms(CANARY)
-        .into_iter()
+    let identity = all.match_indices("AGE-SECRET-KEY-1").any(|(i, m)| {
+        all[i + m.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    });
+    if identity {
+        return Some("an age identity".into());
+    }
+    std::iter::once(CANARY)
+        .chain(canary)
+        .flat_map(canary_forms)
         .find(|f| all.contains(f.as_str()))
 }
 
-fn input_holds_canary(case: &Path) -> bool {
+fn input_holds_canary(case: &Path, canary: &str) -> bool {
     let setup = std::fs::read_to_string(case.join("setup")).unwrap_or_default();
-    setup.contains(CANARY)
+    setup.contains(canary)
         || walkdir::WalkDir::new(case.join("in"))
             .into_iter()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
             .any(|e| {
                 std::fs::read(e.path())
-                    .is_ok_and(|b| b.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()))
+                    .is_ok_and(|b| b.windows(canary.len()).any(|w| w == canary.as_bytes()))
             })
+}
+
+/// How the case shows the copy's path (`placeholder`, else `$WORK`).
+fn placeholder(case: &Path) -> String {
+    std::fs::read_to_string(case.join("placeholder"))
+        .map(|p| p.trim().to_string())
+        .unwrap_or_else(|_| "$WORK".into())
+}
+
+/// The copy's path in place of the placeholder.
+fn expand(s: &str, case: &Path, work: &Path) -> String {
+    s.replace(&placeholder(case), &work.display().to_string())
 }
 
 fn run(case: &Path, work: &Path, args: &[String]) -> Output {
@@ -108,37 +156,64 @@ fn run(case: &Path, work: &Path, args: &[String]) -> Output {
     } else {
         secretgen()
     };
-    cmd.args(args).current_dir(work).output().unwrap()
+    let env = std::fs::read_to_string(case.join("env")).unwrap_or_default();
+    for line in env.lines().filter(|l| !l.is_empty()) {
+        let (name, value) = line.split_once('=').expect("env: NAME=value lines");
+        cmd.env(name, expand(value, case, work));
+    }
+    cmd.args(args.iter().map(|a| expand(a, case, work)))
+        .current_dir(work)
+        .output()
+        .unwrap()
 }
 
-/// The message with the temporary directory (as given and as resolved) replaced.
-fn normalize(stderr: &str, work: &Path) -> String {
+/// The message with the temporary directory (as given and as resolved) shown as the case's
+/// placeholder, and the case's `replace` lines applied (each must match).
+fn normalize(stderr: &str, case: &Path, work: &Path) -> Result<String, Failed> {
     let real = std::fs::canonicalize(work).unwrap();
-    stderr
-        .replace(&real.display().to_string(), "$WORK")
-        .replace(&work.display().to_string(), "$WORK")
+    let shown = placeholder(case);
+    let mut message = stderr
+        .replace(&real.display().to_string(), &shown)
+        .replace(&work.display().to_string(), &shown);
+    let replace = std::fs::read_to_string(case.join("replace")).unwrap_or_default();
+    for line in replace.lines().filter(|l| !l.is_empty()) {
+        let (from, to) = line.split_once('\t').expect("replace: from<TAB>to lines");
+        if !message.contains(from) {
+            return Err(format!("stderr does not hold `{from}`:\n{message}").into());
+        }
+        message = message.replace(from, to);
+    }
+    Ok(message)
 }
 
-fn check_refused(out: &Output, what: &str) -> Result<(), Failed> {
+fn check_refused(out: &Output, what: &str, canary: Option<&str>) -> Result<(), Failed> {
     if out.status.code() != Some(2) {
         return Err(format!("{what}: expected exit 2\n{}", describe(out)).into());
     }
     if !out.stdout.is_empty() {
         return Err(format!("{what}: expected nothing on stdout\n{}", describe(out)).into());
     }
-    if let Some(form) = leaked(out) {
+    if let Some(form) = leaked(out, canary) {
         return Err(format!("{what}: the canary leaked as `{form}`\n{}", describe(out)).into());
     }
     Ok(())
 }
 
 fn run_case(case: &Path) -> Result<(), Failed> {
-    if !input_holds_canary(case) {
+    let canary = case_canary(case);
+    if let Some(c) = &canary
+        && !input_holds_canary(case, c)
+    {
         return Err("the case's input must hold the canary".into());
     }
+    let canary = canary.as_deref();
     let tmp = tempfile::tempdir()?;
     let work = tmp.path().join("w");
-    copy_tree(&case.join("in"), &work);
+    if case.join("in").is_dir() {
+        copy_tree(&case.join("in"), &work);
+    } else {
+        std::fs::create_dir_all(&work)?;
+    }
     if case.join("as-nobody").exists() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
@@ -161,27 +236,33 @@ fn run_case(case: &Path) -> Result<(), Failed> {
     let before = snapshot_tree(&work);
 
     let out = run(case, &work, &args);
-    check_refused(&out, "run")?;
+    check_refused(&out, "run", canary)?;
     if snapshot_tree(&work) != before {
         return Err("the run changed the input tree".into());
     }
-    let message = normalize(&text(&out.stderr), &work);
+    let message = normalize(&text(&out.stderr), case, &work)?;
     if !message.starts_with("error: ") {
         return Err(format!("stderr is not an error message\n{}", describe(&out)).into());
+    }
+    let shown = placeholder(case);
+    if args.iter().any(|a| a.starts_with(&shown))
+        && !message.starts_with(&format!("error: {shown}/"))
+    {
+        return Err(format!("the message does not name the input file\n{message}").into());
     }
 
     if args.first().is_some_and(|a| a == "render") && !args.iter().any(|a| a == "-o") {
         let mut with_out = args.clone();
         with_out.extend(["-o".to_string(), "out".to_string()]);
         let out2 = run(case, &work, &with_out);
-        check_refused(&out2, "render -o out")?;
+        check_refused(&out2, "render -o out", canary)?;
         if work.join("out").exists() {
             return Err("render -o out created the output directory".into());
         }
         if snapshot_tree(&work) != before {
             return Err("render -o out changed the input tree".into());
         }
-        let message2 = normalize(&text(&out2.stderr), &work);
+        let message2 = normalize(&text(&out2.stderr), case, &work)?;
         if message2 != message {
             return Err(format!(
                 "render -o out printed another message:\n{message2}\nthan:\n{message}"
@@ -209,10 +290,10 @@ fn main() {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.join("in").is_dir())
+        .filter(|p| p.join("in").is_dir() || p.join("setup").is_file())
         .collect();
     cases.sort();
-    assert!(cases.len() >= 40, "only {} bad-input cases", cases.len());
+    assert!(cases.len() >= 150, "only {} bad-input cases", cases.len());
     let trials = cases
         .into_iter()
         .map(|case| {

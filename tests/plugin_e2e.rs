@@ -244,13 +244,52 @@ fn host_case(case: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
-fn write(dir: &Path, name: &str, content: &str) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, content).unwrap();
+/// The scenarios' trees: `tests/plugin_e2e/<scenario>/` (see its README.md).
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugin_e2e")
 }
 
-const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      imagePullSecrets:\n      - name: db-user-pass\n      containers:\n      - name: app\n        image: nginx\n        env:\n        - name: PASS\n          valueFrom:\n            secretKeyRef:\n              name: db-user-pass\n              key: password.txt\n        envFrom:\n        - secretRef:\n            name: db-user-pass\n      volumes:\n      - name: s\n        secret:\n          secretName: db-user-pass\n";
+/// Copies a tree, files with their mode.
+fn copy_tree(from: &Path, to: &Path, only: &[&str]) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !only.is_empty() && !only.contains(&name.as_ref()) {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type()?.is_dir() {
+            copy_tree(&src, &dst, &[])?;
+        } else {
+            std::fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
+/// A writable copy of the scenario `name` in a temporary directory: its tree, then each
+/// line of its `copies` (`SOURCE DEST [FILE…]`: the shared tree `SOURCE`, or only the files
+/// named, copied into `DEST`). `copies` and `README.md` stay behind.
+fn scenario(name: &str) -> std::io::Result<tempfile::TempDir> {
+    let t = tempfile::tempdir()?;
+    let from = scenarios_dir().join(name);
+    copy_tree(&from, t.path(), &[])?;
+    for meta in ["copies", "README.md"] {
+        let _ = std::fs::remove_file(t.path().join(meta));
+    }
+    let copies = std::fs::read_to_string(from.join("copies")).unwrap_or_default();
+    for line in copies.lines().filter(|l| !l.trim().is_empty()) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        copy_tree(
+            &scenarios_dir().join(words[0]),
+            &t.path().join(words[1]),
+            &words[2..],
+        )?;
+    }
+    Ok(t)
+}
 
 /// The standalone kustomize (`.tools/bin/kustomize`, from `tests/setup.sh`) building `dir`
 /// with exec plugins and KRM functions enabled, secretgen on its PATH and `home` as its plugin
@@ -362,90 +401,21 @@ fn standalone_host_case(case: &Path) -> Result<(), Failed> {
 /// builtin generator's for the same data (Secret name with its suffix, every reference in the
 /// Deployment rewritten), also for a generator that merges into a base's Secret.
 fn standalone_kustomize_matches_builtin() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("standalone-matches-builtin")?;
     let home = t.path().join("home");
     install(&home);
-    let generator =
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\n";
-    let function = "  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: secretgen\n";
-    let builtin_kust = "resources:\n- deploy.yaml\nsecretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n";
-    let builtin_overlay = "resources:\n- ../base\nsecretGenerator:\n- name: db-user-pass\n  behavior: merge\n  literals:\n  - extra=overlay\n";
-    let plugin_kust = "resources:\n- deploy.yaml\ngenerators:\n- secretgen.yaml\n";
-    let plugin_overlay = "resources:\n- ../base\ngenerators:\n- secretgen.yaml\n";
-    /// (case, [(file, content)], directory to build)
-    type Case = (&'static str, Vec<(&'static str, String)>, &'static str);
-    let cases: [Case; 6] = [
-        (
-            "builtin",
-            vec![("kustomization.yaml", builtin_kust.into())],
-            ".",
-        ),
-        (
-            "exec-plugin",
-            vec![
-                ("kustomization.yaml", plugin_kust.into()),
-                (
-                    "secretgen.yaml",
-                    format!("{generator}files:\n- username.txt\n- password.txt\n"),
-                ),
-            ],
-            ".",
-        ),
-        (
-            "krm-function",
-            vec![
-                ("kustomization.yaml", plugin_kust.into()),
-                (
-                    "secretgen.yaml",
-                    format!("{generator}{function}files:\n- username.txt\n- password.txt\n"),
-                ),
-            ],
-            ".",
-        ),
-        (
-            "builtin-merge",
-            vec![
-                ("base/kustomization.yaml", builtin_kust.into()),
-                ("overlay/kustomization.yaml", builtin_overlay.into()),
-            ],
-            "overlay",
-        ),
-        (
-            "exec-plugin-merge",
-            vec![
-                ("base/kustomization.yaml", builtin_kust.into()),
-                ("overlay/kustomization.yaml", plugin_overlay.into()),
-                (
-                    "overlay/secretgen.yaml",
-                    format!("{generator}behavior: merge\nliterals:\n- extra=overlay\n"),
-                ),
-            ],
-            "overlay",
-        ),
-        (
-            "krm-function-merge",
-            vec![
-                ("base/kustomization.yaml", builtin_kust.into()),
-                ("overlay/kustomization.yaml", plugin_overlay.into()),
-                (
-                    "overlay/secretgen.yaml",
-                    format!("{generator}{function}behavior: merge\nliterals:\n- extra=overlay\n"),
-                ),
-            ],
-            "overlay",
-        ),
+    // (case, directory to build)
+    let cases = [
+        ("builtin", "."),
+        ("exec-plugin", "."),
+        ("krm-function", "."),
+        ("builtin-merge", "overlay"),
+        ("exec-plugin-merge", "overlay"),
+        ("krm-function-merge", "overlay"),
     ];
     let mut outputs = std::collections::BTreeMap::new();
-    for (case, files, build) in cases {
+    for (case, build) in cases {
         let dir = t.path().join(case);
-        for sub in ["", "base"] {
-            write(&dir.join(sub), "username.txt", "admin");
-            write(&dir.join(sub), "password.txt", "1f2d1e2e67df");
-            write(&dir.join(sub), "deploy.yaml", DEPLOYMENT);
-        }
-        for (file, content) in files {
-            write(&dir, file, &content);
-        }
         let out = standalone_kustomize(&dir.join(build), &home);
         if !out.status.success() {
             return Err(format!("{case}: kustomize build failed\n{}", describe(&out)).into());
@@ -484,31 +454,11 @@ fn standalone_kustomize_matches_builtin() -> Result<(), Failed> {
 /// The docs example, once through the builtin and once through the plugin: same Secret,
 /// and every reference in the Deployment rewritten to the hashed name.
 fn plugin_matches_builtin() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("matches-builtin")?;
     let (builtin, plugin, home) = (
         t.path().join("builtin"),
         t.path().join("plugin"),
         t.path().join("home"),
-    );
-    for d in [&builtin, &plugin] {
-        write(d, "username.txt", "admin");
-        write(d, "password.txt", "1f2d1e2e67df");
-        write(d, "deploy.yaml", DEPLOYMENT);
-    }
-    write(
-        &builtin,
-        "kustomization.yaml",
-        "resources:\n- deploy.yaml\nsecretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n",
-    );
-    write(
-        &plugin,
-        "kustomization.yaml",
-        "resources:\n- deploy.yaml\ngenerators:\n- secretgen.yaml\n",
-    );
-    write(
-        &plugin,
-        "secretgen.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\nfiles:\n- username.txt\n- password.txt\n",
     );
     install(&home);
     let a = kustomize(&builtin, &home, &[], &[]);
@@ -537,49 +487,13 @@ fn plugin_matches_builtin() -> Result<(), Failed> {
 /// An age-encrypted input inside kustomize, the identity passed through the environment:
 /// the same Secret as the builtin generator gives for the plaintext.
 fn plugin_with_age_input() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("age-encrypted-input")?;
     let (builtin, plugin, home) = (
         t.path().join("builtin"),
         t.path().join("plugin"),
         t.path().join("home"),
     );
-    for d in [&builtin, &plugin] {
-        write(d, "username.txt", "admin");
-        write(d, "deploy.yaml", DEPLOYMENT);
-    }
-    write(&builtin, "password.txt", "1f2d1e2e67df");
-    write(
-        &builtin,
-        "kustomization.yaml",
-        "resources:\n- deploy.yaml\nsecretGenerator:\n- name: db-user-pass\n  files:\n  - username.txt\n  - password.txt\n",
-    );
     let key = t.path().join("key.txt");
-    let keygen = common::tool("age-keygen")
-        .arg("-o")
-        .arg(&key)
-        .output()
-        .expect("age-keygen (Go age v1.3.2, tests/setup.sh)");
-    assert!(keygen.status.success());
-    let recipient = std::fs::read_to_string(&key)?
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: ").map(String::from))
-        .unwrap();
-    let enc = common::tool("age")
-        .args(["-a", "-r", &recipient, "-o"])
-        .arg(plugin.join("password.txt.age"))
-        .arg(builtin.join("password.txt"))
-        .output()?;
-    assert!(enc.status.success());
-    write(
-        &plugin,
-        "kustomization.yaml",
-        "resources:\n- deploy.yaml\ngenerators:\n- secretgen.yaml\n",
-    );
-    write(
-        &plugin,
-        "secretgen.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\nfiles:\n- username.txt\n- password.txt.age\n",
-    );
     install(&home);
     let a = kustomize(&builtin, &home, &[], &[]);
     let b = kustomize(
@@ -617,18 +531,8 @@ fn plugin_with_age_input() -> Result<(), Failed> {
 
 /// disableNameSuffixHash: no suffix, no needs-hash annotation left behind.
 fn plugin_disable_hash() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("disable-hash")?;
     let (dir, home) = (t.path().join("k"), t.path().join("home"));
-    write(
-        &dir,
-        "kustomization.yaml",
-        "generators:\n- secretgen.yaml\n",
-    );
-    write(
-        &dir,
-        "secretgen.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: plain\nliterals:\n- k=v\noptions:\n  disableNameSuffixHash: true\n",
-    );
     install(&home);
     let out = kustomize(&dir, &home, &[], &[]);
     assert!(out.status.success(), "{}", describe(&out));
@@ -641,36 +545,8 @@ fn plugin_disable_hash() -> Result<(), Failed> {
 
 /// An overlay merging into a base generator through the plugin, as with the builtin.
 fn plugin_overlay_merge() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("overlay-merge")?;
     let home = t.path().join("home");
-    for (root, plugin) in [
-        (t.path().join("builtin"), false),
-        (t.path().join("plugin"), true),
-    ] {
-        write(
-            &root,
-            "base/kustomization.yaml",
-            "secretGenerator:\n- name: app\n  literals:\n  - user=base\n  - pass=base\n",
-        );
-        if plugin {
-            write(
-                &root,
-                "overlay/kustomization.yaml",
-                "resources:\n- ../base\ngenerators:\n- merge.yaml\n",
-            );
-            write(
-                &root,
-                "overlay/merge.yaml",
-                "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: app\nbehavior: merge\nliterals:\n- pass=overlay\n",
-            );
-        } else {
-            write(
-                &root,
-                "overlay/kustomization.yaml",
-                "resources:\n- ../base\nsecretGenerator:\n- name: app\n  behavior: merge\n  literals:\n  - pass=overlay\n",
-            );
-        }
-    }
     install(&home);
     let a = kustomize(&t.path().join("builtin/overlay"), &home, &[], &[]);
     let b = kustomize(&t.path().join("plugin/overlay"), &home, &[], &[]);
@@ -687,18 +563,8 @@ fn plugin_overlay_merge() -> Result<(), Failed> {
 
 /// A failing generator fails the kustomize build, with secretgen's message visible.
 fn plugin_failure_is_visible() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("failure-is-visible")?;
     let (dir, home) = (t.path().join("k"), t.path().join("home"));
-    write(
-        &dir,
-        "kustomization.yaml",
-        "generators:\n- secretgen.yaml\n",
-    );
-    write(
-        &dir,
-        "secretgen.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- missing.txt\n",
-    );
     install(&home);
     let out = kustomize(&dir, &home, &[], &[]);
     assert!(!out.status.success(), "{}", describe(&out));
@@ -715,17 +581,9 @@ fn plugin_failure_is_visible() -> Result<(), Failed> {
 /// (comments and field order), the generator's file kept.
 fn kpt_fn_eval() -> Result<(), Failed> {
     require("kpt");
-    let t = tempfile::tempdir()?;
+    let t = scenario("kpt-fn-eval")?;
     let pkg = t.path().join("pkg");
-    write(&pkg, "username.txt", "admin");
-    write(&pkg, "password.txt", "1f2d1e2e67df");
-    let deploy = "# the web tier\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # keep me\nspec:\n  replicas: 2\n";
-    write(&pkg, "deploy.yaml", deploy);
-    write(
-        &pkg,
-        "fn-config.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nfiles:\n- username.txt\n- password.txt\n",
-    );
+    let deploy = std::fs::read_to_string(pkg.join("deploy.yaml"))?;
     let out = Command::new("kpt")
         .args(["fn", "eval", "."])
         .arg("--exec")
@@ -766,19 +624,8 @@ fn kpt_fn_eval() -> Result<(), Failed> {
 /// replaced: one Secret file, under the new name, the old file gone.
 fn kpt_fn_eval_is_idempotent() -> Result<(), Failed> {
     require("kpt");
-    let t = tempfile::tempdir()?;
+    let t = scenario("kpt-fn-eval-is-idempotent")?;
     let pkg = t.path().join("pkg");
-    write(&pkg, "password.txt", "first");
-    write(
-        &pkg,
-        "fn-config.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nfiles:\n- password.txt\n",
-    );
-    write(
-        &pkg,
-        "other.yaml",
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: kept\n",
-    );
     let eval = || -> Result<Vec<(String, String)>, Failed> {
         let out = Command::new("kpt")
             .args(["fn", "eval", "."])
@@ -809,7 +656,7 @@ fn kpt_fn_eval_is_idempotent() -> Result<(), Failed> {
     };
     assert_eq!(secrets(&first).len(), 1, "{first:#?}");
     assert_eq!(eval()?, first, "a second run changed the package");
-    write(&pkg, "password.txt", "second");
+    std::fs::write(pkg.join("password.txt"), "second")?;
     let changed = eval()?;
     assert_eq!(secrets(&changed).len(), 1, "{changed:#?}");
     assert_ne!(
@@ -827,13 +674,8 @@ fn kpt_fn_eval_is_idempotent() -> Result<(), Failed> {
 /// kpt shows secretgen's error as a result and fails.
 fn kpt_fn_error() -> Result<(), Failed> {
     require("kpt");
-    let t = tempfile::tempdir()?;
+    let t = scenario("kpt-fn-error")?;
     let pkg = t.path().join("pkg");
-    write(
-        &pkg,
-        "fn-config.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nfiles:\n- missing.txt\n",
-    );
     let out = Command::new("kpt")
         .args(["fn", "eval", ".", "--exec"])
         .arg(bin())
@@ -880,12 +722,7 @@ fn plugin_install_locations() -> Result<(), Failed> {
 fn repository_plugin_script() -> Result<(), Failed> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("plugin/secretgen.dev/v1/secretgenerator/SecretGenerator");
-    let t = tempfile::tempdir()?;
-    write(
-        t.path(),
-        "config.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nliterals:\n- k=v\n",
-    );
+    let t = scenario("repository-script")?;
     let out = Command::new(&script)
         .arg("config.yaml")
         .current_dir(t.path())
@@ -917,24 +754,18 @@ fn repository_plugin_script() -> Result<(), Failed> {
 fn repository_script_prefers_the_binary_beside_it() -> Result<(), Failed> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("plugin/secretgen.dev/v1/secretgenerator/SecretGenerator");
-    let t = tempfile::tempdir()?;
+    let t = scenario("repository-script-prefers-the-binary-beside-it")?;
     let dir = t.path().join("plugin/secretgen.dev/v1/secretgenerator");
     std::fs::create_dir_all(&dir)?;
     std::fs::copy(&script, dir.join("SecretGenerator"))?;
     std::os::unix::fs::symlink(bin(), dir.join("secretgen"))?;
     // A `secretgen` on PATH that must not be the one run.
     let decoy = t.path().join("decoy");
-    write(&decoy, "secretgen", "#!/bin/sh\necho decoy >&2\nexit 7\n");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(
         decoy.join("secretgen"),
         std::fs::Permissions::from_mode(0o755),
     )?;
-    write(
-        t.path(),
-        "config.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nliterals:\n- k=v\n",
-    );
     let out = Command::new(dir.join("SecretGenerator"))
         .arg("config.yaml")
         .current_dir(t.path())
@@ -952,14 +783,8 @@ fn repository_script_prefers_the_binary_beside_it() -> Result<(), Failed> {
 /// directory, and inside kustomize the load restrictor holds: a file outside the
 /// kustomization root fails the build with the reason visible.
 fn config_root_and_load_restrictor() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("config-root-and-load-restrictor")?;
     let root = t.path().join("k");
-    write(&root, "pw.txt", "1f2d1e2e67df");
-    write(
-        t.path(),
-        "copy-of-config",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- pw.txt\n",
-    );
     let out = Command::new(bin())
         .args(["plugin", "exec"])
         .arg(t.path().join("copy-of-config"))
@@ -971,13 +796,6 @@ fn config_root_and_load_restrictor() -> Result<(), Failed> {
 
     let home = t.path().join("home");
     install(&home);
-    write(t.path(), "outside.txt", "CANARY-outside-the-root");
-    write(&root, "kustomization.yaml", "generators:\n- g.yaml\n");
-    write(
-        &root,
-        "g.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- ../outside.txt\n",
-    );
     let out = kustomize(&root, &home, &[], &[]);
     assert!(!out.status.success(), "{}", describe(&out));
     assert!(out.stdout.is_empty());
@@ -989,11 +807,10 @@ fn config_root_and_load_restrictor() -> Result<(), Failed> {
     assert!(!err.contains("CANARY-outside"), "{err}");
     // A symlink out of the root is refused the same way.
     std::os::unix::fs::symlink(t.path().join("outside.txt"), root.join("link.txt"))?;
-    write(
-        &root,
-        "g.yaml",
+    std::fs::write(
+        root.join("g.yaml"),
         "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n- link.txt\n",
-    );
+    )?;
     let out = kustomize(&root, &home, &[], &[]);
     assert!(!out.status.success(), "{}", describe(&out));
     assert!(
@@ -1008,34 +825,11 @@ fn config_root_and_load_restrictor() -> Result<(), Failed> {
 /// literals: through the plugin the data is written exactly as the builtin writes it, so the
 /// suffix kustomize computes is the builtin's.
 fn exact_builtin_encoding() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("exact-builtin-encoding")?;
     let (builtin, plugin, home) = (
         t.path().join("builtin"),
         t.path().join("plugin"),
         t.path().join("home"),
-    );
-    let long = "x".repeat(200);
-    let bin_bytes: Vec<u8> = (0..=255u8).collect();
-    for d in [&builtin, &plugin] {
-        write(d, "long.txt", &long);
-        write(d, "multi.txt", "line one\nline two\n\ttabbed\n");
-        std::fs::write(d.join("blob.bin"), &bin_bytes)?;
-        write(
-            d,
-            "app.env",
-            "A=1\nB=\"quoted value\"\n# comment\nC=with spaces  \n",
-        );
-    }
-    write(
-        &builtin,
-        "kustomization.yaml",
-        "secretGenerator:\n- name: enc\n  type: Opaque\n  files:\n  - long.txt\n  - multi.txt\n  - blob.bin\n  envs:\n  - app.env\n  literals:\n  - lit=a literal value that is long enough to be wrapped by kustomize, surely\n",
-    );
-    write(&plugin, "kustomization.yaml", "generators:\n- g.yaml\n");
-    write(
-        &plugin,
-        "g.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: enc\ntype: Opaque\nfiles:\n- long.txt\n- multi.txt\n- blob.bin\nenvs:\n- app.env\nliterals:\n- lit=a literal value that is long enough to be wrapped by kustomize, surely\n",
     );
     install(&home);
     let a = kustomize(&builtin, &home, &[], &[]);
@@ -1074,21 +868,8 @@ fn exact_builtin_encoding() -> Result<(), Failed> {
 /// alone) and warns that references will not be rewritten. kustomize shows a plugin's
 /// stderr only when it fails, so the warning is seen when the plugin runs on its own.
 fn non_default_hash_variant() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
+    let t = scenario("non-default-hash-variant")?;
     let (dir, home) = (t.path().join("k"), t.path().join("home"));
-    write(&dir, "username.txt", "admin");
-    write(&dir, "password.txt", "1f2d1e2e67df");
-    write(&dir, "deploy.yaml", DEPLOYMENT);
-    write(
-        &dir,
-        "kustomization.yaml",
-        "resources:\n- deploy.yaml\ngenerators:\n- g.yaml\n",
-    );
-    write(
-        &dir,
-        "g.yaml",
-        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db-user-pass\nhash: kubectl\nfiles:\n- username.txt\n- password.txt\n",
-    );
     install(&home);
     let out = kustomize(&dir, &home, &[], &[]);
     assert!(out.status.success(), "{}", describe(&out));
@@ -1162,15 +943,13 @@ fn plugin_install_home_and_flag() -> Result<(), Failed> {
     Ok(())
 }
 
-const RESOURCE_LIST: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# the web tier\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web   # keep me\n    annotations: {b: \"2\", a: \"1\"}\n  spec:\n    replicas: 2\n- apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: db-user-pass\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n  files:\n  - username.txt\n  - password.txt\n- apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: kept\n  literals:\n  - k=v\nfunctionConfig:\n  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: db-user-pass\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n      config.kubernetes.io/function: |\n        exec:\n          path: secretgen\n  files:\n  - username.txt\n  - password.txt\n";
-
 /// The KRM function by hand, as both hosts call it: `secretgen fn` and `secretgen` with no
 /// arguments and a pipe on stdin give the same list; items pass through as text; the
 /// local-config generator item is dropped, a generator without it kept.
 fn krm_function_protocol() -> Result<(), Failed> {
-    let t = tempfile::tempdir()?;
-    write(t.path(), "username.txt", "admin");
-    write(t.path(), "password.txt", "1f2d1e2e67df");
+    let t = scenario("krm-function-protocol")?;
+    let resource_list = std::fs::read_to_string(t.path().join("resource-list.yaml"))?;
+    let resource_list = resource_list.as_str();
     let run = |args: &[&str], input: &str| -> std::io::Result<Output> {
         use std::io::Write;
         let mut child = Command::new(bin())
@@ -1183,12 +962,12 @@ fn krm_function_protocol() -> Result<(), Failed> {
         child.stdin.take().unwrap().write_all(input.as_bytes())?;
         child.wait_with_output()
     };
-    let explicit = run(&["fn"], RESOURCE_LIST)?;
-    let auto = run(&[], RESOURCE_LIST)?;
+    let explicit = run(&["fn"], resource_list)?;
+    let auto = run(&[], resource_list)?;
     assert!(explicit.status.success(), "{}", describe(&explicit));
     assert_eq!(explicit.stdout, auto.stdout);
     let out = text(&explicit.stdout);
-    let items_in = &RESOURCE_LIST[..RESOURCE_LIST
+    let items_in = &resource_list[..resource_list
         .find("- apiVersion: secretgen.dev/v1")
         .unwrap()];
     assert!(out.starts_with(items_in), "items changed:\n{out}");
@@ -1205,7 +984,7 @@ fn krm_function_protocol() -> Result<(), Failed> {
         "{out}"
     );
     // Without that declaration (kpt's --fn-config), the final name.
-    let kpt_style = RESOURCE_LIST.replace(
+    let kpt_style = resource_list.replace(
         "      config.kubernetes.io/function: |\n        exec:\n          path: secretgen\n",
         "",
     );
@@ -1222,7 +1001,7 @@ fn krm_function_protocol() -> Result<(), Failed> {
 
     // Errors: in `results` with severity and file, items kept, exit 2.
     // As kpt sends it: the package's generator item carries its path, the functionConfig not.
-    let broken = RESOURCE_LIST
+    let broken = resource_list
         .replace("  - password.txt\n", "  - missing.txt\n")
         .replacen(
             "      config.kubernetes.io/local-config: \"true\"\n  files:",

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 fn secretgen(args: &[&str], dir: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_secretgen"))
         .args(args)
@@ -57,4 +59,37 @@ fn plugin_mode_leaves_the_suffix_to_kustomize() {
     )
     .unwrap();
     insta::assert_snapshot!(secretgen(&["plugin", "exec", "gen.yaml"], t.path()));
+}
+
+/// Kustomization fields that change the Secrets kustomize prints but that secretgen does not
+/// apply: the render succeeds, and stderr says so for each, with its position.
+#[test]
+fn warnings_for_fields_not_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        // Patches, components, replacements, plugins, Helm and `behavior` make a tree build
+        // (tests/overlays.rs); these are the fields even a tree build does not apply.
+        "buildMetadata: [managedByLabel]\nsortOptions:\n  order: fifo\nconfigurations: []\nlabels:\n- pairs: {a: b}\n  fields:\n  - path: spec/x\nsecretGenerator:\n- name: s\n  literals:\n  - k=v\n",
+    )
+    .unwrap();
+    let out = common::secretgen()
+        .arg("render")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() == Some(0) && common::text(&out.stdout).contains("kind: Secret"),
+        "expected a render\n{}",
+        common::describe(&out)
+    );
+    let mut shown = common::text(&out.stderr);
+    for p in [dir.path().to_path_buf(), dir.path().canonicalize().unwrap()] {
+        shown = shown.replace(&p.display().to_string(), "@DIR@");
+    }
+    insta::with_settings!({
+        description => "secretgen render: warnings for kustomization fields not applied",
+    }, {
+        insta::assert_snapshot!("warnings-fields-not-applied", shown);
+    });
 }

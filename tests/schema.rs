@@ -142,6 +142,7 @@ const SCHEMA_LEVEL: &[&str] = &[
     "unknown-field-metadata",
     "unknown-field-options",
     "unknown-field-top-level",
+    "unknown-hash",
     "unknown-hash-variant",
     "wrong-api-version",
     "wrong-kind",
