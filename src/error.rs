@@ -46,8 +46,8 @@ impl fmt::Display for Loc {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Malformed YAML.
-    #[error("{loc}: invalid YAML: {message}")]
-    Syntax { loc: Loc, message: String },
+    #[error(transparent)]
+    Yaml(#[from] crate::yaml::Error),
     /// A manifest or kustomization that is well-formed YAML but breaks a rule.
     #[error("{loc}: {message}")]
     Manifest { loc: Loc, message: String },

@@ -105,10 +105,7 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
     let mut out: Vec<(PathBuf, PathBuf)> = Vec::new();
     for k in kustomizations {
         let text = std::fs::read_to_string(&k).map_err(|e| Error::io(&k, "cannot read", e))?;
-        let docs = yaml::parse_stream(&text).map_err(|e| Error::Syntax {
-            loc: Loc::at(&k, e.mark),
-            message: e.message,
-        })?;
+        let docs = yaml::parse_stream(&text).map_err(|e| e.in_file(&k))?;
         let root = k.parent().unwrap_or(Path::new(".")).to_path_buf();
         let entries = docs
             .first()
@@ -243,10 +240,7 @@ fn to_out(node: &yaml::Node) -> Out<'_> {
         yaml::Value::Scalar { text, .. } => match node.resolved() {
             yaml::Resolved::Str => Out::Str(text.as_str().into()),
             yaml::Resolved::Null => Out::Null,
-            yaml::Resolved::Bool => Out::Bool(matches!(
-                text.as_str(),
-                "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON"
-            )),
+            yaml::Resolved::Bool => Out::Bool(yaml::is_true(text)),
             _ => Out::Number(text.as_str().into()),
         },
         yaml::Value::Seq(items) => Out::Seq(items.iter().map(to_out).collect()),

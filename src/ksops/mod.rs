@@ -280,10 +280,7 @@ impl Reader<'_> {
 
 /// Reads a KSOPS config (the first document of `text`, as KSOPS does).
 pub fn read_config(file: &Path, text: &str) -> Result<Config> {
-    let docs = yaml::parse_stream(text).map_err(|e| Error::Syntax {
-        loc: Loc::at(file, e.mark),
-        message: e.message,
-    })?;
+    let docs = yaml::parse_stream(text).map_err(|e| e.in_file(file))?;
     let doc = docs
         .first()
         .ok_or_else(|| Error::manifest(Loc::file(file), "empty KSOPS config"))?;
@@ -709,10 +706,7 @@ pub fn function(
 ) -> (Zeroizing<Vec<u8>>, Option<Error>) {
     let stdin = Path::new("<stdin>");
     let run = || -> Result<Vec<Generated>> {
-        let docs = yaml::parse_stream(input).map_err(|e| Error::Syntax {
-            loc: Loc::at(stdin, e.mark),
-            message: e.message,
-        })?;
+        let docs = yaml::parse_stream(input).map_err(|e| e.in_file(stdin))?;
         let list = docs
             .first()
             .filter(|d| d.get("kind").and_then(Node::as_str) == Some("ResourceList"))

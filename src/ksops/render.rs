@@ -65,9 +65,9 @@ pub fn secrets(config_file: &Path, decrypt: &DecryptFn<'_>) -> Result<Vec<Secret
     let generated = super::generate(&config, root, decrypt)?;
     let mut out = Vec::new();
     for doc_text in generated.documents() {
-        let docs = yaml::parse_stream(&doc_text).map_err(|e| Error::Syntax {
-            loc: Loc::at(config_file, e.mark),
-            message: format!("a decrypted manifest: {}", e.message),
+        let docs = yaml::parse_stream(&doc_text).map_err(|mut e| {
+            e.message = format!("a decrypted manifest: {}", e.message);
+            e.in_file(config_file)
         })?;
         for doc in docs {
             let is_secret = doc.get("kind").and_then(Node::as_str) == Some("Secret")
@@ -198,10 +198,7 @@ fn to_emit(node: &Node) -> Out<'static> {
     match &node.value {
         Value::Scalar { text, .. } => match node.resolved() {
             Resolved::Null => Out::Null,
-            Resolved::Bool => Out::Bool(matches!(
-                text.as_str(),
-                "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
-            )),
+            Resolved::Bool => Out::Bool(crate::yaml::is_true(text)),
             Resolved::Int | Resolved::Float => Out::Number(Cow::Owned(text.clone())),
             Resolved::Str => Out::Str(Cow::Owned(text.clone())),
         },

@@ -251,10 +251,7 @@ fn known_alias(name: &str) -> Option<&'static str> {
 }
 
 fn parse(path: &Path, text: &str) -> Result<Vec<Node>> {
-    yaml::parse_stream(text).map_err(|e| Error::Syntax {
-        loc: Loc::at(path, e.mark),
-        message: e.message,
-    })
+    Ok(yaml::parse_stream(text).map_err(|e| e.in_file(path))?)
 }
 
 /// `apiVersion: X, kind: Y` of a document, for messages.
@@ -957,10 +954,7 @@ impl Reader<'_> {
             return Ok(false);
         };
         match (&node.value, node.resolved()) {
-            (Value::Scalar { text, .. }, yaml::Resolved::Bool) => Ok(matches!(
-                text.as_str(),
-                "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
-            )),
+            (Value::Scalar { text, .. }, yaml::Resolved::Bool) => Ok(yaml::is_true(text)),
             _ => Err(self.err(
                 node.mark,
                 format!("`{what}` must be true or false, found {}", node.kind_name()),

@@ -45,10 +45,7 @@ fn function_inner(
     settings: &Settings,
     keys: &dyn Decrypt,
 ) -> Result<(Vec<u8>, Vec<Warning>)> {
-    let docs = yaml::parse_stream(input).map_err(|e| Error::Syntax {
-        loc: Loc::at(stdin, e.mark),
-        message: e.message,
-    })?;
+    let docs = yaml::parse_stream(input).map_err(|e| e.in_file(stdin))?;
     let list = docs
         .first()
         .filter(|d| d.get("kind").and_then(|k| k.as_str()) == Some("ResourceList"))
@@ -383,8 +380,8 @@ fn config_file_of_item(list: &yaml::Node) -> Option<String> {
 
 fn error_loc(e: &Error) -> Option<&Loc> {
     match e {
-        Error::Syntax { loc, .. }
-        | Error::Manifest { loc, .. }
+        Error::Yaml(e) => Some(e.loc()),
+        Error::Manifest { loc, .. }
         | Error::Source { loc, .. }
         | Error::Invalid { loc, .. }
         | Error::Crypt { loc, .. } => Some(loc),

@@ -782,10 +782,7 @@ pub(crate) fn to_emit(node: &crate::yaml::Node) -> Node<'static> {
     match &node.value {
         Value::Scalar { text, .. } => match node.resolved() {
             Resolved::Null => Node::Null,
-            Resolved::Bool => Node::Bool(matches!(
-                text.as_str(),
-                "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
-            )),
+            Resolved::Bool => Node::Bool(crate::yaml::is_true(text)),
             Resolved::Int | Resolved::Float => Node::Number(Cow::Owned(text.clone())),
             Resolved::Str => Node::Str(Cow::Owned(text.clone())),
         },

@@ -102,10 +102,7 @@ pub fn split_suffix(name: &str) -> (String, Option<String>) {
 /// Reads the `v1` Secrets of a YAML stream (other kinds are ignored).
 pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<SecretDoc>> {
     use base64::Engine;
-    let docs = yaml::parse_stream(text).map_err(|e| Error::Syntax {
-        loc: Loc::at(path, e.mark),
-        message: e.message,
-    })?;
+    let docs = yaml::parse_stream(text).map_err(|e| e.in_file(path))?;
     let mut out = Vec::new();
     for d in &docs {
         if d.get("kind").and_then(Node::as_str) != Some("Secret") {

@@ -230,10 +230,7 @@ impl BaseTree {
         };
         let text = |m: String| self.relabel_text(&m);
         match e {
-            E::Syntax { loc: l, message } => E::Syntax {
-                loc: loc(l),
-                message: text(message),
-            },
+            E::Yaml(y) => E::Yaml(y.relabel(loc, text)),
             E::Manifest { loc: l, message } => E::Manifest {
                 loc: loc(l),
                 message: text(message),

@@ -122,102 +122,42 @@ pub fn json_float(f: f64) -> Option<String> {
 /// timestamp: `2006-1-2T15:4:5.999999999Z07:00` (`t` too), `2006-1-2 15:4:5.999999999`
 /// and `2006-1-2`.
 pub fn rfc3339_nano(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let num = |i: &mut usize, min: usize, max: usize| -> Option<u32> {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() && *i - start < max {
-            *i += 1;
-        }
-        if *i - start < min {
-            return None;
-        }
-        s[start..*i].parse().ok()
-    };
-    let expect = |i: &mut usize, c: u8| -> Option<()> { (b.get(*i) == Some(&c)).then(|| *i += 1) };
-    let year = num(&mut i, 4, 4)?;
-    expect(&mut i, b'-')?;
-    let month = num(&mut i, 1, 2)?;
-    expect(&mut i, b'-')?;
-    let day = num(&mut i, 1, 2)?;
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    let date = format!("{year:04}-{month:02}-{day:02}");
-    if i == b.len() {
+    use crate::yaml::resolve::{Zone, parse_timestamp};
+    let t = parse_timestamp(s)?;
+    let date = format!("{:04}-{:02}-{:02}", t.year, t.month, t.day);
+    let Some(time) = t.time else {
         return Some(format!("{date}T00:00:00Z"));
-    }
-    let zoned = match b[i] {
-        b'T' | b't' => true,
-        b' ' => false,
-        _ => return None,
     };
-    i += 1;
-    let h = num(&mut i, 1, 2)?;
-    expect(&mut i, b':')?;
-    let m = num(&mut i, 1, 2)?;
-    expect(&mut i, b':')?;
-    let sec = num(&mut i, 1, 2)?;
-    if h > 23 || m > 59 || sec > 59 {
+    // More than nanoseconds: refused here.
+    if time.fraction.len() > 9 {
         return None;
     }
-    let mut frac = String::new();
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start || i - start > 9 {
-            return None;
-        }
-        frac = s[start..i].trim_end_matches('0').to_string();
-    }
-    let zone = if !zoned {
-        "Z".to_string()
-    } else {
-        match b.get(i) {
-            Some(b'Z') => {
-                i += 1;
-                "Z".to_string()
-            }
-            Some(&c) if c == b'+' || c == b'-' => {
-                i += 1;
-                let zh = num(&mut i, 2, 2)?;
-                expect(&mut i, b':')?;
-                let zm = num(&mut i, 2, 2)?;
-                if zh > 23 || zm > 59 {
-                    return None;
-                }
-                if zh == 0 && zm == 0 {
-                    "Z".to_string()
-                } else {
-                    format!("{}{zh:02}:{zm:02}", c as char)
-                }
-            }
-            _ => return None,
-        }
-    };
-    if i != b.len() {
-        return None;
-    }
+    let frac = time.fraction.trim_end_matches('0');
     let frac = if frac.is_empty() {
         String::new()
     } else {
         format!(".{frac}")
     };
-    Some(format!("{date}T{h:02}:{m:02}:{sec:02}{frac}{zone}"))
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    let zone = match time.zone {
+        Zone::None | Zone::Utc => "Z".to_string(),
+        Zone::Offset {
+            hours: 0,
+            minutes: 0,
+            ..
+        } => "Z".to_string(),
+        Zone::Offset {
+            negative,
+            hours,
+            minutes,
+        } => format!(
+            "{}{hours:02}:{minutes:02}",
+            if negative { '-' } else { '+' }
+        ),
+    };
+    Some(format!(
+        "{date}T{:02}:{:02}:{:02}{frac}{zone}",
+        time.hour, time.minute, time.second
+    ))
 }
 
 #[cfg(test)]

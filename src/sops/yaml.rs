@@ -13,6 +13,8 @@
 use zeroize::Zeroizing;
 
 use super::{Branch, Comment, Item, Key, Out, Val, gofmt};
+use crate::yaml::resolve::{is_base60_float, is_bool, yaml_style_float};
+use crate::yaml::scalar::{self, Flavour, Style as SStyle, is_break};
 use crate::yaml::{Node, Style, Value};
 
 // ---------------------------------------------------------------------------------------
@@ -457,56 +459,8 @@ fn parse_int_base0(s: &str) -> Option<Result<Val, String>> {
     Some(int_val(mag, neg))
 }
 
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let st = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - st
-    };
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
 // ---------------------------------------------------------------------------------------
 // Writing
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum SStyle {
-    Plain,
-    Single,
-    Double,
-    Literal,
-}
 
 enum YKind {
     Scalar(Zeroizing<String>, SStyle),
@@ -697,24 +651,8 @@ fn string_style(s: &str) -> SStyle {
     }
     let plain_ok = matches!(resolve_if_possible(s), Some(Val::Str(_)))
         && !is_base60_float(s)
-        && !matches!(
-            s,
-            "y" | "Y"
-                | "yes"
-                | "Yes"
-                | "YES"
-                | "on"
-                | "On"
-                | "ON"
-                | "n"
-                | "N"
-                | "no"
-                | "No"
-                | "NO"
-                | "off"
-                | "Off"
-                | "OFF"
-        );
+        // The YAML 1.1 booleans v3 reads as strings are quoted all the same.
+        && !is_bool(s);
     if plain_ok {
         SStyle::Plain
     } else {
@@ -726,194 +664,13 @@ fn resolve_if_possible(s: &str) -> Option<Val> {
     resolve(s).ok().or(Some(Val::Int(0)))
 }
 
-/// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`
-fn is_base60_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.is_empty() || !(b[0] == b'+' || b[0] == b'-' || b[0].is_ascii_digit()) || !s.contains(':')
-    {
-        return false;
-    }
-    let mut i = 0;
-    if b[0] == b'+' || b[0] == b'-' {
-        i += 1;
-    }
-    if i >= b.len() || !b[i].is_ascii_digit() {
-        return false;
-    }
-    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
-        i += 1;
-    }
-    let mut groups = 0;
-    while i < b.len() && b[i] == b':' {
-        i += 1;
-        let st = i;
-        while i < b.len() && b[i].is_ascii_digit() && i - st < 2 {
-            i += 1;
-        }
-        let d = &b[st..i];
-        let ok = match d.len() {
-            1 => true,
-            2 => d[0] <= b'5',
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-        groups += 1;
-    }
-    if groups == 0 {
-        return false;
-    }
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
-            i += 1;
-        }
-    }
-    i == b.len()
-}
-
-struct Analysis {
-    multiline: bool,
-    block_plain: bool,
-    single: bool,
-    block: bool,
-}
-
-fn is_printable(c: char) -> bool {
-    let u = c as u32;
-    u == 0x0A
-        || (0x20..=0x7E).contains(&u)
-        || (0xA0..=0xD7FF).contains(&u)
-        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
-}
-
-fn is_break(c: char) -> bool {
-    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-/// go-yaml v3's `yaml_emitter_analyze_scalar` (block context).
-fn analyze(s: &str) -> Analysis {
-    if s.is_empty() {
-        return Analysis {
-            multiline: false,
-            block_plain: true,
-            single: true,
-            block: false,
-        };
-    }
-    // Works on a zeroized copy: the scalar may be a decrypted value.
-    let chars: Zeroizing<Vec<char>> = Zeroizing::new(s.chars().collect());
-    let mut block_ind = s.starts_with("---") || s.starts_with("...");
-    let (mut line_breaks, mut special, mut tabs) = (false, false, false);
-    let (mut lead_space, mut lead_break, mut trail_space, mut trail_break) =
-        (false, false, false, false);
-    let (mut break_space, mut space_break) = (false, false);
-    let (mut prev_space, mut prev_break) = (false, false);
-    let mut preceded_ws = true;
-    let n = chars.len();
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t');
-        if i == 0 {
-            match c {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-                | '%' | '@' | '`' => block_ind = true,
-                '?' | ':' if followed_ws => block_ind = true,
-                '-' if followed_ws => block_ind = true,
-                _ => {}
-            }
-        } else {
-            match c {
-                ':' if followed_ws => block_ind = true,
-                '#' if preceded_ws => block_ind = true,
-                _ => {}
-            }
-        }
-        if c == '\t' {
-            tabs = true;
-        } else if !is_printable(c) {
-            special = true;
-        }
-        if c == ' ' {
-            if i == 0 {
-                lead_space = true;
-            }
-            if i + 1 == n {
-                trail_space = true;
-            }
-            if prev_break {
-                break_space = true;
-            }
-            prev_space = true;
-            prev_break = false;
-        } else if is_break(c) {
-            line_breaks = true;
-            if i == 0 {
-                lead_break = true;
-            }
-            if i + 1 == n {
-                trail_break = true;
-            }
-            if prev_space {
-                space_break = true;
-            }
-            prev_space = false;
-            prev_break = true;
-        } else {
-            prev_space = false;
-            prev_break = false;
-        }
-        preceded_ws = matches!(c, ' ' | '\t') || is_break(c);
-    }
-    let mut a = Analysis {
-        multiline: line_breaks,
-        block_plain: true,
-        single: true,
-        block: true,
-    };
-    if lead_space || lead_break || trail_space || trail_break {
-        a.block_plain = false;
-    }
-    if trail_space {
-        a.block = false;
-    }
-    if break_space {
-        a.block_plain = false;
-        a.single = false;
-    }
-    if space_break || tabs || special {
-        a.block_plain = false;
-        a.single = false;
-    }
-    if space_break || special {
-        a.block = false;
-    }
-    if line_breaks {
-        a.block_plain = false;
-    }
-    if block_ind {
-        a.block_plain = false;
-    }
-    a
-}
-
 /// `yaml_emitter_select_scalar_style`.
 fn select(s: &str, style: SStyle, simple_key: bool) -> SStyle {
-    let a = analyze(s);
-    let mut style = style;
-    if simple_key && a.multiline {
-        style = SStyle::Double;
-    }
-    if style == SStyle::Plain && (!a.block_plain || (s.is_empty() && simple_key)) {
-        style = SStyle::Single;
-    }
-    if style == SStyle::Single && !a.single {
-        style = SStyle::Double;
-    }
-    if style == SStyle::Literal && (!a.block || simple_key) {
-        style = SStyle::Double;
-    }
-    style
+    scalar::select(s, style, &analyze(s), simple_key)
+}
+
+fn analyze(s: &str) -> scalar::Analysis {
+    scalar::analyze(s, Flavour::V3)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1224,55 +981,27 @@ impl Emitter {
             SStyle::Double => {
                 self.indicator("\"", true, false, false);
                 for c in s.chars() {
-                    let escape =
-                        !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\';
-                    if !escape {
+                    if scalar::needs_escape(c) {
+                        let mut buf = [0; 10];
+                        self.write_str(scalar::escape(c, &mut buf));
+                    } else {
                         self.put(c);
-                        continue;
                     }
-                    let e = match c {
-                        '\0' => "\\0".to_string(),
-                        '\u{7}' => "\\a".into(),
-                        '\u{8}' => "\\b".into(),
-                        '\t' => "\\t".into(),
-                        '\n' => "\\n".into(),
-                        '\u{b}' => "\\v".into(),
-                        '\u{c}' => "\\f".into(),
-                        '\r' => "\\r".into(),
-                        '\u{1b}' => "\\e".into(),
-                        '"' => "\\\"".into(),
-                        '\\' => "\\\\".into(),
-                        '\u{85}' => "\\N".into(),
-                        '\u{a0}' => "\\_".into(),
-                        '\u{2028}' => "\\L".into(),
-                        '\u{2029}' => "\\P".into(),
-                        c if (c as u32) <= 0xFF => format!("\\x{:02X}", c as u32),
-                        c if (c as u32) <= 0xFFFF => format!("\\u{:04X}", c as u32),
-                        c => format!("\\U{:08X}", c as u32),
-                    };
-                    self.write_str(&e);
                 }
                 self.indicator("\"", false, false, false);
             }
             SStyle::Literal => {
                 self.indicator("|", true, false, false);
                 let chars: Zeroizing<Vec<char>> = Zeroizing::new(s.chars().collect());
-                if chars.first().is_some_and(|&c| c == ' ' || is_break(c)) {
+                let (indent_hint, chomp) = scalar::block_hints(s);
+                if indent_hint {
                     self.write_str(&BEST_INDENT.to_string());
                 }
                 self.open_ended = false;
-                match chars.last() {
-                    None => self.write_str("-"),
-                    Some(&l) if !is_break(l) => self.write_str("-"),
-                    Some(_) if chars.len() == 1 => {
-                        self.write_str("+");
-                        self.open_ended = true;
-                    }
-                    Some(_) if is_break(chars[chars.len() - 2]) => {
-                        self.write_str("+");
-                        self.open_ended = true;
-                    }
-                    Some(_) => {}
+                if let Some(c) = chomp {
+                    self.put(c);
+                    // `+` keeps the final breaks: the document is open-ended.
+                    self.open_ended = c == '+';
                 }
                 // Line comment after the header, or a line break.
                 if self.line.is_empty() {

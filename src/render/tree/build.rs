@@ -193,10 +193,7 @@ fn is_remote(s: &str) -> bool {
 }
 
 fn syntax(path: &Path, e: yaml::SyntaxError) -> Error {
-    Error::Syntax {
-        loc: Loc::at(path, e.mark),
-        message: e.message,
-    }
+    e.in_file(path).into()
 }
 
 /// The kustomization file of a directory (kustomize refuses a directory with several).
@@ -760,16 +757,11 @@ fn own(n: &Node<'_>) -> Node<'static> {
 }
 
 fn parse_patch(file: &Path, text: &str, base: Mark) -> Result<Vec<Node<'static>>> {
-    let docs = yaml::parse_stream(text).map_err(|e| {
-        let mark = if base == Mark::default() {
-            e.mark
-        } else {
-            base
-        };
-        Error::Syntax {
-            loc: Loc::at(file, mark),
-            message: e.message,
+    let docs = yaml::parse_stream(text).map_err(|mut e| {
+        if base != Mark::default() {
+            e.mark = base;
         }
+        e.in_file(file)
     })?;
     Ok(docs
         .iter()

@@ -1,0 +1,105 @@
+//! What the reader refuses, and how its messages show text.
+//!
+//! The reader reports a [`SyntaxError`]: a position and a message, no file (it reads text).
+//! A caller that knows the file turns it into an [`Error`], which the top-level error wraps;
+//! every such message reads `FILE:LINE:COL: invalid YAML: …`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::Path;
+
+use super::node::Mark;
+use crate::error::Loc;
+
+/// What kind of refusal a [`SyntaxError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Not YAML, or YAML that goyaml.v2 (and so kustomize) refuses: a syntax error, a
+    /// duplicate key, an unknown anchor, a tag that does not fit, a control character.
+    Syntax,
+    /// Aliases that expand to more than goyaml.v2 allows (a "billion laughs").
+    ExcessiveAliasing,
+}
+
+/// A YAML syntax error, with the position the parser reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub mark: Mark,
+    pub message: String,
+    pub kind: Kind,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.mark, self.message)
+    }
+}
+
+impl SyntaxError {
+    /// The error, in `file`.
+    pub fn in_file(self, file: &Path) -> Error {
+        let loc = Loc::at(file, self.mark);
+        let message = self.message;
+        match self.kind {
+            Kind::Syntax => Error::Syntax { loc, message },
+            Kind::ExcessiveAliasing => Error::ExcessiveAliasing { loc, message },
+        }
+    }
+}
+
+/// A YAML input the reader refuses, with its file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Malformed YAML, or YAML that kustomize's reader refuses.
+    #[error("{loc}: invalid YAML: {message}")]
+    Syntax { loc: Loc, message: String },
+    /// Aliases expanding beyond goyaml.v2's budget.
+    #[error("{loc}: invalid YAML: {message}")]
+    ExcessiveAliasing { loc: Loc, message: String },
+}
+
+impl Error {
+    /// The same error with its place and message passed through `loc` and `text` (a path in
+    /// a temporary checkout shown as the path in the repository, say).
+    pub fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
+        match self {
+            Error::Syntax { loc: l, message } => Error::Syntax {
+                loc: loc(l),
+                message: text(message),
+            },
+            Error::ExcessiveAliasing { loc: l, message } => Error::ExcessiveAliasing {
+                loc: loc(l),
+                message: text(message),
+            },
+        }
+    }
+
+    pub fn loc(&self) -> &Loc {
+        match self {
+            Error::Syntax { loc, .. } | Error::ExcessiveAliasing { loc, .. } => loc,
+        }
+    }
+}
+
+/// Key text for messages: control, format and separator characters (a BOM, U+2028, a tab)
+/// shown as escapes, so that a message stays one line and an invisible character is seen.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{a0}' | '\u{ad}' | '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}')
+    };
+    if !s.chars().any(hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
