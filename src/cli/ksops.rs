@@ -227,7 +227,7 @@ pub fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
 pub fn add_secrets(
     configs: &[PathBuf],
     identity: &[PathBuf],
-    secrets: &mut Vec<secretgen::render::Secret>,
+    secrets: &mut Vec<secretgen::secret::Secret>,
 ) -> Result<(), Error> {
     if configs.is_empty() {
         return Ok(());
@@ -244,6 +244,6 @@ pub fn add_secrets(
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    secretgen::render::sort_secrets(secrets);
+    secretgen::secret::sort_secrets(secrets);
     Ok(())
 }

@@ -662,10 +662,11 @@ fn render_paths_placed(
         let subdirs = std::mem::take(&mut r.subdirs)
             .into_iter()
             .chain(std::iter::repeat(PathBuf::new()));
-        let mut placed: Vec<(render::Secret, PathBuf)> = std::mem::take(&mut r.out.secrets)
-            .into_iter()
-            .zip(subdirs)
-            .collect();
+        let mut placed: Vec<(secretgen::secret::Secret, PathBuf)> =
+            std::mem::take(&mut r.out.secrets)
+                .into_iter()
+                .zip(subdirs)
+                .collect();
         placed.extend(extra.into_iter().map(|s| (s, PathBuf::new())));
         placed.sort_by_cached_key(|(s, _)| {
             format!("{}|{}", s.namespace.as_deref().unwrap_or("~X"), s.name)
@@ -861,7 +862,7 @@ fn diff_side(
     path: &std::path::Path,
     flags: &RenderFlags,
     settings: &Settings,
-) -> Result<Vec<diff::SecretDoc>, Error> {
+) -> Result<Vec<secretgen::secret::Secret>, Error> {
     if path.is_dir() {
         let owned = output::owned_files(path)?;
         if !owned.is_empty() {
@@ -883,7 +884,7 @@ fn diff_side(
         }
     }
     let out = render_paths(&[path.to_path_buf()], flags, settings)?;
-    Ok(out.secrets.iter().map(diff::SecretDoc::from).collect())
+    Ok(out.secrets)
 }
 
 fn git(dir: &std::path::Path, args: &[&str]) -> Result<Vec<u8>, Error> {
@@ -1084,21 +1085,16 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, Error> {
     for f in &files {
         texts.push((f.clone(), secretgen::kustomize::manifest::read_text(f)?));
     }
-    let mut known: Vec<check::SecretInfo> = out
+    let mut plain = Vec::new();
+    for (f, t) in &texts {
+        plain.extend(check::plain_secrets(f, t));
+    }
+    let known: Vec<check::Known<'_>> = out
         .secrets
         .iter()
-        .map(|s| check::SecretInfo {
-            namespace: s.namespace.clone(),
-            base_name: s.base_name.clone(),
-            name: s.name.clone(),
-            type_: s.type_.clone(),
-            keys: s.data.keys().cloned().collect(),
-            keys_unknown: s.keys_unknown,
-        })
+        .chain(&plain)
+        .map(check::Known::of)
         .collect();
-    for (f, t) in &texts {
-        known.extend(check::plain_secrets(f, t));
-    }
     let mut findings = tree_findings;
     for (f, t) in &texts {
         findings.extend(check::check_file(f, t, &known));
@@ -1314,7 +1310,7 @@ fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
                 ));
             }
             let mut r = start(common);
-            r.type_ = type_.clone();
+            r.set_type(type_.clone());
             for l in from_literal {
                 r.literal(l)?;
             }
@@ -1373,7 +1369,7 @@ fn run_create(c: CreateCommand) -> Result<ExitCode, Error> {
     let out = if generator {
         req.to_generator()?
     } else {
-        req.to_yaml()
+        req.into_yaml()
     };
     write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)

@@ -42,7 +42,7 @@ pub fn exec(
         ..settings.clone()
     };
     let out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
-    Ok((render::to_yaml(&out.secrets).to_vec(), out.warnings))
+    Ok((crate::secret::to_yaml(&out.secrets).to_vec(), out.warnings))
 }
 
 /// The KRM function: the ResourceList to print, and whether it holds an error result.
@@ -419,7 +419,7 @@ fn error_loc(e: &Error) -> Option<&Loc> {
         Error::Syntax { loc, .. }
         | Error::Manifest { loc, .. }
         | Error::Source { loc, .. }
-        | Error::Invalid { loc, .. }
+        | Error::Secret(crate::secret::Error::Invalid { loc, .. })
         | Error::Crypt { loc, .. } => Some(loc),
         _ => None,
     }
