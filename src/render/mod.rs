@@ -21,7 +21,7 @@ use crate::kustomize::hash::{self, HashVariant};
 use crate::kustomize::manifest::{Behavior, Generator, MetaMap, Transform, Unit};
 use crate::kustomize::source::{self, SourceError};
 use crate::secret::validate;
-use crate::secret::{Enc, Entry, Secret, read};
+use crate::secret::{Enc, Entry, Key, Secret, read};
 use crate::secret::{SecretBytes, SecretString};
 use crate::yaml::Mark;
 use crate::yaml::emit::{self, Node};
@@ -280,7 +280,7 @@ pub fn is_local_config(annotations: &BTreeMap<String, String>) -> bool {
 const PARALLEL_MIN: usize = 64;
 
 struct Collected {
-    data: BTreeMap<String, Entry>,
+    data: BTreeMap<Key, Entry>,
     placeholder: bool,
     /// Env lines whose key is invalid (described, never shown).
     bad_keys: Vec<Error>,
@@ -332,7 +332,7 @@ impl Collected {
     ) -> Result<()> {
         let encrypted = enc != Enc::Plain;
         self.placeholder |= enc == Enc::Placeholder;
-        if let Some(first) = self.data.get(&key) {
+        if let Some(first) = self.data.get(key.as_str()) {
             // The same place twice: one file listed twice in `envs`.
             let first_at = if first.origin.to_string() == origin.to_string() {
                 "the same line again: is the file listed twice?".to_string()
@@ -359,7 +359,7 @@ impl Collected {
         let mut b64 = String::new();
         emit::wrapped_base64(value.expose(), &mut b64);
         self.data.insert(
-            key,
+            key.into(),
             Entry {
                 value,
                 base64: SecretString::new(b64),
@@ -694,7 +694,7 @@ fn sops_placeholder(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Resu
             let mut b64 = String::new();
             emit::wrapped_base64(PLACEHOLDER, &mut b64);
             s.data.insert(
-                key.to_string(),
+                key.into(),
                 Entry {
                     value: SecretBytes::from_slice(PLACEHOLDER),
                     base64: SecretString::new(b64),

@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Loc;
-use crate::secret::{Secret, read};
+use crate::secret::{Key, Secret, read};
 use crate::yaml::{self, Node};
 
 /// A Secret as references see it: the Secret, and one name a reference may use besides its
@@ -39,7 +39,7 @@ impl<'a> Known<'a> {
         self.secret.data.contains_key(key)
     }
 
-    fn keys(&self) -> impl Iterator<Item = &'a String> + use<'a> {
+    fn keys(&self) -> impl Iterator<Item = &'a Key> + use<'a> {
         self.secret.data.keys()
     }
 }
@@ -467,7 +467,7 @@ mod tests {
                 origin: Loc::file("s.yaml"),
                 encrypted: false,
             };
-            s.data.insert(k.to_string(), entry);
+            s.data.insert(Key::from(*k), entry);
         }
         s
     }

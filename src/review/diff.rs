@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::error::{Error, Loc, Result};
 use crate::render;
-use crate::secret::{Secret, SecretBytes, read};
+use crate::secret::{Key, Secret, SecretBytes, read};
 use crate::yaml::{self, Node};
 
 /// The id a Secret is paired by: namespace and base name.
@@ -224,7 +224,7 @@ pub fn compare(old: &[Secret], new: &[Secret]) -> Report {
                     .data
                     .iter()
                     .map(|(k, e)| KeyChange::Removed {
-                        key: k.clone(),
+                        key: k.to_string(),
                         size: e.value.len(),
                     })
                     .collect(),
@@ -241,7 +241,7 @@ pub fn compare(old: &[Secret], new: &[Secret]) -> Report {
                     .data
                     .iter()
                     .map(|(k, e)| KeyChange::Added {
-                        key: k.clone(),
+                        key: k.to_string(),
                         size: e.value.len(),
                     })
                     .collect(),
@@ -253,7 +253,7 @@ pub fn compare(old: &[Secret], new: &[Secret]) -> Report {
                 let mut keys = Vec::new();
                 let mut values = Vec::new();
                 let mut unchanged = 0;
-                let all: BTreeSet<&String> = o.data.keys().chain(n.data.keys()).collect();
+                let all: BTreeSet<&Key> = o.data.keys().chain(n.data.keys()).collect();
                 let mut uncompared = Vec::new();
                 let (op, np) = (placeholder_keys(o), placeholder_keys(n));
                 for k in all {
@@ -263,26 +263,26 @@ pub fn compare(old: &[Secret], new: &[Secret]) -> Report {
                         n.data.get(k).map(|e| &e.value),
                     );
                     match (a, b) {
-                        (Some(_), Some(_)) if placeholder => uncompared.push(k.clone()),
+                        (Some(_), Some(_)) if placeholder => uncompared.push(k.to_string()),
                         (Some(a), Some(b)) if a == b => unchanged += 1,
                         (a, b) => {
                             keys.push(match (a, b) {
                                 (Some(a), Some(b)) => KeyChange::Changed {
-                                    key: k.clone(),
+                                    key: k.to_string(),
                                     old_size: a.len(),
                                     new_size: b.len(),
                                 },
                                 (Some(a), None) => KeyChange::Removed {
-                                    key: k.clone(),
+                                    key: k.to_string(),
                                     size: a.len(),
                                 },
                                 (None, Some(b)) => KeyChange::Added {
-                                    key: k.clone(),
+                                    key: k.to_string(),
                                     size: b.len(),
                                 },
                                 (None, None) => continue,
                             });
-                            values.push((k.clone(), a.cloned(), b.cloned()));
+                            values.push((k.to_string(), a.cloned(), b.cloned()));
                         }
                     }
                 }
@@ -494,7 +494,7 @@ mod tests {
                 origin: Loc::file("x.yaml"),
                 encrypted: false,
             };
-            s.data.insert(k.to_string(), entry);
+            s.data.insert(Key::from(*k), entry);
         }
         s
     }

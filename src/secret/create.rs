@@ -15,7 +15,7 @@ use crate::error::{Error, Loc, Result};
 use crate::kustomize::hash::{self, HashVariant};
 use crate::kustomize::source;
 use crate::secret::validate;
-use crate::secret::{Entry, Secret, SecretBytes, SecretString, base64_plain};
+use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString, base64_plain};
 use crate::yaml::emit::{self, Node};
 
 /// A Secret built from flags, and the flags that built it.
@@ -60,7 +60,7 @@ impl Request {
         self.secret.type_ = type_.unwrap_or_else(|| "Opaque".into());
     }
 
-    fn put(&mut self, key: String, value: SecretBytes, origin: Loc) {
+    fn put(&mut self, key: Key, value: SecretBytes, origin: Loc) {
         let entry = Entry {
             value,
             base64: SecretString::default(),
@@ -71,7 +71,8 @@ impl Request {
     }
 
     fn insert(&mut self, key: String, value: SecretBytes) -> Result<()> {
-        validate::check_key(&key).map_err(|v| usage(v.to_string()))?;
+        let key = Key::from(key);
+        key.check().map_err(|v| usage(v.to_string()))?;
         if self.secret.data.contains_key(&key) {
             return Err(usage(format!(
                 "cannot add key `{key}`: another key by that name already exists"
@@ -84,13 +85,13 @@ impl Request {
     /// A key read from inside a file: the same rules, and messages that never show it.
     fn insert_hidden(&mut self, key: String, value: SecretBytes, at: Loc) -> Result<()> {
         validate::check_hidden_key(&key).map_err(|m| Error::source(at.clone(), m))?;
-        if self.secret.data.contains_key(&key) {
+        if self.secret.data.contains_key(key.as_str()) {
             return Err(Error::source(
                 at,
                 "cannot add the key of this line (not shown: text from inside a file is never printed): another key by that name already exists",
             ));
         }
-        self.put(key, value, at);
+        self.put(key.into(), value, at);
         Ok(())
     }
 

@@ -14,7 +14,7 @@ pub mod tls;
 pub mod validate;
 
 pub use error::Error;
-pub use model::{Enc, Entry, Secret, base64_plain, sort_secrets, to_yaml};
+pub use model::{Enc, Entry, Key, Secret, base64_plain, sort_secrets, to_yaml};
 
 use std::fmt;
 

@@ -4,15 +4,73 @@
 //! rendered YAML give. Out: the Secret's emitter tree (kustomize's or kubectl's printing), its
 //! hash input, and kustomize's order. Values are [`SecretBytes`]; none reaches a `Debug` print.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
+use std::fmt;
 
 use zeroize::Zeroizing;
 
 use crate::error::Loc;
 use crate::kustomize::hash::{self, HashInput, HashVariant};
-use crate::secret::{SecretBytes, SecretString};
+use crate::secret::{SecretBytes, SecretString, validate};
 use crate::yaml::emit::{self, Node};
+
+/// A data key of a Secret.
+///
+/// Made unchecked: the Kubernetes rules for keys ([`validate::check_key`]) are applied to the
+/// finished Secret with every other rule, so that all of a Secret's violations are reported
+/// at once and in the order of the input. Sorted bytewise, as the API server and kustomize
+/// print keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(String);
+
+impl Key {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key under the API server's rules.
+    pub fn check(&self) -> Result<(), validate::Violation> {
+        validate::check_key(&self.0)
+    }
+}
+
+impl From<String> for Key {
+    fn from(s: String) -> Self {
+        Key(s)
+    }
+}
+
+impl From<&str> for Key {
+    fn from(s: &str) -> Self {
+        Key(s.to_string())
+    }
+}
+
+impl From<Key> for String {
+    fn from(k: Key) -> Self {
+        k.0
+    }
+}
+
+impl Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// One data entry of a Secret.
 #[derive(Debug)]
@@ -49,7 +107,7 @@ pub struct Secret {
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     /// Sorted bytewise by key.
-    pub data: BTreeMap<String, Entry>,
+    pub data: BTreeMap<Key, Entry>,
     pub immutable: bool,
     /// The variant and suffix, when the name carries one.
     pub hash: Option<(HashVariant, String)>,
@@ -113,7 +171,7 @@ impl Secret {
                 .collect();
             unwrapped.iter().map(|s| s.expose()).collect()
         };
-        let pairs: Vec<(&str, &str)> = self.data.keys().map(String::as_str).zip(values).collect();
+        let pairs: Vec<(&str, &str)> = self.data.keys().map(Key::as_str).zip(values).collect();
         let sizes = |k: &str| self.data.get(k).map_or(0, |e| e.value.len());
         let input = HashInput {
             variant,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Loc, Result};
-use crate::secret::{Entry, Secret, SecretBytes, SecretString};
+use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString};
 use crate::yaml::{Node, Value};
 
 /// Whether a reader decodes the values or only notes the keys.
@@ -128,7 +128,7 @@ pub fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Option<Secret>> 
 
 /// A Secret document's `data` (base64, whitespace ignored) and `stringData`, decoded into
 /// entries keyed by name (`stringData` wins a key both hold, as the API server merges them).
-pub fn data(doc: &Node, file: &Path, how: &Reading) -> Result<BTreeMap<String, Entry>> {
+pub fn data(doc: &Node, file: &Path, how: &Reading) -> Result<BTreeMap<Key, Entry>> {
     use base64::Engine;
     let mut data = BTreeMap::new();
     for (field, decode) in [("data", true), ("stringData", false)] {
@@ -155,7 +155,7 @@ pub fn data(doc: &Node, file: &Path, how: &Reading) -> Result<BTreeMap<String, E
                 Values::Decode => (how.text)(v).unwrap_or("").as_bytes().to_vec(),
             };
             data.insert(
-                key,
+                Key::from(key),
                 Entry {
                     value: SecretBytes::new(bytes),
                     base64: SecretString::default(),
