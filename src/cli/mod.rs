@@ -662,11 +662,10 @@ fn render_paths_placed(
         let subdirs = std::mem::take(&mut r.subdirs)
             .into_iter()
             .chain(std::iter::repeat(PathBuf::new()));
-        let mut placed: Vec<(secretgen::secret::Secret, PathBuf)> =
-            std::mem::take(&mut r.out.secrets)
-                .into_iter()
-                .zip(subdirs)
-                .collect();
+        let mut placed: Vec<(_, PathBuf)> = std::mem::take(&mut r.out.secrets)
+            .into_iter()
+            .zip(subdirs)
+            .collect();
         placed.extend(extra.into_iter().map(|s| (s, PathBuf::new())));
         placed.sort_by_cached_key(|(s, _)| {
             format!("{}|{}", s.namespace.as_deref().unwrap_or("~X"), s.name)

@@ -715,9 +715,7 @@ fn sops_placeholder(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Resu
 /// A plain `v1` Secret from `resources`, with the kustomization's prefix, suffix,
 /// namespace, labels and annotations applied as kustomize applies them.
 fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
-    let Some(mut s) = read::secret(file, doc, &read::Reading::RESOURCE)? else {
-        unreachable!("a resource Secret without a name is refused");
-    };
+    let mut s = read::secret(file, doc, &read::Reading::RESOURCE)?;
     s.base_name = format!("{}{}{}", t.name_prefix, s.name, t.name_suffix);
     s.name = s.base_name.clone();
     if t.namespace.is_some() {

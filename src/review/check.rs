@@ -343,7 +343,7 @@ pub fn plain_secrets(file: &Path, text: &str) -> Vec<Secret> {
             d.get("kind").and_then(Node::as_str) == Some("Secret")
                 && d.get("apiVersion").and_then(Node::as_str) == Some("v1")
         })
-        .filter_map(|d| read::secret(file, d, &read::Reading::KEYS).ok().flatten())
+        .filter_map(|d| read::secret(file, d, &read::Reading::KEYS).ok())
         .collect()
 }
 

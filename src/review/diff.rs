@@ -71,9 +71,7 @@ pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<Secret>> {
         if d.get("kind").and_then(Node::as_str) != Some("Secret") {
             continue;
         }
-        let Some(mut s) = read::secret(path, d, &read::Reading::PRINTED)? else {
-            continue;
-        };
+        let mut s = read::secret(path, d, &read::Reading::PRINTED)?;
         s.base_name = split_suffix(&s.name).0;
         // Written with --placeholder: the keys that hold the placeholder were not decrypted.
         s.placeholder = s

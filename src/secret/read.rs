@@ -35,8 +35,8 @@ pub struct Reading {
     pub encrypted: bool,
     /// Qualifies the Secret in the base64 error (`" of a decrypted Secret"`).
     pub what: &'static str,
-    /// The error for a Secret without `metadata.name`; `None` skips such a document.
-    pub unnamed: Option<&'static str>,
+    /// The error for a Secret without `metadata.name`.
+    pub unnamed: &'static str,
 }
 
 impl Reading {
@@ -47,7 +47,7 @@ impl Reading {
         values: Values::Decode,
         encrypted: false,
         what: "",
-        unnamed: Some("a Secret resource without metadata.name"),
+        unnamed: "a Secret resource without metadata.name",
     };
 
     /// A Secret in YAML secretgen (or kustomize, or kubectl) printed, read back for a diff:
@@ -58,17 +58,18 @@ impl Reading {
         values: Values::Decode,
         encrypted: false,
         what: "",
-        unnamed: Some("a Secret without metadata.name"),
+        unnamed: "a Secret without metadata.name",
     };
 
-    /// A Secret beside the workloads `check` reads: names, type and key names only.
+    /// A Secret beside the workloads `check` reads: names, type and key names only (so the
+    /// one error left is a missing name, which `check` skips).
     pub const KEYS: Reading = Reading {
         text: Node::as_str,
         base64_text: Node::as_str,
         values: Values::KeysOnly,
         encrypted: false,
         what: "",
-        unnamed: None,
+        unnamed: "a Secret without metadata.name",
     };
 }
 
@@ -94,9 +95,8 @@ fn strings(n: Option<&Node>) -> BTreeMap<String, String> {
 }
 
 /// Reads one Secret document as written: its name is also its base name, its type `Opaque`
-/// when none is given. `None` only for a Secret without a name under a [`Reading`] that skips
-/// it.
-pub fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Option<Secret>> {
+/// when none is given.
+pub fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Secret> {
     let loc = Loc::at(file, doc.mark);
     let meta = doc.get("metadata");
     let get = |n: Option<&Node>, k: &str| {
@@ -105,10 +105,7 @@ pub fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Option<Secret>> 
             .map(str::to_string)
     };
     let Some(name) = get(meta, "name") else {
-        return match how.unnamed {
-            Some(message) => Err(Error::manifest(loc, message)),
-            None => Ok(None),
-        };
+        return Err(Error::manifest(loc, how.unnamed));
     };
     let namespace = get(meta, "namespace");
     let labels = strings(meta.and_then(|m| m.get("labels")));
@@ -123,7 +120,7 @@ pub fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Option<Secret>> 
     s.annotations = annotations;
     s.data = data;
     s.immutable = immutable;
-    Ok(Some(s))
+    Ok(s)
 }
 
 /// A Secret document's `data` (base64, whitespace ignored) and `stringData`, decoded into
