@@ -55,12 +55,8 @@ pub enum Error {
     #[error("{loc}: {message}")]
     Source { loc: Loc, message: String },
     /// The Secret that would be produced breaks a Kubernetes rule.
-    #[error("{loc}: Secret `{secret}`: {message}")]
-    Invalid {
-        loc: Loc,
-        secret: String,
-        message: String,
-    },
+    #[error(transparent)]
+    Secret(#[from] crate::secret::Error),
     /// An encrypted input that cannot be decrypted.
     #[error("{loc}: {message}")]
     Crypt { loc: Loc, message: String },

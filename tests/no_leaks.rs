@@ -130,11 +130,7 @@ fn debug_of_rendered_types_is_redacted() {
             .unwrap();
     assert_clean("Debug of rendered Secrets", &format!("{:?}", out.secrets));
     let plan = secretgen::review::output::plan(&out.secrets);
-    let docs: Vec<_> = out
-        .secrets
-        .iter()
-        .map(secretgen::review::diff::SecretDoc::from)
-        .collect();
+    let docs: Vec<_> = out.secrets.iter().collect();
     assert_clean("Debug of diff docs", &format!("{docs:?}"));
     assert!(!plan.is_empty());
 }

@@ -276,7 +276,7 @@ fn render(dir: &Path, c: &Case, file_order: &[&String], literal_order: &[&String
     let out =
         secretgen::render::render_units(&units, &secretgen::render::Settings::default(), &keys)
             .expect("renders");
-    secretgen::render::to_yaml(&out.secrets).to_vec()
+    secretgen::secret::to_yaml(&out.secrets).to_vec()
 }
 
 #[derive(serde::Deserialize, Debug, PartialEq)]
@@ -357,7 +357,7 @@ proptest! {
         let units = secretgen::render::discover::load(&[k.join("kustomization.yaml")]).unwrap();
         let keys = secretgen::age::Keyring::new(secretgen::age::IdentitySources::default());
         let out = secretgen::render::render_units(&units, &secretgen::render::Settings::default(), &keys).unwrap();
-        let emitted = secretgen::render::to_yaml(&out.secrets).to_vec();
+        let emitted = secretgen::secret::to_yaml(&out.secrets).to_vec();
         let again: SecretDoc = serde_yaml_ng::from_slice(&emitted).unwrap();
         prop_assert_eq!(doc, again);
         prop_assert_eq!(emitted, yaml);

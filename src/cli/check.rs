@@ -54,21 +54,16 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     for f in &files {
         texts.push((f.clone(), secretgen::kustomize::manifest::read_text(f)?));
     }
-    let mut known: Vec<check::SecretInfo> = out
+    let mut plain = Vec::new();
+    for (f, t) in &texts {
+        plain.extend(check::plain_secrets(f, t));
+    }
+    let known: Vec<check::Known<'_>> = out
         .secrets
         .iter()
-        .map(|s| check::SecretInfo {
-            namespace: s.namespace.clone(),
-            base_name: s.base_name.clone(),
-            name: s.name.clone(),
-            type_: s.type_.clone(),
-            keys: s.data.keys().cloned().collect(),
-            keys_unknown: s.keys_unknown,
-        })
+        .chain(&plain)
+        .map(check::Known::of)
         .collect();
-    for (f, t) in &texts {
-        known.extend(check::plain_secrets(f, t));
-    }
     let mut findings = tree_findings;
     for (f, t) in &texts {
         findings.extend(check::check_file(f, t, &known));

@@ -29,7 +29,7 @@ pub(super) fn run(c: CreateCommand) -> Result<ExitCode, Error> {
                 ));
             }
             let mut r = start(common);
-            r.type_ = type_.clone();
+            r.set_type(type_.clone());
             for l in from_literal {
                 r.literal(l)?;
             }
@@ -88,7 +88,7 @@ pub(super) fn run(c: CreateCommand) -> Result<ExitCode, Error> {
     let out = if generator {
         req.to_generator()?
     } else {
-        req.to_yaml()
+        req.into_yaml()
     };
     write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)

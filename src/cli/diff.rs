@@ -29,7 +29,7 @@ fn diff_side(
     flags: &RenderFlags,
     settings: &Settings,
     base: Option<&secretgen::review::git::BaseTree>,
-) -> Result<Vec<diff::SecretDoc>, Error> {
+) -> Result<Vec<secretgen::secret::Secret>, Error> {
     let shown = |e: Error| match base {
         Some(b) => b.relabel_error(e),
         None => e,
@@ -56,7 +56,7 @@ fn diff_side(
     }
     let Some(base) = base else {
         let out = render_paths(&[path.to_path_buf()], flags, settings)?;
-        return Ok(out.secrets.iter().map(diff::SecretDoc::from).collect());
+        return Ok(out.secrets);
     };
     // As `render_paths`, with the warnings relabelled before they are printed.
     let r = build_paths(&[path.to_path_buf()], flags, settings, false).map_err(shown)?;
@@ -67,7 +67,7 @@ fn diff_side(
         .map(|w| base.relabel_warning(w))
         .collect();
     report(&r, &warnings);
-    Ok(r.out.secrets.iter().map(diff::SecretDoc::from).collect())
+    Ok(r.out.secrets)
 }
 
 pub(super) fn run(args: DiffArgs) -> Result<ExitCode, Error> {

@@ -229,7 +229,7 @@ pub(super) fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
 pub(super) fn add_secrets(
     configs: &[PathBuf],
     identity: &[PathBuf],
-    secrets: &mut Vec<secretgen::render::Secret>,
+    secrets: &mut Vec<secretgen::secret::Secret>,
 ) -> Result<(), Error> {
     if configs.is_empty() {
         return Ok(());
@@ -246,6 +246,6 @@ pub(super) fn add_secrets(
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    secretgen::render::sort_secrets(secrets);
+    secretgen::secret::sort_secrets(secrets);
     Ok(())
 }

@@ -175,7 +175,7 @@ pub(super) fn build_paths(
         let subdirs = std::mem::take(&mut r.subdirs)
             .into_iter()
             .chain(std::iter::repeat(PathBuf::new()));
-        let mut placed: Vec<(render::Secret, PathBuf)> = std::mem::take(&mut r.out.secrets)
+        let mut placed: Vec<(_, PathBuf)> = std::mem::take(&mut r.out.secrets)
             .into_iter()
             .zip(subdirs)
             .collect();

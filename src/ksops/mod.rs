@@ -676,11 +676,11 @@ fn validate_secret(
                     .unwrap_or_else(|| Loc::at(file, sf.mark)),
                 _ => meta_loc.clone(),
             };
-            Error::Invalid {
+            Error::from(crate::secret::Error::Invalid {
                 loc,
                 secret: meta.name.clone(),
                 message: format!("{v} (the API server would refuse this Secret)"),
-            }
+            })
         })
         .collect();
     Err(Error::many(errors))

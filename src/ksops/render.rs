@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::{BEHAVIOR, DecryptFn, NEEDS_HASH};
 use crate::error::{Error, Loc, Result};
 use crate::kustomize::hash::HashVariant;
-use crate::render::Secret;
+use crate::secret::Secret;
 use crate::yaml::emit::Node as Out;
 use crate::yaml::{self, Node, Resolved, Value};
 
@@ -79,6 +79,15 @@ pub fn secrets(config_file: &Path, decrypt: &DecryptFn<'_>) -> Result<Vec<Secret
     }
     Ok(out)
 }
+
+/// How a decrypted Secret's data is read: every scalar as written.
+const DECRYPTED: crate::secret::read::Reading = crate::secret::read::Reading {
+    text: crate::secret::read::scalar_text,
+    base64_text: crate::secret::read::scalar_text,
+    encrypted: true,
+    what: " of a decrypted Secret",
+    ..crate::secret::read::Reading::RESOURCE
+};
 
 fn text_of(n: Option<&Node>) -> Option<&str> {
     match &n?.value {
@@ -163,13 +172,7 @@ fn secret(file: &Path, doc: &Node) -> Result<Secret> {
         }
     }
 
-    let data = crate::render::secret_data(
-        doc,
-        file,
-        true,
-        |n| text_of(Some(n)),
-        " of a decrypted Secret",
-    )?;
+    let data = crate::secret::read::data(doc, file, &DECRYPTED)?;
     Ok(Secret {
         name: full_name,
         base_name: name,

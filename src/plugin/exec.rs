@@ -35,5 +35,5 @@ pub fn exec(
         ..settings.clone()
     };
     let out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
-    Ok((render::to_yaml(&out.secrets).to_vec(), out.warnings))
+    Ok((crate::secret::to_yaml(&out.secrets).to_vec(), out.warnings))
 }

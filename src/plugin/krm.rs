@@ -383,7 +383,7 @@ fn error_loc(e: &Error) -> Option<&Loc> {
         Error::Yaml(e) => Some(e.loc()),
         Error::Manifest { loc, .. }
         | Error::Source { loc, .. }
-        | Error::Invalid { loc, .. }
+        | Error::Secret(crate::secret::Error::Invalid { loc, .. })
         | Error::Crypt { loc, .. } => Some(loc),
         _ => None,
     }

@@ -17,10 +17,11 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Loc, Result, Warning, io_reason};
-use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::kustomize::hash::{self, HashVariant};
 use crate::kustomize::manifest::{Behavior, Generator, MetaMap, Transform, Unit};
 use crate::kustomize::source::{self, SourceError};
 use crate::secret::validate;
+use crate::secret::{Enc, Entry, Key, Secret, read};
 use crate::secret::{SecretBytes, SecretString};
 use crate::yaml::Mark;
 use crate::yaml::emit::{self, Node};
@@ -67,220 +68,6 @@ pub const PLACEHOLDER_ANNOTATION: &str = "secretgen.dev/placeholder";
 /// larger on disk (armor, headers); they are checked again once decrypted.
 pub const MAX_SECRET_BYTES: u64 = 1024 * 1024;
 const MAX_ENCRYPTED_FILE: u64 = 2 * MAX_SECRET_BYTES;
-
-/// One data entry of a Secret.
-#[derive(Debug)]
-pub struct Entry {
-    pub value: SecretBytes,
-    /// kustomize's base64 (wrapped at 70 columns), as printed and hashed.
-    pub base64: SecretString,
-    /// Where the key came from.
-    pub origin: Loc,
-    /// Whether the value was decrypted from an age file.
-    pub encrypted: bool,
-}
-
-/// Where a source's bytes came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Enc {
-    Plain,
-    Decrypted,
-    /// Encrypted, no usable identity: a placeholder stands in (`--placeholder`).
-    Placeholder,
-}
-
-/// A generated Secret, ready to print.
-#[derive(Debug)]
-pub struct Secret {
-    /// The final name (with the suffix when hashed).
-    pub name: String,
-    /// The name before the suffix (prefix and suffix of the kustomization applied).
-    pub base_name: String,
-    pub namespace: Option<String>,
-    pub type_: String,
-    /// Whether the type was written out (kubectl hashes only a `--type` it was given).
-    pub explicit_type: bool,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
-    /// Sorted bytewise by key.
-    pub data: BTreeMap<String, Entry>,
-    pub immutable: bool,
-    /// The variant and suffix, when the name carries one.
-    pub hash: Option<(HashVariant, String)>,
-    /// The generator it came from.
-    pub origin: Loc,
-    /// A plain Secret resource printed as written (with the kustomization's changes),
-    /// instead of from the fields above.
-    pub passthrough: Option<Node<'static>>,
-    /// Some value is a placeholder (`--placeholder`).
-    pub placeholder: bool,
-    /// Some key names are unknown: an encrypted env file rendered without an identity.
-    pub keys_unknown: bool,
-    /// Printed as `kubectl create secret … --dry-run=client -o yaml` prints it (`output:
-    /// kubectl`): `creationTimestamp: null`, base64 on one line, `type` only when given.
-    pub kubectl_output: bool,
-}
-
-impl Secret {
-    /// The id kustomize sorts by within the Secret kind (RULES.md rule 80).
-    fn sort_key(&self) -> String {
-        format!(
-            "{}|{}",
-            self.namespace.as_deref().unwrap_or("~X"),
-            self.name
-        )
-    }
-
-    /// The JSON document its hash is computed over, with values shown as sizes when
-    /// `redact` is set (`secretgen hash --explain`).
-    pub fn hash_json(&self, variant: HashVariant, redact: bool) -> Zeroizing<Vec<u8>> {
-        let unwrapped: Vec<SecretString>;
-        let values: Vec<&str> = if variant.wraps_base64() {
-            self.data.values().map(|e| e.base64.expose()).collect()
-        } else {
-            unwrapped = self
-                .data
-                .values()
-                .map(|e| SecretString::new(base64_plain(e.value.expose())))
-                .collect();
-            unwrapped.iter().map(|s| s.expose()).collect()
-        };
-        let pairs: Vec<(&str, &str)> = self.data.keys().map(String::as_str).zip(values).collect();
-        let sizes = |k: &str| self.data.get(k).map_or(0, |e| e.value.len());
-        let input = HashInput {
-            variant,
-            name: &self.base_name,
-            type_: &self.type_,
-            kubectl_type: self.explicit_type.then_some(self.type_.as_str()),
-            data: &pairs,
-            string_data: None,
-            immutable: self.immutable,
-        };
-        let values = if redact {
-            hash::Values::Sizes(&sizes)
-        } else {
-            hash::Values::Real
-        };
-        hash::hash_json(&input, values)
-    }
-
-    /// The emitter's view of the Secret.
-    pub fn to_node(&self) -> Node<'_> {
-        if let Some(node) = &self.passthrough {
-            return node.clone();
-        }
-        if self.kubectl_output {
-            return self.to_kubectl_node();
-        }
-        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
-            vec![("name".into(), Node::Str(self.name.as_str().into()))];
-        if let Some(ns) = &self.namespace {
-            meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
-        }
-        if !self.labels.is_empty() {
-            meta.push(("labels".into(), string_map(&self.labels)));
-        }
-        if !self.annotations.is_empty() {
-            meta.push(("annotations".into(), string_map(&self.annotations)));
-        }
-        let data = self
-            .data
-            .iter()
-            .map(|(k, e)| {
-                (
-                    Cow::Borrowed(k.as_str()),
-                    Node::Str(e.base64.expose().into()),
-                )
-            })
-            .collect();
-        let mut top: Vec<(Cow<'_, str>, Node<'_>)> = vec![
-            ("apiVersion".into(), Node::Str("v1".into())),
-            ("kind".into(), Node::Str("Secret".into())),
-            ("metadata".into(), Node::Map(meta)),
-            ("type".into(), Node::Str(self.type_.as_str().into())),
-            ("data".into(), Node::Map(data)),
-        ];
-        if self.immutable {
-            top.push(("immutable".into(), Node::Bool(true)));
-        }
-        Node::Map(top)
-    }
-}
-
-impl Secret {
-    /// kubectl's printing: its field order, `creationTimestamp: null`, one-line base64, no
-    /// `data` when empty, and `type` only when the generator set one.
-    fn to_kubectl_node(&self) -> Node<'_> {
-        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
-            vec![("creationTimestamp".into(), Node::Null)];
-        if !self.labels.is_empty() {
-            meta.push(("labels".into(), string_map(&self.labels)));
-        }
-        if !self.annotations.is_empty() {
-            meta.push(("annotations".into(), string_map(&self.annotations)));
-        }
-        meta.push(("name".into(), Node::Str(self.name.as_str().into())));
-        if let Some(ns) = &self.namespace {
-            meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
-        }
-        let mut top: Vec<(Cow<'_, str>, Node<'_>)> =
-            vec![("apiVersion".into(), Node::Str("v1".into()))];
-        if !self.data.is_empty() {
-            let data = self
-                .data
-                .iter()
-                .map(|(k, e)| {
-                    (
-                        Cow::Borrowed(k.as_str()),
-                        Node::Str(base64_plain(e.value.expose()).into()),
-                    )
-                })
-                .collect();
-            top.push(("data".into(), Node::Map(data)));
-        }
-        if self.immutable {
-            top.push(("immutable".into(), Node::Bool(true)));
-        }
-        top.push(("kind".into(), Node::Str("Secret".into())));
-        top.push(("metadata".into(), Node::Map(meta)));
-        if self.explicit_type {
-            top.push(("type".into(), Node::Str(self.type_.as_str().into())));
-        }
-        Node::Map(top)
-    }
-}
-
-fn string_map(m: &BTreeMap<String, String>) -> Node<'_> {
-    Node::Map(
-        m.iter()
-            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::Str(v.as_str().into())))
-            .collect(),
-    )
-}
-
-/// Standard base64 on one line (kubectl's encoding).
-pub fn base64_plain(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// Prints Secrets as one YAML stream (`---` between documents).
-pub fn to_yaml(secrets: &[Secret]) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::new());
-    for (i, s) in secrets.iter().enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b"---\n");
-        }
-        emit::write_document(&s.to_node(), &mut out);
-    }
-    out
-}
-
-/// Sorts as kustomize's legacy order does for Secrets: by namespace (none last), then
-/// name, bytewise, on the final names.
-pub fn sort_secrets(secrets: &mut [Secret]) {
-    secrets.sort_by_cached_key(|s| s.sort_key());
-}
 
 /// Why an input could not be decrypted.
 #[derive(Debug, Clone)]
@@ -493,7 +280,7 @@ pub fn is_local_config(annotations: &BTreeMap<String, String>) -> bool {
 const PARALLEL_MIN: usize = 64;
 
 struct Collected {
-    data: BTreeMap<String, Entry>,
+    data: BTreeMap<Key, Entry>,
     placeholder: bool,
     /// Env lines whose key is invalid (described, never shown).
     bad_keys: Vec<Error>,
@@ -523,11 +310,12 @@ impl Collected {
     ) -> Result<()> {
         if let Err(message) = validate::check_hidden_key(&key) {
             // Every bad line of every env file is reported at once, after the sources.
-            self.bad_keys.push(Error::Invalid {
-                loc: origin,
-                secret: g.name.value.clone(),
-                message,
-            });
+            self.bad_keys
+                .push(Error::from(crate::secret::Error::Invalid {
+                    loc: origin,
+                    secret: g.name.value.clone(),
+                    message,
+                }));
             return Ok(());
         }
         self.insert(g, key, value, origin, enc, true)
@@ -544,7 +332,7 @@ impl Collected {
     ) -> Result<()> {
         let encrypted = enc != Enc::Plain;
         self.placeholder |= enc == Enc::Placeholder;
-        if let Some(first) = self.data.get(&key) {
+        if let Some(first) = self.data.get(key.as_str()) {
             // The same place twice: one file listed twice in `envs`.
             let first_at = if first.origin.to_string() == origin.to_string() {
                 "the same line again: is the file listed twice?".to_string()
@@ -571,7 +359,7 @@ impl Collected {
         let mut b64 = String::new();
         emit::wrapped_base64(value.expose(), &mut b64);
         self.data.insert(
-            key,
+            key.into(),
             Entry {
                 value,
                 base64: SecretString::new(b64),
@@ -639,7 +427,7 @@ pub fn render_generator(
                 },
             );
             match c.add_hidden(g, p.key, p.value, origin, enc) {
-                Err(e @ Error::Invalid { .. }) => bad_keys.push(e),
+                Err(e @ Error::Secret(_)) => bad_keys.push(e),
                 other => other?,
             }
         }
@@ -903,7 +691,7 @@ fn sops_placeholder(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Resu
             let mut b64 = String::new();
             emit::wrapped_base64(PLACEHOLDER, &mut b64);
             s.data.insert(
-                key.to_string(),
+                key.into(),
                 Entry {
                     value: SecretBytes::from_slice(PLACEHOLDER),
                     base64: SecretString::new(b64),
@@ -924,39 +712,22 @@ fn sops_placeholder(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Resu
 /// A plain `v1` Secret from `resources`, with the kustomization's prefix, suffix,
 /// namespace, labels and annotations applied as kustomize applies them.
 fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
-    let loc = Loc::at(file, doc.mark);
-    let meta = doc.get("metadata");
-    let get = |n: Option<&crate::yaml::Node>, k: &str| {
-        n.and_then(|m| m.get(k))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    let name = get(meta, "name")
-        .ok_or_else(|| Error::manifest(loc.clone(), "a Secret resource without metadata.name"))?;
-    let base_name = format!("{}{}{}", t.name_prefix, name, t.name_suffix);
-    let namespace = t.namespace.clone().or_else(|| get(meta, "namespace"));
-    let strings = |n: Option<&crate::yaml::Node>| -> BTreeMap<String, String> {
-        n.and_then(|m| m.as_map())
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|(k, v)| {
-                Some((
-                    k.as_str()?.to_string(),
-                    v.as_str().unwrap_or("").to_string(),
-                ))
-            })
-            .collect()
-    };
-    let mut labels = strings(meta.and_then(|m| m.get("labels")));
-    labels.extend(t.labels.iter().map(|(k, (v, _))| (k.clone(), v.clone())));
-    let mut annotations = strings(meta.and_then(|m| m.get("annotations")));
-    annotations.extend(
+    let mut s = read::secret(file, doc, &read::Reading::RESOURCE)?;
+    s.base_name = format!("{}{}{}", t.name_prefix, s.name, t.name_suffix);
+    s.name = s.base_name.clone();
+    if t.namespace.is_some() {
+        s.namespace = t.namespace.clone();
+    }
+    s.labels
+        .extend(t.labels.iter().map(|(k, (v, _))| (k.clone(), v.clone())));
+    s.annotations.extend(
         t.annotations
             .iter()
             .map(|(k, (v, _))| (k.clone(), v.clone())),
     );
-
-    annotations.retain(|k, _| !is_build_annotation(k));
+    s.annotations.retain(|k, _| !is_build_annotation(k));
+    // Printed as written, so `immutable` is in the node and not modelled.
+    s.immutable = false;
 
     let mut node = to_emit(doc);
     if let Node::Map(top) = &mut node {
@@ -968,8 +739,8 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
             Some(Node::Map(m)) => m,
             _ => Vec::new(),
         };
-        set(&mut m, "name", Node::Str(Cow::Owned(base_name.clone())));
-        if let Some(ns) = &namespace {
+        set(&mut m, "name", Node::Str(Cow::Owned(s.base_name.clone())));
+        if let Some(ns) = &s.namespace {
             set(&mut m, "namespace", Node::Str(Cow::Owned(ns.clone())));
         }
         let as_map = |src: &BTreeMap<String, String>| {
@@ -979,77 +750,18 @@ fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<S
                     .collect(),
             )
         };
-        if !labels.is_empty() {
-            set(&mut m, "labels", as_map(&labels));
+        if !s.labels.is_empty() {
+            set(&mut m, "labels", as_map(&s.labels));
         }
-        if !annotations.is_empty() {
-            set(&mut m, "annotations", as_map(&annotations));
+        if !s.annotations.is_empty() {
+            set(&mut m, "annotations", as_map(&s.annotations));
         } else {
             m.retain(|(k, _)| k != "annotations");
         }
         set(top, "metadata", Node::Map(m));
     }
-    let data = secret_data(doc, file, false, crate::yaml::Node::as_str, "")?;
-    Ok(Secret {
-        name: base_name.clone(),
-        base_name,
-        namespace,
-        type_: get(Some(doc), "type").unwrap_or_else(|| "Opaque".into()),
-        explicit_type: true,
-        labels,
-        annotations,
-        data,
-        immutable: false,
-        hash: None,
-        origin: loc,
-        passthrough: Some(node),
-        placeholder: false,
-        keys_unknown: false,
-        kubectl_output: false,
-    })
-}
-
-/// A Secret manifest's `data` (base64, whitespace ignored) and `stringData`, decoded into
-/// entries keyed by name; `text` reads a key or value scalar, `what` qualifies the Secret in
-/// the base64 error (`" of a decrypted Secret"`). Shared by plain and KSOPS-made Secrets.
-pub(crate) fn secret_data(
-    doc: &crate::yaml::Node,
-    file: &Path,
-    encrypted: bool,
-    text: fn(&crate::yaml::Node) -> Option<&str>,
-    what: &str,
-) -> Result<BTreeMap<String, Entry>> {
-    use base64::Engine;
-    let mut data = BTreeMap::new();
-    for (field, decode) in [("data", true), ("stringData", false)] {
-        for (k, v) in doc.get(field).and_then(|d| d.as_map()).unwrap_or(&[]) {
-            let key = text(k).unwrap_or("").to_string();
-            let value = text(v).unwrap_or("");
-            let bytes = if decode {
-                let clean: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-                base64::engine::general_purpose::STANDARD
-                    .decode(clean)
-                    .map_err(|_| {
-                        Error::manifest(
-                            Loc::at(file, v.mark),
-                            format!("data key `{key}`{what} is not valid base64"),
-                        )
-                    })?
-            } else {
-                value.as_bytes().to_vec()
-            };
-            data.insert(
-                key,
-                Entry {
-                    value: SecretBytes::new(bytes),
-                    base64: SecretString::default(),
-                    origin: Loc::at(file, k.mark),
-                    encrypted,
-                },
-            );
-        }
-    }
-    Ok(data)
+    s.passthrough = Some(node);
+    Ok(s)
 }
 
 /// In plugin mode kustomize does the hashing (and so rewrites references) when asked by
@@ -1125,10 +837,12 @@ fn check(
     located.sort_by_key(|(loc, _)| (loc.file.clone(), loc.mark.map(|m| (m.line, m.col))));
     let errors = located
         .into_iter()
-        .map(|(loc, v)| Error::Invalid {
-            loc,
-            secret: secret.base_name.clone(),
-            message: v.to_string(),
+        .map(|(loc, v)| {
+            Error::from(crate::secret::Error::Invalid {
+                loc,
+                secret: secret.base_name.clone(),
+                message: v.to_string(),
+            })
         })
         .collect();
     Err(Error::many(errors))
@@ -1517,6 +1231,7 @@ fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::{sort_secrets, to_yaml};
 
     /// Enough generators to take the parallel path: the Secrets, and the errors of failing
     /// generators, come out as one thread gives them (each generator rendered on its own).

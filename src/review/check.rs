@@ -6,25 +6,42 @@
 //! is not `optional`, an `envFrom` key the kubelet skips, an image pull secret or Ingress TLS
 //! secret of the wrong type), with file, line and column. Never sees a value.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Loc;
+use crate::secret::{Key, Secret, read};
 use crate::yaml::{self, Node};
 
-/// What is known of one Secret.
-#[derive(Clone, Debug)]
-pub struct SecretInfo {
-    pub namespace: Option<String>,
-    /// The name references use (before the hash suffix).
-    pub base_name: String,
-    /// The final name (with the suffix), which references may also use.
-    pub name: String,
-    pub type_: String,
-    pub keys: BTreeSet<String>,
-    /// Key names that could not be read (an encrypted env file without an identity).
-    pub keys_unknown: bool,
+/// A Secret as references see it: the Secret, and one name a reference may use besides its
+/// final one.
+///
+/// A view and not the Secret alone because a Secret built through a kustomize tree is known
+/// by every name it had on the way there (kustomize rewrites a reference to any of them), so
+/// one Secret stands behind several of these.
+#[derive(Clone, Copy, Debug)]
+pub struct Known<'a> {
+    pub secret: &'a Secret,
+    /// The name references use (before the hash suffix, or an earlier name in a tree).
+    pub alias: &'a str,
+}
+
+impl<'a> Known<'a> {
+    /// A Secret known by its base name (and its final name).
+    pub fn of(secret: &'a Secret) -> Self {
+        Known {
+            secret,
+            alias: &secret.base_name,
+        }
+    }
+
+    fn has_key(&self, key: &str) -> bool {
+        self.secret.data.contains_key(key)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &'a Key> + use<'a> {
+        self.secret.data.keys()
+    }
 }
 
 /// A reference that would fail.
@@ -76,17 +93,17 @@ pub fn is_env_var_name(k: &str) -> bool {
 
 struct Checker<'a> {
     file: &'a Path,
-    secrets: &'a [SecretInfo],
+    secrets: &'a [Known<'a>],
     findings: Vec<Finding>,
     object: String,
     namespace: Option<String>,
 }
 
-impl Checker<'_> {
-    fn find(&self, name: &str) -> Option<&SecretInfo> {
-        self.secrets.iter().find(|s| {
-            (s.base_name == name || s.name == name)
-                && match (&self.namespace, &s.namespace) {
+impl<'a> Checker<'a> {
+    fn find(&self, name: &str) -> Option<Known<'a>> {
+        self.secrets.iter().copied().find(|s| {
+            (s.alias == name || s.secret.name == name)
+                && match (&self.namespace, &s.secret.namespace) {
                     (Some(a), Some(b)) => a == b,
                     _ => true,
                 }
@@ -141,19 +158,18 @@ impl Checker<'_> {
             self.missing_secret(at, name, what);
             return;
         };
-        if s.keys.contains(key) {
+        if s.has_key(key) {
             return;
         }
         let at = at.get("key").unwrap_or(at);
-        if s.keys_unknown {
+        if s.secret.keys_unknown {
             let msg = format!(
                 "{what}: key `{key}` of Secret `{name}` could not be checked (its key names are in an encrypted env file and no identity was available)"
             );
             self.note(at, msg);
         } else {
             let known = s
-                .keys
-                .iter()
+                .keys()
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
@@ -197,21 +213,20 @@ impl Checker<'_> {
                         continue;
                     }
                     let what = format!("container `{cname}` envFrom secretRef");
-                    let Some(s) = self.find(name).cloned() else {
+                    let Some(s) = self.find(name) else {
                         self.missing_secret(r, name, &what);
                         continue;
                     };
                     let prefix = e.get("prefix").and_then(Node::as_str).unwrap_or("");
                     let bad: Vec<String> = s
-                        .keys
-                        .iter()
+                        .keys()
                         .filter(|k| !is_env_var_name(&format!("{prefix}{k}")))
                         .map(|k| format!("`{prefix}{k}`"))
                         .collect();
                     if !bad.is_empty() {
                         self.report(Self::name_node(r), format!("{what}: Secret `{name}` has keys that are not valid environment variable names, which the kubelet skips (InvalidVariableNames): {}", bad.join(", ")));
                     }
-                    if s.keys_unknown {
+                    if s.secret.keys_unknown {
                         self.note(Self::name_node(r), format!("{what}: the key names of Secret `{name}` could not be checked (encrypted env file, no identity)"));
                     }
                 }
@@ -272,7 +287,7 @@ impl Checker<'_> {
             let Some(name) = p.get("name").and_then(Node::as_str) else {
                 continue;
             };
-            match self.find(name).map(|s| s.type_.clone()) {
+            match self.find(name).map(|s| s.secret.type_.clone()) {
                 None => self.missing_secret(p, name, "imagePullSecrets"),
                 Some(t) if !DOCKER_TYPES.contains(&t.as_str()) => self.report(
                     Self::name_node(p),
@@ -305,9 +320,9 @@ impl Checker<'_> {
             let Some(name) = t.get("secretName").and_then(Node::as_str) else {
                 continue;
             };
-            match self.find(name).map(|s| (s.type_.clone(), s.keys.clone(), s.keys_unknown)) {
+            match self.find(name).map(|s| s.secret.type_.clone()) {
                 None => self.missing_secret(t, name, "Ingress tls"),
-                Some((ty, _, _)) if ty != "kubernetes.io/tls" => self.report(
+                Some(ty) if ty != "kubernetes.io/tls" => self.report(
                     Self::name_node(t),
                     format!("Ingress tls refers to Secret `{name}` of type `{ty}`; it must be kubernetes.io/tls (with tls.crt and tls.key)"),
                 ),
@@ -317,8 +332,9 @@ impl Checker<'_> {
     }
 }
 
-/// Secrets written as plain resources in the manifests (they can be referred to too).
-pub fn plain_secrets(file: &Path, text: &str) -> Vec<SecretInfo> {
+/// Secrets written as plain resources in the manifests (they can be referred to too): their
+/// names, type and key names; one without a name is skipped, as is a file that is not YAML.
+pub fn plain_secrets(file: &Path, text: &str) -> Vec<Secret> {
     let Ok(docs) = yaml::parse_stream(text) else {
         return Vec::new();
     };
@@ -327,40 +343,13 @@ pub fn plain_secrets(file: &Path, text: &str) -> Vec<SecretInfo> {
             d.get("kind").and_then(Node::as_str) == Some("Secret")
                 && d.get("apiVersion").and_then(Node::as_str) == Some("v1")
         })
-        .filter_map(|d| {
-            let meta = d.get("metadata")?;
-            let name = meta.get("name")?.as_str()?.to_string();
-            let mut keys = BTreeSet::new();
-            for field in ["data", "stringData"] {
-                for (k, _) in d.get(field).and_then(Node::as_map).unwrap_or(&[]) {
-                    if let Some(k) = k.as_str() {
-                        keys.insert(k.to_string());
-                    }
-                }
-            }
-            let _ = file;
-            Some(SecretInfo {
-                namespace: meta
-                    .get("namespace")
-                    .and_then(Node::as_str)
-                    .map(str::to_string),
-                base_name: name.clone(),
-                name,
-                type_: d
-                    .get("type")
-                    .and_then(Node::as_str)
-                    .unwrap_or("Opaque")
-                    .to_string(),
-                keys,
-                keys_unknown: false,
-            })
-        })
+        .filter_map(|d| read::secret(file, d, &read::Reading::KEYS).ok())
         .collect()
 }
 
 /// Checks every workload in one manifest file against the known Secrets. A file that is not
 /// YAML is skipped (it is not a manifest).
-pub fn check_file(file: &Path, text: &str, secrets: &[SecretInfo]) -> Vec<Finding> {
+pub fn check_file(file: &Path, text: &str, secrets: &[Known<'_>]) -> Vec<Finding> {
     let Ok(docs) = yaml::parse_stream(text) else {
         return Vec::new();
     };
@@ -401,7 +390,7 @@ pub fn check_doc(
     doc: &Node,
     object: String,
     namespace: Option<String>,
-    secrets: &[SecretInfo],
+    secrets: &[Known<'_>],
 ) -> Vec<Finding> {
     let mut c = Checker {
         file,
@@ -454,15 +443,20 @@ pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 mod tests {
     use super::*;
 
-    fn secret(name: &str, type_: &str, keys: &[&str]) -> SecretInfo {
-        SecretInfo {
-            namespace: None,
-            base_name: name.into(),
-            name: format!("{name}-abc"),
-            type_: type_.into(),
-            keys: keys.iter().map(|k| k.to_string()).collect(),
-            keys_unknown: false,
+    fn secret(name: &str, type_: &str, keys: &[&str]) -> Secret {
+        let mut s = Secret::new(format!("{name}-abc"), None, Loc::file("s.yaml"));
+        s.base_name = name.into();
+        s.type_ = type_.into();
+        for k in keys {
+            let entry = crate::secret::Entry {
+                value: crate::secret::SecretBytes::default(),
+                base64: crate::secret::SecretString::default(),
+                origin: Loc::file("s.yaml"),
+                encrypted: false,
+            };
+            s.data.insert(Key::from(*k), entry);
         }
+        s
     }
 
     #[test]
@@ -481,7 +475,8 @@ mod tests {
             secret("tls", "Opaque", &[]),
         ];
         let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      imagePullSecrets:\n      - name: db\n      containers:\n      - name: app\n        env:\n        - name: P\n          valueFrom:\n            secretKeyRef: {name: db, key: pass}\n        - name: Q\n          valueFrom:\n            secretKeyRef: {name: gone, key: k, optional: true}\n        envFrom:\n        - secretRef: {name: db}\n      volumes:\n      - name: v\n        secret:\n          secretName: missing\n";
-        let f = check_file(Path::new("d.yaml"), text, &secrets);
+        let known: Vec<Known<'_>> = secrets.iter().map(Known::of).collect();
+        let f = check_file(Path::new("d.yaml"), text, &known);
         let msgs: Vec<String> = f.iter().map(|f| f.to_string()).collect();
         assert_eq!(f.len(), 4, "{msgs:#?}");
         assert!(msgs[0].contains("`db` of type `Opaque`"), "{}", msgs[0]);

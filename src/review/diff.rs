@@ -1,6 +1,6 @@
 //! Redacted diffs between two sets of Secrets.
 //!
-//! In: two sets of [`SecretDoc`]s (rendered on the fly, or read back from YAML). Out: a
+//! In: two sets of [`Secret`]s (rendered on the fly, or read back from YAML). Out: a
 //! [`Report`] that pairs Secrets by namespace and base name (so a content change that moves
 //! the hash suffix reads as one change), and says per key added, removed, changed (with byte
 //! sizes) or unchanged, with metadata as a unified diff. Values never appear in it: not in
@@ -10,81 +10,41 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::error::{Error, Loc, Result};
+use crate::error::Result;
 use crate::render;
-use crate::secret::SecretBytes;
+use crate::secret::{Key, Secret, SecretBytes, read};
 use crate::yaml::{self, Node};
 
-/// What a diff compares of one Secret.
-#[derive(Debug, Clone)]
-pub struct SecretDoc {
-    pub namespace: Option<String>,
-    pub name: String,
-    pub base_name: String,
-    /// The hash suffix, when the name carries one.
-    pub suffix: Option<String>,
-    pub type_: String,
-    pub immutable: bool,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
-    pub data: BTreeMap<String, SecretBytes>,
-    /// Keys holding a placeholder (`--placeholder`: encrypted, no identity).
-    pub placeholder_keys: BTreeSet<String>,
-    /// Some key names are unknown (an encrypted env file without an identity).
-    pub keys_unknown: bool,
-}
-
-impl SecretDoc {
-    pub fn id(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}", self.base_name),
-            None => self.base_name.clone(),
-        }
-    }
-
-    /// Metadata as text lines for a unified diff (never data).
-    fn metadata_text(&self) -> String {
-        let mut s = format!("type: {}\n", self.type_);
-        if self.immutable {
-            s.push_str("immutable: true\n");
-        }
-        for (k, v) in &self.labels {
-            let _ = writeln!(s, "label {k}: {v}");
-        }
-        for (k, v) in &self.annotations {
-            let _ = writeln!(s, "annotation {k}: {v}");
-        }
-        s
+/// The id a Secret is paired by: namespace and base name.
+pub fn id(s: &Secret) -> String {
+    match &s.namespace {
+        Some(ns) => format!("{ns}/{}", s.base_name),
+        None => s.base_name.clone(),
     }
 }
 
-impl From<&render::Secret> for SecretDoc {
-    fn from(s: &render::Secret) -> Self {
-        SecretDoc {
-            namespace: s.namespace.clone(),
-            name: s.name.clone(),
-            base_name: s.base_name.clone(),
-            suffix: s.hash.as_ref().map(|(_, h)| h.clone()),
-            type_: s.type_.clone(),
-            immutable: s.immutable,
-            labels: s.labels.clone(),
-            annotations: s.annotations.clone(),
-            data: s
-                .data
-                .iter()
-                .map(|(k, e)| (k.clone(), e.value.clone()))
-                .collect(),
-            placeholder_keys: s
-                .data
-                .iter()
-                .filter(|(_, e)| {
-                    s.placeholder && e.encrypted && e.value.expose() == render::PLACEHOLDER
-                })
-                .map(|(k, _)| k.clone())
-                .collect(),
-            keys_unknown: s.keys_unknown,
-        }
+/// Metadata as text lines for a unified diff (never data).
+fn metadata_text(s: &Secret) -> String {
+    let mut t = format!("type: {}\n", s.type_);
+    if s.immutable {
+        t.push_str("immutable: true\n");
     }
+    for (k, v) in &s.labels {
+        let _ = writeln!(t, "label {k}: {v}");
+    }
+    for (k, v) in &s.annotations {
+        let _ = writeln!(t, "annotation {k}: {v}");
+    }
+    t
+}
+
+/// Keys holding a placeholder (`--placeholder`: encrypted, no identity).
+fn placeholder_keys(s: &Secret) -> BTreeSet<&str> {
+    s.data
+        .iter()
+        .filter(|(_, e)| s.placeholder && e.encrypted && e.value.expose() == render::PLACEHOLDER)
+        .map(|(k, _)| k.as_str())
+        .collect()
 }
 
 /// Splits `name-xxxxxxxxxx` into base name and suffix when the tail looks like a hash.
@@ -99,93 +59,62 @@ pub fn split_suffix(name: &str) -> (String, Option<String>) {
     (name.to_string(), None)
 }
 
-/// Reads the `v1` Secrets of a YAML stream (other kinds are ignored).
-pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<SecretDoc>> {
-    use base64::Engine;
+/// Reads the `v1` Secrets of a YAML stream (other kinds are ignored). A name that ends in
+/// something like a hash suffix gives the base name the Secret is paired by.
+pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<Secret>> {
     let docs = yaml::parse_stream(text).map_err(|e| e.in_file(path))?;
     let mut out = Vec::new();
     for d in &docs {
         if d.get("kind").and_then(Node::as_str) != Some("Secret") {
             continue;
         }
-        let meta = d.get("metadata");
-        let get = |n: Option<&Node>, k: &str| {
-            n.and_then(|m| m.get(k))
-                .and_then(Node::as_str)
-                .map(str::to_string)
-        };
-        let name = get(meta, "name").ok_or_else(|| {
-            Error::manifest(Loc::at(path, d.mark), "a Secret without metadata.name")
-        })?;
-        let map = |n: Option<&Node>| -> BTreeMap<String, String> {
-            n.and_then(Node::as_map)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|(k, v)| {
-                    Some((
-                        k.as_str()?.to_string(),
-                        v.as_str().unwrap_or("").to_string(),
-                    ))
-                })
-                .collect()
-        };
-        let mut data = BTreeMap::new();
-        for (k, v) in d.get("data").and_then(Node::as_map).unwrap_or(&[]) {
-            let key = k.as_str().unwrap_or("").to_string();
-            let text = match &v.value {
-                yaml::Value::Scalar { text, .. } => text.as_str(),
-                _ => "",
-            };
-            let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(clean.as_bytes())
-                .map_err(|_| {
-                    Error::manifest(
-                        Loc::at(path, v.mark),
-                        format!("data key `{key}` is not valid base64"),
-                    )
-                })?;
-            data.insert(key, SecretBytes::new(bytes));
-        }
-        for (k, v) in d.get("stringData").and_then(Node::as_map).unwrap_or(&[]) {
-            let key = k.as_str().unwrap_or("").to_string();
-            let value = v.as_str().unwrap_or("");
-            data.insert(key, SecretBytes::from_slice(value.as_bytes()));
-        }
-        let (base_name, suffix) = split_suffix(&name);
-        let annotations = map(meta.and_then(|m| m.get("annotations")));
+        let mut s = read::secret(path, d, &read::Reading::PRINTED)?;
+        s.base_name = split_suffix(&s.name).0;
         // Written with --placeholder: the keys that hold the placeholder were not decrypted.
-        let placeholder_keys = if annotations
+        s.placeholder = s
+            .annotations
             .get(render::PLACEHOLDER_ANNOTATION)
-            .is_some_and(|v| v == "true")
-        {
-            data.iter()
-                .filter(|(_, v)| v.expose() == render::PLACEHOLDER)
-                .map(|(k, _)| k.clone())
-                .collect()
-        } else {
-            BTreeSet::new()
-        };
-        out.push(SecretDoc {
-            namespace: get(meta, "namespace"),
-            name,
-            base_name,
-            suffix,
-            type_: get(Some(d), "type").unwrap_or_else(|| "Opaque".into()),
-            immutable: d.get("immutable").and_then(|n| match &n.value {
-                yaml::Value::Scalar { text, .. } => Some(text == "true"),
-                _ => None,
-            }) == Some(true),
-            labels: map(meta.and_then(|m| m.get("labels"))),
-            annotations,
-            data,
-            placeholder_keys,
-            keys_unknown: false,
-        });
+            .is_some_and(|v| v == "true");
+        for e in s.data.values_mut() {
+            e.encrypted = s.placeholder && e.value.expose() == render::PLACEHOLDER;
+        }
+        out.push(s);
     }
     Ok(out)
 }
 
+/// What happened to a Secret present on at least one side. A Secret unchanged in every
+/// respect is only counted ([`Report::unchanged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Added,
+    Removed,
+    /// Some key or metadata differs.
+    Changed,
+    /// Same keys, values and metadata under another name (the hash suffix moved).
+    Renamed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Added => "added",
+            Status::Removed => "removed",
+            Status::Changed => "changed",
+            Status::Renamed => "renamed",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to one key of a Secret present on both sides (or every key of an added or
+/// removed one). An unchanged key is only counted ([`SecretChange::unchanged_keys`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase", tag = "change")]
 pub enum KeyChange {
@@ -209,7 +138,7 @@ pub struct SecretChange {
     pub id: String,
     pub old_name: Option<String>,
     pub new_name: Option<String>,
-    pub status: &'static str,
+    pub status: Status,
     pub keys: Vec<KeyChange>,
     pub unchanged_keys: usize,
     /// Unified diff of type, immutable, labels and annotations (empty when equal).
@@ -252,7 +181,7 @@ impl Report {
         self.secrets.is_empty()
     }
 
-    fn ids(&self, status: &str) -> Vec<&str> {
+    fn ids(&self, status: Status) -> Vec<&str> {
         self.secrets
             .iter()
             .filter(|s| s.status == status)
@@ -262,20 +191,20 @@ impl Report {
 
     fn summary(&self) -> Summary<'_> {
         Summary {
-            added: self.ids("added"),
-            removed: self.ids("removed"),
-            changed: self.ids("changed"),
-            renamed: self.ids("renamed"),
+            added: self.ids(Status::Added),
+            removed: self.ids(Status::Removed),
+            changed: self.ids(Status::Changed),
+            renamed: self.ids(Status::Renamed),
             unchanged: self.unchanged,
         }
     }
 }
 
 /// Pairs the Secrets of both sides by namespace and base name and compares them.
-pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
-    let index = |side: &[SecretDoc]| -> BTreeMap<String, SecretDoc> {
-        side.iter().map(|s| (s.id(), s.clone())).collect()
-    };
+pub fn compare(old: &[Secret], new: &[Secret]) -> Report {
+    fn index(side: &[Secret]) -> BTreeMap<String, &Secret> {
+        side.iter().map(|s| (id(s), s)).collect()
+    }
     let (old, new) = (index(old), index(new));
     let ids: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     let mut report = Report::default();
@@ -285,13 +214,13 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                 id: id.clone(),
                 old_name: Some(o.name.clone()),
                 new_name: None,
-                status: "removed",
+                status: Status::Removed,
                 keys: o
                     .data
                     .iter()
-                    .map(|(k, v)| KeyChange::Removed {
-                        key: k.clone(),
-                        size: v.len(),
+                    .map(|(k, e)| KeyChange::Removed {
+                        key: k.to_string(),
+                        size: e.value.len(),
                     })
                     .collect(),
                 unchanged_keys: 0,
@@ -302,13 +231,13 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                 id: id.clone(),
                 old_name: None,
                 new_name: Some(n.name.clone()),
-                status: "added",
+                status: Status::Added,
                 keys: n
                     .data
                     .iter()
-                    .map(|(k, v)| KeyChange::Added {
-                        key: k.clone(),
-                        size: v.len(),
+                    .map(|(k, e)| KeyChange::Added {
+                        key: k.to_string(),
+                        size: e.value.len(),
                     })
                     .collect(),
                 unchanged_keys: 0,
@@ -319,32 +248,36 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                 let mut keys = Vec::new();
                 let mut values = Vec::new();
                 let mut unchanged = 0;
-                let all: BTreeSet<&String> = o.data.keys().chain(n.data.keys()).collect();
+                let all: BTreeSet<&Key> = o.data.keys().chain(n.data.keys()).collect();
                 let mut uncompared = Vec::new();
+                let (op, np) = (placeholder_keys(o), placeholder_keys(n));
                 for k in all {
-                    let placeholder =
-                        o.placeholder_keys.contains(k) || n.placeholder_keys.contains(k);
-                    match (o.data.get(k), n.data.get(k)) {
-                        (Some(_), Some(_)) if placeholder => uncompared.push(k.clone()),
+                    let placeholder = op.contains(k.as_str()) || np.contains(k.as_str());
+                    let (a, b) = (
+                        o.data.get(k).map(|e| &e.value),
+                        n.data.get(k).map(|e| &e.value),
+                    );
+                    match (a, b) {
+                        (Some(_), Some(_)) if placeholder => uncompared.push(k.to_string()),
                         (Some(a), Some(b)) if a == b => unchanged += 1,
                         (a, b) => {
                             keys.push(match (a, b) {
                                 (Some(a), Some(b)) => KeyChange::Changed {
-                                    key: k.clone(),
+                                    key: k.to_string(),
                                     old_size: a.len(),
                                     new_size: b.len(),
                                 },
                                 (Some(a), None) => KeyChange::Removed {
-                                    key: k.clone(),
+                                    key: k.to_string(),
                                     size: a.len(),
                                 },
                                 (None, Some(b)) => KeyChange::Added {
-                                    key: k.clone(),
+                                    key: k.to_string(),
                                     size: b.len(),
                                 },
                                 (None, None) => continue,
                             });
-                            values.push((k.clone(), a.cloned(), b.cloned()));
+                            values.push((k.to_string(), a.cloned(), b.cloned()));
                         }
                     }
                 }
@@ -355,7 +288,7 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                         env_file_keys: o.keys_unknown || n.keys_unknown,
                     });
                 }
-                let (mo, mn) = (o.metadata_text(), n.metadata_text());
+                let (mo, mn) = (metadata_text(o), metadata_text(n));
                 let metadata_diff = if mo == mn {
                     String::new()
                 } else {
@@ -370,9 +303,9 @@ pub fn compare(old: &[SecretDoc], new: &[SecretDoc]) -> Report {
                     continue;
                 }
                 let status = if keys.is_empty() && metadata_diff.is_empty() {
-                    "renamed"
+                    Status::Renamed
                 } else {
-                    "changed"
+                    Status::Changed
                 };
                 report.secrets.push(SecretChange {
                     id: id.clone(),
@@ -431,9 +364,9 @@ pub fn to_text(r: &Report, style: Style) -> String {
             _ => String::new(),
         };
         let (mark, code) = match s.status {
-            "added" => ("+", "32"),
-            "removed" => ("-", "31"),
-            _ => ("~", "33"),
+            Status::Added => ("+", "32"),
+            Status::Removed => ("-", "31"),
+            Status::Changed | Status::Renamed => ("~", "33"),
         };
         let _ = writeln!(
             out,
@@ -507,14 +440,14 @@ pub fn to_text(r: &Report, style: Style) -> String {
     if r.secrets.is_empty() {
         let _ = writeln!(out, "no differences ({} Secrets)", r.unchanged);
     } else {
-        let count = |st: &str| r.secrets.iter().filter(|s| s.status == st).count();
+        let count = |st: Status| r.secrets.iter().filter(|s| s.status == st).count();
         let _ = writeln!(
             out,
             "{} added, {} removed, {} changed, {} renamed, {} unchanged",
-            count("added"),
-            count("removed"),
-            count("changed"),
-            count("renamed"),
+            count(Status::Added),
+            count(Status::Removed),
+            count(Status::Changed),
+            count(Status::Renamed),
             r.unchanged
         );
     }
@@ -545,25 +478,21 @@ pub fn to_json(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Loc;
 
-    fn doc(name: &str, data: &[(&str, &str)]) -> SecretDoc {
-        let (base_name, suffix) = split_suffix(name);
-        SecretDoc {
-            namespace: Some("prod".into()),
-            name: name.into(),
-            base_name,
-            suffix,
-            type_: "Opaque".into(),
-            immutable: false,
-            labels: BTreeMap::new(),
-            annotations: BTreeMap::new(),
-            data: data
-                .iter()
-                .map(|(k, v)| (k.to_string(), SecretBytes::from_slice(v.as_bytes())))
-                .collect(),
-            placeholder_keys: BTreeSet::new(),
-            keys_unknown: false,
+    fn doc(name: &str, data: &[(&str, &str)]) -> Secret {
+        let mut s = Secret::new(name.into(), Some("prod".into()), Loc::file("x.yaml"));
+        s.base_name = split_suffix(name).0;
+        for (k, v) in data {
+            let entry = crate::secret::Entry {
+                value: SecretBytes::from_slice(v.as_bytes()),
+                base64: crate::secret::SecretString::default(),
+                origin: Loc::file("x.yaml"),
+                encrypted: false,
+            };
+            s.data.insert(Key::from(*k), entry);
         }
+        s
     }
 
     #[test]
@@ -603,7 +532,7 @@ mod tests {
         let y = "apiVersion: v1\ndata:\n  k: |\n    MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz\n    NDU2Nzg5\nkind: Secret\nmetadata:\n  name: s-gd995d5t92\ntype: Opaque\n";
         let d = read_secrets(Path::new("x.yaml"), y).unwrap();
         assert_eq!(d[0].base_name, "s");
-        assert_eq!(d[0].data["k"].len(), 60);
+        assert_eq!(d[0].data["k"].value.len(), 60);
         assert_eq!(compare(&d, &d).secrets.len(), 0);
     }
 }

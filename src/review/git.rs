@@ -239,15 +239,7 @@ impl BaseTree {
                 loc: loc(l),
                 message: text(message),
             },
-            E::Invalid {
-                loc: l,
-                secret,
-                message,
-            } => E::Invalid {
-                loc: loc(l),
-                secret,
-                message: text(message),
-            },
+            E::Secret(s) => E::Secret(s.relabel(loc, text)),
             E::Crypt { loc: l, message } => E::Crypt {
                 loc: loc(l),
                 message: text(message),

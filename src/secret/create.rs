@@ -8,27 +8,25 @@
 //! does: no quote stripping, directories expanded, env-file keys validated.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
-use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::kustomize::hash::{self, HashVariant};
 use crate::kustomize::source;
-use crate::render::base64_plain;
-use crate::secret::SecretBytes;
 use crate::secret::validate;
+use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString, base64_plain};
 use crate::yaml::emit::{self, Node};
 
-/// What to put in a Secret, gathered from flags.
-#[derive(Debug, Default)]
+/// A Secret built from flags, and the flags that built it.
+///
+/// The Secret is the one model, printed as kubectl prints it; beside it only what the model
+/// has no place for: `--append-hash` (applied when printed) and the arguments each key came
+/// from (for `--generator`, which names them instead of the values).
+#[derive(Debug)]
 pub struct Request {
-    pub name: String,
-    pub namespace: Option<String>,
-    /// `--type`, if given (kubectl prints and hashes only a given type).
-    pub type_: Option<String>,
+    pub secret: Secret,
     pub append_hash: bool,
-    pub data: BTreeMap<String, SecretBytes>,
     /// Where each key came from, for `--generator`.
     pub origins: Vec<Origin>,
 }
@@ -47,34 +45,53 @@ fn usage(msg: impl Into<String>) -> Error {
 
 impl Request {
     pub fn new(name: &str, namespace: Option<String>) -> Self {
+        let mut secret = Secret::new(name.to_string(), namespace, Loc::file(""));
+        secret.kubectl_output = true;
         Request {
-            name: name.to_string(),
-            namespace,
-            ..Default::default()
+            secret,
+            append_hash: false,
+            origins: Vec::new(),
         }
     }
 
+    /// `--type`, if given (kubectl prints and hashes only a given type).
+    pub fn set_type(&mut self, type_: Option<String>) {
+        self.secret.explicit_type = type_.is_some();
+        self.secret.type_ = type_.unwrap_or_else(|| "Opaque".into());
+    }
+
+    fn put(&mut self, key: Key, value: SecretBytes, origin: Loc) {
+        let entry = Entry {
+            value,
+            base64: SecretString::default(),
+            origin,
+            encrypted: false,
+        };
+        self.secret.data.insert(key, entry);
+    }
+
     fn insert(&mut self, key: String, value: SecretBytes) -> Result<()> {
-        validate::check_key(&key).map_err(|v| usage(v.to_string()))?;
-        if self.data.contains_key(&key) {
+        let key = Key::from(key);
+        key.check().map_err(|v| usage(v.to_string()))?;
+        if self.secret.data.contains_key(&key) {
             return Err(usage(format!(
                 "cannot add key `{key}`: another key by that name already exists"
             )));
         }
-        self.data.insert(key, value);
+        self.put(key, value, Loc::file(""));
         Ok(())
     }
 
     /// A key read from inside a file: the same rules, and messages that never show it.
     fn insert_hidden(&mut self, key: String, value: SecretBytes, at: Loc) -> Result<()> {
         validate::check_hidden_key(&key).map_err(|m| Error::source(at.clone(), m))?;
-        if self.data.contains_key(&key) {
+        if self.secret.data.contains_key(key.as_str()) {
             return Err(Error::source(
                 at,
                 "cannot add the key of this line (not shown: text from inside a file is never printed): another key by that name already exists",
             ));
         }
-        self.data.insert(key, value);
+        self.put(key.into(), value, at);
         Ok(())
     }
 
@@ -166,58 +183,16 @@ impl Request {
         Ok(())
     }
 
-    /// The Secret as kubectl prints it.
-    pub fn to_yaml(&self) -> Vec<u8> {
-        let encoded: Vec<(String, String)> = self
-            .data
-            .iter()
-            .map(|(k, v)| (k.clone(), base64_plain(v.expose())))
-            .collect();
-        let mut name = self.name.clone();
+    /// The Secret as kubectl prints it (its name suffixed with kubectl's hash under
+    /// `--append-hash`).
+    pub fn into_yaml(mut self) -> Vec<u8> {
         if self.append_hash {
-            let pairs: Vec<(&str, &str)> = encoded
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            let suffix = hash::suffix(&HashInput {
-                variant: HashVariant::Kubectl,
-                name: &self.name,
-                type_: "",
-                kubectl_type: self.type_.as_deref(),
-                data: &pairs,
-                string_data: None,
-                immutable: false,
-            });
-            name = format!("{name}-{suffix}");
-        }
-        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> = vec![
-            ("creationTimestamp".into(), Node::Null),
-            ("name".into(), Node::Str(name.into())),
-        ];
-        if let Some(ns) = &self.namespace {
-            meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
-        }
-        let mut top: Vec<(Cow<'_, str>, Node<'_>)> = vec![
-            ("apiVersion".into(), Node::Str("v1".into())),
-            ("kind".into(), Node::Str("Secret".into())),
-            ("metadata".into(), Node::Map(meta)),
-        ];
-        if !encoded.is_empty() {
-            top.push((
-                "data".into(),
-                Node::Map(
-                    encoded
-                        .iter()
-                        .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::Str(v.as_str().into())))
-                        .collect(),
-                ),
-            ));
-        }
-        if let Some(t) = &self.type_ {
-            top.push(("type".into(), Node::Str(t.as_str().into())));
+            let suffix = hash::suffix_of(&self.secret.hash_json(HashVariant::Kubectl, false));
+            self.secret.name = format!("{}-{suffix}", self.secret.base_name);
+            self.secret.hash = Some((HashVariant::Kubectl, suffix));
         }
         let mut out = Vec::new();
-        emit::write_document(&Node::Map(top), &mut out);
+        emit::write_document(&self.secret.to_node(), &mut out);
         out
     }
 
@@ -225,8 +200,8 @@ impl Request {
     /// inlined). `hash: kubectl` when `--append-hash` was asked for, so the name matches.
     pub fn to_generator(&self) -> Result<Vec<u8>> {
         let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
-            vec![("name".into(), Node::Str(self.name.as_str().into()))];
-        if let Some(ns) = &self.namespace {
+            vec![("name".into(), Node::Str(self.secret.name.as_str().into()))];
+        if let Some(ns) = &self.secret.namespace {
             meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
         }
         let mut top: Vec<(Cow<'_, str>, Node<'_>)> = vec![
@@ -234,8 +209,8 @@ impl Request {
             ("kind".into(), Node::Str("SecretGenerator".into())),
             ("metadata".into(), Node::Map(meta)),
         ];
-        if let Some(t) = &self.type_ {
-            top.push(("type".into(), Node::Str(t.as_str().into())));
+        if self.secret.explicit_type {
+            top.push(("type".into(), Node::Str(self.secret.type_.as_str().into())));
         }
         let pick = |f: fn(&Origin) -> Option<&String>| -> Vec<Node<'_>> {
             self.origins
@@ -265,7 +240,7 @@ impl Request {
                 None
             }
         });
-        if self.origins.is_empty() && !self.data.is_empty() {
+        if self.origins.is_empty() && !self.secret.data.is_empty() {
             return Err(usage(
                 "--generator needs the values in files (--from-file): a generator manifest in a repository should not hold credentials typed on the command line; write them to a file and encrypt it with `secretgen age encrypt`",
             ));
@@ -312,7 +287,7 @@ pub fn tls(req: &mut Request, cert: Option<&Path>, key: Option<&Path>) -> Result
     let k = read(key)?;
     validate::check_tls_pair(c.expose(), k.expose())
         .map_err(|v| usage(format!("{}, {}: {v}", cert.display(), key.display())))?;
-    req.type_ = Some("kubernetes.io/tls".into());
+    req.set_type(Some("kubernetes.io/tls".into()));
     req.insert("tls.crt".into(), c)?;
     req.insert("tls.key".into(), k)?;
     req.origins
@@ -334,7 +309,7 @@ pub struct Docker<'a> {
 /// `create docker-registry`: `.dockerconfigjson` from the credentials, or a file copied
 /// verbatim (whatever key is given, as kubectl does).
 pub fn docker_registry(req: &mut Request, d: &Docker<'_>) -> Result<()> {
-    req.type_ = Some("kubernetes.io/dockerconfigjson".into());
+    req.set_type(Some("kubernetes.io/dockerconfigjson".into()));
     if let Some(spec) = d.from_file.first() {
         let spec = spec.to_string_lossy();
         let (_, path) = source::parse_file_source(&spec)
@@ -380,7 +355,7 @@ pub fn basic_auth(
             "basic-auth needs --username or --password-file (or both)",
         ));
     }
-    req.type_ = Some("kubernetes.io/basic-auth".into());
+    req.set_type(Some("kubernetes.io/basic-auth".into()));
     if let Some(u) = username {
         req.literal(&format!("username={u}"))?;
     }
@@ -392,6 +367,6 @@ pub fn basic_auth(
 
 /// `create ssh-auth`: `ssh-privatekey` from a file.
 pub fn ssh_auth(req: &mut Request, key_file: &Path) -> Result<()> {
-    req.type_ = Some("kubernetes.io/ssh-auth".into());
+    req.set_type(Some("kubernetes.io/ssh-auth".into()));
     req.file(&format!("ssh-privatekey={}", key_file.display()))
 }

@@ -2,11 +2,19 @@
 //!
 //! In: raw bytes from files, literals, env files or age decryption. Out: a [`SecretBytes`]
 //! whose memory is wiped on drop and whose `Debug` prints only its length, so no secret value
-//! can reach a log line, an error or a panic message through formatting.
+//! can reach a log line, an error or a panic message through formatting. The one [`Secret`]
+//! model ([`model`]), its one reader from YAML ([`read`]), the Kubernetes rules ([`validate`],
+//! [`tls`]), the `create` forms ([`create`]), and this layer's [`Error`].
 
 pub mod create;
+mod error;
+pub mod model;
+pub mod read;
 pub mod tls;
 pub mod validate;
+
+pub use error::Error;
+pub use model::{Enc, Entry, Key, Secret, base64_plain, sort_secrets, to_yaml};
 
 use std::fmt;
 

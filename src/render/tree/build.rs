@@ -438,7 +438,7 @@ impl<'a> Build<'a> {
                 key_origins: s
                     .data
                     .iter()
-                    .map(|(k, e)| (k.clone(), (e.origin.clone(), e.encrypted)))
+                    .map(|(k, e)| (k.to_string(), (e.origin.clone(), e.encrypted)))
                     .collect(),
                 placeholder: s.placeholder,
                 keys_unknown: s.keys_unknown,
@@ -1149,7 +1149,7 @@ fn finish_one(mut r: Res) -> Result<Secret> {
                     )
                 })?;
             entries.insert(
-                k.to_string(),
+                (*k).into(),
                 Entry {
                     value: SecretBytes::new(bytes),
                     // Printed and hashed from the document itself (`passthrough`): the
@@ -1165,7 +1165,7 @@ fn finish_one(mut r: Res) -> Result<Secret> {
             let mut b64 = String::new();
             crate::yaml::emit::wrapped_base64(v.as_bytes(), &mut b64);
             entries.insert(
-                k.to_string(),
+                (*k).into(),
                 Entry {
                     value: SecretBytes::from_slice(v.as_bytes()),
                     base64: SecretString::new(b64),

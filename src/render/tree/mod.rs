@@ -187,7 +187,7 @@ pub fn render(
             Output::default()
         }
     };
-    let mut placed: Vec<(render::Secret, PathBuf)> =
+    let mut placed: Vec<(crate::secret::Secret, PathBuf)> =
         out.secrets.drain(..).map(|s| (s, PathBuf::new())).collect();
     // One builder for all trees: a base shared by several overlays is built once.
     let mut b = build::Build::new(settings, keys, accept_unapplied);
@@ -203,7 +203,7 @@ pub fn render(
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    // `render::sort_secrets`' order (RULES.md rule 80), stable, keeping each Secret's place.
+    // `secret::sort_secrets`' order (RULES.md rule 80), stable, keeping each Secret's place.
     placed.sort_by_cached_key(|(s, _)| {
         format!("{}|{}", s.namespace.as_deref().unwrap_or("~X"), s.name)
     });
@@ -223,7 +223,7 @@ pub fn check(
     keys: &dyn Decrypt,
     accept_unapplied: bool,
 ) -> Result<(Vec<crate::review::check::Finding>, usize, BTreeSet<PathBuf>)> {
-    use crate::review::check::{SecretInfo, check_doc};
+    use crate::review::check::{Known, check_doc};
     let mut findings = Vec::new();
     let mut count = 0;
     let mut files = BTreeSet::new();
@@ -242,13 +242,9 @@ pub fn check(
         let mut infos = Vec::new();
         for (s, names) in built.secrets.iter().zip(&built.names) {
             for n in names {
-                infos.push(SecretInfo {
-                    namespace: s.namespace.clone(),
-                    base_name: n.clone(),
-                    name: s.name.clone(),
-                    type_: s.type_.clone(),
-                    keys: s.data.keys().cloned().collect(),
-                    keys_unknown: s.keys_unknown,
+                infos.push(Known {
+                    secret: s,
+                    alias: n,
                 });
             }
         }

@@ -1,0 +1,32 @@
+//! The secret layer's error: a Secret that breaks a Kubernetes rule.
+
+use crate::error::Loc;
+
+/// What is wrong with a Secret. Messages name keys, labels and types, never a value.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The Secret that would be produced breaks a Kubernetes rule.
+    #[error("{loc}: Secret `{secret}`: {message}")]
+    Invalid {
+        loc: Loc,
+        secret: String,
+        message: String,
+    },
+}
+
+impl Error {
+    /// The same error with its place and message passed through `loc` and `text`.
+    pub fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
+        match self {
+            Error::Invalid {
+                loc: l,
+                secret,
+                message,
+            } => Error::Invalid {
+                loc: loc(l),
+                secret,
+                message: text(message),
+            },
+        }
+    }
+}

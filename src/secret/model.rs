@@ -1,0 +1,309 @@
+//! The one Secret model: what secretgen builds, reads back and prints.
+//!
+//! In: the fields a generator, a plain Secret resource, a KSOPS Secret, the `create` forms or
+//! rendered YAML give. Out: the Secret's emitter tree (kustomize's or kubectl's printing), its
+//! hash input, and kustomize's order. Values are [`SecretBytes`]; none reaches a `Debug` print.
+
+use std::borrow::{Borrow, Cow};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::error::Loc;
+use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::secret::{SecretBytes, SecretString, validate};
+use crate::yaml::emit::{self, Node};
+
+/// A data key of a Secret.
+///
+/// Made unchecked: the Kubernetes rules for keys ([`validate::check_key`]) are applied to the
+/// finished Secret with every other rule, so that all of a Secret's violations are reported
+/// at once and in the order of the input. Sorted bytewise, as the API server and kustomize
+/// print keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(String);
+
+impl Key {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key under the API server's rules.
+    pub fn check(&self) -> Result<(), validate::Violation> {
+        validate::check_key(&self.0)
+    }
+}
+
+impl From<String> for Key {
+    fn from(s: String) -> Self {
+        Key(s)
+    }
+}
+
+impl From<&str> for Key {
+    fn from(s: &str) -> Self {
+        Key(s.to_string())
+    }
+}
+
+impl From<Key> for String {
+    fn from(k: Key) -> Self {
+        k.0
+    }
+}
+
+impl Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One data entry of a Secret.
+#[derive(Debug)]
+pub struct Entry {
+    pub value: SecretBytes,
+    /// kustomize's base64 (wrapped at 70 columns), as printed and hashed.
+    pub base64: SecretString,
+    /// Where the key came from.
+    pub origin: Loc,
+    /// Whether the value was decrypted from an age file.
+    pub encrypted: bool,
+}
+
+/// Where a source's bytes came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enc {
+    Plain,
+    Decrypted,
+    /// Encrypted, no usable identity: a placeholder stands in (`--placeholder`).
+    Placeholder,
+}
+
+/// A generated Secret, ready to print.
+#[derive(Debug)]
+pub struct Secret {
+    /// The final name (with the suffix when hashed).
+    pub name: String,
+    /// The name before the suffix (prefix and suffix of the kustomization applied).
+    pub base_name: String,
+    pub namespace: Option<String>,
+    pub type_: String,
+    /// Whether the type was written out (kubectl hashes only a `--type` it was given).
+    pub explicit_type: bool,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// Sorted bytewise by key.
+    pub data: BTreeMap<Key, Entry>,
+    pub immutable: bool,
+    /// The variant and suffix, when the name carries one.
+    pub hash: Option<(HashVariant, String)>,
+    /// The generator it came from.
+    pub origin: Loc,
+    /// A plain Secret resource printed as written (with the kustomization's changes),
+    /// instead of from the fields above.
+    pub passthrough: Option<Node<'static>>,
+    /// Some value is a placeholder (`--placeholder`).
+    pub placeholder: bool,
+    /// Some key names are unknown: an encrypted env file rendered without an identity.
+    pub keys_unknown: bool,
+    /// Printed as `kubectl create secret … --dry-run=client -o yaml` prints it (`output:
+    /// kubectl`): `creationTimestamp: null`, base64 on one line, `type` only when given.
+    pub kubectl_output: bool,
+}
+
+impl Secret {
+    /// A Secret named `name` (also its base name), of type `Opaque` not written out, with
+    /// no data: what every reader and builder starts from.
+    pub fn new(name: String, namespace: Option<String>, origin: Loc) -> Self {
+        Secret {
+            base_name: name.clone(),
+            name,
+            namespace,
+            type_: "Opaque".into(),
+            explicit_type: false,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            data: BTreeMap::new(),
+            immutable: false,
+            hash: None,
+            origin,
+            passthrough: None,
+            placeholder: false,
+            keys_unknown: false,
+            kubectl_output: false,
+        }
+    }
+
+    /// The id kustomize sorts by within the Secret kind (RULES.md rule 80).
+    pub(crate) fn sort_key(&self) -> String {
+        format!(
+            "{}|{}",
+            self.namespace.as_deref().unwrap_or("~X"),
+            self.name
+        )
+    }
+
+    /// The JSON document its hash is computed over, with values shown as sizes when
+    /// `redact` is set (`secretgen hash --explain`).
+    pub fn hash_json(&self, variant: HashVariant, redact: bool) -> Zeroizing<Vec<u8>> {
+        let unwrapped: Vec<SecretString>;
+        let values: Vec<&str> = if variant.wraps_base64() {
+            self.data.values().map(|e| e.base64.expose()).collect()
+        } else {
+            unwrapped = self
+                .data
+                .values()
+                .map(|e| SecretString::new(base64_plain(e.value.expose())))
+                .collect();
+            unwrapped.iter().map(|s| s.expose()).collect()
+        };
+        let pairs: Vec<(&str, &str)> = self.data.keys().map(Key::as_str).zip(values).collect();
+        let sizes = |k: &str| self.data.get(k).map_or(0, |e| e.value.len());
+        let input = HashInput {
+            variant,
+            name: &self.base_name,
+            type_: &self.type_,
+            kubectl_type: self.explicit_type.then_some(self.type_.as_str()),
+            data: &pairs,
+            string_data: None,
+            immutable: self.immutable,
+        };
+        let values = if redact {
+            hash::Values::Sizes(&sizes)
+        } else {
+            hash::Values::Real
+        };
+        hash::hash_json(&input, values)
+    }
+
+    /// The emitter's view of the Secret.
+    pub fn to_node(&self) -> Node<'_> {
+        if let Some(node) = &self.passthrough {
+            return node.clone();
+        }
+        if self.kubectl_output {
+            return self.to_kubectl_node();
+        }
+        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
+            vec![("name".into(), Node::Str(self.name.as_str().into()))];
+        if let Some(ns) = &self.namespace {
+            meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
+        }
+        if !self.labels.is_empty() {
+            meta.push(("labels".into(), string_map(&self.labels)));
+        }
+        if !self.annotations.is_empty() {
+            meta.push(("annotations".into(), string_map(&self.annotations)));
+        }
+        let data = self
+            .data
+            .iter()
+            .map(|(k, e)| {
+                (
+                    Cow::Borrowed(k.as_str()),
+                    Node::Str(e.base64.expose().into()),
+                )
+            })
+            .collect();
+        let mut top: Vec<(Cow<'_, str>, Node<'_>)> = vec![
+            ("apiVersion".into(), Node::Str("v1".into())),
+            ("kind".into(), Node::Str("Secret".into())),
+            ("metadata".into(), Node::Map(meta)),
+            ("type".into(), Node::Str(self.type_.as_str().into())),
+            ("data".into(), Node::Map(data)),
+        ];
+        if self.immutable {
+            top.push(("immutable".into(), Node::Bool(true)));
+        }
+        Node::Map(top)
+    }
+}
+
+impl Secret {
+    /// kubectl's printing: its field order, `creationTimestamp: null`, one-line base64, no
+    /// `data` when empty, and `type` only when the generator set one.
+    fn to_kubectl_node(&self) -> Node<'_> {
+        let mut meta: Vec<(Cow<'_, str>, Node<'_>)> =
+            vec![("creationTimestamp".into(), Node::Null)];
+        if !self.labels.is_empty() {
+            meta.push(("labels".into(), string_map(&self.labels)));
+        }
+        if !self.annotations.is_empty() {
+            meta.push(("annotations".into(), string_map(&self.annotations)));
+        }
+        meta.push(("name".into(), Node::Str(self.name.as_str().into())));
+        if let Some(ns) = &self.namespace {
+            meta.push(("namespace".into(), Node::Str(ns.as_str().into())));
+        }
+        let mut top: Vec<(Cow<'_, str>, Node<'_>)> =
+            vec![("apiVersion".into(), Node::Str("v1".into()))];
+        if !self.data.is_empty() {
+            let data = self
+                .data
+                .iter()
+                .map(|(k, e)| {
+                    (
+                        Cow::Borrowed(k.as_str()),
+                        Node::Str(base64_plain(e.value.expose()).into()),
+                    )
+                })
+                .collect();
+            top.push(("data".into(), Node::Map(data)));
+        }
+        if self.immutable {
+            top.push(("immutable".into(), Node::Bool(true)));
+        }
+        top.push(("kind".into(), Node::Str("Secret".into())));
+        top.push(("metadata".into(), Node::Map(meta)));
+        if self.explicit_type {
+            top.push(("type".into(), Node::Str(self.type_.as_str().into())));
+        }
+        Node::Map(top)
+    }
+}
+
+fn string_map(m: &BTreeMap<String, String>) -> Node<'_> {
+    Node::Map(
+        m.iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::Str(v.as_str().into())))
+            .collect(),
+    )
+}
+
+/// Standard base64 on one line (kubectl's encoding).
+pub fn base64_plain(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Prints Secrets as one YAML stream (`---` between documents).
+pub fn to_yaml(secrets: &[Secret]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::new());
+    for (i, s) in secrets.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"---\n");
+        }
+        emit::write_document(&s.to_node(), &mut out);
+    }
+    out
+}
+
+/// Sorts as kustomize's legacy order does for Secrets: by namespace (none last), then
+/// name, bytewise, on the final names.
+pub fn sort_secrets(secrets: &mut [Secret]) {
+    secrets.sort_by_cached_key(|s| s.sort_key());
+}
