@@ -15,7 +15,9 @@ use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
 use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::kustomize::source;
+use crate::render::MAX_SECRET_BYTES;
 use crate::render::base64_plain;
+use crate::render::loader::{self, ReadFailure};
 use crate::secret::SecretBytes;
 use crate::secret::validate;
 use crate::yaml::emit::{self, Node};
@@ -103,21 +105,17 @@ impl Request {
                     "--from-file={spec}: cannot give a key name for a directory path"
                 )));
             }
-            let mut names = Vec::new();
-            for entry in std::fs::read_dir(p).map_err(|e| Error::io(p, "cannot list", e))? {
-                let entry = entry.map_err(|e| Error::io(p, "cannot list", e))?;
-                if entry
-                    .file_type()
-                    .map_err(|e| Error::io(p, "cannot list", e))?
-                    .is_file()
-                {
-                    names.push(entry.file_name().to_string_lossy().into_owned());
-                }
-            }
-            names.sort();
+            let names = loader::dir_files(p).map_err(|e| Error::io(p, "cannot list", e))?;
             for n in names {
-                let bytes = read(&p.join(&n))?;
-                self.insert(n, bytes)?;
+                let shown = p.join(&n).display().to_string();
+                let mut bytes = loader::read_dir_file(p, &n, MAX_SECRET_BYTES).map_err(|f| {
+                    usage(match f {
+                        ReadFailure::Io(e) => format!("error reading {shown}: {}", io_reason(&e)),
+                        f => f.describe(&shown),
+                    })
+                })?;
+                let bytes = SecretBytes::new(std::mem::take(&mut *bytes));
+                self.insert(n.to_string_lossy().into_owned(), bytes)?;
             }
         } else {
             let key = key
