@@ -1116,7 +1116,7 @@ impl Reader<'_> {
                 Some(
                     h.value
                         .parse::<HashVariant>()
-                        .map_err(|e| self.err(n.mark, e))?,
+                        .map_err(|e| self.err(n.mark, e.to_string()))?,
                 )
             }
         };

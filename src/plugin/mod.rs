@@ -416,11 +416,10 @@ fn config_file_of_item(list: &yaml::Node) -> Option<String> {
 
 fn error_loc(e: &Error) -> Option<&Loc> {
     match e {
-        Error::Syntax { loc, .. }
-        | Error::Manifest { loc, .. }
-        | Error::Source { loc, .. }
-        | Error::Invalid { loc, .. }
-        | Error::Crypt { loc, .. } => Some(loc),
+        Error::Syntax { loc, .. } | Error::Invalid { loc, .. } | Error::Crypt { loc, .. } => {
+            Some(loc)
+        }
+        Error::Kustomize(e) => Some(e.loc()),
         _ => None,
     }
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
+use crate::kustomize::gojson;
 use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::kustomize::source;
 use crate::render::MAX_SECRET_BYTES;
@@ -351,17 +352,17 @@ pub fn docker_registry(req: &mut Request, d: &Docker<'_>) -> Result<()> {
     let auth = base64_plain(format!("{user}:{pass}").as_bytes());
     let mut json = Vec::new();
     json.extend_from_slice(b"{\"auths\":{");
-    hash::write_go_string(&mut json, d.server.as_bytes());
+    gojson::write_go_string(&mut json, d.server.as_bytes());
     json.extend_from_slice(b":{\"username\":");
-    hash::write_go_string(&mut json, user.as_bytes());
+    gojson::write_go_string(&mut json, user.as_bytes());
     json.extend_from_slice(b",\"password\":");
-    hash::write_go_string(&mut json, pass.as_bytes());
+    gojson::write_go_string(&mut json, pass.as_bytes());
     if let Some(email) = d.email.filter(|e| !e.is_empty()) {
         json.extend_from_slice(b",\"email\":");
-        hash::write_go_string(&mut json, email.as_bytes());
+        gojson::write_go_string(&mut json, email.as_bytes());
     }
     json.extend_from_slice(b",\"auth\":");
-    hash::write_go_string(&mut json, auth.as_bytes());
+    gojson::write_go_string(&mut json, auth.as_bytes());
     json.extend_from_slice(b"}}}");
     req.insert(".dockerconfigjson".into(), SecretBytes::new(json))?;
     Ok(())
