@@ -128,7 +128,7 @@ mod tests {
 
     fn go(s: &[u8]) -> String {
         let mut out = Vec::new();
-        gojson::write_go_string(&mut out, s);
+        write_go_string(&mut out, s);
         String::from_utf8(out).unwrap()
     }
 
