@@ -306,6 +306,9 @@ impl Root {
     }
 }
 
+/// How to lift the load restrictor, said where the user can do it: on secretgen's command
+/// line, or, inside kustomize (which passes no flag of its own to an exec plugin), through
+/// the environment kustomize runs the plugin in.
 fn restrictor_advice(mode: Mode) -> &'static str {
     match mode {
         Mode::Render => "--load-restrictor LoadRestrictionsNone lifts it",

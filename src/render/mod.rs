@@ -394,20 +394,7 @@ fn render_mapped<T: Send>(
                 Err(e) => errors.push(e),
             }
         }
-        for (file, doc) in &unit.plain_secrets {
-            if is_sops_doc(doc) {
-                match sops_secrets(file, doc, &unit.transform, keys, settings.placeholder) {
-                    Ok(list) => out.extend(list.into_iter().map(|s| (s.sort_key(), map(s)))),
-                    Err(e) => errors.push(e),
-                }
-                continue;
-            }
-            match plain_secret(file, doc, &unit.transform) {
-                Ok(s) if is_local_config(&s.annotations) => {}
-                Ok(s) => out.push((s.sort_key(), map(s))),
-                Err(e) => errors.push(e),
-            }
-        }
+        render_resources(unit, settings, keys, map, &mut out, &mut errors);
     }
     if !errors.is_empty() {
         return Err(Error::many(errors));
@@ -417,6 +404,33 @@ fn render_mapped<T: Send>(
     Ok((out.into_iter().map(|(_, t)| t).collect(), warnings_out))
 }
 
+/// The Secrets of a unit's `resources`, plain or SOPS-encrypted, each mapped through `map`
+/// into `out` with its sort key; errors collected in `errors`.
+fn render_resources<T>(
+    unit: &Unit,
+    settings: &Settings,
+    keys: &dyn Decrypt,
+    map: &(dyn Fn(Secret) -> T + Sync),
+    out: &mut Vec<(String, T)>,
+    errors: &mut Vec<Error>,
+) {
+    for (file, doc) in &unit.plain_secrets {
+        if is_sops_doc(doc) {
+            match sops_secrets(file, doc, &unit.transform, keys, settings.placeholder) {
+                Ok(list) => out.extend(list.into_iter().map(|s| (s.sort_key(), map(s)))),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        }
+        match plain_secret(file, doc, &unit.transform) {
+            Ok(s) if is_local_config(&s.annotations) => {}
+            Ok(s) => out.push((s.sort_key(), map(s))),
+            Err(e) => errors.push(e),
+        }
+    }
+}
+
+/// From this many generators on, rendering is spread over all cores; below it, starting
 /// the threads costs more than they save (the exec plugin renders one).
 const PARALLEL_MIN: usize = 64;
 
