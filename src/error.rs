@@ -48,12 +48,9 @@ pub enum Error {
     /// Malformed YAML.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::Error),
-    /// A manifest or kustomization that is well-formed YAML but breaks a rule.
-    #[error("{loc}: {message}")]
-    Manifest { loc: Loc, message: String },
-    /// A source (file, literal, env file) that cannot be read or parsed.
-    #[error("{loc}: {message}")]
-    Source { loc: Loc, message: String },
+    /// A manifest, kustomization or source that breaks a rule of the kustomize layer.
+    #[error(transparent)]
+    Kustomize(#[from] crate::kustomize::Error),
     /// The Secret that would be produced breaks a Kubernetes rule.
     #[error(transparent)]
     Secret(#[from] crate::secret::Error),
@@ -91,17 +88,19 @@ fn join_lines(errors: &[Error]) -> String {
 
 impl Error {
     pub fn manifest(loc: Loc, message: impl Into<String>) -> Self {
-        Error::Manifest {
+        crate::kustomize::Error::Manifest {
             loc,
             message: message.into(),
         }
+        .into()
     }
 
     pub fn source(loc: Loc, message: impl Into<String>) -> Self {
-        Error::Source {
+        crate::kustomize::Error::Source {
             loc,
             message: message.into(),
         }
+        .into()
     }
 
     pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {

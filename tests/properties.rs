@@ -9,6 +9,7 @@ use std::path::Path;
 
 use base64::Engine;
 use proptest::prelude::*;
+use secretgen::kustomize::gojson;
 use secretgen::kustomize::hash::{self, HashInput, HashVariant, Values};
 
 /// Go's `utf8.DecodeRune`: the rune and its width; (U+FFFD, 1) for a byte that starts no
@@ -67,7 +68,7 @@ fn go_marshal_string(b: &[u8]) -> String {
 
 fn encode(b: &[u8]) -> String {
     let mut out = Vec::new();
-    hash::write_go_string(&mut out, b);
+    gojson::write_go_string(&mut out, b);
     String::from_utf8(out).expect("the encoder writes UTF-8")
 }
 

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secretgen::kustomize::hash;
+use secretgen::kustomize::gojson;
 
 /// Go's `utf8.DecodeRune`: the rune and its width, (U+FFFD, 1) when invalid.
 fn decode_rune(b: &[u8]) -> (char, usize) {
@@ -40,7 +40,7 @@ fn go_lossy(mut b: &[u8]) -> String {
 
 fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
-    hash::write_go_string(&mut out, data);
+    gojson::write_go_string(&mut out, data);
     let decoded: String = serde_json::from_slice(&out).expect("encoder wrote invalid JSON");
     assert_eq!(decoded, go_lossy(data));
     assert!(!out.iter().any(|b| matches!(b, b'<' | b'>' | b'&') || *b < 0x20));

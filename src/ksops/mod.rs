@@ -379,9 +379,9 @@ pub fn needs_hash_suffix(
             if i > 0 {
                 out.push(b',');
             }
-            crate::kustomize::hash::write_go_string(out, k.as_bytes());
+            crate::kustomize::gojson::write_go_string(out, k.as_bytes());
             out.push(b':');
-            crate::kustomize::hash::write_go_string(out, v.as_bytes());
+            crate::kustomize::gojson::write_go_string(out, v.as_bytes());
         }
         out.push(b'}');
     }
@@ -396,7 +396,7 @@ pub fn needs_hash_suffix(
         object(&mut json, sd);
     }
     json.extend_from_slice(b",\"type\":");
-    crate::kustomize::hash::write_go_string(&mut json, type_.as_bytes());
+    crate::kustomize::gojson::write_go_string(&mut json, type_.as_bytes());
     json.push(b'}');
     crate::kustomize::hash::suffix_of(&json)
 }

@@ -1,7 +1,7 @@
 //! The name-suffix hash, in the three variants users meet.
 //!
 //! In: a Secret's name, type and data (as the variant's tool encodes it). Out: the JSON
-//! document exactly as Go's `encoding/json.Marshal` writes it, and the 10-character suffix
+//! document exactly as Go's `encoding/json.Marshal` writes it (see `gojson`), and the 10-character suffix
 //! kustomize and kubectl derive from its SHA-256. Refuses nothing: every input has a hash.
 
 use std::fmt;
@@ -9,6 +9,8 @@ use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
+
+use super::gojson;
 
 /// Which tool's suffix to reproduce (DESIGN.md, "The name-suffix hash").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -50,17 +52,18 @@ impl fmt::Display for HashVariant {
     }
 }
 
+/// A `hash:` value that names no variant.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown hash variant `{0}` (expected kustomize, kustomize-legacy or kubectl)")]
+pub struct UnknownVariant(pub String);
+
 impl FromStr for HashVariant {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownVariant;
+    fn from_str(s: &str) -> Result<Self, UnknownVariant> {
         HashVariant::ALL
             .into_iter()
             .find(|v| v.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown hash variant `{s}` (expected kustomize, kustomize-legacy or kubectl)"
-                )
-            })
+            .ok_or_else(|| UnknownVariant(s.to_string()))
     }
 }
 
@@ -108,135 +111,24 @@ pub fn hash_json(input: &HashInput<'_>, values: Values<'_>) -> Zeroizing<Vec<u8>
         out.extend_from_slice(b",\"immutable\":true");
     }
     out.extend_from_slice(b",\"kind\":\"Secret\",\"name\":");
-    write_go_string(&mut out, name.as_bytes());
+    gojson::write_go_string(&mut out, name.as_bytes());
     if let Some(sd) = input.string_data {
         out.extend_from_slice(b",\"stringData\":");
         write_object(&mut out, sd, values);
     }
     out.extend_from_slice(b",\"type\":");
-    write_go_string(&mut out, type_.as_bytes());
+    gojson::write_go_string(&mut out, type_.as_bytes());
     out.push(b'}');
     out
 }
 
 /// A JSON object with keys in Go's map order (bytewise).
 fn write_object(out: &mut Vec<u8>, pairs: &[(&str, &str)], values: Values<'_>) {
-    let mut sorted: Vec<&(&str, &str)> = pairs.iter().collect();
-    sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    out.push(b'{');
-    for (i, (k, v)) in sorted.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_go_string(out, k.as_bytes());
-        out.push(b':');
-        match values {
-            Values::Real => write_go_string(out, v.as_bytes()),
-            // Shown raw (Go would escape `<`, `>`): this is for people, not for hashing.
-            Values::Sizes(size) => {
-                out.extend_from_slice(format!("\"<{} bytes>\"", size(k)).as_bytes())
-            }
-        }
-    }
-    out.push(b'}');
-}
-
-/// A string as Go's `encoding/json` (Go ≥ 1.22) writes it with HTML escaping on: `<`, `>`,
-/// `&`, U+2028, U+2029 as `\u` escapes, `\b \f \n \r \t` short, other controls `\u00xx`,
-/// each byte of invalid UTF-8 as `\ufffd`, every other character raw.
-pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
-    /// Bytes that may start an escape: controls, `"`, `\\`, `<`, `>`, `&`, and 0xE2 (the lead
-    /// byte of U+2028 and U+2029).
-    const SPECIAL: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 0x20 {
-            t[b] = true;
-            b += 1;
-        }
-        t[b'"' as usize] = true;
-        t[b'\\' as usize] = true;
-        t[b'<' as usize] = true;
-        t[b'>' as usize] = true;
-        t[b'&' as usize] = true;
-        t[0xe2] = true;
-        t
-    };
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let mut rest = s;
-    while !rest.is_empty() {
-        let (valid, invalid_len) = match std::str::from_utf8(rest) {
-            Ok(v) => (v, 0),
-            Err(e) => {
-                let v = std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default();
-                (v, e.error_len().unwrap_or(rest.len() - e.valid_up_to()))
-            }
-        };
-        // Byte by byte: in valid UTF-8 only ASCII bytes and the three-byte sequences of
-        // U+2028/U+2029 (E2 80 A8/A9) need escapes; every other byte is copied as is.
-        let bytes = valid.as_bytes();
-        let mut start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if !SPECIAL[b as usize] {
-                i += 1;
-                continue;
-            }
-            let esc: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                b'<' => b"\\u003c",
-                b'>' => b"\\u003e",
-                b'&' => b"\\u0026",
-                0xe2 if bytes.get(i + 1) == Some(&0x80)
-                    && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
-                {
-                    out.extend_from_slice(&bytes[start..i]);
-                    out.extend_from_slice(if bytes[i + 2] == 0xa8 {
-                        b"\\u2028"
-                    } else {
-                        b"\\u2029"
-                    });
-                    i += 3;
-                    start = i;
-                    continue;
-                }
-                b if b < 0x20 => {
-                    out.extend_from_slice(&bytes[start..i]);
-                    out.extend_from_slice(b"\\u00");
-                    out.push(HEX[(b >> 4) as usize]);
-                    out.push(HEX[(b & 0xf) as usize]);
-                    i += 1;
-                    start = i;
-                    continue;
-                }
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            out.extend_from_slice(&bytes[start..i]);
-            out.extend_from_slice(esc);
-            i += 1;
-            start = i;
-        }
-        out.extend_from_slice(&valid.as_bytes()[start..]);
-        let consumed = valid.len() + invalid_len;
-        // Go decodes rune by rune and replaces each byte that starts no valid rune, so a
-        // truncated or invalid sequence of N bytes becomes N replacement characters.
-        for _ in 0..invalid_len {
-            out.extend_from_slice(b"\\ufffd");
-        }
-        rest = &rest[consumed..];
-    }
-    out.push(b'"');
+    gojson::write_object(out, pairs, &mut |out, k, v| match values {
+        Values::Real => gojson::write_go_string(out, v.as_bytes()),
+        // Shown raw (Go would escape `<`, `>`): this is for people, not for hashing.
+        Values::Sizes(size) => out.extend_from_slice(format!("\"<{} bytes>\"", size(k)).as_bytes()),
+    });
 }
 
 /// The suffix: first 10 hex digits of SHA-256 with `0→g 1→h 3→k a→m e→t`.
@@ -330,39 +222,6 @@ mod tests {
             immutable: false,
         });
         assert_eq!(s, "46f8b28mk5");
-    }
-
-    fn go(s: &[u8]) -> String {
-        let mut out = Vec::new();
-        write_go_string(&mut out, s);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn go_string_escaping() {
-        assert_eq!(go(b"a<b>&c"), r#""a\u003cb\u003e\u0026c""#);
-        assert_eq!(go("x\u{2028}y\u{2029}".as_bytes()), r#""x\u2028y\u2029""#);
-        assert_eq!(go(b"q\"b\\"), r#""q\"b\\""#);
-        assert_eq!(go(b"\n\r\t\x08\x0c\x01\x1f"), r#""\n\r\t\b\f\u0001\u001f""#);
-        assert_eq!(go("é ключ 🔑".as_bytes()), "\"é ключ 🔑\"");
-        // Go replaces each byte that starts no valid rune: a truncated sequence gives two.
-        assert_eq!(go(b"a\xffb\xe2\x82"), r#""a\ufffdb\ufffd\ufffd""#);
-        assert_eq!(go(b"\x7f"), "\"\x7f\"");
-    }
-
-    #[test]
-    fn go_string_agrees_with_serde_json_where_defined() {
-        // serde_json escapes the same set minus Go's HTML and line-separator escapes.
-        for s in [
-            "plain",
-            "tab\there",
-            "quote\"",
-            "back\\slash",
-            "ctl\u{1}",
-            "ünï",
-        ] {
-            assert_eq!(go(s.as_bytes()), serde_json::to_string(s).unwrap(), "{s:?}");
-        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! or of a `kustomization.yaml`. Out: [`Unit`]s, each a list of [`Generator`]s plus the
 //! kustomization-level changes to apply to their Secrets, every item with its position.
 //! Refuses unknown fields (with a suggestion), values of the wrong type, unknown `behavior`
-//! and `hash` values, and generators without a name. Reads no source file.
+//! and `hash` values, and generators without a name. Reads the files a kustomization names
+//! itself (generator configs under `generators`, local `resources` for the Secrets among
+//! them), never a source a generator names (`files`, `envs`): those are read by `render`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -336,7 +338,7 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
         match generator_format(doc) {
             Some(format) => {
                 let r = Reader { file: path };
-                unit.generators.push(r.generator(doc, format, root, None)?);
+                unit.generators.push(r.generator(doc, format, root)?);
             }
             None if strict => {
                 return Err(Error::manifest(
@@ -426,8 +428,11 @@ const NOT_APPLIED: &[&str] = &[
     "sortOptions",
 ];
 
-/// Reads a kustomization: its `secretGenerator` entries, builtin SecretGenerator configs and
-/// secretgen.dev/v1 configs listed under `generators`, and the fields that transform them.
+/// Reads a kustomization: its `secretGenerator` entries, the builtin and secretgen.dev/v1
+/// SecretGenerator configs under `generators` (inline, or in files it reads), the `v1`
+/// Secrets in its local `resources` files (which it reads; SOPS-encrypted ones are kept
+/// whole, to decrypt when rendered), and the fields that transform them all. It looks at
+/// the directory for a second kustomization file, and reads no source a generator names.
 pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     check_yaml11_breaks(path, text)?;
     let mut docs = parse(path, text)?;
@@ -435,37 +440,13 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         fold_kustomization_fields(doc);
     }
     let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let mut unit = Unit {
-        file: path.to_path_buf(),
-        generators: Vec::new(),
-        transform: Transform::default(),
-        warnings: Vec::new(),
-        consumed: Vec::new(),
-        plain_secrets: Vec::new(),
-    };
     let Some(doc) = docs.first().filter(|d| !d.is_null()) else {
         return Err(Error::manifest(
             Loc::file(path),
             "the kustomization is empty (kustomize refuses an empty kustomization file)",
         ));
     };
-    if let Some(dir) = path.parent() {
-        let here = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let others: Vec<&str> = KUSTOMIZATION_NAMES
-            .iter()
-            .copied()
-            .filter(|n| *n != here && dir.join(n).is_file())
-            .collect();
-        if !others.is_empty() {
-            return Err(Error::manifest(
-                Loc::file(path),
-                format!(
-                    "found several kustomization files in one directory (also {}); kustomize refuses to choose: keep one",
-                    others.join(", ")
-                ),
-            ));
-        }
-    }
+    check_one_kustomization(path)?;
     if docs.len() > 1 {
         return Err(Error::manifest(
             Loc::at(path, docs[1].mark),
@@ -476,168 +457,61 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     let mut warnings = Vec::new();
     let map = r.map(doc, "kustomization")?;
     r.check_fields(map, KUSTOMIZATION_FIELDS, "kustomization")?;
-
     let global = match doc.get("generatorOptions") {
         Some(n) if !n.is_null() => r.options(n)?,
         _ => Options::default(),
     };
-    let mut t = Transform {
-        name_prefix: r
-            .opt_string(doc, "namePrefix")?
-            .map(|l| l.value)
-            .unwrap_or_default(),
-        name_suffix: r
-            .opt_string(doc, "nameSuffix")?
-            .map(|l| l.value)
-            .unwrap_or_default(),
-        namespace: r
-            .opt_string(doc, "namespace")?
-            .map(|l| l.value)
-            .filter(|s| !s.is_empty()),
-        labels: Default::default(),
-        annotations: r.string_map(doc.get("commonAnnotations"))?,
-    };
-    if let Some(labels) = doc.get("labels").filter(|n| !n.is_null()) {
-        for entry in r.seq(labels, "labels")? {
-            let m = r.map(entry, "labels entry")?;
-            r.check_fields(
-                m,
-                &["pairs", "includeSelectors", "includeTemplates", "fields"],
-                "labels entry",
-            )?;
-            if entry.get("fields").is_some_and(|f| !f.is_null()) {
-                warnings.push(r.warning(
-                    entry.mark,
-                    "`labels[].fields` is not applied by secretgen; kustomize may put these labels elsewhere",
-                ));
-            }
-            for (k, v) in r.string_map(entry.get("pairs"))? {
-                t.labels.insert(k, v);
-            }
-        }
-    }
-    // kustomize runs one label transformer per `labels` entry, then the `commonLabels` one:
-    // on a shared key, `commonLabels` wins.
-    t.labels.extend(r.string_map(doc.get("commonLabels"))?);
-
-    let mut generators = Vec::new();
-    if let Some(list) = doc.get("secretGenerator").filter(|n| !n.is_null()) {
-        for entry in r.seq(list, "secretGenerator")? {
-            let mut g = r.generator(entry, Format::Kustomization, &root, Some(&global))?;
-            g.options = g.options.merged_with_global(&global);
-            check_kustomize_readable(&g)?;
-            generators.push(g);
-        }
-    }
-    if let Some(list) = doc.get("generators").filter(|n| !n.is_null()) {
-        for entry in r.seq(list, "generators")? {
-            let Some(text) = entry.as_str() else {
-                return Err(r.err(entry.mark, format!("`generators` entries are strings (a file path or an inline YAML document), found {}", entry.kind_name())));
-            };
-            if text.contains('\n') {
-                // Inline config: positions inside it are relative to the string.
-                let inner = parse(path, text)?;
-                for d in &inner {
-                    if let Some(format) = generator_format(d) {
-                        let mut g = r.generator(d, format, &root, None)?;
-                        g.mark = entry.mark;
-                        generators.push(g);
-                    }
-                }
-            } else {
-                let gen_path = root.join(crate::kustomize::source::clean_slash_path(text));
-                if gen_path.is_dir() {
-                    // kustomize builds it as a kustomization of generator configs and runs
-                    // what comes out; secretgen does not, and a silent difference is worse.
-                    return Err(r.err(entry.mark, format!("`generators` entry `{text}` is a directory: kustomize would build it as a kustomization and run its output as generators, which secretgen does not do (list the generator config files instead)")));
-                }
-                let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-                    (Ok(a), Ok(b)) => a == b,
-                    _ => false,
-                };
-                if same(&gen_path, path) {
-                    return Err(r.err(
-                        entry.mark,
-                        format!("`generators` entry `{text}` is this kustomization itself (kustomize refuses it)"),
-                    ));
-                }
-                let gen_text = read_text(&gen_path).map_err(|e| match e {
-                    Error::Io { source, .. } => r.err(
-                        entry.mark,
-                        format!(
-                            "cannot read generator config `{text}`: {}",
-                            crate::error::io_reason(&source)
-                        ),
-                    ),
-                    other => other,
-                })?;
-                let inner = parse(&gen_path, &gen_text)?;
-                for d in &inner {
-                    if let Some(format) = generator_format(d) {
-                        let sub = Reader { file: &gen_path };
-                        generators.push(sub.generator(d, format, &root, None)?);
-                    }
-                }
-                unit.consumed.push(gen_path);
-            }
-        }
-    }
-
-    if let Some(list) = doc.get("resources").filter(|n| !n.is_null()) {
-        for entry in r.seq(list, "resources")? {
-            let Some(res) = entry.as_str() else { continue };
-            let res_path = root.join(crate::kustomize::source::clean_slash_path(res));
-            // Directories are bases (rendered on their own by a tree walk); URLs are remote.
-            if res.contains("://") || !res_path.is_file() {
-                continue;
-            }
-            let text = read_text(&res_path)?;
-            // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
-            // first document stands for the file, decrypted at render time.
-            if crate::sops::is_sops(text.as_bytes()).is_some() {
-                if let Some(d) = parse(&res_path, &text)?.into_iter().next() {
-                    unit.plain_secrets.push((res_path.clone(), d));
-                }
-                continue;
-            }
-            if !text.contains("Secret") {
-                continue;
-            }
-            for d in parse(&res_path, &text)? {
-                let is_secret = d.get("kind").and_then(|k| k.as_str()) == Some("Secret")
-                    && d.get("apiVersion").and_then(|k| k.as_str()) == Some("v1");
-                if is_secret {
-                    unit.plain_secrets.push((res_path.clone(), d));
-                }
-            }
-        }
-    }
-
+    let transform = r.transform(doc, &mut warnings)?;
+    let mut generators = r.secret_generators(doc, &root, &global)?;
+    let mut consumed = Vec::new();
+    r.generator_configs(doc, &root, &mut generators, &mut consumed)?;
+    let plain_secrets = r.resource_secrets(doc, &root)?;
     if !generators.is_empty() {
-        for field in NOT_APPLIED {
-            if let Some((k, _)) = map.iter().find(|(k, _)| k.as_str() == Some(field)) {
-                warnings.push(r.warning(k.mark, format!("`{field}` is not applied by secretgen; kustomize may change the generated Secrets with it (run `kubectl kustomize` to see its result)")));
-            }
-        }
-        for g in &generators {
-            if g.behavior != Behavior::Create {
-                let mark = g.behavior_mark.unwrap_or(g.mark);
-                // The field is in the generator's own file, which may be a `generators:` one.
-                warnings.push(Warning {
-                    loc: Loc::at(&g.file, mark),
-                    message: format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value),
-                });
-            }
-        }
+        r.not_applied_warnings(map, &generators, &mut warnings);
     }
     for g in generators.iter().filter(|g| g.format == Format::Builtin) {
         check_kustomize_readable(g)?;
     }
-    unit.generators = generators;
-    unit.transform = t;
-    unit.warnings = warnings;
+    let unit = Unit {
+        file: path.to_path_buf(),
+        generators,
+        transform,
+        warnings,
+        consumed,
+        plain_secrets,
+    };
     check_unique_ids(&unit)?;
     Ok(unit)
+}
+
+/// kustomize refuses a directory with more than one of its file names.
+fn check_one_kustomization(path: &Path) -> Result<()> {
+    let Some(dir) = path.parent() else {
+        return Ok(());
+    };
+    let here = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let others: Vec<&str> = KUSTOMIZATION_NAMES
+        .iter()
+        .copied()
+        .filter(|n| *n != here && dir.join(n).is_file())
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    Err(Error::manifest(
+        Loc::file(path),
+        format!(
+            "found several kustomization files in one directory (also {}); kustomize refuses to choose: keep one",
+            others.join(", ")
+        ),
+    ))
+}
+
+/// Whether a resource document is a `v1` Secret, which kustomize prints among the
+/// generated ones.
+fn is_v1_secret(doc: &Node) -> bool {
+    doc.get("kind").and_then(|k| k.as_str()) == Some("Secret")
+        && doc.get("apiVersion").and_then(|k| k.as_str()) == Some("v1")
 }
 
 /// kustomize reads a kustomization as YAML 1.1 (goyaml.v2), where a raw U+0085, U+2028 or
@@ -855,6 +729,14 @@ const BUILTIN_FIELDS: &[&str] = &[
     "type",
 ];
 
+/// Who a generator is: its name, namespace, labels and annotations.
+struct Identity {
+    name: Located,
+    namespace: Option<Located>,
+    labels: MetaMap,
+    annotations: MetaMap,
+}
+
 struct Reader<'a> {
     file: &'a Path,
 }
@@ -981,16 +863,7 @@ impl Reader<'_> {
 
     fn options(&self, node: &Node) -> Result<Options> {
         let map = self.map(node, "options")?;
-        self.check_fields(
-            map,
-            &[
-                "labels",
-                "annotations",
-                "disableNameSuffixHash",
-                "immutable",
-            ],
-            "options",
-        )?;
+        self.check_fields(map, OPTIONS_FIELDS, "options")?;
         Ok(Options {
             labels: self.string_map(node.get("labels"))?,
             annotations: self.string_map(node.get("annotations"))?,
@@ -1000,26 +873,196 @@ impl Reader<'_> {
         })
     }
 
-    fn generator(
+    /// What the kustomization does to every Secret: prefix, suffix, namespace, labels and
+    /// annotations.
+    fn transform(&self, doc: &Node, warnings: &mut Vec<Warning>) -> Result<Transform> {
+        let mut t = Transform {
+            name_prefix: self
+                .opt_string(doc, "namePrefix")?
+                .map(|l| l.value)
+                .unwrap_or_default(),
+            name_suffix: self
+                .opt_string(doc, "nameSuffix")?
+                .map(|l| l.value)
+                .unwrap_or_default(),
+            namespace: self
+                .opt_string(doc, "namespace")?
+                .map(|l| l.value)
+                .filter(|s| !s.is_empty()),
+            labels: Default::default(),
+            annotations: self.string_map(doc.get("commonAnnotations"))?,
+        };
+        if let Some(labels) = doc.get("labels").filter(|n| !n.is_null()) {
+            for entry in self.seq(labels, "labels")? {
+                let m = self.map(entry, "labels entry")?;
+                self.check_fields(
+                    m,
+                    &["pairs", "includeSelectors", "includeTemplates", "fields"],
+                    "labels entry",
+                )?;
+                if entry.get("fields").is_some_and(|f| !f.is_null()) {
+                    warnings.push(self.warning(
+                        entry.mark,
+                        "`labels[].fields` is not applied by secretgen; kustomize may put these labels elsewhere",
+                    ));
+                }
+                for (k, v) in self.string_map(entry.get("pairs"))? {
+                    t.labels.insert(k, v);
+                }
+            }
+        }
+        // kustomize runs one label transformer per `labels` entry, then the `commonLabels`
+        // one: on a shared key, `commonLabels` wins.
+        t.labels.extend(self.string_map(doc.get("commonLabels"))?);
+        Ok(t)
+    }
+
+    /// The `secretGenerator` entries, their options merged with `generatorOptions`.
+    fn secret_generators(
         &self,
-        node: &Node,
-        format: Format,
+        doc: &Node,
         root: &Path,
-        _global: Option<&Options>,
-    ) -> Result<Generator> {
+        global: &Options,
+    ) -> Result<Vec<Generator>> {
+        let mut generators = Vec::new();
+        if let Some(list) = doc.get("secretGenerator").filter(|n| !n.is_null()) {
+            for entry in self.seq(list, "secretGenerator")? {
+                let mut g = self.generator(entry, Format::Kustomization, root)?;
+                g.options = g.options.merged_with_global(global);
+                check_kustomize_readable(&g)?;
+                generators.push(g);
+            }
+        }
+        Ok(generators)
+    }
+
+    /// The SecretGenerator configs under `generators`: inline documents, or files (read
+    /// here, and recorded in `consumed`). Other configs are left to kustomize.
+    fn generator_configs(
+        &self,
+        doc: &Node,
+        root: &Path,
+        generators: &mut Vec<Generator>,
+        consumed: &mut Vec<PathBuf>,
+    ) -> Result<()> {
+        let Some(list) = doc.get("generators").filter(|n| !n.is_null()) else {
+            return Ok(());
+        };
+        for entry in self.seq(list, "generators")? {
+            let Some(text) = entry.as_str() else {
+                return Err(self.err(entry.mark, format!("`generators` entries are strings (a file path or an inline YAML document), found {}", entry.kind_name())));
+            };
+            if text.contains('\n') {
+                // Inline config: positions inside it are relative to the string.
+                for d in &parse(self.file, text)? {
+                    if let Some(format) = generator_format(d) {
+                        let mut g = self.generator(d, format, root)?;
+                        g.mark = entry.mark;
+                        generators.push(g);
+                    }
+                }
+            } else {
+                let gen_path = self.generator_config_file(entry, text, root)?;
+                let gen_text = read_text(&gen_path).map_err(|e| match e {
+                    Error::Io { source, .. } => self.err(
+                        entry.mark,
+                        format!(
+                            "cannot read generator config `{text}`: {}",
+                            crate::error::io_reason(&source)
+                        ),
+                    ),
+                    other => other,
+                })?;
+                let sub = Reader { file: &gen_path };
+                for d in &parse(&gen_path, &gen_text)? {
+                    if let Some(format) = generator_format(d) {
+                        generators.push(sub.generator(d, format, root)?);
+                    }
+                }
+                consumed.push(gen_path);
+            }
+        }
+        Ok(())
+    }
+
+    /// The file a `generators` entry names, refused where kustomize would do something
+    /// secretgen does not (a directory) or refuses (the kustomization itself).
+    fn generator_config_file(&self, entry: &Node, text: &str, root: &Path) -> Result<PathBuf> {
+        let gen_path = root.join(crate::kustomize::source::clean_slash_path(text));
+        if gen_path.is_dir() {
+            // kustomize builds it as a kustomization of generator configs and runs what
+            // comes out; secretgen does not, and a silent difference is worse.
+            return Err(self.err(entry.mark, format!("`generators` entry `{text}` is a directory: kustomize would build it as a kustomization and run its output as generators, which secretgen does not do (list the generator config files instead)")));
+        }
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same(&gen_path, self.file) {
+            return Err(self.err(
+                entry.mark,
+                format!("`generators` entry `{text}` is this kustomization itself (kustomize refuses it)"),
+            ));
+        }
+        Ok(gen_path)
+    }
+
+    /// The `v1` Secrets of the local `resources` files, each with its file. Directories
+    /// (bases, rendered on their own by a tree walk) and URLs (remote) are not read.
+    fn resource_secrets(&self, doc: &Node, root: &Path) -> Result<Vec<(PathBuf, Node)>> {
+        let mut out = Vec::new();
+        let Some(list) = doc.get("resources").filter(|n| !n.is_null()) else {
+            return Ok(out);
+        };
+        for entry in self.seq(list, "resources")? {
+            let Some(res) = entry.as_str() else { continue };
+            let res_path = root.join(crate::kustomize::source::clean_slash_path(res));
+            if res.contains("://") || !res_path.is_file() {
+                continue;
+            }
+            let text = read_text(&res_path)?;
+            let docs = parse(&res_path, &text)?;
+            // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
+            // first document stands for the file, decrypted at render time.
+            if crate::sops::is_sops(text.as_bytes()).is_some() {
+                out.extend(docs.into_iter().next().map(|d| (res_path.clone(), d)));
+                continue;
+            }
+            for d in docs.into_iter().filter(is_v1_secret) {
+                out.push((res_path.clone(), d));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Warnings for a kustomization with generators: fields that would change their Secrets
+    /// but are not applied, and `behavior`s that need the base's Secret.
+    fn not_applied_warnings(
+        &self,
+        map: &[(Node, Node)],
+        generators: &[Generator],
+        warnings: &mut Vec<Warning>,
+    ) {
+        for field in NOT_APPLIED {
+            if let Some((k, _)) = map.iter().find(|(k, _)| k.as_str() == Some(field)) {
+                warnings.push(self.warning(k.mark, format!("`{field}` is not applied by secretgen; kustomize may change the generated Secrets with it (run `kubectl kustomize` to see its result)")));
+            }
+        }
+        for g in generators.iter().filter(|g| g.behavior != Behavior::Create) {
+            let mark = g.behavior_mark.unwrap_or(g.mark);
+            // The field is in the generator's own file, which may be a `generators:` one.
+            warnings.push(Warning {
+                loc: Loc::at(&g.file, mark),
+                message: format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value),
+            });
+        }
+    }
+
+    fn generator(&self, node: &Node, format: Format, root: &Path) -> Result<Generator> {
         // kustomize decodes a builtin plugin's config through encoding/json as well.
         let folded;
         let node = if format == Format::Builtin {
-            let mut n = node.clone();
-            fold_fields(&mut n, BUILTIN_FIELDS);
-            if let Value::Map(fields) = &mut n.value {
-                for (k, v) in fields.iter_mut() {
-                    if k.as_str() == Some("options") {
-                        fold_fields(v, OPTIONS_FIELDS);
-                    }
-                }
-            }
-            folded = n;
+            folded = fold_builtin(node);
             &folded
         } else {
             node
@@ -1036,100 +1079,21 @@ impl Reader<'_> {
             Format::Kustomization => ARGS_FIELDS,
         };
         self.check_fields(map, allowed, what)?;
-
-        let (mut name, mut namespace, mut labels, mut annotations) =
-            (None, None, MetaMap::new(), MetaMap::new());
-        if let Some(meta) = node.get("metadata").filter(|n| !n.is_null()) {
-            let mm = self.map(meta, "metadata")?;
-            let meta_fields: &[&str] = match format {
-                Format::SecretgenV1 => &["name", "namespace", "labels", "annotations"],
-                _ => &["name", "namespace"],
-            };
-            self.check_fields(mm, meta_fields, "metadata")?;
-            name = self.opt_string(meta, "name")?;
-            namespace = self.opt_string(meta, "namespace")?;
-            labels = self.string_map(meta.get("labels"))?;
-            annotations = self.string_map(meta.get("annotations"))?;
-        }
-        if format != Format::SecretgenV1 {
-            // builtin: top-level name/namespace win over metadata (kustomize's plugin Config).
-            if let Some(n) = self
-                .opt_string(node, "name")?
-                .filter(|n| !n.value.is_empty())
-            {
-                name = Some(n);
-            }
-            if let Some(n) = self
-                .opt_string(node, "namespace")?
-                .filter(|n| !n.value.is_empty())
-            {
-                namespace = Some(n);
-            }
-        }
-        let name = match name.filter(|n| !n.value.is_empty()) {
-            Some(n) => n,
-            None => {
-                let field = if format == Format::Kustomization {
-                    "`name`"
-                } else {
-                    "`metadata.name`"
-                };
-                return Err(self.err(node.mark, format!("{what} has no name: set {field}")));
-            }
-        };
-        let namespace = namespace.filter(|n| !n.value.is_empty());
-
+        let Identity {
+            name,
+            namespace,
+            labels,
+            annotations,
+        } = self.identity(node, format, what)?;
         let mut envs = self.string_list(node.get("envs"), "envs")?;
         if let Some(env) = self.opt_string(node, "env")?
             && !env.value.is_empty()
         {
             envs.push(env);
         }
-        let behavior_node = node.get("behavior").filter(|n| !n.is_null());
-        let behavior = match behavior_node {
-            None => Behavior::Create,
-            Some(n) => {
-                let b = self.string(n, "behavior")?;
-                match b.value.as_str() {
-                    "" | "create" => Behavior::Create,
-                    "merge" => Behavior::Merge,
-                    "replace" => Behavior::Replace,
-                    other => {
-                        return Err(self.err(
-                            n.mark,
-                            format!("unknown behavior `{}`: expected create, merge or replace (kustomize would silently treat it as create)", yaml::printable(other)),
-                        ));
-                    }
-                }
-            }
-        };
-        let hash = match node.get("hash").filter(|n| !n.is_null()) {
-            None => None,
-            Some(n) => {
-                let h = self.string(n, "hash")?;
-                Some(
-                    h.value
-                        .parse::<HashVariant>()
-                        .map_err(|e| self.err(n.mark, e))?,
-                )
-            }
-        };
-        let kubectl_output = match node.get("output").filter(|n| !n.is_null()) {
-            None => false,
-            Some(n) => match self.string(n, "output")?.value.as_str() {
-                "kustomize" => false,
-                "kubectl" => true,
-                other => {
-                    return Err(self.err(
-                        n.mark,
-                        format!(
-                            "unknown output `{}`: expected kustomize (the default) or kubectl",
-                            yaml::printable(other)
-                        ),
-                    ));
-                }
-            },
-        };
+        let (behavior, behavior_mark) = self.behavior(node)?;
+        let hash = self.hash(node)?;
+        let kubectl_output = self.kubectl_output(node)?;
         let options = match node.get("options").filter(|n| !n.is_null()) {
             Some(n) => self.options(n)?,
             None => Options::default(),
@@ -1150,10 +1114,121 @@ impl Reader<'_> {
             options,
             hash,
             behavior,
-            behavior_mark: behavior_node.map(|n| n.mark),
+            behavior_mark,
             kubectl_output,
         })
     }
+
+    /// Name, namespace, labels and annotations: from `metadata`, where builtin configs and
+    /// `secretGenerator` entries let a top-level `name`/`namespace` win.
+    fn identity(&self, node: &Node, format: Format, what: &str) -> Result<Identity> {
+        let (mut name, mut namespace, mut labels, mut annotations) =
+            (None, None, MetaMap::new(), MetaMap::new());
+        if let Some(meta) = node.get("metadata").filter(|n| !n.is_null()) {
+            let mm = self.map(meta, "metadata")?;
+            let meta_fields: &[&str] = match format {
+                Format::SecretgenV1 => &["name", "namespace", "labels", "annotations"],
+                _ => &["name", "namespace"],
+            };
+            self.check_fields(mm, meta_fields, "metadata")?;
+            name = self.opt_string(meta, "name")?;
+            namespace = self.opt_string(meta, "namespace")?;
+            labels = self.string_map(meta.get("labels"))?;
+            annotations = self.string_map(meta.get("annotations"))?;
+        }
+        if format != Format::SecretgenV1 {
+            // builtin: top-level name/namespace win over metadata (kustomize's plugin Config).
+            let top = |field| -> Result<Option<Located>> {
+                Ok(self
+                    .opt_string(node, field)?
+                    .filter(|n| !n.value.is_empty()))
+            };
+            if let Some(n) = top("name")? {
+                name = Some(n);
+            }
+            if let Some(n) = top("namespace")? {
+                namespace = Some(n);
+            }
+        }
+        let Some(name) = name.filter(|n| !n.value.is_empty()) else {
+            let field = if format == Format::Kustomization {
+                "`name`"
+            } else {
+                "`metadata.name`"
+            };
+            return Err(self.err(node.mark, format!("{what} has no name: set {field}")));
+        };
+        Ok(Identity {
+            name,
+            namespace: namespace.filter(|n| !n.value.is_empty()),
+            labels,
+            annotations,
+        })
+    }
+
+    /// `behavior:` and where it is written.
+    fn behavior(&self, node: &Node) -> Result<(Behavior, Option<Mark>)> {
+        let Some(n) = node.get("behavior").filter(|n| !n.is_null()) else {
+            return Ok((Behavior::Create, None));
+        };
+        let b = self.string(n, "behavior")?;
+        let behavior = match b.value.as_str() {
+            "" | "create" => Behavior::Create,
+            "merge" => Behavior::Merge,
+            "replace" => Behavior::Replace,
+            other => {
+                return Err(self.err(
+                    n.mark,
+                    format!("unknown behavior `{}`: expected create, merge or replace (kustomize would silently treat it as create)", yaml::printable(other)),
+                ));
+            }
+        };
+        Ok((behavior, Some(n.mark)))
+    }
+
+    /// `hash:` (secretgen.dev/v1).
+    fn hash(&self, node: &Node) -> Result<Option<HashVariant>> {
+        let Some(n) = node.get("hash").filter(|n| !n.is_null()) else {
+            return Ok(None);
+        };
+        let h = self.string(n, "hash")?;
+        h.value
+            .parse::<HashVariant>()
+            .map(Some)
+            .map_err(|e| self.err(n.mark, e.to_string()))
+    }
+
+    /// `output:` (secretgen.dev/v1): whether the Secret is printed as kubectl prints it.
+    fn kubectl_output(&self, node: &Node) -> Result<bool> {
+        let Some(n) = node.get("output").filter(|n| !n.is_null()) else {
+            return Ok(false);
+        };
+        match self.string(n, "output")?.value.as_str() {
+            "kustomize" => Ok(false),
+            "kubectl" => Ok(true),
+            other => Err(self.err(
+                n.mark,
+                format!(
+                    "unknown output `{}`: expected kustomize (the default) or kubectl",
+                    yaml::printable(other)
+                ),
+            )),
+        }
+    }
+}
+
+/// A builtin config with its field names folded as Go's `encoding/json` matches them.
+fn fold_builtin(node: &Node) -> Node {
+    let mut n = node.clone();
+    fold_fields(&mut n, BUILTIN_FIELDS);
+    if let Value::Map(fields) = &mut n.value {
+        for (k, v) in fields.iter_mut() {
+            if k.as_str() == Some("options") {
+                fold_fields(v, OPTIONS_FIELDS);
+            }
+        }
+    }
+    n
 }
 
 #[cfg(test)]

@@ -2,7 +2,11 @@
 //! the three kinds of source, the content hash that suffixes a generated name (with the Go
 //! JSON encoding it hashes), and the JSON Schema of generator manifests.
 
+mod error;
+pub mod gojson;
 pub mod hash;
 pub mod manifest;
 pub mod schema;
 pub mod source;
+
+pub use error::Error;

@@ -381,10 +381,10 @@ fn config_file_of_item(list: &yaml::Node) -> Option<String> {
 fn error_loc(e: &Error) -> Option<&Loc> {
     match e {
         Error::Yaml(e) => Some(e.loc()),
-        Error::Manifest { loc, .. }
-        | Error::Source { loc, .. }
-        | Error::Secret(crate::secret::Error::Invalid { loc, .. })
-        | Error::Crypt { loc, .. } => Some(loc),
+        Error::Kustomize(e) => Some(e.loc()),
+        Error::Secret(crate::secret::Error::Invalid { loc, .. }) | Error::Crypt { loc, .. } => {
+            Some(loc)
+        }
         _ => None,
     }
 }

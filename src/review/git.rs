@@ -231,14 +231,7 @@ impl BaseTree {
         let text = |m: String| self.relabel_text(&m);
         match e {
             E::Yaml(y) => E::Yaml(y.relabel(loc, text)),
-            E::Manifest { loc: l, message } => E::Manifest {
-                loc: loc(l),
-                message: text(message),
-            },
-            E::Source { loc: l, message } => E::Source {
-                loc: loc(l),
-                message: text(message),
-            },
+            E::Kustomize(k) => E::Kustomize(k.relabel(loc, text)),
             E::Secret(s) => E::Secret(s.relabel(loc, text)),
             E::Crypt { loc: l, message } => E::Crypt {
                 loc: loc(l),

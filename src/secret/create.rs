@@ -12,8 +12,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
+use crate::kustomize::gojson;
 use crate::kustomize::hash::{self, HashVariant};
 use crate::kustomize::source;
+use crate::render::MAX_SECRET_BYTES;
+use crate::render::loader::{self, ReadFailure};
 use crate::secret::validate;
 use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString, base64_plain};
 use crate::yaml::emit::{self, Node};
@@ -120,21 +123,17 @@ impl Request {
                     "--from-file={spec}: cannot give a key name for a directory path"
                 )));
             }
-            let mut names = Vec::new();
-            for entry in std::fs::read_dir(p).map_err(|e| Error::io(p, "cannot list", e))? {
-                let entry = entry.map_err(|e| Error::io(p, "cannot list", e))?;
-                if entry
-                    .file_type()
-                    .map_err(|e| Error::io(p, "cannot list", e))?
-                    .is_file()
-                {
-                    names.push(entry.file_name().to_string_lossy().into_owned());
-                }
-            }
-            names.sort();
+            let names = loader::dir_files(p).map_err(|e| Error::io(p, "cannot list", e))?;
             for n in names {
-                let bytes = read(&p.join(&n))?;
-                self.insert(n, bytes)?;
+                let shown = p.join(&n).display().to_string();
+                let mut bytes = loader::read_dir_file(p, &n, MAX_SECRET_BYTES).map_err(|f| {
+                    usage(match f {
+                        ReadFailure::Io(e) => format!("error reading {shown}: {}", io_reason(&e)),
+                        f => f.describe(&shown),
+                    })
+                })?;
+                let bytes = SecretBytes::new(std::mem::take(&mut *bytes));
+                self.insert(n.to_string_lossy().into_owned(), bytes)?;
             }
         } else {
             let key = key
@@ -328,17 +327,17 @@ pub fn docker_registry(req: &mut Request, d: &Docker<'_>) -> Result<()> {
     let auth = base64_plain(format!("{user}:{pass}").as_bytes());
     let mut json = Vec::new();
     json.extend_from_slice(b"{\"auths\":{");
-    hash::write_go_string(&mut json, d.server.as_bytes());
+    gojson::write_go_string(&mut json, d.server.as_bytes());
     json.extend_from_slice(b":{\"username\":");
-    hash::write_go_string(&mut json, user.as_bytes());
+    gojson::write_go_string(&mut json, user.as_bytes());
     json.extend_from_slice(b",\"password\":");
-    hash::write_go_string(&mut json, pass.as_bytes());
+    gojson::write_go_string(&mut json, pass.as_bytes());
     if let Some(email) = d.email.filter(|e| !e.is_empty()) {
         json.extend_from_slice(b",\"email\":");
-        hash::write_go_string(&mut json, email.as_bytes());
+        gojson::write_go_string(&mut json, email.as_bytes());
     }
     json.extend_from_slice(b",\"auth\":");
-    hash::write_go_string(&mut json, auth.as_bytes());
+    gojson::write_go_string(&mut json, auth.as_bytes());
     json.extend_from_slice(b"}}}");
     req.insert(".dockerconfigjson".into(), SecretBytes::new(json))?;
     Ok(())

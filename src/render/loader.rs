@@ -1,0 +1,437 @@
+//! Reading sources: a generator's root and the load restrictor that guards it, the files a
+//! kustomization names itself, and the one bounded reader of files and directories every
+//! source goes through (no FIFO, socket or device; nothing larger than a Secret can hold).
+
+use std::ffi::{OsStr, OsString};
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::settings::{LoadRestrictor, MAX_ENCRYPTED_FILE, MAX_SECRET_BYTES, Mode, PLACEHOLDER};
+use super::{Decrypt, Enc};
+use crate::error::{Error, Loc, Result, io_reason};
+use crate::kustomize::manifest::Unit;
+use crate::kustomize::source;
+use crate::secret::SecretBytes;
+
+/// Why a file could not be read as a source.
+#[derive(Debug)]
+pub enum ReadFailure {
+    /// A FIFO, socket, device or directory: reading one would block, never end, or mean
+    /// nothing.
+    NotRegular,
+    /// Larger than the limit: its size on disk, or the bytes read once it grew.
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+impl ReadFailure {
+    /// The message for the file shown as `shown`.
+    pub fn describe(&self, shown: &str) -> String {
+        match self {
+            ReadFailure::NotRegular => format!(
+                "`{shown}` is not a regular file (a FIFO, socket or device cannot be a source)"
+            ),
+            ReadFailure::TooLarge(size) => format!(
+                "`{shown}` is {size} bytes; a Secret holds at most 1 MiB (1048576 bytes) of data"
+            ),
+            ReadFailure::Io(e) => format!("cannot read `{shown}`: {}", io_reason(e)),
+        }
+    }
+}
+
+/// Reads a regular file of at most `limit` bytes. Anything but a regular file, and anything
+/// larger, is refused from `meta` before a byte is read; the read is bounded too, in case
+/// the file grows meanwhile.
+pub fn read_bounded(
+    path: &Path,
+    meta: &Metadata,
+    limit: u64,
+) -> std::result::Result<Zeroizing<Vec<u8>>, ReadFailure> {
+    if !meta.is_file() {
+        return Err(ReadFailure::NotRegular);
+    }
+    let size = meta.len();
+    if size > limit {
+        return Err(ReadFailure::TooLarge(size));
+    }
+    let mut file = File::open(path).map_err(ReadFailure::Io)?;
+    let mut buf = Zeroizing::new(Vec::with_capacity(size as usize));
+    (&mut file)
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(ReadFailure::Io)?;
+    if buf.len() as u64 > limit {
+        return Err(ReadFailure::TooLarge(buf.len() as u64));
+    }
+    Ok(buf)
+}
+
+/// `kubectl create secret generic --from-file=DIR`: the names of a directory's regular
+/// files in name order, dotfiles included, sub-directories and symlinks skipped. Read each
+/// with [`read_dir_file`].
+pub fn dir_files(dir: &Path) -> std::io::Result<Vec<OsString>> {
+    let mut names = Vec::new();
+    for item in std::fs::read_dir(dir)? {
+        let item = item?;
+        if item.file_type()?.is_file() {
+            names.push(item.file_name());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// One file of [`dir_files`], read as [`read_bounded`] reads (it may have been replaced by
+/// something else since it was listed).
+pub fn read_dir_file(
+    dir: &Path,
+    name: &OsStr,
+    limit: u64,
+) -> std::result::Result<Zeroizing<Vec<u8>>, ReadFailure> {
+    let path = dir.join(name);
+    let meta = std::fs::metadata(&path).map_err(ReadFailure::Io)?;
+    read_bounded(&path, &meta, limit)
+}
+
+/// A source as read: one file, or a directory expanded.
+pub(super) enum Input {
+    File {
+        bytes: SecretBytes,
+        enc: Enc,
+        path: PathBuf,
+    },
+    /// A directory expanded: (file name, bytes, where from) in name order.
+    Dir(Vec<(String, SecretBytes, Enc)>),
+}
+
+/// A generator's root directory and the load restrictor that guards it.
+pub(super) struct Root {
+    dir: PathBuf,
+    /// The root with symlinks resolved, when the restrictor applies.
+    real: Option<PathBuf>,
+    /// `--placeholder` is in force.
+    placeholder: bool,
+    /// How to lift the restrictor where this run was started (see [`restrictor_advice`]).
+    advice: &'static str,
+    /// The last directory resolved for the restrictor: (as named, resolved).
+    resolved: std::cell::RefCell<Option<(PathBuf, PathBuf)>>,
+}
+
+impl Root {
+    pub(super) fn new(
+        dir: &Path,
+        restrictor: LoadRestrictor,
+        placeholder: bool,
+        mode: Mode,
+    ) -> Result<Root> {
+        let real = match restrictor {
+            LoadRestrictor::None => None,
+            LoadRestrictor::RootOnly => Some(
+                std::fs::canonicalize(if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                })
+                .map_err(|e| Error::io(dir, "cannot resolve the generator's directory", e))?,
+            ),
+        };
+        Ok(Root {
+            dir: dir.to_path_buf(),
+            real,
+            placeholder,
+            advice: restrictor_advice(mode),
+            resolved: Default::default(),
+        })
+    }
+
+    /// Reads a `files` or `envs` entry: a local file, under the root where the restrictor
+    /// applies; a directory only with `expand_dirs`.
+    pub(super) fn read_file(
+        &self,
+        entry: &str,
+        loc: &Loc,
+        keys: &dyn Decrypt,
+        expand_dirs: bool,
+    ) -> Result<Input> {
+        if entry.starts_with("http://") || entry.starts_with("https://") {
+            return Err(Error::source(
+                loc.clone(),
+                format!(
+                    "`{entry}` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"
+                ),
+            ));
+        }
+        // kustomize joins the entry to the root with `filepath.Join`, which cleans it
+        // lexically: `missing/../f.txt` and `f.txt/` name `f.txt`, and `link/../f` names
+        // `./f` even where `link` points elsewhere. The load restrictor then judges the
+        // cleaned path.
+        let cleaned = source::clean_slash_path(entry);
+        let path = if self.dir == Path::new(".") || cleaned.starts_with('/') {
+            PathBuf::from(&cleaned)
+        } else {
+            self.dir.join(&cleaned)
+        };
+        let cannot_read = |e: std::io::Error| {
+            Error::source(
+                loc.clone(),
+                format!("cannot read `{entry}`: {}", io_reason(&e)),
+            )
+        };
+        let meta = std::fs::symlink_metadata(&path).map_err(cannot_read)?;
+        self.check_inside(entry, &path, &meta, loc)?;
+        // The link's own metadata is the file's unless it is a symlink.
+        let meta = if meta.file_type().is_symlink() {
+            std::fs::metadata(&path).map_err(cannot_read)?
+        } else {
+            meta
+        };
+        if meta.is_dir() {
+            if !expand_dirs {
+                return Err(Error::source(
+                    loc.clone(),
+                    format!(
+                        "`{entry}` is a directory, not a file (only `files` of secretgen.dev/v1 manifests expand a directory into one key per file)"
+                    ),
+                ));
+            }
+            return self.read_dir(&path, entry, loc, keys);
+        }
+        let (bytes, enc) = read_source(&path, entry, &meta, loc, keys, self.placeholder)?;
+        Ok(Input::File { bytes, enc, path })
+    }
+
+    /// The load restrictor: `path` (whose own metadata, symlink or not, is `meta`) must
+    /// resolve to a place under the root.
+    fn check_inside(&self, entry: &str, path: &Path, meta: &Metadata, loc: &Loc) -> Result<()> {
+        let Some(real_root) = &self.real else {
+            return Ok(());
+        };
+        let real = self.resolve(path, meta).map_err(|e| {
+            Error::source(
+                loc.clone(),
+                format!(
+                    "cannot resolve `{entry}`: {} (a dangling or looping symlink?)",
+                    io_reason(&e)
+                ),
+            )
+        })?;
+        if real.starts_with(real_root) {
+            return Ok(());
+        }
+        let via = if meta.file_type().is_symlink() {
+            " through a symlink"
+        } else {
+            ""
+        };
+        Err(Error::source(
+            loc.clone(),
+            format!(
+                "`{entry}` resolves{via} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; {})",
+                real.display(),
+                real_root.display(),
+                self.advice
+            ),
+        ))
+    }
+
+    /// `path` with symlinks resolved. A file that is not itself a symlink resolves to its
+    /// resolved directory plus its name, and a generator's files often share directories:
+    /// each directory is resolved once (a resolution costs a system call per component).
+    fn resolve(&self, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<PathBuf> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::canonicalize(path);
+        };
+        // Only a path that ends in the file's own name: `link/` and `link/.` name the
+        // link's target (the lstat above followed it), so they must be resolved in full.
+        if meta.file_type().is_symlink()
+            || !path
+                .as_os_str()
+                .as_encoded_bytes()
+                .ends_with(name.as_encoded_bytes())
+        {
+            return std::fs::canonicalize(path);
+        }
+        let mut cache = self.resolved.borrow_mut();
+        if let Some((dir, real)) = cache.as_ref()
+            && dir == parent
+        {
+            return Ok(real.join(name));
+        }
+        let real = std::fs::canonicalize(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })?;
+        let out = real.join(name);
+        *cache = Some((parent.to_path_buf(), real));
+        Ok(out)
+    }
+
+    /// A directory named in `files`: each of its [`dir_files`], read and decrypted.
+    fn read_dir(&self, dir: &Path, entry: &str, loc: &Loc, keys: &dyn Decrypt) -> Result<Input> {
+        let names = dir_files(dir).map_err(|e| {
+            Error::source(
+                loc.clone(),
+                format!("cannot list `{entry}`: {}", io_reason(&e)),
+            )
+        })?;
+        // Every name is checked before any file is read.
+        let names = names
+            .into_iter()
+            .map(|n| {
+                n.into_string().map_err(|n| {
+                    Error::source(
+                        loc.clone(),
+                        format!(
+                            "`{entry}` holds a file whose name is not UTF-8: {}",
+                            n.to_string_lossy()
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<String>>>()?;
+        let mut files = Vec::with_capacity(names.len());
+        for name in names {
+            let shown = format!("{}/{}", entry.trim_end_matches('/'), name);
+            let buf = read_dir_file(dir, name.as_ref(), MAX_ENCRYPTED_FILE)
+                .map_err(|f| Error::source(loc.clone(), f.describe(&shown)))?;
+            let (bytes, enc) =
+                open_source(&dir.join(&name), &shown, buf, loc, keys, self.placeholder)?;
+            files.push((name, bytes, enc));
+        }
+        Ok(Input::Dir(files))
+    }
+}
+
+/// How to lift the load restrictor, said where the user can do it: on secretgen's command
+/// line, or, inside kustomize (which passes no flag of its own to an exec plugin), through
+/// the environment kustomize runs the plugin in.
+fn restrictor_advice(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Render => "--load-restrictor LoadRestrictionsNone lifts it",
+        Mode::Plugin => {
+            "inside kustomize, which does not pass its --load-restrictor to exec plugins, move the file under the kustomization's directory or set SECRETGEN_LOAD_RESTRICTOR=LoadRestrictionsNone in kustomize's environment"
+        }
+    }
+}
+
+/// The load restrictor for the files a kustomization itself names (`generators` configs,
+/// `resources` holding Secrets): like sources, they must stay under its directory.
+pub(super) fn check_unit_files(unit: &Unit, restrictor: LoadRestrictor, mode: Mode) -> Result<()> {
+    if restrictor == LoadRestrictor::None {
+        return Ok(());
+    }
+    let dir = unit.file.parent().filter(|d| !d.as_os_str().is_empty());
+    let root = std::fs::canonicalize(dir.unwrap_or(Path::new(".")))
+        .map_err(|e| Error::io(&unit.file, "cannot resolve the directory of", e))?;
+    let named = unit
+        .consumed
+        .iter()
+        .chain(unit.plain_secrets.iter().map(|(p, _)| p));
+    for path in named {
+        let real = std::fs::canonicalize(path).map_err(|e| Error::io(path, "cannot resolve", e))?;
+        if !real.starts_with(&root) {
+            return Err(Error::manifest(
+                Loc::file(&unit.file),
+                format!(
+                    "`{}` resolves to `{}`, outside the root `{}`; files a kustomization names must stay under its directory (kustomize's load restrictor; {})",
+                    path.display(),
+                    real.display(),
+                    root.display(),
+                    restrictor_advice(mode)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads one source file, refusing anything but a regular file and anything larger than a
+/// Secret can hold before reading it, and decrypting age content.
+fn read_source(
+    path: &Path,
+    shown: &str,
+    meta: &Metadata,
+    loc: &Loc,
+    keys: &dyn Decrypt,
+    placeholder: bool,
+) -> Result<(SecretBytes, Enc)> {
+    let buf = read_bounded(path, meta, MAX_ENCRYPTED_FILE)
+        .map_err(|f| Error::source(loc.clone(), f.describe(shown)))?;
+    open_source(path, shown, buf, loc, keys, placeholder)
+}
+
+/// A source's bytes as the Secret holds them: decrypted when encrypted (a placeholder
+/// standing in under `--placeholder`), within the Secret size limit.
+fn open_source(
+    path: &Path,
+    shown: &str,
+    mut buf: Zeroizing<Vec<u8>>,
+    loc: &Loc,
+    keys: &dyn Decrypt,
+    placeholder: bool,
+) -> Result<(SecretBytes, Enc)> {
+    if keys.is_encrypted(&buf) {
+        let plain = match keys.decrypt(path, &buf) {
+            Ok(plain) => plain,
+            Err(f) if f.missing_key && placeholder => {
+                return Ok((SecretBytes::from_slice(PLACEHOLDER), Enc::Placeholder));
+            }
+            Err(f) => {
+                return Err(Error::Crypt {
+                    loc: loc.clone(),
+                    message: f.message,
+                });
+            }
+        };
+        if plain.len() as u64 > MAX_SECRET_BYTES {
+            return Err(too_large(loc, shown, plain.len() as u64));
+        }
+        return Ok((plain, Enc::Decrypted));
+    }
+    if buf.len() as u64 > MAX_SECRET_BYTES {
+        return Err(too_large(loc, shown, buf.len() as u64));
+    }
+    Ok((SecretBytes::new(std::mem::take(&mut *buf)), Enc::Plain))
+}
+
+fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
+    Error::source(loc.clone(), ReadFailure::TooLarge(size).describe(shown))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::NoKeys;
+
+    /// The per-directory resolution cache must not let a symlinked directory out of the root
+    /// when it is named with a trailing `/` or `/.` (lstat follows the link then).
+    #[cfg(unix)]
+    #[test]
+    fn restrictor_resolves_links_named_with_a_trailing_slash() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("root");
+        let outside = t.path().join("outside");
+        std::fs::create_dir_all(root.join("in")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret"), "x").unwrap();
+        std::fs::write(root.join("in/a"), "a").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+        let r = Root::new(&root, LoadRestrictor::RootOnly, false, Mode::Render).unwrap();
+        let loc = Loc::file(root.join("secretgen.yaml"));
+        for entry in ["link", "link/", "link/.", "in/../link/", "link/secret"] {
+            let err = match r.read_file(entry, &loc, &NoKeys, true) {
+                Ok(_) => panic!("`{entry}` was read from outside the root"),
+                Err(e) => e.to_string(),
+            };
+            assert!(err.contains("outside the root"), "{entry}: {err}");
+        }
+        // Files inside still read, before and after a cached directory.
+        for entry in ["in/a", "in/", "in/.", "in/a"] {
+            assert!(r.read_file(entry, &loc, &NoKeys, true).is_ok(), "{entry}");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Secrets that a kustomization lists under `resources` in a SOPS-encrypted file:
+//! decrypted as `sops --decrypt` does, or, without a usable identity under `--placeholder`,
+//! rendered from their clear names with a placeholder for every value.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::settings::{PLACEHOLDER, PLACEHOLDER_ANNOTATION};
+use super::{Decrypt, Entry, Secret, plain_secret};
+use crate::error::{Error, Loc, Result, io_reason};
+use crate::kustomize::manifest::Transform;
+use crate::secret::{SecretBytes, SecretString};
+use crate::yaml::emit::{self, Node};
+
+/// A YAML tree as the emitter's (strings stay strings; plain non-strings keep their type).
+pub(crate) fn to_emit(node: &crate::yaml::Node) -> Node<'static> {
+    use crate::yaml::{Resolved, Value};
+    match &node.value {
+        Value::Scalar { text, .. } => match node.resolved() {
+            Resolved::Null => Node::Null,
+            Resolved::Bool => Node::Bool(matches!(
+                text.as_str(),
+                "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
+            )),
+            Resolved::Int | Resolved::Float => Node::Number(Cow::Owned(text.clone())),
+            Resolved::Str => Node::Str(Cow::Owned(text.clone())),
+        },
+        Value::Seq(items) => Node::Seq(items.iter().map(to_emit).collect()),
+        Value::Map(entries) => Node::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        Cow::Owned(k.as_str().map(str::to_string).unwrap_or_default()),
+                        to_emit(v),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+pub(crate) fn set(
+    map: &mut Vec<(Cow<'static, str>, Node<'static>)>,
+    key: &str,
+    value: Node<'static>,
+) {
+    match map.iter_mut().find(|(k, _)| k == key) {
+        Some(entry) => entry.1 = value,
+        None => map.push((Cow::Owned(key.to_string()), value)),
+    }
+}
+
+/// Whether a resource document carries SOPS metadata (`sops.mac`).
+pub(super) fn is_sops_doc(doc: &crate::yaml::Node) -> bool {
+    doc.get("sops").and_then(|s| s.get("mac")).is_some()
+}
+
+/// The `v1` Secrets of a SOPS-encrypted resource file, decrypted as `sops --decrypt` does.
+/// Without a usable identity under `--placeholder`, the Secret is rendered from the
+/// encrypted document (its names must be in clear) with placeholders for every value.
+pub(super) fn sops_secrets(
+    file: &Path,
+    first: &crate::yaml::Node,
+    t: &Transform,
+    keys: &dyn Decrypt,
+    placeholder: bool,
+) -> Result<Vec<Secret>> {
+    let loc = Loc::at(file, first.mark);
+    let bytes = std::fs::read(file).map(Zeroizing::new).map_err(|e| {
+        Error::source(
+            loc.clone(),
+            format!("cannot read `{}`: {}", file.display(), io_reason(&e)),
+        )
+    })?;
+    let plain = match keys.decrypt(file, &bytes) {
+        Ok(p) => p,
+        Err(f) if f.missing_key && placeholder => {
+            return sops_placeholder(file, first, t).map(|s| vec![s]);
+        }
+        Err(f) => {
+            return Err(Error::Crypt {
+                loc,
+                message: f.message,
+            });
+        }
+    };
+    let text = std::str::from_utf8(plain.expose()).map_err(|_| Error::Crypt {
+        loc: loc.clone(),
+        message: format!("`{}`: the decrypted resource is not UTF-8", file.display()),
+    })?;
+    let docs = crate::yaml::parse_stream(text).map_err(|e| Error::Crypt {
+        loc: loc.clone(),
+        message: format!(
+            "`{}`: the decrypted resource is not valid YAML ({})",
+            file.display(),
+            e.mark
+        ),
+    })?;
+    let mut out = Vec::new();
+    for d in &docs {
+        let is_secret = d.get("kind").and_then(|k| k.as_str()) == Some("Secret")
+            && d.get("apiVersion").and_then(|k| k.as_str()) == Some("v1");
+        if is_secret {
+            let mut s = plain_secret(file, d, t)?;
+            for e in s.data.values_mut() {
+                e.encrypted = true;
+            }
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// A SOPS Secret resource that cannot be opened, under `--placeholder`: its keys from the
+/// encrypted document, each value a placeholder.
+fn sops_placeholder(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
+    let loc = Loc::at(file, doc.mark);
+    let clear = |n: Option<&crate::yaml::Node>| {
+        n.and_then(|v| v.as_str())
+            .is_some_and(|s| !s.starts_with("ENC[AES256_GCM,"))
+    };
+    let is_secret = doc.get("kind").and_then(|k| k.as_str()) == Some("Secret");
+    let meta = doc.get("metadata");
+    if !is_secret || !clear(meta.and_then(|m| m.get("name"))) {
+        return Err(Error::Crypt {
+            loc,
+            message: format!(
+                "`{}` is SOPS-encrypted with its kind or name encrypted too; a placeholder needs them in clear (encrypt with --encrypted-regex '^(data|stringData)$')",
+                file.display()
+            ),
+        });
+    }
+    let mut s = plain_secret(file, doc, t).or_else(|_| {
+        // `data` values are ciphertext, not base64: read the keys only.
+        let mut bare = doc.clone();
+        if let crate::yaml::Value::Map(m) = &mut bare.value {
+            m.retain(|(k, _)| !matches!(k.as_str(), Some("data") | Some("stringData")));
+        }
+        plain_secret(file, &bare, t)
+    })?;
+    s.data.clear();
+    for field in ["data", "stringData"] {
+        for (k, _) in doc.get(field).and_then(|d| d.as_map()).unwrap_or(&[]) {
+            let Some(key) = k.as_str() else { continue };
+            let mut b64 = String::new();
+            emit::wrapped_base64(PLACEHOLDER, &mut b64);
+            s.data.insert(
+                key.into(),
+                Entry {
+                    value: SecretBytes::from_slice(PLACEHOLDER),
+                    base64: SecretString::new(b64),
+                    origin: Loc::at(file, k.mark),
+                    encrypted: true,
+                },
+            );
+        }
+    }
+    // Printed from its fields: the placeholders, never the ciphertext.
+    s.passthrough = None;
+    s.placeholder = true;
+    s.annotations
+        .insert(PLACEHOLDER_ANNOTATION.into(), "true".into());
+    Ok(s)
+}
