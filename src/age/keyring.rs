@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::error::{CryptError, ReadError};
 use super::keys::short_recipient;
-use super::{plugin, pq};
+use super::{plugin, pq, x25519};
 
 /// Where identities may come from, captured once from flags and the environment.
 #[derive(Clone, Debug, Default)]
@@ -564,8 +564,9 @@ fn parse_identity(
             .push(short_recipient(&id.to_public().to_string()));
         out.identities.push(Box::new(id));
     } else {
-        let id: ::age::x25519::Identity = key.parse().map_err(|_| NOT_AN_IDENTITY)?;
-        out.publics.push(id.to_public().to_string());
+        // Our own X25519 identity: its public key is computed here once, not per stanza.
+        let id = x25519::Identity::parse(key).ok_or(NOT_AN_IDENTITY)?;
+        out.publics.push(id.recipient());
         out.identities.push(Box::new(id));
     }
     Ok(())

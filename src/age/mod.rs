@@ -10,7 +10,8 @@
 //!
 //! [`detect`]: is it an age file; [`keyring`]: identities and where they come from;
 //! [`decrypt`]: decryption and its failures; [`keys`]: keygen, recipients, encryption,
-//! stanzas; [`error`]: the layer's errors.
+//! stanzas; [`error`]: the layer's errors; [`x25519`]: X25519 identities that derive their
+//! public key once.
 
 mod decrypt;
 mod detect;
@@ -19,6 +20,7 @@ mod keyring;
 mod keys;
 mod plugin;
 pub mod pq;
+mod x25519;
 
 pub use decrypt::decrypt_with_passphrase;
 pub use detect::{armored, is_encrypted, looks_encrypted};
