@@ -8,9 +8,9 @@
 //! (X25519, post-quantum in [`pq`], plugin, SSH) are read once per process, and only when an
 //! encrypted input is met, from the places [`Keyring`] lists in sops' order.
 //!
-//! [`detect`]: is it an age file; [`keyring`]: identities and where they come from;
-//! [`decrypt`]: decryption and its failures; [`keys`]: keygen, recipients, encryption,
-//! stanzas; [`error`]: the layer's errors; [`x25519`]: X25519 identities that derive their
+//! Files: `detect`: is it an age file; `keyring`: identities and where they come from;
+//! `decrypt`: decryption and its failures; `keys`: keygen, recipients, encryption,
+//! stanzas; `error`: the layer's errors; `x25519`: X25519 identities that derive their
 //! public key once.
 
 mod decrypt;
