@@ -57,6 +57,13 @@ pub enum Error {
     /// An encrypted input that cannot be decrypted.
     #[error("{loc}: {message}")]
     Crypt { loc: Loc, message: String },
+    /// An age file that cannot be decrypted, with the age layer's reason.
+    #[error("{loc}: {source}")]
+    Age {
+        loc: Loc,
+        #[source]
+        source: Box<crate::age::CryptError>,
+    },
     /// Reading or writing a file failed.
     #[error("{}: {action}: {}", shown_path(path), io_reason(source))]
     Io {

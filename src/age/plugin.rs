@@ -10,7 +10,9 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use age::secrecy::SecretString;
+use ::age::secrecy::SecretString;
+
+use super::error::RecipientError;
 
 /// The controlling terminal, if this process has one.
 fn tty() -> Option<std::fs::File> {
@@ -54,7 +56,7 @@ impl Terminal {
     }
 }
 
-impl age::Callbacks for Terminal {
+impl ::age::Callbacks for Terminal {
     fn display_message(&self, message: &str) {
         // Messages ("touch your key") are diagnostics: the terminal, else stderr.
         match tty() {
@@ -93,11 +95,11 @@ impl age::Callbacks for Terminal {
 }
 
 /// Recipients of one plugin (`age1NAME1…`), wrapped by `age-plugin-NAME`.
-pub fn recipient(r: age::plugin::Recipient) -> Result<Box<dyn age::Recipient + Send>, String> {
+pub fn recipient(
+    r: ::age::plugin::Recipient,
+) -> Result<Box<dyn ::age::Recipient + Send>, RecipientError> {
     let name = r.plugin().to_string();
-    age::plugin::RecipientPluginV1::new(&name, &[r], &[], Terminal::new(&name))
-        .map(|p| Box::new(p) as Box<dyn age::Recipient + Send>)
-        .map_err(|_| {
-            format!("the recipient needs the age plugin `age-plugin-{name}`, which is not on PATH")
-        })
+    ::age::plugin::RecipientPluginV1::new(&name, &[r], &[], Terminal::new(&name))
+        .map(|p| Box::new(p) as Box<dyn ::age::Recipient + Send>)
+        .map_err(|_| RecipientError::PluginMissing { plugin: name })
 }

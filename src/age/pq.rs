@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use age::secrecy::{ExposeSecret, SecretString};
+use ::age::secrecy::{ExposeSecret, SecretString};
 use age_core::format::{FileKey, Stanza};
 use age_core::primitives::{bech32_decode, bech32_encode};
 use base64::Engine;
@@ -35,6 +35,28 @@ const PUBLIC_LEN: usize = 1216;
 const ENC_LEN: usize = 1120;
 const FILE_KEY_LEN: usize = 16;
 const SEALED_LEN: usize = FILE_KEY_LEN + 16;
+
+/// Why a post-quantum key cannot be made or read (never its bytes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The random generator or the key generation failed (the library's reason).
+    #[error("cannot generate a post-quantum key: {0}")]
+    Generate(String),
+    #[error("cannot derive the post-quantum public key")]
+    DerivePublic,
+    #[error("invalid Bech32 encoding")]
+    Bech32,
+    #[error("not an AGE-SECRET-KEY-PQ-1 key")]
+    NotSecretKey,
+    #[error("a post-quantum secret key holds 32 bytes")]
+    SeedLength,
+    #[error("invalid post-quantum secret key")]
+    InvalidSecretKey,
+    #[error("not an age1pq1 recipient")]
+    NotRecipient,
+    #[error("invalid MLKEM768-X25519 public key")]
+    InvalidPublicKey,
+}
 
 fn hpke() -> Hpke<HpkeLibcrux> {
     Hpke::new(
@@ -66,34 +88,34 @@ impl std::fmt::Debug for HybridIdentity {
 
 impl HybridIdentity {
     /// A new random identity.
-    pub fn generate() -> Result<Self, String> {
-        let failed = |e: &dyn std::fmt::Debug| format!("cannot generate a post-quantum key: {e:?}");
+    pub fn generate() -> Result<Self, KeyError> {
+        let failed = |e: &dyn std::fmt::Debug| KeyError::Generate(format!("{e:?}"));
         let mut rng = hpke_rs::libcrux::HpkeLibcruxPrng::try_new().map_err(|e| failed(&e))?;
         let (private, _) = libcrux_kem::key_gen(libcrux_kem::Algorithm::XWingKemDraft06, &mut rng)
             .map_err(|e| failed(&e))?;
         let seed = Zeroizing::new(private.encode());
-        let public = public_of(&seed).ok_or("cannot derive the post-quantum public key")?;
+        let public = public_of(&seed).ok_or(KeyError::DerivePublic)?;
         Ok(HybridIdentity { seed, public })
     }
 
     /// Parses `AGE-SECRET-KEY-PQ-1…` (upper case, as Go age writes it; lower case too).
-    pub fn parse(s: &str) -> Result<Self, &'static str> {
+    pub fn parse(s: &str) -> Result<Self, KeyError> {
         let seed = bech32_decode(
             s,
-            |_| "invalid Bech32 encoding",
+            |_| KeyError::Bech32,
             |hrp| {
                 if hrp.as_str().eq_ignore_ascii_case(SECRET_HRP) {
                     Ok(())
                 } else {
-                    Err("not an AGE-SECRET-KEY-PQ-1 key")
+                    Err(KeyError::NotSecretKey)
                 }
             },
             |_, bytes| Ok(Zeroizing::new(bytes.collect::<Vec<u8>>())),
         )?;
         if seed.len() != SEED_LEN {
-            return Err("a post-quantum secret key holds 32 bytes");
+            return Err(KeyError::SeedLength);
         }
-        let public = public_of(&seed).ok_or("invalid post-quantum secret key")?;
+        let public = public_of(&seed).ok_or(KeyError::InvalidSecretKey)?;
         Ok(HybridIdentity { seed, public })
     }
 
@@ -111,11 +133,11 @@ impl HybridIdentity {
         }
     }
 
-    fn unwrap(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
+    fn unwrap(&self, stanza: &Stanza) -> Option<Result<FileKey, ::age::DecryptError>> {
         if stanza.tag != STANZA {
             return None;
         }
-        let header = || Some(Err(age::DecryptError::InvalidHeader));
+        let header = || Some(Err(::age::DecryptError::InvalidHeader));
         if stanza.args.len() != 1 || stanza.body.len() != SEALED_LEN {
             return header();
         }
@@ -137,8 +159,8 @@ impl HybridIdentity {
     }
 }
 
-impl age::Identity for HybridIdentity {
-    fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
+impl ::age::Identity for HybridIdentity {
+    fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, ::age::DecryptError>> {
         self.unwrap(stanza)
     }
 }
@@ -150,17 +172,17 @@ pub struct HybridRecipient {
 }
 
 impl std::str::FromStr for HybridRecipient {
-    type Err = &'static str;
+    type Err = KeyError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let public = bech32_decode(
             s,
-            |_| "invalid Bech32 encoding",
+            |_| KeyError::Bech32,
             |hrp| {
                 if hrp.as_str() == PUBLIC_HRP {
                     Ok(())
                 } else {
-                    Err("not an age1pq1 recipient")
+                    Err(KeyError::NotRecipient)
                 }
             },
             |_, bytes| Ok(bytes.collect::<Vec<u8>>()),
@@ -169,7 +191,7 @@ impl std::str::FromStr for HybridRecipient {
             || libcrux_kem::PublicKey::decode(libcrux_kem::Algorithm::XWingKemDraft06, &public)
                 .is_err()
         {
-            return Err("invalid MLKEM768-X25519 public key");
+            return Err(KeyError::InvalidPublicKey);
         }
         Ok(HybridRecipient { public })
     }
@@ -188,11 +210,11 @@ impl std::fmt::Debug for HybridRecipient {
     }
 }
 
-impl age::Recipient for HybridRecipient {
+impl ::age::Recipient for HybridRecipient {
     fn wrap_file_key(
         &self,
         file_key: &FileKey,
-    ) -> Result<(Vec<Stanza>, HashSet<String>), age::EncryptError> {
+    ) -> Result<(Vec<Stanza>, HashSet<String>), ::age::EncryptError> {
         let public = HpkePublicKey::new(self.public.clone());
         let (enc, sealed) = hpke()
             .seal(
@@ -205,7 +227,7 @@ impl age::Recipient for HybridRecipient {
                 None,
             )
             .map_err(|e| {
-                age::EncryptError::Io(std::io::Error::other(format!(
+                ::age::EncryptError::Io(std::io::Error::other(format!(
                     "post-quantum key wrapping failed: {e:?}"
                 )))
             })?;
@@ -244,13 +266,13 @@ mod tests {
         let id = HybridIdentity::generate().unwrap();
         let other = HybridIdentity::generate().unwrap();
         let key = FileKey::new(Box::new([7u8; 16]));
-        let (stanzas, labels) = age::Recipient::wrap_file_key(&id.to_public(), &key).unwrap();
+        let (stanzas, labels) = ::age::Recipient::wrap_file_key(&id.to_public(), &key).unwrap();
         assert_eq!(labels, HashSet::from([POSTQUANTUM.to_string()]));
-        let got = age::Identity::unwrap_stanzas(&id, &stanzas)
+        let got = ::age::Identity::unwrap_stanzas(&id, &stanzas)
             .unwrap()
             .unwrap();
         assert_eq!(got.expose_secret(), &[7u8; 16]);
-        assert!(age::Identity::unwrap_stanzas(&other, &stanzas).is_none());
+        assert!(::age::Identity::unwrap_stanzas(&other, &stanzas).is_none());
         let mut bad = vec![Stanza {
             tag: stanzas[0].tag.clone(),
             args: stanzas[0].args.clone(),
@@ -258,8 +280,8 @@ mod tests {
         }];
         bad[0].body.push(0);
         assert!(matches!(
-            age::Identity::unwrap_stanzas(&id, &bad),
-            Some(Err(age::DecryptError::InvalidHeader))
+            ::age::Identity::unwrap_stanzas(&id, &bad),
+            Some(Err(::age::DecryptError::InvalidHeader))
         ));
     }
 }

@@ -152,8 +152,8 @@ pub fn run(args: AgeArgs) -> ExitCode {
     super::exit_code(result)
 }
 
-fn usage(msg: impl Into<String>) -> Error {
-    Error::Usage(msg.into())
+fn usage(msg: impl std::fmt::Display) -> Error {
+    Error::Usage(msg.to_string())
 }
 
 fn keygen(pq: bool, output: Option<PathBuf>) -> Result<ExitCode, Error> {
@@ -290,9 +290,9 @@ fn decrypt(
         ));
     }
     let keys = super::keyring(&identity);
-    let plain = keys.decrypt(input, &ct).map_err(|e| Error::Crypt {
+    let plain = keys.decrypt(input, &ct).map_err(|e| Error::Age {
         loc: secretgen::error::Loc::file(input),
-        message: e.to_string(),
+        source: Box::new(e),
     })?;
     match output {
         Some(path) => write_atomic(&path, plain.expose())?,
@@ -349,9 +349,9 @@ fn rekey(
             if !age::is_encrypted(&ct) {
                 continue;
             }
-            let plain = keys.decrypt(path, &ct).map_err(|e| Error::Crypt {
+            let plain = keys.decrypt(path, &ct).map_err(|e| Error::Age {
                 loc: secretgen::error::Loc::file(path),
-                message: e.to_string(),
+                source: Box::new(e),
             })?;
             let armor = age::armored(&ct);
             let new = age::encrypt(plain.expose(), &recipients, armor).map_err(usage)?;

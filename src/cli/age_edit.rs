@@ -17,8 +17,8 @@ use secretgen::error::Error;
 use secretgen::review::output::write_atomic;
 use zeroize::Zeroizing;
 
-fn usage(msg: impl Into<String>) -> Error {
-    Error::Usage(msg.into())
+fn usage(msg: impl std::fmt::Display) -> Error {
+    Error::Usage(msg.to_string())
 }
 
 /// The nearest `.age-recipients` in the file's directory or above.
@@ -70,9 +70,9 @@ pub fn edit(
     };
     let recipients = super::age::read_recipients(&[], &files)?;
     let keys = super::keyring(&identity);
-    let plain = keys.decrypt(file, &ct).map_err(|e| Error::Crypt {
+    let plain = keys.decrypt(file, &ct).map_err(|e| Error::Age {
         loc: secretgen::error::Loc::file(file),
-        message: e.to_string(),
+        source: Box::new(e),
     })?;
     let armor = age::armored(&ct);
 

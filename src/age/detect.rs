@@ -1,0 +1,58 @@
+//! Whether bytes are an age file, by content, never by name: the binary header line, or the
+//! ASCII armor's first line (after whitespace); and a damaged armor line that is surely
+//! meant as one.
+
+pub(super) const BINARY_MAGIC: &[u8] = b"age-encryption.org/v1\n";
+pub(super) const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// Whether these bytes are an age file, armored or binary (by content, never by name).
+pub fn is_encrypted(bytes: &[u8]) -> bool {
+    if bytes.starts_with(BINARY_MAGIC) {
+        return true;
+    }
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    bytes[start..].starts_with(ARMOR_BEGIN)
+}
+
+/// A damaged armor header (`-----BEGIN age ENCRYPTED FILE-----`, `----- BEGIN …`, text
+/// before it): not an age file to the letter, but surely meant as one. Treated as encrypted,
+/// so it fails loudly instead of landing in a Secret as if it were the value.
+pub fn looks_encrypted(bytes: &[u8]) -> bool {
+    if is_encrypted(bytes) {
+        return true;
+    }
+    // Asked of every plain input: compare bytes in place (ASCII case folded), no copy.
+    let head = &bytes[..bytes.len().min(1024)];
+    let has = |word: &[u8]| {
+        head.windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    has(b"BEGIN") && has(b"AGE ENCRYPTED")
+}
+
+pub(super) fn is_armored(bytes: &[u8]) -> bool {
+    !bytes.starts_with(BINARY_MAGIC) && is_encrypted(bytes)
+}
+
+/// Whether an encrypted file is armored (to keep its form when re-encrypting).
+pub fn armored(ciphertext: &[u8]) -> bool {
+    is_armored(ciphertext)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert!(is_encrypted(b"age-encryption.org/v1\n-> X25519 x\n"));
+        assert!(is_encrypted(
+            b"\n-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n"
+        ));
+        assert!(!is_encrypted(b"password"));
+        assert!(!is_encrypted(b""));
+    }
+}
