@@ -382,9 +382,9 @@ fn error_loc(e: &Error) -> Option<&Loc> {
     match e {
         Error::Yaml(e) => Some(e.loc()),
         Error::Kustomize(e) => Some(e.loc()),
-        Error::Secret(crate::secret::Error::Invalid { loc, .. }) | Error::Crypt { loc, .. } => {
-            Some(loc)
-        }
+        Error::Secret(crate::secret::Error::Invalid { loc, .. })
+        | Error::Crypt { loc, .. }
+        | Error::Age { loc, .. } => Some(loc),
         _ => None,
     }
 }

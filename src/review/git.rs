@@ -237,6 +237,10 @@ impl BaseTree {
                 loc: loc(l),
                 message: text(message),
             },
+            E::Age { loc: l, source } => E::Age {
+                loc: loc(l),
+                source,
+            },
             E::Io {
                 path,
                 action,
