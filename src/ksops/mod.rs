@@ -479,9 +479,9 @@ fn read_input(
     let bytes = Zeroizing::new(bytes);
     // The decrypter's message names the file; the place is the config's entry.
     decrypt(&full, &bytes).map_err(|e| match e {
-        Error::Crypt { message, .. } => Error::Crypt {
+        Error::Sops { source, .. } => Error::Sops {
             loc: Loc::at(config, entry.mark),
-            message,
+            source,
         },
         other => other,
     })
