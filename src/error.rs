@@ -54,9 +54,18 @@ pub enum Error {
     /// The Secret that would be produced breaks a Kubernetes rule.
     #[error(transparent)]
     Secret(#[from] crate::secret::Error),
-    /// An encrypted input that cannot be decrypted.
+    /// An encrypted input that cannot be read, as text: an age file met while rendering
+    /// (its message, which names the file), a decrypted SOPS resource that is not UTF-8 or
+    /// not YAML, or a SOPS resource a placeholder cannot stand in for.
     #[error("{loc}: {message}")]
     Crypt { loc: Loc, message: String },
+    /// A SOPS file that cannot be decrypted, with the SOPS layer's reason.
+    #[error("{loc}: {source}")]
+    Sops {
+        loc: Loc,
+        #[source]
+        source: Box<crate::sops::SopsError>,
+    },
     /// An age file that cannot be decrypted, with the age layer's reason.
     #[error("{loc}: {source}")]
     Age {

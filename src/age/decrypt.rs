@@ -118,20 +118,11 @@ impl crate::render::Decrypt for Keyring {
         bytes: &[u8],
     ) -> Result<SecretBytes, crate::render::DecryptFailure> {
         if crate::sops::is_sops(bytes).is_some() {
-            return crate::sops::decrypt(path, bytes, self).map_err(|e| {
-                crate::render::DecryptFailure {
-                    missing_key: e.is_missing_key(),
-                    message: e.to_string(),
-                }
-            });
+            return crate::sops::decrypt(path, bytes, self)
+                .map_err(|e| crate::render::DecryptFailure::Sops(Box::new(e)));
         }
-        Keyring::decrypt(self, path, bytes).map_err(|e| crate::render::DecryptFailure {
-            missing_key: matches!(
-                e,
-                CryptError::NoIdentity { .. } | CryptError::NoMatch { .. }
-            ),
-            message: e.to_string(),
-        })
+        Keyring::decrypt(self, path, bytes)
+            .map_err(|e| crate::render::DecryptFailure::Age(Box::new(e)))
     }
 }
 

@@ -30,9 +30,9 @@ Install usage (copy this binary to a target directory):
 /// The SOPS decrypter over the identities sops would read.
 fn decrypter(keys: &Keyring) -> impl Fn(&Path, &[u8]) -> Result<SecretBytes, Error> + Sync + '_ {
     move |path: &Path, bytes: &[u8]| {
-        secretgen::sops::decrypt(path, bytes, keys).map_err(|e| Error::Crypt {
+        secretgen::sops::decrypt(path, bytes, keys).map_err(|e| Error::Sops {
             loc: Loc::file(path),
-            message: e.to_string(),
+            source: Box::new(e),
         })
     }
 }

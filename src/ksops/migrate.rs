@@ -79,6 +79,9 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
     let mut kustomizations = Vec::new();
     for p in paths {
         if p.is_dir() {
+            // Not the crate's tree walk (`render::discover::files`): a migration rewrites
+            // every kustomization under the paths, one in a `target/` overlay too, and stops
+            // at the first entry it cannot read, before any file is written.
             for e in walkdir::WalkDir::new(p)
                 .sort_by_file_name()
                 .into_iter()

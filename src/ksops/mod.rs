@@ -371,20 +371,13 @@ pub fn needs_hash_suffix(
     string_data: Option<&[(&str, &str)]>,
     type_: &str,
 ) -> String {
-    fn object(out: &mut Vec<u8>, pairs: &[(&str, &str)]) {
-        let mut sorted: Vec<&(&str, &str)> = pairs.iter().collect();
-        sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        out.push(b'{');
-        for (i, (k, v)) in sorted.into_iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            crate::kustomize::gojson::write_go_string(out, k.as_bytes());
-            out.push(b':');
-            crate::kustomize::gojson::write_go_string(out, v.as_bytes());
-        }
-        out.push(b'}');
-    }
+    use crate::kustomize::gojson::{write_go_string, write_object};
+    // Each value a Go string, as the hasher writes a map of strings.
+    let object = |out: &mut Vec<u8>, pairs: &[(&str, &str)]| {
+        write_object(out, pairs, &mut |out, _, v| {
+            write_go_string(out, v.as_bytes())
+        });
+    };
     let mut json = Zeroizing::new(b"{\"data\":".to_vec());
     match data {
         Some(d) => object(&mut json, d),
@@ -396,7 +389,7 @@ pub fn needs_hash_suffix(
         object(&mut json, sd);
     }
     json.extend_from_slice(b",\"type\":");
-    crate::kustomize::gojson::write_go_string(&mut json, type_.as_bytes());
+    write_go_string(&mut json, type_.as_bytes());
     json.push(b'}');
     crate::kustomize::hash::suffix_of(&json)
 }
@@ -479,9 +472,9 @@ fn read_input(
     let bytes = Zeroizing::new(bytes);
     // The decrypter's message names the file; the place is the config's entry.
     decrypt(&full, &bytes).map_err(|e| match e {
-        Error::Crypt { message, .. } => Error::Crypt {
+        Error::Sops { source, .. } => Error::Sops {
             loc: Loc::at(config, entry.mark),
-            message,
+            source,
         },
         other => other,
     })

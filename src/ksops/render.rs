@@ -26,19 +26,18 @@ pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let is_config = |p: &Path| super::file_is_ksops(p);
     for p in paths {
         if p.is_dir() {
-            for e in walkdir::WalkDir::new(p)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    let name = e.file_name().to_string_lossy();
-                    e.depth() == 0 || !(name.starts_with('.') || name == "target")
-                })
-                .filter_map(|e| e.ok())
-            {
-                let path = e.path();
-                let yaml_ext = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
-                if e.file_type().is_file() && yaml_ext && super::file_may_be_ksops(path) {
-                    configs.push(path.to_path_buf());
+            // The crate's tree walk; an entry it cannot read is left to secretgen's own
+            // discovery of `p`, which reports it. Unlike that walk, a hidden file (`.x.yaml`)
+            // is not taken for a KSOPS config, as before.
+            for path in crate::render::discover::files(p).filter_map(Result::ok) {
+                let hidden = path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+                if !hidden
+                    && crate::render::discover::is_yaml(&path)
+                    && super::file_may_be_ksops(&path)
+                {
+                    configs.push(path);
                 }
             }
             rest.push(p.clone());

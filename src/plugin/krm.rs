@@ -384,6 +384,7 @@ fn error_loc(e: &Error) -> Option<&Loc> {
         Error::Kustomize(e) => Some(e.loc()),
         Error::Secret(crate::secret::Error::Invalid { loc, .. })
         | Error::Crypt { loc, .. }
+        | Error::Sops { loc, .. }
         | Error::Age { loc, .. } => Some(loc),
         _ => None,
     }

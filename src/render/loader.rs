@@ -377,15 +377,10 @@ fn open_source(
     if keys.is_encrypted(&buf) {
         let plain = match keys.decrypt(path, &buf) {
             Ok(plain) => plain,
-            Err(f) if f.missing_key && placeholder => {
+            Err(f) if f.missing_key() && placeholder => {
                 return Ok((SecretBytes::from_slice(PLACEHOLDER), Enc::Placeholder));
             }
-            Err(f) => {
-                return Err(Error::Crypt {
-                    loc: loc.clone(),
-                    message: f.message,
-                });
-            }
+            Err(f) => return Err(f.at(loc.clone())),
         };
         if plain.len() as u64 > MAX_SECRET_BYTES {
             return Err(too_large(loc, shown, plain.len() as u64));

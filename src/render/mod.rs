@@ -40,14 +40,39 @@ pub use settings::{
     LoadRestrictor, MAX_SECRET_BYTES, Mode, PLACEHOLDER, PLACEHOLDER_ANNOTATION, Settings,
 };
 
-/// Why an input could not be decrypted.
+/// Why an input could not be decrypted: the error of the layer that read it, which names
+/// the file and the failure, never a value.
 #[derive(Debug, Clone)]
-pub struct DecryptFailure {
-    /// Names the file and the failure; never a value.
-    pub message: String,
+pub enum DecryptFailure {
+    Age(Box<crate::age::CryptError>),
+    Sops(Box<crate::sops::SopsError>),
+}
+
+impl DecryptFailure {
     /// No identity was found, or none matched (a placeholder may stand in); otherwise the
     /// file itself is at fault.
-    pub missing_key: bool,
+    pub fn missing_key(&self) -> bool {
+        match self {
+            DecryptFailure::Age(e) => matches!(
+                **e,
+                crate::age::CryptError::NoIdentity { .. } | crate::age::CryptError::NoMatch { .. }
+            ),
+            DecryptFailure::Sops(e) => e.is_missing_key(),
+        }
+    }
+
+    /// The failure as an error at `loc` (the place that names the encrypted input). An age
+    /// failure keeps its text as [`Error::Crypt`], whose text the base-tree relabelling
+    /// rewrites.
+    pub fn at(self, loc: crate::error::Loc) -> Error {
+        match self {
+            DecryptFailure::Age(e) => Error::Crypt {
+                loc,
+                message: e.to_string(),
+            },
+            DecryptFailure::Sops(source) => Error::Sops { loc, source },
+        }
+    }
 }
 
 /// Where identities come from and how encrypted inputs are opened.

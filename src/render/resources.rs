@@ -77,15 +77,10 @@ pub(super) fn sops_secrets(
     })?;
     let plain = match keys.decrypt(file, &bytes) {
         Ok(p) => p,
-        Err(f) if f.missing_key && placeholder => {
+        Err(f) if f.missing_key() && placeholder => {
             return sops_placeholder(file, first, t).map(|s| vec![s]);
         }
-        Err(f) => {
-            return Err(Error::Crypt {
-                loc,
-                message: f.message,
-            });
-        }
+        Err(f) => return Err(f.at(loc)),
     };
     let text = std::str::from_utf8(plain.expose()).map_err(|_| Error::Crypt {
         loc: loc.clone(),

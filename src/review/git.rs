@@ -237,6 +237,13 @@ impl BaseTree {
                 loc: loc(l),
                 message: text(message),
             },
+            E::Sops { loc: l, source } => E::Sops {
+                loc: loc(l),
+                source: Box::new(source.relabel(
+                    |f| PathBuf::from(self.relabel_text(&f.to_string_lossy())),
+                    text,
+                )),
+            },
             E::Age { loc: l, source } => E::Age {
                 loc: loc(l),
                 source,

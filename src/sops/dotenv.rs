@@ -1,9 +1,9 @@
 //! sops' dotenv store: `KEY=value` lines (`\n` in a value stands for a newline), `#` lines
 //! are comments; the metadata is flattened into `sops_…` keys.
 
-use super::{Branch, Item, Key, Out, Val, gofmt};
+use super::{Branch, EmitReason, Item, Key, Out, SyntaxReason, Val, gofmt};
 
-pub(crate) fn load(text: &str) -> Result<Branch, String> {
+pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
     let mut branch = Vec::new();
     for (n, line) in text.split('\n').enumerate() {
         if line.is_empty() {
@@ -14,14 +14,14 @@ pub(crate) fn load(text: &str) -> Result<Branch, String> {
             continue;
         }
         let Some((k, v)) = line.split_once('=') else {
-            return Err(format!("line {}: not a `KEY=value` line", n + 1));
+            return Err(SyntaxReason::DotenvLine { line: n + 1 });
         };
         branch.push(Item::new(k, Val::str(&v.replace("\\n", "\n"))));
     }
     Ok(branch)
 }
 
-pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
+pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
     let mut out = Out::new();
     for item in branch {
         match &item.key {
@@ -52,7 +52,7 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
                     Val::Null => out.push_str("<nil>"),
                     Val::Comment(c) => out.push_str(&format!("{{{} {}}}", &*c.text, c.inline)),
                     Val::Map(_) | Val::Seq(_) => {
-                        return Err(format!("`{k}` holds a nested value, which dotenv cannot"));
+                        return Err(EmitReason::DotenvNested(k.clone()));
                     }
                 }
             }

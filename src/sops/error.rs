@@ -13,11 +13,14 @@ pub enum SopsError {
     Syntax {
         file: PathBuf,
         format: &'static str,
-        reason: String,
+        reason: SyntaxReason,
     },
     /// The `sops` metadata is missing a field or holds one of the wrong kind.
     #[error("`{file}`: invalid SOPS metadata: {reason}", file = .file.display())]
-    Metadata { file: PathBuf, reason: String },
+    Metadata {
+        file: PathBuf,
+        reason: MetadataReason,
+    },
     /// No age entry can be opened (no identity, or none matches).
     #[error("`{file}`: cannot decrypt the SOPS data key: {reason}", file = .file.display())]
     NoKey { file: PathBuf, reason: String },
@@ -48,7 +51,7 @@ pub enum SopsError {
     Emit {
         file: PathBuf,
         format: &'static str,
-        reason: String,
+        reason: EmitReason,
     },
 }
 
@@ -57,4 +60,201 @@ impl SopsError {
     pub fn is_missing_key(&self) -> bool {
         matches!(self, SopsError::NoKey { .. })
     }
+
+    /// The same error with the file passed through `file` and every free text (which may
+    /// name files: an age entry's reason names the file) through `text`. Typed reasons name
+    /// lines and keys only and stay as they are.
+    pub fn relabel(
+        self,
+        file: impl Fn(PathBuf) -> PathBuf,
+        text: impl Fn(String) -> String,
+    ) -> Self {
+        use SopsError as E;
+        match self {
+            E::Syntax {
+                file: f,
+                format,
+                reason,
+            } => E::Syntax {
+                file: file(f),
+                format,
+                reason,
+            },
+            E::Metadata { file: f, reason } => E::Metadata {
+                file: file(f),
+                reason,
+            },
+            E::NoKey { file: f, reason } => E::NoKey {
+                file: file(f),
+                reason: text(reason),
+            },
+            E::UnsupportedKeys { file: f, found } => E::UnsupportedKeys {
+                file: file(f),
+                found: text(found),
+            },
+            E::DataKey { file: f, reason } => E::DataKey {
+                file: file(f),
+                reason: text(reason),
+            },
+            E::Value {
+                file: f,
+                path,
+                reason,
+            } => E::Value {
+                file: file(f),
+                path: text(path),
+                reason: text(reason),
+            },
+            E::Mac { file: f, reason } => E::Mac {
+                file: file(f),
+                reason: text(reason),
+            },
+            E::Emit {
+                file: f,
+                format,
+                reason,
+            } => E::Emit {
+                file: file(f),
+                format,
+                reason,
+            },
+        }
+    }
+}
+
+/// Why a file is not SOPS text in its format. Names a line, a tag or a rule, never a value.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum SyntaxReason {
+    #[error("no `sops` metadata with a `mac` was found")]
+    NoMetadata,
+    #[error("not UTF-8 text")]
+    NotUtf8,
+    /// The YAML reader's refusal, with its position.
+    #[error("{0}")]
+    Yaml(crate::yaml::SyntaxError),
+    #[error("YAML documents that are values are not supported")]
+    ValueDocument,
+    #[error("YAML documents that are sequences are not supported")]
+    SequenceDocument,
+    /// A scalar mapping key that decodes to something other than a string.
+    #[error("line {line}: a mapping key that is not a string; sops supports string keys only")]
+    ScalarKey { line: usize },
+    /// A mapping or sequence as a mapping key.
+    #[error("line {line}: a mapping key that is not a string")]
+    CollectionKey { line: usize },
+    /// A scalar whose explicit tag (`!!int`, …) does not fit its text.
+    #[error("cannot decode a scalar as {tag}")]
+    Tag { tag: String },
+    #[error("an integer out of range")]
+    IntOutOfRange,
+    #[error("an unsigned 64-bit integer, which sops cannot handle")]
+    Unsigned64,
+    #[error("SOPS JSON files have a top-level object")]
+    JsonNotObject,
+    #[error("line {line}: {fault}")]
+    Json { line: usize, fault: JsonFault },
+    #[error("line {line}: not a `KEY=value` line")]
+    DotenvLine { line: usize },
+    #[error("line {line}: unclosed section header")]
+    IniSection { line: usize },
+    #[error("line {line}: not a `key = value` line")]
+    IniLine { line: usize },
+    #[error("line {line}: unclosed `\"\"\"` value")]
+    IniTripleQuote { line: usize },
+    #[error("line {line}: unclosed backquoted value")]
+    IniBackquote { line: usize },
+}
+
+/// What the JSON reader met where it did not expect it.
+#[derive(Debug, Clone, Copy, Error, PartialEq, Eq)]
+pub enum JsonFault {
+    #[error("text after the top-level object")]
+    TrailingText,
+    #[error("invalid literal")]
+    Literal,
+    #[error("expected an object key")]
+    ObjectKey,
+    #[error("expected `:`")]
+    Colon,
+    #[error("expected `,` or `}}`")]
+    ObjectEnd,
+    #[error("expected `,` or `]`")]
+    ArrayEnd,
+    #[error("expected a value")]
+    Value,
+    #[error("bad number")]
+    BadNumber,
+    #[error("invalid number")]
+    Number,
+    #[error("invalid \\u escape")]
+    UnicodeEscape,
+    #[error("unterminated string")]
+    Unterminated,
+    #[error("bad escape")]
+    Escape,
+    #[error("control character in string")]
+    Control,
+    #[error("invalid UTF-8 in string")]
+    Utf8,
+}
+
+/// Why the `sops` metadata cannot be read. Names a field, never a value.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum MetadataReason {
+    #[error("the file is empty")]
+    Empty,
+    #[error("sops metadata not found")]
+    NotFound,
+    #[error("found a duplicate `sops` entry")]
+    Duplicate,
+    #[error("the `sops` entry is not a mapping")]
+    NotMapping,
+    #[error("`{0}` is not a string")]
+    NotString(&'static str),
+    #[error("`{0}` is not a valid regular expression")]
+    Regex(&'static str),
+    #[error("`lastmodified` is not an RFC 3339 time")]
+    LastModified,
+    #[error("`mac_only_encrypted` is not a boolean")]
+    MacOnlyEncrypted,
+    #[error("`shamir_threshold` is negative")]
+    ThresholdNegative,
+    #[error("`shamir_threshold` is not a number")]
+    ThresholdNotNumber,
+    #[error(
+        "more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, unencrypted_comment_regex"
+    )]
+    SeveralRules,
+    #[error("a key group is not a mapping")]
+    GroupNotMapping,
+    #[error("an `age` entry is not a mapping")]
+    AgeNotMapping,
+    /// A flattened key (dotenv, INI) that is not `name__map_…`/`__list_N…`.
+    #[error("bad flattened metadata key `{0}`")]
+    FlatKey(String),
+    #[error("bad list index in metadata key `{0}`")]
+    FlatIndex(String),
+    #[error("duplicate metadata key `{0}`")]
+    FlatDuplicate(String),
+    #[error("type mismatch in flattened metadata")]
+    FlatMismatch,
+    #[error("incomplete list in flattened metadata")]
+    FlatIncompleteList,
+}
+
+/// Why the decrypted tree cannot be written in its format. Names keys, never a value.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum EmitReason {
+    #[error("`{0}` holds a nested value, which dotenv cannot")]
+    DotenvNested(String),
+    #[error("section `{0}` is not a mapping")]
+    IniSection(String),
+    #[error("`{section}.{key}`: a nested value, which INI cannot hold")]
+    IniNested { section: String, key: String },
+    #[error("a float that JSON cannot hold (NaN or infinity)")]
+    JsonFloat,
+    #[error("the `data` key does not hold a string")]
+    DataNotString,
+    #[error("no `data` key: not sops' binary envelope")]
+    NoData,
 }

@@ -7,7 +7,7 @@
 
 use zeroize::Zeroizing;
 
-use super::{Branch, Item, Key, Out, Val};
+use super::{Branch, EmitReason, Item, Key, Out, SyntaxReason, Val};
 
 /// sops' `stripCommentChar`.
 fn strip_comment_char(c: &str) -> String {
@@ -26,7 +26,7 @@ struct Section {
     keys: Vec<(String, String, String)>,
 }
 
-pub(crate) fn load(text: &str) -> Result<Branch, String> {
+pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
     let mut sections = vec![Section {
         name: "DEFAULT".into(),
         comment: String::new(),
@@ -55,7 +55,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, String> {
         if line.starts_with('[') {
             let close = line
                 .rfind(']')
-                .ok_or_else(|| format!("line {n}: unclosed section header"))?;
+                .ok_or(SyntaxReason::IniSection { line: n })?;
             let name = line[1..close].trim().to_string();
             sections.push(Section {
                 name,
@@ -65,7 +65,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, String> {
             continue;
         }
         let Some(d) = line.find(['=', ':']) else {
-            return Err(format!("line {n}: not a `key = value` line"));
+            return Err(SyntaxReason::IniLine { line: n });
         };
         let key = line[..d].trim().to_string();
         let rest = line[d + 1..].trim_start_matches([' ', '\t']);
@@ -81,7 +81,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, String> {
                 v.push_str(&cur);
                 v.push('\n');
                 if n >= lines.len() {
-                    return Err(format!("line {n}: unclosed `\"\"\"` value"));
+                    return Err(SyntaxReason::IniTripleQuote { line: n });
                 }
                 cur = lines[n].trim_end_matches('\r').to_string();
                 n += 1;
@@ -90,7 +90,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, String> {
         } else if let Some(body) = rest.strip_prefix('`') {
             let end = body
                 .find('`')
-                .ok_or_else(|| format!("line {n}: unclosed backquoted value"))?;
+                .ok_or(SyntaxReason::IniBackquote { line: n })?;
             body[..end].to_string()
         } else {
             let mut v = rest.trim_end().to_string();
@@ -144,8 +144,9 @@ fn comment_lines(c: &str, out: &mut Out) {
     }
 }
 
-fn value_string(v: &Val) -> Result<Zeroizing<String>, String> {
-    Ok(Zeroizing::new(match v {
+/// The text of a value INI can hold, or `None` for a nested one.
+fn value_string(v: &Val) -> Option<Zeroizing<String>> {
+    Some(Zeroizing::new(match v {
         Val::Str(s) => s.to_string(),
         Val::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
         Val::Int(i) => i.to_string(),
@@ -153,11 +154,11 @@ fn value_string(v: &Val) -> Result<Zeroizing<String>, String> {
         Val::Bool(b) => b.to_string(),
         Val::Time(t) => super::dotenv::strip_fraction(t),
         Val::Null => "<nil>".into(),
-        _ => return Err("a nested value, which INI cannot hold".into()),
+        _ => return None,
     }))
 }
 
-pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
+pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
     struct Sec<'a> {
         name: &'a str,
         comment: String,
@@ -167,7 +168,7 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
     for item in branch {
         let Key::Str(name) = &item.key else { continue };
         let Val::Map(items) = &item.val else {
-            return Err(format!("section `{name}` is not a mapping"));
+            return Err(EmitReason::IniSection(name.clone()));
         };
         let mut sec = Sec {
             name,
@@ -191,7 +192,10 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
                     }
                 }
                 Key::Str(k) => {
-                    let v = value_string(&it.val).map_err(|e| format!("`{name}.{k}`: {e}"))?;
+                    let v = value_string(&it.val).ok_or_else(|| EmitReason::IniNested {
+                        section: name.clone(),
+                        key: k.clone(),
+                    })?;
                     if let Some(existing) = sec.keys.iter_mut().find(|e| e.0 == k.as_str()) {
                         existing.1 = v;
                     } else {

@@ -5,28 +5,28 @@
 
 use zeroize::Zeroizing;
 
-use super::{Branch, Item, Key, Out, Val, gofmt};
+use super::{Branch, EmitReason, Item, JsonFault, Key, Out, SyntaxReason, Val, gofmt};
 
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
 }
 
-pub(crate) fn load(text: &str) -> Result<Branch, String> {
+pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,
     };
     p.ws();
     if p.peek() != Some(b'{') {
-        return Err("SOPS JSON files have a top-level object".into());
+        return Err(SyntaxReason::JsonNotObject);
     }
     let Val::Map(items) = p.value()? else {
         unreachable!()
     };
     p.ws();
     if p.i != p.s.len() {
-        return Err(p.err("text after the top-level object"));
+        return Err(p.err(JsonFault::TrailingText));
     }
     Ok(items)
 }
@@ -49,22 +49,22 @@ impl Parser<'_> {
             self.i += 1;
         }
     }
-    fn err(&self, what: &str) -> String {
+    fn err(&self, fault: JsonFault) -> SyntaxReason {
         let line = 1 + self.s[..self.i.min(self.s.len())]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        format!("line {line}: {what}")
+        SyntaxReason::Json { line, fault }
     }
-    fn lit(&mut self, word: &[u8], v: Val) -> Result<Val, String> {
+    fn lit(&mut self, word: &[u8], v: Val) -> Result<Val, SyntaxReason> {
         if self.s[self.i..].starts_with(word) {
             self.i += word.len();
             Ok(v)
         } else {
-            Err(self.err("invalid literal"))
+            Err(self.err(JsonFault::Literal))
         }
     }
-    fn value(&mut self) -> Result<Val, String> {
+    fn value(&mut self) -> Result<Val, SyntaxReason> {
         self.ws();
         match self.peek() {
             Some(b'{') => {
@@ -78,12 +78,12 @@ impl Parser<'_> {
                 loop {
                     self.ws();
                     if self.peek() != Some(b'"') {
-                        return Err(self.err("expected an object key"));
+                        return Err(self.err(JsonFault::ObjectKey));
                     }
                     let k = self.string()?;
                     self.ws();
                     if self.peek() != Some(b':') {
-                        return Err(self.err("expected `:`"));
+                        return Err(self.err(JsonFault::Colon));
                     }
                     self.i += 1;
                     let v = self.value()?;
@@ -95,7 +95,7 @@ impl Parser<'_> {
                             self.i += 1;
                             return Ok(Val::Map(items));
                         }
-                        _ => return Err(self.err("expected `,` or `}`")),
+                        _ => return Err(self.err(JsonFault::ObjectEnd)),
                     }
                 }
             }
@@ -116,7 +116,7 @@ impl Parser<'_> {
                             self.i += 1;
                             return Ok(Val::Seq(items));
                         }
-                        _ => return Err(self.err("expected `,` or `]`")),
+                        _ => return Err(self.err(JsonFault::ArrayEnd)),
                     }
                 }
             }
@@ -125,10 +125,10 @@ impl Parser<'_> {
             Some(b'f') => self.lit(b"false", Val::Bool(false)),
             Some(b'n') => self.lit(b"null", Val::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => Err(self.err("expected a value")),
+            _ => Err(self.err(JsonFault::Value)),
         }
     }
-    fn number(&mut self) -> Result<Val, String> {
+    fn number(&mut self) -> Result<Val, SyntaxReason> {
         let start = self.i;
         while matches!(
             self.peek(),
@@ -136,37 +136,38 @@ impl Parser<'_> {
         ) {
             self.i += 1;
         }
-        let t = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("bad number"))?;
+        let t = std::str::from_utf8(&self.s[start..self.i])
+            .map_err(|_| self.err(JsonFault::BadNumber))?;
         if let Ok(i) = t.parse::<i64>() {
             return Ok(Val::Int(i));
         }
         match t.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(Val::Float(f)),
-            _ => Err(self.err("invalid number")),
+            _ => Err(self.err(JsonFault::Number)),
         }
     }
-    fn hex4(&mut self) -> Result<u32, String> {
+    fn hex4(&mut self) -> Result<u32, SyntaxReason> {
         let h = self
             .s
             .get(self.i..self.i + 4)
             .and_then(|h| std::str::from_utf8(h).ok())
             .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .ok_or_else(|| self.err("invalid \\u escape"))?;
+            .ok_or_else(|| self.err(JsonFault::UnicodeEscape))?;
         self.i += 4;
         Ok(h)
     }
-    fn string(&mut self) -> Result<Zeroizing<String>, String> {
+    fn string(&mut self) -> Result<Zeroizing<String>, SyntaxReason> {
         self.i += 1;
         let mut out = Zeroizing::new(Vec::new());
         loop {
             let Some(c) = self.peek() else {
-                return Err(self.err("unterminated string"));
+                return Err(self.err(JsonFault::Unterminated));
             };
             self.i += 1;
             match c {
                 b'"' => break,
                 b'\\' => {
-                    let e = self.peek().ok_or_else(|| self.err("bad escape"))?;
+                    let e = self.peek().ok_or_else(|| self.err(JsonFault::Escape))?;
                     self.i += 1;
                     let ch = match e {
                         b'"' => '"',
@@ -195,18 +196,18 @@ impl Parser<'_> {
                                 char::from_u32(a).unwrap_or('\u{fffd}')
                             }
                         }
-                        _ => return Err(self.err("bad escape")),
+                        _ => return Err(self.err(JsonFault::Escape)),
                     };
                     let mut buf = [0u8; 4];
                     out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
                 }
-                c if c < 0x20 => return Err(self.err("control character in string")),
+                c if c < 0x20 => return Err(self.err(JsonFault::Control)),
                 c => out.push(c),
             }
         }
         String::from_utf8(std::mem::take(&mut *out))
             .map(Zeroizing::new)
-            .map_err(|_| self.err("invalid UTF-8 in string"))
+            .map_err(|_| self.err(JsonFault::Utf8))
     }
 }
 
@@ -246,7 +247,7 @@ fn indent(out: &mut Out, depth: usize) {
     }
 }
 
-fn value(v: &Val, depth: usize, out: &mut Out) -> Result<(), String> {
+fn value(v: &Val, depth: usize, out: &mut Out) -> Result<(), EmitReason> {
     match v {
         Val::Str(s) => quote(s, out),
         // Go's encoder writes each invalid byte as U+FFFD.
@@ -262,9 +263,7 @@ fn value(v: &Val, depth: usize, out: &mut Out) -> Result<(), String> {
         }
         Val::Time(t) => quote(t, out),
         Val::Int(i) => out.push_str(&i.to_string()),
-        Val::Float(f) => out.push_str(
-            &gofmt::json_float(*f).ok_or("a float that JSON cannot hold (NaN or infinity)")?,
-        ),
+        Val::Float(f) => out.push_str(&gofmt::json_float(*f).ok_or(EmitReason::JsonFloat)?),
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Val::Null | Val::Comment(_) => out.push_str("null"),
         Val::Map(items) => {
@@ -313,14 +312,14 @@ fn value(v: &Val, depth: usize, out: &mut Out) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn emit(branch: &Branch) -> Result<Out, String> {
+pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
     let mut out = Out::new();
     value(&Val::Map(branch.clone()), 0, &mut out)?;
     out.push(b'\n');
     Ok(out)
 }
 
-pub(crate) fn emit_binary(branch: &Branch) -> Result<Out, String> {
+pub(crate) fn emit_binary(branch: &Branch) -> Result<Out, EmitReason> {
     match branch.iter().find(|i| i.key_str() == Some("data")) {
         Some(Item {
             val: Val::Str(s), ..
@@ -336,7 +335,7 @@ pub(crate) fn emit_binary(branch: &Branch) -> Result<Out, String> {
             out.extend(b);
             Ok(out)
         }
-        Some(_) => Err("the `data` key does not hold a string".into()),
-        None => Err("no `data` key: not sops' binary envelope".into()),
+        Some(_) => Err(EmitReason::DataNotString),
+        None => Err(EmitReason::NoData),
     }
 }

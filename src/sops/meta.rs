@@ -6,7 +6,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::{Branch, Format, Item, Key, OpenAge, SopsError, Val, gofmt, shamir};
+use super::{Branch, Format, Item, Key, MetadataReason, OpenAge, SopsError, Val, gofmt, shamir};
 
 /// The metadata fields decryption needs.
 pub(crate) struct Metadata {
@@ -41,10 +41,10 @@ const OTHER_KEYS: [(&str, &str); 6] = [
 ];
 
 /// Removes the metadata from `branches` and reads it.
-pub(crate) fn extract(branches: &mut [Branch], format: Format) -> Result<Metadata, String> {
+pub(crate) fn extract(branches: &mut [Branch], format: Format) -> Result<Metadata, MetadataReason> {
     let tree = match format {
         Format::Dotenv => {
-            let first = branches.first_mut().ok_or("the file is empty")?;
+            let first = branches.first_mut().ok_or(MetadataReason::Empty)?;
             let mut flat = Vec::new();
             first.retain(
                 |item| match item.key_str().and_then(|k| k.strip_prefix("sops_")) {
@@ -56,7 +56,7 @@ pub(crate) fn extract(branches: &mut [Branch], format: Format) -> Result<Metadat
                 },
             );
             if flat.is_empty() {
-                return Err("sops metadata not found".into());
+                return Err(MetadataReason::NotFound);
             }
             unflatten(flat)?
         }
@@ -69,7 +69,7 @@ pub(crate) fn extract(branches: &mut [Branch], format: Format) -> Result<Metadat
                         let item = branch.remove(j);
                         if i == 0 {
                             if found.is_some() {
-                                return Err("found a duplicate `sops` entry".into());
+                                return Err(MetadataReason::Duplicate);
                             }
                             found = Some(item.val);
                         }
@@ -78,10 +78,10 @@ pub(crate) fn extract(branches: &mut [Branch], format: Format) -> Result<Metadat
                     }
                 }
             }
-            let tree = found.ok_or("sops metadata not found")?;
+            let tree = found.ok_or(MetadataReason::NotFound)?;
             if format == Format::Ini {
                 let Val::Map(items) = tree else {
-                    return Err("the `sops` entry is not a mapping".into());
+                    return Err(MetadataReason::NotMapping);
                 };
                 let items = items
                     .into_iter()
@@ -107,18 +107,18 @@ fn get<'a>(map: &'a [Item], key: &str) -> Option<&'a Val> {
         .map(|i| &i.val)
 }
 
-fn string(map: &[Item], key: &str) -> Result<String, String> {
+fn string(map: &[Item], key: &'static str) -> Result<String, MetadataReason> {
     match get(map, key) {
         None | Some(Val::Null) => Ok(String::new()),
         Some(Val::Str(s)) | Some(Val::Time(s)) => Ok(s.to_string()),
         Some(Val::Int(i)) => Ok(i.to_string()),
         Some(Val::Float(f)) => Ok(gofmt::format_g(*f)),
         Some(Val::Bool(b)) => Ok(if *b { "1".into() } else { "0".into() }),
-        Some(_) => Err(format!("`{key}` is not a string")),
+        Some(_) => Err(MetadataReason::NotString(key)),
     }
 }
 
-fn regex(map: &[Item], key: &str) -> Result<Option<regex::Regex>, String> {
+fn regex(map: &[Item], key: &'static str) -> Result<Option<regex::Regex>, MetadataReason> {
     let s = string(map, key)?;
     if s.is_empty() {
         return Ok(None);
@@ -131,8 +131,7 @@ fn regex(map: &[Item], key: &str) -> Result<Option<regex::Regex>, String> {
     if let Some(re) = cache.lock().ok().and_then(|c| c.get(&s).cloned()) {
         return Ok(Some(re));
     }
-    let re =
-        regex::Regex::new(&s).map_err(|_| format!("`{key}` is not a valid regular expression"))?;
+    let re = regex::Regex::new(&s).map_err(|_| MetadataReason::Regex(key))?;
     if let Ok(mut c) = cache.lock()
         && c.len() < 256
     {
@@ -141,9 +140,9 @@ fn regex(map: &[Item], key: &str) -> Result<Option<regex::Regex>, String> {
     Ok(Some(re))
 }
 
-fn read(tree: &Val) -> Result<Metadata, String> {
+fn read(tree: &Val) -> Result<Metadata, MetadataReason> {
     let Val::Map(m) = tree else {
-        return Err("the `sops` entry is not a mapping".into());
+        return Err(MetadataReason::NotMapping);
     };
     let mac = string(m, "mac")?;
     let lastmodified_text = string(m, "lastmodified")?;
@@ -156,24 +155,22 @@ fn read(tree: &Val) -> Result<Metadata, String> {
             }
             None => t,
         })
-        .ok_or("`lastmodified` is not an RFC 3339 time")?;
+        .ok_or(MetadataReason::LastModified)?;
     let mac_only_encrypted = match get(m, "mac_only_encrypted") {
         None | Some(Val::Null) => false,
         Some(Val::Bool(b)) => *b,
         Some(Val::Int(i)) => *i != 0,
         Some(Val::Str(s)) => gofmt::parse_bool(s)
             .or_else(|| s.is_empty().then_some(false))
-            .ok_or("`mac_only_encrypted` is not a boolean")?,
-        Some(_) => return Err("`mac_only_encrypted` is not a boolean".into()),
+            .ok_or(MetadataReason::MacOnlyEncrypted)?,
+        Some(_) => return Err(MetadataReason::MacOnlyEncrypted),
     };
     let shamir_threshold = match get(m, "shamir_threshold") {
         None | Some(Val::Null) => 0,
-        Some(Val::Int(i)) => usize::try_from(*i).map_err(|_| "`shamir_threshold` is negative")?,
+        Some(Val::Int(i)) => usize::try_from(*i).map_err(|_| MetadataReason::ThresholdNegative)?,
         Some(Val::Str(s)) if s.is_empty() => 0,
-        Some(Val::Str(s)) => s
-            .parse()
-            .map_err(|_| "`shamir_threshold` is not a number")?,
-        Some(_) => return Err("`shamir_threshold` is not a number".into()),
+        Some(Val::Str(s)) => s.parse().map_err(|_| MetadataReason::ThresholdNotNumber)?,
+        Some(_) => return Err(MetadataReason::ThresholdNotNumber),
     };
     let mut meta = Metadata {
         mac,
@@ -200,7 +197,7 @@ fn read(tree: &Val) -> Result<Metadata, String> {
     .filter(|&&b| b)
     .count();
     if rules > 1 {
-        return Err("more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, unencrypted_comment_regex".into());
+        return Err(MetadataReason::SeveralRules);
     }
     if rules == 0 {
         meta.unencrypted_suffix = "_unencrypted".into();
@@ -209,7 +206,7 @@ fn read(tree: &Val) -> Result<Metadata, String> {
         Some(Val::Seq(groups)) if !groups.is_empty() => {
             for g in groups {
                 let Val::Map(g) = g else {
-                    return Err("a key group is not a mapping".into());
+                    return Err(MetadataReason::GroupNotMapping);
                 };
                 meta.groups.push(group(g)?);
             }
@@ -219,12 +216,12 @@ fn read(tree: &Val) -> Result<Metadata, String> {
     Ok(meta)
 }
 
-fn group(m: &[Item]) -> Result<Group, String> {
+fn group(m: &[Item]) -> Result<Group, MetadataReason> {
     let mut g = Group::default();
     if let Some(Val::Seq(entries)) = get(m, "age") {
         for e in entries {
             let Val::Map(e) = e else {
-                return Err("an `age` entry is not a mapping".into());
+                return Err(MetadataReason::AgeNotMapping);
             };
             g.age.push((string(e, "enc")?, string(e, "recipient")?));
         }
@@ -374,7 +371,7 @@ pub(crate) fn data_key(
 }
 
 /// Rebuilds nested metadata from sops' flattened keys (`age__list_0__map_enc`).
-fn unflatten(items: Vec<Item>) -> Result<Val, String> {
+fn unflatten(items: Vec<Item>) -> Result<Val, MetadataReason> {
     #[derive(Default)]
     struct Node {
         value: Option<Val>,
@@ -399,7 +396,7 @@ fn unflatten(items: Vec<Item>) -> Result<Val, String> {
             } else if let Some(b) = rest.strip_prefix("__list_") {
                 (false, b)
             } else {
-                return Err(format!("bad flattened metadata key `{k}`"));
+                return Err(MetadataReason::FlatKey(k.clone()));
             };
             let end = [body.find("__map_"), body.find("__list_")]
                 .into_iter()
@@ -412,27 +409,27 @@ fn unflatten(items: Vec<Item>) -> Result<Val, String> {
             } else {
                 let i: usize = tok
                     .parse()
-                    .map_err(|_| format!("bad list index in metadata key `{k}`"))?;
+                    .map_err(|_| MetadataReason::FlatIndex(k.clone()))?;
                 node.idx.entry(i).or_default()
             };
             rest = &body[end..];
         }
         if node.value.is_some() {
-            return Err(format!("duplicate metadata key `{k}`"));
+            return Err(MetadataReason::FlatDuplicate(k));
         }
         node.value = Some(item.val);
     }
-    fn convert(n: Node) -> Result<Val, String> {
+    fn convert(n: Node) -> Result<Val, MetadataReason> {
         let kinds = n.value.is_some() as u8 + !n.keys.is_empty() as u8 + !n.idx.is_empty() as u8;
         if kinds > 1 {
-            return Err("type mismatch in flattened metadata".into());
+            return Err(MetadataReason::FlatMismatch);
         }
         if let Some(v) = n.value {
             return Ok(v);
         }
         if !n.idx.is_empty() {
             if n.idx.keys().copied().ne(0..n.idx.len()) {
-                return Err("incomplete list in flattened metadata".into());
+                return Err(MetadataReason::FlatIncompleteList);
             }
             return Ok(Val::Seq(
                 n.idx.into_values().map(convert).collect::<Result<_, _>>()?,
@@ -442,7 +439,7 @@ fn unflatten(items: Vec<Item>) -> Result<Val, String> {
             n.keys
                 .into_iter()
                 .map(|(k, v)| Ok(Item::new(k, convert(v)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, MetadataReason>>()?,
         ))
     }
     convert(root)

@@ -37,7 +37,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-pub use error::SopsError;
+pub use error::{EmitReason, JsonFault, MetadataReason, SopsError, SyntaxReason};
 
 use crate::age::Keyring;
 use crate::secret::SecretBytes;
@@ -142,7 +142,7 @@ pub fn decrypt(path: &Path, bytes: &[u8], keys: &Keyring) -> Result<SecretBytes,
     let format = format_for(path, bytes).ok_or_else(|| SopsError::Syntax {
         file: path.to_path_buf(),
         format: Format::for_path(path).name(),
-        reason: "no `sops` metadata with a `mac` was found".into(),
+        reason: SyntaxReason::NoMetadata,
     })?;
     // Each entry with its recipient: `SOPS_AGE_KEY_CMD` runs with SOPS_AGE_RECIPIENT set.
     decrypt_as(path, bytes, format, &|enc, recipient| {
@@ -169,12 +169,12 @@ pub(crate) fn decrypt_as(
     format: Format,
     open: &OpenAge<'_>,
 ) -> Result<SecretBytes, SopsError> {
-    let syntax = |reason: String| SopsError::Syntax {
+    let syntax = |reason: SyntaxReason| SopsError::Syntax {
         file: path.to_path_buf(),
         format: format.name(),
         reason,
     };
-    let text = std::str::from_utf8(bytes).map_err(|_| syntax("not UTF-8 text".into()))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| syntax(SyntaxReason::NotUtf8))?;
     let mut branches = match format {
         Format::Yaml => yaml::load(text).map_err(syntax)?,
         Format::Json | Format::Binary => vec![json::load(text).map_err(syntax)?],
@@ -188,7 +188,7 @@ pub(crate) fn decrypt_as(
     let key = meta::data_key(path, &metadata, open)?;
     crypto::decrypt_tree(path, &mut branches, &metadata, &key)?;
     let out = match format {
-        Format::Yaml => yaml::emit(&branches),
+        Format::Yaml => Ok(yaml::emit(&branches)),
         Format::Json => json::emit(&branches[0]),
         Format::Binary => json::emit_binary(&branches[0]),
         Format::Dotenv => dotenv::emit(&branches[0]),

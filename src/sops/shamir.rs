@@ -36,22 +36,35 @@ fn inv(a: u8) -> u8 {
     r
 }
 
+/// Why shares do not combine (Vault's messages, as sops reports them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ShamirError {
+    #[error("less than two parts cannot be used to reconstruct the secret")]
+    TooFewParts,
+    #[error("parts must be at least two bytes")]
+    TooShort,
+    #[error("all parts must be the same length")]
+    UnequalLengths,
+    #[error("duplicate part detected")]
+    Duplicate,
+}
+
 /// Rebuilds the secret from shares (at least two, of equal length, distinct x).
-pub fn combine(parts: &[Zeroizing<Vec<u8>>]) -> Result<Zeroizing<Vec<u8>>, String> {
+pub fn combine(parts: &[Zeroizing<Vec<u8>>]) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
     if parts.len() < 2 {
-        return Err("less than two parts cannot be used to reconstruct the secret".into());
+        return Err(ShamirError::TooFewParts);
     }
     let len = parts[0].len();
     if len < 2 {
-        return Err("parts must be at least two bytes".into());
+        return Err(ShamirError::TooShort);
     }
     if parts.iter().any(|p| p.len() != len) {
-        return Err("all parts must be the same length".into());
+        return Err(ShamirError::UnequalLengths);
     }
     let xs: Vec<u8> = parts.iter().map(|p| p[len - 1]).collect();
     for (i, x) in xs.iter().enumerate() {
         if xs[..i].contains(x) {
-            return Err("duplicate part detected".into());
+            return Err(ShamirError::Duplicate);
         }
     }
     let mut secret = Zeroizing::new(vec![0u8; len - 1]);

@@ -12,7 +12,7 @@
 
 use zeroize::Zeroizing;
 
-use super::{Branch, Comment, Item, Key, Out, Val, gofmt};
+use super::{Branch, Comment, Item, Key, Out, SyntaxReason, Val, gofmt};
 use crate::yaml::resolve::{is_base60_float, is_bool, yaml_style_float};
 use crate::yaml::scalar::{self, Flavour, Style as SStyle, is_break};
 use crate::yaml::{Node, Style, Value};
@@ -149,8 +149,8 @@ fn scan_comments(chars: &[char], docs: &[Node]) -> Vec<Cmt> {
 }
 
 /// Reads every document of a SOPS YAML file into sops' tree.
-pub(crate) fn load(text: &str) -> Result<Vec<Branch>, String> {
-    let docs = crate::yaml::parse_stream(text).map_err(|e| e.to_string())?;
+pub(crate) fn load(text: &str) -> Result<Vec<Branch>, SyntaxReason> {
+    let docs = crate::yaml::parse_stream(text).map_err(SyntaxReason::Yaml)?;
     let chars: Vec<char> = text.chars().collect();
     let mut line_starts = vec![0];
     for (i, c) in chars.iter().enumerate() {
@@ -175,14 +175,14 @@ pub(crate) fn load(text: &str) -> Result<Vec<Branch>, String> {
             }
             Value::Scalar { text, style, tag } if tag.is_none() && *style == Style::Plain => {
                 if !matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
-                    return Err("YAML documents that are values are not supported".into());
+                    return Err(SyntaxReason::ValueDocument);
                 }
             }
             Value::Seq(_) => {
-                return Err("YAML documents that are sequences are not supported".into());
+                return Err(SyntaxReason::SequenceDocument);
             }
             Value::Scalar { .. } => {
-                return Err("YAML documents that are values are not supported".into());
+                return Err(SyntaxReason::ValueDocument);
             }
         }
         for c in r.heads_before(limit) {
@@ -220,22 +220,16 @@ fn doc_start(chars: &[char], start: usize) -> usize {
     i
 }
 
-fn key_string(k: &Node) -> Result<String, String> {
+fn key_string(k: &Node) -> Result<String, SyntaxReason> {
     match &k.value {
         Value::Scalar { text, style, tag } => {
             let v = scalar(text, *style, tag.as_deref())?;
             match v {
                 Val::Str(s) => Ok(s.to_string()),
-                _ => Err(format!(
-                    "line {}: a mapping key that is not a string; sops supports string keys only",
-                    k.mark.line
-                )),
+                _ => Err(SyntaxReason::ScalarKey { line: k.mark.line }),
             }
         }
-        _ => Err(format!(
-            "line {}: a mapping key that is not a string",
-            k.mark.line
-        )),
+        _ => Err(SyntaxReason::CollectionKey { line: k.mark.line }),
     }
 }
 
@@ -248,7 +242,7 @@ fn map_items(
     pairs: &[(Node, Node)],
     limit: usize,
     out: &mut Vec<Item>,
-) -> Result<(), String> {
+) -> Result<(), SyntaxReason> {
     for (i, (k, v)) in pairs.iter().enumerate() {
         for c in r.heads_before(k.mark.start) {
             out.push(Item::comment(&c, false));
@@ -284,7 +278,7 @@ fn block_col(r: &Reader, n: &Node) -> usize {
     col
 }
 
-fn collection(r: &mut Reader, n: &Node, limit: usize) -> Result<Val, String> {
+fn collection(r: &mut Reader, n: &Node, limit: usize) -> Result<Val, SyntaxReason> {
     match &n.value {
         Value::Map(pairs) => {
             let mut items = Vec::new();
@@ -339,7 +333,7 @@ fn collection(r: &mut Reader, n: &Node, limit: usize) -> Result<Val, String> {
 }
 
 /// A scalar as go-yaml v3 decodes it into `interface{}`.
-fn scalar(text: &str, style: Style, tag: Option<&str>) -> Result<Val, String> {
+fn scalar(text: &str, style: Style, tag: Option<&str>) -> Result<Val, SyntaxReason> {
     let short = tag.map(|t| {
         t.strip_prefix("tag:yaml.org,2002:")
             .map_or(t.to_string(), |s| format!("!!{s}"))
@@ -356,10 +350,9 @@ fn scalar(text: &str, style: Style, tag: Option<&str>) -> Result<Val, String> {
                 | (Some("!!bool"), Val::Bool(_))
                 | (Some("!!null"), Val::Null)
                 | (Some("!!timestamp"), Val::Time(_)) => Ok(v),
-                _ => Err(format!(
-                    "cannot decode a scalar as {}",
-                    short.unwrap_or_default()
-                )),
+                _ => Err(SyntaxReason::Tag {
+                    tag: short.unwrap_or_default(),
+                }),
             }
         }
         Some(_) => Ok(Val::str(text)),
@@ -367,7 +360,7 @@ fn scalar(text: &str, style: Style, tag: Option<&str>) -> Result<Val, String> {
 }
 
 /// go-yaml v3's `resolve("", s)` for a plain scalar.
-fn resolve(s: &str) -> Result<Val, String> {
+fn resolve(s: &str) -> Result<Val, SyntaxReason> {
     match s {
         "true" | "True" | "TRUE" => return Ok(Val::Bool(true)),
         "false" | "False" | "FALSE" => return Ok(Val::Bool(false)),
@@ -418,20 +411,20 @@ fn resolve(s: &str) -> Result<Val, String> {
     Ok(Val::str(s))
 }
 
-fn int_val(mag: u64, neg: bool) -> Result<Val, String> {
+fn int_val(mag: u64, neg: bool) -> Result<Val, SyntaxReason> {
     if neg {
         if mag <= i64::MAX as u64 + 1 {
             return Ok(Val::Int((mag as i128).wrapping_neg() as i64));
         }
-        return Err("an integer out of range".into());
+        return Err(SyntaxReason::IntOutOfRange);
     }
     i64::try_from(mag)
         .map(Val::Int)
-        .map_err(|_| "an unsigned 64-bit integer, which sops cannot handle".into())
+        .map_err(|_| SyntaxReason::Unsigned64)
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`): `Some` when it parses.
-fn parse_int_base0(s: &str) -> Option<Result<Val, String>> {
+fn parse_int_base0(s: &str) -> Option<Result<Val, SyntaxReason>> {
     let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -1036,7 +1029,7 @@ impl Emitter {
 }
 
 /// Writes the documents as sops does (go-yaml v3 encoder, indent 4).
-pub(crate) fn emit(branches: &[Branch]) -> Result<Out, String> {
+pub(crate) fn emit(branches: &[Branch]) -> Out {
     let mut e = Emitter {
         out: Out::new(),
         column: 0,
@@ -1061,7 +1054,7 @@ pub(crate) fn emit(branches: &[Branch]) -> Result<Out, String> {
         e.indicator("...", true, false, false);
         e.write_indent();
     }
-    Ok(e.out)
+    e.out
 }
 
 impl Emitter {
