@@ -150,8 +150,11 @@ fn only_near_misses(units: &[Unit]) -> bool {
         })
 }
 
-fn skipped_dir(name: &str) -> bool {
-    (name.starts_with('.') && name != "." && name != "..") || name == "target"
+/// Hidden directories and `target/`, by the bytes of the name (a hidden name need not be
+/// UTF-8).
+fn skipped_dir(name: &std::ffi::OsStr) -> bool {
+    let b = name.as_encoded_bytes();
+    (b.starts_with(b".") && b != b"." && b != b"..") || b == b"target"
 }
 
 /// The regular files under `dir`, as every tree walk of secretgen sees them: sorted by name
@@ -162,10 +165,7 @@ pub fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
     WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(skipped_dir))
-        })
+        .filter_entry(|e| e.depth() == 0 || !(e.file_type().is_dir() && skipped_dir(e.file_name())))
         .filter_map(move |entry| match entry {
             Err(e) => {
                 let path = e
@@ -227,4 +227,24 @@ fn walk(dir: &Path) -> Result<Vec<Unit>> {
 
 fn normalize(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::ffi::OsStrExt;
+
+    use super::*;
+
+    #[test]
+    fn hidden_and_target_directories_are_skipped_whatever_their_bytes() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        for dir in [&b".git"[..], b".\xffhidden", b"target", b"app", b".\xff/.."] {
+            let dir = d.join(std::ffi::OsStr::from_bytes(dir));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("g.yaml"), "x").unwrap();
+        }
+        let found: Vec<PathBuf> = files(d).map(|f| f.unwrap()).collect();
+        assert_eq!(found, [d.join("app/g.yaml"), d.join("g.yaml")]);
+    }
 }
