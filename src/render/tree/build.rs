@@ -809,7 +809,7 @@ fn select(ra: &[Res], target: &yaml::Node, loc: &Loc) -> Result<Vec<usize>> {
     {
         return Ok(Vec::new());
     }
-    let bad = |m: String| Error::manifest(loc.clone(), format!("patch target: {m}"));
+    let bad = |m: patch::Error| Error::manifest(loc.clone(), format!("patch target: {m}"));
     let name = patch::pattern(field("name")).map_err(bad)?;
     let ns = patch::pattern(field("namespace")).map_err(bad)?;
     let mut out = Vec::new();
