@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Loc, Result, Warning};
 use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::kustomize::manifest::{self, Behavior, Transform};
-use crate::render::{self, Decrypt, Entry, LoadRestrictor, Secret, Settings};
-use crate::secret::{SecretBytes, SecretString};
+use crate::render::{self, Decrypt, LoadRestrictor, Secret, Settings};
+use crate::secret::read;
 use crate::yaml::emit::Node;
 use crate::yaml::{self, Mark};
 
@@ -1096,7 +1096,6 @@ fn finish(ra: Vec<Res>) -> Result<Vec<Secret>> {
 
 /// One Secret at the end of the build: hashed (when asked) and named.
 fn finish_one(mut r: Res) -> Result<Secret> {
-    use base64::Engine;
     let annotations = r.string_map("annotations");
     let base_name = r.name();
     let type_ = as_str(get(&r.node, "type")).unwrap_or("").to_string();
@@ -1132,48 +1131,24 @@ fn finish_one(mut r: Res) -> Result<Secret> {
                 .cloned()
                 .unwrap_or_else(|| (r.origin.clone(), false))
         };
-        let mut entries = BTreeMap::new();
-        for (k, v) in &data {
-            // Line breaks of kustomize's wrapping (and any other ASCII white space) go.
-            let mut clean: Vec<u8> = Vec::with_capacity(v.len());
-            for chunk in v.as_bytes().split(u8::is_ascii_whitespace) {
-                clean.extend_from_slice(chunk);
-            }
-            let (origin, encrypted) = origin_of(k);
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(clean)
-                .map_err(|_| {
-                    Error::manifest(
-                        origin.clone(),
-                        format!("Secret `{base_name}`: data key `{k}` is not valid base64"),
-                    )
-                })?;
-            entries.insert(
-                (*k).into(),
-                Entry {
-                    value: SecretBytes::new(bytes),
-                    // Printed and hashed from the document itself (`passthrough`): the
-                    // base64 is not kept twice.
-                    base64: SecretString::default(),
+        let fields = [
+            (&data[..], true),
+            (string_data.as_deref().unwrap_or(&[]), false),
+        ];
+        let written = fields.into_iter().flat_map(|(pairs, base64)| {
+            pairs.iter().map(move |&(key, value)| {
+                let (origin, encrypted) = origin_of(key);
+                read::Written {
+                    key,
+                    value,
+                    base64,
                     origin,
                     encrypted,
-                },
-            );
-        }
-        for (k, v) in string_data.iter().flatten() {
-            let (origin, encrypted) = origin_of(k);
-            let mut b64 = String::new();
-            crate::yaml::emit::wrapped_base64(v.as_bytes(), &mut b64);
-            entries.insert(
-                (*k).into(),
-                Entry {
-                    value: SecretBytes::from_slice(v.as_bytes()),
-                    base64: SecretString::new(b64),
-                    origin,
-                    encrypted,
-                },
-            );
-        }
+                    at: None,
+                }
+            })
+        });
+        let entries = read::entries(written, &base_name, &read::Reading::BUILT)?;
         (entries, suffix)
     };
     let hashed = suffix.map(|suffix| {
