@@ -338,11 +338,55 @@ impl<'a> Build<'a> {
         component: bool,
         acc: Acc,
     ) -> Result<Acc> {
+        let (unit, docs) = self.open_kustomization(kfile, component)?;
+        let empty = yaml::Node {
+            value: yaml::Value::Map(Vec::new()),
+            mark: Mark::default(),
+        };
+        let doc = docs.first().unwrap_or(&empty);
+        self.refusals(kfile, doc)?;
+        let mut acc = if component { acc } else { Acc::default() };
+        let mut ra = std::mem::take(&mut acc.res);
+
+        // Resources: files, then bases each built on its own accumulator.
+        self.add_resources(dir, kfile, doc, &mut ra, &mut acc.works)?;
+
+        // Generators, merged into what the resources made.
+        self.add_generators(&unit.generators, &mut ra)?;
+
+        // Components work on this accumulator.
+        self.add_components(dir, kfile, doc, &mut ra, &mut acc.works)?;
+
+        // Transformers, in kustomize's builtin order.
+        for entry in seq(doc, "patchesStrategicMerge") {
+            let Some(p) = entry.as_str() else { continue };
+            let (text, file, mark) = self.patch_text(dir, kfile, p, entry.mark)?;
+            for d in parse_patch(&file, &text, mark)? {
+                smp_by_id(&mut ra, &d, &Loc::at(&file, mark))?;
+            }
+        }
+        for entry in seq(doc, "patches") {
+            self.patch_entry(&mut ra, dir, kfile, entry, false)?;
+        }
+        transform(&mut ra, &mut acc.works, &unit.transform, kfile)?;
+        for entry in seq(doc, "patchesJson6902") {
+            self.patch_entry(&mut ra, dir, kfile, entry, true)?;
+        }
+        acc.res = ra;
+        Ok(acc)
+    }
+
+    /// A kustomization read, its warnings kept, its kind checked against where it is listed.
+    fn open_kustomization(
+        &mut self,
+        kfile: &Path,
+        component: bool,
+    ) -> Result<(manifest::Unit, Vec<yaml::Node>)> {
         self.read += 1;
         self.files.push(canonical_file(kfile));
         let text = manifest::read_text(kfile)?;
-        let unit = manifest::read_kustomization(kfile, &text)?;
-        for w in unit.warnings {
+        let mut unit = manifest::read_kustomization(kfile, &text)?;
+        for w in std::mem::take(&mut unit.warnings) {
             let skip = APPLIED_HERE
                 .iter()
                 .any(|f| w.message.starts_with(&format!("`{f}` is not applied")))
@@ -352,13 +396,8 @@ impl<'a> Build<'a> {
             }
         }
         let docs = yaml::parse_stream(&text).map_err(|e| syntax(kfile, e))?;
-        let empty = yaml::Node {
-            value: yaml::Value::Map(Vec::new()),
-            mark: Mark::default(),
-        };
-        let doc = docs.first().unwrap_or(&empty);
-        let at = |m: Mark| Loc::at(kfile, m);
-        let is_component = doc.get("kind").and_then(str_of) == Some("Component");
+        let is_component =
+            docs.first().and_then(|d| d.get("kind")).and_then(str_of) == Some("Component");
         if component && !is_component {
             return Err(Error::manifest(
                 Loc::file(kfile),
@@ -371,11 +410,19 @@ impl<'a> Build<'a> {
                 "a `kind: Component` listed under `resources` or built on its own (kustomize refuses it; list it under `components`)",
             ));
         }
-        self.refusals(kfile, doc)?;
-        let mut acc = if component { acc } else { Acc::default() };
-        let mut ra = std::mem::take(&mut acc.res);
+        Ok((unit, docs))
+    }
 
-        // Resources: files, then bases each built on its own accumulator.
+    /// A kustomization's `resources`: files, then bases each built on its own accumulator.
+    fn add_resources(
+        &mut self,
+        dir: &Path,
+        kfile: &Path,
+        doc: &yaml::Node,
+        ra: &mut Vec<Res>,
+        works: &mut Vec<Work>,
+    ) -> Result<()> {
+        let at = |m: Mark| Loc::at(kfile, m);
         for entry in seq(doc, "resources") {
             let Some(res) = entry.as_str() else { continue };
             if is_remote(res) {
@@ -389,13 +436,13 @@ impl<'a> Build<'a> {
             let path = dir.join(clean(res));
             if path.is_dir() {
                 let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
-                append(&mut ra, sub.res, &at(entry.mark))?;
-                acc.works.extend(sub.works);
+                append(ra, sub.res, &at(entry.mark))?;
+                works.extend(sub.works);
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
-                let (secrets, works) = resources_of(&path)?;
-                append(&mut ra, secrets, &at(entry.mark))?;
-                acc.works.extend(works);
+                let (secrets, found) = resources_of(&path)?;
+                append(ra, secrets, &at(entry.mark))?;
+                works.extend(found);
                 self.files.push(canonical_file(&path));
             } else {
                 return Err(Error::manifest(
@@ -404,8 +451,15 @@ impl<'a> Build<'a> {
                 ));
             }
         }
+        Ok(())
+    }
 
-        // Generators, merged into what the resources made.
+    /// A kustomization's generators, merged into what the resources made.
+    fn add_generators(
+        &mut self,
+        generators: &[manifest::Generator],
+        ra: &mut Vec<Res>,
+    ) -> Result<()> {
         let settings = Settings {
             mode: render::Mode::Render,
             ..self.settings.clone()
@@ -416,13 +470,13 @@ impl<'a> Build<'a> {
         let render_one = |g: &manifest::Generator| {
             render::render_generator(g, &Transform::default(), &settings, keys)
         };
-        let rendered: Vec<Result<(Secret, Vec<Warning>)>> = if unit.generators.len() >= 64 {
+        let rendered: Vec<Result<(Secret, Vec<Warning>)>> = if generators.len() >= 64 {
             use rayon::prelude::*;
-            unit.generators.par_iter().map(render_one).collect()
+            generators.par_iter().map(render_one).collect()
         } else {
-            unit.generators.iter().map(render_one).collect()
+            generators.iter().map(render_one).collect()
         };
-        for (g, r) in unit.generators.iter().zip(rendered) {
+        for (g, r) in generators.iter().zip(rendered) {
             let (mut s, w) = r?;
             self.warnings.extend(w);
             let variant = s.hash.as_ref().map(|(v, _)| *v);
@@ -447,10 +501,21 @@ impl<'a> Build<'a> {
                 .behavior_mark
                 .map(|m| Loc::at(&g.file, m))
                 .unwrap_or(g.loc());
-            absorb(&mut ra, res, &loc)?;
+            absorb(ra, res, &loc)?;
         }
+        Ok(())
+    }
 
-        // Components work on this accumulator.
+    /// A kustomization's `components`, each working on this accumulator.
+    fn add_components(
+        &mut self,
+        dir: &Path,
+        kfile: &Path,
+        doc: &yaml::Node,
+        ra: &mut Vec<Res>,
+        works: &mut Vec<Work>,
+    ) -> Result<()> {
+        let at = |m: Mark| Loc::at(kfile, m);
         for entry in seq(doc, "components") {
             let Some(c) = entry.as_str() else { continue };
             if is_remote(c) {
@@ -464,84 +529,15 @@ impl<'a> Build<'a> {
                 &dir.join(clean(c)),
                 true,
                 Acc {
-                    res: ra,
-                    works: std::mem::take(&mut acc.works),
+                    res: std::mem::take(ra),
+                    works: std::mem::take(works),
                 },
                 &at(entry.mark),
             )?;
-            ra = sub.res;
-            acc.works = sub.works;
+            *ra = sub.res;
+            *works = sub.works;
         }
-
-        // Transformers, in kustomize's builtin order.
-        for entry in seq(doc, "patchesStrategicMerge") {
-            let Some(p) = entry.as_str() else { continue };
-            let (text, file, mark) = self.patch_text(dir, kfile, p, entry.mark)?;
-            for d in parse_patch(&file, &text, mark)? {
-                smp_by_id(&mut ra, &d, &Loc::at(&file, mark))?;
-            }
-        }
-        for entry in seq(doc, "patches") {
-            self.patch_entry(&mut ra, dir, kfile, entry, false)?;
-        }
-        let t = &unit.transform;
-        for w in acc.works.iter_mut() {
-            if let Some(ns) = &t.namespace {
-                w.namespace = Some(ns.clone());
-            }
-            w.name = format!("{}{}{}", t.name_prefix, w.name, t.name_suffix);
-        }
-        if let Some(ns) = &t.namespace {
-            for r in ra.iter_mut() {
-                r.store_prev();
-                r.set_meta("namespace", Some(ns));
-            }
-            let mut seen = std::collections::HashSet::new();
-            for r in ra.iter() {
-                if !seen.insert(r.cur()) {
-                    return Err(Error::manifest(
-                        Loc::file(kfile),
-                        format!(
-                            "`namespace: {ns}` gives two Secrets the same id `{}` (kustomize: namespace transformation produces ID conflict)",
-                            r.name()
-                        ),
-                    ));
-                }
-            }
-        }
-        if !t.name_prefix.is_empty() {
-            for r in ra.iter_mut() {
-                r.store_prev();
-                let n = format!("{}{}", t.name_prefix, r.name());
-                r.set_meta("name", Some(&n));
-            }
-        }
-        if !t.name_suffix.is_empty() {
-            for r in ra.iter_mut() {
-                r.store_prev();
-                let n = format!("{}{}", r.name(), t.name_suffix);
-                r.set_meta("name", Some(&n));
-            }
-        }
-        for (field, map) in [("labels", &t.labels), ("annotations", &t.annotations)] {
-            if map.is_empty() {
-                continue;
-            }
-            for r in ra.iter_mut() {
-                let m = patch::meta_map(&mut r.node, field);
-                for (k, (v, _)) in map {
-                    match m.iter_mut().find(|(mk, _)| mk == k) {
-                        Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),
-                        None => m.push((Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone())))),
-                    }
-                }
-            }
-        }
-        for entry in seq(doc, "patchesJson6902") {
-            self.patch_entry(&mut ra, dir, kfile, entry, true)?;
-        }
-        acc.res = ra;
-        Ok(acc)
+        Ok(())
     }
 
     /// What secretgen does not apply and that may change a Secret.
@@ -734,6 +730,63 @@ impl<'a> Build<'a> {
         }
         Ok(())
     }
+}
+
+/// The namespace, prefix, suffix, label and annotation transformers of a kustomization.
+fn transform(ra: &mut [Res], works: &mut [Work], t: &Transform, kfile: &Path) -> Result<()> {
+    for w in works.iter_mut() {
+        if let Some(ns) = &t.namespace {
+            w.namespace = Some(ns.clone());
+        }
+        w.name = format!("{}{}{}", t.name_prefix, w.name, t.name_suffix);
+    }
+    if let Some(ns) = &t.namespace {
+        for r in ra.iter_mut() {
+            r.store_prev();
+            r.set_meta("namespace", Some(ns));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for r in ra.iter() {
+            if !seen.insert(r.cur()) {
+                return Err(Error::manifest(
+                    Loc::file(kfile),
+                    format!(
+                        "`namespace: {ns}` gives two Secrets the same id `{}` (kustomize: namespace transformation produces ID conflict)",
+                        r.name()
+                    ),
+                ));
+            }
+        }
+    }
+    if !t.name_prefix.is_empty() {
+        for r in ra.iter_mut() {
+            r.store_prev();
+            let n = format!("{}{}", t.name_prefix, r.name());
+            r.set_meta("name", Some(&n));
+        }
+    }
+    if !t.name_suffix.is_empty() {
+        for r in ra.iter_mut() {
+            r.store_prev();
+            let n = format!("{}{}", r.name(), t.name_suffix);
+            r.set_meta("name", Some(&n));
+        }
+    }
+    for (field, map) in [("labels", &t.labels), ("annotations", &t.annotations)] {
+        if map.is_empty() {
+            continue;
+        }
+        for r in ra.iter_mut() {
+            let m = patch::meta_map(&mut r.node, field);
+            for (k, (v, _)) in map {
+                match m.iter_mut().find(|(mk, _)| mk == k) {
+                    Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),
+                    None => m.push((Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone())))),
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn seq<'d>(doc: &'d yaml::Node, field: &str) -> &'d [yaml::Node] {
