@@ -17,7 +17,7 @@ use crate::error::{Error, Loc, Result, Warning};
 use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::kustomize::manifest::{self, Behavior, Transform};
 use crate::render::{self, Decrypt, LoadRestrictor, Secret, Settings};
-use crate::secret::read;
+use crate::secret::{Entry, Key, read};
 use crate::yaml::emit::Node;
 use crate::yaml::{self, Mark};
 
@@ -599,6 +599,12 @@ impl<'a> Build<'a> {
                 }
             }
         }
+        self.refuse_replacements(kfile, doc)
+    }
+
+    /// `replacements` whose targets may select a Secret.
+    fn refuse_replacements(&mut self, kfile: &Path, doc: &yaml::Node) -> Result<()> {
+        let at = |m: Mark| Loc::at(kfile, m);
         for entry in seq(doc, "replacements") {
             let path = entry.get("path").and_then(str_of);
             let loaded;
@@ -996,61 +1002,7 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
             ),
         )),
         ([i], b) => {
-            let old = &ra[*i];
-            // CopyMergeMetaDataFieldsFrom: labels and annotations merged (the new one wins),
-            // the old name, namespace and ids kept; a hash only if both ask for one.
-            for field in ["labels", "annotations"] {
-                let mut merged = old.string_map(field);
-                for (k, v) in res.string_map(field) {
-                    match merged.iter_mut().find(|(mk, _)| *mk == k) {
-                        Some(e) => e.1 = v,
-                        None => merged.push((k, v)),
-                    }
-                }
-                let mut meta = get(&res.node, "metadata")
-                    .cloned()
-                    .unwrap_or(Node::Map(Vec::new()));
-                if merged.is_empty() {
-                    patch::remove(&mut meta, field);
-                } else {
-                    set(
-                        &mut meta,
-                        field,
-                        Node::Map(
-                            merged
-                                .into_iter()
-                                .map(|(k, v)| (Cow::Owned(k), Node::Str(Cow::Owned(v))))
-                                .collect(),
-                        ),
-                    );
-                }
-                set(&mut res.node, "metadata", meta);
-            }
-            res.set_meta("name", Some(&old.name()));
-            res.set_meta("namespace", old.namespace().as_deref());
-            res.prev = old.prev.clone();
-            res.needs_hash = res.needs_hash && old.needs_hash;
-            res.origin = old.origin.clone();
-            if b == Behavior::Merge {
-                let mut data = match get(&old.node, "data") {
-                    Some(Node::Map(m)) => m.clone(),
-                    _ => Vec::new(),
-                };
-                if let Some(Node::Map(new)) = get(&res.node, "data") {
-                    for (k, v) in new {
-                        match data.iter_mut().find(|(dk, _)| dk == k) {
-                            Some(e) => e.1 = v.clone(),
-                            None => data.push((k.clone(), v.clone())),
-                        }
-                    }
-                }
-                set(&mut res.node, "data", Node::Map(data));
-                let mut origins = old.key_origins.clone();
-                origins.extend(std::mem::take(&mut res.key_origins));
-                res.key_origins = origins;
-                res.placeholder |= old.placeholder;
-                res.keys_unknown |= old.keys_unknown;
-            }
+            merge_into(&mut res, &ra[*i], b);
             ra[*i] = res;
             Ok(())
         }
@@ -1060,6 +1012,64 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
                 "several Secrets could take `{name}` (namespace `{ns}`); kustomize refuses an ambiguous merge"
             ),
         )),
+    }
+}
+
+/// A generated Secret taking the place of the one it merges with or replaces (`old`).
+fn merge_into(res: &mut Res, old: &Res, b: Behavior) {
+    // CopyMergeMetaDataFieldsFrom: labels and annotations merged (the new one wins),
+    // the old name, namespace and ids kept; a hash only if both ask for one.
+    for field in ["labels", "annotations"] {
+        let mut merged = old.string_map(field);
+        for (k, v) in res.string_map(field) {
+            match merged.iter_mut().find(|(mk, _)| *mk == k) {
+                Some(e) => e.1 = v,
+                None => merged.push((k, v)),
+            }
+        }
+        let mut meta = get(&res.node, "metadata")
+            .cloned()
+            .unwrap_or(Node::Map(Vec::new()));
+        if merged.is_empty() {
+            patch::remove(&mut meta, field);
+        } else {
+            set(
+                &mut meta,
+                field,
+                Node::Map(
+                    merged
+                        .into_iter()
+                        .map(|(k, v)| (Cow::Owned(k), Node::Str(Cow::Owned(v))))
+                        .collect(),
+                ),
+            );
+        }
+        set(&mut res.node, "metadata", meta);
+    }
+    res.set_meta("name", Some(&old.name()));
+    res.set_meta("namespace", old.namespace().as_deref());
+    res.prev = old.prev.clone();
+    res.needs_hash = res.needs_hash && old.needs_hash;
+    res.origin = old.origin.clone();
+    if b == Behavior::Merge {
+        let mut data = match get(&old.node, "data") {
+            Some(Node::Map(m)) => m.clone(),
+            _ => Vec::new(),
+        };
+        if let Some(Node::Map(new)) = get(&res.node, "data") {
+            for (k, v) in new {
+                match data.iter_mut().find(|(dk, _)| dk == k) {
+                    Some(e) => e.1 = v.clone(),
+                    None => data.push((k.clone(), v.clone())),
+                }
+            }
+        }
+        set(&mut res.node, "data", Node::Map(data));
+        let mut origins = old.key_origins.clone();
+        origins.extend(std::mem::take(&mut res.key_origins));
+        res.key_origins = origins;
+        res.placeholder |= old.placeholder;
+        res.keys_unknown |= old.keys_unknown;
     }
 }
 
@@ -1153,57 +1163,7 @@ fn finish_one(mut r: Res) -> Result<Secret> {
     let base_name = r.name();
     let type_ = as_str(get(&r.node, "type")).unwrap_or("").to_string();
     let immutable = matches!(get(&r.node, "immutable"), Some(Node::Bool(true)));
-    let (entries, suffix) = {
-        // Borrowed from the document: the values are not copied to be hashed or decoded.
-        let pairs = |field: &str| -> Vec<(&str, &str)> {
-            match get(&r.node, field) {
-                Some(Node::Map(m)) => m
-                    .iter()
-                    .map(|(k, v)| (k.as_ref(), as_str(Some(v)).unwrap_or("")))
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
-        let data = pairs("data");
-        let string_data =
-            matches!(get(&r.node, "stringData"), Some(Node::Map(_))).then(|| pairs("stringData"));
-        let suffix = r.needs_hash.then(|| {
-            hash::suffix(&HashInput {
-                variant: r.variant,
-                name: &base_name,
-                type_: &type_,
-                kubectl_type: Some(&type_),
-                data: &data,
-                string_data: string_data.as_deref(),
-                immutable,
-            })
-        });
-        let origin_of = |k: &str| {
-            r.key_origins
-                .get(k)
-                .cloned()
-                .unwrap_or_else(|| (r.origin.clone(), false))
-        };
-        let fields = [
-            (&data[..], true),
-            (string_data.as_deref().unwrap_or(&[]), false),
-        ];
-        let written = fields.into_iter().flat_map(|(pairs, base64)| {
-            pairs.iter().map(move |&(key, value)| {
-                let (origin, encrypted) = origin_of(key);
-                read::Written {
-                    key,
-                    value,
-                    base64,
-                    origin,
-                    encrypted,
-                    at: None,
-                }
-            })
-        });
-        let entries = read::entries(written, &base_name, &read::Reading::BUILT)?;
-        (entries, suffix)
-    };
+    let (entries, suffix) = decode_and_hash(&r, &base_name, &type_, immutable)?;
     let hashed = suffix.map(|suffix| {
         r.set_meta("name", Some(&format!("{base_name}-{suffix}")));
         (r.variant, suffix)
@@ -1229,6 +1189,64 @@ fn finish_one(mut r: Res) -> Result<Secret> {
         keys_unknown: r.keys_unknown,
         kubectl_output: false,
     })
+}
+
+/// A finished Secret's values decoded, and its name's hash suffix when it needs one.
+fn decode_and_hash(
+    r: &Res,
+    base_name: &str,
+    type_: &str,
+    immutable: bool,
+) -> Result<(BTreeMap<Key, Entry>, Option<String>)> {
+    // Borrowed from the document: the values are not copied to be hashed or decoded.
+    let pairs = |field: &str| -> Vec<(&str, &str)> {
+        match get(&r.node, field) {
+            Some(Node::Map(m)) => m
+                .iter()
+                .map(|(k, v)| (k.as_ref(), as_str(Some(v)).unwrap_or("")))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let data = pairs("data");
+    let string_data =
+        matches!(get(&r.node, "stringData"), Some(Node::Map(_))).then(|| pairs("stringData"));
+    let suffix = r.needs_hash.then(|| {
+        hash::suffix(&HashInput {
+            variant: r.variant,
+            name: base_name,
+            type_,
+            kubectl_type: Some(type_),
+            data: &data,
+            string_data: string_data.as_deref(),
+            immutable,
+        })
+    });
+    let origin_of = |k: &str| {
+        r.key_origins
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| (r.origin.clone(), false))
+    };
+    let fields = [
+        (&data[..], true),
+        (string_data.as_deref().unwrap_or(&[]), false),
+    ];
+    let written = fields.into_iter().flat_map(|(pairs, base64)| {
+        pairs.iter().map(move |&(key, value)| {
+            let (origin, encrypted) = origin_of(key);
+            read::Written {
+                key,
+                value,
+                base64,
+                origin,
+                encrypted,
+                at: None,
+            }
+        })
+    });
+    let entries = read::entries(written, base_name, &read::Reading::BUILT)?;
+    Ok((entries, suffix))
 }
 
 /// A kustomization's path entry cleaned lexically, as kustomize cleans it before reading.
