@@ -250,3 +250,31 @@ fn not_base64(w: &Written<'_>, secret: &str, how: &Reading) -> Error {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one<'a>(value: &'a str) -> Written<'a> {
+        Written {
+            key: "k",
+            value,
+            base64: true,
+            origin: Loc::file("s.yaml"),
+            encrypted: false,
+            at: None,
+        }
+    }
+
+    #[test]
+    fn a_built_secret_drops_only_ascii_white_space_and_names_itself() {
+        let ok = entries([one("aG\n k=")], "s", &Reading::BUILT).unwrap();
+        assert_eq!(ok[&Key::from("k")].value.expose(), b"hi");
+        let nbsp = entries([one("aGk=\u{a0}")], "s", &Reading::BUILT).unwrap_err();
+        assert_eq!(
+            nbsp.to_string(),
+            "s.yaml: Secret `s`: data key `k` is not valid base64"
+        );
+        assert!(entries([one("aGk=\u{a0}")], "s", &Reading::RESOURCE).is_ok());
+    }
+}
