@@ -64,7 +64,7 @@ impl Collected {
                 .push(Error::from(crate::secret::Error::Invalid {
                     loc: origin,
                     secret: g.name.value.clone(),
-                    message,
+                    message: message.to_string(),
                 }));
             return Ok(());
         }

@@ -42,8 +42,55 @@ pub enum Origin {
     Env(String),
 }
 
-fn usage(msg: impl Into<String>) -> Error {
-    Error::Usage(msg.into())
+/// A `create` form's arguments that cannot make a Secret. The texts are kubectl's where
+/// kubectl has the case; none holds a value.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// A key kubectl refuses.
+    #[error("{0}")]
+    Key(#[source] validate::Violation),
+    #[error("cannot add key `{0}`: another key by that name already exists")]
+    DuplicateKey(Key),
+    #[error("invalid --from-literal: expected key=value with a key")]
+    Literal,
+    /// A `--from-file` argument that is not `[key=]path`.
+    #[error("--from-file={spec}: {reason}")]
+    FileSpec { spec: String, reason: String },
+    #[error("--from-file={0}: cannot give a key name for a directory path")]
+    KeyForDirectory(String),
+    /// A file that cannot be read, with the I/O reason.
+    #[error("error reading {path}: {reason}")]
+    Read { path: String, reason: String },
+    /// A file of a directory that is not a regular file or too large.
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("key and cert must be specified (--cert and --key)")]
+    TlsNeedsBoth,
+    /// A certificate and key that do not make a pair.
+    #[error("{cert}, {key}: {violation}")]
+    TlsPair {
+        cert: String,
+        key: String,
+        #[source]
+        violation: validate::Violation,
+    },
+    #[error(
+        "--generator needs the values in files (--from-file): a generator manifest in a repository should not hold credentials typed on the command line; write them to a file and encrypt it with `secretgen age encrypt`"
+    )]
+    GeneratorNeedsFiles,
+    #[error(
+        "either --from-file or the combination of --docker-username, --docker-password and --docker-server is required"
+    )]
+    DockerNeedsCredentials,
+    #[error("basic-auth needs --username or --password-file (or both)")]
+    BasicAuthNeedsInput,
+}
+
+/// Into the top-level error through the secret layer's.
+impl From<CreateError> for Error {
+    fn from(e: CreateError) -> Self {
+        crate::secret::Error::Create(e).into()
+    }
 }
 
 impl Request {
@@ -75,11 +122,9 @@ impl Request {
 
     fn insert(&mut self, key: String, value: SecretBytes) -> Result<()> {
         let key = Key::from(key);
-        key.check().map_err(|v| usage(v.to_string()))?;
+        key.check().map_err(CreateError::Key)?;
         if self.secret.data.contains_key(&key) {
-            return Err(usage(format!(
-                "cannot add key `{key}`: another key by that name already exists"
-            )));
+            return Err(CreateError::DuplicateKey(key).into());
         }
         self.put(key, value, Loc::file(""));
         Ok(())
@@ -87,7 +132,7 @@ impl Request {
 
     /// A key read from inside a file: the same rules, and messages that never show it.
     fn insert_hidden(&mut self, key: String, value: SecretBytes, at: Loc) -> Result<()> {
-        validate::check_hidden_key(&key).map_err(|m| Error::source(at.clone(), m))?;
+        validate::check_hidden_key(&key).map_err(|m| Error::source(at.clone(), m.to_string()))?;
         if self.secret.data.contains_key(key.as_str()) {
             return Err(Error::source(
                 at,
@@ -103,7 +148,7 @@ impl Request {
         let (k, v) = spec
             .split_once('=')
             .filter(|(k, _)| !k.is_empty())
-            .ok_or_else(|| usage("invalid --from-literal: expected key=value with a key"))?;
+            .ok_or(CreateError::Literal)?;
         self.insert(k.to_string(), SecretBytes::from_slice(v.as_bytes()))?;
         self.origins.push(Origin::Literal(spec.to_string()));
         Ok(())
@@ -112,26 +157,30 @@ impl Request {
     /// `--from-file=[key=]path`: a file, or a directory's regular files in name order
     /// (sub-directories and symlinks skipped).
     pub fn file(&mut self, spec: &str) -> Result<()> {
-        let (key, path) = source::parse_file_source(spec)
-            .map_err(|e| usage(format!("--from-file={spec}: {e}")))?;
+        let (key, path) = source::parse_file_source(spec).map_err(|e| CreateError::FileSpec {
+            spec: spec.to_string(),
+            reason: e.to_string(),
+        })?;
         let p = Path::new(path);
-        let meta = std::fs::metadata(p)
-            .map_err(|e| usage(format!("error reading {path}: {}", io_reason(&e))))?;
+        let meta = std::fs::metadata(p).map_err(|e| CreateError::Read {
+            path: path.to_string(),
+            reason: io_reason(&e),
+        })?;
         if meta.is_dir() {
             if key.is_some() {
-                return Err(usage(format!(
-                    "--from-file={spec}: cannot give a key name for a directory path"
-                )));
+                return Err(CreateError::KeyForDirectory(spec.to_string()).into());
             }
             let names = loader::dir_files(p).map_err(|e| Error::io(p, "cannot list", e))?;
             for n in names {
                 let shown = p.join(&n).display().to_string();
-                let mut bytes = loader::read_dir_file(p, &n, MAX_SECRET_BYTES).map_err(|f| {
-                    usage(match f {
-                        ReadFailure::Io(e) => format!("error reading {shown}: {}", io_reason(&e)),
-                        f => f.describe(&shown),
-                    })
-                })?;
+                let mut bytes =
+                    loader::read_dir_file(p, &n, MAX_SECRET_BYTES).map_err(|f| match f {
+                        ReadFailure::Io(e) => CreateError::Read {
+                            path: shown.clone(),
+                            reason: io_reason(&e),
+                        },
+                        f => CreateError::Unreadable(f.describe(&shown)),
+                    })?;
                 let bytes = SecretBytes::new(std::mem::take(&mut *bytes));
                 self.insert(n.to_string_lossy().into_owned(), bytes)?;
             }
@@ -240,9 +289,7 @@ impl Request {
             }
         });
         if self.origins.is_empty() && !self.secret.data.is_empty() {
-            return Err(usage(
-                "--generator needs the values in files (--from-file): a generator manifest in a repository should not hold credentials typed on the command line; write them to a file and encrypt it with `secretgen age encrypt`",
-            ));
+            return Err(CreateError::GeneratorNeedsFiles.into());
         }
         for (field, items) in [("literals", literals), ("files", files), ("envs", envs)] {
             if !items.is_empty() {
@@ -269,23 +316,26 @@ impl Request {
 
 fn read(path: &Path) -> Result<SecretBytes> {
     std::fs::read(path).map(SecretBytes::new).map_err(|e| {
-        usage(format!(
-            "error reading {}: {}",
-            path.display(),
-            io_reason(&e)
-        ))
+        CreateError::Read {
+            path: path.display().to_string(),
+            reason: io_reason(&e),
+        }
+        .into()
     })
 }
 
 /// `create tls`: the pair must match (Go's `tls.X509KeyPair`).
 pub fn tls(req: &mut Request, cert: Option<&Path>, key: Option<&Path>) -> Result<()> {
     let (Some(cert), Some(key)) = (cert, key) else {
-        return Err(usage("key and cert must be specified (--cert and --key)"));
+        return Err(CreateError::TlsNeedsBoth.into());
     };
     let c = read(cert)?;
     let k = read(key)?;
-    validate::check_tls_pair(c.expose(), k.expose())
-        .map_err(|v| usage(format!("{}, {}: {v}", cert.display(), key.display())))?;
+    validate::check_tls_pair(c.expose(), k.expose()).map_err(|violation| CreateError::TlsPair {
+        cert: cert.display().to_string(),
+        key: key.display().to_string(),
+        violation,
+    })?;
     req.set_type(Some("kubernetes.io/tls".into()));
     req.insert("tls.crt".into(), c)?;
     req.insert("tls.key".into(), k)?;
@@ -311,8 +361,10 @@ pub fn docker_registry(req: &mut Request, d: &Docker<'_>) -> Result<()> {
     req.set_type(Some("kubernetes.io/dockerconfigjson".into()));
     if let Some(spec) = d.from_file.first() {
         let spec = spec.to_string_lossy();
-        let (_, path) = source::parse_file_source(&spec)
-            .map_err(|e| usage(format!("--from-file={spec}: {e}")))?;
+        let (_, path) = source::parse_file_source(&spec).map_err(|e| CreateError::FileSpec {
+            spec: spec.to_string(),
+            reason: e.to_string(),
+        })?;
         let bytes = read(Path::new(path))?;
         req.insert(".dockerconfigjson".into(), bytes)?;
         req.origins
@@ -320,9 +372,7 @@ pub fn docker_registry(req: &mut Request, d: &Docker<'_>) -> Result<()> {
         return Ok(());
     }
     let (Some(user), Some(pass)) = (d.username, d.password) else {
-        return Err(usage(
-            "either --from-file or the combination of --docker-username, --docker-password and --docker-server is required",
-        ));
+        return Err(CreateError::DockerNeedsCredentials.into());
     };
     let auth = base64_plain(format!("{user}:{pass}").as_bytes());
     let mut json = Vec::new();
@@ -350,9 +400,7 @@ pub fn basic_auth(
     password_file: Option<&Path>,
 ) -> Result<()> {
     if username.is_none() && password_file.is_none() {
-        return Err(usage(
-            "basic-auth needs --username or --password-file (or both)",
-        ));
+        return Err(CreateError::BasicAuthNeedsInput.into());
     }
     req.set_type(Some("kubernetes.io/basic-auth".into()));
     if let Some(u) = username {

@@ -1,4 +1,5 @@
-//! The secret layer's error: a Secret that breaks a Kubernetes rule.
+//! The secret layer's error: a Secret that breaks a Kubernetes rule, or `create` arguments
+//! that make none.
 
 use crate::error::Loc;
 
@@ -12,6 +13,9 @@ pub enum Error {
         secret: String,
         message: String,
     },
+    /// A `create` form's arguments that cannot make a Secret.
+    #[error(transparent)]
+    Create(#[from] crate::secret::create::CreateError),
 }
 
 impl Error {
@@ -27,6 +31,8 @@ impl Error {
                 secret,
                 message: text(message),
             },
+            // Made from command-line arguments, never from a tree `--base` reads.
+            e @ Error::Create(_) => e,
         }
     }
 }

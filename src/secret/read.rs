@@ -35,6 +35,13 @@ pub struct Reading {
     pub encrypted: bool,
     /// Qualifies the Secret in the base64 error (`" of a decrypted Secret"`).
     pub what: &'static str,
+    /// The base64 error begins with the Secret's name (`Secret `NAME`: `).
+    pub named: bool,
+    /// What a `data` value may hold between its base64 characters (line breaks of a
+    /// wrapped value), dropped before decoding.
+    pub blank: fn(char) -> bool,
+    /// A `stringData` value is also kept as wrapped base64 (printed and hashed from it).
+    pub string_base64: bool,
     /// The error for a Secret without `metadata.name`.
     pub unnamed: &'static str,
 }
@@ -47,6 +54,9 @@ impl Reading {
         values: Values::Decode,
         encrypted: false,
         what: "",
+        named: false,
+        blank: char::is_whitespace,
+        string_base64: false,
         unnamed: "a Secret resource without metadata.name",
     };
 
@@ -58,6 +68,9 @@ impl Reading {
         values: Values::Decode,
         encrypted: false,
         what: "",
+        named: false,
+        blank: char::is_whitespace,
+        string_base64: false,
         unnamed: "a Secret without metadata.name",
     };
 
@@ -69,8 +82,38 @@ impl Reading {
         values: Values::KeysOnly,
         encrypted: false,
         what: "",
+        named: false,
+        blank: char::is_whitespace,
+        string_base64: false,
         unnamed: "a Secret without metadata.name",
     };
+
+    /// A Secret at the end of a tree build, its values given as [`Written`] by the build:
+    /// kustomize's wrapping (ASCII white space) dropped, the error naming the Secret at the
+    /// key's origin, `stringData` kept as base64 too.
+    pub const BUILT: Reading = Reading {
+        text: Node::as_str,
+        base64_text: Node::as_str,
+        values: Values::Decode,
+        encrypted: false,
+        what: "",
+        named: true,
+        blank: |c| c.is_ascii_whitespace(),
+        string_base64: true,
+        unnamed: "a Secret without metadata.name",
+    };
+}
+
+/// One `data` or `stringData` value as written, from whichever tree it was read.
+pub struct Written<'a> {
+    pub key: &'a str,
+    pub value: &'a str,
+    /// From `data` (base64), not `stringData`.
+    pub base64: bool,
+    pub origin: Loc,
+    pub encrypted: bool,
+    /// Where a value that is not base64 is reported; the key's origin when `None`.
+    pub at: Option<Loc>,
 }
 
 /// A scalar's text whatever it resolves to (`true`, `12`, `~` included).
@@ -126,41 +169,112 @@ pub fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Secret> {
 /// A Secret document's `data` (base64, whitespace ignored) and `stringData`, decoded into
 /// entries keyed by name (`stringData` wins a key both hold, as the API server merges them).
 pub fn data(doc: &Node, file: &Path, how: &Reading) -> Result<BTreeMap<Key, Entry>> {
-    use base64::Engine;
-    let mut data = BTreeMap::new();
-    for (field, decode) in [("data", true), ("stringData", false)] {
+    let mut written = Vec::new();
+    for (field, base64) in [("data", true), ("stringData", false)] {
         for (k, v) in doc.get(field).and_then(Node::as_map).unwrap_or(&[]) {
             let key = match ((how.text)(k), how.values) {
-                (Some(key), _) => key.to_string(),
+                (Some(key), _) => key,
                 (None, Values::KeysOnly) => continue,
-                (None, Values::Decode) => String::new(),
+                (None, Values::Decode) => "",
             };
-            let bytes = match how.values {
-                Values::KeysOnly => Vec::new(),
-                Values::Decode if decode => {
-                    let value = (how.base64_text)(v).unwrap_or("");
-                    let clean: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-                    base64::engine::general_purpose::STANDARD
-                        .decode(clean)
-                        .map_err(|_| {
-                            Error::manifest(
-                                Loc::at(file, v.mark),
-                                format!("data key `{key}`{} is not valid base64", how.what),
-                            )
-                        })?
-                }
-                Values::Decode => (how.text)(v).unwrap_or("").as_bytes().to_vec(),
+            let value = match how.values {
+                Values::KeysOnly => "",
+                Values::Decode if base64 => (how.base64_text)(v).unwrap_or(""),
+                Values::Decode => (how.text)(v).unwrap_or(""),
             };
-            data.insert(
-                Key::from(key),
-                Entry {
-                    value: SecretBytes::new(bytes),
-                    base64: SecretString::default(),
-                    origin: Loc::at(file, k.mark),
-                    encrypted: how.encrypted,
-                },
-            );
+            written.push(Written {
+                key,
+                value,
+                base64,
+                origin: Loc::at(file, k.mark),
+                encrypted: how.encrypted,
+                at: Some(Loc::at(file, v.mark)),
+            });
         }
     }
+    entries(written, "", how)
+}
+
+/// Values as written, decoded into entries keyed by name (a later one wins a key). `secret`
+/// names the Secret in an error when `how.named`.
+pub fn entries<'a>(
+    written: impl IntoIterator<Item = Written<'a>>,
+    secret: &str,
+    how: &Reading,
+) -> Result<BTreeMap<Key, Entry>> {
+    use base64::Engine;
+    let mut data = BTreeMap::new();
+    for w in written {
+        let mut base64 = SecretString::default();
+        let bytes = match how.values {
+            Values::KeysOnly => Vec::new(),
+            Values::Decode if w.base64 => {
+                let clean: String = w.value.chars().filter(|&c| !(how.blank)(c)).collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(clean)
+                    .map_err(|_| not_base64(&w, secret, how))?
+            }
+            Values::Decode => {
+                if how.string_base64 {
+                    let mut b64 = String::new();
+                    crate::yaml::emit::wrapped_base64(w.value.as_bytes(), &mut b64);
+                    base64 = SecretString::new(b64);
+                }
+                w.value.as_bytes().to_vec()
+            }
+        };
+        data.insert(
+            Key::from(w.key),
+            Entry {
+                value: SecretBytes::new(bytes),
+                base64,
+                origin: w.origin,
+                encrypted: w.encrypted,
+            },
+        );
+    }
     Ok(data)
+}
+
+fn not_base64(w: &Written<'_>, secret: &str, how: &Reading) -> Error {
+    let named = if how.named {
+        format!("Secret `{secret}`: ")
+    } else {
+        String::new()
+    };
+    Error::manifest(
+        w.at.clone().unwrap_or_else(|| w.origin.clone()),
+        format!(
+            "{named}data key `{}`{} is not valid base64",
+            w.key, how.what
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one<'a>(value: &'a str) -> Written<'a> {
+        Written {
+            key: "k",
+            value,
+            base64: true,
+            origin: Loc::file("s.yaml"),
+            encrypted: false,
+            at: None,
+        }
+    }
+
+    #[test]
+    fn a_built_secret_drops_only_ascii_white_space_and_names_itself() {
+        let ok = entries([one("aG\n k=")], "s", &Reading::BUILT).unwrap();
+        assert_eq!(ok[&Key::from("k")].value.expose(), b"hi");
+        let nbsp = entries([one("aGk=\u{a0}")], "s", &Reading::BUILT).unwrap_err();
+        assert_eq!(
+            nbsp.to_string(),
+            "s.yaml: Secret `s`: data key `k` is not valid base64"
+        );
+        assert!(entries([one("aGk=\u{a0}")], "s", &Reading::RESOURCE).is_ok());
+    }
 }

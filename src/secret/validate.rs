@@ -184,15 +184,27 @@ pub fn check_key(key: &str) -> Result<(), Violation> {
 /// A key read from inside a file (an env file's line) checked without ever showing it: the
 /// message says which rule it breaks and describes the key by its length and its first
 /// character outside the allowed set (position, code point, class), never by its text.
-pub fn check_hidden_key(key: &str) -> Result<(), String> {
+pub fn check_hidden_key(key: &str) -> Result<(), HiddenKey> {
     match check_key(key) {
         Ok(()) => Ok(()),
-        Err(Violation::Key { reason, .. }) => Err(format!(
-            "the key on this line is not a valid Secret key ({reason}); it is {} (not shown: text from inside a file is never printed)",
-            describe_hidden(key, is_key_char)
-        )),
-        Err(other) => Err(other.to_string()),
+        Err(Violation::Key { reason, .. }) => Err(HiddenKey::Key {
+            reason,
+            shape: describe_hidden(key, is_key_char),
+        }),
+        Err(other) => Err(HiddenKey::Other(other)),
     }
+}
+
+/// A key from inside a file that breaks a rule, described without its text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HiddenKey {
+    /// `shape` is [`describe_hidden`]'s description: length and first bad character.
+    #[error(
+        "the key on this line is not a valid Secret key ({reason}); it is {shape} (not shown: text from inside a file is never printed)"
+    )]
+    Key { reason: &'static str, shape: String },
+    #[error(transparent)]
+    Other(Violation),
 }
 
 fn is_key_char(c: char) -> bool {

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Loc, Result, Warning};
 use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::kustomize::manifest::{self, Behavior, Transform};
-use crate::render::{self, Decrypt, Entry, LoadRestrictor, Secret, Settings};
-use crate::secret::{SecretBytes, SecretString};
+use crate::render::{self, Decrypt, LoadRestrictor, Secret, Settings};
+use crate::secret::{Entry, Key, read};
 use crate::yaml::emit::Node;
 use crate::yaml::{self, Mark};
 
@@ -338,11 +338,55 @@ impl<'a> Build<'a> {
         component: bool,
         acc: Acc,
     ) -> Result<Acc> {
+        let (unit, docs) = self.open_kustomization(kfile, component)?;
+        let empty = yaml::Node {
+            value: yaml::Value::Map(Vec::new()),
+            mark: Mark::default(),
+        };
+        let doc = docs.first().unwrap_or(&empty);
+        self.refusals(kfile, doc)?;
+        let mut acc = if component { acc } else { Acc::default() };
+        let mut ra = std::mem::take(&mut acc.res);
+
+        // Resources: files, then bases each built on its own accumulator.
+        self.add_resources(dir, kfile, doc, &mut ra, &mut acc.works)?;
+
+        // Generators, merged into what the resources made.
+        self.add_generators(&unit.generators, &mut ra)?;
+
+        // Components work on this accumulator.
+        self.add_components(dir, kfile, doc, &mut ra, &mut acc.works)?;
+
+        // Transformers, in kustomize's builtin order.
+        for entry in seq(doc, "patchesStrategicMerge") {
+            let Some(p) = entry.as_str() else { continue };
+            let (text, file, mark) = self.patch_text(dir, kfile, p, entry.mark)?;
+            for d in parse_patch(&file, &text, mark)? {
+                smp_by_id(&mut ra, &d, &Loc::at(&file, mark))?;
+            }
+        }
+        for entry in seq(doc, "patches") {
+            self.patch_entry(&mut ra, dir, kfile, entry, false)?;
+        }
+        transform(&mut ra, &mut acc.works, &unit.transform, kfile)?;
+        for entry in seq(doc, "patchesJson6902") {
+            self.patch_entry(&mut ra, dir, kfile, entry, true)?;
+        }
+        acc.res = ra;
+        Ok(acc)
+    }
+
+    /// A kustomization read, its warnings kept, its kind checked against where it is listed.
+    fn open_kustomization(
+        &mut self,
+        kfile: &Path,
+        component: bool,
+    ) -> Result<(manifest::Unit, Vec<yaml::Node>)> {
         self.read += 1;
         self.files.push(canonical_file(kfile));
         let text = manifest::read_text(kfile)?;
-        let unit = manifest::read_kustomization(kfile, &text)?;
-        for w in unit.warnings {
+        let mut unit = manifest::read_kustomization(kfile, &text)?;
+        for w in std::mem::take(&mut unit.warnings) {
             let skip = APPLIED_HERE
                 .iter()
                 .any(|f| w.message.starts_with(&format!("`{f}` is not applied")))
@@ -352,13 +396,8 @@ impl<'a> Build<'a> {
             }
         }
         let docs = yaml::parse_stream(&text).map_err(|e| syntax(kfile, e))?;
-        let empty = yaml::Node {
-            value: yaml::Value::Map(Vec::new()),
-            mark: Mark::default(),
-        };
-        let doc = docs.first().unwrap_or(&empty);
-        let at = |m: Mark| Loc::at(kfile, m);
-        let is_component = doc.get("kind").and_then(str_of) == Some("Component");
+        let is_component =
+            docs.first().and_then(|d| d.get("kind")).and_then(str_of) == Some("Component");
         if component && !is_component {
             return Err(Error::manifest(
                 Loc::file(kfile),
@@ -371,11 +410,19 @@ impl<'a> Build<'a> {
                 "a `kind: Component` listed under `resources` or built on its own (kustomize refuses it; list it under `components`)",
             ));
         }
-        self.refusals(kfile, doc)?;
-        let mut acc = if component { acc } else { Acc::default() };
-        let mut ra = std::mem::take(&mut acc.res);
+        Ok((unit, docs))
+    }
 
-        // Resources: files, then bases each built on its own accumulator.
+    /// A kustomization's `resources`: files, then bases each built on its own accumulator.
+    fn add_resources(
+        &mut self,
+        dir: &Path,
+        kfile: &Path,
+        doc: &yaml::Node,
+        ra: &mut Vec<Res>,
+        works: &mut Vec<Work>,
+    ) -> Result<()> {
+        let at = |m: Mark| Loc::at(kfile, m);
         for entry in seq(doc, "resources") {
             let Some(res) = entry.as_str() else { continue };
             if is_remote(res) {
@@ -389,13 +436,13 @@ impl<'a> Build<'a> {
             let path = dir.join(clean(res));
             if path.is_dir() {
                 let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
-                append(&mut ra, sub.res, &at(entry.mark))?;
-                acc.works.extend(sub.works);
+                append(ra, sub.res, &at(entry.mark))?;
+                works.extend(sub.works);
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
-                let (secrets, works) = resources_of(&path)?;
-                append(&mut ra, secrets, &at(entry.mark))?;
-                acc.works.extend(works);
+                let (secrets, found) = resources_of(&path)?;
+                append(ra, secrets, &at(entry.mark))?;
+                works.extend(found);
                 self.files.push(canonical_file(&path));
             } else {
                 return Err(Error::manifest(
@@ -404,8 +451,15 @@ impl<'a> Build<'a> {
                 ));
             }
         }
+        Ok(())
+    }
 
-        // Generators, merged into what the resources made.
+    /// A kustomization's generators, merged into what the resources made.
+    fn add_generators(
+        &mut self,
+        generators: &[manifest::Generator],
+        ra: &mut Vec<Res>,
+    ) -> Result<()> {
         let settings = Settings {
             mode: render::Mode::Render,
             ..self.settings.clone()
@@ -416,13 +470,13 @@ impl<'a> Build<'a> {
         let render_one = |g: &manifest::Generator| {
             render::render_generator(g, &Transform::default(), &settings, keys)
         };
-        let rendered: Vec<Result<(Secret, Vec<Warning>)>> = if unit.generators.len() >= 64 {
+        let rendered: Vec<Result<(Secret, Vec<Warning>)>> = if generators.len() >= 64 {
             use rayon::prelude::*;
-            unit.generators.par_iter().map(render_one).collect()
+            generators.par_iter().map(render_one).collect()
         } else {
-            unit.generators.iter().map(render_one).collect()
+            generators.iter().map(render_one).collect()
         };
-        for (g, r) in unit.generators.iter().zip(rendered) {
+        for (g, r) in generators.iter().zip(rendered) {
             let (mut s, w) = r?;
             self.warnings.extend(w);
             let variant = s.hash.as_ref().map(|(v, _)| *v);
@@ -447,10 +501,21 @@ impl<'a> Build<'a> {
                 .behavior_mark
                 .map(|m| Loc::at(&g.file, m))
                 .unwrap_or(g.loc());
-            absorb(&mut ra, res, &loc)?;
+            absorb(ra, res, &loc)?;
         }
+        Ok(())
+    }
 
-        // Components work on this accumulator.
+    /// A kustomization's `components`, each working on this accumulator.
+    fn add_components(
+        &mut self,
+        dir: &Path,
+        kfile: &Path,
+        doc: &yaml::Node,
+        ra: &mut Vec<Res>,
+        works: &mut Vec<Work>,
+    ) -> Result<()> {
+        let at = |m: Mark| Loc::at(kfile, m);
         for entry in seq(doc, "components") {
             let Some(c) = entry.as_str() else { continue };
             if is_remote(c) {
@@ -464,84 +529,15 @@ impl<'a> Build<'a> {
                 &dir.join(clean(c)),
                 true,
                 Acc {
-                    res: ra,
-                    works: std::mem::take(&mut acc.works),
+                    res: std::mem::take(ra),
+                    works: std::mem::take(works),
                 },
                 &at(entry.mark),
             )?;
-            ra = sub.res;
-            acc.works = sub.works;
+            *ra = sub.res;
+            *works = sub.works;
         }
-
-        // Transformers, in kustomize's builtin order.
-        for entry in seq(doc, "patchesStrategicMerge") {
-            let Some(p) = entry.as_str() else { continue };
-            let (text, file, mark) = self.patch_text(dir, kfile, p, entry.mark)?;
-            for d in parse_patch(&file, &text, mark)? {
-                smp_by_id(&mut ra, &d, &Loc::at(&file, mark))?;
-            }
-        }
-        for entry in seq(doc, "patches") {
-            self.patch_entry(&mut ra, dir, kfile, entry, false)?;
-        }
-        let t = &unit.transform;
-        for w in acc.works.iter_mut() {
-            if let Some(ns) = &t.namespace {
-                w.namespace = Some(ns.clone());
-            }
-            w.name = format!("{}{}{}", t.name_prefix, w.name, t.name_suffix);
-        }
-        if let Some(ns) = &t.namespace {
-            for r in ra.iter_mut() {
-                r.store_prev();
-                r.set_meta("namespace", Some(ns));
-            }
-            let mut seen = std::collections::HashSet::new();
-            for r in ra.iter() {
-                if !seen.insert(r.cur()) {
-                    return Err(Error::manifest(
-                        Loc::file(kfile),
-                        format!(
-                            "`namespace: {ns}` gives two Secrets the same id `{}` (kustomize: namespace transformation produces ID conflict)",
-                            r.name()
-                        ),
-                    ));
-                }
-            }
-        }
-        if !t.name_prefix.is_empty() {
-            for r in ra.iter_mut() {
-                r.store_prev();
-                let n = format!("{}{}", t.name_prefix, r.name());
-                r.set_meta("name", Some(&n));
-            }
-        }
-        if !t.name_suffix.is_empty() {
-            for r in ra.iter_mut() {
-                r.store_prev();
-                let n = format!("{}{}", r.name(), t.name_suffix);
-                r.set_meta("name", Some(&n));
-            }
-        }
-        for (field, map) in [("labels", &t.labels), ("annotations", &t.annotations)] {
-            if map.is_empty() {
-                continue;
-            }
-            for r in ra.iter_mut() {
-                let m = patch::meta_map(&mut r.node, field);
-                for (k, (v, _)) in map {
-                    match m.iter_mut().find(|(mk, _)| mk == k) {
-                        Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),
-                        None => m.push((Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone())))),
-                    }
-                }
-            }
-        }
-        for entry in seq(doc, "patchesJson6902") {
-            self.patch_entry(&mut ra, dir, kfile, entry, true)?;
-        }
-        acc.res = ra;
-        Ok(acc)
+        Ok(())
     }
 
     /// What secretgen does not apply and that may change a Secret.
@@ -603,6 +599,12 @@ impl<'a> Build<'a> {
                 }
             }
         }
+        self.refuse_replacements(kfile, doc)
+    }
+
+    /// `replacements` whose targets may select a Secret.
+    fn refuse_replacements(&mut self, kfile: &Path, doc: &yaml::Node) -> Result<()> {
+        let at = |m: Mark| Loc::at(kfile, m);
         for entry in seq(doc, "replacements") {
             let path = entry.get("path").and_then(str_of);
             let loaded;
@@ -736,6 +738,63 @@ impl<'a> Build<'a> {
     }
 }
 
+/// The namespace, prefix, suffix, label and annotation transformers of a kustomization.
+fn transform(ra: &mut [Res], works: &mut [Work], t: &Transform, kfile: &Path) -> Result<()> {
+    for w in works.iter_mut() {
+        if let Some(ns) = &t.namespace {
+            w.namespace = Some(ns.clone());
+        }
+        w.name = format!("{}{}{}", t.name_prefix, w.name, t.name_suffix);
+    }
+    if let Some(ns) = &t.namespace {
+        for r in ra.iter_mut() {
+            r.store_prev();
+            r.set_meta("namespace", Some(ns));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for r in ra.iter() {
+            if !seen.insert(r.cur()) {
+                return Err(Error::manifest(
+                    Loc::file(kfile),
+                    format!(
+                        "`namespace: {ns}` gives two Secrets the same id `{}` (kustomize: namespace transformation produces ID conflict)",
+                        r.name()
+                    ),
+                ));
+            }
+        }
+    }
+    if !t.name_prefix.is_empty() {
+        for r in ra.iter_mut() {
+            r.store_prev();
+            let n = format!("{}{}", t.name_prefix, r.name());
+            r.set_meta("name", Some(&n));
+        }
+    }
+    if !t.name_suffix.is_empty() {
+        for r in ra.iter_mut() {
+            r.store_prev();
+            let n = format!("{}{}", r.name(), t.name_suffix);
+            r.set_meta("name", Some(&n));
+        }
+    }
+    for (field, map) in [("labels", &t.labels), ("annotations", &t.annotations)] {
+        if map.is_empty() {
+            continue;
+        }
+        for r in ra.iter_mut() {
+            let m = patch::meta_map(&mut r.node, field);
+            for (k, (v, _)) in map {
+                match m.iter_mut().find(|(mk, _)| mk == k) {
+                    Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),
+                    None => m.push((Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone())))),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn seq<'d>(doc: &'d yaml::Node, field: &str) -> &'d [yaml::Node] {
     doc.get(field).and_then(|n| n.as_seq()).unwrap_or(&[])
 }
@@ -809,7 +868,7 @@ fn select(ra: &[Res], target: &yaml::Node, loc: &Loc) -> Result<Vec<usize>> {
     {
         return Ok(Vec::new());
     }
-    let bad = |m: String| Error::manifest(loc.clone(), format!("patch target: {m}"));
+    let bad = |m: patch::Error| Error::manifest(loc.clone(), format!("patch target: {m}"));
     let name = patch::pattern(field("name")).map_err(bad)?;
     let ns = patch::pattern(field("namespace")).map_err(bad)?;
     let mut out = Vec::new();
@@ -943,61 +1002,7 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
             ),
         )),
         ([i], b) => {
-            let old = &ra[*i];
-            // CopyMergeMetaDataFieldsFrom: labels and annotations merged (the new one wins),
-            // the old name, namespace and ids kept; a hash only if both ask for one.
-            for field in ["labels", "annotations"] {
-                let mut merged = old.string_map(field);
-                for (k, v) in res.string_map(field) {
-                    match merged.iter_mut().find(|(mk, _)| *mk == k) {
-                        Some(e) => e.1 = v,
-                        None => merged.push((k, v)),
-                    }
-                }
-                let mut meta = get(&res.node, "metadata")
-                    .cloned()
-                    .unwrap_or(Node::Map(Vec::new()));
-                if merged.is_empty() {
-                    patch::remove(&mut meta, field);
-                } else {
-                    set(
-                        &mut meta,
-                        field,
-                        Node::Map(
-                            merged
-                                .into_iter()
-                                .map(|(k, v)| (Cow::Owned(k), Node::Str(Cow::Owned(v))))
-                                .collect(),
-                        ),
-                    );
-                }
-                set(&mut res.node, "metadata", meta);
-            }
-            res.set_meta("name", Some(&old.name()));
-            res.set_meta("namespace", old.namespace().as_deref());
-            res.prev = old.prev.clone();
-            res.needs_hash = res.needs_hash && old.needs_hash;
-            res.origin = old.origin.clone();
-            if b == Behavior::Merge {
-                let mut data = match get(&old.node, "data") {
-                    Some(Node::Map(m)) => m.clone(),
-                    _ => Vec::new(),
-                };
-                if let Some(Node::Map(new)) = get(&res.node, "data") {
-                    for (k, v) in new {
-                        match data.iter_mut().find(|(dk, _)| dk == k) {
-                            Some(e) => e.1 = v.clone(),
-                            None => data.push((k.clone(), v.clone())),
-                        }
-                    }
-                }
-                set(&mut res.node, "data", Node::Map(data));
-                let mut origins = old.key_origins.clone();
-                origins.extend(std::mem::take(&mut res.key_origins));
-                res.key_origins = origins;
-                res.placeholder |= old.placeholder;
-                res.keys_unknown |= old.keys_unknown;
-            }
+            merge_into(&mut res, &ra[*i], b);
             ra[*i] = res;
             Ok(())
         }
@@ -1007,6 +1012,64 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
                 "several Secrets could take `{name}` (namespace `{ns}`); kustomize refuses an ambiguous merge"
             ),
         )),
+    }
+}
+
+/// A generated Secret taking the place of the one it merges with or replaces (`old`).
+fn merge_into(res: &mut Res, old: &Res, b: Behavior) {
+    // CopyMergeMetaDataFieldsFrom: labels and annotations merged (the new one wins),
+    // the old name, namespace and ids kept; a hash only if both ask for one.
+    for field in ["labels", "annotations"] {
+        let mut merged = old.string_map(field);
+        for (k, v) in res.string_map(field) {
+            match merged.iter_mut().find(|(mk, _)| *mk == k) {
+                Some(e) => e.1 = v,
+                None => merged.push((k, v)),
+            }
+        }
+        let mut meta = get(&res.node, "metadata")
+            .cloned()
+            .unwrap_or(Node::Map(Vec::new()));
+        if merged.is_empty() {
+            patch::remove(&mut meta, field);
+        } else {
+            set(
+                &mut meta,
+                field,
+                Node::Map(
+                    merged
+                        .into_iter()
+                        .map(|(k, v)| (Cow::Owned(k), Node::Str(Cow::Owned(v))))
+                        .collect(),
+                ),
+            );
+        }
+        set(&mut res.node, "metadata", meta);
+    }
+    res.set_meta("name", Some(&old.name()));
+    res.set_meta("namespace", old.namespace().as_deref());
+    res.prev = old.prev.clone();
+    res.needs_hash = res.needs_hash && old.needs_hash;
+    res.origin = old.origin.clone();
+    if b == Behavior::Merge {
+        let mut data = match get(&old.node, "data") {
+            Some(Node::Map(m)) => m.clone(),
+            _ => Vec::new(),
+        };
+        if let Some(Node::Map(new)) = get(&res.node, "data") {
+            for (k, v) in new {
+                match data.iter_mut().find(|(dk, _)| dk == k) {
+                    Some(e) => e.1 = v.clone(),
+                    None => data.push((k.clone(), v.clone())),
+                }
+            }
+        }
+        set(&mut res.node, "data", Node::Map(data));
+        let mut origins = old.key_origins.clone();
+        origins.extend(std::mem::take(&mut res.key_origins));
+        res.key_origins = origins;
+        res.placeholder |= old.placeholder;
+        res.keys_unknown |= old.keys_unknown;
     }
 }
 
@@ -1096,86 +1159,11 @@ fn finish(ra: Vec<Res>) -> Result<Vec<Secret>> {
 
 /// One Secret at the end of the build: hashed (when asked) and named.
 fn finish_one(mut r: Res) -> Result<Secret> {
-    use base64::Engine;
     let annotations = r.string_map("annotations");
     let base_name = r.name();
     let type_ = as_str(get(&r.node, "type")).unwrap_or("").to_string();
     let immutable = matches!(get(&r.node, "immutable"), Some(Node::Bool(true)));
-    let (entries, suffix) = {
-        // Borrowed from the document: the values are not copied to be hashed or decoded.
-        let pairs = |field: &str| -> Vec<(&str, &str)> {
-            match get(&r.node, field) {
-                Some(Node::Map(m)) => m
-                    .iter()
-                    .map(|(k, v)| (k.as_ref(), as_str(Some(v)).unwrap_or("")))
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
-        let data = pairs("data");
-        let string_data =
-            matches!(get(&r.node, "stringData"), Some(Node::Map(_))).then(|| pairs("stringData"));
-        let suffix = r.needs_hash.then(|| {
-            hash::suffix(&HashInput {
-                variant: r.variant,
-                name: &base_name,
-                type_: &type_,
-                kubectl_type: Some(&type_),
-                data: &data,
-                string_data: string_data.as_deref(),
-                immutable,
-            })
-        });
-        let origin_of = |k: &str| {
-            r.key_origins
-                .get(k)
-                .cloned()
-                .unwrap_or_else(|| (r.origin.clone(), false))
-        };
-        let mut entries = BTreeMap::new();
-        for (k, v) in &data {
-            // Line breaks of kustomize's wrapping (and any other ASCII white space) go.
-            let mut clean: Vec<u8> = Vec::with_capacity(v.len());
-            for chunk in v.as_bytes().split(u8::is_ascii_whitespace) {
-                clean.extend_from_slice(chunk);
-            }
-            let (origin, encrypted) = origin_of(k);
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(clean)
-                .map_err(|_| {
-                    Error::manifest(
-                        origin.clone(),
-                        format!("Secret `{base_name}`: data key `{k}` is not valid base64"),
-                    )
-                })?;
-            entries.insert(
-                (*k).into(),
-                Entry {
-                    value: SecretBytes::new(bytes),
-                    // Printed and hashed from the document itself (`passthrough`): the
-                    // base64 is not kept twice.
-                    base64: SecretString::default(),
-                    origin,
-                    encrypted,
-                },
-            );
-        }
-        for (k, v) in string_data.iter().flatten() {
-            let (origin, encrypted) = origin_of(k);
-            let mut b64 = String::new();
-            crate::yaml::emit::wrapped_base64(v.as_bytes(), &mut b64);
-            entries.insert(
-                (*k).into(),
-                Entry {
-                    value: SecretBytes::from_slice(v.as_bytes()),
-                    base64: SecretString::new(b64),
-                    origin,
-                    encrypted,
-                },
-            );
-        }
-        (entries, suffix)
-    };
+    let (entries, suffix) = decode_and_hash(&r, &base_name, &type_, immutable)?;
     let hashed = suffix.map(|suffix| {
         r.set_meta("name", Some(&format!("{base_name}-{suffix}")));
         (r.variant, suffix)
@@ -1201,6 +1189,64 @@ fn finish_one(mut r: Res) -> Result<Secret> {
         keys_unknown: r.keys_unknown,
         kubectl_output: false,
     })
+}
+
+/// A finished Secret's values decoded, and its name's hash suffix when it needs one.
+fn decode_and_hash(
+    r: &Res,
+    base_name: &str,
+    type_: &str,
+    immutable: bool,
+) -> Result<(BTreeMap<Key, Entry>, Option<String>)> {
+    // Borrowed from the document: the values are not copied to be hashed or decoded.
+    let pairs = |field: &str| -> Vec<(&str, &str)> {
+        match get(&r.node, field) {
+            Some(Node::Map(m)) => m
+                .iter()
+                .map(|(k, v)| (k.as_ref(), as_str(Some(v)).unwrap_or("")))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let data = pairs("data");
+    let string_data =
+        matches!(get(&r.node, "stringData"), Some(Node::Map(_))).then(|| pairs("stringData"));
+    let suffix = r.needs_hash.then(|| {
+        hash::suffix(&HashInput {
+            variant: r.variant,
+            name: base_name,
+            type_,
+            kubectl_type: Some(type_),
+            data: &data,
+            string_data: string_data.as_deref(),
+            immutable,
+        })
+    });
+    let origin_of = |k: &str| {
+        r.key_origins
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| (r.origin.clone(), false))
+    };
+    let fields = [
+        (&data[..], true),
+        (string_data.as_deref().unwrap_or(&[]), false),
+    ];
+    let written = fields.into_iter().flat_map(|(pairs, base64)| {
+        pairs.iter().map(move |&(key, value)| {
+            let (origin, encrypted) = origin_of(key);
+            read::Written {
+                key,
+                value,
+                base64,
+                origin,
+                encrypted,
+                at: None,
+            }
+        })
+    });
+    let entries = read::entries(written, base_name, &read::Reading::BUILT)?;
+    Ok((entries, suffix))
 }
 
 /// A kustomization's path entry cleaned lexically, as kustomize cleans it before reading.

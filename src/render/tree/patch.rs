@@ -10,6 +10,35 @@ use crate::yaml::emit::Node;
 
 pub type Map = Vec<(Cow<'static, str>, Node<'static>)>;
 
+/// A patch or selector that cannot be applied. The caller says which patch it is.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("path `{0}` does not start with `/`")]
+    NotAbsolute(String),
+    #[error("cannot remove the whole document")]
+    WholeDocument,
+    #[error("path `{0}` does not exist")]
+    Missing(String),
+    #[error("`{op}` at `{path}` has no value")]
+    NoValue { op: String, path: String },
+    #[error("`{op}` at `{path}` has no `from`")]
+    NoFrom { op: String, path: String },
+    #[error("test at `{0}` failed")]
+    TestFailed(String),
+    #[error("unknown JSON patch operation `{0}`")]
+    UnknownOp(String),
+    /// A selector's `name` or `namespace` that is not a regular expression.
+    #[error("`{pattern}` is not a valid regular expression: {source}")]
+    Regex {
+        pattern: String,
+        #[source]
+        source: regex::Error,
+    },
+    /// A label selector's `in`/`notin` set that is not `(a,b)`.
+    #[error("`{0}` is not a set `(a,b)`")]
+    NotASet(String),
+}
+
 pub fn get<'a>(n: &'a Node<'static>, key: &str) -> Option<&'a Node<'static>> {
     match n {
         Node::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
@@ -122,12 +151,12 @@ fn unescape(token: &str) -> String {
     token.replace("~1", "/").replace("~0", "~")
 }
 
-fn tokens(path: &str) -> Result<Vec<String>, String> {
+fn tokens(path: &str) -> Result<Vec<String>, Error> {
     if path.is_empty() {
         return Ok(Vec::new());
     }
     let Some(rest) = path.strip_prefix('/') else {
-        return Err(format!("path `{path}` does not start with `/`"));
+        return Err(Error::NotAbsolute(path.to_string()));
     };
     Ok(rest.split('/').map(unescape).collect())
 }
@@ -148,34 +177,30 @@ fn lookup<'a>(root: &'a mut Node<'static>, toks: &[String]) -> Option<&'a mut No
     Some(n)
 }
 
-fn take(root: &mut Node<'static>, path: &str) -> Result<Node<'static>, String> {
+fn take(root: &mut Node<'static>, path: &str) -> Result<Node<'static>, Error> {
     let toks = tokens(path)?;
     let Some((last, parent)) = toks.split_last() else {
-        return Err("cannot remove the whole document".into());
+        return Err(Error::WholeDocument);
     };
-    let p = lookup(root, parent).ok_or_else(|| format!("path `{path}` does not exist"))?;
+    let missing = || Error::Missing(path.to_string());
+    let p = lookup(root, parent).ok_or_else(missing)?;
     match p {
-        Node::Map(_) => remove(p, last).ok_or_else(|| format!("path `{path}` does not exist")),
+        Node::Map(_) => remove(p, last).ok_or_else(missing),
         Node::Seq(s) => match last.parse::<usize>() {
             Ok(i) if i < s.len() => Ok(s.remove(i)),
-            _ => Err(format!("path `{path}` does not exist")),
+            _ => Err(Error::Missing(path.to_string())),
         },
-        _ => Err(format!("path `{path}` does not exist")),
+        _ => Err(Error::Missing(path.to_string())),
     }
 }
 
-fn put(
-    root: &mut Node<'static>,
-    path: &str,
-    value: Node<'static>,
-    add: bool,
-) -> Result<(), String> {
+fn put(root: &mut Node<'static>, path: &str, value: Node<'static>, add: bool) -> Result<(), Error> {
     let toks = tokens(path)?;
     let Some((last, parent)) = toks.split_last() else {
         *root = value;
         return Ok(());
     };
-    let p = lookup(root, parent).ok_or_else(|| format!("path `{path}` does not exist"))?;
+    let p = lookup(root, parent).ok_or_else(|| Error::Missing(path.to_string()))?;
     match p {
         // kustomize's JSON patch library: `replace` of a missing key of an existing map adds it.
         Node::Map(_) => {
@@ -196,20 +221,21 @@ fn put(
                     s[i] = value;
                     Ok(())
                 }
-                _ => Err(format!("path `{path}` does not exist")),
+                _ => Err(Error::Missing(path.to_string())),
             }
         }
-        _ => Err(format!("path `{path}` does not exist")),
+        _ => Err(Error::Missing(path.to_string())),
     }
 }
 
 /// Applies JSON 6902 operations in order.
-pub fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), String> {
+pub fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), Error> {
     for op in ops {
         let value = || {
-            op.value
-                .clone()
-                .ok_or_else(|| format!("`{}` at `{}` has no value", op.op, op.path))
+            op.value.clone().ok_or_else(|| Error::NoValue {
+                op: op.op.clone(),
+                path: op.path.clone(),
+            })
         };
         match op.op.as_str() {
             "add" => put(target, &op.path, value()?, true)?,
@@ -218,15 +244,15 @@ pub fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), String> {
                 take(target, &op.path)?;
             }
             "move" | "copy" => {
-                let from = op
-                    .from
-                    .as_deref()
-                    .ok_or_else(|| format!("`{}` at `{}` has no `from`", op.op, op.path))?;
+                let from = op.from.as_deref().ok_or_else(|| Error::NoFrom {
+                    op: op.op.clone(),
+                    path: op.path.clone(),
+                })?;
                 let v = if op.op == "move" {
                     take(target, from)?
                 } else {
                     lookup(target, &tokens(from)?)
-                        .ok_or_else(|| format!("path `{from}` does not exist"))?
+                        .ok_or_else(|| Error::Missing(from.to_string()))?
                         .clone()
                 };
                 put(target, &op.path, v, true)?;
@@ -234,12 +260,12 @@ pub fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), String> {
             "test" => {
                 let want = value()?;
                 let got = lookup(target, &tokens(&op.path)?)
-                    .ok_or_else(|| format!("path `{}` does not exist", op.path))?;
+                    .ok_or_else(|| Error::Missing(op.path.clone()))?;
                 if !same(got, &want) {
-                    return Err(format!("test at `{}` failed", op.path));
+                    return Err(Error::TestFailed(op.path.clone()));
                 }
             }
-            other => return Err(format!("unknown JSON patch operation `{other}`")),
+            other => return Err(Error::UnknownOp(other.to_string())),
         }
     }
     Ok(())
@@ -266,18 +292,21 @@ fn same(a: &Node<'static>, b: &Node<'static>) -> bool {
 }
 
 /// kustomize's anchored regular expression of a selector field (`^(?:…)$`); empty matches all.
-pub fn pattern(p: &str) -> Result<Option<regex::Regex>, String> {
+pub fn pattern(p: &str) -> Result<Option<regex::Regex>, Error> {
     if p.is_empty() {
         return Ok(None);
     }
     regex::Regex::new(&format!("^(?:{p})$"))
         .map(Some)
-        .map_err(|e| format!("`{p}` is not a valid regular expression: {e}"))
+        .map_err(|source| Error::Regex {
+            pattern: p.to_string(),
+            source,
+        })
 }
 
 /// A Kubernetes label selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`,
 /// `k notin (a,b)`, comma separated) against a label map.
-pub fn label_selector_matches(sel: &str, labels: &[(String, String)]) -> Result<bool, String> {
+pub fn label_selector_matches(sel: &str, labels: &[(String, String)]) -> Result<bool, Error> {
     let value = |k: &str| labels.iter().find(|(l, _)| l == k).map(|(_, v)| v.as_str());
     let mut parts = Vec::new();
     let mut depth = 0;
@@ -318,12 +347,12 @@ pub fn label_selector_matches(sel: &str, labels: &[(String, String)]) -> Result<
     Ok(true)
 }
 
-fn set_items(s: &str) -> Result<Vec<String>, String> {
+fn set_items(s: &str) -> Result<Vec<String>, Error> {
     let s = s.trim();
     let inner = s
         .strip_prefix('(')
         .and_then(|s| s.strip_suffix(')'))
-        .ok_or_else(|| format!("`{s}` is not a set `(a,b)`"))?;
+        .ok_or_else(|| Error::NotASet(s.to_string()))?;
     Ok(inner.split(',').map(|x| x.trim().to_string()).collect())
 }
 
