@@ -271,6 +271,53 @@ fn migrate_secret(
 ) -> Result<(SecretReport, Option<String>)> {
     let meta = &sf.metadata;
     let needs_hash = meta.annotations.contains_key(NEEDS_HASH);
+    let g = gather(file, root, sf, decrypt)?;
+    let before = ksops_name(sf, &g, needs_hash);
+    if !g.problems.is_empty() {
+        return Ok((
+            SecretReport {
+                file: file.to_path_buf(),
+                namespace: meta.namespace.clone(),
+                before: before.clone(),
+                after: None,
+                why: g.problems.join("; "),
+            },
+            None,
+        ));
+    }
+    let type_ = if sf.type_.is_empty() {
+        "Opaque"
+    } else {
+        sf.type_.as_str()
+    };
+    let (after, why) = secretgen_name(sf, &g, needs_hash, type_, &before);
+    let text = generator_text(sf, &g, needs_hash, type_);
+    Ok((
+        SecretReport {
+            file: file.to_path_buf(),
+            namespace: meta.namespace.clone(),
+            before,
+            after: Some(after),
+            why,
+        },
+        Some(text),
+    ))
+}
+
+/// What a `secretFrom` entry's inputs hold, read once: the Secret KSOPS builds (stringData
+/// from files and envs as godotenv reads them, data from binaryFiles), what the secretgen
+/// generator would build (all in data), the entries to write, and why it cannot move.
+#[derive(Default)]
+struct Gathered {
+    string_data: Vec<(String, Zeroizing<String>)>,
+    binary: Vec<(String, Zeroizing<Vec<u8>>)>,
+    data: Vec<(String, Zeroizing<Vec<u8>>)>,
+    problems: Vec<String>,
+    file_entries: Vec<String>,
+    env_entries: Vec<String>,
+}
+
+fn gather(file: &Path, root: &Path, sf: &SecretFrom, decrypt: &DecryptFn<'_>) -> Result<Gathered> {
     let read = |p: &str, mark| -> Result<crate::secret::SecretBytes> {
         let entry = super::Entry {
             text: p.to_string(),
@@ -278,14 +325,15 @@ fn migrate_secret(
         };
         super::read_input(root, &entry, file, decrypt, p)
     };
-    // The Secret KSOPS builds: stringData from files and envs (godotenv), data from
-    // binaryFiles; and what the secretgen generator would build: all in data.
-    let mut string_data: Vec<(String, Zeroizing<String>)> = Vec::new();
-    let mut binary: Vec<(String, Zeroizing<Vec<u8>>)> = Vec::new();
-    let mut data: Vec<(String, Zeroizing<Vec<u8>>)> = Vec::new();
-    let mut problems: Vec<String> = Vec::new();
-    let mut file_entries: Vec<String> = Vec::new();
-    let mut env_entries: Vec<String> = Vec::new();
+    let mut g = Gathered::default();
+    let Gathered {
+        string_data,
+        binary,
+        data,
+        problems,
+        file_entries,
+        env_entries,
+    } = &mut g;
     let set_string = |sd: &mut Vec<(String, Zeroizing<String>)>,
                       k: String,
                       v: Zeroizing<String>| {
@@ -311,7 +359,7 @@ fn migrate_secret(
             binary.push((key.clone(), Zeroizing::new(bytes.expose().to_vec())));
         } else {
             set_string(
-                &mut string_data,
+                string_data,
                 key.clone(),
                 Zeroizing::new(dotenv::go_lossy(bytes.expose())),
             );
@@ -355,20 +403,29 @@ fn migrate_secret(
                 ));
             }
             data.push((v.key.clone(), Zeroizing::new(v.value.as_bytes().to_vec())));
-            set_string(&mut string_data, v.key, v.value);
+            set_string(string_data, v.key, v.value);
         }
         env_entries.push(entry.text.clone());
     }
 
-    let before = if needs_hash {
+    Ok(g)
+}
+
+/// The name KSOPS gives the Secret: with `needs-hash`, kustomize's suffix over what KSOPS
+/// builds (binaryFiles in data, the rest in stringData).
+fn ksops_name(sf: &SecretFrom, g: &Gathered, needs_hash: bool) -> String {
+    let meta = &sf.metadata;
+    if needs_hash {
         let b64 = base64::engine::general_purpose::STANDARD;
-        let bin: Vec<(String, Zeroizing<String>)> = binary
+        let bin: Vec<(String, Zeroizing<String>)> = g
+            .binary
             .iter()
             .map(|(k, v)| (k.clone(), Zeroizing::new(b64.encode(v.as_slice()))))
             .collect();
         let bin_pairs: Vec<(&str, &str)> =
             bin.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let sd_pairs: Vec<(&str, &str)> = string_data
+        let sd_pairs: Vec<(&str, &str)> = g
+            .string_data
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
@@ -380,26 +437,21 @@ fn migrate_secret(
         format!("{}-{suffix}", meta.name)
     } else {
         meta.name.clone()
-    };
-    if !problems.is_empty() {
-        return Ok((
-            SecretReport {
-                file: file.to_path_buf(),
-                namespace: meta.namespace.clone(),
-                before: before.clone(),
-                after: None,
-                why: problems.join("; "),
-            },
-            None,
-        ));
     }
-    let type_ = if sf.type_.is_empty() {
-        "Opaque"
-    } else {
-        sf.type_.as_str()
-    };
-    let (after, why) = if needs_hash {
-        let wrapped: Vec<(String, Zeroizing<String>)> = data
+}
+
+/// The name secretgen's generator gives the Secret, and why it differs from KSOPS' (or not).
+fn secretgen_name(
+    sf: &SecretFrom,
+    g: &Gathered,
+    needs_hash: bool,
+    type_: &str,
+    before: &str,
+) -> (String, String) {
+    let meta = &sf.metadata;
+    if needs_hash {
+        let wrapped: Vec<(String, Zeroizing<String>)> = g
+            .data
             .iter()
             .map(|(k, v)| {
                 let mut s = String::new();
@@ -425,13 +477,13 @@ fn migrate_secret(
         );
         let after = format!("{}-{}", meta.name, hash::suffix_of(&json));
         let mut causes = Vec::new();
-        if !string_data.is_empty() {
+        if !g.string_data.is_empty() {
             causes.push("KSOPS puts files and envs in stringData, secretgen every value in data (base64), and kustomize hashes the two fields apart");
         }
         if sf.type_.is_empty() {
             causes.push("KSOPS' Secret has no type (hashed as empty), secretgen's is Opaque");
         }
-        if binary.iter().any(|(_, v)| v.len() > 51) {
+        if g.binary.iter().any(|(_, v)| v.len() > 51) {
             causes
                 .push("kustomize hashes secretgen's base64 as it prints it, wrapped at 70 columns");
         }
@@ -446,9 +498,12 @@ fn migrate_secret(
             meta.name.clone(),
             "no needs-hash: the generator sets disableNameSuffixHash".to_string(),
         )
-    };
+    }
+}
 
-    // The generator.
+/// The secretgen.dev/v1 generator that replaces the entry.
+fn generator_text(sf: &SecretFrom, g: &Gathered, needs_hash: bool, type_: &str) -> String {
+    let meta = &sf.metadata;
     let mut m: Vec<(Cow<'_, str>, Out<'_>)> =
         vec![("name".into(), Out::Str(meta.name.as_str().into()))];
     if !meta.namespace.is_empty() {
@@ -477,22 +532,22 @@ fn migrate_secret(
         ("metadata".into(), Out::Map(m)),
         ("type".into(), Out::Str(type_.into())),
     ];
-    if !file_entries.is_empty() {
+    if !g.file_entries.is_empty() {
         fields.push((
             "files".into(),
             Out::Seq(
-                file_entries
+                g.file_entries
                     .iter()
                     .map(|f| Out::Str(f.as_str().into()))
                     .collect(),
             ),
         ));
     }
-    if !env_entries.is_empty() {
+    if !g.env_entries.is_empty() {
         fields.push((
             "envs".into(),
             Out::Seq(
-                env_entries
+                g.env_entries
                     .iter()
                     .map(|f| Out::Str(f.as_str().into()))
                     .collect(),
@@ -512,16 +567,7 @@ fn migrate_secret(
     for (k, v) in fields {
         emit::write_document(&Out::Map(vec![(k, v)]), &mut text);
     }
-    Ok((
-        SecretReport {
-            file: file.to_path_buf(),
-            namespace: meta.namespace.clone(),
-            before,
-            after: Some(after),
-            why,
-        },
-        Some(String::from_utf8_lossy(&text).into_owned()),
-    ))
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 #[cfg(test)]
