@@ -25,13 +25,13 @@ fn tty() -> Option<std::fs::File> {
 
 /// Callbacks for one plugin: prompts on the terminal; without one, refusals that are noted.
 #[derive(Clone)]
-pub struct Terminal {
+pub(crate) struct Terminal {
     plugin: String,
     needed: Arc<AtomicBool>,
 }
 
 impl Terminal {
-    pub fn new(plugin: &str) -> Self {
+    pub(crate) fn new(plugin: &str) -> Self {
         Terminal {
             plugin: plugin.to_string(),
             needed: Arc::new(AtomicBool::new(false)),
@@ -39,7 +39,7 @@ impl Terminal {
     }
 
     /// Whether the plugin asked for input that only a terminal could give, and there was none.
-    pub fn lacked_terminal(&self) -> bool {
+    pub(crate) fn lacked_terminal(&self) -> bool {
         self.needed.load(Ordering::SeqCst)
     }
 
@@ -95,7 +95,7 @@ impl ::age::Callbacks for Terminal {
 }
 
 /// Recipients of one plugin (`age1NAME1…`), wrapped by `age-plugin-NAME`.
-pub fn recipient(
+pub(crate) fn recipient(
     r: ::age::plugin::Recipient,
 ) -> Result<Box<dyn ::age::Recipient + Send>, RecipientError> {
     let name = r.plugin().to_string();

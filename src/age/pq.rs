@@ -27,7 +27,7 @@ pub const STANZA: &str = "mlkem768x25519";
 /// HPKE `info`, the domain separation of age's hybrid recipient.
 const LABEL: &[u8] = b"age-encryption.org/mlkem768x25519";
 /// The label that keeps post-quantum recipients from being mixed with classic ones.
-pub const POSTQUANTUM: &str = "postquantum";
+pub(crate) const POSTQUANTUM: &str = "postquantum";
 const SECRET_HRP: &str = "age-secret-key-pq-";
 const PUBLIC_HRP: &str = "age1pq";
 const SEED_LEN: usize = 32;
@@ -75,7 +75,7 @@ fn public_of(seed: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// An `AGE-SECRET-KEY-PQ-1…` identity.
-pub struct HybridIdentity {
+pub(crate) struct HybridIdentity {
     seed: Zeroizing<Vec<u8>>,
     public: Vec<u8>,
 }
@@ -88,7 +88,7 @@ impl std::fmt::Debug for HybridIdentity {
 
 impl HybridIdentity {
     /// A new random identity.
-    pub fn generate() -> Result<Self, KeyError> {
+    pub(crate) fn generate() -> Result<Self, KeyError> {
         let failed = |e: &dyn std::fmt::Debug| KeyError::Generate(format!("{e:?}"));
         let mut rng = hpke_rs::libcrux::HpkeLibcruxPrng::try_new().map_err(|e| failed(&e))?;
         let (private, _) = libcrux_kem::key_gen(libcrux_kem::Algorithm::XWingKemDraft06, &mut rng)
@@ -99,7 +99,7 @@ impl HybridIdentity {
     }
 
     /// Parses `AGE-SECRET-KEY-PQ-1…` (upper case, as Go age writes it; lower case too).
-    pub fn parse(s: &str) -> Result<Self, KeyError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, KeyError> {
         let seed = bech32_decode(
             s,
             |_| KeyError::Bech32,
@@ -120,14 +120,14 @@ impl HybridIdentity {
     }
 
     /// The `AGE-SECRET-KEY-PQ-1…` encoding.
-    pub fn to_secret_string(&self) -> SecretString {
+    pub(crate) fn to_secret_string(&self) -> SecretString {
         let hrp = bech32::Hrp::parse(SECRET_HRP).expect("a valid Bech32 prefix");
         let lower = Zeroizing::new(bech32_encode(hrp, &self.seed));
         SecretString::from(lower.to_uppercase())
     }
 
     /// The matching `age1pq1…` recipient.
-    pub fn to_public(&self) -> HybridRecipient {
+    pub(crate) fn to_public(&self) -> HybridRecipient {
         HybridRecipient {
             public: self.public.clone(),
         }
@@ -167,7 +167,7 @@ impl ::age::Identity for HybridIdentity {
 
 /// An `age1pq1…` recipient.
 #[derive(Clone, PartialEq, Eq)]
-pub struct HybridRecipient {
+pub(crate) struct HybridRecipient {
     public: Vec<u8>,
 }
 

@@ -13,13 +13,13 @@ use secretgen::error::Error;
 use secretgen::review::output::write_atomic;
 
 #[derive(Args)]
-pub struct AgeArgs {
+pub(crate) struct AgeArgs {
     #[command(subcommand)]
-    pub command: AgeCommand,
+    pub(crate) command: AgeCommand,
 }
 
 #[derive(Subcommand)]
-pub enum AgeCommand {
+pub(crate) enum AgeCommand {
     /// Generate an X25519 identity (or with --pq a post-quantum one); its recipient (public
     /// key) goes to stderr.
     ///
@@ -119,7 +119,7 @@ pub enum AgeCommand {
     },
 }
 
-pub fn run(args: AgeArgs) -> ExitCode {
+pub(crate) fn run(args: AgeArgs) -> ExitCode {
     let result = match args.command {
         AgeCommand::Keygen { pq, output } => keygen(pq, output),
         AgeCommand::Encrypt {

@@ -40,7 +40,7 @@ fn editor() -> Vec<String> {
     cmd.split_whitespace().map(str::to_string).collect()
 }
 
-pub fn edit(
+pub(crate) fn edit(
     recipients_files: &[PathBuf],
     identity: Vec<PathBuf>,
     file: &Path,

@@ -17,7 +17,7 @@ pub enum Error {
 
 impl Error {
     /// The same error with its place and message passed through `loc` and `text`.
-    pub fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
+    pub(crate) fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
         match self {
             Error::Manifest { loc: l, message } => Error::Manifest {
                 loc: loc(l),
@@ -31,7 +31,7 @@ impl Error {
     }
 
     /// The place the error is about.
-    pub fn loc(&self) -> &Loc {
+    pub(crate) fn loc(&self) -> &Loc {
         match self {
             Error::Manifest { loc, .. } | Error::Source { loc, .. } => loc,
         }

@@ -41,7 +41,7 @@ impl HashVariant {
     }
 
     /// Whether data values enter the JSON wrapped at 70 columns (kustomize's encoding).
-    pub fn wraps_base64(self) -> bool {
+    pub(crate) fn wraps_base64(self) -> bool {
         !matches!(self, HashVariant::Kubectl)
     }
 }
@@ -55,7 +55,7 @@ impl fmt::Display for HashVariant {
 /// A `hash:` value that names no variant.
 #[derive(Debug, thiserror::Error)]
 #[error("unknown hash variant `{0}` (expected kustomize, kustomize-legacy or kubectl)")]
-pub struct UnknownVariant(pub String);
+pub struct UnknownVariant(pub(crate) String);
 
 impl FromStr for HashVariant {
     type Err = UnknownVariant;

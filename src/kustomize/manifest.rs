@@ -18,14 +18,14 @@ use crate::yaml::{self, Mark, Node, Value};
 
 /// A string from the input with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Located {
-    pub value: String,
-    pub mark: Mark,
+pub(crate) struct Located {
+    pub(crate) value: String,
+    pub(crate) mark: Mark,
 }
 
 /// Which manifest format a generator was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// `apiVersion: secretgen.dev/v1`, `kind: SecretGenerator`.
     SecretgenV1,
     /// `apiVersion: builtin`, `kind: SecretGenerator` (kustomize's plugin config).
@@ -35,7 +35,7 @@ pub enum Format {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Behavior {
+pub(crate) enum Behavior {
     #[default]
     Create,
     Merge,
@@ -43,7 +43,7 @@ pub enum Behavior {
 }
 
 impl Behavior {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Behavior::Create => "create",
             Behavior::Merge => "merge",
@@ -53,21 +53,21 @@ impl Behavior {
 }
 
 /// Labels or annotations, each entry with the position of its key.
-pub type MetaMap = BTreeMap<String, (String, Mark)>;
+pub(crate) type MetaMap = BTreeMap<String, (String, Mark)>;
 
 /// `options:` / `generatorOptions:`.
 #[derive(Clone, Debug, Default)]
-pub struct Options {
-    pub labels: MetaMap,
-    pub annotations: MetaMap,
-    pub disable_name_suffix_hash: bool,
-    pub immutable: bool,
+pub(crate) struct Options {
+    pub(crate) labels: MetaMap,
+    pub(crate) annotations: MetaMap,
+    pub(crate) disable_name_suffix_hash: bool,
+    pub(crate) immutable: bool,
 }
 
 impl Options {
     /// kustomize's `MergeGlobalOptionsIntoLocal`: labels and annotations merged key by key
     /// with the local value winning, booleans OR-ed (RULES.md rules 56, 57).
-    pub fn merged_with_global(&self, global: &Options) -> Options {
+    pub(crate) fn merged_with_global(&self, global: &Options) -> Options {
         let mut out = self.clone();
         for (k, v) in &global.labels {
             out.labels.entry(k.clone()).or_insert_with(|| v.clone());
@@ -87,31 +87,31 @@ impl Options {
 #[derive(Clone)]
 pub struct Generator {
     /// The file the generator is written in.
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Where the generator starts in that file.
-    pub mark: Mark,
-    pub format: Format,
+    pub(crate) mark: Mark,
+    pub(crate) format: Format,
     /// The directory its file paths resolve from; the load restrictor's root.
-    pub root: PathBuf,
-    pub name: Located,
-    pub namespace: Option<Located>,
-    pub type_: Option<Located>,
+    pub(crate) root: PathBuf,
+    pub(crate) name: Located,
+    pub(crate) namespace: Option<Located>,
+    pub(crate) type_: Option<Located>,
     /// `metadata.labels` / `metadata.annotations` (secretgen.dev/v1 only).
-    pub labels: MetaMap,
-    pub annotations: MetaMap,
-    pub files: Vec<Located>,
-    pub literals: Vec<Located>,
+    pub(crate) labels: MetaMap,
+    pub(crate) annotations: MetaMap,
+    pub(crate) files: Vec<Located>,
+    pub(crate) literals: Vec<Located>,
     /// `envs:` followed by the deprecated singular `env:`.
-    pub envs: Vec<Located>,
+    pub(crate) envs: Vec<Located>,
     /// Own options, already merged with the kustomization's `generatorOptions` where
     /// kustomize merges them (classic `secretGenerator:` entries only).
-    pub options: Options,
-    pub hash: Option<HashVariant>,
-    pub behavior: Behavior,
-    pub behavior_mark: Option<Mark>,
+    pub(crate) options: Options,
+    pub(crate) hash: Option<HashVariant>,
+    pub(crate) behavior: Behavior,
+    pub(crate) behavior_mark: Option<Mark>,
     /// `output: kubectl` (secretgen.dev/v1 only): print the Secret as
     /// `kubectl create secret … --dry-run=client -o yaml` does.
-    pub kubectl_output: bool,
+    pub(crate) kubectl_output: bool,
 }
 
 impl fmt::Debug for Generator {
@@ -145,45 +145,45 @@ impl fmt::Debug for Generator {
 }
 
 impl Generator {
-    pub fn loc(&self) -> Loc {
+    pub(crate) fn loc(&self) -> Loc {
         Loc::at(&self.file, self.mark)
     }
 
     /// Whether a directory named in `files` expands to one key per file (our format only;
     /// kustomize refuses directories, so a kustomization keeps refusing them).
-    pub fn expands_directories(&self) -> bool {
+    pub(crate) fn expands_directories(&self) -> bool {
         self.format == Format::SecretgenV1
     }
 }
 
 /// What a kustomization does to every Secret it generates, after generation.
 #[derive(Clone, Debug, Default)]
-pub struct Transform {
-    pub name_prefix: String,
-    pub name_suffix: String,
-    pub namespace: Option<String>,
+pub(crate) struct Transform {
+    pub(crate) name_prefix: String,
+    pub(crate) name_suffix: String,
+    pub(crate) namespace: Option<String>,
     /// `commonLabels` and `labels[].pairs`, applied over the generator's labels.
-    pub labels: MetaMap,
+    pub(crate) labels: MetaMap,
     /// `commonAnnotations`, applied over the generator's annotations.
-    pub annotations: MetaMap,
+    pub(crate) annotations: MetaMap,
 }
 
 /// One build: a kustomization, or a manifest file of standalone generators.
 #[derive(Clone, Debug)]
 pub struct Unit {
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     pub generators: Vec<Generator>,
-    pub transform: Transform,
+    pub(crate) transform: Transform,
     pub warnings: Vec<Warning>,
     /// Generator config files this unit consumed (so a tree walk does not render them twice).
-    pub consumed: Vec<PathBuf>,
+    pub(crate) consumed: Vec<PathBuf>,
     /// Plain `v1` Secrets from the kustomization's local `resources` files: kustomize
     /// prints them among the generated ones (transformed, never hashed). A SOPS-encrypted
     /// file is one entry (its first document, with `sops`), decrypted when rendered.
     pub plain_secrets: Vec<(PathBuf, Node)>,
 }
 
-pub const KUSTOMIZATION_NAMES: [&str; 3] =
+pub(crate) const KUSTOMIZATION_NAMES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 pub fn is_kustomization_file(path: &Path) -> bool {
@@ -272,7 +272,7 @@ fn found_type(doc: &Node) -> String {
 /// `apiVersion` a near miss of ours (`secretgen.dev/v1beta1`, `kind: SecretGenerater`), or
 /// one of the two missing. Returns the warning's text with a suggestion; `None` for ours
 /// and for documents that are plainly something else.
-pub fn near_miss(doc: &Node) -> Option<String> {
+pub(crate) fn near_miss(doc: &Node) -> Option<String> {
     if generator_format(doc).is_some() {
         return None;
     }
@@ -308,7 +308,7 @@ pub fn near_miss(doc: &Node) -> Option<String> {
 }
 
 /// Is this document a generator config secretgen renders, and in which format?
-pub fn generator_format(doc: &Node) -> Option<Format> {
+pub(crate) fn generator_format(doc: &Node) -> Option<Format> {
     if doc.get("kind")?.as_str()? != "SecretGenerator" {
         return None;
     }

@@ -8,7 +8,7 @@
 pub const SCHEMA: &str = include_str!("../../schema/secretgenerator.json");
 
 /// Where editors fetch the schema from: the schema's own `$id`.
-pub const SCHEMA_URL: &str =
+pub(crate) const SCHEMA_URL: &str =
     "https://raw.githubusercontent.com/secretgen-dev/secretgen/main/schema/secretgenerator.json";
 
 /// The first line of a manifest that editors (yaml-language-server) validate against the

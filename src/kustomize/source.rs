@@ -107,7 +107,7 @@ pub fn path_base(p: &str) -> String {
 }
 
 /// Go's `path.Clean`.
-pub fn clean_slash_path(p: &str) -> String {
+pub(crate) fn clean_slash_path(p: &str) -> String {
     if p.is_empty() {
         return ".".into();
     }
@@ -141,11 +141,11 @@ pub struct EnvPair {
     pub value: SecretBytes,
     pub line: usize,
     /// Whether the line had a `=` (kubectl fills a bare name from the environment).
-    pub has_equals: bool,
+    pub(crate) has_equals: bool,
 }
 
 /// The longest env line kustomize reads (bufio.Scanner's 64 KiB token limit, minus one).
-pub const MAX_ENV_LINE: usize = 65535;
+pub(crate) const MAX_ENV_LINE: usize = 65535;
 
 /// Parses a dotenv file as kustomize does: lines split at `\n` with one trailing `\r`
 /// dropped, a BOM stripped from the first line only, leading Unicode whitespace trimmed,

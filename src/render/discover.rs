@@ -59,7 +59,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
 }
 
 /// Reads one file as a kustomization (by its name) or as a generator manifest.
-pub fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
+pub(crate) fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
     let text = manifest::read_text(path)?;
     if manifest::is_kustomization_file(path) {
         return manifest::read_kustomization(path, &text).map(Some);
@@ -161,7 +161,7 @@ fn skipped_dir(name: &std::ffi::OsStr) -> bool {
 /// at each level, hidden directories (`.git`, `.cache`) and `target/` below `dir` skipped,
 /// symbolic links not followed. An entry that cannot be read is an error naming it (the
 /// walk goes on after it).
-pub fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
+pub(crate) fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
     WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
@@ -179,7 +179,7 @@ pub fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
 }
 
 /// Whether `path` names a YAML file (`.yaml` or `.yml`).
-pub fn is_yaml(path: &Path) -> bool {
+pub(crate) fn is_yaml(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e == "yaml" || e == "yml")

@@ -122,7 +122,7 @@ impl Collected {
 }
 
 /// Renders one generator.
-pub fn render_generator(
+pub(crate) fn render_generator(
     g: &Generator,
     t: &Transform,
     settings: &Settings,

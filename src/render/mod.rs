@@ -13,7 +13,7 @@
 
 pub mod discover;
 mod generator;
-pub mod loader;
+pub(crate) mod loader;
 mod naming;
 mod resources;
 mod settings;
@@ -31,14 +31,13 @@ use crate::secret::SecretBytes;
 use crate::secret::{Enc, Entry, Secret, read};
 use crate::yaml::emit::{self, Node};
 
-pub use generator::render_generator;
+pub(crate) use generator::render_generator;
 use loader::check_unit_files;
-pub use naming::{is_build_annotation, is_local_config};
+pub(crate) use naming::{is_build_annotation, is_local_config};
 pub(crate) use resources::to_emit;
 use resources::{is_sops_doc, set, sops_secrets};
-pub use settings::{
-    LoadRestrictor, MAX_SECRET_BYTES, Mode, PLACEHOLDER, PLACEHOLDER_ANNOTATION, Settings,
-};
+pub use settings::{LoadRestrictor, Settings};
+pub(crate) use settings::{MAX_SECRET_BYTES, Mode, PLACEHOLDER, PLACEHOLDER_ANNOTATION};
 
 /// Why an input could not be decrypted: the error of the layer that read it, which names
 /// the file and the failure, never a value.
@@ -115,7 +114,7 @@ pub fn render_units(units: &[Unit], settings: &Settings, keys: &dyn Decrypt) -> 
 }
 
 /// [`render_units`], calling `tick` after each generator (for a progress bar).
-pub fn render_units_with_progress(
+pub(crate) fn render_units_with_progress(
     units: &[Unit],
     settings: &Settings,
     keys: &dyn Decrypt,
@@ -126,7 +125,7 @@ pub fn render_units_with_progress(
 }
 
 /// One printed YAML document, zeroed when dropped.
-pub type Document = Zeroizing<Vec<u8>>;
+pub(crate) type Document = Zeroizing<Vec<u8>>;
 
 /// Renders like [`render_units`] but returns each Secret as its YAML document (no `---`),
 /// in the same order, plus the warnings. Each Secret is printed as soon as it is rendered

@@ -12,7 +12,7 @@ use crate::kustomize::manifest::{Behavior, Generator};
 /// The annotations kustomize adds for its own bookkeeping and removes before it prints
 /// (`RemoveBuildAnnotations`, and the origin and transformer annotations without
 /// `buildMetadata`): whoever wrote them, they never reach kustomize's output.
-pub fn is_build_annotation(key: &str) -> bool {
+pub(crate) fn is_build_annotation(key: &str) -> bool {
     const INTERNAL: &[&str] = &[
         "previousKinds",
         "previousNames",
@@ -46,7 +46,7 @@ pub fn is_build_annotation(key: &str) -> bool {
 
 /// kustomize drops a resource marked `config.kubernetes.io/local-config` with any value but
 /// `"false"`: it is configuration for tools, not for the cluster.
-pub fn is_local_config(annotations: &BTreeMap<String, String>) -> bool {
+pub(crate) fn is_local_config(annotations: &BTreeMap<String, String>) -> bool {
     annotations
         .get("config.kubernetes.io/local-config")
         .is_some_and(|v| v != "false")

@@ -32,16 +32,16 @@ pub struct Settings {
     pub hash: Option<HashVariant>,
     pub mode: Mode,
     /// `--placeholder`: an encrypted input without a usable identity renders as
-    /// [`PLACEHOLDER`] (with a warning and an annotation) instead of failing.
+    /// `PLACEHOLDER` (with a warning and an annotation) instead of failing.
     pub placeholder: bool,
 }
 
 /// The value of an input that could not be decrypted under `--placeholder`.
-pub const PLACEHOLDER: &[u8] = b"secretgen-placeholder";
+pub(crate) const PLACEHOLDER: &[u8] = b"secretgen-placeholder";
 /// The annotation on a Secret that holds placeholders: it must never ship.
-pub const PLACEHOLDER_ANNOTATION: &str = "secretgen.dev/placeholder";
+pub(crate) const PLACEHOLDER_ANNOTATION: &str = "secretgen.dev/placeholder";
 
 /// A largest file we read as a source: the Secret size limit. Encrypted files may be
 /// larger on disk (armor, headers); they are checked again once decrypted.
-pub const MAX_SECRET_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_SECRET_BYTES: u64 = 1024 * 1024;
 pub(crate) const MAX_ENCRYPTED_FILE: u64 = 2 * MAX_SECRET_BYTES;

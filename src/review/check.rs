@@ -21,9 +21,9 @@ use crate::yaml::{self, Node};
 /// one Secret stands behind several of these.
 #[derive(Clone, Copy, Debug)]
 pub struct Known<'a> {
-    pub secret: &'a Secret,
+    pub(crate) secret: &'a Secret,
     /// The name references use (before the hash suffix, or an earlier name in a tree).
-    pub alias: &'a str,
+    pub(crate) alias: &'a str,
 }
 
 impl<'a> Known<'a> {
@@ -47,10 +47,10 @@ impl<'a> Known<'a> {
 /// A reference that would fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    pub loc: Loc,
+    pub(crate) loc: Loc,
     /// `Deployment/web`.
-    pub object: String,
-    pub message: String,
+    pub(crate) object: String,
+    pub(crate) message: String,
     /// Could not be checked (key names in an encrypted input without an identity): not a
     /// finding unless `check --strict`.
     pub note: bool,
@@ -82,7 +82,7 @@ fn pod_spec<'a>(kind: &str, doc: &'a Node) -> Option<&'a Node> {
 const DOCKER_TYPES: [&str; 2] = ["kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg"];
 
 /// Environment variable names the kubelet accepts from `envFrom` (`[-._a-zA-Z][-._a-zA-Z0-9]*`).
-pub fn is_env_var_name(k: &str) -> bool {
+pub(crate) fn is_env_var_name(k: &str) -> bool {
     let mut chars = k.chars();
     match chars.next() {
         Some(c) if c.is_ascii_alphabetic() || "-._".contains(c) => {}
@@ -385,7 +385,7 @@ pub fn check_file(file: &Path, text: &str, secrets: &[Known<'_>]) -> Vec<Finding
 /// Checks one workload of a kustomize tree as the build leaves it: `object` (`Kind/name`)
 /// and `namespace` are its final ones; `secrets` name each Secret by every name a reference
 /// may use (kustomize rewrites those to the final name).
-pub fn check_doc(
+pub(crate) fn check_doc(
     file: &Path,
     doc: &Node,
     object: String,

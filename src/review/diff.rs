@@ -16,7 +16,7 @@ use crate::secret::{Key, Secret, SecretBytes, read};
 use crate::yaml::{self, Node};
 
 /// The id a Secret is paired by: namespace and base name.
-pub fn id(s: &Secret) -> String {
+pub(crate) fn id(s: &Secret) -> String {
     match &s.namespace {
         Some(ns) => format!("{ns}/{}", s.base_name),
         None => s.base_name.clone(),
@@ -48,7 +48,7 @@ fn placeholder_keys(s: &Secret) -> BTreeSet<&str> {
 }
 
 /// Splits `name-xxxxxxxxxx` into base name and suffix when the tail looks like a hash.
-pub fn split_suffix(name: &str) -> (String, Option<String>) {
+pub(crate) fn split_suffix(name: &str) -> (String, Option<String>) {
     if let Some((base, tail)) = name.rsplit_once('-')
         && tail.len() == 10
         && !base.is_empty()
@@ -87,7 +87,7 @@ pub fn read_secrets(path: &Path, text: &str) -> Result<Vec<Secret>> {
 /// respect is only counted ([`Report::unchanged`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Added,
     Removed,
     /// Some key or metadata differs.
@@ -97,7 +97,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Added => "added",
             Status::Removed => "removed",
@@ -117,7 +117,7 @@ impl std::fmt::Display for Status {
 /// removed one). An unchanged key is only counted ([`SecretChange::unchanged_keys`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase", tag = "change")]
-pub enum KeyChange {
+pub(crate) enum KeyChange {
     Added {
         key: String,
         size: usize,
@@ -134,15 +134,15 @@ pub enum KeyChange {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct SecretChange {
-    pub id: String,
-    pub old_name: Option<String>,
-    pub new_name: Option<String>,
-    pub status: Status,
-    pub keys: Vec<KeyChange>,
-    pub unchanged_keys: usize,
+pub(crate) struct SecretChange {
+    pub(crate) id: String,
+    pub(crate) old_name: Option<String>,
+    pub(crate) new_name: Option<String>,
+    pub(crate) status: Status,
+    pub(crate) keys: Vec<KeyChange>,
+    pub(crate) unchanged_keys: usize,
     /// Unified diff of type, immutable, labels and annotations (empty when equal).
-    pub metadata_diff: String,
+    pub(crate) metadata_diff: String,
     #[serde(skip)]
     values: Vec<(String, Option<SecretBytes>, Option<SecretBytes>)>,
 }
@@ -151,17 +151,17 @@ pub struct SecretChange {
 /// placeholder (`--placeholder`, no identity).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Uncompared {
-    pub id: String,
-    pub keys: Vec<String>,
+    pub(crate) id: String,
+    pub(crate) keys: Vec<String>,
     /// Keys of an encrypted env file: their names are unknown too.
-    pub env_file_keys: bool,
+    pub(crate) env_file_keys: bool,
 }
 
 /// Every difference between two sets.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Report {
-    pub secrets: Vec<SecretChange>,
-    pub unchanged: usize,
+    pub(crate) secrets: Vec<SecretChange>,
+    pub(crate) unchanged: usize,
     /// What could not be compared; not a difference by itself.
     pub uncompared: Vec<Uncompared>,
 }

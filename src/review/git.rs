@@ -140,11 +140,6 @@ impl BaseTree {
         Ok(out)
     }
 
-    /// The revision as the user named it.
-    pub fn rev(&self) -> &str {
-        &self.rev
-    }
-
     /// Where `p`, a path as named in the directory secretgen runs in, is in the revision:
     /// `None` when the revision does not have it (then the working tree must). An absolute
     /// path must be inside the repository.
@@ -179,7 +174,7 @@ impl BaseTree {
 
     /// A path as the repository names it, `REV:dir/file.yaml`, for one in the temporary
     /// directory; any other path as it is.
-    pub fn shown(&self, path: &Path) -> PathBuf {
+    pub(crate) fn shown(&self, path: &Path) -> PathBuf {
         let Ok(rel) = path.strip_prefix(&self.root) else {
             return path.to_path_buf();
         };

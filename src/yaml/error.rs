@@ -13,7 +13,7 @@ use crate::error::Loc;
 
 /// What kind of refusal a [`SyntaxError`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Not YAML, or YAML that goyaml.v2 (and so kustomize) refuses: a syntax error, a
     /// duplicate key, an unknown anchor, a tag that does not fit, a control character.
     Syntax,
@@ -24,9 +24,9 @@ pub enum Kind {
 /// A YAML syntax error, with the position the parser reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
-    pub mark: Mark,
-    pub message: String,
-    pub kind: Kind,
+    pub(crate) mark: Mark,
+    pub(crate) message: String,
+    pub(crate) kind: Kind,
 }
 
 impl fmt::Display for SyntaxError {
@@ -37,7 +37,7 @@ impl fmt::Display for SyntaxError {
 
 impl SyntaxError {
     /// The error, in `file`.
-    pub fn in_file(self, file: &Path) -> Error {
+    pub(crate) fn in_file(self, file: &Path) -> Error {
         let loc = Loc::at(file, self.mark);
         let message = self.message;
         match self.kind {
@@ -61,7 +61,7 @@ pub enum Error {
 impl Error {
     /// The same error with its place and message passed through `loc` and `text` (a path in
     /// a temporary checkout shown as the path in the repository, say).
-    pub fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
+    pub(crate) fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
         match self {
             Error::Syntax { loc: l, message } => Error::Syntax {
                 loc: loc(l),
@@ -74,7 +74,7 @@ impl Error {
         }
     }
 
-    pub fn loc(&self) -> &Loc {
+    pub(crate) fn loc(&self) -> &Loc {
         match self {
             Error::Syntax { loc, .. } | Error::ExcessiveAliasing { loc, .. } => loc,
         }
@@ -83,7 +83,7 @@ impl Error {
 
 /// Key text for messages: control, format and separator characters (a BOM, U+2028, a tab)
 /// shown as escapes, so that a message stays one line and an invisible character is seen.
-pub fn printable(s: &str) -> Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> Cow<'_, str> {
     let hidden = |c: char| {
         c.is_control()
             || matches!(c, '\u{a0}' | '\u{ad}' | '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}')

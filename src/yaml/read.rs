@@ -497,7 +497,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
 }
 
 /// Parses a YAML stream into one tree per document. Empty documents are dropped.
-pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub(crate) fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
     goyaml_v2_text_rules(text)?;
     // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Such a
     // tab is turned into a space (same length, so every position holds) and the text
@@ -608,7 +608,7 @@ fn goyaml_v2_text_rules(text: &str) -> Result<(), SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::resolve_plain;
+    use crate::yaml::resolve::resolve_plain;
 
     #[test]
     fn keeps_positions_and_styles() {
