@@ -12,8 +12,8 @@ use crate::yaml::Mark;
 /// A place in an input: a file, and a line and column where there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Loc {
-    pub file: PathBuf,
-    pub mark: Option<Mark>,
+    pub(crate) file: PathBuf,
+    pub(crate) mark: Option<Mark>,
 }
 
 impl Loc {
@@ -24,7 +24,7 @@ impl Loc {
         }
     }
 
-    pub fn at(file: impl Into<PathBuf>, mark: Mark) -> Self {
+    pub(crate) fn at(file: impl Into<PathBuf>, mark: Mark) -> Self {
         Loc {
             file: file.into(),
             mark: Some(mark),
@@ -111,7 +111,7 @@ impl Error {
         .into()
     }
 
-    pub fn source(loc: Loc, message: impl Into<String>) -> Self {
+    pub(crate) fn source(loc: Loc, message: impl Into<String>) -> Self {
         crate::kustomize::Error::Source {
             loc,
             message: message.into(),
@@ -146,8 +146,8 @@ impl Error {
 /// A warning: printed on stderr, never fails a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {
-    pub loc: Loc,
-    pub message: String,
+    pub(crate) loc: Loc,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for Warning {
@@ -156,11 +156,11 @@ impl fmt::Display for Warning {
     }
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A path for a message: control and invisible characters (a NUL, a newline, a BOM in a
 /// file name) escaped, so that a message stays one line and shows what is there.
-pub fn shown_path(p: &Path) -> String {
+pub(crate) fn shown_path(p: &Path) -> String {
     crate::yaml::printable(&p.to_string_lossy()).into_owned()
 }
 
@@ -193,7 +193,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// The closest candidate to `word` by edit distance, if close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (edit_distance(word, c), *c))

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 /// Why an env file does not parse (godotenv's two errors), with the 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DotenvError {
+pub(crate) enum DotenvError {
     #[error(
         "line {line}: unexpected character in a variable name (godotenv allows letters, digits, `_` and `.`)"
     )]
@@ -20,9 +20,9 @@ pub enum DotenvError {
 }
 
 /// One variable: key and value (the value zeroized on drop).
-pub struct Var {
-    pub key: String,
-    pub value: Zeroizing<String>,
+pub(crate) struct Var {
+    pub(crate) key: String,
+    pub(crate) value: Zeroizing<String>,
 }
 
 /// godotenv's `isSpace`: space characters but no line break.
@@ -34,7 +34,7 @@ fn is_space(c: char) -> bool {
 }
 
 /// Go's `string(bytes)` seen as runes: every invalid byte is one U+FFFD.
-pub fn go_lossy(bytes: &[u8]) -> String {
+pub(crate) fn go_lossy(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     let mut rest = bytes;
     loop {
@@ -92,7 +92,7 @@ fn trim_left(b: &[u8], f: impl Fn(char) -> bool) -> &[u8] {
 }
 
 /// Parses an env file as `godotenv.Unmarshal` does.
-pub fn parse(src: &[u8]) -> Result<Vec<Var>, DotenvError> {
+pub(crate) fn parse(src: &[u8]) -> Result<Vec<Var>, DotenvError> {
     let normalized = Zeroizing::new(replace_crlf(src));
     let src: &[u8] = &normalized;
     let line_of = |rest: &[u8]| {

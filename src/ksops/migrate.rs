@@ -23,13 +23,13 @@ use crate::yaml::emit::{self, Node as Out};
 /// What happens to one `secretFrom` Secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretReport {
-    pub file: PathBuf,
-    pub namespace: String,
+    pub(crate) file: PathBuf,
+    pub(crate) namespace: String,
     /// The final name under KSOPS.
-    pub before: String,
+    pub(crate) before: String,
     /// The final name with the secretgen generator (`None`: left as KSOPS).
-    pub after: Option<String>,
-    pub why: String,
+    pub(crate) after: Option<String>,
+    pub(crate) why: String,
 }
 
 impl std::fmt::Display for SecretReport {

@@ -7,7 +7,7 @@
 //! KRM ResourceList. Refused beyond KSOPS: a built Secret the API server would refuse (bad
 //! key, name, label), with the rule; no value ever appears in an error.
 
-pub mod dotenv;
+pub(crate) mod dotenv;
 pub mod migrate;
 pub mod render;
 
@@ -25,17 +25,17 @@ use crate::yaml::emit::{self, Node as Out};
 use crate::yaml::{self, Mark, Node, Resolved, Value};
 
 /// kustomize's annotation that asks for a name-suffix hash on a generated resource.
-pub const NEEDS_HASH: &str = "kustomize.config.k8s.io/needs-hash";
+pub(crate) const NEEDS_HASH: &str = "kustomize.config.k8s.io/needs-hash";
 /// kustomize's annotation that says how a generated resource meets one of the same name.
-pub const BEHAVIOR: &str = "kustomize.config.k8s.io/behavior";
+pub(crate) const BEHAVIOR: &str = "kustomize.config.k8s.io/behavior";
 
 /// Is this document a KSOPS config? KSOPS never checks `apiVersion`.
-pub fn is_ksops(doc: &Node) -> bool {
+pub(crate) fn is_ksops(doc: &Node) -> bool {
     doc.get("kind").and_then(Node::as_str) == Some("ksops")
 }
 
 /// Does this text hold a KSOPS config (its first document, as KSOPS reads only that)?
-pub fn text_is_ksops(text: &str) -> bool {
+pub(crate) fn text_is_ksops(text: &str) -> bool {
     text.contains("ksops")
         && yaml::parse_stream(text)
             .ok()
@@ -67,7 +67,7 @@ pub fn file_is_ksops(path: &Path) -> bool {
 
 /// [`file_is_ksops`] for a tree walk, which meets every YAML file of a repository: a file
 /// whose first 4 KiB do not say `ksops` is passed over after one small read.
-pub fn file_may_be_ksops(path: &Path) -> bool {
+pub(crate) fn file_may_be_ksops(path: &Path) -> bool {
     use std::io::Read;
     let Ok(meta) = std::fs::metadata(path) else {
         return false;
@@ -105,39 +105,38 @@ pub fn list_is_ksops(input: &str) -> bool {
 
 /// A path from the config with where it was written.
 #[derive(Clone, Debug)]
-pub struct Entry {
-    pub text: String,
-    pub mark: Mark,
+pub(crate) struct Entry {
+    pub(crate) text: String,
+    pub(crate) mark: Mark,
 }
 
 /// `metadata` as KSOPS keeps it (kustomize's `types.ObjectMeta`): the rest is dropped.
 #[derive(Clone, Debug, Default)]
-pub struct Meta {
-    pub name: String,
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
-    pub mark: Option<Mark>,
+pub(crate) struct Meta {
+    pub(crate) name: String,
+    pub(crate) namespace: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
+    pub(crate) mark: Option<Mark>,
 }
 
 /// One `secretFrom` entry.
 #[derive(Clone, Debug, Default)]
-pub struct SecretFrom {
-    pub files: Vec<Entry>,
-    pub binary_files: Vec<Entry>,
-    pub envs: Vec<Entry>,
-    pub metadata: Meta,
-    pub type_: String,
-    pub mark: Mark,
+pub(crate) struct SecretFrom {
+    pub(crate) files: Vec<Entry>,
+    pub(crate) binary_files: Vec<Entry>,
+    pub(crate) envs: Vec<Entry>,
+    pub(crate) metadata: Meta,
+    pub(crate) type_: String,
+    pub(crate) mark: Mark,
 }
 
 /// A KSOPS config. `None` is a field absent or null (KSOPS needs one of the two).
 #[derive(Clone, Debug)]
-pub struct Config {
-    pub file: PathBuf,
-    pub name: Option<String>,
-    pub files: Option<Vec<Entry>>,
-    pub secret_from: Option<Vec<SecretFrom>>,
+pub(crate) struct Config {
+    pub(crate) file: PathBuf,
+    pub(crate) files: Option<Vec<Entry>>,
+    pub(crate) secret_from: Option<Vec<SecretFrom>>,
 }
 
 /// Go's `encoding/json` field matching: exact, else ASCII case-insensitive.
@@ -279,7 +278,7 @@ impl Reader<'_> {
 }
 
 /// Reads a KSOPS config (the first document of `text`, as KSOPS does).
-pub fn read_config(file: &Path, text: &str) -> Result<Config> {
+pub(crate) fn read_config(file: &Path, text: &str) -> Result<Config> {
     let docs = yaml::parse_stream(text).map_err(|e| e.in_file(file))?;
     let doc = docs
         .first()
@@ -288,7 +287,7 @@ pub fn read_config(file: &Path, text: &str) -> Result<Config> {
 }
 
 /// Reads a KSOPS config from a parsed document (a KRM item, say).
-pub fn config_of(file: &Path, doc: &Node) -> Result<Config> {
+pub(crate) fn config_of(file: &Path, doc: &Node) -> Result<Config> {
     let r = Reader { file };
     let Some(map) = doc.as_map() else {
         return Err(r.err(
@@ -301,11 +300,6 @@ pub fn config_of(file: &Path, doc: &Node) -> Result<Config> {
     };
     let mut config = Config {
         file: file.to_path_buf(),
-        name: doc
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::as_str)
-            .map(str::to_string),
         files: None,
         secret_from: None,
     };
@@ -341,7 +335,7 @@ pub fn config_of(file: &Path, doc: &Node) -> Result<Config> {
 
 /// KSOPS' `fileKeyPath`: `key=path` or a path whose base name is the key; more than one `=`
 /// is refused.
-pub fn key_and_path(entry: &str) -> Option<(String, &str)> {
+pub(crate) fn key_and_path(entry: &str) -> Option<(String, &str)> {
     let parts: Vec<&str> = entry.split('=').collect();
     match parts.as_slice() {
         [path] => Some((go_base(path), path)),
@@ -351,7 +345,7 @@ pub fn key_and_path(entry: &str) -> Option<(String, &str)> {
 }
 
 /// Go's `filepath.Base`.
-pub fn go_base(p: &str) -> String {
+pub(crate) fn go_base(p: &str) -> String {
     if p.is_empty() {
         return ".".into();
     }
@@ -366,7 +360,7 @@ pub fn go_base(p: &str) -> String {
 /// of `data`, `kind`, `name` (always empty: kustomize looks `metadata/name` up as one field),
 /// `stringData` (only when present) and `type` (empty when absent), where an absent `data`
 /// is the empty string, not an empty object.
-pub fn needs_hash_suffix(
+pub(crate) fn needs_hash_suffix(
     data: Option<&[(&str, &str)]>,
     string_data: Option<&[(&str, &str)]>,
     type_: &str,
@@ -395,17 +389,17 @@ pub fn needs_hash_suffix(
 }
 
 /// Decrypts one SOPS file (format from its path, as `sops` and KSOPS choose it).
-pub type DecryptFn<'a> = dyn Fn(&Path, &[u8]) -> Result<SecretBytes> + Sync + 'a;
+pub(crate) type DecryptFn<'a> = dyn Fn(&Path, &[u8]) -> Result<SecretBytes> + Sync + 'a;
 
 /// What a config generates, in KSOPS' order: `files` first, then `secretFrom`.
-pub struct Generated {
-    pub files: Vec<Zeroizing<Vec<u8>>>,
-    pub secrets: Vec<Zeroizing<Vec<u8>>>,
+pub(crate) struct Generated {
+    pub(crate) files: Vec<Zeroizing<Vec<u8>>>,
+    pub(crate) secrets: Vec<Zeroizing<Vec<u8>>>,
 }
 
 impl Generated {
     /// The exec plugin's stdout, byte for byte what KSOPS prints.
-    pub fn legacy_stream(&self) -> Zeroizing<Vec<u8>> {
+    pub(crate) fn legacy_stream(&self) -> Zeroizing<Vec<u8>> {
         let total = self.files.len() + self.secrets.len();
         let mut out = Zeroizing::new(Vec::new());
         for (i, data) in self.files.iter().enumerate() {
@@ -424,7 +418,7 @@ impl Generated {
     }
 
     /// Every document as its own text (a decrypted file may hold several).
-    pub fn documents(&self) -> Vec<Zeroizing<String>> {
+    pub(crate) fn documents(&self) -> Vec<Zeroizing<String>> {
         let mut docs = Vec::new();
         for f in &self.files {
             let text = Zeroizing::new(dotenv::go_lossy(f));
@@ -481,7 +475,7 @@ fn read_input(
 }
 
 /// Runs `config` as KSOPS would, paths resolved from `root` (KSOPS' working directory).
-pub fn generate(config: &Config, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Generated> {
+pub(crate) fn generate(config: &Config, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Generated> {
     let file = &config.file;
     let mut out = Generated {
         files: Vec::new(),
@@ -722,7 +716,7 @@ pub fn function(
 }
 
 /// A ResourceList whose items are the generated documents, in order.
-pub fn resource_list(generated: &[Generated]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn resource_list(generated: &[Generated]) -> Zeroizing<Vec<u8>> {
     let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
     let docs: Vec<_> = generated.iter().flat_map(Generated::documents).collect();
     if docs.is_empty() {

@@ -18,7 +18,7 @@ use crate::secret::SecretBytes;
 
 /// Why a file could not be read as a source.
 #[derive(Debug)]
-pub enum ReadFailure {
+pub(crate) enum ReadFailure {
     /// A FIFO, socket, device or directory: reading one would block, never end, or mean
     /// nothing.
     NotRegular,
@@ -29,7 +29,7 @@ pub enum ReadFailure {
 
 impl ReadFailure {
     /// The message for the file shown as `shown`.
-    pub fn describe(&self, shown: &str) -> String {
+    pub(crate) fn describe(&self, shown: &str) -> String {
         match self {
             ReadFailure::NotRegular => format!(
                 "`{shown}` is not a regular file (a FIFO, socket or device cannot be a source)"
@@ -45,7 +45,7 @@ impl ReadFailure {
 /// Reads a regular file of at most `limit` bytes. Anything but a regular file, and anything
 /// larger, is refused from `meta` before a byte is read; the read is bounded too, in case
 /// the file grows meanwhile.
-pub fn read_bounded(
+pub(crate) fn read_bounded(
     path: &Path,
     meta: &Metadata,
     limit: u64,
@@ -72,7 +72,7 @@ pub fn read_bounded(
 /// `kubectl create secret generic --from-file=DIR`: the names of a directory's regular
 /// files in name order, dotfiles included, sub-directories and symlinks skipped. Read each
 /// with [`read_dir_file`].
-pub fn dir_files(dir: &Path) -> std::io::Result<Vec<OsString>> {
+pub(crate) fn dir_files(dir: &Path) -> std::io::Result<Vec<OsString>> {
     let mut names = Vec::new();
     for item in std::fs::read_dir(dir)? {
         let item = item?;
@@ -86,7 +86,7 @@ pub fn dir_files(dir: &Path) -> std::io::Result<Vec<OsString>> {
 
 /// One file of [`dir_files`], read as [`read_bounded`] reads (it may have been replaced by
 /// something else since it was listed).
-pub fn read_dir_file(
+pub(crate) fn read_dir_file(
     dir: &Path,
     name: &OsStr,
     limit: u64,

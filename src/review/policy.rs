@@ -19,8 +19,8 @@ use crate::kustomize::source;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plaintext {
     /// Where it is named (the generator entry, the literal, the Secret manifest).
-    pub loc: Loc,
-    pub message: String,
+    pub(crate) loc: Loc,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for Plaintext {
@@ -66,7 +66,7 @@ impl AllowList {
 const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// Whether `bytes` are an age file or a SOPS file (YAML, JSON, dotenv, INI or binary).
-pub fn is_encrypted(bytes: &[u8]) -> bool {
+pub(crate) fn is_encrypted(bytes: &[u8]) -> bool {
     age::is_encrypted(bytes) || crate::sops::is_sops(bytes).is_some()
 }
 

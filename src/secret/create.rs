@@ -28,15 +28,15 @@ use crate::yaml::emit::{self, Node};
 /// from (for `--generator`, which names them instead of the values).
 #[derive(Debug)]
 pub struct Request {
-    pub secret: Secret,
+    pub(crate) secret: Secret,
     pub append_hash: bool,
     /// Where each key came from, for `--generator`.
-    pub origins: Vec<Origin>,
+    pub(crate) origins: Vec<Origin>,
 }
 
 /// A source as the generator manifest would name it.
 #[derive(Debug, Clone)]
-pub enum Origin {
+pub(crate) enum Origin {
     Literal(String),
     File(String),
     Env(String),

@@ -20,7 +20,7 @@ pub enum Error {
 
 impl Error {
     /// The same error with its place and message passed through `loc` and `text`.
-    pub fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
+    pub(crate) fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
         match self {
             Error::Invalid {
                 loc: l,

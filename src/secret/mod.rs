@@ -8,12 +8,12 @@
 
 pub mod create;
 mod error;
-pub mod model;
-pub mod read;
-pub mod tls;
-pub mod validate;
+pub(crate) mod model;
+pub(crate) mod read;
+pub(crate) mod tls;
+pub(crate) mod validate;
 
-pub use error::Error;
+pub(crate) use error::Error;
 pub use model::{Enc, Entry, Key, Secret, base64_plain, sort_secrets, to_yaml};
 
 use std::fmt;
@@ -25,11 +25,11 @@ use zeroize::Zeroizing;
 pub struct SecretBytes(Zeroizing<Vec<u8>>);
 
 impl SecretBytes {
-    pub fn new(bytes: Vec<u8>) -> Self {
+    pub(crate) fn new(bytes: Vec<u8>) -> Self {
         SecretBytes(Zeroizing::new(bytes))
     }
 
-    pub fn from_slice(bytes: &[u8]) -> Self {
+    pub(crate) fn from_slice(bytes: &[u8]) -> Self {
         SecretBytes(Zeroizing::new(bytes.to_vec()))
     }
 
@@ -61,23 +61,15 @@ impl fmt::Debug for SecretBytes {
 /// A string derived from secret bytes (base64 text, a decrypted env value).
 /// Zeroized on drop; `Debug` redacts it.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct SecretString(Zeroizing<String>);
+pub(crate) struct SecretString(Zeroizing<String>);
 
 impl SecretString {
-    pub fn new(s: String) -> Self {
+    pub(crate) fn new(s: String) -> Self {
         SecretString(Zeroizing::new(s))
     }
 
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

@@ -25,12 +25,12 @@ use crate::yaml::emit::{self, Node};
 pub struct Key(String);
 
 impl Key {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The key under the API server's rules.
-    pub fn check(&self) -> Result<(), validate::Violation> {
+    pub(crate) fn check(&self) -> Result<(), validate::Violation> {
         validate::check_key(&self.0)
     }
 }
@@ -75,13 +75,13 @@ impl fmt::Display for Key {
 /// One data entry of a Secret.
 #[derive(Debug)]
 pub struct Entry {
-    pub value: SecretBytes,
+    pub(crate) value: SecretBytes,
     /// kustomize's base64 (wrapped at 70 columns), as printed and hashed.
-    pub base64: SecretString,
+    pub(crate) base64: SecretString,
     /// Where the key came from.
-    pub origin: Loc,
+    pub(crate) origin: Loc,
     /// Whether the value was decrypted from an age file.
-    pub encrypted: bool,
+    pub(crate) encrypted: bool,
 }
 
 /// Where a source's bytes came from.
@@ -99,36 +99,36 @@ pub struct Secret {
     /// The final name (with the suffix when hashed).
     pub name: String,
     /// The name before the suffix (prefix and suffix of the kustomization applied).
-    pub base_name: String,
+    pub(crate) base_name: String,
     pub namespace: Option<String>,
-    pub type_: String,
+    pub(crate) type_: String,
     /// Whether the type was written out (kubectl hashes only a `--type` it was given).
-    pub explicit_type: bool,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    pub(crate) explicit_type: bool,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
     /// Sorted bytewise by key.
-    pub data: BTreeMap<Key, Entry>,
-    pub immutable: bool,
+    pub(crate) data: BTreeMap<Key, Entry>,
+    pub(crate) immutable: bool,
     /// The variant and suffix, when the name carries one.
     pub hash: Option<(HashVariant, String)>,
     /// The generator it came from.
     pub origin: Loc,
     /// A plain Secret resource printed as written (with the kustomization's changes),
     /// instead of from the fields above.
-    pub passthrough: Option<Node<'static>>,
+    pub(crate) passthrough: Option<Node<'static>>,
     /// Some value is a placeholder (`--placeholder`).
     pub placeholder: bool,
     /// Some key names are unknown: an encrypted env file rendered without an identity.
-    pub keys_unknown: bool,
+    pub(crate) keys_unknown: bool,
     /// Printed as `kubectl create secret … --dry-run=client -o yaml` prints it (`output:
     /// kubectl`): `creationTimestamp: null`, base64 on one line, `type` only when given.
-    pub kubectl_output: bool,
+    pub(crate) kubectl_output: bool,
 }
 
 impl Secret {
     /// A Secret named `name` (also its base name), of type `Opaque` not written out, with
     /// no data: what every reader and builder starts from.
-    pub fn new(name: String, namespace: Option<String>, origin: Loc) -> Self {
+    pub(crate) fn new(name: String, namespace: Option<String>, origin: Loc) -> Self {
         Secret {
             base_name: name.clone(),
             name,

@@ -15,7 +15,7 @@ use crate::yaml::{Node, Value};
 
 /// Whether a reader decodes the values or only notes the keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Values {
+pub(crate) enum Values {
     /// `data` base64-decoded (whitespace ignored), `stringData` as written.
     Decode,
     /// Key names only, values left empty, a key that is not text skipped, nothing refused:
@@ -25,30 +25,30 @@ pub enum Values {
 
 /// How a caller reads a Secret document: the points where the callers differ.
 #[derive(Clone, Copy, Debug)]
-pub struct Reading {
+pub(crate) struct Reading {
     /// Reads a key and a `stringData` value.
-    pub text: fn(&Node) -> Option<&str>,
+    pub(crate) text: fn(&Node) -> Option<&str>,
     /// Reads a `data` value (the base64 text).
-    pub base64_text: fn(&Node) -> Option<&str>,
-    pub values: Values,
+    pub(crate) base64_text: fn(&Node) -> Option<&str>,
+    pub(crate) values: Values,
     /// The values come out of a decryption.
-    pub encrypted: bool,
+    pub(crate) encrypted: bool,
     /// Qualifies the Secret in the base64 error (`" of a decrypted Secret"`).
-    pub what: &'static str,
+    pub(crate) what: &'static str,
     /// The base64 error begins with the Secret's name (`Secret `NAME`: `).
-    pub named: bool,
+    pub(crate) named: bool,
     /// What a `data` value may hold between its base64 characters (line breaks of a
     /// wrapped value), dropped before decoding.
-    pub blank: fn(char) -> bool,
+    pub(crate) blank: fn(char) -> bool,
     /// A `stringData` value is also kept as wrapped base64 (printed and hashed from it).
-    pub string_base64: bool,
+    pub(crate) string_base64: bool,
     /// The error for a Secret without `metadata.name`.
-    pub unnamed: &'static str,
+    pub(crate) unnamed: &'static str,
 }
 
 impl Reading {
     /// A plain Secret resource a kustomization lists.
-    pub const RESOURCE: Reading = Reading {
+    pub(crate) const RESOURCE: Reading = Reading {
         text: Node::as_str,
         base64_text: Node::as_str,
         values: Values::Decode,
@@ -62,7 +62,7 @@ impl Reading {
 
     /// A Secret in YAML secretgen (or kustomize, or kubectl) printed, read back for a diff:
     /// a `data` value is read as whatever scalar it is.
-    pub const PRINTED: Reading = Reading {
+    pub(crate) const PRINTED: Reading = Reading {
         text: Node::as_str,
         base64_text: scalar_text,
         values: Values::Decode,
@@ -76,7 +76,7 @@ impl Reading {
 
     /// A Secret beside the workloads `check` reads: names, type and key names only (so the
     /// one error left is a missing name, which `check` skips).
-    pub const KEYS: Reading = Reading {
+    pub(crate) const KEYS: Reading = Reading {
         text: Node::as_str,
         base64_text: Node::as_str,
         values: Values::KeysOnly,
@@ -91,7 +91,7 @@ impl Reading {
     /// A Secret at the end of a tree build, its values given as [`Written`] by the build:
     /// kustomize's wrapping (ASCII white space) dropped, the error naming the Secret at the
     /// key's origin, `stringData` kept as base64 too.
-    pub const BUILT: Reading = Reading {
+    pub(crate) const BUILT: Reading = Reading {
         text: Node::as_str,
         base64_text: Node::as_str,
         values: Values::Decode,
@@ -105,19 +105,19 @@ impl Reading {
 }
 
 /// One `data` or `stringData` value as written, from whichever tree it was read.
-pub struct Written<'a> {
-    pub key: &'a str,
-    pub value: &'a str,
+pub(crate) struct Written<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) value: &'a str,
     /// From `data` (base64), not `stringData`.
-    pub base64: bool,
-    pub origin: Loc,
-    pub encrypted: bool,
+    pub(crate) base64: bool,
+    pub(crate) origin: Loc,
+    pub(crate) encrypted: bool,
     /// Where a value that is not base64 is reported; the key's origin when `None`.
-    pub at: Option<Loc>,
+    pub(crate) at: Option<Loc>,
 }
 
 /// A scalar's text whatever it resolves to (`true`, `12`, `~` included).
-pub fn scalar_text(n: &Node) -> Option<&str> {
+pub(crate) fn scalar_text(n: &Node) -> Option<&str> {
     match &n.value {
         Value::Scalar { text, .. } => Some(text),
         _ => None,
@@ -139,7 +139,7 @@ fn strings(n: Option<&Node>) -> BTreeMap<String, String> {
 
 /// Reads one Secret document as written: its name is also its base name, its type `Opaque`
 /// when none is given.
-pub fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Secret> {
+pub(crate) fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Secret> {
     let loc = Loc::at(file, doc.mark);
     let meta = doc.get("metadata");
     let get = |n: Option<&Node>, k: &str| {
@@ -168,7 +168,7 @@ pub fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Secret> {
 
 /// A Secret document's `data` (base64, whitespace ignored) and `stringData`, decoded into
 /// entries keyed by name (`stringData` wins a key both hold, as the API server merges them).
-pub fn data(doc: &Node, file: &Path, how: &Reading) -> Result<BTreeMap<Key, Entry>> {
+pub(crate) fn data(doc: &Node, file: &Path, how: &Reading) -> Result<BTreeMap<Key, Entry>> {
     let mut written = Vec::new();
     for (field, base64) in [("data", true), ("stringData", false)] {
         for (k, v) in doc.get(field).and_then(Node::as_map).unwrap_or(&[]) {
@@ -197,7 +197,7 @@ pub fn data(doc: &Node, file: &Path, how: &Reading) -> Result<BTreeMap<Key, Entr
 
 /// Values as written, decoded into entries keyed by name (a later one wins a key). `secret`
 /// names the Secret in an error when `how.named`.
-pub fn entries<'a>(
+pub(crate) fn entries<'a>(
     written: impl IntoIterator<Item = Written<'a>>,
     secret: &str,
     how: &Reading,

@@ -55,7 +55,7 @@ enum Public {
     Ed25519([u8; 32]),
 }
 
-pub fn matches(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Problem> {
+pub(crate) fn matches(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Problem> {
     let cert_der = pem_blocks(cert_pem)
         .into_iter()
         .find(|(l, _)| l == "CERTIFICATE")

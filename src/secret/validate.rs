@@ -9,18 +9,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// What is validated: the Secret as it will be printed.
-pub struct SecretView<'a> {
+pub(crate) struct SecretView<'a> {
     /// The final name, including any hash suffix.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// The name before the hash suffix.
-    pub base_name: &'a str,
-    pub namespace: Option<&'a str>,
-    pub type_: &'a str,
-    pub labels: &'a BTreeMap<String, String>,
-    pub annotations: &'a BTreeMap<String, String>,
+    pub(crate) base_name: &'a str,
+    pub(crate) namespace: Option<&'a str>,
+    pub(crate) type_: &'a str,
+    pub(crate) labels: &'a BTreeMap<String, String>,
+    pub(crate) annotations: &'a BTreeMap<String, String>,
     /// Key and decoded bytes.
-    pub data: &'a [(&'a str, &'a [u8])],
-    pub has_hash_suffix: bool,
+    pub(crate) data: &'a [(&'a str, &'a [u8])],
+    pub(crate) has_hash_suffix: bool,
 }
 
 impl SecretView<'_> {
@@ -31,7 +31,7 @@ impl SecretView<'_> {
 
 /// What a violation is about, so the caller can point at the line that causes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject<'a> {
+pub(crate) enum Subject<'a> {
     Key(&'a str),
     Label(&'a str),
     Annotation(&'a str),
@@ -114,7 +114,7 @@ pub enum BootstrapPart {
 
 impl Violation {
     /// What the violation is about.
-    pub fn subject(&self) -> Subject<'_> {
+    pub(crate) fn subject(&self) -> Subject<'_> {
         match self {
             Violation::Key { key, .. } | Violation::NotJson { key, .. } => Subject::Key(key),
             Violation::Name { .. } => Subject::Name,
@@ -139,7 +139,7 @@ impl Violation {
 
 /// Something worth knowing that does not fail the render.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning(pub String);
+pub(crate) struct Warning(pub String);
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -148,12 +148,12 @@ impl fmt::Display for Warning {
 }
 
 /// The API server's limit on a Secret's data (`corev1.MaxSecretSize`).
-pub const MAX_DATA: usize = 1024 * 1024;
+pub(crate) const MAX_DATA: usize = 1024 * 1024;
 const MAX_ANNOTATIONS: usize = 256 * 1024;
 
 /// `IsConfigMapKey`: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.` or `..`, not
 /// starting with `..`.
-pub fn check_key(key: &str) -> Result<(), Violation> {
+pub(crate) fn check_key(key: &str) -> Result<(), Violation> {
     let bad = |reason| {
         Err(Violation::Key {
             key: key.to_string(),
@@ -184,7 +184,7 @@ pub fn check_key(key: &str) -> Result<(), Violation> {
 /// A key read from inside a file (an env file's line) checked without ever showing it: the
 /// message says which rule it breaks and describes the key by its length and its first
 /// character outside the allowed set (position, code point, class), never by its text.
-pub fn check_hidden_key(key: &str) -> Result<(), HiddenKey> {
+pub(crate) fn check_hidden_key(key: &str) -> Result<(), HiddenKey> {
     match check_key(key) {
         Ok(()) => Ok(()),
         Err(Violation::Key { reason, .. }) => Err(HiddenKey::Key {
@@ -197,7 +197,7 @@ pub fn check_hidden_key(key: &str) -> Result<(), HiddenKey> {
 
 /// A key from inside a file that breaks a rule, described without its text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HiddenKey {
+pub(crate) enum HiddenKey {
     /// `shape` is [`describe_hidden`]'s description: length and first bad character.
     #[error(
         "the key on this line is not a valid Secret key ({reason}); it is {shape} (not shown: text from inside a file is never printed)"
@@ -213,7 +213,7 @@ fn is_key_char(c: char) -> bool {
 
 /// Describes text that must not be shown: its length in characters and, when one is not
 /// `allowed`, the first such character by position, code point and class.
-pub fn describe_hidden(text: &str, allowed: impl Fn(char) -> bool) -> String {
+pub(crate) fn describe_hidden(text: &str, allowed: impl Fn(char) -> bool) -> String {
     let n = text.chars().count();
     let mut s = format!("{n} character{}", if n == 1 { "" } else { "s" });
     let bad: Vec<(usize, char)> = text
@@ -236,7 +236,7 @@ pub fn describe_hidden(text: &str, allowed: impl Fn(char) -> bool) -> String {
 }
 
 /// A character's class, for messages that must not show the character itself.
-pub fn char_class(c: char) -> &'static str {
+pub(crate) fn char_class(c: char) -> &'static str {
     match c {
         ' ' => "a space",
         '\t' => "a tab",
@@ -261,7 +261,7 @@ fn is_dns_label(s: &str) -> bool {
 
 /// `IsDNS1123Subdomain`: lower-case alphanumerics, `-` and `.`, each dot-separated part
 /// starting and ending alphanumeric, at most 253 characters.
-pub fn is_dns_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
         && s.split('.').all(|part| {
@@ -275,7 +275,7 @@ pub fn is_dns_subdomain(s: &str) -> bool {
 }
 
 /// A Secret's name: a DNS subdomain.
-pub fn check_name(name: &str) -> Result<(), Violation> {
+pub(crate) fn check_name(name: &str) -> Result<(), Violation> {
     let reason = if name.len() > 253 {
         format!("{} characters, at most 253 allowed", name.len())
     } else if !is_dns_subdomain(name) {
@@ -323,7 +323,7 @@ fn qualified_name_problem(k: &str) -> Option<String> {
     None
 }
 
-pub fn check_label_key(k: &str) -> Result<(), Violation> {
+pub(crate) fn check_label_key(k: &str) -> Result<(), Violation> {
     match qualified_name_problem(k) {
         None => Ok(()),
         Some(reason) => Err(Violation::LabelKey {
@@ -334,7 +334,7 @@ pub fn check_label_key(k: &str) -> Result<(), Violation> {
 }
 
 /// `IsValidLabelValue`: empty, or a qualified name part (at most 63 characters).
-pub fn check_label_value(k: &str, v: &str) -> Result<(), Violation> {
+pub(crate) fn check_label_value(k: &str, v: &str) -> Result<(), Violation> {
     if v.is_empty() || is_qualified_part(v) {
         return Ok(());
     }
@@ -346,7 +346,7 @@ pub fn check_label_value(k: &str, v: &str) -> Result<(), Violation> {
 }
 
 /// Annotation keys: qualified names, the prefix compared in lower case as the API server does.
-pub fn check_annotation_key(k: &str) -> Result<(), Violation> {
+pub(crate) fn check_annotation_key(k: &str) -> Result<(), Violation> {
     match qualified_name_problem(&k.to_lowercase()) {
         None => Ok(()),
         Some(reason) => Err(Violation::AnnotationKey {
@@ -357,7 +357,7 @@ pub fn check_annotation_key(k: &str) -> Result<(), Violation> {
 }
 
 /// Everything on a whole Secret: all violations, then the warnings.
-pub fn check_secret(s: &SecretView<'_>) -> (Vec<Violation>, Vec<Warning>) {
+pub(crate) fn check_secret(s: &SecretView<'_>) -> (Vec<Violation>, Vec<Warning>) {
     let mut v = Vec::new();
     let mut w = Vec::new();
     for (k, _) in s.data {
@@ -557,7 +557,7 @@ fn check_bootstrap(s: &SecretView<'_>, v: &mut Vec<Violation>) {
 /// What Go's `tls.X509KeyPair` checks: the first certificate in `tls.crt` and the first
 /// private key in `tls.key` parse, and the key is the certificate's (RSA, ECDSA P-256 and
 /// P-384, Ed25519; PKCS#1, SEC1 or PKCS#8).
-pub fn check_tls_pair(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Violation> {
+pub(crate) fn check_tls_pair(cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Violation> {
     crate::secret::tls::matches(cert_pem, key_pem)
         .map_err(|(key, reason)| Violation::Tls { key, reason })
 }

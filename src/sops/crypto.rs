@@ -48,8 +48,8 @@ impl ValueFault {
 
 /// The decrypted value with its sops type name.
 pub(crate) struct Plain {
-    pub bytes: Zeroizing<Vec<u8>>,
-    pub kind: String,
+    pub(crate) bytes: Zeroizing<Vec<u8>>,
+    pub(crate) kind: String,
 }
 
 /// Decrypts one `ENC[…]` string with additional data `aad`. The empty string stays empty.

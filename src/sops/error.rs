@@ -57,14 +57,14 @@ pub enum SopsError {
 
 impl SopsError {
     /// No identity was found or none matched: a `--placeholder` may stand in.
-    pub fn is_missing_key(&self) -> bool {
+    pub(crate) fn is_missing_key(&self) -> bool {
         matches!(self, SopsError::NoKey { .. })
     }
 
     /// The same error with the file passed through `file` and every free text (which may
     /// name files: an age entry's reason names the file) through `text`. Typed reasons name
     /// lines and keys only and stay as they are.
-    pub fn relabel(
+    pub(crate) fn relabel(
         self,
         file: impl Fn(PathBuf) -> PathBuf,
         text: impl Fn(String) -> String,

@@ -10,25 +10,25 @@ use super::{Branch, Format, Item, Key, MetadataReason, OpenAge, SopsError, Val, 
 
 /// The metadata fields decryption needs.
 pub(crate) struct Metadata {
-    pub mac: String,
+    pub(crate) mac: String,
     /// `lastmodified` as Go's `time.Format(time.RFC3339)` writes it: the MAC's AAD.
-    pub lastmodified: String,
-    pub unencrypted_suffix: String,
-    pub encrypted_suffix: String,
-    pub unencrypted_regex: Option<regex::Regex>,
-    pub encrypted_regex: Option<regex::Regex>,
-    pub unencrypted_comment_regex: Option<regex::Regex>,
-    pub encrypted_comment_regex: Option<regex::Regex>,
-    pub mac_only_encrypted: bool,
-    pub shamir_threshold: usize,
-    pub groups: Vec<Group>,
+    pub(crate) lastmodified: String,
+    pub(crate) unencrypted_suffix: String,
+    pub(crate) encrypted_suffix: String,
+    pub(crate) unencrypted_regex: Option<regex::Regex>,
+    pub(crate) encrypted_regex: Option<regex::Regex>,
+    pub(crate) unencrypted_comment_regex: Option<regex::Regex>,
+    pub(crate) encrypted_comment_regex: Option<regex::Regex>,
+    pub(crate) mac_only_encrypted: bool,
+    pub(crate) shamir_threshold: usize,
+    pub(crate) groups: Vec<Group>,
 }
 
 /// One key group: its age entries (`enc` value, recipient) and the other key types it names.
 #[derive(Default)]
 pub(crate) struct Group {
-    pub age: Vec<(String, String)>,
-    pub others: Vec<&'static str>,
+    pub(crate) age: Vec<(String, String)>,
+    pub(crate) others: Vec<&'static str>,
 }
 
 const OTHER_KEYS: [(&str, &str); 6] = [

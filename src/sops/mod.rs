@@ -37,14 +37,14 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-pub use error::{EmitReason, JsonFault, MetadataReason, SopsError, SyntaxReason};
+pub(crate) use error::{EmitReason, JsonFault, MetadataReason, SopsError, SyntaxReason};
 
 use crate::age::Keyring;
 use crate::secret::SecretBytes;
 
 /// A SOPS file format, as sops names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Yaml,
     Json,
     Dotenv,
@@ -54,7 +54,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::Yaml => "YAML",
             Format::Json => "JSON",
@@ -65,7 +65,7 @@ impl Format {
     }
 
     /// The format sops picks from a file name (`formats.FormatForPath`).
-    pub fn for_path(path: &Path) -> Format {
+    pub(crate) fn for_path(path: &Path) -> Format {
         let name = path.as_os_str().as_encoded_bytes();
         if name.ends_with(b".yaml") || name.ends_with(b".yml") {
             Format::Yaml
@@ -82,7 +82,7 @@ impl Format {
 }
 
 /// Whether these bytes are a SOPS file, and in which format (by content alone).
-pub fn is_sops(bytes: &[u8]) -> Option<Format> {
+pub(crate) fn is_sops(bytes: &[u8]) -> Option<Format> {
     let text = std::str::from_utf8(bytes).ok()?;
     // Every SOPS file has its MAC encrypted, whatever else is.
     if !text.contains("ENC[AES256_GCM,") {
@@ -122,7 +122,7 @@ fn has_line(text: &str, f: impl Fn(&str) -> bool) -> bool {
 /// The format sops uses for this file: by name, when the content is SOPS in that format
 /// (a SOPS JSON file named `*.txt` is sops' binary envelope only if it has a `data` key);
 /// otherwise the format the content is SOPS in. `None` when the content is not SOPS.
-pub fn format_for(path: &Path, bytes: &[u8]) -> Option<Format> {
+pub(crate) fn format_for(path: &Path, bytes: &[u8]) -> Option<Format> {
     let by_content = is_sops(bytes)?;
     let by_name = Format::for_path(path);
     let fits = match (by_name, by_content) {
@@ -226,8 +226,8 @@ impl Out {
 /// A comment line of a SOPS tree (without its `#`). sops encrypts comments too.
 #[derive(Clone)]
 pub(crate) struct Comment {
-    pub text: Zeroizing<String>,
-    pub inline: bool,
+    pub(crate) text: Zeroizing<String>,
+    pub(crate) inline: bool,
 }
 
 /// A value of a SOPS tree, as sops' stores load them (Go's types in sops' `TreeBranch`).
@@ -257,8 +257,8 @@ pub(crate) enum Key {
 
 #[derive(Clone)]
 pub(crate) struct Item {
-    pub key: Key,
-    pub val: Val,
+    pub(crate) key: Key,
+    pub(crate) val: Val,
 }
 
 impl Item {

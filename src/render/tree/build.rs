@@ -113,12 +113,12 @@ impl Res {
 /// A workload or Ingress of the tree, for `check`: where it is written, and its final
 /// namespace and name.
 #[derive(Clone, Debug)]
-pub struct Work {
-    pub file: PathBuf,
-    pub doc: yaml::Node,
-    pub kind: String,
-    pub name: String,
-    pub namespace: Option<String>,
+pub(crate) struct Work {
+    pub(crate) file: PathBuf,
+    pub(crate) doc: yaml::Node,
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
 }
 
 /// The kinds `check` reads.
@@ -143,23 +143,23 @@ struct Acc {
 
 /// A finished build: the Secrets, the names each one had on the way (the names references
 /// to it may use, which kustomize rewrites to its final name), and the workloads.
-pub struct Built {
-    pub secrets: Vec<Secret>,
-    pub names: Vec<Vec<String>>,
-    pub works: Vec<Work>,
+pub(crate) struct Built {
+    pub(crate) secrets: Vec<Secret>,
+    pub(crate) names: Vec<Vec<String>>,
+    pub(crate) works: Vec<Work>,
     /// Every file the build read (kustomizations and resources), canonical.
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
 }
 
 /// What one tree build needs and collects.
-pub struct Build<'a> {
-    pub settings: &'a Settings,
-    pub keys: &'a dyn Decrypt,
+pub(crate) struct Build<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) keys: &'a dyn Decrypt,
     /// Accept what secretgen does not apply (a warning instead of an error).
-    pub accept_unapplied: bool,
-    pub warnings: Vec<Warning>,
+    pub(crate) accept_unapplied: bool,
+    pub(crate) warnings: Vec<Warning>,
     /// Kustomizations read.
-    pub read: usize,
+    pub(crate) read: usize,
     stack: Vec<PathBuf>,
     files: Vec<PathBuf>,
     /// Bases already built (a base builds the same whatever includes it): several overlays
@@ -197,7 +197,7 @@ fn syntax(path: &Path, e: yaml::SyntaxError) -> Error {
 }
 
 /// The kustomization file of a directory (kustomize refuses a directory with several).
-pub fn kustomization_in(dir: &Path) -> Result<Option<PathBuf>> {
+pub(crate) fn kustomization_in(dir: &Path) -> Result<Option<PathBuf>> {
     let found: Vec<PathBuf> = manifest::KUSTOMIZATION_NAMES
         .iter()
         .map(|n| dir.join(n))
@@ -229,7 +229,11 @@ fn under_root(dir: &Path, path: &Path) -> std::io::Result<bool> {
 }
 
 impl<'a> Build<'a> {
-    pub fn new(settings: &'a Settings, keys: &'a dyn Decrypt, accept_unapplied: bool) -> Self {
+    pub(crate) fn new(
+        settings: &'a Settings,
+        keys: &'a dyn Decrypt,
+        accept_unapplied: bool,
+    ) -> Self {
         Build {
             settings,
             keys,
@@ -243,12 +247,12 @@ impl<'a> Build<'a> {
     }
 
     /// `kubectl kustomize DIR`'s Secrets, unsorted (the caller sorts all outputs together).
-    pub fn build(&mut self, kustomization: &Path) -> Result<Vec<Secret>> {
+    pub(crate) fn build(&mut self, kustomization: &Path) -> Result<Vec<Secret>> {
         self.build_full(kustomization).map(|b| b.secrets)
     }
 
     /// [`Build::build`] with what `check` needs besides the Secrets.
-    pub fn build_full(&mut self, kustomization: &Path) -> Result<Built> {
+    pub(crate) fn build_full(&mut self, kustomization: &Path) -> Result<Built> {
         let dir = kustomization
             .parent()
             .unwrap_or(Path::new("."))

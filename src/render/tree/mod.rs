@@ -7,7 +7,7 @@
 //! build. Refuses what a tree would change in a Secret and secretgen does not apply.
 
 mod build;
-pub mod patch;
+pub(crate) mod patch;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,6 @@ use crate::error::{Error, Result};
 use crate::kustomize::manifest::{self, Behavior, Unit};
 use crate::render::{self, Decrypt, Output, Settings};
 use crate::yaml;
-
-pub use build::kustomization_in;
 
 /// What to render for the paths a user named.
 #[derive(Debug, Default)]
@@ -29,7 +27,7 @@ pub struct Plan {
     pub trees: Vec<PathBuf>,
     /// For each tree, its directory relative to the named path it was found under (empty
     /// when that path is the tree itself): where `render -o` puts its Secrets.
-    pub subdirs: Vec<PathBuf>,
+    pub(crate) subdirs: Vec<PathBuf>,
     /// Kustomizations found under the paths.
     pub kustomizations: usize,
 }

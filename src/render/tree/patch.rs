@@ -8,11 +8,11 @@ use std::borrow::Cow;
 
 use crate::yaml::emit::Node;
 
-pub type Map = Vec<(Cow<'static, str>, Node<'static>)>;
+pub(crate) type Map = Vec<(Cow<'static, str>, Node<'static>)>;
 
 /// A patch or selector that cannot be applied. The caller says which patch it is.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("path `{0}` does not start with `/`")]
     NotAbsolute(String),
     #[error("cannot remove the whole document")]
@@ -39,21 +39,21 @@ pub enum Error {
     NotASet(String),
 }
 
-pub fn get<'a>(n: &'a Node<'static>, key: &str) -> Option<&'a Node<'static>> {
+pub(crate) fn get<'a>(n: &'a Node<'static>, key: &str) -> Option<&'a Node<'static>> {
     match n {
         Node::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
         _ => None,
     }
 }
 
-pub fn get_mut<'a>(n: &'a mut Node<'static>, key: &str) -> Option<&'a mut Node<'static>> {
+pub(crate) fn get_mut<'a>(n: &'a mut Node<'static>, key: &str) -> Option<&'a mut Node<'static>> {
     match n {
         Node::Map(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
         _ => None,
     }
 }
 
-pub fn as_str<'a>(n: Option<&'a Node<'static>>) -> Option<&'a str> {
+pub(crate) fn as_str<'a>(n: Option<&'a Node<'static>>) -> Option<&'a str> {
     match n {
         Some(Node::Str(s)) | Some(Node::Number(s)) => Some(s),
         _ => None,
@@ -61,7 +61,7 @@ pub fn as_str<'a>(n: Option<&'a Node<'static>>) -> Option<&'a str> {
 }
 
 /// Sets `key` in a map node (turning a non-map into an empty map first).
-pub fn set(n: &mut Node<'static>, key: &str, value: Node<'static>) {
+pub(crate) fn set(n: &mut Node<'static>, key: &str, value: Node<'static>) {
     if !matches!(n, Node::Map(_)) {
         *n = Node::Map(Vec::new());
     }
@@ -73,7 +73,7 @@ pub fn set(n: &mut Node<'static>, key: &str, value: Node<'static>) {
     }
 }
 
-pub fn remove(n: &mut Node<'static>, key: &str) -> Option<Node<'static>> {
+pub(crate) fn remove(n: &mut Node<'static>, key: &str) -> Option<Node<'static>> {
     match n {
         Node::Map(m) => {
             let i = m.iter().position(|(k, _)| k == key)?;
@@ -84,7 +84,7 @@ pub fn remove(n: &mut Node<'static>, key: &str) -> Option<Node<'static>> {
 }
 
 /// The map at `metadata.<field>`, created when missing.
-pub fn meta_map<'a>(res: &'a mut Node<'static>, field: &str) -> &'a mut Map {
+pub(crate) fn meta_map<'a>(res: &'a mut Node<'static>, field: &str) -> &'a mut Map {
     if get(res, "metadata").is_none_or(|m| !matches!(m, Node::Map(_))) {
         set(res, "metadata", Node::Map(Vec::new()));
     }
@@ -101,7 +101,10 @@ pub fn meta_map<'a>(res: &'a mut Node<'static>, field: &str) -> &'a mut Map {
 /// Strategic merge of `patch` into `target` (maps merged key by key, `null` deletes a key,
 /// `$patch: delete` deletes, `$patch: replace` replaces; anything else replaces). Returns
 /// `None` when the whole target is deleted.
-pub fn strategic_merge(target: Node<'static>, patch: &Node<'static>) -> Option<Node<'static>> {
+pub(crate) fn strategic_merge(
+    target: Node<'static>,
+    patch: &Node<'static>,
+) -> Option<Node<'static>> {
     let Node::Map(pm) = patch else {
         return Some(patch.clone());
     };
@@ -140,11 +143,11 @@ pub fn strategic_merge(target: Node<'static>, patch: &Node<'static>) -> Option<N
 
 /// One JSON 6902 operation.
 #[derive(Clone, Debug)]
-pub struct Op {
-    pub op: String,
-    pub path: String,
-    pub from: Option<String>,
-    pub value: Option<Node<'static>>,
+pub(crate) struct Op {
+    pub(crate) op: String,
+    pub(crate) path: String,
+    pub(crate) from: Option<String>,
+    pub(crate) value: Option<Node<'static>>,
 }
 
 fn unescape(token: &str) -> String {
@@ -229,7 +232,7 @@ fn put(root: &mut Node<'static>, path: &str, value: Node<'static>, add: bool) ->
 }
 
 /// Applies JSON 6902 operations in order.
-pub fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), Error> {
+pub(crate) fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), Error> {
     for op in ops {
         let value = || {
             op.value.clone().ok_or_else(|| Error::NoValue {
@@ -292,7 +295,7 @@ fn same(a: &Node<'static>, b: &Node<'static>) -> bool {
 }
 
 /// kustomize's anchored regular expression of a selector field (`^(?:…)$`); empty matches all.
-pub fn pattern(p: &str) -> Result<Option<regex::Regex>, Error> {
+pub(crate) fn pattern(p: &str) -> Result<Option<regex::Regex>, Error> {
     if p.is_empty() {
         return Ok(None);
     }
@@ -306,7 +309,10 @@ pub fn pattern(p: &str) -> Result<Option<regex::Regex>, Error> {
 
 /// A Kubernetes label selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`,
 /// `k notin (a,b)`, comma separated) against a label map.
-pub fn label_selector_matches(sel: &str, labels: &[(String, String)]) -> Result<bool, Error> {
+pub(crate) fn label_selector_matches(
+    sel: &str,
+    labels: &[(String, String)],
+) -> Result<bool, Error> {
     let value = |k: &str| labels.iter().find(|(l, _)| l == k).map(|(_, v)| v.as_str());
     let mut parts = Vec::new();
     let mut depth = 0;
