@@ -15,10 +15,10 @@ pub(crate) struct Metadata {
     pub(crate) lastmodified: String,
     pub(crate) unencrypted_suffix: String,
     pub(crate) encrypted_suffix: String,
-    pub(crate) unencrypted_regex: Option<regex::Regex>,
-    pub(crate) encrypted_regex: Option<regex::Regex>,
-    pub(crate) unencrypted_comment_regex: Option<regex::Regex>,
-    pub(crate) encrypted_comment_regex: Option<regex::Regex>,
+    pub(crate) unencrypted_regex: Option<Rule>,
+    pub(crate) encrypted_regex: Option<Rule>,
+    pub(crate) unencrypted_comment_regex: Option<Rule>,
+    pub(crate) encrypted_comment_regex: Option<Rule>,
     pub(crate) mac_only_encrypted: bool,
     pub(crate) shamir_threshold: usize,
     pub(crate) groups: Vec<Group>,
@@ -118,10 +118,13 @@ fn string(map: &[Item], key: &'static str) -> Result<String, MetadataReason> {
     }
 }
 
-fn regex(map: &[Item], key: &'static str) -> Result<Option<regex::Regex>, MetadataReason> {
+fn regex(map: &[Item], key: &'static str) -> Result<Option<Rule>, MetadataReason> {
     let s = string(map, key)?;
     if s.is_empty() {
         return Ok(None);
+    }
+    if let Some(words) = Rule::literal_alternation(&s) {
+        return Ok(Some(Rule::Words(words)));
     }
     // Every file of a repository tends to carry the same rule: compile each pattern once.
     static CACHE: std::sync::OnceLock<
@@ -129,7 +132,7 @@ fn regex(map: &[Item], key: &'static str) -> Result<Option<regex::Regex>, Metada
     > = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(re) = cache.lock().ok().and_then(|c| c.get(&s).cloned()) {
-        return Ok(Some(re));
+        return Ok(Some(Rule::Regex(re)));
     }
     let re = regex::Regex::new(&s).map_err(|_| MetadataReason::Regex(key))?;
     if let Ok(mut c) = cache.lock()
@@ -137,7 +140,85 @@ fn regex(map: &[Item], key: &'static str) -> Result<Option<regex::Regex>, Metada
     {
         c.insert(s, re.clone());
     }
-    Ok(Some(re))
+    Ok(Some(Rule::Regex(re)))
+}
+
+/// A `*_regex` rule (RE2 syntax, searched for anywhere in a key or comment, as Go's
+/// `regexp.MatchString`). The rules repositories write are mostly alternations of words,
+/// `^(data|stringData)$`: those are matched as the words they are, without compiling a
+/// regex, which would cost a plugin call (one per generator) more than a decryption does.
+#[derive(Clone, Debug)]
+pub(crate) enum Rule {
+    Words(Vec<Word>),
+    Regex(regex::Regex),
+}
+
+/// One alternative of a word rule, with its anchors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Word {
+    text: String,
+    at_start: bool,
+    at_end: bool,
+}
+
+impl Rule {
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        match self {
+            Rule::Regex(re) => re.is_match(s),
+            Rule::Words(words) => words.iter().any(|w| match (w.at_start, w.at_end) {
+                (true, true) => s == w.text,
+                (true, false) => s.starts_with(&w.text),
+                (false, true) => s.ends_with(&w.text),
+                (false, false) => s.contains(&w.text),
+            }),
+        }
+    }
+
+    /// The words of a pattern that is only words (ASCII letters, digits, `_`, `-`: no
+    /// metacharacter), alternated with `|`, each alternative optionally anchored with `^`
+    /// and `$`, or one group of them between the anchors (`^(a|b)$`, `^(?:a|b)$`). `None`
+    /// for any other pattern, which is then compiled as the regex it is.
+    fn literal_alternation(pattern: &str) -> Option<Vec<Word>> {
+        fn is_word(w: &str) -> bool {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        }
+        fn anchors(alt: &str) -> (bool, bool, &str) {
+            let (at_start, rest) = match alt.strip_prefix('^') {
+                Some(r) => (true, r),
+                None => (false, alt),
+            };
+            match rest.strip_suffix('$') {
+                Some(body) => (at_start, true, body),
+                None => (at_start, false, rest),
+            }
+        }
+        let word = |text: &str, at_start, at_end| {
+            is_word(text).then(|| Word {
+                text: text.to_string(),
+                at_start,
+                at_end,
+            })
+        };
+        if pattern.contains('(') {
+            let (at_start, at_end, body) = anchors(pattern);
+            let inner = body.strip_prefix('(')?.strip_suffix(')')?;
+            let inner = inner.strip_prefix("?:").unwrap_or(inner);
+            inner
+                .split('|')
+                .map(|w| word(w, at_start, at_end))
+                .collect()
+        } else {
+            pattern
+                .split('|')
+                .map(|alt| {
+                    let (at_start, at_end, text) = anchors(alt);
+                    word(text, at_start, at_end)
+                })
+                .collect()
+        }
+    }
 }
 
 fn read(tree: &Val) -> Result<Metadata, MetadataReason> {
@@ -443,4 +524,79 @@ fn unflatten(items: Vec<Item>) -> Result<Val, MetadataReason> {
         ))
     }
     convert(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Word rules decide as the regex they are would, on keys around every word and anchor.
+    #[test]
+    fn word_rules_match_as_their_regex_does() {
+        let patterns = [
+            "^(data|stringData)$",
+            "^(?:data|stringData)$",
+            "^data$|^stringData$",
+            "data|string",
+            "^pass",
+            "word$",
+            "^(a-b|c_d)",
+            "(x|y)$",
+            "_unencrypted",
+        ];
+        let keys = [
+            "",
+            "data",
+            "stringData",
+            "xdata",
+            "datax",
+            "string",
+            "astring",
+            "password",
+            "pass",
+            "apass",
+            "word",
+            "words",
+            "sword",
+            "a-b",
+            "a-bc",
+            "c_d",
+            "zc_d",
+            "x",
+            "y",
+            "zx",
+            "xz",
+            "key_unencrypted",
+            "unencrypted",
+            "DATA",
+            "data\n",
+        ];
+        for p in patterns {
+            let words = Rule::literal_alternation(p).unwrap_or_else(|| panic!("{p}"));
+            let rule = Rule::Words(words);
+            let re = regex::Regex::new(p).unwrap();
+            for k in keys {
+                assert_eq!(rule.is_match(k), re.is_match(k), "{p} on {k:?}");
+            }
+        }
+        // Everything else is compiled as a regex.
+        for p in [
+            "^(data|string.*)$",
+            "(?i)data",
+            "^$",
+            "a||b",
+            "()",
+            "^(a|b)(c)$",
+            "a(b|c)d",
+            "^(a|b$",
+            "a.b",
+            "[ab]",
+            "\\bdata",
+            "data+",
+            "(a)|(b)",
+            "^é$",
+        ] {
+            assert!(Rule::literal_alternation(p).is_none(), "{p}");
+        }
+    }
 }
