@@ -234,22 +234,25 @@ fn regex_free_suffixes(s: &str) -> String {
         .join(" ")
 }
 
+/// Runs git in `dir` as a fixed author; asserts that it succeeded.
+fn git_in(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
+}
+
 #[test]
 fn diff_base_reads_git_without_touching_the_tree() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(d)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@t")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@t")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
-    };
+    let git = |args: &[&str]| git_in(d, args);
     git(&["init", "-q"]);
     tree(d, CANARY);
     git(&["add", "."]);
@@ -330,18 +333,7 @@ fn diff_base_reads_git_without_touching_the_tree() {
 fn diff_base_names_paths_in_the_repository() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(d)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@t")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@t")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
-    };
+    let git = |args: &[&str]| git_in(d, args);
     git(&["init", "-q"]);
     tree(d, CANARY);
     write(
@@ -933,18 +925,7 @@ fn readme_in_ci_commands_run_as_documented() {
 
     let t = tempfile::tempdir().unwrap();
     let root = t.path();
-    let git = |dir: &Path, args: &[&str]| {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@t")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@t")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
-    };
+    let git = git_in;
     git(root, &["init", "-q", "--bare", "origin.git"]);
     git(root, &["clone", "-q", "origin.git", "work"]);
     let d = &root.join("work");
