@@ -1,0 +1,365 @@
+//! `kustomization.yaml`: its `secretGenerator` entries, the generator configs it lists under
+//! `generators`, the Secrets among its local `resources`, the kustomization-level changes
+//! (prefix, namespace, labels...) and the fields secretgen does not apply.
+
+use super::*;
+
+pub(super) const KUSTOMIZATION_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+];
+
+/// Kustomization fields that can change generated Secrets but that secretgen does not apply.
+pub(super) const NOT_APPLIED: &[&str] = &[
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "transformers",
+    "components",
+    "helmCharts",
+    "configurations",
+    // `managedByLabel`/`originAnnotations` label and annotate every generated Secret.
+    "buildMetadata",
+    // `order: fifo` changes the order of the documents.
+    "sortOptions",
+];
+
+/// Reads a kustomization: its `secretGenerator` entries, the builtin and secretgen.dev/v1
+/// SecretGenerator configs under `generators` (inline, or in files it reads), the `v1`
+/// Secrets in its local `resources` files (which it reads; SOPS-encrypted ones are kept
+/// whole, to decrypt when rendered), and the fields that transform them all. It looks at
+/// the directory for a second kustomization file, and reads no source a generator names.
+pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
+    check_yaml11_breaks(path, text)?;
+    let mut docs = parse(path, text)?;
+    if let Some(doc) = docs.first_mut() {
+        fold_kustomization_fields(doc);
+    }
+    let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let Some(doc) = docs.first().filter(|d| !d.is_null()) else {
+        return Err(Error::manifest(
+            Loc::file(path),
+            "the kustomization is empty (kustomize refuses an empty kustomization file)",
+        ));
+    };
+    check_one_kustomization(path)?;
+    if docs.len() > 1 {
+        return Err(Error::manifest(
+            Loc::at(path, docs[1].mark),
+            "a kustomization holds one YAML document",
+        ));
+    }
+    let r = Reader { file: path };
+    let mut warnings = Vec::new();
+    let map = r.map(doc, "kustomization")?;
+    r.check_fields(map, KUSTOMIZATION_FIELDS, "kustomization")?;
+    let global = match doc.get("generatorOptions") {
+        Some(n) if !n.is_null() => r.options(n)?,
+        _ => Options::default(),
+    };
+    let transform = r.transform(doc, &mut warnings)?;
+    let mut generators = r.secret_generators(doc, &root, &global)?;
+    let mut consumed = Vec::new();
+    r.generator_configs(doc, &root, &mut generators, &mut consumed)?;
+    let plain_secrets = r.resource_secrets(doc, &root)?;
+    if !generators.is_empty() {
+        r.not_applied_warnings(map, &generators, &mut warnings);
+    }
+    for g in generators.iter().filter(|g| g.format == Format::Builtin) {
+        check_kustomize_readable(g)?;
+    }
+    let unit = Unit {
+        file: path.to_path_buf(),
+        generators,
+        transform,
+        warnings,
+        consumed,
+        plain_secrets,
+    };
+    check_unique_ids(&unit)?;
+    Ok(unit)
+}
+
+/// kustomize refuses a directory with more than one of its file names.
+pub(super) fn check_one_kustomization(path: &Path) -> Result<()> {
+    let Some(dir) = path.parent() else {
+        return Ok(());
+    };
+    let here = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let others: Vec<&str> = KUSTOMIZATION_NAMES
+        .iter()
+        .copied()
+        .filter(|n| *n != here && dir.join(n).is_file())
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    Err(Error::manifest(
+        Loc::file(path),
+        format!(
+            "found several kustomization files in one directory (also {}); kustomize refuses to choose: keep one",
+            others.join(", ")
+        ),
+    ))
+}
+
+/// Whether a resource document is a `v1` Secret, which kustomize prints among the
+/// generated ones.
+pub(super) fn is_v1_secret(doc: &Node) -> bool {
+    doc.get("kind").and_then(|k| k.as_str()) == Some("Secret")
+        && doc.get("apiVersion").and_then(|k| k.as_str()) == Some("v1")
+}
+
+/// kustomize decodes a kustomization through Go's `encoding/json`, which matches a field
+/// name without regard to case (`SecretGenerator:`, `Name:` are `secretGenerator`, `name`):
+/// such keys are renamed to the field they match, where no exact key is there already.
+pub(super) fn fold_kustomization_fields(doc: &mut Node) {
+    fold_fields(doc, KUSTOMIZATION_FIELDS);
+    if let Value::Map(entries) = &mut doc.value {
+        for (k, v) in entries.iter_mut() {
+            match k.as_str() {
+                Some("secretGenerator") => {
+                    if let Value::Seq(items) = &mut v.value {
+                        for item in items {
+                            fold_fields(item, ARGS_FIELDS);
+                            if let Value::Map(fields) = &mut item.value {
+                                for (fk, fv) in fields.iter_mut() {
+                                    if fk.as_str() == Some("options") {
+                                        fold_fields(fv, OPTIONS_FIELDS);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Some("generatorOptions") => fold_fields(v, OPTIONS_FIELDS),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Reader<'_> {
+    /// What the kustomization does to every Secret: prefix, suffix, namespace, labels and
+    /// annotations.
+    pub(super) fn transform(&self, doc: &Node, warnings: &mut Vec<Warning>) -> Result<Transform> {
+        let mut t = Transform {
+            name_prefix: self
+                .opt_string(doc, "namePrefix")?
+                .map(|l| l.value)
+                .unwrap_or_default(),
+            name_suffix: self
+                .opt_string(doc, "nameSuffix")?
+                .map(|l| l.value)
+                .unwrap_or_default(),
+            namespace: self
+                .opt_string(doc, "namespace")?
+                .map(|l| l.value)
+                .filter(|s| !s.is_empty()),
+            labels: Default::default(),
+            annotations: self.string_map(doc.get("commonAnnotations"))?,
+        };
+        if let Some(labels) = doc.get("labels").filter(|n| !n.is_null()) {
+            for entry in self.seq(labels, "labels")? {
+                let m = self.map(entry, "labels entry")?;
+                self.check_fields(
+                    m,
+                    &["pairs", "includeSelectors", "includeTemplates", "fields"],
+                    "labels entry",
+                )?;
+                if entry.get("fields").is_some_and(|f| !f.is_null()) {
+                    warnings.push(self.warning(
+                        entry.mark,
+                        "`labels[].fields` is not applied by secretgen; kustomize may put these labels elsewhere",
+                    ));
+                }
+                for (k, v) in self.string_map(entry.get("pairs"))? {
+                    t.labels.insert(k, v);
+                }
+            }
+        }
+        // kustomize runs one label transformer per `labels` entry, then the `commonLabels`
+        // one: on a shared key, `commonLabels` wins.
+        t.labels.extend(self.string_map(doc.get("commonLabels"))?);
+        Ok(t)
+    }
+
+    /// The `secretGenerator` entries, their options merged with `generatorOptions`.
+    pub(super) fn secret_generators(
+        &self,
+        doc: &Node,
+        root: &Path,
+        global: &Options,
+    ) -> Result<Vec<Generator>> {
+        let mut generators = Vec::new();
+        if let Some(list) = doc.get("secretGenerator").filter(|n| !n.is_null()) {
+            for entry in self.seq(list, "secretGenerator")? {
+                let mut g = self.generator(entry, Format::Kustomization, root)?;
+                g.options = g.options.merged_with_global(global);
+                check_kustomize_readable(&g)?;
+                generators.push(g);
+            }
+        }
+        Ok(generators)
+    }
+
+    /// The SecretGenerator configs under `generators`: inline documents, or files (read
+    /// here, and recorded in `consumed`). Other configs are left to kustomize.
+    pub(super) fn generator_configs(
+        &self,
+        doc: &Node,
+        root: &Path,
+        generators: &mut Vec<Generator>,
+        consumed: &mut Vec<PathBuf>,
+    ) -> Result<()> {
+        let Some(list) = doc.get("generators").filter(|n| !n.is_null()) else {
+            return Ok(());
+        };
+        for entry in self.seq(list, "generators")? {
+            let Some(text) = entry.as_str() else {
+                return Err(self.err(entry.mark, format!("`generators` entries are strings (a file path or an inline YAML document), found {}", entry.kind_name())));
+            };
+            if text.contains('\n') {
+                // Inline config: positions inside it are relative to the string.
+                for d in &parse(self.file, text)? {
+                    if let Some(format) = generator_format(d) {
+                        let mut g = self.generator(d, format, root)?;
+                        g.mark = entry.mark;
+                        generators.push(g);
+                    }
+                }
+            } else {
+                let gen_path = self.generator_config_file(entry, text, root)?;
+                let gen_text = read_text(&gen_path).map_err(|e| match e {
+                    Error::Io { source, .. } => self.err(
+                        entry.mark,
+                        format!(
+                            "cannot read generator config `{text}`: {}",
+                            crate::error::io_reason(&source)
+                        ),
+                    ),
+                    other => other,
+                })?;
+                let sub = Reader { file: &gen_path };
+                for d in &parse(&gen_path, &gen_text)? {
+                    if let Some(format) = generator_format(d) {
+                        generators.push(sub.generator(d, format, root)?);
+                    }
+                }
+                consumed.push(gen_path);
+            }
+        }
+        Ok(())
+    }
+
+    /// The file a `generators` entry names, refused where kustomize would do something
+    /// secretgen does not (a directory) or refuses (the kustomization itself).
+    pub(super) fn generator_config_file(
+        &self,
+        entry: &Node,
+        text: &str,
+        root: &Path,
+    ) -> Result<PathBuf> {
+        let gen_path = root.join(crate::kustomize::source::clean_slash_path(text));
+        if gen_path.is_dir() {
+            // kustomize builds it as a kustomization of generator configs and runs what
+            // comes out; secretgen does not, and a silent difference is worse.
+            return Err(self.err(entry.mark, format!("`generators` entry `{text}` is a directory: kustomize would build it as a kustomization and run its output as generators, which secretgen does not do (list the generator config files instead)")));
+        }
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same(&gen_path, self.file) {
+            return Err(self.err(
+                entry.mark,
+                format!("`generators` entry `{text}` is this kustomization itself (kustomize refuses it)"),
+            ));
+        }
+        Ok(gen_path)
+    }
+
+    /// The `v1` Secrets of the local `resources` files, each with its file. Directories
+    /// (bases, rendered on their own by a tree walk) and URLs (remote) are not read.
+    pub(super) fn resource_secrets(&self, doc: &Node, root: &Path) -> Result<Vec<(PathBuf, Node)>> {
+        let mut out = Vec::new();
+        let Some(list) = doc.get("resources").filter(|n| !n.is_null()) else {
+            return Ok(out);
+        };
+        for entry in self.seq(list, "resources")? {
+            let Some(res) = entry.as_str() else { continue };
+            let res_path = root.join(crate::kustomize::source::clean_slash_path(res));
+            if res.contains("://") || !res_path.is_file() {
+                continue;
+            }
+            let text = read_text(&res_path)?;
+            let docs = parse(&res_path, &text)?;
+            // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
+            // first document stands for the file, decrypted at render time.
+            if crate::sops::is_sops(text.as_bytes()).is_some() {
+                out.extend(docs.into_iter().next().map(|d| (res_path.clone(), d)));
+                continue;
+            }
+            for d in docs.into_iter().filter(is_v1_secret) {
+                out.push((res_path.clone(), d));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Warnings for a kustomization with generators: fields that would change their Secrets
+    /// but are not applied, and `behavior`s that need the base's Secret.
+    pub(super) fn not_applied_warnings(
+        &self,
+        map: &[(Node, Node)],
+        generators: &[Generator],
+        warnings: &mut Vec<Warning>,
+    ) {
+        for field in NOT_APPLIED {
+            if let Some((k, _)) = map.iter().find(|(k, _)| k.as_str() == Some(field)) {
+                warnings.push(self.warning(k.mark, format!("`{field}` is not applied by secretgen; kustomize may change the generated Secrets with it (run `kubectl kustomize` to see its result)")));
+            }
+        }
+        for g in generators.iter().filter(|g| g.behavior != Behavior::Create) {
+            let mark = g.behavior_mark.unwrap_or(g.mark);
+            // The field is in the generator's own file, which may be a `generators:` one.
+            warnings.push(Warning {
+                loc: Loc::at(&g.file, mark),
+                message: format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value),
+            });
+        }
+    }
+}

@@ -1,0 +1,659 @@
+//! Reading generator manifests and kustomizations.
+//!
+//! In: the text of a `secretgen.dev/v1` or `builtin` SecretGenerator manifest (a YAML stream,
+//! `generator.rs`) or of a `kustomization.yaml` (`kustomization.rs`). Out: [`Unit`]s, each a
+//! list of [`Generator`]s plus the kustomization-level changes to apply to their Secrets,
+//! every item with its position. This file holds that model and the field reader both
+//! share. Refuses unknown fields (with a suggestion), values of the wrong type, unknown
+//! `behavior` and `hash` values, and generators without a name. Reads the files a
+//! kustomization names itself (generator configs under `generators`, local `resources` for
+//! the Secrets among them), never a source a generator names (`files`, `envs`): those are
+//! read by `render`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Loc, Result, Warning, did_you_mean};
+use crate::kustomize::hash::HashVariant;
+use crate::yaml::{self, Mark, Node, Value};
+
+mod generator;
+mod kustomization;
+
+pub use generator::read_generator_file;
+use generator::*;
+pub(crate) use generator::{generator_format, near_miss};
+pub use kustomization::read_kustomization;
+
+/// A string from the input with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Located {
+    pub(crate) value: String,
+    pub(crate) mark: Mark,
+}
+
+/// Which manifest format a generator was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `apiVersion: secretgen.dev/v1`, `kind: SecretGenerator`.
+    SecretgenV1,
+    /// `apiVersion: builtin`, `kind: SecretGenerator` (kustomize's plugin config).
+    Builtin,
+    /// An entry of a kustomization's `secretGenerator:` list.
+    Kustomization,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Behavior {
+    #[default]
+    Create,
+    Merge,
+    Replace,
+}
+
+impl Behavior {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Behavior::Create => "create",
+            Behavior::Merge => "merge",
+            Behavior::Replace => "replace",
+        }
+    }
+}
+
+/// Labels or annotations, each entry with the position of its key.
+pub(crate) type MetaMap = BTreeMap<String, (String, Mark)>;
+
+/// `options:` / `generatorOptions:`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Options {
+    pub(crate) labels: MetaMap,
+    pub(crate) annotations: MetaMap,
+    pub(crate) disable_name_suffix_hash: bool,
+    pub(crate) immutable: bool,
+}
+
+impl Options {
+    /// kustomize's `MergeGlobalOptionsIntoLocal`: labels and annotations merged key by key
+    /// with the local value winning, booleans OR-ed (RULES.md rules 56, 57).
+    pub(crate) fn merged_with_global(&self, global: &Options) -> Options {
+        let mut out = self.clone();
+        for (k, v) in &global.labels {
+            out.labels.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        for (k, v) in &global.annotations {
+            out.annotations
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
+        }
+        out.disable_name_suffix_hash |= global.disable_name_suffix_hash;
+        out.immutable |= global.immutable;
+        out
+    }
+}
+
+/// One secretGenerator, as written. `Debug` redacts the literals' values.
+#[derive(Clone)]
+pub struct Generator {
+    /// The file the generator is written in.
+    pub(crate) file: PathBuf,
+    /// Where the generator starts in that file.
+    pub(crate) mark: Mark,
+    pub(crate) format: Format,
+    /// The directory its file paths resolve from; the load restrictor's root.
+    pub(crate) root: PathBuf,
+    pub(crate) name: Located,
+    pub(crate) namespace: Option<Located>,
+    pub(crate) type_: Option<Located>,
+    /// `metadata.labels` / `metadata.annotations` (secretgen.dev/v1 only).
+    pub(crate) labels: MetaMap,
+    pub(crate) annotations: MetaMap,
+    pub(crate) files: Vec<Located>,
+    pub(crate) literals: Vec<Located>,
+    /// `envs:` followed by the deprecated singular `env:`.
+    pub(crate) envs: Vec<Located>,
+    /// Own options, already merged with the kustomization's `generatorOptions` where
+    /// kustomize merges them (classic `secretGenerator:` entries only).
+    pub(crate) options: Options,
+    pub(crate) hash: Option<HashVariant>,
+    pub(crate) behavior: Behavior,
+    pub(crate) behavior_mark: Option<Mark>,
+    /// `output: kubectl` (secretgen.dev/v1 only): print the Secret as
+    /// `kubectl create secret … --dry-run=client -o yaml` does.
+    pub(crate) kubectl_output: bool,
+}
+
+impl fmt::Debug for Generator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A literal is `key=value` with the value in clear: show only where each one is.
+        let literals: Vec<_> = self
+            .literals
+            .iter()
+            .map(|l| format!("<redacted literal at {}>", l.mark))
+            .collect();
+        f.debug_struct("Generator")
+            .field("file", &self.file)
+            .field("mark", &self.mark)
+            .field("format", &self.format)
+            .field("root", &self.root)
+            .field("name", &self.name)
+            .field("namespace", &self.namespace)
+            .field("type_", &self.type_)
+            .field("labels", &self.labels)
+            .field("annotations", &self.annotations)
+            .field("files", &self.files)
+            .field("literals", &literals)
+            .field("envs", &self.envs)
+            .field("options", &self.options)
+            .field("hash", &self.hash)
+            .field("behavior", &self.behavior)
+            .field("behavior_mark", &self.behavior_mark)
+            .field("kubectl_output", &self.kubectl_output)
+            .finish()
+    }
+}
+
+impl Generator {
+    pub(crate) fn loc(&self) -> Loc {
+        Loc::at(&self.file, self.mark)
+    }
+
+    /// Whether a directory named in `files` expands to one key per file (our format only;
+    /// kustomize refuses directories, so a kustomization keeps refusing them).
+    pub(crate) fn expands_directories(&self) -> bool {
+        self.format == Format::SecretgenV1
+    }
+}
+
+/// What a kustomization does to every Secret it generates, after generation.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Transform {
+    pub(crate) name_prefix: String,
+    pub(crate) name_suffix: String,
+    pub(crate) namespace: Option<String>,
+    /// `commonLabels` and `labels[].pairs`, applied over the generator's labels.
+    pub(crate) labels: MetaMap,
+    /// `commonAnnotations`, applied over the generator's annotations.
+    pub(crate) annotations: MetaMap,
+}
+
+/// One build: a kustomization, or a manifest file of standalone generators.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub(crate) file: PathBuf,
+    pub generators: Vec<Generator>,
+    pub(crate) transform: Transform,
+    pub warnings: Vec<Warning>,
+    /// Generator config files this unit consumed (so a tree walk does not render them twice).
+    pub(crate) consumed: Vec<PathBuf>,
+    /// Plain `v1` Secrets from the kustomization's local `resources` files: kustomize
+    /// prints them among the generated ones (transformed, never hashed). A SOPS-encrypted
+    /// file is one entry (its first document, with `sops`), decrypted when rendered.
+    pub plain_secrets: Vec<(PathBuf, Node)>,
+}
+
+pub(crate) const KUSTOMIZATION_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+pub fn is_kustomization_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
+}
+
+/// The largest YAML file secretgen reads (manifests, kustomizations, rendered streams).
+pub const MAX_YAML_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a file's text, refusing non-UTF-8 manifests with the file named. Anything but a
+/// regular file (a FIFO would block, a device never end) and anything over
+/// [`MAX_YAML_BYTES`] is refused from its metadata, before a byte is read; the read itself
+/// is bounded too, in case the file grows meanwhile.
+pub fn read_text(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    if meta.is_dir() {
+        return Err(Error::manifest(
+            Loc::file(path),
+            "is a directory, expected a YAML file",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(Error::manifest(
+            Loc::file(path),
+            "is not a regular file (a FIFO, socket or device cannot be a manifest)",
+        ));
+    }
+    let too_large = |size: u64| {
+        Error::manifest(
+            Loc::file(path),
+            format!("is {size} bytes; YAML inputs are limited to {MAX_YAML_BYTES} bytes"),
+        )
+    };
+    if meta.len() > MAX_YAML_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, "cannot read", e))?;
+    if bytes.len() as u64 > MAX_YAML_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::manifest(
+            Loc::file(path),
+            format!(
+                "not valid UTF-8 at byte {} (YAML manifests are UTF-8 text)",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+fn parse(path: &Path, text: &str) -> Result<Vec<Node>> {
+    Ok(yaml::parse_stream(text).map_err(|e| e.in_file(path))?)
+}
+
+/// kustomize reads a kustomization as YAML 1.1 (goyaml.v2), where a raw U+0085, U+2028 or
+/// U+2029 is a line break: inside a quoted string the spaces around it vanish (or the string
+/// is folded), in a plain one the value is cut. The value kustomize sees is not the one
+/// written; the escapes `\u2028` in a double-quoted string mean the same to every reader.
+fn check_yaml11_breaks(path: &Path, text: &str) -> Result<()> {
+    let Some((at, c)) = text
+        .char_indices()
+        .find(|(_, c)| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}'))
+    else {
+        return Ok(());
+    };
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let mark = Mark {
+        line,
+        col,
+        start: at,
+        end: at + c.len_utf8(),
+    };
+    Err(Error::manifest(
+        Loc::at(path, mark),
+        format!(
+            "a raw U+{:04X} character: kustomize reads YAML 1.1, where it is a line break, so the value it sees is not the one written; write it as the escape `\\u{:04X}` inside a double-quoted string",
+            c as u32, c as u32
+        ),
+    ))
+}
+
+/// Two generators with one name and namespace in one build (RULES.md rule 61: `default` and
+/// no namespace are the same).
+fn check_unique_ids(unit: &Unit) -> Result<()> {
+    let mut seen: BTreeMap<(String, String), &Generator> = BTreeMap::new();
+    for g in &unit.generators {
+        let ns = unit
+            .transform
+            .namespace
+            .clone()
+            .or_else(|| g.namespace.as_ref().map(|n| n.value.clone()))
+            .filter(|n| n != "default")
+            .unwrap_or_default();
+        if let Some(first) = seen.insert((ns, g.name.value.clone()), g)
+            && g.behavior == Behavior::Create
+        {
+            return Err(Error::manifest(
+                Loc::at(&g.file, g.name.mark),
+                format!(
+                    "a second generator named `{}` in the same namespace (the first is at {}); give it another name or namespace",
+                    g.name.value,
+                    first.loc()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+const OPTIONS_FIELDS: &[&str] = &[
+    "labels",
+    "annotations",
+    "disableNameSuffixHash",
+    "immutable",
+];
+
+/// Renames the keys of a mapping that match one of `fields` under Go's case folding.
+fn fold_fields(node: &mut Node, fields: &[&str]) {
+    // Go's EqualFold on field names: ASCII case, plus the two non-ASCII letters that fold
+    // to ASCII ones (U+017F long s, U+212A Kelvin sign).
+    fn fold(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '\u{17f}' => 's',
+                '\u{212a}' => 'k',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect()
+    }
+    let Value::Map(entries) = &mut node.value else {
+        return;
+    };
+    let present: Vec<String> = entries
+        .iter()
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
+    for (k, _) in entries.iter_mut() {
+        let Some(name) = k.as_str() else { continue };
+        if fields.contains(&name) {
+            continue;
+        }
+        let folded = fold(name);
+        if let Some(field) = fields.iter().find(|f| fold(f) == folded)
+            && !present.iter().any(|p| p == field)
+            && let Value::Scalar { text, .. } = &mut k.value
+        {
+            *text = field.to_string();
+        }
+    }
+}
+
+struct Reader<'a> {
+    file: &'a Path,
+}
+
+impl Reader<'_> {
+    fn err(&self, mark: Mark, message: impl Into<String>) -> Error {
+        Error::manifest(Loc::at(self.file, mark), message)
+    }
+
+    fn warning(&self, mark: Mark, message: impl Into<String>) -> Warning {
+        Warning {
+            loc: Loc::at(self.file, mark),
+            message: message.into(),
+        }
+    }
+
+    fn map<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [(Node, Node)]> {
+        node.as_map().ok_or_else(|| {
+            self.err(
+                node.mark,
+                format!("{what} must be a mapping, found {}", node.kind_name()),
+            )
+        })
+    }
+
+    fn seq<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [Node]> {
+        node.as_seq().ok_or_else(|| {
+            self.err(
+                node.mark,
+                format!("`{what}` must be a list, found {}", node.kind_name()),
+            )
+        })
+    }
+
+    fn check_fields(&self, map: &[(Node, Node)], allowed: &[&str], what: &str) -> Result<()> {
+        for (k, _) in map {
+            let Some(name) = k.as_str() else {
+                return Err(self.err(
+                    k.mark,
+                    format!(
+                        "{what} has a key that is {}, expected a field name",
+                        k.kind_name()
+                    ),
+                ));
+            };
+            if !allowed.contains(&name) {
+                let hint = did_you_mean(name, allowed)
+                    .or_else(|| known_alias(name).filter(|a| allowed.contains(a)))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(self.err(
+                    k.mark,
+                    format!("unknown field `{}` in {what}{hint}", yaml::printable(name)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&self, node: &Node, what: &str) -> Result<Located> {
+        match node.as_str() {
+            Some(s) => Ok(Located {
+                value: s.to_string(),
+                mark: node.mark,
+            }),
+            None => Err(self.err(
+                node.mark,
+                format!(
+                    "`{what}` must be a string, found {} (quote it)",
+                    node.kind_name()
+                ),
+            )),
+        }
+    }
+
+    fn opt_string(&self, parent: &Node, field: &str) -> Result<Option<Located>> {
+        match parent.get(field) {
+            None => Ok(None),
+            Some(n) if n.is_null() => Ok(None),
+            Some(n) => self.string(n, field).map(Some),
+        }
+    }
+
+    fn string_list(&self, node: Option<&Node>, what: &str) -> Result<Vec<Located>> {
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Ok(Vec::new());
+        };
+        self.seq(node, what)?
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.string(item, &format!("{what}[{i}]")))
+            .collect()
+    }
+
+    fn bool(&self, node: Option<&Node>, what: &str) -> Result<bool> {
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Ok(false);
+        };
+        match (&node.value, node.resolved()) {
+            (Value::Scalar { text, .. }, yaml::Resolved::Bool) => Ok(yaml::is_true(text)),
+            _ => Err(self.err(
+                node.mark,
+                format!("`{what}` must be true or false, found {}", node.kind_name()),
+            )),
+        }
+    }
+
+    fn string_map(&self, node: Option<&Node>) -> Result<MetaMap> {
+        let mut out = MetaMap::new();
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Ok(out);
+        };
+        for (k, v) in self.map(node, "labels and annotations")? {
+            let key = self.string(k, "key")?;
+            let value = if v.is_null() {
+                String::new()
+            } else {
+                self.string(v, &key.value)?.value
+            };
+            out.insert(key.value, (value, key.mark));
+        }
+        Ok(out)
+    }
+
+    fn options(&self, node: &Node) -> Result<Options> {
+        let map = self.map(node, "options")?;
+        self.check_fields(map, OPTIONS_FIELDS, "options")?;
+        Ok(Options {
+            labels: self.string_map(node.get("labels"))?,
+            annotations: self.string_map(node.get("annotations"))?,
+            disable_name_suffix_hash: self
+                .bool(node.get("disableNameSuffixHash"), "disableNameSuffixHash")?,
+            immutable: self.bool(node.get("immutable"), "immutable")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kust(text: &str) -> Result<Unit> {
+        read_kustomization(Path::new("dir/kustomization.yaml"), text)
+    }
+
+    #[test]
+    fn reads_a_kustomization() {
+        let u = kust(
+            "namePrefix: p-\nnamespace: ns\ngeneratorOptions:\n  labels: {a: g, b: g}\n  immutable: true\nsecretGenerator:\n- name: s\n  literals: [k=v]\n  env: e.env\n  envs: [f.env]\n  options:\n    labels: {a: l}\n",
+        )
+        .unwrap();
+        let g = &u.generators[0];
+        assert_eq!(g.name.value, "s");
+        assert_eq!(g.root, Path::new("dir"));
+        assert_eq!(
+            g.envs.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
+            ["f.env", "e.env"]
+        );
+        assert_eq!(g.options.labels["a"].0, "l");
+        assert_eq!(g.options.labels["b"].0, "g");
+        assert!(g.options.immutable);
+        assert_eq!(u.transform.name_prefix, "p-");
+        assert_eq!(u.transform.namespace.as_deref(), Some("ns"));
+    }
+
+    #[test]
+    fn raw_yaml11_line_breaks_are_refused() {
+        for c in ['\u{85}', '\u{2028}', '\u{2029}'] {
+            let text = format!("secretGenerator:\n- name: s\n  literals:\n  - \"k=a {c} b\"\n");
+            let e = kust(&text).unwrap_err().to_string();
+            assert!(e.contains("kustomization.yaml:4:10"), "{e}");
+            assert!(e.contains(&format!("U+{:04X}", c as u32)), "{e}");
+        }
+        kust("secretGenerator:\n- name: s\n  literals:\n  - \"k=a \\u2028 b\"\n").unwrap();
+    }
+
+    #[test]
+    fn common_labels_win_over_labels_pairs() {
+        let u = kust(
+            "labels:\n- pairs: {shared: a, one: x1}\n- pairs: {shared: b}\ncommonLabels: {shared: c, two: x2}\nsecretGenerator:\n- name: s\n",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = u
+            .transform
+            .labels
+            .iter()
+            .map(|(k, (v, _))| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(got, [("one", "x1"), ("shared", "c"), ("two", "x2")]);
+    }
+
+    #[test]
+    fn characters_kustomize_cannot_read_back() {
+        for (text, want) in [
+            ("- \"k=a\\u007fb\"", "U+007F"),
+            ("- \"k=a\\u0086b\"", "U+0086"),
+            ("- \"k=a\\uffffb\"", "U+FFFF"),
+            ("- \"k=a\\u0085b\"", "U+0085 (NEL)"),
+        ] {
+            let e = kust(&format!(
+                "secretGenerator:\n- name: s\n  literals:\n  {text}\n"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains(want), "{text}: {e}");
+            assert!(e.contains("kustomization.yaml:4:5"), "{e}");
+        }
+        // C0 controls, NBSP, U+2028 and emoji pass through kustomize unchanged.
+        kust("secretGenerator:\n- name: s\n  literals:\n  - \"k=\\a\\u00a0\\u2028\\U0001F511\"\n")
+            .unwrap();
+        // Labels and annotations: DEL fails kustomize, NEL only prints as a space.
+        let e =
+            kust("secretGenerator:\n- name: s\n  options:\n    annotations: {a: \"\\u007f\"}\n")
+                .unwrap_err();
+        assert!(e.to_string().contains("U+007F"));
+        kust("secretGenerator:\n- name: s\n  options:\n    annotations: {a: \"\\u0085\"}\n")
+            .unwrap();
+    }
+
+    #[test]
+    fn unknown_field_suggests() {
+        let e = kust("secretGenerator:\n- name: typo\n  literal:\n  - k=v\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/kustomization.yaml:3:3: unknown field `literal` in secretGenerator entry (did you mean `literals`?)"
+        );
+    }
+
+    #[test]
+    fn non_string_literal_points_at_the_item() {
+        let e = kust("secretGenerator:\n- name: ns\n  literals:\n  - 42\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/kustomization.yaml:4:5: `literals[0]` must be a string, found a number (quote it)"
+        );
+    }
+
+    #[test]
+    fn unknown_behavior_is_an_error() {
+        let e = kust("secretGenerator:\n- name: s\n  behavior: upsert\n").unwrap_err();
+        assert!(e.to_string().contains("unknown behavior `upsert`"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_ids() {
+        let e = kust("secretGenerator:\n- name: s\n- name: s\n  namespace: default\n").unwrap_err();
+        assert!(
+            e.to_string().contains("a second generator named `s`"),
+            "{e}"
+        );
+        assert!(kust("secretGenerator:\n- name: s\n- name: s\n  namespace: other\n").is_ok());
+    }
+
+    #[test]
+    fn v1_manifest_stream() {
+        let text = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: a\n  labels: {team: x}\nhash: kubectl\n---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata: {name: b}\nbehavior: merge\n";
+        let u = read_generator_file(Path::new("g.yaml"), text, Path::new("."), true).unwrap();
+        assert_eq!(u.generators.len(), 2);
+        assert_eq!(u.generators[0].hash, Some(HashVariant::Kubectl));
+        assert_eq!(u.generators[0].labels["team"].0, "x");
+        assert_eq!(u.generators[1].behavior, Behavior::Merge);
+        let e = read_generator_file(
+            Path::new("g.yaml"),
+            "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata: {name: a}\nhash: md5\n",
+            Path::new("."),
+            true,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("unknown hash variant `md5`"), "{e}");
+    }
+
+    #[test]
+    fn empty_documents_are_skipped() {
+        let one = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata: {name: a}\n";
+        for text in [
+            format!("{one}---\n"),
+            format!("---\n{one}---\n# only a comment\n---\n"),
+        ] {
+            let u = read_generator_file(Path::new("g.yaml"), &text, Path::new("."), true).unwrap();
+            assert_eq!(u.generators.len(), 1, "{text:?}");
+        }
+        let e = read_generator_file(
+            Path::new("g.yaml"),
+            "---\n# nothing\n",
+            Path::new("."),
+            true,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("holds no SecretGenerator document"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn missing_name() {
+        let e = kust("secretGenerator:\n- literals: [k=v]\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/kustomization.yaml:2:3: secretGenerator entry has no name: set `name`"
+        );
+    }
+}
