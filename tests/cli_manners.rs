@@ -2,12 +2,11 @@
 //! with stdin, help text, modes kept by `age rekey`, advice that works where it is given,
 //! and keyless CI gates (`diff --strict`).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 mod common;
-use common::{describe, secretgen_in, text};
+use common::{describe, secretgen_in, text, with_stdin};
 
 fn write(dir: &Path, name: &str, content: &str) {
     let p = dir.join(name);
@@ -27,18 +26,6 @@ fn new_key(dir: &Path, name: &str) -> String {
         .find_map(|l| l.strip_prefix("# public key: "))
         .unwrap()
         .to_string()
-}
-
-/// Runs `c` with `stdin` as its standard input.
-fn with_stdin(mut c: Command, stdin: &[u8]) -> Output {
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 /// `secretgen </dev/null`, or any stdin that is not a ResourceList: usage on stderr, exit 2,

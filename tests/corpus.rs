@@ -13,7 +13,10 @@ use std::process::Output;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 mod common;
-use common::{corpus_dir, describe, extra_corpus_dir, materialize, secretgen, shell_words, text};
+use common::{
+    corpus_dir, describe, extra_corpus_dir, materialize, refused_message, secretgen, shell_words,
+    text,
+};
 
 /// Runs `secretgen render` on a kustomize case as the oracle ran `kubectl kustomize`.
 fn render_case(case: &Path) -> Output {
@@ -73,31 +76,7 @@ fn check_same(case: &Path, secrets_only: bool) -> Result<(), Failed> {
 fn check_reject(case: &Path, name: &str, snapshots: &str) -> Result<(), Failed> {
     let copy = materialize(case);
     let case = copy.path();
-    let out = render_case(case);
-    if out.status.code() != Some(2) {
-        return Err(format!("expected exit 2\n{}", describe(&out)).into());
-    }
-    if !out.stdout.is_empty() {
-        return Err(format!("stdout must stay empty on error\n{}", describe(&out)).into());
-    }
-    let err = text(&out.stderr);
-    if !err.starts_with("error: ") || err.contains("internal error") {
-        return Err(format!("expected a clear error\n{}", describe(&out)).into());
-    }
-    // The message names the file at fault: the kustomization or a file of the case.
-    let casedir = case.display().to_string();
-    if !err.contains(&casedir) {
-        return Err(format!(
-            "the error does not name a file of the case\n{}",
-            describe(&out)
-        )
-        .into());
-    }
-    let shown = err.replace(&casedir, "@CASEDIR@");
-    let shown = match std::fs::canonicalize(case) {
-        Ok(real) => shown.replace(&real.display().to_string(), "@CASEDIR@"),
-        Err(_) => shown,
-    };
+    let shown = refused_message(case, &render_case(case))?;
     let snapshot_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(snapshots);

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Output;
 
 mod common;
-use common::{canary_forms, secretgen_in, text};
+use common::{canary_forms, secretgen_in, text, with_stdin};
 
 const CANARY: &str = "CANARY-7f3e-env-key";
 
@@ -99,21 +99,8 @@ fn three_ways(env: &[u8]) {
     );
     let mut c = secretgen_in(d);
     with_key(&mut c);
-    let mut child = c
-        .arg("fn")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(list.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    c.arg("fn");
+    let out = with_stdin(c, list.as_bytes());
     assert_eq!(out.status.code(), Some(2), "fn: {}", text(&out.stdout));
     assert!(
         text(&out.stdout).contains("results:"),

@@ -2,11 +2,8 @@
 //! of ours is a warning naming the file and the fix when `render DIR` walks past it, and an
 //! error (exit 2) when nothing else was found; `fn` with `items` that is not a list fails.
 
-use std::io::Write;
-use std::process::Stdio;
-
 mod common;
-use common::{secretgen_in, text};
+use common::{secretgen_in, text, with_stdin};
 
 const OURS: &str = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: ok\nliterals:\n- a=b\n";
 
@@ -84,20 +81,9 @@ fn fn_items_must_be_a_list() {
         let list = format!(
             "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {items}\nfunctionConfig:\n  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: x\n  literals: [a=b]\n"
         );
-        let mut child = secretgen_in(t.path())
-            .arg("fn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(list.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let mut c = secretgen_in(t.path());
+        c.arg("fn");
+        let out = with_stdin(c, list.as_bytes());
         assert_eq!(out.status.code(), Some(2), "{items}: {}", text(&out.stdout));
         assert!(
             text(&out.stdout).contains("`items` must be a list"),

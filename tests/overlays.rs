@@ -12,7 +12,7 @@ use std::process::Output;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 mod common;
-use common::{describe, materialize, secretgen, text};
+use common::{describe, materialize, refused_message, secretgen, text};
 
 fn cases_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/overlays")
@@ -54,30 +54,7 @@ fn check_same(case: &Path) -> Result<(), Failed> {
 fn check_reject(case: &Path, name: &str) -> Result<(), Failed> {
     let copy = materialize(case);
     let dir = copy.path();
-    let out = render(dir);
-    if out.status.code() != Some(2) {
-        return Err(format!("expected exit 2\n{}", describe(&out)).into());
-    }
-    if !out.stdout.is_empty() {
-        return Err(format!("stdout must stay empty on error\n{}", describe(&out)).into());
-    }
-    let err = text(&out.stderr);
-    if !err.starts_with("error: ") || err.contains("internal error") {
-        return Err(format!("expected a clear error\n{}", describe(&out)).into());
-    }
-    let casedir = dir.display().to_string();
-    if !err.contains(&casedir) {
-        return Err(format!(
-            "the error does not name a file of the case\n{}",
-            describe(&out)
-        )
-        .into());
-    }
-    let shown = err.replace(&casedir, "@CASEDIR@");
-    let shown = match std::fs::canonicalize(dir) {
-        Ok(real) => shown.replace(&real.display().to_string(), "@CASEDIR@"),
-        Err(_) => shown,
-    };
+    let shown = refused_message(dir, &render(dir))?;
     let mut settings = insta::Settings::clone_current();
     settings
         .set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/overlays"));

@@ -124,6 +124,52 @@ pub fn describe(out: &Output) -> String {
     )
 }
 
+/// Runs `c` with `stdin` as its standard input, capturing its output.
+pub fn with_stdin(mut c: Command, stdin: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The checks every refused case must pass (exit 2, stdout empty, one clear `error:` that
+/// names a file of the case in `dir`), and the message with `dir` shown as `@CASEDIR@`, for
+/// its snapshot.
+pub fn refused_message(dir: &Path, out: &Output) -> Result<String, String> {
+    if out.status.code() != Some(2) {
+        return Err(format!("expected exit 2\n{}", describe(out)));
+    }
+    if !out.stdout.is_empty() {
+        return Err(format!(
+            "stdout must stay empty on error\n{}",
+            describe(out)
+        ));
+    }
+    let err = text(&out.stderr);
+    if !err.starts_with("error: ") || err.contains("internal error") {
+        return Err(format!("expected a clear error\n{}", describe(out)));
+    }
+    // The message names the file at fault: the kustomization or a file of the case.
+    let casedir = dir.display().to_string();
+    if !err.contains(&casedir) {
+        return Err(format!(
+            "the error does not name a file of the case\n{}",
+            describe(out)
+        ));
+    }
+    let shown = err.replace(&casedir, "@CASEDIR@");
+    Ok(match std::fs::canonicalize(dir) {
+        Ok(real) => shown.replace(&real.display().to_string(), "@CASEDIR@"),
+        Err(_) => shown,
+    })
+}
+
 /// Splits a shell command line (words, single and double quotes; no expansions).
 pub fn shell_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
