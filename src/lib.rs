@@ -2,6 +2,7 @@
 
 pub mod age;
 pub mod error;
+pub mod gate;
 pub mod ksops;
 pub mod kustomize;
 pub mod plugin;
