@@ -9,7 +9,7 @@ use secretgen::review::check;
 
 use super::args::CheckArgs;
 use super::print::{print_warnings, write_stdout};
-use super::render::{keyring, render_paths};
+use super::render::{render_paths, session};
 
 /// `secretgen check`: findings on stdout, exit 1 when there are any.
 pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
@@ -38,14 +38,18 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
         eprintln!("{} plaintext secret inputs", found.len());
         return Ok(ExitCode::from(1));
     }
-    let settings = args.flags.with_placeholder(&args.placeholder);
-    let out = render_paths(&paths, &args.flags, &settings)?;
+    // One session for the render and the tree checks: identities are read once.
+    let session = session(args.flags.given(Some(&args.placeholder)))?;
+    let out = render_paths(&paths, &args.flags, &session)?;
     // Each tree checks its own workloads (from its bases too, as the build leaves them);
     // the files a tree read are not checked again on their own.
     let plan = secretgen::render::tree::plan(&paths)?;
-    let keys = keyring(&args.flags.identity);
-    let (tree_findings, _, tree_files) =
-        secretgen::render::tree::check(&plan, &settings, &keys, args.flags.accept_unapplied)?;
+    let (tree_findings, _, tree_files) = secretgen::render::tree::check(
+        &plan,
+        &session.settings,
+        &session.keys,
+        args.flags.accept_unapplied,
+    )?;
     let files: Vec<PathBuf> = check::manifest_files(&paths)
         .into_iter()
         .filter(|f| !tree_files.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
