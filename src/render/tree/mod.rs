@@ -213,6 +213,9 @@ fn check_cycles(
             // `path` runs from includee to includer: the cycle, forwards, is its reverse.
             let mut cycle: Vec<usize> = path[pos..].to_vec();
             cycle.reverse();
+            // Named from the first in the walk's order, whichever was met first here.
+            let lowest = (0..cycle.len()).min_by_key(|&k| cycle[k]).unwrap_or(0);
+            cycle.rotate_left(lowest);
             let first = cycle[0];
             let next = cycle.get(1).copied().unwrap_or(first);
             let mark = edges
