@@ -161,12 +161,31 @@ pub(super) fn build_paths(
     session: &Session,
     progress: bool,
 ) -> Result<secretgen::render::tree::Rendered, Error> {
+    let (ksops_configs, plan) = plan_paths(paths)?;
+    build_plan(&plan, &ksops_configs, flags, session, progress)
+}
+
+/// The KSOPS configs among and under `paths`, and the plan of the rest.
+pub(super) fn plan_paths(
+    paths: &[PathBuf],
+) -> Result<(Vec<PathBuf>, secretgen::render::tree::Plan), Error> {
     let (ksops_configs, paths) = ksops::split_paths(paths);
     let plan = if paths.is_empty() {
         secretgen::render::tree::Plan::default()
     } else {
         secretgen::render::tree::plan(&paths)?
     };
+    Ok((ksops_configs, plan))
+}
+
+/// Renders a plan and the KSOPS configs beside it, saying nothing (see [`build_paths`]).
+pub(super) fn build_plan(
+    plan: &secretgen::render::tree::Plan,
+    ksops_configs: &[PathBuf],
+    flags: &RenderFlags,
+    session: &Session,
+    progress: bool,
+) -> Result<secretgen::render::tree::Rendered, Error> {
     let bar = Progress::new(progress, generator_count(&plan.units));
     let out = secretgen::render::tree::render(
         &plan,
@@ -180,7 +199,7 @@ pub(super) fn build_paths(
     if !ksops_configs.is_empty() {
         // KSOPS' Secrets go to the top of `-o DIR`, in kustomize's order with the others.
         let mut extra = Vec::new();
-        ksops::add_secrets(&ksops_configs, &session.keys, &mut extra)?;
+        ksops::add_secrets(ksops_configs, &session.keys, &mut extra)?;
         let subdirs = std::mem::take(&mut r.subdirs)
             .into_iter()
             .chain(std::iter::repeat(PathBuf::new()));

@@ -68,6 +68,19 @@ fn dir_of(file: &Path) -> PathBuf {
     file.parent().unwrap_or(Path::new(".")).to_path_buf()
 }
 
+impl Plan {
+    /// Takes the trees out of this plan, into a plan of their own (for `check`, which
+    /// renders the flat units and checks each tree as it builds it).
+    pub fn take_trees(&mut self) -> Plan {
+        Plan {
+            trees: std::mem::take(&mut self.trees),
+            subdirs: std::mem::take(&mut self.subdirs),
+            kustomizations: self.kustomizations,
+            ..Plan::default()
+        }
+    }
+}
+
 /// Reads the units under `paths` and sorts them into flat units and trees.
 pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
     let units = crate::render::discover::load(paths)?;
@@ -317,21 +330,33 @@ pub fn render(
     })
 }
 
+/// What `check` learns from the trees of a plan.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// References that do not resolve.
+    pub findings: Vec<crate::review::check::Finding>,
+    /// The Secrets the trees made, as a render makes them.
+    pub secrets: Vec<crate::secret::Secret>,
+    /// Every file the trees read (so a flat check does not read them again on their own).
+    pub files: BTreeSet<PathBuf>,
+    /// The warnings of the builds.
+    pub warnings: Vec<crate::error::Warning>,
+    /// Kustomizations read.
+    pub read: usize,
+}
+
 /// `check` on the trees of a plan: every workload and Ingress of every tree, in the
 /// namespace and under the name the build gives it, against that tree's Secrets, a
 /// reference resolving as kustomize's name-reference rewriting resolves it (by any name the
-/// Secret had on the way). Returns the findings, how many Secrets the trees made, and every
-/// file the trees read (so a flat check does not read them again on their own).
+/// Secret had on the way). Each tree is built once, for its Secrets and its checks.
 pub fn check(
     plan: &Plan,
     settings: &Settings,
     keys: &dyn Decrypt,
     accept_unapplied: bool,
-) -> Result<(Vec<crate::review::check::Finding>, usize, BTreeSet<PathBuf>)> {
+) -> Result<Checked> {
     use crate::review::check::{Known, check_doc};
-    let mut findings = Vec::new();
-    let mut count = 0;
-    let mut files = BTreeSet::new();
+    let mut checked = Checked::default();
     let mut errors = Vec::new();
     let mut b = build::Build::new(settings, keys, accept_unapplied);
     for t in &plan.trees {
@@ -342,8 +367,7 @@ pub fn check(
                 continue;
             }
         };
-        count += built.secrets.len();
-        files.extend(built.files);
+        checked.files.extend(built.files);
         let mut infos = Vec::new();
         for (s, names) in built.secrets.iter().zip(&built.names) {
             for n in names {
@@ -354,7 +378,7 @@ pub fn check(
             }
         }
         for w in &built.works {
-            findings.extend(check_doc(
+            checked.findings.extend(check_doc(
                 &w.file,
                 &w.doc,
                 format!("{}/{} (in {})", w.kind, w.name, dir_of(t).display()),
@@ -362,9 +386,12 @@ pub fn check(
                 &infos,
             ));
         }
+        checked.secrets.extend(built.secrets);
     }
+    checked.warnings = std::mem::take(&mut b.warnings);
+    checked.read = b.read;
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    Ok((findings, count, files))
+    Ok(checked)
 }
