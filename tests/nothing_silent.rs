@@ -181,7 +181,11 @@ fn the_bare_krm_function_honours_the_load_restrictor_variable() {
         };
         let out = run(None);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", describe(&out));
-        assert!(text(&out.stdout).contains("outside the root"), "{}", describe(&out));
+        assert!(
+            text(&out.stdout).contains("outside the root"),
+            "{}",
+            describe(&out)
+        );
         let out = run(Some("LoadRestrictionsNone"));
         assert!(out.status.success(), "{args:?}: {}", describe(&out));
         assert!(

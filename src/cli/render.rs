@@ -188,7 +188,7 @@ pub(super) fn build_plan(
 ) -> Result<secretgen::render::tree::Rendered, Error> {
     let bar = Progress::new(progress, generator_count(&plan.units));
     let out = secretgen::render::tree::render(
-        &plan,
+        plan,
         &session.settings,
         &session.keys,
         flags.accept_unapplied,
