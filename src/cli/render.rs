@@ -73,15 +73,13 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode, Error> {
 }
 
 fn render_to_stdout(args: &RenderArgs, session: &Session) -> Result<ExitCode, Error> {
-    let ksops_named = !ksops::split_paths(&args.paths).0.is_empty();
-    let plan = if ksops_named {
-        secretgen::render::tree::Plan::default()
-    } else {
-        secretgen::render::tree::plan(&args.paths)?
-    };
+    // One plan for the run, whichever way it renders.
+    let (ksops_configs, plan) = plan_paths(&args.paths)?;
+    let ksops_named = !ksops_configs.is_empty();
     if ksops_named || !plan.trees.is_empty() || (plan.units.is_empty() && plan.kustomizations > 0) {
         // Trees are whole builds: rendered, then printed together in kustomize's order.
-        let r = render_paths_placed(&args.paths, &args.flags, session, true)?;
+        let r = build_plan(&plan, &ksops_configs, &args.flags, session, true)?;
+        report(&r, &r.out.warnings);
         refuse_empty(&r.empty)?;
         let out = r.out;
         // One document at a time through one buffer, zeroed after each.
