@@ -199,9 +199,9 @@ fn the_bare_krm_function_honours_the_load_restrictor_variable() {
     }
 }
 
-/// `check` renders the flat units and checks each tree: one session, so the identities are
-/// read once (SOPS_AGE_KEY_CMD runs once, its warning printed once), however many builds
-/// meet an encrypted input.
+/// `check` renders the flat units and checks each tree, `diff` renders two sides: one
+/// session, so the identities are read once (SOPS_AGE_KEY_CMD runs once, its warning printed
+/// once), however many builds meet an encrypted input.
 #[test]
 fn check_reads_the_identities_once() {
     let t = tempfile::tempdir().unwrap();
@@ -253,19 +253,27 @@ fn check_reads_the_identities_once() {
         count = d.join("count").display(),
         key = d.join("key.txt").display()
     );
-    let out = secretgen_in(d)
-        .args(["check", "overlay"])
-        .env("SOPS_AGE_KEY_CMD", &cmd)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
-    let runs = std::fs::read_to_string(d.join("count")).unwrap();
-    assert_eq!(runs.lines().count(), 1, "{}", describe(&out));
-    let err = text(&out.stderr);
-    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
-    let mut unique = warnings.clone();
-    unique.dedup();
-    assert_eq!(warnings, unique, "a warning printed twice: {err}");
+    // `diff` renders two sides in one session too.
+    for args in [&["check", "overlay"][..], &["diff", "overlay", "base"]] {
+        let _ = std::fs::remove_file(d.join("count"));
+        let out = secretgen_in(d)
+            .args(args)
+            .env("SOPS_AGE_KEY_CMD", &cmd)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            describe(&out)
+        );
+        let runs = std::fs::read_to_string(d.join("count")).unwrap();
+        assert_eq!(runs.lines().count(), 1, "{args:?}: {}", describe(&out));
+        let err = text(&out.stderr);
+        let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+        let mut unique = warnings.clone();
+        unique.dedup();
+        assert_eq!(warnings, unique, "{args:?}: a warning printed twice: {err}");
+    }
 }
 
 /// Under `kustomize build --enable-alpha-plugins --enable-exec` (the ArgoCD sidecar's
