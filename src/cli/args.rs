@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use secretgen::kustomize::hash::HashVariant;
-use secretgen::render::{LoadRestrictor, Settings};
+use secretgen::render::{Given, LoadRestrictor};
 
 use super::age;
 
@@ -289,15 +289,11 @@ pub(crate) struct RenderFlags {
     #[arg(long, value_name = "VARIANT", value_parser = parse_variant())]
     pub(crate) hash: Option<HashVariant>,
     /// kustomize's load restrictor: files must stay under the generator's directory unless
-    /// LoadRestrictionsNone. Also read from SECRETGEN_LOAD_RESTRICTOR, the way to set it for
-    /// the exec plugin, to which kustomize passes no flag.
-    #[arg(
-        long,
-        value_enum,
-        env = "SECRETGEN_LOAD_RESTRICTOR",
-        default_value = "LoadRestrictionsRootOnly"
-    )]
-    pub(crate) load_restrictor: Restrictor,
+    /// LoadRestrictionsNone (default: LoadRestrictionsRootOnly). Without the flag, read from
+    /// SECRETGEN_LOAD_RESTRICTOR, the way to set it for the exec plugin and the KRM function,
+    /// to which kustomize passes no flag.
+    #[arg(long, value_enum)]
+    pub(crate) load_restrictor: Option<Restrictor>,
     /// age identity file (X25519, post-quantum, plugin or SSH private key); repeatable.
     /// Otherwise SECRETGEN_AGE_IDENTITY_FILE, else SECRETGEN_AGE_IDENTITY; without those,
     /// every place sops reads: SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, ~/.ssh/id_rsa,
@@ -352,18 +348,13 @@ fn parse_variant() -> impl clap::builder::TypedValueParser<Value = HashVariant> 
 }
 
 impl RenderFlags {
-    pub(crate) fn settings(&self) -> Settings {
-        Settings {
-            load_restrictor: self.load_restrictor.into(),
+    /// What these flags (and `--placeholder`, where the command has it) give the session.
+    pub(crate) fn given(&self, p: Option<&PlaceholderFlag>) -> Given {
+        Given {
+            load_restrictor: self.load_restrictor.map(Into::into),
             hash: self.hash,
-            ..Settings::default()
-        }
-    }
-
-    pub(crate) fn with_placeholder(&self, p: &PlaceholderFlag) -> Settings {
-        Settings {
-            placeholder: p.placeholder,
-            ..self.settings()
+            placeholder: p.is_some_and(|p| p.placeholder),
+            identity: self.identity.clone(),
         }
     }
 }

@@ -9,7 +9,7 @@ use secretgen::review::check;
 
 use super::args::CheckArgs;
 use super::print::{print_warnings, write_stdout};
-use super::render::{keyring, render_paths};
+use super::render::{build_plan, plan_paths, session};
 
 /// `secretgen check`: findings on stdout, exit 1 when there are any.
 pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
@@ -38,14 +38,31 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
         eprintln!("{} plaintext secret inputs", found.len());
         return Ok(ExitCode::from(1));
     }
-    let settings = args.flags.with_placeholder(&args.placeholder);
-    let out = render_paths(&paths, &args.flags, &settings)?;
-    // Each tree checks its own workloads (from its bases too, as the build leaves them);
-    // the files a tree read are not checked again on their own.
-    let plan = secretgen::render::tree::plan(&paths)?;
-    let keys = keyring(&args.flags.identity);
-    let (tree_findings, _, tree_files) =
-        secretgen::render::tree::check(&plan, &settings, &keys, args.flags.accept_unapplied)?;
+    // One session and one plan: the flat units are rendered, each tree is built once for
+    // its Secrets and its checks, and the identities are read once for all of them.
+    let session = session(args.flags.given(Some(&args.placeholder)))?;
+    let (ksops_configs, mut plan) = plan_paths(&paths)?;
+    let trees = plan.take_trees();
+    let flat = build_plan(&plan, &ksops_configs, &args.flags, &session, false)?;
+    let checked = secretgen::render::tree::check(
+        &trees,
+        &session.settings,
+        &session.keys,
+        args.flags.accept_unapplied,
+    )?;
+    let mut secrets = flat.out.secrets;
+    secrets.extend(checked.secrets);
+    // In the order of a render of the same paths (`secret::sort_secrets`' order, stable).
+    secrets
+        .sort_by_cached_key(|s| format!("{}|{}", s.namespace.as_deref().unwrap_or("~X"), s.name));
+    let mut warnings = flat.out.warnings;
+    warnings.extend(checked.warnings);
+    print_warnings(&warnings);
+    let read = flat.read.max(checked.read);
+    if secrets.is_empty() && read > 0 {
+        eprintln!("no Secrets: {read} kustomizations read");
+    }
+    let (tree_findings, tree_files) = (checked.findings, checked.files);
     let files: Vec<PathBuf> = check::manifest_files(&paths)
         .into_iter()
         .filter(|f| !tree_files.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
@@ -58,12 +75,7 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     for (f, t) in &texts {
         plain.extend(check::plain_secrets(f, t));
     }
-    let known: Vec<check::Known<'_>> = out
-        .secrets
-        .iter()
-        .chain(&plain)
-        .map(check::Known::of)
-        .collect();
+    let known: Vec<check::Known<'_>> = secrets.iter().chain(&plain).map(check::Known::of).collect();
     let mut findings = tree_findings;
     for (f, t) in &texts {
         findings.extend(check::check_file(f, t, &known));

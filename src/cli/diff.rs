@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use secretgen::error::{Error, Warning};
-use secretgen::render::Settings;
+use secretgen::render::Session;
 use secretgen::review::{diff, output};
 
 use super::args::{DiffArgs, DiffFormat, RenderFlags};
@@ -27,7 +27,7 @@ pub(super) fn diff_style(show_values: bool) -> diff::Style {
 fn diff_side(
     path: &std::path::Path,
     flags: &RenderFlags,
-    settings: &Settings,
+    session: &Session,
     base: Option<&secretgen::review::git::BaseTree>,
 ) -> Result<Vec<secretgen::secret::Secret>, Error> {
     let shown = |e: Error| match base {
@@ -55,11 +55,11 @@ fn diff_side(
         }
     }
     let Some(base) = base else {
-        let out = render_paths(&[path.to_path_buf()], flags, settings)?;
+        let out = render_paths(&[path.to_path_buf()], flags, session)?;
         return Ok(out.secrets);
     };
     // As `render_paths`, with the warnings relabelled before they are printed.
-    let r = build_paths(&[path.to_path_buf()], flags, settings, false).map_err(shown)?;
+    let r = build_paths(&[path.to_path_buf()], flags, session, false).map_err(shown)?;
     let warnings: Vec<Warning> = r
         .out
         .warnings
@@ -71,7 +71,7 @@ fn diff_side(
 }
 
 pub(super) fn run(args: DiffArgs) -> Result<ExitCode, Error> {
-    let settings = args.flags.with_placeholder(&args.placeholder);
+    let session = super::render::session(args.flags.given(Some(&args.placeholder)))?;
     let (old, new) = match &args.base {
         Some(rev) => {
             let base = secretgen::review::git::BaseTree::checkout(rev)?;
@@ -84,10 +84,10 @@ pub(super) fn run(args: DiffArgs) -> Result<ExitCode, Error> {
             let mut new = Vec::new();
             for p in &paths {
                 if let Some(in_base) = base.locate(p)? {
-                    old.extend(diff_side(&in_base, &args.flags, &settings, Some(&base))?);
+                    old.extend(diff_side(&in_base, &args.flags, &session, Some(&base))?);
                 }
                 if p.exists() {
-                    new.extend(diff_side(p, &args.flags, &settings, None)?);
+                    new.extend(diff_side(p, &args.flags, &session, None)?);
                 }
             }
             (old, new)
@@ -100,8 +100,8 @@ pub(super) fn run(args: DiffArgs) -> Result<ExitCode, Error> {
                 )));
             };
             (
-                diff_side(o, &args.flags, &settings, None)?,
-                diff_side(n, &args.flags, &settings, None)?,
+                diff_side(o, &args.flags, &session, None)?,
+                diff_side(n, &args.flags, &session, None)?,
             )
         }
     };

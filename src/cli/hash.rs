@@ -11,7 +11,8 @@ use super::render::render_paths;
 
 /// `secretgen hash`.
 pub(super) fn run(args: HashArgs) -> Result<ExitCode, Error> {
-    let out = render_paths(&args.paths, &args.flags, &args.flags.settings())?;
+    let session = super::render::session(args.flags.given(None))?;
+    let out = render_paths(&args.paths, &args.flags, &session)?;
     let mut text = String::new();
     for s in &out.secrets {
         let ns = s

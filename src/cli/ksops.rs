@@ -51,9 +51,9 @@ pub(super) fn main(args: &[OsString]) -> ExitCode {
                 crate::cli::print_error(&Error::io(Path::new("<stdin>"), "cannot read", e));
                 return ExitCode::from(2);
             }
-            function(&input, &[])
+            with_session(|keys| function(&input, keys))
         }
-        [_, config] => exec(Path::new(config), &[]),
+        [_, config] => with_session(|keys| exec(Path::new(config), keys)),
         _ => {
             eprint!("{HELP}");
             ExitCode::from(1)
@@ -61,10 +61,20 @@ pub(super) fn main(args: &[OsString]) -> ExitCode {
     }
 }
 
+/// Runs `run` with the keyring of this run's session (KSOPS' command line has no flag).
+fn with_session(run: impl FnOnce(&Keyring) -> ExitCode) -> ExitCode {
+    match secretgen::render::Session::new(secretgen::render::Given::default(), |_| {}) {
+        Ok(session) => run(&session.keys),
+        Err(e) => {
+            crate::cli::print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// The exec plugin: `ksops CONFIG`, with the kustomization root as working directory.
-pub(super) fn exec(config: &Path, identity: &[PathBuf]) -> ExitCode {
-    let keys = keyring(identity);
-    let decrypt = decrypter(&keys);
+pub(super) fn exec(config: &Path, keys: &Keyring) -> ExitCode {
+    let decrypt = decrypter(keys);
     match ksops::exec(config, Path::new("."), &decrypt) {
         Ok(out) => write_out(&out, ExitCode::SUCCESS),
         Err(e) => {
@@ -75,9 +85,8 @@ pub(super) fn exec(config: &Path, identity: &[PathBuf]) -> ExitCode {
 }
 
 /// The KRM function: the ResourceList read from stdin.
-pub(super) fn function(input: &str, identity: &[PathBuf]) -> ExitCode {
-    let keys = keyring(identity);
-    let decrypt = decrypter(&keys);
+pub(super) fn function(input: &str, keys: &Keyring) -> ExitCode {
+    let decrypt = decrypter(keys);
     let (out, error) = ksops::function(input, Path::new("."), &decrypt);
     // The list's results hold the error; hosts show stderr, so it is printed there too.
     let code = match &error {
@@ -228,14 +237,13 @@ pub(super) fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
 /// Adds the Secrets of the KSOPS configs to a render, in kustomize's order.
 pub(super) fn add_secrets(
     configs: &[PathBuf],
-    identity: &[PathBuf],
+    keys: &Keyring,
     secrets: &mut Vec<secretgen::secret::Secret>,
 ) -> Result<(), Error> {
     if configs.is_empty() {
         return Ok(());
     }
-    let keys = keyring(identity);
-    let decrypt = decrypter(&keys);
+    let decrypt = decrypter(keys);
     let mut errors = Vec::new();
     for c in configs {
         match ksops::render::secrets(c, &decrypt) {

@@ -8,15 +8,17 @@ use std::process::ExitCode;
 use secretgen::error::Error;
 use secretgen::plugin;
 
-use super::args::{Cli, FnArgs, PluginArgs, PluginCommand, RenderFlags, Restrictor};
+use secretgen::render::{Given, Session};
+
+use super::args::{Cli, FnArgs, PluginArgs, PluginCommand};
 use super::ksops;
 use super::print::{print_warnings, write_stdout};
-use super::render::keyring;
+use super::render::session;
 
 /// `secretgen plugin …`.
 pub(super) fn run(args: PluginArgs) -> Result<ExitCode, Error> {
     match args.command {
-        PluginCommand::Exec { config, flags } => exec(&config, &flags),
+        PluginCommand::Exec { config, flags } => exec(&config, &session(flags.given(None))?),
         PluginCommand::Install {
             plugin_home,
             ksops,
@@ -27,40 +29,29 @@ pub(super) fn run(args: PluginArgs) -> Result<ExitCode, Error> {
 
 /// kustomize's call of the installed plugin, `SecretGenerator CONFIG`, once per generator:
 /// answered without building the whole command-line parser, a third of the plugin's
-/// start-up work. Its only setting comes from the environment.
+/// start-up work. Its settings come from the environment, through the session.
 pub(super) fn kustomize_call(config: &Path) -> Result<ExitCode, Error> {
-    let load_restrictor = match std::env::var_os("SECRETGEN_LOAD_RESTRICTOR") {
-        Some(v) if v == "LoadRestrictionsNone" => Restrictor::None,
-        Some(v) if v != "LoadRestrictionsRootOnly" => {
-            return Err(Error::Usage(format!(
-                "SECRETGEN_LOAD_RESTRICTOR is `{}`: expected LoadRestrictionsRootOnly or LoadRestrictionsNone",
-                v.to_string_lossy().escape_debug()
-            )));
-        }
-        _ => Restrictor::RootOnly,
-    };
-    let flags = RenderFlags {
-        hash: None,
-        load_restrictor,
-        identity: Vec::new(),
-        accept_unapplied: false,
-    };
-    exec(config, &flags)
+    exec(config, &session(Given::default())?)
 }
 
 /// `secretgen fn`: the ResourceList read from stdin.
 pub(super) fn run_fn(args: FnArgs) -> Result<ExitCode, Error> {
-    read_stdin().and_then(|input| function(&input, &args.flags))
+    let session = session(args.flags.given(None))?;
+    read_stdin().and_then(|input| function(&input, &session))
 }
 
 /// The exec plugin: the Secrets of the generator config at `config` (or, for a KSOPS
 /// config, KSOPS' output) on stdout.
-fn exec(config: &Path, flags: &RenderFlags) -> Result<ExitCode, Error> {
+fn exec(config: &Path, session: &Session) -> Result<ExitCode, Error> {
     if ksops::config_is_ksops(config) {
-        return Ok(ksops::exec(config, &flags.identity));
+        return Ok(ksops::exec(config, &session.keys));
     }
-    let keys = keyring(&flags.identity);
-    let (yaml, warnings) = plugin::exec(config, &plugin::plugin_root(), &flags.settings(), &keys)?;
+    let (yaml, warnings) = plugin::exec(
+        config,
+        &session.plugin_root,
+        &session.settings,
+        &session.keys,
+    )?;
     print_warnings(&warnings);
     write_stdout(&yaml)?;
     Ok(ExitCode::SUCCESS)
@@ -90,13 +81,8 @@ pub(super) fn bare_stdin() -> Result<ExitCode, Error> {
     use clap::CommandFactory;
     let input = read_stdin()?;
     if plugin::is_resource_list(&input) {
-        let flags = RenderFlags {
-            hash: None,
-            load_restrictor: Restrictor::RootOnly,
-            identity: Vec::new(),
-            accept_unapplied: false,
-        };
-        return function(&input, &flags);
+        // The documented `exec: {path: secretgen}`: no flag, so the environment decides.
+        return function(&input, &session(Given::default())?);
     }
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", Cli::command().render_usage());
@@ -106,17 +92,21 @@ pub(super) fn bare_stdin() -> Result<ExitCode, Error> {
 }
 
 /// The KRM function over the ResourceList `input` (a KSOPS one runs as KSOPS).
-fn function(input: &str, flags: &RenderFlags) -> Result<ExitCode, Error> {
+fn function(input: &str, session: &Session) -> Result<ExitCode, Error> {
     if secretgen::ksops::list_is_ksops(input) {
-        return Ok(ksops::function(input, &flags.identity));
+        return Ok(ksops::function(input, &session.keys));
     }
-    let keys = keyring(&flags.identity);
-    let (out, failed, warnings) = plugin::function(input, Path::new("."), &flags.settings(), &keys);
+    let (out, error, warnings) =
+        plugin::function(input, Path::new("."), &session.settings, &session.keys);
     print_warnings(&warnings);
+    // The protocol wants the errors in the list's `results`; kustomize drops those and
+    // shows only stderr ("couldn't execute function: exit status 2"), so they are printed
+    // there too.
+    if let Some(e) = &error {
+        super::print_error(e);
+    }
     write_stdout(&out)?;
-    // The errors are in the list's `results` (the protocol wants stdout); the exit code is
-    // the one of every other error.
-    Ok(if failed {
+    Ok(if error.is_some() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use secretgen::error::{Error, Warning};
-use secretgen::render::{self, Settings};
+use secretgen::render::{self, Given, Session};
 use secretgen::review::{diff, output};
 
 use super::args::{RenderArgs, RenderFlags};
@@ -15,15 +15,17 @@ use super::progress::Progress;
 
 /// `secretgen render`: to stdout, or with -o into a directory (with --check, compared).
 pub(super) fn run(args: RenderArgs) -> Result<ExitCode, Error> {
+    let session = session(args.flags.given(Some(&args.placeholder)))?;
     let Some(dir) = &args.output_dir else {
-        return render_to_stdout(&args);
+        return render_to_stdout(&args, &session);
     };
-    let secretgen::render::tree::Rendered { out, subdirs, .. } = render_paths_placed(
-        &args.paths,
-        &args.flags,
-        &args.flags.with_placeholder(&args.placeholder),
-        true,
-    )?;
+    let secretgen::render::tree::Rendered {
+        out,
+        subdirs,
+        empty,
+        ..
+    } = render_paths_placed(&args.paths, &args.flags, &session, true)?;
+    refuse_empty(&empty)?;
     if args.check {
         let drift = output::check_dir_in(dir, &out.secrets, &subdirs)?;
         if drift.is_clean() {
@@ -70,17 +72,16 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
-    let ksops_named = !ksops::split_paths(&args.paths).0.is_empty();
-    let plan = if ksops_named {
-        secretgen::render::tree::Plan::default()
-    } else {
-        secretgen::render::tree::plan(&args.paths)?
-    };
+fn render_to_stdout(args: &RenderArgs, session: &Session) -> Result<ExitCode, Error> {
+    // One plan for the run, whichever way it renders.
+    let (ksops_configs, plan) = plan_paths(&args.paths)?;
+    let ksops_named = !ksops_configs.is_empty();
     if ksops_named || !plan.trees.is_empty() || (plan.units.is_empty() && plan.kustomizations > 0) {
         // Trees are whole builds: rendered, then printed together in kustomize's order.
-        let settings = args.flags.with_placeholder(&args.placeholder);
-        let out = render_paths_with(&args.paths, &args.flags, &settings, true)?;
+        let r = build_plan(&plan, &ksops_configs, &args.flags, session, true)?;
+        report(&r, &r.out.warnings);
+        refuse_empty(&r.empty)?;
+        let out = r.out;
         // One document at a time through one buffer, zeroed after each.
         let stdout_error = |e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e);
         let mut stdout = std::io::stdout().lock();
@@ -96,14 +97,18 @@ fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
         stdout.flush().map_err(stdout_error)?;
         return Ok(ExitCode::SUCCESS);
     }
+    refuse_empty(&plan.empty)?;
     let units = plan.units;
-    let keys = keyring(&args.flags.identity);
-    let settings = args.flags.with_placeholder(&args.placeholder);
     let bar = Progress::new(true, generator_count(&units));
-    let rendered = render::render_units_to_documents(&units, &settings, &keys, &|| bar.tick());
+    let rendered =
+        render::render_units_to_documents(&units, &session.settings, &session.keys, &|| bar.tick());
     bar.finish();
     let (docs, warnings) = rendered?;
     print_warnings(&warnings);
+    if docs.is_empty() && plan.kustomizations > 0 {
+        // As with -o and for trees: kustomizations were read, and none made a Secret.
+        eprintln!("no Secrets: {} kustomizations read", plan.kustomizations);
+    }
     let stdout_error = |e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e);
     let mut out = std::io::stdout().lock();
     for (i, doc) in docs.iter().enumerate() {
@@ -120,29 +125,29 @@ fn render_to_stdout(args: &RenderArgs) -> Result<ExitCode, Error> {
 pub(super) fn render_paths(
     paths: &[PathBuf],
     flags: &RenderFlags,
-    settings: &Settings,
+    session: &Session,
 ) -> Result<render::Output, Error> {
-    render_paths_with(paths, flags, settings, false)
+    render_paths_with(paths, flags, session, false)
 }
 
 /// Renders `paths`; with `progress`, a bar on stderr for a long run (see [`Progress`]).
 fn render_paths_with(
     paths: &[PathBuf],
     flags: &RenderFlags,
-    settings: &Settings,
+    session: &Session,
     progress: bool,
 ) -> Result<render::Output, Error> {
-    render_paths_placed(paths, flags, settings, progress).map(|r| r.out)
+    render_paths_placed(paths, flags, session, progress).map(|r| r.out)
 }
 
 /// [`render_paths_with`], keeping where `render -o` puts each Secret (a tree's under its path).
 fn render_paths_placed(
     paths: &[PathBuf],
     flags: &RenderFlags,
-    settings: &Settings,
+    session: &Session,
     progress: bool,
 ) -> Result<secretgen::render::tree::Rendered, Error> {
-    let r = build_paths(paths, flags, settings, progress)?;
+    let r = build_paths(paths, flags, session, progress)?;
     report(&r, &r.out.warnings);
     Ok(r)
 }
@@ -151,27 +156,48 @@ fn render_paths_placed(
 pub(super) fn build_paths(
     paths: &[PathBuf],
     flags: &RenderFlags,
-    settings: &Settings,
+    session: &Session,
     progress: bool,
 ) -> Result<secretgen::render::tree::Rendered, Error> {
+    let (ksops_configs, plan) = plan_paths(paths)?;
+    build_plan(&plan, &ksops_configs, flags, session, progress)
+}
+
+/// The KSOPS configs among and under `paths`, and the plan of the rest.
+pub(super) fn plan_paths(
+    paths: &[PathBuf],
+) -> Result<(Vec<PathBuf>, secretgen::render::tree::Plan), Error> {
     let (ksops_configs, paths) = ksops::split_paths(paths);
     let plan = if paths.is_empty() {
         secretgen::render::tree::Plan::default()
     } else {
         secretgen::render::tree::plan(&paths)?
     };
-    let keys = keyring(&flags.identity);
+    Ok((ksops_configs, plan))
+}
+
+/// Renders a plan and the KSOPS configs beside it, saying nothing (see [`build_paths`]).
+pub(super) fn build_plan(
+    plan: &secretgen::render::tree::Plan,
+    ksops_configs: &[PathBuf],
+    flags: &RenderFlags,
+    session: &Session,
+    progress: bool,
+) -> Result<secretgen::render::tree::Rendered, Error> {
     let bar = Progress::new(progress, generator_count(&plan.units));
-    let out =
-        secretgen::render::tree::render(&plan, settings, &keys, flags.accept_unapplied, &|| {
-            bar.tick()
-        });
+    let out = secretgen::render::tree::render(
+        plan,
+        &session.settings,
+        &session.keys,
+        flags.accept_unapplied,
+        &|| bar.tick(),
+    );
     bar.finish();
     let mut r = out?;
     if !ksops_configs.is_empty() {
         // KSOPS' Secrets go to the top of `-o DIR`, in kustomize's order with the others.
         let mut extra = Vec::new();
-        ksops::add_secrets(&ksops_configs, &flags.identity, &mut extra)?;
+        ksops::add_secrets(ksops_configs, &session.keys, &mut extra)?;
         let subdirs = std::mem::take(&mut r.subdirs)
             .into_iter()
             .chain(std::iter::repeat(PathBuf::new()));
@@ -184,8 +210,23 @@ pub(super) fn build_paths(
             format!("{}|{}", s.namespace.as_deref().unwrap_or("~X"), s.name)
         });
         (r.out.secrets, r.subdirs) = placed.into_iter().unzip();
+        // A directory that holds KSOPS configs has something to render.
+        r.empty
+            .retain(|d| !ksops_configs.iter().any(|c| c.starts_with(d)));
     }
     Ok(r)
+}
+
+/// `render` of a directory that holds no kustomization and no generator manifest is an
+/// error: exit 0 with nothing printed would pass for a render of no Secret.
+fn refuse_empty(empty: &[PathBuf]) -> Result<(), Error> {
+    match empty.first() {
+        None => Ok(()),
+        Some(dir) => Err(Error::Usage(format!(
+            "nothing to render under {}: it holds no kustomization and no SecretGenerator manifest",
+            dir.display()
+        ))),
+    }
 }
 
 /// The warnings of a run, and a note when trees were read but hold no Secret.
@@ -200,7 +241,13 @@ fn generator_count(units: &[secretgen::kustomize::manifest::Unit]) -> u64 {
     units.iter().map(|u| u.generators.len() as u64).sum()
 }
 
-/// The keyring for a run: identities are read on the first encrypted input, if any.
+/// The session of a run that renders: settings from `given` and the environment, and the
+/// one keyring of the run, whose warnings go to stderr.
+pub(super) fn session(given: Given) -> Result<Session, Error> {
+    Session::new(given, |w| eprintln!("warning: {w}"))
+}
+
+/// The keyring of an `age` command: identities are read on the first encrypted input.
 pub(super) fn keyring(identity: &[PathBuf]) -> secretgen::age::Keyring {
     secretgen::age::Keyring::new(secretgen::age::IdentitySources::from_env(identity.to_vec()))
         .with_warnings(|w| eprintln!("warning: {w}"))

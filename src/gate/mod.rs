@@ -5,3 +5,4 @@
 //!
 //! | rule | gate |
 //! |---|---|
+//! | one session per run: settings (load restrictor, hash, mode, placeholder, limits) and the keyring, built once from the command line and the environment by every entry (render, check, diff, hash, plugin exec, KRM bare and `fn`, the `ksops` name) | `render::settings::Session::new` |

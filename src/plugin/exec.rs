@@ -5,23 +5,15 @@
 //! kustomize starts the plugin once per generator: this path reads the config and renders,
 //! nothing more.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Result, Warning};
 use crate::kustomize::manifest;
 use crate::render::{self, Decrypt, Mode, Settings};
 
-/// The directory kustomize runs an exec plugin from (its working directory, also in
-/// `KUSTOMIZE_PLUGIN_CONFIG_ROOT`).
-pub fn plugin_root() -> PathBuf {
-    std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
-        .map(PathBuf::from)
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
 /// The exec plugin: renders the generator config at `config` with file paths resolved from
-/// `root`, and returns the YAML stream to print.
+/// `root` (the session's plugin root, where kustomize runs the plugin), and returns the
+/// YAML stream to print.
 pub fn exec(
     config: &Path,
     root: &Path,

@@ -13,17 +13,18 @@ use crate::render::{self, Decrypt, Mode, Settings};
 use crate::yaml;
 use crate::yaml::emit::{self, Node};
 
-/// The KRM function: the ResourceList to print, and whether it holds an error result.
+/// The KRM function: the ResourceList to print, and the error its `results` hold, if any
+/// (for the caller to print on stderr too: kustomize shows stderr and drops `results`).
 pub fn function(
     input: &str,
     root: &Path,
     settings: &Settings,
     keys: &dyn Decrypt,
-) -> (Vec<u8>, bool, Vec<Warning>) {
+) -> (Vec<u8>, Option<Error>, Vec<Warning>) {
     let stdin = Path::new("<stdin>");
     match function_inner(input, stdin, root, settings, keys) {
-        Ok((out, warnings)) => (out, false, warnings),
-        Err(e) => (error_list(input, &e), true, Vec::new()),
+        Ok((out, warnings)) => (out, None, warnings),
+        Err(e) => (error_list(input, &e), Some(e), Vec::new()),
     }
 }
 
@@ -404,9 +405,9 @@ mod tests {
             "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # first\n  kind: ConfigMap\n  metadata: {{name: c}}   # odd spacing kept\n  data:\n    z: 1\n    a: 2\n-{}functionConfig:\n{GEN}",
             &GEN[1..]
         );
-        let (out, failed, _) = function(&input, Path::new("."), &Settings::default(), &NoKeys);
+        let (out, error, _) = function(&input, Path::new("."), &Settings::default(), &NoKeys);
         let out = String::from_utf8(out).unwrap();
-        assert!(!failed, "{out}");
+        assert!(error.is_none(), "{out}");
         assert_eq!(
             out,
             format!(
@@ -427,9 +428,9 @@ mod tests {
             "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n-{}functionConfig:\n{config}",
             &config[1..]
         );
-        let (out, failed, _) = function(&input, Path::new("."), &Settings::default(), &NoKeys);
+        let (out, error, _) = function(&input, Path::new("."), &Settings::default(), &NoKeys);
         let out = String::from_utf8(out).unwrap();
-        assert!(!failed, "{out}");
+        assert!(error.is_none(), "{out}");
         assert_eq!(
             out,
             format!(
@@ -445,9 +446,9 @@ mod tests {
             GEN
         );
         let root = std::env::temp_dir();
-        let (out, failed, _) = function(&input, &root, &Settings::default(), &NoKeys);
+        let (out, error, _) = function(&input, &root, &Settings::default(), &NoKeys);
         let out = String::from_utf8(out).unwrap();
-        assert!(failed);
+        assert!(error.is_some_and(|e| e.to_string().contains("cannot read `missing.txt`")));
         assert!(out.starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- kind: A\nresults:\n- file:\n"), "{out}");
         assert!(out.contains("severity: error"));
         assert!(out.contains("cannot read `missing.txt`"), "{out}");

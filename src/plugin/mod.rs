@@ -5,7 +5,7 @@ mod exec;
 mod install;
 mod krm;
 
-pub use exec::{exec, plugin_root};
+pub use exec::exec;
 pub use install::{default_plugin_home, install, install_binary};
 pub use krm::{function, is_resource_list};
 

@@ -117,14 +117,15 @@ fn names_the_kind(text: &str) -> bool {
     text.contains("SecretGenerator")
 }
 
-/// Whether `text` holds `---` separators and nothing else but comments and blank lines.
+/// Whether `text` holds `---` separators and nothing else but comments, blank lines and
+/// `...` document ends.
 fn only_separators(text: &str) -> bool {
     let mut any = false;
     for line in text.lines() {
         let l = line.trim();
         if l == "---" || l.starts_with("--- #") {
             any = true;
-        } else if !(l.is_empty() || l.starts_with('#')) {
+        } else if !(l.is_empty() || l.starts_with('#') || l == "..." || l.starts_with("... #")) {
             return false;
         }
     }

@@ -36,7 +36,7 @@ use loader::check_unit_files;
 pub(crate) use naming::{is_build_annotation, is_local_config};
 pub(crate) use resources::to_emit;
 use resources::{is_sops_doc, set, sops_secrets};
-pub use settings::{LoadRestrictor, Settings};
+pub use settings::{Given, LOAD_RESTRICTOR_VAR, LoadRestrictor, Session, Settings};
 pub(crate) use settings::{MAX_SECRET_BYTES, Mode, PLACEHOLDER, PLACEHOLDER_ANNOTATION};
 
 /// Why an input could not be decrypted: the error of the layer that read it, which names

@@ -1,6 +1,13 @@
 //! What one run is told: the load restrictor, the hash variant, the naming mode and
-//! `--placeholder`, and the limits every source is held to.
+//! `--placeholder`, and the limits every source is held to; and the [`Session`] that holds
+//! them with the keyring, built once per run by [`Session::new`], the one place that reads
+//! the environment for settings.
 
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use crate::age::{IdentitySources, Keyring};
+use crate::error::{Error, Result};
 use crate::kustomize::hash::HashVariant;
 
 /// kustomize's `--load-restrictor` values.
@@ -45,3 +52,127 @@ pub(crate) const PLACEHOLDER_ANNOTATION: &str = "secretgen.dev/placeholder";
 /// larger on disk (armor, headers); they are checked again once decrypted.
 pub(crate) const MAX_SECRET_BYTES: u64 = 1024 * 1024;
 pub(crate) const MAX_ENCRYPTED_FILE: u64 = 2 * MAX_SECRET_BYTES;
+
+/// What the command line said for a run; `None` where it said nothing, so that the
+/// environment (or the default) decides. Entries with no command line (kustomize's call of
+/// the exec plugin, a bare KRM function, the `ksops` name) give [`Given::default`].
+#[derive(Clone, Debug, Default)]
+pub struct Given {
+    /// `--load-restrictor`; else `SECRETGEN_LOAD_RESTRICTOR`; else root only.
+    pub load_restrictor: Option<LoadRestrictor>,
+    /// `--hash`.
+    pub hash: Option<HashVariant>,
+    /// `--placeholder`.
+    pub placeholder: bool,
+    /// `--identity` files (explicit identities win alone; without them the keyring reads
+    /// the variables sops reads).
+    pub identity: Vec<PathBuf>,
+}
+
+/// One run: its settings, its keyring (identities read once, on the first encrypted input,
+/// whatever the number of builds that meet one) and the plugin root. Built once by every
+/// entry (render, check, diff, the exec plugin, the KRM function, the `ksops` name) and
+/// passed down; no mode reads the environment itself.
+pub struct Session {
+    pub settings: Settings,
+    pub keys: Keyring,
+    /// The directory kustomize runs an exec plugin from (`KUSTOMIZE_PLUGIN_CONFIG_ROOT`,
+    /// else the working directory).
+    pub plugin_root: PathBuf,
+}
+
+/// The variable that sets the load restrictor where no flag can (kustomize passes none to
+/// a plugin or a KRM function).
+pub const LOAD_RESTRICTOR_VAR: &str = "SECRETGEN_LOAD_RESTRICTOR";
+
+impl Session {
+    /// The session of this process: `given` from the command line, the rest from the
+    /// environment; keyring warnings go to `warn`.
+    pub fn new(given: Given, warn: impl Fn(&str) + Send + Sync + 'static) -> Result<Session> {
+        Session::with_env(given, &|k| std::env::var_os(k), warn)
+    }
+
+    /// [`Session::new`] over the variables `var` gives (tests pass their own).
+    pub fn with_env(
+        given: Given,
+        var: &dyn Fn(&str) -> Option<OsString>,
+        warn: impl Fn(&str) + Send + Sync + 'static,
+    ) -> Result<Session> {
+        let load_restrictor = match given.load_restrictor {
+            Some(r) => r,
+            None => load_restrictor_from(var(LOAD_RESTRICTOR_VAR))?,
+        };
+        let settings = Settings {
+            load_restrictor,
+            hash: given.hash,
+            placeholder: given.placeholder,
+            ..Settings::default()
+        };
+        let plugin_root = var("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
+            .map(PathBuf::from)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let keys = Keyring::new(IdentitySources::from_env(given.identity)).with_warnings(warn);
+        Ok(Session {
+            settings,
+            keys,
+            plugin_root,
+        })
+    }
+}
+
+/// `SECRETGEN_LOAD_RESTRICTOR`'s value, as kustomize names the restrictors.
+fn load_restrictor_from(value: Option<OsString>) -> Result<LoadRestrictor> {
+    match value {
+        None => Ok(LoadRestrictor::RootOnly),
+        Some(v) if v.is_empty() || v == "LoadRestrictionsRootOnly" => Ok(LoadRestrictor::RootOnly),
+        Some(v) if v == "LoadRestrictionsNone" => Ok(LoadRestrictor::None),
+        Some(v) => Err(Error::Usage(format!(
+            "{LOAD_RESTRICTOR_VAR} is `{}`: expected LoadRestrictionsRootOnly or LoadRestrictionsNone",
+            v.to_string_lossy().escape_debug()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(given: Given, vars: &[(&str, &str)]) -> Result<Session> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Session::with_env(
+            given,
+            &|k| {
+                vars.iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| OsString::from(v))
+            },
+            |_| {},
+        )
+    }
+
+    #[test]
+    fn the_flag_wins_over_the_variable_which_wins_over_the_default() {
+        let none = [(LOAD_RESTRICTOR_VAR, "LoadRestrictionsNone")];
+        let s = session(Given::default(), &none).unwrap();
+        assert_eq!(s.settings.load_restrictor, LoadRestrictor::None);
+        let given = Given {
+            load_restrictor: Some(LoadRestrictor::RootOnly),
+            ..Given::default()
+        };
+        let s = session(given, &none).unwrap();
+        assert_eq!(s.settings.load_restrictor, LoadRestrictor::RootOnly);
+        let s = session(Given::default(), &[]).unwrap();
+        assert_eq!(s.settings.load_restrictor, LoadRestrictor::RootOnly);
+        assert_eq!(s.plugin_root, PathBuf::from("."));
+        let bad = [(LOAD_RESTRICTOR_VAR, "bogus")];
+        let err = session(Given::default(), &bad).err().unwrap().to_string();
+        assert!(
+            err.contains(LOAD_RESTRICTOR_VAR) && err.contains("bogus"),
+            "{err}"
+        );
+    }
+}

@@ -86,6 +86,12 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     let mut warnings = Vec::new();
     let map = r.map(doc, "kustomization")?;
     r.check_fields(map, KUSTOMIZATION_FIELDS, "kustomization")?;
+    if holds_nothing(map) {
+        return Err(Error::manifest(
+            Loc::at(path, doc.mark),
+            "the kustomization is empty: every field is unset or null (`secretGenerator:` with no entry); kustomize refuses it (kustomization.yaml is empty)",
+        ));
+    }
     let global = match doc.get("generatorOptions") {
         Some(n) if !n.is_null() => r.options(n)?,
         _ => Options::default(),
@@ -111,6 +117,15 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     };
     check_unique_ids(&unit)?;
     Ok(unit)
+}
+
+/// Whether a kustomization sets nothing, as kustomize judges it: every field but
+/// `apiVersion` and `kind` null (`secretGenerator:`) or an empty string. An empty list
+/// (`secretGenerator: []`) is set.
+fn holds_nothing(map: &[(Node, Node)]) -> bool {
+    map.iter().all(|(k, v)| {
+        matches!(k.as_str(), Some("apiVersion" | "kind")) || v.is_null() || v.as_str() == Some("")
+    })
 }
 
 /// kustomize refuses a directory with more than one of its file names.

@@ -427,7 +427,8 @@ impl<'a> Build<'a> {
         works: &mut Vec<Work>,
     ) -> Result<()> {
         let at = |m: Mark| Loc::at(kfile, m);
-        for entry in seq(doc, "resources") {
+        // kustomize reads the deprecated `bases` as more `resources`, after them.
+        for entry in seq(doc, "resources").iter().chain(seq(doc, "bases")) {
             let Some(res) = entry.as_str() else { continue };
             if is_remote(res) {
                 self.refuse(

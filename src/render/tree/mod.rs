@@ -30,6 +30,9 @@ pub struct Plan {
     pub(crate) subdirs: Vec<PathBuf>,
     /// Kustomizations found under the paths.
     pub kustomizations: usize,
+    /// The named directories under which nothing was found: no kustomization, no generator
+    /// manifest (`render` refuses them: nothing to render).
+    pub empty: Vec<PathBuf>,
 }
 
 /// Fields that make a kustomization a tree build (anything beyond a flat list of
@@ -65,12 +68,27 @@ fn dir_of(file: &Path) -> PathBuf {
     file.parent().unwrap_or(Path::new(".")).to_path_buf()
 }
 
+impl Plan {
+    /// Takes the trees out of this plan, into a plan of their own (for `check`, which
+    /// renders the flat units and checks each tree as it builds it).
+    pub fn take_trees(&mut self) -> Plan {
+        Plan {
+            trees: std::mem::take(&mut self.trees),
+            subdirs: std::mem::take(&mut self.subdirs),
+            kustomizations: self.kustomizations,
+            ..Plan::default()
+        }
+    }
+}
+
 /// Reads the units under `paths` and sorts them into flat units and trees.
 pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
     let units = crate::render::discover::load(paths)?;
     let mut included = BTreeSet::new();
     let mut tree_like = Vec::new();
-    for u in &units {
+    // Which kustomization (by index) includes which directory, and where it says so.
+    let mut edges: Vec<(usize, PathBuf, yaml::Mark)> = Vec::new();
+    for (i, u) in units.iter().enumerate() {
         if !manifest::is_kustomization_file(&u.file) {
             tree_like.push(false);
             continue;
@@ -87,12 +105,13 @@ pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
             .any(|f| doc.get(f).is_some_and(|n| !is_empty(n)))
             || doc.get("kind").and_then(|k| k.as_str()) == Some("Component")
             || u.generators.iter().any(|g| g.behavior != Behavior::Create);
-        for field in ["resources", "components"] {
+        for field in ["resources", "components", "bases"] {
             for e in doc.get(field).and_then(|n| n.as_seq()).unwrap_or(&[]) {
                 let Some(s) = e.as_str() else { continue };
                 let p = dir.join(s);
                 if p.is_dir() {
                     included.insert(canonical(&p));
+                    edges.push((i, canonical(&p), e.mark));
                     tree = true;
                 } else if !p.is_file() {
                     // Remote or missing: the tree build says which.
@@ -123,7 +142,21 @@ pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
         }
         tree_like.push(tree);
     }
-    let mut plan = Plan::default();
+    check_cycles(&units, &included, &edges)?;
+    let default = [PathBuf::from(".")];
+    let named = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut plan = Plan {
+        empty: named
+            .iter()
+            .filter(|p| p.is_dir() && !units.iter().any(|u| u.file.starts_with(p)))
+            .cloned()
+            .collect(),
+        ..Plan::default()
+    };
     for (u, tree) in units.into_iter().zip(tree_like) {
         if !manifest::is_kustomization_file(&u.file) {
             plan.units.push(u);
@@ -141,6 +174,86 @@ pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
         }
     }
     Ok(plan)
+}
+
+/// Kustomizations under the paths that include each other (`a` → `b` → `a`, through
+/// `resources`, `components` or `bases`) leave no top to build: none of them would be
+/// rendered, and nothing said. kustomize refuses the cycle ("cycle detected"); so does this,
+/// naming every kustomization in it. (A cycle below a top is met, and refused, by its build.)
+fn check_cycles(
+    units: &[Unit],
+    included: &BTreeSet<PathBuf>,
+    edges: &[(usize, PathBuf, yaml::Mark)],
+) -> Result<()> {
+    let dirs: Vec<Option<PathBuf>> = units
+        .iter()
+        .map(|u| manifest::is_kustomization_file(&u.file).then(|| canonical(&dir_of(&u.file))))
+        .collect();
+    let index_of = |dir: &Path| dirs.iter().position(|d| d.as_deref() == Some(dir));
+    // Every kustomization reachable from a top (one that nothing under the paths includes).
+    let mut reached = vec![false; units.len()];
+    let mut todo: Vec<usize> = (0..units.len())
+        .filter(|&i| dirs[i].as_ref().is_some_and(|d| !included.contains(d)))
+        .collect();
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut reached[i], true) {
+            continue;
+        }
+        todo.extend(
+            edges
+                .iter()
+                .filter(|(from, _, _)| *from == i)
+                .filter_map(|(_, to, _)| index_of(to)),
+        );
+    }
+    // One not reached is included by another not reached: going from includee to includer
+    // must come back to a kustomization already seen, the cycle.
+    let Some(start) = (0..units.len()).find(|&i| dirs[i].is_some() && !reached[i]) else {
+        return Ok(());
+    };
+    let mut path = vec![start];
+    let includer_of = |i: usize| {
+        edges
+            .iter()
+            .find(|(from, to, _)| !reached[*from] && Some(to) == dirs[i].as_ref())
+    };
+    loop {
+        let last = *path.last().expect("a path of at least one");
+        let Some((from, _, _)) = includer_of(last) else {
+            return Ok(());
+        };
+        if let Some(pos) = path.iter().position(|p| p == from) {
+            // `path` runs from includee to includer: the cycle, forwards, is its reverse.
+            let mut cycle: Vec<usize> = path[pos..].to_vec();
+            cycle.reverse();
+            // Named from the first in the walk's order, whichever was met first here.
+            let lowest = (0..cycle.len()).min_by_key(|&k| cycle[k]).unwrap_or(0);
+            cycle.rotate_left(lowest);
+            let first = cycle[0];
+            let next = cycle.get(1).copied().unwrap_or(first);
+            let mark = edges
+                .iter()
+                .find(|(f, to, _)| *f == first && Some(to) == dirs[next].as_ref())
+                .map(|(_, _, m)| *m);
+            let names: Vec<String> = cycle
+                .iter()
+                .chain(std::iter::once(&first))
+                .map(|&i| format!("`{}`", units[i].file.display()))
+                .collect();
+            let loc = match mark {
+                Some(m) => crate::error::Loc::at(&units[first].file, m),
+                None => crate::error::Loc::file(&units[first].file),
+            };
+            return Err(Error::manifest(
+                loc,
+                format!(
+                    "cycle: these kustomizations include each other, so none of them is the top of a build: {} (kustomize refuses it: cycle detected)",
+                    names.join(" -> ")
+                ),
+            ));
+        }
+        path.push(*from);
+    }
 }
 
 /// A tree's directory relative to the first named directory that holds it.
@@ -166,6 +279,8 @@ pub struct Rendered {
     pub out: Output,
     pub subdirs: Vec<PathBuf>,
     pub read: usize,
+    /// The plan's [`Plan::empty`]: named directories with nothing to render.
+    pub empty: Vec<PathBuf>,
 }
 
 /// Renders a plan: the flat units through the per-generator renderer, each tree as its own
@@ -207,24 +322,41 @@ pub fn render(
     });
     let (secrets, subdirs) = placed.into_iter().unzip();
     out.secrets = secrets;
-    Ok(Rendered { out, subdirs, read })
+    Ok(Rendered {
+        out,
+        subdirs,
+        read,
+        empty: plan.empty.clone(),
+    })
+}
+
+/// What `check` learns from the trees of a plan.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// References that do not resolve.
+    pub findings: Vec<crate::review::check::Finding>,
+    /// The Secrets the trees made, as a render makes them.
+    pub secrets: Vec<crate::secret::Secret>,
+    /// Every file the trees read (so a flat check does not read them again on their own).
+    pub files: BTreeSet<PathBuf>,
+    /// The warnings of the builds.
+    pub warnings: Vec<crate::error::Warning>,
+    /// Kustomizations read.
+    pub read: usize,
 }
 
 /// `check` on the trees of a plan: every workload and Ingress of every tree, in the
 /// namespace and under the name the build gives it, against that tree's Secrets, a
 /// reference resolving as kustomize's name-reference rewriting resolves it (by any name the
-/// Secret had on the way). Returns the findings, how many Secrets the trees made, and every
-/// file the trees read (so a flat check does not read them again on their own).
+/// Secret had on the way). Each tree is built once, for its Secrets and its checks.
 pub fn check(
     plan: &Plan,
     settings: &Settings,
     keys: &dyn Decrypt,
     accept_unapplied: bool,
-) -> Result<(Vec<crate::review::check::Finding>, usize, BTreeSet<PathBuf>)> {
+) -> Result<Checked> {
     use crate::review::check::{Known, check_doc};
-    let mut findings = Vec::new();
-    let mut count = 0;
-    let mut files = BTreeSet::new();
+    let mut checked = Checked::default();
     let mut errors = Vec::new();
     let mut b = build::Build::new(settings, keys, accept_unapplied);
     for t in &plan.trees {
@@ -235,8 +367,7 @@ pub fn check(
                 continue;
             }
         };
-        count += built.secrets.len();
-        files.extend(built.files);
+        checked.files.extend(built.files);
         let mut infos = Vec::new();
         for (s, names) in built.secrets.iter().zip(&built.names) {
             for n in names {
@@ -247,7 +378,7 @@ pub fn check(
             }
         }
         for w in &built.works {
-            findings.extend(check_doc(
+            checked.findings.extend(check_doc(
                 &w.file,
                 &w.doc,
                 format!("{}/{} (in {})", w.kind, w.name, dir_of(t).display()),
@@ -255,9 +386,12 @@ pub fn check(
                 &infos,
             ));
         }
+        checked.secrets.extend(built.secrets);
     }
+    checked.warnings = std::mem::take(&mut b.warnings);
+    checked.read = b.read;
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    Ok((findings, count, files))
+    Ok(checked)
 }
