@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use super::error::{CryptError, ReadError};
 use super::keys::short_recipient;
 use super::{plugin, pq, x25519};
+use crate::gate::process;
 
 /// Where identities may come from, captured once from flags and the environment.
 #[derive(Clone, Debug, Default)]
@@ -99,7 +100,7 @@ impl Parsed {
 /// One plugin's identities, ready to use, and its terminal callbacks.
 pub(super) struct PluginSet {
     pub(super) name: String,
-    pub(super) identity: ::age::plugin::IdentityPluginV1<plugin::Terminal>,
+    pub(super) identity: plugin::PluginIdentity,
     pub(super) terminal: plugin::Terminal,
 }
 
@@ -303,13 +304,13 @@ impl Keyring {
                 .map(|(i, _)| i.clone())
                 .collect();
             let terminal = plugin::Terminal::new(&name);
-            match ::age::plugin::IdentityPluginV1::new(&name, &ids, terminal.clone()) {
-                Ok(identity) => plugins.push(PluginSet {
+            match plugin::PluginIdentity::new(&name, &ids, terminal.clone()) {
+                Some(identity) => plugins.push(PluginSet {
                     name,
                     identity,
                     terminal,
                 }),
-                Err(_) => {
+                None => {
                     for (i, at) in &parsed.plugins {
                         if i.plugin() == name {
                             warnings.push(format!(
@@ -401,23 +402,14 @@ fn run_key_cmd(var: &str, cmd: &str, recipient: &str) -> Result<Zeroizing<Vec<u8
     let (program, args) = words
         .split_first()
         .ok_or_else(|| err("the command is empty".into()))?;
-    let out = std::process::Command::new(program)
+    // Named by the variable and the program, never by its arguments or anything it printed.
+    let spec = process::Spec::new(format!("`{program}`"), program)
         .args(args)
-        .env("SOPS_AGE_RECIPIENT", recipient)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| {
-            err(format!(
-                "cannot run `{program}`: {}",
-                crate::error::io_reason(&e)
-            ))
-        })?;
-    let stdout = Zeroizing::new(out.stdout);
-    if !out.status.success() {
-        return Err(err(format!("`{program}` failed ({})", out.status)));
-    }
-    Ok(stdout)
+        .env("SOPS_AGE_RECIPIENT", recipient);
+    let out = process::output(spec)
+        .and_then(|o| o.success(&format!("`{program}`")))
+        .map_err(|e| err(e.to_string()))?;
+    Ok(out.stdout)
 }
 
 /// Shell-like word splitting (quotes and backslashes), as sops' shlex does.

@@ -5,3 +5,6 @@
 //!
 //! | rule | gate |
 //! |---|---|
+//! | every external process (key commands, age plugins, git, the editor): a timeout when no user can answer, bounded stdout, killed with its process group, named but never quoted | [`process`] |
+
+pub mod process;

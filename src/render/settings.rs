@@ -1,5 +1,5 @@
-//! What one run is told: the load restrictor, the hash variant, the naming mode and
-//! `--placeholder`, and the limits every source is held to.
+//! What one run is told: the load restrictor, the hash variant, the naming mode,
+//! `--placeholder`, the timeout of external processes, and the limits every source is held to.
 
 use crate::kustomize::hash::HashVariant;
 
@@ -34,6 +34,9 @@ pub struct Settings {
     /// `--placeholder`: an encrypted input without a usable identity renders as
     /// `PLACEHOLDER` (with a warning and an annotation) instead of failing.
     pub placeholder: bool,
+    /// `--process-timeout` / `SECRETGEN_PROCESS_TIMEOUT`: how long a key command, an age
+    /// plugin or git may run when no user can answer it (default: the run's, 30 s unless set).
+    pub process_timeout: crate::gate::process::Timeout,
 }
 
 /// The value of an input that could not be decrypted under `--placeholder`.
