@@ -123,6 +123,7 @@ struct Channel {
     conv: Conversation,
     /// What was read and not yet parsed (file keys pass through it: zeroed when dropped).
     buf: Zeroizing<Vec<u8>>,
+    scan: Scan,
     /// The plugin's working directory, removed after the run (as age runs plugins).
     _dir: tempfile::TempDir,
 }
@@ -147,6 +148,7 @@ impl Channel {
         Ok(Channel {
             conv: process::converse(spec)?,
             buf: Zeroizing::new(Vec::new()),
+            scan: Scan::default(),
             _dir: dir,
         })
     }
@@ -185,7 +187,7 @@ impl Channel {
     /// Reads the next stanza the plugin sends.
     fn receive(&mut self) -> std::io::Result<Stanza> {
         loop {
-            if let Some(end) = stanza_end(&self.buf) {
+            if let Some(end) = self.scan.end(&self.buf) {
                 let stanza = age_core::format::read::age_stanza(&self.buf[..end])
                     .map(|(_, s)| Stanza::from(s))
                     .map_err(|_| {
@@ -197,7 +199,7 @@ impl Channel {
                 self.buf.drain(..end);
                 return Ok(stanza);
             }
-            let mut chunk = Zeroizing::new([0u8; 4096]);
+            let mut chunk = Zeroizing::new([0u8; 16384]);
             let n = self.conv.read(&mut chunk[..])?;
             if n == 0 {
                 return Err(std::io::Error::new(
@@ -221,16 +223,29 @@ impl Channel {
     }
 }
 
-/// The length of the first complete stanza in `buf`: its `-> ` line, then body lines up to
-/// and including the first one shorter than 64 columns.
-fn stanza_end(buf: &[u8]) -> Option<usize> {
-    let first = buf.iter().position(|&b| b == b'\n')? + 1;
-    let mut pos = first;
-    loop {
-        let len = buf[pos..].iter().position(|&b| b == b'\n')?;
-        pos += len + 1;
-        if len < 64 {
-            return Some(pos);
+/// Where the search for the end of the first stanza in a buffer stands: the offset of the
+/// first line not looked at yet, and whether the `-> ` line is behind it. Kept between reads,
+/// so a long stanza is scanned once (linear time).
+#[derive(Default)]
+struct Scan {
+    pos: usize,
+    header: bool,
+}
+
+impl Scan {
+    /// The length of the first complete stanza in `buf`: its `-> ` line, then body lines up
+    /// to and including the first one shorter than 64 columns.
+    fn end(&mut self, buf: &[u8]) -> Option<usize> {
+        loop {
+            let len = buf[self.pos..].iter().position(|&b| b == b'\n')?;
+            self.pos += len + 1;
+            if !self.header {
+                self.header = true;
+            } else if len < 64 {
+                let end = self.pos;
+                *self = Scan::default();
+                return Some(end);
+            }
         }
     }
 }

@@ -31,14 +31,8 @@ pub(crate) struct Cli {
     /// Stop a key command (SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_CMD), an age plugin or
     /// git after SECONDS when there is no terminal to answer it (as under kustomize, kpt or
     /// CI); 0 = never. With a terminal, nothing is stopped: it may be waiting for a PIN or a
-    /// touch. Default 30.
-    #[arg(
-        long,
-        global = true,
-        value_name = "SECONDS",
-        env = "SECRETGEN_PROCESS_TIMEOUT",
-        value_parser = parse_timeout
-    )]
+    /// touch. Default 30, or SECRETGEN_PROCESS_TIMEOUT (which this flag overrides).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
     pub(crate) process_timeout: Option<secretgen::gate::process::Timeout>,
 }
 
