@@ -153,25 +153,9 @@ impl Channel {
         })
     }
 
-    /// Writes one stanza: `-> TAG ARGS…`, then the body in unpadded base64 at 64 columns,
-    /// its last line shorter (empty when needed).
+    /// Writes one stanza.
     fn send(&mut self, tag: &str, args: &[&str], body: &[u8]) -> std::io::Result<()> {
-        let mut out = Zeroizing::new(String::from("-> "));
-        out.push_str(tag);
-        for a in args {
-            out.push(' ');
-            out.push_str(a);
-        }
-        out.push('\n');
-        let b64 = Zeroizing::new(BASE64_STANDARD_NO_PAD.encode(body));
-        let mut rest = b64.as_str();
-        while rest.len() >= 64 {
-            out.push_str(&rest[..64]);
-            out.push('\n');
-            rest = &rest[64..];
-        }
-        out.push_str(rest);
-        out.push('\n');
+        let out = encode(tag, args, body);
         self.conv.write_all(out.as_bytes())?;
         self.conv.flush()
     }
@@ -221,6 +205,28 @@ impl Channel {
                 reason: crate::error::io_reason(e),
             })
     }
+}
+
+/// One stanza as the protocol writes it: `-> TAG ARGS…`, then the body in unpadded base64
+/// at 64 columns, its last line shorter (empty when needed).
+fn encode(tag: &str, args: &[&str], body: &[u8]) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::from("-> "));
+    out.push_str(tag);
+    for a in args {
+        out.push(' ');
+        out.push_str(a);
+    }
+    out.push('\n');
+    let b64 = Zeroizing::new(BASE64_STANDARD_NO_PAD.encode(body));
+    let mut rest = b64.as_str();
+    while rest.len() >= 64 {
+        out.push_str(&rest[..64]);
+        out.push('\n');
+        rest = &rest[64..];
+    }
+    out.push_str(rest);
+    out.push('\n');
+    out
 }
 
 /// Where the search for the end of the first stanza in a buffer stands: the offset of the
@@ -587,4 +593,38 @@ pub(crate) fn recipient(
         name,
         binary,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What we write parses as a stanza, whole, at every body length around the 64-column
+    /// wrap, and the scan finds its end exactly, also when it arrives in pieces.
+    #[test]
+    fn stanzas_round_trip_and_end_where_they_end() {
+        for len in [0usize, 1, 47, 48, 49, 96, 200] {
+            let body: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let text = encode("recipient-stanza", &["0", "X25519", "abc"], &body);
+            let bytes = text.as_bytes();
+            let (rest, s) = age_core::format::read::age_stanza(bytes).unwrap();
+            assert!(rest.is_empty(), "{len}");
+            let s = Stanza::from(s);
+            assert_eq!(s.tag, "recipient-stanza");
+            assert_eq!(s.args, ["0", "X25519", "abc"]);
+            assert_eq!(s.body, body, "{len}");
+
+            let mut scan = Scan::default();
+            let mut buf = Vec::new();
+            let mut found = None;
+            for b in bytes.iter().chain(b"-> done\n\n") {
+                buf.push(*b);
+                if found.is_none() {
+                    found = scan.end(&buf);
+                }
+            }
+            assert_eq!(found, Some(bytes.len()), "{len}");
+            assert_eq!(scan.end(&buf[bytes.len()..]), Some(9));
+        }
+    }
 }

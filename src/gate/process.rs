@@ -506,8 +506,10 @@ impl Write for Conversation {
             }
             Err(e) => return Err(e),
         }
+        // Ready for writing means room for PIPE_BUF bytes: a write of no more never blocks.
+        let n = buf.len().min(libc::PIPE_BUF);
         match self.stdin.as_mut() {
-            Some(s) => s.write(buf),
+            Some(s) => s.write(&buf[..n]),
             None => Err(io::Error::from(io::ErrorKind::BrokenPipe)),
         }
     }
