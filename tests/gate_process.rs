@@ -315,3 +315,43 @@ fn with_a_terminal_a_slow_command_is_not_stopped() {
     let rendered = std::fs::read_to_string(r.d.join("out.yaml")).unwrap();
     assert!(rendered.contains("czNjcmV0"), "{rendered}");
 }
+
+/// A key command the runner stopped is not run again for the file's next recipient (two
+/// `age` entries, each of which would wait out the timeout again).
+#[test]
+fn a_stopped_key_command_is_not_run_again() {
+    let r = repo();
+    let other = age::x25519::Identity::generate().to_public().to_string();
+    let mine = {
+        let line = r.key.trim();
+        let id: age::x25519::Identity = line.parse().unwrap();
+        id.to_public().to_string()
+    };
+    std::fs::write(r.d.join("app.env"), format!("PASSWORD={CANARY}\n")).unwrap();
+    std::fs::write(r.d.join("empty.yaml"), "{}\n").unwrap();
+    let out = common::tool("sops")
+        .current_dir(&r.d)
+        .args(["--config", "empty.yaml", "encrypt", "--age"])
+        .arg(format!("{mine},{other}"))
+        .args(["--output", "app.sops.env", "app.env"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "sops: {}", text(&out.stderr));
+    std::fs::write(
+        r.d.join("sops.yaml"),
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nenvs:\n- app.sops.env\n",
+    )
+    .unwrap();
+    let run = secretgen(
+        &r.d,
+        &["render", "sops.yaml"],
+        &[("SOPS_AGE_KEY_CMD", "sh -c 'echo run >> runs.txt; sleep 60'")],
+    );
+    assert_refused(
+        "sops",
+        &run,
+        &["SOPS_AGE_KEY_CMD", "did not finish within 1 s"],
+    );
+    let runs = std::fs::read_to_string(r.d.join("runs.txt")).unwrap();
+    assert_eq!(runs.lines().count(), 1, "{runs}");
+}
