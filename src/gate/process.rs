@@ -110,7 +110,7 @@ pub enum ProcessError {
     #[error("cannot run {what}: {reason}")]
     NotRun { what: String, reason: String },
     #[error(
-        "{what} did not finish within {secs} s and was stopped (without a terminal every command is held to --process-timeout SECONDS or {TIMEOUT_VAR}; 0 = no limit)"
+        "{what} did not finish within {secs} s and was stopped; without a terminal every command is held to --process-timeout SECONDS or {TIMEOUT_VAR} (0 = no limit)"
     )]
     TimedOut { what: String, secs: u64 },
     #[error("{what} printed more than 1 MiB and was stopped")]
