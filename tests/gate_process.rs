@@ -245,6 +245,30 @@ fn a_plugin_that_never_answers_is_stopped_in_every_mode() {
     );
     assert_refused("exec plugin", &run, &needles);
 
+    // The KRM function, as kpt or kustomize runs a bare `secretgen`: the reason in results.
+    let list = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: s\n  files:\n  - p=p.age\n";
+    let mut c = Command::new("setsid");
+    isolate(&mut c, &r.d);
+    c.arg("-w")
+        .arg(env!("CARGO_BIN_EXE_secretgen"))
+        .env("PATH", path_with_bin(&r.d))
+        .env("SECRETGEN_PROCESS_TIMEOUT", "1")
+        .env("SECRETGEN_AGE_IDENTITY_FILE", identity.to_str().unwrap());
+    let start = Instant::now();
+    let out = common::with_stdin(c, list.as_bytes());
+    let took = start.elapsed();
+    // The YAML string folds long lines: compare word by word.
+    let results = text(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(out.status.code(), Some(2), "KRM: {results}");
+    assert!(took < BOUND, "KRM: took {took:?}");
+    assert!(
+        results.contains("`age-plugin-hang` did not finish within 1 s"),
+        "KRM: {results}"
+    );
+
     // Encrypting to the plugin's recipient.
     std::fs::write(r.d.join("plain.txt"), "x").unwrap();
     let hrp = bech32::Hrp::parse("age1hang").unwrap();
