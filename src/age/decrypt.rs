@@ -77,6 +77,14 @@ impl Keyring {
                     plugin: format!("age-plugin-{}", p.name),
                 };
             }
+            // A plugin that failed: stopped by the runner (no answer in time, too much
+            // output), not runnable, or reporting an error of its own.
+            if let Some(reason) = plugins.iter().find_map(|p| p.identity.failure()) {
+                return CryptError::Plugin {
+                    file: path.to_path_buf(),
+                    reason,
+                };
+            }
             let tried: Vec<String> = all.iter().flat_map(|l| l.tried()).collect();
             let places = all
                 .iter()

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use super::error::{CryptError, ReadError};
 use super::keys::short_recipient;
 use super::{plugin, pq, x25519};
+use crate::gate::process;
 
 /// Where identities may come from, captured once from flags and the environment.
 #[derive(Clone, Debug, Default)]
@@ -99,7 +100,7 @@ impl Parsed {
 /// One plugin's identities, ready to use, and its terminal callbacks.
 pub(super) struct PluginSet {
     pub(super) name: String,
-    pub(super) identity: ::age::plugin::IdentityPluginV1<plugin::Terminal>,
+    pub(super) identity: plugin::PluginIdentity,
     pub(super) terminal: plugin::Terminal,
 }
 
@@ -145,6 +146,9 @@ pub struct Keyring {
     loaded: OnceLock<Result<Loaded, CryptError>>,
     /// `SOPS_AGE_KEY_CMD`'s identities per `SOPS_AGE_RECIPIENT` value.
     from_cmd: Mutex<Vec<(String, CmdIdentities)>>,
+    /// `SOPS_AGE_KEY_CMD`'s result once the runner stopped it (no answer in time, too much
+    /// output): not run again for the next recipient, where it would only be stopped again.
+    cmd_stopped: OnceLock<CmdIdentities>,
     warn: Option<WarnSink>,
 }
 
@@ -154,6 +158,7 @@ impl Keyring {
             sources,
             loaded: OnceLock::new(),
             from_cmd: Mutex::new(Vec::new()),
+            cmd_stopped: OnceLock::new(),
             warn: None,
         }
     }
@@ -236,7 +241,7 @@ impl Keyring {
         }
         match &s.sops_ssh_key_cmd {
             Some(cmd) => {
-                let r = run_key_cmd("SOPS_AGE_SSH_PRIVATE_KEY_CMD", cmd, "")
+                let r = run_key_cmd("SOPS_AGE_SSH_PRIVATE_KEY_CMD", cmd, "", &mut false)
                     .and_then(|t| parse_identities("SOPS_AGE_SSH_PRIVATE_KEY_CMD", &t, false));
                 take("SOPS_AGE_SSH_PRIVATE_KEY_CMD".into(), r, &mut searched);
             }
@@ -303,13 +308,13 @@ impl Keyring {
                 .map(|(i, _)| i.clone())
                 .collect();
             let terminal = plugin::Terminal::new(&name);
-            match ::age::plugin::IdentityPluginV1::new(&name, &ids, terminal.clone()) {
-                Ok(identity) => plugins.push(PluginSet {
+            match plugin::PluginIdentity::new(&name, &ids, terminal.clone()) {
+                Some(identity) => plugins.push(PluginSet {
                     name,
                     identity,
                     terminal,
                 }),
-                Err(_) => {
+                None => {
                     for (i, at) in &parsed.plugins {
                         if i.plugin() == name {
                             warnings.push(format!(
@@ -370,10 +375,17 @@ impl Keyring {
         if let Some((_, l)) = cache.iter().find(|(r, _)| r == recipient) {
             return Some(l.clone());
         }
-        let result = run_key_cmd("SOPS_AGE_KEY_CMD", cmd, recipient)
+        if let Some(l) = self.cmd_stopped.get() {
+            return Some(l.clone());
+        }
+        let mut stopped = false;
+        let result = run_key_cmd("SOPS_AGE_KEY_CMD", cmd, recipient, &mut stopped)
             .and_then(|t| parse_identities("SOPS_AGE_KEY_CMD", &t, false))
             .map(|p| self.assemble(p, "SOPS_AGE_KEY_CMD".into(), Vec::new()));
         let l = Arc::new(result);
+        if stopped {
+            let _ = self.cmd_stopped.set(l.clone());
+        }
         cache.push((recipient.to_string(), l.clone()));
         Some(l)
     }
@@ -389,8 +401,14 @@ fn read_key_file(f: &Path) -> Result<Zeroizing<Vec<u8>>, CryptError> {
 }
 
 /// Runs `SOPS_AGE_KEY_CMD` (or the SSH one) as sops does: split like a shell would, no
-/// shell, `SOPS_AGE_RECIPIENT` set; its stdout is the identity text.
-fn run_key_cmd(var: &str, cmd: &str, recipient: &str) -> Result<Zeroizing<Vec<u8>>, CryptError> {
+/// shell, `SOPS_AGE_RECIPIENT` set; its stdout is the identity text. `stopped` is set when
+/// the runner stopped it (it did not finish in time, or printed too much).
+fn run_key_cmd(
+    var: &str,
+    cmd: &str,
+    recipient: &str,
+    stopped: &mut bool,
+) -> Result<Zeroizing<Vec<u8>>, CryptError> {
     let err = |reason: String| CryptError::IdentityFile {
         file: var.to_string(),
         line: None,
@@ -401,23 +419,21 @@ fn run_key_cmd(var: &str, cmd: &str, recipient: &str) -> Result<Zeroizing<Vec<u8
     let (program, args) = words
         .split_first()
         .ok_or_else(|| err("the command is empty".into()))?;
-    let out = std::process::Command::new(program)
+    // Named by the variable and the program, never by its arguments or anything it printed.
+    let spec = process::Spec::new(format!("`{program}`"), program)
         .args(args)
-        .env("SOPS_AGE_RECIPIENT", recipient)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .output()
+        .env("SOPS_AGE_RECIPIENT", recipient);
+    let out = process::output(spec)
+        .and_then(|o| o.success(&format!("`{program}`")))
         .map_err(|e| {
-            err(format!(
-                "cannot run `{program}`: {}",
-                crate::error::io_reason(&e)
-            ))
+            *stopped = matches!(
+                e,
+                process::ProcessError::TimedOut { .. }
+                    | process::ProcessError::TooMuchOutput { .. }
+            );
+            err(e.to_string())
         })?;
-    let stdout = Zeroizing::new(out.stdout);
-    if !out.status.success() {
-        return Err(err(format!("`{program}` failed ({})", out.status)));
-    }
-    Ok(stdout)
+    Ok(out.stdout)
 }
 
 /// Shell-like word splitting (quotes and backslashes), as sops' shlex does.

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use secretgen::age;
 use secretgen::error::Error;
+use secretgen::gate::process;
 use secretgen::review::output::write_atomic;
 use zeroize::Zeroizing;
 
@@ -99,10 +100,12 @@ pub(crate) fn edit(
         }
     }
     let words = editor();
-    let status = std::process::Command::new(&words[0])
-        .args(&words[1..])
-        .arg(&work)
-        .status();
+    // Interactive: the terminal is the editor's, Ctrl-C reaches it, and no timeout applies.
+    let status = process::interactive(
+        process::Spec::new(format!("the editor `{}`", words[0]), &words[0])
+            .args(&words[1..])
+            .arg(&work),
+    );
     for id in hooks {
         signal_hook::low_level::unregister(id);
     }
@@ -120,9 +123,7 @@ pub(crate) fn edit(
             file.display()
         ))),
         Err(e) => Err(usage(format!(
-            "cannot run the editor `{}` ({}); set $VISUAL or $EDITOR: `{}` is unchanged",
-            words[0],
-            secretgen::error::io_reason(&e),
+            "{e}; set $VISUAL or $EDITOR: `{}` is unchanged",
             file.display()
         ))),
     };

@@ -28,6 +28,17 @@ pub(crate) const VERSION: &str = concat!(
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// Stop a key command (SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_CMD), an age plugin or
+    /// git after SECONDS when there is no terminal to answer it (as under kustomize, kpt or
+    /// CI); 0 = never. With a terminal, nothing is stopped: it may be waiting for a PIN or a
+    /// touch. Default 30, or SECRETGEN_PROCESS_TIMEOUT (which this flag overrides).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub(crate) process_timeout: Option<secretgen::gate::process::Timeout>,
+}
+
+/// `--process-timeout`: whole seconds, 0 for none.
+fn parse_timeout(s: &str) -> Result<secretgen::gate::process::Timeout, String> {
+    secretgen::gate::process::Timeout::parse(s)
 }
 
 #[derive(Subcommand)]

@@ -32,6 +32,10 @@ use render::keyring;
 /// Runs the command line of this process.
 pub(crate) fn main() -> Result<ExitCode, Error> {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Every mode, those without a parser too (kustomize's call, the KRM stdin, `ksops`):
+    // the environment's process timeout, which `--process-timeout` overrides below.
+    let timeout = secretgen::gate::process::Timeout::from_env().map_err(Error::Usage)?;
+    secretgen::gate::process::set_run_timeout(timeout.unwrap_or_default());
     // Installed as kustomize's plugin executable itself: `SecretGenerator CONFIG`.
     let argv0 = args
         .first()
@@ -60,7 +64,11 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
         // or other stdin (`secretgen </dev/null` in a CI step) is a usage error.
         return plugin::bare_stdin();
     }
-    match Cli::parse_from(args).command {
+    let cli = Cli::parse_from(args);
+    if let Some(t) = cli.process_timeout {
+        secretgen::gate::process::set_run_timeout(t);
+    }
+    match cli.command {
         Command::Render(args) => render::run(args),
         Command::Hash(args) => hash::run(args),
         Command::Age(args) => Ok(age::run(args)),

@@ -1,7 +1,8 @@
 //! What one run is told: the load restrictor, the hash variant, the naming mode and
 //! `--placeholder`, and the limits every source is held to; and the [`Session`] that holds
 //! them with the keyring, built once per run by [`Session::new`], the one place that reads
-//! the environment for settings.
+//! the environment for settings. (The timeout of external processes is the process
+//! runner's, set once at start-up: see [`crate::gate::process::set_run_timeout`].)
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -20,19 +20,34 @@
 
 use std::ffi::OsStr;
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
 
 use super::Error;
+use crate::gate::process::{self, ProcessError, Spec, Stderr};
 
-/// Runs `git -C dir ARGS…` (with `index` as its index file, when given) and returns what it
-/// printed.
+/// Runs `git -C dir ARGS…` (with `index` as its index file, when given) through the runner of
+/// processes and returns what it printed. Its stderr is kept (bounded) for the message: git
+/// speaks of revisions and paths of the repository, which are relabelled before they are
+/// shown.
 fn git<S: AsRef<OsStr>>(dir: &Path, args: &[S], index: Option<&Path>) -> Result<Vec<u8>, Error> {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(dir).args(args);
+    let mut spec = Spec::new("`git`", "git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stderr(Stderr::Capture);
     if let Some(index) = index {
-        cmd.env("GIT_INDEX_FILE", index);
+        spec = spec.env("GIT_INDEX_FILE", index);
     }
-    let out = cmd.output().map_err(Error::GitNotRun)?;
+    let out = process::output(spec).map_err(|e| match e {
+        ProcessError::NotRun { reason, .. } => Error::GitNotRun(std::io::Error::other(reason)),
+        other => Error::Git {
+            args: args
+                .iter()
+                .map(|a| a.as_ref().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
+            stderr: other.to_string(),
+        },
+    })?;
     if !out.status.success() {
         return Err(Error::Git {
             args: args
@@ -43,7 +58,7 @@ fn git<S: AsRef<OsStr>>(dir: &Path, args: &[S], index: Option<&Path>) -> Result<
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }
-    Ok(out.stdout)
+    Ok(out.stdout.to_vec())
 }
 
 /// The text git printed, without its line break.
@@ -276,7 +291,7 @@ mod tests {
     }
 
     fn run(dir: &Path, args: &[&str]) {
-        let o = Command::new("git")
+        let o = std::process::Command::new("git")
             .args(args)
             .current_dir(dir)
             .env("GIT_AUTHOR_NAME", "t")
