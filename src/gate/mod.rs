@@ -5,3 +5,6 @@
 //!
 //! | rule | gate |
 //! |---|---|
+//! | text from an input in a message: decrypted text described, never quoted | [`shown`] |
+
+pub mod shown;
