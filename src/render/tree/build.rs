@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Loc, Result, Warning};
+use crate::gate::shown::{Provenance, Text};
 use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::kustomize::manifest::{self, Behavior, Transform};
 use crate::render::{self, Decrypt, LoadRestrictor, Secret, Settings};
@@ -36,6 +37,9 @@ struct Res {
     key_origins: BTreeMap<String, (Loc, bool)>,
     placeholder: bool,
     keys_unknown: bool,
+    /// `Decrypted` once a patch copied a value into the metadata: its name, namespace and
+    /// labels are then described in messages, never quoted.
+    meta: Provenance,
 }
 
 fn effective(ns: Option<&str>) -> String {
@@ -60,6 +64,12 @@ impl Res {
 
     fn cur(&self) -> (String, String) {
         (effective(self.namespace().as_deref()), self.name())
+    }
+
+    /// The current namespace and name as a message may show them.
+    fn shown_id(&self) -> (Text, Text) {
+        let (ns, name) = self.cur();
+        (Text::new(&ns, self.meta), Text::new(&name, self.meta))
     }
 
     fn org(&self) -> (String, String) {
@@ -500,6 +510,7 @@ impl<'a> Build<'a> {
                     .collect(),
                 placeholder: s.placeholder,
                 keys_unknown: s.keys_unknown,
+                meta: Provenance::Plain,
             };
             let loc = g
                 .behavior_mark
@@ -715,8 +726,11 @@ impl<'a> Build<'a> {
                 if !json_only {
                     r.store_prev();
                 }
-                patch::json6902(&mut r.node, &ops)
+                let meta = patch::json6902(&mut r.node, &ops)
                     .map_err(|m| Error::manifest(loc.clone(), format!("JSON 6902 patch: {m}")))?;
+                if meta == Provenance::Decrypted {
+                    r.meta = meta;
+                }
             }
             return Ok(());
         }
@@ -761,8 +775,8 @@ fn transform(ra: &mut [Res], works: &mut [Work], t: &Transform, kfile: &Path) ->
                 return Err(Error::manifest(
                     Loc::file(kfile),
                     format!(
-                        "`namespace: {ns}` gives two Secrets the same id `{}` (kustomize: namespace transformation produces ID conflict)",
-                        r.name()
+                        "`namespace: {ns}` gives two Secrets the same id {} (kustomize: namespace transformation produces ID conflict)",
+                        r.shown_id().1
                     ),
                 ));
             }
@@ -965,11 +979,11 @@ fn append(ra: &mut Vec<Res>, new: Vec<Res>, loc: &Loc) -> Result<()> {
             ra.push(r);
             continue;
         }
-        let (ns, name) = r.cur();
+        let (ns, name) = r.shown_id();
         return Err(Error::manifest(
             loc.clone(),
             format!(
-                "Secret `{name}` in namespace `{ns}` is made twice (by {} and {}); kustomize: may not add resource with an already registered id",
+                "Secret {name} in namespace {ns} is made twice (by {} and {}); kustomize: may not add resource with an already registered id",
                 ra.iter()
                     .find(|o| o.cur() == r.cur())
                     .map(|o| o.origin.to_string())
@@ -1052,6 +1066,9 @@ fn merge_into(res: &mut Res, old: &Res, b: Behavior) {
     }
     res.set_meta("name", Some(&old.name()));
     res.set_meta("namespace", old.namespace().as_deref());
+    if old.meta == Provenance::Decrypted {
+        res.meta = old.meta;
+    }
     res.prev = old.prev.clone();
     res.needs_hash = res.needs_hash && old.needs_hash;
     res.origin = old.origin.clone();
@@ -1145,6 +1162,7 @@ fn resources_of(path: &Path) -> Result<(Vec<Res>, Vec<Work>)> {
             key_origins,
             placeholder: false,
             keys_unknown: false,
+            meta: Provenance::Plain,
         });
     }
     Ok((out, works))
@@ -1249,7 +1267,11 @@ fn decode_and_hash(
             }
         })
     });
-    let entries = read::entries(written, base_name, &read::Reading::BUILT)?;
+    let how = read::Reading {
+        encrypted: r.meta == Provenance::Decrypted,
+        ..read::Reading::BUILT
+    };
+    let entries = read::entries(written, base_name, &how)?;
     Ok((entries, suffix))
 }
 
