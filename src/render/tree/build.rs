@@ -66,10 +66,14 @@ impl Res {
         (effective(self.namespace().as_deref()), self.name())
     }
 
-    /// The current namespace and name as a message may show them.
-    fn shown_id(&self) -> (Text, Text) {
+    /// The current namespace and name as a message may show them, when it is also the id
+    /// of `others` (Secrets it conflicts with): described if any of them is decrypted.
+    fn shown_id<'a>(&self, others: impl IntoIterator<Item = &'a Res>) -> (Text, Text) {
+        let decrypted = self.meta == Provenance::Decrypted
+            || others.into_iter().any(|o| o.meta == Provenance::Decrypted);
+        let p = Provenance::decrypted_if(decrypted);
         let (ns, name) = self.cur();
-        (Text::new(&ns, self.meta), Text::new(&name, self.meta))
+        (Text::new(&ns, p), Text::new(&name, p))
     }
 
     fn org(&self) -> (String, String) {
@@ -769,14 +773,14 @@ fn transform(ra: &mut [Res], works: &mut [Work], t: &Transform, kfile: &Path) ->
             r.store_prev();
             r.set_meta("namespace", Some(ns));
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashMap::new();
         for r in ra.iter() {
-            if !seen.insert(r.cur()) {
+            if let Some(first) = seen.insert(r.cur(), r) {
                 return Err(Error::manifest(
                     Loc::file(kfile),
                     format!(
                         "`namespace: {ns}` gives two Secrets the same id {} (kustomize: namespace transformation produces ID conflict)",
-                        r.shown_id().1
+                        r.shown_id([first]).1
                     ),
                 ));
             }
@@ -979,15 +983,13 @@ fn append(ra: &mut Vec<Res>, new: Vec<Res>, loc: &Loc) -> Result<()> {
             ra.push(r);
             continue;
         }
-        let (ns, name) = r.shown_id();
+        let first = ra.iter().find(|o| o.cur() == r.cur());
+        let (ns, name) = r.shown_id(first);
         return Err(Error::manifest(
             loc.clone(),
             format!(
                 "Secret {name} in namespace {ns} is made twice (by {} and {}); kustomize: may not add resource with an already registered id",
-                ra.iter()
-                    .find(|o| o.cur() == r.cur())
-                    .map(|o| o.origin.to_string())
-                    .unwrap_or_default(),
+                first.map(|o| o.origin.to_string()).unwrap_or_default(),
                 r.origin
             ),
         ));
@@ -999,7 +1001,7 @@ fn append(ra: &mut Vec<Res>, new: Vec<Res>, loc: &Loc) -> Result<()> {
 fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
     let id = res.cur();
     let matches: Vec<usize> = (0..ra.len()).filter(|&i| ra[i].any_id(&id)).collect();
-    let (ns, name) = id;
+    let (ns, name) = res.shown_id(matches.iter().map(|&i| &ra[i]));
     match (matches.as_slice(), res.behavior) {
         ([], Behavior::Create) => {
             ra.push(res);
@@ -1008,14 +1010,14 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
         ([], b) => Err(Error::manifest(
             loc.clone(),
             format!(
-                "`behavior: {}` for Secret `{name}` (namespace `{ns}`), but no such Secret comes from the resources, bases and generators before it (kustomize: id does not exist; cannot merge or replace)",
+                "`behavior: {}` for Secret {name} (namespace {ns}), but no such Secret comes from the resources, bases and generators before it (kustomize: id does not exist; cannot merge or replace)",
                 b.as_str()
             ),
         )),
         ([i], Behavior::Create) => Err(Error::manifest(
             loc.clone(),
             format!(
-                "Secret `{name}` (namespace `{ns}`) already exists (from {}); a generator of the same name needs `behavior: merge` or `replace` (kustomize: id exists)",
+                "Secret {name} (namespace {ns}) already exists (from {}); a generator of the same name needs `behavior: merge` or `replace` (kustomize: id exists)",
                 ra[*i].origin
             ),
         )),
@@ -1027,7 +1029,7 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
         (_, _) => Err(Error::manifest(
             loc.clone(),
             format!(
-                "several Secrets could take `{name}` (namespace `{ns}`); kustomize refuses an ambiguous merge"
+                "several Secrets could take {name} (namespace {ns}); kustomize refuses an ambiguous merge"
             ),
         )),
     }
