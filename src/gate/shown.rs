@@ -6,6 +6,8 @@
 //! text parsed out of a decryption (age, SOPS, KSOPS, SOPS resources, and anything a patch
 //! copied into a name or label) is only described: its length and its character classes.
 //! A [`Text::Decrypted`] holds no text at all, so no later formatting can quote it.
+//! [`describe_hidden`] describes text that breaks a rule (an env line's key) by its first
+//! character at fault; [`printable`] is the one escaper of plain text.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -171,6 +173,44 @@ impl fmt::Display for Shape {
 impl fmt::Debug for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+/// Describes text that must not be shown: its length in characters and, when one is not
+/// `allowed`, the first such character by position, code point and class.
+pub fn describe_hidden(text: &str, allowed: impl Fn(char) -> bool) -> String {
+    let n = text.chars().count();
+    let mut s = format!("{n} character{}", if n == 1 { "" } else { "s" });
+    let bad: Vec<(usize, char)> = text
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| !allowed(*c))
+        .collect();
+    if let Some((i, c)) = bad.first() {
+        s.push_str(&format!(
+            " long, {} of them not allowed, the first at character {}: U+{:04X} ({})",
+            bad.len(),
+            i + 1,
+            *c as u32,
+            char_class(*c)
+        ));
+    } else {
+        s.push_str(" long");
+    }
+    s
+}
+
+/// A character's class, for messages that must not show the character itself.
+fn char_class(c: char) -> &'static str {
+    match c {
+        ' ' => "a space",
+        '\t' => "a tab",
+        c if c.is_control() => "a control character",
+        c if c.is_whitespace() => "a whitespace character",
+        c if c.is_ascii_punctuation() => "ASCII punctuation",
+        c if c.is_ascii_alphanumeric() => "an ASCII letter or digit",
+        c if c.is_alphanumeric() => "a non-ASCII letter or digit",
+        _ => "a non-ASCII symbol or format character",
     }
 }
 
