@@ -133,9 +133,10 @@ fn ksops(body: &str) -> String {
     format!("apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: g\n{body}")
 }
 
+/// A Secret manifest with the value also as a label (what `diff` compares as metadata).
 fn secret_manifest(name: &str, key: &str, value: &str) -> String {
     format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\nstringData:\n  {key}: {value}\n"
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  labels:\n    app: {value}\nstringData:\n  {key}: {value}\n"
     )
 }
 

@@ -65,6 +65,15 @@ impl Text {
     pub fn is_decrypted(&self) -> bool {
         matches!(self, Text::Decrypted(_))
     }
+
+    /// Without the quotes, for a report that lays text out itself (`label k: v`): plain
+    /// text escaped, decrypted text described.
+    pub fn unquoted(&self) -> Cow<'_, str> {
+        match self {
+            Text::Plain(s) => printable(s),
+            Text::Decrypted(shape) => Cow::Owned(shape.to_string()),
+        }
+    }
 }
 
 /// `Plain`: `` `text` ``, escaped. `Decrypted`: `of N characters (classes; …, not shown)`,
@@ -265,6 +274,15 @@ mod tests {
         assert_eq!(
             Text::new("é\u{1}`", Provenance::Decrypted).to_string(),
             "of 3 characters (a backquote, control characters, non-ASCII characters; decrypted, not shown)"
+        );
+    }
+
+    #[test]
+    fn unquoted_for_reports() {
+        assert_eq!(Text::plain("a\tb").unquoted(), "a\\tb");
+        assert_eq!(
+            Text::decrypted("ab").unquoted(),
+            "of 2 characters (letters; decrypted, not shown)"
         );
     }
 

@@ -193,6 +193,7 @@ fn secret(file: &Path, doc: &Node) -> Result<Secret> {
         placeholder: false,
         keys_unknown: false,
         kubectl_output: false,
+        meta: Provenance::Decrypted,
     })
 }
 

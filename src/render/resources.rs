@@ -108,6 +108,7 @@ pub(super) fn sops_secrets(
             && d.get("apiVersion").and_then(|k| k.as_str()) == Some("v1");
         if is_secret {
             let mut s = super::secret_resource(file, d, t, &DECRYPTED)?;
+            s.meta = crate::gate::shown::Provenance::Decrypted;
             for e in s.data.values_mut() {
                 e.encrypted = true;
             }

@@ -1212,6 +1212,7 @@ fn finish_one(mut r: Res) -> Result<Secret> {
         placeholder: r.placeholder,
         keys_unknown: r.keys_unknown,
         kubectl_output: false,
+        meta: r.meta,
     })
 }
 
