@@ -310,6 +310,10 @@ const GENERATOR_MODES: &[Mode] = &[Render, RenderOut, Exec, Krm, Check, Diff];
 const KSOPS_MODES: &[Mode] = &[Render, RenderOut, Exec, Krm, Migrate, Check, Diff];
 const TREE_MODES: &[Mode] = &[Render, RenderOut, Check, Diff];
 
+/// A workload that refers to a key the Secret `db` lacks and takes all its keys as
+/// environment variables: `check` reports both, naming keys.
+const WORKLOAD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: X\n          valueFrom:\n            secretKeyRef: {name: db, key: missing}\n        envFrom:\n        - secretRef: {name: db}\n";
+
 fn env_text() -> String {
     format!("{KEY}={VALUE}\n")
 }
@@ -352,6 +356,22 @@ fn fixtures() -> Vec<Fixture> {
             Kind::SecretGenerator,
             gen_files("envs:\n- app.env.age\n", "app.env.age", Store::Age, env_text()),
             GENERATOR_MODES,
+        ),
+        ok(
+            "age",
+            "age env file and a workload (the check report)",
+            Kind::SecretGenerator,
+            {
+                let mut f = gen_files(
+                    "envs:\n- app.env.age\n",
+                    "app.env.age",
+                    Store::Age,
+                    format!("{}9{KEY}=1\n", env_text()),
+                );
+                f.push(("deploy.yaml", Store::Plain, WORKLOAD.into()));
+                f
+            },
+            &[Render, Check],
         ),
         ok(
             "age",
