@@ -73,7 +73,13 @@ impl Res {
             || others.into_iter().any(|o| o.meta == Provenance::Decrypted);
         let p = Provenance::decrypted_if(decrypted);
         let (ns, name) = self.cur();
-        (Text::new(&ns, p), Text::new(&name, p))
+        // No namespace written: the `default` it stands for is no input's text.
+        let ns_p = if self.namespace().is_some() {
+            p
+        } else {
+            Provenance::Plain
+        };
+        (Text::new(&ns, ns_p), Text::new(&name, p))
     }
 
     fn org(&self) -> (String, String) {
