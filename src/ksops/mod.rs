@@ -19,7 +19,6 @@ use base64::Engine;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Loc, Result};
-use crate::gate::shown::Text;
 use crate::secret::SecretBytes;
 use crate::secret::validate::{self, SecretView};
 use crate::yaml::emit::{self, Node as Out};
@@ -668,13 +667,8 @@ fn validate_secret(
                     .unwrap_or_else(|| Loc::at(file, sf.mark)),
                 _ => meta_loc.clone(),
             };
-            let rule = match &v {
-                validate::Violation::Key { key, reason } if env_keys.contains(key) => format!(
-                    "key {} is not a valid Secret key ({reason})",
-                    Text::decrypted(key)
-                ),
-                v => v.to_string(),
-            };
+            // Env keys are read out of the decrypted env file: described, never quoted.
+            let rule = v.shown(|k| env_keys.contains(k));
             Error::from(crate::secret::Error::Invalid {
                 loc,
                 secret: meta.name.clone(),

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::gate::shown::Text;
+
 /// What is validated: the Secret as it will be printed.
 pub(crate) struct SecretView<'a> {
     /// The final name, including any hash suffix.
@@ -44,10 +46,7 @@ pub(crate) enum Subject<'a> {
 /// A rule broken. `Display` states the rule in one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Violation {
-    #[error(
-        "key `{}` is not a valid Secret key ({reason})",
-        crate::yaml::printable(key)
-    )]
+    #[error("key {} is not a valid Secret key ({reason})", Text::plain(key))]
     Key { key: String, reason: &'static str },
     #[error(
         "name `{}` is not a valid Secret name ({reason})",
@@ -113,6 +112,18 @@ pub enum BootstrapPart {
 }
 
 impl Violation {
+    /// The rule broken, as [`Display`](std::fmt::Display) states it, but with a key that
+    /// `decrypted` says came out of a decryption described instead of quoted.
+    pub(crate) fn shown(&self, decrypted: impl Fn(&str) -> bool) -> String {
+        match self {
+            Violation::Key { key, reason } if decrypted(key) => format!(
+                "key {} is not a valid Secret key ({reason})",
+                Text::decrypted(key)
+            ),
+            v => v.to_string(),
+        }
+    }
+
     /// What the violation is about.
     pub(crate) fn subject(&self) -> Subject<'_> {
         match self {
