@@ -38,7 +38,8 @@ impl Provenance {
 pub enum Text {
     /// Shown quoted (`` `name` ``), control and invisible characters escaped.
     Plain(String),
-    /// Shown only as a description (`of 12 characters: letters, digits, \`!\``).
+    /// Shown only as a description: `of 12 characters (letters, digits, `!`; decrypted, not
+    /// shown)`.
     Decrypted(Shape),
 }
 
