@@ -151,25 +151,26 @@ fn write_case(dir: &Path, generator: &str, env: &str) {
 }
 
 /// Where KSOPS would ship a Secret the API server refuses, secretgen fails the build with
-/// the rule, exit 2, and no value in the message.
+/// the rule, exit 2, and no value in the message (nor the key: it is read out of the
+/// decrypted env file, so it is only described).
 fn refuses_what_the_api_server_refuses() -> Result<(), Failed> {
     let canary = "c4naryVal9d2eQ";
     for (krm, env, rule) in [
         (
             false,
             format!("BAD KEY={canary}\n"),
-            "key `BAD KEY` is not a valid Secret key",
+            "key of 7 characters (letters, white space; decrypted, not shown) is not a valid Secret key",
         ),
         (
             true,
             format!("BAD KEY={canary}\n"),
-            "key `BAD KEY` is not a valid Secret key",
+            "key of 7 characters (letters, white space; decrypted, not shown) is not a valid Secret key",
         ),
         // A bare word at the end of the file is godotenv's value of the empty key.
         (
             false,
             format!("A=1\n{canary}"),
-            "key `` is not a valid Secret key",
+            "key of 0 characters (decrypted, not shown) is not a valid Secret key",
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();

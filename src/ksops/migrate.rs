@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 
 use super::{BEHAVIOR, Config, DecryptFn, NEEDS_HASH, SecretFrom, dotenv, go_base};
 use crate::error::{Error, Loc, Result};
+use crate::gate::shown::Text;
 use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::yaml;
 use crate::yaml::emit::{self, Node as Out};
@@ -397,9 +398,10 @@ fn gather(file: &Path, root: &Path, sf: &SecretFrom, decrypt: &DecryptFn<'_>) ->
         }
         for v in godotenv {
             if data.iter().any(|(k, _)| *k == v.key) {
+                // The key is read out of the decrypted env file: described, never quoted.
                 problems.push(format!(
-                    "key `{}` is given twice (KSOPS keeps the last)",
-                    v.key
+                    "key {} is given twice (KSOPS keeps the last)",
+                    Text::decrypted(&v.key)
                 ));
             }
             data.push((v.key.clone(), Zeroizing::new(v.value.as_bytes().to_vec())));
@@ -621,5 +623,30 @@ mod tests {
         for text in lines.iter().chain([&change.new_text]) {
             assert!(!text.contains("secret-a") && !text.contains("admin"));
         }
+    }
+
+    #[test]
+    fn a_key_from_an_env_file_is_described_in_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("kustomization.yaml"), "generators:\n- ./gen.yaml\n").unwrap();
+        std::fs::write(d.join("a.env"), "CANARY_KEY=1\n").unwrap();
+        std::fs::write(d.join("b.env"), "CANARY_KEY=2\n").unwrap();
+        std::fs::write(
+            d.join("gen.yaml"),
+            "apiVersion: viaduct.ai/v1\nkind: ksops\nsecretFrom:\n- metadata: {name: s}\n  envs: [a.env, b.env]\n",
+        )
+        .unwrap();
+        let files = generator_files(&[d.to_path_buf()]).unwrap();
+        let change = migrate_file(&files[0].0, &files[0].1, &plain)
+            .unwrap()
+            .unwrap();
+        let line = change.secrets[0].to_string();
+        assert!(!line.contains("CANARY"), "{line}");
+        assert!(
+            line.contains("kept as KSOPS (key of 10 characters (letters, `_`; decrypted, not shown) is given twice"),
+            "{line}"
+        );
+        assert!(!change.new_text.contains("CANARY"), "{}", change.new_text);
     }
 }

@@ -511,6 +511,8 @@ fn build_secret(
     // key → (value, where it came from)
     let mut string_data: BTreeMap<String, (Zeroizing<String>, Loc)> = BTreeMap::new();
     let mut binary_data: BTreeMap<String, (Zeroizing<Vec<u8>>, Loc)> = BTreeMap::new();
+    // Keys read out of an env file: text from inside a decryption, never shown.
+    let mut env_keys = std::collections::BTreeSet::new();
     for entry in &sf.files {
         let (key, path) = split_entry(entry, file)?;
         let data = read_input(root, entry, file, decrypt, path)?;
@@ -537,10 +539,11 @@ fn build_secret(
             )
         })?;
         for v in vars {
+            env_keys.insert(v.key.clone());
             string_data.insert(v.key, (v.value, Loc::at(file, entry.mark)));
         }
     }
-    validate_secret(sf, file, &string_data, &binary_data)?;
+    validate_secret(sf, file, &string_data, &binary_data, &env_keys)?;
 
     let meta = &sf.metadata;
     let mut m: Vec<(Cow<'_, str>, Out<'_>)> = Vec::new();
@@ -613,6 +616,7 @@ fn validate_secret(
     file: &Path,
     string_data: &BTreeMap<String, (Zeroizing<String>, Loc)>,
     binary_data: &BTreeMap<String, (Zeroizing<Vec<u8>>, Loc)>,
+    env_keys: &std::collections::BTreeSet<String>,
 ) -> Result<()> {
     let meta = &sf.metadata;
     // The API server merges stringData into data, stringData winning.
@@ -663,10 +667,12 @@ fn validate_secret(
                     .unwrap_or_else(|| Loc::at(file, sf.mark)),
                 _ => meta_loc.clone(),
             };
+            // Env keys are read out of the decrypted env file: described, never quoted.
+            let rule = v.shown(|k| env_keys.contains(k));
             Error::from(crate::secret::Error::Invalid {
                 loc,
                 secret: meta.name.clone(),
-                message: format!("{v} (the API server would refuse this Secret)"),
+                message: format!("{rule} (the API server would refuse this Secret)"),
             })
         })
         .collect();
@@ -847,6 +853,24 @@ mod tests {
             .to_string();
         assert!(
             e.contains("gen.yaml:2:9: cannot read `missing.yaml`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_env_key_is_described_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("x.env"), "CANARY key=v\n").unwrap();
+        let e = run(
+            d,
+            "kind: ksops\nsecretFrom:\n- metadata: {name: s}\n  envs: [x.env]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("CANARY"), "{e}");
+        assert!(
+            e.contains("gen.yaml:4:10: Secret `s`: key of 10 characters (letters, white space; decrypted, not shown) is not a valid Secret key"),
             "{e}"
         );
     }

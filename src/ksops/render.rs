@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::{BEHAVIOR, DecryptFn, NEEDS_HASH};
 use crate::error::{Error, Loc, Result};
+use crate::gate::shown::Provenance;
 use crate::kustomize::hash::HashVariant;
 use crate::secret::Secret;
 use crate::yaml::emit::Node as Out;
@@ -64,7 +65,7 @@ pub fn secrets(config_file: &Path, decrypt: &DecryptFn<'_>) -> Result<Vec<Secret
     let generated = super::generate(&config, root, decrypt)?;
     let mut out = Vec::new();
     for doc_text in generated.documents() {
-        let docs = yaml::parse_stream(&doc_text).map_err(|mut e| {
+        let docs = yaml::parse_stream_as(&doc_text, Provenance::Decrypted).map_err(|mut e| {
             e.message = format!("a decrypted manifest: {}", e.message);
             e.in_file(config_file)
         })?;
@@ -192,6 +193,7 @@ fn secret(file: &Path, doc: &Node) -> Result<Secret> {
         placeholder: false,
         keys_unknown: false,
         kubectl_output: false,
+        meta: Provenance::Decrypted,
     })
 }
 

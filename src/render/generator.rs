@@ -305,6 +305,7 @@ fn assemble(g: &Generator, t: &Transform, c: Collected, keys_unknown: bool) -> (
         placeholder: c.placeholder,
         keys_unknown,
         kubectl_output: g.kubectl_output,
+        meta: crate::gate::shown::Provenance::Plain,
     };
     if secret.placeholder {
         secret

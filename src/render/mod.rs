@@ -247,7 +247,18 @@ const PARALLEL_MIN: usize = 64;
 /// A plain `v1` Secret from `resources`, with the kustomization's prefix, suffix,
 /// namespace, labels and annotations applied as kustomize applies them.
 fn plain_secret(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
-    let mut s = read::secret(file, doc, &read::Reading::RESOURCE)?;
+    secret_resource(file, doc, t, &read::Reading::RESOURCE)
+}
+
+/// A `v1` Secret from `resources` read as `how` says (a decrypted one's errors describe its
+/// keys), with the kustomization's transformers applied.
+fn secret_resource(
+    file: &Path,
+    doc: &crate::yaml::Node,
+    t: &Transform,
+    how: &read::Reading,
+) -> Result<Secret> {
+    let mut s = read::secret(file, doc, how)?;
     s.base_name = format!("{}{}{}", t.name_prefix, s.name, t.name_suffix);
     s.name = s.base_name.clone();
     if t.namespace.is_some() {

@@ -58,6 +58,13 @@ pub(super) fn is_sops_doc(doc: &crate::yaml::Node) -> bool {
     doc.get("sops").and_then(|s| s.get("mac")).is_some()
 }
 
+/// How a decrypted resource's Secret is read: its keys described in errors, never quoted.
+const DECRYPTED: crate::secret::read::Reading = crate::secret::read::Reading {
+    encrypted: true,
+    what: " of a decrypted Secret",
+    ..crate::secret::read::Reading::RESOURCE
+};
+
 /// The `v1` Secrets of a SOPS-encrypted resource file, decrypted as `sops --decrypt` does.
 /// Without a usable identity under `--placeholder`, the Secret is rendered from the
 /// encrypted document (its names must be in clear) with placeholders for every value.
@@ -86,20 +93,22 @@ pub(super) fn sops_secrets(
         loc: loc.clone(),
         message: format!("`{}`: the decrypted resource is not UTF-8", file.display()),
     })?;
-    let docs = crate::yaml::parse_stream(text).map_err(|e| Error::Crypt {
-        loc: loc.clone(),
-        message: format!(
-            "`{}`: the decrypted resource is not valid YAML ({})",
-            file.display(),
-            e.mark
-        ),
-    })?;
+    let docs = crate::yaml::parse_stream_as(text, crate::gate::shown::Provenance::Decrypted)
+        .map_err(|e| Error::Crypt {
+            loc: loc.clone(),
+            message: format!(
+                "`{}`: the decrypted resource is not valid YAML ({})",
+                file.display(),
+                e.mark
+            ),
+        })?;
     let mut out = Vec::new();
     for d in &docs {
         let is_secret = d.get("kind").and_then(|k| k.as_str()) == Some("Secret")
             && d.get("apiVersion").and_then(|k| k.as_str()) == Some("v1");
         if is_secret {
-            let mut s = plain_secret(file, d, t)?;
+            let mut s = super::secret_resource(file, d, t, &DECRYPTED)?;
+            s.meta = crate::gate::shown::Provenance::Decrypted;
             for e in s.data.values_mut() {
                 e.encrypted = true;
             }

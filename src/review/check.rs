@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Loc;
+use crate::gate::shown::{Provenance, Text};
 use crate::secret::{Key, Secret, read};
 use crate::yaml::{self, Node};
 
@@ -39,8 +40,15 @@ impl<'a> Known<'a> {
         self.secret.data.contains_key(key)
     }
 
-    fn keys(&self) -> impl Iterator<Item = &'a Key> + use<'a> {
-        self.secret.data.keys()
+    /// Its keys (each with `prefix`) as a report may show them: a key read out of a
+    /// decryption (an encrypted env file, a decrypted manifest) only described.
+    fn shown_keys(&self, prefix: &'a str) -> impl Iterator<Item = (&'a Key, Text)> + use<'a> {
+        let secret = self.secret;
+        let whole = secret.meta == Provenance::Decrypted;
+        secret.data.iter().map(move |(k, e)| {
+            let p = Provenance::decrypted_if(e.encrypted || whole);
+            (k, Text::new(&format!("{prefix}{k}"), p))
+        })
     }
 }
 
@@ -169,8 +177,8 @@ impl<'a> Checker<'a> {
             self.note(at, msg);
         } else {
             let known = s
-                .keys()
-                .map(|k| format!("`{k}`"))
+                .shown_keys("")
+                .map(|(_, k)| k.to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
             let msg = format!(
@@ -219,9 +227,9 @@ impl<'a> Checker<'a> {
                     };
                     let prefix = e.get("prefix").and_then(Node::as_str).unwrap_or("");
                     let bad: Vec<String> = s
-                        .keys()
-                        .filter(|k| !is_env_var_name(&format!("{prefix}{k}")))
-                        .map(|k| format!("`{prefix}{k}`"))
+                        .shown_keys(prefix)
+                        .filter(|(k, _)| !is_env_var_name(&format!("{prefix}{k}")))
+                        .map(|(_, k)| k.to_string())
                         .collect();
                     if !bad.is_empty() {
                         self.report(Self::name_node(r), format!("{what}: Secret `{name}` has keys that are not valid environment variable names, which the kubelet skips (InvalidVariableNames): {}", bad.join(", ")));

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::error::Result;
+use crate::gate::shown::{Provenance, Text};
 use crate::render;
 use crate::secret::{Key, Secret, SecretBytes, read};
 use crate::yaml::{self, Node};
@@ -23,17 +24,19 @@ pub(crate) fn id(s: &Secret) -> String {
     }
 }
 
-/// Metadata as text lines for a unified diff (never data).
-fn metadata_text(s: &Secret) -> String {
+/// Metadata as text lines for a unified diff (never data). Labels and annotations of a
+/// decrypted manifest are described as `shown` decides, unless `as_read` (to compare).
+fn metadata_text(s: &Secret, as_read: bool) -> String {
     let mut t = format!("type: {}\n", s.type_);
     if s.immutable {
         t.push_str("immutable: true\n");
     }
-    for (k, v) in &s.labels {
-        let _ = writeln!(t, "label {k}: {v}");
-    }
-    for (k, v) in &s.annotations {
-        let _ = writeln!(t, "annotation {k}: {v}");
+    let meta = if as_read { Provenance::Plain } else { s.meta };
+    for (field, map) in [("label", &s.labels), ("annotation", &s.annotations)] {
+        for (k, v) in map {
+            let (k, v) = (Text::new(k, meta), Text::new(v, meta));
+            let _ = writeln!(t, "{field} {}: {}", k.unquoted(), v.unquoted());
+        }
     }
     t
 }
@@ -288,9 +291,14 @@ pub fn compare(old: &[Secret], new: &[Secret]) -> Report {
                         env_file_keys: o.keys_unknown || n.keys_unknown,
                     });
                 }
-                let (mo, mn) = (metadata_text(o), metadata_text(n));
+                let (mo, mn) = (metadata_text(o, false), metadata_text(n, false));
                 let metadata_diff = if mo == mn {
-                    String::new()
+                    // Decrypted labels that differ but are described alike.
+                    if metadata_text(o, true) == metadata_text(n, true) {
+                        String::new()
+                    } else {
+                        "labels or annotations changed (decrypted, not shown)\n".to_string()
+                    }
                 } else {
                     similar::TextDiff::from_lines(&mo, &mn)
                         .unified_diff()

@@ -123,6 +123,10 @@ pub struct Secret {
     /// Printed as `kubectl create secret … --dry-run=client -o yaml` prints it (`output:
     /// kubectl`): `creationTimestamp: null`, base64 on one line, `type` only when given.
     pub(crate) kubectl_output: bool,
+    /// Where its name, namespace, labels and annotations came from: `Decrypted` for a
+    /// decrypted manifest (a SOPS resource, a KSOPS `files` entry) or a name a patch copied
+    /// a value into; reports then describe them, never quote them.
+    pub(crate) meta: crate::gate::shown::Provenance,
 }
 
 impl Secret {
@@ -145,6 +149,7 @@ impl Secret {
             placeholder: false,
             keys_unknown: false,
             kubectl_output: false,
+            meta: crate::gate::shown::Provenance::Plain,
         }
     }
 

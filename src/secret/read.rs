@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Loc, Result};
+use crate::gate::shown::{Provenance, Text};
 use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString};
 use crate::yaml::{Node, Value};
 
@@ -236,17 +237,21 @@ pub(crate) fn entries<'a>(
     Ok(data)
 }
 
+/// The error for a `data` value that is not base64. A key (and the name of a Secret) that
+/// came out of a decryption is described, never quoted.
 fn not_base64(w: &Written<'_>, secret: &str, how: &Reading) -> Error {
+    let provenance = Provenance::decrypted_if(w.encrypted || how.encrypted);
     let named = if how.named {
-        format!("Secret `{secret}`: ")
+        format!("Secret {}: ", Text::new(secret, provenance))
     } else {
         String::new()
     };
     Error::manifest(
         w.at.clone().unwrap_or_else(|| w.origin.clone()),
         format!(
-            "{named}data key `{}`{} is not valid base64",
-            w.key, how.what
+            "{named}data key {}{} is not valid base64",
+            Text::new(w.key, provenance),
+            how.what
         ),
     )
 }
@@ -276,5 +281,22 @@ mod tests {
             "s.yaml: Secret `s`: data key `k` is not valid base64"
         );
         assert!(entries([one("aGk=\u{a0}")], "s", &Reading::RESOURCE).is_ok());
+    }
+
+    #[test]
+    fn a_decrypted_key_is_described_in_the_base64_error() {
+        let w = Written {
+            key: "CANARY-key",
+            encrypted: true,
+            ..one("not base64!")
+        };
+        let e = entries([w], "CANARY-name", &Reading::BUILT)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("CANARY"), "{e}");
+        assert_eq!(
+            e,
+            "s.yaml: Secret of 11 characters (letters, `-`; decrypted, not shown): data key of 10 characters (letters, `-`; decrypted, not shown) is not valid base64"
+        );
     }
 }

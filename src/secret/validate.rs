@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::gate::shown::Text;
+
 /// What is validated: the Secret as it will be printed.
 pub(crate) struct SecretView<'a> {
     /// The final name, including any hash suffix.
@@ -44,10 +46,7 @@ pub(crate) enum Subject<'a> {
 /// A rule broken. `Display` states the rule in one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Violation {
-    #[error(
-        "key `{}` is not a valid Secret key ({reason})",
-        crate::yaml::printable(key)
-    )]
+    #[error("key {} is not a valid Secret key ({reason})", Text::plain(key))]
     Key { key: String, reason: &'static str },
     #[error(
         "name `{}` is not a valid Secret name ({reason})",
@@ -113,6 +112,18 @@ pub enum BootstrapPart {
 }
 
 impl Violation {
+    /// The rule broken, as [`Display`](std::fmt::Display) states it, but with a key that
+    /// `decrypted` says came out of a decryption described instead of quoted.
+    pub(crate) fn shown(&self, decrypted: impl Fn(&str) -> bool) -> String {
+        match self {
+            Violation::Key { key, reason } if decrypted(key) => format!(
+                "key {} is not a valid Secret key ({reason})",
+                Text::decrypted(key)
+            ),
+            v => v.to_string(),
+        }
+    }
+
     /// What the violation is about.
     pub(crate) fn subject(&self) -> Subject<'_> {
         match self {
@@ -211,43 +222,8 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
-/// Describes text that must not be shown: its length in characters and, when one is not
-/// `allowed`, the first such character by position, code point and class.
-pub(crate) fn describe_hidden(text: &str, allowed: impl Fn(char) -> bool) -> String {
-    let n = text.chars().count();
-    let mut s = format!("{n} character{}", if n == 1 { "" } else { "s" });
-    let bad: Vec<(usize, char)> = text
-        .chars()
-        .enumerate()
-        .filter(|(_, c)| !allowed(*c))
-        .collect();
-    if let Some((i, c)) = bad.first() {
-        s.push_str(&format!(
-            " long, {} of them not allowed, the first at character {}: U+{:04X} ({})",
-            bad.len(),
-            i + 1,
-            *c as u32,
-            char_class(*c)
-        ));
-    } else {
-        s.push_str(" long");
-    }
-    s
-}
-
-/// A character's class, for messages that must not show the character itself.
-pub(crate) fn char_class(c: char) -> &'static str {
-    match c {
-        ' ' => "a space",
-        '\t' => "a tab",
-        c if c.is_control() => "a control character",
-        c if c.is_whitespace() => "a whitespace character",
-        c if c.is_ascii_punctuation() => "ASCII punctuation",
-        c if c.is_ascii_alphanumeric() => "an ASCII letter or digit",
-        c if c.is_alphanumeric() => "a non-ASCII letter or digit",
-        _ => "a non-ASCII symbol or format character",
-    }
-}
+/// The description of text that must not be shown lives with the rule that decides it.
+pub(crate) use crate::gate::shown::describe_hidden;
 
 fn is_dns_label(s: &str) -> bool {
     let b = s.as_bytes();

@@ -1,15 +1,16 @@
-//! What the reader refuses, and how its messages show text.
+//! What the reader refuses. How its messages show text is decided in `gate::shown`.
 //!
 //! The reader reports a [`SyntaxError`]: a position and a message, no file (it reads text).
 //! A caller that knows the file turns it into an [`Error`], which the top-level error wraps;
 //! every such message reads `FILE:LINE:COL: invalid YAML: …`.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
 use super::node::Mark;
 use crate::error::Loc;
+/// Plain text for messages, escaped; kept under its old name for the readers' callers.
+pub(crate) use crate::gate::shown::printable;
 
 /// What kind of refusal a [`SyntaxError`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,27 +80,4 @@ impl Error {
             Error::Syntax { loc, .. } | Error::ExcessiveAliasing { loc, .. } => loc,
         }
     }
-}
-
-/// Key text for messages: control, format and separator characters (a BOM, U+2028, a tab)
-/// shown as escapes, so that a message stays one line and an invisible character is seen.
-pub(crate) fn printable(s: &str) -> Cow<'_, str> {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{a0}' | '\u{ad}' | '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}')
-    };
-    if !s.chars().any(hidden) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if hidden(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
 }

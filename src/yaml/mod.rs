@@ -24,5 +24,5 @@ pub(crate) mod scalar;
 
 pub(crate) use error::{Error, SyntaxError, printable};
 pub(crate) use node::{Mark, Node, Style, Value};
-pub(crate) use read::parse_stream;
+pub(crate) use read::{parse_stream, parse_stream_as};
 pub(crate) use resolve::{Resolved, is_true};

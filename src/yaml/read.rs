@@ -9,9 +9,10 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, SpannedEventReceiver};
 
-use super::error::{Kind, SyntaxError, printable};
+use super::error::{Kind, SyntaxError};
 use super::node::{Mark, Node, Style, Value};
 use super::resolve::{self, Resolved, Tag};
+use crate::gate::shown::{Provenance, Text};
 
 fn mark_of(span: Span) -> Mark {
     Mark {
@@ -39,6 +40,8 @@ enum Frame {
 struct Builder<'t> {
     /// The source, for the rules goyaml.v2 applies to raw text (escapes, flow scalars).
     text: &'t str,
+    /// Where the text came from: a decrypted one's errors describe its keys, never quote them.
+    provenance: Provenance,
     /// The last character index turned into a byte offset, and that offset: events come
     /// in source order, so walking on from there costs the text's length in all.
     cursor: (usize, usize),
@@ -294,8 +297,8 @@ impl Builder<'_> {
                             self.error = Some(SyntaxError {
                                 mark: key.mark,
                                 message: format!(
-                                    "mapping key `{}` appears twice (YAML keys must be unique)",
-                                    printable(text)
+                                    "mapping key {} appears twice (YAML keys must be unique)",
+                                    Text::new(text, self.provenance)
                                 ),
                                 kind: Kind::Syntax,
                             });
@@ -496,8 +499,19 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
     }
 }
 
-/// Parses a YAML stream into one tree per document. Empty documents are dropped.
+/// Parses a YAML stream from a plain file into one tree per document. Empty documents are
+/// dropped.
 pub(crate) fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    parse_stream_as(text, Provenance::Plain)
+}
+
+/// Parses a YAML stream whose text came from `provenance`: every caller that parses the
+/// output of a decryption passes [`Provenance::Decrypted`], and the errors then describe the
+/// text they are about instead of quoting it.
+pub(crate) fn parse_stream_as(
+    text: &str,
+    provenance: Provenance,
+) -> Result<Vec<Node>, SyntaxError> {
     goyaml_v2_text_rules(text)?;
     // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Such a
     // tab is turned into a space (same length, so every position holds) and the text
@@ -507,6 +521,7 @@ pub(crate) fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
         let mut parser = Parser::new_from_str(&text);
         let mut builder = Builder {
             text: &text,
+            provenance,
             ascii: text.is_ascii(),
             has_tab: text.contains('\t'),
             has_slash_escape: text.contains("\\/"),
@@ -627,6 +642,21 @@ mod tests {
         let err = parse_stream("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(err.mark.line, 3);
         assert!(err.message.contains("`a` appears twice"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_decrypted_duplicate_key_is_described() {
+        let text = "CANARY-key: 1\nCANARY-key: 2\n";
+        let err = parse_stream_as(text, Provenance::Decrypted).unwrap_err();
+        assert_eq!(err.mark.line, 2);
+        assert!(!err.message.contains("CANARY"), "{}", err.message);
+        assert!(
+            err.message.contains(
+                "mapping key of 10 characters (letters, `-`; decrypted, not shown) appears twice"
+            ),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Loc, Result, Warning};
+use crate::gate::shown::{Provenance, Text};
 use crate::kustomize::hash::{self, HashInput, HashVariant};
 use crate::kustomize::manifest::{self, Behavior, Transform};
 use crate::render::{self, Decrypt, LoadRestrictor, Secret, Settings};
@@ -36,6 +37,9 @@ struct Res {
     key_origins: BTreeMap<String, (Loc, bool)>,
     placeholder: bool,
     keys_unknown: bool,
+    /// `Decrypted` once a patch copied a value into the metadata: its name, namespace and
+    /// labels are then described in messages, never quoted.
+    meta: Provenance,
 }
 
 fn effective(ns: Option<&str>) -> String {
@@ -60,6 +64,22 @@ impl Res {
 
     fn cur(&self) -> (String, String) {
         (effective(self.namespace().as_deref()), self.name())
+    }
+
+    /// The current namespace and name as a message may show them, when it is also the id
+    /// of `others` (Secrets it conflicts with): described if any of them is decrypted.
+    fn shown_id<'a>(&self, others: impl IntoIterator<Item = &'a Res>) -> (Text, Text) {
+        let decrypted = self.meta == Provenance::Decrypted
+            || others.into_iter().any(|o| o.meta == Provenance::Decrypted);
+        let p = Provenance::decrypted_if(decrypted);
+        let (ns, name) = self.cur();
+        // No namespace written: the `default` it stands for is no input's text.
+        let ns_p = if self.namespace().is_some() {
+            p
+        } else {
+            Provenance::Plain
+        };
+        (Text::new(&ns, ns_p), Text::new(&name, p))
     }
 
     fn org(&self) -> (String, String) {
@@ -501,6 +521,7 @@ impl<'a> Build<'a> {
                     .collect(),
                 placeholder: s.placeholder,
                 keys_unknown: s.keys_unknown,
+                meta: Provenance::Plain,
             };
             let loc = g
                 .behavior_mark
@@ -716,8 +737,11 @@ impl<'a> Build<'a> {
                 if !json_only {
                     r.store_prev();
                 }
-                patch::json6902(&mut r.node, &ops)
+                let meta = patch::json6902(&mut r.node, &ops)
                     .map_err(|m| Error::manifest(loc.clone(), format!("JSON 6902 patch: {m}")))?;
+                if meta == Provenance::Decrypted {
+                    r.meta = meta;
+                }
             }
             return Ok(());
         }
@@ -756,14 +780,14 @@ fn transform(ra: &mut [Res], works: &mut [Work], t: &Transform, kfile: &Path) ->
             r.store_prev();
             r.set_meta("namespace", Some(ns));
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashMap::new();
         for r in ra.iter() {
-            if !seen.insert(r.cur()) {
+            if let Some(first) = seen.insert(r.cur(), r) {
                 return Err(Error::manifest(
                     Loc::file(kfile),
                     format!(
-                        "`namespace: {ns}` gives two Secrets the same id `{}` (kustomize: namespace transformation produces ID conflict)",
-                        r.name()
+                        "`namespace: {ns}` gives two Secrets the same id {} (kustomize: namespace transformation produces ID conflict)",
+                        r.shown_id([first]).1
                     ),
                 ));
             }
@@ -966,15 +990,13 @@ fn append(ra: &mut Vec<Res>, new: Vec<Res>, loc: &Loc) -> Result<()> {
             ra.push(r);
             continue;
         }
-        let (ns, name) = r.cur();
+        let first = ra.iter().find(|o| o.cur() == r.cur());
+        let (ns, name) = r.shown_id(first);
         return Err(Error::manifest(
             loc.clone(),
             format!(
-                "Secret `{name}` in namespace `{ns}` is made twice (by {} and {}); kustomize: may not add resource with an already registered id",
-                ra.iter()
-                    .find(|o| o.cur() == r.cur())
-                    .map(|o| o.origin.to_string())
-                    .unwrap_or_default(),
+                "Secret {name} in namespace {ns} is made twice (by {} and {}); kustomize: may not add resource with an already registered id",
+                first.map(|o| o.origin.to_string()).unwrap_or_default(),
                 r.origin
             ),
         ));
@@ -986,7 +1008,7 @@ fn append(ra: &mut Vec<Res>, new: Vec<Res>, loc: &Loc) -> Result<()> {
 fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
     let id = res.cur();
     let matches: Vec<usize> = (0..ra.len()).filter(|&i| ra[i].any_id(&id)).collect();
-    let (ns, name) = id;
+    let (ns, name) = res.shown_id(matches.iter().map(|&i| &ra[i]));
     match (matches.as_slice(), res.behavior) {
         ([], Behavior::Create) => {
             ra.push(res);
@@ -995,14 +1017,14 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
         ([], b) => Err(Error::manifest(
             loc.clone(),
             format!(
-                "`behavior: {}` for Secret `{name}` (namespace `{ns}`), but no such Secret comes from the resources, bases and generators before it (kustomize: id does not exist; cannot merge or replace)",
+                "`behavior: {}` for Secret {name} (namespace {ns}), but no such Secret comes from the resources, bases and generators before it (kustomize: id does not exist; cannot merge or replace)",
                 b.as_str()
             ),
         )),
         ([i], Behavior::Create) => Err(Error::manifest(
             loc.clone(),
             format!(
-                "Secret `{name}` (namespace `{ns}`) already exists (from {}); a generator of the same name needs `behavior: merge` or `replace` (kustomize: id exists)",
+                "Secret {name} (namespace {ns}) already exists (from {}); a generator of the same name needs `behavior: merge` or `replace` (kustomize: id exists)",
                 ra[*i].origin
             ),
         )),
@@ -1014,7 +1036,7 @@ fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
         (_, _) => Err(Error::manifest(
             loc.clone(),
             format!(
-                "several Secrets could take `{name}` (namespace `{ns}`); kustomize refuses an ambiguous merge"
+                "several Secrets could take {name} (namespace {ns}); kustomize refuses an ambiguous merge"
             ),
         )),
     }
@@ -1053,6 +1075,9 @@ fn merge_into(res: &mut Res, old: &Res, b: Behavior) {
     }
     res.set_meta("name", Some(&old.name()));
     res.set_meta("namespace", old.namespace().as_deref());
+    if old.meta == Provenance::Decrypted {
+        res.meta = old.meta;
+    }
     res.prev = old.prev.clone();
     res.needs_hash = res.needs_hash && old.needs_hash;
     res.origin = old.origin.clone();
@@ -1146,6 +1171,7 @@ fn resources_of(path: &Path) -> Result<(Vec<Res>, Vec<Work>)> {
             key_origins,
             placeholder: false,
             keys_unknown: false,
+            meta: Provenance::Plain,
         });
     }
     Ok((out, works))
@@ -1193,6 +1219,7 @@ fn finish_one(mut r: Res) -> Result<Secret> {
         placeholder: r.placeholder,
         keys_unknown: r.keys_unknown,
         kubectl_output: false,
+        meta: r.meta,
     })
 }
 
@@ -1250,7 +1277,11 @@ fn decode_and_hash(
             }
         })
     });
-    let entries = read::entries(written, base_name, &read::Reading::BUILT)?;
+    let how = read::Reading {
+        encrypted: r.meta == Provenance::Decrypted,
+        ..read::Reading::BUILT
+    };
+    let entries = read::entries(written, base_name, &how)?;
     Ok((entries, suffix))
 }
 

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use crate::gate::shown::Provenance;
 use crate::yaml::emit::Node;
 
 pub(crate) type Map = Vec<(Cow<'static, str>, Node<'static>)>;
@@ -231,8 +232,12 @@ fn put(root: &mut Node<'static>, path: &str, value: Node<'static>, add: bool) ->
     }
 }
 
-/// Applies JSON 6902 operations in order.
-pub(crate) fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), Error> {
+/// Applies JSON 6902 operations in order. Returns the provenance of the target's metadata
+/// afterwards: a `copy` or `move` that wrote a value taken from the document (a `data`
+/// value, perhaps decrypted) into `metadata` (a name, a namespace, a label) or over the
+/// whole document makes it [`Provenance::Decrypted`], so that no message quotes it.
+pub(crate) fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<Provenance, Error> {
+    let mut metadata = Provenance::Plain;
     for op in ops {
         let value = || {
             op.value.clone().ok_or_else(|| Error::NoValue {
@@ -259,6 +264,10 @@ pub(crate) fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), Err
                         .clone()
                 };
                 put(target, &op.path, v, true)?;
+                let into = tokens(&op.path)?;
+                if into.first().is_none_or(|t| t == "metadata") {
+                    metadata = Provenance::Decrypted;
+                }
             }
             "test" => {
                 let want = value()?;
@@ -271,7 +280,7 @@ pub(crate) fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<(), Err
             other => return Err(Error::UnknownOp(other.to_string())),
         }
     }
-    Ok(())
+    Ok(metadata)
 }
 
 fn same(a: &Node<'static>, b: &Node<'static>) -> bool {
@@ -401,6 +410,37 @@ mod tests {
         assert!(json6902(&mut t, &[op("replace", "/data/missing")]).is_ok());
         assert!(json6902(&mut t, &[op("replace", "/nope/x")]).is_err());
         assert!(json6902(&mut t, &[op("remove", "/nope/x")]).is_err());
+    }
+
+    #[test]
+    fn a_value_copied_into_metadata_makes_it_decrypted() {
+        let doc = || {
+            Node::Map(vec![
+                ("metadata".into(), Node::Map(vec![("name".into(), s("a"))])),
+                ("data".into(), Node::Map(vec![("k".into(), s("v"))])),
+            ])
+        };
+        let op = |op: &str, from: Option<&str>, path: &str| Op {
+            op: op.into(),
+            path: path.into(),
+            from: from.map(str::to_string),
+            value: Some(s("b")),
+        };
+        let mut t = doc();
+        let copied = json6902(&mut t, &[op("copy", Some("/data/k"), "/metadata/name")]);
+        assert_eq!(copied.unwrap(), Provenance::Decrypted);
+        let mut t = doc();
+        let moved = json6902(&mut t, &[op("move", Some("/data/k"), "/metadata/labels")]);
+        assert_eq!(moved.unwrap(), Provenance::Decrypted);
+        let mut t = doc();
+        let written = json6902(
+            &mut t,
+            &[
+                op("replace", None, "/metadata/name"),
+                op("copy", Some("/data/k"), "/data/k2"),
+            ],
+        );
+        assert_eq!(written.unwrap(), Provenance::Plain);
     }
 
     #[test]
