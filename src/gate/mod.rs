@@ -5,3 +5,6 @@
 //!
 //! | rule | gate |
 //! |---|---|
+//! | parser budgets: nesting depth, alias expansion, flattened entries | `budget` |
+
+pub mod budget;

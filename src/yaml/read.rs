@@ -12,6 +12,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, SpannedEventReceiver};
 use super::error::{Kind, SyntaxError, printable};
 use super::node::{Mark, Node, Style, Value};
 use super::resolve::{self, Resolved, Tag};
+use crate::gate::budget::{self, Depth};
 
 fn mark_of(span: Span) -> Mark {
     Mark {
@@ -58,6 +59,8 @@ struct Builder<'t> {
     decode_count: usize,
     alias_count: usize,
     alias_bytes: usize,
+    /// Collections opened past the depth budget: read through, not built.
+    too_deep: usize,
 }
 
 /// goyaml.v2's `allowedAliasRatio`: 99% of a small document may come from aliases, falling
@@ -74,9 +77,23 @@ fn allowed_alias_ratio(decode_count: usize) -> f64 {
     }
 }
 
-/// Scalar bytes that aliases may copy in one document. goyaml.v2 shares a string between
-/// its aliases; this reader copies it, so the copies get a budget of their own.
-const MAX_ALIAS_BYTES: usize = 64 << 20;
+/// Scalar bytes that aliases may copy in one document (the parsers' budget).
+const MAX_ALIAS_BYTES: usize = budget::MAX_EXPANDED_BYTES;
+
+/// How many collections deep a tree nests (0 for a scalar).
+fn tree_height(node: &Node) -> usize {
+    match &node.value {
+        Value::Scalar { .. } => 0,
+        Value::Seq(items) => 1 + items.iter().map(tree_height).max().unwrap_or(0),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| tree_height(k).max(tree_height(v)))
+                .max()
+                .unwrap_or(0)
+        }
+    }
+}
 
 /// A tree's size: nodes, and bytes of scalar text.
 fn tree_size(node: &Node) -> (usize, usize) {
@@ -120,6 +137,16 @@ impl Builder<'_> {
         }
         self.cursor = (ci, bi);
         bi
+    }
+
+    /// Whether one more collection fits the depth budget; past it, the document is refused
+    /// and the collection read through without being built.
+    fn within_depth(&mut self, mark: Mark) -> bool {
+        if self.too_deep == 0 && Depth::check(self.stack.len() + 1).is_ok() {
+            return true;
+        }
+        self.fail(mark, format!("the document is {}", budget::TooDeep));
+        false
     }
 
     fn fail(&mut self, mark: Mark, message: impl Into<String>) {
@@ -383,12 +410,20 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 self.check_tab_after_dash(mark);
                 let flow = self.raw(mark.start, mark.start + 1) == "[";
                 self.flow.push(flow);
+                if !self.within_depth(mark) {
+                    self.too_deep += 1;
+                    return;
+                }
                 self.stack.push(Frame::Seq(Vec::new(), mark, anchor))
             }
             Event::MappingStart(anchor, _) => {
                 self.check_tab_after_dash(mark);
                 let flow = self.raw(mark.start, mark.start + 1) == "{";
                 self.flow.push(flow);
+                if !self.within_depth(mark) {
+                    self.too_deep += 1;
+                    return;
+                }
                 self.stack.push(Frame::Map(
                     Vec::new(),
                     None,
@@ -399,6 +434,10 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
             }
             Event::SequenceEnd => {
                 self.flow.pop();
+                if self.too_deep > 0 {
+                    self.too_deep -= 1;
+                    return;
+                }
                 if let Some(Frame::Seq(items, m, anchor)) = self.stack.pop() {
                     let node = Node {
                         value: Value::Seq(items),
@@ -410,6 +449,10 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
             }
             Event::MappingEnd => {
                 let was_flow = self.flow.pop().unwrap_or(false);
+                if self.too_deep > 0 {
+                    self.too_deep -= 1;
+                    return;
+                }
                 if let Some(Frame::Map(entries, _, m, anchor, _)) = self.stack.pop() {
                     // `[k=x:]`: goyaml.v2 ends a flow plain scalar only at a `:` followed by
                     // a blank, so `k=x:` is one string; saphyr reads a one-pair mapping.
@@ -448,7 +491,17 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                         && self.alias_count as f64 / self.decode_count as f64
                             > allowed_alias_ratio(self.decode_count))
                         || self.alias_bytes > MAX_ALIAS_BYTES;
-                    if excessive || self.error.is_some() {
+                    let too_deep = !excessive
+                        && (self.too_deep > 0
+                            || Depth::check(self.stack.len() + tree_height(node)).is_err());
+                    if too_deep && self.error.is_none() {
+                        self.error = Some(SyntaxError {
+                            mark,
+                            message: format!("the document is {}", budget::TooDeep),
+                            kind: Kind::Syntax,
+                        });
+                    }
+                    if excessive || too_deep || self.error.is_some() {
                         // Not expanded: the document is refused, and its shape no longer
                         // matters.
                         if self.error.is_none() {
