@@ -19,7 +19,7 @@ pub const MAX_EXPANDED_BYTES: usize = 64 << 20;
 
 /// The entries a flattened structure (SOPS dotenv or INI metadata) may hold. sops writes a
 /// few dozen; a key group per recipient stays far below.
-pub const MAX_FLAT_ENTRIES: usize = 100_000;
+pub const MAX_FLAT_ENTRIES: usize = 10_000;
 
 /// A document nests deeper than [`MAX_DEPTH`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

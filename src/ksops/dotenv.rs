@@ -444,6 +444,25 @@ mod tests {
         assert!(parse(b"A=1\nB\nC=2").is_err());
     }
 
+    /// Each variable copying the one above eight times: 8^30 bytes if expanded, refused
+    /// once the copies pass the expansion budget; many variables are read in linear time.
+    #[test]
+    fn references_are_held_to_the_expansion_budget() {
+        let mut src = String::from("V0=xxxxxxxx\n");
+        for i in 1..30 {
+            src.push_str(&format!("V{i}={}\n", format!("${{V{}}}", i - 1).repeat(8)));
+        }
+        let e = parse(src.as_bytes()).err().unwrap();
+        assert!(
+            matches!(e, DotenvError::TooLarge { line } if line > 2),
+            "{e}"
+        );
+        let many: String = (0..50_000).map(|i| format!("K{i}=$K0\n")).collect();
+        let start = std::time::Instant::now();
+        assert_eq!(parse(many.as_bytes()).unwrap().len(), 50_000);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
     #[test]
     fn invalid_utf8_is_replaced_per_byte_as_go_does() {
         assert_eq!(go_lossy(b"a\xe2\x82b"), "a\u{fffd}\u{fffd}b");

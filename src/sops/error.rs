@@ -244,7 +244,10 @@ pub enum MetadataReason {
     FlatIncompleteList,
     #[error("a flattened metadata key is {}", crate::gate::budget::TooDeep)]
     TooDeep,
-    #[error("more than {} flattened metadata entries", crate::gate::budget::MAX_FLAT_ENTRIES)]
+    #[error(
+        "more than {} flattened metadata entries",
+        crate::gate::budget::MAX_FLAT_ENTRIES
+    )]
     TooManyEntries,
 }
 

@@ -565,7 +565,21 @@ pub(crate) fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
             has_slash_escape: text.contains("\\/"),
             ..Default::default()
         };
-        if let Err(e) = parser.load(&mut builder, true) {
+        // Events one by one: saphyr's own `load` recurses once per nesting level, so a deep
+        // document would overflow the stack before the depth budget could refuse it.
+        let loaded = loop {
+            match parser.next_event() {
+                None => break Ok(()),
+                Some(Err(e)) => break Err(e),
+                Some(Ok((ev, span))) => {
+                    builder.on_event(ev, span);
+                    if builder.too_deep > 0 {
+                        break Ok(());
+                    }
+                }
+            }
+        };
+        if let Err(e) = loaded {
             let m = e.marker();
             if e.info()
                 .contains("must be followed by a valid YAML whitespace")
