@@ -202,6 +202,80 @@ pub(crate) fn decrypt_as(
     Ok(SecretBytes::new(std::mem::take(&mut *out.into_inner())))
 }
 
+/// Why a file that carries SOPS metadata is not encrypted as its own rules say: the key
+/// path of a value (`stringData:password`, `a:b:0`), or `sops` for the metadata, and the
+/// rule broken. Never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StructureFault {
+    pub(crate) path: String,
+    pub(crate) reason: String,
+}
+
+/// Checks, without any key, that a SOPS file is encrypted in structure: it parses in its
+/// format, its metadata reads, the MAC is a well-formed encrypted value, at least one key
+/// entry of any type is there (age, pgp, kms, gcp_kms, azure_kv, hc_vault, hckms, in
+/// `key_groups` or not), and every value the file's own rules (`encrypted_regex`,
+/// `unencrypted_regex`, the suffixes, the comment regexes) say is encrypted is a
+/// well-formed `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`. `None` when the bytes are not
+/// SOPS at all. Uses the stores and the walk that decryption uses; decrypts nothing.
+pub(crate) fn check_structure(path: &Path, bytes: &[u8]) -> Option<Vec<StructureFault>> {
+    let format = format_for(path, bytes)?;
+    let whole = |reason: String| {
+        Some(vec![StructureFault {
+            path: "sops".into(),
+            reason,
+        }])
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return whole(SyntaxReason::NotUtf8.to_string());
+    };
+    let loaded = match format {
+        Format::Yaml => yaml::load(text),
+        Format::Json | Format::Binary => json::load(text).map(|b| vec![b]),
+        Format::Dotenv => dotenv::load(text).map(|b| vec![b]),
+        Format::Ini => ini::load(text).map(|b| vec![b]),
+    };
+    let mut branches = match loaded {
+        Ok(b) => b,
+        Err(reason) => {
+            return whole(format!("not a valid SOPS {} file: {reason}", format.name()));
+        }
+    };
+    let metadata = match meta::extract(&mut branches, format) {
+        Ok(m) => m,
+        Err(reason) => return whole(format!("invalid SOPS metadata: {reason}")),
+    };
+    let mut faults = Vec::new();
+    if metadata.mac.is_empty() {
+        faults.push(StructureFault {
+            path: "sops:mac".into(),
+            reason: "the MAC is missing".into(),
+        });
+    } else if let Err(f) = crypto::well_formed(&metadata.mac) {
+        faults.push(StructureFault {
+            path: "sops:mac".into(),
+            reason: format!("the MAC {}", f.describe()),
+        });
+    }
+    if metadata
+        .groups
+        .iter()
+        .all(|g| g.age.is_empty() && g.others.is_empty())
+    {
+        faults.push(StructureFault {
+            path: "sops".into(),
+            reason: "no key entry (age, pgp, kms, gcp_kms, azure_kv, hc_vault or key_groups): nothing can decrypt the data key".into(),
+        });
+    }
+    for (at, f) in crypto::check_tree(path, &mut branches, &metadata) {
+        faults.push(StructureFault {
+            path: at,
+            reason: f.describe(),
+        });
+    }
+    Some(faults)
+}
+
 /// A buffer of plaintext being written, zeroized on drop.
 pub(crate) struct Out(Zeroizing<Vec<u8>>);
 
