@@ -282,3 +282,30 @@ fn deep_plain_manifests_are_refused_too() {
         );
     }
 }
+
+#[test]
+fn many_tabs_after_colons_are_read_in_one_pass() {
+    // goyaml.v2 takes a tab after `key:` as a blank; thousands of them, and one inside a
+    // block scalar that must stay a tab, read in linear time.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let mut s = String::from(
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: x\n  annotations:\n    note: |\n      in:\tblock\n",
+    );
+    for i in 0..5_000 {
+        s.push_str(&format!("    k{i}:\tv\n"));
+    }
+    s.push_str("literals: [a=b]\n");
+    std::fs::write(d.join("gen.yaml"), s).unwrap();
+    let start = Instant::now();
+    let out = run_limited(
+        d,
+        Path::new(env!("CARGO_BIN_EXE_secretgen")),
+        &["render", "gen.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(start.elapsed() < Duration::from_secs(10));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("k4999: v"), "{stdout}");
+    assert!(stdout.contains("in:\\tblock"), "{stdout}");
+}

@@ -552,63 +552,153 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
 /// Parses a YAML stream into one tree per document. Empty documents are dropped.
 pub(crate) fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
     goyaml_v2_text_rules(text)?;
-    // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Such a
-    // tab is turned into a space (same length, so every position holds) and the text
-    // parsed again.
+    // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Every
+    // such tab outside a scalar is turned into a space at once (same length, so every
+    // position holds): all of them first, then again without those that were inside a
+    // scalar's text. Failing that, one at a time, the text parsed again each time, within
+    // the parsers' budget of text read again.
     let mut text = Cow::Borrowed(text);
-    for _ in 0..10_000 {
-        let mut parser = Parser::new_from_str(&text);
-        let mut builder = Builder {
-            text: &text,
-            ascii: text.is_ascii(),
-            has_tab: text.contains('\t'),
-            has_slash_escape: text.contains("\\/"),
-            ..Default::default()
+    let mut all_at_once = true;
+    let mut reread = 0usize;
+    loop {
+        let (at, err) = match read_once(&text) {
+            Attempt::Done(result) => return result,
+            Attempt::TabAfterColon(at, err) => (at, err),
         };
-        // Events one by one: saphyr's own `load` recurses once per nesting level, so a deep
-        // document would overflow the stack before the depth budget could refuse it.
-        let loaded = loop {
-            match parser.next_event() {
-                None => break Ok(()),
-                Some(Err(e)) => break Err(e),
-                Some(Ok((ev, span))) => {
-                    builder.on_event(ev, span);
-                    if builder.too_deep > 0 {
-                        break Ok(());
-                    }
+        if std::mem::take(&mut all_at_once) {
+            let mut tabs = tabs_after_colons(&text);
+            for _ in 0..4 {
+                let Attempt::Done(Ok(docs)) = read_once(&spaces_at(&text, &tabs)) else {
+                    break;
+                };
+                let inside = inside_scalars(&docs, &tabs);
+                if inside.is_empty() {
+                    return Ok(docs);
                 }
+                tabs.retain(|t| inside.binary_search(t).is_err());
             }
-        };
-        if let Err(e) = loaded {
-            let m = e.marker();
-            if e.info()
-                .contains("must be followed by a valid YAML whitespace")
-                && let Some(fixed) = tab_after_colon(&text, m.index())
-            {
-                text = Cow::Owned(fixed);
-                continue;
-            }
+        }
+        reread += text.len();
+        if reread > budget::MAX_EXPANDED_BYTES {
             return Err(SyntaxError {
-                mark: Mark {
-                    line: m.line(),
-                    col: m.col() + 1,
-                    start: m.index(),
-                    end: m.index(),
-                },
-                message: e.info().to_string(),
-                kind: Kind::Syntax,
+                message: "too many tabs after `:` to read (write a space after a key's `:`)".into(),
+                ..err
             });
         }
-        if let Some(err) = builder.error {
-            return Err(err);
+        match tab_after_colon(&text, at) {
+            Some(fixed) => text = Cow::Owned(fixed),
+            None => return Err(err),
         }
-        return Ok(builder.docs);
     }
-    Err(SyntaxError {
-        mark: Mark::default(),
-        message: "too many tabs after `:`".into(),
-        kind: Kind::Syntax,
+}
+
+/// One reading of a text: its documents or error, or saphyr's refusal of a tab after a `:`
+/// (at that character index), which goyaml.v2 accepts.
+enum Attempt {
+    Done(Result<Vec<Node>, SyntaxError>),
+    TabAfterColon(usize, SyntaxError),
+}
+
+fn read_once(text: &str) -> Attempt {
+    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder {
+        text,
+        ascii: text.is_ascii(),
+        has_tab: text.contains('\t'),
+        has_slash_escape: text.contains("\\/"),
+        ..Default::default()
+    };
+    // Events one by one: saphyr's own `load` recurses once per nesting level, so a deep
+    // document would overflow the stack before the depth budget could refuse it.
+    let loaded = loop {
+        match parser.next_event() {
+            None => break Ok(()),
+            Some(Err(e)) => break Err(e),
+            Some(Ok((ev, span))) => {
+                builder.on_event(ev, span);
+                if builder.too_deep > 0 {
+                    break Ok(());
+                }
+            }
+        }
+    };
+    if let Err(e) = loaded {
+        let m = e.marker();
+        let err = SyntaxError {
+            mark: Mark {
+                line: m.line(),
+                col: m.col() + 1,
+                start: m.index(),
+                end: m.index(),
+            },
+            message: e.info().to_string(),
+            kind: Kind::Syntax,
+        };
+        if e.info()
+            .contains("must be followed by a valid YAML whitespace")
+        {
+            return Attempt::TabAfterColon(m.index(), err);
+        }
+        return Attempt::Done(Err(err));
+    }
+    Attempt::Done(match builder.error {
+        Some(err) => Err(err),
+        None => Ok(builder.docs),
     })
+}
+
+/// The character indices of the tabs that follow a `:`.
+fn tabs_after_colons(text: &str) -> Vec<usize> {
+    let mut prev = '\0';
+    let mut tabs = Vec::new();
+    for (i, c) in text.chars().enumerate() {
+        if c == '\t' && prev == ':' {
+            tabs.push(i);
+        }
+        prev = c;
+    }
+    tabs
+}
+
+/// The text with a space at each of the character indices `at` (sorted).
+fn spaces_at(text: &str, at: &[usize]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut next = at.iter().peekable();
+    for (i, c) in text.chars().enumerate() {
+        if next.peek() == Some(&&i) {
+            next.next();
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Those of the character indices `at` (sorted) that fall inside a scalar's text, sorted.
+fn inside_scalars(docs: &[Node], at: &[usize]) -> Vec<usize> {
+    fn spans(node: &Node, out: &mut Vec<(usize, usize)>) {
+        match &node.value {
+            Value::Scalar { .. } => out.push((node.mark.start, node.mark.end)),
+            Value::Seq(items) => items.iter().for_each(|n| spans(n, out)),
+            Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                spans(k, out);
+                spans(v, out);
+            }),
+        }
+    }
+    let mut all = Vec::new();
+    docs.iter().for_each(|d| spans(d, &mut all));
+    let mut inside: Vec<usize> = all
+        .iter()
+        .flat_map(|&(start, end)| {
+            let first = at.partition_point(|&c| c < start);
+            at[first..].iter().take_while(move |&&c| c < end).copied()
+        })
+        .collect();
+    inside.sort_unstable();
+    inside.dedup();
+    inside
 }
 
 /// The text with the tab after the `:` at or near character `at` made a space, if there is
