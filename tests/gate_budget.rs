@@ -309,3 +309,54 @@ fn many_tabs_after_colons_are_read_in_one_pass() {
     assert!(stdout.contains("k4999: v"), "{stdout}");
     assert!(stdout.contains("in:\\tblock"), "{stdout}");
 }
+
+/// JSON 6902 `copy` operations that double a Secret each time, and paths that nest it
+/// past the depth budget: refused, in bounded time and memory.
+#[test]
+fn json_patch_copies_are_held_to_the_budget() {
+    for (name, ops, needle) in [
+        (
+            "doubling",
+            (0..48)
+                .map(|i| format!("- op: copy\n  from: /data\n  path: /data/x{i}\n"))
+                .collect::<String>(),
+            "`copy` operations copy more than",
+        ),
+        (
+            "deepening",
+            (0..300)
+                .map(|i| {
+                    let path: String = (0..=i).map(|j| format!("/l{j}")).collect();
+                    format!("- op: add\n  path: /metadata/labels{path}\n  value: {{}}\n")
+                })
+                .collect::<String>(),
+            TOO_DEEP,
+        ),
+    ] {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        std::fs::write(
+            d.join("secret.yaml"),
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  labels:\n    a: b\ndata:\n  a: YQ==\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("ops.yaml"), ops).unwrap();
+        std::fs::write(
+            d.join("kustomization.yaml"),
+            "resources:\n- secret.yaml\npatches:\n- path: ops.yaml\n  target:\n    kind: Secret\n    name: db\n",
+        )
+        .unwrap();
+        let out = run_limited(
+            d,
+            Path::new(env!("CARGO_BIN_EXE_secretgen")),
+            &["render", "."],
+        );
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", describe(&out));
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{name}: {}",
+            describe(&out)
+        );
+    }
+}
