@@ -452,9 +452,12 @@ pub(crate) fn data_key(
     Ok(key)
 }
 
+/// One step of a flattened key: whether it is a map key (else a list index), and its text.
+type FlatStep<'a> = (bool, &'a str);
+
 /// A flattened key cut at its `__map_`/`__list_` markers, in one pass: the first name, then
 /// each step (whether a map key, and its text). At most the depth budget of steps.
-fn flat_path(k: &str) -> Result<(&str, Vec<(bool, &str)>), MetadataReason> {
+fn flat_path(k: &str) -> Result<(&str, Vec<FlatStep<'_>>), MetadataReason> {
     let b = k.as_bytes();
     let mut cuts = Vec::new();
     let mut i = 0;
