@@ -22,6 +22,11 @@ const LIMIT: Duration = Duration::from_secs(20);
 const SOPS_WORDS: &str = "\"sops\": {\"mac\": \"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\"}";
 
 fn run_limited(dir: &Path, program: &Path, args: &[&str]) -> Output {
+    run_limited_with(dir, program, args, b"")
+}
+
+/// [`run_limited`] with `stdin`.
+fn run_limited_with(dir: &Path, program: &Path, args: &[&str], stdin: &[u8]) -> Output {
     let mut c = Command::new("sh");
     c.arg("-c")
         .arg(format!("ulimit -v {VMEM_KIB} && exec \"$0\" \"$@\""))
@@ -34,7 +39,10 @@ fn run_limited(dir: &Path, program: &Path, args: &[&str]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdin.take());
+    let mut input = child.stdin.take().unwrap();
+    // A refusal may come before all of stdin is read.
+    let _ = input.write_all(stdin);
+    drop(input);
     let start = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -355,6 +363,30 @@ fn json_patch_copies_are_held_to_the_budget() {
         assert!(out.stdout.is_empty(), "{name}");
         assert!(
             text(&out.stderr).contains(needle),
+            "{name}: {}",
+            describe(&out)
+        );
+    }
+}
+
+/// The KRM function's stdin (`secretgen fn`, as kpt and kustomize run it): a deep block
+/// document and a deep JSON one are refused by the same budget.
+#[test]
+fn deep_resource_lists_on_fn_stdin() {
+    let head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: x\n  literals: [a=b]\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n  data:\n    x:\n";
+    let block = format!("{head}{}x\n", "- ".repeat(300_000));
+    let flow = format!("{head}      {}\n", "[".repeat(300_000));
+    for (name, list) in [("block", block), ("flow", flow)] {
+        let t = tempfile::tempdir().unwrap();
+        let out = run_limited_with(
+            t.path(),
+            Path::new(env!("CARGO_BIN_EXE_secretgen")),
+            &["fn"],
+            list.as_bytes(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", describe(&out));
+        assert!(
+            !text(&out.stdout).contains("kind: Secret"),
             "{name}: {}",
             describe(&out)
         );
