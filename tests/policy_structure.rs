@@ -173,23 +173,47 @@ fn genuine_sops_files_pass() {
             sops(d, &r, "binary", &[], &format!("{CANARY}\n")),
         ),
     ];
-    // mac_only_encrypted comes from a creation rule.
-    let rules = d.join("rules");
-    std::fs::create_dir_all(&rules).unwrap();
-    std::fs::write(
-        rules.join(".sops.yaml"),
-        format!("creation_rules:\n- age: {r}\n  mac_only_encrypted: true\n  encrypted_regex: ^(data|stringData)$\n"),
-    )
-    .unwrap();
-    files.push((
-        "maconly.yaml",
-        sops(&rules, &r, "yaml", &["--rules"], &yaml),
-    ));
-    assert!(
-        files
-            .iter()
-            .any(|(_, c)| c.contains("mac_only_encrypted: true"))
+    // Rules that come only from a creation rule in `.sops.yaml`.
+    let commented = format!(
+        "# enc\npassword: {CANARY}\n# note\nplain: visible\nlist:\n    # enc\n    - {CANARY}\n    - x\n"
     );
+    for (name, rule, plain) in [
+        (
+            "maconly.yaml",
+            format!("age: {r}\n  mac_only_encrypted: true\n  encrypted_regex: ^(data|stringData)$"),
+            yaml.clone(),
+        ),
+        (
+            "groups.yaml",
+            format!("shamir_threshold: 2\n  key_groups:\n  - age:\n    - {r}\n  - age:\n    - {r}"),
+            yaml.clone(),
+        ),
+        (
+            "comment.yaml",
+            format!("age: {r}\n  encrypted_comment_regex: ^ ?enc"),
+            commented.clone(),
+        ),
+        (
+            "uncomment.yaml",
+            format!("age: {r}\n  unencrypted_comment_regex: ^ ?note"),
+            commented.clone(),
+        ),
+    ] {
+        let dir = d.join(name.trim_end_matches(".yaml"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(".sops.yaml"),
+            format!("creation_rules:\n- {rule}\n"),
+        )
+        .unwrap();
+        let enc = sops(&dir, &r, "yaml", &["--rules"], &plain);
+        files.push((name, enc));
+    }
+    let has = |name: &str, word: &str| files.iter().any(|(n, c)| *n == name && c.contains(word));
+    assert!(has("maconly.yaml", "mac_only_encrypted: true"));
+    assert!(has("groups.yaml", "key_groups:"));
+    assert!(has("comment.yaml", "encrypted_comment_regex"));
+    assert!(has("uncomment.yaml", "unencrypted_comment_regex"));
     // age files, armored and binary.
     for (name, armor) in [("pw.age", true), ("pw.bin", false)] {
         let mut c = secretgen_in(d);
@@ -339,6 +363,22 @@ fn fooling_files_are_reported_by_key_path() {
             "`sops:mac`",
         ),
     ];
+    // What the file's own rules leave in clear may be added in clear.
+    let allowed = [
+        (
+            "label.yaml",
+            regex.replacen("labels:\n", "labels:\n        added: visible\n", 1),
+        ),
+        ("suffix.env", format!("ADDED_unencrypted=visible\n{env}")),
+    ];
+    for (name, content) in allowed {
+        assert!(
+            content.contains("added") || content.contains("ADDED"),
+            "{name}"
+        );
+        let out = check(&[(name, content)]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", describe(&out));
+    }
     for (name, content, needle) in cases {
         assert!(content.contains("ENC[AES256_GCM,"), "{name}");
         let out = check(&[(name, content)]);
