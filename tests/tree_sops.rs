@@ -88,6 +88,22 @@ fn an_encrypted_base_renders_as_its_plaintext_twin() {
     assert!(!text(&out.stdout).contains("ENC["), "{}", describe(&out));
     assert_eq!(text(&out.stdout), text(&want));
 
+    // `diff` and `check` read the base the same way: the encrypted tree is the plain one.
+    let mut c = secretgen(d);
+    c.arg("diff")
+        .arg(d.join("enc/overlay"))
+        .arg(d.join("plain/overlay"))
+        .env("SOPS_AGE_KEY_FILE", &key_file);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let mut c = secretgen(d);
+    c.arg("check")
+        .arg(d.join("enc/overlay"))
+        .env("SOPS_AGE_KEY_FILE", &key_file);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(!text(&out.stdout).contains(CANARY) && !text(&out.stderr).contains(CANARY));
+
     // The same tree in clear, through secretgen: the same bytes.
     let mut c = secretgen(d);
     c.arg("render").arg(d.join("plain/overlay"));
