@@ -92,19 +92,29 @@ fn encryption_faults(file: &Path, bytes: &[u8]) -> Option<Vec<String>> {
         });
     }
     let faults = crate::sops::check_structure(file, bytes)?;
-    Some(
-        faults
-            .into_iter()
-            .map(|f| {
-                format!(
-                    "it carries SOPS metadata, but `{}` {}",
-                    crate::yaml::printable(&f.path),
-                    f.reason
-                )
-            })
-            .collect(),
-    )
+    let more = faults.len().saturating_sub(MAX_FAULTS_PER_FILE);
+    let mut lines: Vec<String> = faults
+        .into_iter()
+        .take(MAX_FAULTS_PER_FILE)
+        .map(|f| match f.path.as_str() {
+            "" => format!("it carries SOPS metadata, but the file {}", f.reason),
+            at => format!(
+                "it carries SOPS metadata, but `{}` {}",
+                crate::yaml::printable(at),
+                f.reason
+            ),
+        })
+        .collect();
+    if more > 0 {
+        lines.push(format!(
+            "it carries SOPS metadata, but {more} more values are not encrypted as its rules say"
+        ));
+    }
+    Some(lines)
 }
+
+/// The faults of one file reported one by one; the rest are counted.
+const MAX_FAULTS_PER_FILE: usize = 20;
 
 /// Every plaintext input of `units`.
 pub fn plaintext_inputs(units: &[Unit], allow: &AllowList) -> Result<Vec<Plaintext>> {

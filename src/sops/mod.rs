@@ -203,8 +203,9 @@ pub(crate) fn decrypt_as(
 }
 
 /// Why a file that carries SOPS metadata is not encrypted as its own rules say: the key
-/// path of a value (`stringData:password`, `a:b:0`), or `sops` for the metadata, and the
-/// rule broken. Never a value.
+/// path of a value (`stringData:password`, `a:b:0`), `sops` for the metadata, or empty for
+/// the whole file, and the rule broken, a phrase that follows it (`is missing`). Never a
+/// value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StructureFault {
     pub(crate) path: String,
@@ -222,12 +223,12 @@ pub(crate) fn check_structure(path: &Path, bytes: &[u8]) -> Option<Vec<Structure
     let format = format_for(path, bytes)?;
     let whole = |reason: String| {
         Some(vec![StructureFault {
-            path: "sops".into(),
+            path: String::new(),
             reason,
         }])
     };
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return whole(SyntaxReason::NotUtf8.to_string());
+        return whole(format!("is {}", SyntaxReason::NotUtf8));
     };
     let loaded = match format {
         Format::Yaml => yaml::load(text),
@@ -238,23 +239,26 @@ pub(crate) fn check_structure(path: &Path, bytes: &[u8]) -> Option<Vec<Structure
     let mut branches = match loaded {
         Ok(b) => b,
         Err(reason) => {
-            return whole(format!("not a valid SOPS {} file: {reason}", format.name()));
+            return whole(format!(
+                "is not a valid SOPS {} file: {reason}",
+                format.name()
+            ));
         }
     };
     let metadata = match meta::extract(&mut branches, format) {
         Ok(m) => m,
-        Err(reason) => return whole(format!("invalid SOPS metadata: {reason}")),
+        Err(reason) => return whole(format!("has SOPS metadata that does not read: {reason}")),
     };
     let mut faults = Vec::new();
     if metadata.mac.is_empty() {
         faults.push(StructureFault {
             path: "sops:mac".into(),
-            reason: "the MAC is missing".into(),
+            reason: "is missing".into(),
         });
     } else if let Err(f) = crypto::well_formed(&metadata.mac) {
         faults.push(StructureFault {
             path: "sops:mac".into(),
-            reason: format!("the MAC {}", f.describe()),
+            reason: f.describe(),
         });
     }
     if metadata
@@ -264,7 +268,7 @@ pub(crate) fn check_structure(path: &Path, bytes: &[u8]) -> Option<Vec<Structure
     {
         faults.push(StructureFault {
             path: "sops".into(),
-            reason: "no key entry (age, pgp, kms, gcp_kms, azure_kv, hc_vault or key_groups): nothing can decrypt the data key".into(),
+            reason: "has no key entry (age, pgp, kms, gcp_kms, azure_kv, hc_vault or key_groups): nothing could decrypt its data key".into(),
         });
     }
     for (at, f) in crypto::check_tree(path, &mut branches, &metadata) {
@@ -399,5 +403,41 @@ mod tests {
         assert_eq!(format_for(Path::new("x.txt"), json), Some(Format::Json));
         assert_eq!(format_for(Path::new("x.yml"), yaml), Some(Format::Yaml));
         assert_eq!(format_for(Path::new("x"), yaml), Some(Format::Yaml));
+    }
+
+    /// Without a key: each value the rules say is encrypted and is not, by key path; the
+    /// metadata's MAC and key entries; never a value.
+    #[test]
+    fn structure_is_checked_by_key_path() {
+        const V: &str = "ENC[AES256_GCM,data:AAAA,iv:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]";
+        let file = |body: &str, meta: &str| {
+            format!("{body}sops:\n    mac: {V}\n    lastmodified: \"2024-01-01T00:00:00Z\"\n{meta}")
+        };
+        let age = "    age:\n        - recipient: age1x\n          enc: x\n";
+        let ok = file(&format!("a: {V}\nb_unencrypted: clear\n"), age);
+        assert_eq!(
+            check_structure(Path::new("s.yaml"), ok.as_bytes()),
+            Some(vec![])
+        );
+        let added = file(&format!("a: {V}\nn:\n    - {V}\n    - secret-value\n"), age);
+        let faults = check_structure(Path::new("s.yaml"), added.as_bytes()).unwrap();
+        assert_eq!(faults.len(), 1, "{faults:?}");
+        // sops names a list item by the keys above it.
+        assert_eq!(faults[0].path, "n");
+        assert!(!format!("{faults:?}").contains("secret-value"));
+        let regex = file(
+            "stringData:\n    a: secret-value\nkind: Secret\n",
+            &format!("{age}    encrypted_regex: ^(data|stringData)$\n"),
+        );
+        let faults = check_structure(Path::new("s.yaml"), regex.as_bytes()).unwrap();
+        assert_eq!(
+            faults.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+            ["stringData:a"]
+        );
+        let keyless = file(&format!("a: {V}\n"), "");
+        let faults = check_structure(Path::new("s.yaml"), keyless.as_bytes()).unwrap();
+        assert_eq!(faults.len(), 1);
+        assert_eq!(faults[0].path, "sops");
+        assert_eq!(check_structure(Path::new("s.yaml"), b"a: 1\n"), None);
     }
 }
