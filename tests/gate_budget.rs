@@ -137,12 +137,9 @@ fn a_file_of_brackets_with_the_sops_words_anywhere() {
         Path::new(env!("CARGO_BIN_EXE_secretgen")),
         &["render", "gen.yaml"],
     );
-    // Whether read as a plain file or refused as broken SOPS, the run ends normally.
-    assert!(
-        matches!(out.status.code(), Some(0 | 2)),
-        "{}",
-        describe(&out)
-    );
+    // Taken for SOPS YAML by its words, and refused as such.
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(text(&out.stderr).contains(out_name), "{}", describe(&out));
 }
 
 #[test]
