@@ -14,6 +14,11 @@
 //!   (by its extension: `.yaml`/`.yml`, `.json`, `.env`, `.ini`, anything else binary), when
 //!   the content is SOPS in that format; otherwise the format the content is SOPS in.
 //! - [`decrypt`]`(path, bytes, keys) -> Result<SecretBytes, SopsError>`.
+//! - [`check_structure`]`(path, bytes) -> Option<Vec<StructureFault>>`: without a key,
+//!   whether the file is encrypted as its own rules say (the plaintext gate's check).
+//!
+//! Every store reads within the parsers' budget (`gate::budget`): nesting depth, flattened
+//! metadata entries, linear time.
 //!
 //! Semantics follow sops v3.13: the data key comes from any `age` entry (the `enc` value is
 //! an armored age file holding the 32-byte key) or, with several `key_groups`, from Shamir
