@@ -197,6 +197,28 @@ fn binary<'a>(path: &Path, ciphertext: &'a [u8]) -> Result<std::borrow::Cow<'a, 
     Ok(bytes)
 }
 
+/// Whether an age file is one in structure, without any key: the armor (if any) and the
+/// header parse up to its MAC line, and a payload follows (a nonce and one sealed chunk at
+/// least). An age header line followed by plain text fails here. Decrypts nothing.
+pub(crate) fn check_structure(path: &Path, ciphertext: &[u8]) -> Result<(), CryptError> {
+    let bytes = binary(path, ciphertext)?;
+    open(path, &bytes)?;
+    let header_end = bytes.windows(4).position(|w| w == b"\n---").and_then(|at| {
+        let rest = &bytes[at + 1..];
+        rest.iter()
+            .position(|&b| b == b'\n')
+            .map(|nl| at + 1 + nl + 1)
+    });
+    // A 16-byte nonce, then at least one chunk with its 16-byte tag.
+    const MIN_PAYLOAD: usize = 16 + 16;
+    match header_end {
+        Some(end) if bytes.len() - end >= MIN_PAYLOAD => Ok(()),
+        _ => Err(CryptError::Payload {
+            file: path.to_path_buf(),
+        }),
+    }
+}
+
 /// Every stanza's body ends with a line shorter than 64 columns (possibly empty).
 fn check_stanza_bodies(bytes: &[u8]) -> Result<(), &'static str> {
     let mut lines = bytes.split(|&b| b == b'\n');

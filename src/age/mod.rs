@@ -22,6 +22,7 @@ mod plugin;
 pub mod pq;
 mod x25519;
 
+pub(crate) use decrypt::check_structure;
 pub use decrypt::decrypt_with_passphrase;
 pub use detect::{armored, is_encrypted, looks_encrypted};
 pub use error::{CryptError, EncryptError, ReadError, RecipientError, StanzaError};

@@ -8,6 +8,8 @@
 //! | one session per run: settings (load restrictor, hash, mode, placeholder, limits) and the keyring, built once from the command line and the environment by every entry (render, check, diff, hash, plugin exec, KRM bare and `fn`, the `ksops` name) | `render::settings::Session::new` |
 //! | every external process (key commands, age plugins, git, the editor): a timeout when no user can answer, bounded stdout, killed with its process group, named but never quoted | [`process`] |
 //! | text from an input in a message: decrypted text described, never quoted | [`shown`] |
+//! | parser budgets: nesting depth, alias expansion, flattened entries | `budget` |
 
+pub mod budget;
 pub mod process;
 pub mod shown;

@@ -6,6 +6,8 @@
 //! variables above; it refuses a key with a character outside letters, digits, `_` and `.`
 //! and an unterminated quote. Errors say what and on which line, never a value.
 
+use std::collections::HashMap;
+
 use zeroize::Zeroizing;
 
 /// Why an env file does not parse (godotenv's two errors), with the 1-based line.
@@ -17,6 +19,32 @@ pub(crate) enum DotenvError {
     BadKey { line: usize },
     #[error("line {line}: quoted value is not terminated")]
     Unterminated { line: usize },
+    /// `$VAR` references that copy more than the parsers' expansion budget.
+    #[error(
+        "line {line}: variable references expand the file to more than {} MiB",
+        crate::gate::budget::MAX_EXPANDED_BYTES >> 20
+    )]
+    TooLarge { line: usize },
+}
+
+/// Why a value could not be read.
+enum Fault {
+    Unterminated,
+    TooLarge,
+}
+
+/// The variables read so far, with an index by name (a file of many variables, each
+/// referring to others, is read in linear time), and the bytes references may still copy.
+struct Vars {
+    list: Vec<Var>,
+    index: HashMap<String, usize>,
+    budget: usize,
+}
+
+impl Vars {
+    fn get(&self, key: &str) -> Option<&Var> {
+        self.index.get(key).map(|&i| &self.list[i])
+    }
 }
 
 /// One variable: key and value (the value zeroized on drop).
@@ -101,25 +129,37 @@ pub(crate) fn parse(src: &[u8]) -> Result<Vec<Var>, DotenvError> {
             .filter(|&&b| b == b'\n')
             .count()
     };
-    let mut out: Vec<Var> = Vec::new();
+    let mut out = Vars {
+        list: Vec::new(),
+        index: HashMap::new(),
+        budget: crate::gate::budget::MAX_EXPANDED_BYTES,
+    };
     let mut cutset = src;
     while let Some(start) = statement_start(cutset) {
         let (key, left) = key_name(start).map_err(|()| DotenvError::BadKey {
             line: line_of(start),
         })?;
-        let (value, left) = var_value(left, &out).map_err(|()| DotenvError::Unterminated {
-            line: line_of(left),
+        let (value, left) = var_value(left, &mut out).map_err(|f| match f {
+            Fault::Unterminated => DotenvError::Unterminated {
+                line: line_of(left),
+            },
+            Fault::TooLarge => DotenvError::TooLarge {
+                line: line_of(left),
+            },
         })?;
-        match out.iter_mut().find(|v| v.key == key) {
-            Some(v) => v.value = value,
-            None => out.push(Var { key, value }),
+        match out.index.get(&key) {
+            Some(&i) => out.list[i].value = value,
+            None => {
+                out.index.insert(key.clone(), out.list.len());
+                out.list.push(Var { key, value });
+            }
         }
         match left {
             Some(l) => cutset = l,
             None => break,
         }
     }
-    Ok(out)
+    Ok(out.list)
 }
 
 fn replace_crlf(src: &[u8]) -> Vec<u8> {
@@ -183,7 +223,10 @@ fn key_name(src: &[u8]) -> Result<(String, &[u8]), ()> {
 }
 
 /// `extractVarValue`: the value and the rest (`None` at the end of the input).
-fn var_value<'a>(src: &'a [u8], vars: &[Var]) -> Result<(Zeroizing<String>, Option<&'a [u8]>), ()> {
+fn var_value<'a>(
+    src: &'a [u8],
+    vars: &mut Vars,
+) -> Result<(Zeroizing<String>, Option<&'a [u8]>), Fault> {
     let quote = match src.first() {
         Some(&q @ (b'"' | b'\'')) => q,
         _ => {
@@ -207,7 +250,7 @@ fn var_value<'a>(src: &'a [u8], vars: &[Var]) -> Result<(Zeroizing<String>, Opti
             }
             let text: Zeroizing<String> = Zeroizing::new(line[..end_of_var].iter().collect());
             let trimmed = text.trim_matches(is_space);
-            return Ok((expand_variables(trimmed, vars), Some(&src[end..])));
+            return Ok((expand_variables(trimmed, vars)?, Some(&src[end..])));
         }
     };
     for i in 1..src.len() {
@@ -226,13 +269,13 @@ fn var_value<'a>(src: &'a [u8], vars: &[Var]) -> Result<(Zeroizing<String>, Opti
         let raw = &inner[start.min(end)..end];
         let value = if quote == b'"' {
             let escaped = expand_escapes(raw);
-            expand_variables(&go_lossy(&escaped), vars)
+            expand_variables(&go_lossy(&escaped), vars)?
         } else {
             Zeroizing::new(go_lossy(raw))
         };
         return Ok((value, Some(&src[i + 1..])));
     }
-    Err(())
+    Err(Fault::Unterminated)
 }
 
 /// `expandEscapes`: `\n` and `\r` become line breaks, then a backslash before anything but
@@ -272,8 +315,9 @@ fn expand_escapes(s: &[u8]) -> Zeroizing<Vec<u8>> {
 
 /// `expandVariables`: each match of `(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?` is replaced by the
 /// value of the variable named (an earlier one of the same file, else empty); an escaped
-/// `\$` loses its backslash; a `$` with no name stays.
-fn expand_variables(v: &str, vars: &[Var]) -> Zeroizing<String> {
+/// `\$` loses its backslash; a `$` with no name stays. What references copy is counted
+/// against the file's expansion budget.
+fn expand_variables(v: &str, vars: &mut Vars) -> Result<Zeroizing<String>, Fault> {
     let b = v.as_bytes();
     let mut out = Zeroizing::new(String::with_capacity(v.len()));
     let mut copied = 0;
@@ -304,8 +348,13 @@ fn expand_variables(v: &str, vars: &[Var]) -> Zeroizing<String> {
         if escaped {
             out.push_str(&v[start + 1..j]);
         } else if !name.is_empty() {
-            if let Some(var) = vars.iter().find(|x| x.key == name) {
+            if let Some(var) = vars.get(name) {
+                let len = var.value.len();
+                if len > vars.budget {
+                    return Err(Fault::TooLarge);
+                }
                 out.push_str(&var.value);
+                vars.budget -= len;
             }
         } else {
             out.push_str(&v[start..j]);
@@ -314,7 +363,7 @@ fn expand_variables(v: &str, vars: &[Var]) -> Zeroizing<String> {
         i = j;
     }
     out.push_str(&v[copied..]);
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -393,6 +442,25 @@ mod tests {
         let e = parse(b"A=1\nB=\"secretvalue\n").err().unwrap();
         assert_eq!(e, DotenvError::Unterminated { line: 2 });
         assert!(parse(b"A=1\nB\nC=2").is_err());
+    }
+
+    /// Each variable copying the one above eight times: 8^30 bytes if expanded, refused
+    /// once the copies pass the expansion budget; many variables are read in linear time.
+    #[test]
+    fn references_are_held_to_the_expansion_budget() {
+        let mut src = String::from("V0=xxxxxxxx\n");
+        for i in 1..30 {
+            src.push_str(&format!("V{i}={}\n", format!("${{V{}}}", i - 1).repeat(8)));
+        }
+        let e = parse(src.as_bytes()).err().unwrap();
+        assert!(
+            matches!(e, DotenvError::TooLarge { line } if line > 2),
+            "{e}"
+        );
+        let many: String = (0..50_000).map(|i| format!("K{i}=$K0\n")).collect();
+        let start = std::time::Instant::now();
+        assert_eq!(parse(many.as_bytes()).unwrap().len(), 50_000);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub(crate) fn set(
 }
 
 /// Whether a resource document carries SOPS metadata (`sops.mac`).
-pub(super) fn is_sops_doc(doc: &crate::yaml::Node) -> bool {
+pub(crate) fn is_sops_doc(doc: &crate::yaml::Node) -> bool {
     doc.get("sops").and_then(|s| s.get("mac")).is_some()
 }
 
@@ -65,16 +65,24 @@ const DECRYPTED: crate::secret::read::Reading = crate::secret::read::Reading {
     ..crate::secret::read::Reading::RESOURCE
 };
 
-/// The `v1` Secrets of a SOPS-encrypted resource file, decrypted as `sops --decrypt` does.
-/// Without a usable identity under `--placeholder`, the Secret is rendered from the
-/// encrypted document (its names must be in clear) with placeholders for every value.
-pub(super) fn sops_secrets(
+/// A SOPS-encrypted resource file, opened.
+pub(crate) enum SopsResource {
+    /// The documents `sops --decrypt` prints for it: every value in them is decrypted text.
+    Decrypted(Vec<crate::yaml::Node>),
+    /// No usable identity, under `--placeholder`: stand in with [`sops_placeholder`].
+    Placeholder,
+}
+
+/// The one way a resource file that is SOPS-encrypted (its first document, `first`, carries
+/// `sops.mac`) is read, wherever resources are read: decrypted in memory, or under
+/// `--placeholder` without a usable identity, a placeholder; otherwise an error naming the
+/// file. Its ciphertext never passes through as data.
+pub(crate) fn open_sops(
     file: &Path,
     first: &crate::yaml::Node,
-    t: &Transform,
     keys: &dyn Decrypt,
     placeholder: bool,
-) -> Result<Vec<Secret>> {
+) -> Result<SopsResource> {
     let loc = Loc::at(file, first.mark);
     let bytes = std::fs::read(file).map(Zeroizing::new).map_err(|e| {
         Error::source(
@@ -84,9 +92,7 @@ pub(super) fn sops_secrets(
     })?;
     let plain = match keys.decrypt(file, &bytes) {
         Ok(p) => p,
-        Err(f) if f.missing_key() && placeholder => {
-            return sops_placeholder(file, first, t).map(|s| vec![s]);
-        }
+        Err(f) if f.missing_key() && placeholder => return Ok(SopsResource::Placeholder),
         Err(f) => return Err(f.at(loc)),
     };
     let text = std::str::from_utf8(plain.expose()).map_err(|_| Error::Crypt {
@@ -102,6 +108,23 @@ pub(super) fn sops_secrets(
                 e.mark
             ),
         })?;
+    Ok(SopsResource::Decrypted(docs))
+}
+
+/// The `v1` Secrets of a SOPS-encrypted resource file, decrypted as `sops --decrypt` does.
+/// Without a usable identity under `--placeholder`, the Secret is rendered from the
+/// encrypted document (its names must be in clear) with placeholders for every value.
+pub(super) fn sops_secrets(
+    file: &Path,
+    first: &crate::yaml::Node,
+    t: &Transform,
+    keys: &dyn Decrypt,
+    placeholder: bool,
+) -> Result<Vec<Secret>> {
+    let docs = match open_sops(file, first, keys, placeholder)? {
+        SopsResource::Decrypted(docs) => docs,
+        SopsResource::Placeholder => return sops_placeholder(file, first, t).map(|s| vec![s]),
+    };
     let mut out = Vec::new();
     for d in &docs {
         let is_secret = d.get("kind").and_then(|k| k.as_str()) == Some("Secret")
@@ -120,7 +143,11 @@ pub(super) fn sops_secrets(
 
 /// A SOPS Secret resource that cannot be opened, under `--placeholder`: its keys from the
 /// encrypted document, each value a placeholder.
-fn sops_placeholder(file: &Path, doc: &crate::yaml::Node, t: &Transform) -> Result<Secret> {
+pub(crate) fn sops_placeholder(
+    file: &Path,
+    doc: &crate::yaml::Node,
+    t: &Transform,
+) -> Result<Secret> {
     let loc = Loc::at(file, doc.mark);
     let clear = |n: Option<&crate::yaml::Node>| {
         n.and_then(|v| v.as_str())

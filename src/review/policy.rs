@@ -3,8 +3,10 @@
 //!
 //! In: the units found under the paths. Out: one [`Plaintext`] finding per generator input
 //! that is neither age- nor SOPS-encrypted, per literal that holds a value, and per plain
-//! Secret manifest with values, except the files an allow-list names. Reads no identity and
-//! decrypts nothing; a finding names the file and line, never a value.
+//! Secret manifest with values, except the files an allow-list names. What looks encrypted
+//! is checked in structure (`sops::check_structure`, `age::check_structure`): a `sops`
+//! block or an age header over values in clear is plaintext, named by its key path. Reads
+//! no identity and decrypts nothing; a finding names the file and line, never a value.
 
 use std::fmt;
 use std::io::Read;
@@ -70,6 +72,50 @@ pub(crate) fn is_encrypted(bytes: &[u8]) -> bool {
     age::is_encrypted(bytes) || crate::sops::is_sops(bytes).is_some()
 }
 
+/// What an input that looks encrypted holds in clear, checked in structure without any key:
+/// `None` when it is neither age nor SOPS; otherwise one line per fault (the key path and
+/// the rule broken, never a value), empty when it is encrypted as it says.
+fn encryption_faults(file: &Path, bytes: &[u8]) -> Option<Vec<String>> {
+    if !is_encrypted(bytes) {
+        return None;
+    }
+    if age::is_encrypted(bytes) {
+        return Some(match age::check_structure(file, bytes) {
+            Ok(()) => Vec::new(),
+            Err(age::CryptError::Payload { .. }) => {
+                vec!["no encrypted payload follows its age header".into()]
+            }
+            Err(age::CryptError::Header { reason, .. } | age::CryptError::Armor { reason, .. }) => {
+                vec![format!("its age header does not parse ({reason})")]
+            }
+            Err(_) => vec!["its age header does not parse".into()],
+        });
+    }
+    let faults = crate::sops::check_structure(file, bytes)?;
+    let more = faults.len().saturating_sub(MAX_FAULTS_PER_FILE);
+    let mut lines: Vec<String> = faults
+        .into_iter()
+        .take(MAX_FAULTS_PER_FILE)
+        .map(|f| match f.path.as_str() {
+            "" => format!("it carries SOPS metadata, but the file {}", f.reason),
+            at => format!(
+                "it carries SOPS metadata, but `{}` {}",
+                crate::yaml::printable(at),
+                f.reason
+            ),
+        })
+        .collect();
+    if more > 0 {
+        lines.push(format!(
+            "it carries SOPS metadata, but {more} more values are not encrypted as its rules say"
+        ));
+    }
+    Some(lines)
+}
+
+/// The faults of one file reported one by one; the rest are counted.
+const MAX_FAULTS_PER_FILE: usize = 20;
+
 /// Every plaintext input of `units`.
 pub fn plaintext_inputs(units: &[Unit], allow: &AllowList) -> Result<Vec<Plaintext>> {
     let mut found = Vec::new();
@@ -98,7 +144,18 @@ pub fn plaintext_inputs(units: &[Unit], allow: &AllowList) -> Result<Vec<Plainte
             for (entry, path, field) in files.chain(envs) {
                 let path = g.root.join(path);
                 for file in regular_files(&path, &at(entry))? {
-                    if allow.allows(&file) || is_encrypted(&read(&file, &at(entry))?) {
+                    if allow.allows(&file) {
+                        continue;
+                    }
+                    if let Some(faults) = encryption_faults(&file, &read(&file, &at(entry))?) {
+                        found.extend(faults.into_iter().map(|fault| Plaintext {
+                            loc: at(entry),
+                            message: format!(
+                                "generator `{}`: {field} input `{}` looks encrypted but is not: {fault}; encrypt it again (`sops edit` keeps what is encrypted, `secretgen age encrypt`)",
+                                g.name.value,
+                                file.display()
+                            ),
+                        }));
                         continue;
                     }
                     found.push(Plaintext {
@@ -118,9 +175,24 @@ pub fn plaintext_inputs(units: &[Unit], allow: &AllowList) -> Result<Vec<Plainte
                     .and_then(|d| d.as_map())
                     .is_some_and(|m| !m.is_empty())
             });
-            // A SOPS-encrypted manifest (as Flux and KSOPS keep them) carries `sops`.
-            let sops = doc.get("sops").is_some();
-            if has_values && !sops && !allow.allows(file) {
+            if !has_values || allow.allows(file) {
+                continue;
+            }
+            // A SOPS-encrypted manifest (as Flux and KSOPS keep them) carries `sops`: checked
+            // in structure, since a `sops` block alone encrypts nothing.
+            let loc = Loc::at(file, doc.mark);
+            let faults = match doc.get("sops") {
+                Some(_) => encryption_faults(file, &read(file, &loc)?),
+                None => None,
+            };
+            if let Some(faults) = faults {
+                found.extend(faults.into_iter().map(|fault| Plaintext {
+                    loc: loc.clone(),
+                    message: format!(
+                        "a Secret manifest that looks encrypted but is not: {fault}; encrypt it again (`sops edit` keeps what is encrypted)"
+                    ),
+                }));
+            } else {
                 found.push(Plaintext {
                     loc: Loc::at(file, doc.mark),
                     message: "a Secret manifest holds its values in clear; encrypt it with SOPS, or generate it from encrypted files".into(),

@@ -34,7 +34,7 @@ pub(crate) enum ValueFault {
 }
 
 impl ValueFault {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ValueFault::NotEncrypted => {
                 "should be encrypted but is not an `ENC[AES256_GCM,…]` value".into()
@@ -58,13 +58,18 @@ pub(crate) fn cipher(key: &[u8]) -> Option<Gcm> {
     Gcm::new_from_slice(key).ok()
 }
 
-pub(crate) fn open_value(enc: &str, cipher: &Gcm, aad: &str) -> Result<Plain, ValueFault> {
-    if enc.is_empty() {
-        return Ok(Plain {
-            bytes: Zeroizing::new(Vec::new()),
-            kind: "str".into(),
-        });
-    }
+/// An `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` value taken apart: ciphertext with its
+/// tag, the 32-byte IV, the type name. Checks the form only; opens nothing.
+struct Sealed {
+    msg: Vec<u8>,
+    iv: Vec<u8>,
+    kind: String,
+}
+
+/// sops' value types.
+const TYPES: [&str; 7] = ["str", "bytes", "int", "float", "bool", "time", "comment"];
+
+fn parse_value(enc: &str) -> Result<Sealed, ValueFault> {
     let body = enc
         .strip_prefix("ENC[AES256_GCM,data:")
         .ok_or(ValueFault::NotEncrypted)?;
@@ -85,11 +90,45 @@ pub(crate) fn open_value(enc: &str, cipher: &Gcm, aad: &str) -> Result<Plain, Va
     let b64 =
         |s: &str, what: &'static str| STANDARD.decode(s).map_err(|_| ValueFault::Malformed(what));
     let mut msg = b64(data, "data is not base64")?;
+    let tag_len = b64(tag, "tag is not base64")?.len();
+    if tag_len != 16 {
+        return Err(ValueFault::Malformed("the tag is not 16 bytes"));
+    }
     let iv = b64(iv, "iv is not base64")?;
     msg.extend_from_slice(&b64(tag, "tag is not base64")?);
     if iv.len() != 32 {
         return Err(ValueFault::Malformed("the IV is not 32 bytes"));
     }
+    if msg.len() < 16 {
+        return Err(ValueFault::Malformed("the tag is not 16 bytes"));
+    }
+    Ok(Sealed {
+        msg,
+        iv,
+        kind: kind.to_string(),
+    })
+}
+
+/// Whether `enc` is a well-formed sops value (the empty string stays empty in sops).
+pub(crate) fn well_formed(enc: &str) -> Result<(), ValueFault> {
+    if enc.is_empty() {
+        return Ok(());
+    }
+    let sealed = parse_value(enc)?;
+    if !TYPES.contains(&sealed.kind.as_str()) {
+        return Err(ValueFault::Type(sealed.kind));
+    }
+    Ok(())
+}
+
+pub(crate) fn open_value(enc: &str, cipher: &Gcm, aad: &str) -> Result<Plain, ValueFault> {
+    if enc.is_empty() {
+        return Ok(Plain {
+            bytes: Zeroizing::new(Vec::new()),
+            kind: "str".into(),
+        });
+    }
+    let Sealed { msg, iv, kind } = parse_value(enc)?;
     let nonce = aes_gcm::Nonce::<U32>::from_slice(&iv);
     let plain = cipher
         .decrypt(
@@ -102,7 +141,7 @@ pub(crate) fn open_value(enc: &str, cipher: &Gcm, aad: &str) -> Result<Plain, Va
         .map_err(|_| ValueFault::Auth)?;
     Ok(Plain {
         bytes: Zeroizing::new(plain),
-        kind: kind.to_string(),
+        kind,
     })
 }
 
@@ -148,9 +187,35 @@ fn mac_bytes(v: &Val, hash: &mut Sha512) {
 
 struct Walker<'a> {
     meta: &'a Metadata,
-    key: &'a Gcm,
+    /// The data key; without it the walk only checks that what the rules say is encrypted
+    /// is a well-formed value, and collects each fault in `faults`.
+    key: Option<&'a Gcm>,
     hash: Sha512,
     file: &'a Path,
+    faults: Vec<(String, ValueFault)>,
+}
+
+/// Without a key: every leaf the file's rules say is encrypted that is not a well-formed
+/// `ENC[…]` value, by its key path (`a:b:0`), in file order. Decrypts nothing.
+pub(crate) fn check_tree(
+    file: &Path,
+    branches: &mut [Branch],
+    meta: &Metadata,
+) -> Vec<(String, ValueFault)> {
+    let mut w = Walker {
+        meta,
+        key: None,
+        hash: Sha512::new(),
+        file,
+        faults: Vec::new(),
+    };
+    for branch in branches.iter_mut() {
+        let mut path = Vec::new();
+        let mut stack = Vec::new();
+        // Only `leaf` could fail, and without a key it collects instead.
+        let _ = w.branch(branch, &mut path, &mut stack);
+    }
+    w.faults
 }
 
 /// Decrypts every encrypted value and comment of `branches` in place, then checks the MAC.
@@ -166,9 +231,10 @@ pub(crate) fn decrypt_tree(
     })?;
     let mut w = Walker {
         meta,
-        key: &gcm,
+        key: Some(&gcm),
         hash: Sha512::new(),
         file,
+        faults: Vec::new(),
     };
     if meta.mac_only_encrypted {
         w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -277,11 +343,14 @@ impl Walker<'_> {
     /// A comment: decrypted when it should be; one that does not decrypt stays as it is
     /// (files from sops before comments were encrypted).
     fn comment(&mut self, c: &Comment, path: &[String], stack: &[Vec<String>]) -> Comment {
-        if !self.meta.should_encrypt(path, stack, true) {
+        let Some(key) = self
+            .key
+            .filter(|_| self.meta.should_encrypt(path, stack, true))
+        else {
             return c.clone();
-        }
+        };
         let aad = aad(path);
-        match open_value(&c.text, self.key, &aad).map(typed) {
+        match open_value(&c.text, key, &aad).map(typed) {
             Ok(Ok(Val::Comment(d))) => d,
             Ok(Ok(Val::Str(s))) => Comment {
                 text: s,
@@ -304,10 +373,20 @@ impl Walker<'_> {
                 path: path.join(":"),
                 reason: f.describe(),
             };
+            let Some(key) = self.key else {
+                let checked = match &*v {
+                    Val::Str(enc) => well_formed(enc),
+                    _ => Err(ValueFault::NotEncrypted),
+                };
+                if let Err(f) = checked {
+                    self.faults.push((path.join(":"), f));
+                }
+                return Ok(());
+            };
             let Val::Str(enc) = &*v else {
                 return Err(fault(ValueFault::NotEncrypted));
             };
-            let plain = open_value(enc, self.key, &aad(path)).map_err(fault)?;
+            let plain = open_value(enc, key, &aad(path)).map_err(fault)?;
             *v = typed(plain).map_err(fault)?;
         }
         if !self.meta.mac_only_encrypted || encrypted {

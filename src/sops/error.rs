@@ -196,6 +196,8 @@ pub enum JsonFault {
     Control,
     #[error("invalid UTF-8 in string")]
     Utf8,
+    #[error("{}", crate::gate::budget::TooDeep)]
+    TooDeep,
 }
 
 /// Why the `sops` metadata cannot be read. Names a field, never a value.
@@ -240,6 +242,13 @@ pub enum MetadataReason {
     FlatMismatch,
     #[error("incomplete list in flattened metadata")]
     FlatIncompleteList,
+    #[error("a flattened metadata key is {}", crate::gate::budget::TooDeep)]
+    TooDeep,
+    #[error(
+        "more than {} flattened metadata entries",
+        crate::gate::budget::MAX_FLAT_ENTRIES
+    )]
+    TooManyEntries,
 }
 
 /// Why the decrypted tree cannot be written in its format. Names keys, never a value.

@@ -5,6 +5,8 @@
 //! back as go-ini does: `key = value` with `=` aligned per section, a blank line between
 //! sections, comments as `; text`.
 
+use std::collections::HashMap;
+
 use zeroize::Zeroizing;
 
 use super::{Branch, EmitReason, Item, Key, Out, SyntaxReason, Val};
@@ -24,6 +26,8 @@ struct Section {
     name: String,
     comment: String,
     keys: Vec<(String, String, String)>,
+    /// Where each key is in `keys`: a repeated key is found in constant time.
+    index: HashMap<String, usize>,
 }
 
 pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
@@ -31,6 +35,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
         name: "DEFAULT".into(),
         comment: String::new(),
         keys: Vec::new(),
+        index: HashMap::new(),
     }];
     let mut comment = String::new();
     let push_comment = |comment: &mut String, c: &str| {
@@ -61,6 +66,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
                 name,
                 comment: std::mem::take(&mut comment),
                 keys: Vec::new(),
+                index: HashMap::new(),
             });
             continue;
         }
@@ -106,11 +112,16 @@ pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
         };
         let section = sections.last_mut().expect("one section at least");
         let c = std::mem::take(&mut comment);
-        if let Some(k) = section.keys.iter_mut().find(|k| k.0 == key) {
-            k.1 = value;
-            k.2 = c;
-        } else {
-            section.keys.push((key, value, c));
+        match section.index.get(&key) {
+            Some(&at) => {
+                let k = &mut section.keys[at];
+                k.1 = value;
+                k.2 = c;
+            }
+            None => {
+                section.index.insert(key.clone(), section.keys.len());
+                section.keys.push((key, value, c));
+            }
         }
     }
     let mut branch = Vec::new();
@@ -175,6 +186,7 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
             comment: String::new(),
             keys: Vec::new(),
         };
+        let mut index: HashMap<&str, usize> = HashMap::new();
         let mut rest = &items[..];
         if let Some(Item {
             key: Key::Comment(c),
@@ -196,10 +208,12 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
                         section: name.clone(),
                         key: k.clone(),
                     })?;
-                    if let Some(existing) = sec.keys.iter_mut().find(|e| e.0 == k.as_str()) {
-                        existing.1 = v;
-                    } else {
-                        sec.keys.push((k, v, Zeroizing::new(String::new())));
+                    match index.get(k.as_str()) {
+                        Some(&at) => sec.keys[at].1 = v,
+                        None => {
+                            index.insert(k, sec.keys.len());
+                            sec.keys.push((k, v, Zeroizing::new(String::new())));
+                        }
                     }
                 }
             }

@@ -6,6 +6,7 @@
 use zeroize::Zeroizing;
 
 use super::{Branch, EmitReason, Item, JsonFault, Key, Out, SyntaxReason, Val, gofmt};
+use crate::gate::budget::Depth;
 
 struct Parser<'a> {
     s: &'a [u8],
@@ -21,7 +22,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
     if p.peek() != Some(b'{') {
         return Err(SyntaxReason::JsonNotObject);
     }
-    let Val::Map(items) = p.value()? else {
+    let Val::Map(items) = p.value(Depth::TOP)? else {
         unreachable!()
     };
     p.ws();
@@ -64,10 +65,11 @@ impl Parser<'_> {
             Err(self.err(JsonFault::Literal))
         }
     }
-    fn value(&mut self) -> Result<Val, SyntaxReason> {
+    fn value(&mut self, depth: Depth) -> Result<Val, SyntaxReason> {
         self.ws();
         match self.peek() {
             Some(b'{') => {
+                let depth = depth.deeper().map_err(|_| self.err(JsonFault::TooDeep))?;
                 self.i += 1;
                 let mut items = Vec::new();
                 self.ws();
@@ -86,7 +88,7 @@ impl Parser<'_> {
                         return Err(self.err(JsonFault::Colon));
                     }
                     self.i += 1;
-                    let v = self.value()?;
+                    let v = self.value(depth)?;
                     items.push(Item::new(k.to_string(), v));
                     self.ws();
                     match self.peek() {
@@ -100,6 +102,7 @@ impl Parser<'_> {
                 }
             }
             Some(b'[') => {
+                let depth = depth.deeper().map_err(|_| self.err(JsonFault::TooDeep))?;
                 self.i += 1;
                 let mut items = Vec::new();
                 self.ws();
@@ -108,7 +111,7 @@ impl Parser<'_> {
                     return Ok(Val::Seq(items));
                 }
                 loop {
-                    items.push(self.value()?);
+                    items.push(self.value(depth)?);
                     self.ws();
                     match self.peek() {
                         Some(b',') => self.i += 1,

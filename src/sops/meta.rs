@@ -7,6 +7,7 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use super::{Branch, Format, Item, Key, MetadataReason, OpenAge, SopsError, Val, gofmt, shamir};
+use crate::gate::budget::{self, Depth};
 
 /// The metadata fields decryption needs.
 pub(crate) struct Metadata {
@@ -451,6 +452,41 @@ pub(crate) fn data_key(
     Ok(key)
 }
 
+/// One step of a flattened key: whether it is a map key (else a list index), and its text.
+type FlatStep<'a> = (bool, &'a str);
+
+/// A flattened key cut at its `__map_`/`__list_` markers, in one pass: the first name, then
+/// each step (whether a map key, and its text). At most the depth budget of steps.
+fn flat_path(k: &str) -> Result<(&str, Vec<FlatStep<'_>>), MetadataReason> {
+    let b = k.as_bytes();
+    let mut cuts = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"__map_") {
+            cuts.push((i, true, 6));
+            i += 6;
+        } else if b[i..].starts_with(b"__list_") {
+            cuts.push((i, false, 7));
+            i += 7;
+        } else {
+            i += 1;
+        }
+        if Depth::check(cuts.len()).is_err() {
+            return Err(MetadataReason::TooDeep);
+        }
+    }
+    let first = &k[..cuts.first().map_or(k.len(), |c| c.0)];
+    let steps = cuts
+        .iter()
+        .enumerate()
+        .map(|(n, &(at, is_map, len))| {
+            let end = cuts.get(n + 1).map_or(k.len(), |c| c.0);
+            (is_map, &k[at + len..end])
+        })
+        .collect();
+    Ok((first, steps))
+}
+
 /// Rebuilds nested metadata from sops' flattened keys (`age__list_0__map_enc`).
 fn unflatten(items: Vec<Item>) -> Result<Val, MetadataReason> {
     #[derive(Default)]
@@ -459,32 +495,15 @@ fn unflatten(items: Vec<Item>) -> Result<Val, MetadataReason> {
         keys: std::collections::BTreeMap<String, Node>,
         idx: std::collections::BTreeMap<usize, Node>,
     }
+    if items.len() > budget::MAX_FLAT_ENTRIES {
+        return Err(MetadataReason::TooManyEntries);
+    }
     let mut root = Node::default();
     for item in items {
         let Key::Str(k) = item.key else { continue };
-        let mut node = &mut root;
-        let mut rest = k.as_str();
-        let first_end = [rest.find("__map_"), rest.find("__list_")]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(rest.len());
-        node = node.keys.entry(rest[..first_end].to_string()).or_default();
-        rest = &rest[first_end..];
-        while !rest.is_empty() {
-            let (is_map, body) = if let Some(b) = rest.strip_prefix("__map_") {
-                (true, b)
-            } else if let Some(b) = rest.strip_prefix("__list_") {
-                (false, b)
-            } else {
-                return Err(MetadataReason::FlatKey(k.clone()));
-            };
-            let end = [body.find("__map_"), body.find("__list_")]
-                .into_iter()
-                .flatten()
-                .min()
-                .unwrap_or(body.len());
-            let tok = &body[..end];
+        let (first, steps) = flat_path(&k)?;
+        let mut node = root.keys.entry(first.to_string()).or_default();
+        for (is_map, tok) in steps {
             node = if is_map {
                 node.keys.entry(tok.to_string()).or_default()
             } else {
@@ -493,7 +512,6 @@ fn unflatten(items: Vec<Item>) -> Result<Val, MetadataReason> {
                     .map_err(|_| MetadataReason::FlatIndex(k.clone()))?;
                 node.idx.entry(i).or_default()
             };
-            rest = &body[end..];
         }
         if node.value.is_some() {
             return Err(MetadataReason::FlatDuplicate(k));

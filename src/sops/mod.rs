@@ -14,6 +14,11 @@
 //!   (by its extension: `.yaml`/`.yml`, `.json`, `.env`, `.ini`, anything else binary), when
 //!   the content is SOPS in that format; otherwise the format the content is SOPS in.
 //! - [`decrypt`]`(path, bytes, keys) -> Result<SecretBytes, SopsError>`.
+//! - [`check_structure`]`(path, bytes) -> Option<Vec<StructureFault>>`: without a key,
+//!   whether the file is encrypted as its own rules say (the plaintext gate's check).
+//!
+//! Every store reads within the parsers' budget (`gate::budget`): nesting depth, flattened
+//! metadata entries, linear time.
 //!
 //! Semantics follow sops v3.13: the data key comes from any `age` entry (the `enc` value is
 //! an armored age file holding the 32-byte key) or, with several `key_groups`, from Shamir
@@ -202,6 +207,84 @@ pub(crate) fn decrypt_as(
     Ok(SecretBytes::new(std::mem::take(&mut *out.into_inner())))
 }
 
+/// Why a file that carries SOPS metadata is not encrypted as its own rules say: the key
+/// path of a value (`stringData:password`, `a:b:0`), `sops` for the metadata, or empty for
+/// the whole file, and the rule broken, a phrase that follows it (`is missing`). Never a
+/// value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StructureFault {
+    pub(crate) path: String,
+    pub(crate) reason: String,
+}
+
+/// Checks, without any key, that a SOPS file is encrypted in structure: it parses in its
+/// format, its metadata reads, the MAC is a well-formed encrypted value, at least one key
+/// entry of any type is there (age, pgp, kms, gcp_kms, azure_kv, hc_vault, hckms, in
+/// `key_groups` or not), and every value the file's own rules (`encrypted_regex`,
+/// `unencrypted_regex`, the suffixes, the comment regexes) say is encrypted is a
+/// well-formed `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`. `None` when the bytes are not
+/// SOPS at all. Uses the stores and the walk that decryption uses; decrypts nothing.
+pub(crate) fn check_structure(path: &Path, bytes: &[u8]) -> Option<Vec<StructureFault>> {
+    let format = format_for(path, bytes)?;
+    let whole = |reason: String| {
+        Some(vec![StructureFault {
+            path: String::new(),
+            reason,
+        }])
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return whole(format!("is {}", SyntaxReason::NotUtf8));
+    };
+    let loaded = match format {
+        Format::Yaml => yaml::load(text),
+        Format::Json | Format::Binary => json::load(text).map(|b| vec![b]),
+        Format::Dotenv => dotenv::load(text).map(|b| vec![b]),
+        Format::Ini => ini::load(text).map(|b| vec![b]),
+    };
+    let mut branches = match loaded {
+        Ok(b) => b,
+        Err(reason) => {
+            return whole(format!(
+                "is not a valid SOPS {} file: {reason}",
+                format.name()
+            ));
+        }
+    };
+    let metadata = match meta::extract(&mut branches, format) {
+        Ok(m) => m,
+        Err(reason) => return whole(format!("has SOPS metadata that does not read: {reason}")),
+    };
+    let mut faults = Vec::new();
+    if metadata.mac.is_empty() {
+        faults.push(StructureFault {
+            path: "sops:mac".into(),
+            reason: "is missing".into(),
+        });
+    } else if let Err(f) = crypto::well_formed(&metadata.mac) {
+        faults.push(StructureFault {
+            path: "sops:mac".into(),
+            reason: f.describe(),
+        });
+    }
+    if metadata
+        .groups
+        .iter()
+        .all(|g| g.age.is_empty() && g.others.is_empty())
+    {
+        faults.push(StructureFault {
+            path: "sops".into(),
+            reason: "has no key entry (age, pgp, kms, gcp_kms, azure_kv, hc_vault or key_groups): nothing could decrypt its data key".into(),
+        });
+    }
+    for (at, f) in crypto::check_tree(path, &mut branches, &metadata) {
+        faults.push(StructureFault {
+            path: at,
+            reason: f.describe(),
+        });
+    }
+    Some(faults)
+}
+
 /// A buffer of plaintext being written, zeroized on drop.
 pub(crate) struct Out(Zeroizing<Vec<u8>>);
 
@@ -325,5 +408,41 @@ mod tests {
         assert_eq!(format_for(Path::new("x.txt"), json), Some(Format::Json));
         assert_eq!(format_for(Path::new("x.yml"), yaml), Some(Format::Yaml));
         assert_eq!(format_for(Path::new("x"), yaml), Some(Format::Yaml));
+    }
+
+    /// Without a key: each value the rules say is encrypted and is not, by key path; the
+    /// metadata's MAC and key entries; never a value.
+    #[test]
+    fn structure_is_checked_by_key_path() {
+        const V: &str = "ENC[AES256_GCM,data:AAAA,iv:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]";
+        let file = |body: &str, meta: &str| {
+            format!("{body}sops:\n    mac: {V}\n    lastmodified: \"2024-01-01T00:00:00Z\"\n{meta}")
+        };
+        let age = "    age:\n        - recipient: age1x\n          enc: x\n";
+        let ok = file(&format!("a: {V}\nb_unencrypted: clear\n"), age);
+        assert_eq!(
+            check_structure(Path::new("s.yaml"), ok.as_bytes()),
+            Some(vec![])
+        );
+        let added = file(&format!("a: {V}\nn:\n    - {V}\n    - secret-value\n"), age);
+        let faults = check_structure(Path::new("s.yaml"), added.as_bytes()).unwrap();
+        assert_eq!(faults.len(), 1, "{faults:?}");
+        // sops names a list item by the keys above it.
+        assert_eq!(faults[0].path, "n");
+        assert!(!format!("{faults:?}").contains("secret-value"));
+        let regex = file(
+            "stringData:\n    a: secret-value\nkind: Secret\n",
+            &format!("{age}    encrypted_regex: ^(data|stringData)$\n"),
+        );
+        let faults = check_structure(Path::new("s.yaml"), regex.as_bytes()).unwrap();
+        assert_eq!(
+            faults.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+            ["stringData:a"]
+        );
+        let keyless = file(&format!("a: {V}\n"), "");
+        let faults = check_structure(Path::new("s.yaml"), keyless.as_bytes()).unwrap();
+        assert_eq!(faults.len(), 1);
+        assert_eq!(faults[0].path, "sops");
+        assert_eq!(check_structure(Path::new("s.yaml"), b"a: 1\n"), None);
     }
 }

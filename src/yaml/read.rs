@@ -12,6 +12,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, SpannedEventReceiver};
 use super::error::{Kind, SyntaxError};
 use super::node::{Mark, Node, Style, Value};
 use super::resolve::{self, Resolved, Tag};
+use crate::gate::budget::{self, Depth};
 use crate::gate::shown::{Provenance, Text};
 
 fn mark_of(span: Span) -> Mark {
@@ -61,6 +62,8 @@ struct Builder<'t> {
     decode_count: usize,
     alias_count: usize,
     alias_bytes: usize,
+    /// Collections opened past the depth budget: read through, not built.
+    too_deep: usize,
 }
 
 /// goyaml.v2's `allowedAliasRatio`: 99% of a small document may come from aliases, falling
@@ -77,9 +80,23 @@ fn allowed_alias_ratio(decode_count: usize) -> f64 {
     }
 }
 
-/// Scalar bytes that aliases may copy in one document. goyaml.v2 shares a string between
-/// its aliases; this reader copies it, so the copies get a budget of their own.
-const MAX_ALIAS_BYTES: usize = 64 << 20;
+/// Scalar bytes that aliases may copy in one document (the parsers' budget).
+const MAX_ALIAS_BYTES: usize = budget::MAX_EXPANDED_BYTES;
+
+/// How many collections deep a tree nests (0 for a scalar).
+fn tree_height(node: &Node) -> usize {
+    match &node.value {
+        Value::Scalar { .. } => 0,
+        Value::Seq(items) => 1 + items.iter().map(tree_height).max().unwrap_or(0),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| tree_height(k).max(tree_height(v)))
+                .max()
+                .unwrap_or(0)
+        }
+    }
+}
 
 /// A tree's size: nodes, and bytes of scalar text.
 fn tree_size(node: &Node) -> (usize, usize) {
@@ -123,6 +140,16 @@ impl Builder<'_> {
         }
         self.cursor = (ci, bi);
         bi
+    }
+
+    /// Whether one more collection fits the depth budget; past it, the document is refused
+    /// and the collection read through without being built.
+    fn within_depth(&mut self, mark: Mark) -> bool {
+        if self.too_deep == 0 && Depth::check(self.stack.len() + 1).is_ok() {
+            return true;
+        }
+        self.fail(mark, format!("the document is {}", budget::TooDeep));
+        false
     }
 
     fn fail(&mut self, mark: Mark, message: impl Into<String>) {
@@ -386,12 +413,20 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 self.check_tab_after_dash(mark);
                 let flow = self.raw(mark.start, mark.start + 1) == "[";
                 self.flow.push(flow);
+                if !self.within_depth(mark) {
+                    self.too_deep += 1;
+                    return;
+                }
                 self.stack.push(Frame::Seq(Vec::new(), mark, anchor))
             }
             Event::MappingStart(anchor, _) => {
                 self.check_tab_after_dash(mark);
                 let flow = self.raw(mark.start, mark.start + 1) == "{";
                 self.flow.push(flow);
+                if !self.within_depth(mark) {
+                    self.too_deep += 1;
+                    return;
+                }
                 self.stack.push(Frame::Map(
                     Vec::new(),
                     None,
@@ -402,6 +437,10 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
             }
             Event::SequenceEnd => {
                 self.flow.pop();
+                if self.too_deep > 0 {
+                    self.too_deep -= 1;
+                    return;
+                }
                 if let Some(Frame::Seq(items, m, anchor)) = self.stack.pop() {
                     let node = Node {
                         value: Value::Seq(items),
@@ -413,6 +452,10 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
             }
             Event::MappingEnd => {
                 let was_flow = self.flow.pop().unwrap_or(false);
+                if self.too_deep > 0 {
+                    self.too_deep -= 1;
+                    return;
+                }
                 if let Some(Frame::Map(entries, _, m, anchor, _)) = self.stack.pop() {
                     // `[k=x:]`: goyaml.v2 ends a flow plain scalar only at a `:` followed by
                     // a blank, so `k=x:` is one string; saphyr reads a one-pair mapping.
@@ -451,7 +494,17 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                         && self.alias_count as f64 / self.decode_count as f64
                             > allowed_alias_ratio(self.decode_count))
                         || self.alias_bytes > MAX_ALIAS_BYTES;
-                    if excessive || self.error.is_some() {
+                    let too_deep = !excessive
+                        && (self.too_deep > 0
+                            || Depth::check(self.stack.len() + tree_height(node)).is_err());
+                    if too_deep && self.error.is_none() {
+                        self.error = Some(SyntaxError {
+                            mark,
+                            message: format!("the document is {}", budget::TooDeep),
+                            kind: Kind::Syntax,
+                        });
+                    }
+                    if excessive || too_deep || self.error.is_some() {
                         // Not expanded: the document is refused, and its shape no longer
                         // matters.
                         if self.error.is_none() {
@@ -513,50 +566,154 @@ pub(crate) fn parse_stream_as(
     provenance: Provenance,
 ) -> Result<Vec<Node>, SyntaxError> {
     goyaml_v2_text_rules(text)?;
-    // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Such a
-    // tab is turned into a space (same length, so every position holds) and the text
-    // parsed again.
+    // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Every
+    // such tab outside a scalar is turned into a space at once (same length, so every
+    // position holds): all of them first, then again without those that were inside a
+    // scalar's text. Failing that, one at a time, the text parsed again each time, within
+    // the parsers' budget of text read again.
     let mut text = Cow::Borrowed(text);
-    for _ in 0..10_000 {
-        let mut parser = Parser::new_from_str(&text);
-        let mut builder = Builder {
-            text: &text,
-            provenance,
-            ascii: text.is_ascii(),
-            has_tab: text.contains('\t'),
-            has_slash_escape: text.contains("\\/"),
-            ..Default::default()
+    let mut all_at_once = true;
+    let mut reread = 0usize;
+    loop {
+        let (at, err) = match read_once(&text, provenance) {
+            Attempt::Done(result) => return result,
+            Attempt::TabAfterColon(at, err) => (at, err),
         };
-        if let Err(e) = parser.load(&mut builder, true) {
-            let m = e.marker();
-            if e.info()
-                .contains("must be followed by a valid YAML whitespace")
-                && let Some(fixed) = tab_after_colon(&text, m.index())
-            {
-                text = Cow::Owned(fixed);
-                continue;
+        if std::mem::take(&mut all_at_once) {
+            let mut tabs = tabs_after_colons(&text);
+            for _ in 0..4 {
+                let Attempt::Done(Ok(docs)) = read_once(&spaces_at(&text, &tabs), provenance) else {
+                    break;
+                };
+                let inside = inside_scalars(&docs, &tabs);
+                if inside.is_empty() {
+                    return Ok(docs);
+                }
+                tabs.retain(|t| inside.binary_search(t).is_err());
             }
+        }
+        reread += text.len();
+        if reread > budget::MAX_EXPANDED_BYTES {
             return Err(SyntaxError {
-                mark: Mark {
-                    line: m.line(),
-                    col: m.col() + 1,
-                    start: m.index(),
-                    end: m.index(),
-                },
-                message: e.info().to_string(),
-                kind: Kind::Syntax,
+                message: "too many tabs after `:` to read (write a space after a key's `:`)".into(),
+                ..err
             });
         }
-        if let Some(err) = builder.error {
-            return Err(err);
+        match tab_after_colon(&text, at) {
+            Some(fixed) => text = Cow::Owned(fixed),
+            None => return Err(err),
         }
-        return Ok(builder.docs);
     }
-    Err(SyntaxError {
-        mark: Mark::default(),
-        message: "too many tabs after `:`".into(),
-        kind: Kind::Syntax,
+}
+
+/// One reading of a text: its documents or error, or saphyr's refusal of a tab after a `:`
+/// (at that character index), which goyaml.v2 accepts.
+enum Attempt {
+    Done(Result<Vec<Node>, SyntaxError>),
+    TabAfterColon(usize, SyntaxError),
+}
+
+fn read_once(text: &str, provenance: Provenance) -> Attempt {
+    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder {
+        text,
+        provenance,
+        ascii: text.is_ascii(),
+        has_tab: text.contains('\t'),
+        has_slash_escape: text.contains("\\/"),
+        ..Default::default()
+    };
+    // Events one by one: saphyr's own `load` recurses once per nesting level, so a deep
+    // document would overflow the stack before the depth budget could refuse it.
+    let loaded = loop {
+        match parser.next_event() {
+            None => break Ok(()),
+            Some(Err(e)) => break Err(e),
+            Some(Ok((ev, span))) => {
+                builder.on_event(ev, span);
+                if builder.too_deep > 0 {
+                    break Ok(());
+                }
+            }
+        }
+    };
+    if let Err(e) = loaded {
+        let m = e.marker();
+        let err = SyntaxError {
+            mark: Mark {
+                line: m.line(),
+                col: m.col() + 1,
+                start: m.index(),
+                end: m.index(),
+            },
+            message: e.info().to_string(),
+            kind: Kind::Syntax,
+        };
+        if e.info()
+            .contains("must be followed by a valid YAML whitespace")
+        {
+            return Attempt::TabAfterColon(m.index(), err);
+        }
+        return Attempt::Done(Err(err));
+    }
+    Attempt::Done(match builder.error {
+        Some(err) => Err(err),
+        None => Ok(builder.docs),
     })
+}
+
+/// The character indices of the tabs that follow a `:`.
+fn tabs_after_colons(text: &str) -> Vec<usize> {
+    let mut prev = '\0';
+    let mut tabs = Vec::new();
+    for (i, c) in text.chars().enumerate() {
+        if c == '\t' && prev == ':' {
+            tabs.push(i);
+        }
+        prev = c;
+    }
+    tabs
+}
+
+/// The text with a space at each of the character indices `at` (sorted).
+fn spaces_at(text: &str, at: &[usize]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut next = at.iter().peekable();
+    for (i, c) in text.chars().enumerate() {
+        if next.peek() == Some(&&i) {
+            next.next();
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Those of the character indices `at` (sorted) that fall inside a scalar's text, sorted.
+fn inside_scalars(docs: &[Node], at: &[usize]) -> Vec<usize> {
+    fn spans(node: &Node, out: &mut Vec<(usize, usize)>) {
+        match &node.value {
+            Value::Scalar { .. } => out.push((node.mark.start, node.mark.end)),
+            Value::Seq(items) => items.iter().for_each(|n| spans(n, out)),
+            Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                spans(k, out);
+                spans(v, out);
+            }),
+        }
+    }
+    let mut all = Vec::new();
+    docs.iter().for_each(|d| spans(d, &mut all));
+    let mut inside: Vec<usize> = all
+        .iter()
+        .flat_map(|&(start, end)| {
+            let first = at.partition_point(|&c| c < start);
+            at[first..].iter().take_while(move |&&c| c < end).copied()
+        })
+        .collect();
+    inside.sort_unstable();
+    inside.dedup();
+    inside
 }
 
 /// The text with the tab after the `:` at or near character `at` made a space, if there is

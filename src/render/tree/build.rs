@@ -465,7 +465,7 @@ impl<'a> Build<'a> {
                 works.extend(sub.works);
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
-                let (secrets, found) = resources_of(&path)?;
+                let (secrets, found) = resources_of(&path, self.keys, self.settings.placeholder)?;
                 append(ra, secrets, &at(entry.mark))?;
                 works.extend(found);
                 self.files.push(canonical_file(&path));
@@ -1113,10 +1113,53 @@ fn is_local(r: &Res) -> bool {
         .any(|(k, v)| k == "config.kubernetes.io/local-config" && v == "true")
 }
 
-/// The v1 Secrets of a `resources` file, and the workloads `check` reads.
-fn resources_of(path: &Path) -> Result<(Vec<Res>, Vec<Work>)> {
+/// The v1 Secrets of a `resources` file, and the workloads `check` reads. A SOPS-encrypted
+/// file is opened as every reader of resources opens it (`render::resources::open_sops`):
+/// decrypted, or a placeholder under `--placeholder`; never read as the ciphertext it is.
+fn resources_of(
+    path: &Path,
+    keys: &dyn Decrypt,
+    placeholder: bool,
+) -> Result<(Vec<Res>, Vec<Work>)> {
+    use crate::render::resources::{self as sops_res, SopsResource};
     let text = manifest::read_text(path)?;
-    let docs = yaml::parse_stream(&text).map_err(|e| syntax(path, e))?;
+    let mut docs = yaml::parse_stream(&text).map_err(|e| syntax(path, e))?;
+    let mut decrypted = false;
+    if let Some(first) = docs.first().filter(|d| sops_res::is_sops_doc(d)) {
+        match sops_res::open_sops(path, first, keys, placeholder)? {
+            SopsResource::Decrypted(plain) => {
+                docs = plain;
+                decrypted = true;
+            }
+            SopsResource::Placeholder => {
+                let s = sops_res::sops_placeholder(path, first, &Transform::default())?;
+                let res = Res {
+                    node: own(&s.to_node()),
+                    prev: Vec::new(),
+                    needs_hash: false,
+                    variant: HashVariant::default(),
+                    behavior: Behavior::Create,
+                    origin: Loc::at(path, first.mark),
+                    key_origins: s
+                        .data
+                        .iter()
+                        .map(|(k, e)| (k.to_string(), (e.origin.clone(), e.encrypted)))
+                        .collect(),
+                    placeholder: true,
+                    keys_unknown: s.keys_unknown,
+                    // Under the placeholder, the names are read from the encrypted file,
+                    // where sops left them in clear.
+                    meta: Provenance::Plain,
+                };
+                return Ok((vec![res], Vec::new()));
+            }
+        }
+    } else if let Some(d) = docs.iter().find(|d| sops_res::is_sops_doc(d)) {
+        return Err(Error::manifest(
+            Loc::at(path, d.mark),
+            "a document with SOPS metadata (`sops.mac`) after a first document without it; sops encrypts a file as a whole, so this file cannot be opened",
+        ));
+    }
     let mut out = Vec::new();
     let mut works = Vec::new();
     for d in &docs {
@@ -1157,7 +1200,7 @@ fn resources_of(path: &Path) -> Result<(Vec<Res>, Vec<Work>)> {
         for field in ["data", "stringData"] {
             for (k, _) in d.get(field).and_then(|n| n.as_map()).unwrap_or(&[]) {
                 if let Some(k2) = k.as_str() {
-                    key_origins.insert(k2.to_string(), (Loc::at(path, k.mark), false));
+                    key_origins.insert(k2.to_string(), (Loc::at(path, k.mark), decrypted));
                 }
             }
         }
@@ -1171,7 +1214,7 @@ fn resources_of(path: &Path) -> Result<(Vec<Res>, Vec<Work>)> {
             key_origins,
             placeholder: false,
             keys_unknown: false,
-            meta: Provenance::Plain,
+            meta: Provenance::decrypted_if(decrypted),
         });
     }
     Ok((out, works))

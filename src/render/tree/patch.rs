@@ -38,6 +38,36 @@ pub(crate) enum Error {
     /// A label selector's `in`/`notin` set that is not `(a,b)`.
     #[error("`{0}` is not a set `(a,b)`")]
     NotASet(String),
+    /// An operation that would nest the document past the parsers' depth budget.
+    #[error(
+        "`{op}` at `{path}` would make the document {}",
+        crate::gate::budget::TooDeep
+    )]
+    TooDeep { op: String, path: String },
+    /// `copy` operations that together copy more than the parsers' expansion budget.
+    #[error(
+        "`copy` operations copy more than {} MiB",
+        crate::gate::budget::MAX_EXPANDED_BYTES >> 20
+    )]
+    TooLarge,
+}
+
+/// How deep a tree nests (0 for a scalar) and about the memory it takes: the bytes of its
+/// text, keys included, and a node's own size for each node.
+fn extent(n: &Node<'static>) -> (usize, usize) {
+    const NODE: usize = std::mem::size_of::<Node<'static>>();
+    match n {
+        Node::Str(s) | Node::Number(s) => (0, NODE + s.len()),
+        Node::Bool(_) | Node::Null => (0, NODE),
+        Node::Seq(items) => items.iter().fold((1, NODE), |(d, b), i| {
+            let (d2, b2) = extent(i);
+            (d.max(d2 + 1), b + b2)
+        }),
+        Node::Map(m) => m.iter().fold((1, NODE), |(d, b), (k, v)| {
+            let (d2, b2) = extent(v);
+            (d.max(d2 + 1), b + NODE + k.len() + b2)
+        }),
+    }
 }
 
 pub(crate) fn get<'a>(n: &'a Node<'static>, key: &str) -> Option<&'a Node<'static>> {
@@ -237,7 +267,20 @@ fn put(root: &mut Node<'static>, path: &str, value: Node<'static>, add: bool) ->
 /// value, perhaps decrypted) into `metadata` (a name, a namespace, a label) or over the
 /// whole document makes it [`Provenance::Decrypted`], so that no message quotes it.
 pub(crate) fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<Provenance, Error> {
+    use crate::gate::budget::{self, Depth};
     let mut metadata = Provenance::Plain;
+    // What `copy` has added: the only operation that grows a document beyond the patch.
+    let mut copied = 0usize;
+    // A value put at `path` stays within the depth budget.
+    let fits = |op: &Op, v: &Node<'static>| -> Result<usize, Error> {
+        let (height, bytes) = extent(v);
+        let levels = tokens(&op.path).map_or(0, |t| t.len());
+        Depth::check(levels + height).map_err(|_| Error::TooDeep {
+            op: op.op.clone(),
+            path: op.path.clone(),
+        })?;
+        Ok(bytes)
+    };
     for op in ops {
         let value = || {
             op.value.clone().ok_or_else(|| Error::NoValue {
@@ -246,8 +289,16 @@ pub(crate) fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<Provena
             })
         };
         match op.op.as_str() {
-            "add" => put(target, &op.path, value()?, true)?,
-            "replace" => put(target, &op.path, value()?, false)?,
+            "add" => {
+                let v = value()?;
+                fits(op, &v)?;
+                put(target, &op.path, v, true)?
+            }
+            "replace" => {
+                let v = value()?;
+                fits(op, &v)?;
+                put(target, &op.path, v, false)?
+            }
             "remove" => {
                 take(target, &op.path)?;
             }
@@ -263,6 +314,13 @@ pub(crate) fn json6902(target: &mut Node<'static>, ops: &[Op]) -> Result<Provena
                         .ok_or_else(|| Error::Missing(from.to_string()))?
                         .clone()
                 };
+                let bytes = fits(op, &v)?;
+                if op.op == "copy" {
+                    copied = copied.saturating_add(bytes);
+                    if copied > budget::MAX_EXPANDED_BYTES {
+                        return Err(Error::TooLarge);
+                    }
+                }
                 put(target, &op.path, v, true)?;
                 let into = tokens(&op.path)?;
                 if into.first().is_none_or(|t| t == "metadata") {
