@@ -291,20 +291,21 @@ pub fn compare(old: &[Secret], new: &[Secret]) -> Report {
                         env_file_keys: o.keys_unknown || n.keys_unknown,
                     });
                 }
-                let (mo, mn) = (metadata_text(o, false), metadata_text(n, false));
-                let metadata_diff = if mo == mn {
-                    // Decrypted labels that differ but are described alike.
-                    if metadata_text(o, true) == metadata_text(n, true) {
-                        String::new()
-                    } else {
-                        "labels or annotations changed (decrypted, not shown)\n".to_string()
-                    }
+                // Compared as read; shown as `shown` decides (decrypted text described).
+                let metadata_diff = if metadata_text(o, true) == metadata_text(n, true) {
+                    String::new()
                 } else {
-                    similar::TextDiff::from_lines(&mo, &mn)
-                        .unified_diff()
-                        .context_radius(2)
-                        .header("old", "new")
-                        .to_string()
+                    let (mo, mn) = (metadata_text(o, false), metadata_text(n, false));
+                    if mo == mn {
+                        // Decrypted labels that differ but are described alike.
+                        "labels or annotations changed (decrypted, not shown)\n".to_string()
+                    } else {
+                        similar::TextDiff::from_lines(&mo, &mn)
+                            .unified_diff()
+                            .context_radius(2)
+                            .header("old", "new")
+                            .to_string()
+                    }
                 };
                 if keys.is_empty() && metadata_diff.is_empty() && o.name == n.name {
                     report.unchanged += 1;
