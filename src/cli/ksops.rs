@@ -182,17 +182,26 @@ pub(super) fn migrate(
         report.push_str("no KSOPS config found in the kustomizations' generators\n");
     }
     if write {
+        // Every rewritten file, each confined to its kustomization's root, goes in place
+        // together or not at all.
+        let mut batch = secretgen::gate::write::Batch::new();
         for c in &changes {
-            let dir = c.path.parent().unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .map_err(|e| Error::io(&c.path, "cannot write", e))?;
-            tmp.write_all(c.new_text.as_bytes())
-                .map_err(|e| Error::io(&c.path, "cannot write", e))?;
-            if let Ok(meta) = std::fs::metadata(&c.path) {
-                let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
-            }
-            tmp.persist(&c.path)
-                .map_err(|e| Error::io(&c.path, "cannot write", e.error))?;
+            let path = secretgen::gate::write::Confined::new(&c.root).resolve_existing(&c.path)?;
+            let mode = std::fs::metadata(&path)
+                .map(|m| {
+                    use std::os::unix::fs::PermissionsExt;
+                    m.permissions().mode() & 0o7777
+                })
+                .map_err(|e| Error::io(&c.path, "cannot read the mode of", e))?;
+            batch.add(
+                path,
+                c.new_text.as_bytes(),
+                mode,
+                secretgen::gate::write::Replace::Yes,
+            );
+        }
+        batch.commit()?;
+        for c in &changes {
             report.push_str(&format!("wrote {}\n", c.path.display()));
         }
         report.push_str("build with: kustomize build --enable-alpha-plugins --enable-exec (secretgen installed by `secretgen plugin install --ksops`)\n");
