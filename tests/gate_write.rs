@@ -90,6 +90,9 @@ fn assert_refused(out: &Output, wants: &[&str]) {
     }
 }
 
+/// A case: its name, the files under the work directory, the input named.
+type Case = (&'static str, Vec<(&'static str, String)>, &'static str);
+
 /// Traversal names and namespaces from every producer of Secrets: `render -o` refuses
 /// them, writes nothing outside the directory and nothing inside it.
 #[test]
@@ -97,8 +100,7 @@ fn names_that_are_not_dns_names_never_become_paths() {
     let t = tempfile::tempdir().unwrap();
     let abs = t.path().join("abs-escaped");
     let abs = abs.to_str().unwrap();
-    // (case, files under the work directory, the input named)
-    let cases: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "resource namespace",
             vec![
