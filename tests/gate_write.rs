@@ -172,29 +172,62 @@ fn names_that_are_not_dns_names_never_become_paths() {
     }
 }
 
-/// An envsubst placeholder: printed as written with a warning, refused as a path.
+/// An envsubst placeholder, in a generator's Secret or a resource: printed as written with
+/// a warning, refused as a path.
 #[test]
 fn placeholders_print_with_a_warning_and_are_refused_as_paths() {
-    let t = tempfile::tempdir().unwrap();
-    write(
-        &t.path().join("kustomization.yaml"),
-        "secretGenerator:\n- name: db\n  namespace: ${NAMESPACE}\n  literals: [a=b]\n",
-    );
-    let out = run(t.path(), &["render", "."]);
-    assert!(out.status.success(), "{}", describe(&out));
-    assert!(text(&out.stdout).contains("namespace: ${NAMESPACE}\n"));
-    assert!(
-        text(&out.stderr).contains("holds an envsubst placeholder: it must be substituted"),
-        "{}",
-        describe(&out)
-    );
-    let before = snapshot(t.path());
-    let out = run(t.path(), &["render", "-o", "out", "."]);
-    assert_refused(
-        &out,
-        &["its namespace holds an envsubst placeholder", "render -o"],
-    );
-    assert_eq!(snapshot(t.path()), before);
+    let cases = [
+        (
+            "generator",
+            vec![(
+                "kustomization.yaml",
+                "secretGenerator:\n- name: db\n  namespace: ${NAMESPACE}\n  literals: [a=b]\n"
+                    .to_string(),
+            )],
+        ),
+        (
+            "resource",
+            vec![
+                ("kustomization.yaml", "resources:\n- secret.yaml\n".into()),
+                ("secret.yaml", secret("db", Some("${NAMESPACE}"))),
+            ],
+        ),
+        (
+            "tree",
+            vec![
+                (
+                    "base/kustomization.yaml",
+                    "resources:\n- secret.yaml\n".into(),
+                ),
+                ("base/secret.yaml", secret("db", Some("${NAMESPACE}"))),
+                ("kustomization.yaml", "resources:\n- base\n".into()),
+            ],
+        ),
+    ];
+    for (case, files) in cases {
+        let t = tempfile::tempdir().unwrap();
+        for (name, content) in &files {
+            write(&t.path().join(name), content);
+        }
+        let out = run(t.path(), &["render", "."]);
+        assert!(out.status.success(), "{case}: {}", describe(&out));
+        assert!(
+            text(&out.stdout).contains("namespace: ${NAMESPACE}\n"),
+            "{case}"
+        );
+        assert!(
+            text(&out.stderr).contains("holds an envsubst placeholder: it must be substituted"),
+            "{case}: {}",
+            describe(&out)
+        );
+        let before = snapshot(t.path());
+        let out = run(t.path(), &["render", "-o", "out", "."]);
+        assert_eq!(snapshot(t.path()), before, "{case}");
+        assert_refused(
+            &out,
+            &["its namespace holds an envsubst placeholder", "render -o"],
+        );
+    }
 }
 
 const APP: &str = "secretGenerator:\n- name: db\n  namespace: prod\n  literals: [a=b]\n  options:\n    disableNameSuffixHash: true\n";

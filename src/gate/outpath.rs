@@ -84,6 +84,22 @@ pub(crate) fn substituted(s: &str) -> String {
     out
 }
 
+/// The warning for a Secret printed with an envsubst placeholder in its name or namespace,
+/// which describes the part and never quotes it (the name of a SOPS Secret may come out of
+/// a decryption). `None` when neither holds one.
+pub(crate) fn placeholder_warning(namespace: Option<&str>, name: &str) -> Option<String> {
+    let part = if has_placeholder(name) {
+        "name"
+    } else if namespace.is_some_and(has_placeholder) {
+        "namespace"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "the Secret's {part} holds an envsubst placeholder: it must be substituted before the Secret reaches the API server (`render -o` refuses it)"
+    ))
+}
+
 /// Which part of a Secret cannot become a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Part {
