@@ -389,7 +389,13 @@ fn rekey_is_all_or_nothing() {
     let (mine, other, new) = (keygen("mine.txt"), keygen("other.txt"), keygen("new.txt"));
     write(&d.join("new.recipients"), &format!("{new}\n"));
     let encrypt = |to: &str, file: &str| {
-        write(&d.join("plain"), "value\n");
+        // The last file is large: a size limit between the two stops its write.
+        let value = if file.ends_with("z.age") {
+            format!("{}\n", "v".repeat(64 * 1024))
+        } else {
+            "value\n".to_string()
+        };
+        write(&d.join("plain"), &value);
         let out = run(d, &["age", "encrypt", "-r", to, "-o", file, "plain"]);
         assert!(out.status.success(), "{}", describe(&out));
         std::fs::remove_file(d.join("plain")).unwrap();
@@ -398,7 +404,27 @@ fn rekey_is_all_or_nothing() {
     encrypt(&mine, "secrets/a.age");
     encrypt(&other, "secrets/b.age");
     encrypt(&mine, "secrets/c.age");
+    encrypt(&mine, "secrets/z.age");
     let before = snapshot(d);
+    // A write that fails part way (the large file past a file size limit).
+    let out = limited(
+        d,
+        32,
+        &[
+            "age",
+            "rekey",
+            "-R",
+            "new.recipients",
+            "-i",
+            "mine.txt",
+            "-i",
+            "other.txt",
+            "secrets",
+        ],
+    );
+    assert_eq!(snapshot(d), before, "{}", describe(&out));
+    assert_refused(&out, &["z.age", "nothing was changed"]);
+    // A file the identity cannot open.
     let out = run(
         d,
         &[
@@ -430,7 +456,7 @@ fn rekey_is_all_or_nothing() {
         ],
     );
     assert!(out.status.success(), "{}", describe(&out));
-    for f in ["a", "b", "c"] {
+    for f in ["a", "b", "c", "z"] {
         let out = run(
             d,
             &[
@@ -441,6 +467,7 @@ fn rekey_is_all_or_nothing() {
                 &format!("secrets/{f}.age"),
             ],
         );
-        assert_eq!(text(&out.stdout), "value\n", "{}", describe(&out));
+        assert!(out.status.success(), "{}", describe(&out));
+        assert!(text(&out.stdout).starts_with('v'), "{f}");
     }
 }

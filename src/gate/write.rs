@@ -344,20 +344,20 @@ fn stage(f: &Planned, undo: &mut Undo) -> Result<Staged, WriteError> {
 fn place(s: Staged, undo: &mut Undo, written: &mut Vec<PathBuf>) -> Result<(), WriteError> {
     match s.replace {
         Replace::Never => {
-            // A link fails where a file exists: no window in which one is overwritten.
-            std::fs::hard_link(&s.tmp, &s.path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
+            // Put in place only if nothing is there (an atomic no-replace rename, or a link
+            // where the system has none): no window in which a file is overwritten.
+            s.tmp.persist_noclobber(&s.path).map_err(|e| {
+                if e.error.kind() == std::io::ErrorKind::AlreadyExists {
                     WriteError::Exists {
                         path: s.path.clone(),
                         what: "exists already and is never overwritten",
                     }
                 } else {
-                    io(&s.path, "cannot put in place", e)
+                    io(&s.path, "cannot put in place", e.error)
                 }
             })?;
             undo.placed.push((s.path.clone(), None));
             written.push(s.path);
-            // Dropping the temporary path removes the other name.
         }
         Replace::Yes => {
             let old = keep_old(&s.path)?;
@@ -390,7 +390,10 @@ fn keep_old(path: &Path) -> Result<Option<tempfile::TempPath>, WriteError> {
         .into_temp_path();
     let link = name.to_path_buf();
     std::fs::remove_file(&link).map_err(|e| io(&link, "cannot remove", e))?;
-    std::fs::hard_link(path, &link).map_err(|e| io(path, "cannot keep a copy of", e))?;
+    // A second link costs nothing; where the file system has none, a copy.
+    std::fs::hard_link(path, &link)
+        .or_else(|_| std::fs::copy(path, &link).map(drop))
+        .map_err(|e| io(path, "cannot keep a copy of", e))?;
     Ok(Some(name))
 }
 
