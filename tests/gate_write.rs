@@ -371,7 +371,10 @@ fn keygen_writes_a_whole_key_or_none() {
     assert!(key.contains("AGE-SECRET-KEY-PQ-1"));
     let before = snapshot(d);
     let out = run(d, &["age", "keygen", "-o", "keys/key.txt"]);
-    assert_refused(&out, &["keys/key.txt", "never overwritten"]);
+    assert_refused(
+        &out,
+        &["keys/key.txt", "refusing to overwrite an existing identity"],
+    );
     assert_eq!(snapshot(d), before);
 }
 

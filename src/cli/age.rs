@@ -166,7 +166,16 @@ fn keygen(pq: bool, output: Option<PathBuf>) -> Result<ExitCode, Error> {
         // `-o ~/.config/sops/age/keys.txt` on a fresh machine: the directory is made,
         // private to its owner. The key goes in whole or not at all, and never over a file
         // that is there.
-        Some(path) => write::one(&path, text.as_bytes(), 0o600, Replace::Never)?,
+        Some(path) => {
+            write::one(&path, text.as_bytes(), 0o600, Replace::Never).map_err(|e| match e {
+                write::WriteError::Exists { path, .. } => Error::io(
+                    &path,
+                    "refusing to overwrite an existing identity",
+                    std::io::ErrorKind::AlreadyExists.into(),
+                ),
+                e => e.into(),
+            })?
+        }
         None => super::write_stdout(text.as_bytes())?,
     }
     eprintln!("Public key: {recipient}");

@@ -110,12 +110,9 @@ fn install(args: &[OsString]) -> ExitCode {
     };
     let dest = PathBuf::from(dest);
     let copy = |from: &Path, to: &Path| -> Result<(), Error> {
-        let tmp = to.with_extension("tmp");
-        std::fs::copy(from, &tmp).map_err(|e| Error::io(to, "cannot install", e))?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| Error::io(to, "cannot install", e))?;
-        std::fs::rename(&tmp, to).map_err(|e| Error::io(to, "cannot install", e))?;
+        let mut batch = secretgen::gate::write::Batch::new();
+        batch.add_copy(to.to_path_buf(), from, 0o755);
+        batch.commit()?;
         eprintln!("installed {}", to.display());
         Ok(())
     };

@@ -169,9 +169,18 @@ pub enum Replace {
     Never,
 }
 
+/// What a file is made of.
+enum Content {
+    Bytes(Zeroizing<Vec<u8>>),
+    /// A copy of another file (a binary being installed), streamed.
+    CopyOf(PathBuf),
+    /// A symbolic link to this target (an installed plugin); it replaces a link or file.
+    Link(PathBuf),
+}
+
 struct Planned {
     path: PathBuf,
-    bytes: Zeroizing<Vec<u8>>,
+    content: Content,
     mode: u32,
     replace: Replace,
 }
@@ -224,13 +233,37 @@ impl Batch {
     /// Adds a file to write at `path` with `mode` (0600 for anything secret). A path added
     /// twice keeps its last contents.
     pub fn add(&mut self, path: PathBuf, bytes: &[u8], mode: u32, replace: Replace) {
-        self.files.retain(|f| f.path != path);
-        self.files.push(Planned {
+        self.push(Planned {
             path,
-            bytes: Zeroizing::new(bytes.to_vec()),
+            content: Content::Bytes(Zeroizing::new(bytes.to_vec())),
             mode,
             replace,
         });
+    }
+
+    /// Adds a copy of the file `from` at `path` with `mode`, replacing what is there.
+    pub fn add_copy(&mut self, path: PathBuf, from: &Path, mode: u32) {
+        self.push(Planned {
+            path,
+            content: Content::CopyOf(from.to_path_buf()),
+            mode,
+            replace: Replace::Yes,
+        });
+    }
+
+    /// Adds a symbolic link at `path` to `target`, replacing a link or file that is there.
+    pub fn add_link(&mut self, path: PathBuf, target: &Path) {
+        self.push(Planned {
+            path,
+            content: Content::Link(target.to_path_buf()),
+            mode: 0o777,
+            replace: Replace::Yes,
+        });
+    }
+
+    fn push(&mut self, f: Planned) {
+        self.files.retain(|g| g.path != f.path);
+        self.files.push(f);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -277,7 +310,9 @@ pub fn one(path: &Path, bytes: &[u8], mode: u32, replace: Replace) -> Result<(),
 /// Stages one file: its missing directories made (0700), its contents in a temporary file
 /// beside it.
 fn stage(f: &Planned, undo: &mut Undo) -> Result<Staged, WriteError> {
+    let link = matches!(f.content, Content::Link(_));
     match f.path.symlink_metadata() {
+        Ok(m) if link && (m.file_type().is_symlink() || m.is_file()) => {}
         Ok(m) if m.file_type().is_symlink() => {
             return Err(WriteError::InTheWay {
                 path: f.path.clone(),
@@ -326,7 +361,28 @@ fn stage(f: &Planned, undo: &mut Undo) -> Result<Staged, WriteError> {
     let mut tmp = builder
         .tempfile_in(dir)
         .map_err(|e| io(dir, "cannot create a temporary file in", e))?;
-    tmp.write_all(&f.bytes)
+    let written = match &f.content {
+        Content::Bytes(bytes) => tmp.write_all(bytes),
+        Content::CopyOf(from) => std::fs::File::open(from)
+            .and_then(|mut src| std::io::copy(&mut src, tmp.as_file_mut()))
+            .map(drop),
+        Content::Link(target) => {
+            // The fresh name the temporary file reserved, now the link's.
+            let tmp = tmp.into_temp_path();
+            std::fs::remove_file(&tmp).map_err(|e| io(&tmp, "cannot remove", e))?;
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(target, &tmp)
+                .map_err(|e| io(&f.path, "cannot create symlink", e))?;
+            #[cfg(not(unix))]
+            std::fs::copy(target, &tmp).map_err(|e| io(&f.path, "cannot copy the binary to", e))?;
+            return Ok(Staged {
+                tmp,
+                path: f.path.clone(),
+                replace: f.replace,
+            });
+        }
+    };
+    written
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| io(&f.path, "cannot write", e))?;
     // The permissions set at creation are subject to nothing but this explicit mode.
@@ -465,7 +521,7 @@ mod tests {
         let mut written = Vec::new();
         let f = Planned {
             path: d.join("a"),
-            bytes: Zeroizing::new(b"new a".to_vec()),
+            content: Content::Bytes(Zeroizing::new(b"new a".to_vec())),
             mode: 0o600,
             replace: Replace::Yes,
         };
