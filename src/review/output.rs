@@ -1,10 +1,11 @@
 //! Writing rendered Secrets to a directory, checking it for drift, pruning it.
 //!
 //! In: rendered Secrets and a directory. Out: one file per Secret at
-//! `DIR/<namespace or _cluster>/<name>.yaml`, each written to a temporary file in its
-//! directory (mode 0600, directories 0700) and renamed into place, so a reader sees the old
-//! file or the new one, never half of one. Files carry a first-line marker; only marked files
-//! are ever compared as ours or pruned, never a user's own.
+//! `DIR/<namespace or _cluster>/<name>.yaml`, the path built only from a name and namespace
+//! proven safe (`gate::outpath`) and written through the one writer (`gate::write`): all
+//! files or none, mode 0600, directories 0700, no link inside DIR followed. Files carry a
+//! first-line marker; only marked files are ever compared as ours or pruned, never a user's
+//! own.
 
 use std::collections::BTreeMap;
 #[cfg(unix)]
