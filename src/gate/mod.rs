@@ -5,7 +5,7 @@
 //!
 //! | rule | gate |
 //! |---|---|
-//! | a Secret's name and namespace become a path only as DNS-1123 names ([`outpath::OutPath`]) | [`outpath`] |
+//! | a Secret's name and namespace become a path only as DNS-1123 names (`OutPath`) | `outpath` |
 //! | every file written all or nothing, never through a link inside its directory ([`write::Batch`], [`write::Confined`]) | [`write`] |
 
 pub(crate) mod outpath;
