@@ -314,6 +314,14 @@ fn recipients(files: &[PathBuf]) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A failure before the files are replaced, saying that none was.
+fn untouched(e: Error) -> Error {
+    Error::many(vec![
+        e,
+        usage("nothing was rekeyed: every file keeps its old recipients"),
+    ])
+}
+
 fn rekey(
     recipient_files: &[PathBuf],
     identity: Vec<PathBuf>,
@@ -336,12 +344,17 @@ fn rekey(
             if !age::is_encrypted(&ct) {
                 continue;
             }
-            let plain = keys.decrypt(path, &ct).map_err(|e| Error::Age {
-                loc: secretgen::error::Loc::file(path),
-                source: Box::new(e),
-            })?;
+            let plain = keys
+                .decrypt(path, &ct)
+                .map_err(|e| Error::Age {
+                    loc: secretgen::error::Loc::file(path),
+                    source: Box::new(e),
+                })
+                .map_err(untouched)?;
             let armor = age::armored(&ct);
-            let new = age::encrypt(plain.expose(), &recipients, armor).map_err(usage)?;
+            let new = age::encrypt(plain.expose(), &recipients, armor)
+                .map_err(usage)
+                .map_err(untouched)?;
             // The file keeps the mode its user gave it; only new files are 0600.
             let mode = entry
                 .metadata()

@@ -182,7 +182,8 @@ fn write_dir_locked(
     done.written = batch.commit()?;
     if prune {
         for rel in existing.keys().filter(|r| !planned.contains_key(*r)) {
-            let path = confined.path(rel)?;
+            // Found by a walk that follows no link and refuses any.
+            let path = dir.join(rel);
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, "cannot remove", e))?;
             // A namespace directory left empty goes too (removing a non-empty one fails),
             // and so do the tree directories above it.
