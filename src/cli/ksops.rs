@@ -153,8 +153,21 @@ pub(super) fn migrate(
     let keys = keyring(identity);
     let decrypt = decrypter(&keys);
     let mut changes = Vec::new();
-    for (file, root) in ksops::migrate::generator_files(paths)? {
-        if let Some(change) = ksops::migrate::migrate_file(&file, &root, &decrypt)? {
+    // With --write, a failure before the files are replaced says that none was.
+    let untouched = |e: Error| {
+        if write {
+            Error::many(vec![
+                e,
+                Error::Usage("nothing was written: every generator file is as it was".into()),
+            ])
+        } else {
+            e
+        }
+    };
+    for (file, root) in ksops::migrate::generator_files(paths).map_err(untouched)? {
+        if let Some(change) =
+            ksops::migrate::migrate_file(&file, &root, &decrypt).map_err(untouched)?
+        {
             changes.push(change);
         }
     }
