@@ -184,10 +184,13 @@ fn describe(s: &str, part: Part) -> String {
     let mut out = format!("{n} character{}", if n == 1 { "" } else { "s" });
     if let Some((i, c)) = s.chars().enumerate().find(|(_, c)| !allowed(*c)) {
         let what = match c {
-            '/' => "`/`".to_string(),
-            '.' => "`.`".to_string(),
-            c if c.is_ascii_uppercase() => "an upper-case letter".to_string(),
-            c => crate::secret::validate::char_class(c).to_string(),
+            '/' => "`/`",
+            '.' => "`.`",
+            c if c.is_ascii_uppercase() => "an upper-case letter",
+            c if c.is_control() => "a control character",
+            c if c.is_whitespace() => "a whitespace character",
+            c if c.is_ascii_punctuation() => "ASCII punctuation",
+            _ => "a non-ASCII character",
         };
         out.push_str(&format!(", {what} at character {}", i + 1));
     } else if part == Part::Name && s.split('.').any(str::is_empty) {
