@@ -164,8 +164,8 @@ impl Confined {
 pub enum Replace {
     /// An existing regular file is replaced.
     Yes,
-    /// The file must not exist (an identity is never overwritten); checked when it is put in
-    /// place, not before.
+    /// The file must not exist (an identity is never overwritten): checked before staging,
+    /// and again, atomically, as it is put in place.
     Never,
 }
 
