@@ -89,6 +89,9 @@ pub enum Error {
     /// A failure of the review layer (git, the base tree, the output directory).
     #[error(transparent)]
     Review(#[from] crate::review::Error),
+    /// A write refused or failed (nothing changed): the writer gate's reason.
+    #[error(transparent)]
+    Write(#[from] crate::gate::write::WriteError),
     /// Several errors at once (all of one generator's violations, say).
     #[error("{}", join_lines(.0))]
     Many(Vec<Error>),

@@ -129,7 +129,7 @@ fn debug_of_rendered_types_is_redacted() {
         secretgen::render::render_units(&units, &secretgen::render::Settings::default(), &keys)
             .unwrap();
     assert_clean("Debug of rendered Secrets", &format!("{:?}", out.secrets));
-    let plan = secretgen::review::output::plan(&out.secrets);
+    let plan = secretgen::review::output::plan(&out.secrets).unwrap();
     let docs: Vec<_> = out.secrets.iter().collect();
     assert_clean("Debug of diff docs", &format!("{docs:?}"));
     assert!(!plan.is_empty());

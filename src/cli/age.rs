@@ -1,7 +1,7 @@
 //! `secretgen age …`: enough key handling that nobody needs another tool to encrypt a file
 //! for the repository. Plaintext never touches the disk except where `decrypt -o` is asked.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 
 use secretgen::age;
 use secretgen::error::Error;
-use secretgen::review::output::write_atomic;
+use secretgen::gate::write::{self, Batch, Replace};
 
 #[derive(Args)]
 pub(crate) struct AgeArgs {
@@ -163,34 +163,18 @@ fn keygen(pq: bool, output: Option<PathBuf>) -> Result<ExitCode, Error> {
         age::keygen()
     };
     match output {
+        // `-o ~/.config/sops/age/keys.txt` on a fresh machine: the directory is made,
+        // private to its owner. The key goes in whole or not at all, and never over a file
+        // that is there.
         Some(path) => {
-            #[cfg(unix)]
-            use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-            // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the directory,
-            // private to its owner (elsewhere than Unix: the parent's access control list).
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                let mut dirs = std::fs::DirBuilder::new();
-                dirs.recursive(true);
-                #[cfg(unix)]
-                dirs.mode(0o700);
-                dirs.create(dir)
-                    .map_err(|e| Error::io(dir, "cannot create directory", e))?;
-            }
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            options.mode(0o600);
-            let mut f = options.open(&path).map_err(|e| {
-                let what = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    "refusing to overwrite an existing identity"
-                } else {
-                    "cannot create"
-                };
-                Error::io(&path, what, e)
-            })?;
-            f.write_all(text.as_bytes())
-                .and_then(|_| f.sync_all())
-                .map_err(|e| Error::io(&path, "cannot write", e))?;
+            write::one(&path, text.as_bytes(), 0o600, Replace::Never).map_err(|e| match e {
+                write::WriteError::Exists { path, .. } => Error::io(
+                    &path,
+                    "refusing to overwrite an existing identity",
+                    std::io::ErrorKind::AlreadyExists.into(),
+                ),
+                e => e.into(),
+            })?
         }
         None => super::write_stdout(text.as_bytes())?,
     }
@@ -261,7 +245,7 @@ fn encrypt(
     let plain = read_input(input.as_deref())?;
     let ct = age::encrypt(&plain, &recipients, armor).map_err(usage)?;
     match output {
-        Some(path) => write_atomic(&path, &ct)?,
+        Some(path) => write::one(&path, &ct, 0o600, Replace::Yes)?,
         None => {
             if !armor && std::io::stdout().is_terminal() {
                 return Err(usage(
@@ -295,7 +279,7 @@ fn decrypt(
         source: Box::new(e),
     })?;
     match output {
-        Some(path) => write_atomic(&path, plain.expose())?,
+        Some(path) => write::one(&path, plain.expose(), 0o600, Replace::Yes)?,
         None => super::write_stdout(plain.expose())?,
     }
     Ok(ExitCode::SUCCESS)
@@ -330,6 +314,14 @@ fn recipients(files: &[PathBuf]) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A failure before the files are replaced, saying that none was.
+fn untouched(e: Error) -> Error {
+    Error::many(vec![
+        e,
+        usage("nothing was rekeyed: every file keeps its old recipients"),
+    ])
+}
+
 fn rekey(
     recipient_files: &[PathBuf],
     identity: Vec<PathBuf>,
@@ -338,6 +330,9 @@ fn rekey(
     let recipients = read_recipients(&[], recipient_files)?;
     let keys = super::keyring(&identity);
     let (mut armored, mut binary) = (0, 0);
+    // Every file decrypted and re-encrypted first, then all replaced together: a key that
+    // opens one file but not the next leaves every file on its old recipients.
+    let mut batch = Batch::new();
     for root in paths {
         for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
             let entry = entry.map_err(|e| Error::io(root, "cannot walk", e.into()))?;
@@ -349,12 +344,17 @@ fn rekey(
             if !age::is_encrypted(&ct) {
                 continue;
             }
-            let plain = keys.decrypt(path, &ct).map_err(|e| Error::Age {
-                loc: secretgen::error::Loc::file(path),
-                source: Box::new(e),
-            })?;
+            let plain = keys
+                .decrypt(path, &ct)
+                .map_err(|e| Error::Age {
+                    loc: secretgen::error::Loc::file(path),
+                    source: Box::new(e),
+                })
+                .map_err(untouched)?;
             let armor = age::armored(&ct);
-            let new = age::encrypt(plain.expose(), &recipients, armor).map_err(usage)?;
+            let new = age::encrypt(plain.expose(), &recipients, armor)
+                .map_err(usage)
+                .map_err(untouched)?;
             // The file keeps the mode its user gave it; only new files are 0600.
             let mode = entry
                 .metadata()
@@ -362,7 +362,7 @@ fn rekey(
                 .permissions()
                 .mode()
                 & 0o7777;
-            secretgen::review::output::write_atomic_mode(path, &new, mode)?;
+            batch.add(path.to_path_buf(), &new, mode, Replace::Yes);
             if armor {
                 armored += 1;
             } else {
@@ -370,6 +370,7 @@ fn rekey(
             }
         }
     }
+    batch.commit()?;
     eprintln!(
         "rekeyed {} files ({armored} armored, {binary} binary) to {} recipients",
         armored + binary,

@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use secretgen::age;
 use secretgen::error::Error;
-use secretgen::gate::process;
-use secretgen::review::output::write_atomic;
+use secretgen::gate::{process, write};
 use zeroize::Zeroizing;
 
 fn usage(msg: impl std::fmt::Display) -> Error {
@@ -135,7 +134,7 @@ pub(crate) fn edit(
         return Ok(ExitCode::SUCCESS);
     }
     let new = age::encrypt(&edited, &recipients, armor).map_err(usage)?;
-    write_atomic(file, &new)?;
+    write::one(file, &new, 0o600, write::Replace::Yes)?;
     eprintln!(
         "`{}` re-encrypted to {} recipient{} ({})",
         file.display(),

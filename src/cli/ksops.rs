@@ -119,12 +119,9 @@ fn install(args: &[OsString]) -> ExitCode {
     };
     let dest = PathBuf::from(dest);
     let copy = |from: &Path, to: &Path| -> Result<(), Error> {
-        let tmp = to.with_extension("tmp");
-        std::fs::copy(from, &tmp).map_err(|e| Error::io(to, "cannot install", e))?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| Error::io(to, "cannot install", e))?;
-        std::fs::rename(&tmp, to).map_err(|e| Error::io(to, "cannot install", e))?;
+        let mut batch = secretgen::gate::write::Batch::new();
+        batch.add_copy(to.to_path_buf(), from, 0o755);
+        batch.commit()?;
         eprintln!("installed {}", to.display());
         Ok(())
     };
@@ -165,8 +162,21 @@ pub(super) fn migrate(
     let keys = keyring(identity);
     let decrypt = decrypter(&keys);
     let mut changes = Vec::new();
-    for (file, root) in ksops::migrate::generator_files(paths)? {
-        if let Some(change) = ksops::migrate::migrate_file(&file, &root, &decrypt)? {
+    // With --write, a failure before the files are replaced says that none was.
+    let untouched = |e: Error| {
+        if write {
+            Error::many(vec![
+                e,
+                Error::Usage("nothing was written: every generator file is as it was".into()),
+            ])
+        } else {
+            e
+        }
+    };
+    for (file, root) in ksops::migrate::generator_files(paths).map_err(untouched)? {
+        if let Some(change) =
+            ksops::migrate::migrate_file(&file, &root, &decrypt).map_err(untouched)?
+        {
             changes.push(change);
         }
     }
@@ -191,17 +201,26 @@ pub(super) fn migrate(
         report.push_str("no KSOPS config found in the kustomizations' generators\n");
     }
     if write {
+        // Every rewritten file, each confined to its kustomization's root, goes in place
+        // together or not at all.
+        let mut batch = secretgen::gate::write::Batch::new();
         for c in &changes {
-            let dir = c.path.parent().unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .map_err(|e| Error::io(&c.path, "cannot write", e))?;
-            tmp.write_all(c.new_text.as_bytes())
-                .map_err(|e| Error::io(&c.path, "cannot write", e))?;
-            if let Ok(meta) = std::fs::metadata(&c.path) {
-                let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
-            }
-            tmp.persist(&c.path)
-                .map_err(|e| Error::io(&c.path, "cannot write", e.error))?;
+            let path = secretgen::gate::write::Confined::new(&c.root).resolve_existing(&c.path)?;
+            let mode = std::fs::metadata(&path)
+                .map(|m| {
+                    use std::os::unix::fs::PermissionsExt;
+                    m.permissions().mode() & 0o7777
+                })
+                .map_err(|e| Error::io(&c.path, "cannot read the mode of", e))?;
+            batch.add(
+                path,
+                c.new_text.as_bytes(),
+                mode,
+                secretgen::gate::write::Replace::Yes,
+            );
+        }
+        batch.commit()?;
+        for c in &changes {
             report.push_str(&format!("wrote {}\n", c.path.display()));
         }
         report.push_str("build with: kustomize build --enable-alpha-plugins --enable-exec (secretgen installed by `secretgen plugin install --ksops`)\n");

@@ -9,7 +9,11 @@
 //! | every external process (key commands, age plugins, git, the editor): a timeout when no user can answer, bounded stdout, killed with its process group, named but never quoted | [`process`] |
 //! | text from an input in a message: decrypted text described, never quoted | [`shown`] |
 //! | parser budgets: nesting depth, alias expansion, flattened entries | `budget` |
+//! | a Secret's name and namespace become a path only as DNS-1123 names (`OutPath`) | `outpath` |
+//! | every file written all or nothing, never through a link inside its directory ([`write::Batch`], [`write::Confined`]) | [`write`] |
 
 pub mod budget;
 pub mod process;
 pub mod shown;
+pub mod write;
+pub(crate) mod outpath;

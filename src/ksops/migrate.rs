@@ -69,6 +69,8 @@ impl std::fmt::Display for SecretReport {
 /// One generator file rewritten.
 pub struct FileChange {
     pub path: PathBuf,
+    /// The kustomization's directory: the file is written only under it.
+    pub root: PathBuf,
     pub new_text: String,
     pub secrets: Vec<SecretReport>,
     /// `files:` entries kept as SOPS manifests in a KSOPS config.
@@ -119,6 +121,24 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
         for entry in entries {
             let Some(rel) = entry.as_str() else { continue };
             let file = root.join(rel.trim_start_matches("./"));
+            // The load restrictor, as for reading: a generator file outside the
+            // kustomization's directory is refused (kustomize refuses it), never rewritten.
+            if file.is_file() {
+                match crate::gate::write::Confined::new(&root).resolve_existing(&file) {
+                    Ok(_) => {}
+                    Err(crate::gate::write::WriteError::Outside { .. }) => {
+                        return Err(Error::manifest(
+                            Loc::file(&k),
+                            format!(
+                                "generator `{}` resolves to a file outside the kustomization's directory `{}`: kustomize's load restrictor refuses it, and `migrate ksops` neither reads nor rewrites it",
+                                crate::yaml::printable(rel),
+                                crate::error::shown_path(&root)
+                            ),
+                        ));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             if file.is_file() && !out.iter().any(|(f, _)| *f == file) {
                 out.push((file, root.clone()));
             }
@@ -186,6 +206,7 @@ pub fn migrate_file(
     }
     Ok(Some(FileChange {
         path: path.to_path_buf(),
+        root: root.to_path_buf(),
         new_text: out_docs.join("---\n"),
         secrets,
         kept_files,

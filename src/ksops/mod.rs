@@ -51,11 +51,10 @@ pub const PLUGIN_PATH: &str = "viaduct.ai/v1/ksops/ksops";
 pub fn install_link(link: &Path, exe: &Path) -> Result<()> {
     let dir = link.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
-    let tmp = dir.join(".ksops.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(exe, &tmp)
-        .map_err(|e| Error::io(&tmp, "cannot create symlink", e))?;
-    std::fs::rename(&tmp, link).map_err(|e| Error::io(link, "cannot install", e))
+    let mut batch = crate::gate::write::Batch::new();
+    batch.add_link(link.to_path_buf(), exe);
+    batch.commit()?;
+    Ok(())
 }
 
 /// Is this a regular file (not a FIFO or device, which reading could block or never end)

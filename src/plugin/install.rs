@@ -30,15 +30,10 @@ pub fn install(home: &Path, exe: &Path) -> Result<PathBuf> {
     let target = home.join(PLUGIN_PATH);
     let dir = target.parent().unwrap_or(home);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
-    let tmp = dir.join(".SecretGenerator.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    #[cfg(unix)]
-    std::os::unix::fs::symlink(exe, &tmp)
-        .map_err(|e| Error::io(&tmp, "cannot create symlink", e))?;
-    // Elsewhere a symlink needs privileges: the plugin is a copy of the binary instead.
-    #[cfg(not(unix))]
-    std::fs::copy(exe, &tmp).map_err(|e| Error::io(&tmp, "cannot copy the binary to", e))?;
-    std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, "cannot install", e))?;
+    // Elsewhere than Unix, where a symlink needs privileges, the writer copies the binary.
+    let mut batch = crate::gate::write::Batch::new();
+    batch.add_link(target.clone(), exe);
+    batch.commit()?;
     Ok(target)
 }
 
@@ -53,15 +48,8 @@ pub fn install_binary(dir: &Path, exe: &Path) -> Result<PathBuf> {
         "secretgen"
     };
     let target = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    std::fs::copy(exe, &tmp).map_err(|e| Error::io(&tmp, "cannot copy the binary to", e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| Error::io(&tmp, "cannot make executable", e))?;
-    }
-    std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, "cannot install", e))?;
+    let mut batch = crate::gate::write::Batch::new();
+    batch.add_copy(target.clone(), exe, 0o755);
+    batch.commit()?;
     Ok(target)
 }

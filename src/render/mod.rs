@@ -204,7 +204,15 @@ fn render_mapped<T: Send>(
                 Err(e) => errors.push(e),
             }
         }
-        render_resources(unit, settings, keys, map, &mut out, &mut errors);
+        render_resources(
+            unit,
+            settings,
+            keys,
+            map,
+            &mut out,
+            &mut errors,
+            &mut warnings_out,
+        );
     }
     if !errors.is_empty() {
         return Err(Error::many(errors));
@@ -223,18 +231,25 @@ fn render_resources<T>(
     map: &(dyn Fn(Secret) -> T + Sync),
     out: &mut Vec<(String, T)>,
     errors: &mut Vec<Error>,
+    warnings: &mut Vec<Warning>,
 ) {
     for (file, doc) in &unit.plain_secrets {
         if is_sops_doc(doc) {
             match sops_secrets(file, doc, &unit.transform, keys, settings.placeholder) {
-                Ok(list) => out.extend(list.into_iter().map(|s| (s.sort_key(), map(s)))),
+                Ok(list) => out.extend(list.into_iter().map(|s| {
+                    warnings.extend(tree::placeholder_warning(&s));
+                    (s.sort_key(), map(s))
+                })),
                 Err(e) => errors.push(e),
             }
             continue;
         }
         match plain_secret(file, doc, &unit.transform) {
             Ok(s) if is_local_config(&s.annotations) => {}
-            Ok(s) => out.push((s.sort_key(), map(s))),
+            Ok(s) => {
+                warnings.extend(tree::placeholder_warning(&s));
+                out.push((s.sort_key(), map(s)))
+            }
             Err(e) => errors.push(e),
         }
     }

@@ -225,30 +225,7 @@ fn is_key_char(c: char) -> bool {
 /// The description of text that must not be shown lives with the rule that decides it.
 pub(crate) use crate::gate::shown::describe_hidden;
 
-fn is_dns_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
-}
-
-/// `IsDNS1123Subdomain`: lower-case alphanumerics, `-` and `.`, each dot-separated part
-/// starting and ending alphanumeric, at most 253 characters.
-pub(crate) fn is_dns_subdomain(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.split('.').all(|part| {
-            let b = part.as_bytes();
-            !b.is_empty()
-                && b.iter()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-                && b[0] != b'-'
-                && b[b.len() - 1] != b'-'
-        })
-}
+use crate::gate::outpath::{is_dns_label, is_dns_subdomain};
 
 /// A Secret's name: a DNS subdomain.
 pub(crate) fn check_name(name: &str) -> Result<(), Violation> {
@@ -341,10 +318,27 @@ pub(crate) fn check_secret(s: &SecretView<'_>) -> (Vec<Violation>, Vec<Warning>)
             v.push(e);
         }
     }
-    if let Err(e) = check_name(s.name) {
+    // A name or namespace holding an envsubst placeholder is printed as written, for the
+    // pipeline to substitute; it is judged with the placeholder standing for a letter.
+    let placeholder = |part: &str, text: &str| {
+        Warning(format!(
+            "{part} `{}` holds an envsubst placeholder: it must be substituted before the Secret reaches the API server (`render -o` refuses it)",
+            crate::yaml::printable(text)
+        ))
+    };
+    if crate::gate::outpath::has_placeholder(s.name)
+        && check_name(&crate::gate::outpath::substituted(s.name)).is_ok()
+    {
+        w.push(placeholder("name", s.name));
+    } else if let Err(e) = check_name(s.name) {
         v.push(e);
     }
     if let Some(ns) = s.namespace
+        && crate::gate::outpath::has_placeholder(ns)
+        && is_dns_label(&crate::gate::outpath::substituted(ns))
+    {
+        w.push(placeholder("namespace", ns));
+    } else if let Some(ns) = s.namespace
         && !is_dns_label(ns)
     {
         v.push(Violation::Namespace {

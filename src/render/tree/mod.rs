@@ -272,6 +272,16 @@ fn subdir_of(paths: &[PathBuf], kustomization: &Path) -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The warning for a Secret printed with an envsubst placeholder in its name or namespace.
+pub(crate) fn placeholder_warning(s: &crate::secret::Secret) -> Option<crate::error::Warning> {
+    crate::gate::outpath::placeholder_warning(s.namespace.as_deref(), &s.name).map(|message| {
+        crate::error::Warning {
+            loc: s.origin.clone(),
+            message,
+        }
+    })
+}
+
 /// Everything a plan renders to: Secrets sorted as kustomize sorts them, each with the
 /// sub-directory `render -o` writes it under, and how many kustomizations were read.
 #[derive(Debug, Default)]
@@ -306,7 +316,14 @@ pub fn render(
     let mut b = build::Build::new(settings, keys, accept_unapplied);
     for (t, sub) in plan.trees.iter().zip(&plan.subdirs) {
         match b.build(t) {
-            Ok(secrets) => placed.extend(secrets.into_iter().map(|s| (s, sub.clone()))),
+            Ok(secrets) => {
+                // A resource Secret is printed as written, placeholders and all (a
+                // generator's Secret is warned of where it is validated).
+                for s in secrets.iter().filter(|s| s.passthrough.is_some()) {
+                    out.warnings.extend(placeholder_warning(s));
+                }
+                placed.extend(secrets.into_iter().map(|s| (s, sub.clone())))
+            }
             Err(e) => errors.push(e),
         }
     }
