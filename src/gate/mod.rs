@@ -5,3 +5,6 @@
 //!
 //! | rule | gate |
 //! |---|---|
+//! | a file named inside an input or by an environment variable is a regular file; one typed on the command line may also be a pipe, never a device; every read of a file or stdin is capped (`SECRETGEN_MAX_INPUT_BYTES`) and a silent pipe times out | [`read`] |
+
+pub mod read;
