@@ -61,7 +61,10 @@ pub const ANY_SIZE: u64 = u64::MAX;
 /// The time a pipe, a FIFO or stdin (and an external process) may stay silent: 30 s, or
 /// `SECRETGEN_PROCESS_TIMEOUT` seconds (0: no limit).
 pub fn default_timeout() -> Option<Duration> {
-    match std::env::var(TIMEOUT_ENV).ok().map(|v| v.trim().parse::<u64>()) {
+    match std::env::var(TIMEOUT_ENV)
+        .ok()
+        .map(|v| v.trim().parse::<u64>())
+    {
         Some(Ok(0)) => None,
         Some(Ok(secs)) => Some(Duration::from_secs(secs)),
         _ => Some(Duration::from_secs(30)),
@@ -183,9 +186,7 @@ impl ReadFailure {
 impl fmt::Display for ReadFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReadFailure::NotRegular(Kind::Directory) => {
-                f.write_str("is a directory, not a file")
-            }
+            ReadFailure::NotRegular(Kind::Directory) => f.write_str("is a directory, not a file"),
             ReadFailure::NotRegular(Kind::Device) => f.write_str(
                 "is a device; secretgen never reads one (a device like /dev/zero never ends)",
             ),
@@ -552,7 +553,10 @@ mod tests {
             let e = file(Path::new("/dev/zero"), origin, ANY_SIZE).unwrap_err();
             assert!(matches!(e.failure, ReadFailure::NotRegular(Kind::Device)));
             let e = file(Path::new("/"), origin, ANY_SIZE).unwrap_err();
-            assert!(matches!(e.failure, ReadFailure::NotRegular(Kind::Directory)));
+            assert!(matches!(
+                e.failure,
+                ReadFailure::NotRegular(Kind::Directory)
+            ));
         }
         assert!(head(Path::new("/dev/zero"), 4).is_none());
     }

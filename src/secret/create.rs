@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
+use crate::gate::read::{self as reader, Origin as ReadOrigin, ReadFailure};
 use crate::kustomize::gojson;
 use crate::kustomize::hash::{self, HashVariant};
 use crate::kustomize::source;
 use crate::render::MAX_SECRET_BYTES;
-use crate::gate::read::{self as reader, Origin as ReadOrigin, ReadFailure};
 use crate::secret::validate;
 use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString, base64_plain};
 use crate::yaml::emit::{self, Node};
@@ -173,14 +173,13 @@ impl Request {
             let names = reader::dir_files(p).map_err(|e| Error::io(p, "cannot list", e))?;
             for n in names {
                 let shown = p.join(&n).display().to_string();
-                let mut bytes =
-                    reader::dir_file(p, &n, MAX_SECRET_BYTES).map_err(|f| match f {
-                        ReadFailure::Io(e) => CreateError::Read {
-                            path: shown.clone(),
-                            reason: io_reason(&e),
-                        },
-                        f => CreateError::Unreadable(f.describe(&shown)),
-                    })?;
+                let mut bytes = reader::dir_file(p, &n, MAX_SECRET_BYTES).map_err(|f| match f {
+                    ReadFailure::Io(e) => CreateError::Read {
+                        path: shown.clone(),
+                        reason: io_reason(&e),
+                    },
+                    f => CreateError::Unreadable(f.describe(&shown)),
+                })?;
                 let bytes = SecretBytes::new(std::mem::take(&mut *bytes));
                 self.insert(n.to_string_lossy().into_owned(), bytes)?;
             }
@@ -319,12 +318,14 @@ impl Request {
 fn read(path: &Path) -> Result<SecretBytes> {
     let shown = path.display().to_string();
     let mut bytes =
-        reader::file(path, ReadOrigin::Argument, MAX_SECRET_BYTES).map_err(|e| match e.failure {
-            ReadFailure::Io(e) => CreateError::Read {
-                path: shown,
-                reason: io_reason(&e),
-            },
-            f => CreateError::Unreadable(f.describe(&shown)),
+        reader::file(path, ReadOrigin::Argument, MAX_SECRET_BYTES).map_err(|e| {
+            match e.failure {
+                ReadFailure::Io(e) => CreateError::Read {
+                    path: shown,
+                    reason: io_reason(&e),
+                },
+                f => CreateError::Unreadable(f.describe(&shown)),
+            }
         })?;
     Ok(SecretBytes::new(std::mem::take(&mut *bytes)))
 }

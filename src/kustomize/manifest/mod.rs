@@ -211,34 +211,34 @@ pub const MAX_YAML_BYTES: u64 = 64 * 1024 * 1024;
 /// read.
 pub fn read_text(path: &Path) -> Result<String> {
     use crate::gate::read::{self, Kind, Origin, ReadFailure};
-    let mut bytes = read::file(path, Origin::Input, MAX_YAML_BYTES).map_err(|e| match e.failure {
-        ReadFailure::NotRegular(Kind::Directory) => Error::manifest(
-            Loc::file(path),
-            "is a directory, expected a YAML file",
-        ),
-        ReadFailure::NotRegular(_) => Error::manifest(
-            Loc::file(path),
-            "is not a regular file (a FIFO, socket or device cannot be a manifest)",
-        ),
-        ReadFailure::TooLarge {
-            size,
-            limit,
-            exact,
-            settable: false,
-        } => Error::manifest(
-            Loc::file(path),
-            if exact {
-                format!("is {size} bytes; YAML inputs are limited to {limit} bytes")
-            } else {
-                format!("is more than {limit} bytes; YAML inputs are limited to {limit} bytes")
-            },
-        ),
-        ReadFailure::Io(e) => Error::io(path, "cannot read", e),
-        failure => Error::Read(read::ReadError {
-            path: path.to_path_buf(),
-            failure,
-        }),
-    })?;
+    let mut bytes =
+        read::file(path, Origin::Input, MAX_YAML_BYTES).map_err(|e| match e.failure {
+            ReadFailure::NotRegular(Kind::Directory) => {
+                Error::manifest(Loc::file(path), "is a directory, expected a YAML file")
+            }
+            ReadFailure::NotRegular(_) => Error::manifest(
+                Loc::file(path),
+                "is not a regular file (a FIFO, socket or device cannot be a manifest)",
+            ),
+            ReadFailure::TooLarge {
+                size,
+                limit,
+                exact,
+                settable: false,
+            } => Error::manifest(
+                Loc::file(path),
+                if exact {
+                    format!("is {size} bytes; YAML inputs are limited to {limit} bytes")
+                } else {
+                    format!("is more than {limit} bytes; YAML inputs are limited to {limit} bytes")
+                },
+            ),
+            ReadFailure::Io(e) => Error::io(path, "cannot read", e),
+            failure => Error::Read(read::ReadError {
+                path: path.to_path_buf(),
+                failure,
+            }),
+        })?;
     String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
         Error::manifest(
             Loc::file(path),
