@@ -125,13 +125,14 @@ impl Kind {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// "a FIFO", "a device"...: what a message says the path is.
+    pub fn name(self) -> &'static str {
         match self {
             Kind::Directory => "a directory",
             Kind::Fifo => "a FIFO",
             Kind::Socket => "a socket",
             Kind::Device => "a device",
-            Kind::Other => "not a regular file",
+            Kind::Other => "something other than a file",
         }
     }
 }
