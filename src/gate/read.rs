@@ -345,6 +345,23 @@ pub fn head(path: &Path, n: usize) -> Option<Zeroizing<Vec<u8>>> {
     Some(buf)
 }
 
+/// Reads `r` (bytes in memory being decoded, say) to its end, of at most `cap` bytes (and
+/// at most the run's limit), into a buffer that leaves no copy behind as it grows.
+pub fn all(mut r: impl Read, cap: u64) -> Result<Zeroizing<Vec<u8>>, ReadFailure> {
+    let (limit, settable) = effective(cap);
+    let mut buf = Zeroizing::new(Vec::new());
+    read_capped(&mut r, &mut buf, limit).map_err(ReadFailure::Io)?;
+    if buf.len() as u64 > limit {
+        return Err(ReadFailure::TooLarge {
+            size: buf.len() as u64,
+            limit,
+            exact: false,
+            settable,
+        });
+    }
+    Ok(buf)
+}
+
 /// Reads stdin whole, of at most `cap` bytes (and at most the run's limit), shown as
 /// `stdin` in errors. A pipe that sends nothing for the run's timeout ends the read; a
 /// terminal is not timed.
