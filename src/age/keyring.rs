@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use zeroize::Zeroizing;
 
 use super::error::{CryptError, ReadError};
-use crate::gate::read;
 use super::keys::short_recipient;
 use super::{plugin, pq, x25519};
+use crate::gate::read;
 
 /// Where identities may come from, captured once from flags and the environment.
 #[derive(Clone, Debug, Default)]

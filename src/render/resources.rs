@@ -5,7 +5,6 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-
 use super::settings::{PLACEHOLDER, PLACEHOLDER_ANNOTATION};
 use super::{Decrypt, Entry, Secret, plain_secret};
 use crate::error::{Error, Loc, Result};
