@@ -500,3 +500,20 @@ fn age_edit_refuses_what_is_not_a_regular_file() {
     assert_eq!(out.status.code(), Some(0), "{}", common::describe(&out));
     assert_ne!(std::fs::read(d.join("s.age")).unwrap(), before);
 }
+
+#[test]
+fn limits_that_are_not_numbers_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    for (var, value) in [
+        ("SECRETGEN_MAX_INPUT_BYTES", "64M"),
+        ("SECRETGEN_MAX_INPUT_BYTES", "0"),
+        ("SECRETGEN_PROCESS_TIMEOUT", "soon"),
+    ] {
+        let mut c = secretgen_in(d);
+        c.args(["create", "generic", "x", "--from-literal=a=b"])
+            .env(var, value);
+        let out = run_within(c, None, Duration::from_secs(10));
+        assert_refused(&format!("{var}={value}"), &out, &[var, value]);
+    }
+}

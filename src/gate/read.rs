@@ -59,38 +59,68 @@ pub const TIMEOUT_ENV: &str = "SECRETGEN_PROCESS_TIMEOUT";
 pub const ANY_SIZE: u64 = u64::MAX;
 
 /// The time a pipe, a FIFO or stdin (and an external process) may stay silent: 30 s, or
-/// `SECRETGEN_PROCESS_TIMEOUT` seconds (0: no limit).
+/// `SECRETGEN_PROCESS_TIMEOUT` seconds (0: no limit). A value that is not a whole number
+/// of seconds counts as unset here; [`install_from_env`] refuses it.
 pub fn default_timeout() -> Option<Duration> {
-    match std::env::var(TIMEOUT_ENV)
-        .ok()
-        .map(|v| v.trim().parse::<u64>())
-    {
-        Some(Ok(0)) => None,
-        Some(Ok(secs)) => Some(Duration::from_secs(secs)),
-        _ => Some(Duration::from_secs(30)),
+    timeout_from_env().unwrap_or(Some(DEFAULT_TIMEOUT))
+}
+
+/// The time a silent pipe or process is given unless `SECRETGEN_PROCESS_TIMEOUT` says.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn timeout_from_env() -> Result<Option<Duration>, String> {
+    match std::env::var(TIMEOUT_ENV) {
+        Err(_) => Ok(Some(DEFAULT_TIMEOUT)),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(0) => Ok(None),
+            Ok(secs) => Ok(Some(Duration::from_secs(secs))),
+            Err(_) => Err(format!(
+                "{TIMEOUT_ENV}=`{v}` is not a whole number of seconds (0 for no limit)"
+            )),
+        },
+    }
+}
+
+fn max_bytes_from_env() -> Result<u64, String> {
+    match std::env::var(MAX_INPUT_ENV) {
+        Err(_) => Ok(DEFAULT_MAX_INPUT_BYTES),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "{MAX_INPUT_ENV}=`{v}` is not a number of bytes (a whole number above 0; {DEFAULT_MAX_INPUT_BYTES} when unset)"
+            )),
+        },
     }
 }
 
 impl Limits {
-    /// The limits the environment sets, defaults where it sets none (or nothing valid).
-    pub fn from_env() -> Limits {
-        let max_bytes = std::env::var(MAX_INPUT_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or(DEFAULT_MAX_INPUT_BYTES);
-        Limits {
-            max_bytes,
-            timeout: default_timeout(),
-        }
+    /// The limits the environment sets: defaults where it sets none; an error naming the
+    /// variable where a value is not valid.
+    pub fn from_env() -> Result<Limits, String> {
+        Ok(Limits {
+            max_bytes: max_bytes_from_env()?,
+            timeout: timeout_from_env()?,
+        })
     }
 }
 
 static LIMITS: OnceLock<Limits> = OnceLock::new();
 
-/// The run's limits: those given to [`set_limits`], else read once from the environment.
+/// The run's limits: those given to [`set_limits`] (or [`install_from_env`]), else read
+/// once from the environment, defaults standing in for values that are not valid.
 pub fn limits() -> Limits {
-    *LIMITS.get_or_init(Limits::from_env)
+    *LIMITS.get_or_init(|| Limits {
+        max_bytes: max_bytes_from_env().unwrap_or(DEFAULT_MAX_INPUT_BYTES),
+        timeout: default_timeout(),
+    })
+}
+
+/// Reads the limits from the environment once, at the start of a run, refusing a value
+/// that is not valid rather than ignoring it.
+pub fn install_from_env() -> Result<Limits, String> {
+    let l = Limits::from_env()?;
+    set_limits(l);
+    Ok(limits())
 }
 
 /// Fixes the run's limits (from the session's settings) before the first read; returns
