@@ -162,14 +162,18 @@ fn binary<'a>(path: &Path, ciphertext: &'a [u8]) -> Result<std::borrow::Cow<'a, 
     let bytes = if ciphertext.starts_with(BINARY_MAGIC) {
         std::borrow::Cow::Borrowed(ciphertext)
     } else if ciphertext[start..].starts_with(ARMOR_BEGIN) {
-        let mut out = Vec::with_capacity(ciphertext.len());
-        ::age::armor::ArmoredReader::new(&ciphertext[start..])
-            .read_to_end(&mut out)
-            .map_err(|e| CryptError::Armor {
-                file: path.to_path_buf(),
-                reason: e.to_string(),
+        let armored = ::age::armor::ArmoredReader::new(&ciphertext[start..]);
+        let mut out =
+            crate::gate::read::all(armored, crate::gate::read::ANY_SIZE).map_err(|f| {
+                CryptError::Armor {
+                    file: path.to_path_buf(),
+                    reason: match f {
+                        crate::gate::read::ReadFailure::Io(e) => e.to_string(),
+                        other => other.to_string(),
+                    },
+                }
             })?;
-        std::borrow::Cow::Owned(out)
+        std::borrow::Cow::Owned(std::mem::take(&mut *out))
     } else if looks_encrypted(ciphertext) {
         return Err(CryptError::Armor {
             file: path.to_path_buf(),

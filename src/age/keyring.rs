@@ -600,6 +600,7 @@ fn parse_identity(
 pub const MAX_IDENTITY_FILE: u64 = 4 << 20;
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 pub(super) mod tests {
     use super::*;
     use crate::age::{encrypt, keygen, parse_recipient};

@@ -17,6 +17,9 @@
 //! Bytes read are held in [`Zeroizing`] buffers, grown by copy so that no stale copy is
 //! left in freed memory.
 
+// The one module that reads files and stdin itself (clippy.toml disallows it elsewhere).
+#![allow(clippy::disallowed_methods)]
+
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::{File, FileType, Metadata};

@@ -260,6 +260,7 @@ impl BaseTree {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
 

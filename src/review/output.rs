@@ -166,6 +166,8 @@ pub fn write_dir_in(
 
 /// An exclusive lock on the directory, held until the returned file is dropped.
 fn lock_dir(dir: &Path) -> Result<std::fs::File> {
+    // Opened to hold a lock, never read.
+    #[allow(clippy::disallowed_methods)]
     let f = std::fs::File::open(dir).map_err(|e| Error::io(dir, "cannot open", e))?;
     f.lock().map_err(|e| Error::io(dir, "cannot lock", e))?;
     Ok(f)
