@@ -367,6 +367,9 @@ const O_NONBLOCK: i32 = 0x0004;
 /// The first bytes (at most `n`) of a regular file, for a quick look at what it is; `None`
 /// for anything else or a failed read.
 pub fn head(path: &Path, n: usize) -> Option<Zeroizing<Vec<u8>>> {
+    if n == 0 {
+        return Some(Zeroizing::new(Vec::new()));
+    }
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() {
         return None;
@@ -610,6 +613,27 @@ mod tests {
             ));
         }
         assert!(head(Path::new("/dev/zero"), 4).is_none());
+    }
+
+    /// A file swapped for a FIFO between its check and its opening: the opening does not
+    /// block (no writer ever comes), and the opened file is refused.
+    #[test]
+    fn a_fifo_met_at_opening_is_refused_without_blocking() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(open_regular(&fifo).map(|_| ()));
+        });
+        let got = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("opening a FIFO blocked");
+        assert!(matches!(got, Err(ReadFailure::NotRegular(Kind::Fifo))));
     }
 
     #[test]
