@@ -516,4 +516,11 @@ fn limits_that_are_not_numbers_are_refused() {
         let out = run_within(c, None, Duration::from_secs(10));
         assert_refused(&format!("{var}={value}"), &out, &[var, value]);
     }
+    // Empty is unset, as for every variable secretgen reads.
+    let mut c = secretgen_in(d);
+    c.args(["create", "generic", "x", "--from-literal=a=b"])
+        .env("SECRETGEN_MAX_INPUT_BYTES", "")
+        .env("SECRETGEN_PROCESS_TIMEOUT", "");
+    let out = run_within(c, None, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(0), "{}", common::describe(&out));
 }

@@ -72,9 +72,10 @@ pub fn default_timeout() -> Option<Duration> {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn timeout_from_env() -> Result<Option<Duration>, String> {
-    match std::env::var(TIMEOUT_ENV) {
-        Err(_) => Ok(Some(DEFAULT_TIMEOUT)),
-        Ok(v) => match v.trim().parse::<u64>() {
+    // Empty counts as unset, as for every other variable secretgen reads.
+    match std::env::var(TIMEOUT_ENV).ok().filter(|v| !v.is_empty()) {
+        None => Ok(Some(DEFAULT_TIMEOUT)),
+        Some(v) => match v.trim().parse::<u64>() {
             Ok(0) => Ok(None),
             Ok(secs) => Ok(Some(Duration::from_secs(secs))),
             Err(_) => Err(format!(
@@ -85,9 +86,10 @@ fn timeout_from_env() -> Result<Option<Duration>, String> {
 }
 
 fn max_bytes_from_env() -> Result<u64, String> {
-    match std::env::var(MAX_INPUT_ENV) {
-        Err(_) => Ok(DEFAULT_MAX_INPUT_BYTES),
-        Ok(v) => match v.trim().parse::<u64>() {
+    // Empty counts as unset, as for every other variable secretgen reads.
+    match std::env::var(MAX_INPUT_ENV).ok().filter(|v| !v.is_empty()) {
+        None => Ok(DEFAULT_MAX_INPUT_BYTES),
+        Some(v) => match v.trim().parse::<u64>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(format!(
                 "{MAX_INPUT_ENV}=`{v}` is not a number of bytes (a whole number above 0; {DEFAULT_MAX_INPUT_BYTES} when unset)"
