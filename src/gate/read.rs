@@ -25,8 +25,7 @@ use std::fmt;
 use std::fs::{File, FileType, Metadata};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::sync::mpsc;
+use std::sync::{RwLock, mpsc};
 use std::time::Duration;
 
 use zeroize::Zeroizing;
@@ -109,29 +108,36 @@ impl Limits {
     }
 }
 
-static LIMITS: OnceLock<Limits> = OnceLock::new();
+/// The run's limits once known: set by [`install_from_env`] at the start of a run, and
+/// again by [`set_limits`] once the command line has been read (`--process-timeout`).
+static LIMITS: RwLock<Option<Limits>> = RwLock::new(None);
 
-/// The run's limits: those given to [`set_limits`] (or [`install_from_env`]), else read
-/// once from the environment, defaults standing in for values that are not valid.
+/// The run's limits: those last given to [`set_limits`] (or [`install_from_env`]), else
+/// read from the environment, defaults standing in for values that are not valid.
 pub fn limits() -> Limits {
-    *LIMITS.get_or_init(|| Limits {
+    if let Some(l) = *LIMITS.read().unwrap_or_else(|e| e.into_inner()) {
+        return l;
+    }
+    let l = Limits {
         max_bytes: max_bytes_from_env().unwrap_or(DEFAULT_MAX_INPUT_BYTES),
         timeout: default_timeout(),
-    })
+    };
+    set_limits(l);
+    l
 }
 
-/// Reads the limits from the environment once, at the start of a run, refusing a value
-/// that is not valid rather than ignoring it.
+/// Reads the limits from the environment at the start of a run, refusing a value that is
+/// not valid rather than ignoring it.
 pub fn install_from_env() -> Result<Limits, String> {
     let l = Limits::from_env()?;
     set_limits(l);
-    Ok(limits())
+    Ok(l)
 }
 
-/// Fixes the run's limits (from the session's settings) before the first read; returns
-/// false if a read already fixed them.
-pub fn set_limits(limits: Limits) -> bool {
-    LIMITS.set(limits).is_ok()
+/// Sets the run's limits (from the session's settings): every read from now on is held to
+/// them.
+pub fn set_limits(limits: Limits) {
+    *LIMITS.write().unwrap_or_else(|e| e.into_inner()) = Some(limits);
 }
 
 /// What a path is, when it is not a regular file.
