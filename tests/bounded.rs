@@ -192,6 +192,9 @@ fn identity_fifo_and_dev_zero_are_refused_at_once() {
                 }
                 "flag" => {
                     c.args(["--identity", identity]);
+                    if identity == "/dev/zero" {
+                        needle = "is a device";
+                    }
                 }
                 _ => {
                     c.env("SECRETGEN_AGE_IDENTITY_FILE", identity);

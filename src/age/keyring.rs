@@ -394,7 +394,9 @@ fn read_key_file(f: &Path) -> Result<Zeroizing<Vec<u8>>, CryptError> {
 fn read_key_file_from(f: &Path, origin: read::Origin) -> Result<Zeroizing<Vec<u8>>, CryptError> {
     read::file(f, origin, MAX_IDENTITY_FILE).map_err(|e| {
         let reason = match e.failure {
-            read::ReadFailure::NotRegular(_) => ReadError::NotRegular.to_string(),
+            read::ReadFailure::NotRegular(_) if origin == read::Origin::Input => {
+                ReadError::NotRegular.to_string()
+            }
             read::ReadFailure::TooLarge {
                 size,
                 settable: false,

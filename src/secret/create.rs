@@ -317,16 +317,19 @@ impl Request {
 /// Secret can hold.
 fn read(path: &Path) -> Result<SecretBytes> {
     let shown = path.display().to_string();
-    let mut bytes =
-        reader::file(path, ReadOrigin::Argument, MAX_SECRET_BYTES).map_err(|e| {
-            match e.failure {
-                ReadFailure::Io(e) => CreateError::Read {
-                    path: shown,
-                    reason: io_reason(&e),
-                },
-                f => CreateError::Unreadable(f.describe(&shown)),
+    let mut bytes = reader::file(path, ReadOrigin::Argument, MAX_SECRET_BYTES).map_err(|e| {
+        match e.failure {
+            ReadFailure::Io(e) => CreateError::Read {
+                path: shown,
+                reason: io_reason(&e),
+            },
+            // A pipe is fine here: say what was refused as a command-line path.
+            f @ (ReadFailure::NotRegular(_) | ReadFailure::TimedOut(_)) => {
+                CreateError::Unreadable(format!("`{shown}` {f}"))
             }
-        })?;
+            f => CreateError::Unreadable(f.describe(&shown)),
+        }
+    })?;
     Ok(SecretBytes::new(std::mem::take(&mut *bytes)))
 }
 
