@@ -458,7 +458,9 @@ fn read_capped(r: &mut impl Read, buf: &mut Zeroizing<Vec<u8>>, limit: u64) -> s
         if buf.len() as u64 > limit {
             return Ok(());
         }
-        let want = CHUNK.min((limit + 1 - buf.len() as u64).min(CHUNK as u64) as usize);
+        // One byte past the limit is read, to tell "at the limit" from "over it".
+        let room = limit.saturating_add(1).saturating_sub(buf.len() as u64);
+        let want = room.min(CHUNK as u64) as usize;
         reserve(buf, want);
         let at = buf.len();
         buf.resize(at + want, 0);
@@ -607,6 +609,15 @@ mod tests {
             }
         ));
         assert_eq!(head(&p, 4).unwrap().as_slice(), &[7, 7, 7, 7]);
+    }
+
+    #[test]
+    fn the_largest_limit_does_not_overflow() {
+        let got = all(&b"abc"[..], u64::MAX).unwrap();
+        assert_eq!(got.as_slice(), b"abc");
+        let mut buf = Zeroizing::new(Vec::new());
+        read_capped(&mut &b"abcdef"[..], &mut buf, u64::MAX).unwrap();
+        assert_eq!(buf.as_slice(), b"abcdef");
     }
 
     #[test]
