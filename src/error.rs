@@ -81,6 +81,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file or stdin the reader refused or could not read.
+    #[error(transparent)]
+    Read(#[from] crate::gate::read::ReadError),
     /// A usage error of the command line.
     #[error("{0}")]
     Usage(String),

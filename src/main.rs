@@ -1,6 +1,9 @@
 //! The `secretgen` binary: parses arguments, calls one library function per subcommand,
 //! prints, and maps errors to exit codes (0 ok, 1 differences or findings, 2 error).
 
+// Files and stdin are read only through `gate::read` (clippy.toml lists what it replaces).
+#![warn(clippy::disallowed_methods)]
+
 mod cli;
 
 use std::process::ExitCode;
@@ -54,6 +57,7 @@ fn install_panic_hook() {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // the test runs itself as a child process
 mod tests {
     use std::process::Command;
 

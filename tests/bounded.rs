@@ -1,7 +1,8 @@
 //! Bounded memory and time: a YAML alias bomb ("billion laughs") in a kustomization, a
 //! generator manifest or `fn`'s stdin is refused as goyaml.v2 refuses it, under a small
 //! address-space limit (`ulimit -v`); an identity file that is a FIFO, `/dev/zero` or too
-//! large is refused at once instead of hanging or reading without end.
+//! large is refused at once instead of hanging or reading without end (one typed on the
+//! command line may be a pipe: a silent one times out).
 
 use std::io::Write;
 use std::path::Path;
@@ -180,9 +181,20 @@ fn identity_fifo_and_dev_zero_are_refused_at_once() {
             let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
             isolate(&mut c, d);
             c.args(["render", "gen.yaml"]);
+            let mut needle = needle;
             match how {
+                // A FIFO typed on the command line is a pipe the user may mean
+                // (`--identity <(pass show key)`): read, and abandoned when silent.
+                "flag" if identity == fifo.to_str().unwrap() => {
+                    c.args(["--identity", identity])
+                        .env("SECRETGEN_PROCESS_TIMEOUT", "1");
+                    needle = "sent nothing for 1 s";
+                }
                 "flag" => {
                     c.args(["--identity", identity]);
+                    if identity == "/dev/zero" {
+                        needle = "is a device";
+                    }
                 }
                 _ => {
                     c.env("SECRETGEN_AGE_IDENTITY_FILE", identity);

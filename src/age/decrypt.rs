@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::Path;
 
 use ::age::secrecy::SecretString;
-use zeroize::Zeroizing;
 
 use super::detect::{ARMOR_BEGIN, BINARY_MAGIC, is_armored, looks_encrypted};
 use super::error::CryptError;
@@ -171,14 +170,18 @@ fn binary<'a>(path: &Path, ciphertext: &'a [u8]) -> Result<std::borrow::Cow<'a, 
     let bytes = if ciphertext.starts_with(BINARY_MAGIC) {
         std::borrow::Cow::Borrowed(ciphertext)
     } else if ciphertext[start..].starts_with(ARMOR_BEGIN) {
-        let mut out = Vec::with_capacity(ciphertext.len());
-        ::age::armor::ArmoredReader::new(&ciphertext[start..])
-            .read_to_end(&mut out)
-            .map_err(|e| CryptError::Armor {
-                file: path.to_path_buf(),
-                reason: e.to_string(),
+        let armored = ::age::armor::ArmoredReader::new(&ciphertext[start..]);
+        let mut out =
+            crate::gate::read::all(armored, crate::gate::read::ANY_SIZE).map_err(|f| {
+                CryptError::Armor {
+                    file: path.to_path_buf(),
+                    reason: match f {
+                        crate::gate::read::ReadFailure::Io(e) => e.to_string(),
+                        other => other.to_string(),
+                    },
+                }
             })?;
-        std::borrow::Cow::Owned(out)
+        std::borrow::Cow::Owned(std::mem::take(&mut *out))
     } else if looks_encrypted(ciphertext) {
         return Err(CryptError::Armor {
             file: path.to_path_buf(),
@@ -248,9 +251,15 @@ fn open<'a>(path: &Path, binary: &'a [u8]) -> Result<::age::Decryptor<&'a [u8]>,
     ::age::Decryptor::new_buffered(binary).map_err(|e| classify(path, binary, e))
 }
 
-fn read_payload(path: &Path, mut reader: impl Read) -> Result<SecretBytes, CryptError> {
-    let mut plain = Zeroizing::new(Vec::new());
-    reader.read_to_end(&mut plain).map_err(|e| {
+fn read_payload(path: &Path, reader: impl Read) -> Result<SecretBytes, CryptError> {
+    // Through the gate's reader, which grows the buffer without leaving copies of the
+    // plaintext behind; never more than the run's limit on one input.
+    let mut plain = crate::gate::read::all(reader, crate::gate::read::ANY_SIZE).map_err(|f| {
+        let crate::gate::read::ReadFailure::Io(e) = f else {
+            return CryptError::Payload {
+                file: path.to_path_buf(),
+            };
+        };
         if is_armored_error(&e) {
             CryptError::Armor {
                 file: path.to_path_buf(),

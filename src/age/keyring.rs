@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::error::{CryptError, ReadError};
 use super::keys::short_recipient;
 use super::{plugin, pq, x25519};
-use crate::gate::process;
+use crate::gate::{process, read};
 
 /// Where identities may come from, captured once from flags and the environment.
 #[derive(Clone, Debug, Default)]
@@ -189,8 +189,11 @@ impl Keyring {
         let mut parsed = Parsed::default();
         let files: Vec<PathBuf>;
         let desc;
+        // `--identity` may name a pipe (`-i <(pass show key)`); a variable, a regular file.
+        let mut origin = read::Origin::Input;
         if !s.cli_files.is_empty() {
             files = s.cli_files.clone();
+            origin = read::Origin::Argument;
             desc = files
                 .iter()
                 .map(|p| format!("--identity {}", p.display()))
@@ -209,7 +212,7 @@ impl Keyring {
             return Ok((parsed, desc));
         }
         for f in files {
-            let text = read_key_file(&f)?;
+            let text = read_key_file_from(&f, origin)?;
             parsed.append(parse_identities(&f.display().to_string(), &text, false)?);
         }
         Ok((parsed, desc))
@@ -391,12 +394,33 @@ impl Keyring {
     }
 }
 
-/// A key file's bytes (zeroized when dropped), as [`read_identity_file`] reads them.
+/// A key file named by a variable or found in a default place: a regular file only.
 fn read_key_file(f: &Path) -> Result<Zeroizing<Vec<u8>>, CryptError> {
-    read_identity_file(f).map_err(|e| CryptError::IdentityFile {
-        file: f.display().to_string(),
-        line: None,
-        reason: e.to_string(),
+    read_key_file_from(f, read::Origin::Input)
+}
+
+/// A key file's bytes (zeroized when dropped), read through the gate's reader: what
+/// `origin` allows (a FIFO would hang the build, and through the exec plugin kustomize
+/// itself; a device may never end), at most [`MAX_IDENTITY_FILE`] bytes.
+fn read_key_file_from(f: &Path, origin: read::Origin) -> Result<Zeroizing<Vec<u8>>, CryptError> {
+    read::file(f, origin, MAX_IDENTITY_FILE).map_err(|e| {
+        let reason = match e.failure {
+            read::ReadFailure::NotRegular(_) if origin == read::Origin::Input => {
+                ReadError::NotRegular.to_string()
+            }
+            read::ReadFailure::TooLarge {
+                size,
+                settable: false,
+                ..
+            } => ReadError::TooLarge(size).to_string(),
+            read::ReadFailure::Io(e) => ReadError::Io(e).to_string(),
+            other => other.to_string(),
+        };
+        CryptError::IdentityFile {
+            file: f.display().to_string(),
+            line: None,
+            reason,
+        }
     })
 }
 
@@ -592,28 +616,8 @@ fn parse_identity(
 /// about 3 KB), and a bound on what `--identity /dev/zero` can make us read.
 pub const MAX_IDENTITY_FILE: u64 = 4 << 20;
 
-/// Reads an identity file: a regular file only (a FIFO would hang the build, and through
-/// the exec plugin kustomize itself; a device may never end), at most
-/// [`MAX_IDENTITY_FILE`] bytes, into a zeroizing buffer.
-fn read_identity_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, ReadError> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(ReadError::NotRegular);
-    }
-    if meta.len() > MAX_IDENTITY_FILE {
-        return Err(ReadError::TooLarge(meta.len()));
-    }
-    let file = std::fs::File::open(path)?;
-    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
-    file.take(MAX_IDENTITY_FILE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_IDENTITY_FILE {
-        return Err(ReadError::TooLarge(buf.len() as u64));
-    }
-    Ok(buf)
-}
-
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 pub(super) mod tests {
     use super::*;
     use crate::age::{encrypt, keygen, parse_recipient};

@@ -1,7 +1,7 @@
 //! `secretgen age …`: enough key handling that nobody needs another tool to encrypt a file
 //! for the repository. Plaintext never touches the disk except where `decrypt -o` is asked.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 
 use secretgen::age;
 use secretgen::error::Error;
+use secretgen::gate::read::{self, Origin};
 use secretgen::gate::write::{self, Batch, Replace};
 
 #[derive(Args)]
@@ -191,7 +192,8 @@ pub(super) fn read_recipients(
         out.push(age::parse_recipient(r).map_err(usage)?);
     }
     for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, "cannot read", e))?;
+        let text = read::file(f, Origin::Argument, read::ANY_SIZE)?;
+        let text = String::from_utf8_lossy(&text);
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -214,24 +216,14 @@ pub(super) fn read_recipients(
     Ok(out)
 }
 
+/// The FILE argument (stdin when absent or `-`), through the gate's reader: capped, a
+/// silent pipe timed out, never a device.
 fn read_input(input: Option<&Path>) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
-    let mut buf = zeroize::Zeroizing::new(Vec::new());
-    match input {
-        None => {
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::io(Path::new("<stdin>"), "cannot read", e))?;
-        }
-        Some(p) if p == Path::new("-") => {
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::io(Path::new("<stdin>"), "cannot read", e))?;
-        }
-        Some(p) => {
-            *buf = std::fs::read(p).map_err(|e| Error::io(p, "cannot read", e))?;
-        }
-    }
-    Ok(buf)
+    Ok(match input {
+        None => read::stdin(read::ANY_SIZE)?,
+        Some(p) if p == Path::new("-") => read::stdin(read::ANY_SIZE)?,
+        Some(p) => read::file(p, Origin::Argument, read::ANY_SIZE)?,
+    })
 }
 
 fn encrypt(
@@ -288,7 +280,7 @@ fn decrypt(
 fn recipients(files: &[PathBuf]) -> Result<ExitCode, Error> {
     let mut text = String::new();
     for f in files {
-        let bytes = std::fs::read(f).map_err(|e| Error::io(f, "cannot read", e))?;
+        let bytes = read::file(f, Origin::Argument, read::ANY_SIZE)?;
         if !age::is_encrypted(&bytes) {
             return Err(usage(format!("`{}` is not an age file", f.display())));
         }
@@ -340,7 +332,7 @@ fn rekey(
                 continue;
             }
             let path = entry.path();
-            let ct = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+            let ct = read::file(path, Origin::Input, read::ANY_SIZE)?;
             if !age::is_encrypted(&ct) {
                 continue;
             }

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use secretgen::age;
 use secretgen::error::Error;
+use secretgen::gate::read::{self, Origin, ReadFailure};
 use secretgen::gate::{process, write};
 use zeroize::Zeroizing;
 
@@ -51,7 +52,8 @@ pub(crate) fn edit(
             file.display()
         )));
     }
-    let ct = std::fs::read(file).map_err(|e| Error::io(file, "cannot read", e))?;
+    // The file is replaced in place: a regular file only.
+    let ct = read::file(file, Origin::Input, read::ANY_SIZE)?;
     if !age::looks_encrypted(&ct) {
         return Err(usage(format!("`{}` is not an age file", file.display())));
     }
@@ -109,9 +111,7 @@ pub(crate) fn edit(
         signal_hook::low_level::unregister(id);
     }
     let edited = match status {
-        Ok(s) if s.success() && !stop.load(Ordering::SeqCst) => std::fs::read(&work)
-            .map(Zeroizing::new)
-            .map_err(|e| Error::io(&work, "cannot read the edited copy", e)),
+        Ok(s) if s.success() && !stop.load(Ordering::SeqCst) => read_edited(&work, file),
         Ok(s) if stop.load(Ordering::SeqCst) || s.code().is_none() => Err(usage(format!(
             "interrupted: `{}` is unchanged and the plaintext copy was removed",
             file.display()
@@ -143,6 +143,36 @@ pub(crate) fn edit(
         if armor { "armored" } else { "binary" }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the editor left where the plaintext was, through the gate's reader: a regular file
+/// only. A symlink (which could point anywhere), a FIFO (reading it would block for ever), a
+/// device or a directory is refused without being read, and `file` is left as it was.
+fn read_edited(work: &Path, file: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let refused = |what: String| {
+        usage(format!(
+            "the editor left {what} where the plaintext copy was, not a regular file: nothing was changed, `{}` is unchanged and the plaintext copy was removed",
+            file.display()
+        ))
+    };
+    match std::fs::symlink_metadata(work) {
+        Ok(m) if m.file_type().is_symlink() => return Err(refused("a symlink".into())),
+        Err(e) => {
+            return Err(usage(format!(
+                "cannot read the edited copy ({}): nothing was changed, `{}` is unchanged",
+                secretgen::error::io_reason(&e),
+                file.display()
+            )));
+        }
+        Ok(_) => {}
+    }
+    read::file(work, Origin::Input, read::ANY_SIZE).map_err(|e| match e.failure {
+        ReadFailure::NotRegular(kind) => refused(kind.name().into()),
+        failure => usage(format!(
+            "the edited copy {failure}: nothing was changed, `{}` is unchanged and the plaintext copy was removed",
+            file.display()
+        )),
+    })
 }
 
 /// A temporary directory only the user can enter, under $TMPDIR.

@@ -4,7 +4,7 @@
 //! `ksops install [--with-kustomize] DIR` (copy itself, for an init container).
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -46,12 +46,15 @@ pub(super) fn main(args: &[OsString]) -> ExitCode {
     match args {
         [_, cmd, rest @ ..] if cmd == "install" => install(rest),
         [_] if !std::io::stdin().is_terminal() => {
-            let mut input = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-                crate::cli::print_error(&Error::io(Path::new("<stdin>"), "cannot read", e));
-                return ExitCode::from(2);
+            // Through the gate's reader: capped as YAML is, a silent pipe timed out.
+            let limit = secretgen::kustomize::manifest::MAX_YAML_BYTES;
+            match secretgen::gate::read::stdin_text(limit, "a ResourceList") {
+                Ok(input) => with_session(|keys| function(&input, keys)),
+                Err(e) => {
+                    crate::cli::print_error(&e.into());
+                    ExitCode::from(2)
+                }
             }
-            with_session(|keys| function(&input, keys))
         }
         [_, config] => with_session(|keys| exec(Path::new(config), keys)),
         _ => {

@@ -31,6 +31,8 @@ use render::keyring;
 
 /// Runs the command line of this process.
 pub(crate) fn main() -> Result<ExitCode, Error> {
+    // The reader's limits, for every mode: a value that is not valid is an error.
+    secretgen::gate::read::install_from_env().map_err(Error::Usage)?;
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Every mode, those without a parser too (kustomize's call, the KRM stdin, `ksops`):
     // the environment's process timeout, which `--process-timeout` overrides below.

@@ -1,11 +1,12 @@
 //! `secretgen plugin exec|install`, `secretgen fn`, kustomize's `SecretGenerator CONFIG`,
 //! and a bare `secretgen` with a ResourceList on stdin.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use secretgen::error::Error;
+use secretgen::gate::read::{self, ReadFailure};
 use secretgen::plugin;
 
 use secretgen::render::{Given, Session};
@@ -57,22 +58,19 @@ fn exec(config: &Path, session: &Session) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Stdin, for a ResourceList.
-fn read_stdin() -> Result<String, Error> {
-    // Bounded as YAML files are: `cat /dev/zero | secretgen fn` ends with an error.
+/// Stdin, for a ResourceList, through the gate's reader: bounded as YAML files are
+/// (`cat /dev/zero | secretgen fn` ends with an error), and a silent pipe times out.
+fn read_stdin() -> Result<zeroize::Zeroizing<String>, Error> {
     let limit = secretgen::kustomize::manifest::MAX_YAML_BYTES;
-    let mut input = String::new();
-    std::io::stdin()
-        .take(limit + 1)
-        .read_to_string(&mut input)
-        .map_err(|e| Error::io(Path::new("<stdin>"), "cannot read", e))?;
-    if input.len() as u64 > limit {
-        return Err(Error::manifest(
+    read::stdin_text(limit, "a ResourceList").map_err(|e| match e.failure {
+        ReadFailure::TooLarge {
+            settable: false, ..
+        } => Error::manifest(
             secretgen::error::Loc::file("<stdin>"),
             format!("the ResourceList is more than {limit} bytes; YAML inputs are limited to that"),
-        ));
-    }
-    Ok(input)
+        ),
+        _ => e.into(),
+    })
 }
 
 /// `secretgen` with no argument and stdin not a terminal: the KRM function when stdin is a

@@ -11,9 +11,11 @@
 //! | parser budgets: nesting depth, alias expansion, flattened entries | `budget` |
 //! | a Secret's name and namespace become a path only as DNS-1123 names (`OutPath`) | `outpath` |
 //! | every file written all or nothing, never through a link inside its directory ([`write::Batch`], [`write::Confined`]) | [`write`] |
+//! | a file named inside an input or by an environment variable is a regular file; one typed on the command line may also be a pipe, never a device; every read of a file or stdin is capped (`SECRETGEN_MAX_INPUT_BYTES`) and a silent pipe times out | [`read`] |
 
 pub mod budget;
+pub(crate) mod outpath;
 pub mod process;
+pub mod read;
 pub mod shown;
 pub mod write;
-pub(crate) mod outpath;

@@ -18,6 +18,9 @@
 //! terminal it runs in a process group of its own, which is what is killed on timeout (a
 //! shell's children included). The editor of `age edit` never has a timeout.
 
+// This module is the one runner: the only place a process is spawned.
+#![allow(clippy::disallowed_methods)]
+
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};

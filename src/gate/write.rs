@@ -7,6 +7,9 @@
 //! made, puts back what it had replaced, and says that nothing was changed. A confined path
 //! never passes through a symbolic link inside its directory: one is refused, named.
 
+// This module is the one writer: its renames, copies and directory syncs are the rule itself.
+#![allow(clippy::disallowed_methods)]
+
 use std::io::Write;
 #[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};

@@ -110,7 +110,7 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
     }
     let mut out: Vec<(PathBuf, PathBuf)> = Vec::new();
     for k in kustomizations {
-        let text = std::fs::read_to_string(&k).map_err(|e| Error::io(&k, "cannot read", e))?;
+        let text = crate::kustomize::manifest::read_text(&k)?;
         let docs = yaml::parse_stream(&text).map_err(|e| e.in_file(&k))?;
         let root = k.parent().unwrap_or(Path::new(".")).to_path_buf();
         let entries = docs
@@ -171,7 +171,7 @@ pub fn migrate_file(
     root: &Path,
     decrypt: &DecryptFn<'_>,
 ) -> Result<Option<FileChange>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let text = crate::kustomize::manifest::read_text(path)?;
     let mut out_docs: Vec<String> = Vec::new();
     let mut secrets = Vec::new();
     let mut kept_files = 0;
@@ -594,6 +594,7 @@ fn generator_text(sf: &SecretFrom, g: &Gathered, needs_hash: bool, type_: &str) 
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {
     use super::*;
     use crate::secret::SecretBytes;

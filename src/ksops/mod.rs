@@ -19,6 +19,8 @@ use base64::Engine;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Loc, Result};
+use crate::gate::read;
+use crate::kustomize::manifest::MAX_YAML_BYTES;
 use crate::secret::SecretBytes;
 use crate::secret::validate::{self, SecretView};
 use crate::yaml::emit::{self, Node as Out};
@@ -60,25 +62,17 @@ pub fn install_link(link: &Path, exe: &Path) -> Result<()> {
 /// Is this a regular file (not a FIFO or device, which reading could block or never end)
 /// of reasonable size whose first document is a KSOPS config?
 pub fn file_is_ksops(path: &Path) -> bool {
-    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20);
-    regular && std::fs::read_to_string(path).is_ok_and(|t| text_is_ksops(&t))
+    read::file(path, read::Origin::Input, 1 << 20)
+        .ok()
+        .and_then(|bytes| read::utf8(bytes).ok())
+        .is_some_and(|t| text_is_ksops(&t))
 }
 
 /// [`file_is_ksops`] for a tree walk, which meets every YAML file of a repository: a file
 /// whose first 4 KiB do not say `ksops` is passed over after one small read.
 pub(crate) fn file_may_be_ksops(path: &Path) -> bool {
-    use std::io::Read;
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    if !meta.is_file() || meta.len() > 1 << 20 {
-        return false;
-    }
-    let mut head = [0u8; 4096];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    head[..n].windows(5).any(|w| w == b"ksops") && file_is_ksops(path)
+    read::head(path, 4096).is_some_and(|head| head.windows(5).any(|w| w == b"ksops"))
+        && file_is_ksops(path)
 }
 
 /// Is this ResourceList KSOPS' (its functionConfig, or else its first item, `kind: ksops`)?
@@ -456,13 +450,8 @@ fn read_input(
     } else {
         root.join(path)
     };
-    let bytes = std::fs::read(&full).map_err(|e| {
-        Error::source(
-            Loc::at(config, entry.mark),
-            format!("cannot read `{path}`: {}", crate::error::io_reason(&e)),
-        )
-    })?;
-    let bytes = Zeroizing::new(bytes);
+    let bytes = read::file(&full, read::Origin::Input, read::ANY_SIZE)
+        .map_err(|e| Error::source(Loc::at(config, entry.mark), e.failure.describe(path)))?;
     // The decrypter's message names the file; the place is the config's entry.
     decrypt(&full, &bytes).map_err(|e| match e {
         Error::Sops { source, .. } => Error::Sops {
@@ -681,8 +670,8 @@ fn validate_secret(
 /// The exec plugin (`ksops CONFIG`): KSOPS' stdout for the config at `config`, its paths
 /// resolved from `root` (kustomize runs plugins in the kustomization's directory).
 pub fn exec(config: &Path, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Zeroizing<Vec<u8>>> {
-    let text = std::fs::read(config).map_err(|e| Error::io(config, "cannot read", e))?;
-    let text = String::from_utf8(text)
+    let text = read::file(config, read::Origin::Input, MAX_YAML_BYTES)?;
+    let text = read::utf8(text)
         .map_err(|_| Error::manifest(Loc::file(config), "a KSOPS config must be UTF-8 text"))?;
     let c = read_config(config, &text)?;
     Ok(generate(&c, root, decrypt)?.legacy_stream())
@@ -767,6 +756,7 @@ fn error_list(e: &Error) -> Zeroizing<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {
     use super::*;
 

@@ -231,6 +231,7 @@ fn normalize(p: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {
     use std::os::unix::ffi::OsStrExt;
 

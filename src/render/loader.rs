@@ -1,10 +1,8 @@
-//! Reading sources: a generator's root and the load restrictor that guards it, the files a
-//! kustomization names itself, and the one bounded reader of files and directories every
-//! source goes through (no FIFO, socket or device; nothing larger than a Secret can hold).
+//! Reading sources: a generator's root and the load restrictor that guards it, and the files
+//! a kustomization names itself. Every source is read through the gate's reader
+//! ([`crate::gate::read`]: no FIFO, socket or device; nothing larger than a Secret can hold).
 
-use std::ffi::{OsStr, OsString};
-use std::fs::{File, Metadata};
-use std::io::Read;
+use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -12,89 +10,10 @@ use zeroize::Zeroizing;
 use super::settings::{LoadRestrictor, MAX_ENCRYPTED_FILE, MAX_SECRET_BYTES, Mode, PLACEHOLDER};
 use super::{Decrypt, Enc};
 use crate::error::{Error, Loc, Result, io_reason};
+use crate::gate::read::{self, ReadFailure};
 use crate::kustomize::manifest::Unit;
 use crate::kustomize::source;
 use crate::secret::SecretBytes;
-
-/// Why a file could not be read as a source.
-#[derive(Debug)]
-pub(crate) enum ReadFailure {
-    /// A FIFO, socket, device or directory: reading one would block, never end, or mean
-    /// nothing.
-    NotRegular,
-    /// Larger than the limit: its size on disk, or the bytes read once it grew.
-    TooLarge(u64),
-    Io(std::io::Error),
-}
-
-impl ReadFailure {
-    /// The message for the file shown as `shown`.
-    pub(crate) fn describe(&self, shown: &str) -> String {
-        match self {
-            ReadFailure::NotRegular => format!(
-                "`{shown}` is not a regular file (a FIFO, socket or device cannot be a source)"
-            ),
-            ReadFailure::TooLarge(size) => format!(
-                "`{shown}` is {size} bytes; a Secret holds at most 1 MiB (1048576 bytes) of data"
-            ),
-            ReadFailure::Io(e) => format!("cannot read `{shown}`: {}", io_reason(e)),
-        }
-    }
-}
-
-/// Reads a regular file of at most `limit` bytes. Anything but a regular file, and anything
-/// larger, is refused from `meta` before a byte is read; the read is bounded too, in case
-/// the file grows meanwhile.
-pub(crate) fn read_bounded(
-    path: &Path,
-    meta: &Metadata,
-    limit: u64,
-) -> std::result::Result<Zeroizing<Vec<u8>>, ReadFailure> {
-    if !meta.is_file() {
-        return Err(ReadFailure::NotRegular);
-    }
-    let size = meta.len();
-    if size > limit {
-        return Err(ReadFailure::TooLarge(size));
-    }
-    let mut file = File::open(path).map_err(ReadFailure::Io)?;
-    let mut buf = Zeroizing::new(Vec::with_capacity(size as usize));
-    (&mut file)
-        .take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(ReadFailure::Io)?;
-    if buf.len() as u64 > limit {
-        return Err(ReadFailure::TooLarge(buf.len() as u64));
-    }
-    Ok(buf)
-}
-
-/// `kubectl create secret generic --from-file=DIR`: the names of a directory's regular
-/// files in name order, dotfiles included, sub-directories and symlinks skipped. Read each
-/// with [`read_dir_file`].
-pub(crate) fn dir_files(dir: &Path) -> std::io::Result<Vec<OsString>> {
-    let mut names = Vec::new();
-    for item in std::fs::read_dir(dir)? {
-        let item = item?;
-        if item.file_type()?.is_file() {
-            names.push(item.file_name());
-        }
-    }
-    names.sort();
-    Ok(names)
-}
-
-/// One file of [`dir_files`], read as [`read_bounded`] reads (it may have been replaced by
-/// something else since it was listed).
-pub(crate) fn read_dir_file(
-    dir: &Path,
-    name: &OsStr,
-    limit: u64,
-) -> std::result::Result<Zeroizing<Vec<u8>>, ReadFailure> {
-    let path = dir.join(name);
-    let meta = std::fs::metadata(&path).map_err(ReadFailure::Io)?;
-    read_bounded(&path, &meta, limit)
-}
 
 /// A source as read: one file, or a directory expanded.
 pub(super) enum Input {
@@ -270,9 +189,9 @@ impl Root {
         Ok(out)
     }
 
-    /// A directory named in `files`: each of its [`dir_files`], read and decrypted.
+    /// A directory named in `files`: each of its [`read::dir_files`], read and decrypted.
     fn read_dir(&self, dir: &Path, entry: &str, loc: &Loc, keys: &dyn Decrypt) -> Result<Input> {
-        let names = dir_files(dir).map_err(|e| {
+        let names = read::dir_files(dir).map_err(|e| {
             Error::source(
                 loc.clone(),
                 format!("cannot list `{entry}`: {}", io_reason(&e)),
@@ -296,7 +215,7 @@ impl Root {
         let mut files = Vec::with_capacity(names.len());
         for name in names {
             let shown = format!("{}/{}", entry.trim_end_matches('/'), name);
-            let buf = read_dir_file(dir, name.as_ref(), MAX_ENCRYPTED_FILE)
+            let buf = read::dir_file(dir, name.as_ref(), MAX_ENCRYPTED_FILE)
                 .map_err(|f| Error::source(loc.clone(), f.describe(&shown)))?;
             let (bytes, enc) =
                 open_source(&dir.join(&name), &shown, buf, loc, keys, self.placeholder)?;
@@ -359,7 +278,7 @@ fn read_source(
     keys: &dyn Decrypt,
     placeholder: bool,
 ) -> Result<(SecretBytes, Enc)> {
-    let buf = read_bounded(path, meta, MAX_ENCRYPTED_FILE)
+    let buf = read::file_with(path, meta, MAX_ENCRYPTED_FILE)
         .map_err(|f| Error::source(loc.clone(), f.describe(shown)))?;
     open_source(path, shown, buf, loc, keys, placeholder)
 }
@@ -394,10 +313,17 @@ fn open_source(
 }
 
 fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
-    Error::source(loc.clone(), ReadFailure::TooLarge(size).describe(shown))
+    let failure = ReadFailure::TooLarge {
+        size,
+        limit: MAX_SECRET_BYTES,
+        exact: true,
+        settable: false,
+    };
+    Error::source(loc.clone(), failure.describe(shown))
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {
     use super::*;
     use crate::render::NoKeys;

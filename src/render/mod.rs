@@ -326,6 +326,7 @@ fn secret_resource(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {
     use super::*;
     use crate::secret::{sort_secrets, to_yaml};

@@ -5,11 +5,9 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use zeroize::Zeroizing;
-
 use super::settings::{PLACEHOLDER, PLACEHOLDER_ANNOTATION};
 use super::{Decrypt, Entry, Secret, plain_secret};
-use crate::error::{Error, Loc, Result, io_reason};
+use crate::error::{Error, Loc, Result};
 use crate::kustomize::manifest::Transform;
 use crate::secret::{SecretBytes, SecretString};
 use crate::yaml::emit::{self, Node};
@@ -84,12 +82,12 @@ pub(crate) fn open_sops(
     placeholder: bool,
 ) -> Result<SopsResource> {
     let loc = Loc::at(file, first.mark);
-    let bytes = std::fs::read(file).map(Zeroizing::new).map_err(|e| {
-        Error::source(
-            loc.clone(),
-            format!("cannot read `{}`: {}", file.display(), io_reason(&e)),
-        )
-    })?;
+    let bytes = crate::gate::read::file(
+        file,
+        crate::gate::read::Origin::Input,
+        crate::kustomize::manifest::MAX_YAML_BYTES,
+    )
+    .map_err(|e| Error::source(loc.clone(), e.failure.describe(&file.display().to_string())))?;
     let plain = match keys.decrypt(file, &bytes) {
         Ok(p) => p,
         Err(f) if f.missing_key() && placeholder => return Ok(SopsResource::Placeholder),

@@ -275,6 +275,7 @@ impl BaseTree {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
 

@@ -75,9 +75,11 @@ pub fn owned_files(dir: &Path) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> 
         if !entry.file_type().is_file() || entry.path().extension().is_none_or(|x| x != "yaml") {
             continue;
         }
-        let bytes = Zeroizing::new(
-            std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), "cannot read", e))?,
-        );
+        let bytes = crate::gate::read::file(
+            entry.path(),
+            crate::gate::read::Origin::Input,
+            crate::gate::read::ANY_SIZE,
+        )?;
         if bytes.starts_with(MARKER.as_bytes()) {
             let rel = entry
                 .path()
@@ -92,16 +94,9 @@ pub fn owned_files(dir: &Path) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> 
 
 /// Whether `path` is a regular file whose first line is the marker (reads only that much).
 fn is_marked(path: &Path) -> bool {
-    use std::io::Read;
-    let Ok(meta) = path.symlink_metadata() else {
-        return false;
-    };
-    let mut head = Vec::with_capacity(MARKER.len());
-    meta.is_file()
-        && std::fs::File::open(path)
-            .and_then(|f| f.take(MARKER.len() as u64).read_to_end(&mut head))
-            .is_ok()
-        && head == MARKER.as_bytes()
+    path.symlink_metadata().is_ok_and(|m| m.is_file())
+        && crate::gate::read::head(path, MARKER.len())
+            .is_some_and(|head| head.as_slice() == MARKER.as_bytes())
 }
 
 /// What `render -o` did.
@@ -147,6 +142,8 @@ pub fn write_dir_in(
 
 /// An exclusive lock on the directory, held until the returned file is dropped.
 fn lock_dir(dir: &Path) -> Result<std::fs::File> {
+    // Opened to hold a lock, never read.
+    #[allow(clippy::disallowed_methods)]
     let f = std::fs::File::open(dir).map_err(|e| Error::io(dir, "cannot open", e))?;
     f.lock().map_err(|e| Error::io(dir, "cannot lock", e))?;
     Ok(f)

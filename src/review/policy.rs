@@ -9,7 +9,6 @@
 //! no identity and decrypts nothing; a finding names the file and line, never a value.
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::age;
@@ -239,19 +238,16 @@ fn regular_files(path: &Path, loc: &Loc) -> Result<Vec<PathBuf>> {
 }
 
 /// The whole of a regular file, bounded.
-fn read(path: &Path, loc: &Loc) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read", e))?;
-    if !meta.is_file() {
-        return Err(Error::source(
+fn read(path: &Path, loc: &Loc) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    use crate::gate::read::{self, Origin, ReadFailure};
+    read::file(path, Origin::Input, MAX_INPUT).map_err(|e| match e.failure {
+        ReadFailure::NotRegular(_) => Error::source(
             loc.clone(),
             format!("`{}` is not a regular file", path.display()),
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_INPUT).read_to_end(&mut bytes))
-        .map_err(|e| Error::io(path, "cannot read", e))?;
-    Ok(bytes)
+        ),
+        ReadFailure::Io(source) => Error::io(path, "cannot read", source),
+        _ => e.into(),
+    })
 }
 
 #[cfg(test)]

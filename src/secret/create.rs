@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
+use crate::gate::read::{self as reader, Origin as ReadOrigin, ReadFailure};
 use crate::kustomize::gojson;
 use crate::kustomize::hash::{self, HashVariant};
 use crate::kustomize::source;
 use crate::render::MAX_SECRET_BYTES;
-use crate::render::loader::{self, ReadFailure};
 use crate::secret::validate;
 use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString, base64_plain};
 use crate::yaml::emit::{self, Node};
@@ -170,17 +170,16 @@ impl Request {
             if key.is_some() {
                 return Err(CreateError::KeyForDirectory(spec.to_string()).into());
             }
-            let names = loader::dir_files(p).map_err(|e| Error::io(p, "cannot list", e))?;
+            let names = reader::dir_files(p).map_err(|e| Error::io(p, "cannot list", e))?;
             for n in names {
                 let shown = p.join(&n).display().to_string();
-                let mut bytes =
-                    loader::read_dir_file(p, &n, MAX_SECRET_BYTES).map_err(|f| match f {
-                        ReadFailure::Io(e) => CreateError::Read {
-                            path: shown.clone(),
-                            reason: io_reason(&e),
-                        },
-                        f => CreateError::Unreadable(f.describe(&shown)),
-                    })?;
+                let mut bytes = reader::dir_file(p, &n, MAX_SECRET_BYTES).map_err(|f| match f {
+                    ReadFailure::Io(e) => CreateError::Read {
+                        path: shown.clone(),
+                        reason: io_reason(&e),
+                    },
+                    f => CreateError::Unreadable(f.describe(&shown)),
+                })?;
                 let bytes = SecretBytes::new(std::mem::take(&mut *bytes));
                 self.insert(n.to_string_lossy().into_owned(), bytes)?;
             }
@@ -314,14 +313,24 @@ impl Request {
     }
 }
 
+/// A file named on the command line (a pipe is fine, a device is not), at most what a
+/// Secret can hold.
 fn read(path: &Path) -> Result<SecretBytes> {
-    std::fs::read(path).map(SecretBytes::new).map_err(|e| {
-        CreateError::Read {
-            path: path.display().to_string(),
-            reason: io_reason(&e),
+    let shown = path.display().to_string();
+    let mut bytes = reader::file(path, ReadOrigin::Argument, MAX_SECRET_BYTES).map_err(|e| {
+        match e.failure {
+            ReadFailure::Io(e) => CreateError::Read {
+                path: shown,
+                reason: io_reason(&e),
+            },
+            // A pipe is fine here: say what was refused as a command-line path.
+            f @ (ReadFailure::NotRegular(_) | ReadFailure::TimedOut(_)) => {
+                CreateError::Unreadable(format!("`{shown}` {f}"))
+            }
+            f => CreateError::Unreadable(f.describe(&shown)),
         }
-        .into()
-    })
+    })?;
+    Ok(SecretBytes::new(std::mem::take(&mut *bytes)))
 }
 
 /// `create tls`: the pair must match (Go's `tls.X509KeyPair`).

@@ -582,7 +582,8 @@ pub(crate) fn parse_stream_as(
         if std::mem::take(&mut all_at_once) {
             let mut tabs = tabs_after_colons(&text);
             for _ in 0..4 {
-                let Attempt::Done(Ok(docs)) = read_once(&spaces_at(&text, &tabs), provenance) else {
+                let Attempt::Done(Ok(docs)) = read_once(&spaces_at(&text, &tabs), provenance)
+                else {
                     break;
                 };
                 let inside = inside_scalars(&docs, &tabs);

@@ -205,42 +205,41 @@ pub fn is_kustomization_file(path: &Path) -> bool {
 /// The largest YAML file secretgen reads (manifests, kustomizations, rendered streams).
 pub const MAX_YAML_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads a file's text, refusing non-UTF-8 manifests with the file named. Anything but a
-/// regular file (a FIFO would block, a device never end) and anything over
-/// [`MAX_YAML_BYTES`] is refused from its metadata, before a byte is read; the read itself
-/// is bounded too, in case the file grows meanwhile.
+/// Reads a file's text, refusing non-UTF-8 manifests with the file named. It goes through
+/// the gate's reader: anything but a regular file (a FIFO would block, a device never end)
+/// and anything over [`MAX_YAML_BYTES`] (or the run's limit) is refused before a byte is
+/// read.
 pub fn read_text(path: &Path) -> Result<String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read", e))?;
-    if meta.is_dir() {
-        return Err(Error::manifest(
-            Loc::file(path),
-            "is a directory, expected a YAML file",
-        ));
-    }
-    if !meta.is_file() {
-        return Err(Error::manifest(
-            Loc::file(path),
-            "is not a regular file (a FIFO, socket or device cannot be a manifest)",
-        ));
-    }
-    let too_large = |size: u64| {
-        Error::manifest(
-            Loc::file(path),
-            format!("is {size} bytes; YAML inputs are limited to {MAX_YAML_BYTES} bytes"),
-        )
-    };
-    if meta.len() > MAX_YAML_BYTES {
-        return Err(too_large(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| Error::io(path, "cannot read", e))?;
-    if bytes.len() as u64 > MAX_YAML_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    String::from_utf8(bytes).map_err(|e| {
+    use crate::gate::read::{self, Kind, Origin, ReadFailure};
+    let mut bytes =
+        read::file(path, Origin::Input, MAX_YAML_BYTES).map_err(|e| match e.failure {
+            ReadFailure::NotRegular(Kind::Directory) => {
+                Error::manifest(Loc::file(path), "is a directory, expected a YAML file")
+            }
+            ReadFailure::NotRegular(_) => Error::manifest(
+                Loc::file(path),
+                "is not a regular file (a FIFO, socket or device cannot be a manifest)",
+            ),
+            ReadFailure::TooLarge {
+                size,
+                limit,
+                exact,
+                settable: false,
+            } => Error::manifest(
+                Loc::file(path),
+                if exact {
+                    format!("is {size} bytes; YAML inputs are limited to {limit} bytes")
+                } else {
+                    format!("is more than {limit} bytes; YAML inputs are limited to {limit} bytes")
+                },
+            ),
+            ReadFailure::Io(e) => Error::io(path, "cannot read", e),
+            failure => Error::Read(read::ReadError {
+                path: path.to_path_buf(),
+                failure,
+            }),
+        })?;
+    String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
         Error::manifest(
             Loc::file(path),
             format!(
