@@ -408,10 +408,12 @@ impl<'a> Build<'a> {
                 "listed under `components` but its kind is not `Component` (kustomize refuses it)",
             ));
         }
-        if !component && is_component {
+        // kustomize builds a Component named at the top as a kustomization; it refuses one
+        // only where it is listed under `resources` (the top is the only root on the stack).
+        if !component && is_component && self.stack.len() > 1 {
             return Err(Error::manifest(
                 Loc::file(kfile),
-                "a `kind: Component` listed under `resources` or built on its own (kustomize refuses it; list it under `components`)",
+                "a `kind: Component` listed under `resources` (kustomize refuses it; list it under `components`)",
             ));
         }
         Ok((unit, docs))
