@@ -307,6 +307,11 @@ pub(crate) struct RenderFlags {
     /// `kubectl kustomize`.
     #[arg(long)]
     pub(crate) accept_unapplied: bool,
+    /// Search a PATH that holds a kustomization for every kustomization and generator
+    /// manifest below it, as a directory without one is searched. Without it such a PATH is
+    /// one build, exactly `kustomize build PATH`.
+    #[arg(long)]
+    pub(crate) all: bool,
 }
 
 /// `--placeholder`, for commands that may run without keys.
