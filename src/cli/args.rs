@@ -267,8 +267,8 @@ pub(crate) enum PluginCommand {
         ksops: bool,
         /// First copy this binary to DIR/secretgen and link the plugin to that copy: what an
         /// init container with no `cp` (the image is FROM scratch) runs to fill a shared
-        /// volume. With --ksops, DIR/ksops is linked to it too (the name a KRM
-        /// `exec: {path: ksops}` finds on PATH).
+        /// volume. With --ksops, DIR/ksops is a copy too (the name a KRM
+        /// `exec: {path: ksops}` finds on PATH; a file KSOPS' setup mounts by `subPath`).
         #[arg(long, value_name = "DIR")]
         bin_dir: Option<PathBuf>,
     },
