@@ -34,8 +34,10 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Render every generator under the paths as a YAML stream of Secrets.
     ///
-    /// A PATH is a generator manifest, a kustomization.yaml, or a directory searched for both
-    /// (hidden directories and target/ are skipped). Without PATH: the current directory.
+    /// A PATH is a generator manifest, a kustomization.yaml, a directory that holds a
+    /// kustomization (one build, exactly `kustomize build PATH`; --all searches it), or a
+    /// directory searched for the tops of trees and generator manifests (hidden directories
+    /// and target/ are skipped). Without PATH: the current directory.
     ///
     /// Example: secretgen render testdata/quickstart
     Render(RenderArgs),

@@ -2,9 +2,12 @@
 //!
 //! In: the paths a user names. Out: a [`Plan`] (which kustomizations are the tops of trees,
 //! and which flat units render as before) and, from it, every Secret of every build, sorted
-//! as kustomize sorts them. A kustomization that another one under the same paths includes
-//! (in `resources` or `components`) is not rendered on its own; every other one is its own
-//! build. Refuses what a tree would change in a Secret and secretgen does not apply.
+//! as kustomize sorts them. A directory that holds a kustomization is that one build
+//! ([`one_build`], `kustomize build DIR`; the caller names its kustomization file instead of
+//! the directory unless `--all`). Under a directory searched, a kustomization that another
+//! one under the same paths includes (in `resources`, `components` or `bases`) is not
+//! rendered on its own; every other one is its own build. Refuses what a tree would change
+//! in a Secret and secretgen does not apply.
 
 mod build;
 pub(crate) mod patch;
