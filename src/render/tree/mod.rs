@@ -99,13 +99,14 @@ impl Plan {
 
 /// The kustomization a named directory holds, which makes that directory one build (exactly
 /// `kustomize build DIR`, nothing nested under it that the build does not reach); `None` for
-/// a file or a directory without one, which is searched for the tops of trees. Refuses a
-/// directory with several kustomization files, as kustomize does.
+/// a file or a directory without one, which is searched for the tops of trees (as is one
+/// with several kustomization files, where the search refuses each of them).
 pub fn one_build(path: &Path) -> Result<Option<PathBuf>> {
     if !path.is_dir() {
         return Ok(None);
     }
-    build::kustomization_in(path)
+    // Several kustomization files: the search reports each of them, as before.
+    Ok(build::kustomization_in(path).ok().flatten())
 }
 
 /// The directories (canonical) of the kustomizations the build of `kustomization` reaches
