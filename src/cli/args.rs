@@ -45,8 +45,10 @@ fn parse_timeout(s: &str) -> Result<secretgen::gate::process::Timeout, String> {
 pub(crate) enum Command {
     /// Render every generator under the paths as a YAML stream of Secrets.
     ///
-    /// A PATH is a generator manifest, a kustomization.yaml, or a directory searched for both
-    /// (hidden directories and target/ are skipped). Without PATH: the current directory.
+    /// A PATH is a generator manifest, a kustomization.yaml, a directory that holds a
+    /// kustomization (one build, exactly `kustomize build PATH`; --all searches it), or a
+    /// directory searched for the tops of trees and generator manifests (hidden directories
+    /// and target/ are skipped). Without PATH: the current directory.
     ///
     /// Example: secretgen render testdata/quickstart
     Render(RenderArgs),
@@ -278,8 +280,8 @@ pub(crate) enum PluginCommand {
         ksops: bool,
         /// First copy this binary to DIR/secretgen and link the plugin to that copy: what an
         /// init container with no `cp` (the image is FROM scratch) runs to fill a shared
-        /// volume. With --ksops, DIR/ksops is linked to it too (the name a KRM
-        /// `exec: {path: ksops}` finds on PATH).
+        /// volume. With --ksops, DIR/ksops is a copy too (the name a KRM
+        /// `exec: {path: ksops}` finds on PATH; a file KSOPS' setup mounts by `subPath`).
         #[arg(long, value_name = "DIR")]
         bin_dir: Option<PathBuf>,
     },
@@ -318,6 +320,11 @@ pub(crate) struct RenderFlags {
     /// `kubectl kustomize`.
     #[arg(long)]
     pub(crate) accept_unapplied: bool,
+    /// Search a PATH that holds a kustomization for every kustomization and generator
+    /// manifest below it, as a directory without one is searched. Without it such a PATH is
+    /// one build, exactly `kustomize build PATH`.
+    #[arg(long)]
+    pub(crate) all: bool,
 }
 
 /// `--placeholder`, for commands that may run without keys.

@@ -9,7 +9,7 @@ use secretgen::review::check;
 
 use super::args::CheckArgs;
 use super::print::{print_warnings, write_stdout};
-use super::render::{build_plan, plan_paths, session};
+use super::render::{build_plan, named_builds, plan_paths, session};
 
 /// `secretgen check`: findings on stdout, exit 1 when there are any.
 pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
@@ -22,7 +22,20 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
         let allow = secretgen::review::policy::AllowList::new(&args.allow_plaintext)?;
         let units = secretgen::render::discover::load(&paths)?;
         for u in &units {
-            print_warnings(&u.warnings);
+            // The gate renders nothing: what a render would not apply (a patch, a component,
+            // `behavior: merge`; all of which `render` builds as kustomize does) is no
+            // concern of it. Only what it skipped reading is said.
+            let read: Vec<_> = u
+                .warnings
+                .iter()
+                .filter(|w| {
+                    let w = w.to_string();
+                    !w.contains("is not applied by secretgen")
+                        && !w.contains("needs the base's Secret")
+                })
+                .cloned()
+                .collect();
+            print_warnings(&read);
         }
         let found = secretgen::review::policy::plaintext_inputs(&units, &allow)?;
         let mut text = String::new();
@@ -41,7 +54,16 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     // One session and one plan: the flat units are rendered, each tree is built once for
     // its Secrets and its checks, and the identities are read once for all of them.
     let session = session(args.flags.given(Some(&args.placeholder)))?;
-    let (ksops_configs, mut plan) = plan_paths(&paths)?;
+    let (ksops_configs, mut plan) = plan_paths(&paths, args.flags.all)?;
+    // A PATH that holds a kustomization is one build: its workloads are those the build
+    // reads, not every manifest under the directory.
+    let (named, _) = named_builds(&paths, args.flags.all)?;
+    let tops: Vec<PathBuf> = named
+        .iter()
+        .filter(|p| p.is_file() && secretgen::kustomize::manifest::is_kustomization_file(p))
+        .cloned()
+        .collect();
+    plan.builds_as_trees(&tops);
     let trees = plan.take_trees();
     let flat = build_plan(&plan, &ksops_configs, &args.flags, &session, false)?;
     let checked = secretgen::render::tree::check(
@@ -63,7 +85,8 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
         eprintln!("no Secrets: {read} kustomizations read");
     }
     let (tree_findings, tree_files) = (checked.findings, checked.files);
-    let files: Vec<PathBuf> = check::manifest_files(&paths)
+    let searched: Vec<PathBuf> = named.into_iter().filter(|p| !tops.contains(p)).collect();
+    let files: Vec<PathBuf> = check::manifest_files(&searched)
         .into_iter()
         .filter(|f| !tree_files.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
         .collect();

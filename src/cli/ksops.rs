@@ -19,6 +19,7 @@ kustomize usage:
 - kustomize build --enable-alpha-plugins --enable-exec
 
 Standalone usage:
+- ksops --help | ksops --version
 - Legacy: ksops secret-generator.yaml
 - KRM: cat resource-list.yaml | ksops
 
@@ -45,6 +46,18 @@ fn keyring(identity: &[PathBuf]) -> Keyring {
 pub(super) fn main(args: &[OsString]) -> ExitCode {
     match args {
         [_, cmd, rest @ ..] if cmd == "install" => install(rest),
+        // Help and version are answered, not read as the name of a config file.
+        [_, cmd] if ["help", "--help", "-h"].iter().any(|h| cmd == h) => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        [_, cmd] if ["version", "--version", "-v"].iter().any(|v| cmd == v) => {
+            println!(
+                "ksops: secretgen {} (KSOPS v4.5.1 compatible)",
+                env!("CARGO_PKG_VERSION")
+            );
+            ExitCode::SUCCESS
+        }
         [_] if !std::io::stdin().is_terminal() => {
             // Through the gate's reader: capped as YAML is, a silent pipe timed out.
             let limit = secretgen::kustomize::manifest::MAX_YAML_BYTES;

@@ -150,9 +150,9 @@ fn install(
         secretgen::ksops::install_link(&link, &exe)?;
         eprintln!("installed {}", link.display());
         if let Some(dir) = &bin_dir {
-            let link = dir.join("ksops");
-            secretgen::ksops::install_link(&link, &exe)?;
-            eprintln!("installed {}", link.display());
+            // A copy, not a link: KSOPS' setup mounts `ksops` from the volume by `subPath`.
+            let copy = plugin::install_binary_as(dir, &exe, "ksops")?;
+            eprintln!("installed {}", copy.display());
         }
     }
     let env = if from_default {
@@ -160,11 +160,15 @@ fn install(
     } else {
         format!("KUSTOMIZE_PLUGIN_HOME={} ", home.display())
     };
-    let flags = if with_ksops {
-        "--enable-alpha-plugins --enable-exec"
+    if with_ksops {
+        // KSOPS configs run as KRM functions need --enable-exec, which only the standalone
+        // kustomize has (kubectl kustomize refuses the flag).
+        eprintln!(
+            "kubectl kustomize has no --enable-exec: `{env}kubectl kustomize --enable-alpha-plugins DIR` runs the legacy `kind: ksops` configs and secretgen's own, not KSOPS configs run as KRM functions (config.kubernetes.io/function)"
+        );
+        println!("{env}kustomize build --enable-alpha-plugins --enable-exec DIR");
     } else {
-        "--enable-alpha-plugins"
-    };
-    println!("{env}kubectl kustomize {flags} DIR");
+        println!("{env}kubectl kustomize --enable-alpha-plugins DIR");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -74,7 +74,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode, Error> {
 
 fn render_to_stdout(args: &RenderArgs, session: &Session) -> Result<ExitCode, Error> {
     // One plan for the run, whichever way it renders.
-    let (ksops_configs, plan) = plan_paths(&args.paths)?;
+    let (ksops_configs, plan) = plan_paths(&args.paths, args.flags.all)?;
     let ksops_named = !ksops_configs.is_empty();
     if ksops_named || !plan.trees.is_empty() || (plan.units.is_empty() && plan.kustomizations > 0) {
         // Trees are whole builds: rendered, then printed together in kustomize's order.
@@ -159,15 +159,56 @@ pub(super) fn build_paths(
     session: &Session,
     progress: bool,
 ) -> Result<secretgen::render::tree::Rendered, Error> {
-    let (ksops_configs, plan) = plan_paths(paths)?;
+    let (ksops_configs, plan) = plan_paths(paths, flags.all)?;
     build_plan(&plan, &ksops_configs, flags, session, progress)
 }
 
-/// The KSOPS configs among and under `paths`, and the plan of the rest.
+/// The paths as the builds they name: a directory that holds a kustomization is that one
+/// build (its kustomization file), as `kustomize build DIR`, unless `all`; every other path
+/// is as given (a directory is searched). With the kustomization files, for each such
+/// build the KSOPS configs in the directories its build reaches.
+pub(super) fn named_builds(
+    paths: &[PathBuf],
+    all: bool,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> {
+    let default = [PathBuf::from(".")];
+    let named = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut out = Vec::new();
+    let mut configs = Vec::new();
+    for p in named {
+        let one = if all {
+            None
+        } else {
+            secretgen::render::tree::one_build(p)?
+        };
+        let Some(k) = one else {
+            out.push(p.clone());
+            continue;
+        };
+        let reached = secretgen::render::tree::reached_dirs(&k);
+        let (found, _) = ksops::split_paths(std::slice::from_ref(p));
+        configs.extend(found.into_iter().filter(|c| {
+            let dir = c.parent().unwrap_or(std::path::Path::new("."));
+            std::fs::canonicalize(dir).is_ok_and(|d| reached.contains(&d))
+        }));
+        out.push(k);
+    }
+    Ok((out, configs))
+}
+
+/// The KSOPS configs among and under `paths`, and the plan of the rest; a PATH that holds a
+/// kustomization is one build unless `all` (see [`named_builds`]).
 pub(super) fn plan_paths(
     paths: &[PathBuf],
+    all: bool,
 ) -> Result<(Vec<PathBuf>, secretgen::render::tree::Plan), Error> {
-    let (ksops_configs, paths) = ksops::split_paths(paths);
+    let (paths, reached_configs) = named_builds(paths, all)?;
+    let (mut ksops_configs, paths) = ksops::split_paths(&paths);
+    ksops_configs.extend(reached_configs);
     let plan = if paths.is_empty() {
         secretgen::render::tree::Plan::default()
     } else {

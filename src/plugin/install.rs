@@ -41,13 +41,20 @@ pub fn install(home: &Path, exe: &Path) -> Result<PathBuf> {
 /// for images with no `cp`: an init container `FROM scratch` copies itself into a shared
 /// volume this way.
 pub fn install_binary(dir: &Path, exe: &Path) -> Result<PathBuf> {
+    install_binary_as(dir, exe, "secretgen")
+}
+
+/// Copies the binary `exe` to `dir/NAME` as [`install_binary`] does: `ksops` for an init
+/// container that fills KSOPS' volume (a regular file, which a pod mounts with `subPath`
+/// where KSOPS' binary was; a link would point outside the volume).
+pub fn install_binary_as(dir: &Path, exe: &Path, name: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
     let name = if cfg!(windows) {
-        "secretgen.exe"
+        format!("{name}.exe")
     } else {
-        "secretgen"
+        name.to_string()
     };
-    let target = dir.join(name);
+    let target = dir.join(&name);
     let mut batch = crate::gate::write::Batch::new();
     batch.add_copy(target.clone(), exe, 0o755);
     batch.commit()?;

@@ -81,11 +81,20 @@ fn function_inner(
         .or_else(|| annotation(config, "internal.config.kubernetes.io/path"))
         .map(|p| root.join(p))
         .unwrap_or_else(|| PathBuf::from("<functionConfig>"));
-    let config_text = slice(input, config.mark.start, config.mark.end);
-    let mut unit: Unit =
-        manifest::read_generator_file(&config_file, &dedent(config_text), root, true)?;
-    // Positions inside the functionConfig are relative to its own text.
-    unit.file = config_file.clone();
+    let unit: Unit = match config_on_disk(list, config, root) {
+        // kpt passes its own rewrite of the file (annotations added): positions in it are
+        // not the file's. The file itself, where it holds just this generator, is read
+        // instead, so that an error points at the user's line.
+        Some((file, text)) => manifest::read_generator_file(&file, &text, root, true)?,
+        None => {
+            let config_text = slice(input, config.mark.start, config.mark.end);
+            let mut unit =
+                manifest::read_generator_file(&config_file, &dedent(config_text), root, true)?;
+            // Positions inside the functionConfig are relative to its own text.
+            unit.file = config_file.clone();
+            unit
+        }
+    };
     let under_kustomize = run_by_kustomize(config);
     let settings = Settings {
         mode: if under_kustomize {
@@ -350,6 +359,35 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
     );
     out.push_str(&String::from_utf8_lossy(&doc));
     out.into_bytes()
+}
+
+/// The file the functionConfig came from, and its text, when the host names it (on the config
+/// or on the item of the same generator) and it holds that one document and nothing else.
+fn config_on_disk(
+    list: &yaml::Node,
+    config: &yaml::Node,
+    root: &Path,
+) -> Option<(PathBuf, String)> {
+    let rel = annotation(config, "config.kubernetes.io/path")
+        .or_else(|| annotation(config, "internal.config.kubernetes.io/path"))
+        .map(str::to_string)
+        .or_else(|| config_file_of_item(list))?;
+    let file = if root == Path::new(".") {
+        PathBuf::from(rel)
+    } else {
+        root.join(rel)
+    };
+    let text = manifest::read_text(&file).ok()?;
+    let docs = yaml::parse_stream(&text).ok()?;
+    let [doc] = docs.as_slice() else {
+        return None;
+    };
+    let field = |n: &yaml::Node, k: &str| n.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let name = |n: &yaml::Node| n.get("metadata").and_then(|m| field(m, "name"));
+    let same = field(doc, "apiVersion") == field(config, "apiVersion")
+        && field(doc, "kind") == field(config, "kind")
+        && name(doc) == name(config);
+    same.then_some((file, text))
 }
 
 /// The package file of the item that is the functionConfig's generator (same apiVersion,

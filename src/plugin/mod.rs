@@ -6,7 +6,7 @@ mod install;
 mod krm;
 
 pub use exec::exec;
-pub use install::{default_plugin_home, install, install_binary};
+pub use install::{default_plugin_home, install, install_binary, install_binary_as};
 pub use krm::{function, is_resource_list};
 
 /// What goes wrong in this layer that is not an error of the input or of a file.

@@ -237,6 +237,11 @@ case("component-with-resources", {
 case("error-component-in-resources", {
   "comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nsecretGenerator:\n- name: c\n  literals: [C=1]\n",
   "overlay/kustomization.yaml": "resources: [../comp]\n"}, "overlay")
+case("component-at-top", {
+  "comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamePrefix: c-\nsecretGenerator:\n- name: from-comp\n  literals: [C=1]\n"}, "comp")
+case("component-at-top-with-base", {
+  "comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [../base]\nnamespace: ns\nsecretGenerator:\n- name: api-env\n  behavior: merge\n  literals: [C=1]\n",
+  **BASE}, "comp")
 case("error-kustomization-in-components", {
   **BASE, "overlay/kustomization.yaml": "components: [../base]\n"}, "overlay")
 case("plain-secret-in-base", {

@@ -420,6 +420,14 @@ impl<'a> Build<'a> {
             }
         }
         let docs = yaml::parse_stream(&text).map_err(|e| syntax(kfile, e))?;
+        if let Some(bases) = docs.first().and_then(|d| d.get("bases"))
+            && !bases.as_seq().unwrap_or(&[]).is_empty()
+        {
+            self.warnings.push(Warning {
+                loc: Loc::at(kfile, bases.mark),
+                message: "`bases` is deprecated; read as more `resources`, as kustomize does (kustomize: 'bases' is deprecated. Please use 'resources' instead. Run 'kustomize edit fix' to update your Kustomization automatically.)".into(),
+            });
+        }
         let is_component =
             docs.first().and_then(|d| d.get("kind")).and_then(str_of) == Some("Component");
         if component && !is_component {
@@ -428,10 +436,12 @@ impl<'a> Build<'a> {
                 "listed under `components` but its kind is not `Component` (kustomize refuses it)",
             ));
         }
-        if !component && is_component {
+        // kustomize builds a Component named at the top as a kustomization; it refuses one
+        // only where it is listed under `resources` (the top is the only root on the stack).
+        if !component && is_component && self.stack.len() > 1 {
             return Err(Error::manifest(
                 Loc::file(kfile),
-                "a `kind: Component` listed under `resources` or built on its own (kustomize refuses it; list it under `components`)",
+                "a `kind: Component` listed under `resources` (kustomize refuses it; list it under `components`)",
             ));
         }
         Ok((unit, docs))
@@ -683,7 +693,7 @@ impl<'a> Build<'a> {
 
     /// A patch given inline (several lines) or as a file path.
     fn patch_text(
-        &self,
+        &mut self,
         dir: &Path,
         kfile: &Path,
         p: &str,
@@ -695,6 +705,8 @@ impl<'a> Build<'a> {
         let path = dir.join(clean(p));
         self.restrict(dir, &path, &Loc::at(kfile, mark), "patch")?;
         let text = manifest::read_text(&path)?;
+        // A patch is read by this build, not checked on its own as a manifest.
+        self.files.push(canonical_file(&path));
         Ok((text, path, Mark::default()))
     }
 
@@ -714,6 +726,7 @@ impl<'a> Build<'a> {
             (Some(p), None) => {
                 let path = dir.join(clean(p));
                 self.restrict(dir, &path, &loc, "patch")?;
+                self.files.push(canonical_file(&path));
                 (manifest::read_text(&path)?, path, Mark::default())
             }
             (None, Some(p)) => (p.to_string(), kfile.to_path_buf(), entry.mark),

@@ -2,9 +2,12 @@
 //!
 //! In: the paths a user names. Out: a [`Plan`] (which kustomizations are the tops of trees,
 //! and which flat units render as before) and, from it, every Secret of every build, sorted
-//! as kustomize sorts them. A kustomization that another one under the same paths includes
-//! (in `resources` or `components`) is not rendered on its own; every other one is its own
-//! build. Refuses what a tree would change in a Secret and secretgen does not apply.
+//! as kustomize sorts them. A directory that holds a kustomization is that one build
+//! ([`one_build`], `kustomize build DIR`; the caller names its kustomization file instead of
+//! the directory unless `--all`). Under a directory searched, a kustomization that another
+//! one under the same paths includes (in `resources`, `components` or `bases`) is not
+//! rendered on its own; every other one is its own build. Refuses what a tree would change
+//! in a Secret and secretgen does not apply.
 
 mod build;
 pub(crate) mod patch;
@@ -69,6 +72,19 @@ fn dir_of(file: &Path) -> PathBuf {
 }
 
 impl Plan {
+    /// Makes the named kustomizations trees, flat ones too (for `check` of a one-build
+    /// PATH, whose workloads only the tree build reads).
+    pub fn builds_as_trees(&mut self, named: &[PathBuf]) {
+        let (ks, units): (Vec<Unit>, Vec<Unit>) = std::mem::take(&mut self.units)
+            .into_iter()
+            .partition(|u| named.contains(&u.file));
+        self.units = units;
+        for k in ks {
+            self.subdirs.push(PathBuf::new());
+            self.trees.push(k.file);
+        }
+    }
+
     /// Takes the trees out of this plan, into a plan of their own (for `check`, which
     /// renders the flat units and checks each tree as it builds it).
     pub fn take_trees(&mut self) -> Plan {
@@ -79,6 +95,49 @@ impl Plan {
             ..Plan::default()
         }
     }
+}
+
+/// The kustomization a named directory holds, which makes that directory one build (exactly
+/// `kustomize build DIR`, nothing nested under it that the build does not reach); `None` for
+/// a file or a directory without one, which is searched for the tops of trees (as is one
+/// with several kustomization files, where the search refuses each of them).
+pub fn one_build(path: &Path) -> Result<Option<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(None);
+    }
+    // Several kustomization files: the search reports each of them, as before.
+    Ok(build::kustomization_in(path).ok().flatten())
+}
+
+/// The directories (canonical) of the kustomizations the build of `kustomization` reaches
+/// through `resources`, `components` and `bases`, its own first. Missing, remote or
+/// unreadable entries are left to the build, which reports them.
+pub fn reached_dirs(kustomization: &Path) -> BTreeSet<PathBuf> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![dir_of(kustomization)];
+    while let Some(dir) = todo.pop() {
+        if !seen.insert(canonical(&dir)) {
+            continue;
+        }
+        let Ok(Some(kfile)) = build::kustomization_in(&dir) else {
+            continue;
+        };
+        let Ok(text) = manifest::read_text(&kfile) else {
+            continue;
+        };
+        let docs = yaml::parse_stream(&text).unwrap_or_default();
+        let Some(doc) = docs.first() else { continue };
+        for field in ["resources", "components", "bases"] {
+            for e in doc.get(field).and_then(|n| n.as_seq()).unwrap_or(&[]) {
+                if let Some(s) = e.as_str()
+                    && dir.join(s).is_dir()
+                {
+                    todo.push(dir.join(s));
+                }
+            }
+        }
+    }
+    seen
 }
 
 /// Reads the units under `paths` and sorts them into flat units and trees.
@@ -256,6 +315,28 @@ fn check_cycles(
     }
 }
 
+/// A path as a user names the file: `.` and `dir/..` taken out lexically, as kustomize
+/// cleans the paths it reads (`deploy/overlays/dev/../../base/dep.yaml` is
+/// `deploy/base/dep.yaml`). A `..` that climbs above the start is kept.
+fn clean_path(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            Component::ParentDir if matches!(out.last(), Some(Component::RootDir)) => {}
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
 /// A tree's directory relative to the first named directory that holds it.
 fn subdir_of(paths: &[PathBuf], kustomization: &Path) -> PathBuf {
     let tree = canonical(&dir_of(kustomization));
@@ -396,7 +477,7 @@ pub fn check(
         }
         for w in &built.works {
             checked.findings.extend(check_doc(
-                &w.file,
+                &clean_path(&w.file),
                 &w.doc,
                 format!("{}/{} (in {})", w.kind, w.name, dir_of(t).display()),
                 w.namespace.clone(),
@@ -411,4 +492,26 @@ pub fn check(
         return Err(Error::many(errors));
     }
     Ok(checked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_path_takes_out_dot_and_parent_steps() {
+        for (given, clean) in [
+            (
+                "deploy/overlays/dev/../../base/dep.yaml",
+                "deploy/base/dep.yaml",
+            ),
+            ("./overlay/../base/d.yaml", "base/d.yaml"),
+            ("../base/d.yaml", "../base/d.yaml"),
+            ("a/../../b.yaml", "../b.yaml"),
+            ("/x/../../y.yaml", "/y.yaml"),
+            ("a/..", "."),
+        ] {
+            assert_eq!(clean_path(Path::new(given)), Path::new(clean), "{given}");
+        }
+    }
 }
