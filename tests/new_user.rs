@@ -190,7 +190,18 @@ fn require_encrypted_does_not_warn_about_what_render_applies() {
         "base/kustomization.yaml",
         "resources: [dep.yaml]\nsecretGenerator:\n- name: s\n  files: [a.txt.age]\n",
     );
-    write(d, "base/a.txt.age", "-----BEGIN AGE ENCRYPTED FILE-----\n");
+    // Real age files: the plaintext gate checks an age file's structure.
+    let recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    for rel in ["base/a.txt.age", "ov/b.txt.age"] {
+        std::fs::create_dir_all(d.join(rel).parent().unwrap()).unwrap();
+        let out = tool("age")
+            .args(["-a", "-r", recipient, "-o"])
+            .arg(d.join(rel))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", describe(&out));
+    }
     write(
         d,
         "base/dep.yaml",
@@ -206,7 +217,6 @@ fn require_encrypted_does_not_warn_about_what_render_applies() {
         "ov/kustomization.yaml",
         "resources: [../base]\ncomponents: [../comp]\npatches:\n- path: p.yaml\nsecretGenerator:\n- name: s\n  behavior: merge\n  files: [b.txt.age]\n",
     );
-    write(d, "ov/b.txt.age", "-----BEGIN AGE ENCRYPTED FILE-----\n");
     write(
         d,
         "ov/p.yaml",
