@@ -457,8 +457,9 @@ fn parse_int_base0(s: &str) -> Option<Result<Val, SyntaxReason>> {
 
 enum YKind {
     Scalar(Zeroizing<String>, SStyle),
-    /// A `!!binary` scalar (base64 text).
-    Binary(Zeroizing<String>, SStyle),
+    /// A scalar written with its tag: `!!binary` (base64 text), or `!!merge` on a `<<` key
+    /// (go-yaml v3 prints the merge key's tag).
+    Tagged(&'static str, Zeroizing<String>, SStyle),
     Map(Vec<(YNode, YNode)>),
     Seq(Vec<YNode>),
 }
@@ -541,7 +542,11 @@ fn map_node(items: &[Item]) -> YNode {
                     add_head(&mut node.head, &mut heads);
                     beginning = false;
                 }
-                let mut key = YNode::new(YKind::Scalar(Zeroizing::new(k.clone()), string_style(k)));
+                let mut key = if k == "<<" {
+                    YNode::new(YKind::Tagged("!!merge", Zeroizing::new(k.clone()), SStyle::Plain))
+                } else {
+                    YNode::new(YKind::Scalar(Zeroizing::new(k.clone()), string_style(k)))
+                };
                 add_head(&mut key.head, &mut heads);
                 let mut val = value_node(&item.val);
                 add_tail(&mut val.line, &mut inlines);
@@ -633,7 +638,7 @@ fn binary_node(b: &[u8]) -> YNode {
             .collect();
         (lines.join("\n") + "\n", SStyle::Literal)
     };
-    YNode::new(YKind::Binary(Zeroizing::new(text), style))
+    YNode::new(YKind::Tagged("!!binary", Zeroizing::new(text), style))
 }
 
 /// go-yaml v3's `stringv`: literal when multi-line, plain when it reads back as the same
@@ -828,8 +833,8 @@ impl Emitter {
                 self.scalar(text, style);
                 self.pop_indent();
             }
-            YKind::Binary(text, style) => {
-                self.indicator("!!binary", true, false, false);
+            YKind::Tagged(tag, text, style) => {
+                self.indicator(tag, true, false, false);
                 self.increase_indent(true);
                 self.scalar(text, *style);
                 self.pop_indent();
@@ -872,7 +877,7 @@ impl Emitter {
                     let key_line = std::mem::take(&mut self.line);
                     // A key of more than 128 bytes or over several lines is written `? key`.
                     let simple = match &k.kind {
-                        YKind::Scalar(t, _) | YKind::Binary(t, _) => {
+                        YKind::Scalar(t, _) | YKind::Tagged(_, t, _) => {
                             t.len() <= 128 && !analyze(t).multiline
                         }
                         _ => false,
@@ -894,7 +899,7 @@ impl Emitter {
                         self.write_indent();
                         self.indicator(":", true, false, true);
                     }
-                    let is_scalar = matches!(v.kind, YKind::Scalar(..) | YKind::Binary(..));
+                    let is_scalar = matches!(v.kind, YKind::Scalar(..) | YKind::Tagged(..));
                     if is_scalar {
                         self.analyze_event(&v.head, &v.line, &v.foot, "");
                     } else {
@@ -926,7 +931,7 @@ impl Emitter {
             YKind::Seq(items) if !items.is_empty() => {
                 self.increase_indent(false);
                 for item in items {
-                    if matches!(item.kind, YKind::Scalar(..) | YKind::Binary(..)) {
+                    if matches!(item.kind, YKind::Scalar(..) | YKind::Tagged(..)) {
                         self.analyze_event(&item.head, &item.line, &item.foot, "");
                     } else {
                         self.analyze_event(&item.head, "", "", "");
