@@ -87,6 +87,26 @@ impl Reader {
     }
 }
 
+/// Where a quoted scalar starting at `span.0` really ends: the parser's end mark of a quoted
+/// scalar can run past its closing quote, over a comment on the same line (which go-yaml
+/// keeps as the value's line comment). Other scalars keep their span.
+fn quoted_end(chars: &[char], (start, end): (usize, usize)) -> usize {
+    let end = end.min(chars.len());
+    let Some(q) = chars.get(start).copied().filter(|c| matches!(c, '\'' | '"')) else {
+        return end;
+    };
+    let mut i = start + 1;
+    while i < end {
+        match chars[i] {
+            '\\' if q == '"' => i += 2,
+            '\'' if q == '\'' && chars.get(i + 1) == Some(&'\'') => i += 2,
+            c if c == q => return i + 1,
+            _ => i += 1,
+        }
+    }
+    end
+}
+
 /// Character spans of every scalar in `node`, to tell a comment's `#` from a scalar's.
 fn spans(node: &Node, out: &mut Vec<(usize, usize)>) {
     match &node.value {
@@ -103,6 +123,9 @@ fn scan_comments(chars: &[char], docs: &[Node]) -> Vec<Cmt> {
     let mut sp = Vec::new();
     for d in docs {
         spans(d, &mut sp);
+    }
+    for span in &mut sp {
+        span.1 = quoted_end(chars, *span);
     }
     sp.sort_unstable();
     let mut out = Vec::new();
