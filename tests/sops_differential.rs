@@ -61,7 +61,12 @@ fn first_difference(want: &[u8], got: &[u8]) -> String {
         .position(|(a, b)| a != b)
         .unwrap_or(want.len().min(got.len()));
     let from = at.saturating_sub(40);
-    let show = |b: &[u8]| format!("{:?}", String::from_utf8_lossy(&b[from..b.len().min(at + 40)]));
+    let show = |b: &[u8]| {
+        format!(
+            "{:?}",
+            String::from_utf8_lossy(&b[from..b.len().min(at + 40)])
+        )
+    };
     format!(
         "first difference at byte {at} (want {} bytes, got {})\n      want …{}…\n      got  …{}…",
         want.len(),
@@ -161,9 +166,6 @@ fn binary_reads_back_as_sops_prints_it() {
 /// unencrypted fails sops' own MAC check), so the refusal side above is exercised.
 #[test]
 fn corpus_holds_files_sops_cannot_decrypt() {
-    let refused = load("json")
-        .iter()
-        .filter(|c| c.expected.is_none())
-        .count();
+    let refused = load("json").iter().filter(|c| c.expected.is_none()).count();
     assert!(refused > 0, "no JSON case that sops refuses");
 }

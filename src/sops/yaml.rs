@@ -92,7 +92,11 @@ impl Reader {
 /// keeps as the value's line comment). Other scalars keep their span.
 fn quoted_end(chars: &[char], (start, end): (usize, usize)) -> usize {
     let end = end.min(chars.len());
-    let Some(q) = chars.get(start).copied().filter(|c| matches!(c, '\'' | '"')) else {
+    let Some(q) = chars
+        .get(start)
+        .copied()
+        .filter(|c| matches!(c, '\'' | '"'))
+    else {
         return end;
     };
     let mut i = start + 1;
@@ -566,14 +570,36 @@ fn map_node(items: &[Item]) -> YNode {
                     beginning = false;
                 }
                 let mut key = if k == "<<" {
-                    YNode::new(YKind::Tagged("!!merge", Zeroizing::new(k.clone()), SStyle::Plain))
+                    YNode::new(YKind::Tagged(
+                        "!!merge",
+                        Zeroizing::new(k.clone()),
+                        SStyle::Plain,
+                    ))
                 } else {
                     YNode::new(YKind::Scalar(Zeroizing::new(k.clone()), string_style(k)))
                 };
                 add_head(&mut key.head, &mut heads);
-                let mut val = value_node(&item.val);
+                // A sequence of only comments (sops' tree for `key: [] # comment`): go-yaml
+                // writes `[]` and the comments after the entry, on lines of their own.
+                let after: Vec<String> = match &item.val {
+                    Val::Seq(v) if !v.is_empty() => v
+                        .iter()
+                        .map(|x| match x {
+                            Val::Comment(c) => Some(c.text.to_string()),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                let mut val = if after.is_empty() {
+                    value_node(&item.val)
+                } else {
+                    YNode::new(YKind::Seq(Vec::new()))
+                };
                 add_tail(&mut val.line, &mut inlines);
                 content.push((key, val));
+                heads.extend(after);
             }
         }
     }
