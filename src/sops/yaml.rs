@@ -62,6 +62,25 @@ impl Reader {
         out
     }
 
+    /// Drops the comments inside an empty flow collection (`{`, comments, `}`): go-yaml keeps
+    /// them on no node sops reads, so `sops --decrypt` prints the collection without them.
+    fn drop_inside(&mut self, n: &Node) {
+        let empty = match &n.value {
+            Value::Map(p) => p.is_empty(),
+            Value::Seq(s) => s.is_empty(),
+            Value::Scalar { .. } => false,
+        };
+        if !empty {
+            return;
+        }
+        while let Some(c) = self.peek() {
+            if c.pos <= n.mark.start || c.pos >= n.mark.end {
+                break;
+            }
+            self.next += 1;
+        }
+    }
+
     /// A comment on `line` after a scalar that ends there.
     fn inline_on(&mut self, line: usize) -> Option<String> {
         let c = self.peek()?;
@@ -175,8 +194,46 @@ fn scan_comments(chars: &[char], docs: &[Node]) -> Vec<Cmt> {
     out
 }
 
+/// go-yaml v3 writes an empty flow collection holding only a comment as `{`, the comment,
+/// then `}` at the start of a line, and reads that back (sops does, for the files it wrote);
+/// a YAML 1.2 scanner refuses the `}` as less indented than its block. Such a closing line
+/// (only `}` or `]` after a comment line) is indented as the comment before it, which
+/// changes nothing else: `None` when there is none.
+fn indent_flow_ends(text: &str) -> Option<Zeroizing<String>> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut changed = false;
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut prev_comment_indent: Option<&str> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let bare = line.trim_end_matches([' ', '\r']);
+        let body = bare.trim_start_matches(' ');
+        let indent = &bare[..bare.len() - body.len()];
+        if matches!(body, "}" | "]") {
+            if let Some(want) = prev_comment_indent.filter(|w| w.len() > indent.len()) {
+                out.push_str(want);
+                out.push_str(line.trim_start_matches(' '));
+                changed = true;
+                prev_comment_indent = None;
+                continue;
+            }
+        }
+        if body.starts_with('#') {
+            prev_comment_indent = Some(indent);
+        } else if !body.is_empty() {
+            prev_comment_indent = None;
+        }
+        out.push_str(line);
+    }
+    changed.then_some(out)
+}
+
 /// Reads every document of a SOPS YAML file into sops' tree.
 pub(crate) fn load(text: &str) -> Result<Vec<Branch>, SyntaxReason> {
+    let fixed = indent_flow_ends(text);
+    let text = fixed.as_deref().map_or(text, String::as_str);
     let docs = crate::yaml::parse_stream(text).map_err(SyntaxReason::Yaml)?;
     let chars: Vec<char> = text.chars().collect();
     let mut line_starts = vec![0];
@@ -287,6 +344,7 @@ fn map_items(
                 if let Some(c) = r.inline_on(k.mark.line) {
                     out.push(Item::comment(&c, false));
                 }
+                r.drop_inside(v);
                 let val = collection(r, v, next)?;
                 out.push(Item::new(key, val));
             }
@@ -342,7 +400,10 @@ fn collection(r: &mut Reader, n: &Node, limit: usize) -> Result<Val, SyntaxReaso
                         }
                         items.push(scalar(text, *style, tag.as_deref())?);
                     }
-                    _ => items.push(collection(r, v, next)?),
+                    _ => {
+                        r.drop_inside(v);
+                        items.push(collection(r, v, next)?);
+                    }
                 }
             }
             if let Some(col) = col {
