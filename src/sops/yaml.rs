@@ -211,14 +211,14 @@ fn indent_flow_ends(text: &str) -> Option<Zeroizing<String>> {
         let bare = line.trim_end_matches([' ', '\r']);
         let body = bare.trim_start_matches(' ');
         let indent = &bare[..bare.len() - body.len()];
-        if matches!(body, "}" | "]") {
-            if let Some(want) = prev_comment_indent.filter(|w| w.len() > indent.len()) {
-                out.push_str(want);
-                out.push_str(line.trim_start_matches(' '));
-                changed = true;
-                prev_comment_indent = None;
-                continue;
-            }
+        if matches!(body, "}" | "]")
+            && let Some(want) = prev_comment_indent.filter(|w| w.len() > indent.len())
+        {
+            out.push_str(want);
+            out.push_str(line.trim_start_matches(' '));
+            changed = true;
+            prev_comment_indent = None;
+            continue;
         }
         if body.starts_with('#') {
             prev_comment_indent = Some(indent);
