@@ -16,6 +16,21 @@ use base64::Engine as _;
 use secretgen::age::{IdentitySources, Keyring};
 use serde::Deserialize;
 
+/// Cases where secretgen still differs from sops, each with why. Every one is checked to still
+/// differ, so a fix must remove it from here. A comment on a block scalar's header line
+/// (`key: |- # c`): go-yaml's parser gives it to a neighbouring node (the next entry's line,
+/// or the key's head), which secretgen does not yet follow; and a comment after an empty
+/// flow sequence that sops drops.
+const KNOWN_DIFFERENCES: &[&str] = &[
+    "yaml-0054.yaml",
+    "yaml-0260.yaml",
+    "yaml-0499.yaml",
+    "yaml-0571.yaml",
+    "yaml-0686.yaml",
+    "yaml-0788.yaml",
+    "yaml-0985.yaml",
+];
+
 /// Each format must keep at least this many recorded documents.
 const MIN_CASES: usize = 1000;
 
@@ -118,7 +133,16 @@ fn replay(format: &str) {
         if only.as_ref().is_some_and(|o| *o != case.name) {
             continue;
         }
-        if let Some(why) = check(case, &keys, only.is_some()) {
+        let known = KNOWN_DIFFERENCES.contains(&case.name.as_str());
+        let outcome = check(case, &keys, only.is_some());
+        if known && outcome.is_none() {
+            failures.push(format!(
+                "{}: listed in KNOWN_DIFFERENCES but now agrees with sops: remove it",
+                case.name
+            ));
+        } else if known && only.is_none() {
+            continue;
+        } else if let Some(why) = outcome {
             failures.push(format!(
                 "{} (options {:?}): {why}",
                 case.name,
