@@ -260,6 +260,8 @@ pub enum EmitReason {
     IniSection(String),
     #[error("`{section}.{key}`: a nested value, which INI cannot hold")]
     IniNested { section: String, key: String },
+    #[error("a comment with an empty line, which sops cannot write back as INI")]
+    IniEmptyCommentLine,
     #[error("a float that JSON cannot hold (NaN or infinity)")]
     JsonFloat,
     #[error("the `data` key does not hold a string")]

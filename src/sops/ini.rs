@@ -141,7 +141,12 @@ pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
     Ok(branch)
 }
 
-fn comment_lines(c: &str, out: &mut Out) {
+/// Writes a comment as go-ini does. A comment with an empty line is refused: go-ini (and so
+/// `sops --decrypt`) fails on one.
+fn comment_lines(c: &str, out: &mut Out) -> Result<(), EmitReason> {
+    if c.split('\n').any(str::is_empty) {
+        return Err(EmitReason::IniEmptyCommentLine);
+    }
     for line in c.split('\n') {
         if line.starts_with('#') || line.starts_with(';') {
             out.push_str(&line[..1]);
@@ -153,6 +158,7 @@ fn comment_lines(c: &str, out: &mut Out) {
         }
         out.push(b'\n');
     }
+    Ok(())
 }
 
 /// The text of a value INI can hold, or `None` for a nested one.
@@ -224,7 +230,7 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
     let last = secs.len().saturating_sub(1);
     for (i, s) in secs.iter().enumerate() {
         if !s.comment.is_empty() {
-            comment_lines(&s.comment, &mut out);
+            comment_lines(&s.comment, &mut out)?;
         }
         if i > 0 || !s.name.eq_ignore_ascii_case("DEFAULT") {
             out.push(b'[');
@@ -245,7 +251,7 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
         let align = s.keys.iter().map(|k| width(k.0)).max().unwrap_or(0);
         for (k, v, c) in &s.keys {
             if !c.is_empty() {
-                comment_lines(c, &mut out);
+                comment_lines(c, &mut out)?;
             }
             let name = if k.contains('"') || k.contains(['=', ':']) {
                 format!("`{k}`")

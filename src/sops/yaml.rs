@@ -62,6 +62,25 @@ impl Reader {
         out
     }
 
+    /// Drops the comments inside an empty flow collection (`{`, comments, `}`): go-yaml keeps
+    /// them on no node sops reads, so `sops --decrypt` prints the collection without them.
+    fn drop_inside(&mut self, n: &Node) {
+        let empty = match &n.value {
+            Value::Map(p) => p.is_empty(),
+            Value::Seq(s) => s.is_empty(),
+            Value::Scalar { .. } => false,
+        };
+        if !empty {
+            return;
+        }
+        while let Some(c) = self.peek() {
+            if c.pos <= n.mark.start || c.pos >= n.mark.end {
+                break;
+            }
+            self.next += 1;
+        }
+    }
+
     /// A comment on `line` after a scalar that ends there.
     fn inline_on(&mut self, line: usize) -> Option<String> {
         let c = self.peek()?;
@@ -87,6 +106,30 @@ impl Reader {
     }
 }
 
+/// Where a quoted scalar starting at `span.0` really ends: the parser's end mark of a quoted
+/// scalar can run past its closing quote, over a comment on the same line (which go-yaml
+/// keeps as the value's line comment). Other scalars keep their span.
+fn quoted_end(chars: &[char], (start, end): (usize, usize)) -> usize {
+    let end = end.min(chars.len());
+    let Some(q) = chars
+        .get(start)
+        .copied()
+        .filter(|c| matches!(c, '\'' | '"'))
+    else {
+        return end;
+    };
+    let mut i = start + 1;
+    while i < end {
+        match chars[i] {
+            '\\' if q == '"' => i += 2,
+            '\'' if q == '\'' && chars.get(i + 1) == Some(&'\'') => i += 2,
+            c if c == q => return i + 1,
+            _ => i += 1,
+        }
+    }
+    end
+}
+
 /// Character spans of every scalar in `node`, to tell a comment's `#` from a scalar's.
 fn spans(node: &Node, out: &mut Vec<(usize, usize)>) {
     match &node.value {
@@ -103,6 +146,9 @@ fn scan_comments(chars: &[char], docs: &[Node]) -> Vec<Cmt> {
     let mut sp = Vec::new();
     for d in docs {
         spans(d, &mut sp);
+    }
+    for span in &mut sp {
+        span.1 = quoted_end(chars, *span);
     }
     sp.sort_unstable();
     let mut out = Vec::new();
@@ -148,8 +194,46 @@ fn scan_comments(chars: &[char], docs: &[Node]) -> Vec<Cmt> {
     out
 }
 
+/// go-yaml v3 writes an empty flow collection holding only a comment as `{`, the comment,
+/// then `}` at the start of a line, and reads that back (sops does, for the files it wrote);
+/// a YAML 1.2 scanner refuses the `}` as less indented than its block. Such a closing line
+/// (only `}` or `]` after a comment line) is indented as the comment before it, which
+/// changes nothing else: `None` when there is none.
+fn indent_flow_ends(text: &str) -> Option<Zeroizing<String>> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut changed = false;
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut prev_comment_indent: Option<&str> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let bare = line.trim_end_matches([' ', '\r']);
+        let body = bare.trim_start_matches(' ');
+        let indent = &bare[..bare.len() - body.len()];
+        if matches!(body, "}" | "]")
+            && let Some(want) = prev_comment_indent.filter(|w| w.len() > indent.len())
+        {
+            out.push_str(want);
+            out.push_str(line.trim_start_matches(' '));
+            changed = true;
+            prev_comment_indent = None;
+            continue;
+        }
+        if body.starts_with('#') {
+            prev_comment_indent = Some(indent);
+        } else if !body.is_empty() {
+            prev_comment_indent = None;
+        }
+        out.push_str(line);
+    }
+    changed.then_some(out)
+}
+
 /// Reads every document of a SOPS YAML file into sops' tree.
 pub(crate) fn load(text: &str) -> Result<Vec<Branch>, SyntaxReason> {
+    let fixed = indent_flow_ends(text);
+    let text = fixed.as_deref().map_or(text, String::as_str);
     let docs = crate::yaml::parse_stream(text).map_err(SyntaxReason::Yaml)?;
     let chars: Vec<char> = text.chars().collect();
     let mut line_starts = vec![0];
@@ -260,6 +344,7 @@ fn map_items(
                 if let Some(c) = r.inline_on(k.mark.line) {
                     out.push(Item::comment(&c, false));
                 }
+                r.drop_inside(v);
                 let val = collection(r, v, next)?;
                 out.push(Item::new(key, val));
             }
@@ -315,7 +400,10 @@ fn collection(r: &mut Reader, n: &Node, limit: usize) -> Result<Val, SyntaxReaso
                         }
                         items.push(scalar(text, *style, tag.as_deref())?);
                     }
-                    _ => items.push(collection(r, v, next)?),
+                    _ => {
+                        r.drop_inside(v);
+                        items.push(collection(r, v, next)?);
+                    }
                 }
             }
             if let Some(col) = col {
@@ -457,8 +545,9 @@ fn parse_int_base0(s: &str) -> Option<Result<Val, SyntaxReason>> {
 
 enum YKind {
     Scalar(Zeroizing<String>, SStyle),
-    /// A `!!binary` scalar (base64 text).
-    Binary(Zeroizing<String>, SStyle),
+    /// A scalar written with its tag: `!!binary` (base64 text), or `!!merge` on a `<<` key
+    /// (go-yaml v3 prints the merge key's tag).
+    Tagged(&'static str, Zeroizing<String>, SStyle),
     Map(Vec<(YNode, YNode)>),
     Seq(Vec<YNode>),
 }
@@ -541,11 +630,37 @@ fn map_node(items: &[Item]) -> YNode {
                     add_head(&mut node.head, &mut heads);
                     beginning = false;
                 }
-                let mut key = YNode::new(YKind::Scalar(Zeroizing::new(k.clone()), string_style(k)));
+                let mut key = if k == "<<" {
+                    YNode::new(YKind::Tagged(
+                        "!!merge",
+                        Zeroizing::new(k.clone()),
+                        SStyle::Plain,
+                    ))
+                } else {
+                    YNode::new(YKind::Scalar(Zeroizing::new(k.clone()), string_style(k)))
+                };
                 add_head(&mut key.head, &mut heads);
-                let mut val = value_node(&item.val);
+                // A sequence of only comments (sops' tree for `key: [] # comment`): go-yaml
+                // writes `[]` and the comments after the entry, on lines of their own.
+                let after: Vec<String> = match &item.val {
+                    Val::Seq(v) if !v.is_empty() => v
+                        .iter()
+                        .map(|x| match x {
+                            Val::Comment(c) => Some(c.text.to_string()),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                let mut val = if after.is_empty() {
+                    value_node(&item.val)
+                } else {
+                    YNode::new(YKind::Seq(Vec::new()))
+                };
                 add_tail(&mut val.line, &mut inlines);
                 content.push((key, val));
+                heads.extend(after);
             }
         }
     }
@@ -633,7 +748,7 @@ fn binary_node(b: &[u8]) -> YNode {
             .collect();
         (lines.join("\n") + "\n", SStyle::Literal)
     };
-    YNode::new(YKind::Binary(Zeroizing::new(text), style))
+    YNode::new(YKind::Tagged("!!binary", Zeroizing::new(text), style))
 }
 
 /// go-yaml v3's `stringv`: literal when multi-line, plain when it reads back as the same
@@ -828,8 +943,8 @@ impl Emitter {
                 self.scalar(text, style);
                 self.pop_indent();
             }
-            YKind::Binary(text, style) => {
-                self.indicator("!!binary", true, false, false);
+            YKind::Tagged(tag, text, style) => {
+                self.indicator(tag, true, false, false);
                 self.increase_indent(true);
                 self.scalar(text, *style);
                 self.pop_indent();
@@ -872,7 +987,7 @@ impl Emitter {
                     let key_line = std::mem::take(&mut self.line);
                     // A key of more than 128 bytes or over several lines is written `? key`.
                     let simple = match &k.kind {
-                        YKind::Scalar(t, _) | YKind::Binary(t, _) => {
+                        YKind::Scalar(t, _) | YKind::Tagged(_, t, _) => {
                             t.len() <= 128 && !analyze(t).multiline
                         }
                         _ => false,
@@ -894,7 +1009,7 @@ impl Emitter {
                         self.write_indent();
                         self.indicator(":", true, false, true);
                     }
-                    let is_scalar = matches!(v.kind, YKind::Scalar(..) | YKind::Binary(..));
+                    let is_scalar = matches!(v.kind, YKind::Scalar(..) | YKind::Tagged(..));
                     if is_scalar {
                         self.analyze_event(&v.head, &v.line, &v.foot, "");
                     } else {
@@ -926,7 +1041,7 @@ impl Emitter {
             YKind::Seq(items) if !items.is_empty() => {
                 self.increase_indent(false);
                 for item in items {
-                    if matches!(item.kind, YKind::Scalar(..) | YKind::Binary(..)) {
+                    if matches!(item.kind, YKind::Scalar(..) | YKind::Tagged(..)) {
                         self.analyze_event(&item.head, &item.line, &item.foot, "");
                     } else {
                         self.analyze_event(&item.head, "", "", "");
