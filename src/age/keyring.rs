@@ -393,7 +393,7 @@ impl Keyring {
 
 /// The age side of SOPS: an `age` entry is opened with these identities (`SOPS_AGE_KEY_CMD`
 /// runs with `SOPS_AGE_RECIPIENT` set to the entry's recipient, as sops runs it). Other key
-/// types have no key material here.
+/// types are opened as the SOPS layer opens them locally (a `pgp` entry through gpg).
 impl crate::sops::DataKeys for Keyring {
     fn unwrap(
         &self,
@@ -402,10 +402,7 @@ impl crate::sops::DataKeys for Keyring {
     ) -> Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure> {
         use crate::sops::{KeyEntry, KeyFailure};
         let KeyEntry::Age { recipient, enc } = entry else {
-            return Err(KeyFailure::Missing(format!(
-                "no key for {} entries",
-                entry.kind()
-            )));
+            return crate::sops::keys::local(entry);
         };
         match self.decrypt_for_recipient(file, enc.as_bytes(), recipient) {
             Ok(k) => Ok(Zeroizing::new(k.expose().to_vec())),

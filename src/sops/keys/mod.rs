@@ -8,6 +8,8 @@
 //! says whether key material was missing or an attempt failed, with a reason that holds no
 //! value. The age implementation lives on the age side; other key types plug in here.
 
+pub mod pgp;
+
 use std::path::Path;
 
 use zeroize::Zeroizing;
@@ -168,5 +170,17 @@ impl DataKeys for NoKeys {
             "no key for {} entries",
             entry.kind()
         )))
+    }
+}
+
+/// The key types opened on this machine without any identity of the age side: a `pgp`
+/// entry through gpg. Every other type has no key material here.
+pub fn local(entry: &KeyEntry) -> Result<Zeroizing<Vec<u8>>, KeyFailure> {
+    match entry {
+        KeyEntry::Pgp { enc, .. } => pgp::unwrap(enc),
+        _ => Err(KeyFailure::Missing(format!(
+            "no key for {} entries",
+            entry.kind()
+        ))),
     }
 }
