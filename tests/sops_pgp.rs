@@ -88,12 +88,52 @@ fn pgp_files_decrypt_as_sops_does() {
             "{name}"
         );
     }
+    // One unwrap per entry per run: a gpg that counts its runs, the same file read three
+    // times (by several generators or overlays) and two files sharing nothing.
+    let count = dir.join("count");
+    let wrapper = dir.join("gpg-counting");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nexec gpg \"$@\"\n",
+            count.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    unsafe { std::env::set_var("SOPS_GPG_EXEC", &wrapper) };
+    let once = Keyring::new(IdentitySources {
+        identity: Some(String::new()),
+        ..Default::default()
+    });
+    let runs = || {
+        std::fs::read_to_string(&count)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    for name in ["enc-s.yaml", "enc-s.yaml", "enc-s.yaml", "enc-s.json"] {
+        let enc = std::fs::read(dir.join(name)).unwrap();
+        secretgen::sops::decrypt(Path::new(name), &enc, &once).unwrap();
+    }
+    assert_eq!(runs(), 2, "one gpg run per file");
     // Another keyring without the secret key: a missing key, naming the entry.
     let empty = dir.join("e");
     std::fs::create_dir(&empty).unwrap();
     let enc = std::fs::read(dir.join("enc-s.yaml")).unwrap();
     unsafe { std::env::set_var("GNUPGHOME", &empty) };
-    let err = secretgen::sops::decrypt(Path::new("enc-s.yaml"), &enc, &keys).unwrap_err();
+    let fresh = Keyring::new(IdentitySources {
+        identity: Some(String::new()),
+        ..Default::default()
+    });
+    let err = secretgen::sops::decrypt(Path::new("enc-s.yaml"), &enc, &fresh).unwrap_err();
+    // Asked once, though read twice.
+    let again = secretgen::sops::decrypt(Path::new("enc-s.yaml"), &enc, &fresh).unwrap_err();
+    assert_eq!(err, again);
+    assert_eq!(runs(), 3, "a missing key is asked for once too");
     let msg = err.to_string();
     assert!(msg.contains(&format!("PGP {fpr}")), "{msg}");
     assert!(msg.contains("cannot decrypt the SOPS data key"), "{msg}");
