@@ -138,6 +138,47 @@ fn pgp_files_decrypt_as_sops_does() {
     assert!(msg.contains(&format!("PGP {fpr}")), "{msg}");
     assert!(msg.contains("cannot decrypt the SOPS data key"), "{msg}");
     assert!(!msg.contains("hunter2"), "{msg}");
+    // The binary: a generator reading the PGP file renders with gpg's keyring; without
+    // it, exit 2 naming the file, or a placeholder with --placeholder.
+    unsafe { std::env::remove_var("SOPS_GPG_EXEC") };
+    std::fs::write(
+        dir.join("secretgen.yaml"),
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\nfiles:\n- enc-s.env\n",
+    )
+    .unwrap();
+    let render = |home: &Path, extra: &[&str]| {
+        common::secretgen_in(dir)
+            .env("GNUPGHOME", home)
+            .arg("render")
+            .args(extra)
+            .arg("secretgen.yaml")
+            .output()
+            .unwrap()
+    };
+    let out = render(&gnupg, &[]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let yaml = common::text(&out.stdout);
+    // base64 of "USER=admin\nPASSWORD=hunter2\n", as sops prints the dotenv file.
+    assert!(
+        yaml.contains("enc-s.env: VVNFUj1hZG1pbgpQQVNTV09SRD1odW50ZXIyCg=="),
+        "{yaml}"
+    );
+    let out = render(&empty, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = common::text(&out.stderr);
+    assert!(
+        err.contains("enc-s.env") && err.contains(&format!("PGP {fpr}")),
+        "{err}"
+    );
+    let out = render(&empty, &["--placeholder"]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let yaml = common::text(&out.stdout);
+    assert!(yaml.contains("secretgen.dev/placeholder"), "{yaml}");
+    assert!(
+        !yaml.contains("hunter2") && !yaml.contains("VVNFUj1hZG1pbg"),
+        "{yaml}"
+    );
     for g in [&gnupg, &empty] {
         let _ = Command::new("gpgconf")
             .arg("--homedir")
