@@ -6,6 +6,7 @@
 //! met, with where they came from and why a place gave nothing, for messages. Identity text
 //! is parsed line by line; an unusable line is reported by number, never by content.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -149,8 +150,14 @@ pub struct Keyring {
     /// `SOPS_AGE_KEY_CMD`'s result once the runner stopped it (no answer in time, too much
     /// output): not run again for the next recipient, where it would only be stopped again.
     cmd_stopped: OnceLock<CmdIdentities>,
+    /// SOPS data keys already unwrapped this run, by key entry (type and `enc`): a file read
+    /// by several generators or overlays, or concurrently, is unwrapped once.
+    unwrapped: Mutex<HashMap<(&'static str, String), Unwrapped>>,
     warn: Option<WarnSink>,
 }
+
+/// One SOPS key entry's outcome, shared by every reader of the entry in the run.
+type Unwrapped = Arc<OnceLock<Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure>>>;
 
 impl Keyring {
     pub fn new(sources: IdentitySources) -> Self {
@@ -159,6 +166,7 @@ impl Keyring {
             loaded: OnceLock::new(),
             from_cmd: Mutex::new(Vec::new()),
             cmd_stopped: OnceLock::new(),
+            unwrapped: Mutex::new(HashMap::new()),
             warn: None,
         }
     }
@@ -391,6 +399,51 @@ impl Keyring {
         }
         cache.push((recipient.to_string(), l.clone()));
         Some(l)
+    }
+}
+
+/// The age side of SOPS: an `age` entry is opened with these identities (`SOPS_AGE_KEY_CMD`
+/// runs with `SOPS_AGE_RECIPIENT` set to the entry's recipient, as sops runs it). Other key
+/// types are opened as the SOPS layer opens them locally (a `pgp` entry through gpg).
+impl crate::sops::DataKeys for Keyring {
+    fn unwrap(
+        &self,
+        file: &Path,
+        entry: &crate::sops::KeyEntry,
+    ) -> Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure> {
+        use crate::sops::{KeyEntry, KeyFailure};
+        let KeyEntry::Age { recipient, enc } = entry else {
+            // Other key types cost a process or a request: once per entry per run, whatever
+            // the outcome (their reasons name the key, not the file).
+            let slot = {
+                let mut map = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
+                map.entry((entry.field(), entry.enc().to_string()))
+                    .or_default()
+                    .clone()
+            };
+            return slot.get_or_init(|| crate::sops::keys::local(entry)).clone();
+        };
+        let slot = {
+            let map = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(&("age", enc.clone())).cloned()
+        };
+        if let Some(Ok(k)) = slot.as_deref().and_then(OnceLock::get) {
+            return Ok(k.clone());
+        }
+        match self.decrypt_for_recipient(file, enc.as_bytes(), recipient) {
+            Ok(k) => {
+                let k = Zeroizing::new(k.expose().to_vec());
+                // An age failure names the file: only the data key is kept for others.
+                let mut map = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
+                let slot = map.entry(("age", enc.clone())).or_default();
+                let _ = slot.set(Ok(k.clone()));
+                Ok(k)
+            }
+            Err(e @ (CryptError::NoIdentity { .. } | CryptError::NoMatch { .. })) => {
+                Err(KeyFailure::Missing(e.to_string()))
+            }
+            Err(e) => Err(KeyFailure::Failed(e.to_string())),
+        }
     }
 }
 

@@ -1,0 +1,189 @@
+//! SOPS files encrypted by sops 3.13.3 to a PGP key decrypt through the user's gpg, byte for
+//! byte as `sops --decrypt` prints them, in every format; without the secret key the file is
+//! refused as a missing key, naming the PGP entry.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use secretgen::age::{IdentitySources, Keyring};
+
+fn run(c: &mut Command) -> Vec<u8> {
+    let out = c.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{c:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn pgp_files_decrypt_as_sops_does() {
+    let home = tempfile::tempdir().unwrap();
+    let gnupg = home.path().join("g");
+    std::fs::create_dir(&gnupg).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    // The one test of this binary: the variable is set before any gpg runs.
+    unsafe { std::env::set_var("GNUPGHOME", &gnupg) };
+    run(Command::new("gpg").args([
+        "--batch",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "secretgen test <test@example.invalid>",
+        "default",
+        "default",
+        "never",
+    ]));
+    let listing = String::from_utf8(run(Command::new("gpg").args([
+        "--batch",
+        "--with-colons",
+        "--list-secret-keys",
+    ])))
+    .unwrap();
+    let fpr = listing
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .map(|l| l.trim_matches(':').to_string())
+        .unwrap();
+    let dir = home.path();
+    let plain: [(&str, &str); 5] = [
+        (
+            "s.yaml",
+            "user: admin\npassword: hunter2 # c\nlist:\n    - 1\n    - true\n",
+        ),
+        (
+            "s.json",
+            "{\"user\": \"admin\", \"n\": 1.5, \"l\": [1, \"x\"]}\n",
+        ),
+        ("s.env", "USER=admin\nPASSWORD=hunter2\n"),
+        ("s.ini", "[db]\nuser = admin\npassword = hunter2\n"),
+        ("s.bin", "raw\u{0}bytes\nhunter2"),
+    ];
+    // No age identity at all: only gpg can open these.
+    let keys = Keyring::new(IdentitySources {
+        identity: Some(String::new()),
+        ..Default::default()
+    });
+    for (name, text) in plain {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let enc = run(common::tool("sops")
+            .args(["--encrypt", "--pgp", &fpr])
+            .arg(&path));
+        let enc_path = dir.join(format!("enc-{name}"));
+        std::fs::write(&enc_path, &enc).unwrap();
+        let want = run(common::tool("sops").args(["--decrypt"]).arg(&enc_path));
+        let got = secretgen::sops::decrypt(Path::new(&format!("enc-{name}")), &enc, &keys)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            String::from_utf8_lossy(got.expose()),
+            String::from_utf8_lossy(&want),
+            "{name}"
+        );
+    }
+    // One unwrap per entry per run: a gpg that counts its runs, the same file read three
+    // times (by several generators or overlays) and two files sharing nothing.
+    let count = dir.join("count");
+    let wrapper = dir.join("gpg-counting");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nexec gpg \"$@\"\n",
+            count.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    unsafe { std::env::set_var("SOPS_GPG_EXEC", &wrapper) };
+    let once = Keyring::new(IdentitySources {
+        identity: Some(String::new()),
+        ..Default::default()
+    });
+    let runs = || {
+        std::fs::read_to_string(&count)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    for name in ["enc-s.yaml", "enc-s.yaml", "enc-s.yaml", "enc-s.json"] {
+        let enc = std::fs::read(dir.join(name)).unwrap();
+        secretgen::sops::decrypt(Path::new(name), &enc, &once).unwrap();
+    }
+    assert_eq!(runs(), 2, "one gpg run per file");
+    // Another keyring without the secret key: a missing key, naming the entry.
+    let empty = dir.join("e");
+    std::fs::create_dir(&empty).unwrap();
+    let enc = std::fs::read(dir.join("enc-s.yaml")).unwrap();
+    unsafe { std::env::set_var("GNUPGHOME", &empty) };
+    let fresh = Keyring::new(IdentitySources {
+        identity: Some(String::new()),
+        ..Default::default()
+    });
+    let err = secretgen::sops::decrypt(Path::new("enc-s.yaml"), &enc, &fresh).unwrap_err();
+    // Asked once, though read twice.
+    let again = secretgen::sops::decrypt(Path::new("enc-s.yaml"), &enc, &fresh).unwrap_err();
+    assert_eq!(err, again);
+    assert_eq!(runs(), 3, "a missing key is asked for once too");
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("PGP {fpr}")), "{msg}");
+    assert!(msg.contains("cannot decrypt the SOPS data key"), "{msg}");
+    assert!(!msg.contains("hunter2"), "{msg}");
+    // The binary: a generator reading the PGP file renders with gpg's keyring; without
+    // it, exit 2 naming the file, or a placeholder with --placeholder.
+    unsafe { std::env::remove_var("SOPS_GPG_EXEC") };
+    std::fs::write(
+        dir.join("secretgen.yaml"),
+        "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: db\nfiles:\n- enc-s.env\n",
+    )
+    .unwrap();
+    let render = |home: &Path, extra: &[&str]| {
+        common::secretgen_in(dir)
+            .env("GNUPGHOME", home)
+            .arg("render")
+            .args(extra)
+            .arg("secretgen.yaml")
+            .output()
+            .unwrap()
+    };
+    let out = render(&gnupg, &[]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let yaml = common::text(&out.stdout);
+    // base64 of "USER=admin\nPASSWORD=hunter2\n", as sops prints the dotenv file.
+    assert!(
+        yaml.contains("enc-s.env: VVNFUj1hZG1pbgpQQVNTV09SRD1odW50ZXIyCg=="),
+        "{yaml}"
+    );
+    let out = render(&empty, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = common::text(&out.stderr);
+    assert!(
+        err.contains("enc-s.env") && err.contains(&format!("PGP {fpr}")),
+        "{err}"
+    );
+    let out = render(&empty, &["--placeholder"]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let yaml = common::text(&out.stdout);
+    assert!(yaml.contains("secretgen.dev/placeholder"), "{yaml}");
+    assert!(
+        !yaml.contains("hunter2") && !yaml.contains("VVNFUj1hZG1pbg"),
+        "{yaml}"
+    );
+    for g in [&gnupg, &empty] {
+        let _ = Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(g)
+            .args(["--kill", "gpg-agent"])
+            .status();
+    }
+}
