@@ -169,12 +169,20 @@ async fn build_client(key: &KmsKey, want: ClientFor) -> Result<aws_sdk_kms::Clie
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http.clone());
     if let Some(region) = &want.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }
     if !want.profile.is_empty() {
-        loader = loader.profile_name(&want.profile);
+        // The entry's profile, as sops takes it: its credentials, not the environment's.
+        let provider =
+            aws_config::provider_config::ProviderConfig::default().with_http_client(http);
+        loader = loader.profile_name(&want.profile).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .configure(&provider)
+                .profile_name(&want.profile)
+                .build(),
+        );
     }
     let sdk = loader.load().await;
     // Resolved once: a missing credential is "no key material", not a refusal by AWS.
@@ -452,5 +460,61 @@ mod tests {
         let e = data_key(&key).unwrap_err().to_string();
         assert!(e.contains("InvalidCiphertextException"), "{e}");
         assert!(!e.contains(&key.enc[..16]), "{e}");
+
+        // aws_profile: the profile's credentials from the files the variables name.
+        for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+            unsafe { std::env::remove_var(k) };
+        }
+        let config = dir.path().join("config");
+        let creds = dir.path().join("credentials");
+        std::fs::write(&config, "[profile kmstest]\nregion = eu-west-2\n").unwrap();
+        std::fs::write(
+            &creds,
+            "[kmstest]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+        )
+        .unwrap();
+        unsafe {
+            std::env::set_var("AWS_CONFIG_FILE", &config);
+            std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", &creds);
+        }
+        let out = Command::new(tools.join("sops"))
+            .args(["--encrypt", "--kms", &arn, "--aws-profile", "kmstest"])
+            .arg(&plain)
+            .env("SOPS_DISABLE_VERSION_CHECK", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let file: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let entry = &file["sops"]["kms"][0];
+        assert_eq!(entry["aws_profile"], "kmstest");
+        let key = KmsKey {
+            arn: arn.clone(),
+            role: String::new(),
+            context: BTreeMap::new(),
+            aws_profile: "kmstest".into(),
+            enc: entry["enc"].as_str().unwrap().into(),
+        };
+        let data = data_key(&key).unwrap();
+        let cipher = crate::sops::crypto::cipher(&data).unwrap();
+        let value =
+            crate::sops::crypto::open_value(file["a"].as_str().unwrap(), &cipher, "a:").unwrap();
+        assert_eq!(&value.bytes[..], b"kms value");
+
+        // No credentials at all: no key material, as a missing age identity.
+        std::fs::write(&creds, "").unwrap();
+        std::fs::write(&config, "").unwrap();
+        // (Another region: a client, with its credentials, is built once per run.)
+        unsafe { std::env::set_var("AWS_EC2_METADATA_DISABLED", "true") };
+        let key = KmsKey {
+            arn: format!("arn:aws:kms:eu-west-1:111122223333:key/{id}"),
+            aws_profile: String::new(),
+            ..key
+        };
+        let e = data_key(&key).unwrap_err();
+        assert!(matches!(e, KmsFailure::NoKeyMaterial { .. }), "{e}");
     }
 }
