@@ -91,7 +91,7 @@ pub(crate) fn data_key(key: &KmsKey) -> Result<Zeroizing<Vec<u8>>, KmsFailure> {
 
 fn timed_out(d: Duration) -> String {
     format!(
-        "no answer from AWS within {}s (the run's timeout, `--timeout`)",
+        "no answer from AWS within {}s (the run's timeout, `--process-timeout`)",
         d.as_secs()
     )
 }
@@ -375,6 +375,14 @@ mod tests {
             ),
         )
         .unwrap();
+        // The emulator logs one line per Decrypt it answers: the count of KMS calls.
+        let log = dir.path().join("local-kms.log");
+        let calls = || {
+            std::fs::read_to_string(&log)
+                .unwrap()
+                .matches("Decryption called")
+                .count()
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -395,7 +403,7 @@ mod tests {
                 .env("KMS_SEED_PATH", &seed)
                 .env("KMS_DATA_PATH", dir.path().join("data"))
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
                 .spawn()
                 .unwrap(),
         );
@@ -450,6 +458,7 @@ mod tests {
         assert_eq!(key.context.len(), 2);
         let data = data_key(&key).unwrap();
         assert_eq!(data.len(), 32);
+        assert_eq!(calls(), 1);
         let cipher = crate::sops::crypto::cipher(&data).unwrap();
         let value =
             crate::sops::crypto::open_value(file["a"].as_str().unwrap(), &cipher, "a:").unwrap();
@@ -460,6 +469,47 @@ mod tests {
         let e = data_key(&key).unwrap_err().to_string();
         assert!(e.contains("InvalidCiphertextException"), "{e}");
         assert!(!e.contains(&key.enc[..16]), "{e}");
+
+        // A tree of 200 files under one key, unwrapped in parallel: one Decrypt per file.
+        let enc = |i: usize| {
+            let f = dir.path().join(format!("f{i}.json"));
+            std::fs::write(&f, format!("{{\"v\": \"value {i}\"}}\n")).unwrap();
+            let out = Command::new(tools.join("sops"))
+                .args(["--encrypt", "--kms", &arn])
+                .arg(&f)
+                .env("SOPS_DISABLE_VERSION_CHECK", "1")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+        };
+        let files: Vec<serde_json::Value> = {
+            use rayon::prelude::*;
+            (0..200).into_par_iter().map(enc).collect()
+        };
+        let before = calls();
+        {
+            use rayon::prelude::*;
+            files.par_iter().enumerate().for_each(|(i, file)| {
+                let key = KmsKey {
+                    arn: arn.clone(),
+                    role: String::new(),
+                    context: BTreeMap::new(),
+                    aws_profile: String::new(),
+                    enc: file["sops"]["kms"][0]["enc"].as_str().unwrap().into(),
+                };
+                let data = data_key(&key).unwrap();
+                let cipher = crate::sops::crypto::cipher(&data).unwrap();
+                let v = crate::sops::crypto::open_value(file["v"].as_str().unwrap(), &cipher, "v:")
+                    .unwrap();
+                assert_eq!(&v.bytes[..], format!("value {i}").as_bytes());
+            });
+        }
+        assert_eq!(calls() - before, 200);
 
         // aws_profile: the profile's credentials from the files the variables name.
         for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
