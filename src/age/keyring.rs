@@ -391,6 +391,43 @@ impl Keyring {
     }
 }
 
+/// The age side of SOPS: an `age` entry is opened with these identities (`SOPS_AGE_KEY_CMD`
+/// runs with `SOPS_AGE_RECIPIENT` set to the entry's recipient, as sops runs it). Other key
+/// types have no key material here.
+impl crate::sops::DataKeys for Keyring {
+    fn unwrap(
+        &self,
+        file: &Path,
+        entry: &crate::sops::KeyEntry,
+    ) -> Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure> {
+        use crate::sops::{KeyEntry, KeyFailure};
+        if let KeyEntry::Kms {
+            arn,
+            role,
+            context,
+            aws_profile,
+            enc,
+            ..
+        } = entry
+        {
+            return crate::sops::keys::kms::unwrap_entry(arn, role, context, aws_profile, enc);
+        }
+        let KeyEntry::Age { recipient, enc } = entry else {
+            return Err(KeyFailure::Missing(format!(
+                "no key for {} entries",
+                entry.kind()
+            )));
+        };
+        match self.decrypt_for_recipient(file, enc.as_bytes(), recipient) {
+            Ok(k) => Ok(Zeroizing::new(k.expose().to_vec())),
+            Err(e @ (CryptError::NoIdentity { .. } | CryptError::NoMatch { .. })) => {
+                Err(KeyFailure::Missing(e.to_string()))
+            }
+            Err(e) => Err(KeyFailure::Failed(e.to_string())),
+        }
+    }
+}
+
 /// A key file's bytes (zeroized when dropped), as [`read_identity_file`] reads them.
 fn read_key_file(f: &Path) -> Result<Zeroizing<Vec<u8>>, CryptError> {
     read_identity_file(f).map_err(|e| CryptError::IdentityFile {

@@ -69,6 +69,28 @@ impl KmsFailure {
     }
 }
 
+/// The data key of a `kms` entry, or why not, as the data-key trait reports it: no AWS
+/// credentials is missing key material; a refusal or a transport failure is a failure.
+pub(crate) fn unwrap_entry(
+    arn: &str,
+    role: &str,
+    context: &[(String, String)],
+    aws_profile: &str,
+    enc: &str,
+) -> Result<Zeroizing<Vec<u8>>, super::KeyFailure> {
+    let key = KmsKey {
+        arn: arn.to_owned(),
+        role: role.to_owned(),
+        context: context.iter().cloned().collect(),
+        aws_profile: aws_profile.to_owned(),
+        enc: enc.to_owned(),
+    };
+    data_key(&key).map_err(|f| match f {
+        KmsFailure::NoKeyMaterial { .. } => super::KeyFailure::Missing(f.to_string()),
+        KmsFailure::Failed { .. } => super::KeyFailure::Failed(f.to_string()),
+    })
+}
+
 /// The data key held by `key`, unwrapped by AWS KMS.
 pub(crate) fn data_key(key: &KmsKey) -> Result<Zeroizing<Vec<u8>>, KmsFailure> {
     let blob = Zeroizing::new(
