@@ -224,3 +224,81 @@ fn a_sops_secret_in_a_base_renders_as_its_plaintext_twin() {
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     assert_eq!(text(&out.stdout), text(&want));
 }
+
+/// The exec plugin under kustomize, with the key's credentials from a profile the entry
+/// names (`sops --aws-profile`): the same Secret as kustomize's own generator gives for the
+/// files `sops --decrypt` prints.
+#[test]
+fn the_exec_plugin_renders_a_kms_file_under_kustomize_with_aws_profile() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let kms = Kms::start(d);
+    std::fs::write(d.join("config"), "[profile kmstest]\nregion = eu-west-2\n").unwrap();
+    std::fs::write(
+        d.join("credentials"),
+        "[kmstest]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+    )
+    .unwrap();
+    let profile = |c: &mut Command| {
+        c.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_CONFIG_FILE", d.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", d.join("credentials"));
+    };
+    let (enc, plain) = (d.join("enc"), d.join("plain"));
+    std::fs::create_dir_all(&enc).unwrap();
+    std::fs::create_dir_all(&plain).unwrap();
+    let (name, body) = INPUTS[0];
+    let f = enc.join(name);
+    std::fs::write(&f, body).unwrap();
+    let mut c = tool("sops");
+    kms.env(&mut c);
+    profile(&mut c);
+    c.args(["--encrypt", "--kms", ARN, "--aws-profile", "kmstest"])
+        .arg(&f);
+    let out = run_ok(c).stdout;
+    assert!(text(&out).contains("aws_profile: kmstest"));
+    std::fs::write(&f, out).unwrap();
+    let mut c = tool("sops");
+    kms.env(&mut c);
+    profile(&mut c);
+    c.arg("--decrypt").arg(&f);
+    std::fs::write(plain.join(name), run_ok(c).stdout).unwrap();
+
+    std::fs::write(enc.join("kustomization.yaml"), "generators:\n- gen.yaml\n").unwrap();
+    std::fs::write(
+        enc.join("gen.yaml"),
+        format!("apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: app\nfiles:\n- {name}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        plain.join("kustomization.yaml"),
+        format!("secretGenerator:\n- name: app\n  files:\n  - {name}\n"),
+    )
+    .unwrap();
+    let mut c = tool("kustomize");
+    c.arg("build").arg(&plain);
+    let want = run_ok(c).stdout;
+
+    let home = d.join("plugins");
+    let out = Command::new(env!("CARGO_BIN_EXE_secretgen"))
+        .args(["plugin", "install", "--plugin-home"])
+        .arg(&home)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let mut path =
+        std::ffi::OsString::from(Path::new(env!("CARGO_BIN_EXE_secretgen")).parent().unwrap());
+    path.push(":");
+    path.push(common::path_with_tools());
+    let mut c = tool("kustomize");
+    kms.env(&mut c);
+    profile(&mut c);
+    c.args(["build", "--enable-alpha-plugins", "--enable-exec"])
+        .arg(&enc)
+        .env("KUSTOMIZE_PLUGIN_HOME", &home)
+        .env("PATH", path);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), text(&want));
+}
