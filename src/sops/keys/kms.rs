@@ -14,7 +14,7 @@ use aws_config::BehaviorVersion;
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sdk_kms::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kms::primitives::Blob;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use base64::Engine as _;
@@ -85,9 +85,12 @@ pub(crate) fn unwrap_entry(
         aws_profile: aws_profile.to_owned(),
         enc: enc.to_owned(),
     };
+    // The trait's caller names the entry (kind and ARN): the reason alone here.
     data_key(&key).map_err(|f| match f {
-        KmsFailure::NoKeyMaterial { .. } => super::KeyFailure::Missing(f.to_string()),
-        KmsFailure::Failed { .. } => super::KeyFailure::Failed(f.to_string()),
+        KmsFailure::NoKeyMaterial { reason, .. } => {
+            super::KeyFailure::Missing(format!("no key material (no AWS credentials: {reason})"))
+        }
+        KmsFailure::Failed { reason, .. } => super::KeyFailure::Failed(reason),
     })
 }
 
@@ -241,6 +244,8 @@ async fn build_client(key: &KmsKey, want: ClientFor) -> Result<aws_sdk_kms::Clie
     Ok(aws_sdk_kms::Client::from_conf(conf.build()))
 }
 
+/// Credentials that cannot be had (none in the chain, an instance metadata service that
+/// refuses, a profile that is not there) are no key material here: nothing was asked of KMS.
 fn credentials_failure(key: &KmsKey, want: &ClientFor, e: CredentialsError) -> KmsFailure {
     let reason = credentials_reason(&e);
     let reason = if want.profile.is_empty() {
@@ -248,19 +253,31 @@ fn credentials_failure(key: &KmsKey, want: &ClientFor, e: CredentialsError) -> K
     } else {
         format!("profile `{}`: {reason}", want.profile)
     };
-    match e {
-        CredentialsError::CredentialsNotLoaded(_) => KmsFailure::NoKeyMaterial {
-            arn: key.arn.clone(),
-            reason,
-        },
-        _ => KmsFailure::failed(key, format!("cannot load AWS credentials: {reason}")),
+    KmsFailure::NoKeyMaterial {
+        arn: key.arn.clone(),
+        reason,
     }
 }
 
 /// The SDK's account of a credential failure: provider names, files and variables, no secret
 /// (the SDK's errors never carry a key).
 fn credentials_reason(e: &CredentialsError) -> String {
-    one_line(&DisplayErrorContext(e).to_string())
+    chain(e)
+}
+
+/// An error and its sources, each as it displays itself (never the Debug form, which holds
+/// whole HTTP responses), on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(s) = next {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        next = s.source();
+    }
+    one_line(&parts.join(": "))
 }
 
 /// A refusal by KMS named by its AWS error code; a transport failure by the SDK's account.
@@ -271,13 +288,7 @@ fn refused(key: &KmsKey, e: SdkError<aws_sdk_kms::operation::decrypt::DecryptErr
             KmsFailure::failed(key, format!("AWS KMS refused the data key: {code}"))
         }
         SdkError::TimeoutError(_) => KmsFailure::failed(key, "AWS KMS did not answer in time"),
-        _ => KmsFailure::failed(
-            key,
-            format!(
-                "cannot reach AWS KMS: {}",
-                one_line(&DisplayErrorContext(&e).to_string())
-            ),
-        ),
+        _ => KmsFailure::failed(key, format!("cannot reach AWS KMS: {}", chain(&e))),
     }
 }
 
