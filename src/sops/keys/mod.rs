@@ -8,6 +8,7 @@
 //! says whether key material was missing or an attempt failed, with a reason that holds no
 //! value. The age implementation lives on the age side; other key types plug in here.
 
+pub(crate) mod kms;
 pub mod pgp;
 
 use std::path::Path;
@@ -178,6 +179,14 @@ impl DataKeys for NoKeys {
 pub fn local(entry: &KeyEntry) -> Result<Zeroizing<Vec<u8>>, KeyFailure> {
     match entry {
         KeyEntry::Pgp { enc, .. } => pgp::unwrap(enc),
+        KeyEntry::Kms {
+            arn,
+            role,
+            context,
+            aws_profile,
+            enc,
+            ..
+        } => kms::unwrap_entry(arn, role, context, aws_profile, enc),
         _ => Err(KeyFailure::Missing(format!(
             "no key for {} entries",
             entry.kind()
