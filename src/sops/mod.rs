@@ -34,6 +34,7 @@ mod error;
 mod gofmt;
 mod ini;
 mod json;
+pub mod keys;
 mod meta;
 mod shamir;
 mod yaml;

@@ -1,0 +1,3 @@
+//! Key entries of SOPS files and what opens them.
+
+pub mod keyservice;
