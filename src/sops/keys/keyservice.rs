@@ -33,7 +33,9 @@ mod proto {
         pub(super) key_type: Option<KeyType>,
     }
 
+    /// Named as sops' `oneof key_type`.
     #[derive(Clone, PartialEq, prost::Oneof)]
+    #[allow(clippy::enum_variant_names)]
     pub(super) enum KeyType {
         #[prost(message, tag = "1")]
         KmsKey(KmsKey),
