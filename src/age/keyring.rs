@@ -150,6 +150,9 @@ pub struct Keyring {
     /// output): not run again for the next recipient, where it would only be stopped again.
     cmd_stopped: OnceLock<CmdIdentities>,
     warn: Option<WarnSink>,
+    /// sops' key services of the run, asked after (or, when local keys are off, instead of)
+    /// the keys of this machine.
+    key_services: crate::sops::keys::keyservice::KeyServices,
 }
 
 impl Keyring {
@@ -160,10 +163,20 @@ impl Keyring {
             from_cmd: Mutex::new(Vec::new()),
             cmd_stopped: OnceLock::new(),
             warn: None,
+            key_services: Default::default(),
         }
     }
 
     /// Sends warnings (unusable lines of a key file, plugins not on PATH) to `sink`.
+    /// The run's sops key services (see [`crate::sops::keys::keyservice`]).
+    pub fn with_key_services(
+        mut self,
+        services: crate::sops::keys::keyservice::KeyServices,
+    ) -> Self {
+        self.key_services = services;
+        self
+    }
+
     pub fn with_warnings(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.warn = Some(Box::new(sink));
         self
@@ -388,6 +401,31 @@ impl Keyring {
         }
         cache.push((recipient.to_string(), l.clone()));
         Some(l)
+    }
+}
+
+/// The age side of SOPS: an `age` entry is opened with these identities (`SOPS_AGE_KEY_CMD`
+/// runs with `SOPS_AGE_RECIPIENT` set to the entry's recipient, as sops runs it). Other key
+/// types are opened as the SOPS layer opens them locally (a `pgp` entry through gpg).
+impl crate::sops::DataKeys for Keyring {
+    fn unwrap(
+        &self,
+        file: &Path,
+        entry: &crate::sops::KeyEntry,
+    ) -> Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure> {
+        use crate::sops::{KeyEntry, KeyFailure};
+        crate::sops::keys::keyservice::unwrap(&self.key_services, entry, || {
+            let KeyEntry::Age { recipient, enc } = entry else {
+                return crate::sops::keys::local(entry);
+            };
+            match self.decrypt_for_recipient(file, enc.as_bytes(), recipient) {
+                Ok(k) => Ok(Zeroizing::new(k.expose().to_vec())),
+                Err(e @ (CryptError::NoIdentity { .. } | CryptError::NoMatch { .. })) => {
+                    Err(KeyFailure::Missing(e.to_string()))
+                }
+                Err(e) => Err(KeyFailure::Failed(e.to_string())),
+            }
+        })
     }
 }
 

@@ -446,6 +446,11 @@ impl Conversation {
         &self.p.what
     }
 
+    /// Closes the process's stdin: it has all its input (gpg reads to the end first).
+    pub fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
     fn fail(&mut self, e: ProcessError) -> io::Error {
         self.p.kill();
         let msg = e.to_string();

@@ -122,7 +122,9 @@ impl Session {
             .map(PathBuf::from)
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
-        let keys = Keyring::new(IdentitySources::from_env(given.identity)).with_warnings(warn);
+        let keys = Keyring::new(IdentitySources::from_env(given.identity))
+            .with_warnings(warn)
+            .with_key_services(settings.key_services.clone());
         Ok(Session {
             settings,
             keys,

@@ -231,6 +231,8 @@ pub enum MetadataReason {
     GroupNotMapping,
     #[error("an `age` entry is not a mapping")]
     AgeNotMapping,
+    #[error("a `{0}` entry is not a mapping")]
+    EntryNotMapping(&'static str),
     /// A flattened key (dotenv, INI) that is not `name__map_…`/`__list_N…`.
     #[error("bad flattened metadata key `{0}`")]
     FlatKey(String),

@@ -1,12 +1,14 @@
 //! The `sops` metadata: taken out of the tree (nested in YAML/JSON/INI, flattened as
 //! `sops_…` keys in dotenv), read weakly typed as sops' mapstructure does, and the data key
-//! recovered from its age entries (one group, or Shamir over several `key_groups`).
+//! recovered from its key entries through a [`DataKeys`] (one group, or Shamir over several
+//! `key_groups`).
 
 use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::{Branch, Format, Item, Key, MetadataReason, OpenAge, SopsError, Val, gofmt, shamir};
+use super::keys::{DataKeys, KeyEntry};
+use super::{Branch, Format, Item, Key, MetadataReason, SopsError, Val, gofmt, shamir};
 use crate::gate::budget::{self, Depth};
 
 /// The metadata fields decryption needs.
@@ -25,21 +27,11 @@ pub(crate) struct Metadata {
     pub(crate) groups: Vec<Group>,
 }
 
-/// One key group: its age entries (`enc` value, recipient) and the other key types it names.
+/// One key group: its key entries, in the order sops tries them.
 #[derive(Default)]
 pub(crate) struct Group {
-    pub(crate) age: Vec<(String, String)>,
-    pub(crate) others: Vec<&'static str>,
+    pub(crate) entries: Vec<KeyEntry>,
 }
-
-const OTHER_KEYS: [(&str, &str); 6] = [
-    ("pgp", "PGP"),
-    ("kms", "AWS KMS"),
-    ("gcp_kms", "GCP KMS"),
-    ("azure_kv", "Azure Key Vault"),
-    ("hc_vault", "HashiCorp Vault"),
-    ("hckms", "HuaweiCloud KMS"),
-];
 
 /// Removes the metadata from `branches` and reads it.
 pub(crate) fn extract(branches: &mut [Branch], format: Format) -> Result<Metadata, MetadataReason> {
@@ -109,7 +101,12 @@ fn get<'a>(map: &'a [Item], key: &str) -> Option<&'a Val> {
 }
 
 fn string(map: &[Item], key: &'static str) -> Result<String, MetadataReason> {
-    match get(map, key) {
+    text(get(map, key), key)
+}
+
+/// A scalar read as a string, as sops' mapstructure decodes weakly typed input.
+fn text(val: Option<&Val>, key: &'static str) -> Result<String, MetadataReason> {
+    match val {
         None | Some(Val::Null) => Ok(String::new()),
         Some(Val::Str(s)) | Some(Val::Time(s)) => Ok(s.to_string()),
         Some(Val::Int(i)) => Ok(i.to_string()),
@@ -299,21 +296,86 @@ fn read(tree: &Val) -> Result<Metadata, MetadataReason> {
 }
 
 fn group(m: &[Item]) -> Result<Group, MetadataReason> {
+    // sops' `internalGroupFrom` order: KMS, GCP KMS, HuaweiCloud KMS, Azure Key Vault,
+    // Vault, PGP, age.
     let mut g = Group::default();
-    if let Some(Val::Seq(entries)) = get(m, "age") {
-        for e in entries {
+    for field in [
+        "kms", "gcp_kms", "hckms", "azure_kv", "hc_vault", "pgp", "age",
+    ] {
+        let Some(Val::Seq(list)) = get(m, field) else {
+            continue;
+        };
+        for e in list {
             let Val::Map(e) = e else {
-                return Err(MetadataReason::AgeNotMapping);
+                return Err(if field == "age" {
+                    MetadataReason::AgeNotMapping
+                } else {
+                    MetadataReason::EntryNotMapping(field)
+                });
             };
-            g.age.push((string(e, "enc")?, string(e, "recipient")?));
-        }
-    }
-    for (key, name) in OTHER_KEYS {
-        if matches!(get(m, key), Some(Val::Seq(l)) if !l.is_empty()) {
-            g.others.push(name);
+            g.entries.push(entry(field, e)?);
         }
     }
     Ok(g)
+}
+
+/// One key entry of the metadata field `field`, weakly typed as sops reads it.
+fn entry(field: &str, e: &[Item]) -> Result<KeyEntry, MetadataReason> {
+    let enc = string(e, "enc")?;
+    let created_at = || string(e, "created_at");
+    Ok(match field {
+        "age" => KeyEntry::Age {
+            recipient: string(e, "recipient")?,
+            enc,
+        },
+        "pgp" => KeyEntry::Pgp {
+            fp: string(e, "fp")?,
+            created_at: created_at()?,
+            enc,
+        },
+        "kms" => {
+            let mut context = Vec::new();
+            if let Some(Val::Map(items)) = get(e, "context") {
+                for it in items {
+                    if let Some(k) = it.key_str() {
+                        context.push((k.to_string(), text(Some(&it.val), "context")?));
+                    }
+                }
+            }
+            KeyEntry::Kms {
+                arn: string(e, "arn")?,
+                role: string(e, "role")?,
+                context,
+                aws_profile: string(e, "aws_profile")?,
+                created_at: created_at()?,
+                enc,
+            }
+        }
+        "gcp_kms" => KeyEntry::GcpKms {
+            resource_id: string(e, "resource_id")?,
+            created_at: created_at()?,
+            enc,
+        },
+        "azure_kv" => KeyEntry::AzureKv {
+            vault_url: string(e, "vault_url")?,
+            name: string(e, "name")?,
+            version: string(e, "version")?,
+            created_at: created_at()?,
+            enc,
+        },
+        "hc_vault" => KeyEntry::HcVault {
+            vault_address: string(e, "vault_address")?,
+            engine_path: string(e, "engine_path")?,
+            key_name: string(e, "key_name")?,
+            created_at: created_at()?,
+            enc,
+        },
+        _ => KeyEntry::Hckms {
+            key_id: string(e, "key_id")?,
+            created_at: created_at()?,
+            enc,
+        },
+    })
 }
 
 impl Metadata {
@@ -359,56 +421,58 @@ impl Metadata {
     }
 }
 
-/// The data key: from one group's first age entry that opens, or Shamir over groups.
+/// The data key, as sops recovers it: each group's entries in order until one opens (one
+/// group: that key; several: Shamir over at least `shamir_threshold` groups' shares). When
+/// nothing opens the file, the error lists each entry tried and why, never a value; it is
+/// [`SopsError::NoKey`] when every failure was missing key material.
 pub(crate) fn data_key(
     file: &Path,
     meta: &Metadata,
-    open: &OpenAge<'_>,
+    keys: &dyn DataKeys,
 ) -> Result<Zeroizing<Vec<u8>>, SopsError> {
+    let several = meta.groups.len() > 1;
+    let threshold = if several {
+        meta.shamir_threshold.max(2)
+    } else {
+        1
+    };
     let mut parts = Vec::new();
-    let mut reasons = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
     let mut missing = true;
     for g in &meta.groups {
-        let mut got = None;
-        for (enc, recipient) in &g.age {
-            match open(enc.as_bytes(), recipient) {
+        if parts.len() >= threshold {
+            break;
+        }
+        for entry in &g.entries {
+            match keys.unwrap(file, entry) {
                 Ok(k) => {
-                    got = Some(Zeroizing::new(k.expose().to_vec()));
+                    parts.push(k);
                     break;
                 }
-                Err((reason, is_missing)) => {
-                    missing &= is_missing;
+                Err(failure) => {
+                    missing &= failure.is_missing();
+                    // An age entry's reason names the file and the identities tried; the
+                    // other key types are named with their key.
+                    let reason = match entry {
+                        KeyEntry::Age { .. } => failure.reason().to_string(),
+                        _ => format!("{} {}: {}", entry.kind(), entry.id(), failure.reason()),
+                    };
                     if !reasons.contains(&reason) {
                         reasons.push(reason);
                     }
                 }
             }
         }
-        if let Some(k) = got {
-            parts.push(k);
-        }
     }
-    let others: Vec<&str> = {
-        let mut o: Vec<&str> = meta.groups.iter().flat_map(|g| g.others.clone()).collect();
-        o.sort_unstable();
-        o.dedup();
-        o
-    };
-    let has_age = meta.groups.iter().any(|g| !g.age.is_empty());
+    if meta.groups.iter().all(|g| g.entries.is_empty()) {
+        return Err(SopsError::UnsupportedKeys {
+            file: file.to_path_buf(),
+            found: "no key at all".into(),
+        });
+    }
     let fail = |reasons: &[String]| {
-        if !has_age {
-            let found = if others.is_empty() {
-                "no key at all".to_string()
-            } else {
-                others.join(", ")
-            };
-            return SopsError::UnsupportedKeys {
-                file: file.to_path_buf(),
-                found,
-            };
-        }
         let reason = if reasons.is_empty() {
-            "no age entry could be opened".to_string()
+            "no key entry could be opened".to_string()
         } else {
             reasons.join("; ")
         };
@@ -424,15 +488,14 @@ pub(crate) fn data_key(
             }
         }
     };
-    let key = if meta.groups.len() > 1 {
-        let threshold = meta.shamir_threshold.max(1);
-        if parts.len() < threshold || parts.len() < 2 {
+    let key = if several {
+        if parts.len() < threshold {
             let mut r = reasons.clone();
             r.push(format!(
                 "{} of {} key groups opened, {} needed (shamir_threshold)",
                 parts.len(),
                 meta.groups.len(),
-                threshold.max(2)
+                threshold
             ));
             return Err(fail(&r));
         }
@@ -547,6 +610,92 @@ fn unflatten(items: Vec<Item>) -> Result<Val, MetadataReason> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sops::keys::KeyFailure;
+
+    /// Records which entries were asked for; opens none, each failing as `missing` says.
+    struct Asked {
+        log: std::sync::Mutex<Vec<String>>,
+        missing: bool,
+    }
+
+    impl DataKeys for Asked {
+        fn unwrap(&self, _: &Path, e: &KeyEntry) -> Result<Zeroizing<Vec<u8>>, KeyFailure> {
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", e.field(), e.id()));
+            let why = format!("nothing for {}", e.id());
+            Err(if self.missing {
+                KeyFailure::Missing(why)
+            } else {
+                KeyFailure::Failed(why)
+            })
+        }
+    }
+
+    /// Every key type sops writes is read, flat and in key groups, and tried in sops' order
+    /// (KMS, GCP KMS, HuaweiCloud KMS, Azure Key Vault, Vault, PGP, age); the error lists
+    /// each entry tried and why, and is a missing key only when every failure was one.
+    #[test]
+    fn entries_of_every_type_are_tried_in_sops_order() {
+        let text = "a: 1\nsops:\n    age:\n        - recipient: age1r\n          enc: E1\n    pgp:\n        - created_at: \"2024-01-01T00:00:00Z\"\n          enc: E2\n          fp: FP1\n    hc_vault:\n        - vault_address: http://v\n          engine_path: transit\n          key_name: k\n          created_at: x\n          enc: E3\n    azure_kv:\n        - vault_url: https://az\n          name: n\n          version: \"1\"\n          created_at: x\n          enc: E4\n    hckms:\n        - key_id: r:h\n          created_at: x\n          enc: E5\n    gcp_kms:\n        - resource_id: projects/p\n          created_at: x\n          enc: E6\n    kms:\n        - arn: arn:aws:kms:k\n          role: arn:aws:iam:r\n          context:\n            app: web\n            n: 1\n          aws_profile: prof\n          created_at: x\n          enc: E7\n    lastmodified: \"2024-01-01T00:00:00Z\"\n    mac: M\n";
+        let mut branches = super::super::yaml::load(text).map_err(|_| ()).unwrap();
+        let meta = extract(&mut branches, Format::Yaml).unwrap();
+        assert_eq!(meta.groups.len(), 1);
+        assert_eq!(
+            meta.groups[0].entries[0],
+            KeyEntry::Kms {
+                arn: "arn:aws:kms:k".into(),
+                role: "arn:aws:iam:r".into(),
+                context: vec![("app".into(), "web".into()), ("n".into(), "1".into())],
+                aws_profile: "prof".into(),
+                created_at: "x".into(),
+                enc: "E7".into(),
+            }
+        );
+        for missing in [true, false] {
+            let asked = Asked {
+                log: Default::default(),
+                missing,
+            };
+            let err = data_key(Path::new("s.yaml"), &meta, &asked).unwrap_err();
+            assert_eq!(
+                *asked.log.lock().unwrap(),
+                [
+                    "kms arn:aws:kms:k",
+                    "gcp_kms projects/p",
+                    "hckms r:h",
+                    "azure_kv https://az/keys/n/1",
+                    "hc_vault http://v/v1/transit/keys/k",
+                    "pgp FP1",
+                    "age age1r",
+                ]
+            );
+            assert_eq!(err.is_missing_key(), missing);
+            let msg = err.to_string();
+            assert!(msg.contains("PGP FP1: nothing for FP1"), "{msg}");
+            assert!(msg.contains("AWS KMS arn:aws:kms:k"), "{msg}");
+            assert!(!msg.contains("E2") && !msg.contains("E7"), "{msg}");
+        }
+        // In key groups: one share per group, the first entry that opens in each.
+        let grouped = "a: 1\nsops:\n    key_groups:\n        - pgp:\n            - fp: G1\n              enc: E\n        - age:\n            - recipient: age1g\n              enc: E\n          kms:\n            - arn: arn:g\n              enc: E\n    shamir_threshold: 2\n    lastmodified: \"2024-01-01T00:00:00Z\"\n    mac: M\n";
+        let mut branches = super::super::yaml::load(grouped).map_err(|_| ()).unwrap();
+        let meta = extract(&mut branches, Format::Yaml).unwrap();
+        let asked = Asked {
+            log: Default::default(),
+            missing: true,
+        };
+        let err = data_key(Path::new("s.yaml"), &meta, &asked).unwrap_err();
+        assert_eq!(
+            *asked.log.lock().unwrap(),
+            ["pgp G1", "kms arn:g", "age age1g"]
+        );
+        assert!(
+            err.to_string()
+                .contains("0 of 2 key groups opened, 2 needed"),
+            "{err}"
+        );
+    }
 
     /// Word rules decide as the regex they are would, on keys around every word and anchor.
     #[test]

@@ -1,10 +1,12 @@
-//! SOPS files (age recipients), decrypted in memory as `sops --decrypt` does.
+//! SOPS files, decrypted in memory as `sops --decrypt` does.
 //!
-//! In: a file's path and bytes, and the [`Keyring`] that opens age files. Out: exactly the
+//! In: a file's path and bytes, and the [`DataKeys`] that unwraps the data key from the
+//! file's key entries ([`keys`]: age, PGP, KMS, … as sops writes them; the age keyring and
+//! the other key types implement the trait outside this layer, which imports none of them). Out: exactly the
 //! bytes `sops --decrypt` prints for that file, as [`SecretBytes`] (zeroized on drop), or a
 //! [`SopsError`] naming the file (and, for YAML/JSON, the path of the value at fault), never
 //! a value. Refused: a file whose MAC does not match its values (checked before any value
-//! is returned), a file with only PGP/KMS/Vault entries, and anything that is not SOPS.
+//! is returned), a file none of whose key entries opens, and anything that is not SOPS.
 //!
 //! The API:
 //! - [`is_sops`]`(bytes) -> Option<Format>`: whether the bytes are a SOPS file, by content
@@ -20,8 +22,9 @@
 //! Every store reads within the parsers' budget (`gate::budget`): nesting depth, flattened
 //! metadata entries, linear time.
 //!
-//! Semantics follow sops v3.13: the data key comes from any `age` entry (the `enc` value is
-//! an armored age file holding the 32-byte key) or, with several `key_groups`, from Shamir
+//! Semantics follow sops v3.13: the data key comes from the first key entry that opens, in
+//! sops' order (for an `age` entry the `enc` value is an armored age file holding the 32-byte
+//! key) or, with several `key_groups`, from Shamir
 //! shares of at least `shamir_threshold` groups; values are `ENC[AES256_GCM,data:…,iv:…,
 //! tag:…,type:…]` under AES-256-GCM with 32-byte IVs and the key path joined with `:` (plus a
 //! trailing `:`) as additional data; the `*_suffix`, `*_regex`, comment regexes and
@@ -44,8 +47,8 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 pub(crate) use error::{EmitReason, JsonFault, MetadataReason, SopsError, SyntaxReason};
+pub use keys::{DataKeys, KeyEntry, KeyFailure};
 
-use crate::age::Keyring;
 use crate::secret::SecretBytes;
 
 /// A SOPS file format, as sops names them.
@@ -144,36 +147,21 @@ pub(crate) fn format_for(path: &Path, bytes: &[u8]) -> Option<Format> {
 
 /// Decrypts a SOPS file to exactly what `sops --decrypt` prints for it. `path` chooses the
 /// format (as sops does) and names the file in errors.
-pub fn decrypt(path: &Path, bytes: &[u8], keys: &Keyring) -> Result<SecretBytes, SopsError> {
+pub fn decrypt(path: &Path, bytes: &[u8], keys: &dyn DataKeys) -> Result<SecretBytes, SopsError> {
     let format = format_for(path, bytes).ok_or_else(|| SopsError::Syntax {
         file: path.to_path_buf(),
         format: Format::for_path(path).name(),
         reason: SyntaxReason::NoMetadata,
     })?;
-    // Each entry with its recipient: `SOPS_AGE_KEY_CMD` runs with SOPS_AGE_RECIPIENT set.
-    decrypt_as(path, bytes, format, &|enc, recipient| {
-        keys.decrypt_for_recipient(path, enc, recipient)
-            .map_err(|e| {
-                let missing = matches!(
-                    e,
-                    crate::age::CryptError::NoIdentity { .. }
-                        | crate::age::CryptError::NoMatch { .. }
-                );
-                (e.to_string(), missing)
-            })
-    })
+    decrypt_as(path, bytes, format, keys)
 }
 
-/// Opens one age `enc` value meant for a recipient: the plaintext, or the reason and whether
-/// it is a missing key.
-pub(crate) type OpenAge<'a> = dyn Fn(&[u8], &str) -> Result<SecretBytes, (String, bool)> + 'a;
-
-/// [`decrypt`] in a given format, with the age opener passed in (for tests and benches).
+/// [`decrypt`] in a given format.
 pub(crate) fn decrypt_as(
     path: &Path,
     bytes: &[u8],
     format: Format,
-    open: &OpenAge<'_>,
+    keys: &dyn DataKeys,
 ) -> Result<SecretBytes, SopsError> {
     let syntax = |reason: SyntaxReason| SopsError::Syntax {
         file: path.to_path_buf(),
@@ -191,7 +179,7 @@ pub(crate) fn decrypt_as(
         file: path.to_path_buf(),
         reason,
     })?;
-    let key = meta::data_key(path, &metadata, open)?;
+    let key = meta::data_key(path, &metadata, keys)?;
     crypto::decrypt_tree(path, &mut branches, &metadata, &key)?;
     let out = match format {
         Format::Yaml => Ok(yaml::emit(&branches)),
@@ -267,11 +255,7 @@ pub(crate) fn check_structure(path: &Path, bytes: &[u8]) -> Option<Vec<Structure
             reason: f.describe(),
         });
     }
-    if metadata
-        .groups
-        .iter()
-        .all(|g| g.age.is_empty() && g.others.is_empty())
-    {
+    if metadata.groups.iter().all(|g| g.entries.is_empty()) {
         faults.push(StructureFault {
             path: "sops".into(),
             reason: "has no key entry (age, pgp, kms, gcp_kms, azure_kv, hc_vault or key_groups): nothing could decrypt its data key".into(),

@@ -228,6 +228,91 @@ impl ServiceKey {
     }
 }
 
+impl ServiceKey {
+    /// A file's key entry as sops sends it (`KeyFromMasterKey`).
+    pub fn from_entry(entry: &super::KeyEntry) -> ServiceKey {
+        use super::KeyEntry as E;
+        match entry.clone() {
+            E::Age { recipient, .. } => ServiceKey::Age { recipient },
+            E::Pgp { fp, .. } => ServiceKey::Pgp { fingerprint: fp },
+            E::Kms {
+                arn,
+                role,
+                context,
+                aws_profile,
+                ..
+            } => ServiceKey::Kms {
+                arn,
+                role,
+                context,
+                aws_profile,
+            },
+            E::GcpKms { resource_id, .. } => ServiceKey::GcpKms { resource_id },
+            E::AzureKv {
+                vault_url,
+                name,
+                version,
+                ..
+            } => ServiceKey::AzureKeyVault {
+                vault_url,
+                name,
+                version,
+            },
+            E::HcVault {
+                vault_address,
+                engine_path,
+                key_name,
+                ..
+            } => ServiceKey::Vault {
+                vault_address,
+                engine_path,
+                key_name,
+            },
+            E::Hckms { key_id, .. } => ServiceKey::Hckms { key_id },
+        }
+    }
+}
+
+/// One entry's data key in sops' order: the keys of this machine (`local`) first unless
+/// local keys are off, then each key service in turn. The failure keeps every reason; it
+/// is `Failed` when an attempt failed, `Missing` when nothing held the key.
+pub fn unwrap(
+    services: &KeyServices,
+    entry: &super::KeyEntry,
+    local: impl FnOnce() -> Result<Zeroizing<Vec<u8>>, super::KeyFailure>,
+) -> Result<Zeroizing<Vec<u8>>, super::KeyFailure> {
+    use super::KeyFailure;
+    let mut reasons = Vec::new();
+    let mut failed = false;
+    if services.local() {
+        match local() {
+            Ok(k) => return Ok(k),
+            Err(f) if services.remote().is_empty() => return Err(f),
+            Err(f) => {
+                failed = !f.is_missing();
+                reasons.push(f.reason().to_string());
+            }
+        }
+    } else if services.remote().is_empty() {
+        return Err(KeyFailure::Missing(
+            "local keys are off (--enable-local-keyservice=false) and no key service is given"
+                .to_string(),
+        ));
+    }
+    match services.decrypt(&ServiceKey::from_entry(entry), entry.enc().as_bytes()) {
+        Ok(k) => Ok(k),
+        Err(fs) => {
+            reasons.extend(fs.iter().map(ToString::to_string));
+            let reason = reasons.join("; ");
+            Err(if failed {
+                KeyFailure::Failed(reason)
+            } else {
+                KeyFailure::Missing(reason)
+            })
+        }
+    }
+}
+
 /// Where a key service listens, as sops reads `--keyservice`: `unix:///path/to/socket`
 /// (or `unix:relative/path`) or `tcp://host:port`.
 #[derive(Clone, Debug, PartialEq, Eq)]
