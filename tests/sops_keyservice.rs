@@ -152,3 +152,111 @@ fn a_key_the_service_does_not_hold_is_refused_with_its_uri_and_no_value() {
     assert!(text.contains(&uri), "{text}");
     assert!(!text.contains("BEGIN AGE"), "{text}");
 }
+
+/// `sops --encrypt` of `plain` (a YAML file in `dir`) to the age recipient.
+fn sops_encrypt(dir: &Path, name: &str, plain: &str, recipient: &str) -> Vec<u8> {
+    std::fs::write(dir.join(name), plain).unwrap();
+    let out = Command::new(tool("sops"))
+        .args(["--encrypt", "--age", recipient, name])
+        .current_dir(dir)
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .output()
+        .expect("sops runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `secretgen render DIR` with the key services given, and only a throwaway age key and an
+/// empty GnuPG home of its own.
+fn render(dir: &Path, own: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_secretgen"))
+        .args(args)
+        .arg("render")
+        .arg(dir)
+        .env("SOPS_AGE_KEY_FILE", own.join("service-key.txt"))
+        .env("GNUPGHOME", own)
+        .env_remove("SOPS_KEYSERVICE")
+        .env_remove("SOPS_ENABLE_LOCAL_KEYSERVICE")
+        .env_remove("SOPS_AGE_KEY")
+        .env_remove("SOPS_AGE_KEY_CMD")
+        .output()
+        .expect("secretgen runs")
+}
+
+#[test]
+fn render_opens_a_sops_file_through_the_key_service_as_sops_decrypts_it() {
+    let held = tempfile::tempdir().unwrap();
+    let (key_file, recipient) = age_key(held.path());
+    let own = tempfile::tempdir().unwrap();
+    age_key(own.path()); // a key of its own that opens nothing here
+    let generator = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n  - basic.yaml\n";
+    let plain = "user: admin\npassword: hunter2 # note\nlist:\n  - 1\n  - two\n";
+
+    let work = tempfile::tempdir().unwrap();
+    let enc = sops_encrypt(work.path(), "basic.yaml", plain, &recipient);
+    let tree = tempfile::tempdir().unwrap();
+    std::fs::write(tree.path().join("basic.yaml"), &enc).unwrap();
+    std::fs::write(tree.path().join("secretgen.yaml"), generator).unwrap();
+
+    // What sops itself prints, rendered as a plaintext input: the expected output.
+    let out = Command::new(tool("sops"))
+        .args(["--decrypt", "basic.yaml"])
+        .current_dir(tree.path())
+        .env("SOPS_AGE_KEY_FILE", &key_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let expected_tree = tempfile::tempdir().unwrap();
+    std::fs::write(expected_tree.path().join("basic.yaml"), &out.stdout).unwrap();
+    std::fs::write(expected_tree.path().join("secretgen.yaml"), generator).unwrap();
+    let expected = render(expected_tree.path(), own.path(), &[]);
+    assert!(expected.status.success());
+
+    let socket = held.path().join("keyservice.sock");
+    let _unix = start("unix", socket.to_str().unwrap(), &key_file);
+    let uri = format!("unix://{}", socket.display());
+
+    // Local keys off: only the service opens it.
+    let got = render(
+        tree.path(),
+        own.path(),
+        &["--keyservice", &uri, "--enable-local-keyservice=false"],
+    );
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(got.stdout, expected.stdout);
+
+    // Local keys on (the default) but without this key: the service is asked after them.
+    let got = render(tree.path(), own.path(), &["--keyservice", &uri]);
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(got.stdout, expected.stdout);
+
+    // Without the service the file does not open.
+    let got = render(tree.path(), own.path(), &[]);
+    assert_eq!(got.status.code(), Some(2));
+    assert!(got.stdout.is_empty());
+
+    // An unreachable service: exit 2, the URI named, no value.
+    let absent = format!("unix://{}/absent.sock", held.path().display());
+    let got = render(
+        tree.path(),
+        own.path(),
+        &["--keyservice", &absent, "--enable-local-keyservice=false"],
+    );
+    assert_eq!(got.status.code(), Some(2));
+    assert!(got.stdout.is_empty());
+    let err = String::from_utf8_lossy(&got.stderr);
+    assert!(err.contains(&absent), "{err}");
+    assert!(!err.contains("hunter2") && !err.contains("admin"), "{err}");
+}
