@@ -661,6 +661,38 @@ mod tests {
     }
 
     #[test]
+    fn local_keys_come_first_unless_off() {
+        use crate::sops::keys::{KeyEntry, KeyFailure};
+        let entry = KeyEntry::Age {
+            recipient: "age1x".into(),
+            enc: "enc".into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let uri = format!("unix://{}/absent.sock", dir.path().display());
+        let on = KeyServices::from_uris(true, &[uri.as_str()]).unwrap();
+        // Local opens it: the (unreachable) service is not asked.
+        let k = unwrap(&on, &entry, || Ok(Zeroizing::new(vec![1]))).unwrap();
+        assert_eq!(k.as_slice(), [1]);
+        // Local lacks it: the service is asked, and both reasons are kept.
+        let f = unwrap(&on, &entry, || {
+            Err(KeyFailure::Missing("no identity".into()))
+        })
+        .unwrap_err();
+        assert!(f.is_missing());
+        assert!(
+            f.reason().contains("no identity") && f.reason().contains(&uri),
+            "{f:?}"
+        );
+        // Local off: never asked.
+        let off = KeyServices::from_uris(false, &[uri.as_str()]).unwrap();
+        let f = unwrap(&off, &entry, || panic!("local keys are off")).unwrap_err();
+        assert!(f.reason().contains(&uri), "{f:?}");
+        let none = KeyServices::from_uris::<&str>(false, &[]).unwrap();
+        let f = unwrap(&none, &entry, || panic!("local keys are off")).unwrap_err();
+        assert!(f.reason().contains("no key service"), "{f:?}");
+    }
+
+    #[test]
     fn an_unreachable_service_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let uri = format!("unix://{}/absent.sock", dir.path().display());
