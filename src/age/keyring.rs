@@ -154,6 +154,9 @@ pub struct Keyring {
     /// by several generators or overlays, or concurrently, is unwrapped once.
     unwrapped: Mutex<HashMap<(&'static str, String), Unwrapped>>,
     warn: Option<WarnSink>,
+    /// sops' key services of the run, asked after (or, when local keys are off, instead of)
+    /// the keys of this machine.
+    key_services: crate::sops::keys::keyservice::KeyServices,
 }
 
 /// One SOPS key entry's outcome, shared by every reader of the entry in the run.
@@ -168,10 +171,20 @@ impl Keyring {
             cmd_stopped: OnceLock::new(),
             unwrapped: Mutex::new(HashMap::new()),
             warn: None,
+            key_services: Default::default(),
         }
     }
 
     /// Sends warnings (unusable lines of a key file, plugins not on PATH) to `sink`.
+    /// The run's sops key services (see [`crate::sops::keys::keyservice`]).
+    pub fn with_key_services(
+        mut self,
+        services: crate::sops::keys::keyservice::KeyServices,
+    ) -> Self {
+        self.key_services = services;
+        self
+    }
+
     pub fn with_warnings(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.warn = Some(Box::new(sink));
         self
@@ -407,6 +420,21 @@ impl Keyring {
 /// types are opened as the SOPS layer opens them locally (a `pgp` entry through gpg).
 impl crate::sops::DataKeys for Keyring {
     fn unwrap(
+        &self,
+        file: &Path,
+        entry: &crate::sops::KeyEntry,
+    ) -> Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure> {
+        // sops' order: this machine's keys first (unless turned off), then the key services.
+        crate::sops::keys::keyservice::unwrap(&self.key_services, entry, || {
+            self.unwrap_local(file, entry)
+        })
+    }
+}
+
+impl Keyring {
+    /// A SOPS key entry opened with this machine's keys: age entries with the identities,
+    /// other types as the SOPS layer opens them locally (gpg, AWS KMS).
+    fn unwrap_local(
         &self,
         file: &Path,
         entry: &crate::sops::KeyEntry,

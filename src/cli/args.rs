@@ -34,6 +34,16 @@ pub(crate) struct Cli {
     /// touch. Default 30, or SECRETGEN_PROCESS_TIMEOUT (which this flag overrides).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
     pub(crate) process_timeout: Option<secretgen::gate::process::Timeout>,
+    /// A sops key service to unwrap data keys with, as sops takes it: unix:///path/to/socket
+    /// or tcp://host:port; repeatable. Default: SOPS_KEYSERVICE (comma-separated).
+    #[arg(long, global = true, value_name = "URI")]
+    pub(crate) keyservice: Vec<String>,
+    /// Whether keys this process holds are tried before the key services (as sops:
+    /// --enable-local-keyservice=false to use only the key services). Default: true, or
+    /// SOPS_ENABLE_LOCAL_KEYSERVICE.
+    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub(crate) enable_local_keyservice: Option<bool>,
 }
 
 /// `--process-timeout`: whole seconds, 0 for none.
@@ -373,6 +383,7 @@ impl RenderFlags {
             hash: self.hash,
             placeholder: p.is_some_and(|p| p.placeholder),
             identity: self.identity.clone(),
+            ..Given::default()
         }
     }
 }

@@ -70,6 +70,7 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
     if let Some(t) = cli.process_timeout {
         secretgen::gate::process::set_run_timeout(t);
     }
+    render::set_key_service_flags(cli.keyservice.clone(), cli.enable_local_keyservice);
     match cli.command {
         Command::Render(args) => render::run(args),
         Command::Hash(args) => hash::run(args),

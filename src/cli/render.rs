@@ -284,8 +284,21 @@ fn generator_count(units: &[secretgen::kustomize::manifest::Unit]) -> u64 {
 
 /// The session of a run that renders: settings from `given` and the environment, and the
 /// one keyring of the run, whose warnings go to stderr.
-pub(super) fn session(given: Given) -> Result<Session, Error> {
+pub(super) fn session(mut given: Given) -> Result<Session, Error> {
+    if let Some((uris, local)) = KEY_SERVICE_FLAGS.get() {
+        given.keyservice = uris.clone();
+        given.enable_local_keyservice = *local;
+    }
     Session::new(given, |w| eprintln!("warning: {w}"))
+}
+
+/// The global `--keyservice` and `--enable-local-keyservice` flags, given to every session.
+static KEY_SERVICE_FLAGS: std::sync::OnceLock<(Vec<String>, Option<bool>)> =
+    std::sync::OnceLock::new();
+
+/// Records the global key service flags (once, after parsing the command line).
+pub(super) fn set_key_service_flags(uris: Vec<String>, local: Option<bool>) {
+    let _ = KEY_SERVICE_FLAGS.set((uris, local));
 }
 
 /// The keyring of an `age` command: identities are read on the first encrypted input.

@@ -42,6 +42,9 @@ pub struct Settings {
     /// `--placeholder`: an encrypted input without a usable identity renders as
     /// `PLACEHOLDER` (with a warning and an annotation) instead of failing.
     pub placeholder: bool,
+    /// sops' key services (`--keyservice`, `SOPS_KEYSERVICE`) and whether local keys are
+    /// tried first (`--enable-local-keyservice`, `SOPS_ENABLE_LOCAL_KEYSERVICE`).
+    pub key_services: crate::sops::keys::keyservice::KeyServices,
 }
 
 /// The value of an input that could not be decrypted under `--placeholder`.
@@ -68,6 +71,10 @@ pub struct Given {
     /// `--identity` files (explicit identities win alone; without them the keyring reads
     /// the variables sops reads).
     pub identity: Vec<PathBuf>,
+    /// `--keyservice` URIs; none: `SOPS_KEYSERVICE` (comma-separated).
+    pub keyservice: Vec<String>,
+    /// `--enable-local-keyservice`; else `SOPS_ENABLE_LOCAL_KEYSERVICE`; else on.
+    pub enable_local_keyservice: Option<bool>,
 }
 
 /// One run: its settings, its keyring (identities read once, on the first encrypted input,
@@ -103,22 +110,69 @@ impl Session {
             Some(r) => r,
             None => load_restrictor_from(var(LOAD_RESTRICTOR_VAR))?,
         };
+        let key_services = key_services_from(&given, var)?;
         let settings = Settings {
             load_restrictor,
             hash: given.hash,
             placeholder: given.placeholder,
+            key_services,
             ..Settings::default()
         };
         let plugin_root = var("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
             .map(PathBuf::from)
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
-        let keys = Keyring::new(IdentitySources::from_env(given.identity)).with_warnings(warn);
+        let keys = Keyring::new(IdentitySources::from_env(given.identity))
+            .with_warnings(warn)
+            .with_key_services(settings.key_services.clone());
         Ok(Session {
             settings,
             keys,
             plugin_root,
         })
+    }
+}
+
+/// sops' key services: the flags, else the variables sops reads (`SOPS_KEYSERVICE`, a
+/// comma-separated list; `SOPS_ENABLE_LOCAL_KEYSERVICE`, a Go boolean), else local keys only.
+fn key_services_from(
+    given: &Given,
+    var: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<crate::sops::keys::keyservice::KeyServices> {
+    let local = match given.enable_local_keyservice {
+        Some(b) => b,
+        None => match var("SOPS_ENABLE_LOCAL_KEYSERVICE") {
+            None => true,
+            Some(v) if v.is_empty() => true,
+            Some(v) => go_bool(&v).ok_or_else(|| {
+                Error::Usage(format!(
+                    "SOPS_ENABLE_LOCAL_KEYSERVICE is `{}`: expected true or false",
+                    v.to_string_lossy().escape_debug()
+                ))
+            })?,
+        },
+    };
+    let uris: Vec<String> = if given.keyservice.is_empty() {
+        var("SOPS_KEYSERVICE")
+            .map(|v| {
+                v.to_string_lossy()
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        given.keyservice.clone()
+    };
+    crate::sops::keys::keyservice::KeyServices::from_uris(local, &uris).map_err(Error::Usage)
+}
+
+/// A boolean as Go's `strconv.ParseBool` reads it.
+pub(crate) fn go_bool(v: &std::ffi::OsStr) -> Option<bool> {
+    match v.to_str()? {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
     }
 }
 
@@ -175,5 +229,40 @@ mod tests {
             err.contains(LOAD_RESTRICTOR_VAR) && err.contains("bogus"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn key_services_come_from_the_flags_else_sops_variables() {
+        let s = session(Given::default(), &[]).unwrap();
+        assert!(s.settings.key_services.local());
+        assert!(s.settings.key_services.remote().is_empty());
+        let vars = [
+            ("SOPS_KEYSERVICE", "unix:///a.sock, tcp://127.0.0.1:5000"),
+            ("SOPS_ENABLE_LOCAL_KEYSERVICE", "false"),
+        ];
+        let s = session(Given::default(), &vars).unwrap();
+        assert!(!s.settings.key_services.local());
+        let uris: Vec<&str> = s
+            .settings
+            .key_services
+            .remote()
+            .iter()
+            .map(|u| u.as_str())
+            .collect();
+        assert_eq!(uris, ["unix:///a.sock", "tcp://127.0.0.1:5000"]);
+        let given = Given {
+            keyservice: vec!["tcp://h:1".into()],
+            enable_local_keyservice: Some(true),
+            ..Given::default()
+        };
+        let s = session(given, &vars).unwrap();
+        assert!(s.settings.key_services.local());
+        assert_eq!(s.settings.key_services.remote().len(), 1);
+        let bad = [("SOPS_ENABLE_LOCAL_KEYSERVICE", "maybe")];
+        let err = session(Given::default(), &bad).err().unwrap().to_string();
+        assert!(err.contains("SOPS_ENABLE_LOCAL_KEYSERVICE"), "{err}");
+        let bad = [("SOPS_KEYSERVICE", "http://x:1")];
+        let err = session(Given::default(), &bad).err().unwrap().to_string();
+        assert!(err.contains("http://x:1"), "{err}");
     }
 }

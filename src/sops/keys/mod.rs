@@ -8,6 +8,7 @@
 //! says whether key material was missing or an attempt failed, with a reason that holds no
 //! value. The age implementation lives on the age side; other key types plug in here.
 
+pub mod keyservice;
 pub(crate) mod kms;
 pub mod pgp;
 
