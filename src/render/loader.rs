@@ -11,7 +11,6 @@ use super::settings::{LoadRestrictor, MAX_ENCRYPTED_FILE, MAX_SECRET_BYTES, Mode
 use super::{Decrypt, Enc};
 use crate::error::{Error, Loc, Result, io_reason};
 use crate::gate::read::{self, ReadFailure};
-use crate::kustomize::manifest::Unit;
 use crate::kustomize::source;
 use crate::secret::SecretBytes;
 
@@ -235,37 +234,6 @@ fn restrictor_advice(mode: Mode) -> &'static str {
             "inside kustomize, which does not pass its --load-restrictor to exec plugins, move the file under the kustomization's directory or set SECRETGEN_LOAD_RESTRICTOR=LoadRestrictionsNone in kustomize's environment"
         }
     }
-}
-
-/// The load restrictor for the files a kustomization itself names (`generators` configs,
-/// `resources` holding Secrets): like sources, they must stay under its directory.
-pub(super) fn check_unit_files(unit: &Unit, restrictor: LoadRestrictor, mode: Mode) -> Result<()> {
-    if restrictor == LoadRestrictor::None {
-        return Ok(());
-    }
-    let dir = unit.file.parent().filter(|d| !d.as_os_str().is_empty());
-    let root = std::fs::canonicalize(dir.unwrap_or(Path::new(".")))
-        .map_err(|e| Error::io(&unit.file, "cannot resolve the directory of", e))?;
-    let named = unit
-        .consumed
-        .iter()
-        .chain(unit.plain_secrets.iter().map(|(p, _)| p));
-    for path in named {
-        let real = std::fs::canonicalize(path).map_err(|e| Error::io(path, "cannot resolve", e))?;
-        if !real.starts_with(&root) {
-            return Err(Error::manifest(
-                Loc::file(&unit.file),
-                format!(
-                    "`{}` resolves to `{}`, outside the root `{}`; files a kustomization names must stay under its directory (kustomize's load restrictor; {})",
-                    path.display(),
-                    real.display(),
-                    root.display(),
-                    restrictor_advice(mode)
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Reads one source file, refusing anything but a regular file and anything larger than a

@@ -32,7 +32,6 @@ use crate::secret::{Enc, Entry, Secret, read};
 use crate::yaml::emit::{self, Node};
 
 pub(crate) use generator::render_generator;
-use loader::check_unit_files;
 pub(crate) use naming::{is_build_annotation, is_local_config};
 pub(crate) use resources::to_emit;
 use resources::{is_sops_doc, set, sops_secrets};
@@ -157,19 +156,12 @@ fn render_mapped<T: Send>(
     let mut out: Vec<(String, T)> = Vec::new();
     let mut warnings_out = Vec::new();
     let mut errors = Vec::new();
-    // A unit whose own files break the load restrictor renders nothing: no source of it
-    // is read.
-    let checks: Vec<Result<()>> = units
-        .iter()
-        .map(|u| check_unit_files(u, settings.load_restrictor, settings.mode))
-        .collect();
+    // (The files a kustomization names were held to the load restrictor when it was read:
+    // `kustomize::manifest` reads none outside its directory.)
     let gens: Vec<(&Unit, &Generator)> = units
         .iter()
-        .zip(&checks)
-        .filter(|(_, c)| c.is_ok())
-        .flat_map(|(u, _)| u.generators.iter().map(move |g| (u, g)))
+        .flat_map(|u| u.generators.iter().map(move |g| (u, g)))
         .collect();
-    let mut unit_checked = checks.into_iter();
     let render = |(u, g): &(&Unit, &Generator)| {
         let r = render_generator(g, &u.transform, settings, keys).map(|(secret, warnings)| {
             let item =
@@ -191,10 +183,6 @@ fn render_mapped<T: Send>(
     let mut results = results.into_iter();
     for unit in units {
         warnings_out.extend(unit.warnings.iter().cloned());
-        if let Err(e) = unit_checked.next().expect("one check per unit") {
-            errors.push(e);
-            continue;
-        }
         for r in results.by_ref().take(unit.generators.len()) {
             match r {
                 Ok((item, warnings)) => {

@@ -111,6 +111,7 @@ impl Session {
             None => load_restrictor_from(var(LOAD_RESTRICTOR_VAR))?,
         };
         let key_services = key_services_from(&given, var)?;
+        crate::kustomize::manifest::set_confined(load_restrictor == LoadRestrictor::RootOnly);
         let settings = Settings {
             load_restrictor,
             hash: given.hash,

@@ -324,7 +324,34 @@ impl Reader<'_> {
                 format!("`generators` entry `{text}` is this kustomization itself (kustomize refuses it)"),
             ));
         }
+        self.within_root(root, &gen_path, entry.mark, "generators")?;
         Ok(gen_path)
+    }
+
+    /// Under the load restrictor, a file a kustomization names is read only when it resolves
+    /// (links followed) under the kustomization's directory, as kustomize refuses it before
+    /// reading: nothing of a file outside (not even a key in a parse error) is read.
+    fn within_root(&self, root: &Path, path: &Path, mark: Mark, field: &str) -> Result<()> {
+        if !super::confined() {
+            return Ok(());
+        }
+        let base = if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        };
+        match (base.canonicalize(), path.canonicalize()) {
+            (Ok(root), Ok(real)) if !real.starts_with(&root) => Err(self.err(
+                mark,
+                format!(
+                    "`{field}` file `{}` resolves to `{}`, outside the kustomization's directory `{}`; kustomize's load restrictor refuses it (`--load-restrictor LoadRestrictionsNone`, or `SECRETGEN_LOAD_RESTRICTOR=LoadRestrictionsNone` inside kustomize, lifts it)",
+                    path.display(),
+                    real.display(),
+                    root.display()
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The `v1` Secrets of the local `resources` files, each with its file. Directories
@@ -340,6 +367,7 @@ impl Reader<'_> {
             if res.contains("://") || !res_path.is_file() {
                 continue;
             }
+            self.within_root(root, &res_path, entry.mark, "resources")?;
             let text = read_text(&res_path)?;
             let docs = parse(&res_path, &text)?;
             // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its

@@ -353,6 +353,20 @@ fn fold_fields(node: &mut Node, fields: &[&str]) {
     }
 }
 
+/// Whether the run's load restrictor confines the files a kustomization names to its
+/// directory (kustomize's `LoadRestrictionsRootOnly`, the default). Set once per run by the
+/// session ([`set_confined`]); the readers here check it before they read such a file.
+static CONFINED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Sets the run's load restrictor for the files kustomizations name (the session does).
+pub fn set_confined(on: bool) {
+    CONFINED.store(on, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn confined() -> bool {
+    CONFINED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 struct Reader<'a> {
     file: &'a Path,
 }
