@@ -4,13 +4,12 @@
 //! large is refused at once instead of hanging or reading without end (one typed on the
 //! command line may be a pipe: a silent one times out).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 mod common;
-use common::{isolate, text};
+use common::{isolate, run_within, text};
 
 /// Address space for one run, in KiB: far below what expanding a bomb takes (gigabytes).
 const VMEM_KIB: u64 = 400 * 1024;
@@ -35,34 +34,7 @@ fn run_limited(dir: &Path, args: &[&str], stdin: &[u8], limit: Duration) -> Outp
         .arg(env!("CARGO_BIN_EXE_secretgen"))
         .args(args);
     isolate(&mut c, dir);
-    run_with_timeout(c, stdin, limit)
-}
-
-fn run_with_timeout(mut c: Command, stdin: &[u8], limit: Duration) -> Output {
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let _ = input.write_all(stdin);
-    drop(input);
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "{c:?} did not finish within {limit:?}: {}",
-                text(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    run_within(c, Some(stdin), limit)
 }
 
 fn assert_refused(what: &str, out: &Output, needle: &str) {
@@ -150,7 +122,7 @@ fn encrypted_tree(dir: &Path) {
         "-o",
         "s.age",
     ]);
-    let out = run_with_timeout(c, b"hello", Duration::from_secs(30));
+    let out = run_within(c, Some(b"hello"), Duration::from_secs(30));
     assert!(out.status.success(), "{}", text(&out.stderr));
     std::fs::write(
         dir.join("gen.yaml"),
@@ -200,7 +172,7 @@ fn identity_fifo_and_dev_zero_are_refused_at_once() {
                     c.env("SECRETGEN_AGE_IDENTITY_FILE", identity);
                 }
             }
-            let out = run_with_timeout(c, b"", Duration::from_secs(20));
+            let out = run_within(c, Some(b""), Duration::from_secs(20));
             assert_refused(&format!("{identity} by {how}"), &out, needle);
             assert!(out.stdout.is_empty());
         }
@@ -210,7 +182,7 @@ fn identity_fifo_and_dev_zero_are_refused_at_once() {
     isolate(&mut c, d);
     c.args(["plugin", "exec", "gen.yaml"])
         .env("SECRETGEN_AGE_IDENTITY_FILE", &fifo);
-    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    let out = run_within(c, Some(b""), Duration::from_secs(20));
     assert_refused("plugin with a FIFO identity", &out, "not a regular file");
 }
 

@@ -6,11 +6,11 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{describe, isolate, text};
+use common::{describe, isolate, run_within, text};
 
 /// Address space for one run, in KiB (2 GB): a stack overflow aborts, and an input that
 /// makes memory grow faster than its size fails, well before this.
@@ -33,28 +33,7 @@ fn run_limited_with(dir: &Path, program: &Path, args: &[&str], stdin: &[u8]) -> 
         .arg(program)
         .args(args);
     isolate(&mut c, dir);
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    // A refusal may come before all of stdin is read.
-    let _ = input.write_all(stdin);
-    drop(input);
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!("{c:?} did not finish within {LIMIT:?}: {}", describe(&out));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    run_within(c, Some(stdin), LIMIT)
 }
 
 /// Writes `input` as `name` beside a generator reading it (`files`, or `envs` for a

@@ -6,53 +6,15 @@
 //! read only if it is a regular file. Every run is bounded in time, and in memory where a
 //! flood is involved (`ulimit -v`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{isolate, secretgen_in, text};
+use common::{isolate, run_within, secretgen_in, text, wait_within};
 
 /// Address space for a flooded run, in KiB: a reader without a cap runs out of it.
 const VMEM_KIB: u64 = 600 * 1024;
-
-/// Runs `c` with `stdin` (then closed), killed and failed after `limit`.
-fn run_within(mut c: Command, stdin: Option<&[u8]>, limit: Duration) -> Output {
-    c.stdout(Stdio::piped()).stderr(Stdio::piped());
-    c.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    let mut child = c.spawn().unwrap();
-    if let Some(bytes) = stdin {
-        let mut input = child.stdin.take().unwrap();
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || {
-            let _ = input.write_all(&bytes);
-        });
-    }
-    wait_within(child, &format!("{c:?}"), limit)
-}
-
-fn wait_within(mut child: std::process::Child, what: &str, limit: Duration) -> Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "{what} did not finish within {limit:?}: {}",
-                text(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// `sh -c SCRIPT` in `dir` (isolated), with `$B` the binary under test, under `ulimit -v`.
 fn shell(dir: &Path, script: &str) -> Command {

@@ -262,3 +262,47 @@ pub fn tool(name: &str) -> Command {
     c.env("PATH", path_with_tools());
     c
 }
+
+/// Runs `c` with `stdin` (then closed), killed and failed after `limit`.
+pub fn run_within(mut c: Command, stdin: Option<&[u8]>, limit: std::time::Duration) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = c.spawn().unwrap();
+    if let Some(bytes) = stdin {
+        let mut input = child.stdin.take().unwrap();
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = input.write_all(&bytes);
+        });
+    }
+    wait_within(child, &format!("{c:?}"), limit)
+}
+
+/// Waits for `child` (`what` names it in the failure), killed and failed after `limit`.
+pub fn wait_within(
+    mut child: std::process::Child,
+    what: &str,
+    limit: std::time::Duration,
+) -> Output {
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "{what} did not finish within {limit:?}: {}",
+                text(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
