@@ -460,7 +460,10 @@ fn read_capped(r: &mut impl Read, buf: &mut Zeroizing<Vec<u8>>, limit: u64) -> s
         }
         // One byte past the limit is read, to tell "at the limit" from "over it".
         let room = limit.saturating_add(1).saturating_sub(buf.len() as u64);
-        let want = room.min(CHUNK as u64) as usize;
+        // Into the room already there first (a regular file's buffer is sized to the file,
+        // so a small file costs no 64 KiB of zeroes); a chunk more only once it is full.
+        let spare = (buf.capacity() - buf.len()) as u64;
+        let want = room.min(if spare > 0 { spare } else { CHUNK as u64 }) as usize;
         reserve(buf, want);
         let at = buf.len();
         buf.resize(at + want, 0);
