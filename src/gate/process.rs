@@ -71,7 +71,7 @@ impl Timeout {
         match std::env::var(TIMEOUT_VAR) {
             Ok(v) if !v.trim().is_empty() => Timeout::parse(&v)
                 .map(Some)
-                .map_err(|e| format!("{TIMEOUT_VAR}: {e}")),
+                .map_err(|e| format!("{TIMEOUT_VAR}=`{v}`: {e}")),
             _ => Ok(None),
         }
     }

@@ -11,8 +11,8 @@
 //! - **Every read is capped**: by the purpose's own limit, and by the run's limit
 //!   ([`Limits::max_bytes`], 64 MiB unless `SECRETGEN_MAX_INPUT_BYTES` says otherwise).
 //! - **Every read of a pipe or stdin is bounded in time**: one that makes no progress for
-//!   [`Limits::timeout`] (30 s unless `SECRETGEN_PROCESS_TIMEOUT` says otherwise, 0 for
-//!   none) ends with an error. A terminal on stdin has a user at it and is not timed.
+//!   the run's process timeout (30 s unless `--process-timeout` or
+//!   `SECRETGEN_PROCESS_TIMEOUT` says otherwise, 0 for none) ends with an error. A terminal on stdin has a user at it and is not timed.
 //!
 //! Bytes read are held in [`Zeroizing`] buffers, grown by copy so that no stale copy is
 //! left in freed memory.
@@ -42,46 +42,25 @@ pub enum Origin {
     Argument,
 }
 
-/// The limits of one run.
+/// The limits of one run. (How long a pipe or stdin may stay silent is the process
+/// runner's timeout, [`crate::gate::process::run_timeout`]: one setting, one parser.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// The most bytes read from any one file or stream.
     pub max_bytes: u64,
-    /// How long a pipe or stdin may send nothing before the read ends; `None` for ever.
-    pub timeout: Option<Duration>,
 }
 
 /// The run's limit on one input unless `SECRETGEN_MAX_INPUT_BYTES` says otherwise.
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 << 20;
 /// The environment variable that sets [`Limits::max_bytes`].
 pub const MAX_INPUT_ENV: &str = "SECRETGEN_MAX_INPUT_BYTES";
-/// The environment variable that sets [`Limits::timeout`] (shared with the process runner).
-pub const TIMEOUT_ENV: &str = "SECRETGEN_PROCESS_TIMEOUT";
 /// A cap for reads that have no lower limit of their own than the run's.
 pub const ANY_SIZE: u64 = u64::MAX;
 
-/// The time a pipe, a FIFO or stdin (and an external process) may stay silent: 30 s, or
-/// `SECRETGEN_PROCESS_TIMEOUT` seconds (0: no limit). A value that is not a whole number
-/// of seconds counts as unset here; [`install_from_env`] refuses it.
-pub fn default_timeout() -> Option<Duration> {
-    timeout_from_env().unwrap_or(Some(DEFAULT_TIMEOUT))
-}
-
-/// The time a silent pipe or process is given unless `SECRETGEN_PROCESS_TIMEOUT` says.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn timeout_from_env() -> Result<Option<Duration>, String> {
-    // Empty counts as unset, as for every other variable secretgen reads.
-    match std::env::var(TIMEOUT_ENV).ok().filter(|v| !v.is_empty()) {
-        None => Ok(Some(DEFAULT_TIMEOUT)),
-        Some(v) => match v.trim().parse::<u64>() {
-            Ok(0) => Ok(None),
-            Ok(secs) => Ok(Some(Duration::from_secs(secs))),
-            Err(_) => Err(format!(
-                "{TIMEOUT_ENV}=`{v}` is not a whole number of seconds (0 for no limit)"
-            )),
-        },
-    }
+/// How long a pipe, a FIFO or stdin may send nothing: the run's process timeout
+/// (`--process-timeout`, `SECRETGEN_PROCESS_TIMEOUT`; none when 0).
+fn silence_limit() -> Option<Duration> {
+    crate::gate::process::run_timeout().limit()
 }
 
 fn max_bytes_from_env() -> Result<u64, String> {
@@ -103,7 +82,6 @@ impl Limits {
     pub fn from_env() -> Result<Limits, String> {
         Ok(Limits {
             max_bytes: max_bytes_from_env()?,
-            timeout: timeout_from_env()?,
         })
     }
 }
@@ -120,7 +98,6 @@ pub fn limits() -> Limits {
     }
     let l = Limits {
         max_bytes: max_bytes_from_env().unwrap_or(DEFAULT_MAX_INPUT_BYTES),
-        timeout: default_timeout(),
     };
     set_limits(l);
     l
@@ -256,8 +233,9 @@ impl fmt::Display for ReadFailure {
             }
             ReadFailure::TimedOut(d) => write!(
                 f,
-                "sent nothing for {} s; the read was abandoned ({TIMEOUT_ENV} sets the time, 0 for none)",
-                d.as_secs()
+                "sent nothing for {} s; the read was abandoned (--process-timeout SECONDS or {} sets the time, 0 for none)",
+                d.as_secs(),
+                crate::gate::process::TIMEOUT_VAR
             ),
             ReadFailure::Io(e) => write!(f, "cannot be read: {}", io_reason(e)),
         }
@@ -316,7 +294,7 @@ pub fn file(path: &Path, origin: Origin, cap: u64) -> Result<Zeroizing<Vec<u8>>,
                     Err(ReadFailure::NotRegular(kind))
                 }
             };
-            stream(open, limit, settable, limits().timeout).map_err(|f| f.of(path))
+            stream(open, limit, settable, silence_limit()).map_err(|f| f.of(path))
         }
         _ => file_with(path, &meta, cap).map_err(|f| f.of(path)),
     }
@@ -414,7 +392,7 @@ pub fn stdin(cap: u64) -> Result<Zeroizing<Vec<u8>>, ReadError> {
     let timeout = if std::io::stdin().is_terminal() {
         None
     } else {
-        limits().timeout
+        silence_limit()
     };
     stream(
         || Ok::<_, ReadFailure>(std::io::stdin()),
