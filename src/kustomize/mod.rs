@@ -3,7 +3,7 @@
 //! JSON encoding it hashes), and the JSON Schema of generator manifests.
 
 mod error;
-pub mod gojson;
+pub use goyaml::gojson;
 pub mod hash;
 pub mod manifest;
 pub mod schema;

@@ -34,7 +34,7 @@
 mod crypto;
 mod dotenv;
 mod error;
-mod gofmt;
+use goyaml::gofmt;
 mod ini;
 mod json;
 pub mod keys;

@@ -1,47 +1,56 @@
-//! What the reader refuses. How its messages show text is decided in `gate::shown`.
+//! What the reader refuses, with its file. How its messages show text is decided in
+//! `gate::shown`.
 //!
-//! The reader reports a [`SyntaxError`]: a position and a message, no file (it reads text).
-//! A caller that knows the file turns it into an [`Error`], which the top-level error wraps;
+//! The reader (`goyaml`) reports a [`SyntaxError`]: a position and a message, no file (it
+//! reads text). A caller that knows the file turns it into an [`Error`], which the top-level error wraps;
 //! every such message reads `FILE:LINE:COL: invalid YAML: …`.
 
 use std::fmt;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 
-use super::node::Mark;
+use goyaml::Kind;
+
 use crate::error::Loc;
 /// Plain text for messages, escaped; kept under its old name for the readers' callers.
 pub(crate) use crate::gate::shown::printable;
 
-/// What kind of refusal a [`SyntaxError`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Not YAML, or YAML that goyaml.v2 (and so kustomize) refuses: a syntax error, a
-    /// duplicate key, an unknown anchor, a tag that does not fit, a control character.
-    Syntax,
-    /// Aliases that expand to more than goyaml.v2 allows (a "billion laughs").
-    ExcessiveAliasing,
+/// A YAML syntax error, with the position the parser reported ([`goyaml::SyntaxError`]),
+/// and the one way to name its file ([`SyntaxError::in_file`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError(pub goyaml::SyntaxError);
+
+impl From<goyaml::SyntaxError> for SyntaxError {
+    fn from(e: goyaml::SyntaxError) -> Self {
+        SyntaxError(e)
+    }
 }
 
-/// A YAML syntax error, with the position the parser reported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub(crate) mark: Mark,
-    pub(crate) message: String,
-    pub(crate) kind: Kind,
+impl Deref for SyntaxError {
+    type Target = goyaml::SyntaxError;
+    fn deref(&self) -> &goyaml::SyntaxError {
+        &self.0
+    }
+}
+
+impl DerefMut for SyntaxError {
+    fn deref_mut(&mut self) -> &mut goyaml::SyntaxError {
+        &mut self.0
+    }
 }
 
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.mark, self.message)
+        self.0.fmt(f)
     }
 }
 
 impl SyntaxError {
     /// The error, in `file`.
     pub(crate) fn in_file(self, file: &Path) -> Error {
-        let loc = Loc::at(file, self.mark);
-        let message = self.message;
-        match self.kind {
+        let loc = Loc::at(file, self.0.mark);
+        let message = self.0.message;
+        match self.0.kind {
             Kind::Syntax => Error::Syntax { loc, message },
             Kind::ExcessiveAliasing => Error::ExcessiveAliasing { loc, message },
         }

@@ -1,11 +1,6 @@
-//! YAML as kustomize reads and writes it.
-//!
-//! In: UTF-8 text of a YAML stream. Out: one `Node` tree per document, every node carrying
-//! its line and column, scalars carrying their style, so that errors can point at `literals[3]`
-//! and so that a plain `42` can be told from a quoted `"42"`. It refuses duplicate mapping
-//! keys (YAML forbids them; Go's decoders either fail or silently keep one) and anchors it
-//! cannot resolve. Scalars are resolved as goyaml.v2 resolves them (YAML 1.1), because that is
-//! how kustomize reads a kustomization: a plain `yes` is a boolean there.
+//! YAML as kustomize reads and writes it: the `goyaml` crate (reader with positions,
+//! goyaml.v2's resolver, libyaml's scalar analysis, the emitters), plus what the core adds
+//! to it, the file of a refusal (`error`).
 //!
 //! - `node`: the tree (`Node`, `Value`, `Mark`, `Style`).
 //! - `read`: text to trees (positions, goyaml.v2's refusals, the alias budget).
@@ -15,14 +10,27 @@
 //! - [`emit`]: goyaml.v2's emitter, for everything printed as kustomize prints it.
 //! - `error`: the reader's errors (`SyntaxError` without a file, `Error` with one).
 
-pub mod emit;
-pub(crate) mod error;
-pub(crate) mod node;
-pub(crate) mod read;
-pub(crate) mod resolve;
-pub(crate) mod scalar;
+pub use goyaml::emit;
+#[allow(unused_imports)]
+pub(crate) use goyaml::{node, read, resolve, scalar};
+
+mod error;
+
+use crate::gate::shown::Provenance;
 
 pub(crate) use error::{Error, SyntaxError, printable};
-pub(crate) use node::{Mark, Node, Style, Value};
-pub(crate) use read::{parse_stream, parse_stream_as};
-pub(crate) use resolve::{Resolved, is_true};
+pub(crate) use goyaml::{Mark, Node, Style, Value};
+pub(crate) use goyaml::{Resolved, is_true};
+
+/// Text to one tree per document ([`goyaml::parse_stream`]); a refusal names no file yet.
+pub(crate) fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    goyaml::parse_stream(text).map_err(SyntaxError)
+}
+
+/// [`parse_stream`] of text of a given provenance ([`goyaml::parse_stream_as`]).
+pub(crate) fn parse_stream_as(
+    text: &str,
+    provenance: Provenance,
+) -> Result<Vec<Node>, SyntaxError> {
+    goyaml::parse_stream_as(text, provenance).map_err(SyntaxError)
+}

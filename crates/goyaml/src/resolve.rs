@@ -12,12 +12,12 @@
 //! overflows (`1e400`) is a `ParseFloat` error, so a string.
 
 /// The YAML 1.1 booleans goyaml.v2 reads as `true`.
-pub(crate) const TRUE: [&str; 11] = [
+pub const TRUE: [&str; 11] = [
     "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
 ];
 
 /// The YAML 1.1 booleans goyaml.v2 reads as `false`.
-pub(crate) const FALSE: [&str; 11] = [
+pub const FALSE: [&str; 11] = [
     "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
 ];
 
@@ -29,18 +29,18 @@ const SPECIAL_FLOATS: [&str; 12] = [
 ];
 
 /// Whether `s` is one of the YAML 1.1 booleans, either value.
-pub(crate) fn is_bool(s: &str) -> bool {
+pub fn is_bool(s: &str) -> bool {
     TRUE.contains(&s) || FALSE.contains(&s)
 }
 
 /// Whether `s` is one of the YAML 1.1 spellings of `true`.
-pub(crate) fn is_true(s: &str) -> bool {
+pub fn is_true(s: &str) -> bool {
     TRUE.contains(&s)
 }
 
 /// The tag goyaml.v2's `resolve` gives a scalar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Tag {
+pub enum Tag {
     Null,
     Bool,
     Int,
@@ -50,19 +50,19 @@ pub(crate) enum Tag {
 }
 
 /// `resolve("", s)`: an untagged plain scalar.
-pub(crate) fn resolve(s: &str) -> Tag {
+pub fn resolve(s: &str) -> Tag {
     resolve_with(s, true)
 }
 
 /// `resolve(tag, s)` for an explicit `!!null`, `!!bool`, `!!int` or `!!float` tag: the same,
 /// except that timestamps are not tried (goyaml.v2 tries them only untagged).
-pub(crate) fn resolve_tagged(s: &str) -> Tag {
+pub fn resolve_tagged(s: &str) -> Tag {
     resolve_with(s, false)
 }
 
 /// Whether goyaml.v2 accepts a scalar that resolves to `got` under the explicit tag `want`:
 /// the same tag, or an int under `!!float`.
-pub(crate) fn tag_fits(want: Tag, got: Tag) -> bool {
+pub fn tag_fits(want: Tag, got: Tag) -> bool {
     got == want || (want == Tag::Float && got == Tag::Int)
 }
 
@@ -198,7 +198,7 @@ fn finite(s: &str) -> bool {
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`, the float pattern of goyaml.v2
 /// and go-yaml v3.
-pub(crate) fn yaml_style_float(s: &str) -> bool {
+pub fn yaml_style_float(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |i: &mut usize| {
         let st = *i;
@@ -239,7 +239,7 @@ pub(crate) fn yaml_style_float(s: &str) -> bool {
 
 /// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`: the encoders of goyaml.v2 and go-yaml
 /// v3 quote such a string (`isBase60Float`), though neither reads it as a number.
-pub(crate) fn is_base60_float(s: &str) -> bool {
+pub fn is_base60_float(s: &str) -> bool {
     let b = s.as_bytes();
     if !s.contains(':') {
         return false;
@@ -285,25 +285,25 @@ pub(crate) fn is_base60_float(s: &str) -> bool {
 
 /// A timestamp as goyaml.v2 and go-yaml v3 read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Timestamp<'a> {
-    pub(crate) year: u32,
-    pub(crate) month: u32,
-    pub(crate) day: u32,
-    pub(crate) time: Option<TimeOfDay<'a>>,
+pub struct Timestamp<'a> {
+    pub year: u32,
+    pub month: u32,
+    pub day: u32,
+    pub time: Option<TimeOfDay<'a>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TimeOfDay<'a> {
-    pub(crate) hour: u32,
-    pub(crate) minute: u32,
-    pub(crate) second: u32,
+pub struct TimeOfDay<'a> {
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
     /// The digits after `.`, as written (empty without a fraction).
-    pub(crate) fraction: &'a str,
-    pub(crate) zone: Zone,
+    pub fraction: &'a str,
+    pub zone: Zone,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Zone {
+pub enum Zone {
     /// The `2006-1-2 15:4:5` form, which has none (UTC).
     None,
     /// `Z`.
@@ -318,7 +318,7 @@ pub(crate) enum Zone {
 
 /// The timestamp layouts of goyaml.v2's `parseTimestamp`, as Go's `time.Parse` accepts them:
 /// `2006-1-2T15:4:5.999999999Z07:00` (`t` too), `2006-1-2 15:4:5.999999999` and `2006-1-2`.
-pub(crate) fn parse_timestamp(s: &str) -> Option<Timestamp<'_>> {
+pub fn parse_timestamp(s: &str) -> Option<Timestamp<'_>> {
     let b = s.as_bytes();
     let num = |i: &mut usize, min: usize, max: usize| -> Option<u32> {
         let start = *i;
@@ -411,7 +411,7 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<Timestamp<'_>> {
     })
 }
 
-pub(crate) fn is_timestamp(s: &str) -> bool {
+pub fn is_timestamp(s: &str) -> bool {
     parse_timestamp(s).is_some()
 }
 
@@ -428,7 +428,7 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 
 /// What a scalar of the reader's tree resolves to, reduced to what callers tell apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Resolved {
+pub enum Resolved {
     Null,
     Bool,
     Int,
@@ -437,7 +437,7 @@ pub(crate) enum Resolved {
 }
 
 impl Resolved {
-    pub(crate) fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             Resolved::Null => "null",
             Resolved::Bool => "a boolean",
@@ -463,13 +463,13 @@ impl From<Tag> for Resolved {
 }
 
 /// goyaml.v2's resolution of an untagged plain scalar, as the reader's tree uses it.
-pub(crate) fn resolve_plain(s: &str) -> Resolved {
+pub fn resolve_plain(s: &str) -> Resolved {
     resolve(s).into()
 }
 
 /// Would goyaml.v2 read this string, printed plain, back as something other than a string?
 /// Then its encoder quotes it (`encode.go` `stringv`: `resolve` plus `isBase60Float`).
-pub(crate) fn resolves_to_non_string(s: &str) -> bool {
+pub fn resolves_to_non_string(s: &str) -> bool {
     resolve(s) != Tag::Str || is_base60_float(s)
 }
 

@@ -9,7 +9,7 @@
 
 /// Scalar styles the emitters write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Style {
+pub enum Style {
     Plain,
     Single,
     Double,
@@ -18,7 +18,7 @@ pub(crate) enum Style {
 
 /// Which emitter's analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Flavour {
+pub enum Flavour {
     /// goyaml.v2 (libyaml as ported in 2014).
     V2,
     /// go-yaml v3.
@@ -27,19 +27,19 @@ pub(crate) enum Flavour {
 
 /// `yaml_emitter_analyze_scalar`, reduced to what style selection needs.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Analysis {
-    pub(crate) multiline: bool,
-    pub(crate) block_plain_allowed: bool,
-    pub(crate) single_quoted_allowed: bool,
-    pub(crate) block_allowed: bool,
+pub struct Analysis {
+    pub multiline: bool,
+    pub block_plain_allowed: bool,
+    pub single_quoted_allowed: bool,
+    pub block_allowed: bool,
 }
 
-pub(crate) fn is_break(c: char) -> bool {
+pub fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 /// libyaml's `is_printable` on the character's UTF-8 encoding (a tab is not).
-pub(crate) fn is_printable(c: char) -> bool {
+pub fn is_printable(c: char) -> bool {
     let v = c as u32;
     v == 0x0A
         || (0x20..=0x7E).contains(&v)
@@ -47,7 +47,7 @@ pub(crate) fn is_printable(c: char) -> bool {
         || ((0xE000..=0xFFFD).contains(&v) && v != 0xFEFF)
 }
 
-pub(crate) fn analyze(s: &str, flavour: Flavour) -> Analysis {
+pub fn analyze(s: &str, flavour: Flavour) -> Analysis {
     if s.is_empty() {
         return Analysis {
             multiline: false,
@@ -172,7 +172,7 @@ fn analyze_chars(s: &str, flavour: Flavour) -> Analysis {
 
 /// `yaml_emitter_select_scalar_style`: the style the emitter writes for `s`, given the one
 /// its encoder asked for.
-pub(crate) fn select(s: &str, wanted: Style, a: &Analysis, simple_key: bool) -> Style {
+pub fn select(s: &str, wanted: Style, a: &Analysis, simple_key: bool) -> Style {
     let mut style = wanted;
     if simple_key && a.multiline {
         style = Style::Double;
@@ -190,13 +190,13 @@ pub(crate) fn select(s: &str, wanted: Style, a: &Analysis, simple_key: bool) -> 
 }
 
 /// Whether a character is escaped inside double quotes.
-pub(crate) fn needs_escape(c: char) -> bool {
+pub fn needs_escape(c: char) -> bool {
     !is_printable(c) || is_break(c) || c == '"' || c == '\\'
 }
 
 /// A character's escape inside double quotes (`\n`, `\x01`, `\u2028` is `\L`, …), written
 /// into `buf`.
-pub(crate) fn escape(c: char, buf: &mut [u8; 10]) -> &str {
+pub fn escape(c: char, buf: &mut [u8; 10]) -> &str {
     buf[0] = b'\\';
     let short = match c {
         '\0' => Some(b'0'),
@@ -246,7 +246,7 @@ pub(crate) fn escape(c: char, buf: &mut [u8; 10]) -> &str {
 /// A literal block's header hints: whether it needs an explicit indentation (the text starts
 /// with a space or a break), and its chomping: `-` without a final break, `+` with more than
 /// one, none with exactly one.
-pub(crate) fn block_hints(s: &str) -> (bool, Option<char>) {
+pub fn block_hints(s: &str) -> (bool, Option<char>) {
     let indent = s.chars().next().is_some_and(|c| c == ' ' || is_break(c));
     let mut rev = s.chars().rev();
     let chomp = match (rev.next(), rev.next()) {

@@ -12,8 +12,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, SpannedEventReceiver};
 use super::error::{Kind, SyntaxError};
 use super::node::{Mark, Node, Style, Value};
 use super::resolve::{self, Resolved, Tag};
-use crate::gate::budget::{self, Depth};
-use crate::gate::shown::{Provenance, Text};
+use crate::budget::{self, Depth};
+use crate::shown::{Provenance, Text};
 
 fn mark_of(span: Span) -> Mark {
     Mark {
@@ -554,14 +554,14 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
 
 /// Parses a YAML stream from a plain file into one tree per document. Empty documents are
 /// dropped.
-pub(crate) fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
     parse_stream_as(text, Provenance::Plain)
 }
 
 /// Parses a YAML stream whose text came from `provenance`: every caller that parses the
 /// output of a decryption passes [`Provenance::Decrypted`], and the errors then describe the
 /// text they are about instead of quoting it.
-pub(crate) fn parse_stream_as(
+pub fn parse_stream_as(
     text: &str,
     provenance: Provenance,
 ) -> Result<Vec<Node>, SyntaxError> {
@@ -781,7 +781,7 @@ fn goyaml_v2_text_rules(text: &str) -> Result<(), SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::resolve::resolve_plain;
+    use crate::resolve::resolve_plain;
 
     #[test]
     fn keeps_positions_and_styles() {

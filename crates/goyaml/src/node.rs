@@ -9,10 +9,10 @@ use super::resolve::{Resolved, resolve_plain};
 /// offset of the node's start and end, for callers that need to slice the source.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mark {
-    pub(crate) line: usize,
-    pub(crate) col: usize,
-    pub(crate) start: usize,
-    pub(crate) end: usize,
+    pub line: usize,
+    pub col: usize,
+    pub start: usize,
+    pub end: usize,
 }
 
 impl fmt::Display for Mark {
@@ -23,7 +23,7 @@ impl fmt::Display for Mark {
 
 /// How a scalar was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Style {
+pub enum Style {
     Plain,
     Quoted,
     Block,
@@ -32,7 +32,7 @@ pub(crate) enum Style {
 /// A parsed value. `Debug` shows the tree's shape but never a scalar's text: a document may
 /// be a Secret, a generator's literals or a KRM item, and a debug print must not leak it.
 #[derive(Clone)]
-pub(crate) enum Value {
+pub enum Value {
     Scalar {
         text: String,
         style: Style,
@@ -59,26 +59,26 @@ impl fmt::Debug for Value {
 
 #[derive(Clone, Debug)]
 pub struct Node {
-    pub(crate) value: Value,
-    pub(crate) mark: Mark,
+    pub value: Value,
+    pub mark: Mark,
 }
 
 impl Node {
     /// A string scalar's text; `None` for collections and for plain scalars that resolve to
     /// null, booleans or numbers (kustomize refuses those where it expects a string).
-    pub(crate) fn as_str(&self) -> Option<&str> {
+    pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar { text, .. } if self.resolved() == Resolved::Str => Some(text),
             _ => None,
         }
     }
 
-    pub(crate) fn is_null(&self) -> bool {
+    pub fn is_null(&self) -> bool {
         matches!(&self.value, Value::Scalar { .. }) && self.resolved() == Resolved::Null
     }
 
     /// The type of a scalar as goyaml.v2 resolves it; collections report `Str` (unused).
-    pub(crate) fn resolved(&self) -> Resolved {
+    pub fn resolved(&self) -> Resolved {
         match &self.value {
             Value::Scalar { text, style, tag } => {
                 if let Some(tag) = tag {
@@ -102,7 +102,7 @@ impl Node {
     }
 
     /// A short description of what this node is, for "expected X, found Y" messages.
-    pub(crate) fn kind_name(&self) -> &'static str {
+    pub fn kind_name(&self) -> &'static str {
         match &self.value {
             Value::Seq(_) => "a list",
             Value::Map(_) => "a mapping",
@@ -110,14 +110,14 @@ impl Node {
         }
     }
 
-    pub(crate) fn as_map(&self) -> Option<&[(Node, Node)]> {
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.value {
             Value::Map(m) => Some(m),
             _ => None,
         }
     }
 
-    pub(crate) fn as_seq(&self) -> Option<&[Node]> {
+    pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(s) => Some(s),
             _ => None,
@@ -125,7 +125,7 @@ impl Node {
     }
 
     /// Looks up a mapping entry by its (string) key.
-    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node> {
         self.as_map()?
             .iter()
             .find(|(k, _)| k.as_str() == Some(key))

@@ -3,7 +3,7 @@
 //! encoding/json's floats, and `time.Time`'s RFC 3339 forms.
 
 /// `strconv.Atoi`: an optional sign and decimal digits.
-pub(crate) fn atoi(s: &str) -> Option<i64> {
+pub fn atoi(s: &str) -> Option<i64> {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -12,7 +12,7 @@ pub(crate) fn atoi(s: &str) -> Option<i64> {
 }
 
 /// `strconv.ParseFloat(s, 64)` for the forms sops writes (decimal, exponent, Inf, NaN).
-pub(crate) fn parse_float(s: &str) -> Option<f64> {
+pub fn parse_float(s: &str) -> Option<f64> {
     let lower = s.to_ascii_lowercase();
     match lower.trim_start_matches(['+', '-']) {
         "inf" | "infinity" | "nan" => {}
@@ -23,7 +23,7 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
 }
 
 /// `strconv.ParseBool`.
-pub(crate) fn parse_bool(s: &str) -> Option<bool> {
+pub fn parse_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
@@ -32,7 +32,7 @@ pub(crate) fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// `strconv.FormatFloat(f, 'f', -1, 64)`.
-pub(crate) fn format_f(f: f64) -> String {
+pub fn format_f(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
@@ -80,7 +80,7 @@ fn fmt_e(neg: bool, digits: &str, exp: i32) -> String {
 }
 
 /// `strconv.FormatFloat(f, 'g', -1, 64)`.
-pub(crate) fn format_g(f: f64) -> String {
+pub fn format_g(f: f64) -> String {
     if !f.is_finite() {
         return format_f(f);
     }
@@ -99,7 +99,7 @@ pub(crate) fn format_g(f: f64) -> String {
 }
 
 /// encoding/json's float: 'f', or 'e' (with `e-07` cleaned to `e-7`) outside [1e-6, 1e21).
-pub(crate) fn json_float(f: f64) -> Option<String> {
+pub fn json_float(f: f64) -> Option<String> {
     if !f.is_finite() {
         return None;
     }
@@ -121,8 +121,8 @@ pub(crate) fn json_float(f: f64) -> Option<String> {
 /// zeros of the fraction dropped, `Z` for a zero offset), from any form yaml.v3 reads as a
 /// timestamp: `2006-1-2T15:4:5.999999999Z07:00` (`t` too), `2006-1-2 15:4:5.999999999`
 /// and `2006-1-2`.
-pub(crate) fn rfc3339_nano(s: &str) -> Option<String> {
-    use crate::yaml::resolve::{Zone, parse_timestamp};
+pub fn rfc3339_nano(s: &str) -> Option<String> {
+    use crate::resolve::{Zone, parse_timestamp};
     let t = parse_timestamp(s)?;
     let date = format!("{:04}-{:02}-{:02}", t.year, t.month, t.day);
     let Some(time) = t.time else {

@@ -5,7 +5,7 @@
 
 /// A JSON object with keys in Go's map order (bytewise); each value written by `value`
 /// from its key and its text.
-pub(crate) fn write_object(
+pub fn write_object(
     out: &mut Vec<u8>,
     pairs: &[(&str, &str)],
     value: &mut dyn FnMut(&mut Vec<u8>, &str, &str),

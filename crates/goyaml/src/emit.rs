@@ -61,7 +61,7 @@ pub fn write_document(node: &Node<'_>, out: &mut Vec<u8>) {
 /// goyaml.v2's `keyList.Less` for strings as an [`Ordering`]: rune by rune; at the first
 /// difference letters sort by code point, a non-letter sorts before a letter, and runs of
 /// digits compare as numbers.
-pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     if a == b {
         return Ordering::Equal;
     }
@@ -151,7 +151,7 @@ pub fn wrapped_base64(bytes: &[u8], out: &mut String) {
 /// What kustomize's JSON → YAML round trip does to a string before it is emitted: a raw
 /// U+0085 inside a double-quoted scalar is a line break to a YAML 1.1 reader and is folded
 /// (white space around it dropped; one break becomes a space, n breaks n-1 newlines).
-pub(crate) fn json_roundtrip(s: &str) -> Cow<'_, str> {
+pub fn json_roundtrip(s: &str) -> Cow<'_, str> {
     if !s.contains('\u{85}') {
         return Cow::Borrowed(s);
     }
