@@ -20,43 +20,9 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-/// Bytes of a secret value. Zeroized when dropped; `Debug` shows `<redacted N bytes>`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct SecretBytes(Zeroizing<Vec<u8>>);
-
-impl SecretBytes {
-    pub(crate) fn new(bytes: Vec<u8>) -> Self {
-        SecretBytes(Zeroizing::new(bytes))
-    }
-
-    pub(crate) fn from_slice(bytes: &[u8]) -> Self {
-        SecretBytes(Zeroizing::new(bytes.to_vec()))
-    }
-
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl From<Vec<u8>> for SecretBytes {
-    fn from(v: Vec<u8>) -> Self {
-        SecretBytes::new(v)
-    }
-}
-
-impl fmt::Debug for SecretBytes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<redacted {} bytes>", self.0.len())
-    }
-}
+/// Bytes of a secret value, zeroized when dropped, `Debug` showing only a length: the type
+/// lives with its lowest user, the SOPS crate; this is the same one.
+pub use ::sops::SecretBytes;
 
 /// A string derived from secret bytes (base64 text, a decrypted env value).
 /// Zeroized on drop; `Debug` redacts it.

@@ -561,10 +561,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
 /// Parses a YAML stream whose text came from `provenance`: every caller that parses the
 /// output of a decryption passes [`Provenance::Decrypted`], and the errors then describe the
 /// text they are about instead of quoting it.
-pub fn parse_stream_as(
-    text: &str,
-    provenance: Provenance,
-) -> Result<Vec<Node>, SyntaxError> {
+pub fn parse_stream_as(text: &str, provenance: Provenance) -> Result<Vec<Node>, SyntaxError> {
     goyaml_v2_text_rules(text)?;
     // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Every
     // such tab outside a scalar is turned into a space at once (same length, so every

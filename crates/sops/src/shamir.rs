@@ -38,7 +38,7 @@ fn inv(a: u8) -> u8 {
 
 /// Why shares do not combine (Vault's messages, as sops reports them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum ShamirError {
+pub enum ShamirError {
     #[error("less than two parts cannot be used to reconstruct the secret")]
     TooFewParts,
     #[error("parts must be at least two bytes")]
@@ -50,7 +50,7 @@ pub(crate) enum ShamirError {
 }
 
 /// Rebuilds the secret from shares (at least two, of equal length, distinct x).
-pub(crate) fn combine(parts: &[Zeroizing<Vec<u8>>]) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
+pub fn combine(parts: &[Zeroizing<Vec<u8>>]) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
     if parts.len() < 2 {
         return Err(ShamirError::TooFewParts);
     }

@@ -13,9 +13,9 @@
 use zeroize::Zeroizing;
 
 use super::{Branch, Comment, Item, Key, Out, SyntaxReason, Val, gofmt};
-use crate::yaml::resolve::{is_base60_float, is_bool, yaml_style_float};
-use crate::yaml::scalar::{self, Flavour, Style as SStyle, is_break};
-use crate::yaml::{Node, Style, Value};
+use goyaml::resolve::{is_base60_float, is_bool, yaml_style_float};
+use goyaml::scalar::{self, Flavour, Style as SStyle, is_break};
+use goyaml::{Node, Style, Value};
 
 // ---------------------------------------------------------------------------------------
 // Reading
@@ -231,10 +231,10 @@ fn indent_flow_ends(text: &str) -> Option<Zeroizing<String>> {
 }
 
 /// Reads every document of a SOPS YAML file into sops' tree.
-pub(crate) fn load(text: &str) -> Result<Vec<Branch>, SyntaxReason> {
+pub fn load(text: &str) -> Result<Vec<Branch>, SyntaxReason> {
     let fixed = indent_flow_ends(text);
     let text = fixed.as_deref().map_or(text, String::as_str);
-    let docs = crate::yaml::parse_stream(text).map_err(SyntaxReason::Yaml)?;
+    let docs = goyaml::parse_stream(text).map_err(SyntaxReason::Yaml)?;
     let chars: Vec<char> = text.chars().collect();
     let mut line_starts = vec![0];
     for (i, c) in chars.iter().enumerate() {
@@ -1144,7 +1144,7 @@ impl Emitter {
 }
 
 /// Writes the documents as sops does (go-yaml v3 encoder, indent 4).
-pub(crate) fn emit(branches: &[Branch]) -> Out {
+pub fn emit(branches: &[Branch]) -> Out {
     let mut e = Emitter {
         out: Out::new(),
         column: 0,

@@ -26,7 +26,7 @@ const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
 
 /// Why one value did not decrypt (never holds the value).
 #[derive(Debug)]
-pub(crate) enum ValueFault {
+pub enum ValueFault {
     NotEncrypted,
     Malformed(&'static str),
     Auth,
@@ -34,7 +34,7 @@ pub(crate) enum ValueFault {
 }
 
 impl ValueFault {
-    pub(crate) fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             ValueFault::NotEncrypted => {
                 "should be encrypted but is not an `ENC[AES256_GCM,…]` value".into()
@@ -47,14 +47,14 @@ impl ValueFault {
 }
 
 /// The decrypted value with its sops type name.
-pub(crate) struct Plain {
-    pub(crate) bytes: Zeroizing<Vec<u8>>,
-    pub(crate) kind: String,
+pub struct Plain {
+    pub bytes: Zeroizing<Vec<u8>>,
+    pub kind: String,
 }
 
 /// Decrypts one `ENC[…]` string with additional data `aad`. The empty string stays empty.
 /// The AES-256-GCM cipher (32-byte nonces) for a data key, built once per file.
-pub(crate) fn cipher(key: &[u8]) -> Option<Gcm> {
+pub fn cipher(key: &[u8]) -> Option<Gcm> {
     Gcm::new_from_slice(key).ok()
 }
 
@@ -110,7 +110,7 @@ fn parse_value(enc: &str) -> Result<Sealed, ValueFault> {
 }
 
 /// Whether `enc` is a well-formed sops value (the empty string stays empty in sops).
-pub(crate) fn well_formed(enc: &str) -> Result<(), ValueFault> {
+pub fn well_formed(enc: &str) -> Result<(), ValueFault> {
     if enc.is_empty() {
         return Ok(());
     }
@@ -121,7 +121,7 @@ pub(crate) fn well_formed(enc: &str) -> Result<(), ValueFault> {
     Ok(())
 }
 
-pub(crate) fn open_value(enc: &str, cipher: &Gcm, aad: &str) -> Result<Plain, ValueFault> {
+pub fn open_value(enc: &str, cipher: &Gcm, aad: &str) -> Result<Plain, ValueFault> {
     if enc.is_empty() {
         return Ok(Plain {
             bytes: Zeroizing::new(Vec::new()),

@@ -30,7 +30,7 @@ struct Section {
     index: HashMap<String, usize>,
 }
 
-pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
+pub fn load(text: &str) -> Result<Branch, SyntaxReason> {
     let mut sections = vec![Section {
         name: "DEFAULT".into(),
         comment: String::new(),
@@ -175,7 +175,7 @@ fn value_string(v: &Val) -> Option<Zeroizing<String>> {
     }))
 }
 
-pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
+pub fn emit(branch: &Branch) -> Result<Out, EmitReason> {
     struct Sec<'a> {
         name: &'a str,
         comment: String,

@@ -6,14 +6,14 @@
 use zeroize::Zeroizing;
 
 use super::{Branch, EmitReason, Item, JsonFault, Key, Out, SyntaxReason, Val, gofmt};
-use crate::gate::budget::Depth;
+use goyaml::budget::Depth;
 
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
 }
 
-pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
+pub fn load(text: &str) -> Result<Branch, SyntaxReason> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,
@@ -33,7 +33,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
 }
 
 /// Whether `text` is sops' binary envelope: an object of `data` and `sops` only.
-pub(crate) fn is_binary_envelope(text: &str) -> bool {
+pub fn is_binary_envelope(text: &str) -> bool {
     load(text).is_ok_and(|b| {
         b.iter().any(|i| i.key_str() == Some("data"))
             && b.iter()
@@ -215,7 +215,7 @@ impl Parser<'_> {
 }
 
 /// Go's `json.Marshal` of a string (HTML-safe).
-pub(crate) fn quote(s: &str, out: &mut Out) {
+pub fn quote(s: &str, out: &mut Out) {
     out.push(b'"');
     quote_body(s, out);
     out.push(b'"');
@@ -315,14 +315,14 @@ fn value(v: &Val, depth: usize, out: &mut Out) -> Result<(), EmitReason> {
     Ok(())
 }
 
-pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
+pub fn emit(branch: &Branch) -> Result<Out, EmitReason> {
     let mut out = Out::new();
     value(&Val::Map(branch.clone()), 0, &mut out)?;
     out.push(b'\n');
     Ok(out)
 }
 
-pub(crate) fn emit_binary(branch: &Branch) -> Result<Out, EmitReason> {
+pub fn emit_binary(branch: &Branch) -> Result<Out, EmitReason> {
     match branch.iter().find(|i| i.key_str() == Some("data")) {
         Some(Item {
             val: Val::Str(s), ..

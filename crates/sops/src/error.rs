@@ -57,14 +57,14 @@ pub enum SopsError {
 
 impl SopsError {
     /// No identity was found or none matched: a `--placeholder` may stand in.
-    pub(crate) fn is_missing_key(&self) -> bool {
+    pub fn is_missing_key(&self) -> bool {
         matches!(self, SopsError::NoKey { .. })
     }
 
     /// The same error with the file passed through `file` and every free text (which may
     /// name files: an age entry's reason names the file) through `text`. Typed reasons name
     /// lines and keys only and stay as they are.
-    pub(crate) fn relabel(
+    pub fn relabel(
         self,
         file: impl Fn(PathBuf) -> PathBuf,
         text: impl Fn(String) -> String,
@@ -131,7 +131,7 @@ pub enum SyntaxReason {
     NotUtf8,
     /// The YAML reader's refusal, with its position.
     #[error("{0}")]
-    Yaml(crate::yaml::SyntaxError),
+    Yaml(goyaml::SyntaxError),
     #[error("YAML documents that are values are not supported")]
     ValueDocument,
     #[error("YAML documents that are sequences are not supported")]
@@ -196,7 +196,7 @@ pub enum JsonFault {
     Control,
     #[error("invalid UTF-8 in string")]
     Utf8,
-    #[error("{}", crate::gate::budget::TooDeep)]
+    #[error("{}", goyaml::budget::TooDeep)]
     TooDeep,
 }
 
@@ -244,11 +244,11 @@ pub enum MetadataReason {
     FlatMismatch,
     #[error("incomplete list in flattened metadata")]
     FlatIncompleteList,
-    #[error("a flattened metadata key is {}", crate::gate::budget::TooDeep)]
+    #[error("a flattened metadata key is {}", goyaml::budget::TooDeep)]
     TooDeep,
     #[error(
         "more than {} flattened metadata entries",
-        crate::gate::budget::MAX_FLAT_ENTRIES
+        goyaml::budget::MAX_FLAT_ENTRIES
     )]
     TooManyEntries,
 }

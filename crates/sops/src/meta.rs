@@ -9,32 +9,32 @@ use zeroize::Zeroizing;
 
 use super::keys::{DataKeys, KeyEntry};
 use super::{Branch, Format, Item, Key, MetadataReason, SopsError, Val, gofmt, shamir};
-use crate::gate::budget::{self, Depth};
+use goyaml::budget::{self, Depth};
 
 /// The metadata fields decryption needs.
-pub(crate) struct Metadata {
-    pub(crate) mac: String,
+pub struct Metadata {
+    pub mac: String,
     /// `lastmodified` as Go's `time.Format(time.RFC3339)` writes it: the MAC's AAD.
-    pub(crate) lastmodified: String,
-    pub(crate) unencrypted_suffix: String,
-    pub(crate) encrypted_suffix: String,
-    pub(crate) unencrypted_regex: Option<Rule>,
-    pub(crate) encrypted_regex: Option<Rule>,
-    pub(crate) unencrypted_comment_regex: Option<Rule>,
-    pub(crate) encrypted_comment_regex: Option<Rule>,
-    pub(crate) mac_only_encrypted: bool,
-    pub(crate) shamir_threshold: usize,
-    pub(crate) groups: Vec<Group>,
+    pub lastmodified: String,
+    pub unencrypted_suffix: String,
+    pub encrypted_suffix: String,
+    pub unencrypted_regex: Option<Rule>,
+    pub encrypted_regex: Option<Rule>,
+    pub unencrypted_comment_regex: Option<Rule>,
+    pub encrypted_comment_regex: Option<Rule>,
+    pub mac_only_encrypted: bool,
+    pub shamir_threshold: usize,
+    pub groups: Vec<Group>,
 }
 
 /// One key group: its key entries, in the order sops tries them.
 #[derive(Default)]
-pub(crate) struct Group {
-    pub(crate) entries: Vec<KeyEntry>,
+pub struct Group {
+    pub entries: Vec<KeyEntry>,
 }
 
 /// Removes the metadata from `branches` and reads it.
-pub(crate) fn extract(branches: &mut [Branch], format: Format) -> Result<Metadata, MetadataReason> {
+pub fn extract(branches: &mut [Branch], format: Format) -> Result<Metadata, MetadataReason> {
     let tree = match format {
         Format::Dotenv => {
             let first = branches.first_mut().ok_or(MetadataReason::Empty)?;
@@ -146,21 +146,21 @@ fn regex(map: &[Item], key: &'static str) -> Result<Option<Rule>, MetadataReason
 /// `^(data|stringData)$`: those are matched as the words they are, without compiling a
 /// regex, which would cost a plugin call (one per generator) more than a decryption does.
 #[derive(Clone, Debug)]
-pub(crate) enum Rule {
+pub enum Rule {
     Words(Vec<Word>),
     Regex(regex::Regex),
 }
 
 /// One alternative of a word rule, with its anchors.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Word {
+pub struct Word {
     text: String,
     at_start: bool,
     at_end: bool,
 }
 
 impl Rule {
-    pub(crate) fn is_match(&self, s: &str) -> bool {
+    pub fn is_match(&self, s: &str) -> bool {
         match self {
             Rule::Regex(re) => re.is_match(s),
             Rule::Words(words) => words.iter().any(|w| match (w.at_start, w.at_end) {
@@ -380,12 +380,7 @@ fn entry(field: &str, e: &[Item]) -> Result<KeyEntry, MetadataReason> {
 
 impl Metadata {
     /// sops' `shouldBeEncrypted`: which leaves (and comments) are encrypted.
-    pub(crate) fn should_encrypt(
-        &self,
-        path: &[String],
-        stack: &[Vec<String>],
-        is_comment: bool,
-    ) -> bool {
+    pub fn should_encrypt(&self, path: &[String], stack: &[Vec<String>], is_comment: bool) -> bool {
         let mut enc = true;
         if !self.unencrypted_suffix.is_empty()
             && path.iter().any(|p| p.ends_with(&self.unencrypted_suffix))
@@ -425,7 +420,7 @@ impl Metadata {
 /// group: that key; several: Shamir over at least `shamir_threshold` groups' shares). When
 /// nothing opens the file, the error lists each entry tried and why, never a value; it is
 /// [`SopsError::NoKey`] when every failure was missing key material.
-pub(crate) fn data_key(
+pub fn data_key(
     file: &Path,
     meta: &Metadata,
     keys: &dyn DataKeys,
@@ -610,7 +605,7 @@ fn unflatten(items: Vec<Item>) -> Result<Val, MetadataReason> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sops::keys::KeyFailure;
+    use crate::keys::KeyFailure;
 
     /// Records which entries were asked for; opens none, each failing as `missing` says.
     struct Asked {

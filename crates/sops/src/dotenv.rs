@@ -3,7 +3,7 @@
 
 use super::{Branch, EmitReason, Item, Key, Out, SyntaxReason, Val, gofmt};
 
-pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
+pub fn load(text: &str) -> Result<Branch, SyntaxReason> {
     let mut branch = Vec::new();
     for (n, line) in text.split('\n').enumerate() {
         if line.is_empty() {
@@ -21,7 +21,7 @@ pub(crate) fn load(text: &str) -> Result<Branch, SyntaxReason> {
     Ok(branch)
 }
 
-pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
+pub fn emit(branch: &Branch) -> Result<Out, EmitReason> {
     let mut out = Out::new();
     for item in branch {
         match &item.key {
@@ -63,7 +63,7 @@ pub(crate) fn emit(branch: &Branch) -> Result<Out, EmitReason> {
 }
 
 /// sops' `ValToString` for floats: 'G' shortest, with `.0` added when it looks like an int.
-pub(crate) fn val_float(f: f64) -> String {
+pub fn val_float(f: f64) -> String {
     let g = gofmt::format_g(f).replace('e', "E");
     if !g.contains('.') && !g.contains('E') && f.is_finite() {
         return format!("{g}.0");
@@ -72,7 +72,7 @@ pub(crate) fn val_float(f: f64) -> String {
 }
 
 /// `time.Format(time.RFC3339)`: the fraction dropped.
-pub(crate) fn strip_fraction(t: &str) -> String {
+pub fn strip_fraction(t: &str) -> String {
     match t.find('.') {
         Some(dot) => {
             let zone = t[dot..].find(['Z', '+', '-']).map_or(t.len(), |z| dot + z);
