@@ -16,6 +16,7 @@
 //!   the one list of YAML 1.1 booleans.
 //! - [`scalar`]: libyaml's scalar analysis and style choice, shared by both emitters.
 //! - [`emit`]: goyaml.v2's emitter, for everything printed as kustomize prints it.
+//! - [`emit3`]: go-yaml v3's emitter, for SOPS files as sops writes them.
 //! - [`error`]: the reader's refusals (`SyntaxError`, a position and a message).
 //! - [`gojson`]: Go's `encoding/json` string and object encoding (the name hash, dockercfg).
 //! - [`gofmt`]: Go's `strconv` number formats and `time.Time` text (sops' values).
@@ -28,6 +29,7 @@
 
 pub mod budget;
 pub mod emit;
+pub mod emit3;
 pub mod error;
 pub mod gofmt;
 pub mod gojson;
