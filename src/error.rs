@@ -5,42 +5,10 @@
 //! `error: FILE:LINE:COL: message` and exits 2.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::yaml::Mark;
-
-/// A place in an input: a file, and a line and column where there is one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Loc {
-    pub(crate) file: PathBuf,
-    pub(crate) mark: Option<Mark>,
-}
-
-impl Loc {
-    pub fn file(file: impl Into<PathBuf>) -> Self {
-        Loc {
-            file: file.into(),
-            mark: None,
-        }
-    }
-
-    pub(crate) fn at(file: impl Into<PathBuf>, mark: Mark) -> Self {
-        Loc {
-            file: file.into(),
-            mark: Some(mark),
-        }
-    }
-}
-
-impl fmt::Display for Loc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&shown_path(&self.file))?;
-        if let Some(m) = self.mark {
-            write!(f, ":{}:{}", m.line, m.col)?;
-        }
-        Ok(())
-    }
-}
+pub(crate) use crate::place::did_you_mean;
+pub use crate::place::{IoError, Loc, escape_controls, io_reason};
 
 /// What went wrong, by layer. Messages state the rule and what to do; never a value.
 #[derive(Debug, thiserror::Error)]
@@ -74,13 +42,8 @@ pub enum Error {
         source: Box<crate::age::CryptError>,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {action}: {}", shown_path(path), io_reason(source))]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// A file or stdin the reader refused or could not read.
     #[error(transparent)]
     Read(#[from] crate::gate::read::ReadError),
@@ -126,11 +89,7 @@ impl Error {
     }
 
     pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.to_path_buf(),
-            action,
-            source,
-        }
+        Error::Io(IoError::new(path, action, source))
     }
 
     /// Flattens nested lists, so that a caller can collect and report all at once.
@@ -164,76 +123,10 @@ impl fmt::Display for Warning {
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A path for a message: control and invisible characters (a NUL, a newline, a BOM in a
-/// file name) escaped, so that a message stays one line and shows what is there.
-pub(crate) fn shown_path(p: &Path) -> String {
-    crate::yaml::printable(&p.to_string_lossy()).into_owned()
-}
-
-/// A whole message for a terminal or a log: every control character escaped but the line
-/// breaks between messages, the last guard against a raw byte from an input.
-pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() && c != '\n') {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push('\n'),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// An I/O error's reason without Rust's "(os error N)" suffix.
-pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
-/// The closest candidate to `word` by edit distance, if close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(word, c), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions() {
-        let fields = ["literals", "files", "envs", "options", "type"];
-        assert_eq!(did_you_mean("literal", &fields), Some("literals"));
-        assert_eq!(did_you_mean("file", &fields), Some("files"));
-        assert_eq!(did_you_mean("zzzzzzzz", &fields), None);
-    }
+    use crate::yaml::Mark;
 
     #[test]
     fn location_format() {

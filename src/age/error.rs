@@ -106,7 +106,7 @@ impl CryptError {
 /// Why an identity file could not be read (its content is never part of it).
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("{}", crate::error::io_reason(.0))]
+    #[error("{}", crate::place::io_reason(.0))]
     Io(#[from] std::io::Error),
     #[error("not a regular file (a FIFO, socket or device cannot be an identity file)")]
     NotRegular,

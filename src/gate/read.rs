@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::error::{io_reason, shown_path};
+use crate::place::{io_reason, shown_path};
 
 /// Where a path came from, which decides what it may be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! well-formed YAML but says something kustomize (or secretgen) refuses, and a source that
 //! cannot be read or parsed. Each names its place; none holds a value.
 
-use crate::error::Loc;
+use crate::place::Loc;
 
 /// A rule of a manifest or a source, broken.
 #[derive(Debug, thiserror::Error)]

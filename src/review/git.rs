@@ -258,15 +258,10 @@ impl BaseTree {
                 loc: loc(l),
                 source,
             },
-            E::Io {
-                path,
-                action,
-                source,
-            } => E::Io {
-                path: self.shown(&path),
-                action,
-                source,
-            },
+            E::Io(io) => E::Io(crate::place::IoError {
+                path: self.shown(&io.path),
+                ..io
+            }),
             E::Usage(message) => E::Usage(text(message)),
             E::Many(list) => E::Many(list.into_iter().map(|e| self.relabel_error(e)).collect()),
             other => other,

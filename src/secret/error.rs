@@ -1,7 +1,7 @@
 //! The secret layer's error: a Secret that breaks a Kubernetes rule, or `create` arguments
 //! that make none.
 
-use crate::error::Loc;
+use crate::place::Loc;
 
 /// What is wrong with a Secret. Messages name keys, labels and types, never a value.
 #[derive(Debug, thiserror::Error)]

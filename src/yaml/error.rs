@@ -8,9 +8,9 @@ use std::fmt;
 use std::path::Path;
 
 use super::node::Mark;
-use crate::error::Loc;
 /// Plain text for messages, escaped; kept under its old name for the readers' callers.
 pub(crate) use crate::gate::shown::printable;
+use crate::place::Loc;
 
 /// What kind of refusal a [`SyntaxError`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
