@@ -18,15 +18,14 @@ pub enum Error {
     Yaml(#[from] crate::yaml::Error),
     /// A manifest, kustomization or source that breaks a rule of the kustomize layer.
     #[error(transparent)]
-    Kustomize(#[from] crate::kustomize::Error),
+    Kustomize(Box<crate::kustomize::Error>),
     /// The Secret that would be produced breaks a Kubernetes rule.
     #[error(transparent)]
     Secret(#[from] crate::secret::Error),
-    /// An encrypted input that cannot be read, as text: an age file met while rendering
-    /// (its message, which names the file), a decrypted SOPS resource that is not UTF-8 or
-    /// not YAML, or a SOPS resource a placeholder cannot stand in for.
-    #[error("{loc}: {message}")]
-    Crypt { loc: Loc, message: String },
+    /// A decrypted SOPS resource that is not UTF-8 or not YAML, or a SOPS resource a
+    /// placeholder cannot stand in for: the file is `loc`'s.
+    #[error("{loc}: {}", reason.text(&loc.file))]
+    Crypt { loc: Loc, reason: CryptReason },
     /// A SOPS file that cannot be decrypted, with the SOPS layer's reason.
     #[error("{loc}: {source}")]
     Sops {
@@ -63,6 +62,38 @@ pub enum Error {
     Many(Vec<Error>),
 }
 
+/// Why an encrypted input, opened, cannot be used. Names lines, never a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CryptReason {
+    /// The decrypted resource is not UTF-8.
+    NotUtf8,
+    /// The decrypted resource is not YAML; where the parser stopped.
+    NotYaml(crate::yaml::Mark),
+    /// A placeholder needs the Secret's kind and name in clear, and they are encrypted.
+    NamesEncrypted,
+}
+
+impl CryptReason {
+    fn text(self, file: &Path) -> String {
+        let file = file.display();
+        match self {
+            CryptReason::NotUtf8 => format!("`{file}`: the decrypted resource is not UTF-8"),
+            CryptReason::NotYaml(at) => {
+                format!("`{file}`: the decrypted resource is not valid YAML ({at})")
+            }
+            CryptReason::NamesEncrypted => format!(
+                "`{file}` is SOPS-encrypted with its kind or name encrypted too; a placeholder needs them in clear (encrypt with --encrypted-regex '^(data|stringData)$')"
+            ),
+        }
+    }
+}
+
+impl From<crate::kustomize::Error> for Error {
+    fn from(e: crate::kustomize::Error) -> Self {
+        Error::Kustomize(Box::new(e))
+    }
+}
+
 fn join_lines(errors: &[Error]) -> String {
     errors
         .iter()
@@ -90,6 +121,32 @@ impl Error {
 
     pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
         Error::Io(IoError::new(path, action, source))
+    }
+
+    /// The same error with every path it holds shown through `view`, as `diff --base` shows
+    /// a revision's files. Only paths are rewritten: the words stay as they are.
+    pub fn relabel(self, view: &dyn crate::place::PathView) -> Self {
+        match self {
+            Error::Yaml(y) => Error::Yaml(y.relabel(|l: Loc| l.relabel(view), |m: String| m)),
+            Error::Kustomize(k) => Error::Kustomize(Box::new(k.relabel(view))),
+            Error::Secret(s) => Error::Secret(s.relabel(view)),
+            Error::Crypt { loc, reason } => Error::Crypt {
+                loc: loc.relabel(view),
+                reason,
+            },
+            Error::Sops { loc, source } => Error::Sops {
+                loc: loc.relabel(view),
+                source: Box::new(source.relabel(|f| view.show(&f), |m| m)),
+            },
+            Error::Age { loc, source } => Error::Age {
+                loc: loc.relabel(view),
+                source: Box::new(source.relabel(view)),
+            },
+            Error::Io(io) => Error::Io(io.relabel(view)),
+            Error::Read(r) => Error::Read(r.relabel(view)),
+            Error::Many(list) => Error::Many(list.into_iter().map(|e| e.relabel(view)).collect()),
+            other => other,
+        }
     }
 
     /// Flattens nested lists, so that a caller can collect and report all at once.

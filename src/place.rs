@@ -32,6 +32,24 @@ impl Loc {
     }
 }
 
+impl Loc {
+    /// The same place with its file shown through `view`.
+    pub(crate) fn relabel(self, view: &dyn PathView) -> Loc {
+        Loc {
+            file: view.show(&self.file),
+            mark: self.mark,
+        }
+    }
+}
+
+/// How the paths an error holds are shown when it is printed: a working tree's path as it
+/// is, a file of a revision's extracted tree as the repository names it (`REV:path`).
+/// Errors hold paths, never paths inside their words, so relabelling rewrites paths only.
+pub trait PathView {
+    /// The path to print for `path`.
+    fn show(&self, path: &Path) -> PathBuf;
+}
+
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&shown_path(&self.file))?;
@@ -59,6 +77,14 @@ impl IoError {
             path: path.to_path_buf(),
             action,
             source,
+        }
+    }
+
+    /// The same error with its path shown through `view`.
+    pub(crate) fn relabel(self, view: &dyn PathView) -> IoError {
+        IoError {
+            path: view.show(&self.path),
+            ..self
         }
     }
 

@@ -257,6 +257,16 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
+impl ReadError {
+    /// The same error with its path shown through `view`.
+    pub(crate) fn relabel(self, view: &dyn crate::place::PathView) -> Self {
+        ReadError {
+            path: view.show(&self.path),
+            failure: self.failure,
+        }
+    }
+}
+
 impl ReadFailure {
     fn of(self, path: &Path) -> ReadError {
         ReadError {

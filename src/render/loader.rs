@@ -139,20 +139,15 @@ impl Root {
         if real.starts_with(real_root) {
             return Ok(());
         }
-        let via = if meta.file_type().is_symlink() {
-            " through a symlink"
-        } else {
-            ""
-        };
-        Err(Error::source(
-            loc.clone(),
-            format!(
-                "`{entry}` resolves{via} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; {})",
-                real.display(),
-                real_root.display(),
-                self.advice
-            ),
-        ))
+        Err(crate::kustomize::Error::OutsideRoot {
+            loc: loc.clone(),
+            entry: entry.to_string(),
+            via_symlink: meta.file_type().is_symlink(),
+            real,
+            root: real_root.clone(),
+            advice: self.advice,
+        }
+        .into())
     }
 
     /// `path` with symlinks resolved. A file that is not itself a symlink resolves to its

@@ -19,17 +19,17 @@ pub enum Error {
 }
 
 impl Error {
-    /// The same error with its place and message passed through `loc` and `text`.
-    pub(crate) fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
+    /// The same error with its place shown through `view`; the words do not change.
+    pub(crate) fn relabel(self, view: &dyn crate::place::PathView) -> Self {
         match self {
             Error::Invalid {
-                loc: l,
+                loc,
                 secret,
                 message,
             } => Error::Invalid {
-                loc: loc(l),
+                loc: loc.relabel(view),
                 secret,
-                message: text(message),
+                message,
             },
             // Made from command-line arguments, never from a tree `--base` reads.
             e @ Error::Create(_) => e,
