@@ -19,6 +19,13 @@ pub enum Error {
     /// A source (file, literal, env file) that cannot be read or parsed.
     #[error("{loc}: {message}")]
     Source { loc: Loc, message: String },
+    /// A source entry (a generator's `files` or `envs` entry, as written) that cannot be read.
+    #[error("{loc}: {}", reason.text(entry))]
+    Entry {
+        loc: Loc,
+        entry: String,
+        reason: EntryReason,
+    },
     /// A file named by an input that the reader refused or could not read.
     #[error("{loc}: {}", failure.describe(&file.display().to_string()))]
     Unreadable {
@@ -81,7 +88,69 @@ pub enum Error {
     IncludeCycle { loc: Loc, files: Vec<PathBuf> },
 }
 
+/// Why a source entry cannot be read. The entry is shown as written; a file's name inside a
+/// listed directory is only ever described.
+#[derive(Debug)]
+pub enum EntryReason {
+    /// A URL: secretgen reads only local files.
+    Url,
+    /// A directory where only a file may be named.
+    Directory,
+    /// The system could not read, list or resolve it.
+    Io {
+        action: EntryAction,
+        source: std::io::Error,
+    },
+    /// A listed directory holds a file whose name is not UTF-8 (shown lossily).
+    NameNotUtf8(String),
+    /// The reader refused it (not a regular file, too large).
+    Read(ReadFailure),
+}
+
+/// What was being done to an entry when the system failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryAction {
+    Read,
+    List,
+    Resolve,
+}
+
+impl EntryReason {
+    fn text(&self, entry: &str) -> String {
+        use crate::place::io_reason;
+        match self {
+            EntryReason::Url => format!(
+                "`{entry}` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"
+            ),
+            EntryReason::Directory => format!(
+                "`{entry}` is a directory, not a file (only `files` of secretgen.dev/v1 manifests expand a directory into one key per file)"
+            ),
+            EntryReason::Io { action, source } => match action {
+                EntryAction::Read => format!("cannot read `{entry}`: {}", io_reason(source)),
+                EntryAction::List => format!("cannot list `{entry}`: {}", io_reason(source)),
+                EntryAction::Resolve => format!(
+                    "cannot resolve `{entry}`: {} (a dangling or looping symlink?)",
+                    io_reason(source)
+                ),
+            },
+            EntryReason::NameNotUtf8(name) => {
+                format!("`{entry}` holds a file whose name is not UTF-8: {name}")
+            }
+            EntryReason::Read(failure) => failure.describe(entry),
+        }
+    }
+}
+
 impl Error {
+    /// A source entry, as written at `loc`, that cannot be read for `reason`.
+    pub(crate) fn entry(loc: &Loc, entry: &str, reason: EntryReason) -> Self {
+        Error::Entry {
+            loc: loc.clone(),
+            entry: entry.to_string(),
+            reason,
+        }
+    }
+
     /// The same error with every path it holds shown through `view`; the words do not change.
     pub(crate) fn relabel(self, view: &dyn PathView) -> Self {
         let at = |l: Loc| l.relabel(view);
@@ -94,6 +163,11 @@ impl Error {
             Error::Source { loc, message } => Error::Source {
                 loc: at(loc),
                 message,
+            },
+            Error::Entry { loc, entry, reason } => Error::Entry {
+                loc: at(loc),
+                entry,
+                reason,
             },
             Error::Unreadable { loc, file, failure } => Error::Unreadable {
                 loc: at(loc),
@@ -147,6 +221,7 @@ impl Error {
         match self {
             Error::Manifest { loc, .. }
             | Error::Source { loc, .. }
+            | Error::Entry { loc, .. }
             | Error::Unreadable { loc, .. }
             | Error::OutsideRoot { loc, .. }
             | Error::OutsideDirectory { loc, .. }
@@ -200,6 +275,28 @@ mod tests {
         assert_eq!(
             e.relabel(&Rev).to_string(),
             "HEAD:k.yaml: `/tmp/x/tree/a` is named"
+        );
+    }
+
+    #[test]
+    fn entry_reasons_name_the_entry_as_written() {
+        let loc = Loc::file("gen.yaml");
+        let e = Error::entry(&loc, "https://x/y", EntryReason::Url);
+        assert_eq!(
+            e.to_string(),
+            "gen.yaml: `https://x/y` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"
+        );
+        let e = Error::entry(
+            &loc,
+            "gone.txt",
+            EntryReason::Io {
+                action: EntryAction::Read,
+                source: std::io::Error::from_raw_os_error(2),
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "gen.yaml: cannot read `gone.txt`: No such file or directory"
         );
     }
 
