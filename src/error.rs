@@ -5,42 +5,10 @@
 //! `error: FILE:LINE:COL: message` and exits 2.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::yaml::Mark;
-
-/// A place in an input: a file, and a line and column where there is one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Loc {
-    pub(crate) file: PathBuf,
-    pub(crate) mark: Option<Mark>,
-}
-
-impl Loc {
-    pub fn file(file: impl Into<PathBuf>) -> Self {
-        Loc {
-            file: file.into(),
-            mark: None,
-        }
-    }
-
-    pub(crate) fn at(file: impl Into<PathBuf>, mark: Mark) -> Self {
-        Loc {
-            file: file.into(),
-            mark: Some(mark),
-        }
-    }
-}
-
-impl fmt::Display for Loc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&shown_path(&self.file))?;
-        if let Some(m) = self.mark {
-            write!(f, ":{}:{}", m.line, m.col)?;
-        }
-        Ok(())
-    }
-}
+pub(crate) use crate::place::did_you_mean;
+pub use crate::place::{IoError, Loc, escape_controls, io_reason};
 
 /// What went wrong, by layer. Messages state the rule and what to do; never a value.
 #[derive(Debug, thiserror::Error)]
@@ -50,15 +18,14 @@ pub enum Error {
     Yaml(#[from] crate::yaml::Error),
     /// A manifest, kustomization or source that breaks a rule of the kustomize layer.
     #[error(transparent)]
-    Kustomize(#[from] crate::kustomize::Error),
+    Kustomize(Box<crate::kustomize::Error>),
     /// The Secret that would be produced breaks a Kubernetes rule.
     #[error(transparent)]
     Secret(#[from] crate::secret::Error),
-    /// An encrypted input that cannot be read, as text: an age file met while rendering
-    /// (its message, which names the file), a decrypted SOPS resource that is not UTF-8 or
-    /// not YAML, or a SOPS resource a placeholder cannot stand in for.
-    #[error("{loc}: {message}")]
-    Crypt { loc: Loc, message: String },
+    /// A decrypted SOPS resource that is not UTF-8 or not YAML, or a SOPS resource a
+    /// placeholder cannot stand in for: the file is `loc`'s.
+    #[error("{loc}: {}", reason.text(&loc.file))]
+    Crypt { loc: Loc, reason: CryptReason },
     /// A SOPS file that cannot be decrypted, with the SOPS layer's reason.
     #[error("{loc}: {source}")]
     Sops {
@@ -74,13 +41,8 @@ pub enum Error {
         source: Box<crate::age::CryptError>,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {action}: {}", shown_path(path), io_reason(source))]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// A file or stdin the reader refused or could not read.
     #[error(transparent)]
     Read(#[from] crate::gate::read::ReadError),
@@ -98,6 +60,38 @@ pub enum Error {
     /// Several errors at once (all of one generator's violations, say).
     #[error("{}", join_lines(.0))]
     Many(Vec<Error>),
+}
+
+/// Why an encrypted input, opened, cannot be used. Names lines, never a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CryptReason {
+    /// The decrypted resource is not UTF-8.
+    NotUtf8,
+    /// The decrypted resource is not YAML; where the parser stopped.
+    NotYaml(crate::yaml::Mark),
+    /// A placeholder needs the Secret's kind and name in clear, and they are encrypted.
+    NamesEncrypted,
+}
+
+impl CryptReason {
+    fn text(self, file: &Path) -> String {
+        let file = file.display();
+        match self {
+            CryptReason::NotUtf8 => format!("`{file}`: the decrypted resource is not UTF-8"),
+            CryptReason::NotYaml(at) => {
+                format!("`{file}`: the decrypted resource is not valid YAML ({at})")
+            }
+            CryptReason::NamesEncrypted => format!(
+                "`{file}` is SOPS-encrypted with its kind or name encrypted too; a placeholder needs them in clear (encrypt with --encrypted-regex '^(data|stringData)$')"
+            ),
+        }
+    }
+}
+
+impl From<crate::kustomize::Error> for Error {
+    fn from(e: crate::kustomize::Error) -> Self {
+        Error::Kustomize(Box::new(e))
+    }
 }
 
 fn join_lines(errors: &[Error]) -> String {
@@ -126,10 +120,32 @@ impl Error {
     }
 
     pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.to_path_buf(),
-            action,
-            source,
+        Error::Io(IoError::new(path, action, source))
+    }
+
+    /// The same error with every path it holds shown through `view`, as `diff --base` shows
+    /// a revision's files. Only paths are rewritten: the words stay as they are.
+    pub fn relabel(self, view: &dyn crate::place::PathView) -> Self {
+        match self {
+            Error::Yaml(y) => Error::Yaml(y.relabel(|l: Loc| l.relabel(view), |m: String| m)),
+            Error::Kustomize(k) => Error::Kustomize(Box::new(k.relabel(view))),
+            Error::Secret(s) => Error::Secret(s.relabel(view)),
+            Error::Crypt { loc, reason } => Error::Crypt {
+                loc: loc.relabel(view),
+                reason,
+            },
+            Error::Sops { loc, source } => Error::Sops {
+                loc: loc.relabel(view),
+                source: Box::new(source.relabel(|f| view.show(&f), |m| m)),
+            },
+            Error::Age { loc, source } => Error::Age {
+                loc: loc.relabel(view),
+                source: Box::new(source.relabel(view)),
+            },
+            Error::Io(io) => Error::Io(io.relabel(view)),
+            Error::Read(r) => Error::Read(r.relabel(view)),
+            Error::Many(list) => Error::Many(list.into_iter().map(|e| e.relabel(view)).collect()),
+            other => other,
         }
     }
 
@@ -164,76 +180,10 @@ impl fmt::Display for Warning {
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A path for a message: control and invisible characters (a NUL, a newline, a BOM in a
-/// file name) escaped, so that a message stays one line and shows what is there.
-pub(crate) fn shown_path(p: &Path) -> String {
-    crate::yaml::printable(&p.to_string_lossy()).into_owned()
-}
-
-/// A whole message for a terminal or a log: every control character escaped but the line
-/// breaks between messages, the last guard against a raw byte from an input.
-pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() && c != '\n') {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push('\n'),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// An I/O error's reason without Rust's "(os error N)" suffix.
-pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
-/// The closest candidate to `word` by edit distance, if close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(word, c), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions() {
-        let fields = ["literals", "files", "envs", "options", "type"];
-        assert_eq!(did_you_mean("literal", &fields), Some("literals"));
-        assert_eq!(did_you_mean("file", &fields), Some("files"));
-        assert_eq!(did_you_mean("zzzzzzzz", &fields), None);
-    }
+    use crate::yaml::Mark;
 
     #[test]
     fn location_format() {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod gate;
 pub mod ksops;
 pub mod kustomize;
+pub mod place;
 pub mod plugin;
 pub mod render;
 pub mod review;

@@ -21,9 +21,7 @@ fn exit_code(result: Result<ExitCode, Error>) -> ExitCode {
         Ok(code) => code,
         // The reader went away (`secretgen render | head -1`): nothing is wrong, and
         // nothing more can be said to it. Quiet, as ripgrep and git are.
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
+        Err(Error::Io(io)) if io.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             cli::print_error(&e);
             ExitCode::from(2)

@@ -981,3 +981,27 @@ fn readme_in_ci_commands_run_as_documented() {
     let out = bin(d, &argv);
     assert_eq!(text(&out.stdout), example_out);
 }
+
+/// A path that the message itself names (not only its place) is shown as the repository
+/// names it too, when the file is the revision's: `REV:path`, never the temporary directory.
+#[test]
+fn diff_base_names_paths_inside_the_message_in_the_repository() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let git = |args: &[&str]| git_in(d, args);
+    git(&["init", "-q"]);
+    write(d, "src/kustomization.yaml", "resources:\n- other\n");
+    write(d, "src/other/readme.txt", "not a kustomization\n");
+    git(&["add", "."]);
+    git(&["commit", "-qm", "one"]);
+    let out = bin(&d.join("src"), &["diff", "--base", "HEAD", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: HEAD:src/kustomization.yaml:2:3: `HEAD:src/other` holds no kustomization.yaml, kustomization.yml or Kustomization\n"),
+        "{err}"
+    );
+    let tmp = std::env::temp_dir().canonicalize().unwrap();
+    assert!(!err.contains(&tmp.display().to_string()), "{err}");
+    assert!(out.stdout.is_empty());
+}

@@ -89,6 +89,25 @@ fn line_suffix(line: &Option<usize>) -> String {
 }
 
 impl CryptError {
+    /// The same error with the encrypted file it names shown through `view` (an identity
+    /// file is the run's own, never a revision's, and stays as it is).
+    pub(crate) fn relabel(mut self, view: &dyn crate::place::PathView) -> Self {
+        use CryptError as E;
+        match &mut self {
+            E::NoIdentity { file, .. }
+            | E::NoMatch { file, .. }
+            | E::Header { file, .. }
+            | E::HeaderMac { file }
+            | E::Payload { file }
+            | E::Armor { file, .. }
+            | E::Passphrase { file }
+            | E::PluginNeedsTerminal { file, .. }
+            | E::Plugin { file, .. } => *file = view.show(file),
+            E::IdentityFile { .. } => {}
+        }
+        self
+    }
+
     /// Why an identity place gave nothing, for the list of places searched.
     pub(super) fn reason(&self) -> String {
         match self {
@@ -106,7 +125,7 @@ impl CryptError {
 /// Why an identity file could not be read (its content is never part of it).
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("{}", crate::error::io_reason(.0))]
+    #[error("{}", crate::place::io_reason(.0))]
     Io(#[from] std::io::Error),
     #[error("not a regular file (a FIFO, socket or device cannot be an identity file)")]
     NotRegular,

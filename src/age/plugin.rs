@@ -133,7 +133,7 @@ impl Channel {
         let what = format!("the age plugin `age-plugin-{name}`");
         let dir = tempfile::tempdir().map_err(|e| ProcessError::NotRun {
             what: what.clone(),
-            reason: format!("no temporary directory: {}", crate::error::io_reason(&e)),
+            reason: format!("no temporary directory: {}", crate::place::io_reason(&e)),
         })?;
         // Its stderr is shown only when asked for, as age does (`AGEDEBUG=plugin`).
         let debug = std::env::var("AGEDEBUG").is_ok_and(|v| v == "plugin");
@@ -202,7 +202,7 @@ impl Channel {
             .cloned()
             .unwrap_or_else(|| ProcessError::Io {
                 what: self.conv.what().to_string(),
-                reason: crate::error::io_reason(e),
+                reason: crate::place::io_reason(e),
             })
     }
 }

@@ -206,7 +206,7 @@ impl Spec {
         });
         let child = self.cmd.spawn().map_err(|e| ProcessError::NotRun {
             what: self.what.clone(),
-            reason: crate::error::io_reason(&e),
+            reason: crate::place::io_reason(&e),
         })?;
         Ok(Started {
             what: self.what,
@@ -272,7 +272,7 @@ impl Started {
     fn io(&self, e: &io::Error) -> ProcessError {
         ProcessError::Io {
             what: self.what.clone(),
-            reason: crate::error::io_reason(e),
+            reason: crate::place::io_reason(e),
         }
     }
 
@@ -401,7 +401,7 @@ pub fn interactive(spec: Spec) -> Result<ExitStatus, ProcessError> {
         .status()
         .map_err(|e| ProcessError::NotRun {
             what,
-            reason: crate::error::io_reason(&e),
+            reason: crate::place::io_reason(&e),
         })
 }
 

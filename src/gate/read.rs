@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::error::{io_reason, shown_path};
+use crate::place::{io_reason, shown_path};
 
 /// Where a path came from, which decides what it may be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -256,6 +256,16 @@ impl fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
+
+impl ReadError {
+    /// The same error with its path shown through `view`.
+    pub(crate) fn relabel(self, view: &dyn crate::place::PathView) -> Self {
+        ReadError {
+            path: view.show(&self.path),
+            failure: self.failure,
+        }
+    }
+}
 
 impl ReadFailure {
     fn of(self, path: &Path) -> ReadError {

@@ -45,7 +45,7 @@ pub enum WriteError {
     #[error(
         "{}: {action}: {}; nothing was changed",
         shown(path),
-        crate::error::io_reason(source)
+        crate::place::io_reason(source)
     )]
     Io {
         path: PathBuf,
@@ -56,7 +56,7 @@ pub enum WriteError {
 }
 
 fn shown(p: &Path) -> String {
-    crate::error::shown_path(p)
+    crate::place::shown_path(p)
 }
 
 fn io(path: &Path, action: &'static str, source: std::io::Error) -> WriteError {

@@ -132,7 +132,7 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
                             format!(
                                 "generator `{}` resolves to a file outside the kustomization's directory `{}`: kustomize's load restrictor refuses it, and `migrate ksops` neither reads nor rewrites it",
                                 crate::yaml::printable(rel),
-                                crate::error::shown_path(&root)
+                                crate::place::shown_path(&root)
                             ),
                         ));
                     }

@@ -656,11 +656,15 @@ fn validate_secret(
                 _ => meta_loc.clone(),
             };
             // Env keys are read out of the decrypted env file: described, never quoted.
-            let rule = v.shown(|k| env_keys.contains(k));
+            let decrypted =
+                matches!(&v, validate::Violation::Key { key, .. } if env_keys.contains(key));
             Error::from(crate::secret::Error::Invalid {
                 loc,
                 secret: meta.name.clone(),
-                message: format!("{rule} (the API server would refuse this Secret)"),
+                reason: Box::new(crate::secret::Reason::ApiServer {
+                    violation: v,
+                    decrypted,
+                }),
             })
         })
         .collect();

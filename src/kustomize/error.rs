@@ -1,8 +1,14 @@
 //! The rules of the kustomize layer, broken: a manifest or kustomization that is
 //! well-formed YAML but says something kustomize (or secretgen) refuses, and a source that
 //! cannot be read or parsed. Each names its place; none holds a value.
+//!
+//! A path a message names is held as a path, never as text, so that the printer decides how
+//! it is shown (the working tree's path, or `REV:path` for a revision's file).
 
-use crate::error::Loc;
+use std::path::{Path, PathBuf};
+
+use crate::gate::read::ReadFailure;
+use crate::place::{Loc, PathView};
 
 /// A rule of a manifest or a source, broken.
 #[derive(Debug, thiserror::Error)]
@@ -13,19 +19,199 @@ pub enum Error {
     /// A source (file, literal, env file) that cannot be read or parsed.
     #[error("{loc}: {message}")]
     Source { loc: Loc, message: String },
+    /// A source entry (a generator's `files` or `envs` entry, as written) that cannot be read.
+    #[error("{loc}: {}", reason.text(entry))]
+    Entry {
+        loc: Loc,
+        entry: String,
+        reason: EntryReason,
+    },
+    /// A file named by an input that the reader refused or could not read.
+    #[error("{loc}: {}", failure.describe(&file.display().to_string()))]
+    Unreadable {
+        loc: Loc,
+        file: PathBuf,
+        failure: ReadFailure,
+    },
+    /// A generator's file that resolves outside its root (kustomize's load restrictor).
+    #[error(
+        "{loc}: `{entry}` resolves{} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; {advice})",
+        if *via_symlink { " through a symlink" } else { "" },
+        real.display(),
+        root.display()
+    )]
+    OutsideRoot {
+        loc: Loc,
+        /// The entry as written.
+        entry: String,
+        via_symlink: bool,
+        /// Where the entry resolves to, and the root it must stay under.
+        real: PathBuf,
+        root: PathBuf,
+        /// How to lift the restrictor where the run was started.
+        advice: &'static str,
+    },
+    /// A kustomization's file (a patch, a generator's config) outside its directory.
+    #[error(
+        "{loc}: `{field}` file `{}` is outside the kustomization's directory `{}` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)",
+        path.display(),
+        dir.display()
+    )]
+    OutsideDirectory {
+        loc: Loc,
+        field: String,
+        path: PathBuf,
+        dir: PathBuf,
+    },
+    /// A directory named as a base or component that holds no kustomization.
+    #[error(
+        "{loc}: `{}` holds no kustomization.yaml, kustomization.yml or Kustomization",
+        dir.display()
+    )]
+    NoKustomization { loc: Loc, dir: PathBuf },
+    /// A base at or above a root it comes from.
+    #[error(
+        "{loc}: cycle: `{}` contains `{}`, a kustomization that includes it (kustomize refuses a base at or above a root it comes from)",
+        dir.display(),
+        visited.display()
+    )]
+    Cycle {
+        loc: Loc,
+        dir: PathBuf,
+        visited: PathBuf,
+    },
+    /// Kustomizations that include each other, in order, the first again at the end.
+    #[error(
+        "{loc}: cycle: these kustomizations include each other, so none of them is the top of a build: {} (kustomize refuses it: cycle detected)",
+        files.iter().map(|f| format!("`{}`", f.display())).collect::<Vec<_>>().join(" -> ")
+    )]
+    IncludeCycle { loc: Loc, files: Vec<PathBuf> },
+}
+
+/// Why a source entry cannot be read. The entry is shown as written; a file's name inside a
+/// listed directory is only ever described.
+#[derive(Debug)]
+pub enum EntryReason {
+    /// A URL: secretgen reads only local files.
+    Url,
+    /// A directory where only a file may be named.
+    Directory,
+    /// The system could not read, list or resolve it.
+    Io {
+        action: EntryAction,
+        source: std::io::Error,
+    },
+    /// A listed directory holds a file whose name is not UTF-8 (shown lossily).
+    NameNotUtf8(String),
+    /// The reader refused it (not a regular file, too large).
+    Read(ReadFailure),
+}
+
+/// What was being done to an entry when the system failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryAction {
+    Read,
+    List,
+    Resolve,
+}
+
+impl EntryReason {
+    fn text(&self, entry: &str) -> String {
+        use crate::place::io_reason;
+        match self {
+            EntryReason::Url => format!(
+                "`{entry}` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"
+            ),
+            EntryReason::Directory => format!(
+                "`{entry}` is a directory, not a file (only `files` of secretgen.dev/v1 manifests expand a directory into one key per file)"
+            ),
+            EntryReason::Io { action, source } => match action {
+                EntryAction::Read => format!("cannot read `{entry}`: {}", io_reason(source)),
+                EntryAction::List => format!("cannot list `{entry}`: {}", io_reason(source)),
+                EntryAction::Resolve => format!(
+                    "cannot resolve `{entry}`: {} (a dangling or looping symlink?)",
+                    io_reason(source)
+                ),
+            },
+            EntryReason::NameNotUtf8(name) => {
+                format!("`{entry}` holds a file whose name is not UTF-8: {name}")
+            }
+            EntryReason::Read(failure) => failure.describe(entry),
+        }
+    }
 }
 
 impl Error {
-    /// The same error with its place and message passed through `loc` and `text`.
-    pub(crate) fn relabel(self, loc: impl Fn(Loc) -> Loc, text: impl Fn(String) -> String) -> Self {
+    /// A source entry, as written at `loc`, that cannot be read for `reason`.
+    pub(crate) fn entry(loc: &Loc, entry: &str, reason: EntryReason) -> Self {
+        Error::Entry {
+            loc: loc.clone(),
+            entry: entry.to_string(),
+            reason,
+        }
+    }
+
+    /// The same error with every path it holds shown through `view`; the words do not change.
+    pub(crate) fn relabel(self, view: &dyn PathView) -> Self {
+        let at = |l: Loc| l.relabel(view);
+        let p = |p: PathBuf| view.show(&p);
         match self {
-            Error::Manifest { loc: l, message } => Error::Manifest {
-                loc: loc(l),
-                message: text(message),
+            Error::Manifest { loc, message } => Error::Manifest {
+                loc: at(loc),
+                message,
             },
-            Error::Source { loc: l, message } => Error::Source {
-                loc: loc(l),
-                message: text(message),
+            Error::Source { loc, message } => Error::Source {
+                loc: at(loc),
+                message,
+            },
+            Error::Entry { loc, entry, reason } => Error::Entry {
+                loc: at(loc),
+                entry,
+                reason,
+            },
+            Error::Unreadable { loc, file, failure } => Error::Unreadable {
+                loc: at(loc),
+                file: p(file),
+                failure,
+            },
+            Error::OutsideRoot {
+                loc,
+                entry,
+                via_symlink,
+                real,
+                root,
+                advice,
+            } => Error::OutsideRoot {
+                loc: at(loc),
+                entry,
+                via_symlink,
+                real: p(real),
+                root: p(root),
+                advice,
+            },
+            Error::OutsideDirectory {
+                loc,
+                field,
+                path,
+                dir,
+            } => Error::OutsideDirectory {
+                loc: at(loc),
+                field,
+                path: p(path),
+                dir: p(dir),
+            },
+            Error::NoKustomization { loc, dir } => Error::NoKustomization {
+                loc: at(loc),
+                dir: p(dir),
+            },
+            Error::Cycle { loc, dir, visited } => Error::Cycle {
+                loc: at(loc),
+                dir: p(dir),
+                visited: p(visited),
+            },
+            Error::IncludeCycle { loc, files } => Error::IncludeCycle {
+                loc: at(loc),
+                files: files.into_iter().map(p).collect(),
             },
         }
     }
@@ -33,7 +219,97 @@ impl Error {
     /// The place the error is about.
     pub(crate) fn loc(&self) -> &Loc {
         match self {
-            Error::Manifest { loc, .. } | Error::Source { loc, .. } => loc,
+            Error::Manifest { loc, .. }
+            | Error::Source { loc, .. }
+            | Error::Entry { loc, .. }
+            | Error::Unreadable { loc, .. }
+            | Error::OutsideRoot { loc, .. }
+            | Error::OutsideDirectory { loc, .. }
+            | Error::NoKustomization { loc, .. }
+            | Error::Cycle { loc, .. }
+            | Error::IncludeCycle { loc, .. } => loc,
         }
+    }
+
+    /// A file named by an input that could not be read, as `file` is shown.
+    pub(crate) fn unreadable(loc: Loc, file: &Path, failure: ReadFailure) -> Self {
+        Error::Unreadable {
+            loc,
+            file: file.to_path_buf(),
+            failure,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Rev;
+    impl PathView for Rev {
+        fn show(&self, p: &Path) -> PathBuf {
+            match p.strip_prefix("/tmp/x/tree") {
+                Ok(rel) => PathBuf::from(format!("HEAD:{}", rel.display())),
+                Err(_) => p.to_path_buf(),
+            }
+        }
+    }
+
+    #[test]
+    fn relabel_rewrites_the_paths_held_not_the_words() {
+        let e = Error::OutsideDirectory {
+            loc: Loc::file("/tmp/x/tree/k.yaml"),
+            field: "patches".into(),
+            path: "/tmp/x/tree/../p.yaml".into(),
+            dir: "/tmp/x/tree".into(),
+        };
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "HEAD:k.yaml: `patches` file `HEAD:../p.yaml` is outside the kustomization's directory `HEAD:` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)"
+        );
+        // A message that merely mentions the directory as text keeps it.
+        let e = Error::Manifest {
+            loc: Loc::file("/tmp/x/tree/k.yaml"),
+            message: "`/tmp/x/tree/a` is named".into(),
+        };
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "HEAD:k.yaml: `/tmp/x/tree/a` is named"
+        );
+    }
+
+    #[test]
+    fn entry_reasons_name_the_entry_as_written() {
+        let loc = Loc::file("gen.yaml");
+        let e = Error::entry(&loc, "https://x/y", EntryReason::Url);
+        assert_eq!(
+            e.to_string(),
+            "gen.yaml: `https://x/y` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"
+        );
+        let e = Error::entry(
+            &loc,
+            "gone.txt",
+            EntryReason::Io {
+                action: EntryAction::Read,
+                source: std::io::Error::from_raw_os_error(2),
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "gen.yaml: cannot read `gone.txt`: No such file or directory"
+        );
+    }
+
+    #[test]
+    fn unreadable_names_the_file_and_the_reason() {
+        let e = Error::unreadable(
+            Loc::file("k.yaml"),
+            Path::new("big.bin"),
+            ReadFailure::NotRegular(crate::gate::read::Kind::Fifo),
+        );
+        assert_eq!(
+            e.to_string(),
+            "k.yaml: `big.bin` is not a regular file (a FIFO, socket or device cannot be a source)"
+        );
     }
 }

@@ -9,4 +9,4 @@ pub mod manifest;
 pub mod schema;
 pub mod source;
 
-pub(crate) use error::Error;
+pub(crate) use error::{EntryAction, EntryReason, Error};

@@ -314,7 +314,7 @@ fn error_list(input: &str, e: &Error) -> Vec<u8> {
             (
                 "message".into(),
                 Node::Str(
-                    crate::error::escape_controls(&err.to_string())
+                    crate::place::escape_controls(&err.to_string())
                         .into_owned()
                         .into(),
                 ),

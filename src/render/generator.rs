@@ -64,7 +64,7 @@ impl Collected {
                 .push(Error::from(crate::secret::Error::Invalid {
                     loc: origin,
                     secret: g.name.value.clone(),
-                    message: message.to_string(),
+                    reason: Box::new(crate::secret::Reason::HiddenKey(message)),
                 }));
             return Ok(());
         }
@@ -403,7 +403,7 @@ fn check(
             Error::from(crate::secret::Error::Invalid {
                 loc,
                 secret: secret.base_name.clone(),
-                message: v.to_string(),
+                reason: Box::new(crate::secret::Reason::Rule(v)),
             })
         })
         .collect();

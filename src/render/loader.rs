@@ -9,9 +9,9 @@ use zeroize::Zeroizing;
 
 use super::settings::{LoadRestrictor, MAX_ENCRYPTED_FILE, MAX_SECRET_BYTES, Mode, PLACEHOLDER};
 use super::{Decrypt, Enc};
-use crate::error::{Error, Loc, Result, io_reason};
+use crate::error::{Error, Loc, Result};
 use crate::gate::read::{self, ReadFailure};
-use crate::kustomize::source;
+use crate::kustomize::{EntryAction, EntryReason, Error as KError, source};
 use crate::secret::SecretBytes;
 
 /// A source as read: one file, or a directory expanded.
@@ -75,12 +75,7 @@ impl Root {
         expand_dirs: bool,
     ) -> Result<Input> {
         if entry.starts_with("http://") || entry.starts_with("https://") {
-            return Err(Error::source(
-                loc.clone(),
-                format!(
-                    "`{entry}` is a URL; secretgen reads only local files (kustomize would fetch it over the network at build time)"
-                ),
-            ));
+            return Err(KError::entry(loc, entry, EntryReason::Url).into());
         }
         // kustomize joins the entry to the root with `filepath.Join`, which cleans it
         // lexically: `missing/../f.txt` and `f.txt/` name `f.txt`, and `link/../f` names
@@ -92,10 +87,14 @@ impl Root {
         } else {
             self.dir.join(&cleaned)
         };
-        let cannot_read = |e: std::io::Error| {
-            Error::source(
-                loc.clone(),
-                format!("cannot read `{entry}`: {}", io_reason(&e)),
+        let cannot_read = |source: std::io::Error| {
+            KError::entry(
+                loc,
+                entry,
+                EntryReason::Io {
+                    action: EntryAction::Read,
+                    source,
+                },
             )
         };
         let meta = std::fs::symlink_metadata(&path).map_err(cannot_read)?;
@@ -108,12 +107,7 @@ impl Root {
         };
         if meta.is_dir() {
             if !expand_dirs {
-                return Err(Error::source(
-                    loc.clone(),
-                    format!(
-                        "`{entry}` is a directory, not a file (only `files` of secretgen.dev/v1 manifests expand a directory into one key per file)"
-                    ),
-                ));
+                return Err(KError::entry(loc, entry, EntryReason::Directory).into());
             }
             return self.read_dir(&path, entry, loc, keys);
         }
@@ -127,32 +121,28 @@ impl Root {
         let Some(real_root) = &self.real else {
             return Ok(());
         };
-        let real = self.resolve(path, meta).map_err(|e| {
-            Error::source(
-                loc.clone(),
-                format!(
-                    "cannot resolve `{entry}`: {} (a dangling or looping symlink?)",
-                    io_reason(&e)
-                ),
+        let real = self.resolve(path, meta).map_err(|source| {
+            KError::entry(
+                loc,
+                entry,
+                EntryReason::Io {
+                    action: EntryAction::Resolve,
+                    source,
+                },
             )
         })?;
         if real.starts_with(real_root) {
             return Ok(());
         }
-        let via = if meta.file_type().is_symlink() {
-            " through a symlink"
-        } else {
-            ""
-        };
-        Err(Error::source(
-            loc.clone(),
-            format!(
-                "`{entry}` resolves{via} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; {})",
-                real.display(),
-                real_root.display(),
-                self.advice
-            ),
-        ))
+        Err(crate::kustomize::Error::OutsideRoot {
+            loc: loc.clone(),
+            entry: entry.to_string(),
+            via_symlink: meta.file_type().is_symlink(),
+            real,
+            root: real_root.clone(),
+            advice: self.advice,
+        }
+        .into())
     }
 
     /// `path` with symlinks resolved. A file that is not itself a symlink resolves to its
@@ -190,10 +180,14 @@ impl Root {
 
     /// A directory named in `files`: each of its [`read::dir_files`], read and decrypted.
     fn read_dir(&self, dir: &Path, entry: &str, loc: &Loc, keys: &dyn Decrypt) -> Result<Input> {
-        let names = read::dir_files(dir).map_err(|e| {
-            Error::source(
-                loc.clone(),
-                format!("cannot list `{entry}`: {}", io_reason(&e)),
+        let names = read::dir_files(dir).map_err(|source| {
+            KError::entry(
+                loc,
+                entry,
+                EntryReason::Io {
+                    action: EntryAction::List,
+                    source,
+                },
             )
         })?;
         // Every name is checked before any file is read.
@@ -201,13 +195,11 @@ impl Root {
             .into_iter()
             .map(|n| {
                 n.into_string().map_err(|n| {
-                    Error::source(
-                        loc.clone(),
-                        format!(
-                            "`{entry}` holds a file whose name is not UTF-8: {}",
-                            n.to_string_lossy()
-                        ),
-                    )
+                    Error::from(KError::entry(
+                        loc,
+                        entry,
+                        EntryReason::NameNotUtf8(n.to_string_lossy().into_owned()),
+                    ))
                 })
             })
             .collect::<Result<Vec<String>>>()?;
@@ -215,7 +207,7 @@ impl Root {
         for name in names {
             let shown = format!("{}/{}", entry.trim_end_matches('/'), name);
             let buf = read::dir_file(dir, name.as_ref(), MAX_ENCRYPTED_FILE)
-                .map_err(|f| Error::source(loc.clone(), f.describe(&shown)))?;
+                .map_err(|f| KError::entry(loc, &shown, EntryReason::Read(f)))?;
             let (bytes, enc) =
                 open_source(&dir.join(&name), &shown, buf, loc, keys, self.placeholder)?;
             files.push((name, bytes, enc));
@@ -247,7 +239,7 @@ fn read_source(
     placeholder: bool,
 ) -> Result<(SecretBytes, Enc)> {
     let buf = read::file_with(path, meta, MAX_ENCRYPTED_FILE)
-        .map_err(|f| Error::source(loc.clone(), f.describe(shown)))?;
+        .map_err(|f| KError::entry(loc, shown, EntryReason::Read(f)))?;
     open_source(path, shown, buf, loc, keys, placeholder)
 }
 
@@ -287,7 +279,7 @@ fn too_large(loc: &Loc, shown: &str, size: u64) -> Error {
         exact: true,
         settable: false,
     };
-    Error::source(loc.clone(), failure.describe(shown))
+    KError::entry(loc, shown, EntryReason::Read(failure)).into()
 }
 
 #[cfg(test)]

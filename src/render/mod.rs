@@ -59,15 +59,10 @@ impl DecryptFailure {
         }
     }
 
-    /// The failure as an error at `loc` (the place that names the encrypted input). An age
-    /// failure keeps its text as [`Error::Crypt`], whose text the base-tree relabelling
-    /// rewrites.
+    /// The failure as an error at `loc` (the place that names the encrypted input).
     pub fn at(self, loc: crate::error::Loc) -> Error {
         match self {
-            DecryptFailure::Age(e) => Error::Crypt {
-                loc,
-                message: e.to_string(),
-            },
+            DecryptFailure::Age(source) => Error::Age { loc, source },
             DecryptFailure::Sops(source) => Error::Sops { loc, source },
         }
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::settings::{PLACEHOLDER, PLACEHOLDER_ANNOTATION};
 use super::{Decrypt, Entry, Secret, plain_secret};
-use crate::error::{Error, Loc, Result};
+use crate::error::{CryptReason, Error, Loc, Result};
 use crate::kustomize::manifest::Transform;
 use crate::secret::{SecretBytes, SecretString};
 use crate::yaml::emit::{self, Node};
@@ -87,7 +87,7 @@ pub(crate) fn open_sops(
         crate::gate::read::Origin::Input,
         crate::kustomize::manifest::MAX_YAML_BYTES,
     )
-    .map_err(|e| Error::source(loc.clone(), e.failure.describe(&file.display().to_string())))?;
+    .map_err(|e| crate::kustomize::Error::unreadable(loc.clone(), file, e.failure))?;
     let plain = match keys.decrypt(file, &bytes) {
         Ok(p) => p,
         Err(f) if f.missing_key() && placeholder => return Ok(SopsResource::Placeholder),
@@ -95,16 +95,12 @@ pub(crate) fn open_sops(
     };
     let text = std::str::from_utf8(plain.expose()).map_err(|_| Error::Crypt {
         loc: loc.clone(),
-        message: format!("`{}`: the decrypted resource is not UTF-8", file.display()),
+        reason: CryptReason::NotUtf8,
     })?;
     let docs = crate::yaml::parse_stream_as(text, crate::gate::shown::Provenance::Decrypted)
         .map_err(|e| Error::Crypt {
             loc: loc.clone(),
-            message: format!(
-                "`{}`: the decrypted resource is not valid YAML ({})",
-                file.display(),
-                e.mark
-            ),
+            reason: CryptReason::NotYaml(e.mark),
         })?;
     Ok(SopsResource::Decrypted(docs))
 }
@@ -156,10 +152,7 @@ pub(crate) fn sops_placeholder(
     if !is_secret || !clear(meta.and_then(|m| m.get("name"))) {
         return Err(Error::Crypt {
             loc,
-            message: format!(
-                "`{}` is SOPS-encrypted with its kind or name encrypted too; a placeholder needs them in clear (encrypt with --encrypted-regex '^(data|stringData)$')",
-                file.display()
-            ),
+            reason: CryptReason::NamesEncrypted,
         });
     }
     let mut s = plain_secret(file, doc, t).or_else(|_| {

@@ -9,8 +9,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::error::Loc;
 use crate::gate::shown::{Provenance, Text};
+use crate::place::Loc;
 use crate::secret::{Key, Secret, read};
 use crate::yaml::{self, Node};
 

@@ -487,7 +487,7 @@ pub fn to_json(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Loc;
+    use crate::place::Loc;
 
     fn doc(name: &str, data: &[(&str, &str)]) -> Secret {
         let mut s = Secret::new(name.into(), Some("prod".into()), Loc::file("x.yaml"));

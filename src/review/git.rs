@@ -23,6 +23,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::Error;
 use crate::gate::process::{self, ProcessError, Spec, Stderr};
+use crate::place::PathView;
 
 /// Runs `git -C dir ARGS…` (with `index` as its index file, when given) through the runner of
 /// processes and returns what it printed. Its stderr is kept (bounded) for the message: git
@@ -128,7 +129,7 @@ impl BaseTree {
             };
             Error::Unpack {
                 rev: out.rev.clone(),
-                reason: out.relabel_text(&reason),
+                reason: out.relabel_git_text(&reason),
             }
         };
         // The revision's tree, sparse-checkout patterns or not: all of it.
@@ -214,8 +215,10 @@ impl BaseTree {
         PathBuf::from(shown)
     }
 
-    /// `text` with every mention of the temporary directory replaced by `REV:`.
-    fn relabel_text(&self, text: &str) -> String {
+    /// git's own words (its stderr, which names files it could not write) with every mention
+    /// of the temporary directory replaced by `REV:`. Only text secretgen did not write is
+    /// rewritten so: secretgen's errors hold paths, relabelled through [`PathView`].
+    fn relabel_git_text(&self, text: &str) -> String {
         let root = self.root.to_string_lossy();
         text.replace(&format!("{root}/"), &format!("{}:", self.rev))
             .replace(root.as_ref(), &format!("{}:", self.rev))
@@ -223,54 +226,22 @@ impl BaseTree {
 
     /// A warning from reading the revision, naming the path in the repository.
     pub fn relabel_warning(&self, w: &crate::error::Warning) -> crate::error::Warning {
-        let mut loc = w.loc.clone();
-        loc.file = self.shown(&loc.file);
         crate::error::Warning {
-            loc,
-            message: self.relabel_text(&w.message),
+            loc: w.loc.clone().relabel(self),
+            message: w.message.clone(),
         }
     }
 
-    /// An error from reading the revision, naming the path in the repository.
+    /// An error from reading the revision, naming the path in the repository: every path it
+    /// holds is shown through [`BaseTree::shown`]; its words are kept as they are.
     pub fn relabel_error(&self, e: crate::error::Error) -> crate::error::Error {
-        use crate::error::Error as E;
-        let loc = |mut l: crate::error::Loc| {
-            l.file = self.shown(&l.file);
-            l
-        };
-        let text = |m: String| self.relabel_text(&m);
-        match e {
-            E::Yaml(y) => E::Yaml(y.relabel(loc, text)),
-            E::Kustomize(k) => E::Kustomize(k.relabel(loc, text)),
-            E::Secret(s) => E::Secret(s.relabel(loc, text)),
-            E::Crypt { loc: l, message } => E::Crypt {
-                loc: loc(l),
-                message: text(message),
-            },
-            E::Sops { loc: l, source } => E::Sops {
-                loc: loc(l),
-                source: Box::new(source.relabel(
-                    |f| PathBuf::from(self.relabel_text(&f.to_string_lossy())),
-                    text,
-                )),
-            },
-            E::Age { loc: l, source } => E::Age {
-                loc: loc(l),
-                source,
-            },
-            E::Io {
-                path,
-                action,
-                source,
-            } => E::Io {
-                path: self.shown(&path),
-                action,
-                source,
-            },
-            E::Usage(message) => E::Usage(text(message)),
-            E::Many(list) => E::Many(list.into_iter().map(|e| self.relabel_error(e)).collect()),
-            other => other,
-        }
+        e.relabel(self)
+    }
+}
+
+impl PathView for BaseTree {
+    fn show(&self, path: &Path) -> PathBuf {
+        self.shown(path)
     }
 }
 
@@ -366,7 +337,10 @@ mod tests {
             Path::new("src/gen.yaml")
         );
         let msg = format!("file `{}` not found", b.root.join("src/x.txt").display());
-        assert_eq!(b.relabel_text(&msg), "file `HEAD~1:src/x.txt` not found");
+        assert_eq!(
+            b.relabel_git_text(&msg),
+            "file `HEAD~1:src/x.txt` not found"
+        );
         let e = crate::error::Error::many(vec![
             crate::error::Error::manifest(crate::error::Loc::file(b.root.join("k.yaml")), "bad"),
             crate::error::Error::io(
@@ -379,5 +353,58 @@ mod tests {
         assert!(!shown.contains(&*b.root.to_string_lossy()), "{shown}");
         assert!(shown.starts_with("HEAD~1:k.yaml: bad\n"), "{shown}");
         assert!(shown.contains("HEAD~1:d/f: cannot read"), "{shown}");
+    }
+
+    /// Only the paths an error holds are relabelled: a path of the base tree held by a
+    /// typed reason is, words that merely contain the temporary directory's name are not.
+    #[test]
+    fn only_held_paths_are_relabelled_never_text() {
+        let b = fake("HEAD");
+        let root = b.root.display().to_string();
+        let in_words = format!("`{root}/x` is named in the words");
+        let e = crate::error::Error::many(vec![
+            crate::error::Error::manifest(
+                crate::error::Loc::file(b.root.join("k.yaml")),
+                in_words.clone(),
+            ),
+            crate::kustomize::Error::OutsideDirectory {
+                loc: crate::error::Loc::file(b.root.join("o/kustomization.yaml")),
+                field: "patches".into(),
+                path: b.root.join("p.yaml"),
+                dir: b.root.join("o"),
+            }
+            .into(),
+            crate::error::Error::Crypt {
+                loc: crate::error::Loc::file(b.root.join("s.yaml")),
+                reason: crate::error::CryptReason::NotUtf8,
+            },
+            crate::error::Error::Age {
+                loc: crate::error::Loc::file(b.root.join("g.yaml")),
+                source: Box::new(crate::age::CryptError::Payload {
+                    file: b.root.join("a.age"),
+                }),
+            },
+        ]);
+        let shown = b.relabel_error(e).to_string();
+        let lines: Vec<&str> = shown.split("\nerror: ").collect();
+        assert_eq!(lines[0], format!("HEAD:k.yaml: {in_words}"));
+        assert_eq!(
+            lines[1],
+            "HEAD:o/kustomization.yaml: `patches` file `HEAD:p.yaml` is outside the kustomization's directory `HEAD:o` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)"
+        );
+        assert_eq!(
+            lines[2],
+            "HEAD:s.yaml: `HEAD:s.yaml`: the decrypted resource is not UTF-8"
+        );
+        assert_eq!(
+            lines[3],
+            "HEAD:g.yaml: `HEAD:a.age`: the age payload failed authentication (payload failure): the file is truncated or was altered"
+        );
+        // A warning: its place relabelled, its words as they are.
+        let w = b.relabel_warning(&crate::error::Warning {
+            loc: crate::error::Loc::file(b.root.join("w.yaml")),
+            message: in_words.clone(),
+        });
+        assert_eq!(w.to_string(), format!("HEAD:w.yaml: {in_words}"));
     }
 }

@@ -9,7 +9,7 @@ pub mod policy;
 
 use std::path::PathBuf;
 
-use crate::error::io_reason;
+use crate::place::io_reason;
 
 /// What goes wrong in this layer beyond reading and writing files: git and the base tree of
 /// `diff --base`, the output directory, the plaintext allow-list. Never holds a value.

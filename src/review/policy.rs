@@ -219,7 +219,7 @@ fn regular_files(path: &Path, loc: &Loc) -> Result<Vec<PathBuf>> {
             format!(
                 "cannot read `{}`: {}",
                 path.display(),
-                crate::error::io_reason(&e)
+                crate::place::io_reason(&e)
             ),
         )
     })?;

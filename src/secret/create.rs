@@ -10,12 +10,12 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use crate::error::io_reason;
 use crate::error::{Error, Loc, Result};
 use crate::gate::read::{self as reader, Origin as ReadOrigin, ReadFailure};
 use crate::kustomize::gojson;
 use crate::kustomize::hash::{self, HashVariant};
 use crate::kustomize::source;
+use crate::place::io_reason;
 use crate::render::MAX_SECRET_BYTES;
 use crate::secret::validate;
 use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString, base64_plain};

@@ -13,7 +13,7 @@ pub(crate) mod read;
 pub(crate) mod tls;
 pub(crate) mod validate;
 
-pub(crate) use error::Error;
+pub(crate) use error::{Error, Reason};
 pub use model::{Enc, Entry, Key, Secret, base64_plain, sort_secrets, to_yaml};
 
 use std::fmt;

@@ -10,8 +10,8 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::error::Loc;
 use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::place::Loc;
 use crate::secret::{SecretBytes, SecretString, validate};
 use crate::yaml::emit::{self, Node};
 

@@ -208,7 +208,7 @@ pub(crate) fn check_hidden_key(key: &str) -> Result<(), HiddenKey> {
 
 /// A key from inside a file that breaks a rule, described without its text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum HiddenKey {
+pub enum HiddenKey {
     /// `shape` is [`describe_hidden`]'s description: length and first bad character.
     #[error(
         "the key on this line is not a valid Secret key ({reason}); it is {shape} (not shown: text from inside a file is never printed)"

@@ -11,9 +11,9 @@ use std::path::Path;
 
 use goyaml::Kind;
 
-use crate::error::Loc;
 /// Plain text for messages, escaped; kept under its old name for the readers' callers.
 pub(crate) use crate::gate::shown::printable;
+use crate::place::Loc;
 
 /// A YAML syntax error, with the position the parser reported ([`goyaml::SyntaxError`]),
 /// and the one way to name its file ([`SyntaxError::in_file`]).

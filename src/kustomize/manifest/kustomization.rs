@@ -279,11 +279,11 @@ impl Reader<'_> {
             } else {
                 let gen_path = self.generator_config_file(entry, text, root)?;
                 let gen_text = read_text(&gen_path).map_err(|e| match e {
-                    Error::Io { source, .. } => self.err(
+                    Error::Io(crate::place::IoError { source, .. }) => self.err(
                         entry.mark,
                         format!(
                             "cannot read generator config `{text}`: {}",
-                            crate::error::io_reason(&source)
+                            crate::place::io_reason(&source)
                         ),
                     ),
                     other => other,

@@ -320,25 +320,21 @@ impl<'a> Build<'a> {
 
     fn accumulate(&mut self, dir: &Path, component: bool, ra: Acc, from: &Loc) -> Result<Acc> {
         let Some(kfile) = kustomization_in(dir)? else {
-            return Err(Error::manifest(
-                from.clone(),
-                format!(
-                    "`{}` holds no kustomization.yaml, kustomization.yml or Kustomization",
-                    dir.display()
-                ),
-            ));
+            return Err(crate::kustomize::Error::NoKustomization {
+                loc: from.clone(),
+                dir: dir.to_path_buf(),
+            }
+            .into());
         };
         let real = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, "cannot resolve", e))?;
         // kustomize's loader refuses a root equal to or above any root that led to it.
         if let Some(visited) = self.stack.iter().find(|v| v.starts_with(&real)) {
-            return Err(Error::manifest(
-                from.clone(),
-                format!(
-                    "cycle: `{}` contains `{}`, a kustomization that includes it (kustomize refuses a base at or above a root it comes from)",
-                    real.display(),
-                    visited.display()
-                ),
-            ));
+            return Err(crate::kustomize::Error::Cycle {
+                loc: from.clone(),
+                dir: real,
+                visited: visited.clone(),
+            }
+            .into());
         }
         if !component && let Some((acc, files)) = self.cache.get(&real) {
             self.files.extend(files.iter().cloned());
@@ -679,14 +675,13 @@ impl<'a> Build<'a> {
         }
         match under_root(dir, path) {
             Ok(true) => Ok(()),
-            Ok(false) => Err(Error::manifest(
-                loc.clone(),
-                format!(
-                    "`{field}` file `{}` is outside the kustomization's directory `{}` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)",
-                    path.display(),
-                    dir.display()
-                ),
-            )),
+            Ok(false) => Err(crate::kustomize::Error::OutsideDirectory {
+                loc: loc.clone(),
+                field: field.to_string(),
+                path: path.to_path_buf(),
+                dir: dir.to_path_buf(),
+            }
+            .into()),
             Err(e) => Err(Error::io(path, "cannot resolve", e)),
         }
     }

@@ -294,22 +294,16 @@ fn check_cycles(
                 .iter()
                 .find(|(f, to, _)| *f == first && Some(to) == dirs[next].as_ref())
                 .map(|(_, _, m)| *m);
-            let names: Vec<String> = cycle
+            let files: Vec<std::path::PathBuf> = cycle
                 .iter()
                 .chain(std::iter::once(&first))
-                .map(|&i| format!("`{}`", units[i].file.display()))
+                .map(|&i| units[i].file.clone())
                 .collect();
             let loc = match mark {
                 Some(m) => crate::error::Loc::at(&units[first].file, m),
                 None => crate::error::Loc::file(&units[first].file),
             };
-            return Err(Error::manifest(
-                loc,
-                format!(
-                    "cycle: these kustomizations include each other, so none of them is the top of a build: {} (kustomize refuses it: cycle detected)",
-                    names.join(" -> ")
-                ),
-            ));
+            return Err(crate::kustomize::Error::IncludeCycle { loc, files }.into());
         }
         path.push(*from);
     }
