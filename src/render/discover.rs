@@ -11,11 +11,17 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
-use crate::kustomize::manifest::{self, Unit};
+use crate::kustomize::manifest::{self, Kustomizations, Noted, Unit, WarningKind};
 use crate::yaml;
 
 /// Reads the units under `paths` (`.` when empty), in a stable order.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
+    let store = Kustomizations::new(crate::kustomize::restrict::run_restrictor());
+    load_in(paths, &store)
+}
+
+/// [`load`], reading kustomizations through the run's `store` (each one once).
+pub fn load_in(paths: &[PathBuf], store: &Kustomizations) -> Result<Vec<Unit>> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -27,12 +33,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::io(p, "cannot read", e))?;
         if meta.is_dir() {
-            match walk(p) {
+            match walk(p, store) {
                 Ok(mut u) => units.append(&mut u),
                 Err(e) => errors.push(e),
             }
         } else {
-            match load_file(p, true) {
+            match load_file(p, true, store) {
                 Ok(Some(u)) => units.push(u),
                 Ok(None) => {}
                 Err(e) => errors.push(e),
@@ -41,7 +47,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
     }
     if errors.is_empty() && only_near_misses(&units) {
         for u in &units {
-            errors.extend(u.warnings.iter().map(|w| {
+            errors.extend(u.warnings.iter().map(|Noted { warning: w, .. }| {
                 Error::manifest(
                     w.loc.clone(),
                     format!(
@@ -59,11 +65,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
 }
 
 /// Reads one file as a kustomization (by its name) or as a generator manifest.
-pub(crate) fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
-    let text = manifest::read_text(path)?;
+pub(crate) fn load_file(path: &Path, strict: bool, store: &Kustomizations) -> Result<Option<Unit>> {
     if manifest::is_kustomization_file(path) {
-        return manifest::read_kustomization(path, &text).map(Some);
+        return store.get(path).map(|k| Some(k.unit.clone()));
     }
+    let text = manifest::read_text(path)?;
     let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let root = if root.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -77,10 +83,10 @@ pub(crate) fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
             file: path.to_path_buf(),
             generators: Vec::new(),
             transform: Default::default(),
-            warnings: vec![crate::error::Warning {
+            warnings: vec![Noted::new(WarningKind::Skipped, crate::error::Warning {
                 loc: crate::error::Loc::file(path),
                 message: "skipped: holds nothing but `---` document separators (an emptied generator manifest?)".into(),
-            }],
+            })],
             consumed: Vec::new(),
             plain_secrets: Vec::new(),
         }));
@@ -186,7 +192,7 @@ pub(crate) fn is_yaml(path: &Path) -> bool {
         .is_some_and(|e| e == "yaml" || e == "yml")
 }
 
-fn walk(dir: &Path) -> Result<Vec<Unit>> {
+fn walk(dir: &Path, store: &Kustomizations) -> Result<Vec<Unit>> {
     let mut kustomizations = Vec::new();
     let mut manifests = Vec::new();
     for path in files(dir) {
@@ -201,7 +207,7 @@ fn walk(dir: &Path) -> Result<Vec<Unit>> {
     let mut errors = Vec::new();
     let mut consumed = BTreeSet::new();
     for k in &kustomizations {
-        match load_file(k, true) {
+        match load_file(k, true, store) {
             Ok(Some(u)) => {
                 consumed.extend(u.consumed.iter().map(|p| normalize(p)));
                 units.push(u);
@@ -214,7 +220,7 @@ fn walk(dir: &Path) -> Result<Vec<Unit>> {
         if consumed.contains(&normalize(m)) {
             continue;
         }
-        match load_file(m, false) {
+        match load_file(m, false, store) {
             Ok(Some(u)) => units.push(u),
             Ok(None) => {}
             Err(e) => errors.push(e),

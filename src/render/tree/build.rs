@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Loc, Result, Warning};
 use crate::gate::shown::{Provenance, Text};
 use crate::kustomize::hash::{self, HashInput, HashVariant};
-use crate::kustomize::manifest::{self, Behavior, Transform};
+use crate::kustomize::manifest::{self, Behavior, Kustomization, Kustomizations, Transform};
 use crate::render::{self, Decrypt, LoadRestrictor, Secret, Settings};
 use crate::secret::{Entry, Key, read};
 use crate::yaml::emit::Node;
@@ -174,6 +174,8 @@ pub(crate) struct Built {
 /// What one tree build needs and collects.
 pub(crate) struct Build<'a> {
     pub(crate) settings: &'a Settings,
+    /// The kustomizations of the run, each read once.
+    store: &'a Kustomizations,
     pub(crate) keys: &'a dyn Decrypt,
     /// Accept what secretgen does not apply (a warning instead of an error).
     pub(crate) accept_unapplied: bool,
@@ -186,17 +188,6 @@ pub(crate) struct Build<'a> {
     /// of one base build it once.
     cache: std::collections::HashMap<PathBuf, (Acc, Vec<PathBuf>)>,
 }
-
-/// Fields whose "not applied" warning the flat reader gives, which a tree build applies.
-const APPLIED_HERE: &[&str] = &[
-    "patches",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "components",
-    "replacements",
-    "transformers",
-    "helmCharts",
-];
 
 fn str_of(n: &yaml::Node) -> Option<&str> {
     n.as_str()
@@ -251,11 +242,13 @@ fn under_root(dir: &Path, path: &Path) -> std::io::Result<bool> {
 impl<'a> Build<'a> {
     pub(crate) fn new(
         settings: &'a Settings,
+        store: &'a Kustomizations,
         keys: &'a dyn Decrypt,
         accept_unapplied: bool,
     ) -> Self {
         Build {
             settings,
+            store,
             keys,
             accept_unapplied,
             warnings: Vec::new(),
@@ -362,75 +355,62 @@ impl<'a> Build<'a> {
         component: bool,
         acc: Acc,
     ) -> Result<Acc> {
-        let (unit, docs) = self.open_kustomization(kfile, component)?;
-        let empty = yaml::Node {
-            value: yaml::Value::Map(Vec::new()),
-            mark: Mark::default(),
-        };
-        let doc = docs.first().unwrap_or(&empty);
-        self.refusals(kfile, doc)?;
+        let k = self.open_kustomization(kfile, component)?;
+        self.refusals(&k)?;
         let mut acc = if component { acc } else { Acc::default() };
         let mut ra = std::mem::take(&mut acc.res);
 
         // Resources: files, then bases each built on its own accumulator.
-        self.add_resources(dir, kfile, doc, &mut ra, &mut acc.works)?;
+        self.add_resources(dir, &k, &mut ra, &mut acc.works)?;
 
         // Generators, merged into what the resources made.
-        self.add_generators(&unit.generators, &mut ra)?;
+        self.add_generators(&k.unit.generators, &mut ra)?;
 
         // Components work on this accumulator.
-        self.add_components(dir, kfile, doc, &mut ra, &mut acc.works)?;
+        self.add_components(dir, &k, &mut ra, &mut acc.works)?;
 
         // Transformers, in kustomize's builtin order.
-        for entry in seq(doc, "patchesStrategicMerge") {
-            let Some(p) = entry.as_str() else { continue };
-            let (text, file, mark) = self.patch_text(dir, kfile, p, entry.mark)?;
+        for entry in &k.patches_strategic_merge {
+            let (text, file, mark) = self.patch_text(dir, kfile, &entry.value, entry.mark)?;
             for d in parse_patch(&file, &text, mark)? {
                 smp_by_id(&mut ra, &d, &Loc::at(&file, mark))?;
             }
         }
-        for entry in seq(doc, "patches") {
+        for entry in &k.patches {
             self.patch_entry(&mut ra, dir, kfile, entry, false)?;
         }
-        transform(&mut ra, &mut acc.works, &unit.transform, kfile)?;
-        for entry in seq(doc, "patchesJson6902") {
+        transform(&mut ra, &mut acc.works, &k.unit.transform, kfile)?;
+        for entry in &k.patches_json6902 {
             self.patch_entry(&mut ra, dir, kfile, entry, true)?;
         }
         acc.res = ra;
         Ok(acc)
     }
 
-    /// A kustomization read, its warnings kept, its kind checked against where it is listed.
+    /// A kustomization read (once per run), its warnings kept but those of a flat render
+    /// that a tree build does not share, its kind checked against where it is listed.
     fn open_kustomization(
         &mut self,
         kfile: &Path,
         component: bool,
-    ) -> Result<(manifest::Unit, Vec<yaml::Node>)> {
+    ) -> Result<std::sync::Arc<Kustomization>> {
         self.read += 1;
         self.files.push(canonical_file(kfile));
-        let text = manifest::read_text(kfile)?;
-        let mut unit = manifest::read_kustomization(kfile, &text)?;
-        for w in std::mem::take(&mut unit.warnings) {
-            let skip = APPLIED_HERE
+        let k = self.store.get(kfile)?;
+        self.warnings.extend(
+            k.unit
+                .warnings
                 .iter()
-                .any(|f| w.message.starts_with(&format!("`{f}` is not applied")))
-                || w.message.contains("needs the base's Secret");
-            if !skip {
-                self.warnings.push(w);
-            }
-        }
-        let docs = yaml::parse_stream(&text).map_err(|e| syntax(kfile, e))?;
-        if let Some(bases) = docs.first().and_then(|d| d.get("bases"))
-            && !bases.as_seq().unwrap_or(&[]).is_empty()
-        {
+                .filter(|n| !n.kind.dropped_by_tree_build())
+                .map(|n| n.warning.clone()),
+        );
+        if let Some(mark) = k.bases_mark {
             self.warnings.push(Warning {
-                loc: Loc::at(kfile, bases.mark),
+                loc: Loc::at(kfile, mark),
                 message: "`bases` is deprecated; read as more `resources`, as kustomize does (kustomize: 'bases' is deprecated. Please use 'resources' instead. Run 'kustomize edit fix' to update your Kustomization automatically.)".into(),
             });
         }
-        let is_component =
-            docs.first().and_then(|d| d.get("kind")).and_then(str_of) == Some("Component");
-        if component && !is_component {
+        if component && !k.is_component {
             return Err(Error::manifest(
                 Loc::file(kfile),
                 "listed under `components` but its kind is not `Component` (kustomize refuses it)",
@@ -438,28 +418,27 @@ impl<'a> Build<'a> {
         }
         // kustomize builds a Component named at the top as a kustomization; it refuses one
         // only where it is listed under `resources` (the top is the only root on the stack).
-        if !component && is_component && self.stack.len() > 1 {
+        if !component && k.is_component && self.stack.len() > 1 {
             return Err(Error::manifest(
                 Loc::file(kfile),
                 "a `kind: Component` listed under `resources` (kustomize refuses it; list it under `components`)",
             ));
         }
-        Ok((unit, docs))
+        Ok(k)
     }
 
     /// A kustomization's `resources`: files, then bases each built on its own accumulator.
     fn add_resources(
         &mut self,
         dir: &Path,
-        kfile: &Path,
-        doc: &yaml::Node,
+        k: &Kustomization,
         ra: &mut Vec<Res>,
         works: &mut Vec<Work>,
     ) -> Result<()> {
-        let at = |m: Mark| Loc::at(kfile, m);
+        let at = |m: Mark| Loc::at(k.file(), m);
         // kustomize reads the deprecated `bases` as more `resources`, after them.
-        for entry in seq(doc, "resources").iter().chain(seq(doc, "bases")) {
-            let Some(res) = entry.as_str() else { continue };
+        for entry in k.resources.iter().chain(&k.bases) {
+            let res = entry.value.as_str();
             if is_remote(res) {
                 self.refuse(
                     at(entry.mark),
@@ -546,14 +525,13 @@ impl<'a> Build<'a> {
     fn add_components(
         &mut self,
         dir: &Path,
-        kfile: &Path,
-        doc: &yaml::Node,
+        k: &Kustomization,
         ra: &mut Vec<Res>,
         works: &mut Vec<Work>,
     ) -> Result<()> {
-        let at = |m: Mark| Loc::at(kfile, m);
-        for entry in seq(doc, "components") {
-            let Some(c) = entry.as_str() else { continue };
+        let at = |m: Mark| Loc::at(k.file(), m);
+        for entry in &k.components {
+            let c = entry.value.as_str();
             if is_remote(c) {
                 self.refuse(
                     at(entry.mark),
@@ -577,46 +555,24 @@ impl<'a> Build<'a> {
     }
 
     /// What secretgen does not apply and that may change a Secret.
-    fn refusals(&mut self, kfile: &Path, doc: &yaml::Node) -> Result<()> {
-        let at = |m: Mark| Loc::at(kfile, m);
+    fn refusals(&mut self, k: &Kustomization) -> Result<()> {
+        let at = |m: Mark| Loc::at(k.file(), m);
         for field in ["helmCharts", "helmChartInflationGenerator"] {
-            if let Some(n) = doc.get(field).filter(|n| {
-                !n.is_null()
-                    && n.as_seq().is_none_or(|s| !s.is_empty())
-                    && n.as_map().is_none_or(|m| !m.is_empty())
-            }) {
+            if let Some(set) = k.non_empty(field) {
                 self.refuse(
-                    at(n.mark),
+                    at(set.value),
                     format!("`{field}`: a Helm chart may render Secrets"),
                 )?;
             }
         }
-        for entry in seq(doc, "transformers") {
+        for &mark in &k.transformers {
             self.refuse(
-                at(entry.mark),
+                at(mark),
                 "`transformers` entry: a transformer config or plugin may change Secrets".into(),
             )?;
         }
-        for entry in seq(doc, "generators") {
-            let Some(text) = entry.as_str() else { continue };
-            let docs = if text.contains('\n') {
-                yaml::parse_stream(text).unwrap_or_default()
-            } else {
-                let dir = kfile.parent().unwrap_or(Path::new("."));
-                let p = dir.join(clean(text));
-                if p.is_dir() {
-                    self.refuse(
-                        at(entry.mark),
-                        format!("`generators` entry `{text}` is a kustomization directory"),
-                    )?;
-                    continue;
-                }
-                match manifest::read_text(&p) {
-                    Ok(t) => yaml::parse_stream(&t).unwrap_or_default(),
-                    Err(_) => continue,
-                }
-            };
-            for d in &docs {
+        for entry in &k.generators {
+            for d in &entry.foreign {
                 // KSOPS configs are run as KSOPS runs them, each on its own (see `ksops`): what
                 // the levels of a tree do to their Secrets is not applied, which is said.
                 if crate::ksops::is_ksops(d) {
@@ -626,22 +582,23 @@ impl<'a> Build<'a> {
                     });
                     continue;
                 }
-                if manifest::generator_format(d).is_none() {
-                    let kind = d.get("kind").and_then(str_of).unwrap_or("?");
-                    self.refuse(
-                        at(entry.mark),
-                        format!("`generators` entry of kind `{kind}`: a generator plugin may make Secrets"),
-                    )?;
-                }
+                let kind = d.get("kind").and_then(str_of).unwrap_or("?");
+                self.refuse(
+                    at(entry.mark),
+                    format!(
+                        "`generators` entry of kind `{kind}`: a generator plugin may make Secrets"
+                    ),
+                )?;
             }
         }
-        self.refuse_replacements(kfile, doc)
+        self.refuse_replacements(k)
     }
 
     /// `replacements` whose targets may select a Secret.
-    fn refuse_replacements(&mut self, kfile: &Path, doc: &yaml::Node) -> Result<()> {
+    fn refuse_replacements(&mut self, k: &Kustomization) -> Result<()> {
+        let kfile = k.file();
         let at = |m: Mark| Loc::at(kfile, m);
-        for entry in seq(doc, "replacements") {
+        for entry in &k.replacements {
             let path = entry.get("path").and_then(str_of);
             let loaded;
             let targets_doc: Vec<yaml::Node> = match path {
@@ -835,10 +792,6 @@ fn transform(ra: &mut [Res], works: &mut [Work], t: &Transform, kfile: &Path) ->
         }
     }
     Ok(())
-}
-
-fn seq<'d>(doc: &'d yaml::Node, field: &str) -> &'d [yaml::Node] {
-    doc.get(field).and_then(|n| n.as_seq()).unwrap_or(&[])
 }
 
 /// An owned copy of an emitter tree.
