@@ -33,7 +33,7 @@ pub fn load_in(paths: &[PathBuf], store: &Kustomizations) -> Result<Vec<Unit>> {
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::io(p, "cannot read", e))?;
         if meta.is_dir() {
-            match walk(p, store) {
+            match walk_units(p, store) {
                 Ok(mut u) => units.append(&mut u),
                 Err(e) => errors.push(e),
             }
@@ -157,32 +157,57 @@ fn only_near_misses(units: &[Unit]) -> bool {
         })
 }
 
-/// Hidden directories and `target/`, by the bytes of the name (a hidden name need not be
-/// UTF-8).
-fn skipped_dir(name: &std::ffi::OsStr) -> bool {
-    let b = name.as_encoded_bytes();
-    (b.starts_with(b".") && b != b"." && b != b"..") || b == b"target"
+/// Which directories below the top a walk leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Nothing: every entry (the `-o` directory, which is secretgen's own).
+    Nothing,
+    /// Hidden directories (`.git`, `.cache`).
+    Hidden,
+    /// Hidden directories and `target/` (a build's output, not inputs).
+    HiddenAndTarget,
 }
 
-/// The regular files under `dir`, as every tree walk of secretgen sees them: sorted by name
-/// at each level, hidden directories (`.git`, `.cache`) and `target/` below `dir` skipped,
-/// symbolic links not followed. An entry that cannot be read is an error naming it (the
-/// walk goes on after it).
-pub(crate) fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
+/// The one tree walk of secretgen: every entry under `dir` (itself first), sorted by name at
+/// each level, symbolic links not followed, the directories `skip` names left out below
+/// `dir`. The walk goes on after an entry that cannot be read; each caller says how.
+pub fn walk(
+    dir: &Path,
+    skip: Skip,
+) -> impl Iterator<Item = std::result::Result<walkdir::DirEntry, walkdir::Error>> {
     WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !(e.file_type().is_dir() && skipped_dir(e.file_name())))
-        .filter_map(move |entry| match entry {
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf());
-                Some(Err(Error::io(&path, "cannot walk", e.into())))
-            }
-            Ok(e) => e.file_type().is_file().then(|| Ok(e.into_path())),
+        .filter_entry(move |e| {
+            let name = e.file_name().as_encoded_bytes();
+            let left_out = match skip {
+                Skip::Nothing => false,
+                Skip::Hidden => hidden(name),
+                Skip::HiddenAndTarget => hidden(name) || name == b"target",
+            };
+            e.depth() == 0 || !(e.file_type().is_dir() && left_out)
         })
+}
+
+/// A hidden name, by its bytes (a hidden name need not be UTF-8).
+fn hidden(name: &[u8]) -> bool {
+    name.starts_with(b".") && name != b"." && name != b".."
+}
+
+/// The regular files under `dir`, as the search for inputs sees them: [`walk`] without
+/// hidden directories and `target/`. An entry that cannot be read is an error naming it
+/// (the walk goes on after it).
+pub(crate) fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
+    walk(dir, Skip::HiddenAndTarget).filter_map(move |entry| match entry {
+        Err(e) => {
+            let path = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dir.to_path_buf());
+            Some(Err(Error::io(&path, "cannot walk", e.into())))
+        }
+        Ok(e) => e.file_type().is_file().then(|| Ok(e.into_path())),
+    })
 }
 
 /// Whether `path` names a YAML file (`.yaml` or `.yml`).
@@ -192,7 +217,7 @@ pub(crate) fn is_yaml(path: &Path) -> bool {
         .is_some_and(|e| e == "yaml" || e == "yml")
 }
 
-fn walk(dir: &Path, store: &Kustomizations) -> Result<Vec<Unit>> {
+fn walk_units(dir: &Path, store: &Kustomizations) -> Result<Vec<Unit>> {
     let mut kustomizations = Vec::new();
     let mut manifests = Vec::new();
     for path in files(dir) {
@@ -254,5 +279,21 @@ mod tests {
         }
         let found: Vec<PathBuf> = files(d).map(|f| f.unwrap()).collect();
         assert_eq!(found, [d.join("app/g.yaml"), d.join("g.yaml")]);
+        let walked = |skip| -> Vec<PathBuf> {
+            walk(d, skip)
+                .map(|e| e.unwrap())
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.path().strip_prefix(d).unwrap().to_path_buf())
+                .collect()
+        };
+        assert_eq!(
+            walked(Skip::Hidden),
+            [
+                Path::new("app/g.yaml"),
+                Path::new("g.yaml"),
+                Path::new("target/g.yaml")
+            ]
+        );
+        assert_eq!(walked(Skip::Nothing).len(), 5);
     }
 }
