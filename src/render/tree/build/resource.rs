@@ -203,9 +203,19 @@ pub(super) fn resources_of(
             "a document with SOPS metadata (`sops.mac`) after a first document without it; sops encrypts a file as a whole, so this file cannot be opened",
         ));
     }
+    split_documents(path, &docs, decrypted)
+}
+
+/// The documents of a `resources` file: its `v1` Secrets as resources (each key with where
+/// it is written), and the workloads `check` reads.
+fn split_documents(
+    path: &Path,
+    docs: &[yaml::Node],
+    decrypted: bool,
+) -> Result<(Vec<Res>, Vec<Work>)> {
     let mut out = Vec::new();
     let mut works = Vec::new();
-    for d in &docs {
+    for d in docs {
         let kind = d.get("kind").and_then(str_of).unwrap_or("");
         let is_secret = kind == "Secret" && d.get("apiVersion").and_then(str_of) == Some("v1");
         if !is_secret {
