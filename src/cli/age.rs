@@ -326,7 +326,9 @@ fn rekey(
     // opens one file but not the next leaves every file on its old recipients.
     let mut batch = Batch::new();
     for root in paths {
-        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        for entry in
+            secretgen::render::discover::walk(root, secretgen::render::discover::Skip::Nothing)
+        {
             let entry = entry.map_err(|e| Error::io(root, "cannot walk", e.into()))?;
             if !entry.file_type().is_file() {
                 continue;

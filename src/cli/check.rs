@@ -28,12 +28,8 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
             let read: Vec<_> = u
                 .warnings
                 .iter()
-                .filter(|w| {
-                    let w = w.to_string();
-                    !w.contains("is not applied by secretgen")
-                        && !w.contains("needs the base's Secret")
-                })
-                .cloned()
+                .filter(|n| !n.kind.about_flat_render())
+                .map(|n| n.warning.clone())
                 .collect();
             print_warnings(&read);
         }

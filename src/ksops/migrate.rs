@@ -85,13 +85,7 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
             // Not the crate's tree walk (`render::discover::files`): a migration rewrites
             // every kustomization under the paths, one in a `target/` overlay too, and stops
             // at the first entry it cannot read, before any file is written.
-            for e in walkdir::WalkDir::new(p)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                })
-            {
+            for e in crate::render::discover::walk(p, crate::render::discover::Skip::Hidden) {
                 let e = e.map_err(|e| {
                     Error::io(p, "cannot walk", std::io::Error::other(e.to_string()))
                 })?;

@@ -6,6 +6,7 @@ mod error;
 pub use goyaml::gojson;
 pub mod hash;
 pub mod manifest;
+pub mod restrict;
 pub mod schema;
 pub mod source;
 

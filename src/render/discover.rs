@@ -11,11 +11,17 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
-use crate::kustomize::manifest::{self, Unit};
+use crate::kustomize::manifest::{self, Kustomizations, Noted, Unit, WarningKind};
 use crate::yaml;
 
 /// Reads the units under `paths` (`.` when empty), in a stable order.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
+    let store = Kustomizations::new(crate::kustomize::restrict::run_restrictor());
+    load_in(paths, &store)
+}
+
+/// [`load`], reading kustomizations through the run's `store` (each one once).
+pub fn load_in(paths: &[PathBuf], store: &Kustomizations) -> Result<Vec<Unit>> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -27,12 +33,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::io(p, "cannot read", e))?;
         if meta.is_dir() {
-            match walk(p) {
+            match walk_units(p, store) {
                 Ok(mut u) => units.append(&mut u),
                 Err(e) => errors.push(e),
             }
         } else {
-            match load_file(p, true) {
+            match load_file(p, true, store) {
                 Ok(Some(u)) => units.push(u),
                 Ok(None) => {}
                 Err(e) => errors.push(e),
@@ -41,7 +47,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
     }
     if errors.is_empty() && only_near_misses(&units) {
         for u in &units {
-            errors.extend(u.warnings.iter().map(|w| {
+            errors.extend(u.warnings.iter().map(|Noted { warning: w, .. }| {
                 Error::manifest(
                     w.loc.clone(),
                     format!(
@@ -59,11 +65,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
 }
 
 /// Reads one file as a kustomization (by its name) or as a generator manifest.
-pub(crate) fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
-    let text = manifest::read_text(path)?;
+pub(crate) fn load_file(path: &Path, strict: bool, store: &Kustomizations) -> Result<Option<Unit>> {
     if manifest::is_kustomization_file(path) {
-        return manifest::read_kustomization(path, &text).map(Some);
+        return store.get(path).map(|k| Some(k.unit.clone()));
     }
+    let text = manifest::read_text(path)?;
     let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let root = if root.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -77,10 +83,10 @@ pub(crate) fn load_file(path: &Path, strict: bool) -> Result<Option<Unit>> {
             file: path.to_path_buf(),
             generators: Vec::new(),
             transform: Default::default(),
-            warnings: vec![crate::error::Warning {
+            warnings: vec![Noted::new(WarningKind::Skipped, crate::error::Warning {
                 loc: crate::error::Loc::file(path),
                 message: "skipped: holds nothing but `---` document separators (an emptied generator manifest?)".into(),
-            }],
+            })],
             consumed: Vec::new(),
             plain_secrets: Vec::new(),
         }));
@@ -151,32 +157,57 @@ fn only_near_misses(units: &[Unit]) -> bool {
         })
 }
 
-/// Hidden directories and `target/`, by the bytes of the name (a hidden name need not be
-/// UTF-8).
-fn skipped_dir(name: &std::ffi::OsStr) -> bool {
-    let b = name.as_encoded_bytes();
-    (b.starts_with(b".") && b != b"." && b != b"..") || b == b"target"
+/// Which directories below the top a walk leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Nothing: every entry (the `-o` directory, which is secretgen's own).
+    Nothing,
+    /// Hidden directories (`.git`, `.cache`).
+    Hidden,
+    /// Hidden directories and `target/` (a build's output, not inputs).
+    HiddenAndTarget,
 }
 
-/// The regular files under `dir`, as every tree walk of secretgen sees them: sorted by name
-/// at each level, hidden directories (`.git`, `.cache`) and `target/` below `dir` skipped,
-/// symbolic links not followed. An entry that cannot be read is an error naming it (the
-/// walk goes on after it).
-pub(crate) fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
+/// The one tree walk of secretgen: every entry under `dir` (itself first), sorted by name at
+/// each level, symbolic links not followed, the directories `skip` names left out below
+/// `dir`. The walk goes on after an entry that cannot be read; each caller says how.
+pub fn walk(
+    dir: &Path,
+    skip: Skip,
+) -> impl Iterator<Item = std::result::Result<walkdir::DirEntry, walkdir::Error>> {
     WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !(e.file_type().is_dir() && skipped_dir(e.file_name())))
-        .filter_map(move |entry| match entry {
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf());
-                Some(Err(Error::io(&path, "cannot walk", e.into())))
-            }
-            Ok(e) => e.file_type().is_file().then(|| Ok(e.into_path())),
+        .filter_entry(move |e| {
+            let name = e.file_name().as_encoded_bytes();
+            let left_out = match skip {
+                Skip::Nothing => false,
+                Skip::Hidden => hidden(name),
+                Skip::HiddenAndTarget => hidden(name) || name == b"target",
+            };
+            e.depth() == 0 || !(e.file_type().is_dir() && left_out)
         })
+}
+
+/// A hidden name, by its bytes (a hidden name need not be UTF-8).
+fn hidden(name: &[u8]) -> bool {
+    name.starts_with(b".") && name != b"." && name != b".."
+}
+
+/// The regular files under `dir`, as the search for inputs sees them: [`walk`] without
+/// hidden directories and `target/`. An entry that cannot be read is an error naming it
+/// (the walk goes on after it).
+pub(crate) fn files(dir: &Path) -> impl Iterator<Item = Result<PathBuf>> + '_ {
+    walk(dir, Skip::HiddenAndTarget).filter_map(move |entry| match entry {
+        Err(e) => {
+            let path = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dir.to_path_buf());
+            Some(Err(Error::io(&path, "cannot walk", e.into())))
+        }
+        Ok(e) => e.file_type().is_file().then(|| Ok(e.into_path())),
+    })
 }
 
 /// Whether `path` names a YAML file (`.yaml` or `.yml`).
@@ -186,7 +217,7 @@ pub(crate) fn is_yaml(path: &Path) -> bool {
         .is_some_and(|e| e == "yaml" || e == "yml")
 }
 
-fn walk(dir: &Path) -> Result<Vec<Unit>> {
+fn walk_units(dir: &Path, store: &Kustomizations) -> Result<Vec<Unit>> {
     let mut kustomizations = Vec::new();
     let mut manifests = Vec::new();
     for path in files(dir) {
@@ -201,7 +232,7 @@ fn walk(dir: &Path) -> Result<Vec<Unit>> {
     let mut errors = Vec::new();
     let mut consumed = BTreeSet::new();
     for k in &kustomizations {
-        match load_file(k, true) {
+        match load_file(k, true, store) {
             Ok(Some(u)) => {
                 consumed.extend(u.consumed.iter().map(|p| normalize(p)));
                 units.push(u);
@@ -214,7 +245,7 @@ fn walk(dir: &Path) -> Result<Vec<Unit>> {
         if consumed.contains(&normalize(m)) {
             continue;
         }
-        match load_file(m, false) {
+        match load_file(m, false, store) {
             Ok(Some(u)) => units.push(u),
             Ok(None) => {}
             Err(e) => errors.push(e),
@@ -248,5 +279,21 @@ mod tests {
         }
         let found: Vec<PathBuf> = files(d).map(|f| f.unwrap()).collect();
         assert_eq!(found, [d.join("app/g.yaml"), d.join("g.yaml")]);
+        let walked = |skip| -> Vec<PathBuf> {
+            walk(d, skip)
+                .map(|e| e.unwrap())
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.path().strip_prefix(d).unwrap().to_path_buf())
+                .collect()
+        };
+        assert_eq!(
+            walked(Skip::Hidden),
+            [
+                Path::new("app/g.yaml"),
+                Path::new("g.yaml"),
+                Path::new("target/g.yaml")
+            ]
+        );
+        assert_eq!(walked(Skip::Nothing).len(), 5);
     }
 }

@@ -45,17 +45,9 @@ impl Root {
         placeholder: bool,
         mode: Mode,
     ) -> Result<Root> {
-        let real = match restrictor {
-            LoadRestrictor::None => None,
-            LoadRestrictor::RootOnly => Some(
-                std::fs::canonicalize(if dir.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    dir
-                })
-                .map_err(|e| Error::io(dir, "cannot resolve the generator's directory", e))?,
-            ),
-        };
+        let real = restrictor
+            .real_root(dir)
+            .map_err(|e| Error::io(dir, "cannot resolve the generator's directory", e))?;
         Ok(Root {
             dir: dir.to_path_buf(),
             real,
@@ -131,7 +123,7 @@ impl Root {
                 },
             )
         })?;
-        if real.starts_with(real_root) {
+        if LoadRestrictor::judge(real_root, &real).is_ok() {
             return Ok(());
         }
         Err(crate::kustomize::Error::OutsideRoot {

@@ -177,7 +177,7 @@ fn render_mapped<T: Send>(
     };
     let mut results = results.into_iter();
     for unit in units {
-        warnings_out.extend(unit.warnings.iter().cloned());
+        warnings_out.extend(unit.warnings.iter().map(|n| n.warning.clone()));
         for r in results.by_ref().take(unit.generators.len()) {
             match r {
                 Ok((item, warnings)) => {

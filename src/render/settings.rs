@@ -11,15 +11,7 @@ use crate::age::{IdentitySources, Keyring};
 use crate::error::{Error, Result};
 use crate::kustomize::hash::HashVariant;
 
-/// kustomize's `--load-restrictor` values.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LoadRestrictor {
-    /// Files must resolve (symlinks followed) to a place under the generator's root.
-    #[default]
-    RootOnly,
-    /// Any readable file may be named.
-    None,
-}
+pub use crate::kustomize::restrict::LoadRestrictor;
 
 /// How Secrets are named and annotated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -111,7 +103,7 @@ impl Session {
             None => load_restrictor_from(var(LOAD_RESTRICTOR_VAR))?,
         };
         let key_services = key_services_from(&given, var)?;
-        crate::kustomize::manifest::set_confined(load_restrictor == LoadRestrictor::RootOnly);
+        crate::kustomize::restrict::set_run_restrictor(load_restrictor);
         let settings = Settings {
             load_restrictor,
             hash: given.hash,

@@ -61,7 +61,7 @@ pub fn owned_files(dir: &Path) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> 
     if !dir.exists() {
         return Ok(out);
     }
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+    for entry in crate::render::discover::walk(dir, crate::render::discover::Skip::Nothing) {
         let entry = entry.map_err(|e| Error::io(dir, "cannot walk", e.into()))?;
         // The output directory is secretgen's: a link inside it is never followed, and
         // neither written through nor pruned around.

@@ -116,10 +116,13 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
             }
             None => {
                 if let Some(message) = near_miss(doc) {
-                    unit.warnings.push(Warning {
-                        loc: Loc::at(path, doc.mark),
-                        message,
-                    });
+                    unit.warnings.push(Noted::new(
+                        WarningKind::Skipped,
+                        Warning {
+                            loc: Loc::at(path, doc.mark),
+                            message,
+                        },
+                    ));
                 }
             }
         }

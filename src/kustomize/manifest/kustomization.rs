@@ -4,65 +4,123 @@
 
 use super::*;
 
-pub(super) const KUSTOMIZATION_FIELDS: &[&str] = &[
-    "apiVersion",
-    "kind",
-    "metadata",
-    "openapi",
-    "namePrefix",
-    "nameSuffix",
-    "namespace",
-    "commonLabels",
-    "labels",
-    "commonAnnotations",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "patches",
-    "images",
-    "imageTags",
-    "replacements",
-    "replicas",
-    "vars",
-    "sortOptions",
-    "resources",
-    "components",
-    "crds",
-    "bases",
-    "configMapGenerator",
-    "secretGenerator",
-    "helmGlobals",
-    "helmCharts",
-    "helmChartInflationGenerator",
-    "generatorOptions",
-    "configurations",
-    "generators",
-    "transformers",
-    "validators",
-    "buildMetadata",
-];
-
-/// Kustomization fields that can change generated Secrets but that secretgen does not apply.
-pub(super) const NOT_APPLIED: &[&str] = &[
-    "patches",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "replacements",
-    "transformers",
-    "components",
-    "helmCharts",
-    "configurations",
-    // `managedByLabel`/`originAnnotations` label and annotate every generated Secret.
-    "buildMetadata",
-    // `order: fifo` changes the order of the documents.
-    "sortOptions",
-];
-
 /// Reads a kustomization: its `secretGenerator` entries, the builtin and secretgen.dev/v1
 /// SecretGenerator configs under `generators` (inline, or in files it reads), the `v1`
 /// Secrets in its local `resources` files (which it reads; SOPS-encrypted ones are kept
 /// whole, to decrypt when rendered), and the fields that transform them all. It looks at
 /// the directory for a second kustomization file, and reads no source a generator names.
 pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
+    read_model(path, text, crate::kustomize::restrict::run_restrictor()).map(|k| k.unit)
+}
+
+/// A `generators` entry: where it is written, and the documents it holds that are not
+/// SecretGenerator configs (a KSOPS config, a generator plugin's), which a flat render
+/// leaves alone and a tree build runs or refuses.
+#[derive(Clone, Debug)]
+pub(crate) struct GeneratorsEntry {
+    pub(crate) mark: Mark,
+    pub(crate) foreign: Vec<Node>,
+}
+
+/// A field set in a kustomization (its key present), with the table's row for it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SetField {
+    pub(crate) field: &'static fields::Field,
+    /// Where the value is written.
+    pub(crate) value: Mark,
+    /// The value is neither null nor an empty list or mapping.
+    pub(crate) non_empty: bool,
+}
+
+/// One kustomization, read once: every field secretgen acts on, each with its position.
+/// The flat render uses its [`Unit`]; the tree planner and the tree build read the rest.
+#[derive(Clone, Debug)]
+pub struct Kustomization {
+    /// Its generators, what it does to their Secrets, its plain Secrets and warnings.
+    pub unit: Unit,
+    /// `kind: Component`.
+    pub(crate) is_component: bool,
+    /// The fields whose key is written, in the file's order.
+    pub(crate) set: Vec<SetField>,
+    /// `resources` entries that are strings, in order.
+    pub(crate) resources: Vec<Located>,
+    /// `bases` entries that are strings, in order (read as more `resources`).
+    pub(crate) bases: Vec<Located>,
+    /// Where a non-empty `bases` list is written (it is deprecated: warned of).
+    pub(crate) bases_mark: Option<Mark>,
+    pub(crate) components: Vec<Located>,
+    pub(crate) generators: Vec<GeneratorsEntry>,
+    /// `patchesStrategicMerge` entries that are strings (a path or an inline patch).
+    pub(crate) patches_strategic_merge: Vec<Located>,
+    /// `patches` and `patchesJson6902` entries (`path`/`patch` and `target`).
+    pub(crate) patches: Vec<Node>,
+    pub(crate) patches_json6902: Vec<Node>,
+    /// `replacements` entries (`path`, or inline `source` and `targets`).
+    pub(crate) replacements: Vec<Node>,
+    /// Where each `transformers` entry is written.
+    pub(crate) transformers: Vec<Mark>,
+}
+
+impl Kustomization {
+    /// The kustomization file.
+    pub fn file(&self) -> &Path {
+        &self.unit.file
+    }
+
+    /// The field `name`, when its value is set (neither null nor empty).
+    pub(crate) fn non_empty(&self, name: &str) -> Option<&SetField> {
+        self.set
+            .iter()
+            .find(|s| s.field.name == name && s.non_empty)
+    }
+
+    /// Whether a field whose mere presence makes a tree is set, or the kustomization is a
+    /// Component (the planner judges `resources`, `components` and `generators` entries).
+    pub(crate) fn sets_a_tree_field(&self) -> bool {
+        self.is_component || self.set.iter().any(|s| s.non_empty && s.field.makes_tree)
+    }
+
+    /// The directories and files its `resources`, `components` and `bases` name, in that
+    /// order, as the tree planner follows them.
+    pub(crate) fn includes(&self) -> impl Iterator<Item = &Located> {
+        self.resources
+            .iter()
+            .chain(&self.components)
+            .chain(&self.bases)
+    }
+}
+
+/// Absent, null, `[]` or `{}`.
+fn is_empty_value(n: &Node) -> bool {
+    n.is_null()
+        || n.as_seq().is_some_and(|s| s.is_empty())
+        || n.as_map().is_some_and(|m| m.is_empty())
+}
+
+/// The list a field holds (nothing when it is absent or not a list).
+fn list<'d>(doc: &'d Node, field: &str) -> &'d [Node] {
+    doc.get(field).and_then(|n| n.as_seq()).unwrap_or(&[])
+}
+
+fn strings(doc: &Node, field: &str) -> Vec<Located> {
+    list(doc, field)
+        .iter()
+        .filter_map(|e| {
+            e.as_str().map(|s| Located {
+                value: s.to_string(),
+                mark: e.mark,
+            })
+        })
+        .collect()
+}
+
+/// Reads a kustomization into its [`Kustomization`] model, the files it names held to
+/// `restrictor`.
+pub(crate) fn read_model(
+    path: &Path,
+    text: &str,
+    restrictor: crate::kustomize::restrict::LoadRestrictor,
+) -> Result<Kustomization> {
     check_yaml11_breaks(path, text)?;
     let mut docs = parse(path, text)?;
     if let Some(doc) = docs.first_mut() {
@@ -85,7 +143,7 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     let r = Reader { file: path };
     let mut warnings = Vec::new();
     let map = r.map(doc, "kustomization")?;
-    r.check_fields(map, KUSTOMIZATION_FIELDS, "kustomization")?;
+    r.check_fields(map, &fields::NAMES, "kustomization")?;
     if holds_nothing(map) {
         return Err(Error::manifest(
             Loc::at(path, doc.mark),
@@ -99,8 +157,9 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
     let transform = r.transform(doc, &mut warnings)?;
     let mut generators = r.secret_generators(doc, &root, &global)?;
     let mut consumed = Vec::new();
-    r.generator_configs(doc, &root, &mut generators, &mut consumed)?;
-    let plain_secrets = r.resource_secrets(doc, &root)?;
+    let generator_entries =
+        r.generator_configs(doc, &root, restrictor, &mut generators, &mut consumed)?;
+    let plain_secrets = r.resource_secrets(doc, &root, restrictor)?;
     if !generators.is_empty() {
         r.not_applied_warnings(map, &generators, &mut warnings);
     }
@@ -116,7 +175,35 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
         plain_secrets,
     };
     check_unique_ids(&unit)?;
-    Ok(unit)
+    let set = map
+        .iter()
+        .filter_map(|(k, v)| {
+            Some(SetField {
+                field: fields::field(k.as_str()?)?,
+                value: v.mark,
+                non_empty: !is_empty_value(v),
+            })
+        })
+        .collect();
+    let bases_mark = doc
+        .get("bases")
+        .filter(|b| !b.as_seq().unwrap_or(&[]).is_empty())
+        .map(|b| b.mark);
+    Ok(Kustomization {
+        unit,
+        is_component: doc.get("kind").and_then(Node::as_str) == Some("Component"),
+        set,
+        resources: strings(doc, "resources"),
+        bases: strings(doc, "bases"),
+        bases_mark,
+        components: strings(doc, "components"),
+        generators: generator_entries,
+        patches_strategic_merge: strings(doc, "patchesStrategicMerge"),
+        patches: list(doc, "patches").to_vec(),
+        patches_json6902: list(doc, "patchesJson6902").to_vec(),
+        replacements: list(doc, "replacements").to_vec(),
+        transformers: list(doc, "transformers").iter().map(|t| t.mark).collect(),
+    })
 }
 
 /// Whether a kustomization sets nothing, as kustomize judges it: every field but
@@ -162,7 +249,7 @@ pub(super) fn is_v1_secret(doc: &Node) -> bool {
 /// name without regard to case (`SecretGenerator:`, `Name:` are `secretGenerator`, `name`):
 /// such keys are renamed to the field they match, where no exact key is there already.
 pub(super) fn fold_kustomization_fields(doc: &mut Node) {
-    fold_fields(doc, KUSTOMIZATION_FIELDS);
+    fold_fields(doc, &fields::NAMES);
     if let Value::Map(entries) = &mut doc.value {
         for (k, v) in entries.iter_mut() {
             match k.as_str() {
@@ -190,7 +277,7 @@ pub(super) fn fold_kustomization_fields(doc: &mut Node) {
 impl Reader<'_> {
     /// What the kustomization does to every Secret: prefix, suffix, namespace, labels and
     /// annotations.
-    pub(super) fn transform(&self, doc: &Node, warnings: &mut Vec<Warning>) -> Result<Transform> {
+    pub(super) fn transform(&self, doc: &Node, warnings: &mut Vec<Noted>) -> Result<Transform> {
         let mut t = Transform {
             name_prefix: self
                 .opt_string(doc, "namePrefix")?
@@ -216,9 +303,12 @@ impl Reader<'_> {
                     "labels entry",
                 )?;
                 if entry.get("fields").is_some_and(|f| !f.is_null()) {
-                    warnings.push(self.warning(
-                        entry.mark,
-                        "`labels[].fields` is not applied by secretgen; kustomize may put these labels elsewhere",
+                    warnings.push(Noted::new(
+                        WarningKind::LabelFieldsNotApplied,
+                        self.warning(
+                            entry.mark,
+                            "`labels[].fields` is not applied by secretgen; kustomize may put these labels elsewhere",
+                        ),
                     ));
                 }
                 for (k, v) in self.string_map(entry.get("pairs"))? {
@@ -257,27 +347,32 @@ impl Reader<'_> {
         &self,
         doc: &Node,
         root: &Path,
+        restrictor: crate::kustomize::restrict::LoadRestrictor,
         generators: &mut Vec<Generator>,
         consumed: &mut Vec<PathBuf>,
-    ) -> Result<()> {
+    ) -> Result<Vec<GeneratorsEntry>> {
+        let mut entries = Vec::new();
         let Some(list) = doc.get("generators").filter(|n| !n.is_null()) else {
-            return Ok(());
+            return Ok(entries);
         };
         for entry in self.seq(list, "generators")? {
             let Some(text) = entry.as_str() else {
                 return Err(self.err(entry.mark, format!("`generators` entries are strings (a file path or an inline YAML document), found {}", entry.kind_name())));
             };
+            let mut foreign = Vec::new();
             if text.contains('\n') {
                 // Inline config: positions inside it are relative to the string.
-                for d in &parse(self.file, text)? {
-                    if let Some(format) = generator_format(d) {
-                        let mut g = self.generator(d, format, root)?;
+                for d in parse(self.file, text)? {
+                    if let Some(format) = generator_format(&d) {
+                        let mut g = self.generator(&d, format, root)?;
                         g.mark = entry.mark;
                         generators.push(g);
+                    } else {
+                        foreign.push(d);
                     }
                 }
             } else {
-                let gen_path = self.generator_config_file(entry, text, root)?;
+                let gen_path = self.generator_config_file(entry, text, root, restrictor)?;
                 let gen_text = read_text(&gen_path).map_err(|e| match e {
                     Error::Io(crate::place::IoError { source, .. }) => self.err(
                         entry.mark,
@@ -289,15 +384,21 @@ impl Reader<'_> {
                     other => other,
                 })?;
                 let sub = Reader { file: &gen_path };
-                for d in &parse(&gen_path, &gen_text)? {
-                    if let Some(format) = generator_format(d) {
-                        generators.push(sub.generator(d, format, root)?);
+                for d in parse(&gen_path, &gen_text)? {
+                    if let Some(format) = generator_format(&d) {
+                        generators.push(sub.generator(&d, format, root)?);
+                    } else {
+                        foreign.push(d);
                     }
                 }
                 consumed.push(gen_path);
             }
+            entries.push(GeneratorsEntry {
+                mark: entry.mark,
+                foreign,
+            });
         }
-        Ok(())
+        Ok(entries)
     }
 
     /// The file a `generators` entry names, refused where kustomize would do something
@@ -307,6 +408,7 @@ impl Reader<'_> {
         entry: &Node,
         text: &str,
         root: &Path,
+        restrictor: crate::kustomize::restrict::LoadRestrictor,
     ) -> Result<PathBuf> {
         let gen_path = root.join(crate::kustomize::source::clean_slash_path(text));
         if gen_path.is_dir() {
@@ -324,39 +426,45 @@ impl Reader<'_> {
                 format!("`generators` entry `{text}` is this kustomization itself (kustomize refuses it)"),
             ));
         }
-        self.within_root(root, &gen_path, entry.mark, "generators")?;
+        self.within_root(restrictor, root, &gen_path, entry.mark, "generators")?;
         Ok(gen_path)
     }
 
     /// Under the load restrictor, a file a kustomization names is read only when it resolves
     /// (links followed) under the kustomization's directory, as kustomize refuses it before
     /// reading: nothing of a file outside (not even a key in a parse error) is read.
-    fn within_root(&self, root: &Path, path: &Path, mark: Mark, field: &str) -> Result<()> {
-        if !super::confined() {
-            return Ok(());
-        }
-        let base = if root.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            root
-        };
-        match (base.canonicalize(), path.canonicalize()) {
-            (Ok(root), Ok(real)) if !real.starts_with(&root) => Err(self.err(
+    fn within_root(
+        &self,
+        restrictor: crate::kustomize::restrict::LoadRestrictor,
+        root: &Path,
+        path: &Path,
+        mark: Mark,
+        field: &str,
+    ) -> Result<()> {
+        use crate::kustomize::restrict::Refused;
+        match restrictor.check(root, path) {
+            // A path that cannot be resolved is not read either: its reader says why.
+            Ok(()) | Err(Refused::Unresolved(_)) => Ok(()),
+            Err(Refused::Outside(o)) => Err(self.err(
                 mark,
                 format!(
                     "`{field}` file `{}` resolves to `{}`, outside the kustomization's directory `{}`; kustomize's load restrictor refuses it (`--load-restrictor LoadRestrictionsNone`, or `SECRETGEN_LOAD_RESTRICTOR=LoadRestrictionsNone` inside kustomize, lifts it)",
                     path.display(),
-                    real.display(),
-                    root.display()
+                    o.real.display(),
+                    o.root.display()
                 ),
             )),
-            _ => Ok(()),
         }
     }
 
     /// The `v1` Secrets of the local `resources` files, each with its file. Directories
     /// (bases, rendered on their own by a tree walk) and URLs (remote) are not read.
-    pub(super) fn resource_secrets(&self, doc: &Node, root: &Path) -> Result<Vec<(PathBuf, Node)>> {
+    pub(super) fn resource_secrets(
+        &self,
+        doc: &Node,
+        root: &Path,
+        restrictor: crate::kustomize::restrict::LoadRestrictor,
+    ) -> Result<Vec<(PathBuf, Node)>> {
         let mut out = Vec::new();
         let Some(list) = doc.get("resources").filter(|n| !n.is_null()) else {
             return Ok(out);
@@ -367,7 +475,7 @@ impl Reader<'_> {
             if res.contains("://") || !res_path.is_file() {
                 continue;
             }
-            self.within_root(root, &res_path, entry.mark, "resources")?;
+            self.within_root(restrictor, root, &res_path, entry.mark, "resources")?;
             let text = read_text(&res_path)?;
             let docs = parse(&res_path, &text)?;
             // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
@@ -389,20 +497,27 @@ impl Reader<'_> {
         &self,
         map: &[(Node, Node)],
         generators: &[Generator],
-        warnings: &mut Vec<Warning>,
+        warnings: &mut Vec<Noted>,
     ) {
-        for field in NOT_APPLIED {
-            if let Some((k, _)) = map.iter().find(|(k, _)| k.as_str() == Some(field)) {
-                warnings.push(self.warning(k.mark, format!("`{field}` is not applied by secretgen; kustomize may change the generated Secrets with it (run `kubectl kustomize` to see its result)")));
+        for field in fields::FIELDS
+            .iter()
+            .filter(|f| f.flat == fields::Flat::Warned)
+        {
+            let name = field.name;
+            if let Some((k, _)) = map.iter().find(|(k, _)| k.as_str() == Some(name)) {
+                warnings.push(Noted::new(
+                    WarningKind::NotApplied(name),
+                    self.warning(k.mark, format!("`{name}` is not applied by secretgen; kustomize may change the generated Secrets with it (run `kubectl kustomize` to see its result)")),
+                ));
             }
         }
         for g in generators.iter().filter(|g| g.behavior != Behavior::Create) {
             let mark = g.behavior_mark.unwrap_or(g.mark);
             // The field is in the generator's own file, which may be a `generators:` one.
-            warnings.push(Warning {
+            warnings.push(Noted::new(WarningKind::BehaviorNeedsBase, Warning {
                 loc: Loc::at(&g.file, mark),
                 message: format!("`behavior: {}` needs the base's Secret `{}`; secretgen renders this generator on its own, kustomize merges it into the base", g.behavior.as_str(), g.name.value),
-            });
+            }));
         }
     }
 }

@@ -18,13 +18,17 @@ use crate::error::{Error, Loc, Result, Warning, did_you_mean};
 use crate::kustomize::hash::HashVariant;
 use crate::yaml::{self, Mark, Node, Value};
 
+pub(crate) mod fields;
 mod generator;
 mod kustomization;
+mod store;
 
 pub use generator::read_generator_file;
 use generator::*;
 pub(crate) use generator::{generator_format, near_miss};
-pub use kustomization::read_kustomization;
+pub(crate) use kustomization::read_model;
+pub use kustomization::{Kustomization, read_kustomization};
+pub use store::Kustomizations;
 
 /// A string from the input with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,13 +182,64 @@ pub(crate) struct Transform {
     pub(crate) annotations: MetaMap,
 }
 
+/// What a reader's warning is about: callers keep or drop warnings by kind, never by text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarningKind {
+    /// A kustomization field that a flat render does not apply (the field's row in
+    /// [`fields::FIELDS`] says whether a tree build does).
+    NotApplied(&'static str),
+    /// `labels[].fields`, which secretgen does not apply.
+    LabelFieldsNotApplied,
+    /// A generator with `behavior: merge` or `replace` rendered on its own, without the
+    /// base's Secret.
+    BehaviorNeedsBase,
+    /// A document or file skipped: a near miss of a SecretGenerator, an emptied manifest.
+    Skipped,
+}
+
+impl WarningKind {
+    /// Whether the warning is about what a flat render would not apply (nothing a reader
+    /// of the inputs alone, such as the plaintext gate, needs to hear).
+    pub fn about_flat_render(self) -> bool {
+        matches!(
+            self,
+            WarningKind::NotApplied(_)
+                | WarningKind::LabelFieldsNotApplied
+                | WarningKind::BehaviorNeedsBase
+        )
+    }
+
+    /// Whether a tree build, which builds bases and applies or refuses these fields
+    /// itself, drops the warning.
+    pub(crate) fn dropped_by_tree_build(self) -> bool {
+        match self {
+            WarningKind::NotApplied(f) => fields::field(f).is_some_and(fields::Field::tree_handles),
+            WarningKind::BehaviorNeedsBase => true,
+            WarningKind::LabelFieldsNotApplied | WarningKind::Skipped => false,
+        }
+    }
+}
+
+/// A warning of a reader, with its kind.
+#[derive(Clone, Debug)]
+pub struct Noted {
+    pub kind: WarningKind,
+    pub warning: Warning,
+}
+
+impl Noted {
+    pub(crate) fn new(kind: WarningKind, warning: Warning) -> Noted {
+        Noted { kind, warning }
+    }
+}
+
 /// One build: a kustomization, or a manifest file of standalone generators.
 #[derive(Clone, Debug)]
 pub struct Unit {
     pub(crate) file: PathBuf,
     pub generators: Vec<Generator>,
     pub(crate) transform: Transform,
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<Noted>,
     /// Generator config files this unit consumed (so a tree walk does not render them twice).
     pub(crate) consumed: Vec<PathBuf>,
     /// Plain `v1` Secrets from the kustomization's local `resources` files: kustomize
@@ -351,20 +406,6 @@ fn fold_fields(node: &mut Node, fields: &[&str]) {
             *text = field.to_string();
         }
     }
-}
-
-/// Whether the run's load restrictor confines the files a kustomization names to its
-/// directory (kustomize's `LoadRestrictionsRootOnly`, the default). Set once per run by the
-/// session ([`set_confined`]); the readers here check it before they read such a file.
-static CONFINED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
-
-/// Sets the run's load restrictor for the files kustomizations name (the session does).
-pub fn set_confined(on: bool) {
-    CONFINED.store(on, std::sync::atomic::Ordering::SeqCst);
-}
-
-fn confined() -> bool {
-    CONFINED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 struct Reader<'a> {

@@ -14,9 +14,10 @@ pub(crate) mod patch;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::kustomize::manifest::{self, Behavior, Unit};
+use crate::kustomize::manifest::{self, Behavior, Kustomizations, Unit};
 use crate::render::{self, Decrypt, Output, Settings};
 use crate::yaml;
 
@@ -36,26 +37,8 @@ pub struct Plan {
     /// The named directories under which nothing was found: no kustomization, no generator
     /// manifest (`render` refuses them: nothing to render).
     pub empty: Vec<PathBuf>,
-}
-
-/// Fields that make a kustomization a tree build (anything beyond a flat list of
-/// generators, plain Secrets and the simple transformers).
-const TREE_FIELDS: &[&str] = &[
-    "components",
-    "patches",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "replacements",
-    "transformers",
-    "helmCharts",
-    "helmChartInflationGenerator",
-];
-
-/// Absent, null, `[]` or `{}`.
-fn is_empty(n: &yaml::Node) -> bool {
-    n.is_null()
-        || n.as_seq().is_some_and(|s| s.is_empty())
-        || n.as_map().is_some_and(|m| m.is_empty())
+    /// The kustomizations of the run, each read once: by the planner, then by the builds.
+    pub store: Arc<Kustomizations>,
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -92,6 +75,7 @@ impl Plan {
             trees: std::mem::take(&mut self.trees),
             subdirs: std::mem::take(&mut self.subdirs),
             kustomizations: self.kustomizations,
+            store: Arc::clone(&self.store),
             ..Plan::default()
         }
     }
@@ -113,6 +97,12 @@ pub fn one_build(path: &Path) -> Result<Option<PathBuf>> {
 /// through `resources`, `components` and `bases`, its own first. Missing, remote or
 /// unreadable entries are left to the build, which reports them.
 pub fn reached_dirs(kustomization: &Path) -> BTreeSet<PathBuf> {
+    let store = Kustomizations::new(crate::kustomize::restrict::run_restrictor());
+    reached_dirs_in(kustomization, &store)
+}
+
+/// [`reached_dirs`], reading kustomizations through the run's `store`.
+pub fn reached_dirs_in(kustomization: &Path, store: &Kustomizations) -> BTreeSet<PathBuf> {
     let mut seen = BTreeSet::new();
     let mut todo = vec![dir_of(kustomization)];
     while let Some(dir) = todo.pop() {
@@ -122,18 +112,12 @@ pub fn reached_dirs(kustomization: &Path) -> BTreeSet<PathBuf> {
         let Ok(Some(kfile)) = build::kustomization_in(&dir) else {
             continue;
         };
-        let Ok(text) = manifest::read_text(&kfile) else {
+        let Ok(k) = store.get(&kfile) else {
             continue;
         };
-        let docs = yaml::parse_stream(&text).unwrap_or_default();
-        let Some(doc) = docs.first() else { continue };
-        for field in ["resources", "components", "bases"] {
-            for e in doc.get(field).and_then(|n| n.as_seq()).unwrap_or(&[]) {
-                if let Some(s) = e.as_str()
-                    && dir.join(s).is_dir()
-                {
-                    todo.push(dir.join(s));
-                }
+        for e in k.includes() {
+            if dir.join(&e.value).is_dir() {
+                todo.push(dir.join(&e.value));
             }
         }
     }
@@ -142,64 +126,53 @@ pub fn reached_dirs(kustomization: &Path) -> BTreeSet<PathBuf> {
 
 /// Reads the units under `paths` and sorts them into flat units and trees.
 pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
-    let units = crate::render::discover::load(paths)?;
+    let store = Kustomizations::new(crate::kustomize::restrict::run_restrictor());
+    plan_in(paths, Arc::new(store))
+}
+
+/// Whether a kustomization is the top of a tree build rather than a flat list of
+/// generators: a field only a tree applies is set (see `manifest::fields`), it is a
+/// Component, a generator merges into a base, an entry of `resources`, `components` or
+/// `bases` is a directory or is not local, or a `generators` entry holds a config that is not
+/// a SecretGenerator. With the directories it includes, and where it names each.
+fn tree_like(k: &manifest::Kustomization, u: &Unit) -> (bool, Vec<(PathBuf, yaml::Mark)>) {
+    let dir = dir_of(&u.file);
+    let mut tree =
+        k.sets_a_tree_field() || u.generators.iter().any(|g| g.behavior != Behavior::Create);
+    let mut included = Vec::new();
+    for e in k.includes() {
+        let p = dir.join(&e.value);
+        if p.is_dir() {
+            included.push((canonical(&p), e.mark));
+            tree = true;
+        } else if !p.is_file() {
+            // Remote or missing: the tree build says which.
+            tree = true;
+        }
+    }
+    tree |= k.generators.iter().any(|g| !g.foreign.is_empty());
+    (tree, included)
+}
+
+/// [`plan`], reading kustomizations through `store`, which the plan keeps for its builds.
+pub fn plan_in(paths: &[PathBuf], store: Arc<Kustomizations>) -> Result<Plan> {
+    let units = crate::render::discover::load_in(paths, &store)?;
     let mut included = BTreeSet::new();
-    let mut tree_like = Vec::new();
+    let mut tree_like_units = Vec::new();
     // Which kustomization (by index) includes which directory, and where it says so.
     let mut edges: Vec<(usize, PathBuf, yaml::Mark)> = Vec::new();
     for (i, u) in units.iter().enumerate() {
         if !manifest::is_kustomization_file(&u.file) {
-            tree_like.push(false);
+            tree_like_units.push(false);
             continue;
         }
-        let text = manifest::read_text(&u.file)?;
-        let docs = yaml::parse_stream(&text).unwrap_or_default();
-        let Some(doc) = docs.first() else {
-            tree_like.push(false);
-            continue;
-        };
-        let dir = dir_of(&u.file);
-        let mut tree = TREE_FIELDS
-            .iter()
-            .any(|f| doc.get(f).is_some_and(|n| !is_empty(n)))
-            || doc.get("kind").and_then(|k| k.as_str()) == Some("Component")
-            || u.generators.iter().any(|g| g.behavior != Behavior::Create);
-        for field in ["resources", "components", "bases"] {
-            for e in doc.get(field).and_then(|n| n.as_seq()).unwrap_or(&[]) {
-                let Some(s) = e.as_str() else { continue };
-                let p = dir.join(s);
-                if p.is_dir() {
-                    included.insert(canonical(&p));
-                    edges.push((i, canonical(&p), e.mark));
-                    tree = true;
-                } else if !p.is_file() {
-                    // Remote or missing: the tree build says which.
-                    tree = true;
-                }
-            }
+        let k = store.get(&u.file)?;
+        let (tree, dirs) = tree_like(&k, u);
+        for (d, mark) in dirs {
+            included.insert(d.clone());
+            edges.push((i, d, mark));
         }
-        for e in doc
-            .get("generators")
-            .and_then(|n| n.as_seq())
-            .unwrap_or(&[])
-        {
-            let Some(s) = e.as_str() else { continue };
-            let docs = if s.contains('\n') {
-                yaml::parse_stream(s).unwrap_or_default()
-            } else if dir.join(s).is_file() {
-                manifest::read_text(&dir.join(s))
-                    .ok()
-                    .and_then(|t| yaml::parse_stream(&t).ok())
-                    .unwrap_or_default()
-            } else {
-                tree = true;
-                Vec::new()
-            };
-            if docs.iter().any(|d| manifest::generator_format(d).is_none()) {
-                tree = true;
-            }
-        }
-        tree_like.push(tree);
+        tree_like_units.push(tree);
     }
     check_cycles(&units, &included, &edges)?;
     let default = [PathBuf::from(".")];
@@ -214,9 +187,10 @@ pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
             .filter(|p| p.is_dir() && !units.iter().any(|u| u.file.starts_with(p)))
             .cloned()
             .collect(),
+        store,
         ..Plan::default()
     };
-    for (u, tree) in units.into_iter().zip(tree_like) {
+    for (u, tree) in units.into_iter().zip(tree_like_units) {
         if !manifest::is_kustomization_file(&u.file) {
             plan.units.push(u);
             continue;
@@ -388,7 +362,7 @@ pub fn render(
     let mut placed: Vec<(crate::secret::Secret, PathBuf)> =
         out.secrets.drain(..).map(|s| (s, PathBuf::new())).collect();
     // One builder for all trees: a base shared by several overlays is built once.
-    let mut b = build::Build::new(settings, keys, accept_unapplied);
+    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied);
     for (t, sub) in plan.trees.iter().zip(&plan.subdirs) {
         match b.build(t) {
             Ok(secrets) => {
@@ -450,7 +424,7 @@ pub fn check(
     use crate::review::check::{Known, check_doc};
     let mut checked = Checked::default();
     let mut errors = Vec::new();
-    let mut b = build::Build::new(settings, keys, accept_unapplied);
+    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied);
     for t in &plan.trees {
         let built = match b.build_full(t) {
             Ok(x) => x,
@@ -489,8 +463,54 @@ pub fn check(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {
     use super::*;
+
+    /// A base shared by two overlays, each overlay a tree (its `resources` name the base).
+    fn shared_base() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        std::fs::create_dir_all(d.join("base")).unwrap();
+        std::fs::write(
+            d.join("base/kustomization.yaml"),
+            "secretGenerator:\n- name: s\n  literals: [k=v]\n",
+        )
+        .unwrap();
+        for o in ["a", "b"] {
+            std::fs::create_dir_all(d.join(o)).unwrap();
+            std::fs::write(
+                d.join(o).join("kustomization.yaml"),
+                format!("namePrefix: {o}-\nresources:\n- ../base\n"),
+            )
+            .unwrap();
+        }
+        t
+    }
+
+    #[test]
+    fn a_shared_base_is_read_once_by_the_plan_and_every_build() {
+        let t = shared_base();
+        let plan = plan(&[t.path().to_path_buf()]).unwrap();
+        assert_eq!(plan.trees.len(), 2, "{plan:?}");
+        assert_eq!(plan.store.parsed(), 3);
+        let settings = Settings::default();
+        let keys = crate::render::NoKeys;
+        let out = render(&plan, &settings, &keys, false, &|| {}).unwrap();
+        let names: Vec<&str> = out.out.secrets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(
+            names
+                .iter()
+                .all(|n| n.starts_with("a-s-") || n.starts_with("b-s-"))
+        );
+        // Three kustomization files, each parsed once for the plan and both builds.
+        assert_eq!(plan.store.parsed(), 3);
+        // `check` plans and builds the same trees: still once each.
+        let checked = check(&plan, &settings, &keys, false).unwrap();
+        assert_eq!(checked.secrets.len(), 2);
+        assert_eq!(plan.store.parsed(), 3);
+    }
 
     #[test]
     fn clean_path_takes_out_dot_and_parent_steps() {

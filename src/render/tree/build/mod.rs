@@ -1,0 +1,402 @@
+//! One kustomize build of a tree, restricted to Secrets.
+//!
+//! In: a kustomization directory. Out: the Secrets `kubectl kustomize DIR` prints, as
+//! [`Secret`]s whose `passthrough` is the final document. The order of kustomize's
+//! `accumulateTarget` is kept at every level: resources (files, and bases built on their
+//! own), generators (with `behavior`), components (on the same accumulator), then the
+//! builtin transformers (strategic-merge patches, `patches`, namespace, prefix, suffix,
+//! labels, annotations, JSON 6902 patches); the name hash is added once, after the whole
+//! build. Refuses what would change a Secret and is not applied here (remote bases, Helm,
+//! transformer and generator plugins, replacements into a Secret).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Loc, Result, Warning};
+use crate::gate::shown::{Provenance, Text};
+use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::kustomize::manifest::{self, Behavior, Kustomization, Kustomizations, Transform};
+use crate::render::{self, Decrypt, Secret, Settings};
+use crate::secret::{Entry, Key, read};
+use crate::yaml::emit::Node;
+use crate::yaml::{self, Mark};
+
+use super::patch::{self, as_str, get, set};
+
+mod finish;
+mod merge;
+mod patches;
+mod refuse;
+mod resource;
+mod transform;
+
+use finish::*;
+use merge::*;
+use patches::*;
+use refuse::*;
+use resource::*;
+use transform::*;
+
+/// kustomize's accumulator, as far as Secrets (and, for `check`, workloads) go.
+#[derive(Default, Clone)]
+struct Acc {
+    res: Vec<Res>,
+    works: Vec<Work>,
+}
+
+/// A finished build: the Secrets, the names each one had on the way (the names references
+/// to it may use, which kustomize rewrites to its final name), and the workloads.
+pub(crate) struct Built {
+    pub(crate) secrets: Vec<Secret>,
+    pub(crate) names: Vec<Vec<String>>,
+    pub(crate) works: Vec<Work>,
+    /// Every file the build read (kustomizations and resources), canonical.
+    pub(crate) files: Vec<PathBuf>,
+}
+
+/// What one tree build needs and collects.
+pub(crate) struct Build<'a> {
+    pub(crate) settings: &'a Settings,
+    /// The kustomizations of the run, each read once.
+    store: &'a Kustomizations,
+    pub(crate) keys: &'a dyn Decrypt,
+    /// Accept what secretgen does not apply (a warning instead of an error).
+    pub(crate) accept_unapplied: bool,
+    pub(crate) warnings: Vec<Warning>,
+    /// Kustomizations read.
+    pub(crate) read: usize,
+    stack: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+    /// Bases already built (a base builds the same whatever includes it): several overlays
+    /// of one base build it once.
+    cache: std::collections::HashMap<PathBuf, (Acc, Vec<PathBuf>)>,
+}
+
+/// The kustomization file of a directory (kustomize refuses a directory with several).
+pub(crate) fn kustomization_in(dir: &Path) -> Result<Option<PathBuf>> {
+    let found: Vec<PathBuf> = manifest::KUSTOMIZATION_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .collect();
+    if found.len() > 1 {
+        return Err(Error::manifest(
+            Loc::file(dir),
+            format!(
+                "found more than one kustomization file ({}); kustomize needs exactly one",
+                found
+                    .iter()
+                    .filter_map(|p| p.file_name()?.to_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(found.into_iter().next())
+}
+
+impl<'a> Build<'a> {
+    pub(crate) fn new(
+        settings: &'a Settings,
+        store: &'a Kustomizations,
+        keys: &'a dyn Decrypt,
+        accept_unapplied: bool,
+    ) -> Self {
+        Build {
+            settings,
+            store,
+            keys,
+            accept_unapplied,
+            warnings: Vec::new(),
+            read: 0,
+            stack: Vec::new(),
+            files: Vec::new(),
+            cache: Default::default(),
+        }
+    }
+
+    /// `kubectl kustomize DIR`'s Secrets, unsorted (the caller sorts all outputs together).
+    pub(crate) fn build(&mut self, kustomization: &Path) -> Result<Vec<Secret>> {
+        self.build_full(kustomization).map(|b| b.secrets)
+    }
+
+    /// [`Build::build`] with what `check` needs besides the Secrets.
+    pub(crate) fn build_full(&mut self, kustomization: &Path) -> Result<Built> {
+        let dir = kustomization
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let acc = self.accumulate(&dir, false, Acc::default(), &Loc::file(kustomization))?;
+        let names = acc
+            .res
+            .iter()
+            .filter(|r| !is_local(r))
+            .map(|r| {
+                let mut n: Vec<String> = r.prev.iter().map(|(_, n)| n.clone()).collect();
+                n.push(r.name());
+                n.dedup();
+                n
+            })
+            .collect();
+        Ok(Built {
+            secrets: finish(acc.res)?,
+            names,
+            works: acc.works,
+            files: std::mem::take(&mut self.files),
+        })
+    }
+
+    fn accumulate(&mut self, dir: &Path, component: bool, ra: Acc, from: &Loc) -> Result<Acc> {
+        let Some(kfile) = kustomization_in(dir)? else {
+            return Err(crate::kustomize::Error::NoKustomization {
+                loc: from.clone(),
+                dir: dir.to_path_buf(),
+            }
+            .into());
+        };
+        let real = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, "cannot resolve", e))?;
+        // kustomize's loader refuses a root equal to or above any root that led to it.
+        if let Some(visited) = self.stack.iter().find(|v| v.starts_with(&real)) {
+            return Err(crate::kustomize::Error::Cycle {
+                loc: from.clone(),
+                dir: real,
+                visited: visited.clone(),
+            }
+            .into());
+        }
+        if !component && let Some((acc, files)) = self.cache.get(&real) {
+            self.files.extend(files.iter().cloned());
+            return Ok(acc.clone());
+        }
+        self.stack.push(real.clone());
+        let files_before = self.files.len();
+        let r = self.accumulate_file(dir, &kfile, component, ra);
+        self.stack.pop();
+        if !component && let Ok(acc) = &r {
+            let files = self.files[files_before..].to_vec();
+            self.cache.insert(real, (acc.clone(), files));
+        }
+        r
+    }
+
+    fn accumulate_file(
+        &mut self,
+        dir: &Path,
+        kfile: &Path,
+        component: bool,
+        acc: Acc,
+    ) -> Result<Acc> {
+        let k = self.open_kustomization(kfile, component)?;
+        self.refusals(&k)?;
+        let mut acc = if component { acc } else { Acc::default() };
+        let mut ra = std::mem::take(&mut acc.res);
+
+        // Resources: files, then bases each built on its own accumulator.
+        self.add_resources(dir, &k, &mut ra, &mut acc.works)?;
+
+        // Generators, merged into what the resources made.
+        self.add_generators(&k.unit.generators, &mut ra)?;
+
+        // Components work on this accumulator.
+        self.add_components(dir, &k, &mut ra, &mut acc.works)?;
+
+        // Transformers, in kustomize's builtin order.
+        for entry in &k.patches_strategic_merge {
+            let (text, file, mark) = self.patch_text(dir, kfile, &entry.value, entry.mark)?;
+            for d in parse_patch(&file, &text, mark)? {
+                smp_by_id(&mut ra, &d, &Loc::at(&file, mark))?;
+            }
+        }
+        for entry in &k.patches {
+            self.patch_entry(&mut ra, dir, kfile, entry, false)?;
+        }
+        transform(&mut ra, &mut acc.works, &k.unit.transform, kfile)?;
+        for entry in &k.patches_json6902 {
+            self.patch_entry(&mut ra, dir, kfile, entry, true)?;
+        }
+        acc.res = ra;
+        Ok(acc)
+    }
+
+    /// A kustomization read (once per run), its warnings kept but those of a flat render
+    /// that a tree build does not share, its kind checked against where it is listed.
+    fn open_kustomization(
+        &mut self,
+        kfile: &Path,
+        component: bool,
+    ) -> Result<std::sync::Arc<Kustomization>> {
+        self.read += 1;
+        self.files.push(canonical_file(kfile));
+        let k = self.store.get(kfile)?;
+        self.warnings.extend(
+            k.unit
+                .warnings
+                .iter()
+                .filter(|n| !n.kind.dropped_by_tree_build())
+                .map(|n| n.warning.clone()),
+        );
+        if let Some(mark) = k.bases_mark {
+            self.warnings.push(Warning {
+                loc: Loc::at(kfile, mark),
+                message: "`bases` is deprecated; read as more `resources`, as kustomize does (kustomize: 'bases' is deprecated. Please use 'resources' instead. Run 'kustomize edit fix' to update your Kustomization automatically.)".into(),
+            });
+        }
+        if component && !k.is_component {
+            return Err(Error::manifest(
+                Loc::file(kfile),
+                "listed under `components` but its kind is not `Component` (kustomize refuses it)",
+            ));
+        }
+        // kustomize builds a Component named at the top as a kustomization; it refuses one
+        // only where it is listed under `resources` (the top is the only root on the stack).
+        if !component && k.is_component && self.stack.len() > 1 {
+            return Err(Error::manifest(
+                Loc::file(kfile),
+                "a `kind: Component` listed under `resources` (kustomize refuses it; list it under `components`)",
+            ));
+        }
+        Ok(k)
+    }
+
+    /// A kustomization's `resources`: files, then bases each built on its own accumulator.
+    fn add_resources(
+        &mut self,
+        dir: &Path,
+        k: &Kustomization,
+        ra: &mut Vec<Res>,
+        works: &mut Vec<Work>,
+    ) -> Result<()> {
+        let at = |m: Mark| Loc::at(k.file(), m);
+        // kustomize reads the deprecated `bases` as more `resources`, after them.
+        for entry in k.resources.iter().chain(&k.bases) {
+            let res = entry.value.as_str();
+            if is_remote(res) {
+                self.refuse(
+                    at(entry.mark),
+                    format!("`resources` entry `{res}` is a remote base"),
+                )?;
+                continue;
+            }
+            // kustomize cleans a path lexically before it reads it (`x/../f` is `f`).
+            let path = dir.join(clean(res));
+            if path.is_dir() {
+                let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
+                append(ra, sub.res, &at(entry.mark))?;
+                works.extend(sub.works);
+            } else if path.is_file() {
+                self.restrict(dir, &path, &at(entry.mark), "resources")?;
+                let (secrets, found) = resources_of(&path, self.keys, self.settings.placeholder)?;
+                append(ra, secrets, &at(entry.mark))?;
+                works.extend(found);
+                self.files.push(canonical_file(&path));
+            } else {
+                return Err(Error::manifest(
+                    at(entry.mark),
+                    format!("`resources` entry `{res}` is neither a file nor a directory"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A kustomization's generators, merged into what the resources made.
+    fn add_generators(
+        &mut self,
+        generators: &[manifest::Generator],
+        ra: &mut Vec<Res>,
+    ) -> Result<()> {
+        let settings = Settings {
+            mode: render::Mode::Render,
+            ..self.settings.clone()
+        };
+        // Generators are independent until they are merged: rendered on every core when
+        // there are many, then absorbed one by one in their order.
+        let keys = self.keys;
+        let render_one = |g: &manifest::Generator| {
+            render::render_generator(g, &Transform::default(), &settings, keys)
+        };
+        let rendered: Vec<Result<(Secret, Vec<Warning>)>> = if generators.len() >= 64 {
+            use rayon::prelude::*;
+            generators.par_iter().map(render_one).collect()
+        } else {
+            generators.iter().map(render_one).collect()
+        };
+        for (g, r) in generators.iter().zip(rendered) {
+            let (mut s, w) = r?;
+            self.warnings.extend(w);
+            let variant = s.hash.as_ref().map(|(v, _)| *v);
+            s.name = s.base_name.clone();
+            let node = own(&s.to_node());
+            let res = Res {
+                node,
+                prev: Vec::new(),
+                needs_hash: variant.is_some(),
+                variant: variant.unwrap_or_default(),
+                behavior: g.behavior,
+                origin: g.loc(),
+                key_origins: s
+                    .data
+                    .iter()
+                    .map(|(k, e)| (k.to_string(), (e.origin.clone(), e.encrypted)))
+                    .collect(),
+                placeholder: s.placeholder,
+                keys_unknown: s.keys_unknown,
+                meta: Provenance::Plain,
+            };
+            let loc = g
+                .behavior_mark
+                .map(|m| Loc::at(&g.file, m))
+                .unwrap_or(g.loc());
+            absorb(ra, res, &loc)?;
+        }
+        Ok(())
+    }
+
+    /// A kustomization's `components`, each working on this accumulator.
+    fn add_components(
+        &mut self,
+        dir: &Path,
+        k: &Kustomization,
+        ra: &mut Vec<Res>,
+        works: &mut Vec<Work>,
+    ) -> Result<()> {
+        let at = |m: Mark| Loc::at(k.file(), m);
+        for entry in &k.components {
+            let c = entry.value.as_str();
+            if is_remote(c) {
+                self.refuse(
+                    at(entry.mark),
+                    format!("`components` entry `{c}` is remote"),
+                )?;
+                continue;
+            }
+            let sub = self.accumulate(
+                &dir.join(clean(c)),
+                true,
+                Acc {
+                    res: std::mem::take(ra),
+                    works: std::mem::take(works),
+                },
+                &at(entry.mark),
+            )?;
+            *ra = sub.res;
+            *works = sub.works;
+        }
+        Ok(())
+    }
+}
+
+fn canonical_file(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// A kustomization's path entry cleaned lexically, as kustomize cleans it before reading.
+fn clean(entry: &str) -> String {
+    crate::kustomize::source::clean_slash_path(entry)
+}

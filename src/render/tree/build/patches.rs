@@ -1,0 +1,299 @@
+//! Patches: `patchesStrategicMerge`, `patches` (strategic-merge or JSON 6902, with a
+//! `target` or by the patch's own id) and `patchesJson6902`, each read under the load
+//! restrictor and applied to the Secrets kustomize's `Select` chooses.
+
+use super::*;
+
+pub(super) fn parse_patch(file: &Path, text: &str, base: Mark) -> Result<Vec<Node<'static>>> {
+    let docs = yaml::parse_stream(text).map_err(|mut e| {
+        if base != Mark::default() {
+            e.mark = base;
+        }
+        e.in_file(file)
+    })?;
+    Ok(docs
+        .iter()
+        .filter(|d| !d.is_null())
+        .map(render::to_emit)
+        .collect())
+}
+
+pub(super) fn json_ops(doc: Option<&Node<'static>>, loc: &Loc) -> Result<Vec<patch::Op>> {
+    let Some(Node::Seq(items)) = doc else {
+        return Err(Error::manifest(
+            loc.clone(),
+            "a JSON 6902 patch is a list of operations",
+        ));
+    };
+    let mut ops = Vec::new();
+    for item in items {
+        let field = |k: &str| as_str(get(item, k)).map(str::to_string);
+        let (Some(op), Some(path)) = (field("op"), field("path")) else {
+            return Err(Error::manifest(
+                loc.clone(),
+                "each JSON 6902 operation needs `op` and `path`",
+            ));
+        };
+        ops.push(patch::Op {
+            op,
+            path,
+            from: field("from"),
+            value: get(item, "value").cloned(),
+        });
+    }
+    Ok(ops)
+}
+
+/// kustomize's `Select` for Secrets: kind/version/group, then name and namespace as
+/// anchored regular expressions against the original or the current id, then selectors.
+pub(super) fn select(ra: &[Res], target: &yaml::Node, loc: &Loc) -> Result<Vec<usize>> {
+    let field = |k: &str| target.get(k).and_then(str_of).unwrap_or("");
+    let kind = field("kind");
+    let version = field("version");
+    let group = field("group");
+    if (!kind.is_empty() && kind != "Secret")
+        || (!version.is_empty() && version != "v1")
+        || !group.is_empty()
+    {
+        return Ok(Vec::new());
+    }
+    let bad = |m: patch::Error| Error::manifest(loc.clone(), format!("patch target: {m}"));
+    let name = patch::pattern(field("name")).map_err(bad)?;
+    let ns = patch::pattern(field("namespace")).map_err(bad)?;
+    let mut out = Vec::new();
+    for (i, r) in ra.iter().enumerate() {
+        let (org, cur) = (r.org(), r.cur());
+        if let Some(re) = &ns
+            && !re.is_match(&org.0)
+            && !re.is_match(&cur.0)
+        {
+            continue;
+        }
+        if let Some(re) = &name
+            && !re.is_match(&org.1)
+            && !re.is_match(&cur.1)
+        {
+            continue;
+        }
+        let ls = field("labelSelector");
+        if !ls.is_empty()
+            && !patch::label_selector_matches(ls, &r.string_map("labels")).map_err(bad)?
+        {
+            continue;
+        }
+        let an = field("annotationSelector");
+        if !an.is_empty()
+            && !patch::label_selector_matches(an, &r.string_map("annotations")).map_err(bad)?
+        {
+            continue;
+        }
+        out.push(i);
+    }
+    Ok(out)
+}
+
+pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>) {
+    let mut deleted = Vec::new();
+    for &i in chosen {
+        let r = &mut ra[i];
+        let (name, ns) = (r.name(), r.namespace());
+        let node = std::mem::replace(&mut r.node, Node::Null);
+        match patch::strategic_merge(node, p) {
+            Some(n) => {
+                r.node = n;
+                r.set_meta("name", Some(&name));
+                r.set_meta("namespace", ns.as_deref());
+                set(&mut r.node, "kind", Node::Str("Secret".into()));
+            }
+            None => deleted.push(i),
+        }
+    }
+    for i in deleted.into_iter().rev() {
+        ra.remove(i);
+    }
+}
+
+/// A strategic-merge patch without a target: it names its Secret.
+pub(super) fn smp_by_id(ra: &mut Vec<Res>, p: &Node<'static>, loc: &Loc) -> Result<()> {
+    if as_str(get(p, "kind")) != Some("Secret") {
+        return Ok(());
+    }
+    let meta = get(p, "metadata");
+    let name = as_str(meta.and_then(|m| get(m, "name"))).unwrap_or("");
+    let ns = as_str(meta.and_then(|m| get(m, "namespace")));
+    let id = (effective(ns), name.to_string());
+    let found: Vec<usize> = (0..ra.len()).filter(|&i| ra[i].any_id(&id)).collect();
+    match found.len() {
+        1 => {
+            apply_smp(ra, &found, p);
+            Ok(())
+        }
+        0 => Err(Error::manifest(
+            loc.clone(),
+            format!(
+                "no Secret `{name}` in namespace `{}` for this strategic-merge patch (kustomize: no resource matches strategic merge patch)",
+                id.0
+            ),
+        )),
+        _ => Err(Error::manifest(
+            loc.clone(),
+            format!("several Secrets match the strategic-merge patch for `{name}`"),
+        )),
+    }
+}
+
+impl Build<'_> {
+    /// A patch given inline (several lines) or as a file path.
+    pub(super) fn patch_text(
+        &mut self,
+        dir: &Path,
+        kfile: &Path,
+        p: &str,
+        mark: Mark,
+    ) -> Result<(String, PathBuf, Mark)> {
+        if p.contains('\n') || p.trim_start().starts_with('[') || p.trim_start().starts_with('{') {
+            return Ok((p.to_string(), kfile.to_path_buf(), mark));
+        }
+        let path = dir.join(clean(p));
+        self.restrict(dir, &path, &Loc::at(kfile, mark), "patch")?;
+        let text = manifest::read_text(&path)?;
+        // A patch is read by this build, not checked on its own as a manifest.
+        self.files.push(canonical_file(&path));
+        Ok((text, path, Mark::default()))
+    }
+
+    pub(super) fn patch_entry(
+        &mut self,
+        ra: &mut Vec<Res>,
+        dir: &Path,
+        kfile: &Path,
+        entry: &yaml::Node,
+        json_only: bool,
+    ) -> Result<()> {
+        let loc = Loc::at(kfile, entry.mark);
+        let (text, file, mark) = match (
+            entry.get("path").and_then(str_of),
+            entry.get("patch").and_then(str_of),
+        ) {
+            (Some(p), None) => {
+                let path = dir.join(clean(p));
+                self.restrict(dir, &path, &loc, "patch")?;
+                self.files.push(canonical_file(&path));
+                (manifest::read_text(&path)?, path, Mark::default())
+            }
+            (None, Some(p)) => (p.to_string(), kfile.to_path_buf(), entry.mark),
+            _ => {
+                return Err(Error::manifest(
+                    loc,
+                    "a patch needs exactly one of `path` and `patch`",
+                ));
+            }
+        };
+        let target = entry.get("target").filter(|t| !t.is_null());
+        let docs = parse_patch(&file, &text, mark)?;
+        let is_json = docs.first().is_some_and(|d| matches!(d, Node::Seq(_)));
+        if is_json || json_only {
+            let ops = json_ops(docs.first(), &loc)?;
+            let Some(target) = target else {
+                return Err(Error::manifest(loc, "a JSON 6902 patch needs a `target`"));
+            };
+            for i in select(ra, target, &loc)? {
+                let r = &mut ra[i];
+                if !json_only {
+                    r.store_prev();
+                }
+                let meta = patch::json6902(&mut r.node, &ops)
+                    .map_err(|m| Error::manifest(loc.clone(), format!("JSON 6902 patch: {m}")))?;
+                if meta == Provenance::Decrypted {
+                    r.meta = meta;
+                }
+            }
+            return Ok(());
+        }
+        match target {
+            Some(target) => {
+                if docs.len() > 1 {
+                    return Err(Error::manifest(
+                        loc,
+                        "several strategic-merge patches in one `patches` entry cannot share a `target` (kustomize refuses it)",
+                    ));
+                }
+                let Some(p) = docs.first() else { return Ok(()) };
+                let chosen = select(ra, target, &loc)?;
+                apply_smp(ra, &chosen, p);
+            }
+            None => {
+                for d in &docs {
+                    smp_by_id(ra, d, &loc)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_by_name_pattern_kind_and_labels() {
+        let ra = vec![
+            res_of("kind: Secret\nmetadata: {name: db-a, labels: {t: x}}\n"),
+            res_of("kind: Secret\nmetadata: {name: web}\n"),
+        ];
+        let loc = Loc::file("k.yaml");
+        let target = |t: &str| yaml::parse_stream(t).unwrap().remove(0);
+        assert_eq!(select(&ra, &target("name: db-.*\n"), &loc).unwrap(), [0]);
+        assert_eq!(
+            select(&ra, &target("kind: Secret\n"), &loc).unwrap(),
+            [0, 1]
+        );
+        assert!(
+            select(&ra, &target("kind: ConfigMap\n"), &loc)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            select(&ra, &target("labelSelector: t=x\n"), &loc).unwrap(),
+            [0]
+        );
+    }
+
+    #[test]
+    fn json_operations_need_op_and_path() {
+        let loc = Loc::file("k.yaml");
+        let ops = parse_patch(
+            Path::new("p.yaml"),
+            "- {op: replace, path: /data/k, value: dw==}\n",
+            Mark::default(),
+        )
+        .unwrap();
+        assert_eq!(json_ops(ops.first(), &loc).unwrap().len(), 1);
+        let bad = parse_patch(Path::new("p.yaml"), "- {op: remove}\n", Mark::default()).unwrap();
+        assert!(json_ops(bad.first(), &loc).is_err());
+        assert!(json_ops(None, &loc).is_err());
+    }
+
+    #[test]
+    fn a_strategic_merge_patch_finds_its_secret_by_id() {
+        let mut ra = vec![res_of(
+            "kind: Secret\nmetadata: {name: s}\ndata: {a: dg==}\n",
+        )];
+        let p = parse_patch(
+            Path::new("p.yaml"),
+            "kind: Secret\nmetadata: {name: s}\ndata: {b: dw==}\n",
+            Mark::default(),
+        )
+        .unwrap();
+        smp_by_id(&mut ra, &p[0], &Loc::file("k.yaml")).unwrap();
+        assert!(get(&ra[0].node, "data").and_then(|d| get(d, "b")).is_some());
+        let other = parse_patch(
+            Path::new("p.yaml"),
+            "kind: Secret\nmetadata: {name: t}\n",
+            Mark::default(),
+        )
+        .unwrap();
+        assert!(smp_by_id(&mut ra, &other[0], &Loc::file("k.yaml")).is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! What a tree build does not apply and that may change a Secret: refused, or a warning
+//! under `--accept-unapplied`; and the load restrictor on the files a kustomization names.
+
+use super::*;
+
+pub(super) fn is_remote(s: &str) -> bool {
+    s.contains("://")
+        || s.starts_with("git@")
+        || s.starts_with("github.com/")
+        || s.starts_with("gitlab.com/")
+        || s.starts_with("bitbucket.org/")
+        || s.contains(".git?")
+        || s.contains("?ref=")
+}
+
+impl Build<'_> {
+    pub(super) fn refuse(&mut self, loc: Loc, message: String) -> Result<()> {
+        if self.accept_unapplied {
+            self.warnings.push(Warning {
+                loc,
+                message: format!("{message} (accepted by --accept-unapplied)"),
+            });
+            return Ok(());
+        }
+        Err(Error::manifest(
+            loc,
+            format!(
+                "{message}; secretgen cannot apply it, so its Secrets would differ from `kubectl kustomize` (--accept-unapplied renders without it)"
+            ),
+        ))
+    }
+
+    /// What secretgen does not apply and that may change a Secret.
+    pub(super) fn refusals(&mut self, k: &Kustomization) -> Result<()> {
+        let at = |m: Mark| Loc::at(k.file(), m);
+        for field in ["helmCharts", "helmChartInflationGenerator"] {
+            if let Some(set) = k.non_empty(field) {
+                self.refuse(
+                    at(set.value),
+                    format!("`{field}`: a Helm chart may render Secrets"),
+                )?;
+            }
+        }
+        for &mark in &k.transformers {
+            self.refuse(
+                at(mark),
+                "`transformers` entry: a transformer config or plugin may change Secrets".into(),
+            )?;
+        }
+        for entry in &k.generators {
+            for d in &entry.foreign {
+                // KSOPS configs are run as KSOPS runs them, each on its own (see `ksops`): what
+                // the levels of a tree do to their Secrets is not applied, which is said.
+                if crate::ksops::is_ksops(d) {
+                    self.warnings.push(Warning {
+                        loc: at(entry.mark),
+                        message: "`generators` entry of kind `ksops`: its Secrets are rendered as KSOPS makes them, without what this tree's levels do to them (namespace, prefixes, labels, patches, behavior); inside kustomize, with secretgen as the KSOPS plugin, they are applied".into(),
+                    });
+                    continue;
+                }
+                let kind = d.get("kind").and_then(str_of).unwrap_or("?");
+                self.refuse(
+                    at(entry.mark),
+                    format!(
+                        "`generators` entry of kind `{kind}`: a generator plugin may make Secrets"
+                    ),
+                )?;
+            }
+        }
+        self.refuse_replacements(k)
+    }
+
+    /// `replacements` whose targets may select a Secret.
+    pub(super) fn refuse_replacements(&mut self, k: &Kustomization) -> Result<()> {
+        let kfile = k.file();
+        let at = |m: Mark| Loc::at(kfile, m);
+        for entry in &k.replacements {
+            let path = entry.get("path").and_then(str_of);
+            let loaded;
+            let targets_doc: Vec<yaml::Node> = match path {
+                Some(p) => {
+                    let dir = kfile.parent().unwrap_or(Path::new("."));
+                    loaded = manifest::read_text(&dir.join(p))?;
+                    yaml::parse_stream(&loaded).map_err(|e| syntax(&dir.join(p), e))?
+                }
+                None => vec![entry.clone()],
+            };
+            for d in &targets_doc {
+                let items: Vec<&yaml::Node> = match d.as_seq() {
+                    Some(s) => s.iter().collect(),
+                    None => vec![d],
+                };
+                for item in items {
+                    for t in item.get("targets").and_then(|t| t.as_seq()).unwrap_or(&[]) {
+                        let kind = t.get("select").and_then(|s| s.get("kind")).and_then(str_of);
+                        if kind.is_none_or(|k| k == "Secret") {
+                            self.refuse(
+                                at(t.mark),
+                                "`replacements` target may select a Secret".into(),
+                            )?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The run's load restrictor on a file a kustomization names (`resources`, patches).
+    pub(super) fn restrict(&self, dir: &Path, path: &Path, loc: &Loc, field: &str) -> Result<()> {
+        use crate::kustomize::restrict::Refused;
+        match self.settings.load_restrictor.check(dir, path) {
+            Ok(()) => Ok(()),
+            Err(Refused::Outside(_)) => Err(crate::kustomize::Error::OutsideDirectory {
+                loc: loc.clone(),
+                field: field.to_string(),
+                path: path.to_path_buf(),
+                dir: dir.to_path_buf(),
+            }
+            .into()),
+            Err(Refused::Unresolved(e)) => Err(Error::io(path, "cannot resolve", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_entries() {
+        for remote in [
+            "https://example.com/base",
+            "git@github.com:o/r.git",
+            "github.com/o/r/base?ref=v1",
+            "x.git?ref=main",
+        ] {
+            assert!(is_remote(remote), "{remote}");
+        }
+        for local in ["../base", "base/secret.yaml", "github-com/base"] {
+            assert!(!is_remote(local), "{local}");
+        }
+    }
+}

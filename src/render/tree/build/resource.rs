@@ -1,0 +1,329 @@
+//! The resource model of a tree build: a Secret being built ([`Res`], with the ids it had
+//! on the way), the workloads `check` reads ([`Work`]), and the reading of a `resources`
+//! file into them (a SOPS-encrypted one decrypted, or a placeholder).
+
+use super::*;
+
+/// A Secret being built, with the ids it had before (kustomize's previous-id annotations).
+#[derive(Clone)]
+pub(super) struct Res {
+    pub(super) node: Node<'static>,
+    /// Earlier (effective namespace, name) pairs, oldest first.
+    pub(super) prev: Vec<(String, String)>,
+    pub(super) needs_hash: bool,
+    pub(super) variant: HashVariant,
+    pub(super) behavior: Behavior,
+    pub(super) origin: Loc,
+    pub(super) key_origins: BTreeMap<String, (Loc, bool)>,
+    pub(super) placeholder: bool,
+    pub(super) keys_unknown: bool,
+    /// `Decrypted` once a patch copied a value into the metadata: its name, namespace and
+    /// labels are then described in messages, never quoted.
+    pub(super) meta: Provenance,
+}
+
+pub(super) fn effective(ns: Option<&str>) -> String {
+    match ns {
+        None | Some("") => "default".to_string(),
+        Some(n) => n.to_string(),
+    }
+}
+
+impl Res {
+    pub(super) fn name(&self) -> String {
+        as_str(get(&self.node, "metadata").and_then(|m| get(m, "name")))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub(super) fn namespace(&self) -> Option<String> {
+        as_str(get(&self.node, "metadata").and_then(|m| get(m, "namespace")))
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+    }
+
+    pub(super) fn cur(&self) -> (String, String) {
+        (effective(self.namespace().as_deref()), self.name())
+    }
+
+    /// The current namespace and name as a message may show them, when it is also the id
+    /// of `others` (Secrets it conflicts with): described if any of them is decrypted.
+    pub(super) fn shown_id<'a>(&self, others: impl IntoIterator<Item = &'a Res>) -> (Text, Text) {
+        let decrypted = self.meta == Provenance::Decrypted
+            || others.into_iter().any(|o| o.meta == Provenance::Decrypted);
+        let p = Provenance::decrypted_if(decrypted);
+        let (ns, name) = self.cur();
+        // No namespace written: the `default` it stands for is no input's text.
+        let ns_p = if self.namespace().is_some() {
+            p
+        } else {
+            Provenance::Plain
+        };
+        (Text::new(&ns, ns_p), Text::new(&name, p))
+    }
+
+    pub(super) fn org(&self) -> (String, String) {
+        self.prev.first().cloned().unwrap_or_else(|| self.cur())
+    }
+
+    pub(super) fn any_id(&self, id: &(String, String)) -> bool {
+        if self.prev.iter().any(|p| p == id) {
+            return true;
+        }
+        // The current id, compared without building it (this runs for every pair of
+        // generator and Secret).
+        let meta = get(&self.node, "metadata");
+        let name = as_str(meta.and_then(|m| get(m, "name"))).unwrap_or("");
+        let ns = match as_str(meta.and_then(|m| get(m, "namespace"))) {
+            None | Some("") => "default",
+            Some(n) => n,
+        };
+        name == id.1 && ns == id.0
+    }
+
+    pub(super) fn store_prev(&mut self) {
+        let c = self.cur();
+        self.prev.push(c);
+    }
+
+    pub(super) fn set_meta(&mut self, field: &str, value: Option<&str>) {
+        let mut meta = get(&self.node, "metadata")
+            .cloned()
+            .unwrap_or(Node::Map(Vec::new()));
+        match value {
+            Some(v) => set(&mut meta, field, Node::Str(Cow::Owned(v.to_string()))),
+            None => {
+                patch::remove(&mut meta, field);
+            }
+        }
+        set(&mut self.node, "metadata", meta);
+    }
+
+    pub(super) fn string_map(&self, field: &str) -> Vec<(String, String)> {
+        match get(&self.node, "metadata").and_then(|m| get(m, field)) {
+            Some(Node::Map(m)) => m
+                .iter()
+                .map(|(k, v)| (k.to_string(), as_str(Some(v)).unwrap_or("").to_string()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A workload or Ingress of the tree, for `check`: where it is written, and its final
+/// namespace and name.
+#[derive(Clone, Debug)]
+pub(crate) struct Work {
+    pub(crate) file: PathBuf,
+    pub(crate) doc: yaml::Node,
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+}
+
+/// The kinds `check` reads.
+pub(super) const CHECKED_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "ServiceAccount",
+    "Ingress",
+];
+
+/// An owned copy of an emitter tree.
+pub(super) fn own(n: &Node<'_>) -> Node<'static> {
+    match n {
+        Node::Str(s) => Node::Str(Cow::Owned(s.to_string())),
+        Node::Bool(b) => Node::Bool(*b),
+        Node::Null => Node::Null,
+        Node::Number(s) => Node::Number(Cow::Owned(s.to_string())),
+        Node::Map(m) => Node::Map(
+            m.iter()
+                .map(|(k, v)| (Cow::Owned(k.to_string()), own(v)))
+                .collect(),
+        ),
+        Node::Seq(s) => Node::Seq(s.iter().map(own).collect()),
+    }
+}
+
+pub(super) fn is_local(r: &Res) -> bool {
+    r.string_map("annotations")
+        .iter()
+        .any(|(k, v)| k == "config.kubernetes.io/local-config" && v == "true")
+}
+
+/// The v1 Secrets of a `resources` file, and the workloads `check` reads. A SOPS-encrypted
+/// file is opened as every reader of resources opens it (`render::resources::open_sops`):
+/// decrypted, or a placeholder under `--placeholder`; never read as the ciphertext it is.
+pub(super) fn resources_of(
+    path: &Path,
+    keys: &dyn Decrypt,
+    placeholder: bool,
+) -> Result<(Vec<Res>, Vec<Work>)> {
+    use crate::render::resources::{self as sops_res, SopsResource};
+    let text = manifest::read_text(path)?;
+    let mut docs = yaml::parse_stream(&text).map_err(|e| syntax(path, e))?;
+    let mut decrypted = false;
+    if let Some(first) = docs.first().filter(|d| sops_res::is_sops_doc(d)) {
+        match sops_res::open_sops(path, first, keys, placeholder)? {
+            SopsResource::Decrypted(plain) => {
+                docs = plain;
+                decrypted = true;
+            }
+            SopsResource::Placeholder => {
+                let s = sops_res::sops_placeholder(path, first, &Transform::default())?;
+                let res = Res {
+                    node: own(&s.to_node()),
+                    prev: Vec::new(),
+                    needs_hash: false,
+                    variant: HashVariant::default(),
+                    behavior: Behavior::Create,
+                    origin: Loc::at(path, first.mark),
+                    key_origins: s
+                        .data
+                        .iter()
+                        .map(|(k, e)| (k.to_string(), (e.origin.clone(), e.encrypted)))
+                        .collect(),
+                    placeholder: true,
+                    keys_unknown: s.keys_unknown,
+                    // Under the placeholder, the names are read from the encrypted file,
+                    // where sops left them in clear.
+                    meta: Provenance::Plain,
+                };
+                return Ok((vec![res], Vec::new()));
+            }
+        }
+    } else if let Some(d) = docs.iter().find(|d| sops_res::is_sops_doc(d)) {
+        return Err(Error::manifest(
+            Loc::at(path, d.mark),
+            "a document with SOPS metadata (`sops.mac`) after a first document without it; sops encrypts a file as a whole, so this file cannot be opened",
+        ));
+    }
+    split_documents(path, &docs, decrypted)
+}
+
+/// The documents of a `resources` file: its `v1` Secrets as resources (each key with where
+/// it is written), and the workloads `check` reads.
+fn split_documents(
+    path: &Path,
+    docs: &[yaml::Node],
+    decrypted: bool,
+) -> Result<(Vec<Res>, Vec<Work>)> {
+    let mut out = Vec::new();
+    let mut works = Vec::new();
+    for d in docs {
+        let kind = d.get("kind").and_then(str_of).unwrap_or("");
+        let is_secret = kind == "Secret" && d.get("apiVersion").and_then(str_of) == Some("v1");
+        if !is_secret {
+            if CHECKED_KINDS.contains(&kind) {
+                let meta = d.get("metadata");
+                works.push(Work {
+                    file: path.to_path_buf(),
+                    doc: d.clone(),
+                    kind: kind.to_string(),
+                    name: meta
+                        .and_then(|m| m.get("name"))
+                        .and_then(str_of)
+                        .unwrap_or("?")
+                        .to_string(),
+                    namespace: meta
+                        .and_then(|m| m.get("namespace"))
+                        .and_then(str_of)
+                        .map(str::to_string),
+                });
+            }
+            continue;
+        }
+        let loc = Loc::at(path, d.mark);
+        let name = d
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(str_of);
+        if name.is_none_or(str::is_empty) {
+            return Err(Error::manifest(
+                loc,
+                "a Secret resource without metadata.name",
+            ));
+        }
+        let mut key_origins = BTreeMap::new();
+        for field in ["data", "stringData"] {
+            for (k, _) in d.get(field).and_then(|n| n.as_map()).unwrap_or(&[]) {
+                if let Some(k2) = k.as_str() {
+                    key_origins.insert(k2.to_string(), (Loc::at(path, k.mark), decrypted));
+                }
+            }
+        }
+        out.push(Res {
+            node: render::to_emit(d),
+            prev: Vec::new(),
+            needs_hash: false,
+            variant: HashVariant::default(),
+            behavior: Behavior::Create,
+            origin: loc,
+            key_origins,
+            placeholder: false,
+            keys_unknown: false,
+            meta: Provenance::decrypted_if(decrypted),
+        });
+    }
+    Ok((out, works))
+}
+
+pub(super) fn str_of(n: &yaml::Node) -> Option<&str> {
+    n.as_str()
+}
+
+pub(super) fn syntax(path: &Path, e: yaml::SyntaxError) -> Error {
+    e.in_file(path).into()
+}
+
+/// A resource from a YAML document, for the tests of each step.
+#[cfg(test)]
+pub(super) fn res_of(text: &str) -> Res {
+    let docs = yaml::parse_stream(text).unwrap();
+    Res {
+        node: render::to_emit(&docs[0]),
+        prev: Vec::new(),
+        needs_hash: false,
+        variant: HashVariant::default(),
+        behavior: Behavior::Create,
+        origin: Loc::file("test.yaml"),
+        key_origins: BTreeMap::new(),
+        placeholder: false,
+        keys_unknown: false,
+        meta: Provenance::Plain,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_current_original_and_any() {
+        let mut r = res_of("kind: Secret\nmetadata: {name: a}\n");
+        assert_eq!(r.cur(), ("default".to_string(), "a".to_string()));
+        r.store_prev();
+        r.set_meta("name", Some("p-a"));
+        r.set_meta("namespace", Some("ns"));
+        assert_eq!(r.cur(), ("ns".to_string(), "p-a".to_string()));
+        assert_eq!(r.org(), ("default".to_string(), "a".to_string()));
+        assert!(r.any_id(&("default".to_string(), "a".to_string())));
+        assert!(r.any_id(&("ns".to_string(), "p-a".to_string())));
+        assert!(!r.any_id(&("ns".to_string(), "a".to_string())));
+        assert_eq!(effective(Some("")), "default");
+    }
+
+    #[test]
+    fn local_configs_are_marked_by_their_annotation() {
+        let r = res_of(
+            "kind: Secret\nmetadata:\n  name: a\n  annotations: {config.kubernetes.io/local-config: \"true\"}\n",
+        );
+        assert!(is_local(&r));
+        assert!(!is_local(&res_of("kind: Secret\nmetadata: {name: a}\n")));
+    }
+}
