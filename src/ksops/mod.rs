@@ -62,7 +62,7 @@ pub fn install_link(link: &Path, exe: &Path) -> Result<()> {
 /// Is this a regular file (not a FIFO or device, which reading could block or never end)
 /// of reasonable size whose first document is a KSOPS config?
 pub fn file_is_ksops(path: &Path) -> bool {
-    read::file(path, read::Origin::Input, 1 << 20)
+    read::file(path, read::Origin::Input, crate::render::MAX_SECRET_BYTES)
         .ok()
         .and_then(|bytes| read::utf8(bytes).ok())
         .is_some_and(|t| text_is_ksops(&t))

@@ -52,9 +52,10 @@ pub(crate) const PLACEHOLDER: &[u8] = b"secretgen-placeholder";
 /// The annotation on a Secret that holds placeholders: it must never ship.
 pub(crate) const PLACEHOLDER_ANNOTATION: &str = "secretgen.dev/placeholder";
 
-/// A largest file we read as a source: the Secret size limit. Encrypted files may be
-/// larger on disk (armor, headers); they are checked again once decrypted.
-pub(crate) const MAX_SECRET_BYTES: u64 = 1024 * 1024;
+/// A largest file we read as a source: the Secret size limit (the API server's, one
+/// constant: [`crate::secret::validate::MAX_DATA`]). Encrypted files may be larger on disk
+/// (armor, headers); they are checked again once decrypted.
+pub(crate) const MAX_SECRET_BYTES: u64 = crate::secret::validate::MAX_DATA as u64;
 pub(crate) const MAX_ENCRYPTED_FILE: u64 = 2 * MAX_SECRET_BYTES;
 
 /// What the command line said for a run; `None` where it said nothing, so that the
