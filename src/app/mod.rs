@@ -308,3 +308,219 @@ pub fn hash(session: &Session, paths: &[PathBuf], explain: bool) -> Result<Strin
     }
     Ok(text)
 }
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests make fixtures directly
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A session over no variable, and what it says, as text.
+    fn session(vars: &[(&str, &Path)]) -> (Session, Arc<Mutex<Vec<String>>>) {
+        let vars: Vec<(String, std::ffi::OsString)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_os_str().to_owned()))
+            .collect();
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let log = said.clone();
+        let s = Session::with_env(
+            Given::default(),
+            &|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+            |_| {},
+        )
+        .unwrap()
+        .with_said(move |w| {
+            let line = match w {
+                Said::Warnings(w) => w.iter().map(|w| format!("warning: {w}")).collect(),
+                Said::NoSecrets { read } => vec![format!("no Secrets: {read}")],
+            };
+            log.lock().unwrap().extend(line);
+        });
+        (s, said)
+    }
+
+    fn write(dir: &Path, files: &[(&str, &str)]) {
+        for (name, text) in files {
+            let p = dir.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+    }
+
+    const KUSTOMIZATION: &str = "secretGenerator:\n- name: db\n  literals: [user=admin]\n- name: api\n  namespace: ns\n  literals: [token=t]\n";
+
+    #[test]
+    fn render_and_render_stream_give_the_secrets_in_kustomizes_order() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), &[("kustomization.yaml", KUSTOMIZATION)]);
+        let (s, _) = session(&[]);
+        let paths = [t.path().to_path_buf()];
+        let r = render(&s, &paths, &Quiet).unwrap();
+        let names: Vec<&str> = r.out.secrets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names.len(), 2);
+        assert!(
+            names[0].starts_with("api-") && names[1].starts_with("db-"),
+            "{names:?}"
+        );
+        let stream = render_stream(&s, &paths, &Quiet).unwrap();
+        assert_eq!(stream.len(), 2);
+        let mut printed = Vec::new();
+        stream.write_to(&mut printed).unwrap();
+        assert_eq!(printed, crate::secret::to_yaml(&r.out.secrets).to_vec());
+    }
+
+    /// The progress of a render is told its generators, each tick, and its end.
+    #[test]
+    fn render_tells_its_progress() {
+        #[derive(Default)]
+        struct Count(Mutex<(u64, u64, bool)>);
+        impl Progress for Count {
+            fn start(&self, n: u64) {
+                self.0.lock().unwrap().0 = n;
+            }
+            fn tick(&self) {
+                self.0.lock().unwrap().1 += 1;
+            }
+            fn finish(&self) {
+                self.0.lock().unwrap().2 = true;
+            }
+        }
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), &[("kustomization.yaml", KUSTOMIZATION)]);
+        let (s, _) = session(&[]);
+        let count = Count::default();
+        render_stream(&s, &[t.path().to_path_buf()], &count).unwrap();
+        assert_eq!(*count.0.lock().unwrap(), (2, 2, true));
+    }
+
+    #[test]
+    fn a_directory_with_nothing_to_render_is_refused_and_an_empty_build_said() {
+        let t = tempfile::tempdir().unwrap();
+        write(
+            t.path(),
+            &[
+                ("empty/README", "nothing here\n"),
+                ("none/kustomization.yaml", "resources: []\n"),
+            ],
+        );
+        let (s, said) = session(&[]);
+        let e = render_stream(&s, &[t.path().join("empty")], &Quiet)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("nothing to render under"), "{e}");
+        let out = render_stream(&s, &[t.path().join("none")], &Quiet).unwrap();
+        assert!(out.is_empty());
+        assert_eq!(*said.lock().unwrap(), ["no Secrets: 1"]);
+    }
+
+    #[test]
+    fn check_finds_a_broken_reference_and_passes_a_good_one() {
+        let t = tempfile::tempdir().unwrap();
+        let pod = |secret: &str| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    image: i\n    envFrom:\n    - secretRef: {{name: {secret}}}\n"
+            )
+        };
+        write(
+            t.path(),
+            &[
+                (
+                    "good/kustomization.yaml",
+                    "resources: [pod.yaml]\nsecretGenerator:\n- name: db\n  literals: [k=v]\n",
+                ),
+                ("good/pod.yaml", &pod("db")),
+                (
+                    "bad/kustomization.yaml",
+                    "resources: [pod.yaml]\nsecretGenerator:\n- name: db\n  literals: [k=v]\n",
+                ),
+                ("bad/pod.yaml", &pod("dbx")),
+            ],
+        );
+        let (s, _) = session(&[]);
+        let good = check::check(&s, &[t.path().join("good")], false).unwrap();
+        assert!(good.findings.is_empty(), "{:?}", good.findings);
+        assert_eq!(good.secrets, 1);
+        let bad = check::check(&s, &[t.path().join("bad")], false).unwrap();
+        assert_eq!(bad.findings.len(), 1, "{:?}", bad.findings);
+        assert!(bad.findings[0].to_string().contains("dbx"));
+    }
+
+    #[test]
+    fn the_plaintext_gate_names_plain_inputs() {
+        let t = tempfile::tempdir().unwrap();
+        write(
+            t.path(),
+            &[(
+                "kustomization.yaml",
+                "secretGenerator:\n- name: db\n  files: [pass.txt]\n",
+            )],
+        );
+        write(t.path(), &[("pass.txt", "hunter2\n")]);
+        let (s, _) = session(&[]);
+        let allow = crate::review::policy::AllowList::new(&[]).unwrap();
+        let gate = check::require_encrypted(&s, &[t.path().to_path_buf()], &allow).unwrap();
+        assert_eq!(gate.generators, 1);
+        assert_eq!(gate.found.len(), 1);
+        let f = gate.found[0].to_string();
+        assert!(f.contains("pass.txt") && !f.contains("hunter2"), "{f}");
+    }
+
+    #[test]
+    fn diff_of_two_trees_and_hash_of_one() {
+        let t = tempfile::tempdir().unwrap();
+        write(
+            t.path(),
+            &[
+                ("old/kustomization.yaml", KUSTOMIZATION),
+                (
+                    "new/kustomization.yaml",
+                    &KUSTOMIZATION.replace("user=admin", "user=root"),
+                ),
+            ],
+        );
+        let (s, _) = session(&[]);
+        let same = diff::two(&s, &t.path().join("old"), &t.path().join("old")).unwrap();
+        assert!(same.is_empty());
+        let changed = diff::two(&s, &t.path().join("old"), &t.path().join("new")).unwrap();
+        assert!(!changed.is_empty());
+        let text = crate::review::diff::to_text(
+            &changed,
+            crate::review::diff::Style {
+                color: false,
+                show_values: false,
+            },
+        );
+        assert!(text.contains("db") && !text.contains("root"), "{text}");
+        let h = hash(&s, &[t.path().join("old")], true).unwrap();
+        assert!(h.contains("ns/api-") && h.contains("variant:"), "{h}");
+        assert!(h.contains("json:") && !h.contains("admin"), "{h}");
+    }
+
+    #[test]
+    fn the_exec_plugin_and_the_krm_function_run_over_the_session() {
+        let t = tempfile::tempdir().unwrap();
+        let config = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles: [k.txt]\n";
+        write(t.path(), &[("gen.yaml", config), ("k.txt", "v")]);
+        // kustomize runs the plugin from the kustomization's directory.
+        let (s, _) = session(&[("KUSTOMIZE_PLUGIN_CONFIG_ROOT", t.path())]);
+        let out = plugin::exec(&s, &t.path().join("gen.yaml")).unwrap();
+        let out = String::from_utf8(out.to_vec()).unwrap();
+        assert!(
+            out.contains("name: s\n") && out.contains("needs-hash"),
+            "{out}"
+        );
+        let list = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: s\n  literals: [k=v]\n";
+        let answer = plugin::function(&s, list);
+        assert!(answer.error.is_none());
+        let out = String::from_utf8(answer.stdout.to_vec()).unwrap();
+        assert!(
+            out.contains("- apiVersion: v1\n  data:\n    k: dg==\n"),
+            "{out}"
+        );
+        let answer = plugin::function(&s, "kind: ConfigMap\n");
+        assert!(answer.error.is_some());
+        assert!(String::from_utf8_lossy(&answer.stdout).contains("results:"));
+    }
+}

@@ -681,17 +681,11 @@ pub fn function(
 ) -> (Zeroizing<Vec<u8>>, Option<Error>) {
     let stdin = Path::new("<stdin>");
     let run = || -> Result<Vec<Generated>> {
-        let docs = yaml::parse_stream(input).map_err(|e| e.in_file(stdin))?;
-        let list = docs
-            .first()
-            .filter(|d| d.get("kind").and_then(Node::as_str) == Some("ResourceList"))
-            .ok_or_else(|| {
-                Error::manifest(
-                    Loc::file(stdin),
-                    "expected a ResourceList (kind: ResourceList) on stdin",
-                )
-            })?;
-        let items = list.get("items").and_then(Node::as_seq).unwrap_or_default();
+        let docs = crate::plugin::list::read(input)?;
+        let items = docs[0]
+            .get("items")
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
         items
             .iter()
             .map(|item| generate(&config_of(stdin, item)?, root, keys))
@@ -705,48 +699,20 @@ pub fn function(
 
 /// A ResourceList whose items are the generated documents, in order.
 pub(crate) fn resource_list(generated: &[Generated]) -> Zeroizing<Vec<u8>> {
-    let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
     let docs: Vec<_> = generated.iter().flat_map(Generated::documents).collect();
-    if docs.is_empty() {
-        out.truncate(out.len() - 1);
-        out.push_str(" []\n");
-    }
+    let mut w = crate::plugin::list::Writer::new(docs.is_empty());
     for doc in docs {
-        for (i, line) in doc.split_inclusive('\n').enumerate() {
-            if line.trim_end_matches('\n').is_empty() {
-                out.push_str(line);
-                continue;
-            }
-            out.push_str(if i == 0 { "- " } else { "  " });
-            out.push_str(line);
-        }
-        if !doc.ends_with('\n') {
-            out.push('\n');
-        }
+        w.item(&doc, "");
     }
-    Zeroizing::new(out.into_bytes())
+    Zeroizing::new(w.finish().into_bytes())
 }
 
-fn error_list(e: &Error) -> Zeroizing<Vec<u8>> {
-    let errors: Vec<&Error> = match e {
-        Error::Many(list) => list.iter().collect(),
-        other => vec![other],
-    };
-    let results = errors
-        .iter()
-        .map(|e| {
-            Out::Map(vec![
-                ("message".into(), Out::Str(e.to_string().into())),
-                ("severity".into(), Out::Str("error".into())),
-            ])
-        })
-        .collect();
-    let mut out = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n".to_vec();
-    emit::write_document(
-        &Out::Map(vec![("results".into(), Out::Seq(results))]),
-        &mut out,
-    );
-    Zeroizing::new(out)
+/// A ResourceList with no item that reports the error (escaped as secretgen's own KRM
+/// function escapes it).
+pub(crate) fn error_list(e: &Error) -> Zeroizing<Vec<u8>> {
+    let mut w = crate::plugin::list::Writer::new(true);
+    w.results(e, &|_| None);
+    Zeroizing::new(w.finish().into_bytes())
 }
 
 #[cfg(test)]
