@@ -125,18 +125,20 @@ fn age_decryption(c: &mut Criterion) {
         ..IdentitySources::default()
     });
     // The identity is parsed on first use, once per process: do that outside the timing.
-    let opened = keys.decrypt(Path::new("v.age"), &binary).expect("decrypt");
+    let opened = keys
+        .decrypt_age(Path::new("v.age"), &binary)
+        .expect("decrypt");
     assert_eq!(opened.expose(), plain.as_slice());
     let mut g = c.benchmark_group("age");
     g.bench_function("decrypt 1 KiB binary", |b| {
         b.iter(|| {
-            keys.decrypt(Path::new("v.age"), black_box(&binary))
+            keys.decrypt_age(Path::new("v.age"), black_box(&binary))
                 .map(|p| p.len())
         })
     });
     g.bench_function("decrypt 1 KiB armored", |b| {
         b.iter(|| {
-            keys.decrypt(Path::new("v.age"), black_box(&armored))
+            keys.decrypt_age(Path::new("v.age"), black_box(&armored))
                 .map(|p| p.len())
         })
     });
@@ -154,13 +156,13 @@ fn age_decryption(c: &mut Criterion) {
         ..IdentitySources::default()
     });
     let opened = pq_keys
-        .decrypt(Path::new("v.age"), &pq_binary)
+        .decrypt_age(Path::new("v.age"), &pq_binary)
         .expect("decrypt");
     assert_eq!(opened.expose(), plain.as_slice());
     g.bench_function("decrypt 1 KiB binary, post-quantum", |b| {
         b.iter(|| {
             pq_keys
-                .decrypt(Path::new("v.age"), black_box(&pq_binary))
+                .decrypt_age(Path::new("v.age"), black_box(&pq_binary))
                 .map(|p| p.len())
         })
     });

@@ -4,6 +4,7 @@
 #![warn(clippy::disallowed_methods)]
 
 pub mod age;
+pub mod app;
 pub mod error;
 pub mod gate;
 pub mod ksops;

@@ -77,7 +77,7 @@ fn run(path: &Path) -> Result<(), Failed> {
             identity: Some(v.identities.join("\n")),
             ..Default::default()
         })
-        .decrypt(&name, &v.body),
+        .decrypt_age(&name, &v.body),
     };
     match (v.expect.as_str(), result) {
         ("success", Ok(plain)) => {

@@ -15,8 +15,9 @@ use super::keys::{describe_stanzas, stanza_types};
 use crate::secret::SecretBytes;
 
 impl Keyring {
-    /// Decrypts one input. `path` is only used in messages.
-    pub fn decrypt(&self, path: &Path, ciphertext: &[u8]) -> Result<SecretBytes, CryptError> {
+    /// Decrypts one age file (only age: [`crate::render::Decrypt::open`] opens an input that
+    /// may be age or SOPS). `path` is only used in messages.
+    pub fn decrypt_age(&self, path: &Path, ciphertext: &[u8]) -> Result<SecretBytes, CryptError> {
         self.decrypt_inner(path, ciphertext, "")
     }
 
@@ -119,17 +120,25 @@ impl crate::render::Decrypt for Keyring {
         looks_encrypted(bytes) || crate::sops::is_sops(bytes).is_some()
     }
 
-    fn decrypt(
+    fn open(
         &self,
         path: &Path,
         bytes: &[u8],
     ) -> Result<SecretBytes, crate::render::DecryptFailure> {
         if crate::sops::is_sops(bytes).is_some() {
-            return crate::sops::decrypt(path, bytes, self)
-                .map_err(|e| crate::render::DecryptFailure::Sops(Box::new(e)));
+            return self.open_sops(path, bytes);
         }
-        Keyring::decrypt(self, path, bytes)
+        self.decrypt_age(path, bytes)
             .map_err(|e| crate::render::DecryptFailure::Age(Box::new(e)))
+    }
+
+    fn open_sops(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+    ) -> Result<SecretBytes, crate::render::DecryptFailure> {
+        crate::sops::decrypt(path, bytes, self)
+            .map_err(|e| crate::render::DecryptFailure::Sops(Box::new(e)))
     }
 }
 
@@ -324,12 +333,12 @@ mod tests {
             let r = parse_recipient(&recipient).unwrap();
             let ct = encrypt(b"CANARY-plain", &[r], armor).unwrap();
             let plain = keyring_with(&id_text)
-                .decrypt(Path::new("x.age"), &ct)
+                .decrypt_age(Path::new("x.age"), &ct)
                 .unwrap();
             assert_eq!(plain.expose(), b"CANARY-plain");
             let other = keygen().0;
             let e = keyring_with(&other)
-                .decrypt(Path::new("x.age"), &ct)
+                .decrypt_age(Path::new("x.age"), &ct)
                 .unwrap_err();
             let msg = e.to_string();
             assert!(
@@ -355,7 +364,7 @@ mod tests {
         let last = ct.len() - 1;
         ct[last] ^= 1;
         let e = keyring_with(&id)
-            .decrypt(Path::new("t.age"), &ct)
+            .decrypt_age(Path::new("t.age"), &ct)
             .unwrap_err();
         assert_eq!(
             e,
@@ -364,6 +373,10 @@ mod tests {
             }
         );
         ct.truncate(ct.len() - 5);
-        assert!(keyring_with(&id).decrypt(Path::new("t.age"), &ct).is_err());
+        assert!(
+            keyring_with(&id)
+                .decrypt_age(Path::new("t.age"), &ct)
+                .is_err()
+        );
     }
 }

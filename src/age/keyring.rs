@@ -718,7 +718,10 @@ pub(super) mod tests {
             home: Some(PathBuf::from("/nonexistent-home")),
             ..Default::default()
         });
-        let msg = k.decrypt(Path::new("p.age"), &ct).unwrap_err().to_string();
+        let msg = k
+            .decrypt_age(Path::new("p.age"), &ct)
+            .unwrap_err()
+            .to_string();
         assert!(msg.starts_with("`p.age` is age-encrypted but no identity was found (searched: --identity, SECRETGEN_AGE_IDENTITY_FILE, SECRETGEN_AGE_IDENTITY, SOPS_AGE_SSH_PRIVATE_KEY_FILE, SOPS_AGE_SSH_PRIVATE_KEY_CMD, /nonexistent-home/.ssh/id_ed25519, /nonexistent-home/.ssh/id_rsa, SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, /nonexistent-home/.config/sops/age/keys.txt)"), "{msg}");
     }
 
@@ -740,12 +743,12 @@ pub(super) mod tests {
             ..Default::default()
         };
         let plain = Keyring::new(sources.clone())
-            .decrypt(Path::new("p.age"), &ct)
+            .decrypt_age(Path::new("p.age"), &ct)
             .unwrap();
         assert_eq!(plain.expose(), b"x");
         std::fs::remove_file(&keys).unwrap();
         let msg = Keyring::new(sources)
-            .decrypt(Path::new("p.age"), &ct)
+            .decrypt_age(Path::new("p.age"), &ct)
             .unwrap_err()
             .to_string();
         assert!(msg.contains("no identity matches"), "{msg}");
@@ -803,7 +806,10 @@ pub(super) mod tests {
         );
         let k =
             keyring_with(&text).with_warnings(move |w| sink.lock().unwrap().push(w.to_string()));
-        assert_eq!(k.decrypt(Path::new("p.age"), &ct).unwrap().expose(), b"x");
+        assert_eq!(
+            k.decrypt_age(Path::new("p.age"), &ct).unwrap().expose(),
+            b"x"
+        );
         let warnings = warnings.lock().unwrap().join("\n");
         assert!(
             warnings.contains("line 1: skipped: not an age identity"),
@@ -828,7 +834,10 @@ pub(super) mod tests {
             ..Default::default()
         });
         let ct = encrypt(b"x", &[parse_recipient(&recipient).unwrap()], true).unwrap();
-        assert_eq!(k.decrypt(Path::new("p.age"), &ct).unwrap().expose(), b"x");
+        assert_eq!(
+            k.decrypt_age(Path::new("p.age"), &ct).unwrap().expose(),
+            b"x"
+        );
     }
 
     #[test]
@@ -836,7 +845,10 @@ pub(super) mod tests {
         let k = keyring_with("# comment\n\nAGE-SECRET-KEY-1CANARYNOTAKEY\n");
         let (_, recipient) = keygen();
         let ct = encrypt(b"x", &[parse_recipient(&recipient).unwrap()], false).unwrap();
-        let msg = k.decrypt(Path::new("p.age"), &ct).unwrap_err().to_string();
+        let msg = k
+            .decrypt_age(Path::new("p.age"), &ct)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             msg,
             "identity file `SECRETGEN_AGE_IDENTITY` line 3: not an age identity (expected AGE-SECRET-KEY-1…, AGE-SECRET-KEY-PQ-1…, AGE-PLUGIN-…, a # comment or a blank line)"
@@ -861,12 +873,12 @@ pub(super) mod tests {
         let a = encrypt(b"first", &r(), true).unwrap();
         let b = encrypt(b"second", &r(), false).unwrap();
         assert_eq!(
-            k.decrypt(Path::new("a.age"), &a).unwrap().expose(),
+            k.decrypt_age(Path::new("a.age"), &a).unwrap().expose(),
             b"first"
         );
         std::fs::remove_file(&key).unwrap();
         assert_eq!(
-            k.decrypt(Path::new("b.age"), &b).unwrap().expose(),
+            k.decrypt_age(Path::new("b.age"), &b).unwrap().expose(),
             b"second"
         );
         // A fresh keyring does read the (now missing) file, and says so.
@@ -875,7 +887,7 @@ pub(super) mod tests {
             ..Default::default()
         });
         assert!(matches!(
-            fresh.decrypt(Path::new("b.age"), &b),
+            fresh.decrypt_age(Path::new("b.age"), &b),
             Err(CryptError::IdentityFile { .. })
         ));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -13,6 +13,8 @@ use secretgen::error::Error;
 use secretgen::gate::read::{self, Origin};
 use secretgen::gate::write::{self, Batch, Replace};
 
+use super::recipients::read_recipients;
+
 #[derive(Args)]
 pub(crate) struct AgeArgs {
     #[command(subcommand)]
@@ -183,39 +185,6 @@ fn keygen(pq: bool, output: Option<PathBuf>) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn read_recipients(
-    recipients: &[String],
-    files: &[PathBuf],
-) -> Result<Vec<Box<dyn ::age::Recipient + Send>>, Error> {
-    let mut out = Vec::new();
-    for r in recipients {
-        out.push(age::parse_recipient(r).map_err(usage)?);
-    }
-    for f in files {
-        let text = read::file(f, Origin::Argument, read::ANY_SIZE)?;
-        let text = String::from_utf8_lossy(&text);
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            out.push(age::parse_recipient(line).map_err(|e| {
-                // Go age reads recipient files the same way: a comment is a line of its own.
-                let hint = if line.contains(" #") && !line.starts_with("ssh-") {
-                    " (a comment goes on a line of its own, starting with #)"
-                } else {
-                    ""
-                };
-                usage(format!("{}:{}: {e}{hint}", f.display(), i + 1))
-            })?);
-        }
-    }
-    if out.is_empty() {
-        return Err(usage("no recipient: give -r RECIPIENT or -R FILE"));
-    }
-    Ok(out)
-}
-
 /// The FILE argument (stdin when absent or `-`), through the gate's reader: capped, a
 /// silent pipe timed out, never a device.
 fn read_input(input: Option<&Path>) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
@@ -266,7 +235,7 @@ fn decrypt(
         ));
     }
     let keys = super::keyring(&identity);
-    let plain = keys.decrypt(input, &ct).map_err(|e| Error::Age {
+    let plain = keys.decrypt_age(input, &ct).map_err(|e| Error::Age {
         loc: secretgen::error::Loc::file(input),
         source: Box::new(e),
     })?;
@@ -339,7 +308,7 @@ fn rekey(
                 continue;
             }
             let plain = keys
-                .decrypt(path, &ct)
+                .decrypt_age(path, &ct)
                 .map_err(|e| Error::Age {
                     loc: secretgen::error::Loc::file(path),
                     source: Box::new(e),

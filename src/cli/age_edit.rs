@@ -6,7 +6,7 @@
 //! SIGHUP (caught while the editor runs, so that secretgen outlives it and cleans up). The
 //! recipients are read before the editor starts; unchanged content leaves the file untouched.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,6 +20,10 @@ use zeroize::Zeroizing;
 
 fn usage(msg: impl std::fmt::Display) -> Error {
     Error::Usage(msg.to_string())
+}
+
+fn io_error(e: write::PrivateError) -> Error {
+    Error::io(&e.path, e.action, e.source)
 }
 
 /// The nearest `.age-recipients` in the file's directory or above.
@@ -70,22 +74,21 @@ pub(crate) fn edit(
     } else {
         recipients_files.to_vec()
     };
-    let recipients = super::age::read_recipients(&[], &files)?;
+    let recipients = super::recipients::read_recipients(&[], &files)?;
     let keys = super::keyring(&identity);
-    let plain = keys.decrypt(file, &ct).map_err(|e| Error::Age {
+    let plain = keys.decrypt_age(file, &ct).map_err(|e| Error::Age {
         loc: secretgen::error::Loc::file(file),
         source: Box::new(e),
     })?;
     let armor = age::armored(&ct);
 
-    let dir = private_dir()?;
+    let dir = write::PrivateDir::new("secretgen-edit-").map_err(io_error)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().trim_end_matches(".age").to_string())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "plaintext".into());
-    let work = dir.path().join(name);
-    write_private(&work, plain.expose())?;
+    let work = dir.write_new(&name, plain.expose()).map_err(io_error)?;
 
     // Caught while the editor runs: the editor (same process group) gets Ctrl-C itself;
     // secretgen waits for it, then removes the plaintext.
@@ -127,7 +130,7 @@ pub(crate) fn edit(
         ))),
     };
     // The plaintext goes now, before anything else can fail.
-    remove_private(dir);
+    dir.remove();
     let edited = edited?;
     if edited.as_slice() == plain.expose() {
         eprintln!("`{}` unchanged", file.display());
@@ -173,53 +176,4 @@ fn read_edited(work: &Path, file: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
             file.display()
         )),
     })
-}
-
-/// A temporary directory only the user can enter, under $TMPDIR.
-fn private_dir() -> Result<tempfile::TempDir, Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::Builder::new()
-        .prefix("secretgen-edit-")
-        .tempdir()
-        .map_err(|e| {
-            Error::io(
-                &std::env::temp_dir(),
-                "cannot create a temporary directory",
-                e,
-            )
-        })?;
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| Error::io(dir.path(), "cannot restrict", e))?;
-    Ok(dir)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Error::io(path, "cannot create", e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.flush())
-        .map_err(|e| Error::io(path, "cannot write", e))
-}
-
-/// Overwrites what the editor left (its copy, backups, swap files) with zeros, then removes
-/// the directory.
-fn remove_private(dir: tempfile::TempDir) {
-    for entry in walkdir::WalkDir::new(dir.path()).into_iter().flatten() {
-        if entry.file_type().is_file()
-            && let Ok(len) = entry.metadata().map(|m| m.len())
-            && let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(entry.path())
-        {
-            let _ = f.write_all(&vec![0u8; len as usize]);
-            let _ = f.sync_all();
-        }
-    }
-    let path = dir.path().to_path_buf();
-    if dir.close().is_err() {
-        let _ = std::fs::remove_dir_all(&path);
-    }
 }

@@ -383,6 +383,8 @@ impl RenderFlags {
             hash: self.hash,
             placeholder: p.is_some_and(|p| p.placeholder),
             identity: self.identity.clone(),
+            accept_unapplied: self.accept_unapplied,
+            all: self.all,
             ..Given::default()
         }
     }

@@ -8,10 +8,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use secretgen::age::{IdentitySources, Keyring};
-use secretgen::error::{Error, Loc};
-use secretgen::ksops;
-use secretgen::secret::SecretBytes;
+use secretgen::app::{self, Session};
+use secretgen::error::Error;
+use secretgen::render::Given;
+
+use super::Globals;
 
 const HELP: &str = "secretgen, running as KSOPS (viaduct-ai/kustomize-sops v4.5.1 compatible).
 
@@ -27,20 +28,6 @@ Install usage (copy this binary to a target directory):
 - ksops install /custom-tools
 - ksops install --with-kustomize /custom-tools
 ";
-
-/// The SOPS decrypter over the identities sops would read.
-fn decrypter(keys: &Keyring) -> impl Fn(&Path, &[u8]) -> Result<SecretBytes, Error> + Sync + '_ {
-    move |path: &Path, bytes: &[u8]| {
-        secretgen::sops::decrypt(path, bytes, keys).map_err(|e| Error::Sops {
-            loc: Loc::file(path),
-            source: Box::new(e),
-        })
-    }
-}
-
-fn keyring(identity: &[PathBuf]) -> Keyring {
-    Keyring::new(IdentitySources::from_env(identity.to_vec()))
-}
 
 /// `ksops …`: exit 0 on success, 2 on an error (printed), 1 for a usage error as KSOPS.
 pub(super) fn main(args: &[OsString]) -> ExitCode {
@@ -62,14 +49,14 @@ pub(super) fn main(args: &[OsString]) -> ExitCode {
             // Through the gate's reader: capped as YAML is, a silent pipe timed out.
             let limit = secretgen::kustomize::manifest::MAX_YAML_BYTES;
             match secretgen::gate::read::stdin_text(limit, "a ResourceList") {
-                Ok(input) => with_session(|keys| function(&input, keys)),
+                Ok(input) => with_session(|session| function(&input, session)),
                 Err(e) => {
                     crate::cli::print_error(&e.into());
                     ExitCode::from(2)
                 }
             }
         }
-        [_, config] => with_session(|keys| exec(Path::new(config), keys)),
+        [_, config] => with_session(|session| exec(Path::new(config), session)),
         _ => {
             eprint!("{HELP}");
             ExitCode::from(1)
@@ -77,10 +64,11 @@ pub(super) fn main(args: &[OsString]) -> ExitCode {
     }
 }
 
-/// Runs `run` with the keyring of this run's session (KSOPS' command line has no flag).
-fn with_session(run: impl FnOnce(&Keyring) -> ExitCode) -> ExitCode {
-    match secretgen::render::Session::new(secretgen::render::Given::default(), |_| {}) {
-        Ok(session) => run(&session.keys),
+/// Runs `run` with this run's session (KSOPS' command line has no flag; the keyring's
+/// warnings are not printed, as KSOPS prints none).
+fn with_session(run: impl FnOnce(&Session) -> ExitCode) -> ExitCode {
+    match Session::new(Given::default(), |_| {}) {
+        Ok(session) => run(&session),
         Err(e) => {
             crate::cli::print_error(&e);
             ExitCode::from(2)
@@ -89,9 +77,8 @@ fn with_session(run: impl FnOnce(&Keyring) -> ExitCode) -> ExitCode {
 }
 
 /// The exec plugin: `ksops CONFIG`, with the kustomization root as working directory.
-pub(super) fn exec(config: &Path, keys: &Keyring) -> ExitCode {
-    let decrypt = decrypter(keys);
-    match ksops::exec(config, Path::new("."), &decrypt) {
+fn exec(config: &Path, session: &Session) -> ExitCode {
+    match app::plugin::ksops_exec(session, config) {
         Ok(out) => write_out(&out, ExitCode::SUCCESS),
         Err(e) => {
             crate::cli::print_error(&e);
@@ -101,18 +88,17 @@ pub(super) fn exec(config: &Path, keys: &Keyring) -> ExitCode {
 }
 
 /// The KRM function: the ResourceList read from stdin.
-pub(super) fn function(input: &str, keys: &Keyring) -> ExitCode {
-    let decrypt = decrypter(keys);
-    let (out, error) = ksops::function(input, Path::new("."), &decrypt);
+fn function(input: &str, session: &Session) -> ExitCode {
+    let answer = app::plugin::ksops_function(session, input);
     // The list's results hold the error; hosts show stderr, so it is printed there too.
-    let code = match &error {
+    let code = match &answer.error {
         Some(e) => {
             crate::cli::print_error(e);
             ExitCode::from(2)
         }
         None => ExitCode::SUCCESS,
     };
-    write_out(&out, code)
+    write_out(&answer.stdout, code)
 }
 
 fn write_out(bytes: &[u8], code: ExitCode) -> ExitCode {
@@ -163,132 +149,26 @@ fn install(args: &[OsString]) -> ExitCode {
     }
 }
 
-/// Whether a generator config file or a ResourceList is KSOPS'.
-pub(super) fn config_is_ksops(config: &Path) -> bool {
-    ksops::file_is_ksops(config)
-}
-
 /// `secretgen migrate ksops`: the new files on stdout (or written with `write`), the
-/// per-Secret report on stderr.
+/// per-Secret report on stderr (with `write`, on stdout: it is then the command's output).
 pub(super) fn migrate(
+    g: &Globals,
     paths: &[PathBuf],
     write: bool,
-    identity: &[PathBuf],
+    identity: Vec<PathBuf>,
 ) -> Result<ExitCode, Error> {
-    let keys = keyring(identity);
-    let decrypt = decrypter(&keys);
-    let mut changes = Vec::new();
-    // With --write, a failure before the files are replaced says that none was.
-    let untouched = |e: Error| {
-        if write {
-            Error::many(vec![
-                e,
-                Error::Usage("nothing was written: every generator file is as it was".into()),
-            ])
-        } else {
-            e
-        }
-    };
-    for (file, root) in ksops::migrate::generator_files(paths).map_err(untouched)? {
-        if let Some(change) =
-            ksops::migrate::migrate_file(&file, &root, &decrypt).map_err(untouched)?
-        {
-            changes.push(change);
-        }
-    }
-    let mut report = String::new();
-    let mut out = String::new();
-    for c in &changes {
-        for s in &c.secrets {
-            report.push_str(&format!("{s}\n"));
-        }
-        if c.kept_files > 0 {
-            report.push_str(&format!(
-                "{}: {} `files:` manifest(s) stay SOPS files in a KSOPS config, which secretgen runs as KSOPS\n",
-                c.path.display(),
-                c.kept_files
-            ));
-        }
-        if !write {
-            out.push_str(&format!("# {}\n{}", c.path.display(), c.new_text));
-        }
-    }
-    if changes.is_empty() {
-        report.push_str("no KSOPS config found in the kustomizations' generators\n");
-    }
-    if write {
-        // Every rewritten file, each confined to its kustomization's root, goes in place
-        // together or not at all.
-        let mut batch = secretgen::gate::write::Batch::new();
-        for c in &changes {
-            let path = secretgen::gate::write::Confined::new(&c.root).resolve_existing(&c.path)?;
-            let mode = std::fs::metadata(&path)
-                .map(|m| {
-                    use std::os::unix::fs::PermissionsExt;
-                    m.permissions().mode() & 0o7777
-                })
-                .map_err(|e| Error::io(&c.path, "cannot read the mode of", e))?;
-            batch.add(
-                path,
-                c.new_text.as_bytes(),
-                mode,
-                secretgen::gate::write::Replace::Yes,
-            );
-        }
-        batch.commit()?;
-        for c in &changes {
-            report.push_str(&format!("wrote {}\n", c.path.display()));
-        }
-        report.push_str("build with: kustomize build --enable-alpha-plugins --enable-exec (secretgen installed by `secretgen plugin install --ksops`)\n");
-    }
+    let session = g.session(Given {
+        identity,
+        ..Given::default()
+    })?;
+    let m = app::plugin::migrate_ksops(&session, paths, write)?;
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(out.as_bytes())
-        .map_err(|e| Error::io(Path::new("<stdout>"), "cannot write", e))?;
-    // With --write the report is the command's output; in a dry run the files are.
+    let failed = |e| Error::io(Path::new("<stdout>"), "cannot write", e);
+    stdout.write_all(m.files.as_bytes()).map_err(failed)?;
     if write {
-        stdout
-            .write_all(report.as_bytes())
-            .map_err(|e| Error::io(Path::new("<stdout>"), "cannot write", e))?;
+        stdout.write_all(m.report.as_bytes()).map_err(failed)?;
     } else {
-        eprint!("{report}");
+        eprint!("{}", m.report);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The paths for secretgen's own discovery, and the KSOPS configs among and under `paths`
-/// (`.` when none is named).
-pub(super) fn split_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let default = [PathBuf::from(".")];
-    let named = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
-    let (configs, rest) = ksops::render::find(named);
-    (configs, rest)
-}
-
-/// Adds the Secrets of the KSOPS configs to a render, in kustomize's order.
-pub(super) fn add_secrets(
-    configs: &[PathBuf],
-    keys: &Keyring,
-    secrets: &mut Vec<secretgen::secret::Secret>,
-) -> Result<(), Error> {
-    if configs.is_empty() {
-        return Ok(());
-    }
-    let decrypt = decrypter(keys);
-    let mut errors = Vec::new();
-    for c in configs {
-        match ksops::render::secrets(c, &decrypt) {
-            Ok(list) => secrets.extend(list),
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::many(errors));
-    }
-    secretgen::secret::sort_secrets(secrets);
-    Ok(())
 }

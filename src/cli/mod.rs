@@ -14,6 +14,7 @@ mod ksops;
 mod plugin;
 mod print;
 mod progress;
+mod recipients;
 mod render;
 
 use std::io::{IsTerminal, Write};
@@ -21,13 +22,48 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use secretgen::app::{Said, Session};
 use secretgen::error::Error;
+use secretgen::render::Given;
 
 use crate::exit_code;
 use args::{Cli, Command, MigrateCommand, VERSION};
 pub(crate) use print::print_error;
-use print::write_stdout;
-use render::keyring;
+use print::{print_warnings, write_stdout};
+
+/// What the command line says for every command: sops' key services.
+#[derive(Default)]
+pub(crate) struct Globals {
+    keyservice: Vec<String>,
+    enable_local_keyservice: Option<bool>,
+}
+
+impl Globals {
+    /// The session of a run: settings from `given`, these flags and the environment, and
+    /// the one keyring of the run; its warnings and notes printed on stderr.
+    fn session(&self, mut given: Given) -> Result<Session, Error> {
+        if !self.keyservice.is_empty() || self.enable_local_keyservice.is_some() {
+            given.keyservice = self.keyservice.clone();
+            given.enable_local_keyservice = self.enable_local_keyservice;
+        }
+        Ok(Session::new(given, |w| eprintln!("warning: {w}"))?.with_said(say))
+    }
+}
+
+/// What a run says on the way, on stderr.
+fn say(said: Said<'_>) {
+    match said {
+        Said::Warnings(w) => print_warnings(w),
+        Said::NoSecrets { read } => eprintln!("no Secrets: {read} kustomizations read"),
+    }
+}
+
+/// The keyring of an `age` command: identities are read on the first encrypted input.
+fn keyring(identity: &[std::path::PathBuf]) -> secretgen::age::Keyring {
+    secretgen::render::keyring(identity.to_vec(), Default::default(), |w| {
+        eprintln!("warning: {w}")
+    })
+}
 
 /// Runs the command line of this process.
 pub(crate) fn main() -> Result<ExitCode, Error> {
@@ -47,12 +83,13 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
     if argv0.is_some_and(|n| n == "ksops") {
         return Ok(ksops::main(&args));
     }
+    let none = Globals::default();
     if argv0.is_some_and(|n| n == "SecretGenerator") {
         // kustomize's call, `SecretGenerator CONFIG`, once per generator: no parser built.
         if let [_, config] = args.as_slice()
             && !config.as_encoded_bytes().starts_with(b"-")
         {
-            return plugin::kustomize_call(std::path::Path::new(config));
+            return plugin::kustomize_call(&none, std::path::Path::new(config));
         }
         args.splice(1..1, ["plugin".into(), "exec".into()]);
     } else if let [_, flag] = args.as_slice()
@@ -64,22 +101,25 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
     } else if args.len() == 1 && !std::io::stdin().is_terminal() {
         // A bare `secretgen` is a KRM function only when stdin holds a ResourceList; an empty
         // or other stdin (`secretgen </dev/null` in a CI step) is a usage error.
-        return plugin::bare_stdin();
+        return plugin::bare_stdin(&none);
     }
     let cli = Cli::parse_from(args);
     if let Some(t) = cli.process_timeout {
         secretgen::gate::process::set_run_timeout(t);
     }
-    render::set_key_service_flags(cli.keyservice.clone(), cli.enable_local_keyservice);
+    let g = Globals {
+        keyservice: cli.keyservice.clone(),
+        enable_local_keyservice: cli.enable_local_keyservice,
+    };
     match cli.command {
-        Command::Render(args) => render::run(args),
-        Command::Hash(args) => hash::run(args),
+        Command::Render(args) => render::run(&g, args),
+        Command::Hash(args) => hash::run(&g, args),
         Command::Age(args) => Ok(age::run(args)),
-        Command::Plugin(args) => plugin::run(args),
-        Command::Fn(args) => plugin::run_fn(args),
+        Command::Plugin(args) => plugin::run(&g, args),
+        Command::Fn(args) => plugin::run_fn(&g, args),
         Command::Create(c) => create::run(c),
-        Command::Diff(args) => diff::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Diff(args) => diff::run(&g, args),
+        Command::Check(args) => check::run(&g, args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir),
         Command::Schema => docs::schema(),
@@ -88,6 +128,6 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
             write,
             identity,
             ..
-        }) => ksops::migrate(&paths, write, &identity),
+        }) => ksops::migrate(&g, &paths, write, identity),
     }
 }

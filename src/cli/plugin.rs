@@ -5,21 +5,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use secretgen::app::{self, Session};
 use secretgen::error::Error;
 use secretgen::gate::read::{self, ReadFailure};
 use secretgen::plugin;
+use secretgen::render::Given;
 
-use secretgen::render::{Given, Session};
-
+use super::Globals;
 use super::args::{Cli, FnArgs, PluginArgs, PluginCommand};
-use super::ksops;
-use super::print::{print_warnings, write_stdout};
-use super::render::session;
+use super::print::write_stdout;
 
 /// `secretgen plugin …`.
-pub(super) fn run(args: PluginArgs) -> Result<ExitCode, Error> {
+pub(super) fn run(g: &Globals, args: PluginArgs) -> Result<ExitCode, Error> {
     match args.command {
-        PluginCommand::Exec { config, flags } => exec(&config, &session(flags.given(None))?),
+        PluginCommand::Exec { config, flags } => exec(&config, &g.session(flags.given(None))?),
         PluginCommand::Install {
             plugin_home,
             ksops,
@@ -31,29 +30,20 @@ pub(super) fn run(args: PluginArgs) -> Result<ExitCode, Error> {
 /// kustomize's call of the installed plugin, `SecretGenerator CONFIG`, once per generator:
 /// answered without building the whole command-line parser, a third of the plugin's
 /// start-up work. Its settings come from the environment, through the session.
-pub(super) fn kustomize_call(config: &Path) -> Result<ExitCode, Error> {
-    exec(config, &session(Given::default())?)
+pub(super) fn kustomize_call(g: &Globals, config: &Path) -> Result<ExitCode, Error> {
+    exec(config, &g.session(Given::default())?)
 }
 
 /// `secretgen fn`: the ResourceList read from stdin.
-pub(super) fn run_fn(args: FnArgs) -> Result<ExitCode, Error> {
-    let session = session(args.flags.given(None))?;
+pub(super) fn run_fn(g: &Globals, args: FnArgs) -> Result<ExitCode, Error> {
+    let session = g.session(args.flags.given(None))?;
     read_stdin().and_then(|input| function(&input, &session))
 }
 
 /// The exec plugin: the Secrets of the generator config at `config` (or, for a KSOPS
 /// config, KSOPS' output) on stdout.
 fn exec(config: &Path, session: &Session) -> Result<ExitCode, Error> {
-    if ksops::config_is_ksops(config) {
-        return Ok(ksops::exec(config, &session.keys));
-    }
-    let (yaml, warnings) = plugin::exec(
-        config,
-        &session.plugin_root,
-        &session.settings,
-        &session.keys,
-    )?;
-    print_warnings(&warnings);
+    let yaml = app::plugin::exec(session, config)?;
     write_stdout(&yaml)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -75,12 +65,12 @@ fn read_stdin() -> Result<zeroize::Zeroizing<String>, Error> {
 
 /// `secretgen` with no argument and stdin not a terminal: the KRM function when stdin is a
 /// ResourceList, else the usage on stderr and exit 2 with stdout empty.
-pub(super) fn bare_stdin() -> Result<ExitCode, Error> {
+pub(super) fn bare_stdin(g: &Globals) -> Result<ExitCode, Error> {
     use clap::CommandFactory;
     let input = read_stdin()?;
     if plugin::is_resource_list(&input) {
         // The documented `exec: {path: secretgen}`: no flag, so the environment decides.
-        return function(&input, &session(Given::default())?);
+        return function(&input, &g.session(Given::default())?);
     }
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", Cli::command().render_usage());
@@ -91,20 +81,15 @@ pub(super) fn bare_stdin() -> Result<ExitCode, Error> {
 
 /// The KRM function over the ResourceList `input` (a KSOPS one runs as KSOPS).
 fn function(input: &str, session: &Session) -> Result<ExitCode, Error> {
-    if secretgen::ksops::list_is_ksops(input) {
-        return Ok(ksops::function(input, &session.keys));
-    }
-    let (out, error, warnings) =
-        plugin::function(input, Path::new("."), &session.settings, &session.keys);
-    print_warnings(&warnings);
+    let answer = app::plugin::function(session, input);
     // The protocol wants the errors in the list's `results`; kustomize drops those and
     // shows only stderr ("couldn't execute function: exit status 2"), so they are printed
     // there too.
-    if let Some(e) = &error {
+    if let Some(e) = &answer.error {
         super::print_error(e);
     }
-    write_stdout(&out)?;
-    Ok(if error.is_some() {
+    write_stdout(&answer.stdout)?;
+    Ok(if answer.error.is_some() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -39,3 +39,14 @@ pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
         .and_then(|_| out.flush())
         .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))
 }
+
+/// How a diff is printed on this stdout: in colour on a terminal (never with `NO_COLOR`),
+/// values shown only when asked, on a terminal, outside CI.
+pub(crate) fn diff_style(show_values: bool) -> secretgen::review::diff::Style {
+    use std::io::IsTerminal;
+    let tty = std::io::stdout().is_terminal();
+    secretgen::review::diff::Style {
+        color: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        show_values: show_values && tty && std::env::var_os("CI").is_none(),
+    }
+}

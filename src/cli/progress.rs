@@ -59,3 +59,26 @@ impl Progress {
         }
     }
 }
+
+/// A [`Progress`] made when the run says how many generators it renders (the bar of
+/// `secretgen render`).
+#[derive(Default)]
+pub(super) struct Bar(std::sync::OnceLock<Progress>);
+
+impl secretgen::app::Progress for Bar {
+    fn start(&self, generators: u64) {
+        let _ = self.0.set(Progress::new(true, generators));
+    }
+
+    fn tick(&self) {
+        if let Some(p) = self.0.get() {
+            p.tick();
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(p) = self.0.get() {
+            p.finish();
+        }
+    }
+}

@@ -310,6 +310,107 @@ pub fn one(path: &Path, bytes: &[u8], mode: u32, replace: Replace) -> Result<(),
     batch.commit().map(drop)
 }
 
+/// The permission bits of an existing file (to write its replacement with the same).
+pub fn mode_of(path: &Path) -> std::io::Result<u32> {
+    std::fs::metadata(path).map(|m| m.permissions().mode() & 0o7777)
+}
+
+/// Why a [`PrivateDir`] step failed: the path, what was being done, and the I/O error.
+#[derive(Debug)]
+pub struct PrivateError {
+    pub path: PathBuf,
+    pub action: &'static str,
+    pub source: std::io::Error,
+}
+
+/// A directory only the user can enter (0700) under the temporary directory, for plaintext
+/// that must touch the disk (a copy for an editor). Its files are created 0600, never over
+/// one that exists; when it goes ([`PrivateDir::remove`], or dropped on any other way out),
+/// every file left in it (the copy, an editor's backups and swap files) is overwritten with
+/// zeros, then the directory is removed.
+pub struct PrivateDir {
+    dir: Option<tempfile::TempDir>,
+}
+
+impl PrivateDir {
+    /// A new private directory, its name starting with `prefix`.
+    pub fn new(prefix: &str) -> Result<PrivateDir, PrivateError> {
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .map_err(|source| PrivateError {
+                path: std::env::temp_dir(),
+                action: "cannot create a temporary directory",
+                source,
+            })?;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).map_err(
+            |source| PrivateError {
+                path: dir.path().to_path_buf(),
+                action: "cannot restrict",
+                source,
+            },
+        )?;
+        Ok(PrivateDir { dir: Some(dir) })
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
+    }
+
+    /// Writes `bytes` to a new file `name` in it, mode 0600.
+    pub fn write_new(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, PrivateError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.path().join(name);
+        let failed = |action| {
+            let path = path.clone();
+            move |source| PrivateError {
+                path,
+                action,
+                source,
+            }
+        };
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(failed("cannot create"))?;
+        f.write_all(bytes)
+            .and_then(|_| f.flush())
+            .map_err(failed("cannot write"))?;
+        Ok(path)
+    }
+
+    /// Overwrites every file in it with zeros, then removes it.
+    pub fn remove(mut self) {
+        self.scrub();
+    }
+
+    fn scrub(&mut self) {
+        let Some(dir) = self.dir.take() else { return };
+        for entry in walkdir::WalkDir::new(dir.path()).into_iter().flatten() {
+            if entry.file_type().is_file()
+                && let Ok(len) = entry.metadata().map(|m| m.len())
+                && let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(entry.path())
+            {
+                let _ = f.write_all(&vec![0u8; len as usize]);
+                let _ = f.sync_all();
+            }
+        }
+        let path = dir.path().to_path_buf();
+        if dir.close().is_err() {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        self.scrub();
+    }
+}
+
 /// Stages one file: its missing directories made (0700), its contents in a temporary file
 /// beside it.
 fn stage(f: &Planned, undo: &mut Undo) -> Result<Staged, WriteError> {

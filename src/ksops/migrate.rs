@@ -14,10 +14,11 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::{BEHAVIOR, Config, DecryptFn, NEEDS_HASH, SecretFrom, dotenv, go_base};
+use super::{BEHAVIOR, Config, NEEDS_HASH, SecretFrom, dotenv, go_base};
 use crate::error::{Error, Loc, Result};
 use crate::gate::shown::Text;
 use crate::kustomize::hash::{self, HashInput, HashVariant};
+use crate::render::Decrypt;
 use crate::yaml;
 use crate::yaml::emit::{self, Node as Out};
 
@@ -160,11 +161,7 @@ fn split_docs(text: &str) -> Vec<String> {
 
 /// Migrates one generator file (paths in it resolve from `root`, the kustomization's
 /// directory). `None` when it holds no KSOPS config.
-pub fn migrate_file(
-    path: &Path,
-    root: &Path,
-    decrypt: &DecryptFn<'_>,
-) -> Result<Option<FileChange>> {
+pub fn migrate_file(path: &Path, root: &Path, keys: &dyn Decrypt) -> Result<Option<FileChange>> {
     let text = crate::kustomize::manifest::read_text(path)?;
     let mut out_docs: Vec<String> = Vec::new();
     let mut secrets = Vec::new();
@@ -182,7 +179,7 @@ pub fn migrate_file(
             .and_then(|d| d.into_iter().next());
         let mut kept: Vec<&SecretFrom> = Vec::new();
         for sf in config.secret_from.iter().flatten() {
-            let (report, generator) = migrate_secret(path, root, sf, decrypt)?;
+            let (report, generator) = migrate_secret(path, root, sf, keys)?;
             match generator {
                 Some(g) => out_docs.push(g),
                 None => kept.push(sf),
@@ -283,11 +280,11 @@ fn migrate_secret(
     file: &Path,
     root: &Path,
     sf: &SecretFrom,
-    decrypt: &DecryptFn<'_>,
+    keys: &dyn Decrypt,
 ) -> Result<(SecretReport, Option<String>)> {
     let meta = &sf.metadata;
     let needs_hash = meta.annotations.contains_key(NEEDS_HASH);
-    let g = gather(file, root, sf, decrypt)?;
+    let g = gather(file, root, sf, keys)?;
     let before = ksops_name(sf, &g, needs_hash);
     if !g.problems.is_empty() {
         return Ok((
@@ -333,13 +330,13 @@ struct Gathered {
     env_entries: Vec<String>,
 }
 
-fn gather(file: &Path, root: &Path, sf: &SecretFrom, decrypt: &DecryptFn<'_>) -> Result<Gathered> {
+fn gather(file: &Path, root: &Path, sf: &SecretFrom, keys: &dyn Decrypt) -> Result<Gathered> {
     let read = |p: &str, mark| -> Result<crate::secret::SecretBytes> {
         let entry = super::Entry {
             text: p.to_string(),
             mark,
         };
-        super::read_input(root, &entry, file, decrypt, p)
+        super::read_input(root, &entry, file, keys, p)
     };
     let mut g = Gathered::default();
     let Gathered {
@@ -591,11 +588,6 @@ fn generator_text(sf: &SecretFrom, g: &Gathered, needs_hash: bool, type_: &str) 
 #[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {
     use super::*;
-    use crate::secret::SecretBytes;
-
-    fn plain(_: &Path, b: &[u8]) -> Result<SecretBytes> {
-        Ok(SecretBytes::from_slice(b))
-    }
 
     #[test]
     fn secret_from_becomes_generators_and_files_stay_ksops() {
@@ -612,7 +604,7 @@ mod tests {
         .unwrap();
         let files = generator_files(&[d.to_path_buf()]).unwrap();
         assert_eq!(files.len(), 1);
-        let change = migrate_file(&files[0].0, &files[0].1, &plain)
+        let change = migrate_file(&files[0].0, &files[0].1, &crate::render::AsIs)
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -654,7 +646,7 @@ mod tests {
         )
         .unwrap();
         let files = generator_files(&[d.to_path_buf()]).unwrap();
-        let change = migrate_file(&files[0].0, &files[0].1, &plain)
+        let change = migrate_file(&files[0].0, &files[0].1, &crate::render::AsIs)
             .unwrap()
             .unwrap();
         let line = change.secrets[0].to_string();

@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Loc, Result};
 use crate::gate::read;
 use crate::kustomize::manifest::MAX_YAML_BYTES;
+use crate::render::Decrypt;
 use crate::secret::SecretBytes;
 use crate::secret::validate::{self, SecretView};
 use crate::yaml::emit::{self, Node as Out};
@@ -62,7 +63,7 @@ pub fn install_link(link: &Path, exe: &Path) -> Result<()> {
 /// Is this a regular file (not a FIFO or device, which reading could block or never end)
 /// of reasonable size whose first document is a KSOPS config?
 pub fn file_is_ksops(path: &Path) -> bool {
-    read::file(path, read::Origin::Input, 1 << 20)
+    read::file(path, read::Origin::Input, crate::render::MAX_SECRET_BYTES)
         .ok()
         .and_then(|bytes| read::utf8(bytes).ok())
         .is_some_and(|t| text_is_ksops(&t))
@@ -381,9 +382,6 @@ pub(crate) fn needs_hash_suffix(
     crate::kustomize::hash::suffix_of(&json)
 }
 
-/// Decrypts one SOPS file (format from its path, as `sops` and KSOPS choose it).
-pub(crate) type DecryptFn<'a> = dyn Fn(&Path, &[u8]) -> Result<SecretBytes> + Sync + 'a;
-
 /// What a config generates, in KSOPS' order: `files` first, then `secretFrom`.
 pub(crate) struct Generated {
     pub(crate) files: Vec<Zeroizing<Vec<u8>>>,
@@ -441,7 +439,7 @@ fn read_input(
     root: &Path,
     entry: &Entry,
     config: &Path,
-    decrypt: &DecryptFn<'_>,
+    keys: &dyn Decrypt,
     path: &str,
 ) -> Result<SecretBytes> {
     // KSOPS opens paths as written, from its working directory.
@@ -452,29 +450,25 @@ fn read_input(
     };
     let bytes = read::file(&full, read::Origin::Input, read::ANY_SIZE)
         .map_err(|e| Error::source(Loc::at(config, entry.mark), e.failure.describe(path)))?;
-    // The decrypter's message names the file; the place is the config's entry.
-    decrypt(&full, &bytes).map_err(|e| match e {
-        Error::Sops { source, .. } => Error::Sops {
-            loc: Loc::at(config, entry.mark),
-            source,
-        },
-        other => other,
-    })
+    // Opened as the SOPS file KSOPS expects; the failure names the file, and the place is
+    // the config's entry.
+    keys.open_sops(&full, &bytes)
+        .map_err(|f| f.at(Loc::at(config, entry.mark)))
 }
 
 /// Runs `config` as KSOPS would, paths resolved from `root` (KSOPS' working directory).
-pub(crate) fn generate(config: &Config, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Generated> {
+pub(crate) fn generate(config: &Config, root: &Path, keys: &dyn Decrypt) -> Result<Generated> {
     let file = &config.file;
     let mut out = Generated {
         files: Vec::new(),
         secrets: Vec::new(),
     };
     for entry in config.files.iter().flatten() {
-        let data = read_input(root, entry, file, decrypt, &entry.text)?;
+        let data = read_input(root, entry, file, keys, &entry.text)?;
         out.files.push(Zeroizing::new(data.expose().to_vec()));
     }
     for sf in config.secret_from.iter().flatten() {
-        out.secrets.push(build_secret(sf, file, root, decrypt)?);
+        out.secrets.push(build_secret(sf, file, root, keys)?);
     }
     Ok(out)
 }
@@ -494,7 +488,7 @@ fn build_secret(
     sf: &SecretFrom,
     file: &Path,
     root: &Path,
-    decrypt: &DecryptFn<'_>,
+    keys: &dyn Decrypt,
 ) -> Result<Zeroizing<Vec<u8>>> {
     // key → (value, where it came from)
     let mut string_data: BTreeMap<String, (Zeroizing<String>, Loc)> = BTreeMap::new();
@@ -503,13 +497,13 @@ fn build_secret(
     let mut env_keys = std::collections::BTreeSet::new();
     for entry in &sf.files {
         let (key, path) = split_entry(entry, file)?;
-        let data = read_input(root, entry, file, decrypt, path)?;
+        let data = read_input(root, entry, file, keys, path)?;
         let text = Zeroizing::new(dotenv::go_lossy(data.expose()));
         string_data.insert(key, (text, Loc::at(file, entry.mark)));
     }
     for entry in &sf.binary_files {
         let (key, path) = split_entry(entry, file)?;
-        let data = read_input(root, entry, file, decrypt, path)?;
+        let data = read_input(root, entry, file, keys, path)?;
         binary_data.insert(
             key,
             (
@@ -519,7 +513,7 @@ fn build_secret(
         );
     }
     for entry in &sf.envs {
-        let data = read_input(root, entry, file, decrypt, &entry.text)?;
+        let data = read_input(root, entry, file, keys, &entry.text)?;
         let vars = dotenv::parse(data.expose()).map_err(|e| {
             Error::source(
                 Loc::at(file, entry.mark),
@@ -673,12 +667,12 @@ fn validate_secret(
 
 /// The exec plugin (`ksops CONFIG`): KSOPS' stdout for the config at `config`, its paths
 /// resolved from `root` (kustomize runs plugins in the kustomization's directory).
-pub fn exec(config: &Path, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Zeroizing<Vec<u8>>> {
+pub fn exec(config: &Path, root: &Path, keys: &dyn Decrypt) -> Result<Zeroizing<Vec<u8>>> {
     let text = read::file(config, read::Origin::Input, MAX_YAML_BYTES)?;
     let text = read::utf8(text)
         .map_err(|_| Error::manifest(Loc::file(config), "a KSOPS config must be UTF-8 text"))?;
     let c = read_config(config, &text)?;
-    Ok(generate(&c, root, decrypt)?.legacy_stream())
+    Ok(generate(&c, root, keys)?.legacy_stream())
 }
 
 /// The KRM function, as KSOPS runs it: every item of the ResourceList on stdin is a KSOPS
@@ -687,24 +681,18 @@ pub fn exec(config: &Path, root: &Path, decrypt: &DecryptFn<'_>) -> Result<Zeroi
 pub fn function(
     input: &str,
     root: &Path,
-    decrypt: &DecryptFn<'_>,
+    keys: &dyn Decrypt,
 ) -> (Zeroizing<Vec<u8>>, Option<Error>) {
     let stdin = Path::new("<stdin>");
     let run = || -> Result<Vec<Generated>> {
-        let docs = yaml::parse_stream(input).map_err(|e| e.in_file(stdin))?;
-        let list = docs
-            .first()
-            .filter(|d| d.get("kind").and_then(Node::as_str) == Some("ResourceList"))
-            .ok_or_else(|| {
-                Error::manifest(
-                    Loc::file(stdin),
-                    "expected a ResourceList (kind: ResourceList) on stdin",
-                )
-            })?;
-        let items = list.get("items").and_then(Node::as_seq).unwrap_or_default();
+        let docs = crate::plugin::list::read(input)?;
+        let items = docs[0]
+            .get("items")
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
         items
             .iter()
-            .map(|item| generate(&config_of(stdin, item)?, root, decrypt))
+            .map(|item| generate(&config_of(stdin, item)?, root, keys))
             .collect()
     };
     match run() {
@@ -715,48 +703,20 @@ pub fn function(
 
 /// A ResourceList whose items are the generated documents, in order.
 pub(crate) fn resource_list(generated: &[Generated]) -> Zeroizing<Vec<u8>> {
-    let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
     let docs: Vec<_> = generated.iter().flat_map(Generated::documents).collect();
-    if docs.is_empty() {
-        out.truncate(out.len() - 1);
-        out.push_str(" []\n");
-    }
+    let mut w = crate::plugin::list::Writer::new(docs.is_empty());
     for doc in docs {
-        for (i, line) in doc.split_inclusive('\n').enumerate() {
-            if line.trim_end_matches('\n').is_empty() {
-                out.push_str(line);
-                continue;
-            }
-            out.push_str(if i == 0 { "- " } else { "  " });
-            out.push_str(line);
-        }
-        if !doc.ends_with('\n') {
-            out.push('\n');
-        }
+        w.item(&doc, "");
     }
-    Zeroizing::new(out.into_bytes())
+    Zeroizing::new(w.finish().into_bytes())
 }
 
-fn error_list(e: &Error) -> Zeroizing<Vec<u8>> {
-    let errors: Vec<&Error> = match e {
-        Error::Many(list) => list.iter().collect(),
-        other => vec![other],
-    };
-    let results = errors
-        .iter()
-        .map(|e| {
-            Out::Map(vec![
-                ("message".into(), Out::Str(e.to_string().into())),
-                ("severity".into(), Out::Str("error".into())),
-            ])
-        })
-        .collect();
-    let mut out = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n".to_vec();
-    emit::write_document(
-        &Out::Map(vec![("results".into(), Out::Seq(results))]),
-        &mut out,
-    );
-    Zeroizing::new(out)
+/// A ResourceList with no item that reports the error (escaped as secretgen's own KRM
+/// function escapes it).
+pub(crate) fn error_list(e: &Error) -> Zeroizing<Vec<u8>> {
+    let mut w = crate::plugin::list::Writer::new(true);
+    w.results(e, &|_| None);
+    Zeroizing::new(w.finish().into_bytes())
 }
 
 #[cfg(test)]
@@ -764,13 +724,9 @@ fn error_list(e: &Error) -> Zeroizing<Vec<u8>> {
 mod tests {
     use super::*;
 
-    fn plain(_: &Path, b: &[u8]) -> Result<SecretBytes> {
-        Ok(SecretBytes::from_slice(b))
-    }
-
     fn run(dir: &Path, config: &str) -> Result<String> {
         let c = read_config(&dir.join("gen.yaml"), config)?;
-        let g = generate(&c, dir, &plain)?;
+        let g = generate(&c, dir, &crate::render::AsIs)?;
         Ok(String::from_utf8(g.legacy_stream().to_vec()).unwrap())
     }
 

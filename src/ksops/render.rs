@@ -1,6 +1,6 @@
 //! KSOPS configs in `secretgen render`, `diff` and `check`.
 //!
-//! In: the paths a user names, and a SOPS decrypter. Out: the Secrets each KSOPS config
+//! In: the paths a user names, and the run's keys. Out: the Secrets each KSOPS config
 //! found there makes, as kustomize prints them for a kustomization listing that config alone
 //! under `generators` (the `needs-hash` suffix applied, kustomize's annotations consumed).
 //! Not applied: what the kustomization that lists the config does to them (`behavior`
@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{BEHAVIOR, DecryptFn, NEEDS_HASH};
+use super::{BEHAVIOR, NEEDS_HASH};
 use crate::error::{Error, Loc, Result};
 use crate::gate::shown::Provenance;
 use crate::kustomize::hash::HashVariant;
@@ -53,7 +53,7 @@ pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
 
 /// The Secrets a KSOPS config makes (paths from its directory, KSOPS' working directory
 /// when kustomize lists it).
-pub fn secrets(config_file: &Path, decrypt: &DecryptFn<'_>) -> Result<Vec<Secret>> {
+pub fn secrets(config_file: &Path, keys: &dyn crate::render::Decrypt) -> Result<Vec<Secret>> {
     let root = config_file.parent().unwrap_or(Path::new("."));
     let root = if root.as_os_str().is_empty() {
         Path::new(".")
@@ -62,7 +62,7 @@ pub fn secrets(config_file: &Path, decrypt: &DecryptFn<'_>) -> Result<Vec<Secret
     };
     let text = crate::kustomize::manifest::read_text(config_file)?;
     let config = super::read_config(config_file, &text)?;
-    let generated = super::generate(&config, root, decrypt)?;
+    let generated = super::generate(&config, root, keys)?;
     let mut out = Vec::new();
     for doc_text in generated.documents() {
         let docs = yaml::parse_stream_as(&doc_text, Provenance::Decrypted).map_err(|mut e| {

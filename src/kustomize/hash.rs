@@ -131,23 +131,28 @@ fn write_object(out: &mut Vec<u8>, pairs: &[(&str, &str)], values: Values<'_>) {
     });
 }
 
-/// The suffix: first 10 hex digits of SHA-256 with `0→g 1→h 3→k a→m e→t`.
+/// kustomize's hash alphabet: the digit for each nibble, hex with `0→g 1→h 3→k a→m e→t`
+/// (no vowel, no `0`/`1`/`3`, so a suffix never spells a word).
+pub const SUFFIX_ALPHABET: &[u8; 16] = b"gh2k456789mbcdtf";
+
+/// The length of a name suffix: the first 10 digits.
+pub const SUFFIX_LEN: usize = 10;
+
+/// The suffix: first 10 hex digits of SHA-256 in [`SUFFIX_ALPHABET`].
 pub fn suffix_of(json: &[u8]) -> String {
     let digest = Sha256::digest(json);
-    let mut hex = String::with_capacity(10);
-    for b in &digest[..5] {
+    let mut hex = String::with_capacity(SUFFIX_LEN);
+    for b in &digest[..SUFFIX_LEN / 2] {
         for nibble in [b >> 4, b & 0xf] {
-            hex.push(match nibble {
-                0x0 => 'g',
-                0x1 => 'h',
-                0x3 => 'k',
-                0xa => 'm',
-                0xe => 't',
-                n => char::from_digit(n as u32, 16).unwrap_or('?'),
-            });
+            hex.push(char::from(SUFFIX_ALPHABET[usize::from(nibble)]));
         }
     }
     hex
+}
+
+/// Whether `tail` could be a name suffix: [`SUFFIX_LEN`] digits of [`SUFFIX_ALPHABET`].
+pub fn is_suffix(tail: &str) -> bool {
+    tail.len() == SUFFIX_LEN && tail.bytes().all(|c| SUFFIX_ALPHABET.contains(&c))
 }
 
 /// The suffix for `input`.
@@ -229,5 +234,11 @@ mod tests {
         let s = suffix_of(b"anything");
         assert_eq!(s.len(), 10);
         assert!(s.chars().all(|c| "ghk2456789mbcdtf".contains(c)), "{s}");
+        assert!(is_suffix(&s));
+        // The worked example of kustomize's docs, and what is not a suffix.
+        assert!(is_suffix("gd995d5t92"));
+        assert!(!is_suffix("gd995d5t9a"), "a vowel");
+        assert!(!is_suffix("gd995d5t9"), "too short");
+        assert!(!is_suffix("0d995d5t92"), "a raw hex 0");
     }
 }

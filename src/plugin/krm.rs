@@ -4,14 +4,14 @@
 //! functionConfig that declares `config.kubernetes.io/function`) the Secrets are marked
 //! `needs-hash` as for the exec plugin; under kpt they carry their final names.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use super::list;
 use crate::error::{Error, Loc, Result, Warning};
 use crate::kustomize::manifest::{self, Unit};
 use crate::render::{self, Decrypt, Mode, Settings};
 use crate::yaml;
-use crate::yaml::emit::{self, Node};
+use crate::yaml::emit;
 
 /// The KRM function: the ResourceList to print, and the error its `results` hold, if any
 /// (for the caller to print on stderr too: kustomize shows stderr and drops `results`).
@@ -31,12 +31,7 @@ pub fn function(
 /// Whether `input` is a KRM `ResourceList`: the test that chooses KRM mode for a bare
 /// `secretgen` reading stdin.
 pub fn is_resource_list(input: &str) -> bool {
-    yaml::parse_stream(input).is_ok_and(|docs| {
-        docs.first()
-            .and_then(|d| d.get("kind"))
-            .and_then(|k| k.as_str())
-            == Some("ResourceList")
-    })
+    yaml::parse_stream(input).is_ok_and(|docs| docs.first().is_some_and(list::is_list))
 }
 
 fn function_inner(
@@ -46,16 +41,8 @@ fn function_inner(
     settings: &Settings,
     keys: &dyn Decrypt,
 ) -> Result<(Vec<u8>, Vec<Warning>)> {
-    let docs = yaml::parse_stream(input).map_err(|e| e.in_file(stdin))?;
-    let list = docs
-        .first()
-        .filter(|d| d.get("kind").and_then(|k| k.as_str()) == Some("ResourceList"))
-        .ok_or_else(|| {
-            Error::manifest(
-                Loc::file(stdin),
-                "expected a ResourceList (kind: ResourceList) on stdin",
-            )
-        })?;
+    let docs = list::read(input)?;
+    let list = &docs[0];
     if let Some(items) = list.get("items")
         && !items.is_null()
         && items.as_seq().is_none()
@@ -117,35 +104,31 @@ fn function_inner(
     }
 
     let split = split_items(input, list);
-    let indent = split.as_ref().map(|s| s.indent.clone()).unwrap_or_default();
-    let mut generated = Vec::new();
+    let mut w = match &split {
+        Some(split) => {
+            let mut w = list::Writer::after(&input[..split.prefix_end]);
+            for (item, text) in split.items.iter().zip(&split.texts) {
+                if !is_local_config_generator(item) && !is_generated_by(item, &ours) {
+                    w.text(text);
+                }
+            }
+            w
+        }
+        None => list::Writer::new(false),
+    };
+    let indent = split
+        .as_ref()
+        .map(|s| s.indent.as_str())
+        .unwrap_or_default();
     for s in &out.secrets {
         let mut doc = Vec::new();
         emit::write_document(&s.to_node(), &mut doc);
-        as_sequence_item(&String::from_utf8_lossy(&doc), &indent, &mut generated);
+        w.item(&String::from_utf8_lossy(&doc), indent);
     }
-    let mut result = String::new();
-    match &split {
-        Some(split) => {
-            result.push_str(&input[..split.prefix_end]);
-            for (item, text) in split.items.iter().zip(&split.texts) {
-                if is_local_config_generator(item) || is_generated_by(item, &ours) {
-                    continue;
-                }
-                result.push_str(text);
-                if !text.ends_with('\n') {
-                    result.push('\n');
-                }
-            }
-            result.push_str(&generated.join(""));
-            result.push_str(&input[split.suffix_start..]);
-        }
-        None => {
-            result.push_str("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
-            result.push_str(&generated.join(""));
-        }
+    if let Some(split) = &split {
+        w.rest(&input[split.suffix_start..]);
     }
-    Ok((result.into_bytes(), out.warnings))
+    Ok((w.finish().into_bytes(), out.warnings))
 }
 
 /// The block sequence `items` of a ResourceList, cut into each item's own text (from the
@@ -250,21 +233,6 @@ fn dedent(text: &str) -> String {
     out
 }
 
-fn as_sequence_item(doc: &str, indent: &str, out: &mut Vec<String>) {
-    let mut s = String::with_capacity(doc.len() + 64);
-    for (i, line) in doc.lines().enumerate() {
-        if line.is_empty() {
-            s.push('\n');
-            continue;
-        }
-        s.push_str(indent);
-        s.push_str(if i == 0 { "- " } else { "  " });
-        s.push_str(line);
-        s.push('\n');
-    }
-    out.push(s);
-}
-
 /// The byte offset of a character index (the parser counts characters).
 fn byte_at(text: &str, char_index: usize) -> usize {
     if text.is_ascii() {
@@ -302,63 +270,31 @@ fn line_start(text: &str, byte: usize) -> usize {
 
 /// A ResourceList that passes the input items through and reports the error.
 fn error_list(input: &str, e: &Error) -> Vec<u8> {
-    let mut results = Vec::new();
-    let errors: Vec<&Error> = match e {
-        Error::Many(list) => list.iter().collect(),
-        other => vec![other],
-    };
     let docs = yaml::parse_stream(input).unwrap_or_default();
     let config_file = docs.first().and_then(config_file_of_item);
-    for err in errors {
-        let mut fields: Vec<(Cow<'_, str>, Node<'_>)> = vec![
-            (
-                "message".into(),
-                Node::Str(
-                    crate::place::escape_controls(&err.to_string())
-                        .into_owned()
-                        .into(),
-                ),
-            ),
-            ("severity".into(), Node::Str("error".into())),
-        ];
-        if let Some(loc) = error_loc(err) {
-            // kpt's --fn-config arrives without its path; the package file it came from is
-            // the item of the same generator, which kpt does annotate.
-            let path = match (&config_file, loc.file == Path::new("<functionConfig>")) {
-                (Some(f), true) => f.clone(),
-                _ => loc.file.display().to_string(),
-            };
-            fields.push((
-                "file".into(),
-                Node::Map(vec![("path".into(), Node::Str(path.into()))]),
-            ));
-        }
-        results.push(Node::Map(fields));
-    }
-    let split = docs.first().and_then(|list| split_items(input, list));
-    let mut out = String::new();
-    match split {
+    let mut w = match docs.first().and_then(|list| split_items(input, list)) {
         Some(split) => {
             // Everything up to the first item as it came (comments included).
-            out.push_str(&input[..split.prefix_end]);
+            let mut w = list::Writer::after(&input[..split.prefix_end]);
             for text in split.texts {
-                out.push_str(text);
-                if !text.ends_with('\n') {
-                    out.push('\n');
-                }
+                w.text(text);
             }
+            w
         }
-        None => {
-            out.push_str("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n")
-        }
-    }
-    let mut doc = Vec::new();
-    emit::write_document(
-        &Node::Map(vec![("results".into(), Node::Seq(results))]),
-        &mut doc,
-    );
-    out.push_str(&String::from_utf8_lossy(&doc));
-    out.into_bytes()
+        None => list::Writer::new(true),
+    };
+    w.results(e, &|err| {
+        let loc = error_loc(err)?;
+        // kpt's --fn-config arrives without its path; the package file it came from is
+        // the item of the same generator, which kpt does annotate.
+        Some(
+            match (&config_file, loc.file == Path::new("<functionConfig>")) {
+                (Some(f), true) => f.clone(),
+                _ => loc.file.display().to_string(),
+            },
+        )
+    });
+    w.finish().into_bytes()
 }
 
 /// The file the functionConfig came from, and its text, when the host names it (on the config
@@ -475,6 +411,32 @@ mod tests {
                 "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    annotations:\n      kustomize.config.k8s.io/behavior: merge\n      kustomize.config.k8s.io/needs-hash: \"true\"\n    name: s\n  type: Opaque\nfunctionConfig:\n{config}"
             )
         );
+    }
+
+    /// Both functions, secretgen's and KSOPS', report an error through the one list
+    /// writer: the same `results` entry, control characters escaped as on stderr.
+    #[test]
+    fn both_functions_escape_a_result_alike() {
+        let e = Error::Usage("bad \u{1b}[31mname\u{7}".into());
+        let ours = String::from_utf8(error_list("", &e)).unwrap();
+        let ksops = String::from_utf8(crate::ksops::error_list(&e).to_vec()).unwrap();
+        assert_eq!(ours, ksops);
+        assert!(
+            !ours.contains('\u{1b}') && !ours.contains('\u{7}'),
+            "{ours:?}"
+        );
+        let shown = crate::error::escape_controls(&e.to_string()).into_owned();
+        assert!(
+            shown != e.to_string(),
+            "the message holds control characters"
+        );
+        let docs = yaml::parse_stream(&ours).unwrap();
+        let message = docs[0].get("results").and_then(|r| r.as_seq()).unwrap()[0]
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap()
+            .to_string();
+        assert_eq!(message, shown);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod exec;
 mod install;
 mod krm;
+pub(crate) mod list;
 
 pub use exec::exec;
 pub use install::{default_plugin_home, install, install_binary, install_binary_as};

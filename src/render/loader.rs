@@ -246,7 +246,7 @@ fn open_source(
     placeholder: bool,
 ) -> Result<(SecretBytes, Enc)> {
     if keys.is_encrypted(&buf) {
-        let plain = match keys.decrypt(path, &buf) {
+        let plain = match keys.open(path, &buf) {
             Ok(plain) => plain,
             Err(f) if f.missing_key() && placeholder => {
                 return Ok((SecretBytes::from_slice(PLACEHOLDER), Enc::Placeholder));

@@ -35,7 +35,7 @@ pub(crate) use generator::render_generator;
 pub(crate) use naming::{is_build_annotation, is_local_config};
 pub(crate) use resources::to_emit;
 use resources::{is_sops_doc, set, sops_secrets};
-pub use settings::{Given, LOAD_RESTRICTOR_VAR, LoadRestrictor, Session, Settings};
+pub use settings::{Given, LOAD_RESTRICTOR_VAR, LoadRestrictor, Said, Session, Settings, keyring};
 pub(crate) use settings::{MAX_SECRET_BYTES, Mode, PLACEHOLDER, PLACEHOLDER_ANNOTATION};
 
 /// Why an input could not be decrypted: the error of the layer that read it, which names
@@ -68,12 +68,17 @@ impl DecryptFailure {
     }
 }
 
-/// Where identities come from and how encrypted inputs are opened.
+/// "Open an encrypted input": the one way every path that meets one (a generator's
+/// `files`/`envs`, a Secret under `resources`, a KSOPS config, the exec plugin and the KRM
+/// function) turns it into plaintext, with the identities of the run.
 pub trait Decrypt: Sync {
     /// Whether these bytes are an age file or a SOPS file.
     fn is_encrypted(&self, bytes: &[u8]) -> bool;
-    /// The plaintext, or why not.
-    fn decrypt(
+    /// An input that may be age or SOPS, opened as what it is: the plaintext, or why not.
+    fn open(&self, path: &Path, bytes: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure>;
+    /// An input that must be a SOPS file (its format from its path), opened as
+    /// `sops --decrypt` opens it: KSOPS' inputs, which are never age files.
+    fn open_sops(
         &self,
         path: &Path,
         bytes: &[u8],
@@ -89,8 +94,28 @@ impl Decrypt for NoKeys {
     fn is_encrypted(&self, _: &[u8]) -> bool {
         false
     }
-    fn decrypt(&self, _: &Path, _: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
+    fn open(&self, _: &Path, _: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
         unreachable!("no input here is encrypted")
+    }
+    fn open_sops(&self, _: &Path, _: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
+        unreachable!("no input here is encrypted")
+    }
+}
+
+/// For unit tests of KSOPS configs over plaintext files: every input "opens" as itself.
+#[cfg(test)]
+pub(crate) struct AsIs;
+
+#[cfg(test)]
+impl Decrypt for AsIs {
+    fn is_encrypted(&self, _: &[u8]) -> bool {
+        false
+    }
+    fn open(&self, _: &Path, b: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
+        Ok(SecretBytes::from_slice(b))
+    }
+    fn open_sops(&self, _: &Path, b: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure> {
+        Ok(SecretBytes::from_slice(b))
     }
 }
 

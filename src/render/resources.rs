@@ -88,7 +88,7 @@ pub(crate) fn open_sops(
         crate::kustomize::manifest::MAX_YAML_BYTES,
     )
     .map_err(|e| crate::kustomize::Error::unreadable(loc.clone(), file, e.failure))?;
-    let plain = match keys.decrypt(file, &bytes) {
+    let plain = match keys.open(file, &bytes) {
         Ok(p) => p,
         Err(f) if f.missing_key() && placeholder => return Ok(SopsResource::Placeholder),
         Err(f) => return Err(f.at(loc)),

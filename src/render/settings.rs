@@ -44,9 +44,10 @@ pub(crate) const PLACEHOLDER: &[u8] = b"secretgen-placeholder";
 /// The annotation on a Secret that holds placeholders: it must never ship.
 pub(crate) const PLACEHOLDER_ANNOTATION: &str = "secretgen.dev/placeholder";
 
-/// A largest file we read as a source: the Secret size limit. Encrypted files may be
-/// larger on disk (armor, headers); they are checked again once decrypted.
-pub(crate) const MAX_SECRET_BYTES: u64 = 1024 * 1024;
+/// A largest file we read as a source: the Secret size limit (the API server's, one
+/// constant: [`crate::secret::validate::MAX_DATA`]). Encrypted files may be larger on disk
+/// (armor, headers); they are checked again once decrypted.
+pub(crate) const MAX_SECRET_BYTES: u64 = crate::secret::validate::MAX_DATA as u64;
 pub(crate) const MAX_ENCRYPTED_FILE: u64 = 2 * MAX_SECRET_BYTES;
 
 /// What the command line said for a run; `None` where it said nothing, so that the
@@ -67,18 +68,53 @@ pub struct Given {
     pub keyservice: Vec<String>,
     /// `--enable-local-keyservice`; else `SOPS_ENABLE_LOCAL_KEYSERVICE`; else on.
     pub enable_local_keyservice: Option<bool>,
+    /// `--accept-unapplied`: what a tree holds that secretgen does not apply to Secrets is a
+    /// warning, not an error.
+    pub accept_unapplied: bool,
+    /// `--all`: a PATH that holds a kustomization is searched, not one build.
+    pub all: bool,
 }
 
 /// One run: its settings, its keyring (identities read once, on the first encrypted input,
-/// whatever the number of builds that meet one) and the plugin root. Built once by every
-/// entry (render, check, diff, the exec plugin, the KRM function, the `ksops` name) and
-/// passed down; no mode reads the environment itself.
+/// whatever the number of builds that meet one), the plugin root, and where what the run
+/// meets on the way is said. Built once by every entry (render, check, diff, hash, the exec
+/// plugin, the KRM function, the `ksops` name, `migrate ksops`) and passed to the use cases
+/// of [`crate::app`]; no mode reads the environment itself.
 pub struct Session {
     pub settings: Settings,
     pub keys: Keyring,
     /// The directory kustomize runs an exec plugin from (`KUSTOMIZE_PLUGIN_CONFIG_ROOT`,
     /// else the working directory).
     pub plugin_root: PathBuf,
+    /// `--accept-unapplied` (see [`Given::accept_unapplied`]).
+    pub accept_unapplied: bool,
+    /// `--all` (see [`Given::all`]).
+    pub all: bool,
+    said: Box<dyn Fn(Said<'_>) + Send + Sync>,
+}
+
+/// What a run says on the way, as it meets it (the command line prints it on stderr, before
+/// a later error): warnings, and that builds were read but made no Secret.
+#[derive(Debug)]
+pub enum Said<'a> {
+    Warnings(&'a [crate::error::Warning]),
+    /// Kustomizations were read, and none made a Secret.
+    NoSecrets {
+        read: usize,
+    },
+}
+
+/// The keyring of a run: identities from `identity` (`--identity`), else the environment,
+/// opened on the first encrypted input; its warnings to `warn`. The one place a keyring is
+/// made, for a [`Session`] and for the `age` commands.
+pub fn keyring(
+    identity: Vec<PathBuf>,
+    key_services: crate::sops::keys::keyservice::KeyServices,
+    warn: impl Fn(&str) + Send + Sync + 'static,
+) -> Keyring {
+    Keyring::new(IdentitySources::from_env(identity))
+        .with_warnings(warn)
+        .with_key_services(key_services)
 }
 
 /// The variable that sets the load restrictor where no flag can (kustomize passes none to
@@ -115,14 +151,26 @@ impl Session {
             .map(PathBuf::from)
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
-        let keys = Keyring::new(IdentitySources::from_env(given.identity))
-            .with_warnings(warn)
-            .with_key_services(settings.key_services.clone());
+        let keys = keyring(given.identity, settings.key_services.clone(), warn);
         Ok(Session {
             settings,
             keys,
             plugin_root,
+            accept_unapplied: given.accept_unapplied,
+            all: given.all,
+            said: Box::new(|_| {}),
         })
+    }
+
+    /// Says what the run meets through `said` (by default, nothing is said).
+    pub fn with_said(mut self, said: impl Fn(Said<'_>) + Send + Sync + 'static) -> Session {
+        self.said = Box::new(said);
+        self
+    }
+
+    /// Says `what` (see [`Session::with_said`]).
+    pub fn say(&self, what: Said<'_>) {
+        (self.said)(what)
     }
 }
 

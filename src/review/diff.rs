@@ -53,9 +53,8 @@ fn placeholder_keys(s: &Secret) -> BTreeSet<&str> {
 /// Splits `name-xxxxxxxxxx` into base name and suffix when the tail looks like a hash.
 pub(crate) fn split_suffix(name: &str) -> (String, Option<String>) {
     if let Some((base, tail)) = name.rsplit_once('-')
-        && tail.len() == 10
         && !base.is_empty()
-        && tail.chars().all(|c| "ghk2456789mbcdtf".contains(c))
+        && crate::kustomize::hash::is_suffix(tail)
     {
         return (base.to_string(), Some(tail.to_string()));
     }
