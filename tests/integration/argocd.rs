@@ -19,22 +19,10 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 /// `kubectl kustomize deploy/argocd`, with the stand-in for the remote install.
 fn build(tmp: &Path) -> Vec<Value> {
     let dir = tmp.join("argocd");
-    copy_tree(&repo().join("deploy/argocd"), &dir);
+    common::copy_tree(&repo().join("deploy/argocd"), &dir).unwrap();
     let k = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
     assert_eq!(k.matches(REMOTE).count(), 1, "the install URL moved:\n{k}");
     std::fs::write(

@@ -374,7 +374,7 @@ fn readme_argocd_image_is_set_by_its_command() {
     assert!(block.contains(&format!("docker push {image}")), "{block}");
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("argocd");
-    copy_tree(&repo().join("deploy/argocd"), &dir);
+    common::copy_tree(&repo().join("deploy/argocd"), &dir).unwrap();
     let k = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
     let remote = k
         .lines()
@@ -407,18 +407,6 @@ fn readme_argocd_image_is_set_by_its_command() {
         !built.contains("ghcr.io/secretgen-dev/secretgen"),
         "{built}"
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// Under kpt, an error in the generator points at the line of the package's file, not at a
