@@ -307,7 +307,7 @@ fn which(cmd: &str) -> bool {
 
 /// The README's recipe for check-jsonschema and a multi-document file: its split, run on a
 /// file of several generators, gives one JSON document per generator, each valid against the
-/// schema (validated here as tests/schema.rs does; check-jsonschema reads the same files).
+/// schema (validated here as tests/integration/schema.rs does; check-jsonschema reads the same files).
 #[test]
 fn readme_schema_recipe_splits_a_multi_document_file() {
     let block = block_after("`check-jsonschema` reads one document per file", "sh");
@@ -355,7 +355,7 @@ fn readme_schema_recipe_splits_a_multi_document_file() {
 
 /// The README's image commands: the `kustomize edit set image` line, run on a copy of
 /// `deploy/argocd`, puts the pushed image in the init container (docker needs an engine,
-/// which `dist/image-root.sh` stands in for: tests/dist.rs).
+/// which `dist/image-root.sh` stands in for: tests/integration/dist.rs).
 #[test]
 fn readme_argocd_image_is_set_by_its_command() {
     let block = block_after("**The image.**", "sh");
