@@ -41,22 +41,6 @@ fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs")
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        let ft = entry.file_type().unwrap();
-        if ft.is_dir() {
-            copy_tree(&src, &dst);
-        } else if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-        }
-    }
-}
-
 /// Every entry of a tree with what it is: a file's length and content, a link's target.
 /// Read with bounded effort: a file over 1 MiB (a sparse one) is described by its length.
 fn snapshot_tree(root: &Path) -> BTreeMap<PathBuf, String> {
@@ -210,7 +194,7 @@ fn run_case(case: &Path) -> Result<(), Failed> {
     let tmp = tempfile::tempdir()?;
     let work = tmp.path().join("w");
     if case.join("in").is_dir() {
-        copy_tree(&case.join("in"), &work);
+        common::copy_tree(&case.join("in"), &work).unwrap();
     } else {
         std::fs::create_dir_all(&work)?;
     }
@@ -287,12 +271,9 @@ fn run_case(case: &Path) -> Result<(), Failed> {
 
 fn main() {
     let args = Arguments::from_args();
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("in").is_dir() || p.join("setup").is_file())
-        .collect();
-    cases.sort();
+    let cases = common::case_paths(&cases_dir(), |p| {
+        p.join("in").is_dir() || p.join("setup").is_file()
+    });
     assert!(cases.len() >= 150, "only {} bad-input cases", cases.len());
     let trials = cases
         .into_iter()

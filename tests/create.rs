@@ -359,11 +359,7 @@ fn generator_round_trip_every_form() -> Result<(), Failed> {
 fn main() {
     let args = Arguments::from_args();
     let root = corpus_dir().join("kubectl-create");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("corpus missing at {}: {e}", root.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    dirs.sort();
+    let dirs = common::case_paths(&root, |_| true);
     let mut trials: Vec<Trial> = dirs
         .into_iter()
         .map(|d| {

@@ -21,13 +21,9 @@ fn ksops_dir() -> PathBuf {
 fn cases() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for group in ["legacy", "krm", "ours"] {
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(ksops_dir().join(group))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.join("want.yaml").is_file())
-            .collect();
-        dirs.sort();
-        out.extend(dirs);
+        out.extend(common::case_paths(&ksops_dir().join(group), |p| {
+            p.join("want.yaml").is_file()
+        }));
     }
     out
 }

@@ -72,15 +72,8 @@ fn check_reject(case: &Path, name: &str) -> Result<(), Failed> {
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(cases_dir())
-        .expect("testdata/overlays")
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let case = e.path();
-        let name = e.file_name().to_string_lossy().to_string();
+    for case in common::case_paths(&cases_dir(), Path::is_dir) {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
         let reject = case.join("refuse").exists() || case.join("expected.err").exists();
         if !reject && !case.join("expected.yaml").exists() {
             panic!("{name}: neither expected.yaml, expected.err nor refuse (run record.sh)");

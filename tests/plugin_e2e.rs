@@ -249,22 +249,14 @@ fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugin_e2e")
 }
 
-/// Copies a tree, files with their mode.
-fn copy_tree(from: &Path, to: &Path, only: &[&str]) -> std::io::Result<()> {
+/// Copies the tree `from` into `to`, or only its entries `only` names.
+fn copy_into(from: &Path, to: &Path, only: &[&str]) -> std::io::Result<()> {
+    if only.is_empty() {
+        return common::copy_tree(from, to);
+    }
     std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !only.is_empty() && !only.contains(&name.as_ref()) {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if entry.file_type()?.is_dir() {
-            copy_tree(&src, &dst, &[])?;
-        } else {
-            std::fs::copy(&src, &dst)?;
-        }
+    for name in only {
+        common::copy_tree(&from.join(name), &to.join(name))?;
     }
     Ok(())
 }
@@ -275,14 +267,14 @@ fn copy_tree(from: &Path, to: &Path, only: &[&str]) -> std::io::Result<()> {
 fn scenario(name: &str) -> std::io::Result<tempfile::TempDir> {
     let t = tempfile::tempdir()?;
     let from = scenarios_dir().join(name);
-    copy_tree(&from, t.path(), &[])?;
+    copy_into(&from, t.path(), &[])?;
     for meta in ["copies", "README.md"] {
         let _ = std::fs::remove_file(t.path().join(meta));
     }
     let copies = std::fs::read_to_string(from.join("copies")).unwrap_or_default();
     for line in copies.lines().filter(|l| !l.trim().is_empty()) {
         let words: Vec<&str> = line.split_whitespace().collect();
-        copy_tree(
+        copy_into(
             &scenarios_dir().join(words[0]),
             &t.path().join(words[1]),
             &words[2..],

@@ -26,17 +26,11 @@ fn keyring(keys: &[&str]) -> Keyring {
 }
 
 fn cases() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir().join("cases"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let mut e = p.clone().into_os_string();
-            e.push(".expected");
-            Path::new(&e).exists()
-        })
-        .collect();
-    v.sort();
-    v
+    common::case_paths(&dir().join("cases"), |p| {
+        let mut e = p.to_path_buf().into_os_string();
+        e.push(".expected");
+        Path::new(&e).exists()
+    })
 }
 
 fn expected(case: &Path) -> Vec<u8> {

@@ -79,26 +79,57 @@ fn was_symlink(path: &Path) -> Option<PathBuf> {
     (target.is_relative() && resolved.exists() && resolved != path).then_some(target)
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
+/// The entries directly under a case-folder suite's `root` that `keep` accepts, sorted by
+/// name: the one listing of cases every suite uses. Panics naming `root` if it is unreadable.
+pub fn case_paths(root: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let entries = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("cases missing at {}: {e}", root.display()));
+    let mut cases: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| keep(p))
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// Copies `from` to `to`: a directory with everything under it, a symbolic link as a link
+/// (the same target), a file with its content and mode. The one copy every suite uses.
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    let kind = std::fs::symlink_metadata(from)?.file_type();
+    if kind.is_symlink() {
+        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+    } else if kind.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to).map(drop)
+    }
+}
+
+/// Turns the stored links of a copied corpus case back into links (see [`was_symlink`]) and
+/// gives its files their modes: exec plugins lost theirs in storage, everything else is made
+/// writable.
+fn restore_stored_case(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir).unwrap() {
         let entry = entry.unwrap();
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let path = entry.path();
         let kind = entry.file_type().unwrap();
-        if kind.is_symlink() {
-            // A real link (our own cases keep them in git): copied as a link.
-            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
-        } else if kind.is_dir() {
-            copy_tree(&src, &dst);
-        } else if let Some(target) = was_symlink(&src) {
-            std::os::unix::fs::symlink(target, &dst).unwrap();
+        if kind.is_dir() {
+            restore_stored_case(&path);
+        } else if kind.is_symlink() {
+            // A real link (our own cases keep them in git): kept.
+        } else if let Some(target) = was_symlink(&path) {
+            std::fs::remove_file(&path).unwrap();
+            std::os::unix::fs::symlink(target, &path).unwrap();
         } else {
-            std::fs::copy(&src, &dst).unwrap();
-            // Exec plugins lost their mode in storage; everything else is made writable.
-            use std::os::unix::fs::PermissionsExt;
-            let plugin = src.to_string_lossy().contains("/kustomize/plugin/");
+            let plugin = path.to_string_lossy().contains("/kustomize/plugin/");
             let mode = if plugin { 0o755 } else { 0o644 };
-            std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(mode)).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
         }
     }
 }
@@ -107,7 +138,8 @@ fn copy_tree(from: &Path, to: &Path) {
 /// copy's.
 pub fn materialize(case: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(case, dir.path());
+    copy_tree(case, dir.path()).unwrap();
+    restore_stored_case(dir.path());
     dir
 }
 

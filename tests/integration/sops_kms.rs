@@ -1,0 +1,304 @@
+//! SOPS files encrypted by sops 3.13.3 to a key of a real KMS emulator (local-kms, started
+//! here on a loopback port, reached through `AWS_ENDPOINT_URL_KMS` with dummy credentials)
+//! render as their plaintext twins: generator inputs in every format (with an encryption
+//! context) and a SOPS Secret in a base's resources. The twin's inputs are what
+//! `sops --decrypt` prints, so the comparison is byte for byte with sops.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common;
+use common::{describe, isolate, run_ok, text, tool, tools_bin};
+
+const KEY_ID: &str = "bc436485-5092-42b8-92a3-0aa8b93536dc";
+const ARN: &str = "arn:aws:kms:eu-west-2:111122223333:key/bc436485-5092-42b8-92a3-0aa8b93536dc";
+
+/// The emulator, killed when dropped.
+struct Kms {
+    child: Child,
+    endpoint: String,
+    log: PathBuf,
+}
+
+impl Drop for Kms {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Kms {
+    fn start(dir: &Path) -> Kms {
+        let bin = tools_bin().join("local-kms");
+        assert!(
+            bin.exists(),
+            "{} is missing: run tests/setup.sh",
+            bin.display()
+        );
+        let seed = dir.join("seed.yaml");
+        std::fs::write(
+            &seed,
+            format!(
+                "Keys:\n  Symmetric:\n    Aes:\n      - Metadata:\n          KeyId: {KEY_ID}\n        BackingKeys:\n          - 5cdaead27fe7da2de47945d73cd6d79e36494e73802f3cd3869f1d2cb0b5d7a9\n"
+            ),
+        )
+        .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.join("local-kms.log");
+        let child = Command::new(bin)
+            .env("PORT", port.to_string())
+            .env("KMS_REGION", "eu-west-2")
+            .env("KMS_ACCOUNT_ID", "111122223333")
+            .env("KMS_SEED_PATH", &seed)
+            .env("KMS_DATA_PATH", dir.join("kms-data"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "local-kms did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Kms {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// `c` talking to the emulator with dummy credentials.
+    fn env<'c>(&self, c: &'c mut Command) -> &'c mut Command {
+        c.env("AWS_ENDPOINT_URL_KMS", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "AKIDLOCALKMS")
+            .env("AWS_SECRET_ACCESS_KEY", "local-kms-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env("SOPS_DISABLE_VERSION_CHECK", "1")
+    }
+
+    /// Decrypt calls answered so far.
+    fn calls(&self) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap()
+            .matches("Decryption called")
+            .count()
+    }
+}
+
+fn sops(kms: &Kms, args: &[&str], file: &Path) -> Vec<u8> {
+    let mut c = tool("sops");
+    kms.env(&mut c).args(args).arg(file);
+    run_ok(c).stdout
+}
+
+const INPUTS: [(&str, &str); 4] = [
+    (
+        "config.yaml",
+        "db:\n  user: admin # who\n  password: kms-canary-71c2\nport: 5432\n",
+    ),
+    (
+        "config.json",
+        "{\n  \"token\": \"kms-canary-71c2\",\n  \"n\": 1.50\n}\n",
+    ),
+    ("app.env", "API_KEY=kms-canary-71c2\nMODE=prod\n"),
+    ("app.ini", "[main]\nkey = kms-canary-71c2\n"),
+];
+
+#[test]
+fn generator_inputs_in_every_format_render_as_sops_decrypts_them() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let kms = Kms::start(d);
+    let (enc, plain) = (d.join("enc"), d.join("plain"));
+    std::fs::create_dir_all(&enc).unwrap();
+    std::fs::create_dir_all(&plain).unwrap();
+    for (name, body) in INPUTS {
+        let f = enc.join(name);
+        std::fs::write(&f, body).unwrap();
+        let out = sops(
+            &kms,
+            &[
+                "--encrypt",
+                "--kms",
+                ARN,
+                "--encryption-context",
+                "app:web,env:prod",
+            ],
+            &f,
+        );
+        std::fs::write(&f, &out).unwrap();
+        assert!(!text(&out).contains("kms-canary-71c2"));
+        assert!(text(&out).contains(ARN));
+        std::fs::write(plain.join(name), sops(&kms, &["--decrypt"], &f)).unwrap();
+    }
+    let k = "secretGenerator:\n- name: app\n  files:\n  - config.yaml\n  - config.json\n  - app.ini\n- name: env\n  envs:\n  - app.env\n";
+    std::fs::write(enc.join("kustomization.yaml"), k).unwrap();
+    std::fs::write(plain.join("kustomization.yaml"), k).unwrap();
+
+    let mut c = tool("kustomize");
+    c.arg("build").arg(&plain);
+    let want = run_ok(c).stdout;
+
+    let before = kms.calls();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+    isolate(&mut c, d);
+    kms.env(&mut c).arg("render").arg(&enc);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), text(&want));
+    // One KMS call per file.
+    assert_eq!(kms.calls() - before, INPUTS.len());
+
+    // Without credentials: exit 2, no key material, nothing of the ciphertext.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+    isolate(&mut c, d);
+    kms.env(&mut c)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_CONFIG_FILE", d.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", d.join("none"))
+        .arg("render")
+        .arg(&enc);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(err.contains("no key material"), "{err}");
+    assert!(
+        !err.contains("kms-canary-71c2") && !err.contains("AQICAH"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_sops_secret_in_a_base_renders_as_its_plaintext_twin() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let kms = Kms::start(d);
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\nstringData:\n  password: kms-canary-71c2\n";
+    for tree in ["enc", "plain"] {
+        std::fs::create_dir_all(d.join(tree).join("base")).unwrap();
+        std::fs::create_dir_all(d.join(tree).join("overlay")).unwrap();
+        std::fs::write(
+            d.join(tree).join("base/kustomization.yaml"),
+            "resources:\n- secret.yaml\n",
+        )
+        .unwrap();
+        std::fs::write(d.join(tree).join("base/secret.yaml"), secret).unwrap();
+        std::fs::write(
+            d.join(tree).join("overlay/kustomization.yaml"),
+            "resources:\n- ../base\nnamePrefix: dev-\n",
+        )
+        .unwrap();
+    }
+    let f = d.join("enc/base/secret.yaml");
+    let out = sops(
+        &kms,
+        &[
+            "--encrypt",
+            "--kms",
+            ARN,
+            "--encrypted-regex",
+            "^(data|stringData)$",
+        ],
+        &f,
+    );
+    std::fs::write(&f, out).unwrap();
+
+    let mut c = tool("kustomize");
+    c.arg("build").arg(d.join("plain/overlay"));
+    let want = run_ok(c).stdout;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+    isolate(&mut c, d);
+    kms.env(&mut c).arg("render").arg(d.join("enc/overlay"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), text(&want));
+}
+
+/// The exec plugin under kustomize, with the key's credentials from a profile the entry
+/// names (`sops --aws-profile`): the same Secret as kustomize's own generator gives for the
+/// files `sops --decrypt` prints.
+#[test]
+fn the_exec_plugin_renders_a_kms_file_under_kustomize_with_aws_profile() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let kms = Kms::start(d);
+    std::fs::write(d.join("config"), "[profile kmstest]\nregion = eu-west-2\n").unwrap();
+    std::fs::write(
+        d.join("credentials"),
+        "[kmstest]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+    )
+    .unwrap();
+    let profile = |c: &mut Command| {
+        c.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_CONFIG_FILE", d.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", d.join("credentials"));
+    };
+    let (enc, plain) = (d.join("enc"), d.join("plain"));
+    std::fs::create_dir_all(&enc).unwrap();
+    std::fs::create_dir_all(&plain).unwrap();
+    let (name, body) = INPUTS[0];
+    let f = enc.join(name);
+    std::fs::write(&f, body).unwrap();
+    let mut c = tool("sops");
+    kms.env(&mut c);
+    profile(&mut c);
+    c.args(["--encrypt", "--kms", ARN, "--aws-profile", "kmstest"])
+        .arg(&f);
+    let out = run_ok(c).stdout;
+    assert!(text(&out).contains("aws_profile: kmstest"));
+    std::fs::write(&f, out).unwrap();
+    let mut c = tool("sops");
+    kms.env(&mut c);
+    profile(&mut c);
+    c.arg("--decrypt").arg(&f);
+    std::fs::write(plain.join(name), run_ok(c).stdout).unwrap();
+
+    std::fs::write(enc.join("kustomization.yaml"), "generators:\n- gen.yaml\n").unwrap();
+    std::fs::write(
+        enc.join("gen.yaml"),
+        format!("apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: app\nfiles:\n- {name}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        plain.join("kustomization.yaml"),
+        format!("secretGenerator:\n- name: app\n  files:\n  - {name}\n"),
+    )
+    .unwrap();
+    let mut c = tool("kustomize");
+    c.arg("build").arg(&plain);
+    let want = run_ok(c).stdout;
+
+    let home = d.join("plugins");
+    let out = Command::new(env!("CARGO_BIN_EXE_secretgen"))
+        .args(["plugin", "install", "--plugin-home"])
+        .arg(&home)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let mut path =
+        std::ffi::OsString::from(Path::new(env!("CARGO_BIN_EXE_secretgen")).parent().unwrap());
+    path.push(":");
+    path.push(common::path_with_tools());
+    let mut c = tool("kustomize");
+    kms.env(&mut c);
+    profile(&mut c);
+    c.args(["build", "--enable-alpha-plugins", "--enable-exec"])
+        .arg(&enc)
+        .env("KUSTOMIZE_PLUGIN_HOME", &home)
+        .env("PATH", path);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), text(&want));
+}
