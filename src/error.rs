@@ -4,11 +4,9 @@
 //! and the rule broken; none holds a secret value. The CLI prints them as
 //! `error: FILE:LINE:COL: message` and exits 2.
 
-use std::fmt;
 use std::path::Path;
 
-pub(crate) use crate::place::did_you_mean;
-pub use crate::place::{IoError, Loc, escape_controls, io_reason};
+pub use crate::place::{IoError, Loc, Warning, escape_controls, io_reason};
 
 /// What went wrong, by layer. Messages state the rule and what to do; never a value.
 #[derive(Debug, thiserror::Error)]
@@ -49,11 +47,11 @@ pub enum Error {
     /// A usage error of the command line.
     #[error("{0}")]
     Usage(String),
+    /// A failure of a layer above this one, as that layer's own typed error: the review
+    /// layer's (git, the base tree, the output directory), the plugin layer's (where kustomize
+    /// looks), the `create` forms' of the use cases. Each converts into it with `From`.
     #[error(transparent)]
-    Plugin(#[from] crate::plugin::Error),
-    /// A failure of the review layer (git, the base tree, the output directory).
-    #[error(transparent)]
-    Review(#[from] crate::review::Error),
+    Layer(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A write refused or failed (nothing changed): the writer gate's reason.
     #[error(transparent)]
     Write(#[from] crate::gate::write::WriteError),
@@ -88,9 +86,16 @@ impl CryptReason {
     }
 }
 
+/// The kustomize layer's readers fail as readers do (not YAML, not readable): those keep
+/// the library's own variants, so an error has one shape whichever layer read the file.
 impl From<crate::kustomize::Error> for Error {
     fn from(e: crate::kustomize::Error) -> Self {
-        Error::Kustomize(Box::new(e))
+        match e {
+            crate::kustomize::Error::Yaml(y) => Error::Yaml(y),
+            crate::kustomize::Error::Io(io) => Error::Io(io),
+            crate::kustomize::Error::Read(r) => Error::Read(r),
+            e => Error::Kustomize(Box::new(e)),
+        }
     }
 }
 
@@ -162,19 +167,6 @@ impl Error {
             }
         }
         Error::Many(flat)
-    }
-}
-
-/// A warning: printed on stderr, never fails a run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Warning {
-    pub(crate) loc: Loc,
-    pub(crate) message: String,
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.loc, self.message)
     }
 }
 

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::yaml::Mark;
+use goyaml::Mark;
 
 /// A place in an input: a file, and a line and column where there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,7 +97,7 @@ impl IoError {
 /// A path for a message: control and invisible characters (a NUL, a newline, a BOM in a
 /// file name) escaped, so that a message stays one line and shows what is there.
 pub(crate) fn shown_path(p: &Path) -> String {
-    crate::yaml::printable(&p.to_string_lossy()).into_owned()
+    goyaml::printable(&p.to_string_lossy()).into_owned()
 }
 
 /// A whole message for a terminal or a log: every control character escaped but the line
@@ -151,6 +151,19 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// A warning: printed on stderr, never fails a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub(crate) loc: Loc,
+    pub(crate) message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.loc, self.message)
+    }
 }
 
 #[cfg(test)]

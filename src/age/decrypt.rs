@@ -15,7 +15,7 @@ use super::keys::{describe_stanzas, stanza_types};
 use crate::secret::SecretBytes;
 
 impl Keyring {
-    /// Decrypts one age file (only age: [`crate::render::Decrypt::open`] opens an input that
+    /// Decrypts one age file (only age: [`crate::age::open::Decrypt::open`] opens an input that
     /// may be age or SOPS). `path` is only used in messages.
     pub fn decrypt_age(&self, path: &Path, ciphertext: &[u8]) -> Result<SecretBytes, CryptError> {
         self.decrypt_inner(path, ciphertext, "")
@@ -114,7 +114,7 @@ impl Keyring {
     }
 }
 
-impl crate::render::Decrypt for Keyring {
+impl crate::age::open::Decrypt for Keyring {
     /// An age file, or a SOPS file (whose data key is opened with these identities).
     fn is_encrypted(&self, bytes: &[u8]) -> bool {
         looks_encrypted(bytes) || crate::sops::is_sops(bytes).is_some()
@@ -124,21 +124,21 @@ impl crate::render::Decrypt for Keyring {
         &self,
         path: &Path,
         bytes: &[u8],
-    ) -> Result<SecretBytes, crate::render::DecryptFailure> {
+    ) -> Result<SecretBytes, crate::age::open::DecryptFailure> {
         if crate::sops::is_sops(bytes).is_some() {
             return self.open_sops(path, bytes);
         }
         self.decrypt_age(path, bytes)
-            .map_err(|e| crate::render::DecryptFailure::Age(Box::new(e)))
+            .map_err(|e| crate::age::open::DecryptFailure::Age(Box::new(e)))
     }
 
     fn open_sops(
         &self,
         path: &Path,
         bytes: &[u8],
-    ) -> Result<SecretBytes, crate::render::DecryptFailure> {
+    ) -> Result<SecretBytes, crate::age::open::DecryptFailure> {
         crate::sops::decrypt(path, bytes, self)
-            .map_err(|e| crate::render::DecryptFailure::Sops(Box::new(e)))
+            .map_err(|e| crate::age::open::DecryptFailure::Sops(Box::new(e)))
     }
 }
 

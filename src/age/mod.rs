@@ -18,6 +18,7 @@ mod detect;
 mod error;
 mod keyring;
 mod keys;
+pub mod open;
 mod plugin;
 pub mod pq;
 mod x25519;

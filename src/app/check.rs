@@ -44,7 +44,7 @@ pub fn check(session: &Session, paths: &[PathBuf], strict: bool) -> Result<Check
     plan.tree.builds_as_trees(&tops);
     let trees = plan.tree.take_trees();
     let flat = super::build(session, &plan, &Quiet)?;
-    let checked = crate::render::tree::check(
+    let checked = crate::review::trees::check(
         &trees,
         &session.settings,
         &session.keys,

@@ -35,7 +35,7 @@ pub fn side(session: &Session, path: &Path, base: Option<&BaseTree>) -> Result<V
             return Ok(docs);
         }
     } else {
-        let text = crate::kustomize::manifest::read_text(path).map_err(shown)?;
+        let text = crate::kustomize::manifest::read_text(path).map_err(|e| shown(e.into()))?;
         let is_source = crate::kustomize::manifest::is_kustomization_file(path)
             || crate::render::discover::is_generator_manifest(&text);
         if !is_source {

@@ -16,6 +16,7 @@
 //!   function and `migrate ksops`.
 
 pub mod check;
+pub mod create;
 pub mod diff;
 pub mod plugin;
 

@@ -9,7 +9,7 @@ use super::print::write_stdout;
 
 /// `secretgen create …`: the Secret (or generator) on stdout.
 pub(super) fn run(c: CreateCommand) -> Result<ExitCode, Error> {
-    use secretgen::secret::create::{self, Request};
+    use secretgen::app::create::{self, Request};
     let start = |common: &CreateCommon| {
         let mut r = Request::new(&common.name, common.namespace.clone());
         r.append_hash = common.append_hash;

@@ -32,10 +32,7 @@ pub(crate) const NEEDS_HASH: &str = "kustomize.config.k8s.io/needs-hash";
 /// kustomize's annotation that says how a generated resource meets one of the same name.
 pub(crate) const BEHAVIOR: &str = "kustomize.config.k8s.io/behavior";
 
-/// Is this document a KSOPS config? KSOPS never checks `apiVersion`.
-pub(crate) fn is_ksops(doc: &Node) -> bool {
-    doc.get("kind").and_then(Node::as_str) == Some("ksops")
-}
+pub(crate) use crate::kustomize::manifest::is_ksops;
 
 /// Does this text hold a KSOPS config (its first document, as KSOPS reads only that)?
 pub(crate) fn text_is_ksops(text: &str) -> bool {
@@ -844,5 +841,31 @@ mod tests {
         assert_eq!(go_base("b/"), "b");
         assert_eq!(go_base(""), ".");
         assert_eq!(key_and_path("k=p").unwrap(), ("k".to_string(), "p"));
+    }
+
+    /// Both functions, secretgen's and KSOPS', report an error through the one list
+    /// writer: the same `results` entry, control characters escaped as on stderr.
+    #[test]
+    fn both_functions_escape_a_result_alike() {
+        let e = Error::Usage("bad \u{1b}[31mname\u{7}".into());
+        let ours = String::from_utf8(crate::plugin::krm::error_list("", &e)).unwrap();
+        let ksops = String::from_utf8(error_list(&e).to_vec()).unwrap();
+        assert_eq!(ours, ksops);
+        assert!(
+            !ours.contains('\u{1b}') && !ours.contains('\u{7}'),
+            "{ours:?}"
+        );
+        let shown = crate::error::escape_controls(&e.to_string()).into_owned();
+        assert!(
+            shown != e.to_string(),
+            "the message holds control characters"
+        );
+        let docs = crate::yaml::parse_stream(&ours).unwrap();
+        let message = docs[0].get("results").and_then(|r| r.as_seq()).unwrap()[0]
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap()
+            .to_string();
+        assert_eq!(message, shown);
     }
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::gate::read::ReadFailure;
-use crate::place::{Loc, PathView};
+use crate::place::{IoError, Loc, PathView};
 
 /// A rule of a manifest or a source, broken.
 #[derive(Debug, thiserror::Error)]
@@ -34,35 +34,11 @@ pub enum Error {
         failure: ReadFailure,
     },
     /// A generator's file that resolves outside its root (kustomize's load restrictor).
-    #[error(
-        "{loc}: `{entry}` resolves{} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; {advice})",
-        if *via_symlink { " through a symlink" } else { "" },
-        real.display(),
-        root.display()
-    )]
-    OutsideRoot {
-        loc: Loc,
-        /// The entry as written.
-        entry: String,
-        via_symlink: bool,
-        /// Where the entry resolves to, and the root it must stay under.
-        real: PathBuf,
-        root: PathBuf,
-        /// How to lift the restrictor where the run was started.
-        advice: &'static str,
-    },
+    #[error(transparent)]
+    OutsideRoot(Box<OutsideRoot>),
     /// A kustomization's file (a patch, a generator's config) outside its directory.
-    #[error(
-        "{loc}: `{field}` file `{}` is outside the kustomization's directory `{}` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)",
-        path.display(),
-        dir.display()
-    )]
-    OutsideDirectory {
-        loc: Loc,
-        field: String,
-        path: PathBuf,
-        dir: PathBuf,
-    },
+    #[error(transparent)]
+    OutsideDirectory(Box<OutsideDirectory>),
     /// A directory named as a base or component that holds no kustomization.
     #[error(
         "{loc}: `{}` holds no kustomization.yaml, kustomization.yml or Kustomization",
@@ -86,6 +62,53 @@ pub enum Error {
         files.iter().map(|f| format!("`{}`", f.display())).collect::<Vec<_>>().join(" -> ")
     )]
     IncludeCycle { loc: Loc, files: Vec<PathBuf> },
+    /// A manifest or kustomization that is not YAML.
+    #[error(transparent)]
+    Yaml(#[from] crate::yaml::Error),
+    /// A manifest or kustomization the system could not read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// A manifest or kustomization the reader refused (not a regular file, too large).
+    #[error(transparent)]
+    Read(#[from] crate::gate::read::ReadError),
+}
+
+/// What this layer's readers return.
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A generator's file that resolves outside its root (kustomize's load restrictor).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{loc}: `{entry}` resolves{} to `{}`, outside the root `{}`; files must stay under the generator's directory (kustomize's load restrictor; {advice})",
+    if *via_symlink { " through a symlink" } else { "" },
+    real.display(),
+    root.display()
+)]
+pub struct OutsideRoot {
+    pub(crate) loc: Loc,
+    /// The entry as written.
+    pub(crate) entry: String,
+    pub(crate) via_symlink: bool,
+    /// Where the entry resolves to, and the root it must stay under.
+    pub(crate) real: PathBuf,
+    pub(crate) root: PathBuf,
+    /// How to lift the restrictor where the run was started.
+    pub(crate) advice: &'static str,
+}
+
+/// A kustomization's file (a patch, a generator's config) outside its directory.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{loc}: `{field}` file `{}` is outside the kustomization's directory `{}` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)",
+    path.display(),
+    dir.display()
+)]
+pub struct OutsideDirectory {
+    pub(crate) loc: Loc,
+    /// The field that names the file (`resources`, `patch`).
+    pub(crate) field: &'static str,
+    pub(crate) path: PathBuf,
+    pub(crate) dir: PathBuf,
 }
 
 /// Why a source entry cannot be read. The entry is shown as written; a file's name inside a
@@ -142,6 +165,34 @@ impl EntryReason {
 }
 
 impl Error {
+    /// A manifest or kustomization at `loc` that breaks a rule, said in `message`.
+    pub(crate) fn manifest(loc: Loc, message: impl Into<String>) -> Self {
+        Error::Manifest {
+            loc,
+            message: message.into(),
+        }
+    }
+
+    /// The system failed at `action` on `path`.
+    pub(crate) fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io(IoError::new(path, action, source))
+    }
+
+    /// A file `field` names at `loc` that is outside the kustomization's directory `dir`.
+    pub(crate) fn outside_directory(
+        loc: Loc,
+        field: &'static str,
+        path: &Path,
+        dir: &Path,
+    ) -> Self {
+        Error::OutsideDirectory(Box::new(OutsideDirectory {
+            loc,
+            field,
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+        }))
+    }
+
     /// A source entry, as written at `loc`, that cannot be read for `reason`.
     pub(crate) fn entry(loc: &Loc, entry: &str, reason: EntryReason) -> Self {
         Error::Entry {
@@ -174,32 +225,18 @@ impl Error {
                 file: p(file),
                 failure,
             },
-            Error::OutsideRoot {
-                loc,
-                entry,
-                via_symlink,
-                real,
-                root,
-                advice,
-            } => Error::OutsideRoot {
-                loc: at(loc),
-                entry,
-                via_symlink,
-                real: p(real),
-                root: p(root),
-                advice,
-            },
-            Error::OutsideDirectory {
-                loc,
-                field,
-                path,
-                dir,
-            } => Error::OutsideDirectory {
-                loc: at(loc),
-                field,
-                path: p(path),
-                dir: p(dir),
-            },
+            Error::OutsideRoot(o) => Error::OutsideRoot(Box::new(OutsideRoot {
+                loc: at(o.loc),
+                real: p(o.real),
+                root: p(o.root),
+                ..*o
+            })),
+            Error::OutsideDirectory(o) => Error::OutsideDirectory(Box::new(OutsideDirectory {
+                loc: at(o.loc),
+                path: p(o.path),
+                dir: p(o.dir),
+                ..*o
+            })),
             Error::NoKustomization { loc, dir } => Error::NoKustomization {
                 loc: at(loc),
                 dir: p(dir),
@@ -213,22 +250,28 @@ impl Error {
                 loc: at(loc),
                 files: files.into_iter().map(p).collect(),
             },
+            Error::Yaml(y) => Error::Yaml(y.relabel(at, |m: String| m)),
+            Error::Io(io) => Error::Io(io.relabel(view)),
+            Error::Read(r) => Error::Read(r.relabel(view)),
         }
     }
 
-    /// The place the error is about.
-    pub(crate) fn loc(&self) -> &Loc {
-        match self {
+    /// The place the error is about, where it has one (a file the system could not read
+    /// has only its path).
+    pub(crate) fn loc(&self) -> Option<&Loc> {
+        Some(match self {
             Error::Manifest { loc, .. }
             | Error::Source { loc, .. }
             | Error::Entry { loc, .. }
             | Error::Unreadable { loc, .. }
-            | Error::OutsideRoot { loc, .. }
-            | Error::OutsideDirectory { loc, .. }
             | Error::NoKustomization { loc, .. }
             | Error::Cycle { loc, .. }
             | Error::IncludeCycle { loc, .. } => loc,
-        }
+            Error::OutsideRoot(o) => &o.loc,
+            Error::OutsideDirectory(o) => &o.loc,
+            Error::Yaml(y) => y.loc(),
+            Error::Io(_) | Error::Read(_) => return None,
+        })
     }
 
     /// A file named by an input that could not be read, as `file` is shown.
@@ -257,12 +300,12 @@ mod tests {
 
     #[test]
     fn relabel_rewrites_the_paths_held_not_the_words() {
-        let e = Error::OutsideDirectory {
-            loc: Loc::file("/tmp/x/tree/k.yaml"),
-            field: "patches".into(),
-            path: "/tmp/x/tree/../p.yaml".into(),
-            dir: "/tmp/x/tree".into(),
-        };
+        let e = Error::outside_directory(
+            Loc::file("/tmp/x/tree/k.yaml"),
+            "patches",
+            Path::new("/tmp/x/tree/../p.yaml"),
+            Path::new("/tmp/x/tree"),
+        );
         assert_eq!(
             e.relabel(&Rev).to_string(),
             "HEAD:k.yaml: `patches` file `HEAD:../p.yaml` is outside the kustomization's directory `HEAD:` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)"

@@ -2,7 +2,7 @@
 //! the three kinds of source, the content hash that suffixes a generated name (with the Go
 //! JSON encoding it hashes), and the JSON Schema of generator manifests.
 
-mod error;
+pub(crate) mod error;
 pub use goyaml::gojson;
 pub mod hash;
 pub mod manifest;

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::secret::SecretBytes;
+use sops::SecretBytes;
 
 /// Why a source entry is malformed. Carries keys and paths, never values.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -269,7 +269,7 @@ fn line_start(text: &str, byte: usize) -> usize {
 }
 
 /// A ResourceList that passes the input items through and reports the error.
-fn error_list(input: &str, e: &Error) -> Vec<u8> {
+pub(crate) fn error_list(input: &str, e: &Error) -> Vec<u8> {
     let docs = yaml::parse_stream(input).unwrap_or_default();
     let config_file = docs.first().and_then(config_file_of_item);
     let mut w = match docs.first().and_then(|list| split_items(input, list)) {
@@ -356,7 +356,7 @@ fn config_file_of_item(list: &yaml::Node) -> Option<String> {
 fn error_loc(e: &Error) -> Option<&Loc> {
     match e {
         Error::Yaml(e) => Some(e.loc()),
-        Error::Kustomize(e) => Some(e.loc()),
+        Error::Kustomize(e) => e.loc(),
         Error::Secret(crate::secret::Error::Invalid { loc, .. })
         | Error::Crypt { loc, .. }
         | Error::Sops { loc, .. }
@@ -411,32 +411,6 @@ mod tests {
                 "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  data:\n    k: dg==\n  kind: Secret\n  metadata:\n    annotations:\n      kustomize.config.k8s.io/behavior: merge\n      kustomize.config.k8s.io/needs-hash: \"true\"\n    name: s\n  type: Opaque\nfunctionConfig:\n{config}"
             )
         );
-    }
-
-    /// Both functions, secretgen's and KSOPS', report an error through the one list
-    /// writer: the same `results` entry, control characters escaped as on stderr.
-    #[test]
-    fn both_functions_escape_a_result_alike() {
-        let e = Error::Usage("bad \u{1b}[31mname\u{7}".into());
-        let ours = String::from_utf8(error_list("", &e)).unwrap();
-        let ksops = String::from_utf8(crate::ksops::error_list(&e).to_vec()).unwrap();
-        assert_eq!(ours, ksops);
-        assert!(
-            !ours.contains('\u{1b}') && !ours.contains('\u{7}'),
-            "{ours:?}"
-        );
-        let shown = crate::error::escape_controls(&e.to_string()).into_owned();
-        assert!(
-            shown != e.to_string(),
-            "the message holds control characters"
-        );
-        let docs = yaml::parse_stream(&ours).unwrap();
-        let message = docs[0].get("results").and_then(|r| r.as_seq()).unwrap()[0]
-            .get("message")
-            .and_then(|m| m.as_str())
-            .unwrap()
-            .to_string();
-        assert_eq!(message, shown);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 mod exec;
 mod install;
-mod krm;
+pub(crate) mod krm;
 pub(crate) mod list;
 
 pub use exec::exec;
@@ -18,4 +18,10 @@ pub enum Error {
         "cannot tell where kustomize looks for plugins: set --plugin-home, KUSTOMIZE_PLUGIN_HOME, XDG_CONFIG_HOME or HOME"
     )]
     NoPluginHome,
+}
+
+impl From<Error> for crate::error::Error {
+    fn from(e: Error) -> Self {
+        crate::error::Error::Layer(Box::new(e))
+    }
 }

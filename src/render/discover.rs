@@ -67,7 +67,7 @@ pub fn load_in(paths: &[PathBuf], store: &Kustomizations) -> Result<Vec<Unit>> {
 /// Reads one file as a kustomization (by its name) or as a generator manifest.
 pub(crate) fn load_file(path: &Path, strict: bool, store: &Kustomizations) -> Result<Option<Unit>> {
     if manifest::is_kustomization_file(path) {
-        return store.get(path).map(|k| Some(k.unit.clone()));
+        return Ok(Some(store.get(path)?.unit.clone()));
     }
     let text = manifest::read_text(path)?;
     let root = path.parent().unwrap_or(Path::new("")).to_path_buf();

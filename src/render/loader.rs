@@ -126,15 +126,17 @@ impl Root {
         if LoadRestrictor::judge(real_root, &real).is_ok() {
             return Ok(());
         }
-        Err(crate::kustomize::Error::OutsideRoot {
-            loc: loc.clone(),
-            entry: entry.to_string(),
-            via_symlink: meta.file_type().is_symlink(),
-            real,
-            root: real_root.clone(),
-            advice: self.advice,
-        }
-        .into())
+        Err(
+            crate::kustomize::Error::OutsideRoot(Box::new(crate::kustomize::error::OutsideRoot {
+                loc: loc.clone(),
+                entry: entry.to_string(),
+                via_symlink: meta.file_type().is_symlink(),
+                real,
+                root: real_root.clone(),
+                advice: self.advice,
+            }))
+            .into(),
+        )
     }
 
     /// `path` with symlinks resolved. A file that is not itself a symlink resolves to its

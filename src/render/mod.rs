@@ -27,6 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result, Warning};
 use crate::kustomize::manifest::{Generator, Transform, Unit};
+#[cfg(test)]
 use crate::secret::SecretBytes;
 use crate::secret::{Enc, Entry, Secret, read};
 use crate::yaml::emit::{self, Node};
@@ -38,27 +39,11 @@ use resources::{is_sops_doc, set, sops_secrets};
 pub use settings::{Given, LOAD_RESTRICTOR_VAR, LoadRestrictor, Said, Session, Settings, keyring};
 pub(crate) use settings::{MAX_SECRET_BYTES, Mode, PLACEHOLDER, PLACEHOLDER_ANNOTATION};
 
-/// Why an input could not be decrypted: the error of the layer that read it, which names
-/// the file and the failure, never a value.
-#[derive(Debug, Clone)]
-pub enum DecryptFailure {
-    Age(Box<crate::age::CryptError>),
-    Sops(Box<crate::sops::SopsError>),
-}
+pub use crate::age::open::{Decrypt, DecryptFailure};
 
+/// Where a failure to open an input becomes the library's error (this layer is the first
+/// above both the age layer and `error.rs`).
 impl DecryptFailure {
-    /// No identity was found, or none matched (a placeholder may stand in); otherwise the
-    /// file itself is at fault.
-    pub fn missing_key(&self) -> bool {
-        match self {
-            DecryptFailure::Age(e) => matches!(
-                **e,
-                crate::age::CryptError::NoIdentity { .. } | crate::age::CryptError::NoMatch { .. }
-            ),
-            DecryptFailure::Sops(e) => e.is_missing_key(),
-        }
-    }
-
     /// The failure as an error at `loc` (the place that names the encrypted input).
     pub fn at(self, loc: crate::error::Loc) -> Error {
         match self {
@@ -66,23 +51,6 @@ impl DecryptFailure {
             DecryptFailure::Sops(source) => Error::Sops { loc, source },
         }
     }
-}
-
-/// "Open an encrypted input": the one way every path that meets one (a generator's
-/// `files`/`envs`, a Secret under `resources`, a KSOPS config, the exec plugin and the KRM
-/// function) turns it into plaintext, with the identities of the run.
-pub trait Decrypt: Sync {
-    /// Whether these bytes are an age file or a SOPS file.
-    fn is_encrypted(&self, bytes: &[u8]) -> bool;
-    /// An input that may be age or SOPS, opened as what it is: the plaintext, or why not.
-    fn open(&self, path: &Path, bytes: &[u8]) -> std::result::Result<SecretBytes, DecryptFailure>;
-    /// An input that must be a SOPS file (its format from its path), opened as
-    /// `sops --decrypt` opens it: KSOPS' inputs, which are never age files.
-    fn open_sops(
-        &self,
-        path: &Path,
-        bytes: &[u8],
-    ) -> std::result::Result<SecretBytes, DecryptFailure>;
 }
 
 /// For unit tests whose inputs are all plaintext: nothing is encrypted, nothing decrypts.

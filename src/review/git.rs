@@ -367,12 +367,12 @@ mod tests {
                 crate::error::Loc::file(b.root.join("k.yaml")),
                 in_words.clone(),
             ),
-            crate::kustomize::Error::OutsideDirectory {
-                loc: crate::error::Loc::file(b.root.join("o/kustomization.yaml")),
-                field: "patches".into(),
-                path: b.root.join("p.yaml"),
-                dir: b.root.join("o"),
-            }
+            crate::kustomize::Error::outside_directory(
+                crate::error::Loc::file(b.root.join("o/kustomization.yaml")),
+                "patches",
+                &b.root.join("p.yaml"),
+                &b.root.join("o"),
+            )
             .into(),
             crate::error::Error::Crypt {
                 loc: crate::error::Loc::file(b.root.join("s.yaml")),

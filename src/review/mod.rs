@@ -6,6 +6,7 @@ pub mod diff;
 pub mod git;
 pub mod output;
 pub mod policy;
+pub mod trees;
 
 use std::path::PathBuf;
 
@@ -51,4 +52,10 @@ pub enum Error {
     /// The `--allow-plaintext` patterns together could not be compiled.
     #[error("--allow-plaintext: {0}")]
     AllowList(String),
+}
+
+impl From<Error> for crate::error::Error {
+    fn from(e: Error) -> Self {
+        crate::error::Error::Layer(Box::new(e))
+    }
 }

@@ -17,9 +17,6 @@ pub enum Error {
         /// Boxed: a violation names keys and reasons, and errors travel by value.
         reason: Box<Reason>,
     },
-    /// A `create` form's arguments that cannot make a Secret.
-    #[error(transparent)]
-    Create(#[from] crate::secret::create::CreateError),
 }
 
 /// The Kubernetes rule a Secret breaks, as data: the violation, and how its key may be shown.
@@ -68,8 +65,6 @@ impl Error {
                 secret,
                 reason,
             },
-            // Made from command-line arguments, never from a tree `--base` reads.
-            e @ Error::Create(_) => e,
         }
     }
 }

@@ -4,9 +4,8 @@
 //! whose memory is wiped on drop and whose `Debug` prints only its length, so no secret value
 //! can reach a log line, an error or a panic message through formatting. The one [`Secret`]
 //! model ([`model`]), its one reader from YAML ([`read`]), the Kubernetes rules ([`validate`],
-//! [`tls`]), the `create` forms ([`create`]), and this layer's [`Error`].
+//! [`tls`]), and this layer's [`Error`].
 
-pub mod create;
 mod error;
 pub(crate) mod model;
 pub(crate) mod read;

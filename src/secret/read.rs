@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::error::{Error, Loc, Result};
 use crate::gate::shown::{Provenance, Text};
+use crate::kustomize::error::{Error, Result};
+use crate::place::Loc;
 use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString};
 use crate::yaml::{Node, Value};
 

@@ -480,7 +480,7 @@ impl Reader<'_> {
             let docs = parse(&res_path, &text)?;
             // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
             // first document stands for the file, decrypted at render time.
-            if crate::sops::is_sops(text.as_bytes()).is_some() {
+            if sops::is_sops(text.as_bytes()).is_some() {
                 out.extend(docs.into_iter().next().map(|d| (res_path.clone(), d)));
                 continue;
             }

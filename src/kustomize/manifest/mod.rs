@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Loc, Result, Warning, did_you_mean};
+use crate::kustomize::error::{Error, Result};
 use crate::kustomize::hash::HashVariant;
+use crate::place::{Loc, Warning, did_you_mean};
 use crate::yaml::{self, Mark, Node, Value};
 
 pub(crate) mod fields;
@@ -259,6 +260,12 @@ pub fn is_kustomization_file(path: &Path) -> bool {
 
 /// The largest YAML file secretgen reads (manifests, kustomizations, rendered streams).
 pub const MAX_YAML_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Is this document a KSOPS config (`kind: ksops`, a generator kustomize runs as KSOPS)?
+/// KSOPS never checks `apiVersion`.
+pub(crate) fn is_ksops(doc: &Node) -> bool {
+    doc.get("kind").and_then(Node::as_str) == Some("ksops")
+}
 
 /// Reads a file's text, refusing non-UTF-8 manifests with the file named. It goes through
 /// the gate's reader: anything but a regular file (a FIFO would block, a device never end)

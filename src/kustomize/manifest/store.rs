@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{Kustomization, read_model, read_text};
-use crate::error::Result;
+use crate::kustomize::error::Result;
 use crate::kustomize::restrict::LoadRestrictor;
 
 /// The kustomizations read in one run, keyed by canonical path, and the load restrictor

@@ -9,7 +9,7 @@
 //! rendered on its own; every other one is its own build. Refuses what a tree would change
 //! in a Secret and secretgen does not apply.
 
-mod build;
+pub(crate) mod build;
 pub(crate) mod patch;
 
 use std::collections::BTreeSet;
@@ -50,7 +50,7 @@ fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn dir_of(file: &Path) -> PathBuf {
+pub(crate) fn dir_of(file: &Path) -> PathBuf {
     file.parent().unwrap_or(Path::new(".")).to_path_buf()
 }
 
@@ -286,7 +286,7 @@ fn check_cycles(
 /// A path as a user names the file: `.` and `dir/..` taken out lexically, as kustomize
 /// cleans the paths it reads (`deploy/overlays/dev/../../base/dep.yaml` is
 /// `deploy/base/dep.yaml`). A `..` that climbs above the start is kept.
-fn clean_path(p: &Path) -> PathBuf {
+pub(crate) fn clean_path(p: &Path) -> PathBuf {
     use std::path::Component;
     let mut out: Vec<Component<'_>> = Vec::new();
     for c in p.components() {
@@ -396,70 +396,41 @@ pub fn render(
     })
 }
 
-/// What `check` learns from the trees of a plan.
-#[derive(Debug, Default)]
-pub struct Checked {
-    /// References that do not resolve.
-    pub findings: Vec<crate::review::check::Finding>,
-    /// The Secrets the trees made, as a render makes them.
-    pub secrets: Vec<crate::secret::Secret>,
-    /// Every file the trees read (so a flat check does not read them again on their own).
-    pub files: BTreeSet<PathBuf>,
+/// Every tree of a plan built once, as `check` reads them: each tree's Secrets under every
+/// name they had on the way, its workloads and Ingresses, and the files it read.
+pub(crate) struct Builds {
+    /// Each tree's kustomization file and its build.
+    pub(crate) trees: Vec<(PathBuf, build::Built)>,
     /// The warnings of the builds.
-    pub warnings: Vec<crate::error::Warning>,
+    pub(crate) warnings: Vec<crate::error::Warning>,
     /// Kustomizations read.
-    pub read: usize,
+    pub(crate) read: usize,
 }
 
-/// `check` on the trees of a plan: every workload and Ingress of every tree, in the
-/// namespace and under the name the build gives it, against that tree's Secrets, a
-/// reference resolving as kustomize's name-reference rewriting resolves it (by any name the
-/// Secret had on the way). Each tree is built once, for its Secrets and its checks.
-pub fn check(
+/// Builds every tree of a plan once (all of them, then every error at once).
+pub(crate) fn build_all(
     plan: &Plan,
     settings: &Settings,
     keys: &dyn Decrypt,
     accept_unapplied: bool,
-) -> Result<Checked> {
-    use crate::review::check::{Known, check_doc};
-    let mut checked = Checked::default();
+) -> Result<Builds> {
+    let mut trees = Vec::new();
     let mut errors = Vec::new();
     let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied);
     for t in &plan.trees {
-        let built = match b.build_full(t) {
-            Ok(x) => x,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        checked.files.extend(built.files);
-        let mut infos = Vec::new();
-        for (s, names) in built.secrets.iter().zip(&built.names) {
-            for n in names {
-                infos.push(Known {
-                    secret: s,
-                    alias: n,
-                });
-            }
+        match b.build_full(t) {
+            Ok(built) => trees.push((t.clone(), built)),
+            Err(e) => errors.push(e),
         }
-        for w in &built.works {
-            checked.findings.extend(check_doc(
-                &clean_path(&w.file),
-                &w.doc,
-                format!("{}/{} (in {})", w.kind, w.name, dir_of(t).display()),
-                w.namespace.clone(),
-                &infos,
-            ));
-        }
-        checked.secrets.extend(built.secrets);
     }
-    checked.warnings = std::mem::take(&mut b.warnings);
-    checked.read = b.read;
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    Ok(checked)
+    Ok(Builds {
+        trees,
+        warnings: std::mem::take(&mut b.warnings),
+        read: b.read,
+    })
 }
 
 #[cfg(test)]
@@ -507,8 +478,8 @@ mod tests {
         // Three kustomization files, each parsed once for the plan and both builds.
         assert_eq!(plan.store.parsed(), 3);
         // `check` plans and builds the same trees: still once each.
-        let checked = check(&plan, &settings, &keys, false).unwrap();
-        assert_eq!(checked.secrets.len(), 2);
+        let built = build_all(&plan, &settings, &keys, false).unwrap();
+        assert_eq!(built.trees.len(), 2);
         assert_eq!(plan.store.parsed(), 3);
     }
 

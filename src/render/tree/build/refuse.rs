@@ -51,7 +51,7 @@ impl Build<'_> {
             for d in &entry.foreign {
                 // KSOPS configs are run as KSOPS runs them, each on its own (see `ksops`): what
                 // the levels of a tree do to their Secrets is not applied, which is said.
-                if crate::ksops::is_ksops(d) {
+                if crate::kustomize::manifest::is_ksops(d) {
                     self.warnings.push(Warning {
                         loc: at(entry.mark),
                         message: "`generators` entry of kind `ksops`: its Secrets are rendered as KSOPS makes them, without what this tree's levels do to them (namespace, prefixes, labels, patches, behavior); inside kustomize, with secretgen as the KSOPS plugin, they are applied".into(),
@@ -107,17 +107,22 @@ impl Build<'_> {
     }
 
     /// The run's load restrictor on a file a kustomization names (`resources`, patches).
-    pub(super) fn restrict(&self, dir: &Path, path: &Path, loc: &Loc, field: &str) -> Result<()> {
+    pub(super) fn restrict(
+        &self,
+        dir: &Path,
+        path: &Path,
+        loc: &Loc,
+        field: &'static str,
+    ) -> Result<()> {
         use crate::kustomize::restrict::Refused;
         match self.settings.load_restrictor.check(dir, path) {
             Ok(()) => Ok(()),
-            Err(Refused::Outside(_)) => Err(crate::kustomize::Error::OutsideDirectory {
-                loc: loc.clone(),
-                field: field.to_string(),
-                path: path.to_path_buf(),
-                dir: dir.to_path_buf(),
+            Err(Refused::Outside(_)) => {
+                Err(
+                    crate::kustomize::Error::outside_directory(loc.clone(), field, path, dir)
+                        .into(),
+                )
             }
-            .into()),
             Err(Refused::Unresolved(e)) => Err(Error::io(path, "cannot resolve", e)),
         }
     }

@@ -86,10 +86,10 @@ pub enum CreateError {
     BasicAuthNeedsInput,
 }
 
-/// Into the top-level error through the secret layer's.
+/// Into the top-level error as the use cases' own.
 impl From<CreateError> for Error {
     fn from(e: CreateError) -> Self {
-        crate::secret::Error::Create(e).into()
+        Error::Layer(Box::new(e))
     }
 }
 
