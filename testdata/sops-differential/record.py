@@ -6,7 +6,7 @@ seed, encrypts each with `sops encrypt` under options spread across the document
 encrypted/unencrypted regexes and suffixes, --mac-only-encrypted, the comment regexes, key
 groups with a Shamir threshold from a .sops.yaml), and records what `sops decrypt` prints for
 the encrypted file: its exact bytes, or that it fails (sops cannot always decrypt what it
-wrote). tests/sops_differential.rs replays the corpus without sops.
+wrote). tests/integration/sops_differential.rs replays the corpus without sops.
 
 Output: <format>.json.gz beside this script, a JSON list of
   {"name": "...", "options": [...], "encrypted": "<file sops wrote>",
