@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The layer check: the real imports against ARCHITECTURE.md's "Layers" table.
 
-Units are the core library's folders under src/ (`render/tree/` belongs to `render`, the
-files at the top, such as `error.rs`, are units of their own) and the crates under crates/.
-A core file imports a unit by `crate::X` (in a `use`, grouped `use crate::{X, ..}`, or a path
-in code; the binary's files by `secretgen::X`) and a crate by its name (`goyaml::`, `::sops::`); a crate imports the crates its
-Cargo.toml depends on. The table's last column lists, in backticks, the units each row may
+Units are the core library's folders under crates/core/src/ (`render/tree/` belongs to
+`render`, the files at the top, such as `error.rs`, are units of their own), the binary's
+`cli/` and `main.rs` under src/, and the other crates under crates/. A core file imports a
+unit by `crate::X` (in a `use`, grouped `use crate::{X, ..}`, or a path in code; the binary's
+files by `secretgen::X`) and a crate by its name (`goyaml::`, `::sops::`); a crate imports the
+crates its Cargo.toml depends on. The table's last column lists, in backticks, the units each row may
 use (`name/`, `name.rs`, `crates/name`). Fails, listing each, on an import the table does not allow, on a table row naming a unit
 that does not exist, and on every circle between units (folders or crates).
 
@@ -21,7 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CRATE_PREFIX = "crates/"
-# The binary package's files: the library is `secretgen::` there.
+# The core library (the crate `secretgen`): its folders are units, the crate is not one.
+CORE = ROOT / "crates" / "core"
+# The binary package's files (under src/): the library is `secretgen::` there.
 BINARY = ("cli/", "main.rs")
 
 
@@ -79,18 +82,25 @@ def crate_deps(manifest):
         if m and "path" in m.group(2):
             path = re.search(r'path\s*=\s*"([^"]+)"', m.group(2)).group(1)
             target = (manifest.parent / path).resolve()
-            if target == ROOT:
+            if target in (ROOT, CORE):
                 continue
             deps.append((m.group(1), CRATE_PREFIX + target.name))
     return deps
 
 
 def crate_units():
-    return sorted(CRATE_PREFIX + p.parent.name for p in ROOT.glob("crates/*/Cargo.toml"))
+    return sorted(CRATE_PREFIX + p.parent.name for p in ROOT.glob("crates/*/Cargo.toml")
+                  if p.parent != CORE)
+
+
+def sources():
+    """The core's files, then the binary's."""
+    return sorted((CORE / "src").rglob("*.rs")) + sorted((ROOT / "src").rglob("*.rs"))
 
 
 def core_unit(path):
-    rel = path.relative_to(ROOT / "src")
+    base = CORE / "src" if path.is_relative_to(CORE / "src") else ROOT / "src"
+    rel = path.relative_to(base)
     if len(rel.parts) == 1:
         return rel.stem + ".rs"
     return rel.parts[0] + "/"
@@ -125,17 +135,21 @@ def imports_of(text, extern):
 def actual_imports():
     """{unit: {used unit: [file, ...]}} for the core's folders and the crates."""
     edges = {}
-    core_extern = {name.replace("-", "_"): unit for name, unit in crate_deps(ROOT / "Cargo.toml")}
-    top = {p.name + "/" for p in (ROOT / "src").iterdir() if p.is_dir()}
-    top |= {p.name for p in (ROOT / "src").glob("*.rs")}
-    for path in sorted((ROOT / "src").rglob("*.rs")):
+    core_extern = {name.replace("-", "_"): unit for name, unit in crate_deps(CORE / "Cargo.toml")}
+    top = set()
+    for base in (CORE / "src", ROOT / "src"):
+        top |= {p.name + "/" for p in base.iterdir() if p.is_dir()}
+        top |= {p.name for p in base.glob("*.rs")}
+    for path in sources():
         unit = core_unit(path)
         if unit in ("lib.rs",):
             continue
         text = strip_comments(path.read_text())
         mods, crates = imports_of(text, core_extern)
         if unit in BINARY:
-            # In the binary, `crate::` is the binary's own root (`cli`, its modules).
+            # In the binary, `crate::` is the binary's own root (`cli`, its modules); it
+            # reaches no other crate but the core.
+            crates = set()
             mods = {m for m in mods if m + "/" in top or m + ".rs" in top}
         # A core folder named like a crate (`sops/`) reaches the crate as `::sops::`; inside the
         # crate root, `sops::` alone is that folder's name only in `lib.rs`, skipped above.
@@ -207,7 +221,7 @@ def main():
     edges = actual_imports()
     rows = table()
     units = set(edges) | {w for ws in edges.values() for w in ws}
-    units |= {core_unit(p) for p in (ROOT / "src").rglob("*.rs")} | set(crate_units())
+    units |= {core_unit(p) for p in sources()} | set(crate_units())
     allow_file = ROOT / ".ci" / "layers.allow"
     allowed_debt = set()
     if allow_file.exists():

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         identity: Some(IDENTITY.to_string()),
         ..IdentitySources::default()
     });
-    if let Err(e) = keys.decrypt(Path::new("fuzz.age"), data) {
+    if let Err(e) = keys.decrypt_age(Path::new("fuzz.age"), data) {
         assert!(e.to_string().contains("fuzz.age"), "{e}");
     }
 });

@@ -5,7 +5,7 @@
 //! `create --generator` names in its `# yaml-language-server: $schema=…` line.
 
 /// `schema/secretgenerator.json`, byte for byte.
-pub const SCHEMA: &str = include_str!("../../schema/secretgenerator.json");
+pub const SCHEMA: &str = include_str!("../../../../schema/secretgenerator.json");
 
 /// Where editors fetch the schema from: the schema's own `$id`.
 pub(crate) const SCHEMA_URL: &str =

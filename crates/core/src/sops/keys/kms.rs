@@ -396,7 +396,8 @@ mod tests {
     #[test]
     fn unwraps_what_sops_wrapped_with_the_emulator() {
         use std::process::{Command, Stdio};
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        // The workspace root, two folders above this crate.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let tools = root.join(".tools/bin");
         let emulator = tools.join("local-kms");
         assert!(
