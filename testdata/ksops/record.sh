@@ -2,7 +2,7 @@
 # Records want.yaml for every KSOPS case (legacy/*, krm/*, ours/*): the output of real
 # kustomize (the pinned v5.8.1 in .tools/bin) running real KSOPS v4.5.1, both as the legacy
 # exec plugin (viaduct.ai/v1/ksops/ksops under a plugin home) and as the KRM function
-# (`ksops` on PATH). tests/ksops.rs runs secretgen in KSOPS' place and compares byte for byte.
+# (`ksops` on PATH). tests/cases/ksops.rs runs secretgen in KSOPS' place and compares byte for byte.
 #
 # KSOPS is not installed by tests/setup.sh (its module is not on the Go module proxy); build
 # it from its v4.5.1 source yourself and pass the binary:

@@ -1,10 +1,7 @@
-//! The integration tests, one binary (one link, one process; tests run on threads).
-//!
-//! Each module was a test binary of its own. Kept apart, and why: the case-folder suites
-//! (`age_testkit`, `bad_inputs`, `corpus`, `create`, `ksops`, `overlays`, `plugin_e2e`,
-//! `sops`) have their own `main` (libtest-mimic, one trial per case); `sops_pgp` sets
-//! GNUPGHOME and SOPS_GPG_EXEC in its own process for the library's gpg runs, which would
-//! leak into every test running beside it here.
+//! The `#[test]` files, one binary (one link, one process; tests run on threads). The
+//! case-folder suites are the other binary, `tests/cases/` (libtest-mimic, one trial per
+//! case). A test that must change the process (`sops_pgp` sets GNUPGHOME) starts this binary
+//! again with only itself selected.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -45,4 +42,5 @@ mod schema;
 mod sops_differential;
 mod sops_keyservice;
 mod sops_kms;
+mod sops_pgp;
 mod tree_sops;

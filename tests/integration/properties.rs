@@ -1,6 +1,6 @@
 //! Properties over generated inputs (proptest): the hash's JSON is deterministic and its
 //! strings are escaped exactly as a reference of Go's `json.Marshal` (written here from Go's
-//! `encoding/json` rules, independently of `src/kustomize/gojson.rs`) escapes them; a render does not
+//! `encoding/json` rules, independently of the `goyaml` crate's `gojson`) escapes them; a render does not
 //! depend on the order sources are listed in; rendered Secrets parse back (serde_yaml_ng) to
 //! exactly what went in.
 

@@ -69,7 +69,7 @@ fn warnings_for_fields_not_applied() {
     std::fs::write(
         dir.path().join("kustomization.yaml"),
         // Patches, components, replacements, plugins, Helm and `behavior` make a tree build
-        // (tests/overlays.rs); these are the fields even a tree build does not apply.
+        // (tests/cases/overlays.rs); these are the fields even a tree build does not apply.
         "buildMetadata: [managedByLabel]\nsortOptions:\n  order: fifo\nconfigurations: []\nlabels:\n- pairs: {a: b}\n  fields:\n  - path: spec/x\nsecretGenerator:\n- name: s\n  literals:\n  - k=v\n",
     )
     .unwrap();

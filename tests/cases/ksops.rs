@@ -9,10 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 
-mod common;
-use common::{canary_forms, describe, materialize, text};
+use crate::common::{canary_forms, describe, materialize, text};
 
 fn ksops_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/ksops")
@@ -21,7 +20,7 @@ fn ksops_dir() -> PathBuf {
 fn cases() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for group in ["legacy", "krm", "ours"] {
-        out.extend(common::case_paths(&ksops_dir().join(group), |p| {
+        out.extend(crate::common::case_paths(&ksops_dir().join(group), |p| {
             p.join("want.yaml").is_file()
         }));
     }
@@ -66,11 +65,11 @@ fn host_with(exe: Option<&Path>) -> Host {
 }
 
 fn kustomize_build(host: &Host, dir: &Path, key: Option<&Path>) -> Output {
-    let mut c = common::tool("kustomize");
-    common::isolate(&mut c, dir);
+    let mut c = crate::common::tool("kustomize");
+    crate::common::isolate(&mut c, dir);
     let mut path = std::ffi::OsString::from(&host.bin);
     path.push(":");
-    path.push(common::path_with_tools());
+    path.push(crate::common::path_with_tools());
     c.args(["build", "--enable-alpha-plugins", "--enable-exec", "."])
         .env("PATH", path)
         .env("KUSTOMIZE_PLUGIN_HOME", &host.home);
@@ -122,7 +121,7 @@ fn write_case(dir: &Path, generator: &str, env: &str) {
         .lines()
         .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
         .unwrap();
-    let mut sops = common::tool("sops");
+    let mut sops = crate::common::tool("sops");
     sops.args(["--encrypt", "--age", &recipient])
         .args([
             "--input-type",
@@ -287,7 +286,7 @@ fn generators_read_sops() -> bool {
         "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: probe\nfiles:\n- s.enc.yaml\n",
     )
     .unwrap();
-    let mut c = common::secretgen_in(dir.path());
+    let mut c = crate::common::secretgen_in(dir.path());
     c.args(["render", "gen.yaml"])
         .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
     c.output().unwrap().status.success()
@@ -303,7 +302,7 @@ fn ksops_in_a_tree_is_said() -> Result<(), Failed> {
         &k,
         format!("namespace: elsewhere\nnamePrefix: p-\n{listed}"),
     )?;
-    let mut c = common::secretgen_in(dir.path());
+    let mut c = crate::common::secretgen_in(dir.path());
     c.args(["render", "."])
         .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
     let out = c.output()?;
@@ -323,7 +322,7 @@ fn migrate_case(case: &Path, render: bool) -> Result<(), Failed> {
     let want = std::fs::read(case.join("want.yaml")).unwrap();
     let before = secrets_of(&want);
     let dir = materialize(case);
-    let mut c = common::secretgen_in(dir.path());
+    let mut c = crate::common::secretgen_in(dir.path());
     c.args(["migrate", "ksops", ".", "--write"])
         .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
     let out = c.output().unwrap();
@@ -391,7 +390,7 @@ fn render_case(case: &Path) -> Result<(), Failed> {
         .filter(|d| d.lines().any(|l| l == "kind: Secret"))
         .collect();
     let dir = materialize(case);
-    let mut c = common::secretgen_in(dir.path());
+    let mut c = crate::common::secretgen_in(dir.path());
     c.args(["render", "."])
         .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
     let out = c.output().unwrap();
@@ -415,22 +414,20 @@ fn standalone(case: &Path) -> bool {
         .contains("resources:")
 }
 
-fn main() {
-    let args = Arguments::from_args();
+pub fn trials() -> Vec<Trial> {
     let mut trials = Vec::new();
     let real = std::env::var_os("KSOPS_BIN").map(PathBuf::from);
     for case in cases() {
         let name = case_name(&case);
         let c = case.clone();
-        trials.push(Trial::test(
-            format!("secretgen_as_ksops::{name}"),
-            move || check_case(&c, None),
-        ));
+        trials.push(trial!(format!("secretgen_as_ksops::{name}"), move || {
+            check_case(&c, None)
+        },));
         let c = case.clone();
         let real = real.clone();
         let ignored = real.is_none();
         trials.push(
-            Trial::test(
+            trial!(
                 format!("real_ksops_matches_recording::{name}"),
                 move || match &real {
                     Some(exe) => check_case(&c, Some(exe)),
@@ -445,11 +442,11 @@ fn main() {
     for case in cases() {
         let name = case_name(&case);
         let c = case.clone();
-        trials.push(Trial::test(format!("migrate_report::{name}"), move || {
+        trials.push(trial!(format!("migrate_report::{name}"), move || {
             migrate_case(&c, false)
         }));
         trials.push(
-            Trial::test(format!("migrate_render::{name}"), move || {
+            trial!(format!("migrate_render::{name}"), move || {
                 migrate_case(&case, true)
             })
             .with_kind("needs SOPS files as SecretGenerator inputs")
@@ -458,21 +455,15 @@ fn main() {
     }
     for case in cases().into_iter().filter(|c| standalone(c)) {
         let name = case_name(&case);
-        trials.push(Trial::test(format!("render::{name}"), move || {
+        trials.push(trial!(format!("render::{name}"), move || {
             render_case(&case)
         }));
     }
-    trials.push(Trial::test(
+    trials.push(trial!(
         "refuses_what_the_api_server_refuses",
         refuses_what_the_api_server_refuses,
     ));
-    trials.push(Trial::test(
-        "missing_key_is_an_error",
-        missing_key_is_an_error,
-    ));
-    trials.push(Trial::test(
-        "ksops_in_a_tree_is_said",
-        ksops_in_a_tree_is_said,
-    ));
-    libtest_mimic::run(&args, trials).exit();
+    trials.push(trial!("missing_key_is_an_error", missing_key_is_an_error,));
+    trials.push(trial!("ksops_in_a_tree_is_said", ksops_in_a_tree_is_said,));
+    trials
 }

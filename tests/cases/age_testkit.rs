@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 use secretgen::age::{self, CryptError, IdentitySources, Keyring};
 use sha2::{Digest, Sha256};
 
@@ -137,30 +137,18 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn main() {
-    let args = Arguments::from_args();
+pub fn trials() -> Vec<Trial> {
     let dir = std::env::var_os("SECRETGEN_AGE_TESTKIT").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/age-testkit"),
         PathBuf::from,
     );
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "age test kit missing at {} ({e}); set SECRETGEN_AGE_TESTKIT",
-                dir.display()
-            )
-        })
-        .map(|e| e.unwrap().path())
-        // Documentation (README.md, PQ-PROVENANCE.md) is not a vector.
-        .filter(|p| p.extension().is_none_or(|e| e != "md"))
-        .collect();
-    files.sort();
-    let trials = files
+    // Documentation (README.md, PQ-PROVENANCE.md) is not a vector.
+    let files = crate::common::case_paths(&dir, |p| p.extension().is_none_or(|e| e != "md"));
+    files
         .into_iter()
         .map(|p| {
             let name = format!("testkit::{}", p.file_name().unwrap().to_string_lossy());
-            Trial::test(name, move || run(&p))
+            trial!(name, move || run(&p))
         })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+        .collect()
 }

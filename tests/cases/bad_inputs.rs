@@ -29,10 +29,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 
-mod common;
-use common::{canary_forms, describe, secretgen, shell_words, text};
+use crate::common::{canary_forms, describe, secretgen, shell_words, text};
 
 /// Planted in every case's input; must never be printed in any form.
 const CANARY: &str = "CANARY-5e1f-bad-input";
@@ -194,7 +193,7 @@ fn run_case(case: &Path) -> Result<(), Failed> {
     let tmp = tempfile::tempdir()?;
     let work = tmp.path().join("w");
     if case.join("in").is_dir() {
-        common::copy_tree(&case.join("in"), &work).unwrap();
+        crate::common::copy_tree(&case.join("in"), &work).unwrap();
     } else {
         std::fs::create_dir_all(&work)?;
     }
@@ -269,18 +268,16 @@ fn run_case(case: &Path) -> Result<(), Failed> {
     result.map_err(|_| Failed::from("stderr differs from stderr.snap"))
 }
 
-fn main() {
-    let args = Arguments::from_args();
-    let cases = common::case_paths(&cases_dir(), |p| {
+pub fn trials() -> Vec<Trial> {
+    let cases = crate::common::case_paths(&cases_dir(), |p| {
         p.join("in").is_dir() || p.join("setup").is_file()
     });
     assert!(cases.len() >= 150, "only {} bad-input cases", cases.len());
-    let trials = cases
+    cases
         .into_iter()
         .map(|case| {
             let name = case.file_name().unwrap().to_string_lossy().into_owned();
-            Trial::test(name, move || run_case(&case))
+            trial!(name, move || run_case(&case))
         })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+        .collect()
 }

@@ -1,13 +1,11 @@
 //! SOPS files made by the real sops (testdata/sops/record.sh): each decrypts to exactly what
 //! `sops --decrypt` printed for it, and altered files are refused.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{canary_forms, describe, secretgen_in, text};
-use libtest_mimic::{Arguments, Failed, Trial};
+use crate::common::{canary_forms, describe, secretgen_in, text};
+use libtest_mimic::{Failed, Trial};
 use secretgen::age::{IdentitySources, Keyring};
 
 fn dir() -> PathBuf {
@@ -26,7 +24,7 @@ fn keyring(keys: &[&str]) -> Keyring {
 }
 
 fn cases() -> Vec<PathBuf> {
-    common::case_paths(&dir().join("cases"), |p| {
+    crate::common::case_paths(&dir().join("cases"), |p| {
         let mut e = p.to_path_buf().into_os_string();
         e.push(".expected");
         Path::new(&e).exists()
@@ -67,7 +65,7 @@ fn have(tool: &str) -> bool {
     } else {
         "--version"
     };
-    common::tool(tool)
+    crate::common::tool(tool)
         .arg(arg)
         .output()
         .is_ok_and(|o| o.status.success())
@@ -88,7 +86,7 @@ fn live_sops(case: &Path) -> Result<(), Failed> {
         .collect();
     std::fs::write(t.path().join("keys.txt"), key_text)?;
     std::fs::write(t.path().join("empty.yaml"), "")?;
-    let out = common::tool("sops")
+    let out = crate::common::tool("sops")
         .current_dir(t.path())
         .env("SOPS_AGE_KEY_FILE", t.path().join("keys.txt"))
         .env_remove("SOPS_AGE_KEY")
@@ -402,7 +400,7 @@ fn renders_like_plaintext() -> Result<(), Failed> {
         );
     }
     if have("kustomize") {
-        let k = common::tool("kustomize")
+        let k = crate::common::tool("kustomize")
             .arg("build")
             .arg(t.path().join("plain/k"))
             .output()?;
@@ -488,10 +486,10 @@ fn plugin_in_kustomize() -> Result<(), Failed> {
     assert!(install.status.success(), "{}", describe(&install));
     let mut path = std::ffi::OsString::from(bin.parent().unwrap());
     path.push(":");
-    path.push(common::path_with_tools());
+    path.push(crate::common::path_with_tools());
     let build = |d: &Path, key: Option<&Path>| {
-        let mut c = common::tool("kustomize");
-        common::isolate(&mut c, t.path());
+        let mut c = crate::common::tool("kustomize");
+        crate::common::isolate(&mut c, t.path());
         c.arg("build")
             .arg("--enable-alpha-plugins")
             .arg(d)
@@ -513,37 +511,32 @@ fn plugin_in_kustomize() -> Result<(), Failed> {
     Ok(())
 }
 
-fn main() {
-    let args = Arguments::from_args();
+pub fn trials() -> Vec<Trial> {
     let mut trials = Vec::new();
     let live = have("sops");
     for case in cases() {
         let file = case.file_name().unwrap().to_str().unwrap().to_string();
         let c = case.clone();
-        trials.push(Trial::test(format!("decrypts_as_sops/{file}"), move || {
+        trials.push(trial!(format!("decrypts_as_sops/{file}"), move || {
             decrypts_as_sops(&c)
         }));
         trials.push(
-            Trial::test(format!("live_sops/{file}"), move || live_sops(&case))
-                .with_ignored_flag(!live),
+            trial!(format!("live_sops/{file}"), move || live_sops(&case)).with_ignored_flag(!live),
         );
     }
-    trials.push(Trial::test("tampering_is_refused", tampering_is_refused));
-    trials.push(Trial::test("other_key_types", other_key_types));
-    trials.push(Trial::test("wrong_key", wrong_key));
-    trials.push(Trial::test("ssh_identity", ssh_identity));
-    trials.push(Trial::test(
+    trials.push(trial!("tampering_is_refused", tampering_is_refused));
+    trials.push(trial!("other_key_types", other_key_types));
+    trials.push(trial!("wrong_key", wrong_key));
+    trials.push(trial!("ssh_identity", ssh_identity));
+    trials.push(trial!(
         "key_cmd_gets_the_recipient",
         key_cmd_gets_the_recipient,
     ));
-    trials.push(Trial::test(
-        "renders_like_plaintext",
-        renders_like_plaintext,
-    ));
-    trials.push(Trial::test(
+    trials.push(trial!("renders_like_plaintext", renders_like_plaintext,));
+    trials.push(trial!(
         "cli_refuses_tampered_input",
         cli_refuses_tampered_input,
     ));
-    trials.push(Trial::test("plugin_in_kustomize", plugin_in_kustomize));
-    libtest_mimic::run(&args, trials).exit();
+    trials.push(trial!("plugin_in_kustomize", plugin_in_kustomize));
+    trials
 }

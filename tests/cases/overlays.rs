@@ -9,10 +9,9 @@
 use std::path::Path;
 use std::process::Output;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 
-mod common;
-use common::{describe, materialize, refused_message, secretgen, text};
+use crate::common::{describe, materialize, refused_message, secretgen, text};
 
 fn cases_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/overlays")
@@ -69,16 +68,15 @@ fn check_reject(case: &Path, name: &str) -> Result<(), Failed> {
     Ok(())
 }
 
-fn main() {
-    let args = Arguments::from_args();
+pub fn trials() -> Vec<Trial> {
     let mut trials = Vec::new();
-    for case in common::case_paths(&cases_dir(), Path::is_dir) {
+    for case in crate::common::case_paths(&cases_dir(), Path::is_dir) {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         let reject = case.join("refuse").exists() || case.join("expected.err").exists();
         if !reject && !case.join("expected.yaml").exists() {
             panic!("{name}: neither expected.yaml, expected.err nor refuse (run record.sh)");
         }
-        trials.push(Trial::test(name.clone(), move || {
+        trials.push(trial!(name.clone(), move || {
             if reject {
                 check_reject(&case, &name)
             } else {
@@ -86,5 +84,5 @@ fn main() {
             }
         }));
     }
-    libtest_mimic::run(&args, trials).exit();
+    trials
 }

@@ -3,17 +3,16 @@
 //! `same` (stdout byte-identical to `expected.yaml`), `same-secrets` (the Secret documents of
 //! `expected.yaml`, in order), `reject` (exit 2, stdout empty, a message naming a file),
 //! `accept` (kustomize crashes on a valid key; secretgen renders it). `host` rows need
-//! kustomize as the host and run in `tests/plugin_e2e.rs`. kubectl-create cases with
+//! kustomize as the host and run in `tests/cases/plugin_e2e.rs`. kubectl-create cases with
 //! `--append-hash` check the `kubectl` hash variant's suffix.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 
-mod common;
-use common::{
+use crate::common::{
     corpus_dir, describe, extra_corpus_dir, materialize, refused_message, secretgen, shell_words,
     text,
 };
@@ -262,7 +261,7 @@ fn corpus_trials(corpus: &Path, prefix: &str, snapshots: &'static str) -> Vec<Tr
         let dir = corpus.join("kustomize").join(&case);
         let name = format!("{prefix}::{case}");
         if !dir.is_dir() {
-            trials.push(Trial::test(name, move || {
+            trials.push(trial!(name, move || {
                 Err(format!(
                     "EXPECT.tsv names a case that is not there: {}",
                     dir.display()
@@ -272,14 +271,14 @@ fn corpus_trials(corpus: &Path, prefix: &str, snapshots: &'static str) -> Vec<Tr
             continue;
         }
         let trial = match what.as_str() {
-            "same" => Trial::test(name, move || check_same(&dir, false)),
-            "same-secrets" => Trial::test(name, move || check_same(&dir, true)),
-            "reject" => Trial::test(name, move || check_reject(&dir, &case, snapshots)),
-            "accept" => Trial::test(name, move || check_accept(&dir)),
+            "same" => trial!(name, move || check_same(&dir, false)),
+            "same-secrets" => trial!(name, move || check_same(&dir, true)),
+            "reject" => trial!(name, move || check_reject(&dir, &case, snapshots)),
+            "accept" => trial!(name, move || check_accept(&dir)),
             "host" => continue,
             other => {
                 let other = other.to_string();
-                Trial::test(name, move || {
+                trial!(name, move || {
                     Err(format!("unknown EXPECT.tsv verdict {other}").into())
                 })
             }
@@ -289,24 +288,19 @@ fn corpus_trials(corpus: &Path, prefix: &str, snapshots: &'static str) -> Vec<Tr
     trials
 }
 
-fn main() {
-    let args = Arguments::from_args();
+pub fn trials() -> Vec<Trial> {
     let corpus = corpus_dir();
     let mut trials = corpus_trials(&corpus, "kustomize", "corpus");
     trials.extend(corpus_trials(&extra_corpus_dir(), "extra", "corpus-extra"));
-    let mut creates: Vec<_> = std::fs::read_dir(corpus.join("kubectl-create"))
-        .expect("kubectl-create cases")
-        .map(|e| e.unwrap().path())
-        .collect();
-    creates.sort();
+    let creates = crate::common::case_paths(&corpus.join("kubectl-create"), Path::is_dir);
     for dir in creates {
         let cmd = std::fs::read_to_string(dir.join("cmd.sh")).unwrap_or_default();
         let case = dir.file_name().unwrap().to_string_lossy().into_owned();
         if cmd.contains("--append-hash") && !cmd.contains("docker-registry") {
-            trials.push(Trial::test(format!("kubectl_hash::{case}"), move || {
+            trials.push(trial!(format!("kubectl_hash::{case}"), move || {
                 check_kubectl_hash(&dir)
             }));
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    trials
 }

@@ -11,11 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 use serde_yaml_ng::{Mapping, Value};
 
-mod common;
-use common::{corpus_dir, describe, extra_corpus_dir, materialize, text};
+use crate::common::{corpus_dir, describe, extra_corpus_dir, materialize, text};
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_secretgen")
@@ -252,11 +251,11 @@ fn scenarios_dir() -> PathBuf {
 /// Copies the tree `from` into `to`, or only its entries `only` names.
 fn copy_into(from: &Path, to: &Path, only: &[&str]) -> std::io::Result<()> {
     if only.is_empty() {
-        return common::copy_tree(from, to);
+        return crate::common::copy_tree(from, to);
     }
     std::fs::create_dir_all(to)?;
     for name in only {
-        common::copy_tree(&from.join(name), &to.join(name))?;
+        crate::common::copy_tree(&from.join(name), &to.join(name))?;
     }
     Ok(())
 }
@@ -298,8 +297,8 @@ fn standalone_kustomize_with(
 ) -> Output {
     let mut path = std::ffi::OsString::from(Path::new(bin()).parent().unwrap());
     path.push(":");
-    path.push(common::path_with_tools());
-    let mut cmd = common::tool("kustomize");
+    path.push(crate::common::path_with_tools());
+    let mut cmd = crate::common::tool("kustomize");
     cmd.args(["build", "--enable-alpha-plugins", "--enable-exec"]);
     for a in extra_args {
         if a != "--enable-alpha-plugins" {
@@ -1014,41 +1013,44 @@ fn krm_function_protocol() -> Result<(), Failed> {
     Ok(())
 }
 
-fn main() {
-    let args = Arguments::from_args();
-    require("kubectl");
+pub fn trials() -> Vec<Trial> {
     let corpus = corpus_dir();
     let expect = std::fs::read_to_string(corpus.join("EXPECT.tsv")).expect("corpus EXPECT.tsv");
     let mut trials = vec![
-        Trial::test(
+        // Every trial below runs kubectl: its absence is one clear failure first.
+        trial!("kubectl_is_installed", || {
+            require("kubectl");
+            Ok(())
+        }),
+        trial!(
             "plugin::matches_builtin_and_rewrites_references",
             plugin_matches_builtin,
         ),
-        Trial::test("plugin::disable_name_suffix_hash", plugin_disable_hash),
-        Trial::test("plugin::age_encrypted_input", plugin_with_age_input),
-        Trial::test("plugin::overlay_merge", plugin_overlay_merge),
-        Trial::test("plugin::failure_is_visible", plugin_failure_is_visible),
-        Trial::test("plugin::install_locations", plugin_install_locations),
-        Trial::test("plugin::repository_script", repository_plugin_script),
-        Trial::test("kpt::fn_eval_appends_the_secret", kpt_fn_eval),
-        Trial::test("kpt::fn_eval_is_idempotent", kpt_fn_eval_is_idempotent),
-        Trial::test("kpt::fn_eval_reports_errors", kpt_fn_error),
-        Trial::test(
+        trial!("plugin::disable_name_suffix_hash", plugin_disable_hash),
+        trial!("plugin::age_encrypted_input", plugin_with_age_input),
+        trial!("plugin::overlay_merge", plugin_overlay_merge),
+        trial!("plugin::failure_is_visible", plugin_failure_is_visible),
+        trial!("plugin::install_locations", plugin_install_locations),
+        trial!("plugin::repository_script", repository_plugin_script),
+        trial!("kpt::fn_eval_appends_the_secret", kpt_fn_eval),
+        trial!("kpt::fn_eval_is_idempotent", kpt_fn_eval_is_idempotent),
+        trial!("kpt::fn_eval_reports_errors", kpt_fn_error),
+        trial!(
             "plugin::repository_script_prefers_the_binary_beside_it",
             repository_script_prefers_the_binary_beside_it,
         ),
-        Trial::test(
+        trial!(
             "plugin::config_root_and_load_restrictor",
             config_root_and_load_restrictor,
         ),
-        Trial::test("plugin::exact_builtin_encoding", exact_builtin_encoding),
-        Trial::test("plugin::non_default_hash_variant", non_default_hash_variant),
-        Trial::test(
+        trial!("plugin::exact_builtin_encoding", exact_builtin_encoding),
+        trial!("plugin::non_default_hash_variant", non_default_hash_variant),
+        trial!(
             "plugin::install_home_and_flag",
             plugin_install_home_and_flag,
         ),
-        Trial::test("fn::krm_function_protocol", krm_function_protocol),
-        Trial::test(
+        trial!("fn::krm_function_protocol", krm_function_protocol),
+        trial!(
             "kustomize::standalone_matches_builtin",
             standalone_kustomize_matches_builtin,
         ),
@@ -1065,15 +1067,14 @@ fn main() {
             if what == "host" {
                 let dir: PathBuf = dir.join("kustomize").join(case);
                 let standalone = dir.clone();
-                trials.push(Trial::test(format!("{prefix}::{case}"), move || {
+                trials.push(trial!(format!("{prefix}::{case}"), move || {
                     host_case(&dir)
                 }));
-                trials.push(Trial::test(
-                    format!("standalone-{prefix}::{case}"),
-                    move || standalone_host_case(&standalone),
-                ));
+                trials.push(trial!(format!("standalone-{prefix}::{case}"), move || {
+                    standalone_host_case(&standalone)
+                },));
             }
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    trials
 }

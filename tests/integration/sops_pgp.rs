@@ -1,8 +1,10 @@
 //! SOPS files encrypted by sops 3.13.3 to a PGP key decrypt through the user's gpg, byte for
 //! byte as `sops --decrypt` prints them, in every format; without the secret key the file is
 //! refused as a missing key, naming the PGP entry.
-
-mod common;
+//!
+//! The library's gpg runs read GNUPGHOME and SOPS_GPG_EXEC from the process, as sops does;
+//! the test sets them, so it runs in a process of its own: this binary started again with
+//! only this test selected.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,8 +21,31 @@ fn run(c: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
+/// Set in the process that runs the test body alone.
+const ALONE: &str = "SECRETGEN_TEST_PGP_ALONE";
+
 #[test]
 fn pgp_files_decrypt_as_sops_does() {
+    if std::env::var_os(ALONE).is_none() {
+        let name = "sops_pgp::pgp_files_decrypt_as_sops_does";
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--test-threads=1", "--nocapture"])
+            .env(ALONE, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    pgp_files_alone();
+}
+
+/// The test body, in a process where no other test runs.
+fn pgp_files_alone() {
     let home = tempfile::tempdir().unwrap();
     let gnupg = home.path().join("g");
     std::fs::create_dir(&gnupg).unwrap();
@@ -29,7 +54,7 @@ fn pgp_files_decrypt_as_sops_does() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
-    // The one test of this binary: the variable is set before any gpg runs.
+    // The only test of this process: the variable is set before any gpg runs.
     unsafe { std::env::set_var("GNUPGHOME", &gnupg) };
     run(Command::new("gpg").args([
         "--batch",
@@ -74,12 +99,14 @@ fn pgp_files_decrypt_as_sops_does() {
     for (name, text) in plain {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
-        let enc = run(common::tool("sops")
+        let enc = run(crate::common::tool("sops")
             .args(["--encrypt", "--pgp", &fpr])
             .arg(&path));
         let enc_path = dir.join(format!("enc-{name}"));
         std::fs::write(&enc_path, &enc).unwrap();
-        let want = run(common::tool("sops").args(["--decrypt"]).arg(&enc_path));
+        let want = run(crate::common::tool("sops")
+            .args(["--decrypt"])
+            .arg(&enc_path));
         let got = secretgen::sops::decrypt(Path::new(&format!("enc-{name}")), &enc, &keys)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
@@ -147,7 +174,7 @@ fn pgp_files_decrypt_as_sops_does() {
     )
     .unwrap();
     let render = |home: &Path, extra: &[&str]| {
-        common::secretgen_in(dir)
+        crate::common::secretgen_in(dir)
             .env("GNUPGHOME", home)
             .arg("render")
             .args(extra)
@@ -156,8 +183,8 @@ fn pgp_files_decrypt_as_sops_does() {
             .unwrap()
     };
     let out = render(&gnupg, &[]);
-    assert!(out.status.success(), "{}", common::text(&out.stderr));
-    let yaml = common::text(&out.stdout);
+    assert!(out.status.success(), "{}", crate::common::text(&out.stderr));
+    let yaml = crate::common::text(&out.stdout);
     // base64 of "USER=admin\nPASSWORD=hunter2\n", as sops prints the dotenv file.
     assert!(
         yaml.contains("enc-s.env: VVNFUj1hZG1pbgpQQVNTV09SRD1odW50ZXIyCg=="),
@@ -166,14 +193,14 @@ fn pgp_files_decrypt_as_sops_does() {
     let out = render(&empty, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
-    let err = common::text(&out.stderr);
+    let err = crate::common::text(&out.stderr);
     assert!(
         err.contains("enc-s.env") && err.contains(&format!("PGP {fpr}")),
         "{err}"
     );
     let out = render(&empty, &["--placeholder"]);
-    assert!(out.status.success(), "{}", common::text(&out.stderr));
-    let yaml = common::text(&out.stdout);
+    assert!(out.status.success(), "{}", crate::common::text(&out.stderr));
+    let yaml = crate::common::text(&out.stdout);
     assert!(yaml.contains("secretgen.dev/placeholder"), "{yaml}");
     assert!(
         !yaml.contains("hunter2") && !yaml.contains("VVNFUj1hZG1pbg"),

@@ -6,10 +6,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 
-mod common;
-use common::{corpus_dir, describe, materialize, shell_words, text};
+use crate::common::{corpus_dir, describe, materialize, shell_words, text};
 
 fn run(program: &str, env: &[(String, String)], args: &[String], dir: &Path) -> Output {
     let mut c = Command::new(program);
@@ -356,10 +355,9 @@ fn generator_round_trip_every_form() -> Result<(), Failed> {
     Ok(())
 }
 
-fn main() {
-    let args = Arguments::from_args();
+pub fn trials() -> Vec<Trial> {
     let root = corpus_dir().join("kubectl-create");
-    let dirs = common::case_paths(&root, |_| true);
+    let dirs = crate::common::case_paths(&root, |_| true);
     let mut trials: Vec<Trial> = dirs
         .into_iter()
         .map(|d| {
@@ -367,16 +365,13 @@ fn main() {
                 "kubectl_create::{}",
                 d.file_name().unwrap().to_string_lossy()
             );
-            Trial::test(name, move || case(&d))
+            trial!(name, move || case(&d))
         })
         .collect();
-    trials.push(Trial::test(
-        "create::extra_forms_and_generator",
-        extra_forms,
-    ));
-    trials.push(Trial::test(
+    trials.push(trial!("create::extra_forms_and_generator", extra_forms,));
+    trials.push(trial!(
         "create::generator_round_trip_every_form",
         generator_round_trip_every_form,
     ));
-    libtest_mimic::run(&args, trials).exit();
+    trials
 }
