@@ -106,7 +106,7 @@ pub struct Gate {
 /// `secretgen check --require-encrypted`: every generator input under `paths` (`.` when
 /// empty) that is not encrypted and not in `allow`. Renders nothing, so needs no key.
 pub fn require_encrypted(session: &Session, paths: &[PathBuf], allow: &AllowList) -> Result<Gate> {
-    let units = crate::render::discover::load(&super::or_here(paths))?;
+    let units = crate::render::discover::load_in(&super::or_here(paths), &session.kustomizations)?;
     for u in &units {
         // The gate renders nothing: what a render would not apply (a patch, a component,
         // `behavior: merge`; all of which `render` builds as kustomize does) is no concern

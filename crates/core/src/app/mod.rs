@@ -21,6 +21,7 @@ pub mod diff;
 pub mod plugin;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
@@ -67,7 +68,7 @@ pub fn plan(session: &Session, paths: &[PathBuf]) -> Result<Plan> {
             continue;
         };
         // The KSOPS configs in the directories this build reaches.
-        let reached = tree::reached_dirs(&k);
+        let reached = tree::reached_dirs_in(&k, &session.kustomizations);
         let (found, _) = crate::ksops::render::find(std::slice::from_ref(&p));
         ksops.extend(found.into_iter().filter(|c| {
             let dir = c.parent().unwrap_or(Path::new("."));
@@ -80,7 +81,7 @@ pub fn plan(session: &Session, paths: &[PathBuf]) -> Result<Plan> {
     let tree = if rest.is_empty() {
         tree::Plan::default()
     } else {
-        tree::plan(&rest)?
+        tree::plan_in(&rest, Arc::clone(&session.kustomizations))?
     };
     Ok(Plan {
         tree,

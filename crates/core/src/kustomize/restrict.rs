@@ -83,24 +83,6 @@ impl LoadRestrictor {
     }
 }
 
-/// The restrictor of the run for readers not yet handed one by their caller (the
-/// `discover`/`plan` entries that take only paths): set once per run by the session.
-static RUN_CONFINES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
-
-/// Sets the run's restrictor for entries that take only paths (the session does).
-pub fn set_run_restrictor(r: LoadRestrictor) {
-    RUN_CONFINES.store(r.confines(), std::sync::atomic::Ordering::SeqCst);
-}
-
-/// The run's restrictor as the session set it (root only unless told otherwise).
-pub fn run_restrictor() -> LoadRestrictor {
-    if RUN_CONFINES.load(std::sync::atomic::Ordering::SeqCst) {
-        LoadRestrictor::RootOnly
-    } else {
-        LoadRestrictor::None
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {

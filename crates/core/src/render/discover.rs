@@ -14,10 +14,10 @@ use crate::error::{Error, Result};
 use crate::kustomize::manifest::{self, Kustomizations, Noted, Unit, WarningKind};
 use crate::yaml;
 
-/// Reads the units under `paths` (`.` when empty), in a stable order.
+/// Reads the units under `paths` (`.` when empty), in a stable order, with kustomize's
+/// default load restrictor (a run reads through its session's store: [`load_in`]).
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Unit>> {
-    let store = Kustomizations::new(crate::kustomize::restrict::run_restrictor());
-    load_in(paths, &store)
+    load_in(paths, &Kustomizations::default())
 }
 
 /// [`load`], reading kustomizations through the run's `store` (each one once).

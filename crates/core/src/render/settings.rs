@@ -6,10 +6,12 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::age::{IdentitySources, Keyring};
 use crate::error::{Error, Result};
 use crate::kustomize::hash::HashVariant;
+use crate::kustomize::manifest::Kustomizations;
 
 pub use crate::kustomize::restrict::LoadRestrictor;
 
@@ -90,6 +92,9 @@ pub struct Session {
     pub accept_unapplied: bool,
     /// `--all` (see [`Given::all`]).
     pub all: bool,
+    /// The kustomizations of the run, each read once, held to its load restrictor: every
+    /// plan, search and build of the run reads through it.
+    pub kustomizations: Arc<Kustomizations>,
     said: Box<dyn Fn(Said<'_>) + Send + Sync>,
 }
 
@@ -139,7 +144,6 @@ impl Session {
             None => load_restrictor_from(var(LOAD_RESTRICTOR_VAR))?,
         };
         let key_services = key_services_from(&given, var)?;
-        crate::kustomize::restrict::set_run_restrictor(load_restrictor);
         let settings = Settings {
             load_restrictor,
             hash: given.hash,
@@ -158,6 +162,7 @@ impl Session {
             plugin_root,
             accept_unapplied: given.accept_unapplied,
             all: given.all,
+            kustomizations: Arc::new(Kustomizations::new(load_restrictor)),
             said: Box::new(|_| {}),
         })
     }

@@ -2,6 +2,8 @@
 //! `generators`, the Secrets among its local `resources`, the kustomization-level changes
 //! (prefix, namespace, labels...) and the fields secretgen does not apply.
 
+use std::sync::Arc;
+
 use super::*;
 
 /// Reads a kustomization: its `secretGenerator` entries, the builtin and secretgen.dev/v1
@@ -9,8 +11,15 @@ use super::*;
 /// Secrets in its local `resources` files (which it reads; SOPS-encrypted ones are kept
 /// whole, to decrypt when rendered), and the fields that transform them all. It looks at
 /// the directory for a second kustomization file, and reads no source a generator names.
+/// The files it reads are held to kustomize's default restrictor (inside its directory); a
+/// run reads through its [`super::Kustomizations`], which holds the run's.
 pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
-    read_model(path, text, crate::kustomize::restrict::run_restrictor()).map(|k| k.unit)
+    read_model(
+        path,
+        text,
+        crate::kustomize::restrict::LoadRestrictor::default(),
+    )
+    .map(|k| k.unit)
 }
 
 /// A `generators` entry: where it is written, and the documents it holds that are not
@@ -59,9 +68,22 @@ pub struct Kustomization {
     pub(crate) replacements: Vec<Node>,
     /// Where each `transformers` entry is written.
     pub(crate) transformers: Vec<Mark>,
+    /// The documents of each local `resources` file, by its entry, as read for
+    /// `unit.plain_secrets`: a tree build takes them from here instead of reading the file
+    /// again.
+    pub(crate) resource_docs: Vec<(String, Arc<[Node]>)>,
 }
 
 impl Kustomization {
+    /// The documents of the local `resources` file its entry `entry` names, as read with
+    /// the kustomization (`None` for an entry that was not read: a directory, a URL).
+    pub(crate) fn resource_docs(&self, entry: &str) -> Option<&[Node]> {
+        self.resource_docs
+            .iter()
+            .find(|(e, _)| e == entry)
+            .map(|(_, docs)| &docs[..])
+    }
+
     /// The kustomization file.
     pub fn file(&self) -> &Path {
         &self.unit.file
@@ -159,7 +181,7 @@ pub(crate) fn read_model(
     let mut consumed = Vec::new();
     let generator_entries =
         r.generator_configs(doc, &root, restrictor, &mut generators, &mut consumed)?;
-    let plain_secrets = r.resource_secrets(doc, &root, restrictor)?;
+    let (plain_secrets, resource_docs) = r.resource_secrets(doc, &root, restrictor)?;
     if !generators.is_empty() {
         r.not_applied_warnings(map, &generators, &mut warnings);
     }
@@ -203,6 +225,7 @@ pub(crate) fn read_model(
         patches_json6902: list(doc, "patchesJson6902").to_vec(),
         replacements: list(doc, "replacements").to_vec(),
         transformers: list(doc, "transformers").iter().map(|t| t.mark).collect(),
+        resource_docs,
     })
 }
 
@@ -457,17 +480,20 @@ impl Reader<'_> {
         }
     }
 
-    /// The `v1` Secrets of the local `resources` files, each with its file. Directories
-    /// (bases, rendered on their own by a tree walk) and URLs (remote) are not read.
+    /// The `v1` Secrets of the local `resources` files, each with its file, and every
+    /// document of each file by its entry. Directories (bases, rendered on their own by a
+    /// tree walk) and URLs (remote) are not read.
+    #[allow(clippy::type_complexity)]
     pub(super) fn resource_secrets(
         &self,
         doc: &Node,
         root: &Path,
         restrictor: crate::kustomize::restrict::LoadRestrictor,
-    ) -> Result<Vec<(PathBuf, Node)>> {
+    ) -> Result<(Vec<(PathBuf, Node)>, Vec<(String, Arc<[Node]>)>)> {
         let mut out = Vec::new();
+        let mut read = Vec::new();
         let Some(list) = doc.get("resources").filter(|n| !n.is_null()) else {
-            return Ok(out);
+            return Ok((out, read));
         };
         for entry in self.seq(list, "resources")? {
             let Some(res) = entry.as_str() else { continue };
@@ -477,18 +503,19 @@ impl Reader<'_> {
             }
             self.within_root(restrictor, root, &res_path, entry.mark, "resources")?;
             let text = read_text(&res_path)?;
-            let docs = parse(&res_path, &text)?;
+            let docs: Arc<[Node]> = parse(&res_path, &text)?.into();
+            read.push((res.to_string(), Arc::clone(&docs)));
             // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
             // first document stands for the file, decrypted at render time.
             if sops::is_sops(text.as_bytes()).is_some() {
-                out.extend(docs.into_iter().next().map(|d| (res_path.clone(), d)));
+                out.extend(docs.first().map(|d| (res_path.clone(), d.clone())));
                 continue;
             }
-            for d in docs.into_iter().filter(is_v1_secret) {
-                out.push((res_path.clone(), d));
+            for d in docs.iter().filter(|d| is_v1_secret(d)) {
+                out.push((res_path.clone(), d.clone()));
             }
         }
-        Ok(out)
+        Ok((out, read))
     }
 
     /// Warnings for a kustomization with generators: fields that would change their Secrets

@@ -94,14 +94,9 @@ pub fn one_build(path: &Path) -> Result<Option<PathBuf>> {
 }
 
 /// The directories (canonical) of the kustomizations the build of `kustomization` reaches
-/// through `resources`, `components` and `bases`, its own first. Missing, remote or
-/// unreadable entries are left to the build, which reports them.
-pub fn reached_dirs(kustomization: &Path) -> BTreeSet<PathBuf> {
-    let store = Kustomizations::new(crate::kustomize::restrict::run_restrictor());
-    reached_dirs_in(kustomization, &store)
-}
-
-/// [`reached_dirs`], reading kustomizations through the run's `store`.
+/// through `resources`, `components` and `bases`, its own first, reading kustomizations
+/// through the run's `store`. Missing, remote or unreadable entries are left to the build,
+/// which reports them.
 pub fn reached_dirs_in(kustomization: &Path, store: &Kustomizations) -> BTreeSet<PathBuf> {
     let mut seen = BTreeSet::new();
     let mut todo = vec![dir_of(kustomization)];
@@ -124,10 +119,10 @@ pub fn reached_dirs_in(kustomization: &Path, store: &Kustomizations) -> BTreeSet
     seen
 }
 
-/// Reads the units under `paths` and sorts them into flat units and trees.
+/// Reads the units under `paths` and sorts them into flat units and trees, with kustomize's
+/// default load restrictor (a run plans through its session's store: [`plan_in`]).
 pub fn plan(paths: &[PathBuf]) -> Result<Plan> {
-    let store = Kustomizations::new(crate::kustomize::restrict::run_restrictor());
-    plan_in(paths, Arc::new(store))
+    plan_in(paths, Arc::new(Kustomizations::default()))
 }
 
 /// Whether a kustomization is the top of a tree build rather than a flat list of
@@ -481,6 +476,35 @@ mod tests {
         let built = build_all(&plan, &settings, &keys, false).unwrap();
         assert_eq!(built.trees.len(), 2);
         assert_eq!(plan.store.parsed(), 3);
+    }
+
+    #[test]
+    fn a_resources_file_is_read_once_with_its_kustomization() {
+        let t = shared_base();
+        let d = t.path();
+        std::fs::write(
+            d.join("a/s.yaml"),
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\ndata:\n  k: dg==\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("a/kustomization.yaml"),
+            "namePrefix: a-\nresources:\n- s.yaml\n- ../base\n",
+        )
+        .unwrap();
+        let plan = plan(&[d.join("a")]).unwrap();
+        // Changed after the plan read it: the build does not read it again.
+        std::fs::write(d.join("a/s.yaml"), "{ not yaml").unwrap();
+        let out = render(
+            &plan,
+            &Settings::default(),
+            &crate::render::NoKeys,
+            false,
+            &|| {},
+        )
+        .unwrap();
+        let names: Vec<&str> = out.out.secrets.iter().map(|s| s.name.as_str()).collect();
+        assert!(names.contains(&"a-plain"), "{names:?}");
     }
 
     #[test]

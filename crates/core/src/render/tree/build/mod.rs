@@ -291,7 +291,12 @@ impl<'a> Build<'a> {
                 works.extend(sub.works);
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
-                let (secrets, found) = resources_of(&path, self.keys, self.settings.placeholder)?;
+                let (secrets, found) = resources_of(
+                    &path,
+                    k.resource_docs(res),
+                    self.keys,
+                    self.settings.placeholder,
+                )?;
                 append(ra, secrets, &at(entry.mark))?;
                 works.extend(found);
                 self.files.push(canonical_file(&path));

@@ -156,24 +156,29 @@ pub(super) fn is_local(r: &Res) -> bool {
         .any(|(k, v)| k == "config.kubernetes.io/local-config" && v == "true")
 }
 
-/// The v1 Secrets of a `resources` file, and the workloads `check` reads. A SOPS-encrypted
+/// The v1 Secrets of a `resources` file, and the workloads `check` reads: from its
+/// documents as the kustomization read them (`parsed`), else read here. A SOPS-encrypted
 /// file is opened as every reader of resources opens it (`render::resources::open_sops`):
 /// decrypted, or a placeholder under `--placeholder`; never read as the ciphertext it is.
 pub(super) fn resources_of(
     path: &Path,
+    parsed: Option<&[yaml::Node]>,
     keys: &dyn Decrypt,
     placeholder: bool,
 ) -> Result<(Vec<Res>, Vec<Work>)> {
     use crate::render::resources::{self as sops_res, SopsResource};
-    let text = manifest::read_text(path)?;
-    let mut docs = yaml::parse_stream(&text).map_err(|e| syntax(path, e))?;
-    let mut decrypted = false;
+    let read;
+    let docs = match parsed {
+        Some(docs) => docs,
+        None => {
+            let text = manifest::read_text(path)?;
+            read = yaml::parse_stream(&text).map_err(|e| syntax(path, e))?;
+            &read[..]
+        }
+    };
     if let Some(first) = docs.first().filter(|d| sops_res::is_sops_doc(d)) {
         match sops_res::open_sops(path, first, keys, placeholder)? {
-            SopsResource::Decrypted(plain) => {
-                docs = plain;
-                decrypted = true;
-            }
+            SopsResource::Decrypted(plain) => return split_documents(path, &plain, true),
             SopsResource::Placeholder => {
                 let s = sops_res::sops_placeholder(path, first, &Transform::default())?;
                 let res = Res {
@@ -203,7 +208,7 @@ pub(super) fn resources_of(
             "a document with SOPS metadata (`sops.mac`) after a first document without it; sops encrypts a file as a whole, so this file cannot be opened",
         ));
     }
-    split_documents(path, &docs, decrypted)
+    split_documents(path, docs, false)
 }
 
 /// The documents of a `resources` file: its `v1` Secrets as resources (each key with where
