@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-pub use crate::place::{IoError, Loc, Warning, escape_controls, io_reason};
+pub use crate::place::{IoError, Loc, PathView, Warning, escape_controls, io_reason};
 
 /// What went wrong, by layer. Messages state the rule and what to do; never a value.
 #[derive(Debug, thiserror::Error)]
@@ -50,14 +50,27 @@ pub enum Error {
     /// A failure of a layer above this one, as that layer's own typed error: the review
     /// layer's (git, the base tree, the output directory), the plugin layer's (where kustomize
     /// looks), the `create` forms' of the use cases. Each converts into it with `From`.
-    #[error(transparent)]
-    Layer(Box<dyn std::error::Error + Send + Sync + 'static>),
+    #[error("{0}")]
+    Layer(Box<dyn LayerError>),
     /// A write refused or failed (nothing changed): the writer gate's reason.
     #[error(transparent)]
     Write(#[from] crate::gate::write::WriteError),
     /// Several errors at once (all of one generator's violations, say).
     #[error("{}", join_lines(.0))]
     Many(Vec<Error>),
+}
+
+/// The typed error of a layer above this one, carried by [`Error::Layer`]: it shows every
+/// path it holds through a [`crate::place::PathView`] when asked, as this layer's own do.
+pub trait LayerError: std::error::Error + Send + Sync + 'static {
+    /// The same error with every path it holds shown through `view`.
+    fn relabel(self: Box<Self>, view: &dyn crate::place::PathView) -> Box<dyn LayerError>;
+
+    /// Where in an input it is, for a report that places errors (the KRM function's
+    /// results); `None` for an error of no input.
+    fn loc(&self) -> Option<&Loc> {
+        None
+    }
 }
 
 /// Why an encrypted input, opened, cannot be used. Names lines, never a value.
@@ -150,6 +163,7 @@ impl Error {
             Error::Io(io) => Error::Io(io.relabel(view)),
             Error::Read(r) => Error::Read(r.relabel(view)),
             Error::Many(list) => Error::Many(list.into_iter().map(|e| e.relabel(view)).collect()),
+            Error::Layer(e) => Error::Layer(e.relabel(view)),
             other => other,
         }
     }

@@ -87,6 +87,16 @@ pub enum CreateError {
 }
 
 /// Into the top-level error as the use cases' own.
+/// Its errors name no file.
+impl crate::error::LayerError for CreateError {
+    fn relabel(
+        self: Box<Self>,
+        _: &dyn crate::place::PathView,
+    ) -> Box<dyn crate::error::LayerError> {
+        self
+    }
+}
+
 impl From<CreateError> for Error {
     fn from(e: CreateError) -> Self {
         Error::Layer(Box::new(e))

@@ -47,22 +47,17 @@ fn function_inner(
         && !items.is_null()
         && items.as_seq().is_none()
     {
-        return Err(Error::manifest(
-            Loc::at(stdin, items.mark),
-            format!(
-                "the ResourceList's `items` must be a list, found {} (its items would be lost)",
-                items.kind_name()
-            ),
-        ));
+        return Err(super::Error::ItemsNotAList {
+            loc: Loc::at(stdin, items.mark),
+            found: items.kind_name(),
+        }
+        .into());
     }
     let config = list
         .get("functionConfig")
         .filter(|c| !c.is_null())
-        .ok_or_else(|| {
-            Error::manifest(
-                Loc::at(stdin, list.mark),
-                "the ResourceList has no functionConfig: pass the generator with --fn-config",
-            )
+        .ok_or_else(|| super::Error::NoFunctionConfig {
+            loc: Loc::at(stdin, list.mark),
         })?;
     let config_file = annotation(config, "config.kubernetes.io/path")
         .or_else(|| annotation(config, "internal.config.kubernetes.io/path"))
@@ -361,6 +356,7 @@ fn error_loc(e: &Error) -> Option<&Loc> {
         | Error::Crypt { loc, .. }
         | Error::Sops { loc, .. }
         | Error::Age { loc, .. } => Some(loc),
+        Error::Layer(e) => e.loc(),
         _ => None,
     }
 }
@@ -372,6 +368,26 @@ mod tests {
     use crate::render::NoKeys;
 
     const GEN: &str = "  apiVersion: secretgen.dev/v1\n  kind: SecretGenerator\n  metadata:\n    name: s\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n  literals:\n  - k=v\n";
+
+    #[test]
+    fn a_list_it_cannot_run_is_placed_on_stdin_in_the_results() {
+        for (input, said) in [
+            (
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n",
+                "<stdin>:1:1: the ResourceList has no functionConfig: pass the generator with --fn-config",
+            ),
+            (
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: 1}\n",
+                "<stdin>:3:8: the ResourceList's `items` must be a list, found a mapping (its items would be lost)",
+            ),
+        ] {
+            let (out, error, _) = function(input, Path::new("."), &Settings::default(), &NoKeys);
+            let error = error.expect("refused").to_string();
+            assert_eq!(error, said);
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.contains("    path: <stdin>\n"), "{out}");
+        }
+    }
 
     #[test]
     fn appends_secrets_and_passes_items_through() {

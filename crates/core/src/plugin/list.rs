@@ -18,10 +18,8 @@ pub(crate) fn read(input: &str) -> Result<Vec<yaml::Node>> {
     let stdin = Path::new("<stdin>");
     let docs = yaml::parse_stream(input).map_err(|e| e.in_file(stdin))?;
     if !docs.first().is_some_and(is_list) {
-        return Err(Error::manifest(
-            Loc::file(stdin),
-            "expected a ResourceList (kind: ResourceList) on stdin",
-        ));
+        let loc = Loc::file(stdin);
+        return Err(super::Error::NotAResourceList { loc }.into());
     }
     Ok(docs)
 }

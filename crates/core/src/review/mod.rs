@@ -54,6 +54,16 @@ pub enum Error {
     AllowList(String),
 }
 
+/// The paths it names are the user's own (the working tree, the output directory).
+impl crate::error::LayerError for Error {
+    fn relabel(
+        self: Box<Self>,
+        _: &dyn crate::place::PathView,
+    ) -> Box<dyn crate::error::LayerError> {
+        self
+    }
+}
+
 impl From<Error> for crate::error::Error {
     fn from(e: Error) -> Self {
         crate::error::Error::Layer(Box::new(e))

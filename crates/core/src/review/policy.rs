@@ -213,16 +213,8 @@ pub fn plaintext_inputs(units: &[Unit], allow: &AllowList) -> Result<Vec<Plainte
 /// `path` itself, or the regular files directly in it when it is a directory (a
 /// secretgen.dev/v1 `files` entry may name one).
 fn regular_files(path: &Path, loc: &Loc) -> Result<Vec<PathBuf>> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::source(
-            loc.clone(),
-            format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                crate::place::io_reason(&e)
-            ),
-        )
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| unreadable(path, loc, crate::gate::read::ReadFailure::Io(e)))?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -237,14 +229,21 @@ fn regular_files(path: &Path, loc: &Loc) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// `path`, named by the entry at `loc`, cannot be read: the path held as a path.
+fn unreadable(path: &Path, loc: &Loc, failure: crate::gate::read::ReadFailure) -> Error {
+    crate::kustomize::error::Error::Unreadable {
+        loc: loc.clone(),
+        file: path.to_path_buf(),
+        failure,
+    }
+    .into()
+}
+
 /// The whole of a regular file, bounded.
 fn read(path: &Path, loc: &Loc) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     use crate::gate::read::{self, Origin, ReadFailure};
     read::file(path, Origin::Input, MAX_INPUT).map_err(|e| match e.failure {
-        ReadFailure::NotRegular(_) => Error::source(
-            loc.clone(),
-            format!("`{}` is not a regular file", path.display()),
-        ),
+        failure @ ReadFailure::NotRegular(_) => unreadable(path, loc, failure),
         ReadFailure::Io(source) => Error::io(path, "cannot read", source),
         _ => e.into(),
     })

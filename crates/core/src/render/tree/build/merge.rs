@@ -14,14 +14,13 @@ pub(super) fn append(ra: &mut Vec<Res>, new: Vec<Res>, loc: &Loc) -> Result<()> 
         }
         let first = ra.iter().find(|o| o.cur() == r.cur());
         let (ns, name) = r.shown_id(first);
-        return Err(Error::manifest(
-            loc.clone(),
-            format!(
-                "Secret {name} in namespace {ns} is made twice (by {} and {}); kustomize: may not add resource with an already registered id",
-                first.map(|o| o.origin.to_string()).unwrap_or_default(),
-                r.origin
-            ),
-        ));
+        let rule = Rule::MadeTwice {
+            ns,
+            name,
+            first: first.map(|o| o.origin.clone()),
+            second: r.origin,
+        };
+        return Err(BuildError::new(loc.clone(), rule).into());
     }
     Ok(())
 }
@@ -36,31 +35,28 @@ pub(super) fn absorb(ra: &mut Vec<Res>, mut res: Res, loc: &Loc) -> Result<()> {
             ra.push(res);
             Ok(())
         }
-        ([], b) => Err(Error::manifest(
-            loc.clone(),
-            format!(
-                "`behavior: {}` for Secret {name} (namespace {ns}), but no such Secret comes from the resources, bases and generators before it (kustomize: id does not exist; cannot merge or replace)",
-                b.as_str()
-            ),
-        )),
-        ([i], Behavior::Create) => Err(Error::manifest(
-            loc.clone(),
-            format!(
-                "Secret {name} (namespace {ns}) already exists (from {}); a generator of the same name needs `behavior: merge` or `replace` (kustomize: id exists)",
-                ra[*i].origin
-            ),
-        )),
+        ([], b) => {
+            let rule = Rule::NothingToMerge {
+                behavior: b.as_str(),
+                ns,
+                name,
+            };
+            Err(BuildError::new(loc.clone(), rule).into())
+        }
+        ([i], Behavior::Create) => {
+            let rule = Rule::AlreadyExists {
+                ns,
+                name,
+                from: ra[*i].origin.clone(),
+            };
+            Err(BuildError::new(loc.clone(), rule).into())
+        }
         ([i], b) => {
             merge_into(&mut res, &ra[*i], b);
             ra[*i] = res;
             Ok(())
         }
-        (_, _) => Err(Error::manifest(
-            loc.clone(),
-            format!(
-                "several Secrets could take {name} (namespace {ns}); kustomize refuses an ambiguous merge"
-            ),
-        )),
+        (_, _) => Err(BuildError::new(loc.clone(), Rule::AmbiguousMerge { ns, name }).into()),
     }
 }
 

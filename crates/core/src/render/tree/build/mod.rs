@@ -24,6 +24,7 @@ use crate::yaml::{self, Mark};
 
 use super::patch::{self, as_str, get, set};
 
+mod error;
 mod finish;
 mod merge;
 mod patches;
@@ -31,6 +32,8 @@ mod refuse;
 mod resource;
 mod transform;
 
+pub use error::BuildError;
+use error::Rule;
 use finish::*;
 use merge::*;
 use patches::*;
@@ -81,17 +84,11 @@ pub(crate) fn kustomization_in(dir: &Path) -> Result<Option<PathBuf>> {
         .filter(|p| p.is_file())
         .collect();
     if found.len() > 1 {
-        return Err(Error::manifest(
-            Loc::file(dir),
-            format!(
-                "found more than one kustomization file ({}); kustomize needs exactly one",
-                found
-                    .iter()
-                    .filter_map(|p| p.file_name()?.to_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
+        let names = found
+            .iter()
+            .filter_map(|p| Some(p.file_name()?.to_str()?.to_string()))
+            .collect();
+        return Err(BuildError::new(Loc::file(dir), Rule::SeveralKustomizations(names)).into());
     }
     Ok(found.into_iter().next())
 }
@@ -248,18 +245,12 @@ impl<'a> Build<'a> {
             });
         }
         if component && !k.is_component {
-            return Err(Error::manifest(
-                Loc::file(kfile),
-                "listed under `components` but its kind is not `Component` (kustomize refuses it)",
-            ));
+            return Err(BuildError::new(Loc::file(kfile), Rule::NotAComponent).into());
         }
         // kustomize builds a Component named at the top as a kustomization; it refuses one
         // only where it is listed under `resources` (the top is the only root on the stack).
         if !component && k.is_component && self.stack.len() > 1 {
-            return Err(Error::manifest(
-                Loc::file(kfile),
-                "a `kind: Component` listed under `resources` (kustomize refuses it; list it under `components`)",
-            ));
+            return Err(BuildError::new(Loc::file(kfile), Rule::ComponentInResources).into());
         }
         Ok(k)
     }
@@ -301,10 +292,11 @@ impl<'a> Build<'a> {
                 works.extend(found);
                 self.files.push(canonical_file(&path));
             } else {
-                return Err(Error::manifest(
+                return Err(BuildError::new(
                     at(entry.mark),
-                    format!("`resources` entry `{res}` is neither a file nor a directory"),
-                ));
+                    Rule::NotFileOrDirectory(res.to_string()),
+                )
+                .into());
             }
         }
         Ok(())

@@ -20,19 +20,13 @@ pub(super) fn parse_patch(file: &Path, text: &str, base: Mark) -> Result<Vec<Nod
 
 pub(super) fn json_ops(doc: Option<&Node<'static>>, loc: &Loc) -> Result<Vec<patch::Op>> {
     let Some(Node::Seq(items)) = doc else {
-        return Err(Error::manifest(
-            loc.clone(),
-            "a JSON 6902 patch is a list of operations",
-        ));
+        return Err(BuildError::new(loc.clone(), Rule::JsonPatchNotList).into());
     };
     let mut ops = Vec::new();
     for item in items {
         let field = |k: &str| as_str(get(item, k)).map(str::to_string);
         let (Some(op), Some(path)) = (field("op"), field("path")) else {
-            return Err(Error::manifest(
-                loc.clone(),
-                "each JSON 6902 operation needs `op` and `path`",
-            ));
+            return Err(BuildError::new(loc.clone(), Rule::JsonPatchOpIncomplete).into());
         };
         ops.push(patch::Op {
             op,
@@ -57,7 +51,7 @@ pub(super) fn select(ra: &[Res], target: &yaml::Node, loc: &Loc) -> Result<Vec<u
     {
         return Ok(Vec::new());
     }
-    let bad = |m: patch::Error| Error::manifest(loc.clone(), format!("patch target: {m}"));
+    let bad = |e: patch::Error| BuildError::new(loc.clone(), Rule::PatchTarget(e));
     let name = patch::pattern(field("name")).map_err(bad)?;
     let ns = patch::pattern(field("namespace")).map_err(bad)?;
     let mut out = Vec::new();
@@ -128,17 +122,19 @@ pub(super) fn smp_by_id(ra: &mut Vec<Res>, p: &Node<'static>, loc: &Loc) -> Resu
             apply_smp(ra, &found, p);
             Ok(())
         }
-        0 => Err(Error::manifest(
-            loc.clone(),
-            format!(
-                "no Secret `{name}` in namespace `{}` for this strategic-merge patch (kustomize: no resource matches strategic merge patch)",
-                id.0
-            ),
-        )),
-        _ => Err(Error::manifest(
-            loc.clone(),
-            format!("several Secrets match the strategic-merge patch for `{name}`"),
-        )),
+        0 => {
+            let rule = Rule::PatchNoMatch {
+                name: name.to_string(),
+                namespace: id.0,
+            };
+            Err(BuildError::new(loc.clone(), rule).into())
+        }
+        _ => {
+            let rule = Rule::PatchSeveralMatch {
+                name: name.to_string(),
+            };
+            Err(BuildError::new(loc.clone(), rule).into())
+        }
     }
 }
 
@@ -183,10 +179,7 @@ impl Build<'_> {
             }
             (None, Some(p)) => (p.to_string(), kfile.to_path_buf(), entry.mark),
             _ => {
-                return Err(Error::manifest(
-                    loc,
-                    "a patch needs exactly one of `path` and `patch`",
-                ));
+                return Err(BuildError::new(loc, Rule::PatchPathOrPatch).into());
             }
         };
         let target = entry.get("target").filter(|t| !t.is_null());
@@ -195,7 +188,7 @@ impl Build<'_> {
         if is_json || json_only {
             let ops = json_ops(docs.first(), &loc)?;
             let Some(target) = target else {
-                return Err(Error::manifest(loc, "a JSON 6902 patch needs a `target`"));
+                return Err(BuildError::new(loc, Rule::JsonPatchNoTarget).into());
             };
             for i in select(ra, target, &loc)? {
                 let r = &mut ra[i];
@@ -203,7 +196,7 @@ impl Build<'_> {
                     r.store_prev();
                 }
                 let meta = patch::json6902(&mut r.node, &ops)
-                    .map_err(|m| Error::manifest(loc.clone(), format!("JSON 6902 patch: {m}")))?;
+                    .map_err(|e| BuildError::new(loc.clone(), Rule::JsonPatch(e)))?;
                 if meta == Provenance::Decrypted {
                     r.meta = meta;
                 }
@@ -213,10 +206,7 @@ impl Build<'_> {
         match target {
             Some(target) => {
                 if docs.len() > 1 {
-                    return Err(Error::manifest(
-                        loc,
-                        "several strategic-merge patches in one `patches` entry cannot share a `target` (kustomize refuses it)",
-                    ));
+                    return Err(BuildError::new(loc, Rule::PatchesShareTarget).into());
                 }
                 let Some(p) = docs.first() else { return Ok(()) };
                 let chosen = select(ra, target, &loc)?;

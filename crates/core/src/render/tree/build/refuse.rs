@@ -22,12 +22,7 @@ impl Build<'_> {
             });
             return Ok(());
         }
-        Err(Error::manifest(
-            loc,
-            format!(
-                "{message}; secretgen cannot apply it, so its Secrets would differ from `kubectl kustomize` (--accept-unapplied renders without it)"
-            ),
-        ))
+        Err(BuildError::new(loc, Rule::Unapplied(message)).into())
     }
 
     /// What secretgen does not apply and that may change a Secret.

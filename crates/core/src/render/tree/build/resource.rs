@@ -203,10 +203,7 @@ pub(super) fn resources_of(
             }
         }
     } else if let Some(d) = docs.iter().find(|d| sops_res::is_sops_doc(d)) {
-        return Err(Error::manifest(
-            Loc::at(path, d.mark),
-            "a document with SOPS metadata (`sops.mac`) after a first document without it; sops encrypts a file as a whole, so this file cannot be opened",
-        ));
+        return Err(BuildError::new(Loc::at(path, d.mark), Rule::SopsAfterPlain).into());
     }
     split_documents(path, docs, false)
 }
@@ -249,10 +246,7 @@ fn split_documents(
             .and_then(|m| m.get("name"))
             .and_then(str_of);
         if name.is_none_or(str::is_empty) {
-            return Err(Error::manifest(
-                loc,
-                "a Secret resource without metadata.name",
-            ));
+            return Err(BuildError::new(loc, Rule::SecretWithoutName).into());
         }
         let mut key_origins = BTreeMap::new();
         for field in ["data", "stringData"] {

@@ -24,13 +24,11 @@ pub(super) fn transform(
         let mut seen = std::collections::HashMap::new();
         for r in ra.iter() {
             if let Some(first) = seen.insert(r.cur(), r) {
-                return Err(Error::manifest(
-                    Loc::file(kfile),
-                    format!(
-                        "`namespace: {ns}` gives two Secrets the same id {} (kustomize: namespace transformation produces ID conflict)",
-                        r.shown_id([first]).1
-                    ),
-                ));
+                let rule = Rule::NamespaceConflict {
+                    namespace: ns.clone(),
+                    name: r.shown_id([first]).1,
+                };
+                return Err(BuildError::new(Loc::file(kfile), rule).into());
             }
         }
     }

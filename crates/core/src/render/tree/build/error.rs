@@ -1,0 +1,239 @@
+//! What a tree build refuses, as data: the rule of kustomize's build that the tree breaks,
+//! what it is about (ids as the text a message may show, origins as places), and where.
+//! The words are written once, here, when the error is shown; a path is shown through the
+//! run's [`PathView`] (the working tree, or `REV:path` under `diff --base`).
+
+use std::fmt;
+
+use crate::error::{Loc, PathView};
+use crate::gate::shown::Text;
+use crate::render::tree::patch;
+
+/// A tree build's refusal at `loc`.
+#[derive(Debug)]
+pub struct BuildError {
+    pub(crate) loc: Loc,
+    pub(crate) rule: Rule,
+}
+
+/// The rule broken.
+#[derive(Debug)]
+pub(crate) enum Rule {
+    /// kustomize's `Append`: a second resource with an id already registered.
+    MadeTwice {
+        ns: Text,
+        name: Text,
+        first: Option<Loc>,
+        second: Loc,
+    },
+    /// `behavior: merge` or `replace` with nothing before it to take.
+    NothingToMerge {
+        behavior: &'static str,
+        ns: Text,
+        name: Text,
+    },
+    /// A generator that creates a Secret already made (from `from`).
+    AlreadyExists { ns: Text, name: Text, from: Loc },
+    /// A generator that several Secrets could take.
+    AmbiguousMerge { ns: Text, name: Text },
+    /// `namespace:` that gives two Secrets one id.
+    NamespaceConflict { namespace: String, name: Text },
+    /// A JSON 6902 patch that is not a list.
+    JsonPatchNotList,
+    /// A JSON 6902 operation without `op` or `path`.
+    JsonPatchOpIncomplete,
+    /// A JSON 6902 patch without a `target`.
+    JsonPatchNoTarget,
+    /// A JSON 6902 patch that cannot be applied.
+    JsonPatch(patch::Error),
+    /// A patch `target` whose name or namespace cannot be matched.
+    PatchTarget(patch::Error),
+    /// A `patches` entry with neither or both of `path` and `patch`.
+    PatchPathOrPatch,
+    /// Several strategic-merge patches in one entry with a `target`.
+    PatchesShareTarget,
+    /// A strategic-merge patch that no Secret matches.
+    PatchNoMatch { name: String, namespace: String },
+    /// A strategic-merge patch that several Secrets match.
+    PatchSeveralMatch { name: String },
+    /// A directory with several kustomization files (their names).
+    SeveralKustomizations(Vec<String>),
+    /// A kustomization under `components` that is not a Component.
+    NotAComponent,
+    /// A Component under `resources`.
+    ComponentInResources,
+    /// A `resources` entry that is neither a file nor a directory.
+    NotFileOrDirectory(String),
+    /// A SOPS document after a plain first one.
+    SopsAfterPlain,
+    /// A Secret resource without a name.
+    SecretWithoutName,
+    /// What secretgen does not apply and that may change a Secret (said as `what`).
+    Unapplied(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.loc, self.rule)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::MadeTwice {
+                ns,
+                name,
+                first,
+                second,
+            } => {
+                let first = first.as_ref().map(Loc::to_string).unwrap_or_default();
+                write!(
+                    f,
+                    "Secret {name} in namespace {ns} is made twice (by {first} and {second}); kustomize: may not add resource with an already registered id"
+                )
+            }
+            Rule::NothingToMerge { behavior, ns, name } => write!(
+                f,
+                "`behavior: {behavior}` for Secret {name} (namespace {ns}), but no such Secret comes from the resources, bases and generators before it (kustomize: id does not exist; cannot merge or replace)"
+            ),
+            Rule::AlreadyExists { ns, name, from } => write!(
+                f,
+                "Secret {name} (namespace {ns}) already exists (from {from}); a generator of the same name needs `behavior: merge` or `replace` (kustomize: id exists)"
+            ),
+            Rule::AmbiguousMerge { ns, name } => write!(
+                f,
+                "several Secrets could take {name} (namespace {ns}); kustomize refuses an ambiguous merge"
+            ),
+            Rule::NamespaceConflict { namespace, name } => write!(
+                f,
+                "`namespace: {namespace}` gives two Secrets the same id {name} (kustomize: namespace transformation produces ID conflict)"
+            ),
+            Rule::JsonPatchNotList => f.write_str("a JSON 6902 patch is a list of operations"),
+            Rule::JsonPatchOpIncomplete => {
+                f.write_str("each JSON 6902 operation needs `op` and `path`")
+            }
+            Rule::JsonPatchNoTarget => f.write_str("a JSON 6902 patch needs a `target`"),
+            Rule::JsonPatch(e) => write!(f, "JSON 6902 patch: {e}"),
+            Rule::PatchTarget(e) => write!(f, "patch target: {e}"),
+            Rule::PatchPathOrPatch => f.write_str("a patch needs exactly one of `path` and `patch`"),
+            Rule::PatchesShareTarget => f.write_str(
+                "several strategic-merge patches in one `patches` entry cannot share a `target` (kustomize refuses it)",
+            ),
+            Rule::PatchNoMatch { name, namespace } => write!(
+                f,
+                "no Secret `{name}` in namespace `{namespace}` for this strategic-merge patch (kustomize: no resource matches strategic merge patch)"
+            ),
+            Rule::PatchSeveralMatch { name } => write!(
+                f,
+                "several Secrets match the strategic-merge patch for `{name}`"
+            ),
+            Rule::SeveralKustomizations(names) => write!(
+                f,
+                "found more than one kustomization file ({}); kustomize needs exactly one",
+                names.join(", ")
+            ),
+            Rule::NotAComponent => f.write_str(
+                "listed under `components` but its kind is not `Component` (kustomize refuses it)",
+            ),
+            Rule::ComponentInResources => f.write_str(
+                "a `kind: Component` listed under `resources` (kustomize refuses it; list it under `components`)",
+            ),
+            Rule::NotFileOrDirectory(entry) => write!(
+                f,
+                "`resources` entry `{entry}` is neither a file nor a directory"
+            ),
+            Rule::SopsAfterPlain => f.write_str(
+                "a document with SOPS metadata (`sops.mac`) after a first document without it; sops encrypts a file as a whole, so this file cannot be opened",
+            ),
+            Rule::SecretWithoutName => f.write_str("a Secret resource without metadata.name"),
+            Rule::Unapplied(what) => write!(
+                f,
+                "{what}; secretgen cannot apply it, so its Secrets would differ from `kubectl kustomize` (--accept-unapplied renders without it)"
+            ),
+        }
+    }
+}
+
+impl BuildError {
+    pub(crate) fn new(loc: Loc, rule: Rule) -> Self {
+        BuildError { loc, rule }
+    }
+}
+
+impl crate::error::LayerError for BuildError {
+    fn relabel(self: Box<Self>, view: &dyn PathView) -> Box<dyn crate::error::LayerError> {
+        let BuildError { loc, rule } = *self;
+        let rule = match rule {
+            Rule::MadeTwice {
+                ns,
+                name,
+                first,
+                second,
+            } => Rule::MadeTwice {
+                ns,
+                name,
+                first: first.map(|l| l.relabel(view)),
+                second: second.relabel(view),
+            },
+            Rule::AlreadyExists { ns, name, from } => Rule::AlreadyExists {
+                ns,
+                name,
+                from: from.relabel(view),
+            },
+            other => other,
+        };
+        Box::new(BuildError {
+            loc: loc.relabel(view),
+            rule,
+        })
+    }
+
+    fn loc(&self) -> Option<&Loc> {
+        Some(&self.loc)
+    }
+}
+
+impl From<BuildError> for crate::error::Error {
+    fn from(e: BuildError) -> Self {
+        crate::error::Error::Layer(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// Shows the files of `tmp/` as `REV:`.
+    struct Rev;
+
+    impl PathView for Rev {
+        fn show(&self, path: &Path) -> PathBuf {
+            match path.strip_prefix("tmp") {
+                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
+                Err(_) => path.to_path_buf(),
+            }
+        }
+    }
+
+    #[test]
+    fn every_place_an_error_holds_is_shown_through_the_view() {
+        let e: crate::error::Error = BuildError::new(
+            Loc::file("tmp/o/kustomization.yaml"),
+            Rule::MadeTwice {
+                ns: Text::plain("default"),
+                name: Text::plain("s"),
+                first: Some(Loc::file("tmp/base/s.yaml")),
+                second: Loc::file("tmp/o/s.yaml"),
+            },
+        )
+        .into();
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "REV:o/kustomization.yaml: Secret `s` in namespace `default` is made twice (by REV:base/s.yaml and REV:o/s.yaml); kustomize: may not add resource with an already registered id"
+        );
+    }
+}
