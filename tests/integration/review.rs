@@ -1005,3 +1005,32 @@ fn diff_base_names_paths_inside_the_message_in_the_repository() {
     assert!(!err.contains(&tmp.display().to_string()), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// The places a tree build's refusal holds besides its own (where each of two Secrets with
+/// one id comes from) are the revision's files too, shown as `REV:path`.
+#[test]
+fn diff_base_names_every_origin_of_a_refusal_in_the_repository() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let git = |args: &[&str]| git_in(d, args);
+    git(&["init", "-q"]);
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n";
+    write(
+        d,
+        "src/kustomization.yaml",
+        "resources:\n- a.yaml\n- b.yaml\n",
+    );
+    write(d, "src/a.yaml", secret);
+    write(d, "src/b.yaml", secret);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "one"]);
+    let out = bin(&d.join("src"), &["diff", "--base", "HEAD", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: HEAD:src/kustomization.yaml:3:3: Secret `s` in namespace `default` is made twice (by HEAD:src/a.yaml:1:1 and HEAD:src/b.yaml:1:1)"),
+        "{err}"
+    );
+    let tmp = std::env::temp_dir().canonicalize().unwrap();
+    assert!(!err.contains(&tmp.display().to_string()), "{err}");
+}

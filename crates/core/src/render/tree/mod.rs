@@ -146,7 +146,24 @@ fn tree_like(k: &manifest::Kustomization, u: &Unit) -> (bool, Vec<(PathBuf, yaml
         }
     }
     tree |= k.generators.iter().any(|g| !g.foreign.is_empty());
+    // Two Secrets of one name among its resources and generators: kustomize's accumulator
+    // decides (an id registered twice is refused, a namespace may tell them apart), and
+    // only the tree build is that accumulator.
+    tree |= shares_a_name(u);
     (tree, included)
+}
+
+/// Whether two of a unit's plain Secrets, or a plain Secret and a generator, have one name.
+fn shares_a_name(u: &Unit) -> bool {
+    let plain = u.plain_secrets.iter().map(|(_, d)| {
+        d.get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(yaml::Node::as_str)
+            .unwrap_or("")
+    });
+    let generated = u.generators.iter().map(|g| g.name.value.as_str());
+    let mut seen = BTreeSet::new();
+    !u.plain_secrets.is_empty() && !plain.chain(generated).all(|n| seen.insert(n))
 }
 
 /// [`plan`], reading kustomizations through `store`, which the plan keeps for its builds.
