@@ -45,6 +45,8 @@ fn editor() -> Vec<String> {
     cmd.split_whitespace().map(str::to_string).collect()
 }
 
+/// `age edit`: decrypts `file`, runs the editor on a private copy, and re-encrypts what it
+/// left to the recipients (those of -R, else the nearest `.age-recipients`) if it changed.
 pub(crate) fn edit(
     recipients_files: &[PathBuf],
     identity: Vec<PathBuf>,
@@ -61,19 +63,7 @@ pub(crate) fn edit(
     if !age::looks_encrypted(&ct) {
         return Err(usage(format!("`{}` is not an age file", file.display())));
     }
-    let files: Vec<PathBuf> = if recipients_files.is_empty() {
-        match nearest_recipients(file) {
-            Some(f) => vec![f],
-            None => {
-                return Err(usage(format!(
-                    "no recipients for `{}`: give -R FILE or put a `.age-recipients` file (one recipient per line) in its directory or above",
-                    file.display()
-                )));
-            }
-        }
-    } else {
-        recipients_files.to_vec()
-    };
+    let files = recipient_files(recipients_files, file)?;
     let recipients = super::recipients::read_recipients(&[], &files)?;
     let keys = super::keyring(&identity);
     let plain = keys.decrypt_age(file, &ct).map_err(|e| Error::Age {
@@ -89,7 +79,45 @@ pub(crate) fn edit(
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "plaintext".into());
     let work = dir.write_new(&name, plain.expose()).map_err(io_error)?;
+    let edited = run_editor(&work, file);
+    // The plaintext goes now, before anything else can fail.
+    dir.remove();
+    let edited = edited?;
+    if edited.as_slice() == plain.expose() {
+        eprintln!("`{}` unchanged", file.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let new = age::encrypt(&edited, &recipients, armor).map_err(usage)?;
+    write::one(file, &new, 0o600, write::Replace::Yes)?;
+    eprintln!(
+        "`{}` re-encrypted to {} recipient{} ({})",
+        file.display(),
+        recipients.len(),
+        if recipients.len() == 1 { "" } else { "s" },
+        if armor { "armored" } else { "binary" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
 
+/// The recipients files for `file`: those given with -R, else the nearest
+/// `.age-recipients`; neither is a usage error.
+fn recipient_files(recipients_files: &[PathBuf], file: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !recipients_files.is_empty() {
+        return Ok(recipients_files.to_vec());
+    }
+    match nearest_recipients(file) {
+        Some(f) => Ok(vec![f]),
+        None => Err(usage(format!(
+            "no recipients for `{}`: give -R FILE or put a `.age-recipients` file (one recipient per line) in its directory or above",
+            file.display()
+        ))),
+    }
+}
+
+/// Runs the user's editor on the plaintext copy `work` of `file` and gives what it left
+/// there; an interruption or a failed editor is a usage error that says `file` is
+/// unchanged.
+fn run_editor(work: &Path, file: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
     // Caught while the editor runs: the editor (same process group) gets Ctrl-C itself;
     // secretgen waits for it, then removes the plaintext.
     let stop = Arc::new(AtomicBool::new(false));
@@ -108,13 +136,13 @@ pub(crate) fn edit(
     let status = process::interactive(
         process::Spec::new(format!("the editor `{}`", words[0]), &words[0])
             .args(&words[1..])
-            .arg(&work),
+            .arg(work),
     );
     for id in hooks {
         signal_hook::low_level::unregister(id);
     }
-    let edited = match status {
-        Ok(s) if s.success() && !stop.load(Ordering::SeqCst) => read_edited(&work, file),
+    match status {
+        Ok(s) if s.success() && !stop.load(Ordering::SeqCst) => read_edited(work, file),
         Ok(s) if stop.load(Ordering::SeqCst) || s.code().is_none() => Err(usage(format!(
             "interrupted: `{}` is unchanged and the plaintext copy was removed",
             file.display()
@@ -128,24 +156,7 @@ pub(crate) fn edit(
             "{e}; set $VISUAL or $EDITOR: `{}` is unchanged",
             file.display()
         ))),
-    };
-    // The plaintext goes now, before anything else can fail.
-    dir.remove();
-    let edited = edited?;
-    if edited.as_slice() == plain.expose() {
-        eprintln!("`{}` unchanged", file.display());
-        return Ok(ExitCode::SUCCESS);
     }
-    let new = age::encrypt(&edited, &recipients, armor).map_err(usage)?;
-    write::one(file, &new, 0o600, write::Replace::Yes)?;
-    eprintln!(
-        "`{}` re-encrypted to {} recipient{} ({})",
-        file.display(),
-        recipients.len(),
-        if recipients.len() == 1 { "" } else { "s" },
-        if armor { "armored" } else { "binary" }
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// What the editor left where the plaintext was, through the gate's reader: a regular file

@@ -336,6 +336,222 @@ impl Builder<'_> {
             },
         }
     }
+
+    /// A scalar: its source checked against goyaml.v2's rules, its tag written out in full
+    /// (`!!binary` decoded, a core tag checked against the text), then added where it
+    /// belongs.
+    fn on_scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        raw_style: ScalarStyle,
+        anchor: usize,
+        tag: Option<Cow<'_, saphyr_parser::Tag>>,
+        mark: Mark,
+    ) {
+        self.check_tab_after_dash(mark);
+        self.check_scalar_source(raw_style, &text, mark);
+        let style = match raw_style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+            ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+        };
+        let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+        let tag = tag.map(|t| match t.strip_prefix("!!") {
+            Some(rest) => format!("tag:yaml.org,2002:{rest}"),
+            None => t,
+        });
+        let (text, style, tag) = if tag.as_deref() == Some("tag:yaml.org,2002:binary") {
+            self.decode_binary(&text, mark)
+        } else {
+            (text.into_owned(), style, tag)
+        };
+        if let Some(t) = tag.as_deref() {
+            self.check_core_tag(t, &text, mark);
+        }
+        let node = Node {
+            value: Value::Scalar { text, style, tag },
+            mark,
+        };
+        self.decode_count += 1;
+        self.push_value(node, anchor);
+    }
+
+    /// `!!binary`: goyaml.v2 decodes the base64 into the string's bytes. Gives the decoded
+    /// text, quoted and untagged (empty, with the error noted, when it is not base64).
+    fn decode_binary(&mut self, text: &str, mark: Mark) -> (String, Style, Option<String>) {
+        use base64::Engine as _;
+        let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        match base64::engine::general_purpose::STANDARD.decode(clean) {
+            Ok(bytes) => (
+                String::from_utf8_lossy(&bytes).into_owned(),
+                Style::Quoted,
+                None,
+            ),
+            Err(_) => {
+                self.fail(mark, "!!binary value contains invalid base64 data");
+                (String::new(), Style::Quoted, None)
+            }
+        }
+    }
+
+    /// An explicit core tag must fit the scalar, as goyaml.v2's `resolve` demands
+    /// (`!!null s` is refused, not read as null; `!!int 1.5` too); a float tag takes an int.
+    fn check_core_tag(&mut self, t: &str, text: &str, mark: Mark) {
+        let want = match t {
+            "tag:yaml.org,2002:null" => Some(Tag::Null),
+            "tag:yaml.org,2002:bool" => Some(Tag::Bool),
+            "tag:yaml.org,2002:int" => Some(Tag::Int),
+            "tag:yaml.org,2002:float" => Some(Tag::Float),
+            _ => None,
+        };
+        let got = resolve::resolve_tagged(text);
+        if let Some(w) = want
+            && !resolve::tag_fits(w, got)
+        {
+            let what = if (w, got) == (Tag::Int, Tag::Float) {
+                "a float"
+            } else {
+                Resolved::from(got).describe()
+            };
+            self.fail(
+                mark,
+                format!(
+                    "cannot decode {what} as `!!{}` (kustomize's YAML reader refuses a tag that does not fit its scalar)",
+                    t.trim_start_matches("tag:yaml.org,2002:")
+                ),
+            );
+        }
+    }
+
+    /// The start of a sequence or mapping, whose flow form opens with `opener` (`[` or
+    /// `{`): whether to build it (false past the depth budget, where it is read through).
+    fn open_collection(&mut self, mark: Mark, opener: &str) -> bool {
+        self.check_tab_after_dash(mark);
+        let flow = self.raw(mark.start, mark.start + 1) == opener;
+        self.flow.push(flow);
+        if !self.within_depth(mark) {
+            self.too_deep += 1;
+            return false;
+        }
+        true
+    }
+
+    /// The end of a sequence: the open one, ending at `mark`, added where it belongs.
+    fn on_sequence_end(&mut self, mark: Mark) {
+        self.flow.pop();
+        if self.too_deep > 0 {
+            self.too_deep -= 1;
+            return;
+        }
+        if let Some(Frame::Seq(items, m, anchor)) = self.stack.pop() {
+            let node = Node {
+                value: Value::Seq(items),
+                mark: Mark { end: mark.end, ..m },
+            };
+            self.decode_count += 1;
+            self.push_value(node, anchor);
+        }
+    }
+
+    /// The end of a mapping: the open one, ending at `mark`, its merge keys merged (or read
+    /// as the string goyaml.v2 sees in `[k=x:]`), added where it belongs.
+    fn on_mapping_end(&mut self, mark: Mark) {
+        let was_flow = self.flow.pop().unwrap_or(false);
+        if self.too_deep > 0 {
+            self.too_deep -= 1;
+            return;
+        }
+        if let Some(Frame::Map(entries, _, m, anchor, _)) = self.stack.pop() {
+            // `[k=x:]`: goyaml.v2 ends a flow plain scalar only at a `:` followed by
+            // a blank, so `k=x:` is one string; saphyr reads a one-pair mapping.
+            if !was_flow
+                && self.flow.last() == Some(&true)
+                && let Some(text) = self.colon_glued_key(&entries)
+            {
+                let node = Node {
+                    value: Value::Scalar {
+                        text,
+                        style: Style::Plain,
+                        tag: None,
+                    },
+                    mark: Mark { end: mark.end, ..m },
+                };
+                self.decode_count += 1;
+                self.push_value(node, anchor);
+                return;
+            }
+            let entries = self.merge_keys(entries);
+            let node = Node {
+                value: Value::Map(entries),
+                mark: Mark { end: mark.end, ..m },
+            };
+            self.decode_count += 1;
+            self.push_value(node, anchor);
+        }
+    }
+
+    /// An alias to anchor `id`: the anchored tree copied in, within goyaml.v2's alias budget
+    /// and the depth budget; past either (or after an error, or for an unknown anchor) the
+    /// document is refused and an empty scalar stands in.
+    fn on_alias(&mut self, id: usize, mark: Mark) {
+        match self.anchors.get(&id) {
+            Some((node, nodes, bytes)) => {
+                self.decode_count += nodes;
+                self.alias_count += nodes;
+                self.alias_bytes += bytes;
+                let excessive = (self.alias_count > 100
+                    && self.decode_count > 1000
+                    && self.alias_count as f64 / self.decode_count as f64
+                        > allowed_alias_ratio(self.decode_count))
+                    || self.alias_bytes > MAX_ALIAS_BYTES;
+                let too_deep = !excessive
+                    && (self.too_deep > 0
+                        || Depth::check(self.stack.len() + tree_height(node)).is_err());
+                if too_deep && self.error.is_none() {
+                    self.error = Some(SyntaxError {
+                        mark,
+                        message: format!("the document is {}", budget::TooDeep),
+                        kind: Kind::Syntax,
+                    });
+                }
+                if excessive || too_deep || self.error.is_some() {
+                    // Not expanded: the document is refused, and its shape no longer
+                    // matters.
+                    if self.error.is_none() {
+                        self.error = Some(SyntaxError {
+                            mark,
+                            message: "document contains excessive aliasing (an alias \
+                                      expands to more than goyaml.v2, and so kustomize, \
+                                      allows: a \"billion laughs\"?)"
+                                .into(),
+                            kind: Kind::ExcessiveAliasing,
+                        });
+                    }
+                    let stub = Node {
+                        value: Value::Scalar {
+                            text: String::new(),
+                            style: Style::Plain,
+                            tag: None,
+                        },
+                        mark,
+                    };
+                    self.push_value(stub, 0);
+                } else {
+                    let node = node.clone();
+                    self.push_value(node, 0);
+                }
+            }
+            None => {
+                if self.error.is_none() {
+                    self.error = Some(SyntaxError {
+                        mark,
+                        message: "alias to an unknown anchor".into(),
+                        kind: Kind::Syntax,
+                    });
+                }
+            }
+        }
+    }
 }
 
 impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
@@ -343,204 +559,27 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
         let mark = mark_of(span);
         match ev {
             Event::Scalar(text, raw_style, anchor, tag) => {
-                self.check_tab_after_dash(mark);
-                self.check_scalar_source(raw_style, &text, mark);
-                let style = match raw_style {
-                    ScalarStyle::Plain => Style::Plain,
-                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
-                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
-                };
-                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                let tag = tag.map(|t| match t.strip_prefix("!!") {
-                    Some(rest) => format!("tag:yaml.org,2002:{rest}"),
-                    None => t,
-                });
-                // `!!binary`: goyaml.v2 decodes the base64 into the string's bytes.
-                let (text, style, tag) = if tag.as_deref() == Some("tag:yaml.org,2002:binary") {
-                    use base64::Engine as _;
-                    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-                    match base64::engine::general_purpose::STANDARD.decode(clean) {
-                        Ok(bytes) => (
-                            String::from_utf8_lossy(&bytes).into_owned(),
-                            Style::Quoted,
-                            None,
-                        ),
-                        Err(_) => {
-                            self.fail(mark, "!!binary value contains invalid base64 data");
-                            (String::new(), Style::Quoted, None)
-                        }
-                    }
-                } else {
-                    (text.into_owned(), style, tag)
-                };
-                // An explicit core tag must fit the scalar, as goyaml.v2's `resolve` demands
-                // (`!!null s` is refused, not read as null; `!!int 1.5` too); a float tag
-                // takes an int.
-                if let Some(t) = tag.as_deref() {
-                    let want = match t {
-                        "tag:yaml.org,2002:null" => Some(Tag::Null),
-                        "tag:yaml.org,2002:bool" => Some(Tag::Bool),
-                        "tag:yaml.org,2002:int" => Some(Tag::Int),
-                        "tag:yaml.org,2002:float" => Some(Tag::Float),
-                        _ => None,
-                    };
-                    let got = resolve::resolve_tagged(&text);
-                    if let Some(w) = want
-                        && !resolve::tag_fits(w, got)
-                    {
-                        let what = if (w, got) == (Tag::Int, Tag::Float) {
-                            "a float"
-                        } else {
-                            Resolved::from(got).describe()
-                        };
-                        self.fail(
-                            mark,
-                            format!(
-                                "cannot decode {what} as `!!{}` (kustomize's YAML reader refuses a tag that does not fit its scalar)",
-                                t.trim_start_matches("tag:yaml.org,2002:")
-                            ),
-                        );
-                    }
-                }
-                let node = Node {
-                    value: Value::Scalar { text, style, tag },
-                    mark,
-                };
-                self.decode_count += 1;
-                self.push_value(node, anchor);
+                self.on_scalar(text, raw_style, anchor, tag, mark)
             }
             Event::SequenceStart(anchor, _) => {
-                self.check_tab_after_dash(mark);
-                let flow = self.raw(mark.start, mark.start + 1) == "[";
-                self.flow.push(flow);
-                if !self.within_depth(mark) {
-                    self.too_deep += 1;
-                    return;
+                if self.open_collection(mark, "[") {
+                    self.stack.push(Frame::Seq(Vec::new(), mark, anchor))
                 }
-                self.stack.push(Frame::Seq(Vec::new(), mark, anchor))
             }
             Event::MappingStart(anchor, _) => {
-                self.check_tab_after_dash(mark);
-                let flow = self.raw(mark.start, mark.start + 1) == "{";
-                self.flow.push(flow);
-                if !self.within_depth(mark) {
-                    self.too_deep += 1;
-                    return;
-                }
-                self.stack.push(Frame::Map(
-                    Vec::new(),
-                    None,
-                    mark,
-                    anchor,
-                    Default::default(),
-                ))
-            }
-            Event::SequenceEnd => {
-                self.flow.pop();
-                if self.too_deep > 0 {
-                    self.too_deep -= 1;
-                    return;
-                }
-                if let Some(Frame::Seq(items, m, anchor)) = self.stack.pop() {
-                    let node = Node {
-                        value: Value::Seq(items),
-                        mark: Mark { end: mark.end, ..m },
-                    };
-                    self.decode_count += 1;
-                    self.push_value(node, anchor);
+                if self.open_collection(mark, "{") {
+                    self.stack.push(Frame::Map(
+                        Vec::new(),
+                        None,
+                        mark,
+                        anchor,
+                        Default::default(),
+                    ))
                 }
             }
-            Event::MappingEnd => {
-                let was_flow = self.flow.pop().unwrap_or(false);
-                if self.too_deep > 0 {
-                    self.too_deep -= 1;
-                    return;
-                }
-                if let Some(Frame::Map(entries, _, m, anchor, _)) = self.stack.pop() {
-                    // `[k=x:]`: goyaml.v2 ends a flow plain scalar only at a `:` followed by
-                    // a blank, so `k=x:` is one string; saphyr reads a one-pair mapping.
-                    if !was_flow
-                        && self.flow.last() == Some(&true)
-                        && let Some(text) = self.colon_glued_key(&entries)
-                    {
-                        let node = Node {
-                            value: Value::Scalar {
-                                text,
-                                style: Style::Plain,
-                                tag: None,
-                            },
-                            mark: Mark { end: mark.end, ..m },
-                        };
-                        self.decode_count += 1;
-                        self.push_value(node, anchor);
-                        return;
-                    }
-                    let entries = self.merge_keys(entries);
-                    let node = Node {
-                        value: Value::Map(entries),
-                        mark: Mark { end: mark.end, ..m },
-                    };
-                    self.decode_count += 1;
-                    self.push_value(node, anchor);
-                }
-            }
-            Event::Alias(id) => match self.anchors.get(&id) {
-                Some((node, nodes, bytes)) => {
-                    self.decode_count += nodes;
-                    self.alias_count += nodes;
-                    self.alias_bytes += bytes;
-                    let excessive = (self.alias_count > 100
-                        && self.decode_count > 1000
-                        && self.alias_count as f64 / self.decode_count as f64
-                            > allowed_alias_ratio(self.decode_count))
-                        || self.alias_bytes > MAX_ALIAS_BYTES;
-                    let too_deep = !excessive
-                        && (self.too_deep > 0
-                            || Depth::check(self.stack.len() + tree_height(node)).is_err());
-                    if too_deep && self.error.is_none() {
-                        self.error = Some(SyntaxError {
-                            mark,
-                            message: format!("the document is {}", budget::TooDeep),
-                            kind: Kind::Syntax,
-                        });
-                    }
-                    if excessive || too_deep || self.error.is_some() {
-                        // Not expanded: the document is refused, and its shape no longer
-                        // matters.
-                        if self.error.is_none() {
-                            self.error = Some(SyntaxError {
-                                mark,
-                                message: "document contains excessive aliasing (an alias \
-                                          expands to more than goyaml.v2, and so kustomize, \
-                                          allows: a \"billion laughs\"?)"
-                                    .into(),
-                                kind: Kind::ExcessiveAliasing,
-                            });
-                        }
-                        let stub = Node {
-                            value: Value::Scalar {
-                                text: String::new(),
-                                style: Style::Plain,
-                                tag: None,
-                            },
-                            mark,
-                        };
-                        self.push_value(stub, 0);
-                    } else {
-                        let node = node.clone();
-                        self.push_value(node, 0);
-                    }
-                }
-                None => {
-                    if self.error.is_none() {
-                        self.error = Some(SyntaxError {
-                            mark,
-                            message: "alias to an unknown anchor".into(),
-                            kind: Kind::Syntax,
-                        });
-                    }
-                }
-            },
+            Event::SequenceEnd => self.on_sequence_end(mark),
+            Event::MappingEnd => self.on_mapping_end(mark),
+            Event::Alias(id) => self.on_alias(id, mark),
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.decode_count = 0;

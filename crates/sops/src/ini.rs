@@ -30,20 +30,47 @@ struct Section {
     index: HashMap<String, usize>,
 }
 
-pub fn load(text: &str) -> Result<Branch, SyntaxReason> {
-    let mut sections = vec![Section {
-        name: "DEFAULT".into(),
-        comment: String::new(),
-        keys: Vec::new(),
-        index: HashMap::new(),
-    }];
-    let mut comment = String::new();
-    let push_comment = |comment: &mut String, c: &str| {
-        if !comment.is_empty() {
-            comment.push('\n');
+impl Section {
+    /// An empty section, `comment` the comment before its header.
+    fn new(name: String, comment: String) -> Section {
+        Section {
+            name,
+            comment,
+            keys: Vec::new(),
+            index: HashMap::new(),
         }
-        comment.push_str(c);
-    };
+    }
+
+    /// Sets `key` to `value` with the comment `c`: a repeated key keeps its place and takes
+    /// the last value and comment.
+    fn set(&mut self, key: String, value: String, c: String) {
+        match self.index.get(&key) {
+            Some(&at) => {
+                let k = &mut self.keys[at];
+                k.1 = value;
+                k.2 = c;
+            }
+            None => {
+                self.index.insert(key.clone(), self.keys.len());
+                self.keys.push((key, value, c));
+            }
+        }
+    }
+}
+
+/// Adds a comment line to the comment gathered so far.
+fn push_comment(comment: &mut String, c: &str) {
+    if !comment.is_empty() {
+        comment.push('\n');
+    }
+    comment.push_str(c);
+}
+
+/// Reads an INI text into sops' tree: a mapping of string values per section, the keys
+/// before any header in `DEFAULT`.
+pub fn load(text: &str) -> Result<Branch, SyntaxReason> {
+    let mut sections = vec![Section::new("DEFAULT".into(), String::new())];
+    let mut comment = String::new();
     let lines: Vec<&str> = text.split('\n').collect();
     let mut n = 0;
     while n < lines.len() {
@@ -62,12 +89,7 @@ pub fn load(text: &str) -> Result<Branch, SyntaxReason> {
                 .rfind(']')
                 .ok_or(SyntaxReason::IniSection { line: n })?;
             let name = line[1..close].trim().to_string();
-            sections.push(Section {
-                name,
-                comment: std::mem::take(&mut comment),
-                keys: Vec::new(),
-                index: HashMap::new(),
-            });
+            sections.push(Section::new(name, std::mem::take(&mut comment)));
             continue;
         }
         let Some(d) = line.find(['=', ':']) else {
@@ -76,54 +98,60 @@ pub fn load(text: &str) -> Result<Branch, SyntaxReason> {
         let key = line[..d].trim().to_string();
         let rest = line[d + 1..].trim_start_matches([' ', '\t']);
         let value = if let Some(body) = rest.strip_prefix("\"\"\"") {
-            // A value over several lines, up to the closing `"""`.
-            let mut v = String::new();
-            let mut cur = body.to_string();
-            loop {
-                if let Some(end) = cur.find("\"\"\"") {
-                    v.push_str(&cur[..end]);
-                    break;
-                }
-                v.push_str(&cur);
-                v.push('\n');
-                if n >= lines.len() {
-                    return Err(SyntaxReason::IniTripleQuote { line: n });
-                }
-                cur = lines[n].trim_end_matches('\r').to_string();
-                n += 1;
-            }
-            v
+            triple_quoted(body, &lines, &mut n)?
         } else if let Some(body) = rest.strip_prefix('`') {
             let end = body
                 .find('`')
                 .ok_or(SyntaxReason::IniBackquote { line: n })?;
             body[..end].to_string()
         } else {
-            let mut v = rest.trim_end().to_string();
-            if let Some(i) = v.find(['#', ';']) {
-                push_comment(&mut comment, &v[i..]);
-                v = v[..i].trim().to_string();
-            }
-            let q = |c: char| v.len() >= 2 && v.starts_with(c) && v.ends_with(c);
-            if q('"') || q('\'') {
-                v = v[1..v.len() - 1].to_string();
-            }
-            v
+            plain_value(rest, &mut comment)
         };
         let section = sections.last_mut().expect("one section at least");
-        let c = std::mem::take(&mut comment);
-        match section.index.get(&key) {
-            Some(&at) => {
-                let k = &mut section.keys[at];
-                k.1 = value;
-                k.2 = c;
-            }
-            None => {
-                section.index.insert(key.clone(), section.keys.len());
-                section.keys.push((key, value, c));
-            }
-        }
+        section.set(key, value, std::mem::take(&mut comment));
     }
+    Ok(to_branch(sections))
+}
+
+/// A value over several lines, from `body` (the text after the opening `"""`) up to the
+/// closing `"""`, reading on from line `n` (left after the last line read).
+fn triple_quoted(body: &str, lines: &[&str], n: &mut usize) -> Result<String, SyntaxReason> {
+    let mut v = String::new();
+    let mut cur = body.to_string();
+    loop {
+        if let Some(end) = cur.find("\"\"\"") {
+            v.push_str(&cur[..end]);
+            break;
+        }
+        v.push_str(&cur);
+        v.push('\n');
+        if *n >= lines.len() {
+            return Err(SyntaxReason::IniTripleQuote { line: *n });
+        }
+        cur = lines[*n].trim_end_matches('\r').to_string();
+        *n += 1;
+    }
+    Ok(v)
+}
+
+/// A value neither in `"""` nor in backquotes: a comment after it goes to `comment`, and
+/// one pair of matching quotes around it is dropped.
+fn plain_value(rest: &str, comment: &mut String) -> String {
+    let mut v = rest.trim_end().to_string();
+    if let Some(i) = v.find(['#', ';']) {
+        push_comment(comment, &v[i..]);
+        v = v[..i].trim().to_string();
+    }
+    let q = |c: char| v.len() >= 2 && v.starts_with(c) && v.ends_with(c);
+    if q('"') || q('\'') {
+        v = v[1..v.len() - 1].to_string();
+    }
+    v
+}
+
+/// The sections read, as sops' tree: a mapping per section, the section's comment first,
+/// each key's comment after the key.
+fn to_branch(sections: Vec<Section>) -> Branch {
     let mut branch = Vec::new();
     for s in sections {
         let mut items = Vec::new();
@@ -138,7 +166,7 @@ pub fn load(text: &str) -> Result<Branch, SyntaxReason> {
         }
         branch.push(Item::new(s.name, Val::Map(items)));
     }
-    Ok(branch)
+    branch
 }
 
 /// Writes a comment as go-ini does. A comment with an empty line is refused: go-ini (and so
@@ -175,56 +203,22 @@ fn value_string(v: &Val) -> Option<Zeroizing<String>> {
     }))
 }
 
+/// A section to write: its name, the comment before its header, and its keys with their
+/// values and comments.
+struct Sec<'a> {
+    name: &'a str,
+    comment: String,
+    keys: Vec<(&'a str, Zeroizing<String>, Zeroizing<String>)>,
+}
+
+/// Writes sops' tree as go-ini does; a top-level value that is not a mapping, or a nested
+/// value in one, is refused.
 pub fn emit(branch: &Branch) -> Result<Out, EmitReason> {
-    struct Sec<'a> {
-        name: &'a str,
-        comment: String,
-        keys: Vec<(&'a str, Zeroizing<String>, Zeroizing<String>)>,
-    }
     let mut secs: Vec<Sec> = Vec::new();
     for item in branch {
-        let Key::Str(name) = &item.key else { continue };
-        let Val::Map(items) = &item.val else {
-            return Err(EmitReason::IniSection(name.clone()));
-        };
-        let mut sec = Sec {
-            name,
-            comment: String::new(),
-            keys: Vec::new(),
-        };
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut rest = &items[..];
-        if let Some(Item {
-            key: Key::Comment(c),
-            ..
-        }) = items.first()
-        {
-            sec.comment = c.text.to_string();
-            rest = &items[1..];
+        if let Some(sec) = section(item)? {
+            secs.push(sec);
         }
-        for it in rest {
-            match &it.key {
-                Key::Comment(c) => {
-                    if let Some(last) = sec.keys.last_mut() {
-                        last.2 = c.text.clone();
-                    }
-                }
-                Key::Str(k) => {
-                    let v = value_string(&it.val).ok_or_else(|| EmitReason::IniNested {
-                        section: name.clone(),
-                        key: k.clone(),
-                    })?;
-                    match index.get(k.as_str()) {
-                        Some(&at) => sec.keys[at].1 = v,
-                        None => {
-                            index.insert(k, sec.keys.len());
-                            sec.keys.push((k, v, Zeroizing::new(String::new())));
-                        }
-                    }
-                }
-            }
-        }
-        secs.push(sec);
     }
     let mut out = Out::new();
     let last = secs.len().saturating_sub(1);
@@ -239,52 +233,116 @@ pub fn emit(branch: &Branch) -> Result<Out, EmitReason> {
         } else if s.keys.is_empty() {
             continue;
         }
-        let width = |k: &str| {
-            if k.contains('"') || k.contains(['=', ':']) {
-                k.len() + 2
-            } else if k.contains('`') {
-                k.len() + 6
-            } else {
-                k.len()
-            }
-        };
-        let align = s.keys.iter().map(|k| width(k.0)).max().unwrap_or(0);
-        for (k, v, c) in &s.keys {
-            if !c.is_empty() {
-                comment_lines(c, &mut out)?;
-            }
-            let name = if k.contains('"') || k.contains(['=', ':']) {
-                format!("`{k}`")
-            } else if k.contains('`') {
-                format!("\"\"\"{k}\"\"\"")
-            } else {
-                k.to_string()
-            };
-            out.push_str(&name);
-            for _ in name.len()..align {
-                out.push(b' ');
-            }
-            out.push_str(" = ");
-            if v.contains(['\n', '`']) {
-                out.push_str("\"\"\"");
-                out.push_str(v);
-                out.push_str("\"\"\"");
-            } else if v.contains(['#', ';']) {
-                out.push(b'`');
-                out.push_str(v);
-                out.push(b'`');
-            } else if v.trim().len() != v.len() {
-                out.push(b'"');
-                out.push_str(v);
-                out.push(b'"');
-            } else {
-                out.push_str(v);
-            }
-            out.push(b'\n');
-        }
+        write_keys(s, &mut out)?;
         if i != last {
             out.push(b'\n');
         }
     }
     Ok(out)
+}
+
+/// The section an item of the tree is, or `None` for a comment at the top. A repeated key
+/// keeps its place and takes the last value; a comment goes to the key before it (the
+/// first item's, to the section). A value that is not a mapping, or a nested one in it, is
+/// refused.
+fn section(item: &Item) -> Result<Option<Sec<'_>>, EmitReason> {
+    let Key::Str(name) = &item.key else {
+        return Ok(None);
+    };
+    let Val::Map(items) = &item.val else {
+        return Err(EmitReason::IniSection(name.clone()));
+    };
+    let mut sec = Sec {
+        name,
+        comment: String::new(),
+        keys: Vec::new(),
+    };
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut rest = &items[..];
+    if let Some(Item {
+        key: Key::Comment(c),
+        ..
+    }) = items.first()
+    {
+        sec.comment = c.text.to_string();
+        rest = &items[1..];
+    }
+    for it in rest {
+        match &it.key {
+            Key::Comment(c) => {
+                if let Some(last) = sec.keys.last_mut() {
+                    last.2 = c.text.clone();
+                }
+            }
+            Key::Str(k) => {
+                let v = value_string(&it.val).ok_or_else(|| EmitReason::IniNested {
+                    section: name.clone(),
+                    key: k.clone(),
+                })?;
+                match index.get(k.as_str()) {
+                    Some(&at) => sec.keys[at].1 = v,
+                    None => {
+                        index.insert(k, sec.keys.len());
+                        sec.keys.push((k, v, Zeroizing::new(String::new())));
+                    }
+                }
+            }
+        }
+    }
+    Ok(Some(sec))
+}
+
+/// Writes a section's keys as go-ini does: each key's comment first, then `key = value`
+/// with the `=` aligned, the key and the value quoted where they need it.
+fn write_keys(s: &Sec, out: &mut Out) -> Result<(), EmitReason> {
+    let width = |k: &str| {
+        if k.contains('"') || k.contains(['=', ':']) {
+            k.len() + 2
+        } else if k.contains('`') {
+            k.len() + 6
+        } else {
+            k.len()
+        }
+    };
+    let align = s.keys.iter().map(|k| width(k.0)).max().unwrap_or(0);
+    for (k, v, c) in &s.keys {
+        if !c.is_empty() {
+            comment_lines(c, out)?;
+        }
+        let name = if k.contains('"') || k.contains(['=', ':']) {
+            format!("`{k}`")
+        } else if k.contains('`') {
+            format!("\"\"\"{k}\"\"\"")
+        } else {
+            k.to_string()
+        };
+        out.push_str(&name);
+        for _ in name.len()..align {
+            out.push(b' ');
+        }
+        out.push_str(" = ");
+        write_value(v, out);
+        out.push(b'\n');
+    }
+    Ok(())
+}
+
+/// Writes a value as go-ini does: in `"""` if it holds a newline or a backquote, in
+/// backquotes if it holds a comment character, in `"` if it has blanks at either end.
+fn write_value(v: &str, out: &mut Out) {
+    if v.contains(['\n', '`']) {
+        out.push_str("\"\"\"");
+        out.push_str(v);
+        out.push_str("\"\"\"");
+    } else if v.contains(['#', ';']) {
+        out.push(b'`');
+        out.push_str(v);
+        out.push(b'`');
+    } else if v.trim().len() != v.len() {
+        out.push(b'"');
+        out.push_str(v);
+        out.push(b'"');
+    } else {
+        out.push_str(v);
+    }
 }

@@ -212,124 +212,164 @@ pub fn compare(old: &[Secret], new: &[Secret]) -> Report {
     let mut report = Report::default();
     for id in ids {
         match (old.get(id), new.get(id)) {
-            (Some(o), None) => report.secrets.push(SecretChange {
-                id: id.clone(),
-                old_name: Some(o.name.clone()),
-                new_name: None,
-                status: Status::Removed,
-                keys: o
-                    .data
-                    .iter()
-                    .map(|(k, e)| KeyChange::Removed {
-                        key: k.to_string(),
-                        size: e.value.len(),
-                    })
-                    .collect(),
-                unchanged_keys: 0,
-                metadata_diff: String::new(),
-                values: Vec::new(),
-            }),
-            (None, Some(n)) => report.secrets.push(SecretChange {
-                id: id.clone(),
-                old_name: None,
-                new_name: Some(n.name.clone()),
-                status: Status::Added,
-                keys: n
-                    .data
-                    .iter()
-                    .map(|(k, e)| KeyChange::Added {
-                        key: k.to_string(),
-                        size: e.value.len(),
-                    })
-                    .collect(),
-                unchanged_keys: 0,
-                metadata_diff: String::new(),
-                values: Vec::new(),
-            }),
-            (Some(o), Some(n)) => {
-                let mut keys = Vec::new();
-                let mut values = Vec::new();
-                let mut unchanged = 0;
-                let all: BTreeSet<&Key> = o.data.keys().chain(n.data.keys()).collect();
-                let mut uncompared = Vec::new();
-                let (op, np) = (placeholder_keys(o), placeholder_keys(n));
-                for k in all {
-                    let placeholder = op.contains(k.as_str()) || np.contains(k.as_str());
-                    let (a, b) = (
-                        o.data.get(k).map(|e| &e.value),
-                        n.data.get(k).map(|e| &e.value),
-                    );
-                    match (a, b) {
-                        (Some(_), Some(_)) if placeholder => uncompared.push(k.to_string()),
-                        (Some(a), Some(b)) if a == b => unchanged += 1,
-                        (a, b) => {
-                            keys.push(match (a, b) {
-                                (Some(a), Some(b)) => KeyChange::Changed {
-                                    key: k.to_string(),
-                                    old_size: a.len(),
-                                    new_size: b.len(),
-                                },
-                                (Some(a), None) => KeyChange::Removed {
-                                    key: k.to_string(),
-                                    size: a.len(),
-                                },
-                                (None, Some(b)) => KeyChange::Added {
-                                    key: k.to_string(),
-                                    size: b.len(),
-                                },
-                                (None, None) => continue,
-                            });
-                            values.push((k.to_string(), a.cloned(), b.cloned()));
-                        }
-                    }
-                }
-                if !uncompared.is_empty() || o.keys_unknown || n.keys_unknown {
-                    report.uncompared.push(Uncompared {
-                        id: id.clone(),
-                        keys: uncompared,
-                        env_file_keys: o.keys_unknown || n.keys_unknown,
-                    });
-                }
-                // Compared as read; shown as `shown` decides (decrypted text described).
-                let metadata_diff = if metadata_text(o, true) == metadata_text(n, true) {
-                    String::new()
-                } else {
-                    let (mo, mn) = (metadata_text(o, false), metadata_text(n, false));
-                    if mo == mn {
-                        // Decrypted labels that differ but are described alike.
-                        "labels or annotations changed (decrypted, not shown)\n".to_string()
-                    } else {
-                        similar::TextDiff::from_lines(&mo, &mn)
-                            .unified_diff()
-                            .context_radius(2)
-                            .header("old", "new")
-                            .to_string()
-                    }
-                };
-                if keys.is_empty() && metadata_diff.is_empty() && o.name == n.name {
-                    report.unchanged += 1;
-                    continue;
-                }
-                let status = if keys.is_empty() && metadata_diff.is_empty() {
-                    Status::Renamed
-                } else {
-                    Status::Changed
-                };
-                report.secrets.push(SecretChange {
-                    id: id.clone(),
-                    old_name: Some(o.name.clone()),
-                    new_name: Some(n.name.clone()),
-                    status,
-                    keys,
-                    unchanged_keys: unchanged,
-                    metadata_diff,
-                    values,
-                });
-            }
+            (Some(o), None) => report.secrets.push(removed(id, o)),
+            (None, Some(n)) => report.secrets.push(added(id, n)),
+            (Some(o), Some(n)) => compare_pair(&mut report, id, o, n),
             (None, None) => {}
         }
     }
     report
+}
+
+/// A Secret only on the old side: every key removed.
+fn removed(id: &str, o: &Secret) -> SecretChange {
+    SecretChange {
+        id: id.to_string(),
+        old_name: Some(o.name.clone()),
+        new_name: None,
+        status: Status::Removed,
+        keys: o
+            .data
+            .iter()
+            .map(|(k, e)| KeyChange::Removed {
+                key: k.to_string(),
+                size: e.value.len(),
+            })
+            .collect(),
+        unchanged_keys: 0,
+        metadata_diff: String::new(),
+        values: Vec::new(),
+    }
+}
+
+/// A Secret only on the new side: every key added.
+fn added(id: &str, n: &Secret) -> SecretChange {
+    SecretChange {
+        id: id.to_string(),
+        old_name: None,
+        new_name: Some(n.name.clone()),
+        status: Status::Added,
+        keys: n
+            .data
+            .iter()
+            .map(|(k, e)| KeyChange::Added {
+                key: k.to_string(),
+                size: e.value.len(),
+            })
+            .collect(),
+        unchanged_keys: 0,
+        metadata_diff: String::new(),
+        values: Vec::new(),
+    }
+}
+
+/// Compares the two sides of the Secret `id` into `report`: counted as unchanged, or a
+/// change (renamed when only the name differs), and what could not be compared noted.
+fn compare_pair(report: &mut Report, id: &str, o: &Secret, n: &Secret) {
+    let keys = compare_keys(o, n);
+    if !keys.uncompared.is_empty() || o.keys_unknown || n.keys_unknown {
+        report.uncompared.push(Uncompared {
+            id: id.to_string(),
+            keys: keys.uncompared,
+            env_file_keys: o.keys_unknown || n.keys_unknown,
+        });
+    }
+    let metadata_diff = metadata_diff(o, n);
+    if keys.changes.is_empty() && metadata_diff.is_empty() && o.name == n.name {
+        report.unchanged += 1;
+        return;
+    }
+    let status = if keys.changes.is_empty() && metadata_diff.is_empty() {
+        Status::Renamed
+    } else {
+        Status::Changed
+    };
+    report.secrets.push(SecretChange {
+        id: id.to_string(),
+        old_name: Some(o.name.clone()),
+        new_name: Some(n.name.clone()),
+        status,
+        keys: keys.changes,
+        unchanged_keys: keys.unchanged,
+        metadata_diff,
+        values: keys.values,
+    });
+}
+
+/// The keys of a Secret present on both sides, compared.
+struct KeyComparison {
+    /// Keys added, removed or changed, in key order.
+    changes: Vec<KeyChange>,
+    /// The old and new value of each of those keys.
+    values: Vec<(String, Option<SecretBytes>, Option<SecretBytes>)>,
+    unchanged: usize,
+    /// Keys on both sides that hold a placeholder on either.
+    uncompared: Vec<String>,
+}
+
+/// Compares the keys of the old and the new side of one Secret, one by one.
+fn compare_keys(o: &Secret, n: &Secret) -> KeyComparison {
+    let mut keys = Vec::new();
+    let mut values = Vec::new();
+    let mut unchanged = 0;
+    let all: BTreeSet<&Key> = o.data.keys().chain(n.data.keys()).collect();
+    let mut uncompared = Vec::new();
+    let (op, np) = (placeholder_keys(o), placeholder_keys(n));
+    for k in all {
+        let placeholder = op.contains(k.as_str()) || np.contains(k.as_str());
+        let (a, b) = (
+            o.data.get(k).map(|e| &e.value),
+            n.data.get(k).map(|e| &e.value),
+        );
+        match (a, b) {
+            (Some(_), Some(_)) if placeholder => uncompared.push(k.to_string()),
+            (Some(a), Some(b)) if a == b => unchanged += 1,
+            (a, b) => {
+                keys.push(match (a, b) {
+                    (Some(a), Some(b)) => KeyChange::Changed {
+                        key: k.to_string(),
+                        old_size: a.len(),
+                        new_size: b.len(),
+                    },
+                    (Some(a), None) => KeyChange::Removed {
+                        key: k.to_string(),
+                        size: a.len(),
+                    },
+                    (None, Some(b)) => KeyChange::Added {
+                        key: k.to_string(),
+                        size: b.len(),
+                    },
+                    (None, None) => continue,
+                });
+                values.push((k.to_string(), a.cloned(), b.cloned()));
+            }
+        }
+    }
+    KeyComparison {
+        changes: keys,
+        values,
+        unchanged,
+        uncompared,
+    }
+}
+
+/// The unified diff of the two sides' metadata, empty when equal. Compared as read; shown
+/// as `shown` decides (decrypted text described).
+fn metadata_diff(o: &Secret, n: &Secret) -> String {
+    if metadata_text(o, true) == metadata_text(n, true) {
+        return String::new();
+    }
+    let (mo, mn) = (metadata_text(o, false), metadata_text(n, false));
+    if mo == mn {
+        // Decrypted labels that differ but are described alike.
+        "labels or annotations changed (decrypted, not shown)\n".to_string()
+    } else {
+        similar::TextDiff::from_lines(&mo, &mn)
+            .unified_diff()
+            .context_radius(2)
+            .header("old", "new")
+            .to_string()
+    }
 }
 
 /// How to print a report.
@@ -360,78 +400,7 @@ fn bytes(n: usize) -> String {
 pub fn to_text(r: &Report, style: Style) -> String {
     let mut out = String::new();
     for s in &r.secrets {
-        let names = match (&s.old_name, &s.new_name) {
-            (Some(o), Some(n)) if o != n => {
-                let (_, os) = split_suffix(o);
-                let (_, ns) = split_suffix(n);
-                match (os, ns) {
-                    (Some(a), Some(b)) => format!(": {a} → {b}"),
-                    _ => format!(": {o} → {n}"),
-                }
-            }
-            _ => String::new(),
-        };
-        let (mark, code) = match s.status {
-            Status::Added => ("+", "32"),
-            Status::Removed => ("-", "31"),
-            Status::Changed | Status::Renamed => ("~", "33"),
-        };
-        let _ = writeln!(
-            out,
-            "{} {} {}{names}",
-            paint(style.color, code, mark),
-            s.id,
-            s.status
-        );
-        for k in &s.keys {
-            let line = match k {
-                KeyChange::Added { key, size } => paint(
-                    style.color,
-                    "32",
-                    &format!("    + {key}: added ({})", bytes(*size)),
-                ),
-                KeyChange::Removed { key, size } => paint(
-                    style.color,
-                    "31",
-                    &format!("    - {key}: removed ({})", bytes(*size)),
-                ),
-                KeyChange::Changed {
-                    key,
-                    old_size,
-                    new_size,
-                } => paint(
-                    style.color,
-                    "33",
-                    &format!("    ~ {key}: changed ({old_size} → {})", bytes(*new_size)),
-                ),
-            };
-            let _ = writeln!(out, "{line}");
-        }
-        if style.show_values {
-            for (k, a, b) in &s.values {
-                let show = |v: &Option<SecretBytes>| {
-                    v.as_ref()
-                        .map(|v| {
-                            String::from_utf8_lossy(v.expose())
-                                .escape_debug()
-                                .to_string()
-                        })
-                        .unwrap_or_else(|| "(none)".into())
-                };
-                let _ = writeln!(out, "      {k}: {} → {}", show(a), show(b));
-            }
-        }
-        if s.unchanged_keys > 0 {
-            let _ = writeln!(out, "    = {} unchanged", s.unchanged_keys);
-        }
-        for line in s.metadata_diff.lines() {
-            let painted = match line.chars().next() {
-                Some('+') if !line.starts_with("+++") => paint(style.color, "32", line),
-                Some('-') if !line.starts_with("---") => paint(style.color, "31", line),
-                _ => line.to_string(),
-            };
-            let _ = writeln!(out, "    {painted}");
-        }
+        write_secret(&mut out, s, style);
     }
     for u in &r.uncompared {
         let mut what: Vec<String> = u.keys.iter().map(|k| format!("`{k}`")).collect();
@@ -460,6 +429,93 @@ pub fn to_text(r: &Report, style: Style) -> String {
         );
     }
     out
+}
+
+/// Writes one Secret's change to `out`: its status line, a line per changed key (and the
+/// values, when `style` shows them), the count of unchanged keys and the metadata diff.
+fn write_secret(out: &mut String, s: &SecretChange, style: Style) {
+    let (mark, code) = match s.status {
+        Status::Added => ("+", "32"),
+        Status::Removed => ("-", "31"),
+        Status::Changed | Status::Renamed => ("~", "33"),
+    };
+    let _ = writeln!(
+        out,
+        "{} {} {}{}",
+        paint(style.color, code, mark),
+        s.id,
+        s.status,
+        renaming(s)
+    );
+    for k in &s.keys {
+        let _ = writeln!(out, "{}", key_line(k, style.color));
+    }
+    if style.show_values {
+        for (k, a, b) in &s.values {
+            let show = |v: &Option<SecretBytes>| {
+                v.as_ref()
+                    .map(|v| {
+                        String::from_utf8_lossy(v.expose())
+                            .escape_debug()
+                            .to_string()
+                    })
+                    .unwrap_or_else(|| "(none)".into())
+            };
+            let _ = writeln!(out, "      {k}: {} → {}", show(a), show(b));
+        }
+    }
+    if s.unchanged_keys > 0 {
+        let _ = writeln!(out, "    = {} unchanged", s.unchanged_keys);
+    }
+    for line in s.metadata_diff.lines() {
+        let painted = match line.chars().next() {
+            Some('+') if !line.starts_with("+++") => paint(style.color, "32", line),
+            Some('-') if !line.starts_with("---") => paint(style.color, "31", line),
+            _ => line.to_string(),
+        };
+        let _ = writeln!(out, "    {painted}");
+    }
+}
+
+/// `: old → new` for a Secret whose name changed (only the hash suffixes when both have
+/// one), else nothing.
+fn renaming(s: &SecretChange) -> String {
+    match (&s.old_name, &s.new_name) {
+        (Some(o), Some(n)) if o != n => {
+            let (_, os) = split_suffix(o);
+            let (_, ns) = split_suffix(n);
+            match (os, ns) {
+                (Some(a), Some(b)) => format!(": {a} → {b}"),
+                _ => format!(": {o} → {n}"),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// The line for one changed key: its name, what happened and the sizes, painted if `color`.
+fn key_line(k: &KeyChange, color: bool) -> String {
+    match k {
+        KeyChange::Added { key, size } => paint(
+            color,
+            "32",
+            &format!("    + {key}: added ({})", bytes(*size)),
+        ),
+        KeyChange::Removed { key, size } => paint(
+            color,
+            "31",
+            &format!("    - {key}: removed ({})", bytes(*size)),
+        ),
+        KeyChange::Changed {
+            key,
+            old_size,
+            new_size,
+        } => paint(
+            color,
+            "33",
+            &format!("    ~ {key}: changed ({old_size} → {})", bytes(*new_size)),
+        ),
+    }
 }
 
 /// The report for bots: one JSON object.
