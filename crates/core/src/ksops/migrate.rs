@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::{BEHAVIOR, Config, NEEDS_HASH, SecretFrom, dotenv, go_base};
+use super::{BEHAVIOR, Config, KsopsError, NEEDS_HASH, Rule, SecretFrom, dotenv, go_base};
 use crate::error::{Error, Loc, Result};
 use crate::gate::shown::Text;
 use crate::kustomize::hash::{self, HashInput, HashVariant};
@@ -97,10 +97,7 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
         } else if p.is_file() {
             kustomizations.push(p.clone());
         } else {
-            return Err(Error::manifest(
-                Loc::file(p),
-                "is not a kustomization file or a directory",
-            ));
+            return Err(KsopsError::new(Loc::file(p), Rule::NotAKustomization).into());
         }
     }
     let mut out: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -122,14 +119,11 @@ pub fn generator_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>> {
                 match crate::gate::write::Confined::new(&root).resolve_existing(&file) {
                     Ok(_) => {}
                     Err(crate::gate::write::WriteError::Outside { .. }) => {
-                        return Err(Error::manifest(
-                            Loc::file(&k),
-                            format!(
-                                "generator `{}` resolves to a file outside the kustomization's directory `{}`: kustomize's load restrictor refuses it, and `migrate ksops` neither reads nor rewrites it",
-                                crate::yaml::printable(rel),
-                                crate::place::shown_path(&root)
-                            ),
-                        ));
+                        let rule = Rule::GeneratorOutside {
+                            entry: rel.to_string(),
+                            dir: root.clone(),
+                        };
+                        return Err(KsopsError::new(Loc::file(&k), rule).into());
                     }
                     Err(e) => return Err(e.into()),
                 }
@@ -386,12 +380,8 @@ fn gather(file: &Path, root: &Path, sf: &SecretFrom, keys: &dyn Decrypt) -> Resu
     }
     for entry in &sf.envs {
         let bytes = read(&entry.text, entry.mark)?;
-        let godotenv = dotenv::parse(bytes.expose()).map_err(|e| {
-            Error::source(
-                Loc::at(file, entry.mark),
-                format!("env file `{}`: {e}", entry.text),
-            )
-        })?;
+        let godotenv =
+            dotenv::parse(bytes.expose()).map_err(|e| super::env_file(file, entry, e))?;
         let same = match crate::kustomize::source::parse_env(bytes.expose()) {
             Ok(kustomize) => {
                 kustomize.len() == godotenv.len()

@@ -8,6 +8,7 @@
 //! key, name, label), with the rule; no value ever appears in an error.
 
 pub(crate) mod dotenv;
+mod error;
 pub mod migrate;
 pub mod render;
 
@@ -17,6 +18,9 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use zeroize::Zeroizing;
+
+pub use error::KsopsError;
+use error::Rule;
 
 use crate::error::{Error, Loc, Result};
 use crate::gate::read;
@@ -140,8 +144,8 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn err(&self, mark: Mark, message: impl Into<String>) -> Error {
-        Error::manifest(Loc::at(self.file, mark), message)
+    fn err(&self, mark: Mark, rule: Rule) -> Error {
+        KsopsError::new(Loc::at(self.file, mark), rule).into()
     }
 
     /// A string field as Go's JSON decoder takes it into a `string`: null leaves it empty,
@@ -151,15 +155,9 @@ impl Reader<'_> {
             Value::Scalar { text, .. } => match node.resolved() {
                 Resolved::Str => Ok(text.clone()),
                 Resolved::Null => Ok(String::new()),
-                r => Err(self.err(
-                    node.mark,
-                    format!("`{what}` must be a string, found {}", r.describe()),
-                )),
+                r => Err(self.err(node.mark, not_a_string(what, r.describe()))),
             },
-            _ => Err(self.err(
-                node.mark,
-                format!("`{what}` must be a string, found {}", node.kind_name()),
-            )),
+            _ => Err(self.err(node.mark, not_a_string(what, node.kind_name()))),
         }
     }
 
@@ -168,13 +166,11 @@ impl Reader<'_> {
             return Ok(None);
         }
         let Some(seq) = node.as_seq() else {
-            return Err(self.err(
-                node.mark,
-                format!(
-                    "`{what}` must be a list of paths, found {}",
-                    node.kind_name()
-                ),
-            ));
+            let rule = Rule::NotAListOfPaths {
+                what: what.to_string(),
+                found: node.kind_name(),
+            };
+            return Err(self.err(node.mark, rule));
         };
         seq.iter()
             .map(|item| {
@@ -193,15 +189,15 @@ impl Reader<'_> {
             return Ok(out);
         }
         let Some(map) = node.as_map() else {
-            return Err(self.err(
-                node.mark,
-                format!("`{what}` must be a mapping, found {}", node.kind_name()),
-            ));
+            return Err(self.err(node.mark, not_a_mapping(what, node.kind_name())));
         };
         for (k, v) in map {
             let key = match &k.value {
                 Value::Scalar { text, .. } => text.clone(),
-                _ => return Err(self.err(k.mark, format!("a key of `{what}` must be a string"))),
+                _ => {
+                    let what = what.to_string();
+                    return Err(self.err(k.mark, Rule::KeyNotAString { what }));
+                }
             };
             let value = self.string(v, &format!("{what}.{key}"))?;
             out.insert(key, value);
@@ -218,10 +214,7 @@ impl Reader<'_> {
             return Ok(m);
         }
         let Some(map) = node.as_map() else {
-            return Err(self.err(
-                node.mark,
-                format!("`metadata` must be a mapping, found {}", node.kind_name()),
-            ));
+            return Err(self.err(node.mark, not_a_mapping("metadata", node.kind_name())));
         };
         for (k, v) in map {
             if field_is(k, "name") {
@@ -239,13 +232,8 @@ impl Reader<'_> {
 
     fn secret_from(&self, node: &Node) -> Result<SecretFrom> {
         let Some(map) = node.as_map() else {
-            return Err(self.err(
-                node.mark,
-                format!(
-                    "a `secretFrom` entry must be a mapping, found {}",
-                    node.kind_name()
-                ),
-            ));
+            let found = node.kind_name();
+            return Err(self.err(node.mark, Rule::SecretFromEntryNotAMapping { found }));
         };
         let mut sf = SecretFrom {
             mark: node.mark,
@@ -268,12 +256,31 @@ impl Reader<'_> {
     }
 }
 
+fn not_a_string(what: &str, found: &'static str) -> Rule {
+    let what = what.to_string();
+    Rule::NotAString { what, found }
+}
+
+fn not_a_mapping(what: &str, found: &'static str) -> Rule {
+    let what = what.to_string();
+    Rule::NotAMapping { what, found }
+}
+
+/// An env file godotenv cannot read, at its entry in `file`.
+pub(crate) fn env_file(file: &Path, entry: &Entry, error: dotenv::DotenvError) -> Error {
+    let rule = Rule::EnvFile {
+        entry: entry.text.clone(),
+        error,
+    };
+    KsopsError::new(Loc::at(file, entry.mark), rule).into()
+}
+
 /// Reads a KSOPS config (the first document of `text`, as KSOPS does).
 pub(crate) fn read_config(file: &Path, text: &str) -> Result<Config> {
     let docs = yaml::parse_stream(text).map_err(|e| e.in_file(file))?;
     let doc = docs
         .first()
-        .ok_or_else(|| Error::manifest(Loc::file(file), "empty KSOPS config"))?;
+        .ok_or_else(|| KsopsError::new(Loc::file(file), Rule::Empty))?;
     config_of(file, doc)
 }
 
@@ -281,13 +288,8 @@ pub(crate) fn read_config(file: &Path, text: &str) -> Result<Config> {
 pub(crate) fn config_of(file: &Path, doc: &Node) -> Result<Config> {
     let r = Reader { file };
     let Some(map) = doc.as_map() else {
-        return Err(r.err(
-            doc.mark,
-            format!(
-                "a KSOPS config must be a mapping, found {}",
-                doc.kind_name()
-            ),
-        ));
+        let found = doc.kind_name();
+        return Err(r.err(doc.mark, Rule::ConfigNotAMapping { found }));
     };
     let mut config = Config {
         file: file.to_path_buf(),
@@ -303,10 +305,8 @@ pub(crate) fn config_of(file: &Path, doc: &Node) -> Result<Config> {
                 continue;
             }
             let Some(seq) = v.as_seq() else {
-                return Err(r.err(
-                    v.mark,
-                    format!("`secretFrom` must be a list, found {}", v.kind_name()),
-                ));
+                let found = v.kind_name();
+                return Err(r.err(v.mark, Rule::SecretFromNotAList { found }));
             };
             config.secret_from = Some(
                 seq.iter()
@@ -316,10 +316,7 @@ pub(crate) fn config_of(file: &Path, doc: &Node) -> Result<Config> {
         }
     }
     if config.files.is_none() && config.secret_from.is_none() {
-        return Err(r.err(
-            doc.mark,
-            "a KSOPS config needs `files` or `secretFrom` (KSOPS' rule)",
-        ));
+        return Err(r.err(doc.mark, Rule::NeedsFilesOrSecretFrom));
     }
     Ok(config)
 }
@@ -445,8 +442,13 @@ fn read_input(
     } else {
         root.join(path)
     };
-    let bytes = read::file(&full, read::Origin::Input, read::ANY_SIZE)
-        .map_err(|e| Error::source(Loc::at(config, entry.mark), e.failure.describe(path)))?;
+    let bytes = read::file(&full, read::Origin::Input, read::ANY_SIZE).map_err(|e| {
+        crate::kustomize::Error::Unreadable {
+            loc: Loc::at(config, entry.mark),
+            file: PathBuf::from(path),
+            failure: e.failure,
+        }
+    })?;
     // Opened as the SOPS file KSOPS expects; the failure names the file, and the place is
     // the config's entry.
     keys.open_sops(&full, &bytes)
@@ -471,12 +473,17 @@ pub(crate) fn generate(config: &Config, root: &Path, keys: &dyn Decrypt) -> Resu
 }
 
 fn split_entry<'e>(entry: &'e Entry, file: &Path) -> Result<(String, &'e str)> {
-    key_and_path(&entry.text).ok_or_else(|| {
-        Error::manifest(
-            Loc::at(file, entry.mark),
-            "invalid file entry: use `path` or `key=path` (one `=` at most, KSOPS' rule)",
-        )
-    })
+    key_and_path(&entry.text)
+        .ok_or_else(|| KsopsError::new(Loc::at(file, entry.mark), Rule::InvalidFileEntry).into())
+}
+
+/// A `secretFrom` Secret's data as read: key → (value, where it came from), text and
+/// binary, and the keys read out of an env file (text from inside a decryption, never shown).
+#[derive(Default)]
+struct SecretData {
+    string_data: BTreeMap<String, (Zeroizing<String>, Loc)>,
+    binary_data: BTreeMap<String, (Zeroizing<Vec<u8>>, Loc)>,
+    env_keys: std::collections::BTreeSet<String>,
 }
 
 /// One `secretFrom` Secret as KSOPS marshals it (sigs.k8s.io/yaml: Go's JSON, then
@@ -487,43 +494,64 @@ fn build_secret(
     root: &Path,
     keys: &dyn Decrypt,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    // key → (value, where it came from)
-    let mut string_data: BTreeMap<String, (Zeroizing<String>, Loc)> = BTreeMap::new();
-    let mut binary_data: BTreeMap<String, (Zeroizing<Vec<u8>>, Loc)> = BTreeMap::new();
-    // Keys read out of an env file: text from inside a decryption, never shown.
-    let mut env_keys = std::collections::BTreeSet::new();
+    let data = read_secret_data(sf, file, root, keys)?;
+    validate_secret(
+        sf,
+        file,
+        &data.string_data,
+        &data.binary_data,
+        &data.env_keys,
+    )?;
+    Ok(marshal_secret(sf, &data))
+}
+
+/// Reads a `secretFrom` entry's `files` (as text, Go's lossy UTF-8), `binaryFiles` and
+/// `envs` (godotenv's rules), each opened as KSOPS opens it.
+fn read_secret_data(
+    sf: &SecretFrom,
+    file: &Path,
+    root: &Path,
+    keys: &dyn Decrypt,
+) -> Result<SecretData> {
+    let mut out = SecretData::default();
     for entry in &sf.files {
         let (key, path) = split_entry(entry, file)?;
         let data = read_input(root, entry, file, keys, path)?;
         let text = Zeroizing::new(dotenv::go_lossy(data.expose()));
-        string_data.insert(key, (text, Loc::at(file, entry.mark)));
+        out.string_data
+            .insert(key, (text, Loc::at(file, entry.mark)));
     }
     for entry in &sf.binary_files {
         let (key, path) = split_entry(entry, file)?;
         let data = read_input(root, entry, file, keys, path)?;
-        binary_data.insert(
-            key,
-            (
-                Zeroizing::new(data.expose().to_vec()),
-                Loc::at(file, entry.mark),
-            ),
-        );
+        let bytes = Zeroizing::new(data.expose().to_vec());
+        out.binary_data
+            .insert(key, (bytes, Loc::at(file, entry.mark)));
     }
     for entry in &sf.envs {
         let data = read_input(root, entry, file, keys, &entry.text)?;
-        let vars = dotenv::parse(data.expose()).map_err(|e| {
-            Error::source(
-                Loc::at(file, entry.mark),
-                format!("env file `{}`: {e}", entry.text),
-            )
-        })?;
+        let vars = dotenv::parse(data.expose()).map_err(|e| env_file(file, entry, e))?;
         for v in vars {
-            env_keys.insert(v.key.clone());
-            string_data.insert(v.key, (v.value, Loc::at(file, entry.mark)));
+            out.env_keys.insert(v.key.clone());
+            out.string_data
+                .insert(v.key, (v.value, Loc::at(file, entry.mark)));
         }
     }
-    validate_secret(sf, file, &string_data, &binary_data, &env_keys)?;
+    Ok(out)
+}
 
+/// A string map as a YAML mapping of strings.
+fn str_map(map: &BTreeMap<String, String>) -> Out<'_> {
+    Out::Map(
+        map.iter()
+            .map(|(k, v)| (Cow::from(k.as_str()), Out::Str(v.as_str().into())))
+            .collect(),
+    )
+}
+
+/// The Secret document KSOPS writes: metadata and type as given, text under `stringData`,
+/// binary under `data` in base64; fields Go's JSON omits when empty are left out.
+fn marshal_secret(sf: &SecretFrom, data: &SecretData) -> Zeroizing<Vec<u8>> {
     let meta = &sf.metadata;
     let mut m: Vec<(Cow<'_, str>, Out<'_>)> = Vec::new();
     if !meta.name.is_empty() {
@@ -531,13 +559,6 @@ fn build_secret(
     }
     if !meta.namespace.is_empty() {
         m.push(("namespace".into(), Out::Str(meta.namespace.as_str().into())));
-    }
-    fn str_map(map: &BTreeMap<String, String>) -> Out<'_> {
-        Out::Map(
-            map.iter()
-                .map(|(k, v)| (Cow::from(k.as_str()), Out::Str(v.as_str().into())))
-                .collect(),
-        )
     }
     if !meta.labels.is_empty() {
         m.push(("labels".into(), str_map(&meta.labels)));
@@ -553,40 +574,32 @@ fn build_secret(
     if !sf.type_.is_empty() {
         doc.push(("type".into(), Out::Str(sf.type_.as_str().into())));
     }
-    if !string_data.is_empty() {
-        doc.push((
-            "stringData".into(),
-            Out::Map(
-                string_data
-                    .iter()
-                    .map(|(k, (v, _))| (Cow::from(k.as_str()), Out::Str(v.as_str().into())))
-                    .collect(),
-            ),
-        ));
+    if !data.string_data.is_empty() {
+        let text = data
+            .string_data
+            .iter()
+            .map(|(k, (v, _))| (Cow::from(k.as_str()), Out::Str(v.as_str().into())))
+            .collect();
+        doc.push(("stringData".into(), Out::Map(text)));
     }
-    let encoded: Vec<(&str, Zeroizing<String>)> = binary_data
+    let encoded: Vec<(&str, Zeroizing<String>)> = data
+        .binary_data
         .iter()
         .map(|(k, (v, _))| {
-            (
-                k.as_str(),
-                Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(v.as_slice())),
-            )
+            let b64 = base64::engine::general_purpose::STANDARD.encode(v.as_slice());
+            (k.as_str(), Zeroizing::new(b64))
         })
         .collect();
     if !encoded.is_empty() {
-        doc.push((
-            "data".into(),
-            Out::Map(
-                encoded
-                    .iter()
-                    .map(|(k, v)| (Cow::from(*k), Out::Str(v.as_str().into())))
-                    .collect(),
-            ),
-        ));
+        let binary = encoded
+            .iter()
+            .map(|(k, v)| (Cow::from(*k), Out::Str(v.as_str().into())))
+            .collect();
+        doc.push(("data".into(), Out::Map(binary)));
     }
     let mut text = Zeroizing::new(Vec::new());
     emit::write_document(&Out::Map(doc), &mut text);
-    Ok(text)
+    text
 }
 
 /// secretgen's API-server rules on a built Secret: what the cluster would refuse fails here.
@@ -666,8 +679,7 @@ fn validate_secret(
 /// resolved from `root` (kustomize runs plugins in the kustomization's directory).
 pub fn exec(config: &Path, root: &Path, keys: &dyn Decrypt) -> Result<Zeroizing<Vec<u8>>> {
     let text = read::file(config, read::Origin::Input, MAX_YAML_BYTES)?;
-    let text = read::utf8(text)
-        .map_err(|_| Error::manifest(Loc::file(config), "a KSOPS config must be UTF-8 text"))?;
+    let text = read::utf8(text).map_err(|_| KsopsError::new(Loc::file(config), Rule::NotUtf8))?;
     let c = read_config(config, &text)?;
     Ok(generate(&c, root, keys)?.legacy_stream())
 }
@@ -801,6 +813,60 @@ mod tests {
             e.contains("gen.yaml:2:9: cannot read `missing.yaml`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn every_shape_refused_is_said_with_its_place() {
+        let f = Path::new("gen.yaml");
+        for (text, said) in [
+            ("", "gen.yaml: empty KSOPS config"),
+            (
+                "- a\n",
+                "gen.yaml:1:1: a KSOPS config must be a mapping, found a list",
+            ),
+            (
+                "kind: ksops\n",
+                "gen.yaml:1:1: a KSOPS config needs `files` or `secretFrom` (KSOPS' rule)",
+            ),
+            (
+                "files: a.yaml\n",
+                "gen.yaml:1:8: `files` must be a list of paths, found a string",
+            ),
+            (
+                "files: [[a]]\n",
+                "gen.yaml:1:9: `files` must be a string, found a list",
+            ),
+            (
+                "files: [1]\n",
+                "gen.yaml:1:9: `files` must be a string, found a number",
+            ),
+            (
+                "secretFrom: {a: 1}\n",
+                "gen.yaml:1:13: `secretFrom` must be a list, found a mapping",
+            ),
+            (
+                "secretFrom: [a]\n",
+                "gen.yaml:1:14: a `secretFrom` entry must be a mapping, found a string",
+            ),
+            (
+                "secretFrom:\n- metadata: [a]\n",
+                "gen.yaml:2:13: `metadata` must be a mapping, found a list",
+            ),
+            (
+                "secretFrom:\n- metadata: {labels: [a]}\n",
+                "gen.yaml:2:22: `metadata.labels` must be a mapping, found a list",
+            ),
+            (
+                "secretFrom:\n- metadata: {labels: {[a]: b}}\n",
+                "gen.yaml:2:23: a key of `metadata.labels` must be a string",
+            ),
+        ] {
+            let e = match read_config(f, text) {
+                Ok(_) => panic!("accepted: {text:?}"),
+                Err(e) => e.to_string(),
+            };
+            assert_eq!(e, said, "{text:?}");
+        }
     }
 
     #[test]
