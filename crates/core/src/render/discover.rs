@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
-use crate::kustomize::manifest::{self, Kustomizations, Noted, Unit, WarningKind};
+use crate::kustomize::manifest::{self, Kustomizations, Noted, Unit};
 use crate::yaml;
 
 /// Reads the units under `paths` (`.` when empty), in a stable order, with kustomize's
@@ -47,13 +47,10 @@ pub fn load_in(paths: &[PathBuf], store: &Kustomizations) -> Result<Vec<Unit>> {
     }
     if errors.is_empty() && only_near_misses(&units) {
         for u in &units {
-            errors.extend(u.warnings.iter().map(|Noted { warning: w, .. }| {
+            errors.extend(u.warnings.iter().map(|n: &Noted| {
                 Error::manifest(
-                    w.loc.clone(),
-                    format!(
-                        "nothing rendered: {}",
-                        w.message.strip_prefix("skipped: ").unwrap_or(&w.message)
-                    ),
+                    n.warning.loc.clone(),
+                    format!("nothing rendered: {}", n.why_skipped()),
                 )
             }));
         }
@@ -83,10 +80,11 @@ pub(crate) fn load_file(path: &Path, strict: bool, store: &Kustomizations) -> Re
             file: path.to_path_buf(),
             generators: Vec::new(),
             transform: Default::default(),
-            warnings: vec![Noted::new(WarningKind::Skipped, crate::error::Warning {
-                loc: crate::error::Loc::file(path),
-                message: "skipped: holds nothing but `---` document separators (an emptied generator manifest?)".into(),
-            })],
+            warnings: vec![Noted::skipped(
+                crate::error::Loc::file(path),
+                "holds nothing but `---` document separators (an emptied generator manifest?)"
+                    .into(),
+            )],
             consumed: Vec::new(),
             plain_secrets: Vec::new(),
         }));

@@ -29,7 +29,7 @@ pub(super) fn found_type(doc: &Node) -> String {
 
 /// A document that looks meant for secretgen but is not one it renders: `kind` or
 /// `apiVersion` a near miss of ours (`secretgen.dev/v1beta1`, `kind: SecretGenerater`), or
-/// one of the two missing. Returns the warning's text with a suggestion; `None` for ours
+/// one of the two missing. Returns why it is skipped, with a suggestion; `None` for ours
 /// and for documents that are plainly something else.
 pub(crate) fn near_miss(doc: &Node) -> Option<String> {
     if generator_format(doc).is_some() {
@@ -60,7 +60,7 @@ pub(crate) fn near_miss(doc: &Node) -> Option<String> {
         fix.push("`kind: SecretGenerator`".to_string());
     }
     Some(format!(
-        "skipped: this looks like a SecretGenerator but is not one secretgen renders ({}); did you mean {}?",
+        "this looks like a SecretGenerator but is not one secretgen renders ({}); did you mean {}?",
         found_type(doc),
         fix.join(" and ")
     ))
@@ -115,14 +115,9 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
                 ));
             }
             None => {
-                if let Some(message) = near_miss(doc) {
-                    unit.warnings.push(Noted::new(
-                        WarningKind::Skipped,
-                        Warning {
-                            loc: Loc::at(path, doc.mark),
-                            message,
-                        },
-                    ));
+                if let Some(why) = near_miss(doc) {
+                    unit.warnings
+                        .push(Noted::skipped(Loc::at(path, doc.mark), why));
                 }
             }
         }

@@ -226,11 +226,35 @@ impl WarningKind {
 pub struct Noted {
     pub kind: WarningKind,
     pub warning: Warning,
+    /// For [`WarningKind::Skipped`], why, without the word `skipped` (a run that skipped
+    /// everything says it as its error).
+    pub(crate) why_skipped: Option<String>,
 }
 
 impl Noted {
     pub(crate) fn new(kind: WarningKind, warning: Warning) -> Noted {
-        Noted { kind, warning }
+        Noted {
+            kind,
+            warning,
+            why_skipped: None,
+        }
+    }
+
+    /// A document or file skipped at `loc`, and why.
+    pub(crate) fn skipped(loc: Loc, why: String) -> Noted {
+        Noted {
+            kind: WarningKind::Skipped,
+            warning: Warning {
+                loc,
+                message: format!("skipped: {why}"),
+            },
+            why_skipped: Some(why),
+        }
+    }
+
+    /// What a run says when this was all it met: why it skipped, else the warning.
+    pub(crate) fn why_skipped(&self) -> &str {
+        self.why_skipped.as_deref().unwrap_or(&self.warning.message)
     }
 }
 
