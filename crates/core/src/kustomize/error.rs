@@ -39,6 +39,9 @@ pub enum Error {
     /// A kustomization's file (a patch, a generator's config) outside its directory.
     #[error(transparent)]
     OutsideDirectory(Box<OutsideDirectory>),
+    /// A file a kustomization names that resolves (links followed) outside its directory.
+    #[error(transparent)]
+    ResolvesOutside(Box<ResolvesOutside>),
     /// A directory named as a base or component that holds no kustomization.
     #[error(
         "{loc}: `{}` holds no kustomization.yaml, kustomization.yml or Kustomization",
@@ -109,6 +112,23 @@ pub struct OutsideDirectory {
     pub(crate) field: &'static str,
     pub(crate) path: PathBuf,
     pub(crate) dir: PathBuf,
+}
+
+/// A file a kustomization names (`field`: `generators`, `resources`) that resolves to `real`,
+/// outside the kustomization's directory `root`: refused before anything of it is read.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{loc}: `{field}` file `{}` resolves to `{}`, outside the kustomization's directory `{}`; kustomize's load restrictor refuses it (`--load-restrictor LoadRestrictionsNone`, or `SECRETGEN_LOAD_RESTRICTOR=LoadRestrictionsNone` inside kustomize, lifts it)",
+    path.display(),
+    real.display(),
+    root.display()
+)]
+pub struct ResolvesOutside {
+    pub(crate) loc: Loc,
+    pub(crate) field: String,
+    pub(crate) path: PathBuf,
+    pub(crate) real: PathBuf,
+    pub(crate) root: PathBuf,
 }
 
 /// Why a source entry cannot be read. The entry is shown as written; a file's name inside a
@@ -237,6 +257,13 @@ impl Error {
                 dir: p(o.dir),
                 ..*o
             })),
+            Error::ResolvesOutside(o) => Error::ResolvesOutside(Box::new(ResolvesOutside {
+                loc: at(o.loc),
+                path: p(o.path),
+                real: p(o.real),
+                root: p(o.root),
+                field: o.field,
+            })),
             Error::NoKustomization { loc, dir } => Error::NoKustomization {
                 loc: at(loc),
                 dir: p(dir),
@@ -269,6 +296,7 @@ impl Error {
             | Error::IncludeCycle { loc, .. } => loc,
             Error::OutsideRoot(o) => &o.loc,
             Error::OutsideDirectory(o) => &o.loc,
+            Error::ResolvesOutside(o) => &o.loc,
             Error::Yaml(y) => y.loc(),
             Error::Io(_) | Error::Read(_) => return None,
         })
@@ -309,6 +337,18 @@ mod tests {
         assert_eq!(
             e.relabel(&Rev).to_string(),
             "HEAD:k.yaml: `patches` file `HEAD:../p.yaml` is outside the kustomization's directory `HEAD:` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)"
+        );
+        let e = Error::ResolvesOutside(Box::new(ResolvesOutside {
+            loc: Loc::file("/tmp/x/tree/k.yaml"),
+            field: "generators".into(),
+            path: "/tmp/x/tree/g.yaml".into(),
+            real: "/tmp/x/secret.yaml".into(),
+            root: "/tmp/x/tree".into(),
+        }));
+        assert!(
+            e.relabel(&Rev).to_string().starts_with(
+                "HEAD:k.yaml: `generators` file `HEAD:g.yaml` resolves to `/tmp/x/secret.yaml`, outside the kustomization's directory `HEAD:`;"
+            )
         );
         // A message that merely mentions the directory as text keeps it.
         let e = Error::Manifest {

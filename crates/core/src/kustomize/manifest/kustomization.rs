@@ -468,15 +468,15 @@ impl Reader<'_> {
         match restrictor.check(root, path) {
             // A path that cannot be resolved is not read either: its reader says why.
             Ok(()) | Err(Refused::Unresolved(_)) => Ok(()),
-            Err(Refused::Outside(o)) => Err(self.err(
-                mark,
-                format!(
-                    "`{field}` file `{}` resolves to `{}`, outside the kustomization's directory `{}`; kustomize's load restrictor refuses it (`--load-restrictor LoadRestrictionsNone`, or `SECRETGEN_LOAD_RESTRICTOR=LoadRestrictionsNone` inside kustomize, lifts it)",
-                    path.display(),
-                    o.real.display(),
-                    o.root.display()
-                ),
-            )),
+            Err(Refused::Outside(o)) => Err(Error::ResolvesOutside(Box::new(
+                crate::kustomize::error::ResolvesOutside {
+                    loc: Loc::at(self.file, mark),
+                    field: field.to_string(),
+                    path: path.to_path_buf(),
+                    real: o.real,
+                    root: o.root,
+                },
+            ))),
         }
     }
 
