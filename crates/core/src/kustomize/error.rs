@@ -14,6 +14,12 @@ use crate::place::{IoError, Loc, PathView};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A manifest or kustomization that is well-formed YAML but breaks a rule.
+    #[error("{loc}: {rule}")]
+    Rule {
+        loc: Loc,
+        rule: Box<crate::kustomize::rule::Rule>,
+    },
+    /// A manifest or kustomization that is well-formed YAML but breaks a rule.
     #[error("{loc}: {message}")]
     Manifest { loc: Loc, message: String },
     /// A source (file, literal, env file) that cannot be read or parsed.
@@ -185,6 +191,14 @@ impl EntryReason {
 }
 
 impl Error {
+    /// A manifest or kustomization at `loc` that breaks `rule`.
+    pub(crate) fn rule(loc: Loc, rule: crate::kustomize::rule::Rule) -> Self {
+        Error::Rule {
+            loc,
+            rule: Box::new(rule),
+        }
+    }
+
     /// A manifest or kustomization at `loc` that breaks a rule, said in `message`.
     pub(crate) fn manifest(loc: Loc, message: impl Into<String>) -> Self {
         Error::Manifest {
@@ -227,6 +241,10 @@ impl Error {
         let at = |l: Loc| l.relabel(view);
         let p = |p: PathBuf| view.show(&p);
         match self {
+            Error::Rule { loc, rule } => Error::Rule {
+                loc: at(loc),
+                rule: Box::new(rule.relabel(view)),
+            },
             Error::Manifest { loc, message } => Error::Manifest {
                 loc: at(loc),
                 message,
@@ -287,7 +305,8 @@ impl Error {
     /// has only its path).
     pub(crate) fn loc(&self) -> Option<&Loc> {
         Some(match self {
-            Error::Manifest { loc, .. }
+            Error::Rule { loc, .. }
+            | Error::Manifest { loc, .. }
             | Error::Source { loc, .. }
             | Error::Entry { loc, .. }
             | Error::Unreadable { loc, .. }

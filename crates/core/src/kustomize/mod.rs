@@ -7,6 +7,7 @@ pub use goyaml::gojson;
 pub mod hash;
 pub mod manifest;
 pub mod restrict;
+pub mod rule;
 pub mod schema;
 pub mod source;
 

@@ -100,19 +100,17 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
                 unit.generators.push(r.generator(doc, format, root)?);
             }
             None if strict => {
-                return Err(Error::manifest(
-                    Loc::at(path, doc.mark),
-                    format!(
-                        "not a SecretGenerator: expected `apiVersion: secretgen.dev/v1` (or `builtin`) and `kind: SecretGenerator`, found {}{}",
-                        found_type(doc),
-                        doc.get("kind")
-                            .and_then(Node::as_str)
-                            .filter(|k| *k != "SecretGenerator")
-                            .and_then(|k| did_you_mean(k, &["SecretGenerator"]))
-                            .map(|s| format!(" (did you mean `kind: {s}`?)"))
-                            .unwrap_or_default()
-                    ),
-                ));
+                let meant = doc
+                    .get("kind")
+                    .and_then(Node::as_str)
+                    .filter(|k| *k != "SecretGenerator")
+                    .and_then(|k| did_you_mean(k, &["SecretGenerator"]))
+                    .map(str::to_string);
+                let rule = Rule::NotASecretGenerator {
+                    found: found_type(doc),
+                    meant,
+                };
+                return Err(Error::rule(Loc::at(path, doc.mark), rule));
             }
             None => {
                 if let Some(why) = near_miss(doc) {
@@ -123,10 +121,7 @@ pub fn read_generator_file(path: &Path, text: &str, root: &Path, strict: bool) -
         }
     }
     if strict && unit.generators.is_empty() {
-        return Err(Error::manifest(
-            Loc::file(path),
-            "holds no SecretGenerator document",
-        ));
+        return Err(Error::rule(Loc::file(path), Rule::NoSecretGenerator));
     }
     check_unique_ids(&unit)?;
     Ok(unit)
@@ -141,13 +136,10 @@ pub(super) fn check_kustomize_readable(g: &Generator) -> Result<()> {
         matches!(c, '\u{7f}' | '\u{fffe}' | '\u{ffff}')
             || (('\u{80}'..='\u{9f}').contains(&c) && c != '\u{85}')
     };
-    let fail = |mark: Mark, what: &str, c: char| {
-        Err(Error::manifest(
+    let fail = |mark: Mark, what: &'static str, c: char| {
+        Err(Error::rule(
             Loc::at(&g.file, mark),
-            format!(
-                "{what} holds the character U+{:04X}, which kustomize cannot read back from the generator's config (it fails with \"control characters are not allowed\"); write it in a file instead",
-                c as u32
-            ),
+            Rule::UnreadableCharacter { what, c },
         ))
     };
     let mut plain: Vec<(&Located, &str)> = vec![(&g.name, "the name")];
@@ -161,12 +153,7 @@ pub(super) fn check_kustomize_readable(g: &Generator) -> Result<()> {
             return fail(l.mark, what, c);
         }
         if l.value.contains('\u{85}') {
-            return Err(Error::manifest(
-                Loc::at(&g.file, l.mark),
-                format!(
-                    "{what} holds U+0085 (NEL), which kustomize silently turns into a space; write the value in a file instead"
-                ),
-            ));
+            return Err(Error::rule(Loc::at(&g.file, l.mark), Rule::Nel { what }));
         }
     }
     for (k, (v, mark)) in g.options.labels.iter().chain(&g.options.annotations) {
@@ -340,7 +327,8 @@ impl Reader<'_> {
             } else {
                 "`metadata.name`"
             };
-            return Err(self.err(node.mark, format!("{what} has no name: set {field}")));
+            let what = what.to_string();
+            return Err(self.err(node.mark, Rule::NoName { what, field }));
         };
         Ok(Identity {
             name,
@@ -361,10 +349,7 @@ impl Reader<'_> {
             "merge" => Behavior::Merge,
             "replace" => Behavior::Replace,
             other => {
-                return Err(self.err(
-                    n.mark,
-                    format!("unknown behavior `{}`: expected create, merge or replace (kustomize would silently treat it as create)", yaml::printable(other)),
-                ));
+                return Err(self.err(n.mark, Rule::UnknownBehavior(other.to_string())));
             }
         };
         Ok((behavior, Some(n.mark)))
@@ -379,7 +364,7 @@ impl Reader<'_> {
         h.value
             .parse::<HashVariant>()
             .map(Some)
-            .map_err(|e| self.err(n.mark, e.to_string()))
+            .map_err(|e| self.err(n.mark, Rule::UnknownHash(e)))
     }
 
     /// `output:` (secretgen.dev/v1): whether the Secret is printed as kubectl prints it.
@@ -390,13 +375,7 @@ impl Reader<'_> {
         match self.string(n, "output")?.value.as_str() {
             "kustomize" => Ok(false),
             "kubectl" => Ok(true),
-            other => Err(self.err(
-                n.mark,
-                format!(
-                    "unknown output `{}`: expected kustomize (the default) or kubectl",
-                    yaml::printable(other)
-                ),
-            )),
+            other => Err(self.err(n.mark, Rule::UnknownOutput(other.to_string()))),
         }
     }
 }

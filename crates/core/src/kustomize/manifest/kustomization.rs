@@ -150,27 +150,18 @@ pub(crate) fn read_model(
     }
     let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let Some(doc) = docs.first().filter(|d| !d.is_null()) else {
-        return Err(Error::manifest(
-            Loc::file(path),
-            "the kustomization is empty (kustomize refuses an empty kustomization file)",
-        ));
+        return Err(Error::rule(Loc::file(path), Rule::EmptyKustomization));
     };
     check_one_kustomization(path)?;
     if docs.len() > 1 {
-        return Err(Error::manifest(
-            Loc::at(path, docs[1].mark),
-            "a kustomization holds one YAML document",
-        ));
+        return Err(Error::rule(Loc::at(path, docs[1].mark), Rule::OneDocument));
     }
     let r = Reader { file: path };
     let mut warnings = Vec::new();
     let map = r.map(doc, "kustomization")?;
     r.check_fields(map, &fields::NAMES, "kustomization")?;
     if holds_nothing(map) {
-        return Err(Error::manifest(
-            Loc::at(path, doc.mark),
-            "the kustomization is empty: every field is unset or null (`secretGenerator:` with no entry); kustomize refuses it (kustomization.yaml is empty)",
-        ));
+        return Err(Error::rule(Loc::at(path, doc.mark), Rule::NothingSet));
     }
     let global = match doc.get("generatorOptions") {
         Some(n) if !n.is_null() => r.options(n)?,
@@ -252,12 +243,9 @@ pub(super) fn check_one_kustomization(path: &Path) -> Result<()> {
     if others.is_empty() {
         return Ok(());
     }
-    Err(Error::manifest(
+    Err(Error::rule(
         Loc::file(path),
-        format!(
-            "found several kustomization files in one directory (also {}); kustomize refuses to choose: keep one",
-            others.join(", ")
-        ),
+        Rule::SeveralKustomizations(others),
     ))
 }
 
@@ -380,7 +368,8 @@ impl Reader<'_> {
         };
         for entry in self.seq(list, "generators")? {
             let Some(text) = entry.as_str() else {
-                return Err(self.err(entry.mark, format!("`generators` entries are strings (a file path or an inline YAML document), found {}", entry.kind_name())));
+                let found = entry.kind_name();
+                return Err(self.err(entry.mark, Rule::GeneratorsEntryNotAString { found }));
             };
             let mut foreign = Vec::new();
             if text.contains('\n') {
@@ -397,13 +386,14 @@ impl Reader<'_> {
             } else {
                 let gen_path = self.generator_config_file(entry, text, root, restrictor)?;
                 let gen_text = read_text(&gen_path).map_err(|e| match e {
-                    Error::Io(crate::place::IoError { source, .. }) => self.err(
-                        entry.mark,
-                        format!(
-                            "cannot read generator config `{text}`: {}",
-                            crate::place::io_reason(&source)
-                        ),
-                    ),
+                    Error::Io(crate::place::IoError { source, .. }) => {
+                        let entry_text = text.to_string();
+                        let rule = Rule::GeneratorConfigUnreadable {
+                            entry: entry_text,
+                            source,
+                        };
+                        self.err(entry.mark, rule)
+                    }
                     other => other,
                 })?;
                 let sub = Reader { file: &gen_path };
@@ -437,17 +427,16 @@ impl Reader<'_> {
         if gen_path.is_dir() {
             // kustomize builds it as a kustomization of generator configs and runs what
             // comes out; secretgen does not, and a silent difference is worse.
-            return Err(self.err(entry.mark, format!("`generators` entry `{text}` is a directory: kustomize would build it as a kustomization and run its output as generators, which secretgen does not do (list the generator config files instead)")));
+            let rule = Rule::GeneratorsEntryIsADirectory(text.to_string());
+            return Err(self.err(entry.mark, rule));
         }
         let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         };
         if same(&gen_path, self.file) {
-            return Err(self.err(
-                entry.mark,
-                format!("`generators` entry `{text}` is this kustomization itself (kustomize refuses it)"),
-            ));
+            let rule = Rule::GeneratorsEntryIsItself(text.to_string());
+            return Err(self.err(entry.mark, rule));
         }
         self.within_root(restrictor, root, &gen_path, entry.mark, "generators")?;
         Ok(gen_path)

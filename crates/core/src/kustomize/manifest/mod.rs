@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::kustomize::error::{Error, Result};
 use crate::kustomize::hash::HashVariant;
+use crate::kustomize::rule::Rule;
 use crate::place::{Loc, Warning, did_you_mean};
 use crate::yaml::{self, Mark, Node, Value};
 
@@ -300,25 +301,15 @@ pub fn read_text(path: &Path) -> Result<String> {
     let mut bytes =
         read::file(path, Origin::Input, MAX_YAML_BYTES).map_err(|e| match e.failure {
             ReadFailure::NotRegular(Kind::Directory) => {
-                Error::manifest(Loc::file(path), "is a directory, expected a YAML file")
+                Error::rule(Loc::file(path), Rule::IsADirectory)
             }
-            ReadFailure::NotRegular(_) => Error::manifest(
-                Loc::file(path),
-                "is not a regular file (a FIFO, socket or device cannot be a manifest)",
-            ),
+            ReadFailure::NotRegular(_) => Error::rule(Loc::file(path), Rule::NotRegular),
             ReadFailure::TooLarge {
                 size,
                 limit,
                 exact,
                 settable: false,
-            } => Error::manifest(
-                Loc::file(path),
-                if exact {
-                    format!("is {size} bytes; YAML inputs are limited to {limit} bytes")
-                } else {
-                    format!("is more than {limit} bytes; YAML inputs are limited to {limit} bytes")
-                },
-            ),
+            } => Error::rule(Loc::file(path), Rule::TooLarge { size, limit, exact }),
             ReadFailure::Io(e) => Error::io(path, "cannot read", e),
             failure => Error::Read(read::ReadError {
                 path: path.to_path_buf(),
@@ -326,13 +317,8 @@ pub fn read_text(path: &Path) -> Result<String> {
             }),
         })?;
     String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
-        Error::manifest(
-            Loc::file(path),
-            format!(
-                "not valid UTF-8 at byte {} (YAML manifests are UTF-8 text)",
-                e.utf8_error().valid_up_to()
-            ),
-        )
+        let valid_up_to = e.utf8_error().valid_up_to();
+        Error::rule(Loc::file(path), Rule::NotUtf8 { valid_up_to })
     })
 }
 
@@ -360,13 +346,7 @@ fn check_yaml11_breaks(path: &Path, text: &str) -> Result<()> {
         start: at,
         end: at + c.len_utf8(),
     };
-    Err(Error::manifest(
-        Loc::at(path, mark),
-        format!(
-            "a raw U+{:04X} character: kustomize reads YAML 1.1, where it is a line break, so the value it sees is not the one written; write it as the escape `\\u{:04X}` inside a double-quoted string",
-            c as u32, c as u32
-        ),
-    ))
+    Err(Error::rule(Loc::at(path, mark), Rule::Yaml11Break(c)))
 }
 
 /// Two generators with one name and namespace in one build (RULES.md rule 61: `default` and
@@ -384,14 +364,11 @@ fn check_unique_ids(unit: &Unit) -> Result<()> {
         if let Some(first) = seen.insert((ns, g.name.value.clone()), g)
             && g.behavior == Behavior::Create
         {
-            return Err(Error::manifest(
-                Loc::at(&g.file, g.name.mark),
-                format!(
-                    "a second generator named `{}` in the same namespace (the first is at {}); give it another name or namespace",
-                    g.name.value,
-                    first.loc()
-                ),
-            ));
+            let rule = Rule::SecondGenerator {
+                name: g.name.value.clone(),
+                first: first.loc(),
+            };
+            return Err(Error::rule(Loc::at(&g.file, g.name.mark), rule));
         }
     }
     Ok(())
@@ -444,8 +421,8 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn err(&self, mark: Mark, message: impl Into<String>) -> Error {
-        Error::manifest(Loc::at(self.file, mark), message)
+    fn err(&self, mark: Mark, rule: Rule) -> Error {
+        Error::rule(Loc::at(self.file, mark), rule)
     }
 
     fn warning(&self, mark: Mark, message: impl Into<String>) -> Warning {
@@ -457,18 +434,26 @@ impl Reader<'_> {
 
     fn map<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [(Node, Node)]> {
         node.as_map().ok_or_else(|| {
+            let what = what.to_string();
             self.err(
                 node.mark,
-                format!("{what} must be a mapping, found {}", node.kind_name()),
+                Rule::NotAMapping {
+                    what,
+                    found: node.kind_name(),
+                },
             )
         })
     }
 
     fn seq<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [Node]> {
         node.as_seq().ok_or_else(|| {
+            let what = what.to_string();
             self.err(
                 node.mark,
-                format!("`{what}` must be a list, found {}", node.kind_name()),
+                Rule::NotAList {
+                    what,
+                    found: node.kind_name(),
+                },
             )
         })
     }
@@ -476,23 +461,23 @@ impl Reader<'_> {
     fn check_fields(&self, map: &[(Node, Node)], allowed: &[&str], what: &str) -> Result<()> {
         for (k, _) in map {
             let Some(name) = k.as_str() else {
-                return Err(self.err(
-                    k.mark,
-                    format!(
-                        "{what} has a key that is {}, expected a field name",
-                        k.kind_name()
-                    ),
-                ));
+                let what = what.to_string();
+                let rule = Rule::KeyNotAFieldName {
+                    what,
+                    found: k.kind_name(),
+                };
+                return Err(self.err(k.mark, rule));
             };
             if !allowed.contains(&name) {
-                let hint = did_you_mean(name, allowed)
+                let meant = did_you_mean(name, allowed)
                     .or_else(|| known_alias(name).filter(|a| allowed.contains(a)))
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                return Err(self.err(
-                    k.mark,
-                    format!("unknown field `{}` in {what}{hint}", yaml::printable(name)),
-                ));
+                    .map(str::to_string);
+                let rule = Rule::UnknownField {
+                    field: name.to_string(),
+                    what: what.to_string(),
+                    meant,
+                };
+                return Err(self.err(k.mark, rule));
             }
         }
         Ok(())
@@ -504,13 +489,16 @@ impl Reader<'_> {
                 value: s.to_string(),
                 mark: node.mark,
             }),
-            None => Err(self.err(
-                node.mark,
-                format!(
-                    "`{what}` must be a string, found {} (quote it)",
-                    node.kind_name()
-                ),
-            )),
+            None => {
+                let what = what.to_string();
+                Err(self.err(
+                    node.mark,
+                    Rule::NotAString {
+                        what,
+                        found: node.kind_name(),
+                    },
+                ))
+            }
         }
     }
 
@@ -539,10 +527,16 @@ impl Reader<'_> {
         };
         match (&node.value, node.resolved()) {
             (Value::Scalar { text, .. }, yaml::Resolved::Bool) => Ok(yaml::is_true(text)),
-            _ => Err(self.err(
-                node.mark,
-                format!("`{what}` must be true or false, found {}", node.kind_name()),
-            )),
+            _ => {
+                let what = what.to_string();
+                Err(self.err(
+                    node.mark,
+                    Rule::NotABool {
+                        what,
+                        found: node.kind_name(),
+                    },
+                ))
+            }
         }
     }
 
