@@ -360,6 +360,7 @@ impl Builder<'_> {
             Some(rest) => format!("tag:yaml.org,2002:{rest}"),
             None => t,
         });
+        let text = self.block_at_end_of_input(text, raw_style, mark);
         let (text, style, tag) = if tag.as_deref() == Some("tag:yaml.org,2002:binary") {
             self.decode_binary(&text, mark)
         } else {
@@ -374,6 +375,32 @@ impl Builder<'_> {
         };
         self.decode_count += 1;
         self.push_value(node, anchor);
+    }
+
+    /// A block scalar that runs to the end of an input without a final line break. libyaml
+    /// (goyaml.v2 and v3) keeps no line break that is not there: `k: |\n  abc` and
+    /// `k: |+\n  abc` are `abc`, `k: |\n  abc\n  ` is `abc\n`. The parser ends the last
+    /// line of the scalar with one anyway, where that line is the input's last: content, or
+    /// indentation as deep as the content's (a shallower one is not the scalar's).
+    fn block_at_end_of_input<'t>(
+        &self,
+        text: Cow<'t, str>,
+        style: ScalarStyle,
+        mark: Mark,
+    ) -> Cow<'t, str> {
+        let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        if !block || mark.end < self.text.len() || self.text.ends_with(['\n', '\r']) {
+            return text;
+        }
+        let last_line = self.text.rsplit(['\n', '\r']).next().unwrap_or("");
+        let indent = mark.col.saturating_sub(1);
+        if last_line.trim().is_empty() && last_line.chars().count() < indent.max(1) {
+            return text;
+        }
+        match text.strip_suffix('\n') {
+            Some(kept) => Cow::Owned(kept.to_string()),
+            None => text,
+        }
     }
 
     /// `!!binary`: goyaml.v2 decodes the base64 into the string's bytes. Gives the decoded
@@ -818,6 +845,28 @@ fn goyaml_v2_text_rules(text: &str) -> Result<(), SyntaxError> {
 mod tests {
     use super::*;
     use crate::resolve::resolve_plain;
+
+    /// As libyaml reads them (each recorded from kustomize in testdata/overlays/block-scalar-*).
+    #[test]
+    fn a_block_scalar_at_the_end_of_the_input_keeps_no_line_break_that_is_not_there() {
+        for (text, value) in [
+            ("k: |\n  abc", "abc"),
+            ("k: |+\n  abc", "abc"),
+            ("k: |-\n  abc", "abc"),
+            ("k: >\n  abc\n  def", "abc def"),
+            ("k: |\n  abc\n  ", "abc\n"),
+            ("k: |\n    abc\n\n  ", "abc\n"),
+            ("k: |+\n    abc\n\n  ", "abc\n\n"),
+            ("k: |+\n    abc\n  ", "abc\n"),
+            ("k: |\n  abc\n", "abc\n"),
+            ("k: |\n  abc\nj: 1", "abc\n"),
+        ] {
+            let docs = parse_stream(text).unwrap();
+            assert_eq!(docs[0].get("k").unwrap().as_str(), Some(value), "{text:?}");
+        }
+        let docs = parse_stream("- |\n  x").unwrap();
+        assert_eq!(docs[0].as_seq().unwrap()[0].as_str(), Some("x"));
+    }
 
     #[test]
     fn keeps_positions_and_styles() {
