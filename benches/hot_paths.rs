@@ -61,7 +61,7 @@ fn hashing(c: &mut Criterion) {
         name: "app",
         type_: "Opaque",
         kubectl_type: None,
-        data: &pairs,
+        data: Some(&pairs),
         string_data: None,
         immutable: false,
     };

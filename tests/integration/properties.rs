@@ -134,7 +134,7 @@ proptest! {
                     name: &name,
                     type_: &type_,
                     kubectl_type: Some(&type_),
-                    data: d,
+                    data: Some(d),
                     string_data: None,
                     immutable: false,
                 }, Values::Real).to_vec()

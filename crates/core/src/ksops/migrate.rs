@@ -473,7 +473,7 @@ fn secretgen_name(
                 name: &meta.name,
                 type_,
                 kubectl_type: None,
-                data: &pairs,
+                data: Some(&pairs),
                 string_data: None,
                 immutable: false,
             },

@@ -353,27 +353,16 @@ pub(crate) fn needs_hash_suffix(
     string_data: Option<&[(&str, &str)]>,
     type_: &str,
 ) -> String {
-    use crate::kustomize::gojson::{write_go_string, write_object};
-    // Each value a Go string, as the hasher writes a map of strings.
-    let object = |out: &mut Vec<u8>, pairs: &[(&str, &str)]| {
-        write_object(out, pairs, &mut |out, _, v| {
-            write_go_string(out, v.as_bytes())
-        });
-    };
-    let mut json = Zeroizing::new(b"{\"data\":".to_vec());
-    match data {
-        Some(d) => object(&mut json, d),
-        None => json.extend_from_slice(b"\"\""),
-    }
-    json.extend_from_slice(b",\"kind\":\"Secret\",\"name\":\"\"");
-    if let Some(sd) = string_data {
-        json.extend_from_slice(b",\"stringData\":");
-        object(&mut json, sd);
-    }
-    json.extend_from_slice(b",\"type\":");
-    write_go_string(&mut json, type_.as_bytes());
-    json.push(b'}');
-    crate::kustomize::hash::suffix_of(&json)
+    use crate::kustomize::hash::{self, HashInput, HashVariant};
+    hash::suffix(&HashInput {
+        variant: HashVariant::Kustomize,
+        name: "",
+        type_,
+        kubectl_type: None,
+        data,
+        string_data,
+        immutable: false,
+    })
 }
 
 /// What a config generates, in KSOPS' order: `files` first, then `secretFrom`.

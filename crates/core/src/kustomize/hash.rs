@@ -78,7 +78,9 @@ pub struct HashInput<'a> {
     pub type_: &'a str,
     /// The type given to `kubectl create secret --type` (kubectl never defaults it).
     pub kubectl_type: Option<&'a str>,
-    pub data: &'a [(&'a str, &'a str)],
+    /// `data`; `None` where the Secret has none (kustomize's hasher writes it as `""`, not
+    /// as an empty object: a patch that removes `data` changes the hash).
+    pub data: Option<&'a [(&'a str, &'a str)]>,
     pub string_data: Option<&'a [(&'a str, &'a str)]>,
     pub immutable: bool,
 }
@@ -96,6 +98,7 @@ pub fn hash_json(input: &HashInput<'_>, values: Values<'_>) -> Zeroizing<Vec<u8>
     let mut out = Zeroizing::new(Vec::with_capacity(
         64 + input
             .data
+            .unwrap_or_default()
             .iter()
             .map(|(k, v)| k.len() + v.len() + v.len() / 32 + 8)
             .sum::<usize>(),
@@ -106,7 +109,10 @@ pub fn hash_json(input: &HashInput<'_>, values: Values<'_>) -> Zeroizing<Vec<u8>
         HashVariant::Kubectl => (input.name, input.kubectl_type.unwrap_or("")),
     };
     out.extend_from_slice(b"{\"data\":");
-    write_object(&mut out, input.data, values);
+    match input.data {
+        Some(data) => write_object(&mut out, data, values),
+        None => out.extend_from_slice(b"\"\""),
+    }
     if input.variant == HashVariant::Kubectl && input.immutable {
         out.extend_from_slice(b",\"immutable\":true");
     }
@@ -175,7 +181,7 @@ mod tests {
             name: "db-user-pass",
             type_: "Opaque",
             kubectl_type: None,
-            data: &data,
+            data: Some(&data),
             string_data: None,
             immutable: false,
         })
@@ -202,7 +208,7 @@ mod tests {
                 name: "db-user-pass",
                 type_: "Opaque",
                 kubectl_type: None,
-                data: &data,
+                data: Some(&data),
                 string_data: None,
                 immutable: false,
             },
@@ -222,7 +228,7 @@ mod tests {
             name: "x",
             type_: "Opaque",
             kubectl_type: None,
-            data: &[],
+            data: Some(&[]),
             string_data: None,
             immutable: false,
         });

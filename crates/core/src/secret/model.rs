@@ -183,7 +183,7 @@ impl Secret {
             name: &self.base_name,
             type_: &self.type_,
             kubectl_type: self.explicit_type.then_some(self.type_.as_str()),
-            data: &pairs,
+            data: Some(&pairs),
             string_data: None,
             immutable: self.immutable,
         };

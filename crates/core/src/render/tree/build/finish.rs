@@ -66,7 +66,8 @@ pub(super) fn decode_and_hash(
             _ => Vec::new(),
         }
     };
-    let data = pairs("data");
+    // No `data` (a patch removed it) is not an empty one to kustomize's hasher.
+    let data = matches!(get(&r.node, "data"), Some(Node::Map(_))).then(|| pairs("data"));
     let string_data =
         matches!(get(&r.node, "stringData"), Some(Node::Map(_))).then(|| pairs("stringData"));
     let suffix = r.needs_hash.then(|| {
@@ -75,7 +76,7 @@ pub(super) fn decode_and_hash(
             name: base_name,
             type_,
             kubectl_type: Some(type_),
-            data: &data,
+            data: data.as_deref(),
             string_data: string_data.as_deref(),
             immutable,
         })
@@ -87,7 +88,7 @@ pub(super) fn decode_and_hash(
             .unwrap_or_else(|| (r.origin.clone(), false))
     };
     let fields = [
-        (&data[..], true),
+        (data.as_deref().unwrap_or(&[]), true),
         (string_data.as_deref().unwrap_or(&[]), false),
     ];
     let written = fields.into_iter().flat_map(|(pairs, base64)| {
