@@ -40,7 +40,7 @@ pub mod scalar;
 pub mod shown;
 
 pub use error::{Kind, SyntaxError};
-pub use node::{Mark, Node, Style, Value};
+pub use node::{Mark, Node, Style, Value, is_v3_bool};
 pub use read::{parse_stream, parse_stream_as};
 pub use resolve::{Resolved, is_true};
 pub use shown::printable;

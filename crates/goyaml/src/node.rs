@@ -63,6 +63,11 @@ pub struct Node {
     pub mark: Mark,
 }
 
+/// A boolean to go-yaml v3: `true` and `false` in their three case forms.
+pub fn is_v3_bool(text: &str) -> bool {
+    matches!(text, "true" | "True" | "TRUE" | "false" | "False" | "FALSE")
+}
+
 impl Node {
     /// A string scalar's text; `None` for collections and for plain scalars that resolve to
     /// null, booleans or numbers (kustomize refuses those where it expects a string).
@@ -70,6 +75,20 @@ impl Node {
         match &self.value {
             Value::Scalar { text, .. } if self.resolved() == Resolved::Str => Some(text),
             _ => None,
+        }
+    }
+
+    /// A string scalar's text as go-yaml v3 reads it (kustomize's reader of resources and
+    /// patches): as [`Node::as_str`], and YAML 1.1's other booleans (`yes`, `on`, `y`, `No`),
+    /// which are strings there.
+    pub fn as_str_v3(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. }
+                if self.resolved() == Resolved::Bool && !is_v3_bool(text) =>
+            {
+                Some(text)
+            }
+            _ => self.as_str(),
         }
     }
 

@@ -846,6 +846,19 @@ mod tests {
     use super::*;
     use crate::resolve::resolve_plain;
 
+    #[test]
+    fn yaml_1_1_booleans_are_strings_to_go_yaml_v3() {
+        let docs = parse_stream("a: yes\nb: On\nc: n\nd: true\ne: FALSE\nf: 1\n").unwrap();
+        let get = |k: &str| docs[0].get(k).unwrap();
+        assert_eq!(get("a").as_str(), None);
+        assert_eq!(get("a").as_str_v3(), Some("yes"));
+        assert_eq!(get("b").as_str_v3(), Some("On"));
+        assert_eq!(get("c").as_str_v3(), Some("n"));
+        assert_eq!(get("d").as_str_v3(), None);
+        assert_eq!(get("e").as_str_v3(), None);
+        assert_eq!(get("f").as_str_v3(), None);
+    }
+
     /// As libyaml reads them (each recorded from kustomize in testdata/overlays/block-scalar-*).
     #[test]
     fn a_block_scalar_at_the_end_of_the_input_keeps_no_line_break_that_is_not_there() {

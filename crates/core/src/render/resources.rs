@@ -18,10 +18,12 @@ pub(crate) fn to_emit(node: &crate::yaml::Node) -> Node<'static> {
     match &node.value {
         Value::Scalar { text, .. } => match node.resolved() {
             Resolved::Null => Node::Null,
-            Resolved::Bool => Node::Bool(matches!(
-                text.as_str(),
-                "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
-            )),
+            // kustomize reads resources with go-yaml v3: only `true` and `false` (any case
+            // form of the three) are booleans; YAML 1.1's `yes`, `on`, `y` are strings.
+            Resolved::Bool if crate::yaml::is_v3_bool(text) => {
+                Node::Bool(crate::yaml::is_true(text))
+            }
+            Resolved::Bool => Node::Str(Cow::Owned(text.clone())),
             Resolved::Int | Resolved::Float => Node::Number(Cow::Owned(text.clone())),
             Resolved::Str => Node::Str(Cow::Owned(text.clone())),
         },
@@ -31,7 +33,12 @@ pub(crate) fn to_emit(node: &crate::yaml::Node) -> Node<'static> {
                 .iter()
                 .map(|(k, v)| {
                     (
-                        Cow::Owned(k.as_str().map(str::to_string).unwrap_or_default()),
+                        // A key is its text, whatever it would resolve to as a value
+                        // (`n`, `yes`, `1` are keys as written, as kustomize reads them).
+                        Cow::Owned(match &k.value {
+                            Value::Scalar { text, .. } => text.clone(),
+                            _ => String::new(),
+                        }),
                         to_emit(v),
                     )
                 })

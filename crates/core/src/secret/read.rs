@@ -132,8 +132,8 @@ fn strings(n: Option<&Node>) -> BTreeMap<String, String> {
         .iter()
         .filter_map(|(k, v)| {
             Some((
-                k.as_str()?.to_string(),
-                v.as_str().unwrap_or("").to_string(),
+                k.as_str_v3()?.to_string(),
+                v.as_str_v3().unwrap_or("").to_string(),
             ))
         })
         .collect()
@@ -146,7 +146,7 @@ pub(crate) fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Secret> {
     let meta = doc.get("metadata");
     let get = |n: Option<&Node>, k: &str| {
         n.and_then(|m| m.get(k))
-            .and_then(Node::as_str)
+            .and_then(Node::as_str_v3)
             .map(str::to_string)
     };
     let Some(name) = get(meta, "name") else {

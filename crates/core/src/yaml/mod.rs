@@ -15,7 +15,7 @@ use crate::gate::shown::Provenance;
 
 pub(crate) use error::{Error, SyntaxError, printable};
 pub(crate) use goyaml::{Mark, Node, Value};
-pub(crate) use goyaml::{Resolved, is_true};
+pub(crate) use goyaml::{Resolved, is_true, is_v3_bool};
 
 /// Text to one tree per document ([`goyaml::parse_stream`]); a refusal names no file yet.
 pub(crate) fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
