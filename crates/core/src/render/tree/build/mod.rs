@@ -207,7 +207,7 @@ impl<'a> Build<'a> {
         for entry in &k.patches_strategic_merge {
             let (text, file, mark) = self.patch_text(dir, kfile, &entry.value, entry.mark)?;
             for d in parse_patch(&file, &text, mark)? {
-                smp_by_id(&mut ra, &d, &Loc::at(&file, mark))?;
+                smp_by_id(&mut ra, &d, &Loc::at(&file, mark), Allow::default())?;
             }
         }
         for entry in &k.patches {

@@ -86,29 +86,79 @@ pub(super) fn select(ra: &[Res], target: &yaml::Node, loc: &Loc) -> Result<Vec<u
     Ok(out)
 }
 
-pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>) {
-    let mut deleted = Vec::new();
+/// A `patches` entry's `options`: whether its strategic-merge patches may change the name
+/// or the kind of what they patch (kustomize restores both otherwise).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Allow {
+    pub(super) name_change: bool,
+    pub(super) kind_change: bool,
+}
+
+impl Allow {
+    /// The `options` of a `patches` entry.
+    pub(super) fn of(entry: &yaml::Node) -> Allow {
+        let flag = |k: &str| {
+            entry
+                .get("options")
+                .and_then(|o| o.get(k))
+                .is_some_and(|v| match &v.value {
+                    yaml::Value::Scalar { text, .. } => {
+                        v.resolved() == yaml::Resolved::Bool && yaml::is_true(text)
+                    }
+                    _ => false,
+                })
+        };
+        Allow {
+            name_change: flag("allowNameChange"),
+            kind_change: flag("allowKindChange"),
+        }
+    }
+}
+
+/// kustomize's `ApplySmPatch` on each chosen Secret: the name, kind and namespace it had are
+/// restored unless `allow` lets the patch change them (the old id is then kept, for the
+/// references to it). A Secret patched into another kind leaves the Secrets. A top-level
+/// `$patch: replace` leaves the resource as it was, as in kustomize.
+pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>, allow: Allow) {
+    if as_str(get(p, "$patch")) == Some("replace") {
+        return;
+    }
+    let mut gone = Vec::new();
     for &i in chosen {
         let r = &mut ra[i];
         let (name, ns) = (r.name(), r.namespace());
+        if allow.name_change || allow.kind_change {
+            r.store_prev();
+        }
         let node = std::mem::replace(&mut r.node, Node::Null);
         match patch::strategic_merge(node, p) {
             Some(n) => {
                 r.node = n;
-                r.set_meta("name", Some(&name));
+                if !allow.name_change {
+                    r.set_meta("name", Some(&name));
+                }
                 r.set_meta("namespace", ns.as_deref());
-                set(&mut r.node, "kind", Node::Str("Secret".into()));
+                if !allow.kind_change {
+                    set(&mut r.node, "kind", Node::Str("Secret".into()));
+                } else if as_str(get(&r.node, "kind")) != Some("Secret") {
+                    gone.push(i);
+                }
             }
-            None => deleted.push(i),
+            None => gone.push(i),
         }
     }
-    for i in deleted.into_iter().rev() {
+    for i in gone.into_iter().rev() {
         ra.remove(i);
     }
 }
 
 /// A strategic-merge patch without a target: it names its Secret.
-pub(super) fn smp_by_id(ra: &mut Vec<Res>, p: &Node<'static>, loc: &Loc) -> Result<()> {
+pub(super) fn smp_by_id(
+    ra: &mut Vec<Res>,
+    p: &Node<'static>,
+    loc: &Loc,
+    allow: Allow,
+) -> Result<()> {
     if as_str(get(p, "kind")) != Some("Secret") {
         return Ok(());
     }
@@ -119,7 +169,7 @@ pub(super) fn smp_by_id(ra: &mut Vec<Res>, p: &Node<'static>, loc: &Loc) -> Resu
     let found: Vec<usize> = (0..ra.len()).filter(|&i| ra[i].any_id(&id)).collect();
     match found.len() {
         1 => {
-            apply_smp(ra, &found, p);
+            apply_smp(ra, &found, p, allow);
             Ok(())
         }
         0 => {
@@ -210,11 +260,11 @@ impl Build<'_> {
                 }
                 let Some(p) = docs.first() else { return Ok(()) };
                 let chosen = select(ra, target, &loc)?;
-                apply_smp(ra, &chosen, p);
+                apply_smp(ra, &chosen, p, Allow::of(entry));
             }
             None => {
                 for d in &docs {
-                    smp_by_id(ra, d, &loc)?;
+                    smp_by_id(ra, d, &loc, Allow::of(entry))?;
                 }
             }
         }
@@ -276,7 +326,7 @@ mod tests {
             Mark::default(),
         )
         .unwrap();
-        smp_by_id(&mut ra, &p[0], &Loc::file("k.yaml")).unwrap();
+        smp_by_id(&mut ra, &p[0], &Loc::file("k.yaml"), Allow::default()).unwrap();
         assert!(get(&ra[0].node, "data").and_then(|d| get(d, "b")).is_some());
         let other = parse_patch(
             Path::new("p.yaml"),
@@ -284,6 +334,6 @@ mod tests {
             Mark::default(),
         )
         .unwrap();
-        assert!(smp_by_id(&mut ra, &other[0], &Loc::file("k.yaml")).is_err());
+        assert!(smp_by_id(&mut ra, &other[0], &Loc::file("k.yaml"), Allow::default()).is_err());
     }
 }
