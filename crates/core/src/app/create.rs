@@ -84,16 +84,68 @@ pub enum CreateError {
     DockerNeedsCredentials,
     #[error("basic-auth needs --username or --password-file (or both)")]
     BasicAuthNeedsInput,
+    /// An env file kustomize's parser refuses (`at`: the file).
+    #[error("{at}: {error}")]
+    EnvFile {
+        at: Loc,
+        #[source]
+        error: source::SourceError,
+    },
+    /// The key of an env file's line (`at`) that is no environment variable name: `shape`
+    /// describes it (`describe_hidden`), never shows it.
+    #[error(
+        "{at}: the key on this line is not a valid environment variable name (letters, digits, `_`, `-`, `.`; not starting with a digit); it is {shape} (not shown: text from inside a file is never printed)"
+    )]
+    EnvVarName { at: Loc, shape: String },
+    /// The key of an env file's line (`at`) that is no Secret key, described.
+    #[error("{at}: {reason}")]
+    HiddenKey {
+        at: Loc,
+        #[source]
+        reason: validate::HiddenKey,
+    },
+    /// The key of an env file's line (`at`) that an earlier key already took.
+    #[error(
+        "{at}: cannot add the key of this line (not shown: text from inside a file is never printed): another key by that name already exists"
+    )]
+    HiddenKeyTwice { at: Loc },
 }
 
 /// Into the top-level error as the use cases' own.
-/// Its errors name no file.
+/// Only an env file's errors name a file (and its line): that place is shown through `view`.
 impl crate::error::LayerError for CreateError {
     fn relabel(
         self: Box<Self>,
-        _: &dyn crate::place::PathView,
+        view: &dyn crate::place::PathView,
     ) -> Box<dyn crate::error::LayerError> {
-        self
+        Box::new(match *self {
+            CreateError::EnvFile { at, error } => CreateError::EnvFile {
+                at: at.relabel(view),
+                error,
+            },
+            CreateError::EnvVarName { at, shape } => CreateError::EnvVarName {
+                at: at.relabel(view),
+                shape,
+            },
+            CreateError::HiddenKey { at, reason } => CreateError::HiddenKey {
+                at: at.relabel(view),
+                reason,
+            },
+            CreateError::HiddenKeyTwice { at } => CreateError::HiddenKeyTwice {
+                at: at.relabel(view),
+            },
+            other => other,
+        })
+    }
+
+    fn loc(&self) -> Option<&Loc> {
+        match self {
+            CreateError::EnvFile { at, .. }
+            | CreateError::EnvVarName { at, .. }
+            | CreateError::HiddenKey { at, .. }
+            | CreateError::HiddenKeyTwice { at } => Some(at),
+            _ => None,
+        }
     }
 }
 
@@ -142,12 +194,12 @@ impl Request {
 
     /// A key read from inside a file: the same rules, and messages that never show it.
     fn insert_hidden(&mut self, key: String, value: SecretBytes, at: Loc) -> Result<()> {
-        validate::check_hidden_key(&key).map_err(|m| Error::source(at.clone(), m.to_string()))?;
+        validate::check_hidden_key(&key).map_err(|reason| CreateError::HiddenKey {
+            at: at.clone(),
+            reason,
+        })?;
         if self.secret.data.contains_key(key.as_str()) {
-            return Err(Error::source(
-                at,
-                "cannot add the key of this line (not shown: text from inside a file is never printed): another key by that name already exists",
-            ));
+            return Err(CreateError::HiddenKeyTwice { at }.into());
         }
         self.put(key.into(), value, at);
         Ok(())
@@ -208,8 +260,10 @@ impl Request {
     /// without `=` taking its value from the process environment.
     pub fn env_file(&mut self, path: &str) -> Result<()> {
         let bytes = read(Path::new(path))?;
-        let pairs = source::parse_env(bytes.expose())
-            .map_err(|e| Error::source(Loc::file(path), e.to_string()))?;
+        let pairs = source::parse_env(bytes.expose()).map_err(|error| CreateError::EnvFile {
+            at: Loc::file(path),
+            error,
+        })?;
         for p in pairs {
             let at = Loc::at(
                 path,
@@ -220,14 +274,10 @@ impl Request {
                 },
             );
             if !crate::review::check::is_env_var_name(&p.key) {
-                return Err(Error::source(
-                    at,
-                    format!(
-                        "the key on this line is not a valid environment variable name (letters, digits, `_`, `-`, `.`; not starting with a digit); it is {} (not shown: text from inside a file is never printed)",
-                        validate::describe_hidden(&p.key, |c| c.is_ascii_alphanumeric()
-                            || "-._".contains(c))
-                    ),
-                ));
+                let shape = validate::describe_hidden(&p.key, |c| {
+                    c.is_ascii_alphanumeric() || "-._".contains(c)
+                });
+                return Err(CreateError::EnvVarName { at, shape }.into());
             }
             let value = if p.has_equals {
                 p.value
@@ -435,4 +485,47 @@ pub fn basic_auth(
 pub fn ssh_auth(req: &mut Request, key_file: &Path) -> Result<()> {
     req.set_type(Some("kubernetes.io/ssh-auth".into()));
     req.file(&format!("ssh-privatekey={}", key_file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shows the files of `tmp/` as `REV:`.
+    struct Rev;
+
+    impl crate::place::PathView for Rev {
+        fn show(&self, path: &Path) -> PathBuf {
+            match path.strip_prefix("tmp") {
+                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
+                Err(_) => path.to_path_buf(),
+            }
+        }
+    }
+
+    #[test]
+    fn an_env_line_is_placed_through_the_view_and_its_key_never_shown() {
+        let at = Loc::at(
+            "tmp/a.env",
+            crate::yaml::Mark {
+                line: 3,
+                col: 1,
+                ..Default::default()
+            },
+        );
+        let e: Error = CreateError::HiddenKeyTwice { at: at.clone() }.into();
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "REV:a.env:3:1: cannot add the key of this line (not shown: text from inside a file is never printed): another key by that name already exists"
+        );
+        let e: Error = CreateError::EnvFile {
+            at: Loc::file("tmp/a.env"),
+            error: source::SourceError::EnvInvalidUtf8 { line: 3 },
+        }
+        .into();
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "REV:a.env: line 3 is not valid UTF-8 (env files are text)"
+        );
+    }
 }

@@ -42,6 +42,8 @@ pub(crate) enum Rule {
     InvalidFileEntry,
     /// An env file (`entry` as written) that godotenv cannot read.
     EnvFile { entry: String, error: DotenvError },
+    /// A Secret among the decrypted manifests without `metadata.name`.
+    DecryptedSecretWithoutName,
     /// `migrate ksops` on a path that is neither a kustomization file nor a directory.
     NotAKustomization,
     /// `migrate ksops` on a generator file (`entry` as written) outside the
@@ -88,6 +90,9 @@ impl fmt::Display for Rule {
                 "invalid file entry: use `path` or `key=path` (one `=` at most, KSOPS' rule)",
             ),
             Rule::EnvFile { entry, error } => write!(f, "env file `{entry}`: {error}"),
+            Rule::DecryptedSecretWithoutName => {
+                f.write_str("a decrypted Secret without metadata.name")
+            }
             Rule::NotAKustomization => f.write_str("is not a kustomization file or a directory"),
             Rule::GeneratorOutside { entry, dir } => write!(
                 f,
@@ -129,5 +134,40 @@ impl crate::error::LayerError for KsopsError {
 impl From<KsopsError> for crate::error::Error {
     fn from(e: KsopsError) -> Self {
         crate::error::Error::Layer(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Shows the files of `tmp/` as `REV:`.
+    struct Rev;
+
+    impl PathView for Rev {
+        fn show(&self, path: &Path) -> PathBuf {
+            match path.strip_prefix("tmp") {
+                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
+                Err(_) => path.to_path_buf(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_nameless_decrypted_secret_is_placed_through_the_view() {
+        let e: crate::error::Error = KsopsError::new(
+            Loc::file("tmp/ksops.yaml"),
+            Rule::DecryptedSecretWithoutName,
+        )
+        .into();
+        assert_eq!(
+            e.to_string(),
+            "tmp/ksops.yaml: a decrypted Secret without metadata.name"
+        );
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "REV:ksops.yaml: a decrypted Secret without metadata.name"
+        );
     }
 }

@@ -10,8 +10,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::error::{KsopsError, Rule};
 use super::{BEHAVIOR, NEEDS_HASH};
-use crate::error::{Error, Loc, Result};
+use crate::error::{Loc, Result};
 use crate::gate::shown::Provenance;
 use crate::kustomize::hash::HashVariant;
 use crate::secret::Secret;
@@ -115,7 +116,7 @@ fn secret(file: &Path, doc: &Node) -> Result<Secret> {
     let loc = Loc::at(file, doc.mark);
     let meta = doc.get("metadata");
     let name = text_of(meta.and_then(|m| m.get("name")))
-        .ok_or_else(|| Error::manifest(loc.clone(), "a decrypted Secret without metadata.name"))?
+        .ok_or_else(|| KsopsError::new(loc.clone(), Rule::DecryptedSecretWithoutName))?
         .to_string();
     let namespace = text_of(meta.and_then(|m| m.get("namespace"))).map(str::to_string);
     let labels: BTreeMap<String, String> = strings(meta.and_then(|m| m.get("labels")))

@@ -352,10 +352,8 @@ fn error_loc(e: &Error) -> Option<&Loc> {
     match e {
         Error::Yaml(e) => Some(e.loc()),
         Error::Kustomize(e) => e.loc(),
-        Error::Secret(crate::secret::Error::Invalid { loc, .. })
-        | Error::Crypt { loc, .. }
-        | Error::Sops { loc, .. }
-        | Error::Age { loc, .. } => Some(loc),
+        Error::Secret(e) => Some(e.loc()),
+        Error::Crypt { loc, .. } | Error::Sops { loc, .. } | Error::Age { loc, .. } => Some(loc),
         Error::Layer(e) => e.loc(),
         _ => None,
     }

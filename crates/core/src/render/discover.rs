@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use super::error::{RenderError, Rule};
 use crate::error::{Error, Result};
 use crate::kustomize::manifest::{self, Kustomizations, Noted, Unit};
 use crate::yaml;
@@ -48,10 +49,13 @@ pub fn load_in(paths: &[PathBuf], store: &Kustomizations) -> Result<Vec<Unit>> {
     if errors.is_empty() && only_near_misses(&units) {
         for u in &units {
             errors.extend(u.warnings.iter().map(|n: &Noted| {
-                Error::manifest(
+                RenderError::new(
                     n.warning.loc.clone(),
-                    format!("nothing rendered: {}", n.why_skipped()),
+                    Rule::NothingRendered {
+                        why: n.why_skipped().to_string(),
+                    },
                 )
+                .into()
             }));
         }
     }

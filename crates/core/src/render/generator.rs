@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::error::{RenderError, Rule};
 use super::loader::{Input, Root};
 use super::naming::{apply_hash, is_build_annotation, plugin_marks};
 use super::settings::{Mode, PLACEHOLDER_ANNOTATION, Settings};
 use super::{Decrypt, Enc, Entry, Secret};
 use crate::error::{Error, Loc, Result, Warning};
+use crate::gate::shown::Text;
 use crate::kustomize::manifest::{Generator, MetaMap, Transform};
 use crate::kustomize::source::{self, SourceError};
 use crate::secret::validate;
@@ -84,27 +86,19 @@ impl Collected {
         self.placeholder |= enc == Enc::Placeholder;
         if let Some(first) = self.data.get(key.as_str()) {
             // The same place twice: one file listed twice in `envs`.
-            let first_at = if first.origin.to_string() == origin.to_string() {
-                "the same line again: is the file listed twice?".to_string()
-            } else {
-                format!("first at {}", first.origin)
-            };
+            let first =
+                (first.origin.to_string() != origin.to_string()).then(|| first.origin.clone());
             // A key from the manifest is its own text there; one from an env line is not shown.
-            let (which, note) = if hidden {
-                (
-                    "the key on this line".to_string(),
-                    " (the key is not shown: text from inside a file is never printed)",
-                )
-            } else {
-                (format!("key `{}`", crate::yaml::printable(&key)), "")
-            };
-            return Err(Error::source(
+            let key = (!hidden).then(|| Text::plain(&key));
+            return Err(RenderError::new(
                 origin,
-                format!(
-                    "{which} is given twice in generator `{}` ({first_at}); each key may appear once{note}",
-                    g.name.value,
-                ),
-            ));
+                Rule::KeyTwice {
+                    key,
+                    generator: g.name.value.clone(),
+                    first,
+                },
+            )
+            .into());
         }
         let mut b64 = String::new();
         emit::wrapped_base64(value.expose(), &mut b64);
@@ -174,10 +168,13 @@ fn collect_envs(
         let loc = Loc::at(&g.file, env.mark);
         let input = root.read_file(&env.value, &loc, keys, false)?;
         let Input::File { bytes, enc, path } = input else {
-            return Err(Error::source(
+            return Err(RenderError::new(
                 loc,
-                format!("env file `{}` is a directory", env.value),
-            ));
+                Rule::EnvFileIsDirectory {
+                    entry: env.value.clone(),
+                },
+            )
+            .into());
         };
         if enc == Enc::Placeholder {
             // The key names are inside the encrypted file: none can be shown.
@@ -192,7 +189,7 @@ fn collect_envs(
             });
             continue;
         }
-        let pairs = source::parse_env(bytes.expose()).map_err(|e| source_error(&path, &e))?;
+        let pairs = source::parse_env(bytes.expose()).map_err(|e| source_error(&path, e))?;
         for p in pairs {
             let origin = Loc::at(
                 &path,
@@ -242,7 +239,7 @@ fn collect_files(
     for f in &g.files {
         let loc = Loc::at(&g.file, f.mark);
         let (key, path) = source::parse_file_source(&f.value)
-            .map_err(|e| Error::source(loc.clone(), e.to_string()))?;
+            .map_err(|e| RenderError::new(loc.clone(), Rule::Source(e)))?;
         match root.read_file(path, &loc, keys, g.expands_directories())? {
             Input::File { bytes, enc, .. } => {
                 let key = match key {
@@ -259,12 +256,13 @@ fn collect_files(
             }
             Input::Dir(files) => {
                 if key.is_some() {
-                    return Err(Error::source(
+                    return Err(RenderError::new(
                         loc,
-                        format!(
-                            "`{path}` is a directory: a key name cannot be given for a directory (each file becomes a key)"
-                        ),
-                    ));
+                        Rule::KeyForDirectory {
+                            entry: path.to_string(),
+                        },
+                    )
+                    .into());
                 }
                 for (name, bytes, enc) in files {
                     let key = default_key(&name, enc != Enc::Plain);
@@ -428,23 +426,24 @@ fn locate(v: &validate::Violation, secret: &Secret, g: &Generator, meta_marks: &
     .unwrap_or_else(|| g.loc())
 }
 
-fn source_error(path: &Path, e: &SourceError) -> Error {
+/// An env file kustomize cannot parse, placed on the line at fault where there is one.
+fn source_error(path: &Path, e: SourceError) -> RenderError {
     let mark = match e {
         SourceError::EnvInvalidUtf8 { line } | SourceError::EnvLineTooLong { line, .. } => {
             Some(Mark {
-                line: *line,
+                line,
                 col: 1,
                 ..Default::default()
             })
         }
         _ => None,
     };
-    Error::source(
+    RenderError::new(
         Loc {
             file: path.to_path_buf(),
             mark,
         },
-        e.to_string(),
+        Rule::Source(e),
     )
 }
 

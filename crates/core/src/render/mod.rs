@@ -12,6 +12,7 @@
 //! `naming` (kustomize's bookkeeping annotations and plugin-mode names).
 
 pub mod discover;
+mod error;
 mod generator;
 pub(crate) mod loader;
 mod naming;
@@ -32,6 +33,7 @@ use crate::secret::SecretBytes;
 use crate::secret::{Enc, Entry, Secret, read};
 use crate::yaml::emit::{self, Node};
 
+pub use error::RenderError;
 pub(crate) use generator::render_generator;
 pub(crate) use naming::{is_build_annotation, is_local_config};
 pub(crate) use resources::to_emit;

@@ -10,7 +10,8 @@ pub mod trees;
 
 use std::path::PathBuf;
 
-use crate::place::io_reason;
+use crate::gate::outpath::Unsafe;
+use crate::place::{Loc, PathView, io_reason};
 
 /// What goes wrong in this layer beyond reading and writing files: git and the base tree of
 /// `diff --base`, the output directory, the plaintext allow-list. Never holds a value.
@@ -46,6 +47,9 @@ pub enum Error {
         .0.display()
     )]
     NotOurs(PathBuf),
+    /// A Secret whose name or namespace cannot become a file under the output directory.
+    #[error(transparent)]
+    Unwritable(Box<Unwritable>),
     /// A `--allow-plaintext` pattern that is not a glob.
     #[error("--allow-plaintext `{}`: {reason}", .pattern.escape_debug())]
     AllowPattern { pattern: String, reason: String },
@@ -54,18 +58,70 @@ pub enum Error {
     AllowList(String),
 }
 
-/// The paths it names are the user's own (the working tree, the output directory).
+/// A Secret (made at `loc`) that cannot be written under the output directory: why its
+/// name or namespace cannot be a path, described, never shown.
+#[derive(Debug, thiserror::Error)]
+#[error("{loc}: a Secret cannot be written: {reason}")]
+pub struct Unwritable {
+    pub(crate) loc: Loc,
+    pub(crate) reason: Unsafe,
+}
+
+/// The paths it names are the user's own (the working tree, the output directory); the
+/// place a Secret was made is an input's, shown through the view.
 impl crate::error::LayerError for Error {
-    fn relabel(
-        self: Box<Self>,
-        _: &dyn crate::place::PathView,
-    ) -> Box<dyn crate::error::LayerError> {
-        self
+    fn relabel(self: Box<Self>, view: &dyn PathView) -> Box<dyn crate::error::LayerError> {
+        match *self {
+            Error::Unwritable(u) => Box::new(Error::Unwritable(Box::new(Unwritable {
+                loc: u.loc.relabel(view),
+                reason: u.reason,
+            }))),
+            other => Box::new(other),
+        }
+    }
+
+    fn loc(&self) -> Option<&Loc> {
+        match self {
+            Error::Unwritable(u) => Some(&u.loc),
+            _ => None,
+        }
     }
 }
 
 impl From<Error> for crate::error::Error {
     fn from(e: Error) -> Self {
         crate::error::Error::Layer(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::outpath::Part;
+    use std::path::Path;
+
+    /// Shows the files of `tmp/` as `REV:`.
+    struct Rev;
+
+    impl PathView for Rev {
+        fn show(&self, path: &Path) -> PathBuf {
+            match path.strip_prefix("tmp") {
+                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
+                Err(_) => path.to_path_buf(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_secret_that_cannot_be_written_is_placed_through_the_view() {
+        let e: crate::error::Error = Error::Unwritable(Box::new(Unwritable {
+            loc: Loc::file("tmp/gen.yaml"),
+            reason: Unsafe::Placeholder { part: Part::Name },
+        }))
+        .into();
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "REV:gen.yaml: a Secret cannot be written: its name holds an envsubst placeholder, which a file name cannot hold: substitute it before `render -o` (printed on stdout it is kept as written)"
+        );
     }
 }

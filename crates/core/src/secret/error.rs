@@ -1,8 +1,9 @@
-//! The secret layer's error: a Secret that breaks a Kubernetes rule, or `create` arguments
-//! that make none.
+//! The secret layer's error: a Secret that breaks a Kubernetes rule, or a Secret document
+//! its reader cannot read.
 
 use std::fmt;
 
+use crate::gate::shown::Text;
 use crate::place::Loc;
 use crate::secret::validate::{HiddenKey, Violation};
 
@@ -17,6 +18,29 @@ pub enum Error {
         /// Boxed: a violation names keys and reasons, and errors travel by value.
         reason: Box<Reason>,
     },
+    /// A Secret document without `metadata.name`; `what` says which kind of Secret the reader
+    /// was reading (`a Secret resource`).
+    #[error("{loc}: {what} without metadata.name")]
+    Unnamed { loc: Loc, what: &'static str },
+    /// A `data` value that is not base64. Boxed: it names a key and a Secret, and errors
+    /// travel by value.
+    #[error(transparent)]
+    NotBase64(Box<NotBase64>),
+}
+
+/// A `data` value at `loc` that is not base64: its key, and the Secret when the reader names
+/// it, as shown `Text` (described when they came out of a decryption); `what` qualifies the
+/// Secret (`" of a decrypted Secret"`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{loc}: {}data key {key}{what} is not valid base64",
+    secret.as_ref().map(|s| format!("Secret {s}: ")).unwrap_or_default()
+)]
+pub struct NotBase64 {
+    pub(crate) loc: Loc,
+    pub(crate) secret: Option<Text>,
+    pub(crate) key: Text,
+    pub(crate) what: &'static str,
 }
 
 /// The Kubernetes rule a Secret breaks, as data: the violation, and how its key may be shown.
@@ -65,6 +89,22 @@ impl Error {
                 secret,
                 reason,
             },
+            Error::Unnamed { loc, what } => Error::Unnamed {
+                loc: loc.relabel(view),
+                what,
+            },
+            Error::NotBase64(n) => Error::NotBase64(Box::new(NotBase64 {
+                loc: n.loc.relabel(view),
+                ..*n
+            })),
+        }
+    }
+
+    /// Where the error is, for a report that places errors (the KRM function's results).
+    pub(crate) fn loc(&self) -> &Loc {
+        match self {
+            Error::Invalid { loc, .. } | Error::Unnamed { loc, .. } => loc,
+            Error::NotBase64(n) => &n.loc,
         }
     }
 }
@@ -72,6 +112,42 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::place::PathView;
+    use std::path::{Path, PathBuf};
+
+    /// Shows the files of `tmp/` as `REV:`.
+    struct Rev;
+
+    impl PathView for Rev {
+        fn show(&self, path: &Path) -> PathBuf {
+            match path.strip_prefix("tmp") {
+                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
+                Err(_) => path.to_path_buf(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_secret_the_reader_refuses_is_placed_through_the_view() {
+        let e = Error::Unnamed {
+            loc: Loc::file("tmp/s.yaml"),
+            what: "a Secret resource",
+        };
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "REV:s.yaml: a Secret resource without metadata.name"
+        );
+        let e = Error::NotBase64(Box::new(NotBase64 {
+            loc: Loc::file("tmp/s.yaml"),
+            secret: Some(Text::plain("db")),
+            key: Text::plain("k"),
+            what: "",
+        }));
+        assert_eq!(
+            e.relabel(&Rev).to_string(),
+            "REV:s.yaml: Secret `db`: data key `k` is not valid base64"
+        );
+    }
 
     #[test]
     fn a_decrypted_key_is_described_not_quoted() {

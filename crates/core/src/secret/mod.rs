@@ -12,7 +12,7 @@ pub(crate) mod read;
 pub(crate) mod tls;
 pub(crate) mod validate;
 
-pub(crate) use error::{Error, Reason};
+pub(crate) use error::{Error, NotBase64, Reason};
 pub use model::{Enc, Entry, Key, Secret, base64_plain, sort_secrets, to_yaml};
 
 use std::fmt;

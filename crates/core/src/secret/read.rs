@@ -10,10 +10,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::gate::shown::{Provenance, Text};
-use crate::kustomize::error::{Error, Result};
 use crate::place::Loc;
 use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString};
+use crate::secret::{Error, NotBase64};
 use crate::yaml::{Node, Value};
+
+/// What the reader returns: its refusals are the secret layer's.
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Whether a reader decodes the values or only notes the keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +47,7 @@ pub(crate) struct Reading {
     pub(crate) blank: fn(char) -> bool,
     /// A `stringData` value is also kept as wrapped base64 (printed and hashed from it).
     pub(crate) string_base64: bool,
-    /// The error for a Secret without `metadata.name`.
+    /// What the error for a Secret without `metadata.name` calls it (`a Secret resource`).
     pub(crate) unnamed: &'static str,
 }
 
@@ -59,7 +62,7 @@ impl Reading {
         named: false,
         blank: char::is_whitespace,
         string_base64: false,
-        unnamed: "a Secret resource without metadata.name",
+        unnamed: "a Secret resource",
     };
 
     /// A Secret in YAML secretgen (or kustomize, or kubectl) printed, read back for a diff:
@@ -73,7 +76,7 @@ impl Reading {
         named: false,
         blank: char::is_whitespace,
         string_base64: false,
-        unnamed: "a Secret without metadata.name",
+        unnamed: "a Secret",
     };
 
     /// A Secret beside the workloads `check` reads: names, type and key names only (so the
@@ -87,7 +90,7 @@ impl Reading {
         named: false,
         blank: char::is_whitespace,
         string_base64: false,
-        unnamed: "a Secret without metadata.name",
+        unnamed: "a Secret",
     };
 
     /// A Secret at the end of a tree build, its values given as [`Written`] by the build:
@@ -102,7 +105,7 @@ impl Reading {
         named: true,
         blank: |c| c.is_ascii_whitespace(),
         string_base64: true,
-        unnamed: "a Secret without metadata.name",
+        unnamed: "a Secret",
     };
 }
 
@@ -150,7 +153,10 @@ pub(crate) fn secret(file: &Path, doc: &Node, how: &Reading) -> Result<Secret> {
             .map(str::to_string)
     };
     let Some(name) = get(meta, "name") else {
-        return Err(Error::manifest(loc, how.unnamed));
+        return Err(Error::Unnamed {
+            loc,
+            what: how.unnamed,
+        });
     };
     let namespace = get(meta, "namespace");
     let labels = strings(meta.and_then(|m| m.get("labels")));
@@ -242,19 +248,12 @@ pub(crate) fn entries<'a>(
 /// came out of a decryption is described, never quoted.
 fn not_base64(w: &Written<'_>, secret: &str, how: &Reading) -> Error {
     let provenance = Provenance::decrypted_if(w.encrypted || how.encrypted);
-    let named = if how.named {
-        format!("Secret {}: ", Text::new(secret, provenance))
-    } else {
-        String::new()
-    };
-    Error::manifest(
-        w.at.clone().unwrap_or_else(|| w.origin.clone()),
-        format!(
-            "{named}data key {}{} is not valid base64",
-            Text::new(w.key, provenance),
-            how.what
-        ),
-    )
+    Error::NotBase64(Box::new(NotBase64 {
+        loc: w.at.clone().unwrap_or_else(|| w.origin.clone()),
+        secret: how.named.then(|| Text::new(secret, provenance)),
+        key: Text::new(w.key, provenance),
+        what: how.what,
+    }))
 }
 
 #[cfg(test)]
