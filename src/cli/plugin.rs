@@ -55,10 +55,11 @@ fn read_stdin() -> Result<zeroize::Zeroizing<String>, Error> {
     read::stdin_text(limit, "a ResourceList").map_err(|e| match e.failure {
         ReadFailure::TooLarge {
             settable: false, ..
-        } => Error::manifest(
-            secretgen::error::Loc::file("<stdin>"),
-            format!("the ResourceList is more than {limit} bytes; YAML inputs are limited to that"),
-        ),
+        } => plugin::Error::ResourceListTooLarge {
+            loc: secretgen::error::Loc::file("<stdin>"),
+            limit,
+        }
+        .into(),
         _ => e.into(),
     })
 }

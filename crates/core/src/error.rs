@@ -121,22 +121,6 @@ fn join_lines(errors: &[Error]) -> String {
 }
 
 impl Error {
-    pub fn manifest(loc: Loc, message: impl Into<String>) -> Self {
-        crate::kustomize::Error::Manifest {
-            loc,
-            message: message.into(),
-        }
-        .into()
-    }
-
-    pub(crate) fn source(loc: Loc, message: impl Into<String>) -> Self {
-        crate::kustomize::Error::Source {
-            loc,
-            message: message.into(),
-        }
-        .into()
-    }
-
     pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
         Error::Io(IoError::new(path, action, source))
     }
@@ -201,7 +185,11 @@ mod tests {
                 ..Default::default()
             },
         );
-        let e = Error::manifest(loc, "bad");
-        assert_eq!(e.to_string(), "gen.yaml:7:5: bad");
+        let e: Error =
+            crate::kustomize::Error::rule(loc, crate::kustomize::rule::Rule::OneDocument).into();
+        assert_eq!(
+            e.to_string(),
+            "gen.yaml:7:5: a kustomization holds one YAML document"
+        );
     }
 }

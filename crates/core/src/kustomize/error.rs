@@ -19,12 +19,6 @@ pub enum Error {
         loc: Loc,
         rule: Box<crate::kustomize::rule::Rule>,
     },
-    /// A manifest or kustomization that is well-formed YAML but breaks a rule.
-    #[error("{loc}: {message}")]
-    Manifest { loc: Loc, message: String },
-    /// A source (file, literal, env file) that cannot be read or parsed.
-    #[error("{loc}: {message}")]
-    Source { loc: Loc, message: String },
     /// A source entry (a generator's `files` or `envs` entry, as written) that cannot be read.
     #[error("{loc}: {}", reason.text(entry))]
     Entry {
@@ -199,14 +193,6 @@ impl Error {
         }
     }
 
-    /// A manifest or kustomization at `loc` that breaks a rule, said in `message`.
-    pub(crate) fn manifest(loc: Loc, message: impl Into<String>) -> Self {
-        Error::Manifest {
-            loc,
-            message: message.into(),
-        }
-    }
-
     /// The system failed at `action` on `path`.
     pub(crate) fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
         Error::Io(IoError::new(path, action, source))
@@ -244,14 +230,6 @@ impl Error {
             Error::Rule { loc, rule } => Error::Rule {
                 loc: at(loc),
                 rule: Box::new(rule.relabel(view)),
-            },
-            Error::Manifest { loc, message } => Error::Manifest {
-                loc: at(loc),
-                message,
-            },
-            Error::Source { loc, message } => Error::Source {
-                loc: at(loc),
-                message,
             },
             Error::Entry { loc, entry, reason } => Error::Entry {
                 loc: at(loc),
@@ -306,8 +284,6 @@ impl Error {
     pub(crate) fn loc(&self) -> Option<&Loc> {
         Some(match self {
             Error::Rule { loc, .. }
-            | Error::Manifest { loc, .. }
-            | Error::Source { loc, .. }
             | Error::Entry { loc, .. }
             | Error::Unreadable { loc, .. }
             | Error::NoKustomization { loc, .. }
@@ -369,14 +345,15 @@ mod tests {
                 "HEAD:k.yaml: `generators` file `HEAD:g.yaml` resolves to `/tmp/x/secret.yaml`, outside the kustomization's directory `HEAD:`;"
             )
         );
-        // A message that merely mentions the directory as text keeps it.
-        let e = Error::Manifest {
-            loc: Loc::file("/tmp/x/tree/k.yaml"),
-            message: "`/tmp/x/tree/a` is named".into(),
-        };
-        assert_eq!(
-            e.relabel(&Rev).to_string(),
-            "HEAD:k.yaml: `/tmp/x/tree/a` is named"
+        // An entry as written that merely mentions the directory keeps it.
+        let e = Error::rule(
+            Loc::file("/tmp/x/tree/k.yaml"),
+            crate::kustomize::rule::Rule::GeneratorsEntryIsItself("/tmp/x/tree/a".into()),
+        );
+        assert!(
+            e.relabel(&Rev)
+                .to_string()
+                .starts_with("HEAD:k.yaml: `generators` entry `/tmp/x/tree/a` is this")
         );
     }
 

@@ -29,6 +29,9 @@ pub enum Error {
         loc: crate::error::Loc,
         found: &'static str,
     },
+    /// A ResourceList on stdin over the YAML size limit.
+    #[error("{loc}: the ResourceList is more than {limit} bytes; YAML inputs are limited to that")]
+    ResourceListTooLarge { loc: crate::error::Loc, limit: u64 },
     /// A ResourceList without the generator to run.
     #[error("{loc}: the ResourceList has no functionConfig: pass the generator with --fn-config")]
     NoFunctionConfig { loc: crate::error::Loc },
@@ -48,7 +51,8 @@ impl crate::error::LayerError for Error {
             Error::NoPluginHome => None,
             Error::NotAResourceList { loc }
             | Error::ItemsNotAList { loc, .. }
-            | Error::NoFunctionConfig { loc } => Some(loc),
+            | Error::NoFunctionConfig { loc }
+            | Error::ResourceListTooLarge { loc, .. } => Some(loc),
         }
     }
 }

@@ -216,7 +216,7 @@ fn collect_literals(g: &Generator, c: &mut Collected) -> Result<()> {
     for lit in &g.literals {
         let loc = Loc::at(&g.file, lit.mark);
         let (k, v) = source::parse_literal(&lit.value)
-            .map_err(|e| Error::source(loc.clone(), e.to_string()))?;
+            .map_err(|e| RenderError::new(loc.clone(), Rule::Source(e)))?;
         c.add(
             g,
             k.to_string(),

@@ -342,7 +342,11 @@ mod tests {
             "file `HEAD~1:src/x.txt` not found"
         );
         let e = crate::error::Error::many(vec![
-            crate::error::Error::manifest(crate::error::Loc::file(b.root.join("k.yaml")), "bad"),
+            crate::kustomize::Error::rule(
+                crate::error::Loc::file(b.root.join("k.yaml")),
+                crate::kustomize::rule::Rule::OneDocument,
+            )
+            .into(),
             crate::error::Error::io(
                 &b.root.join("d/f"),
                 "cannot read",
@@ -351,7 +355,10 @@ mod tests {
         ]);
         let shown = b.relabel_error(e).to_string();
         assert!(!shown.contains(&*b.root.to_string_lossy()), "{shown}");
-        assert!(shown.starts_with("HEAD~1:k.yaml: bad\n"), "{shown}");
+        assert!(
+            shown.starts_with("HEAD~1:k.yaml: a kustomization holds one YAML document\n"),
+            "{shown}"
+        );
         assert!(shown.contains("HEAD~1:d/f: cannot read"), "{shown}");
     }
 
@@ -363,10 +370,11 @@ mod tests {
         let root = b.root.display().to_string();
         let in_words = format!("`{root}/x` is named in the words");
         let e = crate::error::Error::many(vec![
-            crate::error::Error::manifest(
+            crate::kustomize::Error::rule(
                 crate::error::Loc::file(b.root.join("k.yaml")),
-                in_words.clone(),
-            ),
+                crate::kustomize::rule::Rule::GeneratorsEntryIsItself(in_words.clone()),
+            )
+            .into(),
             crate::kustomize::Error::outside_directory(
                 crate::error::Loc::file(b.root.join("o/kustomization.yaml")),
                 "patches",
@@ -387,7 +395,12 @@ mod tests {
         ]);
         let shown = b.relabel_error(e).to_string();
         let lines: Vec<&str> = shown.split("\nerror: ").collect();
-        assert_eq!(lines[0], format!("HEAD:k.yaml: {in_words}"));
+        assert_eq!(
+            lines[0],
+            format!(
+                "HEAD:k.yaml: `generators` entry `{in_words}` is this kustomization itself (kustomize refuses it)"
+            )
+        );
         assert_eq!(
             lines[1],
             "HEAD:o/kustomization.yaml: `patches` file `HEAD:p.yaml` is outside the kustomization's directory `HEAD:o` (kustomize's load restrictor; --load-restrictor LoadRestrictionsNone lifts it)"
