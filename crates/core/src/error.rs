@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+#[cfg(test)]
+pub(crate) use crate::place::TestRev;
 pub use crate::place::{IoError, Loc, PathView, Warning, escape_controls, io_reason};
 
 /// What went wrong, by layer. Messages state the rule and what to do; never a value.
@@ -70,6 +72,13 @@ pub trait LayerError: std::error::Error + Send + Sync + 'static {
     /// results); `None` for an error of no input.
     fn loc(&self) -> Option<&Loc> {
         None
+    }
+}
+
+/// Every layer error above travels as [`Error::Layer`].
+impl<E: LayerError> From<E> for Error {
+    fn from(e: E) -> Self {
+        Error::Layer(Box::new(e))
     }
 }
 

@@ -166,6 +166,20 @@ impl fmt::Display for Warning {
     }
 }
 
+/// For tests: shows the files under `tmp/` as `REV:`, as `diff --base` shows a revision's.
+#[cfg(test)]
+pub(crate) struct TestRev;
+
+#[cfg(test)]
+impl PathView for TestRev {
+    fn show(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix("tmp") {
+            Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
+            Err(_) => path.to_path_buf(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

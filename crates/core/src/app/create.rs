@@ -149,12 +149,6 @@ impl crate::error::LayerError for CreateError {
     }
 }
 
-impl From<CreateError> for Error {
-    fn from(e: CreateError) -> Self {
-        Error::Layer(Box::new(e))
-    }
-}
-
 impl Request {
     pub fn new(name: &str, namespace: Option<String>) -> Self {
         let mut secret = Secret::new(name.to_string(), namespace, Loc::file(""));
@@ -491,17 +485,7 @@ pub fn ssh_auth(req: &mut Request, key_file: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// Shows the files of `tmp/` as `REV:`.
-    struct Rev;
-
-    impl crate::place::PathView for Rev {
-        fn show(&self, path: &Path) -> PathBuf {
-            match path.strip_prefix("tmp") {
-                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
-                Err(_) => path.to_path_buf(),
-            }
-        }
-    }
+    use crate::error::TestRev as Rev;
 
     #[test]
     fn an_env_line_is_placed_through_the_view_and_its_key_never_shown() {

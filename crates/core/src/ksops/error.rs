@@ -131,28 +131,11 @@ impl crate::error::LayerError for KsopsError {
     }
 }
 
-impl From<KsopsError> for crate::error::Error {
-    fn from(e: KsopsError) -> Self {
-        crate::error::Error::Layer(Box::new(e))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
-    /// Shows the files of `tmp/` as `REV:`.
-    struct Rev;
-
-    impl PathView for Rev {
-        fn show(&self, path: &Path) -> PathBuf {
-            match path.strip_prefix("tmp") {
-                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
-                Err(_) => path.to_path_buf(),
-            }
-        }
-    }
+    use crate::error::TestRev as Rev;
 
     #[test]
     fn a_nameless_decrypted_secret_is_placed_through_the_view() {

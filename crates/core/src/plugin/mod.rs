@@ -56,9 +56,3 @@ impl crate::error::LayerError for Error {
         }
     }
 }
-
-impl From<Error> for crate::error::Error {
-    fn from(e: Error) -> Self {
-        crate::error::Error::Layer(Box::new(e))
-    }
-}

@@ -115,28 +115,11 @@ impl crate::error::LayerError for RenderError {
     }
 }
 
-impl From<RenderError> for crate::error::Error {
-    fn from(e: RenderError) -> Self {
-        crate::error::Error::Layer(Box::new(e))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
 
-    /// Shows the files of `tmp/` as `REV:`.
-    struct Rev;
-
-    impl PathView for Rev {
-        fn show(&self, path: &Path) -> PathBuf {
-            match path.strip_prefix("tmp") {
-                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
-                Err(_) => path.to_path_buf(),
-            }
-        }
-    }
+    use crate::error::TestRev as Rev;
 
     #[test]
     fn every_place_an_error_holds_is_shown_through_the_view() {

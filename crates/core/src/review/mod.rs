@@ -88,29 +88,12 @@ impl crate::error::LayerError for Error {
     }
 }
 
-impl From<Error> for crate::error::Error {
-    fn from(e: Error) -> Self {
-        crate::error::Error::Layer(Box::new(e))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::gate::outpath::Part;
-    use std::path::Path;
 
-    /// Shows the files of `tmp/` as `REV:`.
-    struct Rev;
-
-    impl PathView for Rev {
-        fn show(&self, path: &Path) -> PathBuf {
-            match path.strip_prefix("tmp") {
-                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
-                Err(_) => path.to_path_buf(),
-            }
-        }
-    }
+    use crate::error::TestRev as Rev;
 
     #[test]
     fn a_secret_that_cannot_be_written_is_placed_through_the_view() {

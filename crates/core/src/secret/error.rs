@@ -112,20 +112,8 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::place::PathView;
-    use std::path::{Path, PathBuf};
 
-    /// Shows the files of `tmp/` as `REV:`.
-    struct Rev;
-
-    impl PathView for Rev {
-        fn show(&self, path: &Path) -> PathBuf {
-            match path.strip_prefix("tmp") {
-                Ok(rel) => PathBuf::from(format!("REV:{}", rel.display())),
-                Err(_) => path.to_path_buf(),
-            }
-        }
-    }
+    use crate::place::TestRev as Rev;
 
     #[test]
     fn a_secret_the_reader_refuses_is_placed_through_the_view() {
