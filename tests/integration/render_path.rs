@@ -219,3 +219,54 @@ fn bases_are_read_as_resources_with_a_warning_per_kustomization() {
     assert_eq!(err.matches(BASES_WARNING).count(), 2, "{err}");
     assert_eq!(err.matches("mid/kustomization.yaml").count(), 1, "{err}");
 }
+
+/// A `data` value holding an envsubst placeholder is printed as written, as kustomize prints
+/// it, with one warning per Secret (flat and tree builds alike); any other value that is not
+/// base64 stays an error.
+#[test]
+fn a_data_placeholder_is_printed_with_a_warning_and_other_bad_base64_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    write(
+        d,
+        "s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  a: ${A_B64}\n  b: x${B}\n  c: dg==\n",
+    );
+    for kustomization in [
+        "resources:\n- s.yaml\n",
+        "resources:\n- s.yaml\nnamePrefix: p-\n",
+    ] {
+        write(d, "kustomization.yaml", kustomization);
+        let out = run(d, &["render", "."]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let yaml = text(&out.stdout);
+        assert!(
+            yaml.contains("  a: ${A_B64}\n  b: x${B}\n  c: dg==\n"),
+            "{yaml}"
+        );
+        let err = text(&out.stderr);
+        assert_eq!(
+            err.matches("warning: ").count(),
+            1,
+            "one warning per Secret: {err}"
+        );
+        assert!(
+            err.contains(
+                "./s.yaml:1:1: the Secret's `data` holds 2 values with an envsubst placeholder"
+            ),
+            "{err}"
+        );
+    }
+    write(
+        d,
+        "s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  a: not base64!\n",
+    );
+    let out = run(d, &["render", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("is not valid base64"),
+        "{}",
+        describe(&out)
+    );
+}

@@ -172,6 +172,7 @@ impl Request {
             base64: SecretString::default(),
             origin,
             encrypted: false,
+            to_substitute: false,
         };
         self.secret.data.insert(key, entry);
     }

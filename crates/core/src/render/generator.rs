@@ -109,6 +109,7 @@ impl Collected {
                 base64: SecretString::new(b64),
                 origin,
                 encrypted,
+                to_substitute: false,
             },
         );
         Ok(())

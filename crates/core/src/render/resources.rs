@@ -183,6 +183,7 @@ pub(crate) fn sops_placeholder(
                     base64: SecretString::new(b64),
                     origin: Loc::at(file, k.mark),
                     encrypted: true,
+                    to_substitute: false,
                 },
             );
         }

@@ -553,6 +553,7 @@ mod tests {
                 base64: crate::secret::SecretString::default(),
                 origin: Loc::file("x.yaml"),
                 encrypted: false,
+                to_substitute: false,
             };
             s.data.insert(Key::from(*k), entry);
         }

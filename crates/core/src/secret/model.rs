@@ -82,6 +82,9 @@ pub struct Entry {
     pub(crate) origin: Loc,
     /// Whether the value was decrypted from an age file.
     pub(crate) encrypted: bool,
+    /// A `data` value that is not base64 but holds an envsubst placeholder (`${VAR}`) for a
+    /// later step to fill: printed as written, with a warning.
+    pub(crate) to_substitute: bool,
 }
 
 /// Where a source's bytes came from.

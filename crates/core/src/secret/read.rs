@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::gate::outpath::has_placeholder;
 use crate::gate::shown::{Provenance, Text};
 use crate::place::Loc;
 use crate::secret::{Entry, Key, Secret, SecretBytes, SecretString};
@@ -214,13 +215,21 @@ pub(crate) fn entries<'a>(
     let mut data = BTreeMap::new();
     for w in written {
         let mut base64 = SecretString::default();
+        let mut to_substitute = false;
         let bytes = match how.values {
             Values::KeysOnly => Vec::new(),
             Values::Decode if w.base64 => {
                 let clean: String = w.value.chars().filter(|&c| !(how.blank)(c)).collect();
-                base64::engine::general_purpose::STANDARD
-                    .decode(clean)
-                    .map_err(|_| not_base64(&w, secret, how))?
+                match base64::engine::general_purpose::STANDARD.decode(clean) {
+                    Ok(bytes) => bytes,
+                    // `${VAR}` for envsubst or Flux's postBuild.substitute to fill: kustomize
+                    // prints it as written, and so does secretgen, saying so.
+                    Err(_) if has_placeholder(w.value) => {
+                        to_substitute = true;
+                        w.value.as_bytes().to_vec()
+                    }
+                    Err(_) => return Err(not_base64(&w, secret, how)),
+                }
             }
             Values::Decode => {
                 if how.string_base64 {
@@ -238,6 +247,7 @@ pub(crate) fn entries<'a>(
                 base64,
                 origin: w.origin,
                 encrypted: w.encrypted,
+                to_substitute,
             },
         );
     }

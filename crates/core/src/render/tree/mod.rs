@@ -333,14 +333,25 @@ fn subdir_of(paths: &[PathBuf], kustomization: &Path) -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The warning for a Secret printed with an envsubst placeholder in its name or namespace.
-pub(crate) fn placeholder_warning(s: &crate::secret::Secret) -> Option<crate::error::Warning> {
-    crate::gate::outpath::placeholder_warning(s.namespace.as_deref(), &s.name).map(|message| {
-        crate::error::Warning {
+/// The warnings for a Secret printed with an envsubst placeholder: in its name or namespace,
+/// and in its `data` (values printed as written, not base64 until substituted).
+pub(crate) fn placeholder_warning(s: &crate::secret::Secret) -> Vec<crate::error::Warning> {
+    let in_name = crate::gate::outpath::placeholder_warning(s.namespace.as_deref(), &s.name);
+    let in_data = s.data.values().filter(|e| e.to_substitute).count();
+    let in_data = (in_data > 0).then(|| {
+        let values = if in_data == 1 { "value" } else { "values" };
+        format!(
+            "the Secret's `data` holds {in_data} {values} with an envsubst placeholder, printed as written: not base64 until a later step (envsubst, Flux `postBuild.substitute`) fills it, so it must be substituted before the Secret reaches the API server"
+        )
+    });
+    in_name
+        .into_iter()
+        .chain(in_data)
+        .map(|message| crate::error::Warning {
             loc: s.origin.clone(),
             message,
-        }
-    })
+        })
+        .collect()
 }
 
 /// Everything a plan renders to: Secrets sorted as kustomize sorts them, each with the
