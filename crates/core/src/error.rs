@@ -75,6 +75,51 @@ pub trait LayerError: std::error::Error + Send + Sync + 'static {
     }
 }
 
+/// A rule of a layer above this one: its words (`Display`), and the places it holds besides
+/// the refusal's own, shown through a view.
+pub(crate) trait LayerRule:
+    std::fmt::Display + std::fmt::Debug + Send + Sync + Sized + 'static
+{
+    /// The same rule with every place or path it holds shown through `view`.
+    fn relabel(self, view: &dyn crate::place::PathView) -> Self;
+}
+
+/// A layer's refusal: the rule `R` broken at `loc` (`FILE:LINE:COL: words`). The one shape
+/// of the tree build's, the sources' and KSOPS' errors.
+#[derive(Debug)]
+pub(crate) struct Refusal<R> {
+    pub(crate) loc: Loc,
+    pub(crate) rule: R,
+}
+
+impl<R: LayerRule> Refusal<R> {
+    pub(crate) fn new(loc: Loc, rule: R) -> Self {
+        Refusal { loc, rule }
+    }
+}
+
+impl<R: LayerRule> std::fmt::Display for Refusal<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.loc, self.rule)
+    }
+}
+
+impl<R: LayerRule> std::error::Error for Refusal<R> {}
+
+impl<R: LayerRule> LayerError for Refusal<R> {
+    fn relabel(self: Box<Self>, view: &dyn crate::place::PathView) -> Box<dyn LayerError> {
+        let Refusal { loc, rule } = *self;
+        Box::new(Refusal {
+            loc: loc.relabel(view),
+            rule: rule.relabel(view),
+        })
+    }
+
+    fn loc(&self) -> Option<&Loc> {
+        Some(&self.loc)
+    }
+}
+
 /// Every layer error above travels as [`Error::Layer`].
 impl<E: LayerError> From<E> for Error {
     fn from(e: E) -> Self {

@@ -5,14 +5,10 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::dotenv::DotenvError;
-use crate::error::{Loc, PathView};
+use crate::error::PathView;
 
 /// A KSOPS config refused at `loc`.
-#[derive(Debug)]
-pub struct KsopsError {
-    pub(crate) loc: Loc,
-    pub(crate) rule: Rule,
-}
+pub(crate) type KsopsError = crate::error::Refusal<Rule>;
 
 /// The rule broken. `what` names a field as a message shows it (`secretFrom.files`);
 /// `found` says what was there instead (`a mapping`, `an integer`).
@@ -50,14 +46,6 @@ pub(crate) enum Rule {
     /// kustomization's directory `dir`.
     GeneratorOutside { entry: String, dir: PathBuf },
 }
-
-impl fmt::Display for KsopsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.loc, self.rule)
-    }
-}
-
-impl std::error::Error for KsopsError {}
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -104,30 +92,15 @@ impl fmt::Display for Rule {
     }
 }
 
-impl KsopsError {
-    pub(crate) fn new(loc: Loc, rule: Rule) -> Self {
-        KsopsError { loc, rule }
-    }
-}
-
-impl crate::error::LayerError for KsopsError {
-    fn relabel(self: Box<Self>, view: &dyn PathView) -> Box<dyn crate::error::LayerError> {
-        let KsopsError { loc, rule } = *self;
-        let rule = match rule {
+impl crate::error::LayerRule for Rule {
+    fn relabel(self, view: &dyn PathView) -> Rule {
+        match self {
             Rule::GeneratorOutside { entry, dir } => Rule::GeneratorOutside {
                 entry,
                 dir: view.show(&dir),
             },
             other => other,
-        };
-        Box::new(KsopsError {
-            loc: loc.relabel(view),
-            rule,
-        })
-    }
-
-    fn loc(&self) -> Option<&Loc> {
-        Some(&self.loc)
+        }
     }
 }
 
@@ -135,7 +108,7 @@ impl crate::error::LayerError for KsopsError {
 mod tests {
     use super::*;
 
-    use crate::error::TestRev as Rev;
+    use crate::error::{Loc, TestRev as Rev};
 
     #[test]
     fn a_nameless_decrypted_secret_is_placed_through_the_view() {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use zeroize::Zeroizing;
 
-pub use error::KsopsError;
+pub(crate) use error::KsopsError;
 use error::Rule;
 
 use crate::error::{Error, Loc, Result};

@@ -10,11 +10,7 @@ use crate::gate::shown::Text;
 use crate::kustomize::source::SourceError;
 
 /// A generator's refusal at `loc`.
-#[derive(Debug)]
-pub struct RenderError {
-    pub(crate) loc: Loc,
-    pub(crate) rule: Rule,
-}
+pub(crate) type RenderError = crate::error::Refusal<Rule>;
 
 /// The rule broken. An entry is held as the manifest writes it (`entry`), and shown so.
 #[derive(Debug)]
@@ -36,14 +32,6 @@ pub(crate) enum Rule {
     /// A run whose every input was skipped: why the one at `loc` was (the reader's words).
     NothingRendered { why: String },
 }
-
-impl fmt::Display for RenderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.loc, self.rule)
-    }
-}
-
-impl std::error::Error for RenderError {}
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -83,16 +71,9 @@ impl fmt::Display for Rule {
     }
 }
 
-impl RenderError {
-    pub(crate) fn new(loc: Loc, rule: Rule) -> Self {
-        RenderError { loc, rule }
-    }
-}
-
-impl crate::error::LayerError for RenderError {
-    fn relabel(self: Box<Self>, view: &dyn PathView) -> Box<dyn crate::error::LayerError> {
-        let RenderError { loc, rule } = *self;
-        let rule = match rule {
+impl crate::error::LayerRule for Rule {
+    fn relabel(self, view: &dyn PathView) -> Rule {
+        match self {
             Rule::KeyTwice {
                 key,
                 generator,
@@ -103,15 +84,7 @@ impl crate::error::LayerError for RenderError {
                 first: first.map(|l| l.relabel(view)),
             },
             other => other,
-        };
-        Box::new(RenderError {
-            loc: loc.relabel(view),
-            rule,
-        })
-    }
-
-    fn loc(&self) -> Option<&Loc> {
-        Some(&self.loc)
+        }
     }
 }
 

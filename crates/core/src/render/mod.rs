@@ -33,7 +33,6 @@ use crate::secret::SecretBytes;
 use crate::secret::{Enc, Entry, Secret, read};
 use crate::yaml::emit::{self, Node};
 
-pub use error::RenderError;
 pub(crate) use generator::render_generator;
 pub(crate) use naming::{is_build_annotation, is_local_config};
 pub(crate) use resources::to_emit;

@@ -10,11 +10,7 @@ use crate::gate::shown::Text;
 use crate::render::tree::patch;
 
 /// A tree build's refusal at `loc`.
-#[derive(Debug)]
-pub struct BuildError {
-    pub(crate) loc: Loc,
-    pub(crate) rule: Rule,
-}
+pub(crate) type BuildError = crate::error::Refusal<Rule>;
 
 /// The rule broken.
 #[derive(Debug)]
@@ -71,14 +67,6 @@ pub(crate) enum Rule {
     /// What secretgen does not apply and that may change a Secret (said as `what`).
     Unapplied(String),
 }
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.loc, self.rule)
-    }
-}
-
-impl std::error::Error for BuildError {}
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -157,16 +145,9 @@ impl fmt::Display for Rule {
     }
 }
 
-impl BuildError {
-    pub(crate) fn new(loc: Loc, rule: Rule) -> Self {
-        BuildError { loc, rule }
-    }
-}
-
-impl crate::error::LayerError for BuildError {
-    fn relabel(self: Box<Self>, view: &dyn PathView) -> Box<dyn crate::error::LayerError> {
-        let BuildError { loc, rule } = *self;
-        let rule = match rule {
+impl crate::error::LayerRule for Rule {
+    fn relabel(self, view: &dyn PathView) -> Rule {
+        match self {
             Rule::MadeTwice {
                 ns,
                 name,
@@ -184,15 +165,7 @@ impl crate::error::LayerError for BuildError {
                 from: from.relabel(view),
             },
             other => other,
-        };
-        Box::new(BuildError {
-            loc: loc.relabel(view),
-            rule,
-        })
-    }
-
-    fn loc(&self) -> Option<&Loc> {
-        Some(&self.loc)
+        }
     }
 }
 

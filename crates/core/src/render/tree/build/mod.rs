@@ -32,7 +32,7 @@ mod refuse;
 mod resource;
 mod transform;
 
-pub use error::BuildError;
+pub(crate) use error::BuildError;
 use error::Rule;
 use finish::*;
 use merge::*;

@@ -233,6 +233,7 @@ impl Build<'_> {
             }
         };
         let target = entry.get("target").filter(|t| !t.is_null());
+        let allow = Allow::of(entry);
         let docs = parse_patch(&file, &text, mark)?;
         let is_json = docs.first().is_some_and(|d| matches!(d, Node::Seq(_)));
         if is_json || json_only {
@@ -260,11 +261,11 @@ impl Build<'_> {
                 }
                 let Some(p) = docs.first() else { return Ok(()) };
                 let chosen = select(ra, target, &loc)?;
-                apply_smp(ra, &chosen, p, Allow::of(entry));
+                apply_smp(ra, &chosen, p, allow);
             }
             None => {
                 for d in &docs {
-                    smp_by_id(ra, d, &loc, Allow::of(entry))?;
+                    smp_by_id(ra, d, &loc, allow)?;
                 }
             }
         }
