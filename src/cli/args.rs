@@ -325,9 +325,8 @@ pub(crate) struct RenderFlags {
     #[arg(short = 'i', long = "identity", value_name = "FILE")]
     pub(crate) identity: Vec<PathBuf>,
     /// Render kustomize trees even where they hold what secretgen does not apply to Secrets
-    /// (a remote base, a Helm chart, a transformer or generator plugin, replacements that
-    /// may target a Secret): a warning instead of an error, and the output may differ from
-    /// `kubectl kustomize`.
+    /// (a remote base, a Helm chart, a transformer or generator plugin): a warning instead
+    /// of an error, and the output may differ from `kubectl kustomize`.
     #[arg(long)]
     pub(crate) accept_unapplied: bool,
     /// Search a PATH that holds a kustomization for every kustomization and generator

@@ -7,8 +7,9 @@
 //! a canary (plain, hex, base64 at three alignments, SHA-256) may appear in any stderr, in
 //! stdout where it is not the rendered Secrets, or in a report. Refused fixtures reproduce
 //! the known leaks: the KSOPS validator, the YAML reader's duplicate key, the Secret
-//! reader's base64 error, the `migrate ksops` report and an id conflict after a JSON 6902
-//! patch copied a value into a name.
+//! reader's base64 error, the `migrate ksops` report, an id conflict after a JSON 6902
+//! patch copied a value into a name, and a refusal naming a Secret a replacement renamed with
+//! a decrypted value.
 //!
 //! Encrypted inputs are made at test time: age with `secretgen age encrypt`, SOPS with the
 //! pinned `sops` (`tests/setup.sh`), both to the key in `testdata/ksops/key.txt`.
@@ -606,6 +607,34 @@ fn fixtures() -> Vec<Fixture> {
             ],
             &[Render, RenderOut, Check, Diff],
             "is made twice",
+        ),
+        // A value a replacement copies from a decrypted Secret into a name, then a refusal
+        // that names that Secret.
+        refused(
+            "patch",
+            "replacement copies a decrypted value into a name (the base64 refusal)",
+            Kind::Tree,
+            vec![
+                (
+                    "kustomization.yaml",
+                    Store::Plain,
+                    "resources:\n- m.enc\n- target.yaml\nreplacements:\n- source: {kind: Secret, name: src, fieldPath: stringData.token}\n  targets:\n  - select: {kind: Secret, name: target}\n    fieldPaths: [metadata.name]\n".into(),
+                ),
+                (
+                    "m.enc",
+                    Store::Sops("yaml"),
+                    format!(
+                        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: src\nstringData:\n  token: {NAME}\n"
+                    ),
+                ),
+                (
+                    "target.yaml",
+                    Store::Plain,
+                    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: target\ndata:\n  k: not-base64!\n".into(),
+                ),
+            ],
+            &[Render, RenderOut, Check, Diff],
+            "is not valid base64",
         ),
     ]
 }

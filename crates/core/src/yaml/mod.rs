@@ -29,3 +29,9 @@ pub(crate) fn parse_stream_as(
 ) -> Result<Vec<Node>, SyntaxError> {
     goyaml::parse_stream_as(text, provenance).map_err(SyntaxError)
 }
+
+/// Whether a plain scalar's text reads as a number (goyaml.v2's resolver: an int or a float).
+pub(crate) fn is_number(text: &str) -> bool {
+    use goyaml::resolve::{Tag, resolve};
+    matches!(resolve(text), Tag::Int | Tag::Float)
+}

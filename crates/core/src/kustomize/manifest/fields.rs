@@ -73,7 +73,7 @@ pub(crate) const FIELDS: &[Field] = &[
     f("patchesJson6902", F::Warned, T::Applied, true),
     f("images", F::Ignored, T::Ignored, false),
     f("imageTags", F::Ignored, T::Ignored, false),
-    f("replacements", F::Warned, T::Refused, true),
+    f("replacements", F::Warned, T::Applied, true),
     f("replicas", F::Ignored, T::Ignored, false),
     f("vars", F::Ignored, T::Ignored, false),
     f("transformers", F::Warned, T::Refused, true),

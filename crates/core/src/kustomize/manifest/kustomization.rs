@@ -66,6 +66,9 @@ pub struct Kustomization {
     pub(crate) patches_json6902: Vec<Node>,
     /// `replacements` entries (`path`, or inline `source` and `targets`).
     pub(crate) replacements: Vec<Node>,
+    /// `configMapGenerator` entries, as written: a tree build makes their ConfigMaps only
+    /// when a replacement may read them ([`Kustomization::config_map_generators`]).
+    pub(crate) config_map_generators: Vec<Node>,
     /// Where each `transformers` entry is written.
     pub(crate) transformers: Vec<Mark>,
     /// The documents of each local `resources` file, by its entry, as read for
@@ -100,6 +103,17 @@ impl Kustomization {
     /// Component (the planner judges `resources`, `components` and `generators` entries).
     pub(crate) fn sets_a_tree_field(&self) -> bool {
         self.is_component || self.set.iter().any(|s| s.non_empty && s.field.makes_tree)
+    }
+
+    /// Its `configMapGenerator` entries, read as `secretGenerator` entries are (the two
+    /// share their fields): what a replacement may read from their ConfigMaps.
+    pub(crate) fn config_map_generators(&self) -> Result<Vec<Generator>> {
+        let r = Reader { file: self.file() };
+        let root = self.file().parent().unwrap_or(Path::new("."));
+        self.config_map_generators
+            .iter()
+            .map(|entry| r.generator(entry, Format::Kustomization, root))
+            .collect()
     }
 
     /// The directories and files its `resources`, `components` and `bases` name, in that
@@ -215,6 +229,7 @@ pub(crate) fn read_model(
         patches: list(doc, "patches").to_vec(),
         patches_json6902: list(doc, "patchesJson6902").to_vec(),
         replacements: list(doc, "replacements").to_vec(),
+        config_map_generators: list(doc, "configMapGenerator").to_vec(),
         transformers: list(doc, "transformers").iter().map(|t| t.mark).collect(),
         resource_docs,
     })

@@ -66,6 +66,24 @@ pub(crate) enum Rule {
     SecretWithoutName,
     /// What secretgen does not apply and that may change a Secret (said as `what`).
     Unapplied(String),
+    /// A replacement without `source` or `targets`.
+    ReplacementIncomplete,
+    /// A replacement source that selects nothing (the selector as kustomize shows it).
+    ReplacementSourceNotFound(String),
+    /// A replacement source that selects several resources.
+    ReplacementSourceSeveral(String),
+    /// A replacement source without the field it names.
+    ReplacementSourceFieldMissing(String),
+    /// A `delimiter` on a field that is not a scalar.
+    ReplacementDelimiterOnNonScalar,
+    /// A source `index` outside the value split by its `delimiter`.
+    ReplacementIndexOutOfBounds(i64),
+    /// A replacement target without `select`.
+    ReplacementTargetWithoutSelect,
+    /// A selected target without the field (and no `create`).
+    ReplacementTargetFieldMissing(String),
+    /// A number or boolean target given a value of another type.
+    ReplacementChangesType,
 }
 
 impl fmt::Display for Rule {
@@ -137,6 +155,37 @@ impl fmt::Display for Rule {
                 "a document with SOPS metadata (`sops.mac`) after a first document without it; sops encrypts a file as a whole, so this file cannot be opened",
             ),
             Rule::SecretWithoutName => f.write_str("a Secret resource without metadata.name"),
+            Rule::ReplacementIncomplete => f.write_str(
+                "a replacement needs a `source` and at least one target (kustomize: replacements must specify a source and at least one target)",
+            ),
+            Rule::ReplacementSourceNotFound(sel) => {
+                write!(f, "replacement source: nothing selected by {sel}")
+            }
+            Rule::ReplacementSourceSeveral(sel) => write!(
+                f,
+                "replacement source: multiple matches for selector {sel}; kustomize needs exactly one"
+            ),
+            Rule::ReplacementSourceFieldMissing(field) => write!(
+                f,
+                "fieldPath `{field}` is missing for the replacement source"
+            ),
+            Rule::ReplacementDelimiterOnNonScalar => {
+                f.write_str("a replacement `delimiter` can only be used with scalar fields")
+            }
+            Rule::ReplacementIndexOutOfBounds(i) => write!(
+                f,
+                "replacement source: options.index {i} is out of bounds for the value split by its delimiter"
+            ),
+            Rule::ReplacementTargetWithoutSelect => {
+                f.write_str("a replacement target must specify resources to `select`")
+            }
+            Rule::ReplacementTargetFieldMissing(field) => write!(
+                f,
+                "unable to find field `{field}` in replacement target (set `options.create: true` to add it)"
+            ),
+            Rule::ReplacementChangesType => f.write_str(
+                "a replacement gives a number or boolean field a value of another type (kustomize cannot decode it)",
+            ),
             Rule::Unapplied(what) => write!(
                 f,
                 "{what}; secretgen cannot apply it, so its Secrets would differ from `kubectl kustomize` (--accept-unapplied renders without it)"

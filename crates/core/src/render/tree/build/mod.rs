@@ -5,9 +5,9 @@
 //! `accumulateTarget` is kept at every level: resources (files, and bases built on their
 //! own), generators (with `behavior`), components (on the same accumulator), then the
 //! builtin transformers (strategic-merge patches, `patches`, namespace, prefix, suffix,
-//! labels, annotations, JSON 6902 patches); the name hash is added once, after the whole
-//! build. Refuses what would change a Secret and is not applied here (remote bases, Helm,
-//! transformer and generator plugins, replacements into a Secret).
+//! labels, annotations, JSON 6902 patches, replacements); the name hash is added once, after
+//! the whole build. Refuses what would change a Secret and is not applied here (remote
+//! bases, Helm, transformer and generator plugins).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -29,6 +29,7 @@ mod finish;
 mod merge;
 mod patches;
 mod refuse;
+mod replace;
 mod resource;
 mod transform;
 
@@ -38,6 +39,7 @@ use finish::*;
 use merge::*;
 use patches::*;
 use refuse::*;
+use replace::*;
 use resource::*;
 use transform::*;
 
@@ -46,6 +48,9 @@ use transform::*;
 struct Acc {
     res: Vec<Res>,
     works: Vec<Work>,
+    /// Every resource that is not a Secret, kept (and transformed) only when a level of the
+    /// tree has replacements, which may read any of them.
+    others: Vec<Res>,
 }
 
 /// A finished build: the Secrets, the names each one had on the way (the names references
@@ -74,6 +79,9 @@ pub(crate) struct Build<'a> {
     /// Bases already built (a base builds the same whatever includes it): several overlays
     /// of one base build it once.
     cache: std::collections::HashMap<PathBuf, (Acc, Vec<PathBuf>)>,
+    /// Keep every resource, not only Secrets and workloads: a level of the tree being built
+    /// has replacements ([`replace::reads_every_resource`]).
+    keep_all: bool,
 }
 
 /// The kustomization file of a directory (kustomize refuses a directory with several).
@@ -110,6 +118,7 @@ impl<'a> Build<'a> {
             stack: Vec::new(),
             files: Vec::new(),
             cache: Default::default(),
+            keep_all: false,
         }
     }
 
@@ -129,6 +138,12 @@ impl<'a> Build<'a> {
         } else {
             dir
         };
+        let keep_all = reads_every_resource(kustomization, self.store);
+        if keep_all != self.keep_all {
+            // A base built without its other resources cannot serve a tree that reads them.
+            self.cache.clear();
+            self.keep_all = keep_all;
+        }
         let acc = self.accumulate(&dir, false, Acc::default(), &Loc::file(kustomization))?;
         let names = acc
             .res
@@ -195,28 +210,35 @@ impl<'a> Build<'a> {
         let mut ra = std::mem::take(&mut acc.res);
 
         // Resources: files, then bases each built on its own accumulator.
-        self.add_resources(dir, &k, &mut ra, &mut acc.works)?;
+        self.add_resources(dir, &k, &mut ra, &mut acc)?;
 
-        // Generators, merged into what the resources made.
+        // Generators, merged into what the resources made (ConfigMaps first, as kustomize).
+        self.add_config_maps(&k, &mut acc.others)?;
         self.add_generators(&k.unit.generators, &mut ra)?;
 
         // Components work on this accumulator.
-        self.add_components(dir, &k, &mut ra, &mut acc.works)?;
+        self.add_components(dir, &k, &mut ra, &mut acc)?;
 
         // Transformers, in kustomize's builtin order.
         for entry in &k.patches_strategic_merge {
             let (text, file, mark) = self.patch_text(dir, kfile, &entry.value, entry.mark)?;
             for d in parse_patch(&file, &text, mark)? {
-                smp_by_id(&mut ra, &d, &Loc::at(&file, mark), Allow::default())?;
+                let loc = Loc::at(&file, mark);
+                if smp_by_id_other(&mut acc.others, &d, &loc) {
+                    continue;
+                }
+                smp_by_id(&mut ra, &d, &loc, Allow::default())?;
             }
         }
         for entry in &k.patches {
-            self.patch_entry(&mut ra, dir, kfile, entry, false)?;
+            self.patch_entry(&mut ra, &mut acc.others, dir, kfile, entry, false)?;
         }
         transform(&mut ra, &mut acc.works, &k.unit.transform, kfile)?;
+        transform_others(&mut acc.others, &k.unit.transform);
         for entry in &k.patches_json6902 {
-            self.patch_entry(&mut ra, dir, kfile, entry, true)?;
+            self.patch_entry(&mut ra, &mut acc.others, dir, kfile, entry, true)?;
         }
+        self.replace(&k, &mut ra, &mut acc.others)?;
         acc.res = ra;
         Ok(acc)
     }
@@ -261,7 +283,7 @@ impl<'a> Build<'a> {
         dir: &Path,
         k: &Kustomization,
         ra: &mut Vec<Res>,
-        works: &mut Vec<Work>,
+        acc: &mut Acc,
     ) -> Result<()> {
         let at = |m: Mark| Loc::at(k.file(), m);
         // kustomize reads the deprecated `bases` as more `resources`, after them.
@@ -279,17 +301,20 @@ impl<'a> Build<'a> {
             if path.is_dir() {
                 let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
                 append(ra, sub.res, &at(entry.mark))?;
-                works.extend(sub.works);
+                acc.works.extend(sub.works);
+                acc.others.extend(sub.others);
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
-                let (secrets, found) = resources_of(
+                let (secrets, found, others) = resources_of(
                     &path,
                     k.resource_docs(res),
                     self.keys,
                     self.settings.placeholder,
+                    self.keep_all,
                 )?;
                 append(ra, secrets, &at(entry.mark))?;
-                works.extend(found);
+                acc.works.extend(found);
+                acc.others.extend(others);
                 self.files.push(canonical_file(&path));
             } else {
                 return Err(BuildError::new(
@@ -361,7 +386,7 @@ impl<'a> Build<'a> {
         dir: &Path,
         k: &Kustomization,
         ra: &mut Vec<Res>,
-        works: &mut Vec<Work>,
+        acc: &mut Acc,
     ) -> Result<()> {
         let at = |m: Mark| Loc::at(k.file(), m);
         for entry in &k.components {
@@ -378,12 +403,14 @@ impl<'a> Build<'a> {
                 true,
                 Acc {
                     res: std::mem::take(ra),
-                    works: std::mem::take(works),
+                    works: std::mem::take(&mut acc.works),
+                    others: std::mem::take(&mut acc.others),
                 },
                 &at(entry.mark),
             )?;
             *ra = sub.res;
-            *works = sub.works;
+            acc.works = sub.works;
+            acc.others = sub.others;
         }
         Ok(())
     }

@@ -45,17 +45,20 @@ pub(super) fn select(ra: &[Res], target: &yaml::Node, loc: &Loc) -> Result<Vec<u
     let kind = field("kind");
     let version = field("version");
     let group = field("group");
-    if (!kind.is_empty() && kind != "Secret")
-        || (!version.is_empty() && version != "v1")
-        || !group.is_empty()
-    {
-        return Ok(Vec::new());
-    }
     let bad = |e: patch::Error| BuildError::new(loc.clone(), Rule::PatchTarget(e));
     let name = patch::pattern(field("name")).map_err(bad)?;
     let ns = patch::pattern(field("namespace")).map_err(bad)?;
     let mut out = Vec::new();
     for (i, r) in ra.iter().enumerate() {
+        let api = as_str(get(&r.node, "apiVersion")).unwrap_or("");
+        let (g, v) = api.rsplit_once('/').unwrap_or(("", api));
+        let k = as_str(get(&r.node, "kind")).unwrap_or("");
+        if (!kind.is_empty() && kind != k)
+            || (!version.is_empty() && version != v)
+            || (!group.is_empty() && group != g)
+        {
+            continue;
+        }
         let (org, cur) = (r.org(), r.cur());
         if let Some(re) = &ns
             && !re.is_match(&org.0)
@@ -127,6 +130,7 @@ pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>, 
     for &i in chosen {
         let r = &mut ra[i];
         let (name, ns) = (r.name(), r.namespace());
+        let kind = as_str(get(&r.node, "kind")).unwrap_or("Secret").to_string();
         if allow.name_change || allow.kind_change {
             r.store_prev();
         }
@@ -139,8 +143,8 @@ pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>, 
                 }
                 r.set_meta("namespace", ns.as_deref());
                 if !allow.kind_change {
-                    set(&mut r.node, "kind", Node::Str("Secret".into()));
-                } else if as_str(get(&r.node, "kind")) != Some("Secret") {
+                    set(&mut r.node, "kind", Node::Str(kind.into()));
+                } else if kind == "Secret" && as_str(get(&r.node, "kind")) != Some("Secret") {
                     gone.push(i);
                 }
             }
@@ -150,6 +154,26 @@ pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>, 
     for i in gone.into_iter().rev() {
         ra.remove(i);
     }
+}
+
+/// A strategic-merge patch without a target for a resource that is not a Secret: applied to
+/// the kept resource of its kind and id, if any (`true`: not a Secret's patch).
+pub(super) fn smp_by_id_other(others: &mut Vec<Res>, p: &Node<'static>, _loc: &Loc) -> bool {
+    let kind = as_str(get(p, "kind")).unwrap_or("");
+    if kind == "Secret" {
+        return false;
+    }
+    let meta = get(p, "metadata");
+    let name = as_str(meta.and_then(|m| get(m, "name"))).unwrap_or("");
+    let ns = as_str(meta.and_then(|m| get(m, "namespace")));
+    let id = (effective(ns), name.to_string());
+    let found: Vec<usize> = (0..others.len())
+        .filter(|&i| as_str(get(&others[i].node, "kind")) == Some(kind) && others[i].any_id(&id))
+        .collect();
+    if found.len() == 1 {
+        apply_smp(others, &found, p, Allow::default());
+    }
+    true
 }
 
 /// A strategic-merge patch without a target: it names its Secret.
@@ -211,6 +235,7 @@ impl Build<'_> {
     pub(super) fn patch_entry(
         &mut self,
         ra: &mut Vec<Res>,
+        others: &mut Vec<Res>,
         dir: &Path,
         kfile: &Path,
         entry: &yaml::Node,
@@ -241,15 +266,17 @@ impl Build<'_> {
             let Some(target) = target else {
                 return Err(BuildError::new(loc, Rule::JsonPatchNoTarget).into());
             };
-            for i in select(ra, target, &loc)? {
-                let r = &mut ra[i];
-                if !json_only {
-                    r.store_prev();
-                }
-                let meta = patch::json6902(&mut r.node, &ops)
-                    .map_err(|e| BuildError::new(loc.clone(), Rule::JsonPatch(e)))?;
-                if meta == Provenance::Decrypted {
-                    r.meta = meta;
+            for list in [&mut *ra, &mut *others] {
+                for i in select(list, target, &loc)? {
+                    let r = &mut list[i];
+                    if !json_only {
+                        r.store_prev();
+                    }
+                    let meta = patch::json6902(&mut r.node, &ops)
+                        .map_err(|e| BuildError::new(loc.clone(), Rule::JsonPatch(e)))?;
+                    if meta == Provenance::Decrypted {
+                        r.meta = meta;
+                    }
                 }
             }
             return Ok(());
@@ -260,12 +287,16 @@ impl Build<'_> {
                     return Err(BuildError::new(loc, Rule::PatchesShareTarget).into());
                 }
                 let Some(p) = docs.first() else { return Ok(()) };
-                let chosen = select(ra, target, &loc)?;
-                apply_smp(ra, &chosen, p, allow);
+                for list in [&mut *ra, &mut *others] {
+                    let chosen = select(list, target, &loc)?;
+                    apply_smp(list, &chosen, p, allow);
+                }
             }
             None => {
                 for d in &docs {
-                    smp_by_id(ra, d, &loc, allow)?;
+                    if !smp_by_id_other(others, d, &loc) {
+                        smp_by_id(ra, d, &loc, allow)?;
+                    }
                 }
             }
         }

@@ -62,42 +62,6 @@ impl Build<'_> {
                 )?;
             }
         }
-        self.refuse_replacements(k)
-    }
-
-    /// `replacements` whose targets may select a Secret.
-    pub(super) fn refuse_replacements(&mut self, k: &Kustomization) -> Result<()> {
-        let kfile = k.file();
-        let at = |m: Mark| Loc::at(kfile, m);
-        for entry in &k.replacements {
-            let path = entry.get("path").and_then(str_of);
-            let loaded;
-            let targets_doc: Vec<yaml::Node> = match path {
-                Some(p) => {
-                    let dir = kfile.parent().unwrap_or(Path::new("."));
-                    loaded = manifest::read_text(&dir.join(p))?;
-                    yaml::parse_stream(&loaded).map_err(|e| syntax(&dir.join(p), e))?
-                }
-                None => vec![entry.clone()],
-            };
-            for d in &targets_doc {
-                let items: Vec<&yaml::Node> = match d.as_seq() {
-                    Some(s) => s.iter().collect(),
-                    None => vec![d],
-                };
-                for item in items {
-                    for t in item.get("targets").and_then(|t| t.as_seq()).unwrap_or(&[]) {
-                        let kind = t.get("select").and_then(|s| s.get("kind")).and_then(str_of);
-                        if kind.is_none_or(|k| k == "Secret") {
-                            self.refuse(
-                                at(t.mark),
-                                "`replacements` target may select a Secret".into(),
-                            )?;
-                        }
-                    }
-                }
-            }
-        }
         Ok(())
     }
 

@@ -165,7 +165,8 @@ pub(super) fn resources_of(
     parsed: Option<&[yaml::Node]>,
     keys: &dyn Decrypt,
     placeholder: bool,
-) -> Result<(Vec<Res>, Vec<Work>)> {
+    keep_all: bool,
+) -> Result<Split> {
     use crate::render::resources::{self as sops_res, SopsResource};
     let read;
     let docs = match parsed {
@@ -178,7 +179,9 @@ pub(super) fn resources_of(
     };
     if let Some(first) = docs.first().filter(|d| sops_res::is_sops_doc(d)) {
         match sops_res::open_sops(path, first, keys, placeholder)? {
-            SopsResource::Decrypted(plain) => return split_documents(path, &plain, true),
+            SopsResource::Decrypted(plain) => {
+                return split_documents(path, &plain, true, keep_all);
+            }
             SopsResource::Placeholder => {
                 let s = sops_res::sops_placeholder(path, first, &Transform::default())?;
                 let res = Res {
@@ -199,27 +202,47 @@ pub(super) fn resources_of(
                     // where sops left them in clear.
                     meta: Provenance::Plain,
                 };
-                return Ok((vec![res], Vec::new()));
+                return Ok((vec![res], Vec::new(), Vec::new()));
             }
         }
     } else if let Some(d) = docs.iter().find(|d| sops_res::is_sops_doc(d)) {
         return Err(BuildError::new(Loc::at(path, d.mark), Rule::SopsAfterPlain).into());
     }
-    split_documents(path, docs, false)
+    split_documents(path, docs, false, keep_all)
 }
 
+/// A `resources` file's Secrets, the workloads `check` reads, and (when kept) every other
+/// resource.
+pub(super) type Split = (Vec<Res>, Vec<Work>, Vec<Res>);
+
 /// The documents of a `resources` file: its `v1` Secrets as resources (each key with where
-/// it is written), and the workloads `check` reads.
+/// it is written), the workloads `check` reads, and with `keep_all` every other document.
 fn split_documents(
     path: &Path,
     docs: &[yaml::Node],
     decrypted: bool,
-) -> Result<(Vec<Res>, Vec<Work>)> {
+    keep_all: bool,
+) -> Result<Split> {
     let mut out = Vec::new();
     let mut works = Vec::new();
+    let mut others = Vec::new();
     for d in docs {
         let kind = d.get("kind").and_then(str_of).unwrap_or("");
         let is_secret = kind == "Secret" && d.get("apiVersion").and_then(str_of) == Some("v1");
+        if !is_secret && keep_all && !d.is_null() {
+            others.push(Res {
+                node: render::to_emit(d),
+                prev: Vec::new(),
+                needs_hash: false,
+                variant: HashVariant::default(),
+                behavior: Behavior::Create,
+                origin: Loc::at(path, d.mark),
+                key_origins: BTreeMap::new(),
+                placeholder: false,
+                keys_unknown: false,
+                meta: Provenance::decrypted_if(decrypted),
+            });
+        }
         if !is_secret {
             if CHECKED_KINDS.contains(&kind) {
                 let meta = d.get("metadata");
@@ -269,7 +292,7 @@ fn split_documents(
             meta: Provenance::decrypted_if(decrypted),
         });
     }
-    Ok((out, works))
+    Ok((out, works, others))
 }
 
 pub(super) fn str_of(n: &yaml::Node) -> Option<&str> {

@@ -63,6 +63,39 @@ pub(super) fn transform(
     Ok(())
 }
 
+/// The same transformers on the resources that are not Secrets (kept for replacements):
+/// no namespace on a cluster-scoped kind, no prefix or suffix on the kinds kustomize leaves
+/// named as they are.
+pub(super) fn transform_others(others: &mut [Res], t: &Transform) {
+    for r in others.iter_mut() {
+        let kind = as_str(get(&r.node, "kind")).unwrap_or("").to_string();
+        if let Some(ns) = &t.namespace
+            && !CLUSTER_SCOPED.contains(&kind.as_str())
+        {
+            r.store_prev();
+            r.set_meta("namespace", Some(ns));
+        }
+        let renames = !t.name_prefix.is_empty() || !t.name_suffix.is_empty();
+        if renames && !keeps_its_name(&kind) {
+            r.store_prev();
+            let n = format!("{}{}{}", t.name_prefix, r.name(), t.name_suffix);
+            r.set_meta("name", Some(&n));
+        }
+        for (field, map) in [("labels", &t.labels), ("annotations", &t.annotations)] {
+            if map.is_empty() {
+                continue;
+            }
+            let m = patch::meta_map(&mut r.node, field);
+            for (k, (v, _)) in map {
+                match m.iter_mut().find(|(mk, _)| mk == k) {
+                    Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),
+                    None => m.push((Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone())))),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
