@@ -69,6 +69,8 @@ pub struct Kustomization {
     /// `configMapGenerator` entries, as written: a tree build makes their ConfigMaps only
     /// when a replacement may read them ([`Kustomization::config_map_generators`]).
     pub(crate) config_map_generators: Vec<Node>,
+    /// `vars` entries, as written (deprecated in kustomize v5, still applied).
+    pub(crate) vars: Vec<Node>,
     /// Where each `transformers` entry is written.
     pub(crate) transformers: Vec<Mark>,
     /// The documents of each local `resources` file, by its entry, as read for
@@ -230,6 +232,7 @@ pub(crate) fn read_model(
         patches_json6902: list(doc, "patchesJson6902").to_vec(),
         replacements: list(doc, "replacements").to_vec(),
         config_map_generators: list(doc, "configMapGenerator").to_vec(),
+        vars: list(doc, "vars").to_vec(),
         transformers: list(doc, "transformers").iter().map(|t| t.mark).collect(),
         resource_docs,
     })

@@ -84,6 +84,14 @@ pub(crate) enum Rule {
     ReplacementTargetFieldMissing(String),
     /// A number or boolean target given a value of another type.
     ReplacementChangesType,
+    /// A var declared twice in one tree (its name).
+    VarTwice(String),
+    /// A var whose `objref` names several resources.
+    VarAmbiguous(String),
+    /// A var whose `objref` names no resource of the tree.
+    VarUnbound(String),
+    /// A var whose resource has no scalar at its `fieldref`.
+    VarFieldMissing(String),
 }
 
 impl fmt::Display for Rule {
@@ -185,6 +193,22 @@ impl fmt::Display for Rule {
             ),
             Rule::ReplacementChangesType => f.write_str(
                 "a replacement gives a number or boolean field a value of another type (kustomize cannot decode it)",
+            ),
+            Rule::VarTwice(name) => write!(
+                f,
+                "var `{name}` is declared twice in this tree (kustomize: var already encountered)"
+            ),
+            Rule::VarAmbiguous(name) => write!(
+                f,
+                "the `objref` of var `{name}` matches several resources (kustomize: unable to disambiguate)"
+            ),
+            Rule::VarUnbound(name) => write!(
+                f,
+                "var `{name}` cannot be mapped to a field in the set of known resources: its `objref` names no resource of this tree"
+            ),
+            Rule::VarFieldMissing(name) => write!(
+                f,
+                "the field that var `{name}` names (`fieldref.fieldPath`) is not found in its resource"
             ),
             Rule::Unapplied(what) => write!(
                 f,

@@ -32,6 +32,7 @@ mod refuse;
 mod replace;
 mod resource;
 mod transform;
+mod vars;
 
 pub(crate) use error::BuildError;
 use error::Rule;
@@ -42,6 +43,7 @@ use refuse::*;
 use replace::*;
 use resource::*;
 use transform::*;
+use vars::*;
 
 /// kustomize's accumulator, as far as Secrets (and, for `check`, workloads) go.
 #[derive(Default, Clone)]
@@ -51,6 +53,8 @@ struct Acc {
     /// Every resource that is not a Secret, kept (and transformed) only when a level of the
     /// tree has replacements, which may read any of them.
     others: Vec<Res>,
+    /// The `vars` of the levels built so far.
+    vars: Vec<Var>,
 }
 
 /// A finished build: the Secrets, the names each one had on the way (the names references
@@ -145,6 +149,11 @@ impl<'a> Build<'a> {
             self.keep_all = keep_all;
         }
         let acc = self.accumulate(&dir, false, Acc::default(), &Loc::file(kustomization))?;
+        let kept: Vec<Res> = if acc.vars.is_empty() {
+            Vec::new()
+        } else {
+            acc.res.iter().filter(|r| !is_local(r)).cloned().collect()
+        };
         let names = acc
             .res
             .iter()
@@ -156,8 +165,10 @@ impl<'a> Build<'a> {
                 n
             })
             .collect();
+        let mut secrets = finish(acc.res)?;
+        resolve_vars(&acc.vars, &kept, &mut secrets, &acc.others)?;
         Ok(Built {
-            secrets: finish(acc.res)?,
+            secrets,
             names,
             works: acc.works,
             files: std::mem::take(&mut self.files),
@@ -239,6 +250,7 @@ impl<'a> Build<'a> {
             self.patch_entry(&mut ra, &mut acc.others, dir, kfile, entry, true)?;
         }
         self.replace(&k, &mut ra, &mut acc.others)?;
+        self.merge_vars(&k, &ra, &acc.others, &mut acc.vars)?;
         acc.res = ra;
         Ok(acc)
     }
@@ -264,6 +276,12 @@ impl<'a> Build<'a> {
             self.warnings.push(Warning {
                 loc: Loc::at(kfile, mark),
                 message: "`bases` is deprecated; read as more `resources`, as kustomize does (kustomize: 'bases' is deprecated. Please use 'resources' instead. Run 'kustomize edit fix' to update your Kustomization automatically.)".into(),
+            });
+        }
+        if let Some(v) = k.vars.first() {
+            self.warnings.push(Warning {
+                loc: Loc::at(kfile, v.mark),
+                message: "`vars` is deprecated; applied as kustomize applies them (kustomize: 'vars' is deprecated. Please use 'replacements' instead.)".into(),
             });
         }
         if component && !k.is_component {
@@ -303,6 +321,7 @@ impl<'a> Build<'a> {
                 append(ra, sub.res, &at(entry.mark))?;
                 acc.works.extend(sub.works);
                 acc.others.extend(sub.others);
+                merge_var_sets(&mut acc.vars, sub.vars)?;
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
                 let (secrets, found, others) = resources_of(
@@ -405,12 +424,14 @@ impl<'a> Build<'a> {
                     res: std::mem::take(ra),
                     works: std::mem::take(&mut acc.works),
                     others: std::mem::take(&mut acc.others),
+                    vars: std::mem::take(&mut acc.vars),
                 },
                 &at(entry.mark),
             )?;
             *ra = sub.res;
             acc.works = sub.works;
             acc.others = sub.others;
+            acc.vars = sub.vars;
         }
         Ok(())
     }

@@ -6,14 +6,14 @@
 
 use super::*;
 
-/// Whether a level the build of `kustomization` reaches has `replacements`: the build then
-/// keeps every resource, not only Secrets and workloads.
+/// Whether a level the build of `kustomization` reaches has `replacements` or `vars`: the
+/// build then keeps every resource, not only Secrets and workloads.
 pub(super) fn reads_every_resource(kustomization: &Path, store: &Kustomizations) -> bool {
     crate::render::tree::reached_dirs_in(kustomization, store)
         .iter()
         .filter_map(|d| kustomization_in(d).ok().flatten())
         .filter_map(|f| store.get(&f).ok())
-        .any(|k| !k.replacements.is_empty())
+        .any(|k| !k.replacements.is_empty() || !k.vars.is_empty())
 }
 
 /// The kinds kustomize knows to be cluster-scoped: no namespace is set on them, and no name
@@ -161,7 +161,7 @@ fn ids(r: &Res) -> Vec<(String, String)> {
 }
 
 /// A field path split as kustomize splits it: on dots outside brackets.
-fn split_path(p: &str) -> Vec<String> {
+pub(super) fn split_path(p: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut cur = String::new();
     let mut depth = 0usize;
@@ -193,7 +193,7 @@ fn list_index(part: &str) -> Option<(&str, &str)> {
 }
 
 /// A scalar's text as kustomize compares and copies it.
-fn scalar_text(n: &Node<'static>) -> Option<String> {
+pub(super) fn scalar_text(n: &Node<'static>) -> Option<String> {
     match n {
         Node::Str(s) | Node::Number(s) => Some(s.to_string()),
         Node::Bool(b) => Some(b.to_string()),
@@ -203,7 +203,7 @@ fn scalar_text(n: &Node<'static>) -> Option<String> {
 }
 
 /// kustomize's `Lookup` (a source's field): fields, `[k=v]` (exact), an index, `-` (last).
-fn lookup<'n>(n: &'n Node<'static>, path: &[String]) -> Option<&'n Node<'static>> {
+pub(super) fn lookup<'n>(n: &'n Node<'static>, path: &[String]) -> Option<&'n Node<'static>> {
     let mut cur = n;
     for part in path {
         cur = match (cur, part.as_str()) {
