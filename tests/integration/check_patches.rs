@@ -1,6 +1,7 @@
 //! `check` on an overlay tree: a strategic-merge patch is a patch, not a manifest of its own,
 //! and the workloads are checked as the build leaves them (the overlay's namePrefix and
-//! nameSuffix applied to the Secrets and to the references alike); a finding names the file
+//! nameSuffix applied to the Secrets and to the references alike, its patches applied: a
+//! reference a patch adds is checked, one it replaces or deletes is not); a finding names the file
 //! a user edits (`deploy/base/dep.yaml`), not the path the build took to it.
 
 use std::path::Path;
@@ -122,4 +123,82 @@ fn a_broken_reference_is_one_finding_named_by_the_file_a_user_edits() {
         );
         assert!(stdout.contains("Secret `gone`"), "{stdout}");
     }
+}
+
+/// The overlay's patch replaced by `patch`, the base's reference by `base_ref`.
+fn tree_with_patch(dir: &Path, base_ref: &str, patch: &str) {
+    tree(dir, base_ref, "patches");
+    write(dir, "deploy/overlays/dev/patch.yaml", patch);
+}
+
+#[test]
+fn a_reference_a_patch_adds_is_checked() {
+    let t = tempfile::tempdir().unwrap();
+    tree_with_patch(
+        t.path(),
+        "api-env",
+        &PATCH.replace("name: api-env", "name: missing"),
+    );
+    let out = check(t.path(), "deploy/overlays/dev");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{}", describe(&out));
+    assert!(stdout.contains("Secret `missing`"), "{stdout}");
+    assert!(
+        stdout.starts_with("deploy/base/dep.yaml:") && stdout.contains("Deployment/dev-api-x "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_reference_a_patch_replaces_is_not_reported() {
+    // `envFrom` has no merge key: the patch's list replaces the base's broken one.
+    let patch = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+      - name: api
+        envFrom:
+        - secretRef:
+            name: api-env
+";
+    let t = tempfile::tempdir().unwrap();
+    tree_with_patch(t.path(), "gone", patch);
+    let out = check(t.path(), "deploy/overlays/dev");
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), "");
+}
+
+#[test]
+fn a_workload_a_patch_deletes_is_not_checked() {
+    let patch = "$patch: delete
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+";
+    let t = tempfile::tempdir().unwrap();
+    tree_with_patch(t.path(), "gone", patch);
+    let out = check(t.path(), "deploy/overlays/dev");
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), "");
+}
+
+#[test]
+fn a_container_a_patch_merges_keeps_the_base_references() {
+    // Containers merge by name: the base's broken `envFrom` survives a patch that adds env.
+    let t = tempfile::tempdir().unwrap();
+    tree_with_patch(t.path(), "gone", PATCH);
+    let out = check(t.path(), "deploy/overlays/dev");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{}", describe(&out));
+    assert!(
+        stdout.starts_with("deploy/base/dep.yaml:13:19: Deployment/dev-api-x "),
+        "{stdout}"
+    );
 }

@@ -136,6 +136,35 @@ pub(crate) fn strategic_merge(
     target: Node<'static>,
     patch: &Node<'static>,
 ) -> Option<Node<'static>> {
+    merge_with(target, patch, false)
+}
+
+/// [`strategic_merge`] of a pod template's kind: the lists a pod spec merges by key (the
+/// containers and the env, volumes, mounts and pull secrets of the core API's schema) are
+/// merged element by element, as kustomize merges them for workloads.
+pub(crate) fn strategic_merge_workload(
+    target: Node<'static>,
+    patch: &Node<'static>,
+) -> Option<Node<'static>> {
+    merge_with(target, patch, true)
+}
+
+/// The key the core API's schema merges a list field by.
+fn merge_key(field: &str) -> Option<&'static str> {
+    match field {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "secrets" => Some("name"),
+        "volumeMounts" => Some("mountPath"),
+        _ => None,
+    }
+}
+
+fn merge_with(target: Node<'static>, patch: &Node<'static>, keyed: bool) -> Option<Node<'static>> {
     let Node::Map(pm) = patch else {
         return Some(patch.clone());
     };
@@ -161,8 +190,11 @@ pub(crate) fn strategic_merge(
             continue;
         }
         let merged = match (remove(&mut out, k), v) {
-            (Some(old @ Node::Map(_)), Node::Map(_)) => strategic_merge(old, v),
-            (_, Node::Map(_)) => strategic_merge(Node::Map(Vec::new()), v),
+            (Some(old @ Node::Map(_)), Node::Map(_)) => merge_with(old, v, keyed),
+            (_, Node::Map(_)) => merge_with(Node::Map(Vec::new()), v, keyed),
+            (Some(Node::Seq(old)), Node::Seq(new)) if keyed && merge_key(k).is_some() => {
+                Some(merge_list(old, new, merge_key(k).unwrap_or("name")))
+            }
             _ => Some(v.clone()),
         };
         if let Some(m) = merged {
@@ -170,6 +202,28 @@ pub(crate) fn strategic_merge(
         }
     }
     Some(out)
+}
+
+/// A list merged by `key`: an element of the patch with the key of an existing one is merged
+/// into it (or deletes it with `$patch: delete`); others are added at the end.
+fn merge_list(mut old: Vec<Node<'static>>, new: &[Node<'static>], key: &str) -> Node<'static> {
+    for item in new {
+        let Some(id) = as_str(get(item, key)) else {
+            old.push(item.clone());
+            continue;
+        };
+        match old.iter().position(|o| as_str(get(o, key)) == Some(id)) {
+            Some(i) => match merge_with(std::mem::replace(&mut old[i], Node::Null), item, true) {
+                Some(m) => old[i] = m,
+                None => {
+                    old.remove(i);
+                }
+            },
+            None if as_str(get(item, "$patch")) == Some("delete") => {}
+            None => old.push(item.clone()),
+        }
+    }
+    Node::Seq(old)
 }
 
 /// One JSON 6902 operation.

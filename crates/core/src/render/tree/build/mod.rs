@@ -170,7 +170,7 @@ impl<'a> Build<'a> {
         Ok(Built {
             secrets,
             names,
-            works: acc.works,
+            works: as_patched(acc.works, &acc.others),
             files: std::mem::take(&mut self.files),
         })
     }
@@ -435,6 +435,21 @@ impl<'a> Build<'a> {
         }
         Ok(())
     }
+}
+
+/// The workloads as the build leaves them: each document patched (a workload a patch
+/// deleted is gone), positions kept where the file writes the same field.
+fn as_patched(works: Vec<Work>, others: &[Res]) -> Vec<Work> {
+    works
+        .into_iter()
+        .filter_map(|mut w| {
+            let r = others
+                .iter()
+                .find(|r| r.origin.file == w.file && r.origin.mark == Some(w.doc.mark))?;
+            w.doc = as_written(&r.node, Some(&w.doc), w.doc.mark);
+            Some(w)
+        })
+        .collect()
 }
 
 fn canonical_file(p: &Path) -> PathBuf {

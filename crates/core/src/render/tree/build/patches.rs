@@ -135,7 +135,12 @@ pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>, 
             r.store_prev();
         }
         let node = std::mem::replace(&mut r.node, Node::Null);
-        match patch::strategic_merge(node, p) {
+        let merged = if CHECKED_KINDS.contains(&kind.as_str()) {
+            patch::strategic_merge_workload(node, p)
+        } else {
+            patch::strategic_merge(node, p)
+        };
+        match merged {
             Some(n) => {
                 r.node = n;
                 if !allow.name_change {

@@ -229,7 +229,8 @@ fn split_documents(
     for d in docs {
         let kind = d.get("kind").and_then(str_of).unwrap_or("");
         let is_secret = kind == "Secret" && d.get("apiVersion").and_then(str_of) == Some("v1");
-        if !is_secret && keep_all && !d.is_null() {
+        // Workloads are kept too: patches apply to them, and `check` reads them as patched.
+        if !is_secret && (keep_all || CHECKED_KINDS.contains(&kind)) && !d.is_null() {
             others.push(Res {
                 node: render::to_emit(d),
                 prev: Vec::new(),
@@ -293,6 +294,82 @@ fn split_documents(
         });
     }
     Ok((out, works, others))
+}
+
+/// A workload as the build leaves it (`patched`), read back as `check` reads documents: each
+/// node keeps the position it has in the file (`written`) where the same field is written
+/// there, else the position of its parent.
+pub(super) fn as_written(
+    patched: &Node<'static>,
+    written: Option<&yaml::Node>,
+    at: Mark,
+) -> yaml::Node {
+    use yaml::Value;
+    let mark = written.map_or(at, |w| w.mark);
+    let value = match patched {
+        Node::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| {
+                    let w_key = written.and_then(|w| {
+                        w.as_map()?
+                            .iter()
+                            .find(|(wk, _)| wk.as_str() == Some(k))
+                            .map(|(wk, wv)| (wk, wv))
+                    });
+                    let key = yaml::Node {
+                        value: Value::Scalar {
+                            text: k.to_string(),
+                            style: yaml::Style::Plain,
+                            tag: None,
+                        },
+                        mark: w_key.map_or(mark, |(wk, _)| wk.mark),
+                    };
+                    (key, as_written(v, w_key.map(|(_, wv)| wv), mark))
+                })
+                .collect(),
+        ),
+        Node::Seq(items) => {
+            let w_items = written.and_then(|w| w.as_seq()).unwrap_or(&[]);
+            Value::Seq(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        // Lists merged by name keep their elements by name, not by place.
+                        let by_name = as_str(get(item, "name")).and_then(|n| {
+                            w_items
+                                .iter()
+                                .find(|w| w.get("name").and_then(str_of) == Some(n))
+                        });
+                        let w = by_name.or_else(|| {
+                            (as_str(get(item, "name")).is_none())
+                                .then(|| w_items.get(i))
+                                .flatten()
+                        });
+                        as_written(item, w, mark)
+                    })
+                    .collect(),
+            )
+        }
+        Node::Str(t) => scalar(t, true),
+        Node::Number(t) => scalar(t, false),
+        Node::Bool(b) => scalar(if *b { "true" } else { "false" }, false),
+        Node::Null => scalar("null", false),
+    };
+    yaml::Node { value, mark }
+}
+
+/// A scalar as read: a string quoted (so that it reads back as a string), others plain.
+fn scalar(text: &str, string: bool) -> yaml::Value {
+    yaml::Value::Scalar {
+        text: text.to_string(),
+        style: if string {
+            yaml::Style::Quoted
+        } else {
+            yaml::Style::Plain
+        },
+        tag: None,
+    }
 }
 
 pub(super) fn str_of(n: &yaml::Node) -> Option<&str> {
