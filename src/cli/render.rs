@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use secretgen::app;
+use secretgen::app::SealScope as Scope;
 use secretgen::error::Error;
 use secretgen::review::{diff, output};
 
@@ -15,7 +16,21 @@ use super::progress::Bar;
 /// `secretgen render`.
 pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
     let session = g.session(args.flags.given(Some(&args.placeholder)))?;
+    let cert = match &args.seal {
+        Some(path) => Some(app::seal_cert(path)?),
+        None => None,
+    };
+    let scope = args.seal_scope.as_deref().and_then(Scope::parse);
+    let form = match &cert {
+        Some(cert) => output::Form::Sealed { cert, scope },
+        None => output::Form::Plain,
+    };
     let Some(dir) = &args.output_dir else {
+        if let Some(cert) = &cert {
+            let text = app::render_sealed(&session, &args.paths, &Bar::default(), cert, scope)?;
+            write_stdout(&text)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let stream = app::render_stream(&session, &args.paths, &Bar::default())?;
         // One document at a time, through one buffer zeroed after each.
         let mut stdout = std::io::stdout().lock();
@@ -28,7 +43,7 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
     app::refuse_empty(&r.empty)?;
     let secretgen::render::tree::Rendered { out, subdirs, .. } = r;
     if args.check {
-        let drift = output::check_dir_in(dir, &out.secrets, &subdirs)?;
+        let drift = output::check_dir_in(dir, &out.secrets, &subdirs, form)?;
         if drift.is_clean() {
             eprintln!(
                 "{}: up to date ({} Secrets)",
@@ -59,7 +74,7 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
             s.name
         )));
     }
-    let done = output::write_dir_in(dir, &out.secrets, &subdirs, args.prune)?;
+    let done = output::write_dir_in(dir, &out.secrets, &subdirs, args.prune, form)?;
     eprintln!(
         "{}: {} written, {} unchanged, {} pruned",
         dir.display(),

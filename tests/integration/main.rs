@@ -39,6 +39,7 @@ mod render_path;
 mod render_snapshots;
 mod review;
 mod schema;
+mod seal;
 mod sops_differential;
 mod sops_keyservice;
 mod sops_kms;

@@ -54,6 +54,9 @@ pub enum Error {
     /// looks), the `create` forms' of the use cases. Each converts into it with `From`.
     #[error("{0}")]
     Layer(Box<dyn LayerError>),
+    /// A Secret that cannot be sealed, or a certificate that cannot seal (`render --seal`).
+    #[error(transparent)]
+    Seal(#[from] crate::secret::seal::SealError),
     /// A write refused or failed (nothing changed): the writer gate's reason.
     #[error(transparent)]
     Write(#[from] crate::gate::write::WriteError),

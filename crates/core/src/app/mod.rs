@@ -174,6 +174,37 @@ pub(crate) fn say_rendered(session: &Session, r: &Rendered, warnings: &[Warning]
     }
 }
 
+pub use crate::secret::seal::{Scope as SealScope, SealCert};
+
+/// The controller's certificate that `render --seal` names, read through the read gate.
+pub fn seal_cert(path: &Path) -> Result<SealCert> {
+    use crate::gate::read::{self, Origin};
+    let pem = read::file(path, Origin::Input, 1 << 20)?;
+    Ok(SealCert::from_pem(path, &pem)?)
+}
+
+/// `render --seal` to stdout: every rendered Secret as the SealedSecret document that
+/// `kubeseal --cert` would make of it, `---` between them.
+pub fn render_sealed(
+    session: &Session,
+    paths: &[PathBuf],
+    progress: &dyn Progress,
+    cert: &SealCert,
+    scope: Option<SealScope>,
+) -> Result<Vec<u8>> {
+    let r = render(session, paths, progress)?;
+    refuse_empty(&r.empty)?;
+    let mut text = Vec::new();
+    for (i, s) in r.out.secrets.iter().enumerate() {
+        if i > 0 {
+            text.extend_from_slice(b"---\n");
+        }
+        let node = crate::secret::seal::seal(s, cert, scope)?;
+        emit::write_document(&node, &mut text);
+    }
+    Ok(text)
+}
+
 /// `render` of a named directory that holds no kustomization and no generator manifest is an
 /// error: exit 0 with nothing printed would pass for a render of no Secret.
 pub fn refuse_empty(empty: &[PathBuf]) -> Result<()> {

@@ -264,8 +264,6 @@ fn secret_resource(
             .map(|(k, (v, _))| (k.clone(), v.clone())),
     );
     s.annotations.retain(|k, _| !is_build_annotation(k));
-    // Printed as written, so `immutable` is in the node and not modelled.
-    s.immutable = false;
 
     let mut node = to_emit(doc);
     if let Node::Map(top) = &mut node {

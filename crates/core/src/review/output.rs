@@ -37,9 +37,45 @@ pub(crate) fn relative_path(s: &Secret) -> Result<PathBuf> {
         })
 }
 
+/// What a file holds: the Secret, or the Secret sealed for the Sealed Secrets controller.
+#[derive(Clone, Copy, Default)]
+pub enum Form<'a> {
+    #[default]
+    Plain,
+    /// `render --seal CERT`: a `SealedSecret`, after a line naming what it seals
+    /// ([`SEALED_CONTENT`]), so that an unchanged Secret leaves its file unchanged.
+    Sealed {
+        cert: &'a secret::seal::SealCert,
+        scope: Option<secret::seal::Scope>,
+    },
+}
+
+/// The second line of a sealed file: a digest of what is sealed (values, metadata, scope
+/// and certificate), [`crate::kustomize::hash`]'s 10 characters, so no more of a value than
+/// a kustomize name suffix publishes. Sealing is randomised; this line is not: a file whose
+/// line matches is left as it is.
+pub const SEALED_CONTENT: &str = "# sealed-content: ";
+
+/// The part of a written file that says whether it is up to date: a sealed file's two
+/// header lines (its sealing differs on every run), else the whole file.
+fn identity(body: &[u8]) -> &[u8] {
+    let Some(rest) = body.strip_prefix(MARKER.as_bytes()) else {
+        return body;
+    };
+    if !rest.starts_with(SEALED_CONTENT.as_bytes()) {
+        return body;
+    }
+    let end = MARKER.len()
+        + rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+    &body[..end]
+}
+
 /// Every file to write: relative path → contents.
 pub fn plan(secrets: &[Secret]) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> {
-    plan_in(secrets, &[])
+    plan_in(secrets, &[], Form::Plain)
 }
 
 /// [`plan`], each Secret under its own sub-directory (`subdirs[i]` for `secrets[i]`; none
@@ -47,11 +83,20 @@ pub fn plan(secrets: &[Secret]) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>>
 pub(crate) fn plan_in(
     secrets: &[Secret],
     subdirs: &[PathBuf],
+    form: Form<'_>,
 ) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> {
     let mut out = BTreeMap::new();
     for (i, s) in secrets.iter().enumerate() {
         let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
-        body.extend_from_slice(&secret::to_yaml(std::slice::from_ref(s)));
+        match form {
+            Form::Plain => body.extend_from_slice(&secret::to_yaml(std::slice::from_ref(s))),
+            Form::Sealed { cert, scope } => {
+                let digest = secret::seal::content_digest(s, cert, scope);
+                body.extend_from_slice(format!("{SEALED_CONTENT}{digest}\n").as_bytes());
+                let node = secret::seal::seal(s, cert, scope).map_err(Error::from)?;
+                crate::yaml::emit::write_document(&node, &mut body);
+            }
+        }
         let rel = match subdirs.get(i) {
             Some(d) => d.join(relative_path(s)?),
             None => relative_path(s)?,
@@ -128,9 +173,10 @@ pub fn write_dir_in(
     secrets: &[Secret],
     subdirs: &[PathBuf],
     prune: bool,
+    form: Form<'_>,
 ) -> Result<Written> {
     // Every Secret proven to have a safe path before anything is made.
-    let planned = plan_in(secrets, subdirs)?;
+    let planned = plan_in(secrets, subdirs, form)?;
     let created_root = !dir.exists();
     let mut dirs = std::fs::DirBuilder::new();
     dirs.recursive(true);
@@ -169,7 +215,7 @@ fn write_dir_locked(
         let path = confined.path(rel)?;
         if existing
             .get(rel)
-            .is_some_and(|b| b.as_slice() == body.as_slice())
+            .is_some_and(|b| identity(b) == identity(body))
         {
             done.unchanged.push(path);
             continue;
@@ -221,8 +267,13 @@ impl Drift {
 
 /// What `write_dir_in` would change in `dir`, with each Secret under its sub-directory, as
 /// [`plan_in`] places it.
-pub fn check_dir_in(dir: &Path, secrets: &[Secret], subdirs: &[PathBuf]) -> Result<Drift> {
-    let planned = plan_in(secrets, subdirs)?;
+pub fn check_dir_in(
+    dir: &Path,
+    secrets: &[Secret],
+    subdirs: &[PathBuf],
+    form: Form<'_>,
+) -> Result<Drift> {
+    let planned = plan_in(secrets, subdirs, form)?;
     let existing = owned_files(dir)?;
     let confined = Confined::new(dir);
     for rel in planned.keys() {
@@ -237,7 +288,7 @@ pub fn check_dir_in(dir: &Path, secrets: &[Secret], subdirs: &[PathBuf]) -> Resu
     for (rel, body) in &planned {
         match existing.get(rel) {
             None => drift.missing.push(rel.clone()),
-            Some(b) if b.as_slice() != body.as_slice() => drift.changed.push(rel.clone()),
+            Some(b) if identity(b) != identity(body) => drift.changed.push(rel.clone()),
             Some(_) => {}
         }
     }
@@ -246,6 +297,10 @@ pub fn check_dir_in(dir: &Path, secrets: &[Secret], subdirs: &[PathBuf]) -> Resu
         .filter(|r| !planned.contains_key(*r))
         .cloned()
         .collect();
+    if matches!(form, Form::Sealed { .. }) {
+        // Sealed files hold no value to compare: the files that differ are the report.
+        return Ok(drift);
+    }
     let mut old = Vec::new();
     for (rel, bytes) in &existing {
         let text = String::from_utf8_lossy(bytes);

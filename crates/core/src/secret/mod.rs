@@ -4,11 +4,13 @@
 //! whose memory is wiped on drop and whose `Debug` prints only its length, so no secret value
 //! can reach a log line, an error or a panic message through formatting. The one [`Secret`]
 //! model ([`model`]), its one reader from YAML ([`read`]), the Kubernetes rules ([`validate`],
-//! [`tls`]), and this layer's [`Error`].
+//! [`tls`]), its sealing for the Sealed Secrets controller ([`seal`]), and this layer's
+//! [`Error`].
 
 mod error;
 pub(crate) mod model;
 pub(crate) mod read;
+pub mod seal;
 pub(crate) mod tls;
 pub(crate) mod validate;
 

@@ -13,7 +13,7 @@ const EC: &str = "1.2.840.10045.2.1";
 const ED25519: &str = "1.3.101.112";
 
 /// PEM blocks: (label, DER bytes). Text outside blocks is ignored, as Go's `pem.Decode` does.
-fn pem_blocks(text: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn pem_blocks(text: &[u8]) -> Vec<(String, Vec<u8>)> {
     let text = String::from_utf8_lossy(text);
     let mut out = Vec::new();
     let mut rest: &str = &text;

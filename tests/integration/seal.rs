@@ -1,0 +1,323 @@
+//! `render --seal CERT`: each rendered Secret written as a Bitnami SealedSecret that the real
+//! controller's code unseals. The oracle is the pinned kubeseal v0.27.1 (`tests/setup.sh`):
+//! `kubeseal --recovery-unseal --recovery-private-key` opens what secretgen sealed into the
+//! Secret the plain render prints, under each scope; `kubeseal --cert` sealing the plain
+//! render gives the same document but for the randomised values. With -o, an unchanged
+//! Secret leaves its file unchanged, and `--check` reports only real changes.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::common;
+use common::{describe, secretgen_in, text, tool, with_stdin};
+
+const CANARY: &str = "canary-sealed-7d41";
+
+/// A tree with a hashed generator (labels, annotations) and a plain Secret resource.
+fn tree(dir: &Path, extra: &str) {
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(
+        dir.join("app/kustomization.yaml"),
+        format!(
+            "namespace: prod\nresources:\n- tls.yaml\nsecretGenerator:\n- name: db\n  literals:\n  - password={CANARY}\n  - user=admin\n{extra}  options:\n    labels: {{app: db}}\n    annotations: {{note: x}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app/tls.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\nimmutable: true\ntype: example.com/thing\ndata:\n  k: dg==\n",
+    )
+    .unwrap();
+}
+
+/// A controller key pair: `key.pem` and its self-signed `cert.pem`, as the controller makes.
+fn keypair(dir: &Path) {
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "30",
+        ])
+        .args(["-subj", "/CN=sealed-secret/O=sealed-secret"])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .output()
+        .expect("openssl (Debian's openssl package) makes the test key pair");
+    assert!(out.status.success(), "openssl: {}", describe(&out));
+}
+
+fn render(dir: &Path, args: &[&str]) -> Output {
+    secretgen_in(dir).arg("render").args(args).output().unwrap()
+}
+
+/// The documents of a YAML stream, `---` lines dropped.
+fn documents(s: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in s.lines() {
+        if line == "---" {
+            if !docs.last().unwrap().is_empty() {
+                docs.push(String::new());
+            }
+            continue;
+        }
+        let d = docs.last_mut().unwrap();
+        d.push_str(line);
+        d.push('\n');
+    }
+    docs.retain(|d| !d.is_empty());
+    docs
+}
+
+/// kubeseal's unsealed Secret as the plain render prints it: without what only the cluster
+/// object has (`creationTimestamp`, the owner reference) and the scope's annotation.
+fn as_rendered(unsealed: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in unsealed.lines() {
+        if skipping
+            && line.starts_with("  ")
+            && !line.starts_with("  name:")
+            && !line.starts_with("  namespace:")
+        {
+            continue;
+        }
+        skipping = false;
+        if line == "  ownerReferences:" {
+            skipping = true;
+            continue;
+        }
+        if line == "---"
+            || line.trim() == "creationTimestamp: null"
+            || line.contains("sealedsecrets.bitnami.com/")
+        {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    // An `annotations:` left empty by the scope's removal goes too.
+    out.replace("  annotations:\n  labels:", "  labels:")
+        .replace("  annotations:\n  name:", "  name:")
+}
+
+fn unseal(dir: &Path, sealed: &str) -> String {
+    let mut c = tool("kubeseal");
+    c.args(["--recovery-unseal", "--recovery-private-key"])
+        .arg(dir.join("key.pem"))
+        .args(["-o", "yaml"]);
+    let out = with_stdin(c, sealed.as_bytes());
+    assert!(
+        out.status.success(),
+        "kubeseal --recovery-unseal (is it installed? tests/setup.sh): {}",
+        describe(&out)
+    );
+    text(&out.stdout)
+}
+
+#[test]
+fn the_controller_unseals_what_is_sealed_under_every_scope() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    keypair(d);
+    let plain = render(d, &["app"]);
+    assert!(plain.status.success(), "{}", describe(&plain));
+    let plain_docs = documents(&text(&plain.stdout));
+    assert_eq!(plain_docs.len(), 2);
+    for scope in [
+        None,
+        Some("strict"),
+        Some("namespace-wide"),
+        Some("cluster-wide"),
+    ] {
+        let mut args = vec!["app", "--seal", "cert.pem"];
+        if let Some(s) = scope {
+            args.extend(["--seal-scope", s]);
+        }
+        let out = render(d, &args);
+        assert!(out.status.success(), "{scope:?}: {}", describe(&out));
+        let sealed = text(&out.stdout);
+        for form in common::canary_forms(CANARY) {
+            assert!(
+                !sealed.contains(&form),
+                "{scope:?}: a form of the value is in the output"
+            );
+        }
+        let sealed_docs = documents(&sealed);
+        assert_eq!(sealed_docs.len(), 2, "{scope:?}");
+        for (s, p) in sealed_docs.iter().zip(&plain_docs) {
+            assert!(s.starts_with("apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n"));
+            let unsealed = unseal(d, s);
+            assert_eq!(
+                &as_rendered(&unsealed),
+                p,
+                "{scope:?}: unsealed:\n{unsealed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sealed_document_is_the_one_kubeseal_makes_but_for_its_values() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    keypair(d);
+    let plain = render(d, &["app"]);
+    for scope in ["strict", "namespace-wide", "cluster-wide"] {
+        let mut c = tool("kubeseal");
+        c.arg("--cert")
+            .arg(d.join("cert.pem"))
+            .args(["-o", "yaml", "--scope", scope]);
+        let theirs = with_stdin(c, &plain.stdout);
+        assert!(
+            theirs.status.success(),
+            "kubeseal --cert: {}",
+            describe(&theirs)
+        );
+        let ours = render(d, &["app", "--seal", "cert.pem", "--seal-scope", scope]);
+        assert!(ours.status.success(), "{}", describe(&ours));
+        let blank = |s: &str| -> Vec<String> {
+            documents(s)
+                .iter()
+                .map(|doc| {
+                    doc.lines()
+                        .map(|l| match l.strip_prefix("    ") {
+                            Some(rest) if !rest.starts_with(' ') && l.contains(": A") => {
+                                format!("    {}: <sealed>\n", rest.split(':').next().unwrap())
+                            }
+                            _ => format!("{l}\n"),
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(
+            blank(&text(&ours.stdout)),
+            blank(&text(&theirs.stdout)),
+            "{scope}"
+        );
+    }
+}
+
+#[test]
+fn an_unchanged_secret_leaves_its_sealed_file_unchanged() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    keypair(d);
+    let args = ["app", "-o", "out", "--seal", "cert.pem"];
+    let first = render(d, &args);
+    assert!(first.status.success(), "{}", describe(&first));
+    assert!(
+        text(&first.stderr).contains("2 written, 0 unchanged"),
+        "{}",
+        describe(&first)
+    );
+    let file = d.join("out/prod/plain.yaml");
+    let before = std::fs::read(&file).unwrap();
+    let again = render(d, &args);
+    assert!(
+        text(&again.stderr).contains("0 written, 2 unchanged"),
+        "{}",
+        describe(&again)
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "an unchanged Secret's file is rewritten"
+    );
+    let check = render(d, &["app", "-o", "out", "--seal", "cert.pem", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
+    // A changed value: its Secret's file (a new hashed name) changes, the other does not.
+    tree(d, "  - extra=1\n");
+    let check = render(d, &["app", "-o", "out", "--seal", "cert.pem", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", describe(&check));
+    let report = text(&check.stdout);
+    assert!(
+        report.contains("missing:") && report.contains("stale:"),
+        "{report}"
+    );
+    assert!(!report.contains("plain.yaml"), "{report}");
+    let third = render(d, &["app", "-o", "out", "--seal", "cert.pem", "--prune"]);
+    assert!(third.status.success(), "{}", describe(&third));
+    assert!(
+        text(&third.stderr).contains("1 written, 1 unchanged, 1 pruned"),
+        "{}",
+        describe(&third)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[test]
+fn a_secret_without_a_namespace_is_sealed_only_cluster_wide() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::create_dir_all(d.join("app")).unwrap();
+    std::fs::write(
+        d.join("app/kustomization.yaml"),
+        "secretGenerator:\n- name: db\n  literals: [a=b]\n",
+    )
+    .unwrap();
+    keypair(d);
+    let out = render(d, &["app", "--seal", "cert.pem"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("has no namespace") && err.contains("--seal-scope cluster-wide"),
+        "{err}"
+    );
+    assert!(text(&out.stdout).is_empty());
+    let ok = render(
+        d,
+        &["app", "--seal", "cert.pem", "--seal-scope", "cluster-wide"],
+    );
+    assert!(ok.status.success(), "{}", describe(&ok));
+    let unsealed = unseal(d, &text(&ok.stdout));
+    assert!(unsealed.contains("  a: Yg==\n"), "{unsealed}");
+}
+
+#[test]
+fn a_certificate_that_is_not_one_is_refused_naming_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    std::fs::write(d.join("cert.pem"), "not a certificate\n").unwrap();
+    let out = render(d, &["app", "--seal", "cert.pem"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("cert.pem: not a Sealed Secrets certificate"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// The README's Sealed Secrets block, run as written (the certificate made here).
+#[test]
+fn the_readme_block_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let from = readme
+        .find("## Sealed Secrets: plaintext never leaves CI")
+        .unwrap();
+    let rest = &readme[from..];
+    let start = rest.find("```sh\n").unwrap() + 6;
+    let block = &rest[start..start + rest[start..].find("```").unwrap()];
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    std::fs::rename(d.join("app"), d.join("deploy")).unwrap();
+    keypair(d);
+    std::fs::rename(d.join("cert.pem"), d.join("sealed-secrets.pem")).unwrap();
+    let mut ran = 0;
+    for line in block.lines() {
+        let command = line.split("   #").next().unwrap().trim();
+        let words = common::shell_words(command);
+        assert_eq!(words[0], "secretgen", "{line}");
+        let out = secretgen_in(d).args(&words[1..]).output().unwrap();
+        assert!(out.status.success(), "{line}: {}", describe(&out));
+        ran += 1;
+    }
+    assert_eq!(ran, 3);
+    assert!(d.join("sealed/prod/plain.yaml").is_file());
+}
