@@ -321,3 +321,44 @@ fn the_readme_block_runs_as_written() {
     assert_eq!(ran, 3);
     assert!(d.join("sealed/prod/plain.yaml").is_file());
 }
+
+/// `check` on a tree of SealedSecrets (what `render --seal -o` writes) and the workloads that
+/// use them, with no key: the names and key names are in clear.
+#[test]
+fn check_reads_sealed_secrets_without_a_key() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    keypair(d);
+    let out = render(d, &["app", "-o", "manifests", "--seal", "cert.pem"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let db = std::fs::read_dir(d.join("manifests/prod"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .trim_end_matches(".yaml")
+                .to_string()
+        })
+        .find(|n| n.starts_with("db-"))
+        .unwrap();
+    let deploy = |key: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: prod\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        image: api:1\n        env:\n        - name: P\n          valueFrom:\n            secretKeyRef:\n              name: {db}\n              key: {key}\n"
+        )
+    };
+    std::fs::write(d.join("manifests/deploy.yaml"), deploy("password")).unwrap();
+    let ok = secretgen_in(d)
+        .args(["check", "manifests"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", describe(&ok));
+    std::fs::write(d.join("manifests/deploy.yaml"), deploy("nope")).unwrap();
+    let bad = secretgen_in(d)
+        .args(["check", "manifests"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1), "{}", describe(&bad));
+    assert!(text(&bad.stdout).contains("`nope`"), "{}", describe(&bad));
+}

@@ -340,19 +340,75 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Secrets written as plain resources in the manifests (they can be referred to too): their
-/// names, type and key names; one without a name is skipped, as is a file that is not YAML.
+/// Secrets written as plain resources in the manifests (they can be referred to too), and
+/// the Secrets SealedSecrets unseal to: their names, type and key names; one without a name
+/// is skipped, as is a file that is not YAML.
 pub fn plain_secrets(file: &Path, text: &str) -> Vec<Secret> {
     let Ok(docs) = yaml::parse_stream(text) else {
         return Vec::new();
     };
     docs.iter()
-        .filter(|d| {
-            d.get("kind").and_then(Node::as_str) == Some("Secret")
-                && d.get("apiVersion").and_then(Node::as_str) == Some("v1")
+        .filter_map(|d| {
+            let kind = d.get("kind").and_then(Node::as_str);
+            let api = d.get("apiVersion").and_then(Node::as_str);
+            match (kind, api) {
+                (Some("Secret"), Some("v1")) => read::secret(file, d, &read::Reading::KEYS).ok(),
+                (Some("SealedSecret"), Some("bitnami.com/v1alpha1")) => {
+                    read::secret(file, &unsealed_view(d), &read::Reading::KEYS).ok()
+                }
+                _ => None,
+            }
         })
-        .filter_map(|d| read::secret(file, d, &read::Reading::KEYS).ok())
         .collect()
+}
+
+/// The Secret a SealedSecret unseals to, as far as references go (what `render --seal`
+/// writes, read without a key): the template's metadata (else its own) and type, and the
+/// key names of `encryptedData`, each with an empty value.
+fn unsealed_view(d: &Node) -> Node {
+    use crate::yaml::Value;
+    let scalar = |text: &str, at: &Node| Node {
+        value: Value::Scalar {
+            text: text.to_string(),
+            style: crate::yaml::Style::Plain,
+            tag: None,
+        },
+        mark: at.mark,
+    };
+    let spec = d.get("spec");
+    let template = spec.and_then(|s| s.get("template"));
+    let mut entries = vec![
+        (scalar("apiVersion", d), scalar("v1", d)),
+        (scalar("kind", d), scalar("Secret", d)),
+    ];
+    if let Some(meta) = template
+        .and_then(|t| t.get("metadata"))
+        .filter(|m| m.get("name").is_some())
+        .or_else(|| d.get("metadata"))
+    {
+        entries.push((scalar("metadata", meta), meta.clone()));
+    }
+    if let Some(t) = template.and_then(|t| t.get("type")) {
+        entries.push((scalar("type", t), t.clone()));
+    }
+    let keys = spec
+        .and_then(|s| s.get("encryptedData"))
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .map(|(k, v)| (k.clone(), scalar("", v)))
+        .collect();
+    entries.push((
+        scalar("data", d),
+        Node {
+            value: Value::Map(keys),
+            mark: d.mark,
+        },
+    ));
+    Node {
+        value: Value::Map(entries),
+        mark: d.mark,
+    }
 }
 
 /// Checks every workload in one manifest file against the known Secrets. A file that is not
