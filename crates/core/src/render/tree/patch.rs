@@ -204,26 +204,33 @@ fn merge_with(target: Node<'static>, patch: &Node<'static>, keyed: bool) -> Opti
     Some(out)
 }
 
-/// A list merged by `key`: an element of the patch with the key of an existing one is merged
-/// into it (or deletes it with `$patch: delete`); others are added at the end.
-fn merge_list(mut old: Vec<Node<'static>>, new: &[Node<'static>], key: &str) -> Node<'static> {
+/// A list merged by `key`, as kustomize's strategic merge orders it: the patch's elements
+/// first, in its order (each merged into the element of the same key, or deleting it with
+/// `$patch: delete`), then the elements the patch does not name, in their order.
+fn merge_list(old: Vec<Node<'static>>, new: &[Node<'static>], key: &str) -> Node<'static> {
+    let mut old: Vec<Option<Node<'static>>> = old.into_iter().map(Some).collect();
+    let mut out = Vec::new();
     for item in new {
         let Some(id) = as_str(get(item, key)) else {
-            old.push(item.clone());
+            out.push(item.clone());
             continue;
         };
-        match old.iter().position(|o| as_str(get(o, key)) == Some(id)) {
-            Some(i) => match merge_with(std::mem::replace(&mut old[i], Node::Null), item, true) {
-                Some(m) => old[i] = m,
-                None => {
-                    old.remove(i);
+        let found = old
+            .iter()
+            .position(|o| o.as_ref().is_some_and(|o| as_str(get(o, key)) == Some(id)));
+        match found {
+            Some(i) => {
+                let base = old[i].take().expect("found");
+                if let Some(m) = merge_with(base, item, true) {
+                    out.push(m);
                 }
-            },
+            }
             None if as_str(get(item, "$patch")) == Some("delete") => {}
-            None => old.push(item.clone()),
+            None => out.push(item.clone()),
         }
     }
-    Node::Seq(old)
+    out.extend(old.into_iter().flatten());
+    Node::Seq(out)
 }
 
 /// One JSON 6902 operation.
@@ -420,12 +427,66 @@ pub(crate) fn pattern(p: &str) -> Result<Option<regex::Regex>, Error> {
     if p.is_empty() {
         return Ok(None);
     }
-    regex::Regex::new(&format!("^(?:{p})$"))
+    regex::Regex::new(&format!("^(?:{})$", go_braces(p)))
         .map(Some)
         .map_err(|source| Error::Regex {
             pattern: p.to_string(),
             source,
         })
+}
+
+/// Go's RE2 reads a `{` that does not start a repetition (`{2}`, `{2,}`, `{2,5}`) as a literal
+/// brace (`${CLUSTER_NAME}` is a name, not an error); Rust's regex refuses it: escaped here.
+fn go_braces(p: &str) -> Cow<'_, str> {
+    let b = p.as_bytes();
+    let repetition = |i: usize| {
+        let rest = &p[i + 1..];
+        let Some(end) = rest.find('}') else {
+            return false;
+        };
+        let body = &rest[..end];
+        let (lo, hi) = body.split_once(',').unwrap_or((body, "0"));
+        !lo.is_empty()
+            && lo.bytes().all(|c| c.is_ascii_digit())
+            && hi.bytes().all(|c| c.is_ascii_digit())
+    };
+    let mut out = String::new();
+    let mut escaped = false;
+    let mut depth_class = false;
+    let mut changed = false;
+    for (i, c) in p.char_indices() {
+        let literal_brace = !escaped && !depth_class && c == '{' && !repetition(i);
+        // A `}` whose `{` was made literal is literal too.
+        let literal_close = !escaped && !depth_class && c == '}' && {
+            let before = &b[..i];
+            match before.iter().rposition(|&x| x == b'{') {
+                Some(open) => !repetition(open),
+                None => true,
+            }
+        };
+        if literal_brace || literal_close {
+            out.push('\\');
+            changed = true;
+        }
+        out.push(c);
+        match c {
+            '\\' if !escaped => escaped = true,
+            '[' if !escaped => {
+                depth_class = true;
+                escaped = false;
+            }
+            ']' if !escaped => {
+                depth_class = false;
+                escaped = false;
+            }
+            _ => escaped = false,
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(p)
+    }
 }
 
 /// A Kubernetes label selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`,
@@ -562,5 +623,80 @@ mod tests {
         assert!(!label_selector_matches("app!=web", &l).unwrap());
         assert!(label_selector_matches("app in (a,web)", &l).unwrap());
         assert!(label_selector_matches("!tier", &l).unwrap());
+    }
+}
+
+#[cfg(test)]
+mod go_regex_tests {
+    use super::*;
+
+    #[test]
+    fn braces_that_start_no_repetition_are_literal_as_in_go() {
+        for (p, name, matches) in [
+            // `$` is the end of the text, in Go as here: such a target selects nothing, and
+            // is no error.
+            ("${CLUSTER_NAME}", "${CLUSTER_NAME}", false),
+            ("x-{CLUSTER_NAME}", "x-{CLUSTER_NAME}", true),
+            ("a{2}", "aa", true),
+            ("a{2,}", "aaa", true),
+            ("a{1,2}b", "ab", true),
+            ("a{2}", "a{2}", false),
+            ("x{", "x{", true),
+            ("[{]", "{", true),
+            ("\\{a}", "{a}", true),
+        ] {
+            let re = pattern(p).unwrap().unwrap();
+            assert_eq!(re.is_match(name), matches, "{p} against {name}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod workload_merge_tests {
+    use super::*;
+
+    fn node(text: &str) -> Node<'static> {
+        crate::render::to_emit(&crate::yaml::parse_stream(text).unwrap()[0])
+    }
+
+    fn names(n: &Node<'static>, field: &str) -> Vec<String> {
+        let spec = get(n, "spec")
+            .and_then(|s| get(s, "template"))
+            .and_then(|t| get(t, "spec"));
+        match spec.and_then(|s| get(s, field)) {
+            Some(Node::Seq(items)) => items
+                .iter()
+                .map(|i| as_str(get(i, "name")).unwrap_or("").to_string())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The order `kustomize build` v5.8.2 gives (recorded by hand from its output): the
+    /// patch's elements in its order, then the ones it does not name.
+    #[test]
+    fn lists_merge_by_name_in_kustomizes_order() {
+        let base = node(
+            "spec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: a, env: [{name: E1, value: '1'}]}\n      - {name: b, image: b}\n      volumes:\n      - {name: v1}\n      - {name: v2}\n",
+        );
+        let p = node(
+            "spec:\n  template:\n    spec:\n      containers:\n      - {name: c, image: c}\n      - {name: a, env: [{name: E0, value: '0'}]}\n      volumes:\n      - {name: new}\n      - {name: v2, secret: {secretName: t}}\n      - {name: v1, $patch: delete}\n",
+        );
+        let out = strategic_merge_workload(base, &p).unwrap();
+        assert_eq!(names(&out, "containers"), ["c", "a", "b"]);
+        assert_eq!(names(&out, "volumes"), ["new", "v2"]);
+        let containers = get(&out, "spec")
+            .and_then(|s| get(s, "template"))
+            .and_then(|t| get(t, "spec"))
+            .and_then(|s| get(s, "containers"));
+        let Some(Node::Seq(c)) = containers else {
+            panic!()
+        };
+        let env: Vec<&str> = match get(&c[1], "env") {
+            Some(Node::Seq(e)) => e.iter().map(|i| as_str(get(i, "name")).unwrap()).collect(),
+            _ => Vec::new(),
+        };
+        assert_eq!(env, ["E0", "E1"]);
+        assert_eq!(as_str(get(&c[1], "image")), Some("a"));
     }
 }

@@ -160,31 +160,53 @@ fn ids(r: &Res) -> Vec<(String, String)> {
     out
 }
 
-/// A field path split as kustomize splits it: on dots outside brackets.
+/// A field path split as kustomize splits it (kyaml's `SmarterPathSplitter`): on dots, but
+/// not an escaped one (`a\.b`) nor inside brackets; brackets around a key without `=`
+/// (`[cert-manager.io/inject-ca-from]`) are taken off, leaving the key.
 pub(super) fn split_path(p: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0usize;
-    for c in p.chars() {
-        match c {
-            '[' => {
-                depth += 1;
-                cur.push(c);
+    // `PathSplitter`: a leading `.` dropped, `\.` kept as a dot of the key.
+    let mut pieces: Vec<String> = Vec::new();
+    let raw: Vec<&str> = p.split('.').collect();
+    let raw = if raw.len() > 1 && raw[0].is_empty() {
+        &raw[1..]
+    } else {
+        &raw[..]
+    };
+    for piece in raw {
+        match pieces.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push('.');
+                last.push_str(piece);
             }
-            ']' => {
-                depth = depth.saturating_sub(1);
-                cur.push(c);
-            }
-            '.' if depth == 0 => parts.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
+            _ => pieces.push(piece.to_string()),
         }
     }
-    parts.push(cur);
-    parts
-        .into_iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < pieces.len() {
+        let elem = &pieces[i];
+        if elem.starts_with('[') && !elem.ends_with(']') {
+            let mut joined = elem.clone();
+            while i < pieces.len() - 1 {
+                i += 1;
+                joined.push('.');
+                joined.push_str(&pieces[i]);
+                if pieces[i].ends_with(']') {
+                    break;
+                }
+            }
+            if joined.contains('=') {
+                out.push(joined);
+            } else {
+                out.push(joined.trim_matches(|c| c == '[' || c == ']').to_string());
+            }
+        } else {
+            out.push(elem.clone());
+        }
+        i += 1;
+    }
+    out
 }
 
 /// `[field=value]` split (`[=value]` for a list of scalars).
@@ -662,6 +684,11 @@ mod tests {
             ["spec", "containers", "[name=a.b]", "image"]
         );
         assert_eq!(split_path("metadata.name"), ["metadata", "name"]);
+        assert_eq!(
+            split_path("metadata.annotations.[cert-manager.io/inject-ca-from]"),
+            ["metadata", "annotations", "cert-manager.io/inject-ca-from"]
+        );
+        assert_eq!(split_path("a\\.b.c"), ["a.b", "c"]);
     }
 
     #[test]
