@@ -393,28 +393,99 @@ impl Generated {
 
     /// Every document as its own text (a decrypted file may hold several).
     pub(crate) fn documents(&self) -> Vec<Zeroizing<String>> {
-        let mut docs = Vec::new();
-        for f in &self.files {
-            let text = Zeroizing::new(dotenv::go_lossy(f));
-            let mut cur = String::new();
-            for line in text.split_inclusive('\n') {
-                if line.trim_end() == "---" || line.starts_with("--- ") {
-                    if !cur.trim().is_empty() {
-                        docs.push(Zeroizing::new(std::mem::take(&mut cur)));
-                    }
-                    cur.clear();
-                    continue;
-                }
-                cur.push_str(line);
-            }
-            if !cur.trim().is_empty() {
-                docs.push(Zeroizing::new(cur));
-            }
-        }
+        let mut docs: Vec<Zeroizing<String>> =
+            self.files.iter().flat_map(|f| file_documents(f)).collect();
         for s in &self.secrets {
             docs.push(Zeroizing::new(String::from_utf8_lossy(s).into_owned()));
         }
         docs
+    }
+}
+
+/// The documents of one decrypted `files` entry, each as its own text.
+fn file_documents(f: &[u8]) -> Vec<Zeroizing<String>> {
+    let mut docs = Vec::new();
+    let text = Zeroizing::new(dotenv::go_lossy(f));
+    let mut cur = Zeroizing::new(String::new());
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            if !cur.trim().is_empty() {
+                docs.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            continue;
+        }
+        cur.push_str(line);
+    }
+    if !cur.trim().is_empty() {
+        docs.push(cur);
+    }
+    docs
+}
+
+/// One document a KSOPS config generated, as kustomize receives it from KSOPS.
+pub(crate) struct Made {
+    /// The document, its scalars marked as decrypted text.
+    pub(crate) doc: Node,
+    /// The config entry that made it (a `files` entry, a `secretFrom` entry).
+    pub(crate) origin: Loc,
+    /// A decrypted manifest (`files`): its names too are decrypted text. A `secretFrom`
+    /// Secret's names are the config's.
+    pub(crate) decrypted_names: bool,
+}
+
+/// Runs the KSOPS config `doc` (written in `file`) as kustomize runs it, from `root` (the
+/// directory of the kustomization that lists it, KSOPS' working directory): every document
+/// it prints, in its order.
+pub(crate) fn made(file: &Path, doc: &Node, root: &Path, keys: &dyn Decrypt) -> Result<Vec<Made>> {
+    let config = config_of(file, doc)?;
+    let generated = generate(&config, root, keys)?;
+    let parse = |text: &str| {
+        yaml::parse_stream_as(text, crate::gate::shown::Provenance::Decrypted).map_err(|mut e| {
+            e.message = format!("a decrypted manifest: {}", e.message);
+            Error::from(e.in_file(file))
+        })
+    };
+    let mut out = Vec::new();
+    let entries = config.files.iter().flatten();
+    for (data, entry) in generated.files.iter().zip(entries) {
+        for text in file_documents(data) {
+            out.extend(parse(&text)?.into_iter().map(|doc| Made {
+                doc,
+                origin: Loc::at(file, entry.mark),
+                decrypted_names: true,
+            }));
+        }
+    }
+    let entries = config.secret_from.iter().flatten();
+    for (data, sf) in generated.secrets.iter().zip(entries) {
+        let text = Zeroizing::new(String::from_utf8_lossy(data).into_owned());
+        out.extend(parse(&text)?.into_iter().map(|doc| Made {
+            doc,
+            origin: Loc::at(file, sf.mark),
+            decrypted_names: false,
+        }));
+    }
+    Ok(out)
+}
+
+/// kustomize's reading of a `needs-hash` annotation (Go's `strconv.ParseBool`); `None` for
+/// a value it refuses.
+pub(crate) fn parse_needs_hash(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// The annotation `needs-hash` of a generated document at `origin`, read as kustomize
+/// reads it (absent: no hash).
+pub(crate) fn needs_hash_of(value: Option<&str>, origin: &Loc) -> Result<bool> {
+    match value {
+        None => Ok(false),
+        Some(v) => parse_needs_hash(v)
+            .ok_or_else(|| KsopsError::new(origin.clone(), Rule::NeedsHashNotABool).into()),
     }
 }
 

@@ -119,6 +119,31 @@ pub fn reached_dirs_in(kustomization: &Path, store: &Kustomizations) -> BTreeSet
     seen
 }
 
+/// The generator config files (canonical) that the kustomizations of a plan list, and
+/// those of every kustomization its trees reach: a KSOPS config among them is a generator
+/// of its tree, not a build of its own.
+pub fn listed_generator_files(plan: &Plan) -> BTreeSet<PathBuf> {
+    let mut dirs = BTreeSet::new();
+    for t in &plan.trees {
+        dirs.extend(reached_dirs_in(t, &plan.store));
+    }
+    let mut files: BTreeSet<PathBuf> = plan
+        .units
+        .iter()
+        .flat_map(|u| &u.consumed)
+        .map(|f| canonical(f))
+        .collect();
+    for dir in dirs {
+        let Ok(Some(kfile)) = build::kustomization_in(&dir) else {
+            continue;
+        };
+        if let Ok(k) = plan.store.get(&kfile) {
+            files.extend(k.unit.consumed.iter().map(|f| canonical(f)));
+        }
+    }
+    files
+}
+
 /// Reads the units under `paths` and sorts them into flat units and trees, with kustomize's
 /// default load restrictor (a run plans through its session's store: [`plan_in`]).
 pub fn plan(paths: &[PathBuf]) -> Result<Plan> {

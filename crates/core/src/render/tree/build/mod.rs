@@ -3,11 +3,12 @@
 //! In: a kustomization directory. Out: the Secrets `kubectl kustomize DIR` prints, as
 //! [`Secret`]s whose `passthrough` is the final document. The order of kustomize's
 //! `accumulateTarget` is kept at every level: resources (files, and bases built on their
-//! own), generators (with `behavior`), components (on the same accumulator), then the
-//! builtin transformers (strategic-merge patches, `patches`, namespace, prefix, suffix,
-//! labels, annotations, JSON 6902 patches); the name hash is added once, after the whole
-//! build. Refuses what would change a Secret and is not applied here (remote bases, Helm,
-//! transformer and generator plugins, replacements into a Secret).
+//! own), generators (with `behavior`; KSOPS configs among them), components (on the same
+//! accumulator), then the builtin transformers (strategic-merge patches, `patches`,
+//! namespace, prefix, suffix, labels, annotations, JSON 6902 patches); the name hash is
+//! added once, after the whole build. Refuses what would change a Secret and is not applied
+//! here (remote bases, Helm, transformer plugins, generator plugins other than KSOPS,
+//! replacements into a Secret).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use super::patch::{self, as_str, get, set};
 
 mod error;
 mod finish;
+mod ksops;
 mod merge;
 mod patches;
 mod refuse;
@@ -198,7 +200,7 @@ impl<'a> Build<'a> {
         self.add_resources(dir, &k, &mut ra, &mut acc.works)?;
 
         // Generators, merged into what the resources made.
-        self.add_generators(&k.unit.generators, &mut ra)?;
+        self.add_generators(dir, &k, &mut ra, &mut acc.works)?;
 
         // Components work on this accumulator.
         self.add_components(dir, &k, &mut ra, &mut acc.works)?;
@@ -302,12 +304,17 @@ impl<'a> Build<'a> {
         Ok(())
     }
 
-    /// A kustomization's generators, merged into what the resources made.
+    /// A kustomization's generators, merged into what the resources made, in kustomize's
+    /// order: `secretGenerator`, then the `generators` documents as written (SecretGenerator
+    /// configs and KSOPS configs alike; other plugins are refused before).
     fn add_generators(
         &mut self,
-        generators: &[manifest::Generator],
+        dir: &Path,
+        k: &Kustomization,
         ra: &mut Vec<Res>,
+        works: &mut Vec<Work>,
     ) -> Result<()> {
+        let generators = &k.unit.generators[..];
         let settings = Settings {
             mode: render::Mode::Render,
             ..self.settings.clone()
@@ -324,7 +331,24 @@ impl<'a> Build<'a> {
         } else {
             generators.iter().map(render_one).collect()
         };
-        for (g, r) in generators.iter().zip(rendered) {
+        // The KSOPS configs, each with how many of `generators` come before it.
+        let mut configs = k.generators.iter().flat_map(|entry| {
+            let file = entry.file.as_deref().unwrap_or(k.file());
+            let loc = Loc::at(k.file(), entry.mark);
+            entry
+                .foreign
+                .iter()
+                .zip(&entry.foreign_at)
+                .filter(|(d, _)| manifest::is_ksops(d))
+                .map(move |(d, &at)| (at, d, file, loc.clone()))
+        });
+        let mut next = configs.next();
+        for (i, r) in rendered.into_iter().enumerate() {
+            while let Some((_, d, file, loc)) = next.take_if(|(at, ..)| *at <= i) {
+                self.add_ksops(dir, file, d, &loc, ra, works)?;
+                next = configs.next();
+            }
+            let g = &generators[i];
             let (mut s, w) = r?;
             self.warnings.extend(w);
             let variant = s.hash.as_ref().map(|(v, _)| *v);
@@ -352,6 +376,30 @@ impl<'a> Build<'a> {
                 .unwrap_or(g.loc());
             absorb(ra, res, &loc)?;
         }
+        while let Some((_, d, file, loc)) = next {
+            self.add_ksops(dir, file, d, &loc, ra, works)?;
+            next = configs.next();
+        }
+        Ok(())
+    }
+
+    /// A KSOPS config's Secrets absorbed as a generator's (see `ksops`), its workloads
+    /// kept for `check`; `loc` is the `generators` entry that lists it.
+    fn add_ksops(
+        &mut self,
+        dir: &Path,
+        file: &Path,
+        doc: &yaml::Node,
+        loc: &Loc,
+        ra: &mut Vec<Res>,
+        works: &mut Vec<Work>,
+    ) -> Result<()> {
+        let (secrets, found) = ksops::generated(file, doc, dir, self.keys)?;
+        for res in secrets {
+            absorb(ra, res, loc)?;
+        }
+        works.extend(found);
+        self.files.push(canonical_file(file));
         Ok(())
     }
 
