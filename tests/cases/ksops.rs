@@ -300,6 +300,25 @@ fn generators_read_sops() -> bool {
     c.output().unwrap().status.success()
 }
 
+/// Without a key, a KSOPS generator in a base fails the overlay's render: exit 2, the
+/// error names the config's entry, and nothing (no ciphertext, no other Secret) is printed.
+fn missing_key_in_a_tree_is_an_error() -> Result<(), Failed> {
+    let dir = materialize(&ksops_dir().join("trees/overlay-legacy"));
+    let home = tempfile::tempdir()?;
+    let mut c = crate::common::secretgen_in(dir.path());
+    c.args(["render", "."]).env("HOME", home.path());
+    let out = c.output()?;
+    let err = text(&out.stderr);
+    if out.status.code() != Some(2)
+        || !out.stdout.is_empty()
+        || !err.contains("base/ksops.yaml:")
+        || !err.contains("db.enc.yaml")
+    {
+        return Err(format!("expected a decryption error: {}", describe(&out)).into());
+    }
+    Ok(())
+}
+
 /// `migrate ksops --write` on a case: the report's names before are KSOPS' real ones; the
 /// migrated tree, built by kustomize with secretgen's plugins, gives every Secret the same
 /// values under the name the report announced.
@@ -399,8 +418,17 @@ fn render_case(case: &Path, target: &str) -> Result<(), Failed> {
 
 /// `secretgen render . -o OUT` of a tree case: each Secret of `want.yaml` in its namespace's
 /// directory, as kustomize printed it, and nothing else; `diff OUT .` then finds nothing.
-fn render_out_case(case: &Path) -> Result<(), Failed> {
-    let dir = materialize(case);
+/// `nested`: `.` holds the case as `tree/` (no kustomization of its own: searched), and the
+/// namespace directories are under `tree/`.
+fn render_out_case(case: &Path, nested: bool) -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let sub = if nested {
+        Path::new("tree")
+    } else {
+        Path::new("")
+    };
+    let copy = materialize(case);
+    crate::common::copy_tree(copy.path(), &dir.path().join(sub))?;
     let out_dir = tempfile::tempdir()?;
     let key = ksops_dir().join("key.txt");
     let mut c = crate::common::secretgen_in(dir.path());
@@ -416,7 +444,7 @@ fn render_out_case(case: &Path) -> Result<(), Failed> {
         let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(&doc)?;
         let ns = v["metadata"]["namespace"].as_str().unwrap_or("_cluster");
         let name = v["metadata"]["name"].as_str().unwrap_or("?");
-        expected.push((PathBuf::from(ns).join(format!("{name}.yaml")), doc));
+        expected.push((sub.join(ns).join(format!("{name}.yaml")), doc));
     }
     let mut written = Vec::new();
     for entry in walkdir::WalkDir::new(out_dir.path()) {
@@ -542,7 +570,11 @@ pub fn trials() -> Vec<Trial> {
         }));
         let c = case.clone();
         trials.push(trial!(format!("render_out::{name}"), move || {
-            render_out_case(&c)
+            render_out_case(&c, false)
+        }));
+        let c = case.clone();
+        trials.push(trial!(format!("render_out_searched::{name}"), move || {
+            render_out_case(&c, true)
         }));
         trials.push(trial!(format!("check::{name}"), move || {
             check_tree_case(&case)
@@ -553,5 +585,9 @@ pub fn trials() -> Vec<Trial> {
         refuses_what_the_api_server_refuses,
     ));
     trials.push(trial!("missing_key_is_an_error", missing_key_is_an_error,));
+    trials.push(trial!(
+        "missing_key_in_a_tree_is_an_error",
+        missing_key_in_a_tree_is_an_error,
+    ));
     trials
 }

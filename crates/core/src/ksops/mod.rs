@@ -496,11 +496,12 @@ fn read_input(
     keys: &dyn Decrypt,
     path: &str,
 ) -> Result<SecretBytes> {
-    // KSOPS opens paths as written, from its working directory.
+    // KSOPS opens paths as written, from its working directory (shown without the `.`
+    // steps a join leaves inside: `base/./s.yaml` is `base/s.yaml` for any file system).
     let full = if root == Path::new(".") {
         PathBuf::from(path)
     } else {
-        root.join(path)
+        root.join(path).components().collect()
     };
     let bytes = read::file(&full, read::Origin::Input, read::ANY_SIZE).map_err(|e| {
         crate::kustomize::Error::Unreadable {
