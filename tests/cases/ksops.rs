@@ -319,6 +319,36 @@ fn missing_key_in_a_tree_is_an_error() -> Result<(), Failed> {
     Ok(())
 }
 
+/// A KSOPS Secret that meets a Secret of the same name without a `behavior` annotation is
+/// refused, as kustomize refuses it ("id exists; ... behavior must be merge or replace"):
+/// exit 2, nothing printed, and its name, read from a decrypted manifest, described.
+fn a_ksops_secret_meeting_another_needs_a_behavior() -> Result<(), Failed> {
+    let dir = materialize(&ksops_dir().join("trees/overlay-legacy"));
+    let base = dir.path().join("base");
+    std::fs::write(
+        base.join("plain.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  x: eA==\n",
+    )?;
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        "resources:\n- ./deployment.yaml\n- ./plain.yaml\ngenerators:\n- ./ksops.yaml\n",
+    )?;
+    let mut c = crate::common::secretgen_in(dir.path());
+    c.args(["render", "."])
+        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    let out = c.output()?;
+    let err = text(&out.stderr);
+    if out.status.code() != Some(2)
+        || !out.stdout.is_empty()
+        || !err.contains("already exists")
+        || !err.contains("decrypted, not shown")
+        || err.contains("`db`")
+    {
+        return Err(format!("expected the behavior to be asked for: {}", describe(&out)).into());
+    }
+    Ok(())
+}
+
 /// `migrate ksops --write` on a case: the report's names before are KSOPS' real ones; the
 /// migrated tree, built by kustomize with secretgen's plugins, gives every Secret the same
 /// values under the name the report announced.
@@ -585,6 +615,10 @@ pub fn trials() -> Vec<Trial> {
         refuses_what_the_api_server_refuses,
     ));
     trials.push(trial!("missing_key_is_an_error", missing_key_is_an_error,));
+    trials.push(trial!(
+        "a_ksops_secret_meeting_another_needs_a_behavior",
+        a_ksops_secret_meeting_another_needs_a_behavior,
+    ));
     trials.push(trial!(
         "missing_key_in_a_tree_is_an_error",
         missing_key_in_a_tree_is_an_error,

@@ -8,37 +8,25 @@
 use super::*;
 use crate::ksops::{self, BEHAVIOR, NEEDS_HASH};
 
-/// The Secrets (and the workloads `check` reads) a KSOPS config `doc`, written in `file`
-/// and listed by the kustomization of `dir`, generates.
+/// The Secrets a KSOPS config `doc`, written in `file` and listed by the kustomization of
+/// `dir`, generates. Its other documents are not kept: a workload decrypted from a `files`
+/// manifest is not given to `check`, whose findings quote what they read.
 pub(super) fn generated(
     file: &Path,
     doc: &yaml::Node,
     dir: &Path,
     keys: &dyn Decrypt,
-) -> Result<(Vec<Res>, Vec<Work>)> {
+) -> Result<Vec<Res>> {
     let mut secrets = Vec::new();
-    let mut works = Vec::new();
     for made in ksops::made(file, doc, dir, keys)? {
         let d = &made.doc;
-        let kind = d.get("kind").and_then(str_of).unwrap_or("");
-        let is_secret = kind == "Secret" && d.get("apiVersion").and_then(str_of) == Some("v1");
-        if !is_secret {
-            if CHECKED_KINDS.contains(&kind) {
-                let meta = d.get("metadata");
-                let field = |f: &str| meta.and_then(|m| m.get(f)).and_then(str_of);
-                works.push(Work {
-                    file: file.to_path_buf(),
-                    doc: d.clone(),
-                    kind: kind.to_string(),
-                    name: field("name").unwrap_or("?").to_string(),
-                    namespace: field("namespace").map(str::to_string),
-                });
-            }
-            continue;
+        let is_secret = d.get("kind").and_then(str_of) == Some("Secret")
+            && d.get("apiVersion").and_then(str_of) == Some("v1");
+        if is_secret {
+            secrets.push(received(&made)?);
         }
-        secrets.push(received(&made)?);
     }
-    Ok((secrets, works))
+    Ok(secrets)
 }
 
 /// One generated Secret as kustomize receives it from a generator plugin.

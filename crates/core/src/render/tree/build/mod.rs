@@ -200,7 +200,7 @@ impl<'a> Build<'a> {
         self.add_resources(dir, &k, &mut ra, &mut acc.works)?;
 
         // Generators, merged into what the resources made.
-        self.add_generators(dir, &k, &mut ra, &mut acc.works)?;
+        self.add_generators(dir, &k, &mut ra)?;
 
         // Components work on this accumulator.
         self.add_components(dir, &k, &mut ra, &mut acc.works)?;
@@ -307,13 +307,7 @@ impl<'a> Build<'a> {
     /// A kustomization's generators, merged into what the resources made, in kustomize's
     /// order: `secretGenerator`, then the `generators` documents as written (SecretGenerator
     /// configs and KSOPS configs alike; other plugins are refused before).
-    fn add_generators(
-        &mut self,
-        dir: &Path,
-        k: &Kustomization,
-        ra: &mut Vec<Res>,
-        works: &mut Vec<Work>,
-    ) -> Result<()> {
+    fn add_generators(&mut self, dir: &Path, k: &Kustomization, ra: &mut Vec<Res>) -> Result<()> {
         let generators = &k.unit.generators[..];
         let settings = Settings {
             mode: render::Mode::Render,
@@ -345,7 +339,7 @@ impl<'a> Build<'a> {
         let mut next = configs.next();
         for (i, r) in rendered.into_iter().enumerate() {
             while let Some((_, d, file, loc)) = next.take_if(|(at, ..)| *at <= i) {
-                self.add_ksops(dir, file, d, &loc, ra, works)?;
+                self.add_ksops(dir, file, d, &loc, ra)?;
                 next = configs.next();
             }
             let g = &generators[i];
@@ -377,14 +371,14 @@ impl<'a> Build<'a> {
             absorb(ra, res, &loc)?;
         }
         while let Some((_, d, file, loc)) = next {
-            self.add_ksops(dir, file, d, &loc, ra, works)?;
+            self.add_ksops(dir, file, d, &loc, ra)?;
             next = configs.next();
         }
         Ok(())
     }
 
-    /// A KSOPS config's Secrets absorbed as a generator's (see `ksops`), its workloads
-    /// kept for `check`; `loc` is the `generators` entry that lists it.
+    /// A KSOPS config's Secrets absorbed as a generator's (see `ksops`); `loc` is the
+    /// `generators` entry that lists it.
     fn add_ksops(
         &mut self,
         dir: &Path,
@@ -392,13 +386,10 @@ impl<'a> Build<'a> {
         doc: &yaml::Node,
         loc: &Loc,
         ra: &mut Vec<Res>,
-        works: &mut Vec<Work>,
     ) -> Result<()> {
-        let (secrets, found) = ksops::generated(file, doc, dir, self.keys)?;
-        for res in secrets {
+        for res in ksops::generated(file, doc, dir, self.keys)? {
             absorb(ra, res, loc)?;
         }
-        works.extend(found);
         self.files.push(canonical_file(file));
         Ok(())
     }
