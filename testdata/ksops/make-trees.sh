@@ -6,7 +6,8 @@
 # passes through pipes. want.yaml files are recorded by record.sh from real kustomize and
 # real KSOPS. Every reference of their Deployments resolves (`secretgen check` finds nothing).
 #
-# Usage: testdata/ksops/make-trees.sh
+# Usage: testdata/ksops/make-trees.sh [CASE...]   (default: every case; a case named is
+# written again, the others keep their ciphertext)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -26,13 +27,13 @@ krm_annotation='  annotations:
       exec:
         path: ksops'
 
-rm -rf "$trees"
-
 # A base with a KSOPS generator (a decrypted manifest and a hashed secretFrom Secret) and a
 # Deployment that uses both by their base names; a Component with its own KSOPS generator;
 # the overlay transforms all of them.
+overlay() {
 for mode in legacy krm; do
     d=$trees/overlay-$mode
+    rm -rf "$d"
     extra=""
     [ "$mode" = krm ] && extra=$krm_annotation
     mkdir -p "$d/base" "$d/component"
@@ -130,10 +131,13 @@ secretFrom:
 YAML
     printf 'from the component\n' | enc "$d/component/extra.txt" binary
 done
+}
 
 # An overlay whose KSOPS generator replaces and merges into its base's Secrets (a plain one
 # and a generated, hashed one), in a namespace, with a Deployment of the base using them.
+behavior() {
 d=$trees/behavior
+rm -rf "$d"
 mkdir -p "$d/base"
 cat >"$d/base/kustomization.yaml" <<'YAML'
 resources:
@@ -220,12 +224,15 @@ printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  annotations:\n  
     enc "$d/tls.enc.yaml" yaml
 printf 'USER=admin\nPASSWORD=hunter2\n' | enc "$d/creds.enc.env" dotenv
 printf 'two\n' | enc "$d/gen.txt" binary
+}
 
 # `needs-hash` as kustomize reads it (Go's ParseBool: "1" and "False" too) on a base's KSOPS
 # Secrets, one of them a decrypted manifest with its own namespace; the overlay's
 # secretGenerator merges into one of them (its `data`: kustomize v5.8 also moves the `stringData`
 # of a Secret merged into to `data`, kubectl's v5.5 does not).
+needs_hash() {
 d=$trees/needs-hash
+rm -rf "$d"
 mkdir -p "$d/base"
 printf 'resources:\n- ./deployment.yaml\ngenerators:\n- ./ksops.yaml\n' >"$d/base/kustomization.yaml"
 cat >"$d/base/ksops.yaml" <<'YAML'
@@ -279,3 +286,63 @@ secretGenerator:
   literals:
   - added=by-overlay
 YAML
+}
+
+# KSOPS configs and kustomize's builtin SecretGenerator configs in one `generators` list run
+# in the list's order: a builtin config merges into a KSOPS Secret made before it, and a
+# KSOPS Secret replaces a builtin one made before it.
+generators_order() {
+d=$trees/generators-order
+rm -rf "$d"
+mkdir -p "$d"
+cat >"$d/kustomization.yaml" <<'YAML'
+namePrefix: g-
+generators:
+- ./first.yaml
+- ./ksops.yaml
+- ./last.yaml
+YAML
+cat >"$d/first.yaml" <<'YAML'
+apiVersion: builtin
+kind: SecretGenerator
+metadata:
+  name: made-first
+literals:
+- from-builtin=1
+YAML
+cat >"$d/ksops.yaml" <<'YAML'
+apiVersion: viaduct.ai/v1
+kind: ksops
+metadata:
+  name: middle
+secretFrom:
+- metadata:
+    name: made-first
+    annotations:
+      kustomize.config.k8s.io/behavior: replace
+  binaryFiles:
+  - from-ksops=./value.txt
+- metadata:
+    name: made-by-ksops
+  binaryFiles:
+  - from-ksops=./value.txt
+YAML
+cat >"$d/last.yaml" <<'YAML'
+apiVersion: builtin
+kind: SecretGenerator
+metadata:
+  name: made-by-ksops
+behavior: merge
+literals:
+- from-builtin=2
+YAML
+printf 'k\n' | enc "$d/value.txt" binary
+}
+
+all="overlay behavior needs_hash generators_order"
+for c in ${*:-$all}; do
+    case " $all " in
+    *" ${c//-/_} "*) "${c//-/_}" ;;
+    *) echo "unknown case $c (cases: $all)" >&2; exit 2 ;;
+    esac
+done
