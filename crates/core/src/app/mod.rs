@@ -71,8 +71,10 @@ pub fn plan(session: &Session, paths: &[PathBuf]) -> Result<Plan> {
         tree::plan_in(&rest, Arc::clone(&session.kustomizations))?
     };
     // A KSOPS config a kustomization lists is a generator of that kustomization's tree.
-    let listed = tree::listed_generator_files(&tree);
-    configs.retain(|c| !std::fs::canonicalize(c).is_ok_and(|c| listed.contains(&c)));
+    if !configs.is_empty() {
+        let listed = tree::listed_generator_files(&tree);
+        configs.retain(|c| !std::fs::canonicalize(c).is_ok_and(|c| listed.contains(&c)));
+    }
     Ok(Plan {
         tree,
         ksops: configs,
