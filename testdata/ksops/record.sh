@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Records want.yaml for every KSOPS case (legacy/*, krm/*, ours/*): the output of real
-# kustomize (the pinned v5.8.1 in .tools/bin) running real KSOPS v4.5.1, both as the legacy
+# Records want.yaml for every KSOPS case (legacy/*, krm/*, ours/*, trees/*): the output of real
+# kustomize (the pinned v5.8.2 in .tools/bin) running real KSOPS v4.5.1, both as the legacy
 # exec plugin (viaduct.ai/v1/ksops/ksops under a plugin home) and as the KRM function
 # (`ksops` on PATH). tests/cases/ksops.rs runs secretgen in KSOPS' place and compares byte for byte.
 #
@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 ksops=${KSOPS_BIN:?set KSOPS_BIN to a KSOPS v4.5.1 binary}
 kustomize=${KUSTOMIZE:-$root/.tools/bin/kustomize}
-"$kustomize" version | grep -q 'v5.8.1' || { echo "kustomize v5.8.1 expected" >&2; exit 2; }
+"$kustomize" version | grep -q 'v5.8.2' || { echo "kustomize v5.8.2 expected" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -21,7 +21,7 @@ mkdir -p "$tmp/plugin/viaduct.ai/v1/ksops" "$tmp/bin"
 ln -s "$ksops" "$tmp/plugin/viaduct.ai/v1/ksops/ksops"
 ln -s "$ksops" "$tmp/bin/ksops"
 
-for case in "$here"/legacy/*/ "$here"/krm/*/ "$here"/ours/*/; do
+for case in "$here"/legacy/*/ "$here"/krm/*/ "$here"/ours/*/ "$here"/trees/*/; do
     case=${case%/}
     env -i PATH="$tmp/bin:$root/.tools/bin:/usr/bin:/bin" HOME="$tmp" \
         KUSTOMIZE_PLUGIN_HOME="$tmp/plugin" SOPS_AGE_KEY_FILE="$here/key.txt" \

@@ -1,10 +1,14 @@
-//! secretgen in KSOPS' place under real kustomize (the pinned v5.8.1).
+//! secretgen in KSOPS' place under real kustomize (the pinned v5.8.2), and KSOPS configs in
+//! secretgen's own renders.
 //!
 //! Every case of `testdata/ksops` (KSOPS' own `test/legacy/*` and `test/krm/*`, re-encrypted
-//! to an age test key, and our own) is built with secretgen installed by `plugin install
-//! --ksops` as the legacy exec plugin and as `ksops` on PATH for the KRM function, and must
-//! print exactly the `want.yaml` that `testdata/ksops/record.sh` recorded from real KSOPS.
-//! With `KSOPS_BIN` set, the same builds also run with real KSOPS to check the recordings.
+//! to an age test key, our own, and KSOPS generators inside trees) is built with secretgen
+//! installed by `plugin install --ksops` as the legacy exec plugin and as `ksops` on PATH for
+//! the KRM function, and must print exactly the `want.yaml` that `testdata/ksops/record.sh`
+//! recorded from real KSOPS. With `KSOPS_BIN` set, the same builds also run with real KSOPS
+//! to check the recordings. `secretgen render` of every case prints the Secrets of its
+//! `want.yaml`; the tree cases are also rendered by their kustomization file and to `-o`,
+//! diffed and checked.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -18,8 +22,12 @@ fn ksops_dir() -> PathBuf {
 }
 
 fn cases() -> Vec<PathBuf> {
+    cases_in(&["legacy", "krm", "ours", "trees"])
+}
+
+fn cases_in(groups: &[&str]) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for group in ["legacy", "krm", "ours"] {
+    for &group in groups {
         out.extend(crate::common::case_paths(&ksops_dir().join(group), |p| {
             p.join("want.yaml").is_file()
         }));
@@ -292,25 +300,51 @@ fn generators_read_sops() -> bool {
     c.output().unwrap().status.success()
 }
 
-/// A KSOPS config inside a tree whose levels would change its Secrets: rendered as KSOPS
-/// makes it, and said on stderr, never silently.
-fn ksops_in_a_tree_is_said() -> Result<(), Failed> {
-    let dir = materialize(&ksops_dir().join("legacy/single"));
-    let k = dir.path().join("kustomization.yaml");
-    let listed = std::fs::read_to_string(&k)?;
+/// Without a key, a KSOPS generator in a base fails the overlay's render: exit 2, the
+/// error names the config's entry, and nothing (no ciphertext, no other Secret) is printed.
+fn missing_key_in_a_tree_is_an_error() -> Result<(), Failed> {
+    let dir = materialize(&ksops_dir().join("trees/overlay-legacy"));
+    let home = tempfile::tempdir()?;
+    let mut c = crate::common::secretgen_in(dir.path());
+    c.args(["render", "."]).env("HOME", home.path());
+    let out = c.output()?;
+    let err = text(&out.stderr);
+    if out.status.code() != Some(2)
+        || !out.stdout.is_empty()
+        || !err.contains("base/ksops.yaml:")
+        || !err.contains("db.enc.yaml")
+    {
+        return Err(format!("expected a decryption error: {}", describe(&out)).into());
+    }
+    Ok(())
+}
+
+/// A KSOPS Secret that meets a Secret of the same name without a `behavior` annotation is
+/// refused, as kustomize refuses it ("id exists; ... behavior must be merge or replace"):
+/// exit 2, nothing printed, and its name, read from a decrypted manifest, described.
+fn a_ksops_secret_meeting_another_needs_a_behavior() -> Result<(), Failed> {
+    let dir = materialize(&ksops_dir().join("trees/overlay-legacy"));
+    let base = dir.path().join("base");
     std::fs::write(
-        &k,
-        format!("namespace: elsewhere\nnamePrefix: p-\n{listed}"),
+        base.join("plain.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  x: eA==\n",
+    )?;
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        "resources:\n- ./deployment.yaml\n- ./plain.yaml\ngenerators:\n- ./ksops.yaml\n",
     )?;
     let mut c = crate::common::secretgen_in(dir.path());
     c.args(["render", "."])
         .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
     let out = c.output()?;
     let err = text(&out.stderr);
-    if !err.contains(
-        "`generators` entry of kind `ksops`: its Secrets are rendered as KSOPS makes them",
-    ) {
-        return Err(format!("no warning:\n{}", describe(&out)).into());
+    if out.status.code() != Some(2)
+        || !out.stdout.is_empty()
+        || !err.contains("already exists")
+        || !err.contains("decrypted, not shown")
+        || err.contains("`db`")
+    {
+        return Err(format!("expected the behavior to be asked for: {}", describe(&out)).into());
     }
     Ok(())
 }
@@ -381,26 +415,30 @@ fn migrate_case(case: &Path, render: bool) -> Result<(), Failed> {
     Ok(())
 }
 
-/// `secretgen render CASE`: for a kustomization that only lists the KSOPS config (no base
-/// to merge into), exactly the Secret documents kustomize printed with real KSOPS.
-fn render_case(case: &Path) -> Result<(), Failed> {
+/// The Secret documents of a case's `want.yaml`, in kustomize's order.
+fn want_secrets(case: &Path) -> Vec<String> {
     let want = text(&std::fs::read(case.join("want.yaml")).unwrap());
-    let want: Vec<&str> = want
-        .split("---\n")
+    want.split("---\n")
         .filter(|d| d.lines().any(|l| l == "kind: Secret"))
-        .collect();
+        .map(str::to_string)
+        .collect()
+}
+
+/// `secretgen render TARGET` in a copy of `case`: exactly the Secret documents kustomize
+/// printed with real KSOPS, KSOPS generators at every level of the tree included.
+fn render_case(case: &Path, target: &str) -> Result<(), Failed> {
+    let want = want_secrets(case).join("---\n");
     let dir = materialize(case);
     let mut c = crate::common::secretgen_in(dir.path());
-    c.args(["render", "."])
+    c.args(["render", target])
         .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
     let out = c.output().unwrap();
     if !out.status.success() {
         return Err(format!("render failed: {}", describe(&out)).into());
     }
-    if text(&out.stdout) != want.join("---\n") {
+    if text(&out.stdout) != want {
         return Err(format!(
-            "render differs from kustomize's Secrets\n--- want\n{}\n--- got\n{}",
-            want.join("---\n"),
+            "render differs from kustomize's Secrets\n--- want\n{want}\n--- got\n{}",
             text(&out.stdout)
         )
         .into());
@@ -408,10 +446,104 @@ fn render_case(case: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
-fn standalone(case: &Path) -> bool {
-    !std::fs::read_to_string(case.join("kustomization.yaml"))
-        .unwrap()
-        .contains("resources:")
+/// `secretgen render . -o OUT` of a tree case: each Secret of `want.yaml` in its namespace's
+/// directory, as kustomize printed it, and nothing else; `diff OUT .` then finds nothing.
+/// `nested`: `.` holds the case as `tree/` (no kustomization of its own: searched), and the
+/// namespace directories are under `tree/`.
+fn render_out_case(case: &Path, nested: bool) -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let sub = if nested {
+        Path::new("tree")
+    } else {
+        Path::new("")
+    };
+    let copy = materialize(case);
+    crate::common::copy_tree(copy.path(), &dir.path().join(sub))?;
+    let out_dir = tempfile::tempdir()?;
+    let key = ksops_dir().join("key.txt");
+    let mut c = crate::common::secretgen_in(dir.path());
+    c.args(["render", ".", "-o"])
+        .arg(out_dir.path())
+        .env("SOPS_AGE_KEY_FILE", &key);
+    let out = c.output()?;
+    if !out.status.success() {
+        return Err(format!("render -o failed: {}", describe(&out)).into());
+    }
+    let mut expected = Vec::new();
+    for doc in want_secrets(case) {
+        let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(&doc)?;
+        let ns = v["metadata"]["namespace"].as_str().unwrap_or("_cluster");
+        let name = v["metadata"]["name"].as_str().unwrap_or("?");
+        expected.push((sub.join(ns).join(format!("{name}.yaml")), doc));
+    }
+    let mut written = Vec::new();
+    for entry in walkdir::WalkDir::new(out_dir.path()) {
+        let entry = entry?;
+        if entry.file_type().is_file() {
+            written.push(entry.path().strip_prefix(out_dir.path())?.to_path_buf());
+        }
+    }
+    written.sort();
+    let mut paths: Vec<PathBuf> = expected.iter().map(|(p, _)| p.clone()).collect();
+    paths.sort();
+    if written != paths {
+        return Err(format!("files written: {written:?}, expected {paths:?}").into());
+    }
+    for (path, doc) in &expected {
+        let got = std::fs::read_to_string(out_dir.path().join(path))?;
+        // The file's header comment, then the document.
+        let body: String = got
+            .split_inclusive('\n')
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        if body != *doc {
+            let shown = path.display();
+            return Err(format!("{shown} differs\n--- want\n{doc}\n--- got\n{got}").into());
+        }
+    }
+    let mut c = crate::common::secretgen_in(dir.path());
+    c.arg("diff")
+        .arg(out_dir.path())
+        .arg(".")
+        .env("SOPS_AGE_KEY_FILE", &key);
+    let diff = c.output()?;
+    if diff.status.code() != Some(0) || !text(&diff.stdout).contains("no differences") {
+        return Err(format!("diff of the render and the tree: {}", describe(&diff)).into());
+    }
+    Ok(())
+}
+
+/// `secretgen check .` of a tree case: every reference of its workloads to a KSOPS Secret
+/// (by its base name, through the overlay's prefix, suffix, namespace and hash) resolves.
+/// The same tree with one reference renamed to a Secret it does not make is reported, so
+/// the workloads are read.
+fn check_tree_case(case: &Path) -> Result<(), Failed> {
+    let dir = materialize(case);
+    let key = ksops_dir().join("key.txt");
+    let check = |dir: &Path| {
+        let mut c = crate::common::secretgen_in(dir);
+        c.args(["check", "."]).env("SOPS_AGE_KEY_FILE", &key);
+        c.output()
+    };
+    let out = check(dir.path())?;
+    if out.status.code() != Some(0) || !text(&out.stderr).contains("no broken references") {
+        return Err(format!("check found broken references: {}", describe(&out)).into());
+    }
+    let deployment = walkdir::WalkDir::new(dir.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name() == "deployment.yaml")
+        .ok_or("no deployment.yaml")?
+        .into_path();
+    let before = std::fs::read_to_string(&deployment)?;
+    let reference = "- secretRef:\n            name: ";
+    let renamed = format!("{reference}missing-");
+    std::fs::write(&deployment, before.replacen(reference, &renamed, 1))?;
+    let out = check(dir.path())?;
+    if out.status.code() != Some(1) || !text(&out.stdout).contains("missing-") {
+        return Err(format!("a broken reference was not reported: {}", describe(&out)).into());
+    }
+    Ok(())
 }
 
 pub fn trials() -> Vec<Trial> {
@@ -439,7 +571,8 @@ pub fn trials() -> Vec<Trial> {
         );
     }
     let sops_inputs = generators_read_sops();
-    for case in cases() {
+    // `migrate ksops` reports the names KSOPS prints, which a tree's levels change.
+    for case in cases_in(&["legacy", "krm", "ours"]) {
         let name = case_name(&case);
         let c = case.clone();
         trials.push(trial!(format!("migrate_report::{name}"), move || {
@@ -453,17 +586,48 @@ pub fn trials() -> Vec<Trial> {
             .with_ignored_flag(!sops_inputs),
         );
     }
-    for case in cases().into_iter().filter(|c| standalone(c)) {
+    for case in cases() {
         let name = case_name(&case);
         trials.push(trial!(format!("render::{name}"), move || {
-            render_case(&case)
+            render_case(&case, ".")
         }));
+    }
+    for case in cases_in(&["trees"]) {
+        let name = case_name(&case);
+        let c = case.clone();
+        trials.push(trial!(format!("render_file::{name}"), move || {
+            render_case(&c, "kustomization.yaml")
+        }));
+        let c = case.clone();
+        trials.push(trial!(format!("render_out::{name}"), move || {
+            render_out_case(&c, false)
+        }));
+        let c = case.clone();
+        trials.push(trial!(format!("render_out_searched::{name}"), move || {
+            render_out_case(&c, true)
+        }));
+        let has_workloads = walkdir::WalkDir::new(&case)
+            .into_iter()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name() == "deployment.yaml");
+        if has_workloads {
+            trials.push(trial!(format!("check::{name}"), move || {
+                check_tree_case(&case)
+            }));
+        }
     }
     trials.push(trial!(
         "refuses_what_the_api_server_refuses",
         refuses_what_the_api_server_refuses,
     ));
     trials.push(trial!("missing_key_is_an_error", missing_key_is_an_error,));
-    trials.push(trial!("ksops_in_a_tree_is_said", ksops_in_a_tree_is_said,));
+    trials.push(trial!(
+        "a_ksops_secret_meeting_another_needs_a_behavior",
+        a_ksops_secret_meeting_another_needs_a_behavior,
+    ));
+    trials.push(trial!(
+        "missing_key_in_a_tree_is_an_error",
+        missing_key_in_a_tree_is_an_error,
+    ));
     trials
 }

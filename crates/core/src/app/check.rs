@@ -49,6 +49,7 @@ pub fn check(session: &Session, paths: &[PathBuf], strict: bool) -> Result<Check
         &session.settings,
         &session.keys,
         session.accept_unapplied,
+        Some(&crate::ksops::TreeGenerators),
     )?;
     let mut secrets = flat.out.secrets;
     secrets.extend(checked.secrets);

@@ -20,7 +20,7 @@ pub mod create;
 pub mod diff;
 pub mod plugin;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
@@ -38,7 +38,7 @@ use crate::yaml::emit;
 pub struct Plan {
     /// What secretgen renders itself.
     pub tree: tree::Plan,
-    /// KSOPS configs, run as KSOPS runs them.
+    /// KSOPS configs no kustomization of the plan lists, run as KSOPS runs them.
     pub ksops: Vec<PathBuf>,
     /// The paths as builds: a directory that is one build replaced by its kustomization.
     pub named: Vec<PathBuf>,
@@ -56,33 +56,25 @@ fn or_here(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// Plans the builds of `paths` (`.` when empty), reading each named kustomization once.
 pub fn plan(session: &Session, paths: &[PathBuf]) -> Result<Plan> {
     let mut named = Vec::new();
-    let mut ksops = Vec::new();
     for p in or_here(paths) {
         let one = if session.all {
             None
         } else {
             tree::one_build(&p)?
         };
-        let Some(k) = one else {
-            named.push(p);
-            continue;
-        };
-        // The KSOPS configs in the directories this build reaches.
-        let reached = tree::reached_dirs_in(&k, &session.kustomizations);
-        let (found, _) = crate::ksops::render::find(std::slice::from_ref(&p));
-        ksops.extend(found.into_iter().filter(|c| {
-            let dir = c.parent().unwrap_or(Path::new("."));
-            std::fs::canonicalize(dir).is_ok_and(|d| reached.contains(&d))
-        }));
-        named.push(k);
+        named.push(one.unwrap_or(p));
     }
     let (mut configs, rest) = crate::ksops::render::find(&named);
-    configs.append(&mut ksops);
     let tree = if rest.is_empty() {
         tree::Plan::default()
     } else {
         tree::plan_in(&rest, Arc::clone(&session.kustomizations))?
     };
+    // A KSOPS config a kustomization lists is a generator of that kustomization's tree.
+    if !configs.is_empty() {
+        let listed = tree::listed_generator_files(&tree);
+        configs.retain(|c| !std::fs::canonicalize(c).is_ok_and(|c| listed.contains(&c)));
+    }
     Ok(Plan {
         tree,
         ksops: configs,
@@ -114,6 +106,7 @@ pub fn build(session: &Session, plan: &Plan, progress: &dyn Progress) -> Result<
         &session.settings,
         &session.keys,
         session.accept_unapplied,
+        Some(&crate::ksops::TreeGenerators),
         &|| progress.tick(),
     );
     progress.finish();
@@ -177,7 +170,7 @@ pub(crate) fn say_rendered(session: &Session, r: &Rendered, warnings: &[Warning]
 pub use crate::secret::seal::{Scope as SealScope, SealCert};
 
 /// The controller's certificate that `render --seal` names, read through the read gate.
-pub fn seal_cert(path: &Path) -> Result<SealCert> {
+pub fn seal_cert(path: &std::path::Path) -> Result<SealCert> {
     use crate::gate::read::{self, Origin};
     let pem = read::file(path, Origin::Input, 1 << 20)?;
     Ok(SealCert::from_pem(path, &pem)?)
@@ -345,6 +338,7 @@ pub fn hash(session: &Session, paths: &[PathBuf], explain: bool) -> Result<Strin
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests make fixtures directly
 mod tests {
+    use std::path::Path;
     use std::sync::{Arc, Mutex};
 
     use super::*;

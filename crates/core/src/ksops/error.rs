@@ -40,6 +40,8 @@ pub(crate) enum Rule {
     EnvFile { entry: String, error: DotenvError },
     /// A Secret among the decrypted manifests without `metadata.name`.
     DecryptedSecretWithoutName,
+    /// A `kustomize.config.k8s.io/needs-hash` annotation that is not a boolean.
+    NeedsHashNotABool,
     /// `migrate ksops` on a path that is neither a kustomization file nor a directory.
     NotAKustomization,
     /// `migrate ksops` on a generator file (`entry` as written) outside the
@@ -81,6 +83,9 @@ impl fmt::Display for Rule {
             Rule::DecryptedSecretWithoutName => {
                 f.write_str("a decrypted Secret without metadata.name")
             }
+            Rule::NeedsHashNotABool => f.write_str(
+                "a generated Secret's annotation `kustomize.config.k8s.io/needs-hash` must be a boolean (`true` or `false`), as kustomize reads it",
+            ),
             Rule::NotAKustomization => f.write_str("is not a kustomization file or a directory"),
             Rule::GeneratorOutside { entry, dir } => write!(
                 f,

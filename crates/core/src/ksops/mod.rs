@@ -31,10 +31,8 @@ use crate::secret::validate::{self, SecretView};
 use crate::yaml::emit::{self, Node as Out};
 use crate::yaml::{self, Mark, Node, Resolved, Value};
 
-/// kustomize's annotation that asks for a name-suffix hash on a generated resource.
-pub(crate) const NEEDS_HASH: &str = "kustomize.config.k8s.io/needs-hash";
-/// kustomize's annotation that says how a generated resource meets one of the same name.
-pub(crate) const BEHAVIOR: &str = "kustomize.config.k8s.io/behavior";
+/// kustomize's generator annotations (`needs-hash`, `behavior`) and its reading of the first.
+pub(crate) use crate::kustomize::manifest::{BEHAVIOR, NEEDS_HASH, parse_needs_hash};
 
 pub(crate) use crate::kustomize::manifest::is_ksops;
 
@@ -393,28 +391,89 @@ impl Generated {
 
     /// Every document as its own text (a decrypted file may hold several).
     pub(crate) fn documents(&self) -> Vec<Zeroizing<String>> {
-        let mut docs = Vec::new();
-        for f in &self.files {
-            let text = Zeroizing::new(dotenv::go_lossy(f));
-            let mut cur = String::new();
-            for line in text.split_inclusive('\n') {
-                if line.trim_end() == "---" || line.starts_with("--- ") {
-                    if !cur.trim().is_empty() {
-                        docs.push(Zeroizing::new(std::mem::take(&mut cur)));
-                    }
-                    cur.clear();
-                    continue;
-                }
-                cur.push_str(line);
-            }
-            if !cur.trim().is_empty() {
-                docs.push(Zeroizing::new(cur));
-            }
-        }
+        let mut docs: Vec<Zeroizing<String>> =
+            self.files.iter().flat_map(|f| file_documents(f)).collect();
         for s in &self.secrets {
             docs.push(Zeroizing::new(String::from_utf8_lossy(s).into_owned()));
         }
         docs
+    }
+}
+
+/// The documents of one decrypted `files` entry, each as its own text.
+fn file_documents(f: &[u8]) -> Vec<Zeroizing<String>> {
+    let mut docs = Vec::new();
+    let text = Zeroizing::new(dotenv::go_lossy(f));
+    let mut cur = Zeroizing::new(String::new());
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            if !cur.trim().is_empty() {
+                docs.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            continue;
+        }
+        cur.push_str(line);
+    }
+    if !cur.trim().is_empty() {
+        docs.push(cur);
+    }
+    docs
+}
+
+/// One document a KSOPS config generated, as kustomize receives it from KSOPS.
+pub(crate) struct Made {
+    /// The document, its scalars marked as decrypted text.
+    pub(crate) doc: Node,
+    /// The config entry that made it (a `files` entry, a `secretFrom` entry).
+    pub(crate) origin: Loc,
+    /// A decrypted manifest (`files`): its names too are decrypted text. A `secretFrom`
+    /// Secret's names are the config's.
+    pub(crate) decrypted_names: bool,
+}
+
+/// Runs the KSOPS config `doc` (written in `file`) as kustomize runs it, from `root` (the
+/// directory of the kustomization that lists it, KSOPS' working directory): every document
+/// it prints, in its order.
+pub(crate) fn made(file: &Path, doc: &Node, root: &Path, keys: &dyn Decrypt) -> Result<Vec<Made>> {
+    let config = config_of(file, doc)?;
+    let generated = generate(&config, root, keys)?;
+    let parse = |text: &str| {
+        yaml::parse_stream_as(text, crate::gate::shown::Provenance::Decrypted).map_err(|mut e| {
+            e.message = format!("a decrypted manifest: {}", e.message);
+            Error::from(e.in_file(file))
+        })
+    };
+    let mut out = Vec::new();
+    let entries = config.files.iter().flatten();
+    for (data, entry) in generated.files.iter().zip(entries) {
+        for text in file_documents(data) {
+            out.extend(parse(&text)?.into_iter().map(|doc| Made {
+                doc,
+                origin: Loc::at(file, entry.mark),
+                decrypted_names: true,
+            }));
+        }
+    }
+    let entries = config.secret_from.iter().flatten();
+    for (data, sf) in generated.secrets.iter().zip(entries) {
+        let text = Zeroizing::new(String::from_utf8_lossy(data).into_owned());
+        out.extend(parse(&text)?.into_iter().map(|doc| Made {
+            doc,
+            origin: Loc::at(file, sf.mark),
+            decrypted_names: false,
+        }));
+    }
+    Ok(out)
+}
+
+/// The annotation `needs-hash` of a generated document at `origin`, read as kustomize
+/// reads it (absent: no hash).
+pub(crate) fn needs_hash_of(value: Option<&str>, origin: &Loc) -> Result<bool> {
+    match value {
+        None => Ok(false),
+        Some(v) => parse_needs_hash(v)
+            .ok_or_else(|| KsopsError::new(origin.clone(), Rule::NeedsHashNotABool).into()),
     }
 }
 
@@ -425,11 +484,12 @@ fn read_input(
     keys: &dyn Decrypt,
     path: &str,
 ) -> Result<SecretBytes> {
-    // KSOPS opens paths as written, from its working directory.
+    // KSOPS opens paths as written, from its working directory (shown without the `.`
+    // steps a join leaves inside: `base/./s.yaml` is `base/s.yaml` for any file system).
     let full = if root == Path::new(".") {
         PathBuf::from(path)
     } else {
-        root.join(path)
+        root.join(path).components().collect()
     };
     let bytes = read::file(&full, read::Origin::Input, read::ANY_SIZE).map_err(|e| {
         crate::kustomize::Error::Unreadable {
@@ -715,6 +775,34 @@ pub(crate) fn error_list(e: &Error) -> Zeroizing<Vec<u8>> {
     let mut w = crate::plugin::list::Writer::new(true);
     w.results(e, &|_| None);
     Zeroizing::new(w.finish().into_bytes())
+}
+
+/// KSOPS as the generator plugin of the tree build: the configs a kustomization lists under
+/// `generators` run as kustomize runs KSOPS ([`made`]). The use cases give it to the build,
+/// whose layer cannot name this one.
+pub struct TreeGenerators;
+
+impl crate::render::tree::GeneratorPlugin for TreeGenerators {
+    fn runs(&self, doc: &Node) -> bool {
+        is_ksops(doc)
+    }
+
+    fn generate(
+        &self,
+        file: &Path,
+        doc: &Node,
+        dir: &Path,
+        keys: &dyn Decrypt,
+    ) -> Result<Vec<crate::render::tree::Generated>> {
+        Ok(made(file, doc, dir, keys)?
+            .into_iter()
+            .map(|m| crate::render::tree::Generated {
+                doc: m.doc,
+                origin: m.origin,
+                decrypted_names: m.decrypted_names,
+            })
+            .collect())
+    }
 }
 
 #[cfg(test)]

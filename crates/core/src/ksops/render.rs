@@ -3,8 +3,9 @@
 //! In: the paths a user names, and the run's keys. Out: the Secrets each KSOPS config
 //! found there makes, as kustomize prints them for a kustomization listing that config alone
 //! under `generators` (the `needs-hash` suffix applied, kustomize's annotations consumed).
-//! Not applied: what the kustomization that lists the config does to them (`behavior`
-//! against a base, `namespace`, prefixes); `kustomize build` with secretgen as KSOPS does.
+//! These are the configs no kustomization of the run lists: a config a kustomization lists
+//! is a generator of its tree, built there (`render::tree::build`) with what every level
+//! does to its Secrets.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -123,7 +124,13 @@ fn secret(file: &Path, doc: &Node) -> Result<Secret> {
         .into_iter()
         .collect();
     let all_annotations = strings(meta.and_then(|m| m.get("annotations")));
-    let needs_hash = all_annotations.iter().any(|(k, _)| k == NEEDS_HASH);
+    let needs_hash = super::needs_hash_of(
+        all_annotations
+            .iter()
+            .find(|(k, _)| k == NEEDS_HASH)
+            .map(|(_, v)| v.as_str()),
+        &loc,
+    )?;
     let annotations: BTreeMap<String, String> = all_annotations
         .into_iter()
         .filter(|(k, _)| k != NEEDS_HASH && k != BEHAVIOR)

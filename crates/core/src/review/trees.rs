@@ -33,8 +33,9 @@ pub fn check(
     settings: &Settings,
     keys: &dyn Decrypt,
     accept_unapplied: bool,
+    plugin: Option<&dyn crate::render::tree::GeneratorPlugin>,
 ) -> Result<Checked> {
-    let builds = build_all(plan, settings, keys, accept_unapplied)?;
+    let builds = build_all(plan, settings, keys, accept_unapplied, plugin)?;
     let mut checked = Checked {
         warnings: builds.warnings,
         read: builds.read,

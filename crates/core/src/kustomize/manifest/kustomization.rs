@@ -29,6 +29,11 @@ pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
 pub(crate) struct GeneratorsEntry {
     pub(crate) mark: Mark,
     pub(crate) foreign: Vec<Node>,
+    /// For each of `foreign`, how many of the unit's generators come before it: kustomize
+    /// runs `generators` documents in their order, SecretGenerator configs and others alike.
+    pub(crate) foreign_at: Vec<usize>,
+    /// The config file the entry names (`None`: the config is written inline).
+    pub(crate) file: Option<PathBuf>,
 }
 
 /// A field set in a kustomization (its key present), with the table's row for it.
@@ -390,6 +395,8 @@ impl Reader<'_> {
                 return Err(self.err(entry.mark, Rule::GeneratorsEntryNotAString { found }));
             };
             let mut foreign = Vec::new();
+            let mut foreign_at = Vec::new();
+            let mut file = None;
             if text.contains('\n') {
                 // Inline config: positions inside it are relative to the string.
                 for d in parse(self.file, text)? {
@@ -398,6 +405,7 @@ impl Reader<'_> {
                         g.mark = entry.mark;
                         generators.push(g);
                     } else {
+                        foreign_at.push(generators.len());
                         foreign.push(d);
                     }
                 }
@@ -419,14 +427,18 @@ impl Reader<'_> {
                     if let Some(format) = generator_format(&d) {
                         generators.push(sub.generator(&d, format, root)?);
                     } else {
+                        foreign_at.push(generators.len());
                         foreign.push(d);
                     }
                 }
+                file = Some(gen_path.clone());
                 consumed.push(gen_path);
             }
             entries.push(GeneratorsEntry {
                 mark: entry.mark,
                 foreign,
+                foreign_at,
+                file,
             });
         }
         Ok(entries)

@@ -286,6 +286,21 @@ pub fn is_kustomization_file(path: &Path) -> bool {
 /// The largest YAML file secretgen reads (manifests, kustomizations, rendered streams).
 pub const MAX_YAML_BYTES: u64 = 64 * 1024 * 1024;
 
+/// kustomize's annotation that asks for a generated resource's name hash.
+pub(crate) const NEEDS_HASH: &str = "kustomize.config.k8s.io/needs-hash";
+/// kustomize's annotation that says how a generated resource meets one of the same name.
+pub(crate) const BEHAVIOR: &str = "kustomize.config.k8s.io/behavior";
+
+/// kustomize's reading of a `needs-hash` annotation (Go's `strconv.ParseBool`); `None` for
+/// a value it refuses.
+pub(crate) fn parse_needs_hash(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
 /// Is this document a KSOPS config (`kind: ksops`, a generator kustomize runs as KSOPS)?
 /// KSOPS never checks `apiVersion`.
 pub(crate) fn is_ksops(doc: &Node) -> bool {

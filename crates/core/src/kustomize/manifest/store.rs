@@ -98,6 +98,9 @@ fn renamed(k: &Kustomization, path: &Path) -> Kustomization {
     for p in &mut k.unit.consumed {
         rebase(p);
     }
+    for p in k.generators.iter_mut().filter_map(|e| e.file.as_mut()) {
+        rebase(p);
+    }
     for (p, _) in &mut k.unit.plain_secrets {
         rebase(p);
     }

@@ -10,6 +10,7 @@
 //! in a Secret and secretgen does not apply.
 
 pub(crate) mod build;
+pub use build::{Generated, GeneratorPlugin};
 pub(crate) mod patch;
 
 use std::collections::BTreeSet;
@@ -117,6 +118,31 @@ pub fn reached_dirs_in(kustomization: &Path, store: &Kustomizations) -> BTreeSet
         }
     }
     seen
+}
+
+/// The generator config files (canonical) that the kustomizations of a plan list, and
+/// those of every kustomization its trees reach: a KSOPS config among them is a generator
+/// of its tree, not a build of its own.
+pub fn listed_generator_files(plan: &Plan) -> BTreeSet<PathBuf> {
+    let mut dirs = BTreeSet::new();
+    for t in &plan.trees {
+        dirs.extend(reached_dirs_in(t, &plan.store));
+    }
+    let mut files: BTreeSet<PathBuf> = plan
+        .units
+        .iter()
+        .flat_map(|u| &u.consumed)
+        .map(|f| canonical(f))
+        .collect();
+    for dir in dirs {
+        let Ok(Some(kfile)) = build::kustomization_in(&dir) else {
+            continue;
+        };
+        if let Ok(k) = plan.store.get(&kfile) {
+            files.extend(k.unit.consumed.iter().map(|f| canonical(f)));
+        }
+    }
+    files
 }
 
 /// Reads the units under `paths` and sorts them into flat units and trees, with kustomize's
@@ -372,6 +398,7 @@ pub fn render(
     settings: &Settings,
     keys: &dyn Decrypt,
     accept_unapplied: bool,
+    plugin: Option<&dyn GeneratorPlugin>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Rendered> {
     let mut errors = Vec::new();
@@ -385,7 +412,7 @@ pub fn render(
     let mut placed: Vec<(crate::secret::Secret, PathBuf)> =
         out.secrets.drain(..).map(|s| (s, PathBuf::new())).collect();
     // One builder for all trees: a base shared by several overlays is built once.
-    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied);
+    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin);
     for (t, sub) in plan.trees.iter().zip(&plan.subdirs) {
         match b.build(t) {
             Ok(secrets) => {
@@ -436,10 +463,11 @@ pub(crate) fn build_all(
     settings: &Settings,
     keys: &dyn Decrypt,
     accept_unapplied: bool,
+    plugin: Option<&dyn GeneratorPlugin>,
 ) -> Result<Builds> {
     let mut trees = Vec::new();
     let mut errors = Vec::new();
-    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied);
+    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin);
     for t in &plan.trees {
         match b.build_full(t) {
             Ok(built) => trees.push((t.clone(), built)),
@@ -490,7 +518,7 @@ mod tests {
         assert_eq!(plan.store.parsed(), 3);
         let settings = Settings::default();
         let keys = crate::render::NoKeys;
-        let out = render(&plan, &settings, &keys, false, &|| {}).unwrap();
+        let out = render(&plan, &settings, &keys, false, None, &|| {}).unwrap();
         let names: Vec<&str> = out.out.secrets.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
         assert!(
@@ -501,7 +529,7 @@ mod tests {
         // Three kustomization files, each parsed once for the plan and both builds.
         assert_eq!(plan.store.parsed(), 3);
         // `check` plans and builds the same trees: still once each.
-        let built = build_all(&plan, &settings, &keys, false).unwrap();
+        let built = build_all(&plan, &settings, &keys, false, None).unwrap();
         assert_eq!(built.trees.len(), 2);
         assert_eq!(plan.store.parsed(), 3);
     }
@@ -528,6 +556,7 @@ mod tests {
             &Settings::default(),
             &crate::render::NoKeys,
             false,
+            None,
             &|| {},
         )
         .unwrap();

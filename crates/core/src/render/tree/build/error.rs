@@ -84,6 +84,8 @@ pub(crate) enum Rule {
     ReplacementTargetFieldMissing(String),
     /// A number or boolean target given a value of another type.
     ReplacementChangesType,
+    /// A generated Secret whose `needs-hash` annotation is not a boolean.
+    NeedsHashNotABool,
     /// A var declared twice in one tree (its name).
     VarTwice(String),
     /// A var whose `objref` names several resources.
@@ -193,6 +195,9 @@ impl fmt::Display for Rule {
             ),
             Rule::ReplacementChangesType => f.write_str(
                 "a replacement gives a number or boolean field a value of another type (kustomize cannot decode it)",
+            ),
+            Rule::NeedsHashNotABool => f.write_str(
+                "a generated Secret's annotation `kustomize.config.k8s.io/needs-hash` must be a boolean (`true` or `false`), as kustomize reads it",
             ),
             Rule::VarTwice(name) => write!(
                 f,

@@ -3,11 +3,12 @@
 //! In: a kustomization directory. Out: the Secrets `kubectl kustomize DIR` prints, as
 //! [`Secret`]s whose `passthrough` is the final document. The order of kustomize's
 //! `accumulateTarget` is kept at every level: resources (files, and bases built on their
-//! own), generators (with `behavior`), components (on the same accumulator), then the
-//! builtin transformers (strategic-merge patches, `patches`, namespace, prefix, suffix,
-//! labels, annotations, JSON 6902 patches, replacements); the name hash is added once, after
-//! the whole build. Refuses what would change a Secret and is not applied here (remote
-//! bases, Helm, transformer and generator plugins).
+//! own), generators (with `behavior`; KSOPS configs among them), components (on the same
+//! accumulator), then the builtin transformers (strategic-merge patches, `patches`,
+//! namespace, prefix, suffix, labels, annotations, JSON 6902 patches, replacements); the
+//! name hash is added once, after the whole build. Refuses what would change a Secret and is
+//! not applied here (remote bases, Helm, transformer plugins, generator plugins other than
+//! KSOPS).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use super::patch::{self, as_str, get, set};
 
 mod error;
 mod finish;
+mod ksops;
 mod merge;
 mod patches;
 mod refuse;
@@ -37,6 +39,7 @@ mod vars;
 pub(crate) use error::BuildError;
 use error::Rule;
 use finish::*;
+pub use ksops::{Generated, GeneratorPlugin};
 use merge::*;
 use patches::*;
 use refuse::*;
@@ -83,6 +86,9 @@ pub(crate) struct Build<'a> {
     /// Bases already built (a base builds the same whatever includes it): several overlays
     /// of one base build it once.
     cache: std::collections::HashMap<PathBuf, (Acc, Vec<PathBuf>)>,
+    /// The generator plugin that runs the configs a kustomization lists under `generators`
+    /// (KSOPS), given by the layer above; without it such configs are refused.
+    plugin: Option<&'a dyn GeneratorPlugin>,
     /// Keep every resource, not only Secrets and workloads: a level of the tree being built
     /// has replacements ([`replace::reads_every_resource`]).
     keep_all: bool,
@@ -111,8 +117,10 @@ impl<'a> Build<'a> {
         store: &'a Kustomizations,
         keys: &'a dyn Decrypt,
         accept_unapplied: bool,
+        plugin: Option<&'a dyn GeneratorPlugin>,
     ) -> Self {
         Build {
+            plugin,
             settings,
             store,
             keys,
@@ -225,7 +233,7 @@ impl<'a> Build<'a> {
 
         // Generators, merged into what the resources made (ConfigMaps first, as kustomize).
         self.add_config_maps(&k, &mut acc.others)?;
-        self.add_generators(&k.unit.generators, &mut ra)?;
+        self.add_generators(dir, &k, &mut ra)?;
 
         // Components work on this accumulator.
         self.add_components(dir, &k, &mut ra, &mut acc)?;
@@ -346,12 +354,11 @@ impl<'a> Build<'a> {
         Ok(())
     }
 
-    /// A kustomization's generators, merged into what the resources made.
-    fn add_generators(
-        &mut self,
-        generators: &[manifest::Generator],
-        ra: &mut Vec<Res>,
-    ) -> Result<()> {
+    /// A kustomization's generators, merged into what the resources made, in kustomize's
+    /// order: `secretGenerator`, then the `generators` documents as written (SecretGenerator
+    /// configs and KSOPS configs alike; other plugins are refused before).
+    fn add_generators(&mut self, dir: &Path, k: &Kustomization, ra: &mut Vec<Res>) -> Result<()> {
+        let generators = &k.unit.generators[..];
         let settings = Settings {
             mode: render::Mode::Render,
             ..self.settings.clone()
@@ -368,7 +375,25 @@ impl<'a> Build<'a> {
         } else {
             generators.iter().map(render_one).collect()
         };
-        for (g, r) in generators.iter().zip(rendered) {
+        // The KSOPS configs, each with how many of `generators` come before it.
+        let plugin = self.plugin;
+        let mut configs = k.generators.iter().flat_map(|entry| {
+            let file = entry.file.as_deref().unwrap_or(k.file());
+            let loc = Loc::at(k.file(), entry.mark);
+            entry
+                .foreign
+                .iter()
+                .zip(&entry.foreign_at)
+                .filter(|(d, _)| plugin.is_some_and(|p| p.runs(d)))
+                .map(move |(d, &at)| (at, d, file, loc.clone()))
+        });
+        let mut next = configs.next();
+        for (i, r) in rendered.into_iter().enumerate() {
+            while let Some((_, d, file, loc)) = next.take_if(|(at, ..)| *at <= i) {
+                self.add_ksops(dir, file, d, &loc, ra)?;
+                next = configs.next();
+            }
+            let g = &generators[i];
             let (mut s, w) = r?;
             self.warnings.extend(w);
             let variant = s.hash.as_ref().map(|(v, _)| *v);
@@ -396,6 +421,30 @@ impl<'a> Build<'a> {
                 .unwrap_or(g.loc());
             absorb(ra, res, &loc)?;
         }
+        while let Some((_, d, file, loc)) = next {
+            self.add_ksops(dir, file, d, &loc, ra)?;
+            next = configs.next();
+        }
+        Ok(())
+    }
+
+    /// A KSOPS config's Secrets absorbed as a generator's (see `ksops`); `loc` is the
+    /// `generators` entry that lists it.
+    fn add_ksops(
+        &mut self,
+        dir: &Path,
+        file: &Path,
+        doc: &yaml::Node,
+        loc: &Loc,
+        ra: &mut Vec<Res>,
+    ) -> Result<()> {
+        let Some(plugin) = self.plugin else {
+            return Ok(());
+        };
+        for res in ksops::generated(plugin, file, doc, dir, self.keys)? {
+            absorb(ra, res, loc)?;
+        }
+        self.files.push(canonical_file(file));
         Ok(())
     }
 

@@ -44,13 +44,9 @@ impl Build<'_> {
         }
         for entry in &k.generators {
             for d in &entry.foreign {
-                // KSOPS configs are run as KSOPS runs them, each on its own (see `ksops`): what
-                // the levels of a tree do to their Secrets is not applied, which is said.
-                if crate::kustomize::manifest::is_ksops(d) {
-                    self.warnings.push(Warning {
-                        loc: at(entry.mark),
-                        message: "`generators` entry of kind `ksops`: its Secrets are rendered as KSOPS makes them, without what this tree's levels do to them (namespace, prefixes, labels, patches, behavior); inside kustomize, with secretgen as the KSOPS plugin, they are applied".into(),
-                    });
+                // KSOPS configs are generators of the tree (see `ksops`), when the use case
+                // gives the build their runner.
+                if self.plugin.is_some_and(|p| p.runs(d)) {
                     continue;
                 }
                 let kind = d.get("kind").and_then(str_of).unwrap_or("?");
