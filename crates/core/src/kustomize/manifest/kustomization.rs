@@ -76,8 +76,8 @@ pub struct Kustomization {
     pub(crate) config_map_generators: Vec<Node>,
     /// `vars` entries, as written (deprecated in kustomize v5, still applied).
     pub(crate) vars: Vec<Node>,
-    /// Where each `transformers` entry is written.
-    pub(crate) transformers: Vec<Mark>,
+    /// The `transformers` entries, as written (a file, a directory, or an inline config).
+    pub(crate) transformers: Vec<Node>,
     /// The documents of each local `resources` file, by its entry, as read for
     /// `unit.plain_secrets`: a tree build takes them from here instead of reading the file
     /// again.
@@ -238,7 +238,7 @@ pub(crate) fn read_model(
         replacements: list(doc, "replacements").to_vec(),
         config_map_generators: list(doc, "configMapGenerator").to_vec(),
         vars: list(doc, "vars").to_vec(),
-        transformers: list(doc, "transformers").iter().map(|t| t.mark).collect(),
+        transformers: list(doc, "transformers").to_vec(),
         resource_docs,
     })
 }

@@ -34,6 +34,7 @@ mod refuse;
 mod replace;
 mod resource;
 mod transform;
+mod transformers;
 mod vars;
 
 pub(crate) use error::BuildError;
@@ -258,6 +259,7 @@ impl<'a> Build<'a> {
             self.patch_entry(&mut ra, &mut acc.others, dir, kfile, entry, true)?;
         }
         self.replace(&k, &mut ra, &mut acc.others)?;
+        self.run_transformers(dir, &k, &mut ra, &mut acc.others)?;
         self.merge_vars(&k, &ra, &acc.others, &mut acc.vars)?;
         acc.res = ra;
         Ok(acc)

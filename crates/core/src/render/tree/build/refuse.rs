@@ -36,12 +36,6 @@ impl Build<'_> {
                 )?;
             }
         }
-        for &mark in &k.transformers {
-            self.refuse(
-                at(mark),
-                "`transformers` entry: a transformer config or plugin may change Secrets".into(),
-            )?;
-        }
         for entry in &k.generators {
             for d in &entry.foreign {
                 // KSOPS configs are generators of the tree (see `ksops`), when the use case

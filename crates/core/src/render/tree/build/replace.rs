@@ -6,14 +6,15 @@
 
 use super::*;
 
-/// Whether a level the build of `kustomization` reaches has `replacements` or `vars`: the
-/// build then keeps every resource, not only Secrets and workloads.
+/// Whether a level the build of `kustomization` reaches has `replacements`, `vars` or
+/// `transformers` configs: the build then keeps every resource, not only Secrets and
+/// workloads.
 pub(super) fn reads_every_resource(kustomization: &Path, store: &Kustomizations) -> bool {
     crate::render::tree::reached_dirs_in(kustomization, store)
         .iter()
         .filter_map(|d| kustomization_in(d).ok().flatten())
         .filter_map(|f| store.get(&f).ok())
-        .any(|k| !k.replacements.is_empty() || !k.vars.is_empty())
+        .any(|k| !k.replacements.is_empty() || !k.vars.is_empty() || !k.transformers.is_empty())
 }
 
 /// The kinds kustomize knows to be cluster-scoped: no namespace is set on them, and no name
@@ -474,8 +475,19 @@ impl Build<'_> {
         ra: &mut [Res],
         others: &mut [Res],
     ) -> Result<()> {
-        let kfile = k.file();
-        for entry in &k.replacements {
+        self.replace_entries(k.file(), &k.replacements, ra, others)
+    }
+
+    /// Replacements as a kustomization or a `ReplacementTransformer` config lists them:
+    /// each inline, or a `path` to a file of them (relative to `kfile`'s directory).
+    pub(super) fn replace_entries(
+        &mut self,
+        kfile: &Path,
+        entries: &[yaml::Node],
+        ra: &mut [Res],
+        others: &mut [Res],
+    ) -> Result<()> {
+        for entry in entries {
             let (items, file): (Vec<yaml::Node>, PathBuf) = match entry.get("path").and_then(str_of)
             {
                 Some(p) => {
