@@ -302,3 +302,85 @@ fn the_exec_plugin_renders_a_kms_file_under_kustomize_with_aws_profile() {
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     assert_eq!(text(&out.stdout), text(&want));
 }
+
+/// A `sops keyservice` holding the KMS credentials (secretgen has none, and its local keys
+/// are off): files read by several generators through two overlays of one base render as
+/// their plaintext twins, and the service is asked once per file, as the emulator's log of
+/// Decrypt calls counts (remote answers are kept for the run like local ones).
+#[test]
+fn a_key_service_is_asked_once_per_file_however_often_the_tree_reads_it() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let kms = Kms::start(d);
+    let socket = d.join("keyservice.sock");
+    let mut c = tool("sops");
+    kms.env(&mut c)
+        .args(["keyservice", "--network", "unix", "--address"])
+        .arg(&socket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let service = KillOnDrop(c.spawn().unwrap());
+    let start = Instant::now();
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "sops keyservice did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let base = "secretGenerator:\n- name: one\n  files:\n  - config.yaml\n- name: two\n  files:\n  - config.yaml\n  envs:\n  - app.env\n";
+    for tree in ["enc", "plain"] {
+        for (dir, k) in [
+            ("base", base.to_string()),
+            ("a", "resources:\n- ../base\nnamePrefix: a-\n".into()),
+            ("b", "resources:\n- ../base\nnamePrefix: b-\n".into()),
+            ("all", "resources:\n- ../a\n- ../b\n".into()),
+        ] {
+            std::fs::create_dir_all(d.join(tree).join(dir)).unwrap();
+            std::fs::write(d.join(tree).join(dir).join("kustomization.yaml"), k).unwrap();
+        }
+    }
+    let files = [INPUTS[0], INPUTS[2]];
+    for (name, body) in files {
+        let f = d.join("enc/base").join(name);
+        std::fs::write(&f, body).unwrap();
+        let out = sops(&kms, &["--encrypt", "--kms", ARN], &f);
+        std::fs::write(&f, out).unwrap();
+        std::fs::write(
+            d.join("plain/base").join(name),
+            sops(&kms, &["--decrypt"], &f),
+        )
+        .unwrap();
+    }
+    let mut c = tool("kustomize");
+    c.arg("build").arg(d.join("plain/all"));
+    let want = run_ok(c).stdout;
+
+    let uri = format!("unix://{}", socket.display());
+    let before = kms.calls();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+    isolate(&mut c, d);
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("SOPS_KEYSERVICE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["--keyservice", &uri, "--enable-local-keyservice=false"])
+        .arg("render")
+        .arg(d.join("enc/all"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), text(&want));
+    // config.yaml is read four times and app.env twice: one Decrypt each.
+    assert_eq!(kms.calls() - before, files.len());
+    drop(service);
+}
+
+/// A child process, killed when dropped.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
