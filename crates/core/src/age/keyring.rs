@@ -154,12 +154,16 @@ pub struct Keyring {
     /// entry nothing opened, also the file its reason names): a file read by several
     /// generators or overlays, or concurrently, is unwrapped once, locally or by a key
     /// service.
-    unwrapped: Mutex<HashMap<(&'static str, String, Option<PathBuf>), Unwrapped>>,
+    unwrapped: Mutex<HashMap<EntryKey, Unwrapped>>,
     warn: Option<WarnSink>,
     /// sops' key services of the run, asked after (or, when local keys are off, instead of)
     /// the keys of this machine.
     key_services: crate::sops::keys::keyservice::KeyServices,
 }
+
+/// A SOPS key entry as the run's cache knows it: its field, its `enc`, and for an age entry
+/// nothing opened, the file its reason names.
+type EntryKey = (&'static str, String, Option<PathBuf>);
 
 /// One SOPS key entry's outcome, shared by every reader of the entry in the run.
 type Unwrapped = Arc<OnceLock<Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure>>>;
@@ -437,7 +441,7 @@ impl crate::sops::DataKeys for Keyring {
             })
         };
         let shared = (entry.field(), entry.enc().to_string(), None);
-        let slot = |key: (&'static str, String, Option<PathBuf>)| {
+        let slot = |key: EntryKey| {
             let mut map = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
             map.entry(key).or_default().clone()
         };
