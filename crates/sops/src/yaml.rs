@@ -339,8 +339,14 @@ fn end_line(r: &Reader<'_>, n: &Node) -> usize {
         }
     ) {
         let mut line = r.line_of(n.mark.start);
-        // At the end of input the mark starts at the header itself.
-        if matches!(r.chars.get(n.mark.start), Some('|' | '>')) {
+        // At the end of input the mark starts at the header itself, after the key or the
+        // dash on its line; content is preceded by its indentation only.
+        let line_start = r.line_starts[line - 1];
+        let start = n.mark.start.min(r.chars.len());
+        if r.chars[line_start..start]
+            .iter()
+            .any(|c| !matches!(c, ' ' | '\t'))
+        {
             return line;
         }
         while line > 1 {

@@ -306,13 +306,8 @@ fn read_ahead<'a, T: Send>(
     read: &(impl Fn(&'a Located) -> Result<T> + Sync),
 ) -> Option<std::vec::IntoIter<Result<T>>> {
     use rayon::prelude::*;
-    (entries.len() >= PARALLEL_READS).then(|| {
-        entries
-            .par_iter()
-            .map(read)
-            .collect::<Vec<_>>()
-            .into_iter()
-    })
+    (entries.len() >= PARALLEL_READS)
+        .then(|| entries.par_iter().map(read).collect::<Vec<_>>().into_iter())
 }
 
 /// The Secret before naming: the kustomization's prefix, suffix and namespace applied, its
