@@ -13,6 +13,7 @@
 # 2. A tree of 25, 50, 100 and 200 files under one KMS key, as one-file generators and as
 #    one generator listing every file: render time on all cores and on one
 #    (RAYON_NUM_THREADS=1), and the Decrypt calls each render made.
+# 3. One generator listing the N PGP files, on all cores and on one.
 #
 # Needs sops and local-kms in .tools/bin (tests/setup.sh), gpg, python3.
 set -euo pipefail
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -169,3 +170,17 @@ for count in 25 50 100 200; do
     echo "| $count | $name | $(ms "$all") | $(ms "$one") | $made |"
   done
 done
+
+echo
+echo "# One generator listing the $n PGP files: all cores against one thread (best of $runs)"
+d=$work/pgp-one
+make_plain "$d/plain" "$n" one
+encrypt "$d/plain" "$d/pgp" --pgp "$fpr"
+"$bin" render "$d/plain" > "$work/p.yaml"
+"$bin" render "$d/pgp" > "$work/g.yaml"
+cmp -s "$work/p.yaml" "$work/g.yaml" || { echo "the PGP render differs from the plaintext one" >&2; exit 1; }
+all=$(best "$d/pgp")
+one=$(best "$d/pgp" RAYON_NUM_THREADS=1)
+echo "| files | all cores (ms) | one thread (ms) |"
+echo "|---|---|---|"
+echo "| $n | $(ms "$all") | $(ms "$one") |"
