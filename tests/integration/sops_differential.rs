@@ -17,19 +17,8 @@ use secretgen::age::{IdentitySources, Keyring};
 use serde::Deserialize;
 
 /// Cases where secretgen still differs from sops, each with why. Every one is checked to still
-/// differ, so a fix must remove it from here. A comment on a block scalar's header line
-/// (`key: |- # c`): go-yaml's parser gives it to a neighbouring node (the next entry's line,
-/// or the key's head), which secretgen does not yet follow; and a comment after an empty
-/// flow sequence that sops drops.
-const KNOWN_DIFFERENCES: &[&str] = &[
-    "yaml-0054.yaml",
-    "yaml-0260.yaml",
-    "yaml-0499.yaml",
-    "yaml-0571.yaml",
-    "yaml-0686.yaml",
-    "yaml-0788.yaml",
-    "yaml-0985.yaml",
-];
+/// differ, so a fix must remove it from here. None are left.
+const KNOWN_DIFFERENCES: &[&str] = &[];
 
 /// Each format must keep at least this many recorded documents.
 const MIN_CASES: usize = 1000;

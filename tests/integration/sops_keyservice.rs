@@ -1,7 +1,8 @@
 //! The key service client against a real `sops keyservice` (sops 3.13.3 from `.tools/bin`),
-//! holding an age key this process is not given: the data key it unwraps is the one that
-//! was wrapped, over a unix socket and over tcp, and one wrapped by the service itself opens
-//! again.
+//! holding an age key or a PGP key (in its own GNUPGHOME) this process is not given: the
+//! data key it unwraps is the one that was wrapped, over a unix socket and over tcp, one
+//! wrapped by the service itself opens again, and files sops encrypted to those keys render
+//! as `sops --decrypt` prints them.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -259,4 +260,163 @@ fn render_opens_a_sops_file_through_the_key_service_as_sops_decrypts_it() {
     let err = String::from_utf8_lossy(&got.stderr);
     assert!(err.contains(&absent), "{err}");
     assert!(!err.contains("hunter2") && !err.contains("admin"), "{err}");
+}
+
+/// A new GnuPG home in `dir` holding one test key without a passphrase: its path and the
+/// key's fingerprint.
+fn gpg_home(dir: &Path) -> (PathBuf, String) {
+    let home = dir.join("gnupg");
+    std::fs::create_dir(&home).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let out = Command::new("gpg")
+        .args(["--batch", "--passphrase", "", "--quick-gen-key"])
+        .args([
+            "secretgen service test <service@example.invalid>",
+            "default",
+            "default",
+            "never",
+        ])
+        .env("GNUPGHOME", &home)
+        .output()
+        .expect("gpg runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new("gpg")
+        .args(["--batch", "--with-colons", "--list-secret-keys"])
+        .env("GNUPGHOME", &home)
+        .output()
+        .unwrap();
+    let fpr = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .map(|l| l.trim_matches(':').to_string())
+        .expect("a fingerprint");
+    (home, fpr)
+}
+
+/// Stops the gpg-agent a GnuPG home started.
+struct AgentOf(PathBuf);
+
+impl Drop for AgentOf {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .args(["--kill", "gpg-agent"])
+            .env("GNUPGHOME", &self.0)
+            .output();
+    }
+}
+
+/// PGP keys held by a real `sops keyservice` (its GNUPGHOME holds the secret key; the one
+/// secretgen runs gpg with is empty): files sops 3.13.3 encrypted to that key, in several
+/// formats, render as their plaintext twins (what `sops --decrypt` printed), with local
+/// keys on (gpg finds nothing, then the service is asked) and off; without the service the
+/// file is refused naming the PGP key, and no value.
+#[test]
+fn a_real_key_service_opens_pgp_files_with_a_key_secretgen_is_not_given() {
+    let held = tempfile::tempdir().unwrap();
+    let (gnupg, fpr) = gpg_home(held.path());
+    let _agent = AgentOf(gnupg.clone());
+    let own = tempfile::tempdir().unwrap();
+    age_key(own.path());
+    let _own_agent = AgentOf(own.path().to_path_buf());
+    let plain: [(&str, &str); 3] = [
+        (
+            "p.yaml",
+            "user: admin\npassword: pgp-canary-3e1 # note\nlist:\n    - 1\n    - two\n",
+        ),
+        ("p.json", "{\"token\": \"pgp-canary-3e1\", \"n\": 1.50}\n"),
+        ("p.env", "API_KEY=pgp-canary-3e1\nMODE=prod\n"),
+    ];
+    let generator = "apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: s\nfiles:\n  - p.yaml\n  - p.json\nenvs:\n  - p.env\n";
+    let tree = tempfile::tempdir().unwrap();
+    let twin = tempfile::tempdir().unwrap();
+    for (name, text) in plain {
+        let work = tempfile::tempdir().unwrap();
+        std::fs::write(work.path().join(name), text).unwrap();
+        let out = Command::new(tool("sops"))
+            .args(["--encrypt", "--pgp", &fpr, name])
+            .current_dir(work.path())
+            .env("GNUPGHOME", &gnupg)
+            .env("SOPS_DISABLE_VERSION_CHECK", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("pgp-canary-3e1"));
+        std::fs::write(tree.path().join(name), &out.stdout).unwrap();
+        let out = Command::new(tool("sops"))
+            .args(["--decrypt", name])
+            .current_dir(tree.path())
+            .env("GNUPGHOME", &gnupg)
+            .env("SOPS_DISABLE_VERSION_CHECK", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        std::fs::write(twin.path().join(name), &out.stdout).unwrap();
+    }
+    std::fs::write(tree.path().join("secretgen.yaml"), generator).unwrap();
+    std::fs::write(twin.path().join("secretgen.yaml"), generator).unwrap();
+    let expected = render(twin.path(), own.path(), &[]);
+    assert!(
+        expected.status.success(),
+        "{}",
+        String::from_utf8_lossy(&expected.stderr)
+    );
+
+    let socket = held.path().join("keyservice.sock");
+    let child = Command::new(tool("sops"))
+        .args(["keyservice", "--network", "unix", "--address"])
+        .arg(&socket)
+        .env("GNUPGHOME", &gnupg)
+        .env_remove("SOPS_KEYSERVICE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sops keyservice starts");
+    let service = Service(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        assert!(Instant::now() < deadline, "sops keyservice did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let uri = format!("unix://{}", socket.display());
+
+    // Local keys on: this gpg has no key, the service has.
+    let got = render(tree.path(), own.path(), &["--keyservice", &uri]);
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(got.stdout, expected.stdout);
+    // Local keys off: only the service.
+    let got = render(
+        tree.path(),
+        own.path(),
+        &["--keyservice", &uri, "--enable-local-keyservice=false"],
+    );
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(got.stdout, expected.stdout);
+    drop(service);
+
+    // Without the service: refused, the PGP key named, no value.
+    let got = render(tree.path(), own.path(), &[]);
+    assert_eq!(got.status.code(), Some(2));
+    assert!(got.stdout.is_empty());
+    let err = String::from_utf8_lossy(&got.stderr);
+    assert!(err.contains(&format!("PGP {fpr}")), "{err}");
+    assert!(!err.contains("pgp-canary-3e1"), "{err}");
 }

@@ -214,3 +214,93 @@ fn pgp_files_alone() {
             .status();
     }
 }
+
+/// Files are decrypted in parallel, each once: a generator listing eight PGP files and a
+/// second generator reading them again render through a gpg that logs when each of its runs
+/// starts and ends (and sleeps, so that runs in parallel overlap): eight runs, several at a
+/// time (with four worker threads, whatever the machine's core count).
+#[test]
+fn pgp_files_are_unwrapped_in_parallel_once_each() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let gnupg = dir.join("g");
+    std::fs::create_dir(&gnupg).unwrap();
+    std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
+    run(Command::new("gpg")
+        .args(["--batch", "--passphrase", "", "--quick-gen-key"])
+        .args([
+            "secretgen test <test@example.invalid>",
+            "default",
+            "default",
+        ])
+        .arg("never")
+        .env("GNUPGHOME", &gnupg));
+    let listing = String::from_utf8(run(Command::new("gpg")
+        .args(["--batch", "--with-colons", "--list-secret-keys"])
+        .env("GNUPGHOME", &gnupg)))
+    .unwrap();
+    let fpr = listing
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .map(|l| l.trim_matches(':').to_string())
+        .unwrap();
+    let names: Vec<String> = (0..8).map(|i| format!("f{i}.yaml")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("value: v{i}\n")).unwrap();
+        let enc = run(crate::common::tool("sops")
+            .args(["--encrypt", "--pgp", &fpr])
+            .arg(&path)
+            .env("GNUPGHOME", &gnupg));
+        std::fs::write(&path, enc).unwrap();
+    }
+    let log = dir.join("gpg.log");
+    let wrapper = dir.join("gpg-slow");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho start >> '{log}'\nsleep 0.3\ngpg \"$@\"\nrc=$?\necho end >> '{log}'\nexit $rc\n",
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let list: String = names.iter().map(|n| format!("- {n}\n")).collect();
+    std::fs::write(
+        dir.join("secretgen.yaml"),
+        format!("apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: a\nfiles:\n{list}---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: b\nfiles:\n{list}"),
+    )
+    .unwrap();
+    let out = crate::common::secretgen_in(dir)
+        .env("GNUPGHOME", &gnupg)
+        .env("SOPS_GPG_EXEC", &wrapper)
+        .env("RAYON_NUM_THREADS", "4")
+        .args(["render", "secretgen.yaml"])
+        .output()
+        .unwrap();
+    let _ = Command::new("gpgconf")
+        .args(["--kill", "gpg-agent"])
+        .env("GNUPGHOME", &gnupg)
+        .status();
+    assert!(out.status.success(), "{}", crate::common::text(&out.stderr));
+    // base64 of "value: v7\n", as sops prints it.
+    assert!(
+        crate::common::text(&out.stdout).contains("f7.yaml: dmFsdWU6IHY3Cg=="),
+        "{}",
+        crate::common::text(&out.stdout)
+    );
+    let events = std::fs::read_to_string(&log).unwrap();
+    let (mut now, mut most, mut runs) = (0i32, 0i32, 0);
+    for e in events.lines() {
+        if e == "start" {
+            now += 1;
+            runs += 1;
+            most = most.max(now);
+        } else {
+            now -= 1;
+        }
+    }
+    assert_eq!(runs, names.len(), "one gpg run per file:\n{events}");
+    assert!(most >= 2, "gpg never ran twice at a time:\n{events}");
+}

@@ -30,14 +30,17 @@ struct Cmt {
     text: String,
 }
 
-struct Reader {
+struct Reader<'a> {
+    chars: &'a [char],
     comments: Vec<Cmt>,
     next: usize,
     /// Character offset where each line starts (line 1 at index 0).
     line_starts: Vec<usize>,
+    /// Whether each line (line 1 at index 0) holds only blanks.
+    blank: Vec<bool>,
 }
 
-impl Reader {
+impl Reader<'_> {
     fn line_of(&self, pos: usize) -> usize {
         match self.line_starts.binary_search(&pos) {
             Ok(i) => i + 1,
@@ -237,15 +240,21 @@ pub fn load(text: &str) -> Result<Vec<Branch>, SyntaxReason> {
     let docs = goyaml::parse_stream(text).map_err(SyntaxReason::Yaml)?;
     let chars: Vec<char> = text.chars().collect();
     let mut line_starts = vec![0];
+    let mut blank = vec![true];
     for (i, c) in chars.iter().enumerate() {
         if *c == '\n' {
             line_starts.push(i + 1);
+            blank.push(true);
+        } else if !matches!(c, ' ' | '\t' | '\r') {
+            blank[line_starts.len() - 1] = false;
         }
     }
     let mut r = Reader {
+        chars: &chars,
         comments: scan_comments(&chars, &docs),
         next: 0,
         line_starts,
+        blank,
     };
     let mut out = Vec::new();
     for (n, doc) in docs.iter().enumerate() {
@@ -317,12 +326,42 @@ fn key_string(k: &Node) -> Result<String, SyntaxReason> {
     }
 }
 
-fn end_line(r: &Reader, n: &Node) -> usize {
+/// The line a comment after a scalar sits on: a block scalar's header line (its `|` or `>`,
+/// the last line holding anything before its content, which its mark starts at), else the
+/// line the scalar ends on. go-yaml v3 gives a comment after the header to the scalar; a
+/// comment after a block scalar's last line belongs to what follows it.
+fn end_line(r: &Reader<'_>, n: &Node) -> usize {
+    if matches!(
+        n.value,
+        Value::Scalar {
+            style: Style::Block,
+            ..
+        }
+    ) {
+        let mut line = r.line_of(n.mark.start);
+        // At the end of input the mark starts at the header itself, after the key or the
+        // dash on its line; content is preceded by its indentation only.
+        let line_start = r.line_starts[line - 1];
+        let start = n.mark.start.min(r.chars.len());
+        if r.chars[line_start..start]
+            .iter()
+            .any(|c| !matches!(c, ' ' | '\t'))
+        {
+            return line;
+        }
+        while line > 1 {
+            line -= 1;
+            if !r.blank[line - 1] {
+                break;
+            }
+        }
+        return line;
+    }
     r.line_of(n.mark.end.saturating_sub(1).max(n.mark.start))
 }
 
 fn map_items(
-    r: &mut Reader,
+    r: &mut Reader<'_>,
     pairs: &[(Node, Node)],
     limit: usize,
     out: &mut Vec<Item>,
@@ -354,7 +393,7 @@ fn map_items(
 }
 
 /// The column of the block a collection's entries sit at (a sequence's dashes).
-fn block_col(r: &Reader, n: &Node) -> usize {
+fn block_col(r: &Reader<'_>, n: &Node) -> usize {
     let line_start = r.line_starts[n.mark.line - 1];
     let mut col = n.mark.start - line_start;
     if matches!(n.value, Value::Seq(_)) && col >= 2 {
@@ -363,7 +402,7 @@ fn block_col(r: &Reader, n: &Node) -> usize {
     col
 }
 
-fn collection(r: &mut Reader, n: &Node, limit: usize) -> Result<Val, SyntaxReason> {
+fn collection(r: &mut Reader<'_>, n: &Node, limit: usize) -> Result<Val, SyntaxReason> {
     match &n.value {
         Value::Map(pairs) => {
             let mut items = Vec::new();
@@ -588,6 +627,10 @@ fn map_node(items: &[Item]) -> YNode {
     let mut content = Vec::new();
     let mut heads = Vec::new();
     let mut inlines = Vec::new();
+    // The comments of an empty sequence written as `[]`: go-yaml keeps them pending and
+    // writes them before the next key, unless that key brings a head comment of its own,
+    // which replaces them; after the last key they follow what trails the mapping.
+    let mut pending: Vec<String> = Vec::new();
     let mut beginning = true;
     for item in items {
         match &item.key {
@@ -612,6 +655,11 @@ fn map_node(items: &[Item]) -> YNode {
                 } else {
                     YNode::new(YKind::Scalar(Zeroizing::new(k.clone()), string_style(k)))
                 };
+                if heads.is_empty() {
+                    heads = std::mem::take(&mut pending);
+                } else {
+                    pending.clear();
+                }
                 add_head(&mut key.head, &mut heads);
                 // A sequence of only comments (sops' tree for `key: [] # comment`): go-yaml
                 // writes `[]` and the comments after the entry, on lines of their own.
@@ -633,11 +681,12 @@ fn map_node(items: &[Item]) -> YNode {
                 };
                 add_tail(&mut val.line, &mut inlines);
                 content.push((key, val));
-                heads.extend(after);
+                pending = after;
             }
         }
     }
     heads.append(&mut inlines);
+    heads.append(&mut pending);
     if !heads.is_empty() {
         if beginning {
             add_head(&mut node.head, &mut heads);

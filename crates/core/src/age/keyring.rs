@@ -150,14 +150,20 @@ pub struct Keyring {
     /// `SOPS_AGE_KEY_CMD`'s result once the runner stopped it (no answer in time, too much
     /// output): not run again for the next recipient, where it would only be stopped again.
     cmd_stopped: OnceLock<CmdIdentities>,
-    /// SOPS data keys already unwrapped this run, by key entry (type and `enc`): a file read
-    /// by several generators or overlays, or concurrently, is unwrapped once.
-    unwrapped: Mutex<HashMap<(&'static str, String), Unwrapped>>,
+    /// SOPS data keys already unwrapped this run, by key entry (type and `enc`; for an age
+    /// entry nothing opened, also the file its reason names): a file read by several
+    /// generators or overlays, or concurrently, is unwrapped once, locally or by a key
+    /// service.
+    unwrapped: Mutex<HashMap<EntryKey, Unwrapped>>,
     warn: Option<WarnSink>,
     /// sops' key services of the run, asked after (or, when local keys are off, instead of)
     /// the keys of this machine.
     key_services: crate::sops::keys::keyservice::KeyServices,
 }
+
+/// A SOPS key entry as the run's cache knows it: its field, its `enc`, and for an age entry
+/// nothing opened, the file its reason names.
+type EntryKey = (&'static str, String, Option<PathBuf>);
 
 /// One SOPS key entry's outcome, shared by every reader of the entry in the run.
 type Unwrapped = Arc<OnceLock<Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure>>>;
@@ -425,9 +431,34 @@ impl crate::sops::DataKeys for Keyring {
         entry: &crate::sops::KeyEntry,
     ) -> Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure> {
         // sops' order: this machine's keys first (unless turned off), then the key services.
-        crate::sops::keys::keyservice::unwrap(&self.key_services, entry, || {
-            self.unwrap_local(file, entry)
-        })
+        // Once per entry per run, whoever answers: a file read by several generators or
+        // overlays, or concurrently, asks gpg, KMS and each key service once. An age entry
+        // that nothing opened is asked again for another file name (its reason names the
+        // file); what opened it is kept for every reader.
+        let ask = || {
+            crate::sops::keys::keyservice::unwrap(&self.key_services, entry, || {
+                self.unwrap_local(file, entry)
+            })
+        };
+        let shared = (entry.field(), entry.enc().to_string(), None);
+        let slot = |key: EntryKey| {
+            let mut map = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(key).or_default().clone()
+        };
+        if !matches!(entry, crate::sops::KeyEntry::Age { .. }) {
+            return slot(shared).get_or_init(ask).clone();
+        }
+        let opened = slot(shared.clone());
+        if let Some(Ok(k)) = opened.get() {
+            return Ok(k.clone());
+        }
+        let outcome = slot((shared.0, shared.1, Some(file.to_path_buf())))
+            .get_or_init(ask)
+            .clone();
+        if let Ok(k) = &outcome {
+            let _ = opened.set(Ok(k.clone()));
+        }
+        outcome
     }
 }
 
@@ -441,32 +472,10 @@ impl Keyring {
     ) -> Result<Zeroizing<Vec<u8>>, crate::sops::KeyFailure> {
         use crate::sops::{KeyEntry, KeyFailure};
         let KeyEntry::Age { recipient, enc } = entry else {
-            // Other key types cost a process or a request: once per entry per run, whatever
-            // the outcome (their reasons name the key, not the file).
-            let slot = {
-                let mut map = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
-                map.entry((entry.field(), entry.enc().to_string()))
-                    .or_default()
-                    .clone()
-            };
-            return slot.get_or_init(|| crate::sops::keys::local(entry)).clone();
+            return crate::sops::keys::local(entry);
         };
-        let slot = {
-            let map = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
-            map.get(&("age", enc.clone())).cloned()
-        };
-        if let Some(Ok(k)) = slot.as_deref().and_then(OnceLock::get) {
-            return Ok(k.clone());
-        }
         match self.decrypt_for_recipient(file, enc.as_bytes(), recipient) {
-            Ok(k) => {
-                let k = Zeroizing::new(k.expose().to_vec());
-                // An age failure names the file: only the data key is kept for others.
-                let mut map = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
-                let slot = map.entry(("age", enc.clone())).or_default();
-                let _ = slot.set(Ok(k.clone()));
-                Ok(k)
-            }
+            Ok(k) => Ok(Zeroizing::new(k.expose().to_vec())),
             Err(e @ (CryptError::NoIdentity { .. } | CryptError::NoMatch { .. })) => {
                 Err(KeyFailure::Missing(e.to_string()))
             }

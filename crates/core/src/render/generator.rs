@@ -13,7 +13,7 @@ use super::settings::{Mode, PLACEHOLDER_ANNOTATION, Settings};
 use super::{Decrypt, Enc, Entry, Secret};
 use crate::error::{Error, Loc, Result, Warning};
 use crate::gate::shown::Text;
-use crate::kustomize::manifest::{Generator, MetaMap, Transform};
+use crate::kustomize::manifest::{Generator, Located, MetaMap, Transform};
 use crate::kustomize::source::{self, SourceError};
 use crate::secret::validate;
 use crate::secret::{Key, SecretBytes, SecretString};
@@ -165,9 +165,17 @@ fn collect_envs(
 ) -> Result<bool> {
     let mut keys_unknown = false;
     let mut bad_keys = Vec::new();
-    for env in &g.envs {
+    let read = |env: &Located| {
         let loc = Loc::at(&g.file, env.mark);
-        let input = root.read_file(&env.value, &loc, keys, false)?;
+        root.read_file(&env.value, &loc, keys, false)
+            .map(|input| (loc, input))
+    };
+    let mut ahead = read_ahead(&g.envs, &read);
+    for env in &g.envs {
+        let (loc, input) = match ahead.as_mut() {
+            Some(done) => done.next().expect("one read per entry")?,
+            None => read(env)?,
+        };
         let Input::File { bytes, enc, path } = input else {
             return Err(RenderError::new(
                 loc,
@@ -237,11 +245,21 @@ fn collect_files(
     c: &mut Collected,
     warnings: &mut Vec<Warning>,
 ) -> Result<()> {
-    for f in &g.files {
+    let read = |f: &Located| -> Result<_> {
         let loc = Loc::at(&g.file, f.mark);
         let (key, path) = source::parse_file_source(&f.value)
             .map_err(|e| RenderError::new(loc.clone(), Rule::Source(e)))?;
-        match root.read_file(path, &loc, keys, g.expands_directories())? {
+        let input = root.read_file(path, &loc, keys, g.expands_directories())?;
+        Ok((loc, key.map(str::to_string), path.to_string(), input))
+    };
+    let mut ahead = read_ahead(&g.files, &read);
+    for f in &g.files {
+        let (loc, key, path, input) = match ahead.as_mut() {
+            Some(done) => done.next().expect("one read per entry")?,
+            None => read(f)?,
+        };
+        let (key, path) = (key.as_deref(), path.as_str());
+        match input {
             Input::File { bytes, enc, .. } => {
                 let key = match key {
                     Some(k) => k.to_string(),
@@ -273,6 +291,23 @@ fn collect_files(
         }
     }
     Ok(())
+}
+
+/// From this many `files` or `envs` entries on, a generator reads (and decrypts) them on
+/// every core before taking them in order: each SOPS file's data key may cost a gpg process
+/// or a KMS round trip, and files are independent. The first failure in order is still the
+/// one reported.
+const PARALLEL_READS: usize = 4;
+
+/// Every entry read in parallel, in order, when there are enough of them; `None` to read
+/// each in turn (stopping at the first failure).
+fn read_ahead<'a, T: Send>(
+    entries: &'a [Located],
+    read: &(impl Fn(&'a Located) -> Result<T> + Sync),
+) -> Option<std::vec::IntoIter<Result<T>>> {
+    use rayon::prelude::*;
+    (entries.len() >= PARALLEL_READS)
+        .then(|| entries.par_iter().map(read).collect::<Vec<_>>().into_iter())
 }
 
 /// The Secret before naming: the kustomization's prefix, suffix and namespace applied, its

@@ -35,7 +35,7 @@ pub(super) struct Root {
     /// How to lift the restrictor where this run was started (see [`restrictor_advice`]).
     advice: &'static str,
     /// The last directory resolved for the restrictor: (as named, resolved).
-    resolved: std::cell::RefCell<Option<(PathBuf, PathBuf)>>,
+    resolved: std::sync::Mutex<Option<(PathBuf, PathBuf)>>,
 }
 
 impl Root {
@@ -156,7 +156,7 @@ impl Root {
         {
             return std::fs::canonicalize(path);
         }
-        let mut cache = self.resolved.borrow_mut();
+        let mut cache = self.resolved.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((dir, real)) = cache.as_ref()
             && dir == parent
         {
