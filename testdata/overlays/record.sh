@@ -31,8 +31,9 @@ cd "$HERE"
 
 secrets_only() {
   python3 -c '
-import sys
-docs = sys.stdin.read().split("---\n")
+import re, sys
+# Only a line that is exactly `---` separates documents (a PEM line ends in `---` too).
+docs = re.split(r"(?m)^---\n", sys.stdin.read())
 print("---\n".join(d for d in docs if "kind: Secret" in d.splitlines()), end="")'
 }
 
