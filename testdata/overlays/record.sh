@@ -29,12 +29,9 @@ cd "$HERE"
   "$KUSTOMIZE" version 2>&1
 } > ORACLE-VERSION
 
+# The Secret documents of kustomize's output, in its order (testdata/secrets_only.py).
 secrets_only() {
-  python3 -c '
-import re, sys
-# Only a line that is exactly `---` separates documents (a PEM line ends in `---` too).
-docs = re.split(r"(?m)^---\n", sys.stdin.read())
-print("---\n".join(d for d in docs if "kind: Secret" in d.splitlines()), end="")'
+  python3 "$HERE/../secrets_only.py"
 }
 
 # The case path as @CASEDIR@, klog's time and pid zeroed, Go heap pointers as 0xc000000000.

@@ -7,7 +7,7 @@
 #   ./record.sh NAME...      # only builds whose `repo/dir` contains one of the arguments
 #   KUSTOMIZE=... SECRETGEN_REALWORLD=... ./record.sh
 #
-# The extraction rule is testdata/overlays/record.sh's (see secrets_only): the documents of kustomize's output
+# The extraction rule is testdata/secrets_only.py, as for testdata/overlays: the documents of kustomize's output
 # holding a `kind: Secret` line, in kustomize's order. A build that fails or holds no Secret
 # is an error: builds.tsv lists only builds that succeed offline and print a Secret. Proxies
 # that lead nowhere are set so that a remote base could not be fetched unnoticed.
@@ -27,13 +27,9 @@ fi
   "$KUSTOMIZE" version 2>&1
 } > ORACLE-VERSION
 
-# testdata/overlays/record.sh's rule, with documents split at `---` lines only: a value such
-# as a PEM block (`-----BEGIN CERTIFICATE-----`) also ends in `---`.
+# The Secret documents of kustomize's output, in its order (testdata/secrets_only.py).
 secrets_only() {
-  python3 -c '
-import re, sys
-docs = re.split(r"(?m)^---\n", sys.stdin.read())
-print("---\n".join(d for d in docs if "kind: Secret" in d.splitlines()), end="")'
+  python3 "$HERE/../secrets_only.py"
 }
 
 selected() {

@@ -46,21 +46,26 @@ pub(super) fn transform(
             r.set_meta("name", Some(&n));
         }
     }
+    for r in ra.iter_mut() {
+        label_and_annotate(r, t);
+    }
+    Ok(())
+}
+
+/// The label and annotation transformers on one resource's metadata.
+fn label_and_annotate(r: &mut Res, t: &Transform) {
     for (field, map) in [("labels", &t.labels), ("annotations", &t.annotations)] {
         if map.is_empty() {
             continue;
         }
-        for r in ra.iter_mut() {
-            let m = patch::meta_map(&mut r.node, field);
-            for (k, (v, _)) in map {
-                match m.iter_mut().find(|(mk, _)| mk == k) {
-                    Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),
-                    None => m.push((Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone())))),
-                }
+        let m = patch::meta_map(&mut r.node, field);
+        for (k, (v, _)) in map {
+            match m.iter_mut().find(|(mk, _)| mk == k) {
+                Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),
+                None => m.push((Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone())))),
             }
         }
     }
-    Ok(())
 }
 
 /// The same transformers on the resources that are not Secrets (kept for replacements):
@@ -81,18 +86,7 @@ pub(super) fn transform_others(others: &mut [Res], t: &Transform) {
             let n = format!("{}{}{}", t.name_prefix, r.name(), t.name_suffix);
             r.set_meta("name", Some(&n));
         }
-        for (field, map) in [("labels", &t.labels), ("annotations", &t.annotations)] {
-            if map.is_empty() {
-                continue;
-            }
-            let m = patch::meta_map(&mut r.node, field);
-            for (k, (v, _)) in map {
-                match m.iter_mut().find(|(mk, _)| mk == k) {
-                    Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),
-                    None => m.push((Cow::Owned(k.clone()), Node::Str(Cow::Owned(v.clone())))),
-                }
-            }
-        }
+        label_and_annotate(r, t);
     }
 }
 
