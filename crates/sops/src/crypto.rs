@@ -193,6 +193,9 @@ struct Walker<'a> {
     hash: Sha512,
     file: &'a Path,
     faults: Vec<(String, ValueFault)>,
+    /// Encrypting: the key seals each plaintext value the rules choose (after hashing it)
+    /// instead of opening it.
+    seal: bool,
 }
 
 /// Without a key: every leaf the file's rules say is encrypted that is not a well-formed
@@ -208,6 +211,7 @@ pub(crate) fn check_tree(
         hash: Sha512::new(),
         file,
         faults: Vec::new(),
+        seal: false,
     };
     for branch in branches.iter_mut() {
         let mut path = Vec::new();
@@ -235,6 +239,7 @@ pub(crate) fn decrypt_tree(
         hash: Sha512::new(),
         file,
         faults: Vec::new(),
+        seal: false,
     };
     if meta.mac_only_encrypted {
         w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -260,6 +265,78 @@ pub(crate) fn decrypt_tree(
         return Err(mac_fault("MAC mismatch"));
     }
     Ok(())
+}
+
+/// Encrypts every value and comment of a plaintext tree in place, as sops' `Tree.Encrypt`
+/// does, and returns the MAC (uppercase hex SHA-512 over the plaintext leaves, as
+/// [`decrypt_tree`] computes it), still to be sealed with `lastmodified`.
+pub(crate) fn encrypt_tree(
+    file: &Path,
+    branches: &mut [Branch],
+    meta: &Metadata,
+    key: &Gcm,
+) -> Result<String, SopsError> {
+    let mut w = Walker {
+        meta,
+        key: Some(key),
+        hash: Sha512::new(),
+        file,
+        faults: Vec::new(),
+        seal: true,
+    };
+    if meta.mac_only_encrypted {
+        w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
+    }
+    for branch in branches.iter_mut() {
+        let mut path = Vec::new();
+        let mut stack = Vec::new();
+        w.branch(branch, &mut path, &mut stack)?;
+    }
+    Ok(hex_upper(&w.hash.finalize()))
+}
+
+/// Seals one plaintext as sops' `Cipher.Encrypt` does: a random 32-byte IV, `aad` as
+/// additional data, `kind` as the type; the empty plaintext stays the empty string.
+/// `None` only when AES-GCM refuses the length.
+pub fn seal_value(plain: &[u8], kind: &str, cipher: &Gcm, aad: &str) -> Option<String> {
+    use rand_core::RngCore;
+    if plain.is_empty() {
+        return Some(String::new());
+    }
+    let mut iv = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut iv);
+    let nonce = aes_gcm::Nonce::<U32>::from_slice(&iv);
+    let sealed = cipher
+        .encrypt(
+            nonce,
+            Payload {
+                msg: plain,
+                aad: aad.as_bytes(),
+            },
+        )
+        .ok()?;
+    let (data, tag) = sealed.split_at(sealed.len() - 16);
+    Some(format!(
+        "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{kind}]",
+        STANDARD.encode(data),
+        STANDARD.encode(iv),
+        STANDARD.encode(tag)
+    ))
+}
+
+/// A plaintext leaf's bytes and sops type, as `Cipher.Encrypt` converts it.
+fn plain_of(v: &Val) -> Option<(Zeroizing<Vec<u8>>, &'static str)> {
+    let z = |b: &[u8]| Zeroizing::new(b.to_vec());
+    Some(match v {
+        Val::Str(s) => (z(s.as_bytes()), "str"),
+        // Only the binary store loads bytes that are not UTF-8: a Go string to sops.
+        Val::Bytes(b) => (z(b), "str"),
+        Val::Int(i) => (z(i.to_string().as_bytes()), "int"),
+        Val::Float(f) => (z(gofmt::format_f(*f).as_bytes()), "float"),
+        Val::Bool(b) => (z(if *b { b"true" } else { b"false" }), "bool"),
+        Val::Time(t) => (z(t.as_bytes()), "time"),
+        _ => return None,
+    })
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
@@ -350,6 +427,15 @@ impl Walker<'_> {
             return c.clone();
         };
         let aad = aad(path);
+        if self.seal {
+            return match seal_value(c.text.as_bytes(), "comment", key, &aad) {
+                Some(text) => Comment {
+                    text: Zeroizing::new(text),
+                    inline: c.inline,
+                },
+                None => c.clone(),
+            };
+        }
         match open_value(&c.text, key, &aad).map(typed) {
             Ok(Ok(Val::Comment(d))) => d,
             Ok(Ok(Val::Str(s))) => Comment {
@@ -367,6 +453,22 @@ impl Walker<'_> {
         stack: &[Vec<String>],
     ) -> Result<(), SopsError> {
         let encrypted = self.meta.should_encrypt(path, stack, false);
+        if self.seal {
+            if !self.meta.mac_only_encrypted || encrypted {
+                mac_bytes(v, &mut self.hash);
+            }
+            if let (true, Some(key)) = (encrypted, self.key) {
+                let sealed = plain_of(v)
+                    .and_then(|(bytes, kind)| seal_value(&bytes, kind, key, &aad(path)))
+                    .ok_or_else(|| SopsError::Value {
+                        file: self.file.to_path_buf(),
+                        path: path.join(":"),
+                        reason: "cannot be encrypted (AES-GCM refused its length)".into(),
+                    })?;
+                *v = Val::Str(Zeroizing::new(sealed));
+            }
+            return Ok(());
+        }
         if encrypted {
             let fault = |f: ValueFault| SopsError::Value {
                 file: self.file.to_path_buf(),
