@@ -121,6 +121,35 @@ pub(crate) enum SopsCommand {
         #[arg(long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
     },
+    /// Set one value of a SOPS file in place, as `sops set` does: the same data key, every
+    /// other value keeping its ciphertext; only that value's line, the MAC and
+    /// `lastmodified` change. VALUE is JSON (a string is quoted: '"hunter2"').
+    ///
+    /// Example: secretgen sops set secret.yaml '["stringData"]["password"]' '"hunter2"'
+    Set {
+        /// The SOPS file to change.
+        file: PathBuf,
+        /// The tree path: '["key"]["nested"][0]'.
+        path: String,
+        /// The new value, as JSON.
+        value: String,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
+    /// Remove one value of a SOPS file in place, as `sops unset` does (the other values keep
+    /// their ciphertext).
+    ///
+    /// Example: secretgen sops unset secret.yaml '["stringData"]["old"]'
+    Unset {
+        /// The SOPS file to change.
+        file: PathBuf,
+        /// The tree path: '["key"]["nested"][0]'.
+        path: String,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
 }
 
 fn usage(msg: impl std::fmt::Display) -> Error {
@@ -164,6 +193,28 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             extract,
             identity,
         } => decrypt(&file, extract.as_deref(), &identity),
+        SopsCommand::Set {
+            file,
+            path,
+            value,
+            identity,
+        } => edit(
+            &file,
+            &secretgen::sops::Change::Set {
+                path: &path,
+                json: &value,
+            },
+            &identity,
+        ),
+        SopsCommand::Unset {
+            file,
+            path,
+            identity,
+        } => edit(
+            &file,
+            &secretgen::sops::Change::Unset { path: &path },
+            &identity,
+        ),
     };
     super::exit_code(result)
 }
@@ -312,5 +363,23 @@ fn decrypt(f: &FileFlags, extract: Option<&str>, identity: &[PathBuf]) -> Result
     )
     .map_err(|e| sops_error(&name, e))?;
     output(f, real.as_deref(), plain.expose())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `set` and `unset`: the file replaced in place, keeping its mode.
+fn edit(
+    file: &Path,
+    change: &secretgen::sops::Change<'_>,
+    identity: &[PathBuf],
+) -> Result<ExitCode, Error> {
+    let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
+    let keys = super::keyring(identity);
+    let lastmodified = secretgen::sops::now_rfc3339();
+    let out = secretgen::sops::edit(file, &bytes, change, &keys, &lastmodified)
+        .map_err(|e| sops_error(file, e))?;
+    let mode = std::fs::metadata(file)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o600);
+    write::one(file, &out, mode, Replace::Yes)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -85,7 +85,11 @@ fn layout(bytes: &[u8]) -> String {
     while let (Some(a), Some(b)) = (out.find(begin), out.find(end)) {
         out.replace_range(a..b + end.len(), "AGE");
     }
-    // lastmodified: 2026-12-06T04:48:48Z
+    mask_time(&out)
+}
+
+/// The text with each RFC 3339 UTC time (`lastmodified`: 2026-12-06T04:48:48Z) as `TIME`.
+fn mask_time(out: &str) -> String {
     let b = out.as_bytes().to_vec();
     let mut masked = String::new();
     let mut i = 0;
@@ -374,5 +378,129 @@ fn failing_runs_never_show_a_value() {
             assert!(!err.contains(&form), "{c:?} shows a value: {err}");
         }
         assert!(out.stdout.is_empty(), "{c:?} prints nothing on failure");
+    }
+}
+
+/// The line numbers at which `after` differs from `before` (a line-by-line LCS diff's
+/// changed, added and removed lines).
+/// `lastmodified` is masked: two runs in the same second leave it as it was.
+fn changed_lines(before: &[u8], after: &[u8]) -> Vec<String> {
+    let (b, a) = (mask_time(&text(before)), mask_time(&text(after)));
+    let diff = similar::TextDiff::from_lines(&b, &a);
+    diff.ops()
+        .iter()
+        .filter(|op| op.tag() != similar::DiffTag::Equal)
+        .map(|op| format!("{:?} {:?} {:?}", op.tag(), op.old_range(), op.new_range()))
+        .collect()
+}
+
+/// A file name, its plaintext, the rule flags it is encrypted with, and the changes tried
+/// on it (`set PATH VALUE` or `unset PATH`).
+type SetCase = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static [&'static str]],
+);
+
+/// `sops set`/`sops unset` and secretgen's on the same file sops encrypted: the same lines
+/// change (the value's, the MAC and `lastmodified`: every other value keeps its
+/// ciphertext), and both decrypt to the same document.
+#[test]
+fn set_and_unset_change_the_lines_sops_changes() {
+    let e = env();
+    let cwd = e.dir.path().join("set");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let cases: &[SetCase] = &[
+        (
+            "s.yaml",
+            YAML,
+            &[],
+            &[
+                &["set", "[\"a\"]", "\"new\""],
+                &["set", "[\"nested\"][\"x\"][1]", "3"],
+                &["set", "[\"new\"][\"k\"]", "5"],
+                &["set", "[\"nested\"][\"y_unencrypted\"]", "\"changed\""],
+                &["unset", "[\"c\"]"],
+                &["unset", "[\"list\"][0]"],
+            ],
+        ),
+        (
+            "r.yaml",
+            YAML,
+            &["--encrypted-regex", "^(a|x)$"],
+            &[&["set", "[\"b\"]", "13"], &["set", "[\"a\"]", "\"new\""]],
+        ),
+        (
+            "s.json",
+            JSON,
+            &[],
+            &[
+                &["set", "[\"c\"][\"d\"][1]", "7.5"],
+                &["set", "[\"a\"]", "{\"m\": [1, \"x\"]}"],
+                &["unset", "[\"e\"]"],
+            ],
+        ),
+        (
+            "s.env",
+            DOTENV,
+            &[],
+            &[&["set", "[\"B\"]", "\"x\""], &["unset", "[\"A\"]"]],
+        ),
+        (
+            "s.ini",
+            INI,
+            &[],
+            &[
+                &["set", "[\"sec\"][\"b\"]", "\"x\""],
+                &["unset", "[\"two\"][\"c\"]"],
+            ],
+        ),
+    ];
+    for (name, input, rule, changes) in cases {
+        let plain = cwd.join(name);
+        std::fs::write(&plain, input).unwrap();
+        let mut c = e.sops(&cwd);
+        c.args(["encrypt", "--age", &e.recipient])
+            .args(*rule)
+            .arg(&plain);
+        let base = ok(c);
+        for change in *changes {
+            let theirs = cwd.join(format!("theirs-{name}"));
+            let ours = cwd.join(format!("ours-{name}"));
+            std::fs::write(&theirs, &base).unwrap();
+            std::fs::write(&ours, &base).unwrap();
+            let mut c = e.sops(&cwd);
+            c.arg(change[0]).arg(&theirs).args(&change[1..]);
+            ok(c);
+            let mut c = e.secretgen(&cwd);
+            c.args(["sops", change[0]]).arg(&ours).args(&change[1..]);
+            ok(c);
+            let (t, o) = (
+                std::fs::read(&theirs).unwrap(),
+                std::fs::read(&ours).unwrap(),
+            );
+            let what = format!("{name} {change:?}");
+            assert_eq!(
+                changed_lines(&base, &o),
+                changed_lines(&base, &t),
+                "lines changed by {what}"
+            );
+            assert_eq!(layout(&o), layout(&t), "layout after {what}");
+            let decrypt = |f: &Path| {
+                let mut c = e.sops(&cwd);
+                c.args(["decrypt", "--filename-override", name]).arg(f);
+                ok(c)
+            };
+            assert_eq!(text(&decrypt(&ours)), text(&decrypt(&theirs)), "{what}");
+            let mut c = e.secretgen(&cwd);
+            c.args(["sops", "decrypt", "--filename-override", name])
+                .arg(&ours);
+            assert_eq!(
+                text(&ok(c)),
+                text(&decrypt(&theirs)),
+                "secretgen reads back {what}"
+            );
+        }
     }
 }

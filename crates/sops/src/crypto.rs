@@ -196,6 +196,18 @@ struct Walker<'a> {
     /// Encrypting: the key seals each plaintext value the rules choose (after hashing it)
     /// instead of opening it.
     seal: bool,
+    /// Decrypting: each opened value recorded; encrypting: a value whose path, type and
+    /// plaintext are recorded keeps its ciphertext (sops 3.13's minimal diffs).
+    stash: Option<Vec<Stashed>>,
+}
+
+/// A value as it was opened: its additional data (the key path), type, plaintext and the
+/// ciphertext it came from.
+pub(crate) struct Stashed {
+    aad: String,
+    kind: String,
+    plain: Zeroizing<Vec<u8>>,
+    enc: String,
 }
 
 /// Without a key: every leaf the file's rules say is encrypted that is not a well-formed
@@ -212,6 +224,7 @@ pub(crate) fn check_tree(
         file,
         faults: Vec::new(),
         seal: false,
+        stash: None,
     };
     for branch in branches.iter_mut() {
         let mut path = Vec::new();
@@ -229,6 +242,18 @@ pub(crate) fn decrypt_tree(
     meta: &Metadata,
     key: &[u8],
 ) -> Result<(), SopsError> {
+    decrypt_tree_stashed(file, branches, meta, key, false).map(drop)
+}
+
+/// [`decrypt_tree`], recording each value opened (with `record`) for [`encrypt_tree`] to
+/// keep the ciphertext of what did not change.
+pub(crate) fn decrypt_tree_stashed(
+    file: &Path,
+    branches: &mut [Branch],
+    meta: &Metadata,
+    key: &[u8],
+    record: bool,
+) -> Result<Vec<Stashed>, SopsError> {
     let gcm = cipher(key).ok_or_else(|| SopsError::DataKey {
         file: file.to_path_buf(),
         reason: "the data key is not 32 bytes".into(),
@@ -240,6 +265,7 @@ pub(crate) fn decrypt_tree(
         file,
         faults: Vec::new(),
         seal: false,
+        stash: record.then(Vec::new),
     };
     if meta.mac_only_encrypted {
         w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -264,7 +290,7 @@ pub(crate) fn decrypt_tree(
     if stored.bytes.as_slice() != computed.as_bytes() {
         return Err(mac_fault("MAC mismatch"));
     }
-    Ok(())
+    Ok(w.stash.unwrap_or_default())
 }
 
 /// Encrypts every value and comment of a plaintext tree in place, as sops' `Tree.Encrypt`
@@ -275,6 +301,7 @@ pub(crate) fn encrypt_tree(
     branches: &mut [Branch],
     meta: &Metadata,
     key: &Gcm,
+    stash: Option<Vec<Stashed>>,
 ) -> Result<String, SopsError> {
     let mut w = Walker {
         meta,
@@ -283,6 +310,7 @@ pub(crate) fn encrypt_tree(
         file,
         faults: Vec::new(),
         seal: true,
+        stash,
     };
     if meta.mac_only_encrypted {
         w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -333,7 +361,8 @@ fn plain_of(v: &Val) -> Option<(Zeroizing<Vec<u8>>, &'static str)> {
         Val::Bytes(b) => (z(b), "str"),
         Val::Int(i) => (z(i.to_string().as_bytes()), "int"),
         Val::Float(f) => (z(gofmt::format_f(*f).as_bytes()), "float"),
-        Val::Bool(b) => (z(if *b { b"true" } else { b"false" }), "bool"),
+        // As sops writes them (Python's spelling, which its MAC uses too).
+        Val::Bool(b) => (z(if *b { b"True" } else { b"False" }), "bool"),
         Val::Time(t) => (z(t.as_bytes()), "time"),
         _ => return None,
     })
@@ -344,6 +373,16 @@ fn hex_upper(bytes: &[u8]) -> String {
 }
 
 impl Walker<'_> {
+    /// The ciphertext a value had when it was opened, if its path, type and plaintext are
+    /// the same (each recorded ciphertext used once).
+    fn reuse(&mut self, aad: &str, kind: &str, plain: &[u8]) -> Option<String> {
+        let stash = self.stash.as_mut()?;
+        let at = stash
+            .iter()
+            .position(|s| s.aad == aad && s.kind == kind && s.plain.as_slice() == plain)?;
+        Some(stash.swap_remove(at).enc)
+    }
+
     fn branch(
         &mut self,
         items: &mut [super::Item],
@@ -428,6 +467,12 @@ impl Walker<'_> {
         };
         let aad = aad(path);
         if self.seal {
+            if let Some(enc) = self.reuse(&aad, "comment", c.text.as_bytes()) {
+                return Comment {
+                    text: Zeroizing::new(enc),
+                    inline: c.inline,
+                };
+            }
             return match seal_value(c.text.as_bytes(), "comment", key, &aad) {
                 Some(text) => Comment {
                     text: Zeroizing::new(text),
@@ -436,7 +481,16 @@ impl Walker<'_> {
                 None => c.clone(),
             };
         }
-        match open_value(&c.text, key, &aad).map(typed) {
+        let opened = open_value(&c.text, key, &aad);
+        if let (Some(stash), Ok(p)) = (self.stash.as_mut(), &opened) {
+            stash.push(Stashed {
+                aad: aad.clone(),
+                kind: p.kind.clone(),
+                plain: p.bytes.clone(),
+                enc: c.text.to_string(),
+            });
+        }
+        match opened.map(typed) {
             Ok(Ok(Val::Comment(d))) => d,
             Ok(Ok(Val::Str(s))) => Comment {
                 text: s,
@@ -458,8 +512,12 @@ impl Walker<'_> {
                 mac_bytes(v, &mut self.hash);
             }
             if let (true, Some(key)) = (encrypted, self.key) {
+                let at = aad(path);
                 let sealed = plain_of(v)
-                    .and_then(|(bytes, kind)| seal_value(&bytes, kind, key, &aad(path)))
+                    .and_then(|(bytes, kind)| {
+                        self.reuse(&at, kind, &bytes)
+                            .or_else(|| seal_value(&bytes, kind, key, &at))
+                    })
                     .ok_or_else(|| SopsError::Value {
                         file: self.file.to_path_buf(),
                         path: path.join(":"),
@@ -489,6 +547,14 @@ impl Walker<'_> {
                 return Err(fault(ValueFault::NotEncrypted));
             };
             let plain = open_value(enc, key, &aad(path)).map_err(fault)?;
+            if let Some(stash) = self.stash.as_mut() {
+                stash.push(Stashed {
+                    aad: aad(path),
+                    kind: plain.kind.clone(),
+                    plain: plain.bytes.clone(),
+                    enc: enc.to_string(),
+                });
+            }
             *v = typed(plain).map_err(fault)?;
         }
         if !self.meta.mac_only_encrypted || encrypted {

@@ -126,7 +126,7 @@ pub fn encrypt(
         rules.effective().map_err(refuse)?
     };
     let meta = rules.metadata().map_err(refuse)?;
-    let mac = crypto::encrypt_tree(file, &mut branches, &meta, &key)?;
+    let mac = crypto::encrypt_tree(file, &mut branches, &meta, &key, None)?;
     let mac = crypto::seal_value(mac.as_bytes(), "str", &key, sealing.lastmodified)
         .ok_or_else(|| refuse(EncryptReason::Seal))?;
     let metadata = metadata_items(&rules, sealing, &mac);

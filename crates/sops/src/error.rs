@@ -73,6 +73,8 @@ pub enum PathReason {
     NotFound(String),
     #[error("the value at `{0}` cannot be printed in the output format")]
     NotPrintable(String),
+    #[error("the value is not valid JSON (strings are quoted: '\"text\"')")]
+    BadValue,
 }
 
 /// Why a file cannot be encrypted. Names a rule or a key, never a value.

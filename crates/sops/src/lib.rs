@@ -38,6 +38,7 @@ mod bytes;
 #[doc(hidden)]
 pub mod crypto;
 mod dotenv;
+mod edit;
 mod encrypt;
 mod error;
 mod extract;
@@ -52,6 +53,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
+pub use edit::{Change, edit};
 pub use encrypt::{Rules, SOPS_VERSION, Sealing, encrypt, now_rfc3339};
 pub use error::{
     EmitReason, EncryptReason, JsonFault, MetadataReason, PathReason, SopsError, SyntaxReason,

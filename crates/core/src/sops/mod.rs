@@ -8,7 +8,7 @@ pub mod write;
 #[cfg(test)]
 pub(crate) use ::sops::crypto;
 pub use ::sops::{
-    DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, decrypt, decrypt_as,
-    decrypt_extract, encrypt, format_for, now_rfc3339,
+    Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, decrypt, decrypt_as,
+    decrypt_extract, edit, encrypt, format_for, now_rfc3339,
 };
 pub(crate) use ::sops::{check_structure, is_sops};
