@@ -198,13 +198,15 @@ struct Walker<'a> {
     seal: bool,
     /// Decrypting: each opened value recorded; encrypting: a value whose path, type and
     /// plaintext are recorded keeps its ciphertext (sops 3.13's minimal diffs).
-    stash: Option<Vec<Stashed>>,
+    stash: Option<Stash>,
 }
 
-/// A value as it was opened: its additional data (the key path), type, plaintext and the
-/// ciphertext it came from.
+/// The values of a file as they were opened, by additional data (the key path), in file
+/// order.
+pub(crate) type Stash = std::collections::HashMap<String, Vec<Stashed>>;
+
+/// A value as it was opened: its type, plaintext and the ciphertext it came from.
 pub(crate) struct Stashed {
-    aad: String,
     kind: String,
     plain: Zeroizing<Vec<u8>>,
     enc: String,
@@ -253,7 +255,7 @@ pub(crate) fn decrypt_tree_stashed(
     meta: &Metadata,
     key: &[u8],
     record: bool,
-) -> Result<Vec<Stashed>, SopsError> {
+) -> Result<Stash, SopsError> {
     let gcm = cipher(key).ok_or_else(|| SopsError::DataKey {
         file: file.to_path_buf(),
         reason: "the data key is not 32 bytes".into(),
@@ -265,7 +267,7 @@ pub(crate) fn decrypt_tree_stashed(
         file,
         faults: Vec::new(),
         seal: false,
-        stash: record.then(Vec::new),
+        stash: record.then(Stash::new),
     };
     if meta.mac_only_encrypted {
         w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -301,7 +303,7 @@ pub(crate) fn encrypt_tree(
     branches: &mut [Branch],
     meta: &Metadata,
     key: &Gcm,
-    stash: Option<Vec<Stashed>>,
+    stash: Option<Stash>,
 ) -> Result<String, SopsError> {
     let mut w = Walker {
         meta,
@@ -376,11 +378,11 @@ impl Walker<'_> {
     /// The ciphertext a value had when it was opened, if its path, type and plaintext are
     /// the same (each recorded ciphertext used once).
     fn reuse(&mut self, aad: &str, kind: &str, plain: &[u8]) -> Option<String> {
-        let stash = self.stash.as_mut()?;
-        let at = stash
+        let same = self.stash.as_mut()?.get_mut(aad)?;
+        let at = same
             .iter()
-            .position(|s| s.aad == aad && s.kind == kind && s.plain.as_slice() == plain)?;
-        Some(stash.swap_remove(at).enc)
+            .position(|s| s.kind == kind && s.plain.as_slice() == plain)?;
+        Some(same.remove(at).enc)
     }
 
     fn branch(
@@ -483,8 +485,7 @@ impl Walker<'_> {
         }
         let opened = open_value(&c.text, key, &aad);
         if let (Some(stash), Ok(p)) = (self.stash.as_mut(), &opened) {
-            stash.push(Stashed {
-                aad: aad.clone(),
+            stash.entry(aad.clone()).or_default().push(Stashed {
                 kind: p.kind.clone(),
                 plain: p.bytes.clone(),
                 enc: c.text.to_string(),
@@ -548,8 +549,7 @@ impl Walker<'_> {
             };
             let plain = open_value(enc, key, &aad(path)).map_err(fault)?;
             if let Some(stash) = self.stash.as_mut() {
-                stash.push(Stashed {
-                    aad: aad(path),
+                stash.entry(aad(path)).or_default().push(Stashed {
                     kind: plain.kind.clone(),
                     plain: plain.bytes.clone(),
                     enc: enc.to_string(),

@@ -44,6 +44,47 @@ pub fn edit(
     if steps.is_empty() {
         return Err(fault(PathReason::Syntax(shown.to_string())));
     }
+    rewrite(file, bytes, keys, lastmodified, |_, tree| {
+        let first = tree
+            .first_mut()
+            .ok_or_else(|| fault(PathReason::NotFound(shown.into())))?;
+        let mut root = Val::Map(std::mem::take(first));
+        let applied = apply(&mut root, &steps, value);
+        if let Val::Map(items) = root {
+            *first = items;
+        }
+        if !applied {
+            return Err(fault(PathReason::NotFound(shown.to_string())));
+        }
+        Ok(())
+    })
+}
+
+/// The file encrypted again with `plaintext` (in the file's format) as its content, as
+/// `sops edit` writes it back: the same data key and metadata, every value whose path, type
+/// and plaintext did not change keeping its ciphertext.
+pub fn reencrypt(
+    file: &Path,
+    bytes: &[u8],
+    plaintext: &[u8],
+    keys: &dyn DataKeys,
+    lastmodified: &str,
+) -> Result<Zeroizing<Vec<u8>>, SopsError> {
+    rewrite(file, bytes, keys, lastmodified, |format, tree| {
+        *tree = super::encrypt::load_plain(file, plaintext, format)?;
+        Ok(())
+    })
+}
+
+/// Opens a SOPS file (its MAC checked, each value's ciphertext recorded), lets `change`
+/// alter the plaintext tree, and writes the file again under the same key and metadata.
+fn rewrite(
+    file: &Path,
+    bytes: &[u8],
+    keys: &dyn DataKeys,
+    lastmodified: &str,
+    change: impl FnOnce(Format, &mut Vec<Branch>) -> Result<(), SopsError>,
+) -> Result<Zeroizing<Vec<u8>>, SopsError> {
     let format = super::format_for(file, bytes).ok_or_else(|| SopsError::Syntax {
         file: file.to_path_buf(),
         format: Format::for_path(file).name(),
@@ -72,17 +113,7 @@ pub fn edit(
     })?;
     let key = meta::data_key(file, &metadata, keys)?;
     let stash = crypto::decrypt_tree_stashed(file, &mut tree, &metadata, &key, true)?;
-    let first = tree
-        .first_mut()
-        .ok_or_else(|| fault(PathReason::NotFound(shown.into())))?;
-    let mut root = Val::Map(std::mem::take(first));
-    let applied = apply(&mut root, &steps, value);
-    if let Val::Map(items) = root {
-        *first = items;
-    }
-    if !applied {
-        return Err(fault(PathReason::NotFound(shown.to_string())));
-    }
+    change(format, &mut tree)?;
     let gcm = crypto::cipher(&key).ok_or_else(|| SopsError::Encrypt {
         file: file.to_path_buf(),
         reason: EncryptReason::DataKey,

@@ -53,7 +53,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-pub use edit::{Change, edit};
+pub use edit::{Change, edit, reencrypt};
 pub use encrypt::{Rules, SOPS_VERSION, Sealing, encrypt, now_rfc3339};
 pub use error::{
     EmitReason, EncryptReason, JsonFault, MetadataReason, PathReason, SopsError, SyntaxReason,

@@ -9,6 +9,6 @@ pub mod write;
 pub(crate) use ::sops::crypto;
 pub use ::sops::{
     Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, decrypt, decrypt_as,
-    decrypt_extract, edit, encrypt, format_for, now_rfc3339,
+    decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
 };
 pub(crate) use ::sops::{check_structure, is_sops};
