@@ -121,6 +121,19 @@ pub(crate) enum SopsCommand {
         #[arg(long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
     },
+    /// Edit a SOPS file in $SOPS_EDITOR or $EDITOR, as `sops edit` does: decrypted into a
+    /// private temporary directory (removed whatever happens, Ctrl-C and SIGTERM included),
+    /// encrypted back under the same data key and rules; values that did not change keep
+    /// their ciphertext. Unchanged content leaves the file untouched. Needs a terminal.
+    ///
+    /// Example: secretgen sops edit secret.yaml
+    Edit {
+        /// The SOPS file to edit.
+        file: PathBuf,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
     /// Set one value of a SOPS file in place, as `sops set` does: the same data key, every
     /// other value keeping its ciphertext; only that value's line, the MAC and
     /// `lastmodified` change. VALUE is JSON (a string is quoted: '"hunter2"').
@@ -193,6 +206,7 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             extract,
             identity,
         } => decrypt(&file, extract.as_deref(), &identity),
+        SopsCommand::Edit { file, identity } => edit_in_editor(&file, &identity),
         SopsCommand::Set {
             file,
             path,
@@ -376,6 +390,50 @@ fn edit(
     let keys = super::keyring(identity);
     let lastmodified = secretgen::sops::now_rfc3339();
     let out = secretgen::sops::edit(file, &bytes, change, &keys, &lastmodified)
+        .map_err(|e| sops_error(file, e))?;
+    let mode = std::fs::metadata(file)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o600);
+    write::one(file, &out, mode, Replace::Yes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `edit`: the plaintext in a private directory for the editor, then encrypted back.
+fn edit_in_editor(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(usage(format!(
+            "`sops edit` needs a terminal for the editor; to change `{}` in a script, use `secretgen sops set`",
+            file.display()
+        )));
+    }
+    let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
+    let keys = super::keyring(identity);
+    let plain = secretgen::sops::decrypt(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
+    let dir = write::PrivateDir::new("secretgen-sops-edit-")
+        .map_err(|e| Error::io(&e.path, e.action, e.source))?;
+    // The file's own name: the editor sees its extension.
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "plaintext".into());
+    let work = dir
+        .write_new(&name, plain.expose())
+        .map_err(|e| Error::io(&e.path, e.action, e.source))?;
+    let edited = super::age_edit::run_editor(
+        &work,
+        file,
+        super::age_edit::editor_from(&["SOPS_EDITOR", "EDITOR"]),
+    );
+    // The plaintext goes now, before anything else can fail.
+    dir.remove();
+    let edited = edited?;
+    if edited.as_slice() == plain.expose() {
+        eprintln!("`{}` unchanged", file.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lastmodified = secretgen::sops::now_rfc3339();
+    let out = secretgen::sops::reencrypt(file, &bytes, &edited, &keys, &lastmodified)
         .map_err(|e| sops_error(file, e))?;
     let mode = std::fs::metadata(file)
         .map(|m| m.permissions().mode() & 0o7777)

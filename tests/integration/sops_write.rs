@@ -383,15 +383,35 @@ fn failing_runs_never_show_a_value() {
 
 /// The line numbers at which `after` differs from `before` (a line-by-line LCS diff's
 /// changed, added and removed lines).
-/// `lastmodified` is masked: two runs in the same second leave it as it was.
+/// `lastmodified` and the MAC's ciphertext are masked: sops seals an unchanged MAC again
+/// with its IV under the new `lastmodified`, so whether those lines change depends on the
+/// second each tool ran in.
 fn changed_lines(before: &[u8], after: &[u8]) -> Vec<String> {
-    let (b, a) = (mask_time(&text(before)), mask_time(&text(after)));
+    let mask = |t: &[u8]| -> String {
+        mask_time(&text(t))
+            .split_inclusive('\n')
+            .map(|line| match line.find("ENC[AES256_GCM,") {
+                Some(at) if is_mac_key(&line[..at]) => format!("{}MAC\n", &line[..at]),
+                _ => line.to_string(),
+            })
+            .collect()
+    };
+    let (b, a) = (mask(before), mask(after));
     let diff = similar::TextDiff::from_lines(&b, &a);
     diff.ops()
         .iter()
         .filter(|op| op.tag() != similar::DiffTag::Equal)
         .map(|op| format!("{:?} {:?} {:?}", op.tag(), op.old_range(), op.new_range()))
         .collect()
+}
+
+/// Whether the text before an `ENC[` value is the MAC's key (YAML, JSON, dotenv or INI).
+fn is_mac_key(prefix: &str) -> bool {
+    let p = prefix.trim();
+    p == "mac:"
+        || p == "\"mac\": \""
+        || p == "sops_mac="
+        || (p.starts_with("mac ") && p.ends_with('='))
 }
 
 /// A file name, its plaintext, the rule flags it is encrypted with, and the changes tried
@@ -502,5 +522,80 @@ fn set_and_unset_change_the_lines_sops_changes() {
                 "secretgen reads back {what}"
             );
         }
+    }
+}
+
+/// `sops edit` with a scripted editor, and `secretgen sops edit` on a pseudo-terminal
+/// (`script`) with the same editor, on copies of one file sops encrypted: the same lines
+/// change, both decrypt to the same document, and no plaintext copy is left behind.
+#[test]
+fn edit_changes_the_lines_sops_edit_changes() {
+    let e = env();
+    let cwd = e.dir.path().join("edit");
+    let tmp = e.dir.path().join("edit-tmp");
+    std::fs::create_dir_all(&cwd).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let editor = cwd.join("editor.sh");
+    // Changes one value in each format's fixture, and adds a line.
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i -e 's/hello/changed/' -e 's/^B=12$/B=13/' \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for (name, input) in formats() {
+        if name.ends_with(".txt") {
+            continue;
+        }
+        let plain = cwd.join(name);
+        std::fs::write(&plain, input).unwrap();
+        let mut c = e.sops(&cwd);
+        c.args(["encrypt", "--age", &e.recipient]).arg(&plain);
+        let base = ok(c);
+        let theirs = cwd.join(format!("theirs-{name}"));
+        let ours = cwd.join(format!("ours-{name}"));
+        std::fs::write(&theirs, &base).unwrap();
+        std::fs::write(&ours, &base).unwrap();
+        let mut c = e.sops(&cwd);
+        c.arg("edit").arg(&theirs).env("EDITOR", &editor);
+        ok(c);
+        let mut c = Command::new("script");
+        e.isolate(&mut c, &cwd);
+        c.args([
+            "-qec",
+            &format!(
+                "exec {} sops edit {}",
+                env!("CARGO_BIN_EXE_secretgen"),
+                ours.display()
+            ),
+            "/dev/null",
+        ])
+        .env("EDITOR", &editor)
+        .env_remove("SOPS_EDITOR")
+        .env("TMPDIR", &tmp)
+        .stdin(std::process::Stdio::null());
+        let out = c.output().expect("`script` (util-linux) is required");
+        assert!(out.status.success(), "{name}: {}", text(&out.stdout));
+        let (t, o) = (
+            std::fs::read(&theirs).unwrap(),
+            std::fs::read(&ours).unwrap(),
+        );
+        assert_ne!(o, base, "{name}: the edit was written");
+        assert_eq!(
+            changed_lines(&base, &o),
+            changed_lines(&base, &t),
+            "lines changed by editing {name}"
+        );
+        let decrypt = |f: &Path| {
+            let mut c = e.sops(&cwd);
+            c.args(["decrypt", "--filename-override", name]).arg(f);
+            ok(c)
+        };
+        assert_eq!(text(&decrypt(&ours)), text(&decrypt(&theirs)), "{name}");
+        assert_eq!(
+            std::fs::read_dir(&tmp).unwrap().count(),
+            0,
+            "{name}: the plaintext copy is gone"
+        );
     }
 }

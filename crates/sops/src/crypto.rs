@@ -330,12 +330,34 @@ pub(crate) fn encrypt_tree(
 /// `None` only when AES-GCM refuses the length.
 pub fn seal_value(plain: &[u8], kind: &str, cipher: &Gcm, aad: &str) -> Option<String> {
     use rand_core::RngCore;
+    let mut iv = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut iv);
+    seal_with_iv(plain, kind, cipher, aad, &iv)
+}
+
+/// Seals again with the IV of `old` (sops keeps a value's IV when its plaintext is
+/// unchanged: the MAC under a new `lastmodified`); a fresh IV when `old` has none.
+pub(crate) fn reseal(
+    old: &str,
+    plain: &[u8],
+    kind: &str,
+    cipher: &Gcm,
+    aad: &str,
+) -> Option<String> {
+    match parse_value(old) {
+        Ok(sealed) => seal_with_iv(plain, kind, cipher, aad, &sealed.iv),
+        Err(_) => seal_value(plain, kind, cipher, aad),
+    }
+}
+
+fn seal_with_iv(plain: &[u8], kind: &str, cipher: &Gcm, aad: &str, iv: &[u8]) -> Option<String> {
     if plain.is_empty() {
         return Some(String::new());
     }
-    let mut iv = [0u8; 32];
-    rand_core::OsRng.fill_bytes(&mut iv);
-    let nonce = aes_gcm::Nonce::<U32>::from_slice(&iv);
+    if iv.len() != 32 {
+        return None;
+    }
+    let nonce = aes_gcm::Nonce::<U32>::from_slice(iv);
     let sealed = cipher
         .encrypt(
             nonce,

@@ -119,22 +119,19 @@ fn rewrite(
         reason: EncryptReason::DataKey,
     })?;
     let mac = crypto::encrypt_tree(file, &mut tree, &metadata, &gcm, Some(stash))?;
-    // The values' MAC unchanged (an empty string removed): sops keeps the MAC and
-    // `lastmodified` as they were.
+    // The values' MAC unchanged (an empty string removed): sops seals it again with the
+    // IV it had, under the new `lastmodified` (the same ciphertext within the same second).
     let same = crypto::open_value(&metadata.mac, &gcm, &metadata.lastmodified)
         .is_ok_and(|p| p.bytes.as_slice() == mac.as_bytes());
-    let (mac, lastmodified) = if same {
-        (metadata.mac.clone(), metadata.lastmodified.as_str())
+    let sealed = if same {
+        crypto::reseal(&metadata.mac, mac.as_bytes(), "str", &gcm, lastmodified)
     } else {
-        let sealed =
-            crypto::seal_value(mac.as_bytes(), "str", &gcm, lastmodified).ok_or_else(|| {
-                SopsError::Encrypt {
-                    file: file.to_path_buf(),
-                    reason: EncryptReason::Seal,
-                }
-            })?;
-        (sealed, lastmodified)
+        crypto::seal_value(mac.as_bytes(), "str", &gcm, lastmodified)
     };
+    let mac = sealed.ok_or_else(|| SopsError::Encrypt {
+        file: file.to_path_buf(),
+        reason: EncryptReason::Seal,
+    })?;
     let fresh = |k: &str| match k {
         "mac" => Some(Val::str(&mac)),
         "lastmodified" => Some(Val::str(lastmodified)),
