@@ -198,7 +198,7 @@ fn corpus_holds_files_sops_cannot_decrypt() {
 /// word.
 fn lastmodified_of(text: &str) -> Option<String> {
     let at = text.find("lastmodified")?;
-    let b = text[at..].as_bytes();
+    let b = &text.as_bytes()[at..];
     (0..b.len().saturating_sub(19)).find_map(|i| {
         let w = &b[i..i + 20];
         let ok = w.iter().enumerate().all(|(j, c)| match j {
