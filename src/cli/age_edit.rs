@@ -38,9 +38,15 @@ fn nearest_recipients(file: &Path) -> Option<PathBuf> {
 
 /// `$VISUAL`, else `$EDITOR`, else `vi`, split into words as a shell would not need to.
 fn editor() -> Vec<String> {
+    editor_from(&["VISUAL", "EDITOR"])
+}
+
+/// The first of these variables that is set, else `vi`, split into words.
+pub(crate) fn editor_from(vars: &[&str]) -> Vec<String> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let cmd = var("VISUAL")
-        .or_else(|| var("EDITOR"))
+    let cmd = vars
+        .iter()
+        .find_map(|v| var(v))
         .unwrap_or_else(|| "vi".into());
     cmd.split_whitespace().map(str::to_string).collect()
 }
@@ -79,7 +85,7 @@ pub(crate) fn edit(
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "plaintext".into());
     let work = dir.write_new(&name, plain.expose()).map_err(io_error)?;
-    let edited = run_editor(&work, file);
+    let edited = run_editor(&work, file, editor());
     // The plaintext goes now, before anything else can fail.
     dir.remove();
     let edited = edited?;
@@ -117,7 +123,11 @@ fn recipient_files(recipients_files: &[PathBuf], file: &Path) -> Result<Vec<Path
 /// Runs the user's editor on the plaintext copy `work` of `file` and gives what it left
 /// there; an interruption or a failed editor is a usage error that says `file` is
 /// unchanged.
-fn run_editor(work: &Path, file: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn run_editor(
+    work: &Path,
+    file: &Path,
+    words: Vec<String>,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     // Caught while the editor runs: the editor (same process group) gets Ctrl-C itself;
     // secretgen waits for it, then removes the plaintext.
     let stop = Arc::new(AtomicBool::new(false));
@@ -131,7 +141,6 @@ fn run_editor(work: &Path, file: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
             hooks.push(id);
         }
     }
-    let words = editor();
     // Interactive: the terminal is the editor's, Ctrl-C reaches it, and no timeout applies.
     let status = process::interactive(
         process::Spec::new(format!("the editor `{}`", words[0]), &words[0])

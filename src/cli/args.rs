@@ -84,6 +84,11 @@ pub(crate) enum Command {
     ///
     /// Example: secretgen age keygen -o key.txt
     Age(age::AgeArgs),
+    /// Encrypt and decrypt SOPS files as sops 3.13.3 does (its subcommands, flags and
+    /// `.sops.yaml` creation rules), without the sops binary.
+    ///
+    /// Example: secretgen sops encrypt --age age1… -i secret.yaml
+    Sops(super::sops::SopsArgs),
     /// Run as, or install, the kustomize exec plugin.
     ///
     /// Example: secretgen plugin install && kubectl kustomize --enable-alpha-plugins overlays/prod

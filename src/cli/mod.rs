@@ -16,6 +16,7 @@ mod print;
 mod progress;
 mod recipients;
 mod render;
+mod sops;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -115,6 +116,7 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
         Command::Render(args) => render::run(&g, args),
         Command::Hash(args) => hash::run(&g, args),
         Command::Age(args) => Ok(age::run(args)),
+        Command::Sops(args) => Ok(sops::run(args)),
         Command::Plugin(args) => plugin::run(&g, args),
         Command::Fn(args) => plugin::run_fn(&g, args),
         Command::Create(c) => create::run(c),

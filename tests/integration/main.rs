@@ -44,4 +44,5 @@ mod sops_differential;
 mod sops_keyservice;
 mod sops_kms;
 mod sops_pgp;
+mod sops_write;
 mod tree_sops;

@@ -193,6 +193,23 @@ struct Walker<'a> {
     hash: Sha512,
     file: &'a Path,
     faults: Vec<(String, ValueFault)>,
+    /// Encrypting: the key seals each plaintext value the rules choose (after hashing it)
+    /// instead of opening it.
+    seal: bool,
+    /// Decrypting: each opened value recorded; encrypting: a value whose path, type and
+    /// plaintext are recorded keeps its ciphertext (sops 3.13's minimal diffs).
+    stash: Option<Stash>,
+}
+
+/// The values of a file as they were opened, by additional data (the key path), in file
+/// order.
+pub(crate) type Stash = std::collections::HashMap<String, Vec<Stashed>>;
+
+/// A value as it was opened: its type, plaintext and the ciphertext it came from.
+pub(crate) struct Stashed {
+    kind: String,
+    plain: Zeroizing<Vec<u8>>,
+    enc: String,
 }
 
 /// Without a key: every leaf the file's rules say is encrypted that is not a well-formed
@@ -208,6 +225,8 @@ pub(crate) fn check_tree(
         hash: Sha512::new(),
         file,
         faults: Vec::new(),
+        seal: false,
+        stash: None,
     };
     for branch in branches.iter_mut() {
         let mut path = Vec::new();
@@ -225,6 +244,18 @@ pub(crate) fn decrypt_tree(
     meta: &Metadata,
     key: &[u8],
 ) -> Result<(), SopsError> {
+    decrypt_tree_stashed(file, branches, meta, key, false).map(drop)
+}
+
+/// [`decrypt_tree`], recording each value opened (with `record`) for [`encrypt_tree`] to
+/// keep the ciphertext of what did not change.
+pub(crate) fn decrypt_tree_stashed(
+    file: &Path,
+    branches: &mut [Branch],
+    meta: &Metadata,
+    key: &[u8],
+    record: bool,
+) -> Result<Stash, SopsError> {
     let gcm = cipher(key).ok_or_else(|| SopsError::DataKey {
         file: file.to_path_buf(),
         reason: "the data key is not 32 bytes".into(),
@@ -235,6 +266,8 @@ pub(crate) fn decrypt_tree(
         hash: Sha512::new(),
         file,
         faults: Vec::new(),
+        seal: false,
+        stash: record.then(Stash::new),
     };
     if meta.mac_only_encrypted {
         w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -259,7 +292,104 @@ pub(crate) fn decrypt_tree(
     if stored.bytes.as_slice() != computed.as_bytes() {
         return Err(mac_fault("MAC mismatch"));
     }
-    Ok(())
+    Ok(w.stash.unwrap_or_default())
+}
+
+/// Encrypts every value and comment of a plaintext tree in place, as sops' `Tree.Encrypt`
+/// does, and returns the MAC (uppercase hex SHA-512 over the plaintext leaves, as
+/// [`decrypt_tree`] computes it), still to be sealed with `lastmodified`.
+pub(crate) fn encrypt_tree(
+    file: &Path,
+    branches: &mut [Branch],
+    meta: &Metadata,
+    key: &Gcm,
+    stash: Option<Stash>,
+) -> Result<String, SopsError> {
+    let mut w = Walker {
+        meta,
+        key: Some(key),
+        hash: Sha512::new(),
+        file,
+        faults: Vec::new(),
+        seal: true,
+        stash,
+    };
+    if meta.mac_only_encrypted {
+        w.hash.update(MAC_ONLY_ENCRYPTED_INIT);
+    }
+    for branch in branches.iter_mut() {
+        let mut path = Vec::new();
+        let mut stack = Vec::new();
+        w.branch(branch, &mut path, &mut stack)?;
+    }
+    Ok(hex_upper(&w.hash.finalize()))
+}
+
+/// Seals one plaintext as sops' `Cipher.Encrypt` does: a random 32-byte IV, `aad` as
+/// additional data, `kind` as the type; the empty plaintext stays the empty string.
+/// `None` only when AES-GCM refuses the length.
+pub fn seal_value(plain: &[u8], kind: &str, cipher: &Gcm, aad: &str) -> Option<String> {
+    use rand_core::RngCore;
+    let mut iv = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut iv);
+    seal_with_iv(plain, kind, cipher, aad, &iv)
+}
+
+/// Seals again with the IV of `old` (sops keeps a value's IV when its plaintext is
+/// unchanged: the MAC under a new `lastmodified`); a fresh IV when `old` has none.
+pub(crate) fn reseal(
+    old: &str,
+    plain: &[u8],
+    kind: &str,
+    cipher: &Gcm,
+    aad: &str,
+) -> Option<String> {
+    match parse_value(old) {
+        Ok(sealed) => seal_with_iv(plain, kind, cipher, aad, &sealed.iv),
+        Err(_) => seal_value(plain, kind, cipher, aad),
+    }
+}
+
+fn seal_with_iv(plain: &[u8], kind: &str, cipher: &Gcm, aad: &str, iv: &[u8]) -> Option<String> {
+    if plain.is_empty() {
+        return Some(String::new());
+    }
+    if iv.len() != 32 {
+        return None;
+    }
+    let nonce = aes_gcm::Nonce::<U32>::from_slice(iv);
+    let sealed = cipher
+        .encrypt(
+            nonce,
+            Payload {
+                msg: plain,
+                aad: aad.as_bytes(),
+            },
+        )
+        .ok()?;
+    let (data, tag) = sealed.split_at(sealed.len() - 16);
+    Some(format!(
+        "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{kind}]",
+        STANDARD.encode(data),
+        STANDARD.encode(iv),
+        STANDARD.encode(tag)
+    ))
+}
+
+/// A plaintext leaf's bytes and sops type, as `Cipher.Encrypt` converts it.
+fn plain_of(v: &Val) -> Option<(Zeroizing<Vec<u8>>, &'static str)> {
+    let z = |b: &[u8]| Zeroizing::new(b.to_vec());
+    Some(match v {
+        Val::Str(s) => (z(s.as_bytes()), "str"),
+        // Only the binary store loads bytes that are not UTF-8: a Go string to sops.
+        Val::Bytes(b) => (z(b), "str"),
+        Val::Int(i) => (z(i.to_string().as_bytes()), "int"),
+        Val::Float(f) => (z(gofmt::format_f(*f).as_bytes()), "float"),
+        // As sops writes them (Python's spelling, which its MAC uses too).
+        Val::Bool(b) => (z(if *b { b"True" } else { b"False" }), "bool"),
+        Val::Time(t) => (z(t.as_bytes()), "time"),
+        _ => return None,
+    })
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
@@ -267,6 +397,16 @@ fn hex_upper(bytes: &[u8]) -> String {
 }
 
 impl Walker<'_> {
+    /// The ciphertext a value had when it was opened, if its path, type and plaintext are
+    /// the same (each recorded ciphertext used once).
+    fn reuse(&mut self, aad: &str, kind: &str, plain: &[u8]) -> Option<String> {
+        let same = self.stash.as_mut()?.get_mut(aad)?;
+        let at = same
+            .iter()
+            .position(|s| s.kind == kind && s.plain.as_slice() == plain)?;
+        Some(same.remove(at).enc)
+    }
+
     fn branch(
         &mut self,
         items: &mut [super::Item],
@@ -350,7 +490,30 @@ impl Walker<'_> {
             return c.clone();
         };
         let aad = aad(path);
-        match open_value(&c.text, key, &aad).map(typed) {
+        if self.seal {
+            if let Some(enc) = self.reuse(&aad, "comment", c.text.as_bytes()) {
+                return Comment {
+                    text: Zeroizing::new(enc),
+                    inline: c.inline,
+                };
+            }
+            return match seal_value(c.text.as_bytes(), "comment", key, &aad) {
+                Some(text) => Comment {
+                    text: Zeroizing::new(text),
+                    inline: c.inline,
+                },
+                None => c.clone(),
+            };
+        }
+        let opened = open_value(&c.text, key, &aad);
+        if let (Some(stash), Ok(p)) = (self.stash.as_mut(), &opened) {
+            stash.entry(aad.clone()).or_default().push(Stashed {
+                kind: p.kind.clone(),
+                plain: p.bytes.clone(),
+                enc: c.text.to_string(),
+            });
+        }
+        match opened.map(typed) {
             Ok(Ok(Val::Comment(d))) => d,
             Ok(Ok(Val::Str(s))) => Comment {
                 text: s,
@@ -367,6 +530,26 @@ impl Walker<'_> {
         stack: &[Vec<String>],
     ) -> Result<(), SopsError> {
         let encrypted = self.meta.should_encrypt(path, stack, false);
+        if self.seal {
+            if !self.meta.mac_only_encrypted || encrypted {
+                mac_bytes(v, &mut self.hash);
+            }
+            if let (true, Some(key)) = (encrypted, self.key) {
+                let at = aad(path);
+                let sealed = plain_of(v)
+                    .and_then(|(bytes, kind)| {
+                        self.reuse(&at, kind, &bytes)
+                            .or_else(|| seal_value(&bytes, kind, key, &at))
+                    })
+                    .ok_or_else(|| SopsError::Value {
+                        file: self.file.to_path_buf(),
+                        path: path.join(":"),
+                        reason: "cannot be encrypted (AES-GCM refused its length)".into(),
+                    })?;
+                *v = Val::Str(Zeroizing::new(sealed));
+            }
+            return Ok(());
+        }
         if encrypted {
             let fault = |f: ValueFault| SopsError::Value {
                 file: self.file.to_path_buf(),
@@ -387,6 +570,13 @@ impl Walker<'_> {
                 return Err(fault(ValueFault::NotEncrypted));
             };
             let plain = open_value(enc, key, &aad(path)).map_err(fault)?;
+            if let Some(stash) = self.stash.as_mut() {
+                stash.entry(aad(path)).or_default().push(Stashed {
+                    kind: plain.kind.clone(),
+                    plain: plain.bytes.clone(),
+                    enc: enc.to_string(),
+                });
+            }
             *v = typed(plain).map_err(fault)?;
         }
         if !self.meta.mac_only_encrypted || encrypted {

@@ -53,6 +53,49 @@ pub enum SopsError {
         format: &'static str,
         reason: EmitReason,
     },
+    /// A file that cannot be encrypted as asked (already SOPS, conflicting rules, …).
+    #[error("`{file}`: cannot encrypt: {reason}", file = .file.display())]
+    Encrypt {
+        file: PathBuf,
+        reason: EncryptReason,
+    },
+    /// A tree path (`--extract`, `set`, `unset`) that does not parse or leads nowhere.
+    #[error("`{file}`: {reason}", file = .file.display())]
+    TreePath { file: PathBuf, reason: PathReason },
+}
+
+/// Why a tree path such as `["data"]["password"]` cannot be used. Names keys, never values.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum PathReason {
+    #[error("the path `{0}` is not of the form [\"key\"][0]…")]
+    Syntax(String),
+    #[error("the path `{0}` was not found in the file")]
+    NotFound(String),
+    #[error("the value at `{0}` cannot be printed in the output format")]
+    NotPrintable(String),
+    #[error("the value is not valid JSON (strings are quoted: '\"text\"')")]
+    BadValue,
+}
+
+/// Why a file cannot be encrypted. Names a rule or a key, never a value.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum EncryptReason {
+    #[error("the file is already encrypted with SOPS")]
+    AlreadyEncrypted,
+    #[error(
+        "cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex in the same file"
+    )]
+    RuleConflict,
+    #[error("`{0}` is not a valid regular expression (RE2 syntax)")]
+    Regex(&'static str),
+    #[error("no master key was given: name an age recipient (--age) or a creation rule")]
+    NoKeys,
+    #[error("the data key is not 32 bytes")]
+    DataKey,
+    #[error("AES-GCM refused to seal the MAC")]
+    Seal,
+    #[error("the plaintext cannot be written as {0}: {1}")]
+    Emit(&'static str, EmitReason),
 }
 
 impl SopsError {
@@ -116,6 +159,14 @@ impl SopsError {
             } => E::Emit {
                 file: file(f),
                 format,
+                reason,
+            },
+            E::Encrypt { file: f, reason } => E::Encrypt {
+                file: file(f),
+                reason,
+            },
+            E::TreePath { file: f, reason } => E::TreePath {
+                file: file(f),
                 reason,
             },
         }

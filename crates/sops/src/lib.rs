@@ -38,7 +38,10 @@ mod bytes;
 #[doc(hidden)]
 pub mod crypto;
 mod dotenv;
+mod edit;
+mod encrypt;
 mod error;
+mod extract;
 mod ini;
 mod json;
 pub mod keys;
@@ -50,7 +53,12 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-pub use error::{EmitReason, JsonFault, MetadataReason, SopsError, SyntaxReason};
+pub use edit::{Change, edit, reencrypt};
+pub use encrypt::{Rules, SOPS_VERSION, Sealing, encrypt, now_rfc3339};
+pub use error::{
+    EmitReason, EncryptReason, JsonFault, MetadataReason, PathReason, SopsError, SyntaxReason,
+};
+pub use extract::{Step, decrypt_extract, parse_tree_path};
 pub use keys::{DataKeys, KeyEntry, KeyFailure};
 
 pub use bytes::SecretBytes;
@@ -168,6 +176,17 @@ pub fn decrypt_as(
     format: Format,
     keys: &dyn DataKeys,
 ) -> Result<SecretBytes, SopsError> {
+    let branches = open_tree(path, bytes, format, keys)?;
+    emit_plain(path, &branches, format)
+}
+
+/// The decrypted tree of a SOPS file in `format`, its MAC checked.
+pub(crate) fn open_tree(
+    path: &Path,
+    bytes: &[u8],
+    format: Format,
+    keys: &dyn DataKeys,
+) -> Result<Vec<Branch>, SopsError> {
     let syntax = |reason: SyntaxReason| SopsError::Syntax {
         file: path.to_path_buf(),
         format: format.name(),
@@ -186,8 +205,17 @@ pub fn decrypt_as(
     })?;
     let key = meta::data_key(path, &metadata, keys)?;
     crypto::decrypt_tree(path, &mut branches, &metadata, &key)?;
+    Ok(branches)
+}
+
+/// A decrypted tree written as `sops decrypt` prints it in `format`.
+pub(crate) fn emit_plain(
+    path: &Path,
+    branches: &[Branch],
+    format: Format,
+) -> Result<SecretBytes, SopsError> {
     let out = match format {
-        Format::Yaml => Ok(yaml::emit(&branches)),
+        Format::Yaml => Ok(yaml::emit(branches)),
         Format::Json => json::emit(&branches[0]),
         Format::Binary => json::emit_binary(&branches[0]),
         Format::Dotenv => dotenv::emit(&branches[0]),

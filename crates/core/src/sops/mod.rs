@@ -3,8 +3,12 @@
 //! the core ([`keys`]: PGP, AWS KMS, key services).
 
 pub mod keys;
+pub mod write;
 
 #[cfg(test)]
 pub(crate) use ::sops::crypto;
-pub use ::sops::{DataKeys, KeyEntry, KeyFailure, SopsError, decrypt};
+pub use ::sops::{
+    Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, decrypt, decrypt_as,
+    decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
+};
 pub(crate) use ::sops::{check_structure, is_sops};

@@ -1,0 +1,443 @@
+//! `secretgen sops …`: SOPS files written and read as sops 3.13.3 writes and reads them,
+//! with its subcommands' names and flags.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use secretgen::error::{Error, Loc};
+use secretgen::gate::read::{self, Origin};
+use secretgen::gate::write::{self, Replace};
+use secretgen::sops::write::{self as sops_write, CreationRule};
+use secretgen::sops::{Format, Rules, Sealing};
+
+#[derive(Args)]
+pub(crate) struct SopsArgs {
+    #[command(subcommand)]
+    pub(crate) command: SopsCommand,
+}
+
+/// How sops names its formats on the command line.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum FormatArg {
+    Json,
+    Yaml,
+    Dotenv,
+    Ini,
+    Binary,
+}
+
+impl FormatArg {
+    fn format(self) -> Format {
+        match self {
+            FormatArg::Json => Format::Json,
+            FormatArg::Yaml => Format::Yaml,
+            FormatArg::Dotenv => Format::Dotenv,
+            FormatArg::Ini => Format::Ini,
+            FormatArg::Binary => Format::Binary,
+        }
+    }
+}
+
+/// Where the file comes from and how it is read, as sops takes it.
+#[derive(Args)]
+pub(crate) struct FileFlags {
+    /// currently json, yaml, dotenv, ini and binary are supported. If not set, the file's
+    /// extension chooses, as sops does.
+    #[arg(long, value_enum)]
+    input_type: Option<FormatArg>,
+    /// The same formats; if not set, the file's extension chooses.
+    #[arg(long, value_enum)]
+    output_type: Option<FormatArg>,
+    /// Use this filename instead of the provided argument for loading configuration, and
+    /// for determining input type and output type. Required when reading from stdin.
+    #[arg(long, value_name = "NAME")]
+    filename_override: Option<PathBuf>,
+    /// Write output back to the same file instead of stdout.
+    #[arg(short = 'i', long = "in-place", conflicts_with = "output")]
+    in_place: bool,
+    /// Save the output to the file specified (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The file (`-` or none: stdin, with --filename-override).
+    file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SopsCommand {
+    /// Encrypt a file as `sops encrypt` does, for sops 3.13.3 and any later sops to read:
+    /// the master keys and rules from the flags, else from the first creation rule of the
+    /// nearest `.sops.yaml` (searched upward from the file) whose path_regex matches it.
+    ///
+    /// Example: secretgen sops encrypt --age age1… -i secret.yaml
+    Encrypt {
+        #[command(flatten)]
+        file: FileFlags,
+        /// Comma-separated age recipients (repeatable).
+        #[arg(
+            short = 'a',
+            long = "age",
+            value_name = "RECIPIENTS",
+            env = "SOPS_AGE_RECIPIENTS"
+        )]
+        age: Vec<String>,
+        /// Only keys ending in this suffix are encrypted.
+        #[arg(long, value_name = "SUFFIX")]
+        encrypted_suffix: Option<String>,
+        /// Keys ending in this suffix are left unencrypted (default: _unencrypted).
+        #[arg(long, value_name = "SUFFIX")]
+        unencrypted_suffix: Option<String>,
+        /// Only keys matching the regex are encrypted.
+        #[arg(long, value_name = "REGEX")]
+        encrypted_regex: Option<String>,
+        /// Keys matching the regex are left unencrypted.
+        #[arg(long, value_name = "REGEX")]
+        unencrypted_regex: Option<String>,
+        /// Only keys whose comment matches the regex are encrypted.
+        #[arg(long, value_name = "REGEX")]
+        encrypted_comment_regex: Option<String>,
+        /// Keys whose comment matches the regex are left unencrypted.
+        #[arg(long, value_name = "REGEX")]
+        unencrypted_comment_regex: Option<String>,
+        /// Compute the MAC only over the values that are encrypted.
+        #[arg(long)]
+        mac_only_encrypted: bool,
+        /// The `.sops.yaml` to read (default: the nearest one upward from the file).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Decrypt a SOPS file as `sops decrypt` does (the identities as `render` finds them).
+    ///
+    /// Example: secretgen sops decrypt --extract '["data"]["password"]' secret.yaml
+    Decrypt {
+        #[command(flatten)]
+        file: FileFlags,
+        /// Only the value at this tree path, as sops writes it: '["data"]["password"]'.
+        #[arg(long, value_name = "PATH")]
+        extract: Option<String>,
+        /// age identity file (repeatable); otherwise the usual places (see `render --help`).
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
+    /// Edit a SOPS file in $SOPS_EDITOR or $EDITOR, as `sops edit` does: decrypted into a
+    /// private temporary directory (removed whatever happens, Ctrl-C and SIGTERM included),
+    /// encrypted back under the same data key and rules; values that did not change keep
+    /// their ciphertext. Unchanged content leaves the file untouched. Needs a terminal.
+    ///
+    /// Example: secretgen sops edit secret.yaml
+    Edit {
+        /// The SOPS file to edit.
+        file: PathBuf,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
+    /// Set one value of a SOPS file in place, as `sops set` does: the same data key, every
+    /// other value keeping its ciphertext; only that value's line, the MAC and
+    /// `lastmodified` change. VALUE is JSON (a string is quoted: '"hunter2"').
+    ///
+    /// Example: secretgen sops set secret.yaml '["stringData"]["password"]' '"hunter2"'
+    Set {
+        /// The SOPS file to change.
+        file: PathBuf,
+        /// The tree path: '["key"]["nested"][0]'.
+        path: String,
+        /// The new value, as JSON.
+        value: String,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
+    /// Remove one value of a SOPS file in place, as `sops unset` does (the other values keep
+    /// their ciphertext).
+    ///
+    /// Example: secretgen sops unset secret.yaml '["stringData"]["old"]'
+    Unset {
+        /// The SOPS file to change.
+        file: PathBuf,
+        /// The tree path: '["key"]["nested"][0]'.
+        path: String,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
+}
+
+fn usage(msg: impl std::fmt::Display) -> Error {
+    Error::Usage(msg.to_string())
+}
+
+fn sops_error(file: &Path, e: secretgen::sops::SopsError) -> Error {
+    Error::Sops {
+        loc: Loc::file(file),
+        source: Box::new(e),
+    }
+}
+
+pub(crate) fn run(args: SopsArgs) -> ExitCode {
+    let result = match args.command {
+        SopsCommand::Encrypt {
+            file,
+            age,
+            encrypted_suffix,
+            unencrypted_suffix,
+            encrypted_regex,
+            unencrypted_regex,
+            encrypted_comment_regex,
+            unencrypted_comment_regex,
+            mac_only_encrypted,
+            config,
+        } => {
+            let flags = Rules {
+                unencrypted_suffix: unencrypted_suffix.unwrap_or_default(),
+                encrypted_suffix: encrypted_suffix.unwrap_or_default(),
+                unencrypted_regex: unencrypted_regex.unwrap_or_default(),
+                encrypted_regex: encrypted_regex.unwrap_or_default(),
+                unencrypted_comment_regex: unencrypted_comment_regex.unwrap_or_default(),
+                encrypted_comment_regex: encrypted_comment_regex.unwrap_or_default(),
+                mac_only_encrypted,
+            };
+            encrypt(&file, &age, flags, config.as_deref())
+        }
+        SopsCommand::Decrypt {
+            file,
+            extract,
+            identity,
+        } => decrypt(&file, extract.as_deref(), &identity),
+        SopsCommand::Edit { file, identity } => edit_in_editor(&file, &identity),
+        SopsCommand::Set {
+            file,
+            path,
+            value,
+            identity,
+        } => edit(
+            &file,
+            &secretgen::sops::Change::Set {
+                path: &path,
+                json: &value,
+            },
+            &identity,
+        ),
+        SopsCommand::Unset {
+            file,
+            path,
+            identity,
+        } => edit(
+            &file,
+            &secretgen::sops::Change::Unset { path: &path },
+            &identity,
+        ),
+    };
+    super::exit_code(result)
+}
+
+/// An input: its bytes, the name that stands for it (the override, else the file) and the
+/// file itself (none for stdin).
+type Input = (zeroize::Zeroizing<Vec<u8>>, PathBuf, Option<PathBuf>);
+
+/// The file read (stdin for none or `-`), and the name that stands for it.
+fn input(f: &FileFlags) -> Result<Input, Error> {
+    let real = f.file.as_deref().filter(|p| *p != Path::new("-"));
+    let name = match (&f.filename_override, real) {
+        (Some(o), _) => o.clone(),
+        (None, Some(p)) => p.to_path_buf(),
+        (None, None) => {
+            return Err(usage(
+                "reading from stdin needs --filename-override (as sops): it chooses the format and the creation rule",
+            ));
+        }
+    };
+    if f.in_place && real.is_none() {
+        return Err(usage("--in-place needs a FILE, not stdin"));
+    }
+    let bytes = match real {
+        Some(p) => read::file(p, Origin::Argument, read::ANY_SIZE)?,
+        None => read::stdin(read::ANY_SIZE)?,
+    };
+    Ok((bytes, name, real.map(Path::to_path_buf)))
+}
+
+/// Writes the result where the flags say: in place (keeping the file's mode), to
+/// --output, or to stdout.
+fn output(f: &FileFlags, real: Option<&Path>, bytes: &[u8]) -> Result<(), Error> {
+    let target = match (&f.output, f.in_place) {
+        (Some(o), _) => o.clone(),
+        (None, true) => real.expect("checked in input").to_path_buf(),
+        (None, false) => return super::write_stdout(bytes),
+    };
+    let mode = std::fs::metadata(&target)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o600);
+    write::one(&target, bytes, mode, Replace::Yes)?;
+    Ok(())
+}
+
+fn encrypt(
+    f: &FileFlags,
+    age_flags: &[String],
+    flags: Rules,
+    config: Option<&Path>,
+) -> Result<ExitCode, Error> {
+    let (plain, name, real) = input(f)?;
+    let input_format = f
+        .input_type
+        .map_or_else(|| Format::for_path(&name), FormatArg::format);
+    let output_format = f
+        .output_type
+        .map_or_else(|| Format::for_path(&name), FormatArg::format);
+    let config = match config {
+        Some(c) => Some(c.to_path_buf()),
+        None => sops_write::find_config(&name),
+    };
+    let rule: Option<CreationRule> = match &config {
+        Some(c) => sops_write::rule_for(c, &name)?,
+        None => None,
+    };
+    let mut recipients: Vec<String> = age_flags
+        .iter()
+        .flat_map(|a| sops_write::split_list(a))
+        .collect();
+    if recipients.is_empty() {
+        recipients = match (&rule, &config) {
+            (Some(r), _) => r.age.clone(),
+            (None, Some(c)) => {
+                return Err(usage(format!(
+                    "`{}`: no creation rule matches `{}`, and no --age was given",
+                    c.display(),
+                    name.display()
+                )));
+            }
+            (None, None) => Vec::new(),
+        };
+    }
+    if recipients.is_empty() {
+        return Err(usage(
+            "no master key: pass --age RECIPIENT or add a creation rule with `age:` to a .sops.yaml",
+        ));
+    }
+    let selectors_given = [
+        &flags.unencrypted_suffix,
+        &flags.encrypted_suffix,
+        &flags.unencrypted_regex,
+        &flags.encrypted_regex,
+        &flags.unencrypted_comment_regex,
+        &flags.encrypted_comment_regex,
+    ]
+    .iter()
+    .any(|s| !s.is_empty());
+    let rules = match &rule {
+        Some(r) if !selectors_given => Rules {
+            mac_only_encrypted: flags.mac_only_encrypted || r.rules.mac_only_encrypted,
+            ..r.rules.clone()
+        },
+        Some(r) => Rules {
+            mac_only_encrypted: flags.mac_only_encrypted || r.rules.mac_only_encrypted,
+            ..flags
+        },
+        None => flags,
+    };
+    let data_key = sops_write::new_data_key();
+    let entries = sops_write::age_entries(&data_key, &recipients)?;
+    let lastmodified = secretgen::sops::now_rfc3339();
+    let sealing = Sealing {
+        data_key: &data_key,
+        entries: &entries,
+        lastmodified: &lastmodified,
+    };
+    let out =
+        secretgen::sops::encrypt(&name, &plain, input_format, output_format, &rules, &sealing)
+            .map_err(|e| sops_error(&name, e))?;
+    output(f, real.as_deref(), &out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn decrypt(f: &FileFlags, extract: Option<&str>, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+    let (bytes, name, real) = input(f)?;
+    let input_format = match f.input_type {
+        Some(t) => t.format(),
+        None => {
+            secretgen::sops::format_for(&name, &bytes).unwrap_or_else(|| Format::for_path(&name))
+        }
+    };
+    let output_format = match f.output_type {
+        Some(t) => t.format(),
+        None if f.input_type.is_some() => input_format,
+        None => input_format,
+    };
+    let keys = super::keyring(identity);
+    let plain = secretgen::sops::decrypt_extract(
+        &name,
+        &bytes,
+        input_format,
+        output_format,
+        extract,
+        &keys,
+    )
+    .map_err(|e| sops_error(&name, e))?;
+    output(f, real.as_deref(), plain.expose())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `set` and `unset`: the file replaced in place, keeping its mode.
+fn edit(
+    file: &Path,
+    change: &secretgen::sops::Change<'_>,
+    identity: &[PathBuf],
+) -> Result<ExitCode, Error> {
+    let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
+    let keys = super::keyring(identity);
+    let lastmodified = secretgen::sops::now_rfc3339();
+    let out = secretgen::sops::edit(file, &bytes, change, &keys, &lastmodified)
+        .map_err(|e| sops_error(file, e))?;
+    let mode = std::fs::metadata(file)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o600);
+    write::one(file, &out, mode, Replace::Yes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `edit`: the plaintext in a private directory for the editor, then encrypted back.
+fn edit_in_editor(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(usage(format!(
+            "`sops edit` needs a terminal for the editor; to change `{}` in a script, use `secretgen sops set`",
+            file.display()
+        )));
+    }
+    let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
+    let keys = super::keyring(identity);
+    let plain = secretgen::sops::decrypt(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
+    let dir = write::PrivateDir::new("secretgen-sops-edit-")
+        .map_err(|e| Error::io(&e.path, e.action, e.source))?;
+    // The file's own name: the editor sees its extension.
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "plaintext".into());
+    let work = dir
+        .write_new(&name, plain.expose())
+        .map_err(|e| Error::io(&e.path, e.action, e.source))?;
+    let edited = super::age_edit::run_editor(
+        &work,
+        file,
+        super::age_edit::editor_from(&["SOPS_EDITOR", "EDITOR"]),
+    );
+    // The plaintext goes now, before anything else can fail.
+    dir.remove();
+    let edited = edited?;
+    if edited.as_slice() == plain.expose() {
+        eprintln!("`{}` unchanged", file.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lastmodified = secretgen::sops::now_rfc3339();
+    let out = secretgen::sops::reencrypt(file, &bytes, &edited, &keys, &lastmodified)
+        .map_err(|e| sops_error(file, e))?;
+    let mode = std::fs::metadata(file)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o600);
+    write::one(file, &out, mode, Replace::Yes)?;
+    Ok(ExitCode::SUCCESS)
+}
