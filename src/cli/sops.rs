@@ -7,11 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use secretgen::app::sops::{self as sops_write, CreationRule, Format, Rules, Sealing};
 use secretgen::error::{Error, Loc};
 use secretgen::gate::read::{self, Origin};
 use secretgen::gate::write::{self, Replace};
-use secretgen::sops::write::{self as sops_write, CreationRule};
-use secretgen::sops::{Format, Rules, Sealing};
 
 #[derive(Args)]
 pub(crate) struct SopsArgs {
@@ -169,7 +168,7 @@ fn usage(msg: impl std::fmt::Display) -> Error {
     Error::Usage(msg.to_string())
 }
 
-fn sops_error(file: &Path, e: secretgen::sops::SopsError) -> Error {
+fn sops_error(file: &Path, e: secretgen::app::sops::SopsError) -> Error {
     Error::Sops {
         loc: Loc::file(file),
         source: Box::new(e),
@@ -214,7 +213,7 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             identity,
         } => edit(
             &file,
-            &secretgen::sops::Change::Set {
+            &secretgen::app::sops::Change::Set {
                 path: &path,
                 json: &value,
             },
@@ -226,7 +225,7 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             identity,
         } => edit(
             &file,
-            &secretgen::sops::Change::Unset { path: &path },
+            &secretgen::app::sops::Change::Unset { path: &path },
             &identity,
         ),
     };
@@ -340,14 +339,14 @@ fn encrypt(
     };
     let data_key = sops_write::new_data_key();
     let entries = sops_write::age_entries(&data_key, &recipients)?;
-    let lastmodified = secretgen::sops::now_rfc3339();
+    let lastmodified = secretgen::app::sops::now_rfc3339();
     let sealing = Sealing {
         data_key: &data_key,
         entries: &entries,
         lastmodified: &lastmodified,
     };
     let out =
-        secretgen::sops::encrypt(&name, &plain, input_format, output_format, &rules, &sealing)
+        secretgen::app::sops::encrypt(&name, &plain, input_format, output_format, &rules, &sealing)
             .map_err(|e| sops_error(&name, e))?;
     output(f, real.as_deref(), &out)?;
     Ok(ExitCode::SUCCESS)
@@ -357,9 +356,8 @@ fn decrypt(f: &FileFlags, extract: Option<&str>, identity: &[PathBuf]) -> Result
     let (bytes, name, real) = input(f)?;
     let input_format = match f.input_type {
         Some(t) => t.format(),
-        None => {
-            secretgen::sops::format_for(&name, &bytes).unwrap_or_else(|| Format::for_path(&name))
-        }
+        None => secretgen::app::sops::format_for(&name, &bytes)
+            .unwrap_or_else(|| Format::for_path(&name)),
     };
     let output_format = match f.output_type {
         Some(t) => t.format(),
@@ -367,7 +365,7 @@ fn decrypt(f: &FileFlags, extract: Option<&str>, identity: &[PathBuf]) -> Result
         None => input_format,
     };
     let keys = super::keyring(identity);
-    let plain = secretgen::sops::decrypt_extract(
+    let plain = secretgen::app::sops::decrypt_extract(
         &name,
         &bytes,
         input_format,
@@ -383,13 +381,13 @@ fn decrypt(f: &FileFlags, extract: Option<&str>, identity: &[PathBuf]) -> Result
 /// `set` and `unset`: the file replaced in place, keeping its mode.
 fn edit(
     file: &Path,
-    change: &secretgen::sops::Change<'_>,
+    change: &secretgen::app::sops::Change<'_>,
     identity: &[PathBuf],
 ) -> Result<ExitCode, Error> {
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
     let keys = super::keyring(identity);
-    let lastmodified = secretgen::sops::now_rfc3339();
-    let out = secretgen::sops::edit(file, &bytes, change, &keys, &lastmodified)
+    let lastmodified = secretgen::app::sops::now_rfc3339();
+    let out = secretgen::app::sops::edit(file, &bytes, change, &keys, &lastmodified)
         .map_err(|e| sops_error(file, e))?;
     let mode = std::fs::metadata(file)
         .map(|m| m.permissions().mode() & 0o7777)
@@ -409,7 +407,8 @@ fn edit_in_editor(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> 
     }
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
     let keys = super::keyring(identity);
-    let plain = secretgen::sops::decrypt(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
+    let plain =
+        secretgen::app::sops::decrypt(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
     let dir = write::PrivateDir::new("secretgen-sops-edit-")
         .map_err(|e| Error::io(&e.path, e.action, e.source))?;
     // The file's own name: the editor sees its extension.
@@ -432,8 +431,8 @@ fn edit_in_editor(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> 
         eprintln!("`{}` unchanged", file.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let lastmodified = secretgen::sops::now_rfc3339();
-    let out = secretgen::sops::reencrypt(file, &bytes, &edited, &keys, &lastmodified)
+    let lastmodified = secretgen::app::sops::now_rfc3339();
+    let out = secretgen::app::sops::reencrypt(file, &bytes, &edited, &keys, &lastmodified)
         .map_err(|e| sops_error(file, e))?;
     let mode = std::fs::metadata(file)
         .map(|m| m.permissions().mode() & 0o7777)

@@ -19,6 +19,7 @@ pub mod check;
 pub mod create;
 pub mod diff;
 pub mod plugin;
+pub mod sops;
 
 use std::path::PathBuf;
 use std::sync::Arc;

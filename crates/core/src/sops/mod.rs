@@ -3,7 +3,6 @@
 //! the core ([`keys`]: PGP, AWS KMS, key services).
 
 pub mod keys;
-pub mod write;
 
 #[cfg(test)]
 pub(crate) use ::sops::crypto;

@@ -4,7 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use ::sops::{KeyEntry, Rules};
+use crate::sops::KeyEntry;
+
+/// The SOPS layer's file operations, as the command line drives them.
+pub use crate::sops::{
+    Change, Format, Rules, Sealing, SopsError, decrypt, decrypt_extract, edit, encrypt, format_for,
+    now_rfc3339, reencrypt,
+};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
