@@ -2,7 +2,8 @@
 //! secretgen's own renders.
 //!
 //! Every case of `testdata/ksops` (KSOPS' own `test/legacy/*` and `test/krm/*`, re-encrypted
-//! to an age test key, our own, and KSOPS generators inside trees) is built with secretgen
+//! to an age test key, and again under `pgp/` exactly as KSOPS ships them, encrypted to its
+//! PGP test key and opened through gpg; our own; and KSOPS generators inside trees) is built with secretgen
 //! installed by `plugin install --ksops` as the legacy exec plugin and as `ksops` on PATH for
 //! the KRM function, and must print exactly the `want.yaml` that `testdata/ksops/record.sh`
 //! recorded from real KSOPS. With `KSOPS_BIN` set, the same builds also run with real KSOPS
@@ -22,7 +23,62 @@ fn ksops_dir() -> PathBuf {
 }
 
 fn cases() -> Vec<PathBuf> {
-    cases_in(&["legacy", "krm", "ours", "trees"])
+    cases_in(&["legacy", "krm", "ours", "trees", "pgp/legacy", "pgp/krm"])
+}
+
+/// A private GNUPGHOME holding KSOPS' PGP test key (`pgp/key.asc`), made once per run; its
+/// agent is stopped by [`stop_gpg_agent`] when the run ends.
+fn gnupg_home() -> &'static Path {
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("ksops-gnupg")
+            .tempdir()
+            .unwrap()
+            .keep();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let out = Command::new("gpg")
+            .args(["--batch", "--quiet", "--import"])
+            .arg(ksops_dir().join("pgp/key.asc"))
+            .env("GNUPGHOME", &dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "gpg --import: {}", describe(&out));
+        dir
+    })
+}
+
+/// Ends the agent of [`gnupg_home`] and removes it, if the run made one.
+pub fn stop_gpg_agent() {
+    let Some(dir) = gnupg_home_if_made() else {
+        return;
+    };
+    let _ = Command::new("gpgconf")
+        .args(["--kill", "gpg-agent"])
+        .env("GNUPGHOME", dir)
+        .output();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn gnupg_home_if_made() -> Option<&'static Path> {
+    GNUPG_MADE
+        .load(std::sync::atomic::Ordering::SeqCst)
+        .then(gnupg_home)
+}
+
+static GNUPG_MADE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The keys a case's SOPS files open with: KSOPS' PGP test key through gpg for `pgp/`, the
+/// age test key otherwise (and then no GNUPGHOME that could open anything).
+fn with_keys<'c>(c: &'c mut Command, case: &Path) -> &'c mut Command {
+    if case.starts_with(ksops_dir().join("pgp")) {
+        let home = gnupg_home();
+        GNUPG_MADE.store(true, std::sync::atomic::Ordering::SeqCst);
+        c.env("GNUPGHOME", home)
+    } else {
+        c.env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"))
+    }
 }
 
 fn cases_in(groups: &[&str]) -> Vec<PathBuf> {
@@ -72,7 +128,8 @@ fn host_with(exe: Option<&Path>) -> Host {
     }
 }
 
-fn kustomize_build(host: &Host, dir: &Path, key: Option<&Path>) -> Output {
+/// `kustomize build .` in `dir`, with the keys of `case` (none for `None`).
+fn kustomize_build(host: &Host, dir: &Path, case: Option<&Path>) -> Output {
     let mut c = crate::common::tool("kustomize");
     crate::common::isolate(&mut c, dir);
     let mut path = std::ffi::OsString::from(&host.bin);
@@ -81,8 +138,8 @@ fn kustomize_build(host: &Host, dir: &Path, key: Option<&Path>) -> Output {
     c.args(["build", "--enable-alpha-plugins", "--enable-exec", "."])
         .env("PATH", path)
         .env("KUSTOMIZE_PLUGIN_HOME", &host.home);
-    if let Some(key) = key {
-        c.env("SOPS_AGE_KEY_FILE", key);
+    if let Some(case) = case {
+        with_keys(&mut c, case);
     }
     c.output().unwrap()
 }
@@ -91,7 +148,7 @@ fn check_case(case: &Path, exe: Option<&Path>) -> Result<(), Failed> {
     let want = std::fs::read(case.join("want.yaml")).unwrap();
     let dir = materialize(case);
     let host = host_with(exe);
-    let out = kustomize_build(&host, dir.path(), Some(&ksops_dir().join("key.txt")));
+    let out = kustomize_build(&host, dir.path(), Some(case));
     if !out.status.success() {
         return Err(format!("kustomize build failed: {}", describe(&out)).into());
     }
@@ -107,13 +164,10 @@ fn check_case(case: &Path, exe: Option<&Path>) -> Result<(), Failed> {
 }
 
 fn case_name(case: &Path) -> String {
-    let group = case
-        .parent()
+    case.strip_prefix(ksops_dir())
         .unwrap()
-        .file_name()
-        .unwrap()
-        .to_string_lossy();
-    format!("{group}/{}", case.file_name().unwrap().to_string_lossy())
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A generator of our own, in a fresh directory with a SOPS-encrypted env file.
@@ -189,11 +243,7 @@ fn refuses_what_the_api_server_refuses() -> Result<(), Failed> {
             ),
             &env,
         );
-        let out = kustomize_build(
-            &host_with(None),
-            dir.path(),
-            Some(&ksops_dir().join("key.txt")),
-        );
+        let out = kustomize_build(&host_with(None), dir.path(), Some(&ksops_dir()));
         let err = text(&out.stderr);
         if out.status.success() || !out.stdout.is_empty() || !err.contains(rule) {
             return Err(format!("expected the rule `{rule}`: {}", describe(&out)).into());
@@ -203,6 +253,30 @@ fn refuses_what_the_api_server_refuses() -> Result<(), Failed> {
                 return Err(format!("the value leaked into the error: {err}").into());
             }
         }
+    }
+    Ok(())
+}
+
+/// KSOPS' PGP-encrypted case with a GNUPGHOME that holds no key: the error names the file and
+/// its PGP entry (by fingerprint), and nothing reaches stdout.
+fn missing_pgp_key_is_an_error() -> Result<(), Failed> {
+    let case = ksops_dir().join("pgp/legacy/single");
+    let dir = materialize(&case);
+    let empty = tempfile::tempdir()?;
+    let mut c = crate::common::secretgen_in(dir.path());
+    c.args(["render", "."]).env("GNUPGHOME", empty.path());
+    let out = c.output()?;
+    let _ = Command::new("gpgconf")
+        .args(["--kill", "gpg-agent"])
+        .env("GNUPGHOME", empty.path())
+        .output();
+    let err = text(&out.stderr);
+    if out.status.code() != Some(2)
+        || !out.stdout.is_empty()
+        || !err.contains("secret.enc.yaml")
+        || !err.contains("FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4")
+    {
+        return Err(format!("expected a missing PGP key: {}", describe(&out)).into());
     }
     Ok(())
 }
@@ -357,8 +431,7 @@ fn migrate_case(case: &Path, render: bool) -> Result<(), Failed> {
     let before = secrets_of(&want);
     let dir = materialize(case);
     let mut c = crate::common::secretgen_in(dir.path());
-    c.args(["migrate", "ksops", ".", "--write"])
-        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    with_keys(c.args(["migrate", "ksops", ".", "--write"]), case);
     let out = c.output().unwrap();
     if !out.status.success() {
         return Err(format!("migrate failed: {}", describe(&out)).into());
@@ -376,11 +449,7 @@ fn migrate_case(case: &Path, render: bool) -> Result<(), Failed> {
     if !render {
         return Ok(());
     }
-    let built = kustomize_build(
-        &host_with(None),
-        dir.path(),
-        Some(&ksops_dir().join("key.txt")),
-    );
+    let built = kustomize_build(&host_with(None), dir.path(), Some(case));
     if !built.status.success() {
         return Err(format!("building the migrated tree failed: {}", describe(&built)).into());
     }
@@ -430,8 +499,7 @@ fn render_case(case: &Path, target: &str) -> Result<(), Failed> {
     let want = want_secrets(case).join("---\n");
     let dir = materialize(case);
     let mut c = crate::common::secretgen_in(dir.path());
-    c.args(["render", target])
-        .env("SOPS_AGE_KEY_FILE", ksops_dir().join("key.txt"));
+    with_keys(c.args(["render", target]), case);
     let out = c.output().unwrap();
     if !out.status.success() {
         return Err(format!("render failed: {}", describe(&out)).into());
@@ -572,7 +640,7 @@ pub fn trials() -> Vec<Trial> {
     }
     let sops_inputs = generators_read_sops();
     // `migrate ksops` reports the names KSOPS prints, which a tree's levels change.
-    for case in cases_in(&["legacy", "krm", "ours"]) {
+    for case in cases_in(&["legacy", "krm", "ours", "pgp/legacy", "pgp/krm"]) {
         let name = case_name(&case);
         let c = case.clone();
         trials.push(trial!(format!("migrate_report::{name}"), move || {
@@ -621,6 +689,10 @@ pub fn trials() -> Vec<Trial> {
         refuses_what_the_api_server_refuses,
     ));
     trials.push(trial!("missing_key_is_an_error", missing_key_is_an_error,));
+    trials.push(trial!(
+        "missing_pgp_key_is_an_error",
+        missing_pgp_key_is_an_error,
+    ));
     trials.push(trial!(
         "a_ksops_secret_meeting_another_needs_a_behavior",
         a_ksops_secret_meeting_another_needs_a_behavior,

@@ -49,5 +49,7 @@ fn main() {
         sops::trials,
     ];
     let trials = suites.iter().flat_map(|listed| listed()).collect();
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    ksops::stop_gpg_agent();
+    conclusion.exit();
 }
