@@ -69,6 +69,19 @@ pub fn is_v3_bool(text: &str) -> bool {
 }
 
 impl Node {
+    /// A scalar made by a program rather than read: plain, or double-quoted to stay a string
+    /// whatever its text resolves to; placed at `mark`.
+    pub fn scalar(text: &str, quoted: bool, mark: Mark) -> Node {
+        Node {
+            value: Value::Scalar {
+                text: text.to_string(),
+                style: if quoted { Style::Quoted } else { Style::Plain },
+                tag: None,
+            },
+            mark,
+        }
+    }
+
     /// A string scalar's text; `None` for collections and for plain scalars that resolve to
     /// null, booleans or numbers (kustomize refuses those where it expects a string).
     pub fn as_str(&self) -> Option<&str> {

@@ -367,14 +367,7 @@ pub fn plain_secrets(file: &Path, text: &str) -> Vec<Secret> {
 /// key names of `encryptedData`, each with an empty value.
 fn unsealed_view(d: &Node) -> Node {
     use crate::yaml::Value;
-    let scalar = |text: &str, at: &Node| Node {
-        value: Value::Scalar {
-            text: text.to_string(),
-            style: crate::yaml::Style::Plain,
-            tag: None,
-        },
-        mark: at.mark,
-    };
+    let scalar = |text: &str, at: &Node| Node::scalar(text, false, at.mark);
     let spec = d.get("spec");
     let template = spec.and_then(|s| s.get("template"));
     let mut entries = vec![

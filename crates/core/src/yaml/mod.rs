@@ -14,7 +14,7 @@ mod error;
 use crate::gate::shown::Provenance;
 
 pub(crate) use error::{Error, SyntaxError, printable};
-pub(crate) use goyaml::{Mark, Node, Style, Value};
+pub(crate) use goyaml::{Mark, Node, Value};
 pub(crate) use goyaml::{Resolved, is_true, is_v3_bool};
 
 /// Text to one tree per document ([`goyaml::parse_stream`]); a refusal names no file yet.

@@ -68,14 +68,14 @@ fn gvk(r: &Res) -> (String, String, String) {
 
 /// A resource id of a selector: every field optional.
 #[derive(Default, Debug)]
-struct Sel {
-    group: String,
-    version: String,
-    kind: String,
-    name: String,
-    namespace: String,
-    labels: String,
-    annotations: String,
+pub(super) struct Sel {
+    pub(super) group: String,
+    pub(super) version: String,
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) namespace: String,
+    pub(super) labels: String,
+    pub(super) annotations: String,
 }
 
 impl Sel {
@@ -106,7 +106,7 @@ impl Sel {
 
     /// kustomize's `IsSelectedBy` (a source): exact fields, namespaces compared as
     /// effective namespaces, against the current id or an earlier one.
-    fn picks_source(&self, r: &Res) -> bool {
+    pub(super) fn picks_source(&self, r: &Res) -> bool {
         let (g, v, k) = gvk(r);
         if (!self.group.is_empty() && self.group != g)
             || (!self.version.is_empty() && self.version != v)

@@ -316,14 +316,7 @@ pub(super) fn as_written(
                             .find(|(wk, _)| wk.as_str() == Some(k))
                             .map(|(wk, wv)| (wk, wv))
                     });
-                    let key = yaml::Node {
-                        value: Value::Scalar {
-                            text: k.to_string(),
-                            style: yaml::Style::Plain,
-                            tag: None,
-                        },
-                        mark: w_key.map_or(mark, |(wk, _)| wk.mark),
-                    };
+                    let key = yaml::Node::scalar(k, false, w_key.map_or(mark, |(wk, _)| wk.mark));
                     (key, as_written(v, w_key.map(|(_, wv)| wv), mark))
                 })
                 .collect(),
@@ -361,15 +354,7 @@ pub(super) fn as_written(
 
 /// A scalar as read: a string quoted (so that it reads back as a string), others plain.
 fn scalar(text: &str, string: bool) -> yaml::Value {
-    yaml::Value::Scalar {
-        text: text.to_string(),
-        style: if string {
-            yaml::Style::Quoted
-        } else {
-            yaml::Style::Plain
-        },
-        tag: None,
-    }
+    yaml::Node::scalar(text, string, yaml::Mark::default()).value
 }
 
 pub(super) fn str_of(n: &yaml::Node) -> Option<&str> {

@@ -3,6 +3,7 @@
 //! `varReference` lists is replaced by that field's value. Of a Secret, kustomize's default
 //! list holds its labels and annotations.
 
+use super::replace::Sel;
 use super::*;
 
 /// A var a level declared, with the id of the resource it names there.
@@ -47,15 +48,21 @@ impl Build<'_> {
             if vars.iter().any(|o| o.name == name) {
                 return Err(err(Rule::VarTwice(name)));
             }
-            let picks = |r: &Res| {
-                as_str(get(&r.node, "kind")) == Some(kind.as_str())
-                    && (api.is_empty() || as_str(get(&r.node, "apiVersion")) == Some(api.as_str()))
-                    && std::iter::once(r.cur()).chain(r.prev.iter().cloned()).any(
-                        |(i_ns, i_name)| {
-                            i_name == obj_name && (ns.is_empty() || effective(Some(&ns)) == i_ns)
-                        },
-                    )
+            // A var's objref selects as a replacement's source does (kustomize's
+            // `IsSelectedBy`): `apiVersion` split into group and version.
+            let (group, version) = match api.rsplit_once('/') {
+                Some((g, v)) => (g.to_string(), v.to_string()),
+                None => (String::new(), api.clone()),
             };
+            let sel = Sel {
+                group,
+                version,
+                kind: kind.clone(),
+                name: obj_name,
+                namespace: ns,
+                ..Sel::default()
+            };
+            let picks = |r: &Res| sel.picks_source(r);
             let found: Vec<&Res> = ra.iter().chain(others).filter(|r| picks(r)).collect();
             if found.len() > 1 {
                 return Err(err(Rule::VarAmbiguous(name)));
@@ -114,7 +121,8 @@ pub(super) fn resolve_vars(
     for v in vars {
         let err = |rule: Rule| -> Error { BuildError::new(v.loc.clone(), rule).into() };
         let path = slice_indexes(split_path(&v.field));
-        let node = match res.iter().position(|r| holds(r, &v.id)) {
+        let at = res.iter().position(|r| holds(r, &v.id));
+        let node = match at {
             Some(i) => finished[i].passthrough.as_ref(),
             None => others.iter().find(|r| holds(r, &v.id)).map(|r| &r.node),
         };
@@ -126,7 +134,7 @@ pub(super) fn resolve_vars(
             .and_then(scalar_text)
             .ok_or_else(|| err(Rule::VarFieldMissing(v.name.clone())))?;
         let from_secret_data = v.id.0 == "Secret" && !v.field.starts_with("metadata");
-        let from_decrypted = res.iter().position(|r| holds(r, &v.id)).is_some_and(|i| {
+        let from_decrypted = at.is_some_and(|i| {
             finished[i].meta == Provenance::Decrypted
                 || finished[i].data.values().any(|e| e.encrypted)
         }) && from_secret_data;
