@@ -215,74 +215,127 @@ fn pgp_files_alone() {
     }
 }
 
+/// A private GNUPGHOME with a new key, its fingerprint, and a gpg that logs when each of
+/// its runs starts and ends (and sleeps, so that runs in parallel overlap).
+struct SlowGpg {
+    _t: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    gnupg: std::path::PathBuf,
+    fpr: String,
+    wrapper: std::path::PathBuf,
+    log: std::path::PathBuf,
+}
+
+impl SlowGpg {
+    fn new() -> SlowGpg {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().to_path_buf();
+        let gnupg = dir.join("g");
+        std::fs::create_dir(&gnupg).unwrap();
+        std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
+        run(Command::new("gpg")
+            .args(["--batch", "--passphrase", "", "--quick-gen-key"])
+            .args([
+                "secretgen test <test@example.invalid>",
+                "default",
+                "default",
+            ])
+            .arg("never")
+            .env("GNUPGHOME", &gnupg));
+        let listing = String::from_utf8(run(Command::new("gpg")
+            .args(["--batch", "--with-colons", "--list-secret-keys"])
+            .env("GNUPGHOME", &gnupg)))
+        .unwrap();
+        let fpr = listing
+            .lines()
+            .find_map(|l| l.strip_prefix("fpr:"))
+            .map(|l| l.trim_matches(':').to_string())
+            .unwrap();
+        let log = dir.join("gpg.log");
+        let wrapper = dir.join("gpg-slow");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\necho start >> '{log}'\nsleep 0.3\ngpg \"$@\"\nrc=$?\necho end >> '{log}'\nexit $rc\n",
+                log = log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        SlowGpg {
+            _t: t,
+            dir,
+            gnupg,
+            fpr,
+            wrapper,
+            log,
+        }
+    }
+
+    /// `path`'s plaintext encrypted in place by sops 3.13.3 to the key, with `args`.
+    fn encrypt(&self, path: &Path, args: &[&str]) {
+        let enc = run(crate::common::tool("sops")
+            .args(["--encrypt", "--pgp", &self.fpr])
+            .args(args)
+            .arg(path)
+            .env("GNUPGHOME", &self.gnupg));
+        std::fs::write(path, enc).unwrap();
+    }
+
+    /// `secretgen ARGS` in the directory through the slow gpg, on four worker threads
+    /// whatever the machine's core count; its agent stopped after.
+    fn secretgen(&self, args: &[&str]) -> std::process::Output {
+        let out = crate::common::secretgen_in(&self.dir)
+            .env("GNUPGHOME", &self.gnupg)
+            .env("SOPS_GPG_EXEC", &self.wrapper)
+            .env("RAYON_NUM_THREADS", "4")
+            .args(args)
+            .output()
+            .unwrap();
+        let _ = Command::new("gpgconf")
+            .args(["--kill", "gpg-agent"])
+            .env("GNUPGHOME", &self.gnupg)
+            .status();
+        out
+    }
+
+    /// How many gpg runs there were, and the most at one time.
+    fn runs(&self) -> (usize, i32, String) {
+        let events = std::fs::read_to_string(&self.log).unwrap();
+        let (mut now, mut most, mut runs) = (0i32, 0i32, 0);
+        for e in events.lines() {
+            if e == "start" {
+                now += 1;
+                runs += 1;
+                most = most.max(now);
+            } else {
+                now -= 1;
+            }
+        }
+        (runs, most, events)
+    }
+}
+
 /// Files are decrypted in parallel, each once: a generator listing eight PGP files and a
-/// second generator reading them again render through a gpg that logs when each of its runs
-/// starts and ends (and sleeps, so that runs in parallel overlap): eight runs, several at a
-/// time (with four worker threads, whatever the machine's core count).
+/// second generator reading them again render through a gpg that logs its runs: eight runs,
+/// several at a time.
 #[test]
 fn pgp_files_are_unwrapped_in_parallel_once_each() {
-    use std::os::unix::fs::PermissionsExt;
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path();
-    let gnupg = dir.join("g");
-    std::fs::create_dir(&gnupg).unwrap();
-    std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
-    run(Command::new("gpg")
-        .args(["--batch", "--passphrase", "", "--quick-gen-key"])
-        .args([
-            "secretgen test <test@example.invalid>",
-            "default",
-            "default",
-        ])
-        .arg("never")
-        .env("GNUPGHOME", &gnupg));
-    let listing = String::from_utf8(run(Command::new("gpg")
-        .args(["--batch", "--with-colons", "--list-secret-keys"])
-        .env("GNUPGHOME", &gnupg)))
-    .unwrap();
-    let fpr = listing
-        .lines()
-        .find_map(|l| l.strip_prefix("fpr:"))
-        .map(|l| l.trim_matches(':').to_string())
-        .unwrap();
+    let g = SlowGpg::new();
     let names: Vec<String> = (0..8).map(|i| format!("f{i}.yaml")).collect();
     for (i, name) in names.iter().enumerate() {
-        let path = dir.join(name);
+        let path = g.dir.join(name);
         std::fs::write(&path, format!("value: v{i}\n")).unwrap();
-        let enc = run(crate::common::tool("sops")
-            .args(["--encrypt", "--pgp", &fpr])
-            .arg(&path)
-            .env("GNUPGHOME", &gnupg));
-        std::fs::write(&path, enc).unwrap();
+        g.encrypt(&path, &[]);
     }
-    let log = dir.join("gpg.log");
-    let wrapper = dir.join("gpg-slow");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho start >> '{log}'\nsleep 0.3\ngpg \"$@\"\nrc=$?\necho end >> '{log}'\nexit $rc\n",
-            log = log.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
     let list: String = names.iter().map(|n| format!("- {n}\n")).collect();
     std::fs::write(
-        dir.join("secretgen.yaml"),
+        g.dir.join("secretgen.yaml"),
         format!("apiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: a\nfiles:\n{list}---\napiVersion: secretgen.dev/v1\nkind: SecretGenerator\nmetadata:\n  name: b\nfiles:\n{list}"),
     )
     .unwrap();
-    let out = crate::common::secretgen_in(dir)
-        .env("GNUPGHOME", &gnupg)
-        .env("SOPS_GPG_EXEC", &wrapper)
-        .env("RAYON_NUM_THREADS", "4")
-        .args(["render", "secretgen.yaml"])
-        .output()
-        .unwrap();
-    let _ = Command::new("gpgconf")
-        .args(["--kill", "gpg-agent"])
-        .env("GNUPGHOME", &gnupg)
-        .status();
+    let out = g.secretgen(&["render", "secretgen.yaml"]);
     assert!(out.status.success(), "{}", crate::common::text(&out.stderr));
     // base64 of "value: v7\n", as sops prints it.
     assert!(
@@ -290,17 +343,53 @@ fn pgp_files_are_unwrapped_in_parallel_once_each() {
         "{}",
         crate::common::text(&out.stdout)
     );
-    let events = std::fs::read_to_string(&log).unwrap();
-    let (mut now, mut most, mut runs) = (0i32, 0i32, 0);
-    for e in events.lines() {
-        if e == "start" {
-            now += 1;
-            runs += 1;
-            most = most.max(now);
-        } else {
-            now -= 1;
-        }
+    let (runs, most, events) = g.runs();
+    assert_eq!(runs, names.len(), "one gpg run per file:\n{events}");
+    assert!(most >= 2, "gpg never ran twice at a time:\n{events}");
+}
+
+/// SOPS-encrypted Secrets under `resources` too: a base listing eight of them, built by two
+/// overlays (and `check` of the same tree), opens each file once, several at a time.
+#[test]
+fn sops_resources_of_a_tree_are_unwrapped_in_parallel_once_each() {
+    let g = SlowGpg::new();
+    let base = g.dir.join("base");
+    std::fs::create_dir(&base).unwrap();
+    let names: Vec<String> = (0..8).map(|i| format!("s{i}.yaml")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let path = base.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s{i}\nstringData:\n  k: v{i}\n"
+            ),
+        )
+        .unwrap();
+        g.encrypt(&path, &["--encrypted-regex", "^(data|stringData)$"]);
     }
+    let list: String = names.iter().map(|n| format!("- {n}\n")).collect();
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        format!("resources:\n{list}"),
+    )
+    .unwrap();
+    for o in ["a", "b"] {
+        let d = g.dir.join(o);
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(
+            d.join("kustomization.yaml"),
+            format!("namePrefix: {o}-\nresources:\n- ../base\n"),
+        )
+        .unwrap();
+    }
+    let out = g.secretgen(&["render", "a", "b"]);
+    assert!(out.status.success(), "{}", crate::common::text(&out.stderr));
+    let stdout = crate::common::text(&out.stdout);
+    assert!(
+        stdout.contains("name: b-s7") && stdout.contains("k: v7"),
+        "{stdout}"
+    );
+    let (runs, most, events) = g.runs();
     assert_eq!(runs, names.len(), "one gpg run per file:\n{events}");
     assert!(most >= 2, "gpg never ran twice at a time:\n{events}");
 }

@@ -87,6 +87,11 @@ pub struct Kustomization {
 impl Kustomization {
     /// The documents of the local `resources` file its entry `entry` names, as read with
     /// the kustomization (`None` for an entry that was not read: a directory, a URL).
+    /// The local `resources` files read with the kustomization: each entry and its documents.
+    pub(crate) fn resource_files(&self) -> impl Iterator<Item = (&str, &[Node])> {
+        self.resource_docs.iter().map(|(e, d)| (e.as_str(), &d[..]))
+    }
+
     pub(crate) fn resource_docs(&self, entry: &str) -> Option<&[Node]> {
         self.resource_docs
             .iter()

@@ -62,6 +62,11 @@ impl Kustomizations {
         Ok(k)
     }
 
+    /// Every kustomization read so far, in no particular order.
+    pub fn all(&self) -> Vec<Arc<Kustomization>> {
+        self.lock().values().cloned().collect()
+    }
+
     /// How many kustomization files this store has read and parsed.
     pub fn parsed(&self) -> usize {
         self.parsed.load(Ordering::Relaxed)

@@ -411,6 +411,7 @@ pub fn render(
     };
     let mut placed: Vec<(crate::secret::Secret, PathBuf)> =
         out.secrets.drain(..).map(|s| (s, PathBuf::new())).collect();
+    open_sops_resources(plan, settings, keys);
     // One builder for all trees: a base shared by several overlays is built once.
     let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin);
     for (t, sub) in plan.trees.iter().zip(&plan.subdirs) {
@@ -446,6 +447,42 @@ pub fn render(
     })
 }
 
+/// The SOPS files under `resources` at every level of the plan's trees, opened on every
+/// core before the builds, which run level by level in kustomize's order: each file's data
+/// key is then unwrapped once, in parallel, and the builds find it in the keyring's cache
+/// of the run. What the builds will say of a file (its error included) is said by them,
+/// in their order; nothing is kept from here but that cache.
+fn open_sops_resources(plan: &Plan, settings: &Settings, keys: &dyn Decrypt) {
+    use rayon::prelude::*;
+    // The levels the builds will reach, read now through the run's store (which the builds
+    // read from); a level that cannot be read is left to the build that reports it.
+    for t in &plan.trees {
+        reached_dirs_in(t, &plan.store);
+    }
+    let kustomizations = plan.store.all();
+    let files: Vec<(PathBuf, &yaml::Node)> = kustomizations
+        .iter()
+        .flat_map(|k| {
+            let dir = dir_of(k.file());
+            k.resource_files().filter_map(move |(entry, docs)| {
+                let first = docs.first()?;
+                render::resources::is_sops_doc(first).then(|| {
+                    (
+                        dir.join(crate::kustomize::source::clean_slash_path(entry)),
+                        first,
+                    )
+                })
+            })
+        })
+        .collect();
+    if files.len() < 2 {
+        return;
+    }
+    files.par_iter().for_each(|(path, first)| {
+        let _ = render::resources::open_sops(path, first, keys, settings.placeholder);
+    });
+}
+
 /// Every tree of a plan built once, as `check` reads them: each tree's Secrets under every
 /// name they had on the way, its workloads and Ingresses, and the files it read.
 pub(crate) struct Builds {
@@ -467,6 +504,7 @@ pub(crate) fn build_all(
 ) -> Result<Builds> {
     let mut trees = Vec::new();
     let mut errors = Vec::new();
+    open_sops_resources(plan, settings, keys);
     let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin);
     for t in &plan.trees {
         match b.build_full(t) {
