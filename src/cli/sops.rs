@@ -145,6 +145,10 @@ pub(crate) enum SopsCommand {
         path: String,
         /// The new value, as JSON.
         value: String,
+        /// Do nothing (no write, the MAC and `lastmodified` as they are) if the path
+        /// already holds this value, as `sops set --idempotent`.
+        #[arg(long)]
+        idempotent: bool,
         /// age identity file (repeatable); otherwise the usual places.
         #[arg(long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
@@ -158,10 +162,15 @@ pub(crate) enum SopsCommand {
         file: PathBuf,
         /// The tree path: '["key"]["nested"][0]'.
         path: String,
+        /// Do nothing if the path is not there, as `sops unset --idempotent`.
+        #[arg(long)]
+        idempotent: bool,
         /// age identity file (repeatable); otherwise the usual places.
         #[arg(long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
     },
+    #[command(flatten)]
+    Git(GitCommand),
 }
 
 fn usage(msg: impl std::fmt::Display) -> Error {
@@ -210,6 +219,7 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             file,
             path,
             value,
+            idempotent,
             identity,
         } => edit(
             &file,
@@ -217,17 +227,21 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
                 path: &path,
                 json: &value,
             },
+            idempotent,
             &identity,
         ),
         SopsCommand::Unset {
             file,
             path,
+            idempotent,
             identity,
         } => edit(
             &file,
             &secretgen::app::sops::Change::Unset { path: &path },
+            idempotent,
             &identity,
         ),
+        SopsCommand::Git(command) => run_git(command),
     };
     super::exit_code(result)
 }
@@ -378,17 +392,30 @@ fn decrypt(f: &FileFlags, extract: Option<&str>, identity: &[PathBuf]) -> Result
     Ok(ExitCode::SUCCESS)
 }
 
-/// `set` and `unset`: the file replaced in place, keeping its mode.
+/// `set` and `unset`: the file replaced in place, keeping its mode (with `idempotent`, not
+/// written when nothing changes).
 fn edit(
     file: &Path,
     change: &secretgen::app::sops::Change<'_>,
+    idempotent: bool,
     identity: &[PathBuf],
 ) -> Result<ExitCode, Error> {
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
     let keys = super::keyring(identity);
     let lastmodified = secretgen::app::sops::now_rfc3339();
-    let out = secretgen::app::sops::edit(file, &bytes, change, &keys, &lastmodified)
-        .map_err(|e| sops_error(file, e))?;
+    let out = secretgen::app::sops::edit_idempotent(
+        file,
+        &bytes,
+        change,
+        &keys,
+        &lastmodified,
+        idempotent,
+    )
+    .map_err(|e| sops_error(file, e))?;
+    let Some(out) = out else {
+        eprintln!("`{}` not written: no change", file.display());
+        return Ok(ExitCode::SUCCESS);
+    };
     let mode = std::fs::metadata(file)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o600);
@@ -438,5 +465,128 @@ fn edit_in_editor(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> 
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o600);
     write::one(file, &out, mode, Replace::Yes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+// `filestatus`, and SOPS files in git: the merge driver and the diff textconv.
+
+#[derive(Subcommand)]
+pub(crate) enum GitCommand {
+    /// Print whether a file is SOPS-encrypted, as `sops filestatus` prints it:
+    /// `{"encrypted":true}` or `{"encrypted":false}`. The file is read in the format of its
+    /// extension (or --input-type), as sops reads it; metadata that does not read is an
+    /// error (exit 2), and so, as in sops, is a file in the binary format that is not JSON.
+    ///
+    /// Example: secretgen sops filestatus secret.enc.yaml
+    Filestatus {
+        /// currently json, yaml, dotenv, ini and binary are supported. If not set, the
+        /// file's extension chooses, as sops does.
+        #[arg(long, value_enum)]
+        input_type: Option<FormatArg>,
+        /// The file to check.
+        file: PathBuf,
+    },
+    /// A git merge driver for SOPS files: merges the three versions by value, in memory.
+    /// Branches that changed different values merge cleanly: the result goes to OURS
+    /// under its data key, every unchanged value keeping its ciphertext, the MAC and
+    /// `lastmodified` computed again. A value changed on both sides to different values is
+    /// a conflict, named by its key path (never its value): exit 1, with ours' value kept
+    /// there. Exit 2 when a version cannot be read or decrypted (OURS is left as it is).
+    /// Install (see README, "SOPS files in git"):
+    ///
+    ///   git config merge.sops.driver 'secretgen sops merge-driver %O %A %B %P'
+    ///   echo '*.enc.yaml merge=sops' >> .gitattributes
+    MergeDriver {
+        /// The common ancestor's version (git's %O).
+        base: PathBuf,
+        /// Our version, replaced by the result (git's %A).
+        ours: PathBuf,
+        /// Their version (git's %B).
+        theirs: PathBuf,
+        /// The file's path in the repository (git's %P): chooses the format, names the file.
+        path: Option<PathBuf>,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
+    /// A git textconv for SOPS files: every key path with, for an encrypted value, its type,
+    /// its size and a digest (HMAC-SHA256 keyed by the file's data key when an identity
+    /// opens it: equal values at one path compare equal across revisions, nothing else
+    /// about them shows; without one, SHA-256 of the ciphertext); values in the clear as
+    /// they are; the metadata without the wrapped keys and the MAC. Install:
+    ///
+    ///   git config diff.sops.textconv 'secretgen sops diff-text'
+    ///   echo '*.enc.yaml diff=sops' >> .gitattributes
+    DiffText {
+        /// The file (git passes a temporary copy of each revision).
+        file: PathBuf,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+    },
+}
+
+fn run_git(command: GitCommand) -> Result<ExitCode, Error> {
+    match command {
+        GitCommand::Filestatus { input_type, file } => filestatus(&file, input_type),
+        GitCommand::MergeDriver {
+            base,
+            ours,
+            theirs,
+            path,
+            identity,
+        } => merge_driver(&base, &ours, &theirs, path.as_deref(), &identity),
+        GitCommand::DiffText { file, identity } => diff_text(&file, &identity),
+    }
+}
+
+fn filestatus(file: &Path, input_type: Option<FormatArg>) -> Result<ExitCode, Error> {
+    let bytes = read::file(file, Origin::Argument, read::ANY_SIZE)?;
+    let format = input_type.map_or_else(|| Format::for_path(file), FormatArg::format);
+    let encrypted =
+        sops_write::file_status(file, &bytes, format).map_err(|e| sops_error(file, e))?;
+    super::write_stdout(format!("{{\"encrypted\":{encrypted}}}\n").as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge_driver(
+    base: &Path,
+    ours: &Path,
+    theirs: &Path,
+    path: Option<&Path>,
+    identity: &[PathBuf],
+) -> Result<ExitCode, Error> {
+    let read = |p: &Path| read::file(p, Origin::Argument, read::ANY_SIZE);
+    let (b, o, t) = (read(base)?, read(ours)?, read(theirs)?);
+    let name = path.unwrap_or(ours);
+    let keys = super::keyring(identity);
+    let lastmodified = secretgen::app::sops::now_rfc3339();
+    let merged = sops_write::merge(name, &b, &o, &t, &keys, &lastmodified)
+        .map_err(|e| sops_error(name, e))?;
+    if let Some(out) = &merged.out {
+        let mode = write::mode_of(ours).unwrap_or(0o600);
+        write::one(ours, out, mode, Replace::Yes)?;
+    }
+    if merged.conflicts.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for at in &merged.conflicts {
+        eprintln!(
+            "`{}`: merge conflict at {at}: changed differently on both branches (ours kept there)",
+            name.display()
+        );
+    }
+    eprintln!(
+        "`{}`: set each value with `secretgen sops set` (or take one side whole with `git checkout --ours`/`--theirs`), then `git add` it",
+        name.display()
+    );
+    Ok(ExitCode::from(1))
+}
+
+fn diff_text(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+    let bytes = read::file(file, Origin::Argument, read::ANY_SIZE)?;
+    let keys = super::keyring(identity);
+    let text = sops_write::diff_text(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
+    super::write_stdout(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,8 +9,8 @@ use zeroize::Zeroizing;
 use super::error::EncryptReason;
 use super::extract::{Step, parse_tree_path};
 use super::{
-    Branch, DataKeys, Format, Item, PathReason, SopsError, SyntaxReason, Val, crypto, dotenv, ini,
-    json, meta, yaml,
+    Branch, DataKeys, Format, Item, Key, PathReason, SopsError, SyntaxReason, Val, crypto, dotenv,
+    ini, json, meta, yaml,
 };
 
 /// What to change: set the value at a path (given as JSON, as sops takes it), or remove it.
@@ -27,6 +27,22 @@ pub fn edit(
     keys: &dyn DataKeys,
     lastmodified: &str,
 ) -> Result<Zeroizing<Vec<u8>>, SopsError> {
+    edit_idempotent(file, bytes, change, keys, lastmodified, false)
+        .map(|out| out.unwrap_or_default())
+}
+
+/// [`edit`] as `sops set --idempotent` and `sops unset --idempotent` do it: `None` (the file
+/// is not to be written) when `idempotent` and the path already holds that very value (for
+/// `set`, sops' `equals`: same type, same value, maps in the same order) or is not there
+/// (for `unset`). Without `idempotent`, always `Some`.
+pub fn edit_idempotent(
+    file: &Path,
+    bytes: &[u8],
+    change: &Change<'_>,
+    keys: &dyn DataKeys,
+    lastmodified: &str,
+    idempotent: bool,
+) -> Result<Option<Zeroizing<Vec<u8>>>, SopsError> {
     let fault = |reason| SopsError::TreePath {
         file: file.to_path_buf(),
         reason,
@@ -53,10 +69,11 @@ pub fn edit(
         if let Val::Map(items) = root {
             *first = items;
         }
-        if !applied {
-            return Err(fault(PathReason::NotFound(shown.to_string())));
+        match applied {
+            None if idempotent && matches!(change, Change::Unset { .. }) => Ok(false),
+            None => Err(fault(PathReason::NotFound(shown.to_string()))),
+            Some(changed) => Ok(changed || !idempotent),
         }
-        Ok(())
     })
 }
 
@@ -72,19 +89,21 @@ pub fn reencrypt(
 ) -> Result<Zeroizing<Vec<u8>>, SopsError> {
     rewrite(file, bytes, keys, lastmodified, |format, tree| {
         *tree = super::encrypt::load_plain(file, plaintext, format)?;
-        Ok(())
+        Ok(true)
     })
+    .map(|out| out.unwrap_or_default())
 }
 
 /// Opens a SOPS file (its MAC checked, each value's ciphertext recorded), lets `change`
-/// alter the plaintext tree, and writes the file again under the same key and metadata.
-fn rewrite(
+/// alter the plaintext tree, and writes the file again under the same key and metadata;
+/// `None` when `change` says there is nothing to write (`Ok(false)`).
+pub(crate) fn rewrite(
     file: &Path,
     bytes: &[u8],
     keys: &dyn DataKeys,
     lastmodified: &str,
-    change: impl FnOnce(Format, &mut Vec<Branch>) -> Result<(), SopsError>,
-) -> Result<Zeroizing<Vec<u8>>, SopsError> {
+    change: impl FnOnce(Format, &mut Vec<Branch>) -> Result<bool, SopsError>,
+) -> Result<Option<Zeroizing<Vec<u8>>>, SopsError> {
     let format = super::format_for(file, bytes).ok_or_else(|| SopsError::Syntax {
         file: file.to_path_buf(),
         format: Format::for_path(file).name(),
@@ -113,7 +132,9 @@ fn rewrite(
     })?;
     let key = meta::data_key(file, &metadata, keys)?;
     let stash = crypto::decrypt_tree_stashed(file, &mut tree, &metadata, &key, true)?;
-    change(format, &mut tree)?;
+    if !change(format, &mut tree)? {
+        return Ok(None);
+    }
     let gcm = crypto::cipher(&key).ok_or_else(|| SopsError::Encrypt {
         file: file.to_path_buf(),
         reason: EncryptReason::DataKey,
@@ -186,7 +207,7 @@ fn rewrite(
             }
         }
     };
-    Ok(out.into_inner())
+    Ok(Some(out.into_inner()))
 }
 
 /// A value as sops' `set` takes it: a bare number is Go's `json.Unmarshal` float64; inside
@@ -199,35 +220,36 @@ fn go_json(v: Val) -> Val {
 }
 
 /// Sets (`Some`) or removes (`None`) the value at `steps`; a missing mapping key on the way
-/// is created when setting. Whether the path was there to change.
-fn apply(at: &mut Val, steps: &[Step], value: Option<Val>) -> bool {
-    let Some((step, rest)) = steps.split_first() else {
-        return false;
-    };
+/// is created when setting. `None` when the path was not there to change; otherwise whether
+/// the tree changed, as sops' `TreeBranch.Set` says (a value replaced by an equal one did
+/// not change it).
+fn apply(at: &mut Val, steps: &[Step], value: Option<Val>) -> Option<bool> {
+    let (step, rest) = steps.split_first()?;
     match (at, step) {
         (Val::Map(items), Step::Key(k)) => {
             let found = items.iter().rposition(|i| i.key_str() == Some(k));
             match (found, rest.is_empty(), value) {
                 (Some(i), true, Some(v)) => {
+                    let changed = !equals(&items[i].val, &v);
                     items[i].val = v;
-                    true
+                    Some(changed)
                 }
                 (Some(i), true, None) => {
                     items.remove(i);
-                    true
+                    Some(true)
                 }
                 (Some(i), false, v) => apply(&mut items[i].val, rest, v),
                 (None, true, Some(v)) => {
                     items.push(Item::new(k.clone(), v));
-                    true
+                    Some(true)
                 }
                 (None, false, Some(v)) => {
                     let mut new = Val::Map(Vec::new());
                     let ok = apply(&mut new, rest, Some(v));
                     items.push(Item::new(k.clone(), new));
-                    ok
+                    ok.map(|_| true)
                 }
-                (None, _, None) => false,
+                (None, _, None) => None,
             }
         }
         (Val::Seq(items), Step::Index(n)) => {
@@ -239,21 +261,57 @@ fn apply(at: &mut Val, steps: &[Step], value: Option<Val>) -> bool {
                 .collect();
             match (positions.get(*n).copied(), rest.is_empty(), value) {
                 (Some(i), true, Some(v)) => {
+                    let changed = !equals(&items[i], &v);
                     items[i] = v;
-                    true
+                    Some(changed)
                 }
                 (Some(i), true, None) => {
                     items.remove(i);
-                    true
+                    Some(true)
                 }
                 (Some(i), false, v) => apply(&mut items[i], rest, v),
                 (None, true, Some(v)) if *n == positions.len() => {
                     items.push(v);
-                    true
+                    Some(true)
                 }
-                _ => false,
+                _ => None,
             }
         }
+        _ => None,
+    }
+}
+
+/// sops' `equals` on tree values: mappings with the same keys (comments included) in the
+/// same order and equal values, lists of equal items, comments by their text, scalars of
+/// the same type and value (Go's `==` on interfaces: the integer 1 is not the float 1).
+pub(crate) fn equals(a: &Val, b: &Val) -> bool {
+    fn key_eq(a: &Key, b: &Key) -> bool {
+        match (a, b) {
+            (Key::Str(x), Key::Str(y)) => x == y,
+            (Key::Comment(x), Key::Comment(y)) => *x.text == *y.text,
+            _ => false,
+        }
+    }
+    match (a, b) {
+        (Val::Map(x), Val::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(i, j)| key_eq(&i.key, &j.key) && equals(&i.val, &j.val))
+        }
+        (Val::Seq(x), Val::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(i, j)| equals(i, j))
+        }
+        (Val::Comment(x), Val::Comment(y)) => *x.text == *y.text,
+        // Both are Go strings.
+        (Val::Str(x), Val::Str(y)) => x.as_bytes() == y.as_bytes(),
+        (Val::Str(x), Val::Bytes(y)) | (Val::Bytes(y), Val::Str(x)) => x.as_bytes() == y.as_slice(),
+        (Val::Bytes(x), Val::Bytes(y)) => x.as_slice() == y.as_slice(),
+        (Val::Int(x), Val::Int(y)) => x == y,
+        (Val::Float(x), Val::Float(y)) => x == y,
+        (Val::Bool(x), Val::Bool(y)) => x == y,
+        (Val::Time(x), Val::Time(y)) => *x == *y,
+        (Val::Null, Val::Null) => true,
         _ => false,
     }
 }

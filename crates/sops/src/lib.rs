@@ -42,11 +42,13 @@ mod edit;
 mod encrypt;
 mod error;
 mod extract;
+mod git;
 mod ini;
 mod json;
 pub mod keys;
 mod meta;
 mod shamir;
+mod status;
 mod yaml;
 
 use std::path::Path;
@@ -54,12 +56,16 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 pub use edit::{Change, edit, reencrypt};
+// SOPS files in git and `filestatus`.
+pub use edit::edit_idempotent;
 pub use encrypt::{Rules, SOPS_VERSION, Sealing, encrypt, now_rfc3339};
 pub use error::{
     EmitReason, EncryptReason, JsonFault, MetadataReason, PathReason, SopsError, SyntaxReason,
 };
 pub use extract::{Step, decrypt_extract, parse_tree_path};
+pub use git::{METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, merge};
 pub use keys::{DataKeys, KeyEntry, KeyFailure};
+pub use status::file_status;
 
 pub use bytes::SecretBytes;
 use goyaml::gofmt;

@@ -11,6 +11,10 @@ pub use crate::sops::{
     Change, Format, Rules, Sealing, SopsError, decrypt, decrypt_extract, edit, encrypt, format_for,
     now_rfc3339, reencrypt,
 };
+/// SOPS files in git (the merge driver, the diff view), `filestatus`, idempotent edits.
+pub use crate::sops::{
+    METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, edit_idempotent, file_status, merge,
+};
 use zeroize::Zeroizing;
 
 use crate::error::Error;

@@ -10,4 +10,8 @@ pub use ::sops::{
     Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, decrypt, decrypt_as,
     decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
 };
+/// SOPS files in git (the merge driver's merge, the diff view), `filestatus`, idempotent edits.
+pub use ::sops::{
+    METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, edit_idempotent, file_status, merge,
+};
 pub(crate) use ::sops::{check_structure, is_sops};
