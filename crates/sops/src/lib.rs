@@ -46,7 +46,8 @@ mod ini;
 mod json;
 pub mod keys;
 mod meta;
-mod shamir;
+mod rekey;
+pub mod shamir;
 mod yaml;
 
 use std::path::Path;
@@ -60,6 +61,7 @@ pub use error::{
 };
 pub use extract::{Step, decrypt_extract, parse_tree_path};
 pub use keys::{DataKeys, KeyEntry, KeyFailure};
+pub use rekey::{FileKeys, data_key, file_keys, rekey, rotate};
 
 pub use bytes::SecretBytes;
 use goyaml::gofmt;

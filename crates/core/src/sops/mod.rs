@@ -10,4 +10,6 @@ pub use ::sops::{
     Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, decrypt, decrypt_as,
     decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
 };
+/// Master keys read, replaced (`updatekeys`) and rotated; the data key split between groups.
+pub use ::sops::{FileKeys, data_key, file_keys, rekey, rotate, shamir};
 pub(crate) use ::sops::{check_structure, is_sops};
