@@ -41,6 +41,7 @@ mod review;
 mod schema;
 mod seal;
 mod sops_differential;
+mod sops_groups;
 mod sops_keyservice;
 mod sops_kms;
 mod sops_pgp;
