@@ -512,3 +512,50 @@ fn check_recipients_lists_files_off_their_rules() {
     c.args(["check", "--recipients"]).arg(&a).arg(&b);
     assert_eq!(run(c).status.code(), Some(0));
 }
+
+/// The README's key-management block, run as written with bash in a fresh directory:
+/// `check --recipients` fails before `updatekeys`, passes after, and sops opens the rotated
+/// file with the new key only.
+#[test]
+fn the_readme_key_management_block_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let from = readme
+        .find("### Key groups, updatekeys and rotate")
+        .unwrap();
+    let rest = &readme[from..];
+    let start = rest.find("```sh\n").unwrap() + "```sh\n".len();
+    let block = &rest[start..start + rest[start..].find("```").unwrap()];
+    let e = env();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_secretgen"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = Command::new("bash");
+    c.args(["-e", "-c", block])
+        .current_dir(e.work())
+        .env("PATH", path)
+        .env("HOME", e.dir.path().join("no-home"))
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .env_remove("SOPS_AGE_KEY")
+        .env_remove("SOPS_AGE_RECIPIENTS");
+    let out = run(c);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("exit 1: db.yaml"), "{said}");
+    assert!(said.contains("Group 1\n+++ age1"), "{said}");
+    let team = e.work().join("team");
+    let mut c = e.sops(&[]);
+    c.env("SOPS_AGE_KEY_FILE", team.join("new.txt"))
+        .arg("decrypt")
+        .arg(team.join("db.yaml"));
+    assert_eq!(text(&ok(c)), "password: hunter2\n");
+    let mut c = e.sops(&[]);
+    c.env("SOPS_AGE_KEY_FILE", team.join("old.txt"))
+        .arg("decrypt")
+        .arg(team.join("db.yaml"));
+    assert!(!run(c).status.success());
+}
