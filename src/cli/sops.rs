@@ -379,11 +379,11 @@ fn encrypt(
         .flat_map(|a| sops_write::split_list(a))
         .collect();
     // The flags' keys are one group (as sops); else the rule's groups.
-    let groups: Vec<Vec<secretgen::sops::KeyEntry>> = if !recipients.is_empty() {
+    let groups: Vec<Vec<sops_keys::KeyEntry>> = if !recipients.is_empty() {
         vec![
             recipients
                 .iter()
-                .map(|r| secretgen::sops::KeyEntry::Age {
+                .map(|r| sops_keys::KeyEntry::Age {
                     recipient: r.clone(),
                     enc: String::new(),
                 })

@@ -11,7 +11,8 @@ use zeroize::Zeroizing;
 
 use super::sops::{CreationRule, age_entries, find_config, new_data_key, rule_for, split_list};
 use crate::error::{Error, Loc};
-use crate::sops::{DataKeys, FileKeys, KeyEntry, Sealing};
+use crate::sops::{DataKeys, Sealing};
+pub use crate::sops::{FileKeys, KeyEntry};
 use crate::yaml::{Node, Value};
 
 fn usage(msg: String) -> Error {
