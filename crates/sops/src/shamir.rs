@@ -192,7 +192,9 @@ mod tests {
 
     #[test]
     fn split_shares_recombine_by_any_threshold() {
-        let secret: Vec<u8> = (0..32).map(|i| i * 11 + 5).collect();
+        let secret: Vec<u8> = (0..32u8)
+            .map(|i| i.wrapping_mul(11).wrapping_add(5))
+            .collect();
         let shares = super::split(&secret, 3, 2).unwrap();
         assert_eq!(shares.len(), 3);
         assert!(shares.iter().all(|s| s.len() == 33 && s[32] != 0));
