@@ -480,6 +480,12 @@ pub(crate) struct CheckArgs {
     /// gitignore-style glob from the current directory (`**/ca.crt`); repeatable.
     #[arg(long, value_name = "GLOB", requires = "require_encrypted")]
     pub(crate) allow_plaintext: Vec<String>,
+    /// The recipients gate, for CI: instead of checking references, report (exit 1) every
+    /// SOPS file under the paths whose master keys (key groups, shamir_threshold) differ
+    /// from the `.sops.yaml` rule that matches it now (the config found upward from the
+    /// file). Reads no key.
+    #[arg(long, conflicts_with = "require_encrypted")]
+    pub(crate) recipients: bool,
     #[command(flatten)]
     pub(crate) flags: RenderFlags,
     #[command(flatten)]

@@ -12,6 +12,9 @@ use super::print::write_stdout;
 
 /// `secretgen check`: findings on stdout, exit 1 when there are any.
 pub(super) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode, Error> {
+    if args.recipients {
+        return recipients(&args.paths);
+    }
     let session = g.session(args.flags.given(Some(&args.placeholder)))?;
     if args.require_encrypted {
         let allow = secretgen::review::policy::AllowList::new(&args.allow_plaintext)?;
@@ -56,4 +59,33 @@ pub(super) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `check --recipients`: one line per file whose keys differ from its rule, exit 1.
+fn recipients(paths: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
+    let paths = if paths.is_empty() {
+        vec![std::path::PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let (found, compared) = app::sops_keys::check_recipients(&paths)?;
+    let mut text = String::new();
+    for f in &found {
+        text.push_str(&format!(
+            "{}: master keys differ from the rule of {}: {}\n",
+            f.file.display(),
+            f.config.display(),
+            f.drift.summary()
+        ));
+    }
+    write_stdout(text.as_bytes())?;
+    if found.is_empty() {
+        eprintln!("recipients follow the rules ({compared} SOPS files compared)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "{} of {compared} SOPS files differ from their rules; `secretgen sops updatekeys -y FILE` applies a rule",
+        found.len()
+    );
+    Ok(ExitCode::from(1))
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use secretgen::app::sops::{self as sops_write, CreationRule, Format, Rules, Sealing};
+use secretgen::app::sops_keys;
 use secretgen::error::{Error, Loc};
 use secretgen::gate::read::{self, Origin};
 use secretgen::gate::write::{self, Replace};
@@ -106,6 +107,10 @@ pub(crate) enum SopsCommand {
         /// The `.sops.yaml` to read (default: the nearest one upward from the file).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// The number of key groups needed to recover the data key (Shamir's secret
+        /// sharing); 0: the rule's `shamir_threshold`, else every group.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        shamir_secret_sharing_threshold: usize,
     },
     /// Decrypt a SOPS file as `sops decrypt` does (the identities as `render` finds them).
     ///
@@ -171,6 +176,53 @@ pub(crate) enum SopsCommand {
     },
     #[command(flatten)]
     Git(GitCommand),
+    // Key management: updatekeys and rotate.
+    /// Bring each file's master keys to the `.sops.yaml` rule that matches it now (the
+    /// config found upward from the file, or --config), as `sops updatekeys` does: the change
+    /// printed as sops prints it, then applied (with -y, or after a yes on a terminal)
+    /// around the same data key: values, MAC and `lastmodified` unchanged. A changed
+    /// `shamir_threshold` or key groups split the same data key again. Without -y and no
+    /// terminal, nothing is written (exit 2).
+    ///
+    /// Example: secretgen sops updatekeys -y secrets/*.yaml
+    Updatekeys {
+        /// Apply without asking.
+        #[arg(short = 'y', long = "yes")]
+        yes: bool,
+        /// The `.sops.yaml` to read (default: the nearest one upward from each file).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The number of key groups needed (Shamir); 0: the rule's, else the file's.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        shamir_secret_sharing_threshold: usize,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+        /// The SOPS files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// A new data key for a SOPS file, every value encrypted again under it, as `sops
+    /// rotate` does; --add-age joins recipients to the first key group, --rm-age removes
+    /// them from every group. Printed to stdout unless -i.
+    ///
+    /// Example: secretgen sops rotate -i --rm-age age1old… secret.yaml
+    Rotate {
+        /// Write the result back to the file instead of stdout.
+        #[arg(short = 'i', long = "in-place")]
+        in_place: bool,
+        /// Comma-separated age recipients to add (repeatable).
+        #[arg(long = "add-age", value_name = "RECIPIENTS")]
+        add_age: Vec<String>,
+        /// Comma-separated age recipients to remove (repeatable).
+        #[arg(long = "rm-age", value_name = "RECIPIENTS")]
+        rm_age: Vec<String>,
+        /// age identity file (repeatable); otherwise the usual places.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+        /// The SOPS file.
+        file: PathBuf,
+    },
 }
 
 fn usage(msg: impl std::fmt::Display) -> Error {
@@ -197,6 +249,7 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             unencrypted_comment_regex,
             mac_only_encrypted,
             config,
+            shamir_secret_sharing_threshold,
         } => {
             let flags = Rules {
                 unencrypted_suffix: unencrypted_suffix.unwrap_or_default(),
@@ -207,7 +260,13 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
                 encrypted_comment_regex: encrypted_comment_regex.unwrap_or_default(),
                 mac_only_encrypted,
             };
-            encrypt(&file, &age, flags, config.as_deref())
+            encrypt(
+                &file,
+                &age,
+                flags,
+                config.as_deref(),
+                shamir_secret_sharing_threshold,
+            )
         }
         SopsCommand::Decrypt {
             file,
@@ -242,6 +301,26 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             &identity,
         ),
         SopsCommand::Git(command) => run_git(command),
+        SopsCommand::Updatekeys {
+            yes,
+            config,
+            shamir_secret_sharing_threshold,
+            identity,
+            files,
+        } => updatekeys(
+            &files,
+            yes,
+            config.as_deref(),
+            shamir_secret_sharing_threshold,
+            &identity,
+        ),
+        SopsCommand::Rotate {
+            in_place,
+            add_age,
+            rm_age,
+            identity,
+            file,
+        } => rotate(&file, in_place, &add_age, &rm_age, &identity),
     };
     super::exit_code(result)
 }
@@ -292,6 +371,7 @@ fn encrypt(
     age_flags: &[String],
     flags: Rules,
     config: Option<&Path>,
+    threshold_flag: usize,
 ) -> Result<ExitCode, Error> {
     let (plain, name, real) = input(f)?;
     let input_format = f
@@ -308,13 +388,24 @@ fn encrypt(
         Some(c) => sops_write::rule_for(c, &name)?,
         None => None,
     };
-    let mut recipients: Vec<String> = age_flags
+    let recipients: Vec<String> = age_flags
         .iter()
         .flat_map(|a| sops_write::split_list(a))
         .collect();
-    if recipients.is_empty() {
-        recipients = match (&rule, &config) {
-            (Some(r), _) => r.age.clone(),
+    // The flags' keys are one group (as sops); else the rule's groups.
+    let groups: Vec<Vec<sops_keys::KeyEntry>> = if !recipients.is_empty() {
+        vec![
+            recipients
+                .iter()
+                .map(|r| sops_keys::KeyEntry::Age {
+                    recipient: r.clone(),
+                    enc: String::new(),
+                })
+                .collect(),
+        ]
+    } else {
+        match (&rule, &config) {
+            (Some(r), _) => r.key_groups.clone(),
             (None, Some(c)) => {
                 return Err(usage(format!(
                     "`{}`: no creation rule matches `{}`, and no --age was given",
@@ -323,13 +414,17 @@ fn encrypt(
                 )));
             }
             (None, None) => Vec::new(),
-        };
-    }
-    if recipients.is_empty() {
+        }
+    };
+    if groups.iter().all(Vec::is_empty) {
         return Err(usage(
             "no master key: pass --age RECIPIENT or add a creation rule with `age:` to a .sops.yaml",
         ));
     }
+    let threshold = match threshold_flag {
+        0 => rule.as_ref().map_or(0, |r| r.shamir_threshold),
+        n => n,
+    };
     let selectors_given = [
         &flags.unencrypted_suffix,
         &flags.encrypted_suffix,
@@ -352,11 +447,12 @@ fn encrypt(
         None => flags,
     };
     let data_key = sops_write::new_data_key();
-    let entries = sops_write::age_entries(&data_key, &recipients)?;
+    let wrapped = sops_keys::wrap_groups(&data_key, &groups, threshold, None)?;
     let lastmodified = secretgen::app::sops::now_rfc3339();
     let sealing = Sealing {
         data_key: &data_key,
-        entries: &entries,
+        groups: &wrapped,
+        shamir_threshold: sops_keys::written_threshold(wrapped.len(), threshold),
         lastmodified: &lastmodified,
     };
     let out =
@@ -401,6 +497,7 @@ fn edit(
     identity: &[PathBuf],
 ) -> Result<ExitCode, Error> {
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
+    warn_recipients(file, &bytes);
     let keys = super::keyring(identity);
     let lastmodified = secretgen::app::sops::now_rfc3339();
     let out = secretgen::app::sops::edit_idempotent(
@@ -433,6 +530,7 @@ fn edit_in_editor(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> 
         )));
     }
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
+    warn_recipients(file, &bytes);
     let keys = super::keyring(identity);
     let plain =
         secretgen::app::sops::decrypt(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
@@ -588,5 +686,134 @@ fn diff_text(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> {
     let keys = super::keyring(identity);
     let text = sops_write::diff_text(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
     super::write_stdout(text.as_bytes())?;
+// ---- Key management: updatekeys, rotate, and the recipients warning of edit/set/unset.
+
+/// Says on stderr when `file`'s master keys differ from the rule that matches it now
+/// (sops#1788): which keys the rule adds and removes, never a value. A config that cannot
+/// be read is said too; neither stops the edit.
+fn warn_recipients(file: &Path, bytes: &[u8]) {
+    match sops_keys::recipients_drift(file, bytes) {
+        Ok(Some((config, drift))) => eprintln!(
+            "warning: `{}`: its master keys differ from the rule of `{}` that matches it now: {}; run `secretgen sops updatekeys {}` to apply the rule",
+            file.display(),
+            config.display(),
+            drift.summary(),
+            file.display()
+        ),
+        Ok(None) => {}
+        Err(e) => eprintln!("warning: recipients not compared with the rules: {e}"),
+    }
+}
+
+fn updatekeys(
+    files: &[PathBuf],
+    yes: bool,
+    config: Option<&Path>,
+    threshold_flag: usize,
+    identity: &[PathBuf],
+) -> Result<ExitCode, Error> {
+    use std::io::IsTerminal;
+    let keys = super::keyring(identity);
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for file in files {
+        let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
+        let Some((config_path, rule)) = sops_keys::rule_of(file, config)? else {
+            return Err(usage(match config {
+                Some(c) => format!(
+                    "`{}`: no creation rule matches `{}`",
+                    c.display(),
+                    file.display()
+                ),
+                None => format!(
+                    "no .sops.yaml with a rule for `{}` in its directory or above (--config names one)",
+                    file.display()
+                ),
+            }));
+        };
+        let current = sops_keys::file_keys(file, &bytes)?;
+        let drift = sops_keys::drift(&current, &rule, threshold_flag);
+        if !drift.changes() {
+            eprintln!("File {} already up to date", file.display());
+            continue;
+        }
+        super::write_stdout(drift.render(color).as_bytes())?;
+        if !yes {
+            if !std::io::stdin().is_terminal() {
+                return Err(usage(format!(
+                    "`{}` left unchanged: confirming the change needs a terminal; pass -y to apply it",
+                    file.display()
+                )));
+            }
+            if !confirm()? {
+                eprintln!("File {} left unchanged", file.display());
+                continue;
+            }
+        }
+        let out = sops_keys::updatekeys(file, &bytes, &rule, drift.threshold.1, &keys)?;
+        write::one(file, &out, mode_of(file), Replace::Yes)?;
+        eprintln!(
+            "File {} synced with new keys (rule of `{}`)",
+            file.display(),
+            config_path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// sops' question, asked until the answer is y or n.
+fn confirm() -> Result<bool, Error> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    loop {
+        print!("Is this okay? (y/n):");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        let n = stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::io(Path::new("<stdin>"), "cannot read", e))?;
+        if n == 0 {
+            return Err(usage("no answer on stdin: nothing written"));
+        }
+        match line.trim() {
+            "y" => return Ok(true),
+            "n" => return Ok(false),
+            _ => {}
+        }
+    }
+}
+
+fn mode_of(file: &Path) -> u32 {
+    std::fs::metadata(file)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o600)
+}
+
+fn rotate(
+    file: &Path,
+    in_place: bool,
+    add: &[String],
+    remove: &[String],
+    identity: &[PathBuf],
+) -> Result<ExitCode, Error> {
+    let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
+    let keys = super::keyring(identity);
+    let list = |l: &[String]| -> Vec<String> {
+        l.iter().flat_map(|a| sops_write::split_list(a)).collect()
+    };
+    let lastmodified = secretgen::app::sops::now_rfc3339();
+    let out = sops_keys::rotate(
+        file,
+        &bytes,
+        &list(add),
+        &list(remove),
+        &keys,
+        &lastmodified,
+    )?;
+    if in_place {
+        write::one(file, &out, mode_of(file), Replace::Yes)?;
+    } else {
+        super::write_stdout(&out)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -42,6 +42,7 @@ mod schema;
 mod seal;
 mod sops_differential;
 mod sops_git;
+mod sops_groups;
 mod sops_keyservice;
 mod sops_kms;
 mod sops_pgp;

@@ -88,11 +88,14 @@ impl Rules {
     }
 }
 
-/// What to encrypt with: the 32-byte data key, its wrapped copies (in the order sops lists
-/// them), and the time the file is written (`lastmodified`, RFC 3339 UTC seconds).
+/// What to encrypt with: the 32-byte data key, its wrapped copies in key groups (each in
+/// the order sops lists them; one group is written flat, several as `key_groups` whose
+/// entries hold each group's Shamir share), `shamir_threshold` (0: unset; written when
+/// set), and the time the file is written (`lastmodified`, RFC 3339 UTC seconds).
 pub struct Sealing<'a> {
     pub data_key: &'a [u8],
-    pub entries: &'a [KeyEntry],
+    pub groups: &'a [Vec<KeyEntry>],
+    pub shamir_threshold: usize,
     pub lastmodified: &'a str,
 }
 
@@ -113,7 +116,7 @@ pub fn encrypt(
     if super::is_sops(plaintext).is_some() {
         return Err(refuse(EncryptReason::AlreadyEncrypted));
     }
-    if sealing.entries.is_empty() {
+    if sealing.groups.iter().all(Vec::is_empty) {
         return Err(refuse(EncryptReason::NoKeys));
     }
     let key = crypto::cipher(sealing.data_key).ok_or_else(|| refuse(EncryptReason::DataKey))?;
@@ -166,19 +169,7 @@ pub(crate) fn load_plain(
 /// only where set, `mac_only_encrypted` only when true.
 fn metadata_items(rules: &Rules, sealing: &Sealing<'_>, mac: &str) -> Vec<Item> {
     let s = Val::str;
-    let mut items: Vec<Item> = Vec::new();
-    let mut lists: Vec<(&'static str, Vec<Val>)> = Vec::new();
-    for e in sealing.entries {
-        let fields = entry_fields(e);
-        let map = Val::Map(fields.into_iter().map(|(k, v)| Item::new(k, v)).collect());
-        match lists.iter_mut().find(|(f, _)| *f == e.field()) {
-            Some((_, l)) => l.push(map),
-            None => lists.push((e.field(), vec![map])),
-        }
-    }
-    for (field, list) in lists {
-        items.push(Item::new(field, Val::Seq(list)));
-    }
+    let mut items = key_items(sealing.groups, sealing.shamir_threshold);
     let mut text = |k: &'static str, v: &str| {
         if !v.is_empty() {
             items.push(Item::new(k, s(v)));
@@ -200,6 +191,52 @@ fn metadata_items(rules: &Rules, sealing: &Sealing<'_>, mac: &str) -> Vec<Item> 
         items.push(Item::new("mac_only_encrypted", Val::Bool(true)));
     }
     items.sort_by(|a, b| a.key_str().cmp(&b.key_str()));
+    items
+}
+
+/// The metadata fields that hold the key entries, as sops 3.13.3 writes them: one group
+/// flat (`age:`, `pgp:`, … lists), several as `key_groups` (each group a mapping of such
+/// lists, with the `hc_vault: []` sops always writes there), and `shamir_threshold` when
+/// set. Unsorted: the caller sorts the whole metadata.
+pub(crate) fn key_items(groups: &[Vec<KeyEntry>], shamir_threshold: usize) -> Vec<Item> {
+    let lists = |entries: &[KeyEntry]| -> Vec<Item> {
+        let mut lists: Vec<(&'static str, Vec<Val>)> = Vec::new();
+        for e in entries {
+            let fields = entry_fields(e);
+            let map = Val::Map(fields.into_iter().map(|(k, v)| Item::new(k, v)).collect());
+            match lists.iter_mut().find(|(f, _)| *f == e.field()) {
+                Some((_, l)) => l.push(map),
+                None => lists.push((e.field(), vec![map])),
+            }
+        }
+        lists
+            .into_iter()
+            .map(|(field, list)| Item::new(field, Val::Seq(list)))
+            .collect()
+    };
+    let mut items = match groups {
+        [one] => lists(one),
+        _ => {
+            let groups = groups
+                .iter()
+                .map(|g| {
+                    let mut fields = lists(g);
+                    if !fields.iter().any(|i| i.key_str() == Some("hc_vault")) {
+                        fields.push(Item::new("hc_vault", Val::Seq(Vec::new())));
+                    }
+                    fields.sort_by(|a, b| a.key_str().cmp(&b.key_str()));
+                    Val::Map(fields)
+                })
+                .collect();
+            vec![Item::new("key_groups", Val::Seq(groups))]
+        }
+    };
+    if shamir_threshold > 0 {
+        items.push(Item::new(
+            "shamir_threshold",
+            Val::Int(shamir_threshold as i64),
+        ));
+    }
     items
 }
 

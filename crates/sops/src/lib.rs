@@ -47,8 +47,9 @@ mod ini;
 mod json;
 pub mod keys;
 mod meta;
-mod shamir;
 mod status;
+mod rekey;
+pub mod shamir;
 mod yaml;
 
 use std::path::Path;
@@ -66,6 +67,7 @@ pub use extract::{Step, decrypt_extract, parse_tree_path};
 pub use git::{METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, merge};
 pub use keys::{DataKeys, KeyEntry, KeyFailure};
 pub use status::file_status;
+pub use rekey::{FileKeys, data_key, file_keys, rekey, rotate};
 
 pub use bytes::SecretBytes;
 use goyaml::gofmt;

@@ -35,6 +35,12 @@ pub struct Group {
 
 /// Removes the metadata from `branches` and reads it.
 pub fn extract(branches: &mut [Branch], format: Format) -> Result<Metadata, MetadataReason> {
+    read(&extract_tree(branches, format)?)
+}
+
+/// Removes the metadata from `branches` and returns it as a tree (unflattened for dotenv
+/// and INI, INI's `\n` unescaped), as [`crate::encrypt`]'s emitter takes it back.
+pub(crate) fn extract_tree(branches: &mut [Branch], format: Format) -> Result<Val, MetadataReason> {
     let tree = match format {
         Format::Dotenv => {
             let first = branches.first_mut().ok_or(MetadataReason::Empty)?;
@@ -91,7 +97,7 @@ pub fn extract(branches: &mut [Branch], format: Format) -> Result<Metadata, Meta
             }
         }
     };
-    read(&tree)
+    Ok(tree)
 }
 
 fn get<'a>(map: &'a [Item], key: &str) -> Option<&'a Val> {
@@ -217,6 +223,11 @@ impl Rule {
                 .collect()
         }
     }
+}
+
+/// Reads the metadata from its tree (as [`extract_tree`] returns it).
+pub(crate) fn read_tree(tree: &Val) -> Result<Metadata, MetadataReason> {
+    read(tree)
 }
 
 fn read(tree: &Val) -> Result<Metadata, MetadataReason> {

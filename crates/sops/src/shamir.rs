@@ -1,6 +1,8 @@
 //! Shamir's secret sharing over GF(2^8), as sops (from HashiCorp Vault) uses it to split the
 //! data key between key groups. Each share is the secret's length plus one byte: the share's
-//! x coordinate, last. [`combine`] interpolates every byte at x = 0.
+//! x coordinate, last. [`split`] makes the shares as Vault's `shamir.Split` does (distinct
+//! random x coordinates in 1..=255, one random polynomial per byte of the secret);
+//! [`combine`] interpolates every byte at x = 0.
 
 use zeroize::Zeroizing;
 
@@ -47,6 +49,78 @@ pub enum ShamirError {
     UnequalLengths,
     #[error("duplicate part detected")]
     Duplicate,
+    #[error("parts cannot be less than threshold")]
+    PartsBelowThreshold,
+    #[error("parts cannot exceed 255")]
+    TooManyParts,
+    #[error("threshold must be at least 2")]
+    ThresholdTooSmall,
+    #[error("threshold cannot exceed 255")]
+    ThresholdTooLarge,
+    #[error("cannot split an empty secret")]
+    EmptySecret,
+}
+
+/// Splits `secret` into `parts` shares, any `threshold` of which rebuild it, as sops does
+/// (Vault's `shamir.Split`, with its checks and messages): share `i` holds the value at
+/// x_i of a random polynomial of degree `threshold - 1` per byte, whose constant term is
+/// that byte, and x_i last; the x coordinates are distinct, random, never 0.
+pub fn split(
+    secret: &[u8],
+    parts: usize,
+    threshold: usize,
+) -> Result<Vec<Zeroizing<Vec<u8>>>, ShamirError> {
+    use rand_core::{OsRng, RngCore};
+    if parts < threshold {
+        return Err(ShamirError::PartsBelowThreshold);
+    }
+    if parts > 255 {
+        return Err(ShamirError::TooManyParts);
+    }
+    if threshold < 2 {
+        return Err(ShamirError::ThresholdTooSmall);
+    }
+    if threshold > 255 {
+        return Err(ShamirError::ThresholdTooLarge);
+    }
+    if secret.is_empty() {
+        return Err(ShamirError::EmptySecret);
+    }
+    // A random permutation of 1..=255 (Fisher-Yates, rejection-sampled), its first `parts`.
+    let mut xs: Vec<u8> = (1..=255u8).collect();
+    for i in (1..xs.len()).rev() {
+        let bound = (i + 1) as u32;
+        let zone = u32::MAX - u32::MAX % bound;
+        let j = loop {
+            let r = OsRng.next_u32();
+            if r < zone {
+                break (r % bound) as usize;
+            }
+        };
+        xs.swap(i, j);
+    }
+    xs.truncate(parts);
+    let mut out: Vec<Zeroizing<Vec<u8>>> = xs
+        .iter()
+        .map(|&x| {
+            let mut share = Zeroizing::new(vec![0u8; secret.len() + 1]);
+            share[secret.len()] = x;
+            share
+        })
+        .collect();
+    let mut coefficients = Zeroizing::new(vec![0u8; threshold]);
+    for (idx, &byte) in secret.iter().enumerate() {
+        coefficients[0] = byte;
+        OsRng.fill_bytes(&mut coefficients[1..]);
+        for (share, &x) in out.iter_mut().zip(&xs) {
+            // Horner's rule, highest degree first.
+            share[idx] = coefficients
+                .iter()
+                .rev()
+                .fold(0u8, |acc, &c| mul(acc, x) ^ c);
+        }
+    }
+    Ok(out)
 }
 
 /// Rebuilds the secret from shares (at least two, of equal length, distinct x).
@@ -114,6 +188,35 @@ mod tests {
                 Zeroizing::new(share)
             })
             .collect()
+    }
+
+    #[test]
+    fn split_shares_recombine_by_any_threshold() {
+        let secret: Vec<u8> = (0..32u8)
+            .map(|i| i.wrapping_mul(11).wrapping_add(5))
+            .collect();
+        let shares = super::split(&secret, 3, 2).unwrap();
+        assert_eq!(shares.len(), 3);
+        assert!(shares.iter().all(|s| s.len() == 33 && s[32] != 0));
+        for pair in [[0, 1], [0, 2], [1, 2]] {
+            let some = vec![shares[pair[0]].clone(), shares[pair[1]].clone()];
+            assert_eq!(&combine(&some).unwrap()[..], &secret[..]);
+        }
+        let five = super::split(&secret, 5, 3).unwrap();
+        let three = vec![five[4].clone(), five[1].clone(), five[2].clone()];
+        assert_eq!(&combine(&three).unwrap()[..], &secret[..]);
+        // Two of a threshold of three give something else.
+        let two = vec![five[0].clone(), five[3].clone()];
+        assert_ne!(&combine(&two).unwrap()[..], &secret[..]);
+        assert_eq!(
+            super::split(&secret, 2, 3),
+            Err(ShamirError::PartsBelowThreshold)
+        );
+        assert_eq!(
+            super::split(&secret, 2, 1),
+            Err(ShamirError::ThresholdTooSmall)
+        );
+        assert_eq!(super::split(&[], 2, 2), Err(ShamirError::EmptySecret));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod create;
 pub mod diff;
 pub mod plugin;
 pub mod sops;
+pub mod sops_keys;
 
 use std::path::PathBuf;
 use std::sync::Arc;

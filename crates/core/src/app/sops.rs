@@ -30,6 +30,11 @@ pub struct CreationRule {
     /// age recipients, in the rule's order.
     pub age: Vec<String>,
     pub rules: Rules,
+    /// The rule's master keys as sops reads them: its `key_groups`, else one group of its
+    /// flat keys of every type (each named, `enc` empty).
+    pub key_groups: Vec<Vec<KeyEntry>>,
+    /// `shamir_threshold` (0: unset).
+    pub shamir_threshold: usize,
 }
 
 fn usage(msg: String) -> Error {
@@ -127,8 +132,11 @@ pub fn rule_for(config: &Path, target: &Path) -> Result<Option<CreationRule>, Er
             }) => yaml::is_true(text),
             Some(_) => return Err(bad("`mac_only_encrypted` is not a boolean")),
         };
+        let (key_groups, shamir_threshold) = super::sops_keys::rule_groups(rule, &bad)?;
         return Ok(Some(CreationRule {
             age,
+            key_groups,
+            shamir_threshold,
             rules: Rules {
                 unencrypted_suffix: text("unencrypted_suffix")?,
                 encrypted_suffix: text("encrypted_suffix")?,

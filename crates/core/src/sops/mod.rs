@@ -14,4 +14,6 @@ pub use ::sops::{
 pub use ::sops::{
     METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, edit_idempotent, file_status, merge,
 };
+/// Master keys read, replaced (`updatekeys`) and rotated; the data key split between groups.
+pub use ::sops::{FileKeys, data_key, file_keys, rekey, rotate, shamir};
 pub(crate) use ::sops::{check_structure, is_sops};
