@@ -44,5 +44,6 @@ mod sops_differential;
 mod sops_keyservice;
 mod sops_kms;
 mod sops_pgp;
+mod sops_render;
 mod sops_write;
 mod tree_sops;

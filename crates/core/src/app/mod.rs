@@ -12,12 +12,14 @@
 //!   [`check::require_encrypted`], the plaintext gate;
 //! - [`diff`]: `secretgen diff`, either side rendered YAML, a `render -o` directory or a tree;
 //! - [`hash`]: `secretgen hash`;
+//! - [`encrypt`]: `render --encrypt sops`, each Secret a SOPS file for the cluster to decrypt;
 //! - [`plugin`]: the exec plugin, the KRM function, and the `ksops` name's exec plugin, KRM
 //!   function and `migrate ksops`.
 
 pub mod check;
 pub mod create;
 pub mod diff;
+pub mod encrypt;
 pub mod plugin;
 pub mod sops;
 

@@ -7,7 +7,7 @@ pub mod keys;
 #[cfg(test)]
 pub(crate) use ::sops::crypto;
 pub use ::sops::{
-    Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, decrypt, decrypt_as,
-    decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
+    Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, data_key, decrypt,
+    decrypt_as, decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
 };
 pub(crate) use ::sops::{check_structure, is_sops};
