@@ -442,6 +442,12 @@ pub(crate) struct RenderArgs {
     /// not.
     #[arg(long, value_name = "ARN", requires = "encrypt")]
     pub(crate) kms: Vec<String>,
+    /// Print every value replaced by `<redacted N bytes>` (N its size); names keep the hash
+    /// suffix computed from the real values, so a changed value still changes the output: for
+    /// committed snapshots. To stdout only. The exec plugin and the KRM function do the same
+    /// when SECRETGEN_REDACT=true.
+    #[arg(long, conflicts_with_all = ["output_dir", "seal", "encrypt"])]
+    pub(crate) redact: bool,
     #[command(flatten)]
     pub(crate) placeholder: PlaceholderFlag,
 }

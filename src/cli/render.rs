@@ -15,7 +15,18 @@ use super::progress::Bar;
 
 /// `secretgen render`.
 pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
-    let session = g.session(args.flags.given(Some(&args.placeholder)))?;
+    let given = secretgen::app::Given {
+        redact: args.redact,
+        ..args.flags.given(Some(&args.placeholder))
+    };
+    let session = g.session(given)?;
+    if session.settings.redact
+        && (args.output_dir.is_some() || args.seal.is_some() || args.encrypt.is_some())
+    {
+        return Err(Error::Usage(
+            "SECRETGEN_REDACT is set: redacted Secrets are printed, never written with -o, --seal or --encrypt".into(),
+        ));
+    }
     let cert = match &args.seal {
         Some(path) => Some(app::seal_cert(path)?),
         None => None,

@@ -34,6 +34,7 @@ mod nothing_silent;
 mod overlay_repo;
 mod policy_structure;
 mod properties;
+mod redact;
 mod render_all_or_nothing;
 mod render_path;
 mod render_snapshots;

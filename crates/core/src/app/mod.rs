@@ -270,6 +270,13 @@ pub fn render_stream(
     paths: &[PathBuf],
     progress: &dyn Progress,
 ) -> Result<Stream> {
+    if session.settings.redact {
+        // Redacted: whole, then printed with every value replaced.
+        let r = render(session, paths, progress)?;
+        refuse_empty(&r.empty)?;
+        let text = crate::secret::to_yaml_redacted(&r.out.secrets);
+        return Ok(Stream::Documents(vec![Zeroizing::new(text)]));
+    }
     // One plan for the run, whichever way it renders.
     let plan = plan(session, paths)?;
     let p = &plan.tree;

@@ -17,7 +17,9 @@ pub(crate) mod tls;
 pub(crate) mod validate;
 
 pub(crate) use error::{Error, NotBase64, Reason};
-pub use model::{Enc, Entry, Key, Secret, base64_plain, sort_secrets, to_yaml};
+pub use model::{
+    Enc, Entry, Key, REDACTED, Secret, base64_plain, sort_secrets, to_yaml, to_yaml_redacted,
+};
 
 use std::fmt;
 
