@@ -15,17 +15,54 @@ use super::progress::Bar;
 
 /// `secretgen render`.
 pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
-    let session = g.session(args.flags.given(Some(&args.placeholder)))?;
+    let given = secretgen::app::Given {
+        redact: args.redact,
+        ..args.flags.given(Some(&args.placeholder))
+    };
+    let session = g.session(given)?;
+    if session.settings.redact
+        && (args.output_dir.is_some() || args.seal.is_some() || args.encrypt.is_some())
+    {
+        return Err(Error::Usage(
+            "SECRETGEN_REDACT is set: redacted Secrets are printed, never written with -o, --seal or --encrypt".into(),
+        ));
+    }
     let cert = match &args.seal {
         Some(path) => Some(app::seal_cert(path)?),
         None => None,
     };
     let scope = args.seal_scope.as_deref().and_then(Scope::parse);
-    let form = match &cert {
-        Some(cert) => output::Form::Sealed { cert, scope },
-        None => output::Form::Plain,
+    for (flag, given) in [("--pgp", &args.pgp), ("--kms", &args.kms)] {
+        if !given.is_empty() {
+            return Err(Error::Usage(format!(
+                "render --encrypt sops: {flag} is not supported: only age recipients are written (pass --age RECIPIENT, or an `age:` creation rule in .sops.yaml)"
+            )));
+        }
+    }
+    let targets = args.encrypt.as_ref().map(|_| app::encrypt::SopsTargets {
+        age: args
+            .age
+            .iter()
+            .flat_map(|a| app::sops::split_list(a))
+            .collect(),
+        dir: args
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from(".")),
+        keys: &session.keys,
+    });
+    let form = match (&cert, &targets) {
+        (Some(cert), _) => output::Form::Sealed { cert, scope },
+        (None, Some(t)) => output::Form::Sops(t),
+        (None, None) => output::Form::Plain,
     };
     let Some(dir) = &args.output_dir else {
+        if let Some(targets) = &targets {
+            let text =
+                app::encrypt::render_encrypted(&session, &args.paths, &Bar::default(), targets)?;
+            write_stdout(&text)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         if let Some(cert) = &cert {
             let text = app::render_sealed(&session, &args.paths, &Bar::default(), cert, scope)?;
             write_stdout(&text)?;

@@ -57,6 +57,9 @@ pub enum Error {
     /// A Secret that cannot be sealed, or a certificate that cannot seal (`render --seal`).
     #[error(transparent)]
     Seal(#[from] crate::secret::seal::SealError),
+    /// A Secret that cannot be written SOPS-encrypted (`render --encrypt sops`).
+    #[error(transparent)]
+    SopsFile(#[from] crate::secret::sops_file::SopsFileError),
     /// A write refused or failed (nothing changed): the writer gate's reason.
     #[error(transparent)]
     Write(#[from] crate::gate::write::WriteError),

@@ -16,6 +16,7 @@
 //!   (by its extension: `.yaml`/`.yml`, `.json`, `.env`, `.ini`, anything else binary), when
 //!   the content is SOPS in that format; otherwise the format the content is SOPS in.
 //! - [`decrypt`]`(path, bytes, keys) -> Result<SecretBytes, SopsError>`.
+//! - [`data_key`]`(path, bytes, keys)`: the file's data key alone, no value decrypted.
 //! - [`check_structure`]`(path, bytes) -> Option<Vec<StructureFault>>`: without a key,
 //!   whether the file is encrypted as its own rules say (the plaintext gate's check).
 //!
@@ -186,6 +187,37 @@ pub fn decrypt_as(
 ) -> Result<SecretBytes, SopsError> {
     let branches = open_tree(path, bytes, format, keys)?;
     emit_plain(path, &branches, format)
+}
+
+/// The data key of a SOPS file, opened with `keys` from its key entries, no value decrypted
+/// (a writer that keys something else by the file's own data key reads it back this way).
+pub fn data_key(
+    path: &Path,
+    bytes: &[u8],
+    keys: &dyn DataKeys,
+) -> Result<Zeroizing<Vec<u8>>, SopsError> {
+    let format = format_for(path, bytes).ok_or_else(|| SopsError::Syntax {
+        file: path.to_path_buf(),
+        format: Format::for_path(path).name(),
+        reason: SyntaxReason::NoMetadata,
+    })?;
+    let syntax = |reason: SyntaxReason| SopsError::Syntax {
+        file: path.to_path_buf(),
+        format: format.name(),
+        reason,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| syntax(SyntaxReason::NotUtf8))?;
+    let mut branches = match format {
+        Format::Yaml => yaml::load(text).map_err(syntax)?,
+        Format::Json | Format::Binary => vec![json::load(text).map_err(syntax)?],
+        Format::Dotenv => vec![dotenv::load(text).map_err(syntax)?],
+        Format::Ini => vec![ini::load(text).map_err(syntax)?],
+    };
+    let metadata = meta::extract(&mut branches, format).map_err(|reason| SopsError::Metadata {
+        file: path.to_path_buf(),
+        reason,
+    })?;
+    meta::data_key(path, &metadata, keys)
 }
 
 /// The decrypted tree of a SOPS file in `format`, its MAC checked.

@@ -12,12 +12,14 @@
 //!   [`check::require_encrypted`], the plaintext gate;
 //! - [`diff`]: `secretgen diff`, either side rendered YAML, a `render -o` directory or a tree;
 //! - [`hash`]: `secretgen hash`;
+//! - [`encrypt`]: `render --encrypt sops`, each Secret a SOPS file for the cluster to decrypt;
 //! - [`plugin`]: the exec plugin, the KRM function, and the `ksops` name's exec plugin, KRM
 //!   function and `migrate ksops`.
 
 pub mod check;
 pub mod create;
 pub mod diff;
+pub mod encrypt;
 pub mod plugin;
 pub mod sops;
 pub mod sops_keys;
@@ -269,6 +271,13 @@ pub fn render_stream(
     paths: &[PathBuf],
     progress: &dyn Progress,
 ) -> Result<Stream> {
+    if session.settings.redact {
+        // Redacted: whole, then printed with every value replaced.
+        let r = render(session, paths, progress)?;
+        refuse_empty(&r.empty)?;
+        let text = crate::secret::to_yaml_redacted(&r.out.secrets);
+        return Ok(Stream::Documents(vec![Zeroizing::new(text)]));
+    }
     // One plan for the run, whichever way it renders.
     let plan = plan(session, paths)?;
     let p = &plan.tree;

@@ -27,5 +27,18 @@ pub fn exec(
         ..settings.clone()
     };
     let out = render::render_units(std::slice::from_ref(&unit), &settings, keys)?;
-    Ok((crate::secret::to_yaml(&out.secrets).to_vec(), out.warnings))
+    let yaml = if settings.redact {
+        // kustomize names them from what it is given: the markers carry the real hash.
+        let mut yaml = Vec::new();
+        for (i, s) in out.secrets.iter().enumerate() {
+            if i > 0 {
+                yaml.extend_from_slice(b"---\n");
+            }
+            crate::yaml::emit::write_document(&s.to_redacted_node(true), &mut yaml);
+        }
+        yaml
+    } else {
+        crate::secret::to_yaml(&out.secrets).to_vec()
+    };
+    Ok((yaml, out.warnings))
 }

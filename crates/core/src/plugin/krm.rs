@@ -117,7 +117,12 @@ fn function_inner(
         .unwrap_or_default();
     for s in &out.secrets {
         let mut doc = Vec::new();
-        emit::write_document(&s.to_node(), &mut doc);
+        if settings.redact {
+            // Under kustomize, named from what it is given: the markers carry the real hash.
+            emit::write_document(&s.to_redacted_node(under_kustomize), &mut doc);
+        } else {
+            emit::write_document(&s.to_node(), &mut doc);
+        }
         w.item(&String::from_utf8_lossy(&doc), indent);
     }
     if let Some(split) = &split {

@@ -39,6 +39,9 @@ pub struct Settings {
     /// sops' key services (`--keyservice`, `SOPS_KEYSERVICE`) and whether local keys are
     /// tried first (`--enable-local-keyservice`, `SOPS_ENABLE_LOCAL_KEYSERVICE`).
     pub key_services: crate::sops::keys::keyservice::KeyServices,
+    /// `--redact`, else `SECRETGEN_REDACT`: Secrets printed with every value replaced by a
+    /// marker and its size (names still hashed from the real values), for snapshot tests.
+    pub redact: bool,
 }
 
 /// The value of an input that could not be decrypted under `--placeholder`.
@@ -75,6 +78,8 @@ pub struct Given {
     pub accept_unapplied: bool,
     /// `--all`: a PATH that holds a kustomization is searched, not one build.
     pub all: bool,
+    /// `render --redact` (else `SECRETGEN_REDACT` decides).
+    pub redact: bool,
 }
 
 /// One run: its settings, its keyring (identities read once, on the first encrypted input,
@@ -144,11 +149,13 @@ impl Session {
             None => load_restrictor_from(var(LOAD_RESTRICTOR_VAR))?,
         };
         let key_services = key_services_from(&given, var)?;
+        let redact = given.redact || redact_from(var(REDACT_VAR))?;
         let settings = Settings {
             load_restrictor,
             hash: given.hash,
             placeholder: given.placeholder,
             key_services,
+            redact,
             ..Settings::default()
         };
         let plugin_root = var("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
@@ -219,6 +226,24 @@ pub(crate) fn go_bool(v: &std::ffi::OsStr) -> Option<bool> {
         "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
         "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
         _ => None,
+    }
+}
+
+/// The variable that turns on `--redact` where no flag can (the exec plugin, the KRM
+/// function): a Go boolean.
+pub const REDACT_VAR: &str = "SECRETGEN_REDACT";
+
+/// `SECRETGEN_REDACT`'s value: unset or empty is off.
+fn redact_from(value: Option<OsString>) -> Result<bool> {
+    match value {
+        None => Ok(false),
+        Some(v) if v.is_empty() => Ok(false),
+        Some(v) => go_bool(&v).ok_or_else(|| {
+            Error::Usage(format!(
+                "{REDACT_VAR} is `{}`: expected true or false",
+                v.to_string_lossy().escape_debug()
+            ))
+        }),
     }
 }
 

@@ -47,6 +47,17 @@ pub enum Error {
         .0.display()
     )]
     NotOurs(PathBuf),
+    /// `render --encrypt sops -o` meets a SOPS file it wrote for a Secret without a hash suffix:
+    /// its digest is keyed by the file's data key, which nothing here opens.
+    #[error(
+        "{}: cannot tell whether this Secret changed: it has no hash suffix, so its `# sops-content:` digest is keyed by the file's own data key, and no key here opens it ({source}); pass --identity FILE (or set SOPS_AGE_KEY_FILE) with a key of its recipients",
+        .file.display()
+    )]
+    SopsDigestNeedsKey {
+        file: PathBuf,
+        #[source]
+        source: Box<crate::sops::SopsError>,
+    },
     /// A Secret whose name or namespace cannot become a file under the output directory.
     #[error(transparent)]
     Unwritable(Box<Unwritable>),

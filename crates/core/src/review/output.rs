@@ -37,7 +37,8 @@ pub(crate) fn relative_path(s: &Secret) -> Result<PathBuf> {
         })
 }
 
-/// What a file holds: the Secret, or the Secret sealed for the Sealed Secrets controller.
+/// What a file holds: the Secret, the Secret sealed for the Sealed Secrets controller, or
+/// the Secret SOPS-encrypted.
 #[derive(Clone, Copy, Default)]
 pub enum Form<'a> {
     #[default]
@@ -48,6 +49,94 @@ pub enum Form<'a> {
         cert: &'a secret::seal::SealCert,
         scope: Option<secret::seal::Scope>,
     },
+    /// `render --encrypt sops`: a SOPS-encrypted Secret, its second line naming what it
+    /// holds ([`SOPS_CONTENT`]), so that an unchanged Secret leaves its file unchanged.
+    Sops(&'a dyn SopsKeys),
+}
+
+/// Where `render --encrypt sops` encrypts each file to, and what opens a file written before.
+pub trait SopsKeys: Sync {
+    /// The recipients of the file at `rel` (relative to the output directory).
+    fn recipients(&self, rel: &Path) -> Result<Vec<String>>;
+    /// `data_key` wrapped to each of `recipients`, as the file's key entries.
+    fn wrap(&self, data_key: &[u8], recipients: &[String]) -> Result<Vec<crate::sops::KeyEntry>>;
+    /// What opens the data key of a file written before (its digest may be keyed by it).
+    fn keys(&self) -> &dyn crate::sops::DataKeys;
+}
+
+/// The second line of a SOPS file `render --encrypt sops` writes: what it holds, as
+/// [`secret::digest`] gives it. For a Secret whose name carries kustomize's hash suffix, the
+/// unkeyed digest (the name already identifies the values); for one without (an unhashed
+/// Secret), the digest keyed by the file's own data key, so that telling whether it changed
+/// needs a key that opens the file, and the line tells an observer nothing.
+pub const SOPS_CONTENT: &str = "# sops-content: ";
+
+/// The line after [`SOPS_CONTENT`] in a file, when it has one.
+fn sops_content(body: &[u8]) -> Option<&str> {
+    let rest = body.strip_prefix(MARKER.as_bytes())?;
+    let rest = rest.strip_prefix(SOPS_CONTENT.as_bytes())?;
+    let end = rest.iter().position(|&b| b == b'\n')?;
+    std::str::from_utf8(&rest[..end]).ok()
+}
+
+/// What a SOPS file's digest binds the Secret to besides itself: its recipients and rule.
+fn sops_bound(recipients: &[String]) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        (
+            "encrypted_regex",
+            serde_json::json!(secret::sops_file::ENCRYPTED_REGEX),
+        ),
+        ("recipients", serde_json::json!(recipients)),
+    ]
+}
+
+/// The SOPS file of `s` at `rel` under `dir`: the file there (`old`) when it already holds
+/// what `s` would (its digest says so), else `s` encrypted afresh to its recipients.
+fn sops_body(
+    dir: &Path,
+    rel: &Path,
+    s: &Secret,
+    keys: &dyn SopsKeys,
+    old: Option<&Zeroizing<Vec<u8>>>,
+    lastmodified: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
+    use secret::digest;
+    let recipients = keys.recipients(rel)?;
+    if let Some(old) = old
+        && let Some(line) = sops_content(old)
+    {
+        let same = if line.starts_with(digest::KEYED) {
+            let path = dir.join(rel);
+            let key = crate::sops::data_key(&path, old, keys.keys()).map_err(|e| {
+                crate::review::Error::SopsDigestNeedsKey {
+                    file: path.clone(),
+                    source: Box::new(e),
+                }
+            })?;
+            digest::keyed(s, sops_bound(&recipients), &key) == line
+        } else {
+            s.hash.is_some() && digest::unkeyed(s, sops_bound(&recipients)) == line
+        };
+        if same {
+            return Ok(old.clone());
+        }
+    }
+    let mut data_key = Zeroizing::new(vec![0u8; 32]);
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut data_key);
+    let entries = keys.wrap(&data_key, &recipients)?;
+    let line = match s.hash {
+        Some(_) => digest::unkeyed(s, sops_bound(&recipients)),
+        None => digest::keyed(s, sops_bound(&recipients), &data_key),
+    };
+    let header = format!("{MARKER}{SOPS_CONTENT}{line}\n");
+    Ok(secret::sops_file::encrypt(
+        rel,
+        s,
+        &header,
+        &data_key,
+        &entries,
+        lastmodified,
+    )?)
 }
 
 /// The second line of a sealed file: a digest of what is sealed (values, metadata, scope
@@ -75,18 +164,31 @@ fn identity(body: &[u8]) -> &[u8] {
 
 /// Every file to write: relative path → contents.
 pub fn plan(secrets: &[Secret]) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> {
-    plan_in(secrets, &[], Form::Plain)
+    plan_in(Path::new(""), secrets, &[], Form::Plain, &BTreeMap::new())
 }
 
 /// [`plan`], each Secret under its own sub-directory (`subdirs[i]` for `secrets[i]`; none
-/// when `subdirs` is shorter): a kustomize tree's Secrets go under the tree's path.
+/// when `subdirs` is shorter): a kustomize tree's Secrets go under the tree's path. A SOPS
+/// file already in `dir` (`existing`) that holds what its Secret would is kept as it is.
 pub(crate) fn plan_in(
+    dir: &Path,
     secrets: &[Secret],
     subdirs: &[PathBuf],
     form: Form<'_>,
+    existing: &BTreeMap<PathBuf, Zeroizing<Vec<u8>>>,
 ) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> {
     let mut out = BTreeMap::new();
+    let lastmodified = crate::sops::now_rfc3339();
     for (i, s) in secrets.iter().enumerate() {
+        let rel = match subdirs.get(i) {
+            Some(d) => d.join(relative_path(s)?),
+            None => relative_path(s)?,
+        };
+        if let Form::Sops(keys) = form {
+            let body = sops_body(dir, &rel, s, keys, existing.get(&rel), &lastmodified)?;
+            out.insert(rel, body);
+            continue;
+        }
         let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
         match form {
             Form::Plain => body.extend_from_slice(&secret::to_yaml(std::slice::from_ref(s))),
@@ -96,11 +198,8 @@ pub(crate) fn plan_in(
                 let node = secret::seal::seal(s, cert, scope).map_err(Error::from)?;
                 crate::yaml::emit::write_document(&node, &mut body);
             }
+            Form::Sops(_) => unreachable!("written above"),
         }
-        let rel = match subdirs.get(i) {
-            Some(d) => d.join(relative_path(s)?),
-            None => relative_path(s)?,
-        };
         out.insert(rel, body);
     }
     Ok(out)
@@ -176,7 +275,11 @@ pub fn write_dir_in(
     form: Form<'_>,
 ) -> Result<Written> {
     // Every Secret proven to have a safe path before anything is made.
-    let planned = plan_in(secrets, subdirs, form)?;
+    let before = match form {
+        Form::Sops(_) => owned_files(dir)?,
+        _ => BTreeMap::new(),
+    };
+    let planned = plan_in(dir, secrets, subdirs, form, &before)?;
     let created_root = !dir.exists();
     let mut dirs = std::fs::DirBuilder::new();
     dirs.recursive(true);
@@ -273,8 +376,8 @@ pub fn check_dir_in(
     subdirs: &[PathBuf],
     form: Form<'_>,
 ) -> Result<Drift> {
-    let planned = plan_in(secrets, subdirs, form)?;
     let existing = owned_files(dir)?;
+    let planned = plan_in(dir, secrets, subdirs, form, &existing)?;
     let confined = Confined::new(dir);
     for rel in planned.keys() {
         confined.path(rel)?;
@@ -297,8 +400,9 @@ pub fn check_dir_in(
         .filter(|r| !planned.contains_key(*r))
         .cloned()
         .collect();
-    if matches!(form, Form::Sealed { .. }) {
-        // Sealed files hold no value to compare: the files that differ are the report.
+    if matches!(form, Form::Sealed { .. } | Form::Sops(_)) {
+        // Sealed and encrypted files hold no value to compare: the files that differ are
+        // the report.
         return Ok(drift);
     }
     let mut old = Vec::new();

@@ -4,18 +4,22 @@
 //! whose memory is wiped on drop and whose `Debug` prints only its length, so no secret value
 //! can reach a log line, an error or a panic message through formatting. The one [`Secret`]
 //! model ([`model`]), its one reader from YAML ([`read`]), the Kubernetes rules ([`validate`],
-//! [`tls`]), its sealing for the Sealed Secrets controller ([`seal`]), and this layer's
-//! [`Error`].
+//! [`tls`]), its sealing for the Sealed Secrets controller ([`seal`]) and as a SOPS file ([`sops_file`]), the
+//! digest that tells a delivered file is still right ([`digest`]), and this layer's [`Error`].
 
+pub mod digest;
 mod error;
 pub(crate) mod model;
 pub(crate) mod read;
 pub mod seal;
+pub mod sops_file;
 pub(crate) mod tls;
 pub(crate) mod validate;
 
 pub(crate) use error::{Error, NotBase64, Reason};
-pub use model::{Enc, Entry, Key, Secret, base64_plain, sort_secrets, to_yaml};
+pub use model::{
+    Enc, Entry, Key, REDACTED, Secret, base64_plain, sort_secrets, to_yaml, to_yaml_redacted,
+};
 
 use std::fmt;
 

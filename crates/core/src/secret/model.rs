@@ -310,6 +310,97 @@ pub fn to_yaml(secrets: &[Secret]) -> Zeroizing<Vec<u8>> {
     out
 }
 
+/// What stands for a value in a redacted Secret, before its size.
+pub const REDACTED: &str = "<redacted ";
+
+/// Prints Secrets as [`to_yaml`] does, every `data` and `stringData` value replaced by
+/// `<redacted N bytes>` (N the value's decoded size); names keep the suffix hashed from the
+/// real values, so a changed value still changes the text (`render --redact`).
+pub fn to_yaml_redacted(secrets: &[Secret]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, s) in secrets.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"---\n");
+        }
+        emit::write_document(&s.to_redacted_node(false), &mut out);
+    }
+    out
+}
+
+impl Secret {
+    /// [`Secret::to_node`] with every value of `data` and `stringData` replaced by the
+    /// marker and its size. With `content_hash` (a Secret kustomize names after this, from
+    /// what it is given: the exec plugin, the KRM function under kustomize), each marker also
+    /// holds the suffix kustomize would compute from the real values, so that the name
+    /// kustomize gives still changes exactly when a value does; it publishes what that
+    /// suffix publishes.
+    pub fn to_redacted_node(&self, content_hash: bool) -> Node<'static> {
+        let tail = if content_hash {
+            let json = self.hash_json(HashVariant::Kustomize, false);
+            format!(", content hash {}>", hash::suffix_of(&json))
+        } else {
+            ">".to_string()
+        };
+        let size = |field: &str, key: &str, v: &Node<'_>| -> usize {
+            if let Some((_, e)) = self.data.iter().find(|(k, _)| k.as_str() == key) {
+                return e.value.len();
+            }
+            match v {
+                Node::Str(t) if field == "data" => {
+                    use base64::Engine;
+                    let joined: String = t.split_whitespace().collect();
+                    base64::engine::general_purpose::STANDARD
+                        .decode(joined.as_bytes())
+                        .map_or(t.len(), |b| zeroize::Zeroizing::new(b).len())
+                }
+                Node::Str(t) | Node::Number(t) => t.len(),
+                _ => 0,
+            }
+        };
+        let Node::Map(top) = self.to_node() else {
+            unreachable!("a Secret prints as a mapping")
+        };
+        Node::Map(
+            top.into_iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_ref(), v) {
+                        (field @ ("data" | "stringData"), Node::Map(entries)) => Node::Map(
+                            entries
+                                .into_iter()
+                                .map(|(key, v)| {
+                                    let n = size(field, &key, &v);
+                                    (
+                                        Cow::Owned(key.into_owned()),
+                                        Node::Str(Cow::Owned(format!("{REDACTED}{n} bytes{tail}"))),
+                                    )
+                                })
+                                .collect(),
+                        ),
+                        (_, v) => owned(v),
+                    };
+                    (Cow::Owned(k.into_owned()), v)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A node that borrows nothing (holding no value: the values are replaced before).
+fn owned(n: Node<'_>) -> Node<'static> {
+    match n {
+        Node::Str(s) => Node::Str(Cow::Owned(s.into_owned())),
+        Node::Number(s) => Node::Number(Cow::Owned(s.into_owned())),
+        Node::Bool(b) => Node::Bool(b),
+        Node::Null => Node::Null,
+        Node::Map(m) => Node::Map(
+            m.into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), owned(v)))
+                .collect(),
+        ),
+        Node::Seq(items) => Node::Seq(items.into_iter().map(owned).collect()),
+    }
+}
+
 /// Sorts as kustomize's legacy order does for Secrets: by namespace (none last), then
 /// name, bytewise, on the final names.
 pub fn sort_secrets(secrets: &mut [Secret]) {

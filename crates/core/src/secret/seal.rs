@@ -301,10 +301,10 @@ pub fn seal(
     ]))
 }
 
-/// What a sealed file seals, as 10 characters of kustomize's name hash (SHA-256 over JSON,
-/// [`crate::kustomize::hash::suffix_of`]): the values, name, namespace, type, labels,
-/// annotations, scope and the certificate's key. It publishes of the values what a hashed
-/// Secret's name suffix publishes, and changes when anything the file holds would.
+/// What a sealed file seals, as 10 characters of kustomize's name hash
+/// ([`super::digest::unkeyed`]): the values, name, namespace, type, labels, annotations, scope
+/// and the certificate's key. It publishes of the values what a hashed Secret's name suffix
+/// publishes, and changes when anything the file holds would.
 pub fn content_digest(secret: &Secret, cert: &SealCert, scope: Option<Scope>) -> String {
     let mut annotations = secret.annotations.clone();
     if let Some(scope) = scope {
@@ -312,27 +312,15 @@ pub fn content_digest(secret: &Secret, cert: &SealCert, scope: Option<Scope>) ->
     }
     let namespace = secret.namespace.clone().unwrap_or_default();
     let label = Scope::of(&annotations).label(&namespace, &secret.name);
-    let data: BTreeMap<&str, &str> = secret
-        .data
-        .iter()
-        .map(|(k, e)| (k.as_str(), e.base64.expose()))
-        .collect();
     let spki: String = cert.spki.iter().map(|b| format!("{b:02x}")).collect();
-    let json = Zeroizing::new(
-        serde_json::json!({
-            "annotations": annotations,
-            "cert": spki,
-            "data": data,
-            "immutable": secret.immutable,
-            "labels": secret.labels,
-            "name": secret.name,
-            "namespace": namespace,
-            "scope": label,
-            "type": secret.type_,
-        })
-        .to_string(),
-    );
-    crate::kustomize::hash::suffix_of(json.as_bytes())
+    super::digest::unkeyed(
+        secret,
+        vec![
+            ("annotations", serde_json::json!(annotations)),
+            ("cert", serde_json::json!(spki)),
+            ("scope", serde_json::json!(label)),
+        ],
+    )
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ pub mod keys;
 #[cfg(test)]
 pub(crate) use ::sops::crypto;
 pub use ::sops::{
-    Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, decrypt, decrypt_as,
-    decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
+    Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, data_key, decrypt,
+    decrypt_as, decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
 };
 /// SOPS files in git (the merge driver's merge, the diff view), `filestatus`, idempotent edits.
 pub use ::sops::{
