@@ -52,9 +52,11 @@ pub fn encrypt(
         encrypted_regex: ENCRYPTED_REGEX.into(),
         ..::sops::Rules::default()
     };
+    let groups = [entries.to_vec()];
     let sealing = ::sops::Sealing {
         data_key,
-        entries,
+        groups: &groups,
+        shamir_threshold: 0,
         lastmodified,
     };
     Ok(::sops::encrypt(
