@@ -686,6 +686,9 @@ fn diff_text(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> {
     let keys = super::keyring(identity);
     let text = sops_write::diff_text(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
     super::write_stdout(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 // ---- Key management: updatekeys, rotate, and the recipients warning of edit/set/unset.
 
 /// Says on stderr when `file`'s master keys differ from the rule that matches it now

@@ -48,9 +48,9 @@ mod ini;
 mod json;
 pub mod keys;
 mod meta;
-mod status;
 mod rekey;
 pub mod shamir;
+mod status;
 mod yaml;
 
 use std::path::Path;
@@ -67,8 +67,8 @@ pub use error::{
 pub use extract::{Step, decrypt_extract, parse_tree_path};
 pub use git::{METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, merge};
 pub use keys::{DataKeys, KeyEntry, KeyFailure};
-pub use status::file_status;
 pub use rekey::{FileKeys, data_key, file_keys, rekey, rotate};
+pub use status::file_status;
 
 pub use bytes::SecretBytes;
 use goyaml::gofmt;
@@ -187,37 +187,6 @@ pub fn decrypt_as(
 ) -> Result<SecretBytes, SopsError> {
     let branches = open_tree(path, bytes, format, keys)?;
     emit_plain(path, &branches, format)
-}
-
-/// The data key of a SOPS file, opened with `keys` from its key entries, no value decrypted
-/// (a writer that keys something else by the file's own data key reads it back this way).
-pub fn data_key(
-    path: &Path,
-    bytes: &[u8],
-    keys: &dyn DataKeys,
-) -> Result<Zeroizing<Vec<u8>>, SopsError> {
-    let format = format_for(path, bytes).ok_or_else(|| SopsError::Syntax {
-        file: path.to_path_buf(),
-        format: Format::for_path(path).name(),
-        reason: SyntaxReason::NoMetadata,
-    })?;
-    let syntax = |reason: SyntaxReason| SopsError::Syntax {
-        file: path.to_path_buf(),
-        format: format.name(),
-        reason,
-    };
-    let text = std::str::from_utf8(bytes).map_err(|_| syntax(SyntaxReason::NotUtf8))?;
-    let mut branches = match format {
-        Format::Yaml => yaml::load(text).map_err(syntax)?,
-        Format::Json | Format::Binary => vec![json::load(text).map_err(syntax)?],
-        Format::Dotenv => vec![dotenv::load(text).map_err(syntax)?],
-        Format::Ini => vec![ini::load(text).map_err(syntax)?],
-    };
-    let metadata = meta::extract(&mut branches, format).map_err(|reason| SopsError::Metadata {
-        file: path.to_path_buf(),
-        reason,
-    })?;
-    meta::data_key(path, &metadata, keys)
 }
 
 /// The decrypted tree of a SOPS file in `format`, its MAC checked.

@@ -10,10 +10,10 @@ pub use ::sops::{
     Change, DataKeys, Format, KeyEntry, KeyFailure, Rules, Sealing, SopsError, data_key, decrypt,
     decrypt_as, decrypt_extract, edit, encrypt, format_for, now_rfc3339, reencrypt,
 };
+/// Master keys read, replaced (`updatekeys`) and rotated; the data key split between groups.
+pub use ::sops::{FileKeys, file_keys, rekey, rotate, shamir};
 /// SOPS files in git (the merge driver's merge, the diff view), `filestatus`, idempotent edits.
 pub use ::sops::{
     METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, edit_idempotent, file_status, merge,
 };
-/// Master keys read, replaced (`updatekeys`) and rotated; the data key split between groups.
-pub use ::sops::{FileKeys, data_key, file_keys, rekey, rotate, shamir};
 pub(crate) use ::sops::{check_structure, is_sops};
