@@ -455,9 +455,14 @@ impl Writer<'_> {
         let mut rest = s;
         while !rest.is_empty() {
             let bytes = rest.as_bytes();
-            let mut end = 0;
-            let mut chars = 0;
-            while end < bytes.len() {
+            // An ASCII run ends at the first `\r` or `\n` (base64 lines: the common case).
+            let ascii_end = memchr::memchr2(b'\n', b'\r', bytes).unwrap_or(bytes.len());
+            let (mut end, mut chars) = if bytes[..ascii_end].is_ascii() {
+                (ascii_end, ascii_end)
+            } else {
+                (0, 0)
+            };
+            while end < bytes.len() && end != ascii_end {
                 let b = bytes[end];
                 if b == b'\n' || b == b'\r' {
                     break;

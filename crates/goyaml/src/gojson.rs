@@ -49,19 +49,32 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     let mut rest = s;
     while !rest.is_empty() {
-        let (valid, invalid_len) = match std::str::from_utf8(rest) {
-            Ok(v) => (v, 0),
-            Err(e) => {
-                let v = std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default();
-                (v, e.error_len().unwrap_or(rest.len() - e.valid_up_to()))
+        // ASCII (base64 data, names) is valid UTF-8 as it is.
+        let (bytes, invalid_len) = if rest.is_ascii() {
+            (rest, 0)
+        } else {
+            match std::str::from_utf8(rest) {
+                Ok(v) => (v.as_bytes(), 0),
+                Err(e) => (
+                    &rest[..e.valid_up_to()],
+                    e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
+                ),
             }
         };
         // Byte by byte: in valid UTF-8 only ASCII bytes and the three-byte sequences of
         // U+2028/U+2029 (E2 80 A8/A9) need escapes; every other byte is copied as is.
-        let bytes = valid.as_bytes();
+        // Eight bytes at a time while none of them needs a look.
         let mut start = 0;
         let mut i = 0;
         while i < bytes.len() {
+            if bytes
+                .get(i..i + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .is_some_and(|w| plain_word(u64::from_le_bytes(w)))
+            {
+                i += 8;
+                continue;
+            }
             let b = bytes[i];
             if !SPECIAL[b as usize] {
                 i += 1;
@@ -110,8 +123,8 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
             i += 1;
             start = i;
         }
-        out.extend_from_slice(&valid.as_bytes()[start..]);
-        let consumed = valid.len() + invalid_len;
+        out.extend_from_slice(&bytes[start..]);
+        let consumed = bytes.len() + invalid_len;
         // Go decodes rune by rune and replaces each byte that starts no valid rune, so a
         // truncated or invalid sequence of N bytes becomes N replacement characters.
         for _ in 0..invalid_len {
@@ -122,9 +135,74 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
+/// Whether none of eight bytes needs a look in [`write_go_string`]: each is ASCII, not a
+/// control character, and none of `"`, `\\`, `<`, `>`, `&`. Exact (no byte is misjudged):
+/// with every high bit clear, no sum below carries into the next byte.
+fn plain_word(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if w & HIGH != 0 {
+        return false;
+    }
+    // b + 0x60 reaches the high bit exactly when b >= 0x20.
+    if (w + 0x60 * ONES) & HIGH != HIGH {
+        return false;
+    }
+    // (b ^ c) + 0x7f reaches the high bit exactly when b != c.
+    let none_is = |c: u8| ((w ^ (u64::from(c) * ONES)) + 0x7f * ONES) & HIGH == HIGH;
+    none_is(b'"') && none_is(b'\\') && none_is(b'<') && none_is(b'>') && none_is(b'&')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_is_plain_exactly_when_each_of_its_bytes_is() {
+        let plain = |b: u8| (0x20..0x80).contains(&b) && !b"\"\\<>&".contains(&b);
+        // Every byte value in every position, among plain neighbours and among others.
+        for fill in [b'a', b'=', 0x1f, 0xe2] {
+            for pos in 0..8 {
+                for b in 0..=255u8 {
+                    let mut w = [fill; 8];
+                    w[pos] = b;
+                    let want = w.iter().all(|&c| plain(c));
+                    assert_eq!(plain_word(u64::from_le_bytes(w)), want, "{w:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_strings_escape_as_byte_by_byte() {
+        let mut s = b"QUJD".repeat(40);
+        for (at, b) in [
+            (3usize, b'<'),
+            (17, b'\n'),
+            (40, b'"'),
+            (63, 0x7f),
+            (64, b'&'),
+            (99, 0x01),
+        ] {
+            s[at] = b;
+        }
+        let want = {
+            let mut v = String::from("\"");
+            for &b in &s {
+                match b {
+                    b'<' => v.push_str("\\u003c"),
+                    b'\n' => v.push_str("\\n"),
+                    b'"' => v.push_str("\\\""),
+                    b'&' => v.push_str("\\u0026"),
+                    0x01 => v.push_str("\\u0001"),
+                    b => v.push(char::from(b)),
+                }
+            }
+            v.push('"');
+            v
+        };
+        assert_eq!(go(&s), want);
+    }
 
     fn go(s: &[u8]) -> String {
         let mut out = Vec::new();

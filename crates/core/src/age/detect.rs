@@ -24,13 +24,19 @@ pub fn looks_encrypted(bytes: &[u8]) -> bool {
     if is_encrypted(bytes) {
         return true;
     }
-    // Asked of every plain input: compare bytes in place (ASCII case folded), no copy.
+    // Asked of every plain input: compare bytes in place (ASCII case folded), no copy. The
+    // words are looked for at their spaces, which most values have few of, the rarer
+    // `AGE ENCRYPTED` first.
+    const WORDS: &[u8] = b"AGE ENCRYPTED";
+    const SPACE_AT: usize = 3;
     let head = &bytes[..bytes.len().min(1024)];
-    let has = |word: &[u8]| {
-        head.windows(word.len())
-            .any(|w| w.eq_ignore_ascii_case(word))
-    };
-    has(b"BEGIN") && has(b"AGE ENCRYPTED")
+    let words = memchr::memchr_iter(b' ', head).any(|s| {
+        s >= SPACE_AT
+            && head
+                .get(s - SPACE_AT..s - SPACE_AT + WORDS.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(WORDS))
+    });
+    words && head.windows(5).any(|w| w.eq_ignore_ascii_case(b"BEGIN"))
 }
 
 pub(super) fn is_armored(bytes: &[u8]) -> bool {
@@ -54,5 +60,28 @@ mod tests {
         ));
         assert!(!is_encrypted(b"password"));
         assert!(!is_encrypted(b""));
+    }
+
+    #[test]
+    fn a_damaged_armor_header_looks_encrypted_wherever_its_words_fall() {
+        for yes in [
+            &b"-----BEGIN age ENCRYPTED FILE-----\nYWdl"[..],
+            b"----- begin Age Encrypted file -----",
+            b"text before\n-----BEGIN AGE ENCRYPTED FILE-----",
+            b"AGE ENCRYPTED ... BEGIN",
+        ] {
+            assert!(looks_encrypted(yes), "{}", String::from_utf8_lossy(yes));
+        }
+        let far = [&[b'x'; 1020][..], b"BEGIN AGE ENCRYPTED"].concat();
+        for no in [
+            &b"password"[..],
+            b"AGE ENCRYPTED",
+            b"BEGIN AGEENCRYPTED",
+            b"GE ENCRYPTED BEGIN",
+            b" AGE ENCRYPTE",
+            &far,
+        ] {
+            assert!(!looks_encrypted(no), "{}", String::from_utf8_lossy(no));
+        }
     }
 }

@@ -224,20 +224,12 @@ pub enum Stream {
 }
 
 impl Stream {
-    /// Writes the stream, `---` between documents; a document printed from a Secret goes
-    /// through one buffer, zeroed after each.
+    /// Writes the stream, `---` between documents; the documents printed from Secrets are
+    /// zeroed once written.
     pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match self {
             Stream::Secrets(secrets) => {
-                let mut doc = Zeroizing::new(Vec::new());
-                for (i, s) in secrets.iter().enumerate() {
-                    if i > 0 {
-                        doc.extend_from_slice(b"---\n");
-                    }
-                    emit::write_document(&s.to_node(), &mut doc);
-                    out.write_all(&doc)?;
-                    zeroize::Zeroize::zeroize(&mut *doc);
-                }
+                crate::secret::write_yaml(secrets, &mut |doc| out.write_all(doc))?;
             }
             Stream::Documents(docs) => {
                 for (i, doc) in docs.iter().enumerate() {

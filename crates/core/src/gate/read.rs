@@ -330,9 +330,11 @@ pub fn file_with(
     if meta.len() > limit {
         return Err(too_large(meta.len(), true));
     }
-    let mut file = open_regular(path)?;
-    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize + 1));
-    read_capped(&mut file, &mut buf, limit).map_err(ReadFailure::Io)?;
+    let (mut file, opened) = open_regular(path)?;
+    // The size the opened file has now (it may have changed since `meta` was taken).
+    let size = opened.len();
+    let mut buf = Zeroizing::new(Vec::with_capacity(size.min(limit) as usize + 1));
+    read_sized(&mut file, &mut buf, limit, size).map_err(ReadFailure::Io)?;
     if buf.len() as u64 > limit {
         return Err(too_large(buf.len() as u64, false));
     }
@@ -341,7 +343,7 @@ pub fn file_with(
 
 /// Opens a file that must be regular without blocking should it have become a FIFO since
 /// it was looked at, and checks the opened file itself.
-fn open_regular(path: &Path) -> Result<File, ReadFailure> {
+fn open_regular(path: &Path) -> Result<(File, Metadata), ReadFailure> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -352,7 +354,7 @@ fn open_regular(path: &Path) -> Result<File, ReadFailure> {
     if !meta.is_file() {
         return Err(ReadFailure::NotRegular(Kind::of(meta.file_type())));
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -370,7 +372,7 @@ pub fn head(path: &Path, n: usize) -> Option<Zeroizing<Vec<u8>>> {
     if !meta.is_file() {
         return None;
     }
-    let mut file = open_regular(path).ok()?;
+    let (mut file, _) = open_regular(path).ok()?;
     let mut buf = Zeroizing::new(Vec::with_capacity(n));
     read_capped(&mut file, &mut buf, n as u64 - 1).ok()?;
     buf.truncate(n);
@@ -436,6 +438,36 @@ pub fn utf8(mut bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, usize> {
         Ok(s) => Ok(Zeroizing::new(s)),
         Err(e) => Err(Zeroizing::new(e.into_bytes()).len()),
     }
+}
+
+/// [`read_capped`] of a regular file whose size is known: one read asks for a byte more than
+/// the size, and getting exactly the size back is the end (a regular file reads short only
+/// there), which saves the read that would return nothing. Anything else reads on as usual.
+fn read_sized(
+    file: &mut File,
+    buf: &mut Zeroizing<Vec<u8>>,
+    limit: u64,
+    size: u64,
+) -> std::io::Result<()> {
+    if size < limit && buf.is_empty() && buf.capacity() as u64 > size {
+        let want = size as usize + 1;
+        buf.resize(want, 0);
+        match file.read(&mut buf[..]) {
+            Ok(n) => {
+                buf.truncate(n);
+                if n as u64 == size {
+                    return Ok(());
+                }
+            }
+            Err(e) => {
+                buf.truncate(0);
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    read_capped(file, buf, limit)
 }
 
 /// Reads from `r` into `buf` until the end or until more than `limit` bytes are in it,

@@ -5,7 +5,7 @@
 //! under the root, or where it resolves to instead. Each reader words its own refusal (the
 //! messages are part of the recorded cases); the judgement is made here only.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// kustomize's `--load-restrictor` values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,6 +45,46 @@ pub fn dir_or_dot(dir: &Path) -> &Path {
     }
 }
 
+/// A directory with its symlinks resolved, as `std::fs::canonicalize` resolves it, remembered
+/// for the run: generators share roots and their files share directories, and a directory
+/// below one already resolved costs one `lstat` instead of a resolution of every component.
+pub fn real_dir(dir: &Path) -> std::io::Result<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static RESOLVED: OnceLock<Mutex<HashMap<PathBuf, PathBuf>>> = OnceLock::new();
+    let dir = dir_or_dot(dir);
+    let cache = RESOLVED.get_or_init(Default::default);
+    let known = |d: &Path| {
+        cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(d)
+            .cloned()
+    };
+    if let Some(real) = known(dir) {
+        return Ok(real);
+    }
+    // Only a last component that is a name (not `.`, `..` or a root) is resolved from its
+    // parent; anything else is resolved whole.
+    let last_is_name = matches!(dir.components().next_back(), Some(Component::Normal(_)));
+    let real = match (dir.parent(), dir.file_name()) {
+        (Some(parent), Some(name)) if last_is_name => {
+            let meta = std::fs::symlink_metadata(dir)?;
+            if meta.is_dir() {
+                real_dir(parent)?.join(name)
+            } else {
+                std::fs::canonicalize(dir)?
+            }
+        }
+        _ => std::fs::canonicalize(dir)?,
+    };
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(dir.to_path_buf(), real.clone());
+    Ok(real)
+}
+
 impl LoadRestrictor {
     /// Whether the restrictor confines reads to a root.
     pub fn confines(self) -> bool {
@@ -57,7 +97,7 @@ impl LoadRestrictor {
         if !self.confines() {
             return Ok(None);
         }
-        std::fs::canonicalize(dir_or_dot(root)).map(Some)
+        real_dir(root).map(Some)
     }
 
     /// The one judgement, on paths already resolved: `real` may be read from `real_root`.

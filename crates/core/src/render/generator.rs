@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::error::{RenderError, Rule};
 use super::loader::{Input, Root};
-use super::naming::{apply_hash, is_build_annotation, plugin_marks};
+use super::naming::{apply_hash, defer_hash, is_build_annotation, plugin_marks};
 use super::settings::{Mode, PLACEHOLDER_ANNOTATION, Settings};
 use super::{Decrypt, Enc, Entry, Secret};
 use crate::error::{Error, Loc, Result, Warning};
@@ -145,10 +145,11 @@ pub(crate) fn render_generator(
     let (mut secret, meta_marks) = assemble(g, t, c, keys_unknown);
     let variant = g.hash.or(settings.hash).unwrap_or_default();
     let hashed = !g.options.disable_name_suffix_hash;
-    if settings.mode == Mode::Plugin {
-        plugin_marks(&mut secret, g, variant, hashed, &mut warnings);
-    } else if hashed {
-        apply_hash(&mut secret, variant);
+    match settings.mode {
+        Mode::Plugin => plugin_marks(&mut secret, g, variant, hashed, &mut warnings),
+        Mode::Render if hashed => apply_hash(&mut secret, variant),
+        Mode::Build if hashed => defer_hash(&mut secret, variant),
+        Mode::Render | Mode::Build => {}
     }
     check(&secret, g, &meta_marks, &mut warnings)?;
     Ok((secret, warnings))

@@ -34,8 +34,6 @@ pub(super) struct Root {
     placeholder: bool,
     /// How to lift the restrictor where this run was started (see [`restrictor_advice`]).
     advice: &'static str,
-    /// The last directory resolved for the restrictor: (as named, resolved).
-    resolved: std::sync::Mutex<Option<(PathBuf, PathBuf)>>,
 }
 
 impl Root {
@@ -53,7 +51,6 @@ impl Root {
             real,
             placeholder,
             advice: restrictor_advice(mode),
-            resolved: Default::default(),
         })
     }
 
@@ -140,8 +137,8 @@ impl Root {
     }
 
     /// `path` with symlinks resolved. A file that is not itself a symlink resolves to its
-    /// resolved directory plus its name, and a generator's files often share directories:
-    /// each directory is resolved once (a resolution costs a system call per component).
+    /// resolved directory plus its name, and files share directories: each directory is
+    /// resolved once a run ([`real_dir`](crate::kustomize::restrict::real_dir)).
     fn resolve(&self, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<PathBuf> {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return std::fs::canonicalize(path);
@@ -156,20 +153,7 @@ impl Root {
         {
             return std::fs::canonicalize(path);
         }
-        let mut cache = self.resolved.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((dir, real)) = cache.as_ref()
-            && dir == parent
-        {
-            return Ok(real.join(name));
-        }
-        let real = std::fs::canonicalize(if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        })?;
-        let out = real.join(name);
-        *cache = Some((parent.to_path_buf(), real));
-        Ok(out)
+        Ok(crate::kustomize::restrict::real_dir(parent)?.join(name))
     }
 
     /// A directory named in `files`: each of its [`read::dir_files`], read and decrypted.
@@ -215,7 +199,7 @@ impl Root {
 /// the environment kustomize runs the plugin in.
 fn restrictor_advice(mode: Mode) -> &'static str {
     match mode {
-        Mode::Render => "--load-restrictor LoadRestrictionsNone lifts it",
+        Mode::Render | Mode::Build => "--load-restrictor LoadRestrictionsNone lifts it",
         Mode::Plugin => {
             "inside kustomize, which does not pass its --load-restrictor to exec plugins, move the file under the kustomization's directory or set SECRETGEN_LOAD_RESTRICTOR=LoadRestrictionsNone in kustomize's environment"
         }

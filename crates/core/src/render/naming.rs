@@ -83,6 +83,16 @@ pub(super) fn plugin_marks(
     }
 }
 
+/// A name whose suffix the build computes at its end: the variant kept, and a stand-in suffix
+/// of the same length and alphabet so that the name is judged at its final length.
+pub(super) fn defer_hash(secret: &mut Secret, variant: HashVariant) {
+    let stand_in = char::from(hash::SUFFIX_ALPHABET[0])
+        .to_string()
+        .repeat(hash::SUFFIX_LEN);
+    secret.name = format!("{}-{stand_in}", secret.base_name);
+    secret.hash = Some((variant, String::new()));
+}
+
 /// The final name: the base name and the variant's suffix.
 pub(super) fn apply_hash(secret: &mut Secret, variant: HashVariant) {
     let suffix = hash::suffix_of(&secret.hash_json(variant, false));

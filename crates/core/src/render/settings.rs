@@ -24,6 +24,9 @@ pub enum Mode {
     /// The kustomize exec plugin: plain names marked `needs-hash` for kustomize to suffix,
     /// so that kustomize also rewrites every reference.
     Plugin,
+    /// A generator inside a kustomize build: the name is suffixed once, at the end of the
+    /// build (after every transformer), so none is computed here; the variant is kept.
+    Build,
 }
 
 /// Settings for one run.

@@ -19,6 +19,7 @@ pub(crate) mod validate;
 pub(crate) use error::{Error, NotBase64, Reason};
 pub use model::{
     Enc, Entry, Key, REDACTED, Secret, base64_plain, sort_secrets, to_yaml, to_yaml_redacted,
+    write_yaml,
 };
 
 use std::fmt;

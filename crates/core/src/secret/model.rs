@@ -301,13 +301,51 @@ pub fn base64_plain(bytes: &[u8]) -> String {
 /// Prints Secrets as one YAML stream (`---` between documents).
 pub fn to_yaml(secrets: &[Secret]) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::new());
-    for (i, s) in secrets.iter().enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b"---\n");
-        }
-        emit::write_document(&s.to_node(), &mut out);
-    }
+    write_yaml(secrets, &mut |doc| {
+        out.extend_from_slice(doc);
+        Ok(())
+    })
+    .expect("writing to memory cannot fail");
     out
+}
+
+/// How many Secrets are printed at once on every core before they are written in order: enough
+/// to keep both cores busy, few enough that the texts held at once stay small.
+const EMIT_BATCH: usize = 64;
+
+/// Prints Secrets as one YAML stream, handing `write` each document in order (from the second
+/// on, led by its `---` line). Many Secrets are printed in batches on every core; each text is
+/// zeroed once written.
+pub fn write_yaml(
+    secrets: &[Secret],
+    write: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let print = |(i, s): (usize, &Secret)| {
+        let mut doc = Zeroizing::new(Vec::new());
+        if i > 0 {
+            doc.extend_from_slice(b"---\n");
+        }
+        emit::write_document(&s.to_node(), &mut doc);
+        doc
+    };
+    if secrets.len() < EMIT_BATCH {
+        for doc in secrets.iter().enumerate().map(print) {
+            write(&doc)?;
+        }
+        return Ok(());
+    }
+    for (b, batch) in secrets.chunks(EMIT_BATCH).enumerate() {
+        let docs: Vec<Zeroizing<Vec<u8>>> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| print((b * EMIT_BATCH + i, s)))
+            .collect();
+        for doc in &docs {
+            write(doc)?;
+        }
+    }
+    Ok(())
 }
 
 /// What stands for a value in a redacted Secret, before its size.

@@ -362,16 +362,36 @@ impl<'a> Build<'a> {
     fn add_generators(&mut self, dir: &Path, k: &Kustomization, ra: &mut Vec<Res>) -> Result<()> {
         let generators = &k.unit.generators[..];
         let settings = Settings {
-            mode: render::Mode::Render,
+            mode: render::Mode::Build,
             ..self.settings.clone()
         };
         // Generators are independent until they are merged: rendered on every core when
         // there are many, then absorbed one by one in their order.
         let keys = self.keys;
-        let render_one = |g: &manifest::Generator| {
-            render::render_generator(g, &Transform::default(), &settings, keys)
+        // Each generator's Secret becomes its resource on the same core.
+        let render_one = |g: &manifest::Generator| -> Result<(Res, Vec<Warning>)> {
+            let (mut s, w) = render::render_generator(g, &Transform::default(), &settings, keys)?;
+            let variant = s.hash.as_ref().map(|(v, _)| *v);
+            s.name = s.base_name.clone();
+            let res = Res {
+                node: own(&s.to_node()),
+                prev: Vec::new(),
+                needs_hash: variant.is_some(),
+                variant: variant.unwrap_or_default(),
+                behavior: g.behavior,
+                origin: g.loc(),
+                key_origins: s
+                    .data
+                    .iter()
+                    .map(|(k, e)| (k.to_string(), (e.origin.clone(), e.encrypted)))
+                    .collect(),
+                placeholder: s.placeholder,
+                keys_unknown: s.keys_unknown,
+                meta: Provenance::Plain,
+            };
+            Ok((res, w))
         };
-        let rendered: Vec<Result<(Secret, Vec<Warning>)>> = if generators.len() >= 64 {
+        let rendered: Vec<Result<(Res, Vec<Warning>)>> = if generators.len() >= 64 {
             use rayon::prelude::*;
             generators.par_iter().map(render_one).collect()
         } else {
@@ -396,27 +416,8 @@ impl<'a> Build<'a> {
                 next = configs.next();
             }
             let g = &generators[i];
-            let (mut s, w) = r?;
+            let (res, w) = r?;
             self.warnings.extend(w);
-            let variant = s.hash.as_ref().map(|(v, _)| *v);
-            s.name = s.base_name.clone();
-            let node = own(&s.to_node());
-            let res = Res {
-                node,
-                prev: Vec::new(),
-                needs_hash: variant.is_some(),
-                variant: variant.unwrap_or_default(),
-                behavior: g.behavior,
-                origin: g.loc(),
-                key_origins: s
-                    .data
-                    .iter()
-                    .map(|(k, e)| (k.to_string(), (e.origin.clone(), e.encrypted)))
-                    .collect(),
-                placeholder: s.placeholder,
-                keys_unknown: s.keys_unknown,
-                meta: Provenance::Plain,
-            };
             let loc = g
                 .behavior_mark
                 .map(|m| Loc::at(&g.file, m))
