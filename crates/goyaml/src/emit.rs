@@ -35,6 +35,24 @@ pub enum Node<'a> {
     Seq(Vec<Node<'a>>),
 }
 
+impl Node<'_> {
+    /// The same value borrowing every string from this one: a view to print, no text
+    /// copied (a Secret's values are not duplicated to be printed).
+    pub fn view(&self) -> Node<'_> {
+        fn text<'s>(s: &'s Cow<'_, str>) -> Cow<'s, str> {
+            Cow::Borrowed(s.as_ref())
+        }
+        match self {
+            Node::Str(s) => Node::Str(text(s)),
+            Node::Bool(b) => Node::Bool(*b),
+            Node::Null => Node::Null,
+            Node::Number(s) => Node::Number(text(s)),
+            Node::Map(m) => Node::Map(m.iter().map(|(k, v)| (text(k), v.view())).collect()),
+            Node::Seq(s) => Node::Seq(s.iter().map(Node::view).collect()),
+        }
+    }
+}
+
 const BEST_WIDTH: usize = 80;
 const BEST_INDENT: usize = 2;
 

@@ -224,12 +224,14 @@ pub enum Stream {
 }
 
 impl Stream {
-    /// Writes the stream, `---` between documents; the documents printed from Secrets are
-    /// zeroed once written.
-    pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    /// Writes the stream, `---` between documents, then drops it: what it holds is zeroed
+    /// on every core.
+    pub fn write_to(self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use rayon::prelude::*;
         match self {
             Stream::Secrets(secrets) => {
-                crate::secret::write_yaml(secrets, &mut |doc| out.write_all(doc))?;
+                crate::secret::write_yaml(&secrets, &mut |doc| out.write_all(doc))?;
+                secrets.into_par_iter().for_each(drop);
             }
             Stream::Documents(docs) => {
                 for (i, doc) in docs.iter().enumerate() {
@@ -238,6 +240,7 @@ impl Stream {
                     }
                     out.write_all(doc)?;
                 }
+                docs.into_par_iter().for_each(drop);
             }
         }
         out.flush()

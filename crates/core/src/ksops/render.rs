@@ -44,7 +44,8 @@ pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
                 }
             }
             rest.push(p.clone());
-        } else if is_config(p) {
+        } else if !crate::kustomize::manifest::is_kustomization_file(p) && is_config(p) {
+            // (A kustomization is read by kustomize as one, whatever it holds.)
             configs.push(p.clone());
         } else {
             rest.push(p.clone());

@@ -31,7 +31,7 @@ use crate::kustomize::manifest::{Generator, Transform, Unit};
 #[cfg(test)]
 use crate::secret::SecretBytes;
 use crate::secret::{Enc, Entry, Secret, read};
-use crate::yaml::emit::{self, Node};
+use crate::yaml::emit::Node;
 
 pub(crate) use generator::render_generator;
 pub(crate) use naming::{is_build_annotation, is_local_config};
@@ -125,12 +125,7 @@ pub fn render_units_to_documents(
     keys: &dyn Decrypt,
     tick: &(dyn Fn() + Sync),
 ) -> Result<(Vec<Document>, Vec<Warning>)> {
-    render_mapped(units, settings, keys, tick, &|s: Secret| {
-        let mut doc = Zeroizing::new(Vec::new());
-        emit::write_document(&s.to_node(), &mut doc);
-        doc.shrink_to_fit();
-        doc
-    })
+    render_mapped(units, settings, keys, tick, &|s: Secret| s.document(false))
 }
 
 /// Renders every generator and plain Secret, maps each Secret through `map` as soon as it is
@@ -362,5 +357,42 @@ mod tests {
                 .unwrap();
         let docs: Vec<Vec<u8>> = docs.iter().map(|d| d.to_vec()).collect();
         assert_eq!(docs.join(&b"---\n"[..]), to_yaml(&all.secrets).to_vec());
+    }
+
+    /// Each Secret is printed into a buffer sized for it up front (a grown buffer leaves a
+    /// copy of the values behind): values of every size, short and long keys, labels,
+    /// annotations, a namespace, a type.
+    #[test]
+    fn a_document_fits_the_room_made_for_it() {
+        let t = tempfile::tempdir().unwrap();
+        let mut k = String::from(
+            "namespace: a-rather-long-namespace-name\ncommonLabels: {team: payments, tier: backend}\ncommonAnnotations: {note: some text}\nsecretGenerator:\n",
+        );
+        for (i, size) in [0usize, 1, 2, 3, 52, 53, 54, 100, 1024, 10_000, 100_000]
+            .into_iter()
+            .enumerate()
+        {
+            let file = t.path().join(format!("v{i}"));
+            std::fs::write(&file, "x".repeat(size)).unwrap();
+            let key = "k".repeat(1 + i * 20);
+            k.push_str(&format!(
+                "- name: s{i}\n  type: example.com/t{i}\n  files: [{key}=v{i}, short=v{i}]\n  options: {{labels: {{l{i}: v}}}}\n"
+            ));
+        }
+        let path = t.path().join("kustomization.yaml");
+        std::fs::write(&path, &k).unwrap();
+        let unit = crate::kustomize::manifest::read_kustomization(&path, &k).unwrap();
+        let out = render_units(std::slice::from_ref(&unit), &Settings::default(), &NoKeys).unwrap();
+        assert_eq!(out.secrets.len(), 11);
+        for s in &out.secrets {
+            let doc = s.document(true);
+            assert!(
+                doc.len() <= s.document_capacity(),
+                "{}: {} bytes printed, {} made room for",
+                s.name,
+                doc.len(),
+                s.document_capacity()
+            );
+        }
     }
 }

@@ -201,7 +201,7 @@ impl Secret {
     /// The emitter's view of the Secret.
     pub fn to_node(&self) -> Node<'_> {
         if let Some(node) = &self.passthrough {
-            return node.clone();
+            return node.view();
         }
         if self.kubectl_output {
             return self.to_kubectl_node();
@@ -242,6 +242,42 @@ impl Secret {
 }
 
 impl Secret {
+    /// The Secret printed as one YAML document (led by `---` when `lead`), in a buffer sized
+    /// for it up front: a buffer that grows is copied, and the copy it leaves in freed memory
+    /// is never zeroed.
+    pub fn document(&self, lead: bool) -> Zeroizing<Vec<u8>> {
+        let mut doc = Zeroizing::new(Vec::with_capacity(self.document_capacity()));
+        if lead {
+            doc.extend_from_slice(b"---\n");
+        }
+        emit::write_document(&self.to_node(), &mut doc);
+        doc
+    }
+
+    /// Room enough for [`Secret::document`] of a Secret as generated: its values' text with
+    /// their lines indented, its keys, metadata and the fixed fields.
+    pub(crate) fn document_capacity(&self) -> usize {
+        let text = |s: &str| s.len() + 16;
+        let values: usize = self
+            .data
+            .iter()
+            .map(|(k, e)| {
+                // The key's line, and the text with its lines indented.
+                let b64 = e.base64.expose().len();
+                text(k.as_str()) + b64 + b64 / 16 + 8
+            })
+            .sum();
+        let meta: usize = self
+            .labels
+            .iter()
+            .chain(&self.annotations)
+            .map(|(k, v)| text(k) + text(v))
+            .sum();
+        let names =
+            text(&self.name) + self.namespace.as_deref().map_or(0, text) + text(&self.type_);
+        values + meta + names + 128
+    }
+
     /// kubectl's printing: its field order, `creationTimestamp: null`, one-line base64, no
     /// `data` when empty, and `type` only when the generator set one.
     fn to_kubectl_node(&self) -> Node<'_> {
@@ -321,14 +357,7 @@ pub fn write_yaml(
     write: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let print = |(i, s): (usize, &Secret)| {
-        let mut doc = Zeroizing::new(Vec::new());
-        if i > 0 {
-            doc.extend_from_slice(b"---\n");
-        }
-        emit::write_document(&s.to_node(), &mut doc);
-        doc
-    };
+    let print = |(i, s): (usize, &Secret)| s.document(i > 0);
     if secrets.len() < EMIT_BATCH {
         for doc in secrets.iter().enumerate().map(print) {
             write(&doc)?;

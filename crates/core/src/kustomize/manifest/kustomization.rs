@@ -84,6 +84,9 @@ pub struct Kustomization {
     pub(crate) resource_docs: Vec<(String, Arc<[Node]>)>,
 }
 
+/// From this many `secretGenerator` entries on, they are read on every core.
+const PARALLEL_ENTRIES: usize = 64;
+
 impl Kustomization {
     /// The documents of the local `resources` file its entry `entry` names, as read with
     /// the kustomization (`None` for an entry that was not read: a directory, a URL).
@@ -368,16 +371,25 @@ impl Reader<'_> {
         root: &Path,
         global: &Options,
     ) -> Result<Vec<Generator>> {
-        let mut generators = Vec::new();
-        if let Some(list) = doc.get("secretGenerator").filter(|n| !n.is_null()) {
-            for entry in self.seq(list, "secretGenerator")? {
-                let mut g = self.generator(entry, Format::Kustomization, root)?;
-                g.options = g.options.merged_with_global(global);
-                check_kustomize_readable(&g)?;
-                generators.push(g);
-            }
+        let Some(list) = doc.get("secretGenerator").filter(|n| !n.is_null()) else {
+            return Ok(Vec::new());
+        };
+        let entries = self.seq(list, "secretGenerator")?;
+        let one = |entry: &Node| -> Result<Generator> {
+            let mut g = self.generator(entry, Format::Kustomization, root)?;
+            g.options = g.options.merged_with_global(global);
+            check_kustomize_readable(&g)?;
+            Ok(g)
+        };
+        // Entries are independent: many are read on every core, and the first error in
+        // their order is the one reported, as when read in turn.
+        if entries.len() >= PARALLEL_ENTRIES {
+            use rayon::prelude::*;
+            let read: Vec<Result<Generator>> = entries.par_iter().map(one).collect();
+            read.into_iter().collect()
+        } else {
+            entries.iter().map(one).collect()
         }
-        Ok(generators)
     }
 
     /// The SecretGenerator configs under `generators`: inline documents, or files (read
