@@ -246,8 +246,9 @@ def sec_scaling(c):
         sg = Cmd([c.sg, "render", tree])
         kz = Cmd([KUSTOMIZE, "build", tree])
         with_kz = n <= kz_max
-        # kustomize's time grows faster than linearly: one run at its largest size.
-        kz_runs = (sg_runs if n * s <= 1000 * 10240 and n <= 1000 else 1) if with_kz else 0
+        # kustomize's time grows faster than linearly (about 80 s for 3000 generators or 100 MB on
+        # the loaded 2-core machine): one run beyond 10 MB of secret data, to stay within 15 minutes.
+        kz_runs = (sg_runs if n * s <= 1000 * 1024 else 1) if with_kz else 0
         log(f"scaling: {n} generators x 10 x {s} B: secretgen {sg_runs} runs, kustomize {kz_runs}")
         o_sg, o_kz = c.W("scaling-sg.yaml"), c.W("scaling-kz.yaml")
         spawn(sg, o_sg)  # warm-up (page cache)
@@ -572,6 +573,8 @@ def machine(c):
 # --- the report ---------------------------------------------------------------------------
 
 def ms(x):
+    if x >= 120:
+        return f"{x / 60:.0f} min"
     return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
 
 
@@ -611,7 +614,7 @@ def md_main(s):
     r, o = s["rows"], s["one_core"]
     sg = r["secretgen"]["median"]
     rows = [
-        ("`kubectl kustomize` (its kustomize: see Machine)", ms(r["kubectl"]["median"]),
+        ("`kubectl kustomize` (kubectl's own kustomize, see Machine)", ms(r["kubectl"]["median"]),
          f"{r['kubectl']['median'] / sg:.1f}×", code(r["kubectl"]["cmd"])),
         ("standalone kustomize v5.8.2 (`kustomize build`)", ms(r["kustomize"]["median"]),
          f"{r['kustomize']['median'] / sg:.1f}×", code(r["kustomize"]["cmd"])),
@@ -629,6 +632,10 @@ def md_main(s):
         "",
         table(["measure", ">median", ">time / secretgen's", "command"], rows),
         "",
+        *([f"secretgen took less time pinned to one core ({ms(o['secretgen']['median'])}) than free to use "
+           f"both ({ms(sg)}): under this load the second core was busy, and the parallel render's threads "
+           "competed with the other builds instead of running beside them.", ""]
+          if o["secretgen"]["median"] < sg else []),
         f"Workload: `{s['workload']}`. Samples (s): " + "; ".join(
             f"{k} " + ", ".join(f"{x:.3f}" for x in v["samples"]) for k, v in list(r.items()) + [
                 (k + " (one core)", v) for k, v in o.items()]) + ".",
@@ -727,8 +734,11 @@ def md_plugin(s):
         f"**secretgen's own cost per generator**, over the do-nothing plugin printing the same bytes: "
         f"**{own:.2f} ms** (process start included). kustomize with the do-nothing plugin against its builtin: "
         f"{per('fixed'):+.2f} ms per generator, which is kustomize's exec machinery and its parsing of the "
-        "plugin's output less the builtin generator's own work (negative: the builtin costs kustomize more "
-        "than starting a static process and reading what it prints).",
+        "plugin's output less the builtin generator's own work"
+        + (" (negative: the builtin costs kustomize more than starting a static process and reading what it "
+           "prints)." if per("fixed") < 0 else ".")
+        + f" With the plugin printing only its config back, {per('cat'):+.2f} ms: most of the floor is "
+        "kustomize reading the 14 KB Secret each call prints.",
         "",
         f"One call on its own, as kustomize makes it (config path as the argument, the kustomization root as "
         f"working directory), medians of {s['call_runs']} alternating runs:",
@@ -766,7 +776,11 @@ def md_sops(s):
         "secretgen in KSOPS' place as with KSOPS; `sops --decrypt` of every file gives back its plaintext "
         f"(all checked before timing). Medians of {s['runs']} alternating runs.",
         "",
-        table(["command", ">median", ">per file", ">time / secretgen's", "command line"], rows),
+        table(["measure", ">median", ">per file", ">time / secretgen's", "command"], rows),
+        "",
+        f"Inside the same kustomize build, KSOPS takes {r['ksops']['median'] / r['secretgen-ksops']['median']:.1f}× "
+        "the time secretgen takes in its place; the rest of either build is kustomize's own (one plugin "
+        f"call for the {n} files, then reading the {s['secrets']} Secrets it prints).",
         "",
         f"KSOPS: `{s['ksops']}`. The tree is made by `sops_tree()` in benches/compare.py (seeded; the "
         "ciphertext differs per run of it, the plaintext does not).",
@@ -786,8 +800,9 @@ def md_sops_write(s):
         f"`encrypt` and `edit` of {n} small Secret manifests (age recipient), one process per file as a "
         "user or a script runs them, secretgen against sops 3.13.3 on the same files; `edit` with a "
         "non-interactive `EDITOR` changing one value, under a pseudo-terminal (`script`) for both. "
-        f"Medians of {s['rounds']} alternating rounds (the order swaps each round); sops decrypts every "
-        "tenth file secretgen wrote to what it decrypts its own to (checked).",
+        + (f"Medians of {s['rounds']} alternating rounds (the order swaps each round)" if s["rounds"] > 1 else
+           "One round, secretgen's loop first (`--rounds N` alternates the order)")
+        + "; sops decrypts every tenth file secretgen wrote to what it decrypts its own to (checked).",
         "",
         table(["operation", ">secretgen", ">sops 3.13.3", ">sops / secretgen", ">secretgen / sops"], rows),
         "",
@@ -885,8 +900,8 @@ def report(res, svg_rel, quick):
         f"Linux {m.get('kernel')}.",
         f"- secretgen: `{m.get('secretgen')}`, {ly(m.get('secretgen_linking'))} linked, "
         f"{m.get('secretgen_bytes', 0) / 1e6:.1f} MB; measured from the tree `{m.get('tree')}`.",
-        f"- `{m.get('kustomize')}` (`.tools/bin/kustomize`); `{m.get('kubectl')}`; `{m.get('sops')}`; "
-        f"KSOPS v4.5.1 at `{m.get('ksops')}`.",
+        f"- kustomize `{m.get('kustomize')}` (`.tools/bin/kustomize`); kubectl: `{m.get('kubectl')}`; "
+        f"`{m.get('sops')}` (`.tools/bin/sops`); KSOPS v4.5.1 at `{m.get('ksops')}`.",
     ]
     if loads:
         lo = min(min(a[0], b[0]) for a, b in loads)
@@ -896,6 +911,10 @@ def report(res, svg_rel, quick):
             f"(each section gives its own). Other builds shared the {m.get('nproc')} cores: absolute times are "
             "higher and noisier than on a quiet machine; the alternating runs put the load on every command "
             "alike, so compare within a row and read the ratios.")
+    lr = res.get("last_run")
+    if lr:
+        lines.append(f"- The last run (`--only {','.join(lr['sections'])}`, ended {lr['ended']}) took "
+                     f"{lr['seconds'] / 60:.1f} minutes, generated workloads already in `$W` or not.")
     if quick:
         lines.append("- **Quick mode** (`--quick`): small workloads and few runs, a smoke test, not figures.")
     lines.append("")
@@ -927,8 +946,14 @@ def report(res, svg_rel, quick):
         "static libc for the do-nothing plugin, `taskset`, `/usr/bin/time`, `script` and python3. "
         "Other scripts: `benches/ksops.sh` (N `kind: ksops` generators, 3 SOPS files each, with KSOPS and "
         "with secretgen), `benches/sops_cost.sh`, `benches/sops_keytypes.sh`, `benches/ab.py` (two binaries "
-        "side by side), `cargo bench --bench hot_paths` (criterion). Earlier measurements and what was "
-        "optimised: [benches/HISTORY.md](benches/HISTORY.md).",
+        "side by side), `cargo bench --bench hot_paths` (criterion).",
+        "",
+        "## Earlier measurements",
+        "",
+        "[benches/HISTORY.md](benches/HISTORY.md) keeps what this file said before the script wrote it: the "
+        "micro-benchmarks (criterion), post-quantum age decryption against X25519 (about 1.8×), the statically "
+        "linked build against the dynamic one (`benches/ab.py`), `benches/ksops.sh` at 1, 20 and 200 "
+        "generators, and what was optimised and what limits the rest. Those figures are of earlier commits.",
         "",
     ]
     return "\n".join(lines)
@@ -940,11 +965,10 @@ def svg(scaling):
     rows = scaling["rows"]
     series = {"secretgen render": ("secretgen", "#1f77b4"), "kustomize v5.8.2 build": ("kustomize", "#d62728")}
     pts = [(r["data"], r[k]["median"]) for r in rows for k in ("secretgen", "kustomize") if k in r]
-    x0 = 10 ** math.floor(math.log10(min(p[0] for p in pts) / MiB))
-    x1 = 10 ** math.ceil(math.log10(max(p[0] for p in pts) / MiB))
-    y0 = 10 ** math.floor(math.log10(min(p[1] for p in pts)))
-    y1 = 10 ** math.ceil(math.log10(max(p[1] for p in pts)))
-    W, H, L, R, T, B = 640, 420, 70, 20, 30, 55
+    # Axes a little wider than the points, grid lines at 1..9 x 10^k, labels at 1, 2 and 5.
+    x0, x1 = min(p[0] for p in pts) / MiB / 1.6, max(p[0] for p in pts) / MiB * 1.6
+    y0, y1 = min(p[1] for p in pts) / 1.6, max(p[1] for p in pts) * 1.6
+    W, H, L, R, T, B = 640, 420, 70, 24, 30, 55
     X = lambda v: L + (math.log10(v / MiB) - math.log10(x0)) / (math.log10(x1) - math.log10(x0)) * (W - L - R)  # noqa
     Y = lambda v: H - B - (math.log10(v) - math.log10(y0)) / (math.log10(y1) - math.log10(y0)) * (H - T - B)  # noqa
     o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
@@ -959,28 +983,23 @@ def svg(scaling):
         if unit == "s":
             return f"{v * 1000:g} ms" if v < 1 else f"{v:g} s"
         return f"{v:g} MiB"
-    d = x0
-    while d <= x1 * 1.001:
-        for k in range(1, 10):
-            v = d * k
-            if v > x1 * 1.001:
-                break
-            x = X(v * MiB)
-            o.append(f'<line x1="{x:.1f}" y1="{T}" x2="{x:.1f}" y2="{H - B}" stroke="{"#bbb" if k == 1 else "#eee"}"/>')
-            if k == 1:
-                o.append(f'<text x="{x:.1f}" y="{H - B + 16}" text-anchor="middle">{label(v, "MiB")}</text>')
-        d *= 10
-    d = y0
-    while d <= y1 * 1.001:
-        for k in range(1, 10):
-            v = d * k
-            if v > y1 * 1.001:
-                break
-            y = Y(v)
-            o.append(f'<line x1="{L}" y1="{y:.1f}" x2="{W - R}" y2="{y:.1f}" stroke="{"#bbb" if k == 1 else "#eee"}"/>')
-            if k == 1:
-                o.append(f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{label(v, "s")}</text>')
-        d *= 10
+
+    def ticks(lo, hi):
+        for d in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+            for k in range(1, 10):
+                v = k * 10.0 ** d
+                if lo <= v <= hi:
+                    yield round(v, 6), k
+    for v, k in ticks(x0, x1):
+        x = X(v * MiB)
+        o.append(f'<line x1="{x:.1f}" y1="{T}" x2="{x:.1f}" y2="{H - B}" stroke="{"#bbb" if k == 1 else "#eee"}"/>')
+        if k in (1, 2, 5):
+            o.append(f'<text x="{x:.1f}" y="{H - B + 16}" text-anchor="middle">{label(v, "MiB")}</text>')
+    for v, k in ticks(y0, y1):
+        y = Y(v)
+        o.append(f'<line x1="{L}" y1="{y:.1f}" x2="{W - R}" y2="{y:.1f}" stroke="{"#bbb" if k == 1 else "#eee"}"/>')
+        if k in (1, 2, 5):
+            o.append(f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{label(v, "s")}</text>')
     o.append(f'<rect x="{L}" y="{T}" width="{W - L - R}" height="{H - T - B}" fill="none" stroke="#333"/>')
     o.append(f'<text x="{(L + W - R) / 2}" y="{H - 18}" text-anchor="middle">secret data (generators × 10 '
              'files; 1 KiB values on the lines, 10 KiB values hollow)</text>')
@@ -1037,6 +1056,9 @@ def main():
         for s in only:
             if s not in RUN:
                 sys.exit(f"unknown section {s!r}; sections: {', '.join(SECTIONS)}")
+        if "sops" in only and not (c.ksops and os.access(c.ksops, os.X_OK)):
+            sys.exit(f"missing KSOPS at {c.ksops} for the sops section (--ksops PATH or KSOPS_BIN; v4.5.1 built "
+                     "from its tag), or leave the section out: --only main,scaling,plugin,sops-write,age,startup")
         t0 = time.time()
         res["machine"] = machine(c)
         for name in only:
@@ -1052,6 +1074,10 @@ def main():
                 json.dump(res, f, indent=1)
                 f.write("\n")
         log(f"all done in {time.time() - t0:.0f} s")
+        res["last_run"] = {"sections": only, "seconds": time.time() - t0, "ended": now(), "quick": c.quick}
+        with open(results, "w") as f:
+            json.dump(res, f, indent=1)
+            f.write("\n")
     if "scaling" in res["sections"]:
         with open(svg_path, "w") as f:
             f.write(svg(res["sections"]["scaling"]))
