@@ -5,7 +5,7 @@
 #                      [--runs N] [--work DIR] [--ksops PATH] [--report-only]
 #
 # Sections: main, scaling, plugin, sops, sops-write, age, startup (the default: all of them,
-# about 15 minutes on 2 cores) and overlays (only when named). Builds the release binary
+# about 15 minutes on 2 busy cores) and overlays (only when named). Builds the release binary
 # (unless --bin), generates the workloads (benches/gen_workload.py, seeded, cached in DIR,
 # default /tmp/secretgen-bench), checks that the commands compared give the same output, times
 # them alternately, stores every sample in benches/results.json and writes BENCHMARKS.md and
