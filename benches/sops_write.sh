@@ -2,7 +2,7 @@
 # Writing SOPS files: `encrypt` and `edit` of N files (a small Secret manifest each, age
 # recipient), secretgen against the real sops 3.13.3 on the same files.
 #
-#   benches/sops_write.sh [--files N] [--rounds R] [--bin SECRETGEN]
+#   benches/sops_write.sh [--files N] [--rounds R] [--bin SECRETGEN] [--json FILE]
 #
 # encrypt: `TOOL encrypt --age R FILE > OUT` for each plaintext file. edit: `TOOL edit FILE`
 # on copies of the same N files sops encrypted, with a non-interactive EDITOR script that
@@ -13,19 +13,22 @@
 # tests check the rest of the format), then prints
 # the medians and the ratios (secretgen / sops: below 1 is faster). Process start is
 # included: one process per file, as a user or a script runs them. Needs sops and
-# age-keygen in .tools/bin (tests/setup.sh) and `script` (util-linux).
+# age-keygen in .tools/bin (tests/setup.sh) and `script` (util-linux). --json FILE: also write
+# the medians and every sample there (benches/compare.sh --only sops-write reads it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 files=1000
 rounds=3
 bin=
+json=
 while [ $# -gt 0 ]; do
   case "$1" in
     --files) files=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --json) json=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -59,9 +62,8 @@ for i in range(n):
         f.write(f"apiVersion: v1\nkind: Secret\nmetadata:\n    name: s{i}\n"
                 f"stringData:\n    user: admin\n    password: {pw}\n    token: {tok}\n")
 PY
-for f in "$work"/plain/*.yaml; do
-  "$sops" encrypt --age "$recipient" "$f" > "$work/base/$(basename "$f")"
-done
+printf '%s\n' "$work"/plain/*.yaml | xargs -P "$(nproc)" -I{} sh -c \
+  '"$0" encrypt --age "$1" "$2" > "$3/$(basename "$2")"' "$sops" "$recipient" {} "$work/base"
 cat > "$work/editor.sh" <<'SH'
 #!/bin/sh
 sed -i 's/^    user: admin$/    user: root/' "$1"
@@ -123,16 +125,22 @@ for op in encrypt edit; do
   done
 done
 
-python3 - "$files" "$rounds" \
+python3 - "$files" "$rounds" "$json" \
   "${times[encrypt-secretgen]}" "${times[encrypt-sops]}" \
   "${times[edit-secretgen]}" "${times[edit-sops]}" <<'PY'
-import statistics, sys
-n, rounds = int(sys.argv[1]), int(sys.argv[2])
+import json, statistics, sys
+n, rounds, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def med(s): return statistics.median(int(x) for x in s.split()) / 1e9
 print(f"{n} files, {rounds} alternating rounds, medians (process start included)")
 print("| operation | secretgen | sops 3.13.3 | ratio (secretgen / sops) |")
 print("|---|---|---|---|")
-for op, a, b in (("encrypt", sys.argv[3], sys.argv[4]), ("edit", sys.argv[5], sys.argv[6])):
+res = {"files": n, "rounds": rounds}
+for op, a, b in (("encrypt", sys.argv[4], sys.argv[5]), ("edit", sys.argv[6], sys.argv[7])):
     x, y = med(a), med(b)
+    res[op] = {"secretgen": x, "sops": y, "samples": {"secretgen": [int(v) / 1e9 for v in a.split()],
+                                                      "sops": [int(v) / 1e9 for v in b.split()]}}
     print(f"| {op} | {x:.2f} s ({x / n * 1000:.2f} ms/file) | {y:.2f} s ({y / n * 1000:.2f} ms/file) | {x / y:.3f} |")
+if out:
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1)
 PY
