@@ -321,19 +321,56 @@ pub fn file_with(
         return Err(ReadFailure::NotRegular(Kind::of(meta.file_type())));
     }
     let (limit, settable) = effective(cap);
+    if meta.len() > limit {
+        return Err(ReadFailure::TooLarge {
+            size: meta.len(),
+            limit,
+            exact: true,
+            settable,
+        });
+    }
+    let (file, opened) = open_regular(path)?;
+    opened_file(file, &opened, cap)
+}
+
+/// Opens `path` for reading where its last component is not a symbolic link, without
+/// blocking (a FIFO) and without taking a terminal: the file and its own metadata. `None`
+/// where it cannot be opened so: the caller then looks at the path ([`file_with`]), which
+/// says what is wrong with it. For paths whose directory the caller has judged already.
+pub fn open_unless_link(path: &Path) -> Option<(File, Metadata)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    Some((file, meta))
+}
+
+/// Reads a file opened by [`open_unless_link`] (or [`file_with`]), of at most `cap` bytes (and
+/// at most the run's limit): a regular file only, its size judged before it is read.
+pub fn opened_file(
+    mut file: File,
+    meta: &Metadata,
+    cap: u64,
+) -> Result<Zeroizing<Vec<u8>>, ReadFailure> {
+    if !meta.is_file() {
+        return Err(ReadFailure::NotRegular(Kind::of(meta.file_type())));
+    }
+    let (limit, settable) = effective(cap);
     let too_large = |size: u64, exact: bool| ReadFailure::TooLarge {
         size,
         limit,
         exact,
         settable,
     };
-    if meta.len() > limit {
-        return Err(too_large(meta.len(), true));
+    // The size the opened file has now.
+    let size = meta.len();
+    if size > limit {
+        return Err(too_large(size, true));
     }
-    let (mut file, opened) = open_regular(path)?;
-    // The size the opened file has now (it may have changed since `meta` was taken).
-    let size = opened.len();
-    let mut buf = Zeroizing::new(Vec::with_capacity(size.min(limit) as usize + 1));
+    let mut buf = Zeroizing::new(Vec::with_capacity(size as usize + 1));
     read_sized(&mut file, &mut buf, limit, size).map_err(ReadFailure::Io)?;
     if buf.len() as u64 > limit {
         return Err(too_large(buf.len() as u64, false));

@@ -76,6 +76,9 @@ impl Root {
         } else {
             self.dir.join(&cleaned)
         };
+        if let Some(input) = self.read_plain_file(&path, entry, loc, keys)? {
+            return Ok(input);
+        }
         let cannot_read = |source: std::io::Error| {
             KError::entry(
                 loc,
@@ -102,6 +105,51 @@ impl Root {
         }
         let (bytes, enc) = read_source(&path, entry, &meta, loc, keys, self.placeholder)?;
         Ok(Input::File { bytes, enc, path })
+    }
+
+    /// The common case in one look: a regular file, not a link, in a directory the restrictor
+    /// allows, judged before it is opened (its directory) and once opened (its own metadata).
+    /// `None` for everything else, which [`Root::read_file`] looks at in full and names.
+    fn read_plain_file(
+        &self,
+        path: &Path,
+        entry: &str,
+        loc: &Loc,
+        keys: &dyn Decrypt,
+    ) -> Result<Option<Input>> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(None);
+        };
+        // Only a path that ends in the file's own name (`f/.` does not).
+        if !path
+            .as_os_str()
+            .as_encoded_bytes()
+            .ends_with(name.as_encoded_bytes())
+        {
+            return Ok(None);
+        }
+        if let Some(real_root) = &self.real {
+            let Ok(dir) = crate::kustomize::restrict::real_dir(parent) else {
+                return Ok(None);
+            };
+            if LoadRestrictor::judge(real_root, &dir.join(name)).is_err() {
+                return Ok(None);
+            }
+        }
+        let Some((file, meta)) = read::open_unless_link(path) else {
+            return Ok(None);
+        };
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        let buf = read::opened_file(file, &meta, MAX_ENCRYPTED_FILE)
+            .map_err(|f| KError::entry(loc, entry, EntryReason::Read(f)))?;
+        let (bytes, enc) = open_source(path, entry, buf, loc, keys, self.placeholder)?;
+        Ok(Some(Input::File {
+            bytes,
+            enc,
+            path: path.to_path_buf(),
+        }))
     }
 
     /// The load restrictor: `path` (whose own metadata, symlink or not, is `meta`) must
