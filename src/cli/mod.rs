@@ -69,7 +69,7 @@ fn keyring(identity: &[std::path::PathBuf]) -> secretgen::age::Keyring {
 /// The keyring of a `sops` command: its identities, and the run's key services.
 fn keyring_with(
     identity: &[std::path::PathBuf],
-    services: &secretgen::sops::keys::keyservice::KeyServices,
+    services: &secretgen::app::sops_keys::KeyServices,
 ) -> secretgen::age::Keyring {
     secretgen::render::keyring(identity.to_vec(), services.clone(), |w| {
         eprintln!("warning: {w}")
@@ -79,7 +79,7 @@ fn keyring_with(
 impl Globals {
     /// The key services of a command without a session (the `sops` commands): the flags,
     /// else `SOPS_KEYSERVICE` and `SOPS_ENABLE_LOCAL_KEYSERVICE`.
-    fn key_services(&self) -> Result<secretgen::sops::keys::keyservice::KeyServices, Error> {
+    fn key_services(&self) -> Result<secretgen::app::sops_keys::KeyServices, Error> {
         secretgen::render::key_services(&Given {
             keyservice: self.keyservice.clone(),
             enable_local_keyservice: self.enable_local_keyservice,
