@@ -356,3 +356,51 @@ fn other_key_types_are_wrapped_by_a_key_service_or_refused() {
     c.env("SOPS_AGE_KEY_FILE", &key_file).arg("decrypt").arg(&f);
     assert_eq!(text(&ok(c)), plain_yaml());
 }
+
+/// The README's PGP and KMS block ("Writing SOPS files"), run as written with bash, with a
+/// gpg key in GNUPGHOME and the KMS emulator (holding the key of the block's ARN): it
+/// decrypts, and after it sops opens the file with the PGP key alone and not with KMS.
+#[test]
+fn the_readme_pgp_and_kms_block_runs_as_written() {
+    let mut k = keys();
+    let kms = Kms::start(k.e.dir.path());
+    k.e.extra = kms.vars();
+    let e = &k.e;
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let rest = &readme[readme.find("### Writing SOPS files").unwrap()..];
+    let rest = &rest[rest.find("**Every key type is written").unwrap()..];
+    let start = rest.find("```sh\n").unwrap() + "```sh\n".len();
+    let block = &rest[start..start + rest[start..].find("```").unwrap()];
+    assert!(
+        block.contains(ARN),
+        "the block's ARN is the emulator's key: {block}"
+    );
+    let cwd = dir(e, "readme");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_secretgen"));
+    let c = e.secretgen(&cwd);
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // The environment of the environment's commands, for bash.
+    let mut bash = Command::new("bash");
+    bash.args(["-e", "-c", block]).current_dir(&cwd);
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => bash.env(k, v),
+            None => bash.env_remove(k),
+        };
+    }
+    bash.env("PATH", path);
+    let out = run("the README block", bash);
+    assert!(text(&out).contains("password: hunter2"), "{}", text(&out));
+    let f = cwd.join("team.yaml");
+    let body = std::fs::read_to_string(&f).unwrap();
+    assert!(body.contains(&k.fpr) && !body.contains(ARN), "{body}");
+    let out = sops_decrypt(e, &cwd, &f, &["pgp"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), "password: hunter2\n");
+    assert!(!sops_decrypt(e, &cwd, &f, &["kms"]).status.success());
+}

@@ -723,3 +723,84 @@ pub fn check_recipients(paths: &[PathBuf]) -> Result<(Vec<RecipientFinding>, usi
     }
     Ok((found, compared))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_keys_are_named_as_sops_names_them() {
+        let ctx = kms_context("env:prod,app:web").unwrap();
+        assert_eq!(
+            ctx,
+            [("app".into(), "web".into()), ("env".into(), "prod".into())]
+        );
+        assert!(kms_context("app=web").is_err());
+        assert!(kms_context("").unwrap().is_empty());
+        let kms = keys_named(
+            "kms",
+            &["arn:aws:kms:eu-west-2:1:key/k+arn:aws:iam::1:role/r, arn:aws:kms:eu-west-2:1:alias/a".into()],
+            &ctx,
+            "prof",
+        );
+        let KeyEntry::Kms {
+            arn,
+            role,
+            context,
+            aws_profile,
+            ..
+        } = &kms[0]
+        else {
+            panic!("{kms:?}")
+        };
+        assert_eq!(arn, "arn:aws:kms:eu-west-2:1:key/k");
+        assert_eq!(role, "arn:aws:iam::1:role/r");
+        assert_eq!(context, &ctx);
+        assert_eq!(aws_profile, "prof");
+        assert_eq!(kms[1].id(), "arn:aws:kms:eu-west-2:1:alias/a");
+        let pgp = keys_named("pgp", &["AB CD, EF".into()], &[], "");
+        assert_eq!(
+            pgp.iter().map(KeyEntry::id).collect::<Vec<_>>(),
+            ["ABCD", "EF"]
+        );
+    }
+
+    #[test]
+    fn a_rules_kms_context_and_profile_are_read() {
+        let bad = |m: &str| usage(m.to_string());
+        let doc = crate::yaml::parse_stream(
+            "key_groups:\n  - kms:\n      - arn: arn:aws:kms:eu-west-2:1:key/k\n        context: {z: '1', a: b}\n",
+        )
+        .unwrap();
+        let (groups, _) = rule_groups(&doc[0], &bad).unwrap();
+        let KeyEntry::Kms { context, .. } = &groups[0][0] else {
+            panic!()
+        };
+        assert_eq!(
+            context,
+            &[("a".into(), "b".into()), ("z".into(), "1".into())]
+        );
+        let doc =
+            crate::yaml::parse_stream("kms: arn:aws:kms:eu-west-2:1:key/k\naws_profile: prof\n")
+                .unwrap();
+        let (groups, _) = rule_groups(&doc[0], &bad).unwrap();
+        let KeyEntry::Kms { aws_profile, .. } = &groups[0][0] else {
+            panic!()
+        };
+        assert_eq!(aws_profile, "prof");
+    }
+
+    #[test]
+    fn a_type_only_a_key_service_wraps_is_refused_without_one() {
+        let groups = vec![vec![named("gcp_kms", "projects/p/cryptoKeys/k")]];
+        let e = wrap_groups(&[7u8; 32], &groups, 0, None, &KeyServices::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("GCP KMS")
+                && e.contains("projects/p/cryptoKeys/k")
+                && e.contains("--keyservice"),
+            "{e}"
+        );
+    }
+}
