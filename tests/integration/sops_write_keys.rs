@@ -110,6 +110,34 @@ fn pgp_files_open_with_sops_in_every_format() {
     let out = sops_decrypt(&k.e, &cwd, &f, &["pgp"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(text(&out.stdout), plain_yaml());
+    // SOPS_GPG_EXEC names the gpg that wraps, given sops' own arguments.
+    let log = cwd.join("gpg-args");
+    let wrapper = cwd.join("gpg-logging");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec gpg \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut c = k.e.secretgen(&cwd);
+    c.env("SOPS_GPG_EXEC", &wrapper)
+        .args(["sops", "encrypt", "--pgp", &k.fpr])
+        .arg(&plain);
+    run("encrypt through SOPS_GPG_EXEC", c);
+    let short = &k.fpr[k.fpr.len() - 16..];
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!(
+            "--no-default-recipient --yes --encrypt -a -r {} --trusted-key {short} --no-encrypt-to\n",
+            k.fpr
+        )
+    );
     // A key gpg does not hold: exit 2, the fingerprint named, nothing written.
     let missing = "0123456789ABCDEF0123456789ABCDEF01234567";
     let target = cwd.join("never.yaml");
