@@ -245,6 +245,46 @@ fn kms_files_open_with_sops_in_every_format() {
             &["--kms", ARN, "--encryption-context", "app:web,env:prod"],
         );
     }
+    // A rule's KMS key with --encryption-context: sops 3.13.3's `encrypt` gives the rule's
+    // keys no context from the command line; the layout is sops' own.
+    let ruled = dir(&e, "kms-rule");
+    std::fs::write(
+        ruled.join(".sops.yaml"),
+        format!("creation_rules:\n  - kms: {ARN}\n"),
+    )
+    .unwrap();
+    let (name, input) = formats()[0];
+    compare(
+        &e,
+        &ruled,
+        name,
+        input,
+        &["--encryption-context", "app:web"],
+    );
+    // The rule's `aws_profile`: that profile's credentials, written into the entry as sops
+    // writes it.
+    let (config, creds) = (ruled.join("aws-config"), ruled.join("aws-credentials"));
+    std::fs::write(&config, "[profile kmstest]\nregion = eu-west-2\n").unwrap();
+    std::fs::write(
+        &creds,
+        "[kmstest]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+    )
+    .unwrap();
+    e.extra
+        .push(("AWS_CONFIG_FILE", config.display().to_string()));
+    e.extra
+        .push(("AWS_SHARED_CREDENTIALS_FILE", creds.display().to_string()));
+    std::fs::write(
+        ruled.join(".sops.yaml"),
+        format!("creation_rules:\n  - kms: {ARN}\n    aws_profile: kmstest\n"),
+    )
+    .unwrap();
+    compare(&e, &ruled, name, input, &[]);
+    assert!(
+        std::fs::read_to_string(ruled.join(format!("ours-{name}")))
+            .unwrap()
+            .contains("aws_profile: kmstest")
+    );
     // SOPS_KMS_ARN, as sops reads it: sops opens the file with KMS only, the context kept.
     let plain = cwd.join("c.yaml");
     std::fs::write(&plain, plain_yaml()).unwrap();
