@@ -431,6 +431,55 @@ fn pgp_output_decrypts_with_sops_to_the_plain_render() {
     crate::sops_pgp::stop_agent(&d.join("gnupg"));
 }
 
+/// `render --encrypt sops --kms ARN`: sops opens each document through the KMS emulator
+/// alone (no age or PGP key anywhere) into the plain render's objects.
+#[test]
+fn kms_output_decrypts_with_sops_to_the_plain_render() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "", FIXED_CANARY);
+    let kms = crate::sops_kms::Kms::start(d);
+    let mut c = secretgen_in(d);
+    kms.env(&mut c)
+        .args(["render", "app", "--encrypt", "sops", "--kms"])
+        .arg(crate::sops_kms::ARN);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    for canary in [CANARY, FIXED_CANARY] {
+        for form in common::canary_forms(canary) {
+            assert!(
+                !text(&out.stdout).contains(&form),
+                "a value shows on stdout"
+            );
+            assert!(
+                !text(&out.stderr).contains(&form),
+                "a value shows on stderr"
+            );
+        }
+    }
+    let stream = text(&out.stdout);
+    let docs: Vec<&str> = stream.split("\n---\n").collect();
+    assert_eq!(docs.len(), 3, "{stream}");
+    let decrypted: Vec<String> = docs
+        .iter()
+        .map(|doc| {
+            assert!(doc.contains(crate::sops_kms::ARN), "{doc}");
+            let doc = format!("{}\n", doc.trim_end_matches('\n'));
+            let mut c = tool("sops");
+            kms.env(&mut c)
+                .current_dir(d)
+                .env("SOPS_AGE_KEY_FILE", d.join("no-age-key"))
+                .env("GNUPGHOME", d.join("no-gnupg"))
+                .args(["decrypt", "--input-type", "yaml", "--output-type", "yaml"])
+                .arg("/dev/stdin");
+            let out = common::with_stdin(c, doc.as_bytes());
+            assert!(out.status.success(), "sops decrypt: {}", describe(&out));
+            text(&out.stdout)
+        })
+        .collect();
+    same_objects_as_the_plain_render(d, &decrypted);
+}
+
 #[test]
 fn missing_master_keys_and_unwritable_types_are_refused() {
     let t = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! The master keys of SOPS files against their `.sops.yaml` rules: a rule's key groups and
 //! `shamir_threshold` (flat keys or `key_groups`, as sops reads them), the data key split
-//! between groups (sops' Shamir scheme) and wrapped to each group's age recipients, how a
+//! between groups (sops' Shamir scheme) and wrapped by each group's keys (age, PGP through
+//! gpg, AWS KMS, other types through a key service), how a
 //! file's keys differ from its rule now (sops' `DiffKeyGroups`), and the `updatekeys`,
 //! `rotate` and `check --recipients` use cases over them. Nothing here holds a value: keys
 //! are named by their public identifiers (recipients, fingerprints, ARNs).
