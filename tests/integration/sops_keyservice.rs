@@ -31,9 +31,20 @@ impl Drop for Service {
 /// Starts `sops keyservice` on `network`/`address` with the age key file, and waits until it
 /// accepts connections.
 pub(crate) fn start(network: &str, address: &str, key_file: &Path) -> Service {
+    start_with(network, address, key_file, &[])
+}
+
+/// [`start`], with the variables `envs` (a GNUPGHOME) given to the service.
+pub(crate) fn start_with(
+    network: &str,
+    address: &str,
+    key_file: &Path,
+    envs: &[(&str, &Path)],
+) -> Service {
     let child = Command::new(tool("sops"))
         .args(["keyservice", "--network", network, "--address", address])
         .env("SOPS_AGE_KEY_FILE", key_file)
+        .envs(envs.iter().copied())
         .env_remove("SOPS_KEYSERVICE")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -423,6 +423,37 @@ fn other_key_types_are_wrapped_by_a_key_service_or_refused() {
     let mut c = e.sops(&cwd);
     c.env("SOPS_AGE_KEY_FILE", &key_file).arg("decrypt").arg(&f);
     assert_eq!(text(&ok(c)), plain_yaml());
+
+    // A PGP key this machine's gpg does not hold, held by the key service: local keys are
+    // tried first, then the service wraps it, as sops does.
+    let service_gnupg = cwd.join("service-gnupg");
+    let fpr = gpg_key(&service_gnupg);
+    let sock2 = cwd.join("ks2.sock");
+    let _service2 = crate::sops_keyservice::start_with(
+        "unix",
+        sock2.to_str().unwrap(),
+        &key_file,
+        &[("GNUPGHOME", &service_gnupg)],
+    );
+    let mut c = e.secretgen(&cwd);
+    c.arg("--keyservice")
+        .arg(format!("unix://{}", sock2.display()))
+        .args(["sops", "encrypt", "--pgp", &fpr])
+        .arg(&plain);
+    let enc = run("encrypt a PGP key through the key service", c);
+    assert!(text(&enc).contains(&format!("fp: {fpr}")));
+    let f = cwd.join("enc-pgp.yaml");
+    std::fs::write(&f, &enc).unwrap();
+    let mut c = e.sops(&cwd);
+    c.env("GNUPGHOME", &service_gnupg).arg("decrypt").arg(&f);
+    assert_eq!(text(&ok(c)), plain_yaml());
+    // Without the service, the same key is refused, naming it.
+    let mut c = e.secretgen(&cwd);
+    c.args(["sops", "encrypt", "--pgp", &fpr]).arg(&plain);
+    let out = output("a PGP key nobody holds", c);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(text(&out.stderr).contains(&fpr), "{}", describe(&out));
+    stop_agent(&service_gnupg);
 }
 
 /// The README's PGP and KMS block ("Writing SOPS files"), run as written with bash, with a

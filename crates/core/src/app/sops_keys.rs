@@ -318,9 +318,9 @@ pub fn written_threshold(groups: usize, threshold: usize) -> usize {
 /// wraps the data key; several, the key is split with Shamir (`threshold` of them needed,
 /// all when 0) and each group's keys wrap its share. Each key type is wrapped as sops wraps
 /// it: age natively, PGP through gpg, AWS KMS through its SDK, every other type through the
-/// key services of `services` (sops' `--keyservice`; refused when none is given). With local
-/// keys off (`--enable-local-keyservice=false`) and a key service given, every key goes to
-/// the key services, as sops sends them. An entry of `keep` (the file's own entries, when
+/// key services of `services` (sops' `--keyservice`; refused when none is given). As sops,
+/// a key this machine cannot wrap is sent to the key services next, and with local keys off
+/// (`--enable-local-keyservice=false`) every key goes to the key services. An entry of `keep` (the file's own entries, when
 /// they hold this same data key) that names a key of `groups` is kept as it is.
 pub fn wrap_groups(
     data_key: &[u8],
@@ -375,42 +375,55 @@ fn wrap_one(
             e.id()
         ))
     };
-    let remote_only = !services.local() && !services.remote().is_empty();
-    let native = |f: KeyFailure| failed(f.reason());
-    let enc = match e {
-        KeyEntry::Age { recipient, .. } if !remote_only => {
-            return Ok(age_entries(share, std::slice::from_ref(recipient))?.remove(0));
+    // sops asks its key services in turn (this machine's first unless local keys are off)
+    // and keeps the first that wraps the key.
+    let remote = || -> Result<String, String> {
+        let ct = services
+            .encrypt(&ServiceKey::from_entry(e), share)
+            .map_err(|fs| {
+                fs.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })?;
+        // sops keeps the service's ciphertext as the entry's `enc` text.
+        String::from_utf8(ct).map_err(|_| "the key service's ciphertext is not text".to_string())
+    };
+    let local: Option<Result<String, KeyFailure>> = if services.local() {
+        match e {
+            KeyEntry::Age { recipient, .. } => {
+                return Ok(age_entries(share, std::slice::from_ref(recipient))?.remove(0));
+            }
+            KeyEntry::Pgp { fp, .. } => Some(pgp::wrap(fp, share)),
+            KeyEntry::Kms {
+                arn,
+                role,
+                context,
+                aws_profile,
+                ..
+            } => Some(kms::wrap_entry(arn, role, context, aws_profile, share)),
+            _ => None,
         }
-        KeyEntry::Pgp { fp, .. } if !remote_only => pgp::wrap(fp, share).map_err(native)?,
-        KeyEntry::Kms {
-            arn,
-            role,
-            context,
-            aws_profile,
-            ..
-        } if !remote_only => {
-            kms::wrap_entry(arn, role, context, aws_profile, share).map_err(native)?
+    } else {
+        None
+    };
+    let no_remote = services.remote().is_empty();
+    let enc = match local {
+        Some(Ok(enc)) => enc,
+        Some(Err(f)) if no_remote => return Err(failed(f.reason())),
+        Some(Err(f)) => remote().map_err(|r| failed(&format!("{}; {r}", f.reason())))?,
+        None if no_remote && !services.local() => {
+            return Err(failed(
+                "local keys are off (--enable-local-keyservice=false) and no key service is given",
+            ));
         }
-        _ if services.remote().is_empty() => {
+        None if no_remote => {
             return Err(failed(&format!(
                 "secretgen wraps {} keys only through a sops key service: pass --keyservice URI (a running `sops keyservice`), or write the file with sops",
                 e.kind()
             )));
         }
-        _ => {
-            let ct = services
-                .encrypt(&ServiceKey::from_entry(e), share)
-                .map_err(|fs| {
-                    failed(
-                        &fs.iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    )
-                })?;
-            // sops keeps the service's ciphertext as the entry's `enc` text.
-            String::from_utf8(ct).map_err(|_| failed("the key service's ciphertext is not text"))?
-        }
+        None => remote().map_err(|r| failed(&r))?,
     };
     Ok(with_enc(e, enc, created_at))
 }
