@@ -423,23 +423,25 @@ pub(crate) struct RenderArgs {
     #[arg(long, value_name = "SCOPE", requires = "seal", value_parser = ["strict", "namespace-wide", "cluster-wide"])]
     pub(crate) seal_scope: Option<String>,
     /// Write each Secret as a SOPS-encrypted Secret manifest (`encrypted_regex:
-    /// ^(data|stringData)$`, as Flux's kustomize-controller decrypts it): to the --age
-    /// recipients, else to the `age` recipients of the `.sops.yaml` creation rule that matches
-    /// the file's path (found by walking up from it; on stdout, its path under -o taken from
-    /// the working directory). With -o, a file whose Secret did not change is left as it is
-    /// (its second line names what it holds; for a Secret without a hash suffix that line is
-    /// keyed by the file's data key, so -o and --check then need a key that opens it).
+    /// ^(data|stringData)$`, as Flux's kustomize-controller decrypts it): to the --age,
+    /// --pgp and --kms keys (one key group), else to the keys of the `.sops.yaml` creation
+    /// rule that matches the file's path (found by walking up from it; on stdout, its path
+    /// under -o taken from the working directory; a rule of one key group). With -o, a file
+    /// whose Secret did not change is left as it is (its second line names what it holds;
+    /// for a Secret without a hash suffix that line is keyed by the file's data key, so -o
+    /// and --check then need a key that opens it).
     #[arg(long, value_name = "FORMAT", value_parser = ["sops"], conflicts_with = "seal")]
     pub(crate) encrypt: Option<String>,
     /// With --encrypt sops: an age recipient (repeatable, or comma-separated).
     #[arg(long, value_name = "RECIPIENT", requires = "encrypt")]
     pub(crate) age: Vec<String>,
-    /// With --encrypt sops: refused (exit 2): only age recipients are written; PGP keys are
-    /// not.
+    /// With --encrypt sops: a PGP fingerprint (repeatable, or comma-separated), wrapped
+    /// through gpg (SOPS_GPG_EXEC, GNUPGHOME) as sops does.
     #[arg(long, value_name = "FINGERPRINT", requires = "encrypt")]
     pub(crate) pgp: Vec<String>,
-    /// With --encrypt sops: refused (exit 2): only age recipients are written; KMS keys are
-    /// not.
+    /// With --encrypt sops: an AWS KMS key ARN, `ARN` or `ARN+ROLE_ARN` (repeatable, or
+    /// comma-separated), wrapped through the AWS SDK (its credential chain,
+    /// AWS_ENDPOINT_URL_KMS) as sops does.
     #[arg(long, value_name = "ARN", requires = "encrypt")]
     pub(crate) kms: Vec<String>,
     /// Print every value replaced by `<redacted N bytes>` (N its size); names keep the hash

@@ -66,6 +66,28 @@ fn keyring(identity: &[std::path::PathBuf]) -> secretgen::age::Keyring {
     })
 }
 
+/// The keyring of a `sops` command: its identities, and the run's key services.
+fn keyring_with(
+    identity: &[std::path::PathBuf],
+    services: &secretgen::app::sops_keys::KeyServices,
+) -> secretgen::age::Keyring {
+    secretgen::render::keyring(identity.to_vec(), services.clone(), |w| {
+        eprintln!("warning: {w}")
+    })
+}
+
+impl Globals {
+    /// The key services of a command without a session (the `sops` commands): the flags,
+    /// else `SOPS_KEYSERVICE` and `SOPS_ENABLE_LOCAL_KEYSERVICE`.
+    fn key_services(&self) -> Result<secretgen::app::sops_keys::KeyServices, Error> {
+        secretgen::render::key_services(&Given {
+            keyservice: self.keyservice.clone(),
+            enable_local_keyservice: self.enable_local_keyservice,
+            ..Given::default()
+        })
+    }
+}
+
 /// Runs the command line of this process.
 pub(crate) fn main() -> Result<ExitCode, Error> {
     // The reader's limits, for every mode: a value that is not valid is an error.
@@ -116,7 +138,7 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
         Command::Render(args) => render::run(&g, args),
         Command::Hash(args) => hash::run(&g, args),
         Command::Age(args) => Ok(age::run(args)),
-        Command::Sops(args) => Ok(sops::run(args)),
+        Command::Sops(args) => Ok(sops::run(&g, args)),
         Command::Plugin(args) => plugin::run(&g, args),
         Command::Fn(args) => plugin::run_fn(&g, args),
         Command::Create(c) => create::run(c),

@@ -32,25 +32,23 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
         None => None,
     };
     let scope = args.seal_scope.as_deref().and_then(Scope::parse);
-    for (flag, given) in [("--pgp", &args.pgp), ("--kms", &args.kms)] {
-        if !given.is_empty() {
-            return Err(Error::Usage(format!(
-                "render --encrypt sops: {flag} is not supported: only age recipients are written (pass --age RECIPIENT, or an `age:` creation rule in .sops.yaml)"
-            )));
+    let targets = match &args.encrypt {
+        None => None,
+        Some(_) => {
+            let mut given = app::sops_keys::keys_named("kms", &args.kms, &[], "");
+            given.extend(app::sops_keys::keys_named("pgp", &args.pgp, &[], ""));
+            given.extend(app::sops_keys::keys_named("age", &args.age, &[], ""));
+            Some(app::encrypt::SopsTargets {
+                given,
+                dir: args
+                    .output_dir
+                    .clone()
+                    .unwrap_or_else(|| std::path::PathBuf::from(".")),
+                keys: &session.keys,
+                services: session.settings.key_services.clone(),
+            })
         }
-    }
-    let targets = args.encrypt.as_ref().map(|_| app::encrypt::SopsTargets {
-        age: args
-            .age
-            .iter()
-            .flat_map(|a| app::sops::split_list(a))
-            .collect(),
-        dir: args
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| std::path::PathBuf::from(".")),
-        keys: &session.keys,
-    });
+    };
     let form = match (&cert, &targets) {
         (Some(cert), _) => output::Form::Sealed { cert, scope },
         (None, Some(t)) => output::Form::Sops(t),

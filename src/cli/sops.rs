@@ -72,6 +72,10 @@ pub(crate) enum SopsCommand {
     /// nearest `.sops.yaml` (searched upward from the file) whose path_regex matches it.
     ///
     /// Example: secretgen sops encrypt --age age1… -i secret.yaml
+    ///
+    /// PGP keys are wrapped through gpg (SOPS_GPG_EXEC, GNUPGHOME) as sops does, AWS KMS keys
+    /// through the AWS SDK (its credential chain, AWS_ENDPOINT_URL_KMS), any other key type of
+    /// a rule through the sops key service --keyservice names.
     Encrypt {
         #[command(flatten)]
         file: FileFlags,
@@ -83,6 +87,23 @@ pub(crate) enum SopsCommand {
             env = "SOPS_AGE_RECIPIENTS"
         )]
         age: Vec<String>,
+        /// Comma-separated PGP fingerprints (repeatable).
+        #[arg(
+            short = 'p',
+            long = "pgp",
+            value_name = "FINGERPRINTS",
+            env = "SOPS_PGP_FP"
+        )]
+        pgp: Vec<String>,
+        /// Comma-separated AWS KMS ARNs, each `ARN` or `ARN+ROLE_ARN` (repeatable).
+        #[arg(short = 'k', long = "kms", value_name = "ARNS", env = "SOPS_KMS_ARN")]
+        kms: Vec<String>,
+        /// The AWS profile the --kms keys take their credentials from.
+        #[arg(long, value_name = "PROFILE")]
+        aws_profile: Option<String>,
+        /// Comma-separated KMS encryption context key:value pairs, for the --kms keys.
+        #[arg(long, value_name = "PAIRS")]
+        encryption_context: Option<String>,
         /// Only keys ending in this suffix are encrypted.
         #[arg(long, value_name = "SUFFIX")]
         encrypted_suffix: Option<String>,
@@ -203,8 +224,8 @@ pub(crate) enum SopsCommand {
         files: Vec<PathBuf>,
     },
     /// A new data key for a SOPS file, every value encrypted again under it, as `sops
-    /// rotate` does; --add-age joins recipients to the first key group, --rm-age removes
-    /// them from every group. Printed to stdout unless -i.
+    /// rotate` does; --add-age/--add-pgp/--add-kms join keys to the first key group,
+    /// --rm-age/--rm-pgp/--rm-kms remove them from every group. Printed to stdout unless -i.
     ///
     /// Example: secretgen sops rotate -i --rm-age age1old… secret.yaml
     Rotate {
@@ -217,6 +238,21 @@ pub(crate) enum SopsCommand {
         /// Comma-separated age recipients to remove (repeatable).
         #[arg(long = "rm-age", value_name = "RECIPIENTS")]
         rm_age: Vec<String>,
+        /// Comma-separated PGP fingerprints to add (repeatable).
+        #[arg(long = "add-pgp", value_name = "FINGERPRINTS")]
+        add_pgp: Vec<String>,
+        /// Comma-separated PGP fingerprints to remove (repeatable).
+        #[arg(long = "rm-pgp", value_name = "FINGERPRINTS")]
+        rm_pgp: Vec<String>,
+        /// Comma-separated AWS KMS ARNs to add (repeatable).
+        #[arg(long = "add-kms", value_name = "ARNS")]
+        add_kms: Vec<String>,
+        /// Comma-separated AWS KMS ARNs to remove (repeatable).
+        #[arg(long = "rm-kms", value_name = "ARNS")]
+        rm_kms: Vec<String>,
+        /// Comma-separated KMS encryption context key:value pairs, for the --add-kms keys.
+        #[arg(long, value_name = "PAIRS")]
+        encryption_context: Option<String>,
         /// age identity file (repeatable); otherwise the usual places.
         #[arg(long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
@@ -236,11 +272,40 @@ fn sops_error(file: &Path, e: secretgen::app::sops::SopsError) -> Error {
     }
 }
 
-pub(crate) fn run(args: SopsArgs) -> ExitCode {
+/// The master keys named on a command line, as sops' `keyGroups` orders them (KMS, PGP,
+/// then age).
+struct GivenKeys<'a> {
+    age: &'a [String],
+    pgp: &'a [String],
+    kms: &'a [String],
+    aws_profile: Option<&'a str>,
+    encryption_context: Option<&'a str>,
+}
+
+impl GivenKeys<'_> {
+    fn entries(&self) -> Result<Vec<sops_keys::KeyEntry>, Error> {
+        let context = sops_keys::kms_context(self.encryption_context.unwrap_or_default())?;
+        let profile = self.aws_profile.unwrap_or_default();
+        let mut out = sops_keys::keys_named("kms", self.kms, &context, profile);
+        out.extend(sops_keys::keys_named("pgp", self.pgp, &[], ""));
+        out.extend(sops_keys::keys_named("age", self.age, &[], ""));
+        Ok(out)
+    }
+}
+
+pub(crate) fn run(g: &super::Globals, args: SopsArgs) -> ExitCode {
+    let services = match g.key_services() {
+        Ok(s) => s,
+        Err(e) => return super::exit_code(Err(e)),
+    };
     let result = match args.command {
         SopsCommand::Encrypt {
             file,
             age,
+            pgp,
+            kms,
+            aws_profile,
+            encryption_context,
             encrypted_suffix,
             unencrypted_suffix,
             encrypted_regex,
@@ -260,20 +325,28 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
                 encrypted_comment_regex: encrypted_comment_regex.unwrap_or_default(),
                 mac_only_encrypted,
             };
+            let given = GivenKeys {
+                age: &age,
+                pgp: &pgp,
+                kms: &kms,
+                aws_profile: aws_profile.as_deref(),
+                encryption_context: encryption_context.as_deref(),
+            };
             encrypt(
                 &file,
-                &age,
+                &given,
                 flags,
                 config.as_deref(),
                 shamir_secret_sharing_threshold,
+                &services,
             )
         }
         SopsCommand::Decrypt {
             file,
             extract,
             identity,
-        } => decrypt(&file, extract.as_deref(), &identity),
-        SopsCommand::Edit { file, identity } => edit_in_editor(&file, &identity),
+        } => decrypt(&file, extract.as_deref(), &identity, &services),
+        SopsCommand::Edit { file, identity } => edit_in_editor(&file, &identity, &services),
         SopsCommand::Set {
             file,
             path,
@@ -288,6 +361,7 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             },
             idempotent,
             &identity,
+            &services,
         ),
         SopsCommand::Unset {
             file,
@@ -299,8 +373,9 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             &secretgen::app::sops::Change::Unset { path: &path },
             idempotent,
             &identity,
+            &services,
         ),
-        SopsCommand::Git(command) => run_git(command),
+        SopsCommand::Git(command) => run_git(command, &services),
         SopsCommand::Updatekeys {
             yes,
             config,
@@ -313,14 +388,36 @@ pub(crate) fn run(args: SopsArgs) -> ExitCode {
             config.as_deref(),
             shamir_secret_sharing_threshold,
             &identity,
+            &services,
         ),
         SopsCommand::Rotate {
             in_place,
             add_age,
             rm_age,
+            add_pgp,
+            rm_pgp,
+            add_kms,
+            rm_kms,
+            encryption_context,
             identity,
             file,
-        } => rotate(&file, in_place, &add_age, &rm_age, &identity),
+        } => {
+            let add = GivenKeys {
+                age: &add_age,
+                pgp: &add_pgp,
+                kms: &add_kms,
+                aws_profile: None,
+                encryption_context: encryption_context.as_deref(),
+            };
+            let remove = GivenKeys {
+                age: &rm_age,
+                pgp: &rm_pgp,
+                kms: &rm_kms,
+                aws_profile: None,
+                encryption_context: None,
+            };
+            rotate(&file, in_place, &add, &remove, &identity, &services)
+        }
     };
     super::exit_code(result)
 }
@@ -368,10 +465,11 @@ fn output(f: &FileFlags, real: Option<&Path>, bytes: &[u8]) -> Result<(), Error>
 
 fn encrypt(
     f: &FileFlags,
-    age_flags: &[String],
+    given: &GivenKeys<'_>,
     flags: Rules,
     config: Option<&Path>,
     threshold_flag: usize,
+    services: &sops_keys::KeyServices,
 ) -> Result<ExitCode, Error> {
     let (plain, name, real) = input(f)?;
     let input_format = f
@@ -388,27 +486,16 @@ fn encrypt(
         Some(c) => sops_write::rule_for(c, &name)?,
         None => None,
     };
-    let recipients: Vec<String> = age_flags
-        .iter()
-        .flat_map(|a| sops_write::split_list(a))
-        .collect();
+    let given = given.entries()?;
     // The flags' keys are one group (as sops); else the rule's groups.
-    let groups: Vec<Vec<sops_keys::KeyEntry>> = if !recipients.is_empty() {
-        vec![
-            recipients
-                .iter()
-                .map(|r| sops_keys::KeyEntry::Age {
-                    recipient: r.clone(),
-                    enc: String::new(),
-                })
-                .collect(),
-        ]
+    let groups: Vec<Vec<sops_keys::KeyEntry>> = if !given.is_empty() {
+        vec![given]
     } else {
         match (&rule, &config) {
             (Some(r), _) => r.key_groups.clone(),
             (None, Some(c)) => {
                 return Err(usage(format!(
-                    "`{}`: no creation rule matches `{}`, and no --age was given",
+                    "`{}`: no creation rule matches `{}`, and no --age, --pgp or --kms was given",
                     c.display(),
                     name.display()
                 )));
@@ -418,7 +505,7 @@ fn encrypt(
     };
     if groups.iter().all(Vec::is_empty) {
         return Err(usage(
-            "no master key: pass --age RECIPIENT or add a creation rule with `age:` to a .sops.yaml",
+            "no master key: pass --age RECIPIENT, --pgp FINGERPRINT or --kms ARN, or add a creation rule with keys (`age:`, `pgp:`, `kms:`, `key_groups:`) to a .sops.yaml",
         ));
     }
     let threshold = match threshold_flag {
@@ -447,7 +534,7 @@ fn encrypt(
         None => flags,
     };
     let data_key = sops_write::new_data_key();
-    let wrapped = sops_keys::wrap_groups(&data_key, &groups, threshold, None)?;
+    let wrapped = sops_keys::wrap_groups(&data_key, &groups, threshold, None, services)?;
     let lastmodified = secretgen::app::sops::now_rfc3339();
     let sealing = Sealing {
         data_key: &data_key,
@@ -462,7 +549,12 @@ fn encrypt(
     Ok(ExitCode::SUCCESS)
 }
 
-fn decrypt(f: &FileFlags, extract: Option<&str>, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+fn decrypt(
+    f: &FileFlags,
+    extract: Option<&str>,
+    identity: &[PathBuf],
+    services: &sops_keys::KeyServices,
+) -> Result<ExitCode, Error> {
     let (bytes, name, real) = input(f)?;
     let input_format = match f.input_type {
         Some(t) => t.format(),
@@ -474,7 +566,7 @@ fn decrypt(f: &FileFlags, extract: Option<&str>, identity: &[PathBuf]) -> Result
         None if f.input_type.is_some() => input_format,
         None => input_format,
     };
-    let keys = super::keyring(identity);
+    let keys = super::keyring_with(identity, services);
     let plain = secretgen::app::sops::decrypt_extract(
         &name,
         &bytes,
@@ -495,10 +587,11 @@ fn edit(
     change: &secretgen::app::sops::Change<'_>,
     idempotent: bool,
     identity: &[PathBuf],
+    services: &sops_keys::KeyServices,
 ) -> Result<ExitCode, Error> {
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
     warn_recipients(file, &bytes);
-    let keys = super::keyring(identity);
+    let keys = super::keyring_with(identity, services);
     let lastmodified = secretgen::app::sops::now_rfc3339();
     let out = secretgen::app::sops::edit_idempotent(
         file,
@@ -521,7 +614,11 @@ fn edit(
 }
 
 /// `edit`: the plaintext in a private directory for the editor, then encrypted back.
-fn edit_in_editor(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+fn edit_in_editor(
+    file: &Path,
+    identity: &[PathBuf],
+    services: &sops_keys::KeyServices,
+) -> Result<ExitCode, Error> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(usage(format!(
@@ -531,7 +628,7 @@ fn edit_in_editor(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> 
     }
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
     warn_recipients(file, &bytes);
-    let keys = super::keyring(identity);
+    let keys = super::keyring_with(identity, services);
     let plain =
         secretgen::app::sops::decrypt(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
     let dir = write::PrivateDir::new("secretgen-sops-edit-")
@@ -624,7 +721,7 @@ pub(crate) enum GitCommand {
     },
 }
 
-fn run_git(command: GitCommand) -> Result<ExitCode, Error> {
+fn run_git(command: GitCommand, services: &sops_keys::KeyServices) -> Result<ExitCode, Error> {
     match command {
         GitCommand::Filestatus { input_type, file } => filestatus(&file, input_type),
         GitCommand::MergeDriver {
@@ -633,8 +730,8 @@ fn run_git(command: GitCommand) -> Result<ExitCode, Error> {
             theirs,
             path,
             identity,
-        } => merge_driver(&base, &ours, &theirs, path.as_deref(), &identity),
-        GitCommand::DiffText { file, identity } => diff_text(&file, &identity),
+        } => merge_driver(&base, &ours, &theirs, path.as_deref(), &identity, services),
+        GitCommand::DiffText { file, identity } => diff_text(&file, &identity, services),
     }
 }
 
@@ -653,11 +750,12 @@ fn merge_driver(
     theirs: &Path,
     path: Option<&Path>,
     identity: &[PathBuf],
+    services: &sops_keys::KeyServices,
 ) -> Result<ExitCode, Error> {
     let read = |p: &Path| read::file(p, Origin::Argument, read::ANY_SIZE);
     let (b, o, t) = (read(base)?, read(ours)?, read(theirs)?);
     let name = path.unwrap_or(ours);
-    let keys = super::keyring(identity);
+    let keys = super::keyring_with(identity, services);
     let lastmodified = secretgen::app::sops::now_rfc3339();
     let merged = sops_write::merge(name, &b, &o, &t, &keys, &lastmodified)
         .map_err(|e| sops_error(name, e))?;
@@ -681,9 +779,13 @@ fn merge_driver(
     Ok(ExitCode::from(1))
 }
 
-fn diff_text(file: &Path, identity: &[PathBuf]) -> Result<ExitCode, Error> {
+fn diff_text(
+    file: &Path,
+    identity: &[PathBuf],
+    services: &sops_keys::KeyServices,
+) -> Result<ExitCode, Error> {
     let bytes = read::file(file, Origin::Argument, read::ANY_SIZE)?;
-    let keys = super::keyring(identity);
+    let keys = super::keyring_with(identity, services);
     let text = sops_write::diff_text(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
     super::write_stdout(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -714,9 +816,10 @@ fn updatekeys(
     config: Option<&Path>,
     threshold_flag: usize,
     identity: &[PathBuf],
+    services: &sops_keys::KeyServices,
 ) -> Result<ExitCode, Error> {
     use std::io::IsTerminal;
-    let keys = super::keyring(identity);
+    let keys = super::keyring_with(identity, services);
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for file in files {
         let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
@@ -752,7 +855,7 @@ fn updatekeys(
                 continue;
             }
         }
-        let out = sops_keys::updatekeys(file, &bytes, &rule, drift.threshold.1, &keys)?;
+        let out = sops_keys::updatekeys(file, &bytes, &rule, drift.threshold.1, &keys, services)?;
         write::one(file, &out, mode_of(file), Replace::Yes)?;
         eprintln!(
             "File {} synced with new keys (rule of `{}`)",
@@ -795,22 +898,21 @@ fn mode_of(file: &Path) -> u32 {
 fn rotate(
     file: &Path,
     in_place: bool,
-    add: &[String],
-    remove: &[String],
+    add: &GivenKeys<'_>,
+    remove: &GivenKeys<'_>,
     identity: &[PathBuf],
+    services: &sops_keys::KeyServices,
 ) -> Result<ExitCode, Error> {
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
-    let keys = super::keyring(identity);
-    let list = |l: &[String]| -> Vec<String> {
-        l.iter().flat_map(|a| sops_write::split_list(a)).collect()
-    };
+    let keys = super::keyring_with(identity, services);
     let lastmodified = secretgen::app::sops::now_rfc3339();
     let out = sops_keys::rotate(
         file,
         &bytes,
-        &list(add),
-        &list(remove),
+        &add.entries()?,
+        &remove.entries()?,
         &keys,
+        services,
         &lastmodified,
     )?;
     if in_place {

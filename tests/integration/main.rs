@@ -49,4 +49,5 @@ mod sops_kms;
 mod sops_pgp;
 mod sops_render;
 mod sops_write;
+mod sops_write_keys;
 mod tree_sops;

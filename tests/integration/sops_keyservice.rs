@@ -19,7 +19,7 @@ fn tool(name: &str) -> PathBuf {
 }
 
 /// A running `sops keyservice`, stopped when dropped.
-struct Service(Child);
+pub(crate) struct Service(Child);
 
 impl Drop for Service {
     fn drop(&mut self) {
@@ -30,10 +30,21 @@ impl Drop for Service {
 
 /// Starts `sops keyservice` on `network`/`address` with the age key file, and waits until it
 /// accepts connections.
-fn start(network: &str, address: &str, key_file: &Path) -> Service {
+pub(crate) fn start(network: &str, address: &str, key_file: &Path) -> Service {
+    start_with(network, address, key_file, &[])
+}
+
+/// [`start`], with the variables `envs` (a GNUPGHOME) given to the service.
+pub(crate) fn start_with(
+    network: &str,
+    address: &str,
+    key_file: &Path,
+    envs: &[(&str, &Path)],
+) -> Service {
     let child = Command::new(tool("sops"))
         .args(["keyservice", "--network", network, "--address", address])
         .env("SOPS_AGE_KEY_FILE", key_file)
+        .envs(envs.iter().copied())
         .env_remove("SOPS_KEYSERVICE")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -56,7 +67,7 @@ fn start(network: &str, address: &str, key_file: &Path) -> Service {
 }
 
 /// A new age identity in `dir`: its key file and recipient.
-fn age_key(dir: &Path) -> (PathBuf, String) {
+pub(crate) fn age_key(dir: &Path) -> (PathBuf, String) {
     let file = dir.join("service-key.txt");
     let out = Command::new(tool("age-keygen"))
         .arg("-o")

@@ -12,10 +12,11 @@ use crate::common;
 use common::{describe, isolate, run_ok, text, tool, tools_bin};
 
 const KEY_ID: &str = "bc436485-5092-42b8-92a3-0aa8b93536dc";
-const ARN: &str = "arn:aws:kms:eu-west-2:111122223333:key/bc436485-5092-42b8-92a3-0aa8b93536dc";
+pub(crate) const ARN: &str =
+    "arn:aws:kms:eu-west-2:111122223333:key/bc436485-5092-42b8-92a3-0aa8b93536dc";
 
 /// The emulator, killed when dropped.
-struct Kms {
+pub(crate) struct Kms {
     child: Child,
     endpoint: String,
     log: PathBuf,
@@ -29,7 +30,9 @@ impl Drop for Kms {
 }
 
 impl Kms {
-    fn start(dir: &Path) -> Kms {
+    /// The emulator on a free loopback port, seeded with the key of [`ARN`]; fails naming
+    /// local-kms when it is not installed.
+    pub(crate) fn start(dir: &Path) -> Kms {
         let bin = tools_bin().join("local-kms");
         assert!(
             bin.exists(),
@@ -75,14 +78,20 @@ impl Kms {
         }
     }
 
+    /// The variables that point a process at the emulator with dummy credentials.
+    pub(crate) fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL_KMS", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "AKIDLOCALKMS".into()),
+            ("AWS_SECRET_ACCESS_KEY", "local-kms-secret".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("SOPS_DISABLE_VERSION_CHECK", "1".into()),
+        ]
+    }
+
     /// `c` talking to the emulator with dummy credentials.
-    fn env<'c>(&self, c: &'c mut Command) -> &'c mut Command {
-        c.env("AWS_ENDPOINT_URL_KMS", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "AKIDLOCALKMS")
-            .env("AWS_SECRET_ACCESS_KEY", "local-kms-secret")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env("SOPS_DISABLE_VERSION_CHECK", "1")
+    pub(crate) fn env<'c>(&self, c: &'c mut Command) -> &'c mut Command {
+        c.envs(self.vars()).env_remove("AWS_PROFILE")
     }
 
     /// Decrypt calls answered so far.

@@ -21,6 +21,44 @@ fn run(c: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
+/// A new private GNUPGHOME at `gnupg` (mode 0700) holding one new key without a
+/// passphrase: its fingerprint. Fails naming gpg when it is not installed.
+pub(crate) fn gpg_key(gnupg: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    if let Err(e) = Command::new("gpg").arg("--version").output() {
+        panic!("gpg is missing ({e}): install GnuPG (tests/setup.sh lists it)");
+    }
+    std::fs::create_dir_all(gnupg).unwrap();
+    std::fs::set_permissions(gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
+    run(Command::new("gpg")
+        .args(["--batch", "--passphrase", "", "--quick-gen-key"])
+        .args([
+            "secretgen test <test@example.invalid>",
+            "default",
+            "default",
+            "never",
+        ])
+        .env("GNUPGHOME", gnupg));
+    let listing = String::from_utf8(run(Command::new("gpg")
+        .args(["--batch", "--with-colons", "--list-secret-keys"])
+        .env("GNUPGHOME", gnupg)))
+    .unwrap();
+    listing
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .map(|l| l.trim_matches(':').to_string())
+        .unwrap()
+}
+
+/// Stops the gpg agent of `gnupg` (each GNUPGHOME starts one of its own).
+pub(crate) fn stop_agent(gnupg: &Path) {
+    let _ = Command::new("gpgconf")
+        .arg("--homedir")
+        .arg(gnupg)
+        .args(["--kill", "gpg-agent"])
+        .status();
+}
+
 /// Set in the process that runs the test body alone.
 const ALONE: &str = "SECRETGEN_TEST_PGP_ALONE";
 
@@ -48,35 +86,9 @@ fn pgp_files_decrypt_as_sops_does() {
 fn pgp_files_alone() {
     let home = tempfile::tempdir().unwrap();
     let gnupg = home.path().join("g");
-    std::fs::create_dir(&gnupg).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
-    // The only test of this process: the variable is set before any gpg runs.
+    let fpr = gpg_key(&gnupg);
+    // The only test of this process: the variable is set before any gpg runs here.
     unsafe { std::env::set_var("GNUPGHOME", &gnupg) };
-    run(Command::new("gpg").args([
-        "--batch",
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "secretgen test <test@example.invalid>",
-        "default",
-        "default",
-        "never",
-    ]));
-    let listing = String::from_utf8(run(Command::new("gpg").args([
-        "--batch",
-        "--with-colons",
-        "--list-secret-keys",
-    ])))
-    .unwrap();
-    let fpr = listing
-        .lines()
-        .find_map(|l| l.strip_prefix("fpr:"))
-        .map(|l| l.trim_matches(':').to_string())
-        .unwrap();
     let dir = home.path();
     let plain: [(&str, &str); 5] = [
         (
@@ -207,11 +219,7 @@ fn pgp_files_alone() {
         "{yaml}"
     );
     for g in [&gnupg, &empty] {
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(g)
-            .args(["--kill", "gpg-agent"])
-            .status();
+        stop_agent(g);
     }
 }
 
@@ -232,26 +240,7 @@ impl SlowGpg {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path().to_path_buf();
         let gnupg = dir.join("g");
-        std::fs::create_dir(&gnupg).unwrap();
-        std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
-        run(Command::new("gpg")
-            .args(["--batch", "--passphrase", "", "--quick-gen-key"])
-            .args([
-                "secretgen test <test@example.invalid>",
-                "default",
-                "default",
-            ])
-            .arg("never")
-            .env("GNUPGHOME", &gnupg));
-        let listing = String::from_utf8(run(Command::new("gpg")
-            .args(["--batch", "--with-colons", "--list-secret-keys"])
-            .env("GNUPGHOME", &gnupg)))
-        .unwrap();
-        let fpr = listing
-            .lines()
-            .find_map(|l| l.strip_prefix("fpr:"))
-            .map(|l| l.trim_matches(':').to_string())
-            .unwrap();
+        let fpr = gpg_key(&gnupg);
         let log = dir.join("gpg.log");
         let wrapper = dir.join("gpg-slow");
         std::fs::write(

@@ -48,14 +48,24 @@ fn keygen(dir: &Path, name: &str) -> String {
     text(&out.stdout).trim().to_string()
 }
 
+/// `secretgen render ARGS` in `dir`; its GNUPGHOME is `dir/gnupg` (where a PGP test makes
+/// its key).
 fn render(dir: &Path, args: &[&str]) -> Output {
-    secretgen_in(dir).arg("render").args(args).output().unwrap()
+    secretgen_in(dir)
+        .env("GNUPGHOME", dir.join("gnupg"))
+        .arg("render")
+        .args(args)
+        .output()
+        .unwrap()
 }
 
+/// What sops decrypts `file` (or `stdin`) to with the age key file `key` of `dir` and the
+/// GNUPGHOME `dir/gnupg`.
 fn sops_decrypt(dir: &Path, key: &str, file: &Path, stdin: Option<&[u8]>) -> String {
     let mut c = tool("sops");
     c.current_dir(dir)
         .env("SOPS_AGE_KEY_FILE", dir.join(key))
+        .env("GNUPGHOME", dir.join("gnupg"))
         .env_remove("SOPS_AGE_KEY")
         .arg("decrypt");
     let out = match stdin {
@@ -356,24 +366,125 @@ fn check_reads_the_encrypted_tree_without_a_key() {
     assert!(text(&bad.stdout).contains("`nope`"), "{}", describe(&bad));
 }
 
+/// `render --encrypt sops --pgp`: sops opens each document with the PGP key alone (no age
+/// key anywhere) into the plain render's objects; a rule's `pgp` key does the same with -o,
+/// and a second run leaves the files as they are (the unhashed Secret's digest is opened
+/// through gpg). No value on stdout or stderr.
 #[test]
-fn key_types_not_written_and_missing_recipients_are_refused() {
+fn pgp_output_decrypts_with_sops_to_the_plain_render() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     tree(d, "", FIXED_CANARY);
-    for (flag, value) in [
-        ("--pgp", "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4"),
-        ("--kms", "arn:aws:kms:us-east-1:1:key/x"),
-    ] {
-        let out = render(d, &["app", "-o", "out", "--encrypt", "sops", flag, value]);
-        assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
-        assert!(
-            text(&out.stderr).contains(&format!("{flag} is not supported")),
-            "{}",
-            describe(&out)
-        );
-        assert!(!d.join("out").exists());
+    let fpr = crate::sops_pgp::gpg_key(&d.join("gnupg"));
+    let no_canary = |out: &Output| {
+        for canary in [CANARY, FIXED_CANARY] {
+            for form in common::canary_forms(canary) {
+                assert!(
+                    !text(&out.stdout).contains(&form),
+                    "a value shows on stdout"
+                );
+                assert!(
+                    !text(&out.stderr).contains(&form),
+                    "a value shows on stderr"
+                );
+            }
+        }
+    };
+    let out = render(d, &["app", "--encrypt", "sops", "--pgp", &fpr]);
+    assert!(out.status.success(), "{}", describe(&out));
+    no_canary(&out);
+    let stream = text(&out.stdout);
+    let docs: Vec<&str> = stream.split("\n---\n").collect();
+    assert_eq!(docs.len(), 3, "{stream}");
+    let decrypted: Vec<String> = docs
+        .iter()
+        .map(|doc| {
+            assert!(doc.contains(&format!("fp: {fpr}")), "{doc}");
+            let doc = format!("{}\n", doc.trim_end_matches('\n'));
+            sops_decrypt(d, "no-age-key", Path::new("-"), Some(doc.as_bytes()))
+        })
+        .collect();
+    same_objects_as_the_plain_render(d, &decrypted);
+
+    std::fs::write(
+        d.join(".sops.yaml"),
+        format!("creation_rules:\n- path_regex: ^manifests/\n  pgp: {fpr}\n"),
+    )
+    .unwrap();
+    let out = render(d, &["app", "-o", "manifests", "--encrypt", "sops"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    no_canary(&out);
+    let before = snapshot(&d.join("manifests"));
+    assert_eq!(before.len(), 3);
+    let decrypted: Vec<String> = before
+        .iter()
+        .map(|(rel, _, _)| sops_decrypt(d, "no-age-key", &d.join("manifests").join(rel), None))
+        .collect();
+    same_objects_as_the_plain_render(d, &decrypted);
+    let out = render(d, &["app", "-o", "manifests", "--encrypt", "sops"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        snapshot(&d.join("manifests")),
+        before,
+        "unchanged Secrets rewritten"
+    );
+    crate::sops_pgp::stop_agent(&d.join("gnupg"));
+}
+
+/// `render --encrypt sops --kms ARN`: sops opens each document through the KMS emulator
+/// alone (no age or PGP key anywhere) into the plain render's objects.
+#[test]
+fn kms_output_decrypts_with_sops_to_the_plain_render() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "", FIXED_CANARY);
+    let kms = crate::sops_kms::Kms::start(d);
+    let mut c = secretgen_in(d);
+    kms.env(&mut c)
+        .args(["render", "app", "--encrypt", "sops", "--kms"])
+        .arg(crate::sops_kms::ARN);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    for canary in [CANARY, FIXED_CANARY] {
+        for form in common::canary_forms(canary) {
+            assert!(
+                !text(&out.stdout).contains(&form),
+                "a value shows on stdout"
+            );
+            assert!(
+                !text(&out.stderr).contains(&form),
+                "a value shows on stderr"
+            );
+        }
     }
+    let stream = text(&out.stdout);
+    let docs: Vec<&str> = stream.split("\n---\n").collect();
+    assert_eq!(docs.len(), 3, "{stream}");
+    let decrypted: Vec<String> = docs
+        .iter()
+        .map(|doc| {
+            assert!(doc.contains(crate::sops_kms::ARN), "{doc}");
+            let doc = format!("{}\n", doc.trim_end_matches('\n'));
+            let mut c = tool("sops");
+            kms.env(&mut c)
+                .current_dir(d)
+                .env("SOPS_AGE_KEY_FILE", d.join("no-age-key"))
+                .env("GNUPGHOME", d.join("no-gnupg"))
+                .args(["decrypt", "--input-type", "yaml", "--output-type", "yaml"])
+                .arg("/dev/stdin");
+            let out = common::with_stdin(c, doc.as_bytes());
+            assert!(out.status.success(), "sops decrypt: {}", describe(&out));
+            text(&out.stdout)
+        })
+        .collect();
+    same_objects_as_the_plain_render(d, &decrypted);
+}
+
+#[test]
+fn missing_master_keys_and_unwritable_types_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "", FIXED_CANARY);
     let out = render(d, &["app", "--encrypt", "sops"]);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
     assert!(
@@ -382,6 +493,24 @@ fn key_types_not_written_and_missing_recipients_are_refused() {
         describe(&out)
     );
     assert!(out.stdout.is_empty());
+    // A key type only a key service wraps, and none given: exit 2, nothing written.
+    std::fs::write(
+        d.join(".sops.yaml"),
+        "creation_rules:\n- gcp_kms: projects/p/locations/global/keyRings/r/cryptoKeys/k\n",
+    )
+    .unwrap();
+    let out = secretgen_in(d)
+        .env_remove("SOPS_KEYSERVICE")
+        .args(["render", "app", "-o", "out", "--encrypt", "sops"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("--keyservice"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!d.join("out").exists());
 }
 
 /// The fenced block of `lang` after the first README line holding `after`, inside `section`.

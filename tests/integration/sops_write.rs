@@ -9,13 +9,23 @@ use std::process::{Command, Output};
 
 use crate::common::{canary_forms, secretgen_in, text, tool};
 
-struct Env {
-    dir: tempfile::TempDir,
-    key_file: PathBuf,
-    recipient: String,
+/// A private directory with an age key pair; the commands it makes find that key, the
+/// GNUPGHOME `gnupg` (made by the PGP tests) and the variables of `extra` (a KMS emulator's).
+pub(crate) struct Env {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) key_file: PathBuf,
+    pub(crate) recipient: String,
+    pub(crate) extra: Vec<(&'static str, String)>,
 }
 
-fn env() -> Env {
+impl Env {
+    /// The GNUPGHOME every command of this environment is given.
+    pub(crate) fn gnupg(&self) -> PathBuf {
+        self.dir.path().join("gnupg")
+    }
+}
+
+pub(crate) fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("key.txt");
     let out = tool("age-keygen")
@@ -34,6 +44,7 @@ fn env() -> Env {
         dir,
         key_file,
         recipient,
+        extra: Vec::new(),
     }
 }
 
@@ -43,29 +54,34 @@ impl Env {
             .env("HOME", self.dir.path().join("no-home"))
             .env("XDG_CONFIG_HOME", self.dir.path().join("no-xdg"))
             .env("SOPS_AGE_KEY_FILE", &self.key_file)
+            .env("GNUPGHOME", self.gnupg())
             .env_remove("SOPS_AGE_KEY")
-            .env_remove("SOPS_AGE_RECIPIENTS");
+            .env_remove("SOPS_AGE_RECIPIENTS")
+            .env_remove("SOPS_PGP_FP")
+            .env_remove("SOPS_KMS_ARN")
+            .envs(self.extra.iter().map(|(k, v)| (k, v)));
     }
-    fn sops(&self, cwd: &Path) -> Command {
+    pub(crate) fn sops(&self, cwd: &Path) -> Command {
         let mut c = tool("sops");
         self.isolate(&mut c, cwd);
         c
     }
-    fn secretgen(&self, cwd: &Path) -> Command {
+    pub(crate) fn secretgen(&self, cwd: &Path) -> Command {
         let mut c = secretgen_in(cwd);
         self.isolate(&mut c, cwd);
         c
     }
 }
 
-fn ok(mut c: Command) -> Vec<u8> {
+pub(crate) fn ok(mut c: Command) -> Vec<u8> {
     let out = c.output().unwrap();
     assert!(out.status.success(), "{c:?} failed: {}", text(&out.stderr));
     out.stdout
 }
 
 /// The bytes with what differs between two encryptions of the same input masked: each
-/// `ENC[…]` keeps only its type, the armored data key goes, `lastmodified` too.
+/// `ENC[…]` keeps only its type, the armored data key goes (age or PGP), a KMS `enc` (a
+/// long base64 run) too, every time (`lastmodified`, `created_at`) too.
 fn layout(bytes: &[u8]) -> String {
     let mut s = text(bytes);
     let mut out = String::new();
@@ -85,7 +101,29 @@ fn layout(bytes: &[u8]) -> String {
     while let (Some(a), Some(b)) = (out.find(begin), out.find(end)) {
         out.replace_range(a..b + end.len(), "AGE");
     }
-    mask_time(&out)
+    let (begin, end) = ("-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----");
+    while let (Some(a), Some(b)) = (out.find(begin), out.find(end)) {
+        out.replace_range(a..b + end.len(), "PGP");
+    }
+    mask_time(&mask_base64(&out))
+}
+
+/// Each run of 100 or more base64 characters (a KMS-wrapped data key) as `B64`.
+fn mask_base64(s: &str) -> String {
+    let b64 = |c: char| c.is_ascii_alphanumeric() || "+/=".contains(c);
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in s.chars() {
+        if b64(c) {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() >= 100 { "B64" } else { &run });
+        run.clear();
+        out.push(c);
+    }
+    out.push_str(if run.len() >= 100 { "B64" } else { &run });
+    out
 }
 
 /// The text with each RFC 3339 UTC time (`lastmodified`: 2026-12-06T04:48:48Z) as `TIME`.
@@ -135,7 +173,7 @@ fn flag_rules() -> Vec<Vec<&'static str>> {
 
 /// Encrypts `input` (named `name`) with both tools under `args`, in `cwd`, and checks
 /// decryption by sops, reading back by secretgen, and the layout.
-fn compare(e: &Env, cwd: &Path, name: &str, input: &str, args: &[&str]) {
+pub(crate) fn compare(e: &Env, cwd: &Path, name: &str, input: &str, args: &[&str]) {
     let file = cwd.join(name);
     std::fs::write(&file, input).unwrap();
     let mut c = e.sops(cwd);
@@ -167,7 +205,7 @@ fn compare(e: &Env, cwd: &Path, name: &str, input: &str, args: &[&str]) {
     assert_eq!(text(&ok(c)), text(&want), "secretgen reads back {what}");
 }
 
-fn formats() -> [(&'static str, &'static str); 5] {
+pub(crate) fn formats() -> [(&'static str, &'static str); 5] {
     [
         ("s.yaml", YAML),
         ("s.json", JSON),

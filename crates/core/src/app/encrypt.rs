@@ -1,11 +1,12 @@
 //! `render --encrypt sops`: every rendered Secret as a SOPS-encrypted Secret manifest, for a
-//! cluster that decrypts it (Flux's kustomize-controller), to the age recipients given or
-//! those of the `.sops.yaml` creation rule that matches the file's path.
+//! cluster that decrypts it (Flux's kustomize-controller), to the master keys given (age
+//! recipients, PGP fingerprints, AWS KMS ARNs) or those of the `.sops.yaml` creation rule
+//! that matches the file's path.
 //!
-//! In: the run's Secrets, the recipients (`--age`) or none, the directory the files' paths
-//! are relative to. Out: the encrypted documents (stdout), or the keys the output directory
-//! writes with ([`SopsTargets`] as [`SopsKeys`]). Refused: a file with no recipient, a rule
-//! with no age recipient (the key types written here are age's).
+//! In: the run's Secrets, the keys given (`--age`, `--pgp`, `--kms`) or none, the directory
+//! the files' paths are relative to. Out: the encrypted documents (stdout), or the keys the
+//! output directory writes with ([`SopsTargets`] as [`SopsKeys`]). Refused: a file with no
+//! master key, a rule with several key groups (a rendered file has one).
 
 use std::path::{Path, PathBuf};
 
@@ -14,47 +15,64 @@ use zeroize::Zeroizing;
 use super::{Progress, Session, refuse_empty, render};
 use crate::error::{Error, Result};
 use crate::review::output::{SopsKeys, relative_path};
+use crate::sops::KeyEntry;
+use crate::sops::keys::keyservice::KeyServices;
 
 /// Where each file is encrypted to.
 pub struct SopsTargets<'a> {
-    /// `--age`: every file to these recipients, whatever `.sops.yaml` says.
-    pub age: Vec<String>,
+    /// `--age`, `--pgp`, `--kms` (each key named, as
+    /// [`keys_named`](super::sops_keys::keys_named) names them): every file to these keys,
+    /// whatever `.sops.yaml` says.
+    pub given: Vec<KeyEntry>,
     /// The directory the files' paths are relative to: the output directory, or the working
     /// directory for stdout. `.sops.yaml` is found by walking up from the file's path.
     pub dir: PathBuf,
     /// What opens a file written before (an unhashed Secret's digest is keyed by its data key).
     pub keys: &'a dyn crate::sops::DataKeys,
+    /// The key services that wrap key types secretgen has no client for (`--keyservice`).
+    pub services: KeyServices,
 }
 
 impl SopsKeys for SopsTargets<'_> {
-    fn recipients(&self, rel: &Path) -> Result<Vec<String>> {
-        if !self.age.is_empty() {
-            return Ok(self.age.clone());
+    fn master_keys(&self, rel: &Path) -> Result<Vec<KeyEntry>> {
+        if !self.given.is_empty() {
+            return Ok(self.given.clone());
         }
         let target = self.dir.join(rel);
         let Some(config) = super::sops::find_config(&target) else {
             return Err(Error::Usage(format!(
-                "{}: no recipient: pass --age RECIPIENT, or put a .sops.yaml with a creation rule for it in its directory or above",
+                "{}: no recipient: pass --age RECIPIENT (or --pgp FP, --kms ARN), or put a .sops.yaml with a creation rule for it in its directory or above",
                 target.display()
             )));
         };
         match super::sops::rule_for(&config, &target)? {
-            Some(rule) if !rule.age.is_empty() => Ok(rule.age),
-            Some(_) => Err(Error::Usage(format!(
-                "{}: the creation rule for {} has no `age` recipient; render --encrypt sops writes age recipients only (pass --age RECIPIENT)",
-                config.display(),
-                target.display()
-            ))),
+            Some(rule) => match rule.key_groups.as_slice() {
+                [one] if !one.is_empty() => Ok(one.clone()),
+                [] | [_] => Err(Error::Usage(format!(
+                    "{}: the creation rule for {} has no master key (age, pgp, kms, …)",
+                    config.display(),
+                    target.display()
+                ))),
+                groups => Err(Error::Usage(format!(
+                    "{}: the creation rule for {} has {} key groups; render --encrypt sops writes one key group (pass the keys with --age, --pgp, --kms)",
+                    config.display(),
+                    target.display(),
+                    groups.len()
+                ))),
+            },
             None => Err(Error::Usage(format!(
-                "{}: no creation rule matches {}, and no --age was given",
+                "{}: no creation rule matches {}, and no --age, --pgp or --kms was given",
                 config.display(),
                 target.display()
             ))),
         }
     }
 
-    fn wrap(&self, data_key: &[u8], recipients: &[String]) -> Result<Vec<crate::sops::KeyEntry>> {
-        super::sops::age_entries(data_key, recipients)
+    fn wrap(&self, data_key: &[u8], keys: &[KeyEntry]) -> Result<Vec<KeyEntry>> {
+        let groups = [keys.to_vec()];
+        let mut wrapped =
+            super::sops_keys::wrap_groups(data_key, &groups, 0, None, &self.services)?;
+        Ok(wrapped.remove(0))
     }
 
     fn keys(&self) -> &dyn crate::sops::DataKeys {
@@ -80,9 +98,9 @@ pub fn render_encrypted(
             text.extend_from_slice(b"---\n");
         }
         let rel = relative_path(s)?;
-        let recipients = targets.recipients(&rel)?;
+        let master = targets.master_keys(&rel)?;
         let data_key = super::sops::new_data_key();
-        let entries = targets.wrap(&data_key, &recipients)?;
+        let entries = targets.wrap(&data_key, &master)?;
         let doc: Zeroizing<Vec<u8>> =
             crate::secret::sops_file::encrypt(&rel, s, "", &data_key, &entries, &lastmodified)?;
         text.extend_from_slice(&doc);

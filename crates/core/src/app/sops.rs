@@ -1,6 +1,6 @@
 //! Writing SOPS files: the `.sops.yaml` creation rule that applies to a file (found by
-//! walking up from the file itself, or named), and the data key wrapped to its master keys
-//! (age recipients, armored as sops writes them).
+//! walking up from the file itself, or named), and the data key wrapped to its age
+//! recipients, armored as sops writes them (the other key types: `sops_keys::wrap_groups`).
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,7 @@
 //! The master keys of SOPS files against their `.sops.yaml` rules: a rule's key groups and
 //! `shamir_threshold` (flat keys or `key_groups`, as sops reads them), the data key split
-//! between groups (sops' Shamir scheme) and wrapped to each group's age recipients, how a
+//! between groups (sops' Shamir scheme) and wrapped by each group's keys (age, PGP through
+//! gpg, AWS KMS, other types through a key service), how a
 //! file's keys differ from its rule now (sops' `DiffKeyGroups`), and the `updatekeys`,
 //! `rotate` and `check --recipients` use cases over them. Nothing here holds a value: keys
 //! are named by their public identifiers (recipients, fingerprints, ARNs).
@@ -11,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::sops::{CreationRule, age_entries, find_config, new_data_key, rule_for, split_list};
 use crate::error::{Error, Loc};
+pub use crate::sops::keys::keyservice::KeyServices;
 use crate::sops::{DataKeys, Sealing};
 pub use crate::sops::{FileKeys, KeyEntry};
 use crate::yaml::{Node, Value};
@@ -35,7 +37,8 @@ fn named(field: &str, id: &str) -> KeyEntry {
             enc: String::new(),
         },
         "pgp" => KeyEntry::Pgp {
-            fp: id,
+            // sops' NewMasterKeyFromFingerprint drops the spaces.
+            fp: id.replace(' ', ""),
             created_at: String::new(),
             enc: String::new(),
         },
@@ -61,16 +64,73 @@ fn named(field: &str, id: &str) -> KeyEntry {
                 enc: String::new(),
             }
         }
-        _ => KeyEntry::Kms {
-            // `arn+role`, as sops' MasterKeysFromArnString reads it.
-            arn: id.split('+').next().unwrap_or_default().to_string(),
-            role: id.split('+').nth(1).unwrap_or_default().to_string(),
-            context: Vec::new(),
-            aws_profile: String::new(),
-            created_at: String::new(),
-            enc: String::new(),
-        },
+        _ => {
+            // `arn+role`, as sops' NewMasterKeyFromArn reads it: spaces dropped, the role
+            // after `+arn:` (an ARN holds no `:` in its path, so that `+` separates two).
+            let id = id.replace(' ', "");
+            let (arn, role) = match id.find("+arn:") {
+                Some(i) if i > 0 => (id[..i].to_string(), id[i + 1..].to_string()),
+                _ => (id, String::new()),
+            };
+            KeyEntry::Kms {
+                arn,
+                role,
+                context: Vec::new(),
+                aws_profile: String::new(),
+                created_at: String::new(),
+                enc: String::new(),
+            }
+        }
     }
+}
+
+/// The keys of a comma-separated list given on the command line (`--age`, `--pgp`,
+/// `--kms`, `--add-pgp`, …), named as sops names them; `field` is the file's field (`age`,
+/// `pgp`, `kms`). A `kms` key takes `context` (sops' `--encryption-context`) and
+/// `aws_profile` (`--aws-profile`).
+pub fn keys_named(
+    field: &str,
+    lists: &[String],
+    context: &[(String, String)],
+    aws_profile: &str,
+) -> Vec<KeyEntry> {
+    lists
+        .iter()
+        .flat_map(|l| split_list(l))
+        .map(|id| {
+            let mut e = named(field, &id);
+            if let KeyEntry::Kms {
+                context: c,
+                aws_profile: p,
+                ..
+            } = &mut e
+            {
+                *c = context.to_vec();
+                *p = aws_profile.to_string();
+            }
+            e
+        })
+        .collect()
+}
+
+/// A KMS encryption context as sops' `--encryption-context` reads it (`key:value` pairs,
+/// comma-separated), in the order sops writes it (by key); an empty text is none.
+pub fn kms_context(text: &str) -> Result<Vec<(String, String)>, Error> {
+    let mut out = std::collections::BTreeMap::new();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    for kv in text.split(',') {
+        let parts: Vec<&str> = kv.split(':').collect();
+        let [k, v] = parts.as_slice() else {
+            return Err(usage(format!(
+                "--encryption-context: `{}` is not key:value (sops' format: key:value,key2:value2)",
+                kv.escape_debug()
+            )));
+        };
+        out.insert((*k).to_string(), (*v).to_string());
+    }
+    Ok(out.into_iter().collect())
 }
 
 fn scalar(n: &Node) -> Option<&str> {
@@ -129,11 +189,25 @@ fn group(g: &Node, bad: &dyn Fn(&str) -> Error, depth: usize) -> Result<Vec<KeyE
     for k in maps("kms") {
         let mut e = named("kms", &field(k, "arn"));
         if let KeyEntry::Kms {
-            role, aws_profile, ..
+            role,
+            aws_profile,
+            context,
+            ..
         } = &mut e
         {
             *role = field(k, "role");
             *aws_profile = field(k, "aws_profile");
+            // sops reads the context as a map of strings, and writes it by key.
+            if let Some(map) = k.get("context").and_then(Node::as_map) {
+                let mut c = std::collections::BTreeMap::new();
+                for (name, value) in map {
+                    let (Some(name), Some(value)) = (scalar(name), scalar(value)) else {
+                        return Err(bad("a `kms` entry's `context` is not a map of strings"));
+                    };
+                    c.insert(name.to_string(), value.to_string());
+                }
+                *context = c.into_iter().collect();
+            }
         }
         out.push(e);
     }
@@ -198,8 +272,14 @@ pub(crate) fn rule_groups(
     for fp in strings(rule, "pgp", bad)? {
         one.push(named("pgp", &fp));
     }
+    let profile = rule.get("aws_profile").and_then(scalar).unwrap_or_default();
     for arn in strings(rule, "kms", bad)? {
-        one.push(named("kms", &arn));
+        let mut e = named("kms", &arn);
+        if let KeyEntry::Kms { aws_profile, .. } = &mut e {
+            // The rule's `aws_profile`, as sops gives it to each of the rule's KMS keys.
+            *aws_profile = profile.to_string();
+        }
+        one.push(e);
     }
     for id in strings(rule, "gcp_kms", bad)? {
         one.push(named("gcp_kms", &id));
@@ -236,14 +316,18 @@ pub fn written_threshold(groups: usize, threshold: usize) -> usize {
 
 /// The data key wrapped for `groups` as sops' `UpdateMasterKeys` does: one group, every key
 /// wraps the data key; several, the key is split with Shamir (`threshold` of them needed,
-/// all when 0) and each group's keys wrap its share. secretgen wraps to age recipients; an
-/// entry of another type is kept from `keep` (the file's own entries) where it already
-/// holds the same data key (one group before and after), and refused otherwise.
+/// all when 0) and each group's keys wrap its share. Each key type is wrapped as sops wraps
+/// it: age natively, PGP through gpg, AWS KMS through its SDK, every other type through the
+/// key services of `services` (sops' `--keyservice`; refused when none is given). As sops,
+/// a key this machine cannot wrap is sent to the key services next, and with local keys off
+/// (`--enable-local-keyservice=false`) every key goes to the key services. An entry of `keep` (the file's own entries, when
+/// they hold this same data key) that names a key of `groups` is kept as it is.
 pub fn wrap_groups(
     data_key: &[u8],
     groups: &[Vec<KeyEntry>],
     threshold: usize,
     keep: Option<&[KeyEntry]>,
+    services: &KeyServices,
 ) -> Result<Vec<Vec<KeyEntry>>, Error> {
     let shares: Vec<Zeroizing<Vec<u8>>> = if groups.len() == 1 {
         vec![Zeroizing::new(data_key.to_vec())]
@@ -256,36 +340,122 @@ pub fn wrap_groups(
             ))
         })?
     };
+    let created_at = crate::sops::now_rfc3339();
     let mut out = Vec::with_capacity(groups.len());
     for (g, share) in groups.iter().zip(&shares) {
         let mut wrapped = Vec::with_capacity(g.len());
         for e in g {
-            match e {
-                KeyEntry::Age { recipient, .. } => {
-                    let recipient: &String = recipient;
-                    wrapped.extend(age_entries(share, std::slice::from_ref(recipient))?);
-                }
-                other => {
-                    let kept = keep.filter(|_| groups.len() == 1).and_then(|k| {
-                        k.iter()
-                            .find(|f| f.field() == other.field() && f.id() == other.id())
-                    });
-                    match kept {
-                        Some(k) => wrapped.push(k.clone()),
-                        None => {
-                            return Err(usage(format!(
-                                "secretgen writes age master keys only; the {} key {} needs sops to wrap the data key",
-                                other.kind(),
-                                other.id()
-                            )));
-                        }
-                    }
-                }
+            let kept = keep.filter(|_| groups.len() == 1).and_then(|k| {
+                k.iter()
+                    .find(|f| f.field() != "age" && f.field() == e.field() && f.id() == e.id())
+            });
+            match kept {
+                Some(k) => wrapped.push(k.clone()),
+                None => wrapped.push(wrap_one(share, e, services, &created_at)?),
             }
         }
         out.push(wrapped);
     }
     Ok(out)
+}
+
+/// One key of a group wrapping `share`, as sops wraps its type; `created_at` as sops writes
+/// it (RFC 3339, seconds, UTC). The error names the key (its public name), never the share.
+fn wrap_one(
+    share: &[u8],
+    e: &KeyEntry,
+    services: &KeyServices,
+    created_at: &str,
+) -> Result<KeyEntry, Error> {
+    use crate::sops::keys::{KeyFailure, keyservice::ServiceKey, kms, pgp};
+    let failed = |why: &str| {
+        usage(format!(
+            "cannot wrap the data key for the {} key {}: {why}",
+            e.kind(),
+            e.id()
+        ))
+    };
+    // sops asks its key services in turn (this machine's first unless local keys are off)
+    // and keeps the first that wraps the key.
+    let remote = || -> Result<String, String> {
+        let ct = services
+            .encrypt(&ServiceKey::from_entry(e), share)
+            .map_err(|fs| {
+                fs.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })?;
+        // sops keeps the service's ciphertext as the entry's `enc` text.
+        String::from_utf8(ct).map_err(|_| "the key service's ciphertext is not text".to_string())
+    };
+    let local: Option<Result<String, KeyFailure>> = if services.local() {
+        match e {
+            KeyEntry::Age { recipient, .. } => {
+                return Ok(age_entries(share, std::slice::from_ref(recipient))?.remove(0));
+            }
+            KeyEntry::Pgp { fp, .. } => Some(pgp::wrap(fp, share)),
+            KeyEntry::Kms {
+                arn,
+                role,
+                context,
+                aws_profile,
+                ..
+            } => Some(kms::wrap_entry(arn, role, context, aws_profile, share)),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let no_remote = services.remote().is_empty();
+    let enc = match local {
+        Some(Ok(enc)) => enc,
+        Some(Err(f)) if no_remote => return Err(failed(f.reason())),
+        Some(Err(f)) => remote().map_err(|r| failed(&format!("{}; {r}", f.reason())))?,
+        None if no_remote && !services.local() => {
+            return Err(failed(
+                "local keys are off (--enable-local-keyservice=false) and no key service is given",
+            ));
+        }
+        None if no_remote => {
+            return Err(failed(&format!(
+                "secretgen wraps {} keys only through a sops key service: pass --keyservice URI (a running `sops keyservice`), or write the file with sops",
+                e.kind()
+            )));
+        }
+        None => remote().map_err(|r| failed(&r))?,
+    };
+    Ok(with_enc(e, enc, created_at))
+}
+
+/// `e` holding `enc`, created now (age entries carry no date).
+fn with_enc(e: &KeyEntry, new: String, now: &str) -> KeyEntry {
+    let mut e = e.clone();
+    match &mut e {
+        KeyEntry::Age { enc, .. } => *enc = new,
+        KeyEntry::Pgp {
+            created_at, enc, ..
+        }
+        | KeyEntry::Kms {
+            created_at, enc, ..
+        }
+        | KeyEntry::GcpKms {
+            created_at, enc, ..
+        }
+        | KeyEntry::AzureKv {
+            created_at, enc, ..
+        }
+        | KeyEntry::HcVault {
+            created_at, enc, ..
+        }
+        | KeyEntry::Hckms {
+            created_at, enc, ..
+        } => {
+            *created_at = now.to_string();
+            *enc = new;
+        }
+    }
+    e
 }
 
 /// One key group compared, as sops' `DiffKeyGroups` does by each key's name: the keys in
@@ -457,24 +627,27 @@ pub fn updatekeys(
     rule: &CreationRule,
     threshold: usize,
     keys: &dyn DataKeys,
+    services: &KeyServices,
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
     let current = file_keys(file, bytes)?;
     let data_key = crate::sops::data_key(file, bytes, keys).map_err(|e| sops_error(file, e))?;
     let keep = (current.groups.len() == 1).then(|| current.groups[0].as_slice());
-    let groups = wrap_groups(&data_key, &rule.key_groups, threshold, keep)?;
+    let groups = wrap_groups(&data_key, &rule.key_groups, threshold, keep, services)?;
     let written = written_threshold(groups.len(), threshold);
     crate::sops::rekey(file, bytes, &groups, written).map_err(|e| sops_error(file, e))
 }
 
 /// `rotate`: a new data key for `file`, every value encrypted again under it; the file's
-/// key groups with `add` (age recipients) joined to the first group and `remove` taken from
-/// every group, as `sops rotate --add-age/--rm-age` does.
+/// key groups with `add` joined to the first group and `remove` (matched by type and name)
+/// taken from every group, as `sops rotate --add-age/--rm-age/--add-pgp/…` does. Every key
+/// is wrapped again (see [`wrap_groups`]).
 pub fn rotate(
     file: &Path,
     bytes: &[u8],
-    add: &[String],
-    remove: &[String],
+    add: &[KeyEntry],
+    remove: &[KeyEntry],
     keys: &dyn DataKeys,
+    services: &KeyServices,
     lastmodified: &str,
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
     let current = file_keys(file, bytes)?;
@@ -482,11 +655,13 @@ pub fn rotate(
     if groups.is_empty() {
         groups.push(Vec::new());
     }
-    for a in add {
-        groups[0].push(named("age", a));
-    }
+    groups[0].extend(add.iter().cloned());
     for g in groups.iter_mut() {
-        g.retain(|e| !(e.field() == "age" && remove.contains(&e.id())));
+        g.retain(|e| {
+            !remove
+                .iter()
+                .any(|r| r.field() == e.field() && r.id() == e.id())
+        });
     }
     if groups.iter().all(Vec::is_empty) {
         return Err(usage(format!(
@@ -495,7 +670,7 @@ pub fn rotate(
         )));
     }
     let data_key = new_data_key();
-    let wrapped = wrap_groups(&data_key, &groups, current.shamir_threshold, None)?;
+    let wrapped = wrap_groups(&data_key, &groups, current.shamir_threshold, None, services)?;
     let sealing = Sealing {
         data_key: &data_key,
         groups: &wrapped,
@@ -561,4 +736,85 @@ pub fn check_recipients(paths: &[PathBuf]) -> Result<(Vec<RecipientFinding>, usi
         }
     }
     Ok((found, compared))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_keys_are_named_as_sops_names_them() {
+        let ctx = kms_context("env:prod,app:web").unwrap();
+        assert_eq!(
+            ctx,
+            [("app".into(), "web".into()), ("env".into(), "prod".into())]
+        );
+        assert!(kms_context("app=web").is_err());
+        assert!(kms_context("").unwrap().is_empty());
+        let kms = keys_named(
+            "kms",
+            &["arn:aws:kms:eu-west-2:1:key/k+arn:aws:iam::1:role/r, arn:aws:kms:eu-west-2:1:alias/a".into()],
+            &ctx,
+            "prof",
+        );
+        let KeyEntry::Kms {
+            arn,
+            role,
+            context,
+            aws_profile,
+            ..
+        } = &kms[0]
+        else {
+            panic!("{kms:?}")
+        };
+        assert_eq!(arn, "arn:aws:kms:eu-west-2:1:key/k");
+        assert_eq!(role, "arn:aws:iam::1:role/r");
+        assert_eq!(context, &ctx);
+        assert_eq!(aws_profile, "prof");
+        assert_eq!(kms[1].id(), "arn:aws:kms:eu-west-2:1:alias/a");
+        let pgp = keys_named("pgp", &["AB CD, EF".into()], &[], "");
+        assert_eq!(
+            pgp.iter().map(KeyEntry::id).collect::<Vec<_>>(),
+            ["ABCD", "EF"]
+        );
+    }
+
+    #[test]
+    fn a_rules_kms_context_and_profile_are_read() {
+        let bad = |m: &str| usage(m.to_string());
+        let doc = crate::yaml::parse_stream(
+            "key_groups:\n  - kms:\n      - arn: arn:aws:kms:eu-west-2:1:key/k\n        context: {z: '1', a: b}\n",
+        )
+        .unwrap();
+        let (groups, _) = rule_groups(&doc[0], &bad).unwrap();
+        let KeyEntry::Kms { context, .. } = &groups[0][0] else {
+            panic!()
+        };
+        assert_eq!(
+            context,
+            &[("a".into(), "b".into()), ("z".into(), "1".into())]
+        );
+        let doc =
+            crate::yaml::parse_stream("kms: arn:aws:kms:eu-west-2:1:key/k\naws_profile: prof\n")
+                .unwrap();
+        let (groups, _) = rule_groups(&doc[0], &bad).unwrap();
+        let KeyEntry::Kms { aws_profile, .. } = &groups[0][0] else {
+            panic!()
+        };
+        assert_eq!(aws_profile, "prof");
+    }
+
+    #[test]
+    fn a_type_only_a_key_service_wraps_is_refused_without_one() {
+        let groups = vec![vec![named("gcp_kms", "projects/p/cryptoKeys/k")]];
+        let e = wrap_groups(&[7u8; 32], &groups, 0, None, &KeyServices::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("GCP KMS")
+                && e.contains("projects/p/cryptoKeys/k")
+                && e.contains("--keyservice"),
+            "{e}"
+        );
+    }
 }

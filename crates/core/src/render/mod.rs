@@ -37,7 +37,9 @@ pub(crate) use generator::render_generator;
 pub(crate) use naming::{is_build_annotation, is_local_config};
 pub(crate) use resources::to_emit;
 use resources::{is_sops_doc, set, sops_secrets};
-pub use settings::{Given, LOAD_RESTRICTOR_VAR, LoadRestrictor, Said, Session, Settings, keyring};
+pub use settings::{
+    Given, LOAD_RESTRICTOR_VAR, LoadRestrictor, Said, Session, Settings, key_services, keyring,
+};
 pub(crate) use settings::{MAX_SECRET_BYTES, Mode, PLACEHOLDER, PLACEHOLDER_ANNOTATION};
 
 pub use crate::age::open::{Decrypt, DecryptFailure};

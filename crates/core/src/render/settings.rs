@@ -189,6 +189,12 @@ impl Session {
     }
 }
 
+/// sops' key services of a command that needs no whole session (the `sops` commands): the
+/// flags of `given`, else the variables sops reads, else local keys only.
+pub fn key_services(given: &Given) -> Result<crate::sops::keys::keyservice::KeyServices> {
+    key_services_from(given, &|k| std::env::var_os(k))
+}
+
 /// sops' key services: the flags, else the variables sops reads (`SOPS_KEYSERVICE`, a
 /// comma-separated list; `SOPS_ENABLE_LOCAL_KEYSERVICE`, a Go boolean), else local keys only.
 fn key_services_from(

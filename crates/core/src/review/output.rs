@@ -56,10 +56,15 @@ pub enum Form<'a> {
 
 /// Where `render --encrypt sops` encrypts each file to, and what opens a file written before.
 pub trait SopsKeys: Sync {
-    /// The recipients of the file at `rel` (relative to the output directory).
-    fn recipients(&self, rel: &Path) -> Result<Vec<String>>;
-    /// `data_key` wrapped to each of `recipients`, as the file's key entries.
-    fn wrap(&self, data_key: &[u8], recipients: &[String]) -> Result<Vec<crate::sops::KeyEntry>>;
+    /// The master keys of the file at `rel` (relative to the output directory): one key
+    /// group, each key named (`enc` empty).
+    fn master_keys(&self, rel: &Path) -> Result<Vec<crate::sops::KeyEntry>>;
+    /// `data_key` wrapped by each of `keys`, as the file's key entries.
+    fn wrap(
+        &self,
+        data_key: &[u8],
+        keys: &[crate::sops::KeyEntry],
+    ) -> Result<Vec<crate::sops::KeyEntry>>;
     /// What opens the data key of a file written before (its digest may be keyed by it).
     fn keys(&self) -> &dyn crate::sops::DataKeys;
 }
@@ -79,7 +84,18 @@ fn sops_content(body: &[u8]) -> Option<&str> {
     std::str::from_utf8(&rest[..end]).ok()
 }
 
-/// What a SOPS file's digest binds the Secret to besides itself: its recipients and rule.
+/// The names a SOPS file's digest binds its master keys by: an age recipient as it is, any
+/// other key as `TYPE:NAME` (`pgp:FP`, `kms:ARN`).
+fn key_names(keys: &[crate::sops::KeyEntry]) -> Vec<String> {
+    keys.iter()
+        .map(|k| match k {
+            crate::sops::KeyEntry::Age { recipient, .. } => recipient.clone(),
+            other => format!("{}:{}", other.field(), other.id()),
+        })
+        .collect()
+}
+
+/// What a SOPS file's digest binds the Secret to besides itself: its master keys and rule.
 fn sops_bound(recipients: &[String]) -> Vec<(&'static str, serde_json::Value)> {
     vec![
         (
@@ -101,7 +117,8 @@ fn sops_body(
     lastmodified: &str,
 ) -> Result<Zeroizing<Vec<u8>>> {
     use secret::digest;
-    let recipients = keys.recipients(rel)?;
+    let master = keys.master_keys(rel)?;
+    let recipients = key_names(&master);
     if let Some(old) = old
         && let Some(line) = sops_content(old)
     {
@@ -123,7 +140,7 @@ fn sops_body(
     }
     let mut data_key = Zeroizing::new(vec![0u8; 32]);
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut data_key);
-    let entries = keys.wrap(&data_key, &recipients)?;
+    let entries = keys.wrap(&data_key, &master)?;
     let line = match s.hash {
         Some(_) => digest::unkeyed(s, sops_bound(&recipients)),
         None => digest::keyed(s, sops_bound(&recipients), &data_key),

@@ -1,4 +1,5 @@
-//! AWS KMS: a `kms` entry's data key unwrapped by KMS `Decrypt` through the official AWS SDK,
+//! AWS KMS: a `kms` entry's data key unwrapped by KMS `Decrypt` (and wrapped by `Encrypt`, as
+//! sops writes the entry) through the official AWS SDK,
 //! with its default credential chain (environment, `aws_profile` or `AWS_PROFILE`, web identity
 //! as IRSA and EKS Pod Identity use, instance metadata) and `AWS_ENDPOINT_URL_KMS`. A `role`
 //! is assumed through STS first, as sops does. Nothing of the SDK is built until a run meets a
@@ -112,6 +113,62 @@ pub(crate) fn data_key(key: &KmsKey) -> Result<Zeroizing<Vec<u8>>, KmsFailure> {
             None => call.await,
         }
     })
+}
+
+/// `data_key` encrypted by AWS KMS under `arn` with `context` (the `enc` of a `kms` entry,
+/// base64, as sops' `EncryptContext` writes it), through the client the reader uses (its
+/// region, `aws_profile`, `role`, `AWS_ENDPOINT_URL_KMS`), held to the run's timeout. A
+/// failure is reported as the data-key trait reports an unwrap's.
+pub(crate) fn wrap_entry(
+    arn: &str,
+    role: &str,
+    context: &[(String, String)],
+    aws_profile: &str,
+    data_key: &[u8],
+) -> Result<String, super::KeyFailure> {
+    let key = KmsKey {
+        arn: arn.to_owned(),
+        role: role.to_owned(),
+        context: context.iter().cloned().collect(),
+        aws_profile: aws_profile.to_owned(),
+        enc: String::new(),
+    };
+    let run = || -> Result<String, KmsFailure> {
+        let rt = runtime().map_err(|e| KmsFailure::failed(&key, e))?;
+        let limit = run_timeout().limit();
+        rt.block_on(async {
+            let call = encrypt(&key, data_key);
+            match limit {
+                Some(d) => tokio::time::timeout(d, call)
+                    .await
+                    .unwrap_or_else(|_| Err(KmsFailure::failed(&key, timed_out(d)))),
+                None => call.await,
+            }
+        })
+    };
+    run().map_err(|f| match f {
+        KmsFailure::NoKeyMaterial { reason, .. } => {
+            super::KeyFailure::Missing(format!("no AWS credentials: {reason}"))
+        }
+        KmsFailure::Failed { reason, .. } => super::KeyFailure::Failed(reason),
+    })
+}
+
+async fn encrypt(key: &KmsKey, data_key: &[u8]) -> Result<String, KmsFailure> {
+    let client = client(key).await?;
+    let mut req = client
+        .encrypt()
+        .key_id(&key.arn)
+        .plaintext(Blob::new(data_key.to_vec()));
+    if !key.context.is_empty() {
+        let ctx: HashMap<String, String> = key.context.clone().into_iter().collect();
+        req = req.set_encryption_context(Some(ctx));
+    }
+    let out = req.send().await.map_err(|e| refused(key, e))?;
+    let blob = out
+        .ciphertext_blob
+        .ok_or_else(|| KmsFailure::failed(key, "AWS KMS answered without a ciphertext"))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(blob.into_inner()))
 }
 
 fn timed_out(d: Duration) -> String {
@@ -281,7 +338,10 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// A refusal by KMS named by its AWS error code; a transport failure by the SDK's account.
-fn refused(key: &KmsKey, e: SdkError<aws_sdk_kms::operation::decrypt::DecryptError>) -> KmsFailure {
+fn refused<E>(key: &KmsKey, e: SdkError<E>) -> KmsFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
     match &e {
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("an unnamed error");
