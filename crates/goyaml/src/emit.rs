@@ -159,10 +159,13 @@ pub fn wrapped_base64(bytes: &[u8], out: &mut String) {
     let mut encoded = zeroize::Zeroizing::new(String::with_capacity(len));
     engine.encode_string(bytes, &mut encoded);
     out.reserve_exact(len + len.div_ceil(LINE));
-    for chunk in encoded.as_bytes().chunks(LINE) {
-        // base64 is ASCII, so every chunk boundary is a char boundary.
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+    // base64 is ASCII: every line boundary is a char boundary.
+    let mut rest: &str = &encoded;
+    while !rest.is_empty() {
+        let (line, next) = rest.split_at(LINE.min(rest.len()));
+        out.push_str(line);
         out.push('\n');
+        rest = next;
     }
 }
 

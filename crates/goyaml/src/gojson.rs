@@ -64,12 +64,22 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
         // Byte by byte: in valid UTF-8 only ASCII bytes and the three-byte sequences of
         // U+2028/U+2029 (E2 80 A8/A9) need escapes; every other byte is copied as is.
         // A block at a time while none of its bytes needs a look.
+        // In a block that needs a look, straight to its first byte that does.
         let mut start = 0;
         let mut i = 0;
         while i < bytes.len() {
-            if bytes.get(i..i + PLAIN_BLOCK).is_some_and(plain_block) {
-                i += PLAIN_BLOCK;
-                continue;
+            if let Some(block) = bytes
+                .get(i..i + PLAIN_BLOCK)
+                .and_then(|b| <&[u8; PLAIN_BLOCK]>::try_from(b).ok())
+            {
+                if plain_block(block) {
+                    i += PLAIN_BLOCK;
+                    continue;
+                }
+                i += block
+                    .iter()
+                    .position(|&b| SPECIAL[b as usize] || b >= 0x80)
+                    .unwrap_or(0);
             }
             let b = bytes[i];
             if !SPECIAL[b as usize] {
@@ -137,16 +147,20 @@ const PLAIN_BLOCK: usize = 32;
 /// Whether none of these bytes needs a look in [`write_go_string`]: each is ASCII, not a
 /// control character, and none of `"`, `\\`, `<`, `>`, `&`. Judged without a branch per byte
 /// (the compiler compares a vector at a time).
-fn plain_block(block: &[u8]) -> bool {
-    block.iter().fold(true, |all, &b| {
-        all & (b >= 0x20)
-            & (b < 0x80)
-            & (b != b'"')
-            & (b != b'\\')
-            & (b != b'<')
-            & (b != b'>')
-            & (b != b'&')
-    })
+fn plain_block(block: &[u8; PLAIN_BLOCK]) -> bool {
+    let mut look = 0u8;
+    for &b in block {
+        look |= u8::from(
+            (b < 0x20)
+                | (b >= 0x80)
+                | (b == b'"')
+                | (b == b'\\')
+                | (b == b'<')
+                | (b == b'>')
+                | (b == b'&'),
+        );
+    }
+    look == 0
 }
 
 #[cfg(test)]
@@ -165,6 +179,35 @@ mod tests {
                     let want = w.iter().all(|&c| plain(c));
                     assert_eq!(plain_block(&w), want, "{w:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn multibyte_text_in_long_strings_escapes_as_go_does() {
+        let reference = |s: &str| {
+            let mut v = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => v.push_str("\\\""),
+                    '\\' => v.push_str("\\\\"),
+                    '\n' => v.push_str("\\n"),
+                    '<' => v.push_str("\\u003c"),
+                    '\u{2028}' => v.push_str("\\u2028"),
+                    '\u{2029}' => v.push_str("\\u2029"),
+                    c => v.push(c),
+                }
+            }
+            v.push('"');
+            v
+        };
+        for at in [0usize, 1, 30, 31, 32, 33, 63, 64] {
+            for odd in ["é", "\u{2028}", "\u{2029}", "€", "𝄞", "<", "\n", "\\", "\""] {
+                let mut s = "Q".repeat(at);
+                s.push_str(odd);
+                s.push_str(&"Z".repeat(70));
+                s.push_str(odd);
+                assert_eq!(go(s.as_bytes()), reference(&s), "{odd:?} at {at}");
             }
         }
     }

@@ -82,8 +82,12 @@ fn is_base64_text(s: &[u8]) -> bool {
             | (b == b'=')
             | (b == b'\n')
     }
-    s.chunks(64)
-        .all(|block| block.iter().fold(true, |all, &b| all & one(b)))
+    const BLOCK: usize = 64;
+    let blocks = s.chunks_exact(BLOCK);
+    let rest = blocks.remainder();
+    blocks.into_iter().all(|b| {
+        <&[u8; BLOCK]>::try_from(b).is_ok_and(|b| b.iter().fold(true, |all, &c| all & one(c)))
+    }) && rest.iter().all(|&c| one(c))
 }
 
 /// The character loop of `yaml_emitter_analyze_scalar` (block context). Reads the text in
