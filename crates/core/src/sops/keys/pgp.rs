@@ -26,15 +26,16 @@ fn program() -> (std::ffi::OsString, String) {
     (program, what)
 }
 
-/// The data key in an armored PGP message, through gpg.
-pub(crate) fn unwrap(enc: &str) -> Result<Zeroizing<Vec<u8>>, KeyFailure> {
+/// gpg run with `args` (named `doing` in messages), `input` on its stdin: its stdout, of at
+/// most 64 KiB (a data key is 32 bytes, an armored message for one well under that). No
+/// gpg here is a missing key, not a failure.
+fn gpg(args: &[&str], doing: &str, input: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyFailure> {
     let (program, what) = program();
     let spec = Spec::new(what.clone(), &program)
-        .arg("-d")
+        .args(args.iter().copied())
         .stderr(Stderr::Null);
     let mut gpg = match process::converse(spec) {
         Ok(c) => c,
-        // No gpg here: no key material for PGP entries.
         Err(e @ process::ProcessError::NotRun { .. }) => {
             return Err(KeyFailure::Missing(e.to_string()));
         }
@@ -46,28 +47,34 @@ pub(crate) fn unwrap(enc: &str) -> Result<Zeroizing<Vec<u8>>, KeyFailure> {
                 .map_or_else(|| format!("{what}: {e}"), ToString::to_string),
         )
     };
-    if let Err(e) = gpg.write_all(enc.as_bytes()).and_then(|()| gpg.flush()) {
+    if let Err(e) = gpg.write_all(input).and_then(|()| gpg.flush()) {
         let f = io_failure(&gpg, e);
         gpg.finish();
         return Err(f);
     }
     gpg.close_input();
-    // A data key is 32 bytes: anything past 64 KiB is not one.
     let read = crate::gate::read::all(&mut gpg, 64 << 10);
-    let key = match read {
-        Ok(key) => key,
+    let out = match read {
+        Ok(out) => out,
         Err(e) => {
             let f = match e {
                 crate::gate::read::ReadFailure::Io(e) => io_failure(&gpg, e),
-                other => KeyFailure::Failed(format!("{what} -d: {other}")),
+                other => KeyFailure::Failed(format!("{what} {doing}: {other}")),
             };
             gpg.finish();
             return Err(f);
         }
     };
     gpg.finish();
+    Ok(out)
+}
+
+/// The data key in an armored PGP message, through gpg.
+pub(crate) fn unwrap(enc: &str) -> Result<Zeroizing<Vec<u8>>, KeyFailure> {
+    let key = gpg(&["-d"], "-d", enc.as_bytes())?;
     if key.is_empty() {
         // gpg prints nothing when it has no secret key for the message (or cannot use it).
+        let (_, what) = program();
         return Err(KeyFailure::Missing(format!(
             "{what} -d gave no data key (no secret key for it in the keyring, or gpg failed)"
         )));
@@ -89,53 +96,19 @@ fn short_fingerprint(fp: &str) -> &str {
 /// with sops' arguments. A key gpg does not have (or will not use) fails naming the
 /// fingerprint; gpg's messages are not shown.
 pub(crate) fn wrap(fp: &str, data_key: &[u8]) -> Result<String, KeyFailure> {
-    let (program, what) = program();
-    let spec = Spec::new(what.clone(), &program)
-        .args([
-            "--no-default-recipient",
-            "--yes",
-            "--encrypt",
-            "-a",
-            "-r",
-            fp,
-            "--trusted-key",
-            short_fingerprint(fp),
-            "--no-encrypt-to",
-        ])
-        .stderr(Stderr::Null);
-    let mut gpg = match process::converse(spec) {
-        Ok(c) => c,
-        Err(e @ process::ProcessError::NotRun { .. }) => {
-            return Err(KeyFailure::Missing(e.to_string()));
-        }
-        Err(e) => return Err(KeyFailure::Failed(e.to_string())),
-    };
-    let io_failure = |gpg: &process::Conversation, e: std::io::Error| {
-        KeyFailure::Failed(
-            gpg.failure()
-                .map_or_else(|| format!("{what}: {e}"), ToString::to_string),
-        )
-    };
-    if let Err(e) = gpg.write_all(data_key).and_then(|()| gpg.flush()) {
-        let f = io_failure(&gpg, e);
-        gpg.finish();
-        return Err(f);
-    }
-    gpg.close_input();
-    // An armored message for a 32-byte key is well under 64 KiB.
-    let read = crate::gate::read::all(&mut gpg, 64 << 10);
-    let out = match read {
-        Ok(out) => out,
-        Err(e) => {
-            let f = match e {
-                crate::gate::read::ReadFailure::Io(e) => io_failure(&gpg, e),
-                other => KeyFailure::Failed(format!("{what} --encrypt: {other}")),
-            };
-            gpg.finish();
-            return Err(f);
-        }
-    };
-    gpg.finish();
+    let args = [
+        "--no-default-recipient",
+        "--yes",
+        "--encrypt",
+        "-a",
+        "-r",
+        fp,
+        "--trusted-key",
+        short_fingerprint(fp),
+        "--no-encrypt-to",
+    ];
+    let out = gpg(&args, "--encrypt", data_key)?;
+    let (_, what) = program();
     let text = String::from_utf8(out.to_vec()).unwrap_or_default();
     let text = text.trim();
     if !(text.starts_with("-----BEGIN PGP MESSAGE-----")
