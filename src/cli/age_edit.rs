@@ -78,17 +78,12 @@ pub(crate) fn edit(
     })?;
     let armor = age::armored(&ct);
 
-    let dir = write::PrivateDir::new("secretgen-edit-").map_err(io_error)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().trim_end_matches(".age").to_string())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "plaintext".into());
-    let work = dir.write_new(&name, plain.expose()).map_err(io_error)?;
-    let edited = run_editor(&work, file, editor());
-    // The plaintext goes now, before anything else can fail.
-    dir.remove();
-    let edited = edited?;
+    let edited = edit_private_copy("secretgen-edit-", &name, plain.expose(), file, editor())?;
     if edited.as_slice() == plain.expose() {
         eprintln!("`{}` unchanged", file.display());
         return Ok(ExitCode::SUCCESS);
@@ -118,6 +113,24 @@ fn recipient_files(recipients_files: &[PathBuf], file: &Path) -> Result<Vec<Path
             file.display()
         ))),
     }
+}
+
+/// `plain` written as `name` in a private temporary directory (prefixed `prefix`), the
+/// editor `words` run on it for `file`, and what it left there; the directory is removed
+/// before this returns, whatever happened.
+pub(crate) fn edit_private_copy(
+    prefix: &str,
+    name: &str,
+    plain: &[u8],
+    file: &Path,
+    words: Vec<String>,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let dir = write::PrivateDir::new(prefix).map_err(io_error)?;
+    let work = dir.write_new(name, plain).map_err(io_error)?;
+    let edited = run_editor(&work, file, words);
+    // The plaintext goes now, before anything else can fail.
+    dir.remove();
+    edited
 }
 
 /// Runs the user's editor on the plaintext copy `work` of `file` and gives what it left
