@@ -640,6 +640,47 @@ fn check_recipients_compares_age_files_with_their_age_recipients() {
         "{listed}"
     );
 
+    // Post-quantum recipients (2,000 characters, no recipient in the stanza) are recorded
+    // the same way.
+    let pq = d.join("pq");
+    std::fs::create_dir_all(&pq).unwrap();
+    let pq_key = |name: &str| {
+        let out = ok({
+            let mut c = secretgen(d);
+            c.args(["age", "keygen", "--pq", "-o"]).arg(pq.join(name));
+            c
+        });
+        text(&out.stderr)
+            .trim()
+            .trim_start_matches("Public key: ")
+            .to_string()
+    };
+    let (p1, p2) = (pq_key("k1.txt"), pq_key("k2.txt"));
+    assert!(p1.starts_with("age1pq1"), "{p1}");
+    std::fs::write(pq.join(".age-recipients"), format!("{p1}\n")).unwrap();
+    ok({
+        let mut c = secretgen(d);
+        c.args([
+            "age",
+            "encrypt",
+            "-R",
+            "pq/.age-recipients",
+            "-o",
+            "pq/s.age",
+            "p.txt",
+        ]);
+        c
+    });
+    let check_pq = |code: i32| {
+        let mut c = secretgen(d);
+        c.args(["check", "--recipients", "pq"]);
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out.stdout));
+    };
+    check_pq(0);
+    std::fs::write(pq.join(".age-recipients"), format!("{p2}\n")).unwrap();
+    check_pq(1);
+
     // SSH recipients: the stanzas' key tags say which keys, no record needed.
     let ssh = d.join("ssh");
     std::fs::create_dir_all(&ssh).unwrap();
