@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use secretgen::age;
+use secretgen::app::age_record;
 use secretgen::error::Error;
 use secretgen::gate::read::{self, Origin};
 use secretgen::gate::write::{self, Batch, Replace};
@@ -37,7 +38,9 @@ pub(crate) enum AgeCommand {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Encrypt a file to recipients, ASCII-armored unless --binary.
+    /// Encrypt a file to recipients, ASCII-armored unless --binary. With -o, the
+    /// recipients are recorded in the `.age-recipients.lock` beside the nearest
+    /// `.age-recipients`, for `check --recipients`.
     ///
     /// Example: secretgen age encrypt -r age1… -o password.txt.age password.txt
     Encrypt {
@@ -204,9 +207,14 @@ fn encrypt(
 ) -> Result<ExitCode, Error> {
     let recipients = read_recipients(recipients, files)?;
     let plain = read_input(input.as_deref())?;
-    let ct = age::encrypt(&plain, &recipients, armor).map_err(usage)?;
+    let ct = age::encrypt(&plain, &recipients.keys, armor).map_err(usage)?;
     match output {
-        Some(path) => write::one(&path, &ct, 0o600, Replace::Yes)?,
+        Some(path) => {
+            let mut batch = Batch::new();
+            batch.add(path.clone(), &ct, 0o600, Replace::Yes);
+            age_record::record(&mut batch, &[(&path, &ct)], &recipients.names)?;
+            batch.commit()?;
+        }
         None => {
             if !armor && std::io::stdout().is_terminal() {
                 return Err(usage(
@@ -294,6 +302,7 @@ fn rekey(
     // Every file decrypted and re-encrypted first, then all replaced together: a key that
     // opens one file but not the next leaves every file on its old recipients.
     let mut batch = Batch::new();
+    let mut rekeyed = Vec::new();
     for root in paths {
         for entry in
             secretgen::render::discover::walk(root, secretgen::render::discover::Skip::Nothing)
@@ -315,7 +324,7 @@ fn rekey(
                 })
                 .map_err(untouched)?;
             let armor = age::armored(&ct);
-            let new = age::encrypt(plain.expose(), &recipients, armor)
+            let new = age::encrypt(plain.expose(), &recipients.keys, armor)
                 .map_err(usage)
                 .map_err(untouched)?;
             // The file keeps the mode its user gave it; only new files are 0600.
@@ -326,6 +335,7 @@ fn rekey(
                 .mode()
                 & 0o7777;
             batch.add(path.to_path_buf(), &new, mode, Replace::Yes);
+            rekeyed.push((path.to_path_buf(), new));
             if armor {
                 armored += 1;
             } else {
@@ -333,11 +343,16 @@ fn rekey(
             }
         }
     }
+    let written: Vec<(&Path, &[u8])> = rekeyed
+        .iter()
+        .map(|(p, ct)| (p.as_path(), ct.as_slice()))
+        .collect();
+    age_record::record(&mut batch, &written, &recipients.names).map_err(untouched)?;
     batch.commit()?;
     eprintln!(
         "rekeyed {} files ({armored} armored, {binary} binary) to {} recipients",
         armored + binary,
-        recipients.len()
+        recipients.keys.len()
     );
     Ok(ExitCode::SUCCESS)
 }

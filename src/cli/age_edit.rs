@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use secretgen::age;
+use secretgen::app::age_record;
 use secretgen::error::Error;
 use secretgen::gate::read::{self, Origin, ReadFailure};
 use secretgen::gate::{process, write};
@@ -24,16 +25,6 @@ fn usage(msg: impl std::fmt::Display) -> Error {
 
 fn io_error(e: write::PrivateError) -> Error {
     Error::io(&e.path, e.action, e.source)
-}
-
-/// The nearest `.age-recipients` in the file's directory or above.
-fn nearest_recipients(file: &Path) -> Option<PathBuf> {
-    let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
-    let start = std::fs::canonicalize(dir.unwrap_or(Path::new("."))).ok()?;
-    start
-        .ancestors()
-        .map(|d| d.join(".age-recipients"))
-        .find(|f| f.is_file())
 }
 
 /// `$VISUAL`, else `$EDITOR`, else `vi`, split into words as a shell would not need to.
@@ -78,28 +69,26 @@ pub(crate) fn edit(
     })?;
     let armor = age::armored(&ct);
 
-    let dir = write::PrivateDir::new("secretgen-edit-").map_err(io_error)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().trim_end_matches(".age").to_string())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "plaintext".into());
-    let work = dir.write_new(&name, plain.expose()).map_err(io_error)?;
-    let edited = run_editor(&work, file, editor());
-    // The plaintext goes now, before anything else can fail.
-    dir.remove();
-    let edited = edited?;
+    let edited = edit_private_copy("secretgen-edit-", &name, plain.expose(), file, editor())?;
     if edited.as_slice() == plain.expose() {
         eprintln!("`{}` unchanged", file.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let new = age::encrypt(&edited, &recipients, armor).map_err(usage)?;
-    write::one(file, &new, 0o600, write::Replace::Yes)?;
+    let new = age::encrypt(&edited, &recipients.keys, armor).map_err(usage)?;
+    let mut batch = write::Batch::new();
+    batch.add(file.to_path_buf(), &new, 0o600, write::Replace::Yes);
+    age_record::record(&mut batch, &[(file, &new)], &recipients.names)?;
+    batch.commit()?;
     eprintln!(
         "`{}` re-encrypted to {} recipient{} ({})",
         file.display(),
-        recipients.len(),
-        if recipients.len() == 1 { "" } else { "s" },
+        recipients.keys.len(),
+        if recipients.keys.len() == 1 { "" } else { "s" },
         if armor { "armored" } else { "binary" }
     );
     Ok(ExitCode::SUCCESS)
@@ -111,13 +100,31 @@ fn recipient_files(recipients_files: &[PathBuf], file: &Path) -> Result<Vec<Path
     if !recipients_files.is_empty() {
         return Ok(recipients_files.to_vec());
     }
-    match nearest_recipients(file) {
+    match age_record::nearest_recipients(file) {
         Some(f) => Ok(vec![f]),
         None => Err(usage(format!(
             "no recipients for `{}`: give -R FILE or put a `.age-recipients` file (one recipient per line) in its directory or above",
             file.display()
         ))),
     }
+}
+
+/// `plain` written as `name` in a private temporary directory (prefixed `prefix`), the
+/// editor `words` run on it for `file`, and what it left there; the directory is removed
+/// before this returns, whatever happened.
+pub(crate) fn edit_private_copy(
+    prefix: &str,
+    name: &str,
+    plain: &[u8],
+    file: &Path,
+    words: Vec<String>,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let dir = write::PrivateDir::new(prefix).map_err(io_error)?;
+    let work = dir.write_new(name, plain).map_err(io_error)?;
+    let edited = run_editor(&work, file, words);
+    // The plaintext goes now, before anything else can fail.
+    dir.remove();
+    edited
 }
 
 /// Runs the user's editor on the plaintext copy `work` of `file` and gives what it left

@@ -511,7 +511,9 @@ pub(crate) struct CheckArgs {
     /// The recipients gate, for CI: instead of checking references, report (exit 1) every
     /// SOPS file under the paths whose master keys (key groups, shamir_threshold) differ
     /// from the `.sops.yaml` rule that matches it now (the config found upward from the
-    /// file). Reads no key.
+    /// file), and every age file whose recipients differ from the nearest `.age-recipients`
+    /// (as recorded in `.age-recipients.lock` when secretgen wrote it; a file with no
+    /// record of its current header is reported as unknown). Reads no key.
     #[arg(long, conflicts_with = "require_encrypted")]
     pub(crate) recipients: bool,
     #[command(flatten)]

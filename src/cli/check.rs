@@ -61,16 +61,18 @@ pub(super) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode, Error> {
     })
 }
 
-/// `check --recipients`: one line per file whose keys differ from its rule, exit 1.
+/// `check --recipients`: one line per file whose keys differ from its rule or its
+/// `.age-recipients` (or cannot be compared), exit 1.
 fn recipients(paths: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
+    use secretgen::app::age_record::AgeCheck;
     let paths = if paths.is_empty() {
         vec![std::path::PathBuf::from(".")]
     } else {
         paths.to_vec()
     };
-    let (found, compared) = app::sops_keys::check_recipients(&paths)?;
+    let report = app::sops_keys::check_recipients(&paths)?;
     let mut text = String::new();
-    for f in &found {
+    for f in &report.sops {
         text.push_str(&format!(
             "{}: master keys differ from the rule of {}: {}\n",
             f.file.display(),
@@ -78,14 +80,44 @@ fn recipients(paths: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
             f.drift.summary()
         ));
     }
+    for f in &report.age {
+        match &f.check {
+            AgeCheck::Differs {
+                recipients,
+                missing,
+                extra,
+            } => text.push_str(&format!(
+                "{}: recipients differ from {}: {missing} listed there missing, {extra} not listed there; run `secretgen age rekey -R {} {}`\n",
+                f.file.display(),
+                recipients.display(),
+                recipients.display(),
+                f.file.display()
+            )),
+            AgeCheck::Unknown { recipients, stale } => text.push_str(&format!(
+                "{}: cannot tell whether its recipients are those of {}: {}; re-encrypt it with secretgen (`secretgen age rekey -R {} {}`)\n",
+                f.file.display(),
+                recipients.display(),
+                if *stale {
+                    "written since secretgen recorded it"
+                } else {
+                    "secretgen has no record of it"
+                },
+                recipients.display(),
+                f.file.display()
+            )),
+            AgeCheck::Follows | AgeCheck::NotCompared => {}
+        }
+    }
     write_stdout(text.as_bytes())?;
-    if found.is_empty() {
-        eprintln!("recipients follow the rules ({compared} SOPS files compared)");
+    let (sops, age) = (report.compared_sops, report.compared_age);
+    let found = report.sops.len() + report.age.len();
+    if found == 0 {
+        eprintln!("recipients follow the rules ({sops} SOPS files, {age} age files compared)");
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!(
-        "{} of {compared} SOPS files differ from their rules; `secretgen sops updatekeys -y FILE` applies a rule",
-        found.len()
+        "{found} of {} files differ from their rules or cannot be compared; `secretgen sops updatekeys -y FILE` applies a SOPS rule, `secretgen age rekey` an `.age-recipients`",
+        sops + age
     );
     Ok(ExitCode::from(1))
 }

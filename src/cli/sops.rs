@@ -151,13 +151,31 @@ pub(crate) enum SopsCommand {
     /// encrypted back under the same data key and rules; values that did not change keep
     /// their ciphertext. Unchanged content leaves the file untouched. Needs a terminal.
     ///
+    /// A FILE that does not exist is created, as sops does: the editor starts on sops'
+    /// example for the format, and what it leaves is encrypted to --age, else to the
+    /// creation rule of the nearest `.sops.yaml` that matches FILE. The example left
+    /// unchanged creates nothing.
+    ///
     /// Example: secretgen sops edit secret.yaml
     Edit {
-        /// The SOPS file to edit.
+        /// The SOPS file to edit (or to create).
         file: PathBuf,
         /// age identity file (repeatable); otherwise the usual places.
         #[arg(long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
+        /// For a new FILE: comma-separated age recipients (repeatable), instead of the
+        /// creation rule's keys.
+        #[arg(
+            short = 'a',
+            long = "age",
+            value_name = "RECIPIENTS",
+            env = "SOPS_AGE_RECIPIENTS"
+        )]
+        age: Vec<String>,
+        /// For a new FILE: the `.sops.yaml` to read (default: the nearest one upward from
+        /// FILE).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Set one value of a SOPS file in place, as `sops set` does: the same data key, every
     /// other value keeping its ciphertext; only that value's line, the MAC and
@@ -346,7 +364,12 @@ pub(crate) fn run(g: &super::Globals, args: SopsArgs) -> ExitCode {
             extract,
             identity,
         } => decrypt(&file, extract.as_deref(), &identity, &services),
-        SopsCommand::Edit { file, identity } => edit_in_editor(&file, &identity, &services),
+        SopsCommand::Edit {
+            file,
+            identity,
+            age,
+            config,
+        } => edit_in_editor(&file, &identity, &age, config.as_deref(), &services),
         SopsCommand::Set {
             file,
             path,
@@ -478,12 +501,36 @@ fn encrypt(
     let output_format = f
         .output_type
         .map_or_else(|| Format::for_path(&name), FormatArg::format);
+    let keys = new_file_keys(&name, given, flags, config, threshold_flag)?;
+    let out = seal_new(&name, &plain, input_format, output_format, &keys, services)?;
+    output(f, real.as_deref(), &out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The master keys and rules a new SOPS file is encrypted with.
+struct NewFileKeys {
+    groups: Vec<Vec<sops_keys::KeyEntry>>,
+    threshold: usize,
+    rules: Rules,
+}
+
+/// How `sops encrypt` (and `sops edit` on a file that does not exist yet) encrypt `name`:
+/// the keys of --age, --pgp and --kms (one group), else the groups of the first creation rule of `config`
+/// (default: the nearest `.sops.yaml` upward from `name`) that matches `name`; the rule's
+/// selectors unless the flags give one.
+fn new_file_keys(
+    name: &Path,
+    given: &GivenKeys<'_>,
+    flags: Rules,
+    config: Option<&Path>,
+    threshold_flag: usize,
+) -> Result<NewFileKeys, Error> {
     let config = match config {
         Some(c) => Some(c.to_path_buf()),
-        None => sops_write::find_config(&name),
+        None => sops_write::find_config(name),
     };
     let rule: Option<CreationRule> = match &config {
-        Some(c) => sops_write::rule_for(c, &name)?,
+        Some(c) => sops_write::rule_for(c, name)?,
         None => None,
     };
     let given = given.entries()?;
@@ -533,20 +580,40 @@ fn encrypt(
         },
         None => flags,
     };
+    Ok(NewFileKeys {
+        groups,
+        threshold,
+        rules,
+    })
+}
+
+/// `plain` encrypted as a new SOPS file under a new data key wrapped to `keys`.
+fn seal_new(
+    name: &Path,
+    plain: &[u8],
+    input_format: Format,
+    output_format: Format,
+    keys: &NewFileKeys,
+    services: &sops_keys::KeyServices,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
     let data_key = sops_write::new_data_key();
-    let wrapped = sops_keys::wrap_groups(&data_key, &groups, threshold, None, services)?;
+    let wrapped = sops_keys::wrap_groups(&data_key, &keys.groups, keys.threshold, None, services)?;
     let lastmodified = secretgen::app::sops::now_rfc3339();
     let sealing = Sealing {
         data_key: &data_key,
         groups: &wrapped,
-        shamir_threshold: sops_keys::written_threshold(wrapped.len(), threshold),
+        shamir_threshold: sops_keys::written_threshold(wrapped.len(), keys.threshold),
         lastmodified: &lastmodified,
     };
-    let out =
-        secretgen::app::sops::encrypt(&name, &plain, input_format, output_format, &rules, &sealing)
-            .map_err(|e| sops_error(&name, e))?;
-    output(f, real.as_deref(), &out)?;
-    Ok(ExitCode::SUCCESS)
+    secretgen::app::sops::encrypt(
+        name,
+        plain,
+        input_format,
+        output_format,
+        &keys.rules,
+        &sealing,
+    )
+    .map_err(|e| sops_error(name, e))
 }
 
 fn decrypt(
@@ -613,10 +680,13 @@ fn edit(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `edit`: the plaintext in a private directory for the editor, then encrypted back.
+/// `edit`: the plaintext in a private directory for the editor, then encrypted back; a
+/// file that does not exist is created from sops' example.
 fn edit_in_editor(
     file: &Path,
     identity: &[PathBuf],
+    age: &[String],
+    config: Option<&Path>,
     services: &sops_keys::KeyServices,
 ) -> Result<ExitCode, Error> {
     use std::io::IsTerminal;
@@ -626,29 +696,17 @@ fn edit_in_editor(
             file.display()
         )));
     }
+    if let Err(e) = std::fs::symlink_metadata(file)
+        && e.kind() == std::io::ErrorKind::NotFound
+    {
+        return create_in_editor(file, age, config, services);
+    }
     let bytes = read::file(file, Origin::Input, read::ANY_SIZE)?;
     warn_recipients(file, &bytes);
     let keys = super::keyring_with(identity, services);
     let plain =
         secretgen::app::sops::decrypt(file, &bytes, &keys).map_err(|e| sops_error(file, e))?;
-    let dir = write::PrivateDir::new("secretgen-sops-edit-")
-        .map_err(|e| Error::io(&e.path, e.action, e.source))?;
-    // The file's own name: the editor sees its extension.
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "plaintext".into());
-    let work = dir
-        .write_new(&name, plain.expose())
-        .map_err(|e| Error::io(&e.path, e.action, e.source))?;
-    let edited = super::age_edit::run_editor(
-        &work,
-        file,
-        super::age_edit::editor_from(&["SOPS_EDITOR", "EDITOR"]),
-    );
-    // The plaintext goes now, before anything else can fail.
-    dir.remove();
-    let edited = edited?;
+    let edited = edit_copy(file, plain.expose())?;
     if edited.as_slice() == plain.expose() {
         eprintln!("`{}` unchanged", file.display());
         return Ok(ExitCode::SUCCESS);
@@ -656,10 +714,67 @@ fn edit_in_editor(
     let lastmodified = secretgen::app::sops::now_rfc3339();
     let out = secretgen::app::sops::reencrypt(file, &bytes, &edited, &keys, &lastmodified)
         .map_err(|e| sops_error(file, e))?;
-    let mode = std::fs::metadata(file)
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(0o600);
-    write::one(file, &out, mode, Replace::Yes)?;
+    write::one(file, &out, mode_of(file), Replace::Yes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `plain` edited in $SOPS_EDITOR or $EDITOR, in a private copy named as `file` (the
+/// editor sees its extension).
+fn edit_copy(file: &Path, plain: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "plaintext".into());
+    super::age_edit::edit_private_copy(
+        "secretgen-sops-edit-",
+        &name,
+        plain,
+        file,
+        super::age_edit::editor_from(&["SOPS_EDITOR", "EDITOR"]),
+    )
+}
+
+/// `edit` of a file that does not exist, as sops 3.13.3 does it: the keys found first (as
+/// `sops encrypt` finds them), the editor started on the format's example, what it left
+/// encrypted under a new data key and written only if the file is still absent (0600). The
+/// example left as it was creates nothing.
+fn create_in_editor(
+    file: &Path,
+    age: &[String],
+    config: Option<&Path>,
+    services: &sops_keys::KeyServices,
+) -> Result<ExitCode, Error> {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(d) = dir
+        && !d.is_dir()
+    {
+        return Err(usage(format!(
+            "cannot create `{}`: its directory `{}` does not exist",
+            file.display(),
+            d.display()
+        )));
+    }
+    let format = Format::for_path(file);
+    let given = GivenKeys {
+        age,
+        pgp: &[],
+        kms: &[],
+        aws_profile: None,
+        encryption_context: None,
+    };
+    let keys = new_file_keys(file, &given, Rules::default(), config, 0)?;
+    let example = format.example();
+    let edited = edit_copy(file, example.as_bytes())?;
+    if edited.as_slice() == example.as_bytes() {
+        eprintln!(
+            "`{}` not created: the example was left unchanged",
+            file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = seal_new(file, &edited, format, format, &keys, services)?;
+    write::one(file, &out, 0o600, Replace::Never)?;
+    eprintln!("`{}` created", file.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -518,3 +518,198 @@ fn plaintext_renders_never_read_identities() {
         assert!(out.status.success(), "{var}={value}: {}", text(&out.stderr));
     }
 }
+
+/// `check --recipients` on age files, without any key: each file secretgen writes is
+/// recorded with its recipients, so a changed `.age-recipients` lists the files still
+/// encrypted to the old list (exit 1) until `rekey` brings them along (exit 0); a file Go
+/// age wrote is reported as one secretgen cannot tell about; SSH stanzas are compared by
+/// their key tags without a record.
+#[test]
+fn check_recipients_compares_age_files_with_their_age_recipients() {
+    let keys = Keys::new();
+    let next = Keys::new();
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::create_dir_all(d.join("secrets")).unwrap();
+    std::fs::write(d.join("p.txt"), CANARY).unwrap();
+    let a = keys.x25519_recipient();
+    let b = next.x25519_recipient();
+    std::fs::write(d.join(".age-recipients"), format!("# team\n{a}\n")).unwrap();
+    ok({
+        let mut c = secretgen(d);
+        c.args([
+            "age",
+            "encrypt",
+            "-R",
+            ".age-recipients",
+            "-o",
+            "secrets/a.age",
+            "p.txt",
+        ]);
+        c
+    });
+    ok({
+        let mut c = secretgen(d);
+        c.args([
+            "age",
+            "encrypt",
+            "-a",
+            "-r",
+            &a,
+            "-o",
+            "secrets/b.age",
+            "p.txt",
+        ]);
+        c
+    });
+    let record = std::fs::read_to_string(d.join(".age-recipients.lock")).unwrap();
+    assert!(
+        record.contains(" secrets/a.age\n") && record.contains(" secrets/b.age\n"),
+        "{record}"
+    );
+    let check = || {
+        let mut c = secretgen(d);
+        c.args(["check", "--recipients", "."]);
+        let out = c.output().unwrap();
+        for s in [&out.stdout, &out.stderr] {
+            assert!(!text(s).contains(CANARY), "check showed the plaintext");
+        }
+        out
+    };
+    let out = check();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("2 age files compared"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // B joins: both files are still for A only.
+    std::fs::write(d.join(".age-recipients"), format!("{a}\n{b}\n")).unwrap();
+    let out = check();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    for f in ["secrets/a.age", "secrets/b.age"] {
+        assert!(
+            listed.contains(&format!("{f}: recipients differ from ")),
+            "{listed}"
+        );
+    }
+    assert!(
+        listed.contains("1 listed there missing, 0 not listed there"),
+        "{listed}"
+    );
+
+    ok({
+        let mut c = secretgen(d);
+        c.args(["age", "rekey", "-R", ".age-recipients", "-i"])
+            .arg(keys.path("x25519.txt"))
+            .arg("secrets");
+        c
+    });
+    let out = check();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+
+    // Go age writes a file to exactly these recipients: nothing says so.
+    go_encrypt(
+        &d.join("p.txt"),
+        &d.join("secrets/go.age"),
+        &[("-r", a.clone()), ("-r", b.clone())],
+        false,
+    );
+    let out = check();
+    assert_eq!(out.status.code(), Some(1));
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains("secrets/go.age: cannot tell whether its recipients are those of ")
+            && listed.contains("secretgen has no record of it"),
+        "{listed}"
+    );
+    assert!(!listed.contains("secrets/a.age"), "{listed}");
+    // A recorded file re-encrypted by Go age: its record no longer holds.
+    go_encrypt(
+        &d.join("p.txt"),
+        &d.join("secrets/a.age"),
+        &[("-r", a.clone()), ("-r", b.clone())],
+        true,
+    );
+    let listed = text(&check().stdout);
+    assert!(
+        listed.contains("secrets/a.age: cannot tell")
+            && listed.contains("written since secretgen recorded it"),
+        "{listed}"
+    );
+
+    // Post-quantum recipients (2,000 characters, no recipient in the stanza) are recorded
+    // the same way.
+    let pq = d.join("pq");
+    std::fs::create_dir_all(&pq).unwrap();
+    let pq_key = |name: &str| {
+        let out = ok({
+            let mut c = secretgen(d);
+            c.args(["age", "keygen", "--pq", "-o"]).arg(pq.join(name));
+            c
+        });
+        text(&out.stderr)
+            .trim()
+            .trim_start_matches("Public key: ")
+            .to_string()
+    };
+    let (p1, p2) = (pq_key("k1.txt"), pq_key("k2.txt"));
+    assert!(p1.starts_with("age1pq1"), "{p1}");
+    std::fs::write(pq.join(".age-recipients"), format!("{p1}\n")).unwrap();
+    ok({
+        let mut c = secretgen(d);
+        c.args([
+            "age",
+            "encrypt",
+            "-R",
+            "pq/.age-recipients",
+            "-o",
+            "pq/s.age",
+            "p.txt",
+        ]);
+        c
+    });
+    let check_pq = |code: i32| {
+        let mut c = secretgen(d);
+        c.args(["check", "--recipients", "pq"]);
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out.stdout));
+    };
+    check_pq(0);
+    std::fs::write(pq.join(".age-recipients"), format!("{p2}\n")).unwrap();
+    check_pq(1);
+
+    // SSH recipients: the stanzas' key tags say which keys, no record needed.
+    let ssh = d.join("ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    let ed = std::fs::read_to_string(keys.path("id_ed25519.pub")).unwrap();
+    let rsa = std::fs::read_to_string(keys.path("id_rsa.pub")).unwrap();
+    std::fs::write(ssh.join(".age-recipients"), &ed).unwrap();
+    go_encrypt(
+        &d.join("p.txt"),
+        &ssh.join("s.age"),
+        &[("-R", keys.path("id_ed25519.pub").display().to_string())],
+        false,
+    );
+    let check_ssh = || {
+        let mut c = secretgen(d);
+        c.args(["check", "--recipients", "ssh"]);
+        c.output().unwrap()
+    };
+    assert_eq!(
+        check_ssh().status.code(),
+        Some(0),
+        "{}",
+        text(&check_ssh().stdout)
+    );
+    std::fs::write(ssh.join(".age-recipients"), format!("{ed}{rsa}")).unwrap();
+    let out = check_ssh();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("ssh/s.age: recipients differ from "),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -103,6 +103,15 @@ fn changed_content_is_reencrypted_in_its_form() {
     let editor = format!(
         "stat -c '%a' \"$1\" \"$(dirname \"$1\")\" > \"$LOG\"\ngrep -q {CANARY} \"$1\" || exit 9\nprintf 'NEW-VALUE' > \"$1\""
     );
+    // Go age wrote both files: nothing says what they are encrypted to.
+    let check = || {
+        let mut c = common::secretgen_in(d);
+        c.args(["check", "--recipients", "secrets"]);
+        c.output().unwrap()
+    };
+    let before = check();
+    assert_eq!(before.status.code(), Some(1), "{}", text(&before.stderr));
+    assert!(text(&before.stdout).contains("cannot tell"));
     for name in ["a.age", "b.age"] {
         let file = d.join("secrets/deep").join(name);
         let (code, screen) =
@@ -118,6 +127,9 @@ fn changed_content_is_reencrypted_in_its_form() {
         assert_eq!(armored, name == "a.age", "{name} changed form");
         assert!(tmp_is_empty(&tmp), "plaintext left behind");
     }
+    // Re-encrypted by the edit, recorded: they follow `.age-recipients`.
+    let after = check();
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stdout));
     // -R FILE names other recipients.
     let mut c = tool("age-keygen");
     c.arg("-o").arg(d.join("other.txt"));
@@ -141,6 +153,14 @@ fn changed_content_is_reencrypted_in_its_form() {
         .arg(d.join("secrets/deep/a.age"));
     assert_eq!(text(&run_ok(c).stdout), "OTHER");
     assert!(tmp_is_empty(&tmp));
+    // ... and the record says so.
+    let other = check();
+    assert_eq!(other.status.code(), Some(1));
+    assert!(
+        text(&other.stdout).contains("secrets/deep/a.age: recipients differ from "),
+        "{}",
+        text(&other.stdout)
+    );
 }
 
 /// (name, editor script, keys typed, delay before typing in ms, exit code, message).

@@ -362,3 +362,97 @@ fn check_reads_sealed_secrets_without_a_key() {
     assert_eq!(bad.status.code(), Some(1), "{}", describe(&bad));
     assert!(text(&bad.stdout).contains("`nope`"), "{}", describe(&bad));
 }
+
+/// The README's Argo CD recipe ("Argo CD: sealed, no plugin") run end to end as written: its
+/// CI commands render sealed files where its Application looks (`path: sealed`, recursing);
+/// what the controller unseals from them (kubeseal's recovery, with the controller's key)
+/// is exactly the plain render's Secrets; a second run touches no file and `--check`
+/// finds nothing stale.
+#[test]
+fn the_readme_argocd_sealed_recipe_runs_end_to_end() {
+    const SECTION: &str = "## Argo CD: sealed, no plugin";
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let rest = &readme[readme.find(SECTION).expect("README: the Argo CD section")..];
+    let rest = &rest[..rest[SECTION.len()..].find("\n## ").unwrap() + SECTION.len()];
+    let block = |fence: &str| {
+        let start = rest
+            .find(fence)
+            .unwrap_or_else(|| panic!("README: {fence}"))
+            + fence.len();
+        rest[start..start + rest[start..].find("```").unwrap()].to_string()
+    };
+    let application = block("```yaml\n");
+    assert!(
+        application.contains("    path: sealed\n") && application.contains("      recurse: true\n"),
+        "{application}"
+    );
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    std::fs::rename(d.join("app"), d.join("deploy")).unwrap();
+    keypair(d);
+    std::fs::rename(d.join("cert.pem"), d.join("sealed-secrets.pem")).unwrap();
+    let commands: Vec<Vec<String>> = block("```sh\n")
+        .lines()
+        .map(|l| common::shell_words(l.split("   #").next().unwrap().trim()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    let run = |words: &[String]| {
+        assert_eq!(words[0], "secretgen", "{words:?}");
+        secretgen_in(d).args(&words[1..]).output().unwrap()
+    };
+    let first = run(&commands[0]);
+    assert!(first.status.success(), "{}", describe(&first));
+    let sealed_dir = d.join("sealed");
+    let written = crate::sops_render::files(&sealed_dir);
+    assert_eq!(written.len(), 2, "{written:?}");
+    for form in common::canary_forms(CANARY) {
+        assert!(
+            !text(&first.stdout).contains(&form) && !text(&first.stderr).contains(&form),
+            "a form of the value was printed"
+        );
+    }
+    // What the controller makes of the committed files: the plain render's Secrets.
+    let mut unsealed: Vec<String> = written
+        .iter()
+        .map(|rel| {
+            let sealed = std::fs::read_to_string(sealed_dir.join(rel)).unwrap();
+            for form in common::canary_forms(CANARY) {
+                assert!(!sealed.contains(&form), "{rel:?} holds a form of the value");
+            }
+            as_rendered(&unseal(d, &sealed))
+        })
+        .collect();
+    let plain = render(d, &["deploy/"]);
+    assert!(plain.status.success(), "{}", describe(&plain));
+    let mut plain_docs = documents(&text(&plain.stdout));
+    unsealed.sort();
+    plain_docs.sort();
+    assert_eq!(unsealed, plain_docs);
+    // A second run: no file written (same bytes, same inode, same modification time).
+    let stamp = |rel: &std::path::PathBuf| {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(sealed_dir.join(rel)).unwrap();
+        (
+            m.ino(),
+            m.mtime(),
+            m.mtime_nsec(),
+            std::fs::read(sealed_dir.join(rel)).unwrap(),
+        )
+    };
+    let before: Vec<_> = written.iter().map(stamp).collect();
+    let again = run(&commands[0]);
+    assert!(again.status.success(), "{}", describe(&again));
+    assert!(
+        text(&again.stderr).contains("0 written, 2 unchanged"),
+        "{}",
+        describe(&again)
+    );
+    assert_eq!(crate::sops_render::files(&sealed_dir), written);
+    let after: Vec<_> = written.iter().map(stamp).collect();
+    assert!(before == after, "a second run touched a sealed file");
+    let check = run(&commands[1]);
+    assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
+}

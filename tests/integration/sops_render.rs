@@ -86,7 +86,7 @@ fn sops_decrypt(dir: &Path, key: &str, file: &Path, stdin: Option<&[u8]>) -> Str
 }
 
 /// Every `.yaml` file under `dir`, sorted, relative.
-fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out: Vec<_> = walk(dir)
         .into_iter()
         .map(|p| p.strip_prefix(dir).unwrap().to_path_buf())

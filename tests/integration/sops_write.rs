@@ -597,22 +597,7 @@ fn edit_changes_the_lines_sops_edit_changes() {
         let mut c = e.sops(&cwd);
         c.arg("edit").arg(&theirs).env("EDITOR", &editor);
         ok(c);
-        let mut c = Command::new("script");
-        e.isolate(&mut c, &cwd);
-        c.args([
-            "-qec",
-            &format!(
-                "exec {} sops edit {}",
-                env!("CARGO_BIN_EXE_secretgen"),
-                ours.display()
-            ),
-            "/dev/null",
-        ])
-        .env("EDITOR", &editor)
-        .env_remove("SOPS_EDITOR")
-        .env("TMPDIR", &tmp)
-        .stdin(std::process::Stdio::null());
-        let out = c.output().expect("`script` (util-linux) is required");
+        let out = edit_on_a_terminal(&e, &cwd, &ours, &editor, &tmp, &[]);
         assert!(out.status.success(), "{name}: {}", text(&out.stdout));
         let (t, o) = (
             std::fs::read(&theirs).unwrap(),
@@ -636,4 +621,218 @@ fn edit_changes_the_lines_sops_edit_changes() {
             "{name}: the plaintext copy is gone"
         );
     }
+}
+
+/// `secretgen sops edit FILE` run on a pseudo-terminal (`script`) with `editor` as $EDITOR
+/// and `tmp` as $TMPDIR; its output is the terminal's.
+fn edit_on_a_terminal(
+    e: &Env,
+    cwd: &Path,
+    file: &Path,
+    editor: &Path,
+    tmp: &Path,
+    vars: &[(&str, &Path)],
+) -> Output {
+    let mut c = Command::new("script");
+    e.isolate(&mut c, cwd);
+    c.envs(vars.iter().copied());
+    c.args([
+        "-qec",
+        &format!(
+            "exec {} sops edit {}",
+            env!("CARGO_BIN_EXE_secretgen"),
+            file.display()
+        ),
+        "/dev/null",
+    ])
+    .env("EDITOR", editor)
+    .env_remove("SOPS_EDITOR")
+    .env("TMPDIR", tmp)
+    .stdin(std::process::Stdio::null());
+    c.output().expect("`script` (util-linux) is required")
+}
+
+/// A new age recipient (its identity thrown away).
+fn another_recipient(dir: &Path, name: &str) -> String {
+    let key = dir.join(name);
+    let out = tool("age-keygen").arg("-o").arg(&key).output().unwrap();
+    assert!(out.status.success(), "age-keygen: {}", text(&out.stderr));
+    let out = tool("age-keygen").arg("-y").arg(&key).output().unwrap();
+    text(&out.stdout).trim().to_string()
+}
+
+/// `sops edit` and `secretgen sops edit` on a file that does not exist, with an editor that
+/// keeps a copy of what it was given and writes a fixed document: both start from the same
+/// example, both files decrypt (by sops) to the same document, both are encrypted to the
+/// creation rule that matches the new file's path (not the rule before it), the document
+/// never shows on the terminal, and no plaintext copy is left behind.
+#[test]
+fn edit_creates_a_missing_file_as_sops_edit_does() {
+    const CANARY: &str = "Kq7newFileCanaryZ9";
+    let e = env();
+    let root = e.dir.path().join("create");
+    let tmp = e.dir.path().join("create-tmp");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let other = another_recipient(e.dir.path(), "other.txt");
+    let second = another_recipient(e.dir.path(), "second.txt");
+    std::fs::write(
+        root.join(".sops.yaml"),
+        format!(
+            "creation_rules:\n  - path_regex: ^elsewhere/\n    age: {other}\n  - path_regex: ^sub/.*\n    age: {},{second}\n",
+            e.recipient
+        ),
+    )
+    .unwrap();
+    let editor = e.dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\ncp \"$1\" \"$CAPTURE\"\ncp \"$DOC\" \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for (name, input) in formats() {
+        let doc = if input.contains("hello") {
+            input.replace("hello", CANARY)
+        } else {
+            format!("{CANARY}\n{input}")
+        };
+        let doc_file = e.dir.path().join(format!("doc-{name}"));
+        std::fs::write(&doc_file, &doc).unwrap();
+        let (theirs, ours) = (
+            root.join("sub").join(format!("theirs-{name}")),
+            root.join("sub").join(format!("ours-{name}")),
+        );
+        let (their_example, our_example) = (
+            e.dir.path().join(format!("example-theirs-{name}")),
+            e.dir.path().join(format!("example-ours-{name}")),
+        );
+        let mut c = e.sops(&root);
+        c.arg("edit")
+            .arg(theirs.strip_prefix(&root).unwrap())
+            .env("EDITOR", &editor)
+            .env("DOC", &doc_file)
+            .env("CAPTURE", &their_example);
+        ok(c);
+        // secretgen from another directory: the rule is the one for the file's path.
+        let out = edit_on_a_terminal(
+            &e,
+            e.dir.path(),
+            &ours,
+            &editor,
+            &tmp,
+            &[("DOC", &doc_file), ("CAPTURE", &our_example)],
+        );
+        assert!(out.status.success(), "{name}: {}", text(&out.stdout));
+        assert!(
+            !text(&out.stdout).contains(CANARY) && !text(&out.stderr).contains(CANARY),
+            "{name}: the new document showed on the terminal"
+        );
+        assert_eq!(
+            text(&std::fs::read(&our_example).unwrap()),
+            text(&std::fs::read(&their_example).unwrap()),
+            "{name}: the editor starts on sops' example"
+        );
+        let decrypt = |f: &Path| {
+            let mut c = e.sops(&root);
+            c.args(["decrypt"]).arg(f);
+            ok(c)
+        };
+        assert!(
+            text(&decrypt(&ours)).contains(CANARY),
+            "{name}: the document"
+        );
+        assert_eq!(text(&decrypt(&ours)), text(&decrypt(&theirs)), "{name}");
+        for f in [&ours, &theirs] {
+            let written = text(&std::fs::read(f).unwrap());
+            assert!(
+                written.contains(&e.recipient) && written.contains(&second),
+                "{name}: {} is encrypted to the rule of `sub/`",
+                f.display()
+            );
+            assert!(!written.contains(&other), "{name}: not to the first rule");
+            assert!(!written.contains(CANARY), "{name}: encrypted");
+        }
+        assert_eq!(
+            std::fs::read_dir(&tmp).unwrap().count(),
+            0,
+            "{name}: the plaintext copy is gone"
+        );
+    }
+}
+
+/// The example left unchanged creates nothing (sops: "File has not changed"); a document
+/// sops refuses to encrypt (an empty YAML file) creates nothing either, and no staging file
+/// is left beside it.
+#[test]
+fn edit_of_a_missing_file_creates_nothing_unless_a_document_is_written() {
+    let e = env();
+    let root = e.dir.path().join("nothing");
+    let tmp = e.dir.path().join("nothing-tmp");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(
+        root.join(".sops.yaml"),
+        format!("creation_rules:\n  - age: {}\n", e.recipient),
+    )
+    .unwrap();
+    let keep = e.dir.path().join("keep.sh");
+    std::fs::write(&keep, "#!/bin/sh\ntrue\n").unwrap();
+    let empty = e.dir.path().join("empty.sh");
+    std::fs::write(&empty, "#!/bin/sh\n: > \"$1\"\n").unwrap();
+    for f in [&keep, &empty] {
+        std::fs::set_permissions(f, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    let file = root.join("new.yaml");
+    let mut c = e.sops(&root);
+    c.arg("edit").arg(&file).env("EDITOR", &keep);
+    let theirs = c.output().unwrap();
+    assert_eq!(
+        theirs.status.code(),
+        Some(200),
+        "sops: {}",
+        text(&theirs.stderr)
+    );
+    assert!(!file.exists(), "sops creates nothing");
+    let out = edit_on_a_terminal(&e, &root, &file, &keep, &tmp, &[]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("not created"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!file.exists(), "the unchanged example creates nothing");
+    let out = edit_on_a_terminal(&e, &root, &file, &empty, &tmp, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(!file.exists(), "an empty YAML document creates nothing");
+    // `sops encrypt` refuses the same empty document, and so does secretgen's.
+    std::fs::write(root.join("empty.yaml"), "").unwrap();
+    let mut c = e.sops(&root);
+    c.args(["encrypt", "empty.yaml"]);
+    assert!(
+        !c.output().unwrap().status.success(),
+        "sops refuses an empty file"
+    );
+    let mut c = e.secretgen(&root);
+    c.args(["sops", "encrypt", "empty.yaml"]);
+    assert_eq!(
+        c.output().unwrap().status.code(),
+        Some(2),
+        "so does secretgen"
+    );
+    std::fs::remove_file(root.join("empty.yaml")).unwrap();
+    let left: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|d| d.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        [std::ffi::OsString::from(".sops.yaml")],
+        "nothing else written"
+    );
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "no plaintext copy left"
+    );
 }

@@ -89,6 +89,13 @@ pub fn reencrypt(
 ) -> Result<Zeroizing<Vec<u8>>, SopsError> {
     rewrite(file, bytes, keys, lastmodified, |format, tree| {
         *tree = super::encrypt::load_plain(file, plaintext, format)?;
+        // As sops' edit checks the edited tree: a YAML stream without a document is refused.
+        if tree.is_empty() {
+            return Err(SopsError::Encrypt {
+                file: file.to_path_buf(),
+                reason: EncryptReason::Empty,
+            });
+        }
         Ok(true)
     })
     .map(|out| out.unwrap_or_default())

@@ -121,6 +121,10 @@ pub fn encrypt(
     }
     let key = crypto::cipher(sealing.data_key).ok_or_else(|| refuse(EncryptReason::DataKey))?;
     let mut branches = load_plain(file, plaintext, input)?;
+    // sops' `validateFileForEncryption`: a YAML stream without a document has no tree.
+    if branches.is_empty() {
+        return Err(refuse(EncryptReason::Empty));
+    }
     // The binary store has one key, always encrypted: sops ignores (and does not record)
     // the selectors and `mac_only_encrypted` for it.
     let rules = if input == Format::Binary {

@@ -82,6 +82,8 @@ pub enum PathReason {
 pub enum EncryptReason {
     #[error("the file is already encrypted with SOPS")]
     AlreadyEncrypted,
+    #[error("the file cannot be completely empty, it must contain at least one document")]
+    Empty,
     #[error(
         "cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex in the same file"
     )]

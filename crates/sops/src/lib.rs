@@ -110,6 +110,26 @@ impl Format {
             Format::Binary
         }
     }
+
+    /// What `sops edit` puts in the editor for a file that does not exist yet: the
+    /// format's store `EmitExample` (sops' example trees, as sops 3.13.3 emits them).
+    pub fn example(self) -> &'static str {
+        match self {
+            Format::Yaml => {
+                "hello: Welcome to SOPS! Edit this file as you please!\nexample_key: example_value\n# Example comment\nexample_array:\n    - example_value1\n    - example_value2\nexample_number: 1234.56789\nexample_booleans:\n    - true\n    - false\n"
+            }
+            Format::Json => {
+                "{\n\t\"hello\": \"Welcome to SOPS! Edit this file as you please!\",\n\t\"example_key\": \"example_value\",\n\t\"example_array\": [\n\t\t\"example_value1\",\n\t\t\"example_value2\"\n\t],\n\t\"example_number\": 1234.56789,\n\t\"example_booleans\": [\n\t\ttrue,\n\t\tfalse\n\t]\n}\n"
+            }
+            Format::Dotenv => {
+                "# This is an example file.\nhello=Welcome to SOPS! Edit this file as you please!\nexample_key=example_value\nexample_multiline=foo\\nbar\\nbaz\n"
+            }
+            Format::Ini => {
+                "; This is an example file.\n[Welcome!]\nhello       = Welcome to SOPS! Edit this file as you please!\nexample_key = example_value\n"
+            }
+            Format::Binary => "Welcome to SOPS! Edit this file as you please!",
+        }
+    }
 }
 
 /// Whether these bytes are a SOPS file, and in which format (by content alone).

@@ -16,6 +16,7 @@
 //! - [`plugin`]: the exec plugin, the KRM function, and the `ksops` name's exec plugin, KRM
 //!   function and `migrate ksops`.
 
+pub mod age_record;
 pub mod check;
 pub mod create;
 pub mod diff;

@@ -688,11 +688,33 @@ pub struct RecipientFinding {
     pub drift: KeyDrift,
 }
 
+/// An age file whose recipients differ from its `.age-recipients`, or cannot be told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgeFinding {
+    pub file: PathBuf,
+    pub check: super::age_record::AgeCheck,
+}
+
+/// What `check --recipients` found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecipientsReport {
+    /// SOPS files whose master keys differ from their rule.
+    pub sops: Vec<RecipientFinding>,
+    /// age files whose recipients differ from (or cannot be compared with) their
+    /// `.age-recipients`.
+    pub age: Vec<AgeFinding>,
+    /// How many SOPS files had a rule, and how many age files a `.age-recipients`.
+    pub compared_sops: usize,
+    pub compared_age: usize,
+}
+
 /// `check --recipients`: every SOPS file under `paths` (files, or directories walked, `.git`
-/// skipped) whose master keys differ from the `.sops.yaml` rule that matches it now. Files
-/// that are not SOPS, and SOPS files no rule applies to, are passed over. Reads no key.
-/// Returns the findings and how many SOPS files were compared.
-pub fn check_recipients(paths: &[PathBuf]) -> Result<(Vec<RecipientFinding>, usize), Error> {
+/// skipped) whose master keys differ from the `.sops.yaml` rule that matches it now, and
+/// every age file whose recipients differ from the nearest `.age-recipients` (see
+/// [`super::age_record`]). Files that are neither, SOPS files no rule applies to and age
+/// files with no `.age-recipients` above them are passed over. Reads no key.
+pub fn check_recipients(paths: &[PathBuf]) -> Result<RecipientsReport, Error> {
+    use super::age_record::{self, AgeCheck};
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -702,7 +724,12 @@ pub fn check_recipients(paths: &[PathBuf]) -> Result<(Vec<RecipientFinding>, usi
                 .filter_entry(|e| e.file_name() != ".git")
             {
                 let e = e.map_err(|e| usage(format!("cannot walk `{}`: {e}", p.display())))?;
-                if e.file_type().is_file() && e.file_name() != ".sops.yaml" {
+                let name = e.file_name();
+                if e.file_type().is_file()
+                    && name != ".sops.yaml"
+                    && name != age_record::RECIPIENTS_NAME
+                    && name != age_record::RECORD_NAME
+                {
                     files.push(e.into_path());
                 }
             }
@@ -710,32 +737,42 @@ pub fn check_recipients(paths: &[PathBuf]) -> Result<(Vec<RecipientFinding>, usi
             files.push(p.clone());
         }
     }
-    let mut found = Vec::new();
-    let mut compared = 0;
+    let mut report = RecipientsReport::default();
     for f in files {
         let bytes = crate::gate::read::file(
             &f,
             crate::gate::read::Origin::Argument,
             crate::gate::read::ANY_SIZE,
         )?;
+        if crate::age::is_encrypted(&bytes) {
+            match age_record::check_age_file(&f, &bytes)? {
+                AgeCheck::NotCompared => {}
+                AgeCheck::Follows => report.compared_age += 1,
+                check => {
+                    report.compared_age += 1;
+                    report.age.push(AgeFinding { file: f, check });
+                }
+            }
+            continue;
+        }
         if crate::sops::is_sops(&bytes).is_none() {
             continue;
         }
         let Some((config, rule)) = rule_of(&f, None)? else {
             continue;
         };
-        compared += 1;
+        report.compared_sops += 1;
         let keys = file_keys(&f, &bytes)?;
         let d = drift(&keys, &rule, 0);
         if d.changes() {
-            found.push(RecipientFinding {
+            report.sops.push(RecipientFinding {
                 file: f,
                 config,
                 drift: d,
             });
         }
     }
-    Ok((found, compared))
+    Ok(report)
 }
 
 #[cfg(test)]
