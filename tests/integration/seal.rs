@@ -343,9 +343,16 @@ fn check_reads_sealed_secrets_without_a_key() {
         })
         .find(|n| n.starts_with("db-"))
         .unwrap();
+    check_follows_references(d, &db, "");
+}
+
+/// `check` of `d/manifests` after a Deployment is added that reads key `password` of the
+/// Secret `db` (exit 0), then key `nope` of it (exit 1, naming the key); `more_env` is more
+/// of the container's `env` entries, as written.
+pub(crate) fn check_follows_references(d: &Path, db: &str, more_env: &str) {
     let deploy = |key: &str| {
         format!(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: prod\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        image: api:1\n        env:\n        - name: P\n          valueFrom:\n            secretKeyRef:\n              name: {db}\n              key: {key}\n"
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: prod\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        image: api:1\n        env:\n        - name: P\n          valueFrom:\n            secretKeyRef:\n              name: {db}\n              key: {key}\n{more_env}"
         )
     };
     std::fs::write(d.join("manifests/deploy.yaml"), deploy("password")).unwrap();

@@ -6,55 +6,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::{canary_forms, path_with_tools, secretgen_in, text, tool};
+use crate::common::{canary_forms, path_with_tools, text};
+use crate::sops_write::{Env, env};
 
-struct Env {
-    dir: tempfile::TempDir,
-    key_file: PathBuf,
-    recipient: String,
+/// What these tests add to the SOPS tests' environment ([`Env`]): git, and files sops
+/// itself encrypts.
+trait GitEnv {
+    fn git(&self, cwd: &Path) -> Command;
+    fn sops_file(&self, cwd: &Path, name: &str, plain: &str);
 }
 
-fn env() -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("key.txt");
-    let out = tool("age-keygen")
-        .arg("-o")
-        .arg(&key_file)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "age-keygen: {}", text(&out.stderr));
-    let out = tool("age-keygen")
-        .arg("-y")
-        .arg(&key_file)
-        .output()
-        .unwrap();
-    let recipient = text(&out.stdout).trim().to_string();
-    Env {
-        dir,
-        key_file,
-        recipient,
-    }
-}
-
-impl Env {
-    fn isolate(&self, c: &mut Command, cwd: &Path) {
-        c.current_dir(cwd)
-            .env("HOME", self.dir.path().join("no-home"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("no-xdg"))
-            .env("SOPS_AGE_KEY_FILE", &self.key_file)
-            .env_remove("SOPS_AGE_KEY")
-            .env_remove("SOPS_AGE_RECIPIENTS");
-    }
-    fn sops(&self, cwd: &Path) -> Command {
-        let mut c = tool("sops");
-        self.isolate(&mut c, cwd);
-        c
-    }
-    fn secretgen(&self, cwd: &Path) -> Command {
-        let mut c = secretgen_in(cwd);
-        self.isolate(&mut c, cwd);
-        c
-    }
+impl GitEnv for Env {
     /// git in `cwd`, with `secretgen` and the pinned tools on PATH, no user or system
     /// configuration, and the identity as for every command.
     fn git(&self, cwd: &Path) -> Command {

@@ -49,7 +49,7 @@ pub(crate) fn env() -> Env {
 }
 
 impl Env {
-    fn isolate(&self, c: &mut Command, cwd: &Path) {
+    pub(crate) fn isolate(&self, c: &mut Command, cwd: &Path) {
         c.current_dir(cwd)
             .env("HOME", self.dir.path().join("no-home"))
             .env("XDG_CONFIG_HOME", self.dir.path().join("no-xdg"))
