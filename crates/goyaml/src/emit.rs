@@ -39,8 +39,8 @@ impl Node<'_> {
     /// The same value borrowing every string from this one: a view to print, no text
     /// copied (a Secret's values are not duplicated to be printed).
     pub fn view(&self) -> Node<'_> {
-        fn text<'s>(s: &'s Cow<'_, str>) -> Cow<'s, str> {
-            Cow::Borrowed(s.as_ref())
+        fn text(s: &str) -> Cow<'_, str> {
+            Cow::Borrowed(s)
         }
         match self {
             Node::Str(s) => Node::Str(text(s)),

@@ -151,8 +151,7 @@ fn plain_block(block: &[u8; PLAIN_BLOCK]) -> bool {
     let mut look = 0u8;
     for &b in block {
         look |= u8::from(
-            (b < 0x20)
-                | (b >= 0x80)
+            !(0x20..0x80).contains(&b)
                 | (b == b'"')
                 | (b == b'\\')
                 | (b == b'<')
