@@ -104,6 +104,8 @@ pub(crate) enum SopsCommand {
         /// Comma-separated KMS encryption context key:value pairs, for the --kms keys.
         #[arg(long, value_name = "PAIRS")]
         encryption_context: Option<String>,
+        #[command(flatten)]
+        service: ServiceKeys,
         /// Only keys ending in this suffix are encrypted.
         #[arg(long, value_name = "SUFFIX")]
         encrypted_suffix: Option<String>,
@@ -271,6 +273,8 @@ pub(crate) enum SopsCommand {
         /// Comma-separated KMS encryption context key:value pairs, for the --add-kms keys.
         #[arg(long, value_name = "PAIRS")]
         encryption_context: Option<String>,
+        #[command(flatten)]
+        service: RotateServiceKeys,
         /// age identity file (repeatable); otherwise the usual places.
         #[arg(long = "identity", value_name = "FILE")]
         identity: Vec<PathBuf>,
@@ -298,17 +302,100 @@ struct GivenKeys<'a> {
     kms: &'a [String],
     aws_profile: Option<&'a str>,
     encryption_context: Option<&'a str>,
+    /// The types only a key service wraps: GCP KMS, Azure Key Vault, Vault transit,
+    /// HuaweiCloud KMS.
+    gcp_kms: &'a [String],
+    azure_kv: &'a [String],
+    hc_vault: &'a [String],
+    hckms: &'a [String],
 }
 
 impl GivenKeys<'_> {
+    /// No key given.
+    const NONE: GivenKeys<'static> = GivenKeys {
+        age: &[],
+        pgp: &[],
+        kms: &[],
+        aws_profile: None,
+        encryption_context: None,
+        gcp_kms: &[],
+        azure_kv: &[],
+        hc_vault: &[],
+        hckms: &[],
+    };
+
     fn entries(&self) -> Result<Vec<sops_keys::KeyEntry>, Error> {
         let context = sops_keys::kms_context(self.encryption_context.unwrap_or_default())?;
         let profile = self.aws_profile.unwrap_or_default();
         let mut out = sops_keys::keys_named("kms", self.kms, &context, profile);
+        out.extend(sops_keys::keys_named("gcp_kms", self.gcp_kms, &[], ""));
+        out.extend(sops_keys::keys_named(
+            "azure_keyvault",
+            self.azure_kv,
+            &[],
+            "",
+        ));
+        out.extend(sops_keys::keys_named("hckms", self.hckms, &[], ""));
         out.extend(sops_keys::keys_named("pgp", self.pgp, &[], ""));
+        out.extend(sops_keys::keys_named("hc_vault", self.hc_vault, &[], ""));
         out.extend(sops_keys::keys_named("age", self.age, &[], ""));
         Ok(out)
     }
+}
+
+/// `sops encrypt`'s flags for the key types secretgen wraps only through a key service
+/// (`--keyservice`), named as sops names them.
+#[derive(Args)]
+pub(super) struct ServiceKeys {
+    /// Comma-separated GCP KMS key resource IDs (repeatable); wrapped through --keyservice.
+    #[arg(long = "gcp-kms", value_name = "IDS", env = "SOPS_GCP_KMS_IDS")]
+    gcp_kms: Vec<String>,
+    /// Comma-separated Azure Key Vault key URLs (repeatable); wrapped through --keyservice.
+    #[arg(
+        long = "azure-kv",
+        value_name = "URLS",
+        env = "SOPS_AZURE_KEYVAULT_URLS"
+    )]
+    azure_kv: Vec<String>,
+    /// Comma-separated Vault transit key URIs (repeatable); wrapped through --keyservice.
+    #[arg(
+        long = "hc-vault-transit",
+        value_name = "URIS",
+        env = "SOPS_VAULT_URIS"
+    )]
+    hc_vault: Vec<String>,
+    /// Comma-separated HuaweiCloud KMS key IDs (repeatable); wrapped through --keyservice.
+    #[arg(long = "hckms", value_name = "IDS")]
+    hckms: Vec<String>,
+}
+
+/// `sops rotate`'s flags for the same key types.
+#[derive(Args)]
+pub(super) struct RotateServiceKeys {
+    /// Comma-separated GCP KMS key resource IDs to add (repeatable).
+    #[arg(long = "add-gcp-kms", value_name = "IDS")]
+    add_gcp_kms: Vec<String>,
+    /// Comma-separated GCP KMS key resource IDs to remove (repeatable).
+    #[arg(long = "rm-gcp-kms", value_name = "IDS")]
+    rm_gcp_kms: Vec<String>,
+    /// Comma-separated Azure Key Vault key URLs to add (repeatable).
+    #[arg(long = "add-azure-kv", value_name = "URLS")]
+    add_azure_kv: Vec<String>,
+    /// Comma-separated Azure Key Vault key URLs to remove (repeatable).
+    #[arg(long = "rm-azure-kv", value_name = "URLS")]
+    rm_azure_kv: Vec<String>,
+    /// Comma-separated Vault transit key URIs to add (repeatable).
+    #[arg(long = "add-hc-vault-transit", value_name = "URIS")]
+    add_hc_vault: Vec<String>,
+    /// Comma-separated Vault transit key URIs to remove (repeatable).
+    #[arg(long = "rm-hc-vault-transit", value_name = "URIS")]
+    rm_hc_vault: Vec<String>,
+    /// Comma-separated HuaweiCloud KMS key IDs to add (repeatable).
+    #[arg(long = "add-hckms", value_name = "IDS")]
+    add_hckms: Vec<String>,
+    /// Comma-separated HuaweiCloud KMS key IDs to remove (repeatable).
+    #[arg(long = "rm-hckms", value_name = "IDS")]
+    rm_hckms: Vec<String>,
 }
 
 pub(crate) fn run(g: &super::Globals, args: SopsArgs) -> ExitCode {
@@ -324,6 +411,7 @@ pub(crate) fn run(g: &super::Globals, args: SopsArgs) -> ExitCode {
             kms,
             aws_profile,
             encryption_context,
+            service,
             encrypted_suffix,
             unencrypted_suffix,
             encrypted_regex,
@@ -349,6 +437,10 @@ pub(crate) fn run(g: &super::Globals, args: SopsArgs) -> ExitCode {
                 kms: &kms,
                 aws_profile: aws_profile.as_deref(),
                 encryption_context: encryption_context.as_deref(),
+                gcp_kms: &service.gcp_kms,
+                azure_kv: &service.azure_kv,
+                hc_vault: &service.hc_vault,
+                hckms: &service.hckms,
             };
             encrypt(
                 &file,
@@ -422,6 +514,7 @@ pub(crate) fn run(g: &super::Globals, args: SopsArgs) -> ExitCode {
             add_kms,
             rm_kms,
             encryption_context,
+            service,
             identity,
             file,
         } => {
@@ -429,15 +522,22 @@ pub(crate) fn run(g: &super::Globals, args: SopsArgs) -> ExitCode {
                 age: &add_age,
                 pgp: &add_pgp,
                 kms: &add_kms,
-                aws_profile: None,
                 encryption_context: encryption_context.as_deref(),
+                gcp_kms: &service.add_gcp_kms,
+                azure_kv: &service.add_azure_kv,
+                hc_vault: &service.add_hc_vault,
+                hckms: &service.add_hckms,
+                ..GivenKeys::NONE
             };
             let remove = GivenKeys {
                 age: &rm_age,
                 pgp: &rm_pgp,
                 kms: &rm_kms,
-                aws_profile: None,
-                encryption_context: None,
+                gcp_kms: &service.rm_gcp_kms,
+                azure_kv: &service.rm_azure_kv,
+                hc_vault: &service.rm_hc_vault,
+                hckms: &service.rm_hckms,
+                ..GivenKeys::NONE
             };
             rotate(&file, in_place, &add, &remove, &identity, &services)
         }
@@ -757,10 +857,7 @@ fn create_in_editor(
     let format = Format::for_path(file);
     let given = GivenKeys {
         age,
-        pgp: &[],
-        kms: &[],
-        aws_profile: None,
-        encryption_context: None,
+        ..GivenKeys::NONE
     };
     let keys = new_file_keys(file, &given, Rules::default(), config, 0)?;
     let example = format.example();

@@ -503,3 +503,79 @@ fn the_readme_pgp_and_kms_block_runs_as_written() {
     assert_eq!(text(&out.stdout), "password: hunter2\n");
     assert!(!sops_decrypt(e, &cwd, &f, &["kms"]).status.success());
 }
+
+/// sops' flags for the key types only a key service wraps (`--gcp-kms`, `--azure-kv`,
+/// `--hc-vault-transit`, `--hckms`, and `rotate`'s `--add-…`/`--rm-…` of each): without a
+/// key service each is refused naming the key, nothing written; `rotate --rm-…` takes such
+/// a key out of a file sops itself wrote (its entry added as sops writes one), and sops
+/// still opens the file with its age key.
+#[test]
+fn service_key_flags_are_sops_own() {
+    let e = env();
+    let cwd = dir(&e, "service-flags");
+    let plain = cwd.join("s.yaml");
+    std::fs::write(&plain, plain_yaml()).unwrap();
+    let keys = [
+        (
+            "--gcp-kms",
+            "projects/p/locations/global/keyRings/r/cryptoKeys/k",
+        ),
+        ("--azure-kv", "https://v.vault.azure.net/keys/k/0123abcd"),
+        (
+            "--hc-vault-transit",
+            "https://vault.example.org:8200/v1/transit/keys/k",
+        ),
+        ("--hckms", "tr-west-1:0123-abcd"),
+    ];
+    for (flag, id) in keys {
+        let target = cwd.join("never.yaml");
+        let mut c = e.secretgen(&cwd);
+        c.env_remove("SOPS_KEYSERVICE")
+            .args(["sops", "encrypt", flag, id, "-o"])
+            .arg(&target)
+            .arg(&plain);
+        let out = output(flag, c);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", describe(&out));
+        assert!(
+            text(&out.stderr).contains("--keyservice"),
+            "{flag}: {}",
+            describe(&out)
+        );
+        assert!(!target.exists(), "{flag}");
+    }
+    // A file sops wrote to the age key, with an entry of each type added to its metadata.
+    let f = cwd.join("f.yaml");
+    std::fs::copy(&plain, &f).unwrap();
+    let mut c = e.sops(&cwd);
+    c.args(["encrypt", "-i", "--age", &e.recipient]).arg(&f);
+    ok(c);
+    let written = std::fs::read_to_string(&f).unwrap();
+    let extra = "    gcp_kms:\n        - resource_id: projects/p/locations/global/keyRings/r/cryptoKeys/k\n          created_at: \"2026-01-01T00:00:00Z\"\n          enc: CiQAbc=\n    azure_kv:\n        - vault_url: https://v.vault.azure.net\n          name: k\n          version: 0123abcd\n          created_at: \"2026-01-01T00:00:00Z\"\n          enc: abc\n    hc_vault:\n        - vault_address: https://vault.example.org:8200\n          engine_path: transit\n          key_name: k\n          created_at: \"2026-01-01T00:00:00Z\"\n          enc: vault:v1:abc\n";
+    let with = written.replacen("sops:\n", &format!("sops:\n{extra}"), 1);
+    assert_ne!(with, written);
+    std::fs::write(&f, &with).unwrap();
+    // Adding one without a key service is refused, the file left as it was.
+    let mut c = e.secretgen(&cwd);
+    c.env_remove("SOPS_KEYSERVICE")
+        .args(["sops", "rotate", "-i", "--add-gcp-kms", "projects/p/x"])
+        .arg(&f);
+    let out = output("--add-gcp-kms", c);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), with);
+    // Removing them needs no service.
+    let mut c = e.secretgen(&cwd);
+    c.args(["sops", "rotate", "-i"])
+        .args(["--rm-gcp-kms", keys[0].1])
+        .args(["--rm-azure-kv", keys[1].1])
+        .args(["--rm-hc-vault-transit", keys[2].1])
+        .arg(&f);
+    run("rotate --rm-…", c);
+    let after = std::fs::read_to_string(&f).unwrap();
+    for field in ["gcp_kms", "azure_kv", "hc_vault"] {
+        assert!(!after.contains(field), "{field} still in:\n{after}");
+    }
+    assert_eq!(
+        text(&sops_decrypt(&e, &cwd, &f, &["age"]).stdout),
+        plain_yaml()
+    );
+}

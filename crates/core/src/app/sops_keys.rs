@@ -47,6 +47,19 @@ fn named(field: &str, id: &str) -> KeyEntry {
             created_at: String::new(),
             enc: String::new(),
         },
+        "azure_keyvault" => {
+            // https://vault.vault.azure.net/keys/name/version, as sops' NewMasterKeyFromURL
+            // cuts it.
+            let (vault, rest) = id.split_once("/keys/").unwrap_or((&id, ""));
+            let (name, version) = rest.split_once('/').unwrap_or((rest, ""));
+            KeyEntry::AzureKv {
+                vault_url: vault.to_string(),
+                name: name.to_string(),
+                version: version.to_string(),
+                created_at: String::new(),
+                enc: String::new(),
+            }
+        }
         "hckms" => KeyEntry::Hckms {
             key_id: id,
             created_at: String::new(),
@@ -288,15 +301,7 @@ pub(crate) fn rule_groups(
         one.push(named("hckms", &id));
     }
     for url in strings(rule, "azure_keyvault", bad)? {
-        let (vault, rest) = url.split_once("/keys/").unwrap_or((&url, ""));
-        let (name, version) = rest.split_once('/').unwrap_or((rest, ""));
-        one.push(KeyEntry::AzureKv {
-            vault_url: vault.to_string(),
-            name: name.to_string(),
-            version: version.to_string(),
-            created_at: String::new(),
-            enc: String::new(),
-        });
+        one.push(named("azure_keyvault", &url));
     }
     for uri in strings(rule, "hc_vault_transit_uri", bad)? {
         one.push(named("hc_vault", &uri));
