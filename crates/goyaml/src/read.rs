@@ -128,8 +128,19 @@ impl Builder<'_> {
             return char_index.min(text.len());
         }
         let (mut ci, mut bi) = self.cursor;
-        if char_index < ci {
+        if char_index < ci / 2 {
             (ci, bi) = (0, 0);
+        }
+        if char_index < ci {
+            // A collection starts before the token read last: back from there, not from
+            // the start of the text (which made a long non-ASCII text quadratic).
+            for c in text[..bi].chars().rev() {
+                if ci == char_index {
+                    break;
+                }
+                ci -= 1;
+                bi -= c.len_utf8();
+            }
         }
         for c in text[bi..].chars() {
             if ci == char_index {
@@ -628,7 +639,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
 /// output of a decryption passes [`Provenance::Decrypted`], and the errors then describe the
 /// text they are about instead of quoting it.
 pub fn parse_stream_as(text: &str, provenance: Provenance) -> Result<Vec<Node>, SyntaxError> {
-    goyaml_v2_text_rules(text)?;
+    text_rules(text)?;
     // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Every
     // such tab outside a scalar is turned into a space at once (same length, so every
     // position holds): all of them first, then again without those that were inside a
@@ -794,7 +805,7 @@ fn tab_after_colon(text: &str, at: usize) -> Option<String> {
 
 /// goyaml.v2's rules on the raw text: only printable characters (its reader refuses the
 /// rest, C0 and C1 controls, DEL, U+FFFE and U+FFFF), and no `%YAML` directive but 1.1.
-fn goyaml_v2_text_rules(text: &str) -> Result<(), SyntaxError> {
+pub(crate) fn text_rules(text: &str) -> Result<(), SyntaxError> {
     let allowed = |c: char| {
         matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
             || c >= '\u{10000}'
@@ -879,6 +890,26 @@ mod tests {
         }
         let docs = parse_stream("- |\n  x").unwrap();
         assert_eq!(docs[0].as_seq().unwrap()[0].as_str(), Some("x"));
+    }
+
+    /// A long text that is not ASCII, with a collection at every few characters (a
+    /// CustomResourceDefinition's descriptions): read in time linear in its size, each
+    /// position right.
+    #[test]
+    fn a_long_text_that_is_not_ascii_reads_in_linear_time() {
+        let mut text = String::from("d: é\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("k{i}:\n- n: é\n  m: {{a: [ü]}}\n"));
+        }
+        let start = std::time::Instant::now();
+        let docs = parse_stream(&text).unwrap();
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        let last = docs[0].get("k19999").unwrap().as_seq().unwrap();
+        let m = last[0].get("m").unwrap();
+        assert_eq!(m.mark.line, 1 + 3 * 19_999 + 3);
+        assert_eq!(m.mark.col, 6);
+        let a = m.get("a").unwrap().as_seq().unwrap();
+        assert_eq!(a[0].as_str(), Some("ü"));
     }
 
     #[test]
