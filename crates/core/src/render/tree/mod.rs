@@ -602,6 +602,64 @@ mod tests {
         assert!(names.contains(&"a-plain"), "{names:?}");
     }
 
+    /// A tree of one kustomization (`kustomization`) and one resources file `r.yaml`.
+    fn one_file_tree(kustomization: &str, resources: &str) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("kustomization.yaml"), kustomization).unwrap();
+        std::fs::write(t.path().join("r.yaml"), resources).unwrap();
+        t
+    }
+
+    fn render_dir(d: &Path) -> Result<Rendered> {
+        let plan = plan(&[d.to_path_buf()])?;
+        let keys = crate::render::NoKeys;
+        render(&plan, &Settings::default(), &keys, false, None, &|| {})
+    }
+
+    /// What a resources file holds besides Secrets and workloads (a CustomResourceDefinition
+    /// here, whose text is not even YAML past its kind) is not parsed by a render that
+    /// has no use for it; the documents read keep the positions of the whole file.
+    #[test]
+    fn documents_that_cannot_hold_a_secret_are_left_unread() {
+        let crd = "kind: CustomResourceDefinition\nspec: {a: [1\n---\n";
+        let t = one_file_tree(
+            "namePrefix: p-\nresources:\n- r.yaml\n",
+            &format!("{crd}apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"),
+        );
+        let out = render_dir(t.path()).unwrap();
+        let names: Vec<&str> = out.out.secrets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["p-s"]);
+        // A Secret without a name, refused where the whole file writes it.
+        let t = one_file_tree(
+            "resources:\n- r.yaml\n",
+            &format!("{crd}apiVersion: v1\nkind: Secret\nmetadata: {{}}\n"),
+        );
+        let e = render_dir(t.path()).unwrap_err().to_string();
+        assert!(e.contains("r.yaml:4:1"), "{e}");
+        // A build that reads every resource (replacements) parses the whole file, and says
+        // where it is not YAML.
+        let t = one_file_tree(
+            "resources:\n- r.yaml\nreplacements:\n- source: {kind: ConfigMap, name: c}\n  targets: []\n",
+            &format!("{crd}apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"),
+        );
+        let e = render_dir(t.path()).unwrap_err().to_string();
+        assert!(e.contains("r.yaml:3:"), "{e}");
+    }
+
+    /// A replacement reads a ConfigMap that was left unread with its kustomization.
+    #[test]
+    fn a_replacement_reads_a_document_left_unread() {
+        let t = one_file_tree(
+            "resources:\n- r.yaml\nreplacements:\n- source: {kind: ConfigMap, name: c, fieldPath: data.x}\n  targets:\n  - select: {kind: Secret, name: s}\n    fieldPaths: [stringData.y]\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: from-the-config-map\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  y: before\n",
+        );
+        let out = render_dir(t.path()).unwrap();
+        assert_eq!(out.out.secrets.len(), 1);
+        let shown = crate::secret::to_yaml(&out.out.secrets);
+        let shown = String::from_utf8_lossy(&shown);
+        assert!(shown.contains("\"y\": from-the-config-map"), "{shown}");
+    }
+
     #[test]
     fn clean_path_takes_out_dot_and_parent_steps() {
         for (given, clean) in [

@@ -334,9 +334,16 @@ impl<'a> Build<'a> {
                 merge_var_sets(&mut acc.vars, sub.vars)?;
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
+                // The documents read with the kustomization hold every Secret and workload;
+                // a build that reads every resource has the rest of the file parsed.
+                let docs = match k.resource_docs(res) {
+                    Some(f) if self.keep_all => Some(f.all_docs().map_err(|e| syntax(&path, e))?),
+                    Some(f) => Some(f.docs()),
+                    None => None,
+                };
                 let (secrets, found, others) = resources_of(
                     &path,
-                    k.resource_docs(res),
+                    docs,
                     self.keys,
                     self.settings.placeholder,
                     self.keep_all,

@@ -122,17 +122,7 @@ pub(crate) struct Work {
 }
 
 /// The kinds `check` reads.
-pub(super) const CHECKED_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "ServiceAccount",
-    "Ingress",
-];
+pub(super) use crate::kustomize::manifest::CHECKED_KINDS;
 
 /// An owned copy of an emitter tree.
 pub(super) fn own(n: &Node<'_>) -> Node<'static> {
