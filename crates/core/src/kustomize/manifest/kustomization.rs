@@ -151,6 +151,19 @@ impl ResourceFile {
         &self.docs
     }
 
+    /// The documents read with the kustomization and those of the kinds `also` accepts,
+    /// parsed again from the text when some were left unread.
+    pub(crate) fn docs_also(
+        &self,
+        also: impl Fn(&str) -> bool,
+    ) -> std::result::Result<std::borrow::Cow<'_, [Node]>, yaml::SyntaxError> {
+        let Some(rest) = &self.rest else {
+            return Ok(std::borrow::Cow::Borrowed(&self.docs));
+        };
+        let selected = yaml::parse_stream_where(&rest.text, |k| read_at_once(k) || also(k))?;
+        Ok(std::borrow::Cow::Owned(selected.docs))
+    }
+
     /// Every document of the file, parsed on the first call when some were left unread.
     pub(crate) fn all_docs(&self) -> std::result::Result<&[Node], yaml::SyntaxError> {
         let Some(rest) = &self.rest else {

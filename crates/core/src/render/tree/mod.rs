@@ -636,12 +636,36 @@ mod tests {
         );
         let e = render_dir(t.path()).unwrap_err().to_string();
         assert!(e.contains("r.yaml:4:1"), "{e}");
-        // A build that reads every resource (replacements) parses the whole file, and says
-        // where it is not YAML.
+        // A build that may read any resource (a replacement whose source names no kind)
+        // parses the whole file, and says where it is not YAML.
         let t = one_file_tree(
-            "resources:\n- r.yaml\nreplacements:\n- source: {kind: ConfigMap, name: c}\n  targets: []\n",
+            "resources:\n- r.yaml\nreplacements:\n- source: {name: c}\n  targets: []\n",
             &format!("{crd}apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"),
         );
+        let e = render_dir(t.path()).unwrap_err().to_string();
+        assert!(e.contains("r.yaml:3:"), "{e}");
+    }
+
+    /// `vars` read the kinds their objects name: a Service is parsed for them, the
+    /// CustomResourceDefinition beside it is still left unread; a `transformers` config,
+    /// which may read anything, has the whole file parsed.
+    #[test]
+    fn vars_read_only_the_kinds_they_name() {
+        let resources = "kind: CustomResourceDefinition\nspec: {a: [1\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n    at: $(SVC)\n";
+        let t = one_file_tree(
+            "resources:\n- r.yaml\nvars:\n- name: SVC\n  objref: {kind: Service, name: svc, apiVersion: v1}\n",
+            resources,
+        );
+        let out = render_dir(t.path()).unwrap();
+        let shown = crate::secret::to_yaml(&out.out.secrets);
+        let shown = String::from_utf8_lossy(&shown);
+        assert!(shown.contains("at: svc"), "{shown}");
+        let t = one_file_tree("resources:\n- r.yaml\ntransformers:\n- t.yaml\n", resources);
+        std::fs::write(
+            t.path().join("t.yaml"),
+            "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: l\nlabels: {a: b}\nfieldSpecs: [{path: metadata/labels, create: true}]\n",
+        )
+        .unwrap();
         let e = render_dir(t.path()).unwrap_err().to_string();
         assert!(e.contains("r.yaml:3:"), "{e}");
     }

@@ -90,9 +90,9 @@ pub(crate) struct Build<'a> {
     /// The generator plugin that runs the configs a kustomization lists under `generators`
     /// (KSOPS), given by the layer above; without it such configs are refused.
     plugin: Option<&'a dyn GeneratorPlugin>,
-    /// Keep every resource, not only Secrets and workloads: a level of the tree being built
-    /// has replacements ([`replace::reads_every_resource`]).
-    keep_all: bool,
+    /// The resources kept besides Secrets and workloads: those replacements and vars of
+    /// the tree being built read ([`replace::resources_read`]).
+    reads: Reads,
 }
 
 /// The kustomization file of a directory (kustomize refuses a directory with several).
@@ -131,7 +131,7 @@ impl<'a> Build<'a> {
             stack: Vec::new(),
             files: Vec::new(),
             cache: Default::default(),
-            keep_all: false,
+            reads: Reads::Secrets,
         }
     }
 
@@ -151,11 +151,11 @@ impl<'a> Build<'a> {
         } else {
             dir
         };
-        let keep_all = reads_every_resource(kustomization, self.store);
-        if keep_all != self.keep_all {
+        let reads = resources_read(kustomization, self.store);
+        if reads != self.reads {
             // A base built without its other resources cannot serve a tree that reads them.
             self.cache.clear();
-            self.keep_all = keep_all;
+            self.reads = reads;
         }
         let acc = self.accumulate(&dir, false, Acc::default(), &Loc::file(kustomization))?;
         let kept: Vec<Res> = if acc.vars.is_empty() {
@@ -336,17 +336,23 @@ impl<'a> Build<'a> {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
                 // The documents read with the kustomization hold every Secret and workload;
                 // a build that reads every resource has the rest of the file parsed.
-                let docs = match k.resource_docs(res) {
-                    Some(f) if self.keep_all => Some(f.all_docs().map_err(|e| syntax(&path, e))?),
-                    Some(f) => Some(f.docs()),
-                    None => None,
+                let docs = match (k.resource_docs(res), &self.reads) {
+                    (Some(f), Reads::Every) => {
+                        Some(Cow::Borrowed(f.all_docs().map_err(|e| syntax(&path, e))?))
+                    }
+                    (Some(f), Reads::Kinds(_)) => Some(
+                        f.docs_also(|kind| self.reads.kind(kind))
+                            .map_err(|e| syntax(&path, e))?,
+                    ),
+                    (Some(f), Reads::Secrets) => Some(Cow::Borrowed(f.docs())),
+                    (None, _) => None,
                 };
                 let (secrets, found, others) = resources_of(
                     &path,
-                    docs,
+                    docs.as_deref(),
                     self.keys,
                     self.settings.placeholder,
-                    self.keep_all,
+                    &self.reads,
                 )?;
                 append(ra, secrets, &at(entry.mark))?;
                 acc.works.extend(found);

@@ -6,15 +6,81 @@
 
 use super::*;
 
-/// Whether a level the build of `kustomization` reaches has `replacements`, `vars` or
-/// `transformers` configs: the build then keeps every resource, not only Secrets and
-/// workloads.
-pub(super) fn reads_every_resource(kustomization: &Path, store: &Kustomizations) -> bool {
-    crate::render::tree::reached_dirs_in(kustomization, store)
-        .iter()
-        .filter_map(|d| kustomization_in(d).ok().flatten())
-        .filter_map(|f| store.get(&f).ok())
-        .any(|k| !k.replacements.is_empty() || !k.vars.is_empty() || !k.transformers.is_empty())
+/// What a build keeps besides Secrets and the workloads `check` reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) enum Reads {
+    /// Nothing else: no level it reaches has `replacements`, `vars` or `transformers`.
+    #[default]
+    Secrets,
+    /// The resources of these kinds too: every kind the replacements' sources and targets
+    /// and the vars' objects name, when each of them names one plainly.
+    Kinds(std::collections::BTreeSet<String>),
+    /// Every resource: a transformer config, a replacements file, or a selector without a
+    /// plain kind (none, or a pattern), may read any.
+    Every,
+}
+
+impl Reads {
+    /// Whether a resource of this kind is kept.
+    pub(super) fn kind(&self, kind: &str) -> bool {
+        match self {
+            Reads::Secrets => false,
+            Reads::Kinds(kinds) => kinds.contains(kind),
+            Reads::Every => true,
+        }
+    }
+}
+
+/// What the build of `kustomization` reads besides Secrets and workloads, from the
+/// `replacements`, `vars` and `transformers` of the levels it reaches.
+pub(super) fn resources_read(kustomization: &Path, store: &Kustomizations) -> Reads {
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut any = false;
+    let levels = crate::render::tree::reached_dirs_in(kustomization, store)
+        .into_iter()
+        .filter_map(|d| kustomization_in(&d).ok().flatten())
+        .filter_map(|f| store.get(&f).ok());
+    // A kind written as a plain word: a replacement's target kind is an anchored pattern,
+    // which a word matches only itself.
+    let plain = |n: Option<&yaml::Node>| {
+        n.and_then(|n| n.get("kind"))
+            .and_then(str_of)
+            .filter(|k| !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric()))
+            .map(str::to_string)
+    };
+    for k in levels {
+        if !k.transformers.is_empty() {
+            return Reads::Every;
+        }
+        for v in &k.vars {
+            any = true;
+            let Some(kind) = plain(v.get("objref")) else {
+                return Reads::Every;
+            };
+            kinds.insert(kind);
+        }
+        for r in &k.replacements {
+            any = true;
+            if r.get("path").is_some() {
+                return Reads::Every;
+            }
+            let Some(kind) = plain(r.get("source")) else {
+                return Reads::Every;
+            };
+            kinds.insert(kind);
+            for t in r.get("targets").and_then(|t| t.as_seq()).unwrap_or(&[]) {
+                let Some(kind) = plain(t.get("select")) else {
+                    return Reads::Every;
+                };
+                kinds.insert(kind);
+            }
+        }
+    }
+    if any {
+        Reads::Kinds(kinds)
+    } else {
+        Reads::Secrets
+    }
 }
 
 /// The kinds kustomize knows to be cluster-scoped: no namespace is set on them, and no name
@@ -407,7 +473,7 @@ impl Build<'_> {
         k: &Kustomization,
         others: &mut Vec<Res>,
     ) -> Result<()> {
-        if !self.keep_all || k.config_map_generators.is_empty() {
+        if self.reads == Reads::Secrets || k.config_map_generators.is_empty() {
             return Ok(());
         }
         let settings = Settings {
