@@ -336,6 +336,94 @@ mod tests {
         assert_eq!((sel.skipped, sel.docs.len()), (0, all.len()));
     }
 
+    /// The same tree at the same positions (an empty document's end aside: it runs to the
+    /// next token, which a part of the text does not hold).
+    fn same(a: &Node, b: &Node) -> bool {
+        let empty = a.is_null() && a.as_str().is_none();
+        (a.mark == b.mark
+            || (empty
+                && (a.mark.line, a.mark.col, a.mark.start)
+                    == (b.mark.line, b.mark.col, b.mark.start)))
+            && match (&a.value, &b.value) {
+                (
+                    Value::Scalar { text, style, tag },
+                    Value::Scalar {
+                        text: t2,
+                        style: s2,
+                        tag: g2,
+                    },
+                ) => text == t2 && style == s2 && tag == g2,
+                (Value::Seq(x), Value::Seq(y)) => {
+                    x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+                }
+                (Value::Map(x), Value::Map(y)) => {
+                    x.len() == y.len()
+                        && x.iter()
+                            .zip(y)
+                            .all(|((k, v), (k2, v2))| same(k, k2) && same(v, v2))
+                }
+                _ => false,
+            }
+    }
+
+    /// Streams made of documents of many shapes: what is kept is exactly what the whole
+    /// parse reads for those documents, positions and all.
+    #[test]
+    fn keeps_what_a_whole_parse_reads() {
+        const DOCS: &[&str] = &[
+            "kind: Big\nspec:\n  a: 1\n",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: é\ndata: {k: dg==}\n",
+            "kind: Big\nx: |\n  ---x\n  kind: Secret\n",
+            "# only a comment\n",
+            "kind: Pod\nspec:\n- a\n- b\n",
+            "{kind: Big}\n",
+            "kind: Big\nlist:\n- a: ü\n",
+            "- 1\n- 2\n",
+            "kind: Big  # a comment\r\nb: 1\r\n",
+            "a: &x 1\nb: *x\nkind: Big\n",
+            "kind: Secret\nx: \"a\n  b\"\n",
+        ];
+        const SEPARATORS: &[&str] = &["---\n", "--- # c\n", "---\r\n"];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..400 {
+            let mut text = String::new();
+            if next(3) == 0 {
+                text.push_str(SEPARATORS[next(SEPARATORS.len())]);
+            }
+            for i in 0..1 + next(6) {
+                if i > 0 {
+                    text.push_str(SEPARATORS[next(SEPARATORS.len())]);
+                }
+                text.push_str(DOCS[next(DOCS.len())]);
+            }
+            let whole = parse_stream(&text).unwrap();
+            let sel = parse_stream_where(&text, Provenance::Plain, |k| k != "Big").unwrap();
+            // The documents the scan leaves out: a plain `kind: Big`.
+            let scanned = documents(&text).unwrap();
+            let kept: Vec<&Node> = whole
+                .iter()
+                .filter(|d| {
+                    let at = scanned.iter().find(|s| {
+                        s.lines_before < d.mark.line
+                            && d.mark.line
+                                <= s.lines_before + 1 + text[s.start..s.end].matches('\n').count()
+                    });
+                    at.is_none_or(|s| s.kind != Some("Big"))
+                })
+                .collect();
+            assert_eq!(sel.docs.len(), kept.len(), "{text:?}");
+            for (a, b) in sel.docs.iter().zip(kept) {
+                assert!(same(a, b), "{text:?}: {a:?} read as {b:?}");
+            }
+        }
+    }
+
     #[test]
     fn errors_in_kept_documents_point_into_the_whole_text() {
         let text = "kind: Big\n---\nkind: Secret\na: 1\na: 2\n";
