@@ -99,15 +99,16 @@ pub(crate) const CHECKED_KINDS: &[&str] = &[
 ];
 
 /// Whether a document of this top-level `kind` is read with its kustomization: a Secret
-/// (of any `apiVersion`: the parsed document tells) or one of the [`CHECKED_KINDS`].
+/// (of any `apiVersion`: the parsed document tells).
 fn read_at_once(kind: &str) -> bool {
-    kind == "Secret" || CHECKED_KINDS.contains(&kind)
+    kind == "Secret"
 }
 
 /// A local `resources` file as read with its kustomization: the documents that can be a
-/// Secret or a workload, parsed; every other one (a CustomResourceDefinition, a Service...)
-/// found by `goyaml::scan` and left unread until a build needs every resource
-/// (replacements, vars, transformers), when the whole file is parsed once.
+/// Secret, parsed; every other one (a CustomResourceDefinition, a Deployment...) found by
+/// `goyaml::scan` and left unread until a build needs its kind (the workloads `check`
+/// reads, what replacements, vars and patches read), when the text is parsed again for
+/// those, or every resource (a transformer config), when the whole file is parsed once.
 #[derive(Clone, Debug)]
 pub(crate) struct ResourceFile {
     /// The documents read (every document when `rest` is `None`).
@@ -146,7 +147,7 @@ impl ResourceFile {
         })
     }
 
-    /// The documents read with the kustomization: every Secret and workload among them.
+    /// The documents read with the kustomization: every Secret among them.
     pub(crate) fn docs(&self) -> &[Node] {
         &self.docs
     }

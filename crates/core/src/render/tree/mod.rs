@@ -505,7 +505,8 @@ pub(crate) fn build_all(
     let mut trees = Vec::new();
     let mut errors = Vec::new();
     open_sops_resources(plan, settings, keys);
-    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin);
+    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin)
+        .reading_workloads();
     for t in &plan.trees {
         match b.build_full(t) {
             Ok(built) => trees.push((t.clone(), built)),

@@ -90,9 +90,11 @@ pub(crate) struct Build<'a> {
     /// The generator plugin that runs the configs a kustomization lists under `generators`
     /// (KSOPS), given by the layer above; without it such configs are refused.
     plugin: Option<&'a dyn GeneratorPlugin>,
-    /// The resources kept besides Secrets and workloads: those replacements and vars of
-    /// the tree being built read ([`replace::resources_read`]).
+    /// The resources kept besides Secrets: those the replacements, vars and patches of the
+    /// tree being built read ([`replace::resources_read`]).
     reads: Reads,
+    /// Keep the workloads and Ingresses too, for `check` ([`Build::reading_workloads`]).
+    works: bool,
 }
 
 /// The kustomization file of a directory (kustomize refuses a directory with several).
@@ -132,7 +134,15 @@ impl<'a> Build<'a> {
             files: Vec::new(),
             cache: Default::default(),
             reads: Reads::Secrets,
+            works: false,
         }
+    }
+
+    /// A builder that keeps the workloads and Ingresses of every tree (for `check`); one
+    /// that only renders keeps them only where a patch may apply to them.
+    pub(crate) fn reading_workloads(mut self) -> Self {
+        self.works = true;
+        self
     }
 
     /// `kubectl kustomize DIR`'s Secrets, unsorted (the caller sorts all outputs together).
@@ -334,18 +344,18 @@ impl<'a> Build<'a> {
                 merge_var_sets(&mut acc.vars, sub.vars)?;
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
-                // The documents read with the kustomization hold every Secret and workload;
-                // a build that reads every resource has the rest of the file parsed.
-                let docs = match (k.resource_docs(res), &self.reads) {
-                    (Some(f), Reads::Every) => {
+                // The documents read with the kustomization hold every Secret; a build that
+                // reads other kinds has those parsed from the rest of the file.
+                let (reads, works) = (&self.reads, self.works);
+                let also =
+                    |kind: &str| reads.kind(kind) || (works && CHECKED_KINDS.contains(&kind));
+                let docs = match k.resource_docs(res) {
+                    Some(f) if *reads == Reads::Every => {
                         Some(Cow::Borrowed(f.all_docs().map_err(|e| syntax(&path, e))?))
                     }
-                    (Some(f), Reads::Kinds(_)) => Some(
-                        f.docs_also(|kind| self.reads.kind(kind))
-                            .map_err(|e| syntax(&path, e))?,
-                    ),
-                    (Some(f), Reads::Secrets) => Some(Cow::Borrowed(f.docs())),
-                    (None, _) => None,
+                    Some(f) if *reads == Reads::Secrets && !works => Some(Cow::Borrowed(f.docs())),
+                    Some(f) => Some(f.docs_also(also).map_err(|e| syntax(&path, e))?),
+                    None => None,
                 };
                 let (secrets, found, others) = resources_of(
                     &path,

@@ -6,14 +6,16 @@
 
 use super::*;
 
-/// What a build keeps besides Secrets and the workloads `check` reads.
+/// What a build keeps besides Secrets (and, for `check`, the workloads it reads).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) enum Reads {
-    /// Nothing else: no level it reaches has `replacements`, `vars` or `transformers`.
+    /// Nothing else: no level it reaches has `replacements`, `vars`, `transformers` or
+    /// patches.
     #[default]
     Secrets,
     /// The resources of these kinds too: every kind the replacements' sources and targets
-    /// and the vars' objects name, when each of them names one plainly.
+    /// and the vars' objects name, when each of them names one plainly, and the workloads
+    /// when a level has patches.
     Kinds(std::collections::BTreeSet<String>),
     /// Every resource: a transformer config, a replacements file, or a selector without a
     /// plain kind (none, or a pattern), may read any.
@@ -31,8 +33,10 @@ impl Reads {
     }
 }
 
-/// What the build of `kustomization` reads besides Secrets and workloads, from the
-/// `replacements`, `vars` and `transformers` of the levels it reaches.
+/// What the build of `kustomization` reads besides Secrets, from the `replacements`,
+/// `vars`, `transformers` and patches of the levels it reaches: the workloads `check` reads
+/// when a level has `patches` or `patchesJson6902` (a JSON patch that does not apply to one
+/// is an error, as in kustomize).
 pub(super) fn resources_read(kustomization: &Path, store: &Kustomizations) -> Reads {
     let mut kinds = std::collections::BTreeSet::new();
     let mut any = false;
@@ -51,6 +55,10 @@ pub(super) fn resources_read(kustomization: &Path, store: &Kustomizations) -> Re
     for k in levels {
         if !k.transformers.is_empty() {
             return Reads::Every;
+        }
+        if !k.patches.is_empty() || !k.patches_json6902.is_empty() {
+            any = true;
+            kinds.extend(CHECKED_KINDS.iter().map(|k| k.to_string()));
         }
         for v in &k.vars {
             any = true;
@@ -473,7 +481,7 @@ impl Build<'_> {
         k: &Kustomization,
         others: &mut Vec<Res>,
     ) -> Result<()> {
-        if self.reads == Reads::Secrets || k.config_map_generators.is_empty() {
+        if !self.reads.kind("ConfigMap") || k.config_map_generators.is_empty() {
             return Ok(());
         }
         let settings = Settings {
