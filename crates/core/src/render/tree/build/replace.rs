@@ -150,6 +150,9 @@ pub(super) struct Sel {
     pub(super) namespace: String,
     pub(super) labels: String,
     pub(super) annotations: String,
+    /// The id fields as anchored patterns (group, version, kind, name, namespace), compiled
+    /// on the first match: a replacement's target is matched against every resource.
+    pub(super) patterns: std::cell::OnceCell<[Option<regex::Regex>; 5]>,
 }
 
 impl Sel {
@@ -163,6 +166,7 @@ impl Sel {
             namespace: f("namespace"),
             labels: f("labelSelector"),
             annotations: f("annotationSelector"),
+            patterns: Default::default(),
         }
     }
 
@@ -198,17 +202,31 @@ impl Sel {
     /// against the current id or an earlier one.
     fn matches_id(&self, r: &Res, loc: &Loc) -> Result<bool> {
         let (g, v, k) = gvk(r);
-        let re = |p: &str| -> Result<Option<regex::Regex>> {
-            patch::pattern(p).map_err(|e| BuildError::new(loc.clone(), Rule::PatchTarget(e)).into())
+        let patterns = match self.patterns.get() {
+            Some(p) => p,
+            None => {
+                let re = |p: &str| -> Result<Option<regex::Regex>> {
+                    patch::pattern(p)
+                        .map_err(|e| BuildError::new(loc.clone(), Rule::PatchTarget(e)).into())
+                };
+                let compiled = [
+                    re(&self.group)?,
+                    re(&self.version)?,
+                    re(&self.kind)?,
+                    re(&self.name)?,
+                    re(&self.namespace)?,
+                ];
+                self.patterns.get_or_init(|| compiled)
+            }
         };
-        for (p, have) in [(&self.group, &g), (&self.version, &v), (&self.kind, &k)] {
-            if let Some(re) = re(p)?
+        let [group, version, kind, name, ns] = patterns;
+        for (re, have) in [(group, &g), (version, &v), (kind, &k)] {
+            if let Some(re) = re
                 && !re.is_match(have)
             {
                 return Ok(false);
             }
         }
-        let (name, ns) = (re(&self.name)?, re(&self.namespace)?);
         Ok(ids(r).iter().any(|(i_ns, i_name)| {
             name.as_ref().is_none_or(|re| re.is_match(i_name))
                 && ns.as_ref().is_none_or(|re| re.is_match(i_ns))
