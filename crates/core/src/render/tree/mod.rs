@@ -671,6 +671,32 @@ mod tests {
         assert!(e.contains("r.yaml:3:"), "{e}");
     }
 
+    /// A "billion laughs" in a document left unread costs nothing; parsed for a build that
+    /// reads every resource, it is refused within the parser's budget.
+    #[test]
+    fn a_document_left_unread_is_still_held_to_the_budget_when_read() {
+        let mut bomb = String::from(
+            "kind: CustomResourceDefinition\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+        );
+        for i in 1..10 {
+            let j = i - 1;
+            bomb.push_str(&format!("a{i}: &a{i} [*a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}]\n"));
+        }
+        let resources = format!("{bomb}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n");
+        let t = one_file_tree("resources:\n- r.yaml\n", &resources);
+        let out = render_dir(t.path()).unwrap();
+        assert_eq!(out.out.secrets.len(), 1);
+        let t = one_file_tree(
+            "resources:\n- r.yaml\nreplacements:\n- source: {name: s}\n  targets: []\n",
+            &resources,
+        );
+        let e = render_dir(t.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("r.yaml") && e.contains("excessive aliasing"),
+            "{e}"
+        );
+    }
+
     /// A replacement reads a ConfigMap that was left unread with its kustomization.
     #[test]
     fn a_replacement_reads_a_document_left_unread() {
