@@ -12,6 +12,8 @@
 //!
 //! - [`node`]: the tree (`Node`, `Value`, `Mark`, `Style`).
 //! - [`read`]: text to trees (positions, goyaml.v2's refusals, the alias budget).
+//! - [`scan`]: a stream's documents and their kinds found without parsing, and the reading
+//!   of only the documents of some kinds.
 //! - [`resolve`]: goyaml.v2's resolver of plain scalars, shared by reader and emitter, and
 //!   the one list of YAML 1.1 booleans.
 //! - [`scalar`]: libyaml's scalar analysis and style choice, shared by both emitters.
@@ -37,10 +39,12 @@ pub mod node;
 pub mod read;
 pub mod resolve;
 pub mod scalar;
+pub mod scan;
 pub mod shown;
 
 pub use error::{Kind, SyntaxError};
 pub use node::{Mark, Node, Style, Value, is_v3_bool};
 pub use read::{parse_stream, parse_stream_as};
 pub use resolve::{Resolved, is_true};
+pub use scan::{Selected, parse_stream_where};
 pub use shown::printable;

@@ -30,6 +30,16 @@ pub(crate) fn parse_stream_as(
     goyaml::parse_stream_as(text, provenance).map_err(SyntaxError)
 }
 
+/// The documents of a stream whose top-level `kind` `keep` accepts, or whose kind cannot be
+/// told without parsing, parsed with their positions in the whole text; the others left
+/// unread ([`goyaml::parse_stream_where`]).
+pub(crate) fn parse_stream_where(
+    text: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Result<goyaml::Selected, SyntaxError> {
+    goyaml::parse_stream_where(text, Provenance::Plain, keep).map_err(SyntaxError)
+}
+
 /// Whether a plain scalar's text reads as a number (goyaml.v2's resolver: an int or a float).
 pub(crate) fn is_number(text: &str) -> bool {
     use goyaml::resolve::{Tag, resolve};

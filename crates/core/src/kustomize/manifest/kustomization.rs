@@ -81,7 +81,103 @@ pub struct Kustomization {
     /// The documents of each local `resources` file, by its entry, as read for
     /// `unit.plain_secrets`: a tree build takes them from here instead of reading the file
     /// again.
-    pub(crate) resource_docs: Vec<(String, Arc<[Node]>)>,
+    pub(crate) resource_docs: Vec<(String, ResourceFile)>,
+}
+
+/// The kinds a tree build reads besides Secrets: the workloads and Ingresses `check` reads
+/// (patches apply to them as to Secrets).
+pub(crate) const CHECKED_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "ServiceAccount",
+    "Ingress",
+];
+
+/// Whether a document of this top-level `kind` is read with its kustomization: a Secret
+/// (of any `apiVersion`: the parsed document tells).
+fn read_at_once(kind: &str) -> bool {
+    kind == "Secret"
+}
+
+/// A local `resources` file as read with its kustomization: the documents that can be a
+/// Secret, parsed; every other one (a CustomResourceDefinition, a Deployment...) found by
+/// `goyaml::scan` and left unread until a build needs its kind (the workloads `check`
+/// reads, what replacements, vars and patches read), when the text is parsed again for
+/// those, or every resource (a transformer config), when the whole file is parsed once.
+#[derive(Clone, Debug)]
+pub(crate) struct ResourceFile {
+    /// The documents read (every document when `rest` is `None`).
+    docs: Arc<[Node]>,
+    /// The text, when documents were left unread, and the whole file once parsed.
+    rest: Option<Arc<Unread>>,
+}
+
+#[derive(Debug)]
+struct Unread {
+    text: String,
+    all: std::sync::OnceLock<std::result::Result<Arc<[Node]>, yaml::SyntaxError>>,
+}
+
+impl ResourceFile {
+    /// Reads a resource file's text. A SOPS-encrypted file, or one that names `sops`
+    /// anywhere, is parsed whole (which document comes first decides how it is opened).
+    fn read(path: &Path, text: String) -> Result<Self> {
+        if text.contains("sops") {
+            let docs = parse(path, &text)?;
+            return Ok(ResourceFile {
+                docs: docs.into(),
+                rest: None,
+            });
+        }
+        let selected =
+            yaml::parse_stream_where(&text, read_at_once).map_err(|e| e.in_file(path))?;
+        Ok(ResourceFile {
+            docs: selected.docs.into(),
+            rest: (selected.skipped > 0).then(|| {
+                Arc::new(Unread {
+                    text,
+                    all: Default::default(),
+                })
+            }),
+        })
+    }
+
+    /// The documents read with the kustomization: every Secret among them.
+    pub(crate) fn docs(&self) -> &[Node] {
+        &self.docs
+    }
+
+    /// The documents read with the kustomization and those of the kinds `also` accepts,
+    /// parsed again from the text when some were left unread.
+    pub(crate) fn docs_also(
+        &self,
+        also: impl Fn(&str) -> bool,
+    ) -> std::result::Result<std::borrow::Cow<'_, [Node]>, yaml::SyntaxError> {
+        let Some(rest) = &self.rest else {
+            return Ok(std::borrow::Cow::Borrowed(&self.docs));
+        };
+        let selected = yaml::parse_stream_where(&rest.text, |k| read_at_once(k) || also(k))?;
+        Ok(std::borrow::Cow::Owned(selected.docs))
+    }
+
+    /// Every document of the file, parsed on the first call when some were left unread.
+    pub(crate) fn all_docs(&self) -> std::result::Result<&[Node], yaml::SyntaxError> {
+        let Some(rest) = &self.rest else {
+            return Ok(&self.docs);
+        };
+        match rest
+            .all
+            .get_or_init(|| yaml::parse_stream(&rest.text).map(Arc::from))
+        {
+            Ok(docs) => Ok(docs),
+            Err(e) => Err(e.clone()),
+        }
+    }
 }
 
 /// From this many `secretGenerator` entries on, they are read on every core.
@@ -92,14 +188,16 @@ impl Kustomization {
     /// the kustomization (`None` for an entry that was not read: a directory, a URL).
     /// The local `resources` files read with the kustomization: each entry and its documents.
     pub(crate) fn resource_files(&self) -> impl Iterator<Item = (&str, &[Node])> {
-        self.resource_docs.iter().map(|(e, d)| (e.as_str(), &d[..]))
+        self.resource_docs
+            .iter()
+            .map(|(e, d)| (e.as_str(), d.docs()))
     }
 
-    pub(crate) fn resource_docs(&self, entry: &str) -> Option<&[Node]> {
+    pub(crate) fn resource_docs(&self, entry: &str) -> Option<&ResourceFile> {
         self.resource_docs
             .iter()
             .find(|(e, _)| e == entry)
-            .map(|(_, docs)| &docs[..])
+            .map(|(_, file)| file)
     }
 
     /// The kustomization file.
@@ -534,7 +632,7 @@ impl Reader<'_> {
         doc: &Node,
         root: &Path,
         restrictor: crate::kustomize::restrict::LoadRestrictor,
-    ) -> Result<(Vec<(PathBuf, Node)>, Vec<(String, Arc<[Node]>)>)> {
+    ) -> Result<(Vec<(PathBuf, Node)>, Vec<(String, ResourceFile)>)> {
         let mut out = Vec::new();
         let mut read = Vec::new();
         let Some(list) = doc.get("resources").filter(|n| !n.is_null()) else {
@@ -548,17 +646,19 @@ impl Reader<'_> {
             }
             self.within_root(restrictor, root, &res_path, entry.mark, "resources")?;
             let text = read_text(&res_path)?;
-            let docs: Arc<[Node]> = parse(&res_path, &text)?.into();
-            read.push((res.to_string(), Arc::clone(&docs)));
             // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
             // first document stands for the file, decrypted at render time.
-            if sops::is_sops(text.as_bytes()).is_some() {
+            let is_sops = sops::is_sops(text.as_bytes()).is_some();
+            let file = ResourceFile::read(&res_path, text)?;
+            let docs = file.docs();
+            if is_sops {
                 out.extend(docs.first().map(|d| (res_path.clone(), d.clone())));
-                continue;
+            } else {
+                for d in docs.iter().filter(|d| is_v1_secret(d)) {
+                    out.push((res_path.clone(), d.clone()));
+                }
             }
-            for d in docs.iter().filter(|d| is_v1_secret(d)) {
-                out.push((res_path.clone(), d.clone()));
-            }
+            read.push((res.to_string(), file));
         }
         Ok((out, read))
     }

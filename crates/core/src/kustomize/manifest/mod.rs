@@ -28,7 +28,7 @@ mod store;
 pub use generator::read_generator_file;
 use generator::*;
 pub(crate) use generator::{generator_format, near_miss};
-pub(crate) use kustomization::read_model;
+pub(crate) use kustomization::{CHECKED_KINDS, read_model};
 pub use kustomization::{Kustomization, read_kustomization};
 pub use store::Kustomizations;
 

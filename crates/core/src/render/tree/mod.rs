@@ -505,7 +505,8 @@ pub(crate) fn build_all(
     let mut trees = Vec::new();
     let mut errors = Vec::new();
     open_sops_resources(plan, settings, keys);
-    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin);
+    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin)
+        .reading_workloads();
     for t in &plan.trees {
         match b.build_full(t) {
             Ok(built) => trees.push((t.clone(), built)),
@@ -600,6 +601,114 @@ mod tests {
         .unwrap();
         let names: Vec<&str> = out.out.secrets.iter().map(|s| s.name.as_str()).collect();
         assert!(names.contains(&"a-plain"), "{names:?}");
+    }
+
+    /// A tree of one kustomization (`kustomization`) and one resources file `r.yaml`.
+    fn one_file_tree(kustomization: &str, resources: &str) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("kustomization.yaml"), kustomization).unwrap();
+        std::fs::write(t.path().join("r.yaml"), resources).unwrap();
+        t
+    }
+
+    fn render_dir(d: &Path) -> Result<Rendered> {
+        let plan = plan(&[d.to_path_buf()])?;
+        let keys = crate::render::NoKeys;
+        render(&plan, &Settings::default(), &keys, false, None, &|| {})
+    }
+
+    /// What a resources file holds besides Secrets and workloads (a CustomResourceDefinition
+    /// here, whose text is not even YAML past its kind) is not parsed by a render that
+    /// has no use for it; the documents read keep the positions of the whole file.
+    #[test]
+    fn documents_that_cannot_hold_a_secret_are_left_unread() {
+        let crd = "kind: CustomResourceDefinition\nspec: {a: [1\n---\n";
+        let t = one_file_tree(
+            "namePrefix: p-\nresources:\n- r.yaml\n",
+            &format!("{crd}apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"),
+        );
+        let out = render_dir(t.path()).unwrap();
+        let names: Vec<&str> = out.out.secrets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["p-s"]);
+        // A Secret without a name, refused where the whole file writes it.
+        let t = one_file_tree(
+            "resources:\n- r.yaml\n",
+            &format!("{crd}apiVersion: v1\nkind: Secret\nmetadata: {{}}\n"),
+        );
+        let e = render_dir(t.path()).unwrap_err().to_string();
+        assert!(e.contains("r.yaml:4:1"), "{e}");
+        // A build that may read any resource (a replacement whose source names no kind)
+        // parses the whole file, and says where it is not YAML.
+        let t = one_file_tree(
+            "resources:\n- r.yaml\nreplacements:\n- source: {name: c}\n  targets: []\n",
+            &format!("{crd}apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"),
+        );
+        let e = render_dir(t.path()).unwrap_err().to_string();
+        assert!(e.contains("r.yaml:3:"), "{e}");
+    }
+
+    /// `vars` read the kinds their objects name: a Service is parsed for them, the
+    /// CustomResourceDefinition beside it is still left unread; a `transformers` config,
+    /// which may read anything, has the whole file parsed.
+    #[test]
+    fn vars_read_only_the_kinds_they_name() {
+        let resources = "kind: CustomResourceDefinition\nspec: {a: [1\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n    at: $(SVC)\n";
+        let t = one_file_tree(
+            "resources:\n- r.yaml\nvars:\n- name: SVC\n  objref: {kind: Service, name: svc, apiVersion: v1}\n",
+            resources,
+        );
+        let out = render_dir(t.path()).unwrap();
+        let shown = crate::secret::to_yaml(&out.out.secrets);
+        let shown = String::from_utf8_lossy(&shown);
+        assert!(shown.contains("at: svc"), "{shown}");
+        let t = one_file_tree("resources:\n- r.yaml\ntransformers:\n- t.yaml\n", resources);
+        std::fs::write(
+            t.path().join("t.yaml"),
+            "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: l\nlabels: {a: b}\nfieldSpecs: [{path: metadata/labels, create: true}]\n",
+        )
+        .unwrap();
+        let e = render_dir(t.path()).unwrap_err().to_string();
+        assert!(e.contains("r.yaml:3:"), "{e}");
+    }
+
+    /// A "billion laughs" in a document left unread costs nothing; parsed for a build that
+    /// reads every resource, it is refused within the parser's budget.
+    #[test]
+    fn a_document_left_unread_is_still_held_to_the_budget_when_read() {
+        let mut bomb = String::from(
+            "kind: CustomResourceDefinition\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+        );
+        for i in 1..10 {
+            let j = i - 1;
+            bomb.push_str(&format!("a{i}: &a{i} [*a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}]\n"));
+        }
+        let resources = format!("{bomb}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n");
+        let t = one_file_tree("resources:\n- r.yaml\n", &resources);
+        let out = render_dir(t.path()).unwrap();
+        assert_eq!(out.out.secrets.len(), 1);
+        let t = one_file_tree(
+            "resources:\n- r.yaml\nreplacements:\n- source: {name: s}\n  targets: []\n",
+            &resources,
+        );
+        let e = render_dir(t.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("r.yaml") && e.contains("excessive aliasing"),
+            "{e}"
+        );
+    }
+
+    /// A replacement reads a ConfigMap that was left unread with its kustomization.
+    #[test]
+    fn a_replacement_reads_a_document_left_unread() {
+        let t = one_file_tree(
+            "resources:\n- r.yaml\nreplacements:\n- source: {kind: ConfigMap, name: c, fieldPath: data.x}\n  targets:\n  - select: {kind: Secret, name: s}\n    fieldPaths: [stringData.y]\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: from-the-config-map\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  y: before\n",
+        );
+        let out = render_dir(t.path()).unwrap();
+        assert_eq!(out.out.secrets.len(), 1);
+        let shown = crate::secret::to_yaml(&out.out.secrets);
+        let shown = String::from_utf8_lossy(&shown);
+        assert!(shown.contains("\"y\": from-the-config-map"), "{shown}");
     }
 
     #[test]

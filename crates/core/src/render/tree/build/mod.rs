@@ -90,9 +90,11 @@ pub(crate) struct Build<'a> {
     /// The generator plugin that runs the configs a kustomization lists under `generators`
     /// (KSOPS), given by the layer above; without it such configs are refused.
     plugin: Option<&'a dyn GeneratorPlugin>,
-    /// Keep every resource, not only Secrets and workloads: a level of the tree being built
-    /// has replacements ([`replace::reads_every_resource`]).
-    keep_all: bool,
+    /// The resources kept besides Secrets: those the replacements, vars and patches of the
+    /// tree being built read ([`replace::resources_read`]).
+    reads: Reads,
+    /// Keep the workloads and Ingresses too, for `check` ([`Build::reading_workloads`]).
+    works: bool,
 }
 
 /// The kustomization file of a directory (kustomize refuses a directory with several).
@@ -131,8 +133,16 @@ impl<'a> Build<'a> {
             stack: Vec::new(),
             files: Vec::new(),
             cache: Default::default(),
-            keep_all: false,
+            reads: Reads::Secrets,
+            works: false,
         }
+    }
+
+    /// A builder that keeps the workloads and Ingresses of every tree (for `check`); one
+    /// that only renders keeps them only where a patch may apply to them.
+    pub(crate) fn reading_workloads(mut self) -> Self {
+        self.works = true;
+        self
     }
 
     /// `kubectl kustomize DIR`'s Secrets, unsorted (the caller sorts all outputs together).
@@ -151,11 +161,11 @@ impl<'a> Build<'a> {
         } else {
             dir
         };
-        let keep_all = reads_every_resource(kustomization, self.store);
-        if keep_all != self.keep_all {
+        let reads = resources_read(kustomization, self.store);
+        if reads != self.reads {
             // A base built without its other resources cannot serve a tree that reads them.
             self.cache.clear();
-            self.keep_all = keep_all;
+            self.reads = reads;
         }
         let acc = self.accumulate(&dir, false, Acc::default(), &Loc::file(kustomization))?;
         let kept: Vec<Res> = if acc.vars.is_empty() {
@@ -334,12 +344,25 @@ impl<'a> Build<'a> {
                 merge_var_sets(&mut acc.vars, sub.vars)?;
             } else if path.is_file() {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
+                // The documents read with the kustomization hold every Secret; a build that
+                // reads other kinds has those parsed from the rest of the file.
+                let (reads, works) = (&self.reads, self.works);
+                let also =
+                    |kind: &str| reads.kind(kind) || (works && CHECKED_KINDS.contains(&kind));
+                let docs = match k.resource_docs(res) {
+                    Some(f) if *reads == Reads::Every => {
+                        Some(Cow::Borrowed(f.all_docs().map_err(|e| syntax(&path, e))?))
+                    }
+                    Some(f) if *reads == Reads::Secrets && !works => Some(Cow::Borrowed(f.docs())),
+                    Some(f) => Some(f.docs_also(also).map_err(|e| syntax(&path, e))?),
+                    None => None,
+                };
                 let (secrets, found, others) = resources_of(
                     &path,
-                    k.resource_docs(res),
+                    docs.as_deref(),
                     self.keys,
                     self.settings.placeholder,
-                    self.keep_all,
+                    &self.reads,
                 )?;
                 append(ra, secrets, &at(entry.mark))?;
                 acc.works.extend(found);

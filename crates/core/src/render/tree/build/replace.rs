@@ -6,15 +6,89 @@
 
 use super::*;
 
-/// Whether a level the build of `kustomization` reaches has `replacements`, `vars` or
-/// `transformers` configs: the build then keeps every resource, not only Secrets and
-/// workloads.
-pub(super) fn reads_every_resource(kustomization: &Path, store: &Kustomizations) -> bool {
-    crate::render::tree::reached_dirs_in(kustomization, store)
-        .iter()
-        .filter_map(|d| kustomization_in(d).ok().flatten())
-        .filter_map(|f| store.get(&f).ok())
-        .any(|k| !k.replacements.is_empty() || !k.vars.is_empty() || !k.transformers.is_empty())
+/// What a build keeps besides Secrets (and, for `check`, the workloads it reads).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) enum Reads {
+    /// Nothing else: no level it reaches has `replacements`, `vars`, `transformers` or
+    /// patches.
+    #[default]
+    Secrets,
+    /// The resources of these kinds too: every kind the replacements' sources and targets
+    /// and the vars' objects name, when each of them names one plainly, and the workloads
+    /// when a level has patches.
+    Kinds(std::collections::BTreeSet<String>),
+    /// Every resource: a transformer config, a replacements file, or a selector without a
+    /// plain kind (none, or a pattern), may read any.
+    Every,
+}
+
+impl Reads {
+    /// Whether a resource of this kind is kept.
+    pub(super) fn kind(&self, kind: &str) -> bool {
+        match self {
+            Reads::Secrets => false,
+            Reads::Kinds(kinds) => kinds.contains(kind),
+            Reads::Every => true,
+        }
+    }
+}
+
+/// What the build of `kustomization` reads besides Secrets, from the `replacements`,
+/// `vars`, `transformers` and patches of the levels it reaches: the workloads `check` reads
+/// when a level has `patches` or `patchesJson6902` (a JSON patch that does not apply to one
+/// is an error, as in kustomize).
+pub(super) fn resources_read(kustomization: &Path, store: &Kustomizations) -> Reads {
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut any = false;
+    let levels = crate::render::tree::reached_dirs_in(kustomization, store)
+        .into_iter()
+        .filter_map(|d| kustomization_in(&d).ok().flatten())
+        .filter_map(|f| store.get(&f).ok());
+    // A kind written as a plain word: a replacement's target kind is an anchored pattern,
+    // which a word matches only itself.
+    let plain = |n: Option<&yaml::Node>| {
+        n.and_then(|n| n.get("kind"))
+            .and_then(str_of)
+            .filter(|k| !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric()))
+            .map(str::to_string)
+    };
+    for k in levels {
+        if !k.transformers.is_empty() {
+            return Reads::Every;
+        }
+        if !k.patches.is_empty() || !k.patches_json6902.is_empty() {
+            any = true;
+            kinds.extend(CHECKED_KINDS.iter().map(|k| k.to_string()));
+        }
+        for v in &k.vars {
+            any = true;
+            let Some(kind) = plain(v.get("objref")) else {
+                return Reads::Every;
+            };
+            kinds.insert(kind);
+        }
+        for r in &k.replacements {
+            any = true;
+            if r.get("path").is_some() {
+                return Reads::Every;
+            }
+            let Some(kind) = plain(r.get("source")) else {
+                return Reads::Every;
+            };
+            kinds.insert(kind);
+            for t in r.get("targets").and_then(|t| t.as_seq()).unwrap_or(&[]) {
+                let Some(kind) = plain(t.get("select")) else {
+                    return Reads::Every;
+                };
+                kinds.insert(kind);
+            }
+        }
+    }
+    if any {
+        Reads::Kinds(kinds)
+    } else {
+        Reads::Secrets
+    }
 }
 
 /// The kinds kustomize knows to be cluster-scoped: no namespace is set on them, and no name
@@ -76,6 +150,9 @@ pub(super) struct Sel {
     pub(super) namespace: String,
     pub(super) labels: String,
     pub(super) annotations: String,
+    /// The id fields as anchored patterns (group, version, kind, name, namespace), compiled
+    /// on the first match: a replacement's target is matched against every resource.
+    pub(super) patterns: std::cell::OnceCell<[Option<regex::Regex>; 5]>,
 }
 
 impl Sel {
@@ -89,6 +166,7 @@ impl Sel {
             namespace: f("namespace"),
             labels: f("labelSelector"),
             annotations: f("annotationSelector"),
+            patterns: Default::default(),
         }
     }
 
@@ -124,17 +202,31 @@ impl Sel {
     /// against the current id or an earlier one.
     fn matches_id(&self, r: &Res, loc: &Loc) -> Result<bool> {
         let (g, v, k) = gvk(r);
-        let re = |p: &str| -> Result<Option<regex::Regex>> {
-            patch::pattern(p).map_err(|e| BuildError::new(loc.clone(), Rule::PatchTarget(e)).into())
+        let patterns = match self.patterns.get() {
+            Some(p) => p,
+            None => {
+                let re = |p: &str| -> Result<Option<regex::Regex>> {
+                    patch::pattern(p)
+                        .map_err(|e| BuildError::new(loc.clone(), Rule::PatchTarget(e)).into())
+                };
+                let compiled = [
+                    re(&self.group)?,
+                    re(&self.version)?,
+                    re(&self.kind)?,
+                    re(&self.name)?,
+                    re(&self.namespace)?,
+                ];
+                self.patterns.get_or_init(|| compiled)
+            }
         };
-        for (p, have) in [(&self.group, &g), (&self.version, &v), (&self.kind, &k)] {
-            if let Some(re) = re(p)?
+        let [group, version, kind, name, ns] = patterns;
+        for (re, have) in [(group, &g), (version, &v), (kind, &k)] {
+            if let Some(re) = re
                 && !re.is_match(have)
             {
                 return Ok(false);
             }
         }
-        let (name, ns) = (re(&self.name)?, re(&self.namespace)?);
         Ok(ids(r).iter().any(|(i_ns, i_name)| {
             name.as_ref().is_none_or(|re| re.is_match(i_name))
                 && ns.as_ref().is_none_or(|re| re.is_match(i_ns))
@@ -407,7 +499,7 @@ impl Build<'_> {
         k: &Kustomization,
         others: &mut Vec<Res>,
     ) -> Result<()> {
-        if !self.keep_all || k.config_map_generators.is_empty() {
+        if !self.reads.kind("ConfigMap") || k.config_map_generators.is_empty() {
             return Ok(());
         }
         let settings = Settings {

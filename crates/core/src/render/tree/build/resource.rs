@@ -122,17 +122,7 @@ pub(crate) struct Work {
 }
 
 /// The kinds `check` reads.
-pub(super) const CHECKED_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "ServiceAccount",
-    "Ingress",
-];
+pub(super) use crate::kustomize::manifest::CHECKED_KINDS;
 
 /// An owned copy of an emitter tree.
 pub(super) fn own(n: &Node<'_>) -> Node<'static> {
@@ -165,7 +155,7 @@ pub(super) fn resources_of(
     parsed: Option<&[yaml::Node]>,
     keys: &dyn Decrypt,
     placeholder: bool,
-    keep_all: bool,
+    reads: &Reads,
 ) -> Result<Split> {
     use crate::render::resources::{self as sops_res, SopsResource};
     let read;
@@ -180,7 +170,7 @@ pub(super) fn resources_of(
     if let Some(first) = docs.first().filter(|d| sops_res::is_sops_doc(d)) {
         match sops_res::open_sops(path, first, keys, placeholder)? {
             SopsResource::Decrypted(plain) => {
-                return split_documents(path, &plain, true, keep_all);
+                return split_documents(path, &plain, true, reads);
             }
             SopsResource::Placeholder => {
                 let s = sops_res::sops_placeholder(path, first, &Transform::default())?;
@@ -208,7 +198,7 @@ pub(super) fn resources_of(
     } else if let Some(d) = docs.iter().find(|d| sops_res::is_sops_doc(d)) {
         return Err(BuildError::new(Loc::at(path, d.mark), Rule::SopsAfterPlain).into());
     }
-    split_documents(path, docs, false, keep_all)
+    split_documents(path, docs, false, reads)
 }
 
 /// A `resources` file's Secrets, the workloads `check` reads, and (when kept) every other
@@ -216,12 +206,12 @@ pub(super) fn resources_of(
 pub(super) type Split = (Vec<Res>, Vec<Work>, Vec<Res>);
 
 /// The documents of a `resources` file: its `v1` Secrets as resources (each key with where
-/// it is written), the workloads `check` reads, and with `keep_all` every other document.
+/// it is written), the workloads `check` reads, and the other documents `reads` keeps.
 fn split_documents(
     path: &Path,
     docs: &[yaml::Node],
     decrypted: bool,
-    keep_all: bool,
+    reads: &Reads,
 ) -> Result<Split> {
     let mut out = Vec::new();
     let mut works = Vec::new();
@@ -230,7 +220,7 @@ fn split_documents(
         let kind = d.get("kind").and_then(str_of).unwrap_or("");
         let is_secret = kind == "Secret" && d.get("apiVersion").and_then(str_of) == Some("v1");
         // Workloads are kept too: patches apply to them, and `check` reads them as patched.
-        if !is_secret && (keep_all || CHECKED_KINDS.contains(&kind)) && !d.is_null() {
+        if !is_secret && (reads.kind(kind) || CHECKED_KINDS.contains(&kind)) && !d.is_null() {
             others.push(Res {
                 node: render::to_emit(d),
                 prev: Vec::new(),
