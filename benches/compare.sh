@@ -4,7 +4,7 @@
 #   benches/compare.sh [--quick] [--only SECTION[,SECTION]] [--static | --bin SECRETGEN]
 #                      [--runs N] [--work DIR] [--ksops PATH] [--report-only]
 #
-# Sections: main, scaling, plugin, sops, sops-write, age, startup (the default: all of them,
+# Sections: main, scaling, realworld, plugin, sops, sops-write, age, startup (the default: all of them,
 # about 15 minutes on 2 busy cores) and overlays (only when named). Builds the release binary
 # (unless --bin), generates the workloads (benches/gen_workload.py, seeded, cached in DIR,
 # default /tmp/secretgen-bench), checks that the commands compared give the same output, times

@@ -14,6 +14,7 @@ record.sh sets them. Each build is run once by each tool before timing (warm pag
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -62,6 +63,7 @@ def main():
     p.add_argument("--runs", type=int, default=5, help="timed runs of each tool per build")
     p.add_argument("--only", action="append", default=[], help="builds whose repo/dir contains this")
     p.add_argument("--slowest", type=int, default=10, help="how many of the lowest ratios to list")
+    p.add_argument("--json", help="also write every build's medians to this file")
     a = p.parse_args()
     for b in (a.secretgen, a.kustomize):
         if not os.access(b, os.X_OK):
@@ -102,6 +104,11 @@ def main():
     for name, s, k, ratio, cs, ck in rows[: a.slowest]:
         print(f"| {name} | {s * 1000:.1f} ms | {k * 1000:.1f} ms | {ratio:.1f}x "
               f"| {cs * 1000:.1f} ms | {ck * 1000:.1f} ms | {ck / max(cs, 1e-4):.1f}x |")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"runs": a.runs, "builds": [
+                {"build": name, "secretgen": s, "kustomize": k, "cpu_secretgen": cs, "cpu_kustomize": ck}
+                for name, s, k, _, cs, ck in rows]}, f, indent=1)
     print(f"\nminimum ratio {rows[0][3]:.1f}x at {rows[0][0]}; "
           f"{sum(r[3] >= 10 for r in rows)} of {len(rows)} builds at >= 10x")
 
