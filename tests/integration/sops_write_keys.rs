@@ -579,3 +579,55 @@ fn service_key_flags_are_sops_own() {
         plain_yaml()
     );
 }
+
+/// age recipients of every kind sops 3.13.3 takes: a file secretgen writes to an X25519, a
+/// post-quantum (`age-keygen -pq`, Go age v1.3.2) and an SSH ed25519 recipient in one group
+/// is opened by sops with each of their keys alone.
+#[test]
+fn post_quantum_and_ssh_recipients_open_with_sops() {
+    let e = env();
+    let cwd = dir(&e, "age-kinds");
+    let pq = cwd.join("pq.txt");
+    let mut c = crate::common::tool("age-keygen");
+    c.arg("-pq").arg("-o").arg(&pq);
+    ok(c);
+    let mut c = crate::common::tool("age-keygen");
+    c.arg("-y").arg(&pq);
+    let pq_recipient = text(&ok(c)).trim().to_string();
+    assert!(pq_recipient.starts_with("age1pq1"), "{pq_recipient}");
+    let ssh = cwd.join("id_ed25519");
+    let out = Command::new("ssh-keygen")
+        .args(["-t", "ed25519", "-N", "", "-q", "-f"])
+        .arg(&ssh)
+        .output()
+        .expect("ssh-keygen (openssh-client) is needed by this test");
+    assert!(out.status.success(), "{}", describe(&out));
+    let ssh_recipient = std::fs::read_to_string(ssh.with_extension("pub"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let plain = cwd.join("s.yaml");
+    std::fs::write(&plain, plain_yaml()).unwrap();
+    let mut c = e.secretgen(&cwd);
+    c.args(["sops", "encrypt", "--age"])
+        .arg(format!("{},{pq_recipient},{ssh_recipient}", e.recipient))
+        .arg(&plain);
+    let enc = cwd.join("enc.yaml");
+    std::fs::write(&enc, run("encrypt to three kinds of age recipient", c)).unwrap();
+    // (HOME is a directory of its own: sops finds no SSH key there.)
+    let no_key = cwd.join("no-key.txt");
+    std::fs::write(&no_key, "").unwrap();
+    for (what, key_file, ssh_key) in [
+        ("X25519", e.key_file.as_path(), None),
+        ("post-quantum", pq.as_path(), None),
+        ("SSH", no_key.as_path(), Some(ssh.as_path())),
+    ] {
+        let mut c = e.sops(&cwd);
+        c.env("SOPS_AGE_KEY_FILE", key_file);
+        if let Some(k) = ssh_key {
+            c.env("SOPS_AGE_SSH_PRIVATE_KEY_FILE", k);
+        }
+        c.arg("decrypt").arg(&enc);
+        assert_eq!(text(&ok(c)), plain_yaml(), "sops with the {what} key alone");
+    }
+}
