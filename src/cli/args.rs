@@ -88,7 +88,7 @@ pub(crate) enum Command {
     /// `.sops.yaml` creation rules), without the sops binary.
     ///
     /// Example: secretgen sops encrypt --age age1… -i secret.yaml
-    Sops(super::sops::SopsArgs),
+    Sops(Box<super::sops::SopsArgs>),
     /// Run as, or install, the kustomize exec plugin.
     ///
     /// Example: secretgen plugin install && kubectl kustomize --enable-alpha-plugins overlays/prod

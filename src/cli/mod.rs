@@ -138,7 +138,7 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
         Command::Render(args) => render::run(&g, args),
         Command::Hash(args) => hash::run(&g, args),
         Command::Age(args) => Ok(age::run(args)),
-        Command::Sops(args) => Ok(sops::run(&g, args)),
+        Command::Sops(args) => Ok(sops::run(&g, *args)),
         Command::Plugin(args) => plugin::run(&g, args),
         Command::Fn(args) => plugin::run_fn(&g, args),
         Command::Create(c) => create::run(c),
