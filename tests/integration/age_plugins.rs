@@ -14,18 +14,18 @@ use common::{isolate, run_ok, secretgen_in as secretgen, text, tool};
 const CANARY: &str = "CANARY-31b7-plugin-plaintext";
 
 /// PATH with the pinned tools and the test plugin first.
-fn plugin_path() -> OsString {
+pub(crate) fn plugin_path() -> OsString {
     let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/age-plugins")];
     dirs.extend(std::env::split_paths(&common::path_with_tools()));
     std::env::join_paths(dirs).unwrap()
 }
 
-fn sgtest_recipient() -> String {
+pub(crate) fn sgtest_recipient() -> String {
     let hrp = bech32::Hrp::parse("age1sgtest").unwrap();
     age_core::primitives::bech32_encode(hrp, b"test-key")
 }
 
-fn sgtest_identity() -> String {
+pub(crate) fn sgtest_identity() -> String {
     age::plugin::Identity::default_for_plugin("sgtest")
         .unwrap()
         .to_string()

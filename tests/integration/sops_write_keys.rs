@@ -631,3 +631,50 @@ fn post_quantum_and_ssh_recipients_open_with_sops() {
         assert_eq!(text(&ok(c)), plain_yaml(), "sops with the {what} key alone");
     }
 }
+
+/// An age plugin recipient (`tests/age-plugins/age-plugin-sgtest`, which asks for its PIN
+/// as hardware-key plugins do): secretgen wraps the data key through the plugin, and sops
+/// 3.13.3 opens the file with the plugin's identity alone, the PIN typed on its terminal.
+#[test]
+fn plugin_recipients_open_with_sops() {
+    use crate::age_plugins::{plugin_path, sgtest_identity, sgtest_recipient};
+    let e = env();
+    let cwd = dir(&e, "age-plugin");
+    let plain = cwd.join("s.yaml");
+    std::fs::write(&plain, plain_yaml()).unwrap();
+    let mut c = e.secretgen(&cwd);
+    c.env("PATH", plugin_path())
+        .args(["sops", "encrypt", "--age", &sgtest_recipient()])
+        .arg(&plain);
+    let enc = cwd.join("enc.yaml");
+    std::fs::write(&enc, run("encrypt to a plugin recipient", c)).unwrap();
+    let identity = cwd.join("plugin-identity.txt");
+    std::fs::write(&identity, format!("{}\n", sgtest_identity())).unwrap();
+    // sops under a terminal (`script`), in the environment of every sops command here.
+    let sops = crate::common::tools_bin().join("sops");
+    let mut c = Command::new("script");
+    e.isolate(&mut c, &cwd);
+    c.args(["-q", "-e", "-c"])
+        .arg(format!("{} decrypt {}", sops.display(), enc.display()))
+        .arg("/dev/null");
+    c.env("PATH", plugin_path())
+        .env("SOPS_AGE_KEY_FILE", &identity)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c
+        .spawn()
+        .expect("script (util-linux) is needed by this test");
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"1234\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let shown = text(&out.stdout).replace("\r\n", "\n");
+    assert!(
+        shown.contains(&plain_yaml()),
+        "sops did not print the plaintext: {}",
+        describe(&out)
+    );
+}
