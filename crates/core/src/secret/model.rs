@@ -262,9 +262,10 @@ impl Secret {
             .data
             .iter()
             .map(|(k, e)| {
-                // The key's line, and the text with its lines indented.
-                let b64 = e.base64.expose().len();
-                text(k.as_str()) + b64 + b64 / 16 + 8
+                // The key's line (`  key: |-`), and the text's lines, each indented by four.
+                let b64 = e.base64.expose();
+                let lines = b64.len() / 70 + 1;
+                k.as_str().len() + 10 + b64.len() + 4 * lines
             })
             .sum();
         let meta: usize = self
@@ -275,7 +276,7 @@ impl Secret {
             .sum();
         let names =
             text(&self.name) + self.namespace.as_deref().map_or(0, text) + text(&self.type_);
-        values + meta + names + 128
+        values + meta + names + 64
     }
 
     /// kubectl's printing: its field order, `creationTimestamp: null`, one-line base64, no

@@ -329,7 +329,7 @@ pub(crate) fn read_model(
         .get("bases")
         .filter(|b| !b.as_seq().unwrap_or(&[]).is_empty())
         .map(|b| b.mark);
-    let k = Kustomization {
+    Ok(Kustomization {
         unit,
         is_component: doc.get("kind").and_then(Node::as_str) == Some("Component"),
         set,
@@ -346,17 +346,8 @@ pub(crate) fn read_model(
         vars: list(doc, "vars").to_vec(),
         transformers: list(doc, "transformers").to_vec(),
         resource_docs,
-    };
-    // A large document is freed on another core while the build goes on (a small one is
-    // not worth starting the threads for: the exec plugin reads one generator).
-    if text.len() >= LARGE_DOCUMENT {
-        rayon::spawn(move || drop(docs));
-    }
-    Ok(k)
+    })
 }
-
-/// From this size on, a kustomization's parsed document is freed on another core.
-const LARGE_DOCUMENT: usize = 64 << 10;
 
 /// Whether a kustomization sets nothing, as kustomize judges it: every field but
 /// `apiVersion` and `kind` null (`secretGenerator:`) or an empty string. An empty list
