@@ -291,6 +291,45 @@ fn an_unchanged_secret_leaves_its_encrypted_file_untouched() {
     );
 }
 
+/// A Secret resource's values are printed as written (no generator's base64): the digest
+/// still covers them, so changing one is a change.
+#[test]
+fn a_changed_value_of_a_secret_resource_is_out_of_date() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "", FIXED_CANARY);
+    let r = keygen(d, "key.txt");
+    let args = ["app", "-o", "out", "--encrypt", "sops", "--age", r.as_str()];
+    let keyed = |extra: &[&str]| {
+        secretgen_in(d)
+            .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
+            .arg("render")
+            .args(args)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(keyed(&[]).status.success());
+    let check = keyed(&["--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
+    let tls = d.join("app/other.yaml");
+    let changed = std::fs::read_to_string(&tls)
+        .unwrap()
+        .replace("k: dg==", "k: dw==");
+    std::fs::write(&tls, changed).unwrap();
+    let check = keyed(&["--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", describe(&check));
+    let report = text(&check.stdout);
+    assert!(
+        report.contains("out of date:") && report.contains("prod/plain.yaml"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("db-") && !report.contains("fixed"),
+        "{report}"
+    );
+}
+
 #[test]
 fn hashed_secrets_are_compared_without_a_key() {
     let t = tempfile::tempdir().unwrap();

@@ -22,11 +22,24 @@ pub const KEYED: &str = "hmac-sha256:";
 /// type, labels, annotations and `immutable`, then `bound` (which may replace any of them,
 /// as a scope replaces the annotations), keys sorted.
 fn json(secret: &Secret, bound: Vec<(&str, serde_json::Value)>) -> Zeroizing<String> {
-    let data: BTreeMap<&str, &str> = secret
+    // kustomize's base64 where the Secret was generated; a resource Secret's values (printed
+    // as written) are encoded here, so that a changed value changes the digest.
+    let encoded: Vec<(&str, Zeroizing<String>)> = secret
         .data
         .iter()
-        .map(|(k, e)| (k.as_str(), e.base64.expose()))
+        .map(|(k, e)| {
+            let text = match e.base64.expose() {
+                "" => {
+                    let mut b64 = String::new();
+                    crate::yaml::emit::wrapped_base64(e.value.expose(), &mut b64);
+                    b64
+                }
+                given => given.to_string(),
+            };
+            (k.as_str(), Zeroizing::new(text))
+        })
         .collect();
+    let data: BTreeMap<&str, &str> = encoded.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // Sorted here, whatever serde_json's map keeps.
     let mut object: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     let mut put = |k: &str, v: serde_json::Value| {
