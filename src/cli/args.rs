@@ -395,6 +395,7 @@ impl RenderFlags {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("deliver").args(["seal", "encrypt"])))]
 pub(crate) struct RenderArgs {
     /// Manifests, kustomizations or directories.
     pub(crate) paths: Vec<PathBuf>,
@@ -432,17 +433,19 @@ pub(crate) struct RenderArgs {
     /// and --check then need a key that opens it).
     #[arg(long, value_name = "FORMAT", value_parser = ["sops"], conflicts_with = "seal")]
     pub(crate) encrypt: Option<String>,
-    /// With --encrypt sops: an age recipient (repeatable, or comma-separated).
-    #[arg(long, value_name = "RECIPIENT", requires = "encrypt")]
+    /// With --encrypt sops: an age recipient (repeatable, or comma-separated). With --seal
+    /// and -o: the key that keys the content line of a Secret without a hash suffix is
+    /// encrypted to these (--age, --pgp, --kms), else to the output path's .sops.yaml rule.
+    #[arg(long, value_name = "RECIPIENT", requires = "deliver")]
     pub(crate) age: Vec<String>,
     /// With --encrypt sops: a PGP fingerprint (repeatable, or comma-separated), wrapped
     /// through gpg (SOPS_GPG_EXEC, GNUPGHOME) as sops does.
-    #[arg(long, value_name = "FINGERPRINT", requires = "encrypt")]
+    #[arg(long, value_name = "FINGERPRINT", requires = "deliver")]
     pub(crate) pgp: Vec<String>,
     /// With --encrypt sops: an AWS KMS key ARN, `ARN` or `ARN+ROLE_ARN` (repeatable, or
     /// comma-separated), wrapped through the AWS SDK (its credential chain,
     /// AWS_ENDPOINT_URL_KMS) as sops does.
-    #[arg(long, value_name = "ARN", requires = "encrypt")]
+    #[arg(long, value_name = "ARN", requires = "deliver")]
     pub(crate) kms: Vec<String>,
     /// Print every value replaced by `<redacted N bytes>` (N its size); names keep the hash
     /// suffix computed from the real values, so a changed value still changes the output: for

@@ -32,9 +32,10 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
         None => None,
     };
     let scope = args.seal_scope.as_deref().and_then(Scope::parse);
-    let targets = match &args.encrypt {
-        None => None,
-        Some(_) => {
+    // The keys SOPS files are encrypted to, or (sealed) a keyed content line's key is.
+    let targets = match (&args.encrypt, &args.seal) {
+        (None, None) => None,
+        _ => {
             let mut given = app::sops_keys::keys_named("kms", &args.kms, &[], "");
             given.extend(app::sops_keys::keys_named("pgp", &args.pgp, &[], ""));
             given.extend(app::sops_keys::keys_named("age", &args.age, &[], ""));
@@ -50,12 +51,16 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
         }
     };
     let form = match (&cert, &targets) {
-        (Some(cert), _) => output::Form::Sealed { cert, scope },
+        (Some(cert), t) => output::Form::Sealed {
+            cert,
+            scope,
+            digest: t.as_ref().map(|t| t as &dyn output::SopsKeys),
+        },
         (None, Some(t)) => output::Form::Sops(t),
         (None, None) => output::Form::Plain,
     };
     let Some(dir) = &args.output_dir else {
-        if let Some(targets) = &targets {
+        if let Some(targets) = targets.as_ref().filter(|_| args.encrypt.is_some()) {
             let text =
                 app::encrypt::render_encrypted(&session, &args.paths, &Bar::default(), targets)?;
             write_stdout(&text)?;
@@ -79,6 +84,7 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
     let secretgen::render::tree::Rendered { out, subdirs, .. } = r;
     if args.check {
         let drift = output::check_dir_in(dir, &out.secrets, &subdirs, form)?;
+        note_unkeyed(dir, &drift.unkeyed);
         if drift.is_clean() {
             eprintln!(
                 "{}: up to date ({} Secrets)",
@@ -110,6 +116,7 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
         )));
     }
     let done = output::write_dir_in(dir, &out.secrets, &subdirs, args.prune, form)?;
+    note_unkeyed(dir, &done.unkeyed);
     eprintln!(
         "{}: {} written, {} unchanged, {} pruned",
         dir.display(),
@@ -118,4 +125,15 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
         done.pruned.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says which sealed files carry an unkeyed content line for a Secret whose name has no hash
+/// suffix, and what that publishes.
+fn note_unkeyed(dir: &Path, unkeyed: &[std::path::PathBuf]) {
+    for rel in unkeyed {
+        eprintln!(
+            "note: {}: this Secret has no hash suffix and no key was named to key its `# sealed-content:` line, so those 10 characters are a digest of its values that kustomize does not publish; pass --age RECIPIENT (or a .sops.yaml rule for the output path) to key it",
+            dir.join(rel).display()
+        );
+    }
 }

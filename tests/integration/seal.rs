@@ -463,3 +463,243 @@ fn the_readme_argocd_sealed_recipe_runs_end_to_end() {
     let check = run(&commands[1]);
     assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
 }
+
+/// A fresh age key pair: the identity file `name` in `dir`, and its recipient.
+fn age_keygen(dir: &Path, name: &str) -> String {
+    let out = tool("age-keygen")
+        .arg("-o")
+        .arg(dir.join(name))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "age-keygen: {}", describe(&out));
+    let out = tool("age-keygen")
+        .arg("-y")
+        .arg(dir.join(name))
+        .output()
+        .unwrap();
+    text(&out.stdout).trim().to_string()
+}
+
+/// Bytes and modification time of `file`.
+fn stamp(file: &Path) -> (Vec<u8>, std::time::SystemTime) {
+    (
+        std::fs::read(file).unwrap(),
+        std::fs::metadata(file).unwrap().modified().unwrap(),
+    )
+}
+
+/// The SOPS file a sealed file's `# sealed-content-key:` block holds, uncommented.
+fn key_block(sealed: &str) -> String {
+    let mut lines = sealed
+        .lines()
+        .skip_while(|l| !l.starts_with("# sealed-content-key:"));
+    assert!(lines.next().is_some(), "no key block:\n{sealed}");
+    lines
+        .map_while(|l| l.strip_prefix("#   "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// A Secret without a hash suffix (here the `plain` resource) has no name that identifies its
+/// values, so its sealed file's content line is keyed: an HMAC under a key that the file
+/// holds SOPS-encrypted to the `--age` recipients, which the real sops opens. Whoever holds
+/// one of those keys (the CI job that renders) tells changes apart; without one, `-o` and
+/// `--check` refuse, naming the file; the line publishes nothing of the values (it is not
+/// the unkeyed digest, and no form of a value is in the file). The controller unseals the
+/// file as before.
+#[test]
+fn an_unhashed_secret_s_sealed_line_is_keyed_for_its_recipients() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    keypair(d);
+    let r = age_keygen(d, "key.txt");
+    let args = [
+        "app",
+        "-o",
+        "out",
+        "--seal",
+        "cert.pem",
+        "--age",
+        r.as_str(),
+    ];
+    let keyed = |extra: &[&str]| {
+        secretgen_in(d)
+            .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
+            .arg("render")
+            .args(args)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = render(d, &args);
+    assert!(first.status.success(), "{}", describe(&first));
+    assert!(
+        !text(&first.stderr).contains("note:"),
+        "{}",
+        describe(&first)
+    );
+    let file = d.join("out/prod/plain.yaml");
+    let body = std::fs::read_to_string(&file).unwrap();
+    let line = body.lines().nth(1).unwrap();
+    assert!(line.starts_with("# sealed-content: hmac-sha256:"), "{body}");
+    // The unkeyed line the same Secret gets when no key is named is not published.
+    let unkeyed = render(d, &["app", "-o", "bare", "--seal", "cert.pem"]);
+    assert!(
+        text(&unkeyed.stderr)
+            .contains("note: bare/prod/plain.yaml: this Secret has no hash suffix"),
+        "{}",
+        describe(&unkeyed)
+    );
+    let bare = std::fs::read_to_string(d.join("bare/prod/plain.yaml")).unwrap();
+    let bare_digest = bare.lines().nth(1).unwrap()["# sealed-content: ".len()..].to_string();
+    assert!(!body.contains(&bare_digest), "{body}");
+    assert!(!body.contains("dg=="), "{body}");
+    for form in common::canary_forms(CANARY) {
+        assert!(!body.contains(&form), "{body}");
+    }
+    // The key block is a SOPS file the real sops opens with the recipient's key.
+    let block = key_block(&body);
+    let mut c = tool("sops");
+    c.current_dir(d)
+        .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
+        .env_remove("SOPS_AGE_KEY")
+        .args([
+            "decrypt",
+            "--input-type",
+            "yaml",
+            "--output-type",
+            "yaml",
+            "/dev/stdin",
+        ]);
+    let opened = common::with_stdin(c, block.as_bytes());
+    assert!(
+        opened.status.success(),
+        "sops decrypt: {}",
+        describe(&opened)
+    );
+    assert!(
+        text(&opened.stdout).starts_with("purpose:"),
+        "{}",
+        describe(&opened)
+    );
+    // The controller unseals it to the plain render's Secret.
+    let plain = secretgen_in(d).args(["render", "app"]).output().unwrap();
+    let plain_docs = documents(&text(&plain.stdout));
+    let unsealed = as_rendered(&unseal(d, &body));
+    assert!(plain_docs.contains(&unsealed), "{unsealed}\n{plain_docs:?}");
+
+    let before = stamp(&file);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Without a key: a clear refusal naming the file, nothing touched.
+    let keyless = render(d, &args);
+    assert_eq!(keyless.status.code(), Some(2), "{}", describe(&keyless));
+    let err = text(&keyless.stderr);
+    assert!(
+        err.contains("out/prod/plain.yaml")
+            && err.contains("no hash suffix")
+            && err.contains("--identity"),
+        "{err}"
+    );
+    assert_eq!(stamp(&file), before);
+    // With the key: nothing rewritten, --check clean.
+    let again = keyed(&[]);
+    assert!(
+        text(&again.stderr).contains("0 written, 2 unchanged"),
+        "{}",
+        describe(&again)
+    );
+    assert_eq!(
+        stamp(&file),
+        before,
+        "an unchanged Secret's file was touched"
+    );
+    let check = keyed(&["--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
+    // A changed value of the unhashed Secret: --check names its file and only it.
+    let tls = d.join("app/tls.yaml");
+    let changed = std::fs::read_to_string(&tls)
+        .unwrap()
+        .replace("k: dg==", "k: dw==");
+    std::fs::write(&tls, changed).unwrap();
+    let check = keyed(&["--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", describe(&check));
+    let report = text(&check.stdout);
+    assert!(
+        report.contains("out of date:") && report.contains("prod/plain.yaml"),
+        "{report}"
+    );
+    assert!(!report.contains("db-"), "{report}");
+    let rewrite = keyed(&[]);
+    assert!(
+        text(&rewrite.stderr).contains("1 written, 1 unchanged"),
+        "{}",
+        describe(&rewrite)
+    );
+    assert_ne!(std::fs::read(&file).unwrap(), before.0);
+    // A new recipient set keys the file afresh.
+    let other = age_keygen(d, "other.txt");
+    let both = format!("{r},{other}");
+    let rekeyed = secretgen_in(d)
+        .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
+        .args([
+            "render", "app", "-o", "out", "--seal", "cert.pem", "--age", &both,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        text(&rekeyed.stderr).contains("1 written, 1 unchanged"),
+        "{}",
+        describe(&rekeyed)
+    );
+    assert!(std::fs::read_to_string(&file).unwrap().contains(&other));
+}
+
+/// Without --age, the key of an unhashed Secret's content line goes to the keys of the
+/// `.sops.yaml` rule that matches the output path, as `render --encrypt sops` finds them.
+#[test]
+fn the_content_key_follows_the_sops_yaml_rule_of_the_output_path() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    tree(d, "");
+    keypair(d);
+    let r = age_keygen(d, "key.txt");
+    std::fs::write(
+        d.join(".sops.yaml"),
+        format!("creation_rules:\n- path_regex: ^sealed/\n  age: {r}\n"),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        secretgen_in(d)
+            .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
+            .args(["render", "app", "-o", "sealed", "--seal", "cert.pem"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&[]);
+    assert!(first.status.success(), "{}", describe(&first));
+    assert!(
+        !text(&first.stderr).contains("note:"),
+        "{}",
+        describe(&first)
+    );
+    let body = std::fs::read_to_string(d.join("sealed/prod/plain.yaml")).unwrap();
+    assert!(
+        body.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("# sealed-content: hmac-sha256:")
+    );
+    assert!(key_block(&body).contains(&r), "{body}");
+    // The hashed Secret's line stays unkeyed: its name already identifies its values.
+    let db = std::fs::read_dir(d.join("sealed/prod"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("db-"))
+        .unwrap();
+    let db_body = std::fs::read_to_string(db.path()).unwrap();
+    assert!(!db_body.contains("hmac-sha256") && !db_body.contains("sealed-content-key"));
+    let check = run(&["--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
+}

@@ -18,7 +18,8 @@ use crate::review::output::{SopsKeys, relative_path};
 use crate::sops::KeyEntry;
 use crate::sops::keys::keyservice::KeyServices;
 
-/// Where each file is encrypted to.
+/// Where each file is encrypted to (`--encrypt sops`), or where the key of a sealed file's
+/// keyed digest is (`--seal`, a Secret without a hash suffix).
 pub struct SopsTargets<'a> {
     /// `--age`, `--pgp`, `--kms` (each key named, as
     /// [`keys_named`](super::sops_keys::keys_named) names them): every file to these keys,
@@ -33,39 +34,52 @@ pub struct SopsTargets<'a> {
     pub services: KeyServices,
 }
 
-impl SopsKeys for SopsTargets<'_> {
-    fn master_keys(&self, rel: &Path) -> Result<Vec<KeyEntry>> {
+impl SopsTargets<'_> {
+    /// The keys of the file at `rel`: those given, else its `.sops.yaml` rule's (one key
+    /// group). `Ok(Err(reason))` when nothing names any (no key given, no `.sops.yaml`, no
+    /// rule for it); `Err` for a rule that names keys render cannot use.
+    fn lookup(&self, rel: &Path) -> Result<std::result::Result<Vec<KeyEntry>, String>> {
         if !self.given.is_empty() {
-            return Ok(self.given.clone());
+            return Ok(Ok(self.given.clone()));
         }
         let target = self.dir.join(rel);
         let Some(config) = super::sops::find_config(&target) else {
-            return Err(Error::Usage(format!(
+            return Ok(Err(format!(
                 "{}: no recipient: pass --age RECIPIENT (or --pgp FP, --kms ARN), or put a .sops.yaml with a creation rule for it in its directory or above",
                 target.display()
             )));
         };
         match super::sops::rule_for(&config, &target)? {
             Some(rule) => match rule.key_groups.as_slice() {
-                [one] if !one.is_empty() => Ok(one.clone()),
+                [one] if !one.is_empty() => Ok(Ok(one.clone())),
                 [] | [_] => Err(Error::Usage(format!(
                     "{}: the creation rule for {} has no master key (age, pgp, kms, …)",
                     config.display(),
                     target.display()
                 ))),
                 groups => Err(Error::Usage(format!(
-                    "{}: the creation rule for {} has {} key groups; render --encrypt sops writes one key group (pass the keys with --age, --pgp, --kms)",
+                    "{}: the creation rule for {} has {} key groups; render writes one key group (pass the keys with --age, --pgp, --kms)",
                     config.display(),
                     target.display(),
                     groups.len()
                 ))),
             },
-            None => Err(Error::Usage(format!(
+            None => Ok(Err(format!(
                 "{}: no creation rule matches {}, and no --age, --pgp or --kms was given",
                 config.display(),
                 target.display()
             ))),
         }
+    }
+}
+
+impl SopsKeys for SopsTargets<'_> {
+    fn master_keys(&self, rel: &Path) -> Result<Vec<KeyEntry>> {
+        self.lookup(rel)?.map_err(Error::Usage)
+    }
+
+    fn optional_keys(&self, rel: &Path) -> Result<Option<Vec<KeyEntry>>> {
+        Ok(self.lookup(rel)?.ok())
     }
 
     fn wrap(&self, data_key: &[u8], keys: &[KeyEntry]) -> Result<Vec<KeyEntry>> {

@@ -58,6 +58,18 @@ pub enum Error {
         #[source]
         source: Box<crate::sops::SopsError>,
     },
+    /// `render --seal -o` meets a sealed file it wrote for a Secret without a hash suffix whose
+    /// content line is keyed: the key its `# sealed-content-key:` block holds opens with
+    /// nothing here.
+    #[error(
+        "{}: cannot tell whether this Secret changed: it has no hash suffix, so its `# sealed-content:` digest is keyed, and no key here opens the `# sealed-content-key:` block ({source}); pass --identity FILE (or set SOPS_AGE_KEY_FILE) with a key of its recipients",
+        .file.display()
+    )]
+    SealedDigestNeedsKey {
+        file: PathBuf,
+        #[source]
+        source: Box<crate::sops::SopsError>,
+    },
     /// A Secret whose name or namespace cannot become a file under the output directory.
     #[error(transparent)]
     Unwritable(Box<Unwritable>),

@@ -44,10 +44,13 @@ pub enum Form<'a> {
     #[default]
     Plain,
     /// `render --seal CERT`: a `SealedSecret`, after a line naming what it seals
-    /// ([`SEALED_CONTENT`]), so that an unchanged Secret leaves its file unchanged.
+    /// ([`SEALED_CONTENT`]), so that an unchanged Secret leaves its file unchanged. For a
+    /// Secret without a hash suffix that line is keyed when `digest` names keys for the
+    /// file ([`SEALED_CONTENT_KEY`]).
     Sealed {
         cert: &'a secret::seal::SealCert,
         scope: Option<secret::seal::Scope>,
+        digest: Option<&'a dyn SopsKeys>,
     },
     /// `render --encrypt sops`: a SOPS-encrypted Secret, its second line naming what it
     /// holds ([`SOPS_CONTENT`]), so that an unchanged Secret leaves its file unchanged.
@@ -59,6 +62,9 @@ pub trait SopsKeys: Sync {
     /// The master keys of the file at `rel` (relative to the output directory): one key
     /// group, each key named (`enc` empty).
     fn master_keys(&self, rel: &Path) -> Result<Vec<crate::sops::KeyEntry>>;
+    /// [`Self::master_keys`], or none when nothing names any for `rel` (no key given, no
+    /// `.sops.yaml` rule for it).
+    fn optional_keys(&self, rel: &Path) -> Result<Option<Vec<crate::sops::KeyEntry>>>;
     /// `data_key` wrapped by each of `keys`, as the file's key entries.
     fn wrap(
         &self,
@@ -162,6 +168,121 @@ fn sops_body(
 /// line matches is left as it is.
 pub const SEALED_CONTENT: &str = "# sealed-content: ";
 
+/// The lines after a keyed [`SEALED_CONTENT`] line: the digest's key, as a SOPS file of its
+/// own (its data key is the digest's key) commented out line by line behind
+/// [`SEALED_KEY_LINE`], encrypted to the keys `--age`/`--pgp`/`--kms` or the output path's
+/// `.sops.yaml` rule name. Whoever holds one of those keys can tell whether the Secret
+/// changed; to anyone else the line says nothing.
+pub const SEALED_CONTENT_KEY: &str = "# sealed-content-key:";
+
+/// The prefix of each line of [`SEALED_CONTENT_KEY`]'s SOPS file.
+const SEALED_KEY_LINE: &str = "#   ";
+
+/// The SOPS file a sealed file's [`SEALED_CONTENT_KEY`] block holds, when it has one.
+fn sealed_key_block(body: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let rest = body.strip_prefix(MARKER.as_bytes())?;
+    let rest = rest.strip_prefix(SEALED_CONTENT.as_bytes())?;
+    let mut lines = rest.split(|&b| b == b'\n').skip(1);
+    let head = lines.next()?;
+    if !head.starts_with(SEALED_CONTENT_KEY.as_bytes()) {
+        return None;
+    }
+    let mut out = Zeroizing::new(Vec::new());
+    for line in lines {
+        let Some(text) = line.strip_prefix(SEALED_KEY_LINE.as_bytes()) else {
+            break;
+        };
+        out.extend_from_slice(text);
+        out.push(b'\n');
+    }
+    Some(out)
+}
+
+/// The sealed file of `s` at `rel` under `dir` whose content line is keyed (a Secret without
+/// a hash suffix whose file has `master` keys): the file there (`old`) when its line, under
+/// the key its block holds, matches; else `s` sealed afresh under a new key.
+#[allow(clippy::too_many_arguments)]
+fn sealed_keyed_body(
+    dir: &Path,
+    rel: &Path,
+    s: &Secret,
+    cert: &secret::seal::SealCert,
+    scope: Option<secret::seal::Scope>,
+    keys: &dyn SopsKeys,
+    master: &[crate::sops::KeyEntry],
+    old: Option<&Zeroizing<Vec<u8>>>,
+    lastmodified: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
+    use secret::digest;
+    let bound = || {
+        let mut b = secret::seal::content_bound(s, cert, scope);
+        b.push(("digest_keys", serde_json::json!(key_names(master))));
+        b
+    };
+    if let Some(old) = old
+        && let Some(line) = sealed_content(old)
+        && line.starts_with(digest::KEYED)
+        && let Some(block) = sealed_key_block(old)
+    {
+        let path = dir.join(rel);
+        let key = crate::sops::data_key(&path, &block, keys.keys()).map_err(|e| {
+            crate::review::Error::SealedDigestNeedsKey {
+                file: path.clone(),
+                source: Box::new(e),
+            }
+        })?;
+        if digest::keyed(s, bound(), &key) == line {
+            return Ok(old.clone());
+        }
+    }
+    let mut key = Zeroizing::new(vec![0u8; 32]);
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
+    let entries = keys.wrap(&key, master)?;
+    let groups = [entries];
+    let sealing = crate::sops::Sealing {
+        data_key: &key,
+        groups: &groups,
+        shamir_threshold: 0,
+        lastmodified,
+    };
+    let block = crate::sops::encrypt(
+        rel,
+        b"purpose: the key of this file's sealed-content line\n",
+        crate::sops::Format::Yaml,
+        crate::sops::Format::Yaml,
+        &crate::sops::Rules::default(),
+        &sealing,
+    )
+    .map_err(|e| Error::Sops {
+        loc: crate::error::Loc::file(dir.join(rel)),
+        source: Box::new(e),
+    })?;
+    let line = digest::keyed(s, bound(), &key);
+    let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
+    body.extend_from_slice(format!("{SEALED_CONTENT}{line}\n").as_bytes());
+    body.extend_from_slice(SEALED_CONTENT_KEY.as_bytes());
+    body.extend_from_slice(
+        b" SOPS-encrypted; `sops decrypt` opens it with these lines uncommented\n",
+    );
+    let block = block.strip_suffix(b"\n").unwrap_or(&block);
+    for l in block.split(|&b| b == b'\n') {
+        body.extend_from_slice(SEALED_KEY_LINE.as_bytes());
+        body.extend_from_slice(l);
+        body.push(b'\n');
+    }
+    let node = secret::seal::seal(s, cert, scope).map_err(Error::from)?;
+    crate::yaml::emit::write_document(&node, &mut body);
+    Ok(body)
+}
+
+/// The digest after [`SEALED_CONTENT`] in a file, when it has one.
+fn sealed_content(body: &[u8]) -> Option<&str> {
+    let rest = body.strip_prefix(MARKER.as_bytes())?;
+    let rest = rest.strip_prefix(SEALED_CONTENT.as_bytes())?;
+    let end = rest.iter().position(|&b| b == b'\n')?;
+    std::str::from_utf8(&rest[..end]).ok()
+}
+
 /// The part of a written file that says whether it is up to date: a sealed file's two
 /// header lines (its sealing differs on every run), else the whole file.
 fn identity(body: &[u8]) -> &[u8] {
@@ -181,45 +302,86 @@ fn identity(body: &[u8]) -> &[u8] {
 
 /// Every file to write: relative path → contents.
 pub fn plan(secrets: &[Secret]) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> {
-    plan_in(Path::new(""), secrets, &[], Form::Plain, &BTreeMap::new())
+    Ok(plan_in(Path::new(""), secrets, &[], Form::Plain, &BTreeMap::new())?.files)
+}
+
+/// What [`plan_in`] makes.
+pub(crate) struct Planned {
+    /// Every file to write: relative path → contents.
+    pub files: BTreeMap<PathBuf, Zeroizing<Vec<u8>>>,
+    /// The sealed files of Secrets without a hash suffix whose content line is unkeyed (no
+    /// key was named for them): what that line publishes is said to the user.
+    pub unkeyed: Vec<PathBuf>,
 }
 
 /// [`plan`], each Secret under its own sub-directory (`subdirs[i]` for `secrets[i]`; none
 /// when `subdirs` is shorter): a kustomize tree's Secrets go under the tree's path. A SOPS
-/// file already in `dir` (`existing`) that holds what its Secret would is kept as it is.
+/// or sealed file already in `dir` (`existing`) that holds what its Secret would is kept as
+/// it is.
 pub(crate) fn plan_in(
     dir: &Path,
     secrets: &[Secret],
     subdirs: &[PathBuf],
     form: Form<'_>,
     existing: &BTreeMap<PathBuf, Zeroizing<Vec<u8>>>,
-) -> Result<BTreeMap<PathBuf, Zeroizing<Vec<u8>>>> {
+) -> Result<Planned> {
     let mut out = BTreeMap::new();
+    let mut unkeyed = Vec::new();
     let lastmodified = crate::sops::now_rfc3339();
     for (i, s) in secrets.iter().enumerate() {
         let rel = match subdirs.get(i) {
             Some(d) => d.join(relative_path(s)?),
             None => relative_path(s)?,
         };
-        if let Form::Sops(keys) = form {
-            let body = sops_body(dir, &rel, s, keys, existing.get(&rel), &lastmodified)?;
-            out.insert(rel, body);
-            continue;
-        }
-        let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
-        match form {
-            Form::Plain => body.extend_from_slice(&secret::to_yaml(std::slice::from_ref(s))),
-            Form::Sealed { cert, scope } => {
-                let digest = secret::seal::content_digest(s, cert, scope);
-                body.extend_from_slice(format!("{SEALED_CONTENT}{digest}\n").as_bytes());
-                let node = secret::seal::seal(s, cert, scope).map_err(Error::from)?;
-                crate::yaml::emit::write_document(&node, &mut body);
+        let body = match form {
+            Form::Sops(keys) => sops_body(dir, &rel, s, keys, existing.get(&rel), &lastmodified)?,
+            Form::Plain => {
+                let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
+                body.extend_from_slice(&secret::to_yaml(std::slice::from_ref(s)));
+                body
             }
-            Form::Sops(_) => unreachable!("written above"),
-        }
+            Form::Sealed {
+                cert,
+                scope,
+                digest,
+            } => {
+                let keyed = match digest {
+                    Some(keys) if s.hash.is_none() => {
+                        keys.optional_keys(&rel)?.map(|master| (keys, master))
+                    }
+                    _ => None,
+                };
+                if let Some((keys, master)) = keyed {
+                    sealed_keyed_body(
+                        dir,
+                        &rel,
+                        s,
+                        cert,
+                        scope,
+                        keys,
+                        &master,
+                        existing.get(&rel),
+                        &lastmodified,
+                    )?
+                } else {
+                    if s.hash.is_none() {
+                        unkeyed.push(rel.clone());
+                    }
+                    let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
+                    let digest = secret::seal::content_digest(s, cert, scope);
+                    body.extend_from_slice(format!("{SEALED_CONTENT}{digest}\n").as_bytes());
+                    let node = secret::seal::seal(s, cert, scope).map_err(Error::from)?;
+                    crate::yaml::emit::write_document(&node, &mut body);
+                    body
+                }
+            }
+        };
         out.insert(rel, body);
     }
-    Ok(out)
+    Ok(Planned {
+        files: out,
+        unkeyed,
+    })
 }
 
 /// The files under `dir` that secretgen wrote (first line is the marker).
@@ -272,6 +434,9 @@ pub struct Written {
     pub written: Vec<PathBuf>,
     pub unchanged: Vec<PathBuf>,
     pub pruned: Vec<PathBuf>,
+    /// Sealed files of Secrets without a hash suffix whose content line is unkeyed
+    /// (relative to the directory): no key was named to key it.
+    pub unkeyed: Vec<PathBuf>,
 }
 
 /// Writes every Secret under `dir` (files whose contents are already right are left alone),
@@ -293,10 +458,13 @@ pub fn write_dir_in(
 ) -> Result<Written> {
     // Every Secret proven to have a safe path before anything is made.
     let before = match form {
-        Form::Sops(_) => owned_files(dir)?,
-        _ => BTreeMap::new(),
+        Form::Plain => BTreeMap::new(),
+        _ => owned_files(dir)?,
     };
-    let planned = plan_in(dir, secrets, subdirs, form, &before)?;
+    let Planned {
+        files: planned,
+        unkeyed,
+    } = plan_in(dir, secrets, subdirs, form, &before)?;
     let created_root = !dir.exists();
     let mut dirs = std::fs::DirBuilder::new();
     dirs.recursive(true);
@@ -309,7 +477,7 @@ pub fn write_dir_in(
     if result.is_err() && created_root {
         let _ = std::fs::remove_dir(dir);
     }
-    result
+    result.map(|written| Written { unkeyed, ..written })
 }
 
 /// An exclusive lock on the directory, held until the returned file is dropped.
@@ -377,6 +545,8 @@ pub struct Drift {
     pub stale: Vec<PathBuf>,
     pub changed: Vec<PathBuf>,
     pub report: diff::Report,
+    /// As [`Written::unkeyed`].
+    pub unkeyed: Vec<PathBuf>,
 }
 
 impl Drift {
@@ -394,7 +564,10 @@ pub fn check_dir_in(
     form: Form<'_>,
 ) -> Result<Drift> {
     let existing = owned_files(dir)?;
-    let planned = plan_in(dir, secrets, subdirs, form, &existing)?;
+    let Planned {
+        files: planned,
+        unkeyed,
+    } = plan_in(dir, secrets, subdirs, form, &existing)?;
     let confined = Confined::new(dir);
     for rel in planned.keys() {
         confined.path(rel)?;
@@ -404,6 +577,7 @@ pub fn check_dir_in(
         stale: Vec::new(),
         changed: Vec::new(),
         report: diff::Report::default(),
+        unkeyed,
     };
     for (rel, body) in &planned {
         match existing.get(rel) {

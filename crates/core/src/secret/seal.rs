@@ -301,11 +301,13 @@ pub fn seal(
     ]))
 }
 
-/// What a sealed file seals, as 10 characters of kustomize's name hash
-/// ([`super::digest::unkeyed`]): the values, name, namespace, type, labels, annotations, scope
-/// and the certificate's key. It publishes of the values what a hashed Secret's name suffix
-/// publishes, and changes when anything the file holds would.
-pub fn content_digest(secret: &Secret, cert: &SealCert, scope: Option<Scope>) -> String {
+/// What a sealed file's digest binds the Secret to besides itself: the annotations the scope
+/// gives it, the scope's label and the certificate's key.
+pub fn content_bound(
+    secret: &Secret,
+    cert: &SealCert,
+    scope: Option<Scope>,
+) -> Vec<(&'static str, serde_json::Value)> {
     let mut annotations = secret.annotations.clone();
     if let Some(scope) = scope {
         scope.annotate(&mut annotations);
@@ -313,14 +315,19 @@ pub fn content_digest(secret: &Secret, cert: &SealCert, scope: Option<Scope>) ->
     let namespace = secret.namespace.clone().unwrap_or_default();
     let label = Scope::of(&annotations).label(&namespace, &secret.name);
     let spki: String = cert.spki.iter().map(|b| format!("{b:02x}")).collect();
-    super::digest::unkeyed(
-        secret,
-        vec![
-            ("annotations", serde_json::json!(annotations)),
-            ("cert", serde_json::json!(spki)),
-            ("scope", serde_json::json!(label)),
-        ],
-    )
+    vec![
+        ("annotations", serde_json::json!(annotations)),
+        ("cert", serde_json::json!(spki)),
+        ("scope", serde_json::json!(label)),
+    ]
+}
+
+/// What a sealed file seals, as 10 characters of kustomize's name hash
+/// ([`super::digest::unkeyed`]): the values, name, namespace, type, labels, annotations, scope
+/// and the certificate's key ([`content_bound`]). It publishes of the values what a hashed
+/// Secret's name suffix publishes, and changes when anything the file holds would.
+pub fn content_digest(secret: &Secret, cert: &SealCert, scope: Option<Scope>) -> String {
+    super::digest::unkeyed(secret, content_bound(secret, cert, scope))
 }
 
 #[cfg(test)]
