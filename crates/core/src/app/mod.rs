@@ -224,6 +224,10 @@ pub enum Stream {
     Documents(Vec<Zeroizing<Vec<u8>>>),
 }
 
+/// From this many documents on, a stream is dropped (and zeroed) on every core; below, in
+/// turn: starting threads would cost more (a plugin call prints one).
+const PARALLEL_DROP: usize = 64;
+
 impl Stream {
     /// Writes the stream, `---` between documents, then drops it: what it holds is zeroed
     /// on every core.
@@ -232,7 +236,9 @@ impl Stream {
         match self {
             Stream::Secrets(secrets) => {
                 crate::secret::write_yaml(&secrets, &mut |doc| out.write_all(doc))?;
-                secrets.into_par_iter().for_each(drop);
+                if secrets.len() >= PARALLEL_DROP {
+                    secrets.into_par_iter().for_each(drop);
+                }
             }
             Stream::Documents(docs) => {
                 for (i, doc) in docs.iter().enumerate() {
@@ -241,7 +247,9 @@ impl Stream {
                     }
                     out.write_all(doc)?;
                 }
-                docs.into_par_iter().for_each(drop);
+                if docs.len() >= PARALLEL_DROP {
+                    docs.into_par_iter().for_each(drop);
+                }
             }
         }
         out.flush()

@@ -171,12 +171,9 @@ fn collect_envs(
         root.read_file(&env.value, &loc, keys, false)
             .map(|input| (loc, input))
     };
-    let mut ahead = read_ahead(&g.envs, &read);
+    let mut reads = Reads::new(&g.envs, &read, |(_, input): &(Loc, Input)| decrypted(input));
     for env in &g.envs {
-        let (loc, input) = match ahead.as_mut() {
-            Some(done) => done.next().expect("one read per entry")?,
-            None => read(env)?,
-        };
+        let (loc, input) = reads.next_read()?;
         let Input::File { bytes, enc, path } = input else {
             return Err(RenderError::new(
                 loc,
@@ -253,12 +250,13 @@ fn collect_files(
         let input = root.read_file(path, &loc, keys, g.expands_directories())?;
         Ok((loc, key.map(str::to_string), path.to_string(), input))
     };
-    let mut ahead = read_ahead(&g.files, &read);
-    for f in &g.files {
-        let (loc, key, path, input) = match ahead.as_mut() {
-            Some(done) => done.next().expect("one read per entry")?,
-            None => read(f)?,
-        };
+    let mut reads = Reads::new(
+        &g.files,
+        &read,
+        |r: &(Loc, Option<String>, String, Input)| decrypted(&r.3),
+    );
+    for _ in &g.files {
+        let (loc, key, path, input) = reads.next_read()?;
         let (key, path) = (key.as_deref(), path.as_str());
         match input {
             Input::File { bytes, enc, .. } => {
@@ -294,21 +292,67 @@ fn collect_files(
     Ok(())
 }
 
-/// From this many `files` or `envs` entries on, a generator reads (and decrypts) them on
-/// every core before taking them in order: each SOPS file's data key may cost a gpg process
-/// or a KMS round trip, and files are independent. The first failure in order is still the
-/// one reported.
+/// From this many `files` or `envs` entries on, a generator whose first entry needed a
+/// decryption reads (and decrypts) the rest on every core before taking them in order: each
+/// SOPS file's data key may cost a gpg process or a KMS round trip, and files are
+/// independent. Plain files are read in turn: starting threads costs more than reading them
+/// (and a plugin call, one generator per process, would start them for nothing). The first
+/// failure in order is still the one reported.
 const PARALLEL_READS: usize = 4;
 
-/// Every entry read in parallel, in order, when there are enough of them; `None` to read
-/// each in turn (stopping at the first failure).
-fn read_ahead<'a, T: Send>(
+/// The entries read in order: the first alone, then, when it was decrypted (`costly`) and
+/// enough remain, the rest in parallel; else each in turn, stopping at the first failure.
+struct Reads<'a, 'r, T, R, C> {
     entries: &'a [Located],
-    read: &(impl Fn(&'a Located) -> Result<T> + Sync),
-) -> Option<std::vec::IntoIter<Result<T>>> {
-    use rayon::prelude::*;
-    (entries.len() >= PARALLEL_READS)
-        .then(|| entries.par_iter().map(read).collect::<Vec<_>>().into_iter())
+    read: &'r R,
+    costly: C,
+    at: usize,
+    ahead: Option<std::vec::IntoIter<Result<T>>>,
+}
+
+impl<'a, 'r, T, R, C> Reads<'a, 'r, T, R, C>
+where
+    T: Send,
+    R: Fn(&'a Located) -> Result<T> + Sync,
+    C: Fn(&T) -> bool,
+{
+    fn new(entries: &'a [Located], read: &'r R, costly: C) -> Self {
+        Reads {
+            entries,
+            read,
+            costly,
+            at: 0,
+            ahead: None,
+        }
+    }
+
+    /// The next entry's read.
+    fn next_read(&mut self) -> Result<T> {
+        if let Some(done) = self.ahead.as_mut() {
+            return done.next().expect("one read per entry");
+        }
+        let entry = &self.entries[self.at];
+        self.at += 1;
+        let first = (self.read)(entry);
+        let rest = &self.entries[self.at..];
+        if self.at == 1
+            && rest.len() + 1 >= PARALLEL_READS
+            && first.as_ref().is_ok_and(|v| (self.costly)(v))
+        {
+            use rayon::prelude::*;
+            let read = self.read;
+            self.ahead = Some(rest.par_iter().map(read).collect::<Vec<_>>().into_iter());
+        }
+        first
+    }
+}
+
+/// Whether reading `input` decrypted something (or tried to).
+fn decrypted(input: &Input) -> bool {
+    match input {
+        Input::File { enc, .. } => *enc != Enc::Plain,
+        Input::Dir(files) => files.iter().any(|(_, _, enc)| *enc != Enc::Plain),
+    }
 }
 
 /// The Secret before naming: the kustomization's prefix, suffix and namespace applied, its
