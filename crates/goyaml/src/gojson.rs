@@ -3,31 +3,44 @@
 //! hash is taken over this text, and `create docker-registry` writes its `.dockerconfigjson`
 //! with it, so both match what Go tools produce.
 
+/// Where JSON text goes: a buffer, or straight into a digest (the name hash needs the text
+/// only to hash it).
+pub trait Out {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
 /// A JSON object with keys in Go's map order (bytewise); each value written by `value`
 /// from its key and its text.
-pub fn write_object(
-    out: &mut Vec<u8>,
+pub fn write_object<O: Out + ?Sized>(
+    out: &mut O,
     pairs: &[(&str, &str)],
-    value: &mut dyn FnMut(&mut Vec<u8>, &str, &str),
+    value: &mut dyn FnMut(&mut O, &str, &str),
 ) {
     let mut sorted: Vec<&(&str, &str)> = pairs.iter().collect();
     sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    out.push(b'{');
+    out.put(b"{");
     for (i, (k, v)) in sorted.into_iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.put(b",");
         }
         write_go_string(out, k.as_bytes());
-        out.push(b':');
+        out.put(b":");
         value(out, k, v);
     }
-    out.push(b'}');
+    out.put(b"}");
 }
 
 /// A string as Go's `encoding/json` (Go ≥ 1.22) writes it with HTML escaping on: `<`, `>`,
 /// `&`, U+2028, U+2029 as `\u` escapes, `\b \f \n \r \t` short, other controls `\u00xx`,
 /// each byte of invalid UTF-8 as `\ufffd`, every other character raw.
-pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
+pub fn write_go_string<O: Out + ?Sized>(out: &mut O, s: &[u8]) {
     /// Bytes that may start an escape: controls, `"`, `\\`, `<`, `>`, `&`, and 0xE2 (the lead
     /// byte of U+2028 and U+2029).
     const SPECIAL: [bool; 256] = {
@@ -46,7 +59,7 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
         t
     };
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
+    out.put(b"\"");
     let mut rest = s;
     while !rest.is_empty() {
         // ASCII (base64 data, names) is valid UTF-8 as it is.
@@ -100,8 +113,8 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
                 0xe2 if bytes.get(i + 1) == Some(&0x80)
                     && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
                 {
-                    out.extend_from_slice(&bytes[start..i]);
-                    out.extend_from_slice(if bytes[i + 2] == 0xa8 {
+                    out.put(&bytes[start..i]);
+                    out.put(if bytes[i + 2] == 0xa8 {
                         b"\\u2028"
                     } else {
                         b"\\u2029"
@@ -111,10 +124,10 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
                     continue;
                 }
                 b if b < 0x20 => {
-                    out.extend_from_slice(&bytes[start..i]);
-                    out.extend_from_slice(b"\\u00");
-                    out.push(HEX[(b >> 4) as usize]);
-                    out.push(HEX[(b & 0xf) as usize]);
+                    out.put(&bytes[start..i]);
+                    out.put(b"\\u00");
+                    out.put(&[HEX[(b >> 4) as usize]]);
+                    out.put(&[HEX[(b & 0xf) as usize]]);
                     i += 1;
                     start = i;
                     continue;
@@ -124,21 +137,21 @@ pub fn write_go_string(out: &mut Vec<u8>, s: &[u8]) {
                     continue;
                 }
             };
-            out.extend_from_slice(&bytes[start..i]);
-            out.extend_from_slice(esc);
+            out.put(&bytes[start..i]);
+            out.put(esc);
             i += 1;
             start = i;
         }
-        out.extend_from_slice(&bytes[start..]);
+        out.put(&bytes[start..]);
         let consumed = bytes.len() + invalid_len;
         // Go decodes rune by rune and replaces each byte that starts no valid rune, so a
         // truncated or invalid sequence of N bytes becomes N replacement characters.
         for _ in 0..invalid_len {
-            out.extend_from_slice(b"\\ufffd");
+            out.put(b"\\ufffd");
         }
         rest = &rest[consumed..];
     }
-    out.push(b'"');
+    out.put(b"\"");
 }
 
 /// The bytes [`plain_block`] judges at once.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Loc, Result};
 use crate::gate::read::{self as reader, Origin as ReadOrigin, ReadFailure};
 use crate::kustomize::gojson;
-use crate::kustomize::hash::{self, HashVariant};
+use crate::kustomize::hash::HashVariant;
 use crate::kustomize::source;
 use crate::place::io_reason;
 use crate::render::MAX_SECRET_BYTES;
@@ -289,7 +289,7 @@ impl Request {
     /// `--append-hash`).
     pub fn into_yaml(mut self) -> Vec<u8> {
         if self.append_hash {
-            let suffix = hash::suffix_of(&self.secret.hash_json(HashVariant::Kubectl, false));
+            let suffix = self.secret.hash_suffix(HashVariant::Kubectl);
             self.secret.name = format!("{}-{suffix}", self.secret.base_name);
             self.secret.hash = Some((HashVariant::Kubectl, suffix));
         }

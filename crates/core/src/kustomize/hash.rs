@@ -103,38 +103,69 @@ pub fn hash_json(input: &HashInput<'_>, values: Values<'_>) -> Zeroizing<Vec<u8>
             .map(|(k, v)| k.len() + v.len() + v.len() / 32 + 8)
             .sum::<usize>(),
     ));
+    write_hash_json(&mut *out, input, values);
+    out
+}
+
+/// [`hash_json`] into `out`.
+fn write_hash_json<O: gojson::Out + ?Sized>(
+    out: &mut O,
+    input: &HashInput<'_>,
+    values: Values<'_>,
+) {
     let (name, type_) = match input.variant {
         HashVariant::Kustomize => ("", input.type_),
         HashVariant::KustomizeLegacy => (input.name, input.type_),
         HashVariant::Kubectl => (input.name, input.kubectl_type.unwrap_or("")),
     };
-    out.extend_from_slice(b"{\"data\":");
+    out.put(b"{\"data\":");
     match input.data {
-        Some(data) => write_object(&mut out, data, values),
-        None => out.extend_from_slice(b"\"\""),
+        Some(data) => write_object(out, data, values),
+        None => out.put(b"\"\""),
     }
     if input.variant == HashVariant::Kubectl && input.immutable {
-        out.extend_from_slice(b",\"immutable\":true");
+        out.put(b",\"immutable\":true");
     }
-    out.extend_from_slice(b",\"kind\":\"Secret\",\"name\":");
-    gojson::write_go_string(&mut out, name.as_bytes());
+    out.put(b",\"kind\":\"Secret\",\"name\":");
+    gojson::write_go_string(out, name.as_bytes());
     if let Some(sd) = input.string_data {
-        out.extend_from_slice(b",\"stringData\":");
-        write_object(&mut out, sd, values);
+        out.put(b",\"stringData\":");
+        write_object(out, sd, values);
     }
-    out.extend_from_slice(b",\"type\":");
-    gojson::write_go_string(&mut out, type_.as_bytes());
-    out.push(b'}');
-    out
+    out.put(b",\"type\":");
+    gojson::write_go_string(out, type_.as_bytes());
+    out.put(b"}");
 }
 
 /// A JSON object with keys in Go's map order (bytewise).
-fn write_object(out: &mut Vec<u8>, pairs: &[(&str, &str)], values: Values<'_>) {
+fn write_object<O: gojson::Out + ?Sized>(out: &mut O, pairs: &[(&str, &str)], values: Values<'_>) {
     gojson::write_object(out, pairs, &mut |out, k, v| match values {
         Values::Real => gojson::write_go_string(out, v.as_bytes()),
         // Shown raw (Go would escape `<`, `>`): this is for people, not for hashing.
-        Values::Sizes(size) => out.extend_from_slice(format!("\"<{} bytes>\"", size(k)).as_bytes()),
+        Values::Sizes(size) => out.put(format!("\"<{} bytes>\"", size(k)).as_bytes()),
     });
+}
+
+/// JSON text hashed as it is written, never held: SHA-256 over what [`write_hash_json`]
+/// writes (its buffer zeroed when dropped).
+struct Digesting(Sha256);
+
+impl gojson::Out for Digesting {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+}
+
+/// The suffix of `digest`: its first 10 hex digits in [`SUFFIX_ALPHABET`].
+fn suffix_of_digest(digest: &[u8]) -> String {
+    let mut hex = String::with_capacity(SUFFIX_LEN);
+    for b in &digest[..SUFFIX_LEN / 2] {
+        for nibble in [b >> 4, b & 0xf] {
+            hex.push(char::from(SUFFIX_ALPHABET[usize::from(nibble)]));
+        }
+    }
+    hex
 }
 
 /// kustomize's hash alphabet: the digit for each nibble, hex with `0→g 1→h 3→k a→m e→t`
@@ -146,14 +177,7 @@ pub const SUFFIX_LEN: usize = 10;
 
 /// The suffix: first 10 hex digits of SHA-256 in [`SUFFIX_ALPHABET`].
 pub fn suffix_of(json: &[u8]) -> String {
-    let digest = Sha256::digest(json);
-    let mut hex = String::with_capacity(SUFFIX_LEN);
-    for b in &digest[..SUFFIX_LEN / 2] {
-        for nibble in [b >> 4, b & 0xf] {
-            hex.push(char::from(SUFFIX_ALPHABET[usize::from(nibble)]));
-        }
-    }
-    hex
+    suffix_of_digest(&Sha256::digest(json))
 }
 
 /// Whether `tail` could be a name suffix: [`SUFFIX_LEN`] digits of [`SUFFIX_ALPHABET`].
@@ -161,9 +185,12 @@ pub fn is_suffix(tail: &str) -> bool {
     tail.len() == SUFFIX_LEN && tail.bytes().all(|c| SUFFIX_ALPHABET.contains(&c))
 }
 
-/// The suffix for `input`.
+/// The suffix for `input`: [`suffix_of`] its [`hash_json`], the text hashed as it is
+/// written rather than held (a Secret's JSON is as large as its values).
 pub fn suffix(input: &HashInput<'_>) -> String {
-    suffix_of(&hash_json(input, Values::Real))
+    let mut sink = Digesting(Sha256::new());
+    write_hash_json(&mut sink, input, Values::Real);
+    suffix_of_digest(&sink.0.finalize())
 }
 
 #[cfg(test)]

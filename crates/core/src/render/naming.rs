@@ -95,7 +95,7 @@ pub(super) fn defer_hash(secret: &mut Secret, variant: HashVariant) {
 
 /// The final name: the base name and the variant's suffix.
 pub(super) fn apply_hash(secret: &mut Secret, variant: HashVariant) {
-    let suffix = hash::suffix_of(&secret.hash_json(variant, false));
+    let suffix = secret.hash_suffix(variant);
     secret.name = format!("{}-{}", secret.base_name, suffix);
     secret.hash = Some((variant, suffix));
 }

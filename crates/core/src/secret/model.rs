@@ -168,6 +168,24 @@ impl Secret {
     /// The JSON document its hash is computed over, with values shown as sizes when
     /// `redact` is set (`secretgen hash --explain`).
     pub fn hash_json(&self, variant: HashVariant, redact: bool) -> Zeroizing<Vec<u8>> {
+        self.with_hash_input(variant, |input| {
+            let sizes = |k: &str| self.data.get(k).map_or(0, |e| e.value.len());
+            let values = if redact {
+                hash::Values::Sizes(&sizes)
+            } else {
+                hash::Values::Real
+            };
+            hash::hash_json(input, values)
+        })
+    }
+
+    /// The name suffix `variant` gives it: [`hash::suffix`] of [`Self::hash_json`]'s document.
+    pub fn hash_suffix(&self, variant: HashVariant) -> String {
+        self.with_hash_input(variant, hash::suffix)
+    }
+
+    /// `f` of what its hash is computed over.
+    fn with_hash_input<T>(&self, variant: HashVariant, f: impl FnOnce(&HashInput<'_>) -> T) -> T {
         let unwrapped: Vec<SecretString>;
         let values: Vec<&str> = if variant.wraps_base64() {
             self.data.values().map(|e| e.base64.expose()).collect()
@@ -180,8 +198,7 @@ impl Secret {
             unwrapped.iter().map(|s| s.expose()).collect()
         };
         let pairs: Vec<(&str, &str)> = self.data.keys().map(Key::as_str).zip(values).collect();
-        let sizes = |k: &str| self.data.get(k).map_or(0, |e| e.value.len());
-        let input = HashInput {
+        f(&HashInput {
             variant,
             name: &self.base_name,
             type_: &self.type_,
@@ -189,13 +206,7 @@ impl Secret {
             data: Some(&pairs),
             string_data: None,
             immutable: self.immutable,
-        };
-        let values = if redact {
-            hash::Values::Sizes(&sizes)
-        } else {
-            hash::Values::Real
-        };
-        hash::hash_json(&input, values)
+        })
     }
 
     /// The emitter's view of the Secret.
@@ -404,8 +415,10 @@ impl Secret {
     /// suffix publishes.
     pub fn to_redacted_node(&self, content_hash: bool) -> Node<'static> {
         let tail = if content_hash {
-            let json = self.hash_json(HashVariant::Kustomize, false);
-            format!(", content hash {}>", hash::suffix_of(&json))
+            format!(
+                ", content hash {}>",
+                self.hash_suffix(HashVariant::Kustomize)
+            )
         } else {
             ">".to_string()
         };
