@@ -28,6 +28,13 @@ pub(crate) const VERSION: &str = concat!(
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    #[command(flatten)]
+    pub(crate) globals: GlobalArgs,
+}
+
+/// The options every subcommand takes.
+#[derive(Args)]
+pub(crate) struct GlobalArgs {
     /// Stop a key command (SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_CMD), an age plugin or
     /// git after SECONDS when there is no terminal to answer it (as under kustomize, kpt or
     /// CI); 0 = never. With a terminal, nothing is stopped: it may be waiting for a PIN or a
@@ -44,6 +51,29 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true", action = clap::ArgAction::Set)]
     pub(crate) enable_local_keyservice: Option<bool>,
+}
+
+/// `secretgen render …` parsed by a parser of the top-level options and that one subcommand
+/// only: building every subcommand's definitions is most of a small render's start-up. What
+/// this parser does not accept (help, a mistake, another subcommand) is `None`, for the
+/// whole parser to answer as it always does.
+pub(crate) fn parse_render(args: &[std::ffi::OsString]) -> Option<Cli> {
+    use clap::FromArgMatches;
+    if args.get(1).is_none_or(|a| a != "render") {
+        return None;
+    }
+    let render = RenderArgs::augment_args(clap::Command::new("render"));
+    let root = GlobalArgs::augment_args(clap::Command::new("secretgen"))
+        .subcommand(render)
+        .subcommand_required(true);
+    let m = root.try_get_matches_from(args).ok()?;
+    let globals = GlobalArgs::from_arg_matches(&m).ok()?;
+    let (_, sub) = m.subcommand()?;
+    let render = RenderArgs::from_arg_matches(sub).ok()?;
+    Some(Cli {
+        command: Command::Render(render),
+        globals,
+    })
 }
 
 /// `--process-timeout`: whole seconds, 0 for none.

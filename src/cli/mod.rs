@@ -126,13 +126,13 @@ pub(crate) fn main() -> Result<ExitCode, Error> {
         // or other stdin (`secretgen </dev/null` in a CI step) is a usage error.
         return plugin::bare_stdin(&none);
     }
-    let cli = Cli::parse_from(args);
-    if let Some(t) = cli.process_timeout {
+    let cli = args::parse_render(&args).unwrap_or_else(|| Cli::parse_from(args));
+    if let Some(t) = cli.globals.process_timeout {
         secretgen::gate::process::set_run_timeout(t);
     }
     let g = Globals {
-        keyservice: cli.keyservice.clone(),
-        enable_local_keyservice: cli.enable_local_keyservice,
+        keyservice: cli.globals.keyservice.clone(),
+        enable_local_keyservice: cli.globals.enable_local_keyservice,
     };
     match cli.command {
         Command::Render(args) => render::run(&g, args),
