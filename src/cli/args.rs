@@ -589,4 +589,119 @@ mod tests {
         walk(&super::Cli::command(), "secretgen", &mut missing);
         assert!(missing.is_empty(), "undescribed: {missing:#?}");
     }
+
+    /// `render`'s own parser reads what the whole parser reads, and leaves to it what it
+    /// refuses (help, errors, other subcommands).
+    #[test]
+    fn the_render_parser_agrees_with_the_whole_parser() {
+        use clap::Parser;
+        let cases: &[&[&str]] = &[
+            &["render"],
+            &["render", "a", "b/kustomization.yaml"],
+            &["render", "-o", "out", "--check", "--all", "deploy"],
+            &[
+                "render",
+                "--seal",
+                "c.pem",
+                "--seal-scope",
+                "cluster-wide",
+                "--age",
+                "x,y",
+                "-o",
+                "o",
+            ],
+            &[
+                "render",
+                "--encrypt",
+                "sops",
+                "--kms",
+                "arn",
+                "-i",
+                "k1",
+                "-i",
+                "k2",
+                ".",
+            ],
+            &[
+                "--process-timeout",
+                "5",
+                "render",
+                "--keyservice",
+                "tcp://h:1",
+                "--redact",
+            ],
+            &[
+                "render",
+                "--enable-local-keyservice=false",
+                "--placeholder",
+                "--",
+                "-dash",
+            ],
+            &[
+                "render",
+                "--hash",
+                "kubectl",
+                "--load-restrictor",
+                "LoadRestrictionsNone",
+            ],
+            &["render", "--help"],
+            &["render", "--bogus"],
+            &["render", "--check"],
+            &["render", "--age", "x"],
+            &["render", "--seal", "c", "--encrypt", "sops"],
+            &["diff", "a", "b"],
+            &["--version"],
+        ];
+        for case in cases {
+            let args: Vec<std::ffi::OsString> = std::iter::once("secretgen")
+                .chain(case.iter().copied())
+                .map(Into::into)
+                .collect();
+            let whole = super::Cli::try_parse_from(&args).ok();
+            let fast = super::parse_render(&args);
+            match (whole, fast) {
+                (Some(w), Some(f)) => {
+                    let (super::Command::Render(w_args), super::Command::Render(f_args)) =
+                        (&w.command, &f.command)
+                    else {
+                        panic!("{case:?}: not a render");
+                    };
+                    let seen = |c: &super::Cli, r: &super::RenderArgs| {
+                        format!(
+                            "{:?} {:?} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?} {:?} {:?} {:?} {} {}",
+                            r.paths,
+                            r.output_dir,
+                            r.check,
+                            r.prune,
+                            r.seal,
+                            r.seal_scope,
+                            r.encrypt,
+                            r.age,
+                            r.pgp,
+                            r.kms,
+                            r.flags.identity,
+                            r.flags.all,
+                            r.redact,
+                            r.flags.hash.map(|h| h.to_string()),
+                            r.flags.load_restrictor.is_some(),
+                            c.globals.process_timeout.is_some(),
+                            (&c.globals.keyservice, c.globals.enable_local_keyservice),
+                            r.placeholder.placeholder,
+                            r.flags.accept_unapplied,
+                        )
+                    };
+                    assert_eq!(seen(&w, w_args), seen(&f, f_args), "{case:?}");
+                }
+                // Options before `render` are left to the whole parser.
+                (Some(w), None) => assert!(
+                    !matches!(w.command, super::Command::Render(_)) || case[0] != "render",
+                    "{case:?}: the whole parser reads a render the render parser refuses"
+                ),
+                (None, Some(_)) => {
+                    panic!("{case:?}: the render parser accepts what the whole parser refuses")
+                }
+                (None, None) => {}
+            }
+        }
+    }
 }
