@@ -464,22 +464,6 @@ fn the_readme_argocd_sealed_recipe_runs_end_to_end() {
     assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
 }
 
-/// A fresh age key pair: the identity file `name` in `dir`, and its recipient.
-fn age_keygen(dir: &Path, name: &str) -> String {
-    let out = tool("age-keygen")
-        .arg("-o")
-        .arg(dir.join(name))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "age-keygen: {}", describe(&out));
-    let out = tool("age-keygen")
-        .arg("-y")
-        .arg(dir.join(name))
-        .output()
-        .unwrap();
-    text(&out.stdout).trim().to_string()
-}
-
 /// Bytes and modification time of `file`.
 fn stamp(file: &Path) -> (Vec<u8>, std::time::SystemTime) {
     (
@@ -513,7 +497,7 @@ fn an_unhashed_secret_s_sealed_line_is_keyed_for_its_recipients() {
     let d = t.path();
     tree(d, "");
     keypair(d);
-    let r = age_keygen(d, "key.txt");
+    let r = crate::sops_render::keygen(d, "key.txt");
     let args = [
         "app",
         "-o",
@@ -523,15 +507,7 @@ fn an_unhashed_secret_s_sealed_line_is_keyed_for_its_recipients() {
         "--age",
         r.as_str(),
     ];
-    let keyed = |extra: &[&str]| {
-        secretgen_in(d)
-            .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
-            .arg("render")
-            .args(args)
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let keyed = |extra: &[&str]| crate::sops_render::render_with_key(d, &args, extra);
     let first = render(d, &args);
     assert!(first.status.success(), "{}", describe(&first));
     assert!(
@@ -617,19 +593,9 @@ fn an_unhashed_secret_s_sealed_line_is_keyed_for_its_recipients() {
     let check = keyed(&["--check"]);
     assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
     // A changed value of the unhashed Secret: --check names its file and only it.
-    let tls = d.join("app/tls.yaml");
-    let changed = std::fs::read_to_string(&tls)
-        .unwrap()
-        .replace("k: dg==", "k: dw==");
-    std::fs::write(&tls, changed).unwrap();
+    crate::sops_render::change_resource_value(&d.join("app/tls.yaml"));
     let check = keyed(&["--check"]);
-    assert_eq!(check.status.code(), Some(1), "{}", describe(&check));
-    let report = text(&check.stdout);
-    assert!(
-        report.contains("out of date:") && report.contains("prod/plain.yaml"),
-        "{report}"
-    );
-    assert!(!report.contains("db-"), "{report}");
+    crate::sops_render::assert_only_out_of_date(&check, "prod/plain.yaml", &["db-"]);
     let rewrite = keyed(&[]);
     assert!(
         text(&rewrite.stderr).contains("1 written, 1 unchanged"),
@@ -638,15 +604,13 @@ fn an_unhashed_secret_s_sealed_line_is_keyed_for_its_recipients() {
     );
     assert_ne!(std::fs::read(&file).unwrap(), before.0);
     // A new recipient set keys the file afresh.
-    let other = age_keygen(d, "other.txt");
+    let other = crate::sops_render::keygen(d, "other.txt");
     let both = format!("{r},{other}");
-    let rekeyed = secretgen_in(d)
-        .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
-        .args([
-            "render", "app", "-o", "out", "--seal", "cert.pem", "--age", &both,
-        ])
-        .output()
-        .unwrap();
+    let rekeyed = crate::sops_render::render_with_key(
+        d,
+        &["app", "-o", "out", "--seal", "cert.pem", "--age", &both],
+        &[],
+    );
     assert!(
         text(&rekeyed.stderr).contains("1 written, 1 unchanged"),
         "{}",
@@ -663,20 +627,14 @@ fn the_content_key_follows_the_sops_yaml_rule_of_the_output_path() {
     let d = t.path();
     tree(d, "");
     keypair(d);
-    let r = age_keygen(d, "key.txt");
+    let r = crate::sops_render::keygen(d, "key.txt");
     std::fs::write(
         d.join(".sops.yaml"),
         format!("creation_rules:\n- path_regex: ^sealed/\n  age: {r}\n"),
     )
     .unwrap();
-    let run = |extra: &[&str]| {
-        secretgen_in(d)
-            .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
-            .args(["render", "app", "-o", "sealed", "--seal", "cert.pem"])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let args = ["app", "-o", "sealed", "--seal", "cert.pem"];
+    let run = |extra: &[&str]| crate::sops_render::render_with_key(d, &args, extra);
     let first = run(&[]);
     assert!(first.status.success(), "{}", describe(&first));
     assert!(

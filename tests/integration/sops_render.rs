@@ -32,8 +32,39 @@ fn tree(dir: &Path, extra: &str, fixed: &str) {
     .unwrap();
 }
 
+/// `secretgen render ARGS EXTRA` in `dir` with the age key file `dir/key.txt`.
+pub(crate) fn render_with_key(dir: &Path, args: &[&str], extra: &[&str]) -> Output {
+    secretgen_in(dir)
+        .env("SOPS_AGE_KEY_FILE", dir.join("key.txt"))
+        .arg("render")
+        .args(args)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The Secret resource `file` with its value changed (`k: dg==` to `k: dw==`).
+pub(crate) fn change_resource_value(file: &Path) {
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("k: dg=="), "{text}");
+    std::fs::write(file, text.replace("k: dg==", "k: dw==")).unwrap();
+}
+
+/// `--check`'s report: exit 1, `out of date:` naming `file`, and none of `others`.
+pub(crate) fn assert_only_out_of_date(check: &Output, file: &str, others: &[&str]) {
+    assert_eq!(check.status.code(), Some(1), "{}", describe(check));
+    let report = text(&check.stdout);
+    assert!(
+        report.contains("out of date:") && report.contains(file),
+        "{report}"
+    );
+    for other in others {
+        assert!(!report.contains(other), "{report}");
+    }
+}
+
 /// A fresh age key pair: the identity file `name` in `dir`, and its recipient.
-fn keygen(dir: &Path, name: &str) -> String {
+pub(crate) fn keygen(dir: &Path, name: &str) -> String {
     let out = tool("age-keygen")
         .arg("-o")
         .arg(dir.join(name))
@@ -235,15 +266,7 @@ fn an_unchanged_secret_leaves_its_encrypted_file_untouched() {
     );
     assert_eq!(snapshot(&d.join("out")), before);
 
-    let with_key = |extra: &[&str]| {
-        secretgen_in(d)
-            .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
-            .arg("render")
-            .args(args)
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let with_key = |extra: &[&str]| render_with_key(d, &args, extra);
     let again = with_key(&[]);
     assert!(
         text(&again.stderr).contains("0 written, 3 unchanged"),
@@ -257,16 +280,7 @@ fn an_unchanged_secret_leaves_its_encrypted_file_untouched() {
     // A changed value of the unhashed Secret: --check names its file, and only it.
     tree(d, "", "changed-value");
     let check = with_key(&["--check"]);
-    assert_eq!(check.status.code(), Some(1), "{}", describe(&check));
-    let report = text(&check.stdout);
-    assert!(
-        report.contains("out of date:") && report.contains("prod/fixed.yaml"),
-        "{report}"
-    );
-    assert!(
-        !report.contains("db-") && !report.contains("plain"),
-        "{report}"
-    );
+    assert_only_out_of_date(&check, "prod/fixed.yaml", &["db-", "plain"]);
     let rewrite = with_key(&[]);
     assert!(
         text(&rewrite.stderr).contains("1 written, 2 unchanged"),
@@ -300,34 +314,12 @@ fn a_changed_value_of_a_secret_resource_is_out_of_date() {
     tree(d, "", FIXED_CANARY);
     let r = keygen(d, "key.txt");
     let args = ["app", "-o", "out", "--encrypt", "sops", "--age", r.as_str()];
-    let keyed = |extra: &[&str]| {
-        secretgen_in(d)
-            .env("SOPS_AGE_KEY_FILE", d.join("key.txt"))
-            .arg("render")
-            .args(args)
-            .args(extra)
-            .output()
-            .unwrap()
-    };
-    assert!(keyed(&[]).status.success());
-    let check = keyed(&["--check"]);
+    assert!(render_with_key(d, &args, &[]).status.success());
+    let check = render_with_key(d, &args, &["--check"]);
     assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
-    let tls = d.join("app/other.yaml");
-    let changed = std::fs::read_to_string(&tls)
-        .unwrap()
-        .replace("k: dg==", "k: dw==");
-    std::fs::write(&tls, changed).unwrap();
-    let check = keyed(&["--check"]);
-    assert_eq!(check.status.code(), Some(1), "{}", describe(&check));
-    let report = text(&check.stdout);
-    assert!(
-        report.contains("out of date:") && report.contains("prod/plain.yaml"),
-        "{report}"
-    );
-    assert!(
-        !report.contains("db-") && !report.contains("fixed"),
-        "{report}"
-    );
+    change_resource_value(&d.join("app/other.yaml"));
+    let check = render_with_key(d, &args, &["--check"]);
+    assert_only_out_of_date(&check, "prod/plain.yaml", &["db-", "fixed"]);
 }
 
 #[test]
