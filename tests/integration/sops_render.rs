@@ -32,6 +32,39 @@ fn tree(dir: &Path, extra: &str, fixed: &str) {
     .unwrap();
 }
 
+/// No form of the tree's values on `out`'s stdout or stderr.
+fn no_canary(out: &Output) {
+    for canary in [CANARY, FIXED_CANARY] {
+        for form in common::canary_forms(canary) {
+            assert!(
+                !text(&out.stdout).contains(&form),
+                "a value shows on stdout"
+            );
+            assert!(
+                !text(&out.stderr).contains(&form),
+                "a value shows on stderr"
+            );
+        }
+    }
+}
+
+/// The three SOPS documents `render --encrypt sops` printed on stdout (it succeeded, and
+/// showed no value), each naming `key` and ending in a newline.
+fn stdout_documents(out: &Output, key: &str) -> Vec<String> {
+    assert!(out.status.success(), "{}", describe(out));
+    no_canary(out);
+    let stream = text(&out.stdout);
+    let docs: Vec<String> = stream
+        .split("\n---\n")
+        .map(|doc| format!("{}\n", doc.trim_end_matches('\n')))
+        .collect();
+    assert_eq!(docs.len(), 3, "{stream}");
+    for doc in &docs {
+        assert!(doc.contains(key), "{doc}");
+    }
+    docs
+}
+
 /// `secretgen render ARGS EXTRA` in `dir` with the age key file `dir/key.txt`.
 pub(crate) fn render_with_key(dir: &Path, args: &[&str], extra: &[&str]) -> Output {
     secretgen_in(dir)
@@ -394,33 +427,10 @@ fn pgp_output_decrypts_with_sops_to_the_plain_render() {
     let d = t.path();
     tree(d, "", FIXED_CANARY);
     let fpr = crate::sops_pgp::gpg_key(&d.join("gnupg"));
-    let no_canary = |out: &Output| {
-        for canary in [CANARY, FIXED_CANARY] {
-            for form in common::canary_forms(canary) {
-                assert!(
-                    !text(&out.stdout).contains(&form),
-                    "a value shows on stdout"
-                );
-                assert!(
-                    !text(&out.stderr).contains(&form),
-                    "a value shows on stderr"
-                );
-            }
-        }
-    };
     let out = render(d, &["app", "--encrypt", "sops", "--pgp", &fpr]);
-    assert!(out.status.success(), "{}", describe(&out));
-    no_canary(&out);
-    let stream = text(&out.stdout);
-    let docs: Vec<&str> = stream.split("\n---\n").collect();
-    assert_eq!(docs.len(), 3, "{stream}");
-    let decrypted: Vec<String> = docs
+    let decrypted: Vec<String> = stdout_documents(&out, &format!("fp: {fpr}"))
         .iter()
-        .map(|doc| {
-            assert!(doc.contains(&format!("fp: {fpr}")), "{doc}");
-            let doc = format!("{}\n", doc.trim_end_matches('\n'));
-            sops_decrypt(d, "no-age-key", Path::new("-"), Some(doc.as_bytes()))
-        })
+        .map(|doc| sops_decrypt(d, "no-age-key", Path::new("-"), Some(doc.as_bytes())))
         .collect();
     same_objects_as_the_plain_render(d, &decrypted);
 
@@ -462,27 +472,9 @@ fn kms_output_decrypts_with_sops_to_the_plain_render() {
         .args(["render", "app", "--encrypt", "sops", "--kms"])
         .arg(crate::sops_kms::ARN);
     let out = c.output().unwrap();
-    assert!(out.status.success(), "{}", describe(&out));
-    for canary in [CANARY, FIXED_CANARY] {
-        for form in common::canary_forms(canary) {
-            assert!(
-                !text(&out.stdout).contains(&form),
-                "a value shows on stdout"
-            );
-            assert!(
-                !text(&out.stderr).contains(&form),
-                "a value shows on stderr"
-            );
-        }
-    }
-    let stream = text(&out.stdout);
-    let docs: Vec<&str> = stream.split("\n---\n").collect();
-    assert_eq!(docs.len(), 3, "{stream}");
-    let decrypted: Vec<String> = docs
+    let decrypted: Vec<String> = stdout_documents(&out, crate::sops_kms::ARN)
         .iter()
         .map(|doc| {
-            assert!(doc.contains(crate::sops_kms::ARN), "{doc}");
-            let doc = format!("{}\n", doc.trim_end_matches('\n'));
             let mut c = tool("sops");
             kms.env(&mut c)
                 .current_dir(d)
