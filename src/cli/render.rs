@@ -60,7 +60,9 @@ pub(super) fn run(g: &Globals, args: RenderArgs) -> Result<ExitCode, Error> {
         (None, None) => output::Form::Plain,
     };
     let Some(dir) = &args.output_dir else {
-        if let Some(targets) = targets.as_ref().filter(|_| args.encrypt.is_some()) {
+        if args.encrypt.is_some()
+            && let Some(targets) = &targets
+        {
             let text =
                 app::encrypt::render_encrypted(&session, &args.paths, &Bar::default(), targets)?;
             write_stdout(&text)?;

@@ -15,7 +15,6 @@ pub use crate::sops::{
 pub use crate::sops::{
     METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, edit_idempotent, file_status, merge,
 };
-use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::gate::read::{self, Origin};
@@ -160,13 +159,7 @@ pub fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// A new random 32-byte data key.
-pub fn new_data_key() -> Zeroizing<Vec<u8>> {
-    use rand_core::RngCore;
-    let mut key = Zeroizing::new(vec![0u8; 32]);
-    rand_core::OsRng.fill_bytes(&mut key);
-    key
-}
+pub use crate::sops::new_data_key;
 
 /// The data key wrapped to each age recipient on its own, armored, as sops writes its
 /// `age` entries.

@@ -82,10 +82,16 @@ pub trait SopsKeys: Sync {
 /// needs a key that opens the file, and the line tells an observer nothing.
 pub const SOPS_CONTENT: &str = "# sops-content: ";
 
-/// The line after [`SOPS_CONTENT`] in a file, when it has one.
-fn sops_content(body: &[u8]) -> Option<&str> {
-    let rest = body.strip_prefix(MARKER.as_bytes())?;
-    let rest = rest.strip_prefix(SOPS_CONTENT.as_bytes())?;
+/// What follows the marker and `prefix` (a content line's start) in a file, when it has them.
+fn after_header<'a>(body: &'a [u8], prefix: &str) -> Option<&'a [u8]> {
+    body.strip_prefix(MARKER.as_bytes())?
+        .strip_prefix(prefix.as_bytes())
+}
+
+/// The digest on a file's content line (after [`SOPS_CONTENT`] or [`SEALED_CONTENT`]), when
+/// it has one.
+fn content_line<'a>(body: &'a [u8], prefix: &str) -> Option<&'a str> {
+    let rest = after_header(body, prefix)?;
     let end = rest.iter().position(|&b| b == b'\n')?;
     std::str::from_utf8(&rest[..end]).ok()
 }
@@ -126,7 +132,7 @@ fn sops_body(
     let master = keys.master_keys(rel)?;
     let recipients = key_names(&master);
     if let Some(old) = old
-        && let Some(line) = sops_content(old)
+        && let Some(line) = content_line(old, SOPS_CONTENT)
     {
         let same = if line.starts_with(digest::KEYED) {
             let path = dir.join(rel);
@@ -144,8 +150,7 @@ fn sops_body(
             return Ok(old.clone());
         }
     }
-    let mut data_key = Zeroizing::new(vec![0u8; 32]);
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut data_key);
+    let data_key = crate::sops::new_data_key();
     let entries = keys.wrap(&data_key, &master)?;
     let line = match s.hash {
         Some(_) => digest::unkeyed(s, sops_bound(&recipients)),
@@ -180,8 +185,7 @@ const SEALED_KEY_LINE: &str = "#   ";
 
 /// The SOPS file a sealed file's [`SEALED_CONTENT_KEY`] block holds, when it has one.
 fn sealed_key_block(body: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    let rest = body.strip_prefix(MARKER.as_bytes())?;
-    let rest = rest.strip_prefix(SEALED_CONTENT.as_bytes())?;
+    let rest = after_header(body, SEALED_CONTENT)?;
     let mut lines = rest.split(|&b| b == b'\n').skip(1);
     let head = lines.next()?;
     if !head.starts_with(SEALED_CONTENT_KEY.as_bytes()) {
@@ -220,7 +224,7 @@ fn sealed_keyed_body(
         b
     };
     if let Some(old) = old
-        && let Some(line) = sealed_content(old)
+        && let Some(line) = content_line(old, SEALED_CONTENT)
         && line.starts_with(digest::KEYED)
         && let Some(block) = sealed_key_block(old)
     {
@@ -235,8 +239,7 @@ fn sealed_keyed_body(
             return Ok(old.clone());
         }
     }
-    let mut key = Zeroizing::new(vec![0u8; 32]);
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
+    let key = crate::sops::new_data_key();
     let entries = keys.wrap(&key, master)?;
     let groups = [entries];
     let sealing = crate::sops::Sealing {
@@ -258,29 +261,32 @@ fn sealed_keyed_body(
         source: Box::new(e),
     })?;
     let line = digest::keyed(s, bound(), &key);
-    let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
-    body.extend_from_slice(format!("{SEALED_CONTENT}{line}\n").as_bytes());
-    body.extend_from_slice(SEALED_CONTENT_KEY.as_bytes());
-    body.extend_from_slice(
-        b" SOPS-encrypted; `sops decrypt` opens it with these lines uncommented\n",
-    );
+    let mut header = format!(
+        "{SEALED_CONTENT}{line}\n{SEALED_CONTENT_KEY} SOPS-encrypted; `sops decrypt` opens it with these lines uncommented\n"
+    )
+    .into_bytes();
     let block = block.strip_suffix(b"\n").unwrap_or(&block);
     for l in block.split(|&b| b == b'\n') {
-        body.extend_from_slice(SEALED_KEY_LINE.as_bytes());
-        body.extend_from_slice(l);
-        body.push(b'\n');
+        header.extend_from_slice(SEALED_KEY_LINE.as_bytes());
+        header.extend_from_slice(l);
+        header.push(b'\n');
     }
+    sealed_file(&header, s, cert, scope)
+}
+
+/// A sealed file: the marker, `header` (its content line and what follows it), then `s`
+/// sealed as a `SealedSecret`.
+fn sealed_file(
+    header: &[u8],
+    s: &Secret,
+    cert: &secret::seal::SealCert,
+    scope: Option<secret::seal::Scope>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
+    body.extend_from_slice(header);
     let node = secret::seal::seal(s, cert, scope).map_err(Error::from)?;
     crate::yaml::emit::write_document(&node, &mut body);
     Ok(body)
-}
-
-/// The digest after [`SEALED_CONTENT`] in a file, when it has one.
-fn sealed_content(body: &[u8]) -> Option<&str> {
-    let rest = body.strip_prefix(MARKER.as_bytes())?;
-    let rest = rest.strip_prefix(SEALED_CONTENT.as_bytes())?;
-    let end = rest.iter().position(|&b| b == b'\n')?;
-    std::str::from_utf8(&rest[..end]).ok()
 }
 
 /// The part of a written file that says whether it is up to date: a sealed file's two
@@ -367,12 +373,13 @@ pub(crate) fn plan_in(
                     if s.hash.is_none() {
                         unkeyed.push(rel.clone());
                     }
-                    let mut body = Zeroizing::new(MARKER.as_bytes().to_vec());
                     let digest = secret::seal::content_digest(s, cert, scope);
-                    body.extend_from_slice(format!("{SEALED_CONTENT}{digest}\n").as_bytes());
-                    let node = secret::seal::seal(s, cert, scope).map_err(Error::from)?;
-                    crate::yaml::emit::write_document(&node, &mut body);
-                    body
+                    sealed_file(
+                        format!("{SEALED_CONTENT}{digest}\n").as_bytes(),
+                        s,
+                        cert,
+                        scope,
+                    )?
                 }
             }
         };

@@ -17,3 +17,11 @@ pub use ::sops::{
     METADATA_CONFLICT, Merged, WHOLE_FILE_CONFLICT, diff_text, edit_idempotent, file_status, merge,
 };
 pub(crate) use ::sops::{check_structure, is_sops};
+
+/// A new random 32-byte data key (zeroed when dropped).
+pub fn new_data_key() -> zeroize::Zeroizing<Vec<u8>> {
+    use rand_core::RngCore;
+    let mut key = zeroize::Zeroizing::new(vec![0u8; 32]);
+    rand_core::OsRng.fill_bytes(&mut key);
+    key
+}
