@@ -23,11 +23,15 @@ pub struct Answer {
 /// generator config at `config`, file paths from the session's plugin root; a KSOPS config
 /// runs as KSOPS runs it (paths from the working directory).
 pub fn exec(session: &Session, config: &Path) -> Result<Zeroizing<Vec<u8>>> {
-    if crate::ksops::file_is_ksops(config) {
-        return ksops_exec(session, config);
+    // Read once: the text says whether this is a KSOPS config, then is rendered as one or
+    // the other (kustomize starts the plugin once per generator).
+    let text = crate::kustomize::manifest::read_text(config)?;
+    if crate::ksops::text_is_ksops(&text) {
+        return crate::ksops::exec_text(config, &text, Path::new("."), &session.keys);
     }
     let (yaml, warnings) = crate::plugin::exec(
         config,
+        &text,
         &session.plugin_root,
         &session.settings,
         &session.keys,

@@ -729,7 +729,17 @@ fn validate_secret(
 pub fn exec(config: &Path, root: &Path, keys: &dyn Decrypt) -> Result<Zeroizing<Vec<u8>>> {
     let text = read::file(config, read::Origin::Input, MAX_YAML_BYTES)?;
     let text = read::utf8(text).map_err(|_| KsopsError::new(Loc::file(config), Rule::NotUtf8))?;
-    let c = read_config(config, &text)?;
+    exec_text(config, &text, root, keys)
+}
+
+/// [`exec`] over the config's text, already read from `config`.
+pub fn exec_text(
+    config: &Path,
+    text: &str,
+    root: &Path,
+    keys: &dyn Decrypt,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let c = read_config(config, text)?;
     Ok(generate(&c, root, keys)?.legacy_stream())
 }
 

@@ -11,17 +11,17 @@ use crate::error::{Result, Warning};
 use crate::kustomize::manifest;
 use crate::render::{self, Decrypt, Mode, Settings};
 
-/// The exec plugin: renders the generator config at `config` with file paths resolved from
-/// `root` (the session's plugin root, where kustomize runs the plugin), and returns the
-/// YAML stream to print.
+/// The exec plugin: renders the generator config `text`, read from `config`, with file paths
+/// resolved from `root` (the session's plugin root, where kustomize runs the plugin), and
+/// returns the YAML stream to print.
 pub fn exec(
     config: &Path,
+    text: &str,
     root: &Path,
     settings: &Settings,
     keys: &dyn Decrypt,
 ) -> Result<(Vec<u8>, Vec<Warning>)> {
-    let text = manifest::read_text(config)?;
-    let unit = manifest::read_generator_file(config, &text, root, true)?;
+    let unit = manifest::read_generator_file(config, text, root, true)?;
     let settings = Settings {
         mode: Mode::Plugin,
         ..settings.clone()
