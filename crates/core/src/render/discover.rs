@@ -260,7 +260,7 @@ fn walk_units(dir: &Path, store: &Kustomizations) -> Result<Vec<Unit>> {
 }
 
 fn normalize(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+    crate::kustomize::restrict::real_or_given(p)
 }
 
 #[cfg(test)]

@@ -188,20 +188,7 @@ impl Root {
     /// resolved directory plus its name, and files share directories: each directory is
     /// resolved once a run ([`real_dir`](crate::kustomize::restrict::real_dir)).
     fn resolve(&self, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<PathBuf> {
-        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return std::fs::canonicalize(path);
-        };
-        // Only a path that ends in the file's own name: `link/` and `link/.` name the
-        // link's target (the lstat above followed it), so they must be resolved in full.
-        if meta.file_type().is_symlink()
-            || !path
-                .as_os_str()
-                .as_encoded_bytes()
-                .ends_with(name.as_encoded_bytes())
-        {
-            return std::fs::canonicalize(path);
-        }
-        Ok(crate::kustomize::restrict::real_dir(parent)?.join(name))
+        crate::kustomize::restrict::real_path_of(path, meta.file_type().is_symlink())
     }
 
     /// A directory named in `files`: each of its [`read::dir_files`], read and decrypted.

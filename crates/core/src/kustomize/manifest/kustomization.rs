@@ -575,7 +575,8 @@ impl Reader<'_> {
             let rule = Rule::GeneratorsEntryIsADirectory(text.to_string());
             return Err(self.err(entry.mark, rule));
         }
-        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        use crate::kustomize::restrict::real_path;
+        let same = |a: &Path, b: &Path| match (real_path(a), real_path(b)) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         };

@@ -43,12 +43,7 @@ pub struct Plan {
 }
 
 fn canonical(p: &Path) -> PathBuf {
-    let p = if p.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        p
-    };
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+    crate::kustomize::restrict::real_or_given(p)
 }
 
 pub(crate) fn dir_of(file: &Path) -> PathBuf {

@@ -202,7 +202,8 @@ impl<'a> Build<'a> {
             }
             .into());
         };
-        let real = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, "cannot resolve", e))?;
+        let real = crate::kustomize::restrict::real_dir(dir)
+            .map_err(|e| Error::io(dir, "cannot resolve", e))?;
         // kustomize's loader refuses a root equal to or above any root that led to it.
         if let Some(visited) = self.stack.iter().find(|v| v.starts_with(&real)) {
             return Err(crate::kustomize::Error::Cycle {
@@ -528,7 +529,7 @@ fn as_patched(works: Vec<Work>, others: &[Res]) -> Vec<Work> {
 }
 
 fn canonical_file(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+    crate::kustomize::restrict::real_or_given(p)
 }
 
 /// A kustomization's path entry cleaned lexically, as kustomize cleans it before reading.
