@@ -423,16 +423,52 @@ fn same(a: &Node<'static>, b: &Node<'static>) -> bool {
 }
 
 /// kustomize's anchored regular expression of a selector field (`^(?:…)$`); empty matches all.
-pub(crate) fn pattern(p: &str) -> Result<Option<regex::Regex>, Error> {
+pub(crate) fn pattern(p: &str) -> Result<Option<Pattern>, Error> {
     if p.is_empty() {
         return Ok(None);
     }
+    if let Some(plain) = Pattern::plain(p) {
+        return Ok(Some(plain));
+    }
     regex::Regex::new(&format!("^(?:{})$", go_braces(p)))
-        .map(Some)
+        .map(|re| Some(Pattern::Regex(re)))
         .map_err(|source| Error::Regex {
             pattern: p.to_string(),
             source,
         })
+}
+
+/// A selector field's pattern. Most are names (`katib-controller`, `katib.kubeflow.org`):
+/// those are matched character by character, a `.` being any character but a newline as in
+/// the regular expression, without building one (a patch target has five fields, and a
+/// build may have dozens of targets).
+#[derive(Debug)]
+pub(crate) enum Pattern {
+    /// No character that a regular expression reads as an operator but `.`.
+    Plain(String),
+    Regex(regex::Regex),
+}
+
+impl Pattern {
+    fn plain(p: &str) -> Option<Pattern> {
+        const OPERATORS: &[char] = &[
+            '\\', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$',
+        ];
+        (!p.contains(OPERATORS)).then(|| Pattern::Plain(p.to_string()))
+    }
+
+    /// Whether the whole of `text` matches.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        match self {
+            Pattern::Plain(p) => {
+                p.chars().count() == text.chars().count()
+                    && p.chars()
+                        .zip(text.chars())
+                        .all(|(p, t)| if p == '.' { t != '\n' } else { p == t })
+            }
+            Pattern::Regex(re) => re.is_match(text),
+        }
+    }
 }
 
 /// Go's RE2 reads a `{` that does not start a repetition (`{2}`, `{2,}`, `{2,5}`) as a literal
@@ -647,6 +683,47 @@ mod go_regex_tests {
         ] {
             let re = pattern(p).unwrap().unwrap();
             assert_eq!(re.is_match(name), matches, "{p} against {name}");
+        }
+    }
+
+    #[test]
+    fn a_plain_pattern_matches_what_its_regular_expression_matches() {
+        let names = [
+            "katib-controller",
+            "katib.kubeflow.org",
+            "katibxkubeflowxorg",
+            "katib.kubeflow.or",
+            "katib.kubeflow.orgs",
+            "a\nb",
+            "a.b",
+            "",
+            "é.ü",
+            "éxü",
+            "ns/name",
+            "x#y&z~w-v",
+        ];
+        let patterns = [
+            "katib-controller",
+            "katib.kubeflow.org",
+            "a.b",
+            "é.ü",
+            "...",
+            "x#y&z~w-v",
+        ];
+        for p in patterns {
+            let plain = pattern(p).unwrap().unwrap();
+            assert!(matches!(plain, Pattern::Plain(_)), "{p}");
+            let re = regex::Regex::new(&format!("^(?:{p})$")).unwrap();
+            for n in names {
+                assert_eq!(plain.is_match(n), re.is_match(n), "{p} against {n:?}");
+            }
+        }
+        // Anything else is a regular expression.
+        for p in ["a+", "a|b", "a$", "(a)", "a\\.b", "[ab]", "a*", "a?", "^a"] {
+            assert!(
+                matches!(pattern(p).unwrap().unwrap(), Pattern::Regex(_)),
+                "{p}"
+            );
         }
     }
 }

@@ -152,7 +152,7 @@ pub(super) struct Sel {
     pub(super) annotations: String,
     /// The id fields as anchored patterns (group, version, kind, name, namespace), compiled
     /// on the first match: a replacement's target is matched against every resource.
-    pub(super) patterns: std::cell::OnceCell<[Option<regex::Regex>; 5]>,
+    pub(super) patterns: std::cell::OnceCell<[Option<patch::Pattern>; 5]>,
 }
 
 impl Sel {
@@ -205,7 +205,7 @@ impl Sel {
         let patterns = match self.patterns.get() {
             Some(p) => p,
             None => {
-                let re = |p: &str| -> Result<Option<regex::Regex>> {
+                let re = |p: &str| -> Result<Option<patch::Pattern>> {
                     patch::pattern(p)
                         .map_err(|e| BuildError::new(loc.clone(), Rule::PatchTarget(e)).into())
                 };
