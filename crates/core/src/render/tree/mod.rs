@@ -408,7 +408,8 @@ pub fn render(
         out.secrets.drain(..).map(|s| (s, PathBuf::new())).collect();
     open_sops_resources(plan, settings, keys);
     // One builder for all trees: a base shared by several overlays is built once.
-    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin);
+    let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin)
+        .expect(&plan.trees);
     for (t, sub) in plan.trees.iter().zip(&plan.subdirs) {
         match b.build(t) {
             Ok(secrets) => {
@@ -501,7 +502,8 @@ pub(crate) fn build_all(
     let mut errors = Vec::new();
     open_sops_resources(plan, settings, keys);
     let mut b = build::Build::new(settings, &plan.store, keys, accept_unapplied, plugin)
-        .reading_workloads();
+        .reading_workloads()
+        .expect(&plan.trees);
     for t in &plan.trees {
         match b.build_full(t) {
             Ok(built) => trees.push((t.clone(), built)),

@@ -41,7 +41,7 @@ pub(super) fn finish_one(mut r: Res) -> Result<Secret> {
         immutable,
         hash: hashed,
         origin: r.origin.clone(),
-        passthrough: Some(r.node),
+        passthrough: Some(std::sync::Arc::unwrap_or_clone(r.node)),
         placeholder: r.placeholder,
         keys_unknown: r.keys_unknown,
         kubectl_output: false,

@@ -75,7 +75,7 @@ fn received(made: &Generated) -> Result<Res> {
         }
     }
     let mut res = Res {
-        node: render::to_emit(d),
+        node: std::sync::Arc::new(render::to_emit(d)),
         prev: Vec::new(),
         needs_hash: false,
         variant: HashVariant::Kustomize,
@@ -129,7 +129,7 @@ fn received(made: &Generated) -> Result<Res> {
                 .collect();
             set(&mut meta, "annotations", Node::Map(map));
         }
-        set(&mut res.node, "metadata", meta);
+        set(res.node_mut(), "metadata", meta);
     }
     Ok(res)
 }

@@ -89,7 +89,7 @@ pub(super) fn merge_into(res: &mut Res, old: &Res, b: Behavior) {
                 ),
             );
         }
-        set(&mut res.node, "metadata", meta);
+        set(res.node_mut(), "metadata", meta);
     }
     res.set_meta("name", Some(&old.name()));
     res.set_meta("namespace", old.namespace().as_deref());
@@ -112,7 +112,7 @@ pub(super) fn merge_into(res: &mut Res, old: &Res, b: Behavior) {
                 }
             }
         }
-        set(&mut res.node, "data", Node::Map(data));
+        set(res.node_mut(), "data", Node::Map(data));
         let mut origins = old.key_origins.clone();
         origins.extend(std::mem::take(&mut res.key_origins));
         res.key_origins = origins;

@@ -87,6 +87,12 @@ pub(crate) struct Build<'a> {
     /// Bases already built (a base builds the same whatever includes it): several overlays
     /// of one base build it once.
     cache: std::collections::HashMap<PathBuf, (Acc, Vec<PathBuf>)>,
+    /// How many times each level (its real directory) is reached other than as a component,
+    /// by the trees announced ([`Build::expect`]) or else the tree being built: a level
+    /// reached once is not kept in `cache`, which would copy what it built.
+    visits: std::collections::HashMap<PathBuf, usize>,
+    /// The trees to come were announced: their visits are counted already.
+    expected: bool,
     /// The generator plugin that runs the configs a kustomization lists under `generators`
     /// (KSOPS), given by the layer above; without it such configs are refused.
     plugin: Option<&'a dyn GeneratorPlugin>,
@@ -133,6 +139,8 @@ impl<'a> Build<'a> {
             stack: Vec::new(),
             files: Vec::new(),
             cache: Default::default(),
+            visits: Default::default(),
+            expected: false,
             reads: Reads::Secrets,
             works: false,
         }
@@ -145,6 +153,53 @@ impl<'a> Build<'a> {
         self
     }
 
+    /// The kustomizations this builder will build, in any order: a level they share is
+    /// built once and kept for the others.
+    pub(crate) fn expect(mut self, kustomizations: &[PathBuf]) -> Self {
+        for k in kustomizations {
+            self.count_visits(&top_dir(k), false, &mut Vec::new());
+        }
+        self.expected = true;
+        self
+    }
+
+    /// Counts the times [`Build::accumulate`] reaches each level from `dir`, as it reaches
+    /// them: a level is descended into on its first visit only (the next ones are served
+    /// from `cache`), a component on each; `stack` stops a cycle, which the build reports.
+    fn count_visits(&mut self, dir: &Path, component: bool, stack: &mut Vec<PathBuf>) {
+        let (Ok(Some(kfile)), Ok(real)) = (
+            kustomization_in(dir),
+            crate::kustomize::restrict::real_dir(dir),
+        ) else {
+            return;
+        };
+        if stack.iter().any(|v| v.starts_with(&real)) {
+            return;
+        }
+        if !component {
+            let n = self.visits.entry(real.clone()).or_default();
+            *n += 1;
+            if *n > 1 {
+                return;
+            }
+        }
+        let Ok(k) = self.store.get(&kfile) else {
+            return;
+        };
+        stack.push(real);
+        let entries = k.resources.iter().chain(&k.bases);
+        for (entry, component) in entries
+            .map(|e| (e, false))
+            .chain(k.components.iter().map(|e| (e, true)))
+        {
+            let path = dir.join(clean(&entry.value));
+            if !is_remote(&entry.value) && path.is_dir() {
+                self.count_visits(&path, component, stack);
+            }
+        }
+        stack.pop();
+    }
+
     /// `kubectl kustomize DIR`'s Secrets, unsorted (the caller sorts all outputs together).
     pub(crate) fn build(&mut self, kustomization: &Path) -> Result<Vec<Secret>> {
         self.build_full(kustomization).map(|b| b.secrets)
@@ -152,15 +207,11 @@ impl<'a> Build<'a> {
 
     /// [`Build::build`] with what `check` needs besides the Secrets.
     pub(crate) fn build_full(&mut self, kustomization: &Path) -> Result<Built> {
-        let dir = kustomization
-            .parent()
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
+        let dir = top_dir(kustomization);
+        if !self.expected {
+            self.visits.clear();
+            self.count_visits(&dir, false, &mut Vec::new());
+        }
         let reads = resources_read(kustomization, self.store);
         if reads != self.reads {
             // A base built without its other resources cannot serve a tree that reads them.
@@ -221,7 +272,11 @@ impl<'a> Build<'a> {
         let files_before = self.files.len();
         let r = self.accumulate_file(dir, &kfile, component, ra);
         self.stack.pop();
-        if !component && let Ok(acc) = &r {
+        let again = self.visits.get(&real).is_some_and(|&n| n > 1);
+        if !component
+            && again
+            && let Ok(acc) = &r
+        {
             let files = self.files[files_before..].to_vec();
             self.cache.insert(real, (acc.clone(), files));
         }
@@ -398,7 +453,7 @@ impl<'a> Build<'a> {
             let variant = s.hash.as_ref().map(|(v, _)| *v);
             s.name = s.base_name.clone();
             let res = Res {
-                node: own(&s.to_node()),
+                node: std::sync::Arc::new(own(&s.to_node())),
                 prev: Vec::new(),
                 needs_hash: variant.is_some(),
                 variant: variant.unwrap_or_default(),
@@ -526,6 +581,14 @@ fn as_patched(works: Vec<Work>, others: &[Res]) -> Vec<Work> {
             Some(w)
         })
         .collect()
+}
+
+/// The directory of a tree's kustomization file (`.` for one in the working directory).
+fn top_dir(kustomization: &Path) -> PathBuf {
+    match kustomization.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 fn canonical_file(p: &Path) -> PathBuf {

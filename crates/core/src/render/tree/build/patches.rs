@@ -134,7 +134,7 @@ pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>, 
         if allow.name_change || allow.kind_change {
             r.store_prev();
         }
-        let node = std::mem::replace(&mut r.node, Node::Null);
+        let node = std::mem::replace(r.node_mut(), Node::Null);
         let merged = if CHECKED_KINDS.contains(&kind.as_str()) {
             patch::strategic_merge_workload(node, p)
         } else {
@@ -142,13 +142,13 @@ pub(super) fn apply_smp(ra: &mut Vec<Res>, chosen: &[usize], p: &Node<'static>, 
         };
         match merged {
             Some(n) => {
-                r.node = n;
+                r.node = std::sync::Arc::new(n);
                 if !allow.name_change {
                     r.set_meta("name", Some(&name));
                 }
                 r.set_meta("namespace", ns.as_deref());
                 if !allow.kind_change {
-                    set(&mut r.node, "kind", Node::Str(kind.into()));
+                    set(r.node_mut(), "kind", Node::Str(kind.into()));
                 } else if kind == "Secret" && as_str(get(&r.node, "kind")) != Some("Secret") {
                     gone.push(i);
                 }
@@ -277,7 +277,7 @@ impl Build<'_> {
                     if !json_only {
                         r.store_prev();
                     }
-                    let meta = patch::json6902(&mut r.node, &ops)
+                    let meta = patch::json6902(r.node_mut(), &ops)
                         .map_err(|e| BuildError::new(loc.clone(), Rule::JsonPatch(e)))?;
                     if meta == Provenance::Decrypted {
                         r.meta = meta;

@@ -544,7 +544,7 @@ impl Build<'_> {
                 set(&mut node, "binaryData", Node::Map(binary));
             }
             let res = Res {
-                node,
+                node: std::sync::Arc::new(node),
                 prev: Vec::new(),
                 needs_hash: false,
                 variant: HashVariant::default(),
@@ -616,8 +616,9 @@ fn absorb_other(others: &mut Vec<Res>, res: Res) {
         .position(|o| gvk(o).2 == "ConfigMap" && o.any_id(&id));
     match (res.behavior, same) {
         (Behavior::Merge, Some(i)) => {
-            let old = std::mem::replace(&mut others[i].node, Node::Null);
-            others[i].node = patch::strategic_merge(old, &res.node).unwrap_or(Node::Null);
+            let old = std::mem::replace(others[i].node_mut(), Node::Null);
+            others[i].node =
+                std::sync::Arc::new(patch::strategic_merge(old, &res.node).unwrap_or(Node::Null));
         }
         (Behavior::Replace, Some(i)) => {
             let prev = others[i].prev.clone();
@@ -723,7 +724,7 @@ fn replace_one(item: &yaml::Node, file: &Path, ra: &mut [Res], others: &mut [Res
                     set_value(n, &value, delimiter.as_deref().map(|d| (d, index)))
                 };
                 let create_as = create.then_some(&value);
-                match each_target(&mut r.node, &parts, create_as, &mut set_one) {
+                match each_target(r.node_mut(), &parts, create_as, &mut set_one) {
                     Ok(0) | Err(Miss::NotFound) => {
                         return Err(BuildError::new(
                             tloc.clone(),

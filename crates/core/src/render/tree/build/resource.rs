@@ -7,7 +7,9 @@ use super::*;
 /// A Secret being built, with the ids it had before (kustomize's previous-id annotations).
 #[derive(Clone)]
 pub(super) struct Res {
-    pub(super) node: Node<'static>,
+    /// Shared until changed (`Arc::make_mut`): a base reached from several places is
+    /// kept for the next one, and that copy costs no copy of its documents.
+    pub(super) node: std::sync::Arc<Node<'static>>,
     /// Earlier (effective namespace, name) pairs, oldest first.
     pub(super) prev: Vec<(String, String)>,
     pub(super) needs_hash: bool,
@@ -30,6 +32,11 @@ pub(super) fn effective(ns: Option<&str>) -> String {
 }
 
 impl Res {
+    /// The document to change: a copy if another holder (a remembered base) shares it.
+    pub(super) fn node_mut(&mut self) -> &mut Node<'static> {
+        std::sync::Arc::make_mut(&mut self.node)
+    }
+
     pub(super) fn name(&self) -> String {
         as_str(get(&self.node, "metadata").and_then(|m| get(m, "name")))
             .unwrap_or("")
@@ -96,7 +103,7 @@ impl Res {
                 patch::remove(&mut meta, field);
             }
         }
-        set(&mut self.node, "metadata", meta);
+        set(self.node_mut(), "metadata", meta);
     }
 
     pub(super) fn string_map(&self, field: &str) -> Vec<(String, String)> {
@@ -175,7 +182,7 @@ pub(super) fn resources_of(
             SopsResource::Placeholder => {
                 let s = sops_res::sops_placeholder(path, first, &Transform::default())?;
                 let res = Res {
-                    node: own(&s.to_node()),
+                    node: std::sync::Arc::new(own(&s.to_node())),
                     prev: Vec::new(),
                     needs_hash: false,
                     variant: HashVariant::default(),
@@ -222,7 +229,7 @@ fn split_documents(
         // Workloads are kept too: patches apply to them, and `check` reads them as patched.
         if !is_secret && (reads.kind(kind) || CHECKED_KINDS.contains(&kind)) && !d.is_null() {
             others.push(Res {
-                node: render::to_emit(d),
+                node: std::sync::Arc::new(render::to_emit(d)),
                 prev: Vec::new(),
                 needs_hash: false,
                 variant: HashVariant::default(),
@@ -271,7 +278,7 @@ fn split_documents(
             }
         }
         out.push(Res {
-            node: render::to_emit(d),
+            node: std::sync::Arc::new(render::to_emit(d)),
             prev: Vec::new(),
             needs_hash: false,
             variant: HashVariant::default(),
@@ -360,7 +367,7 @@ pub(super) fn syntax(path: &Path, e: yaml::SyntaxError) -> Error {
 pub(super) fn res_of(text: &str) -> Res {
     let docs = yaml::parse_stream(text).unwrap();
     Res {
-        node: render::to_emit(&docs[0]),
+        node: std::sync::Arc::new(render::to_emit(&docs[0])),
         prev: Vec::new(),
         needs_hash: false,
         variant: HashVariant::default(),

@@ -58,7 +58,7 @@ fn label_and_annotate(r: &mut Res, t: &Transform) {
         if map.is_empty() {
             continue;
         }
-        let m = patch::meta_map(&mut r.node, field);
+        let m = patch::meta_map(r.node_mut(), field);
         for (k, (v, _)) in map {
             match m.iter_mut().find(|(mk, _)| mk == k) {
                 Some(e) => e.1 = Node::Str(Cow::Owned(v.clone())),

@@ -124,7 +124,7 @@ pub(super) fn resolve_vars(
         let at = res.iter().position(|r| holds(r, &v.id));
         let node = match at {
             Some(i) => finished[i].passthrough.as_ref(),
-            None => others.iter().find(|r| holds(r, &v.id)).map(|r| &r.node),
+            None => others.iter().find(|r| holds(r, &v.id)).map(|r| &*r.node),
         };
         let Some(node) = node else {
             return Err(err(Rule::VarUnbound(v.name.clone())));
