@@ -10,6 +10,8 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // `cargo static-release` links with this layout (.cargo/config.toml): a new one relinks.
+    println!("cargo:rerun-if-changed=dist/startup.order");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
     println!("cargo:rerun-if-env-changed=SECRETGEN_COMMIT");
 
