@@ -37,7 +37,7 @@ fn located(file: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(file).ok()?;
     let name = abs.file_name()?.to_owned();
     let dir = abs.parent()?;
-    Some(match std::fs::canonicalize(dir) {
+    Some(match crate::gate::resolve::real_dir(dir) {
         Ok(d) => d.join(name),
         Err(_) => abs,
     })

@@ -70,7 +70,7 @@ pub fn check(session: &Session, paths: &[PathBuf], strict: bool) -> Result<Check
         .collect();
     let files: Vec<PathBuf> = check::manifest_files(&searched)
         .into_iter()
-        .filter(|f| !tree_files.contains(&crate::kustomize::restrict::real_or_given(f)))
+        .filter(|f| !tree_files.contains(&crate::gate::resolve::real_or_given(f)))
         .collect();
     let mut texts = Vec::new();
     for f in &files {

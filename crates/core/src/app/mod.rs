@@ -78,7 +78,7 @@ pub fn plan(session: &Session, paths: &[PathBuf]) -> Result<Plan> {
     // A KSOPS config a kustomization lists is a generator of that kustomization's tree.
     if !configs.is_empty() {
         let listed = tree::listed_generator_files(&tree);
-        let real = crate::kustomize::restrict::real_path;
+        let real = crate::gate::resolve::real_path;
         configs.retain(|c| !real(c).is_ok_and(|c| listed.contains(&c)));
     }
     Ok(Plan {

@@ -11,6 +11,7 @@
 //! | parser budgets: nesting depth, alias expansion, flattened entries | `budget` |
 //! | a Secret's name and namespace become a path only as DNS-1123 names (`OutPath`) | `outpath` |
 //! | every file written all or nothing, never through a link inside its directory ([`write::Batch`], [`write::Confined`]) | [`write`] |
+//! | a name an input gives becomes a real path (links resolved) in one resolver, remembered for the run; the load restrictor judges what it returns | [`resolve`] |
 //! | a file named inside an input or by an environment variable is a regular file; one typed on the command line may also be a pipe, never a device; every read of a file or stdin is capped (`SECRETGEN_MAX_INPUT_BYTES`) and a silent pipe times out | [`read`] |
 
 // The parse budgets and the text-shown rule live with the parsers in the `goyaml` crate;
@@ -19,5 +20,6 @@ pub use goyaml::budget;
 pub(crate) mod outpath;
 pub mod process;
 pub mod read;
+pub mod resolve;
 pub use goyaml::shown;
 pub mod write;

@@ -146,6 +146,8 @@ impl Confined {
         } else {
             &self.named
         };
+        // Resolved now, not through `gate::resolve`'s remembered answers: a write is judged on
+        // the directory as it is when written.
         let root = named
             .canonicalize()
             .map_err(|e| io(&self.named, "cannot resolve", e))?;

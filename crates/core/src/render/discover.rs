@@ -260,7 +260,7 @@ fn walk_units(dir: &Path, store: &Kustomizations) -> Result<Vec<Unit>> {
 }
 
 fn normalize(p: &Path) -> PathBuf {
-    crate::kustomize::restrict::real_or_given(p)
+    crate::gate::resolve::real_or_given(p)
 }
 
 #[cfg(test)]

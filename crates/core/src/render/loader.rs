@@ -129,7 +129,7 @@ impl Root {
             return Ok(None);
         }
         if let Some(real_root) = &self.real {
-            let Ok(dir) = crate::kustomize::restrict::real_dir(parent) else {
+            let Ok(dir) = crate::gate::resolve::real_dir(parent) else {
                 return Ok(None);
             };
             if LoadRestrictor::judge(real_root, &dir.join(name)).is_err() {
@@ -186,9 +186,9 @@ impl Root {
 
     /// `path` with symlinks resolved. A file that is not itself a symlink resolves to its
     /// resolved directory plus its name, and files share directories: each directory is
-    /// resolved once a run ([`real_dir`](crate::kustomize::restrict::real_dir)).
+    /// resolved once a run ([`real_dir`](crate::gate::resolve::real_dir)).
     fn resolve(&self, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<PathBuf> {
-        crate::kustomize::restrict::real_path_of(path, meta.file_type().is_symlink())
+        crate::gate::resolve::real_path_of(path, meta.file_type().is_symlink())
     }
 
     /// A directory named in `files`: each of its [`read::dir_files`], read and decrypted.

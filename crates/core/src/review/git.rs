@@ -111,7 +111,7 @@ impl BaseTree {
         .map_err(|_| Error::UnknownRevision(rev.to_string()))?;
         let tree_id = line(&tree_id);
         // Canonical, so that a path any reader canonicalizes still starts with it.
-        let base = dir.path().canonicalize().map_err(Error::TempDir)?;
+        let base = crate::gate::resolve::real_dir(dir.path()).map_err(Error::TempDir)?;
         let root = base.join("tree");
         let index = base.join("index");
         let out = BaseTree {
@@ -161,11 +161,11 @@ impl BaseTree {
     /// path must be inside the repository.
     pub fn locate(&self, p: &Path) -> Result<Option<PathBuf>, Error> {
         let in_base = if p.is_absolute() {
-            let rel = p
-                .canonicalize()
+            let real = crate::gate::resolve::real_path;
+            let rel = real(p)
                 .ok()
                 .and_then(|a| {
-                    let top = Path::new(&self.top).canonicalize().ok()?;
+                    let top = real(Path::new(&self.top)).ok()?;
                     a.strip_prefix(top).ok().map(Path::to_path_buf)
                 })
                 .ok_or_else(|| Error::OutsideRepository {

@@ -575,7 +575,7 @@ impl Reader<'_> {
             let rule = Rule::GeneratorsEntryIsADirectory(text.to_string());
             return Err(self.err(entry.mark, rule));
         }
-        use crate::kustomize::restrict::real_path;
+        use crate::gate::resolve::real_path;
         let same = |a: &Path, b: &Path| match (real_path(a), real_path(b)) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,

@@ -46,7 +46,7 @@ impl Kustomizations {
 
     /// The kustomization at `path`, read and parsed on the first call only.
     pub fn get(&self, path: &Path) -> Result<Arc<Kustomization>> {
-        let key = crate::kustomize::restrict::real_or_given(path);
+        let key = crate::gate::resolve::real_or_given(path);
         if let Some(k) = self.lock().get(&key) {
             // The path as this caller named it: messages and outputs name files so.
             return Ok(if k.unit.file == path {

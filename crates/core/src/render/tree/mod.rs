@@ -43,7 +43,7 @@ pub struct Plan {
 }
 
 fn canonical(p: &Path) -> PathBuf {
-    crate::kustomize::restrict::real_or_given(p)
+    crate::gate::resolve::real_or_given(p)
 }
 
 pub(crate) fn dir_of(file: &Path) -> PathBuf {

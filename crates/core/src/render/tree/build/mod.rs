@@ -167,10 +167,9 @@ impl<'a> Build<'a> {
     /// them: a level is descended into on its first visit only (the next ones are served
     /// from `cache`), a component on each; `stack` stops a cycle, which the build reports.
     fn count_visits(&mut self, dir: &Path, component: bool, stack: &mut Vec<PathBuf>) {
-        let (Ok(Some(kfile)), Ok(real)) = (
-            kustomization_in(dir),
-            crate::kustomize::restrict::real_dir(dir),
-        ) else {
+        let (Ok(Some(kfile)), Ok(real)) =
+            (kustomization_in(dir), crate::gate::resolve::real_dir(dir))
+        else {
             return;
         };
         if stack.iter().any(|v| v.starts_with(&real)) {
@@ -253,8 +252,8 @@ impl<'a> Build<'a> {
             }
             .into());
         };
-        let real = crate::kustomize::restrict::real_dir(dir)
-            .map_err(|e| Error::io(dir, "cannot resolve", e))?;
+        let real =
+            crate::gate::resolve::real_dir(dir).map_err(|e| Error::io(dir, "cannot resolve", e))?;
         // kustomize's loader refuses a root equal to or above any root that led to it.
         if let Some(visited) = self.stack.iter().find(|v| v.starts_with(&real)) {
             return Err(crate::kustomize::Error::Cycle {
@@ -592,7 +591,7 @@ fn top_dir(kustomization: &Path) -> PathBuf {
 }
 
 fn canonical_file(p: &Path) -> PathBuf {
-    crate::kustomize::restrict::real_or_given(p)
+    crate::gate::resolve::real_or_given(p)
 }
 
 /// A kustomization's path entry cleaned lexically, as kustomize cleans it before reading.
