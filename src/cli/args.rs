@@ -33,7 +33,7 @@ pub(crate) struct Cli {
 }
 
 /// The options every subcommand takes.
-#[derive(Args)]
+#[derive(Args, Default)]
 pub(crate) struct GlobalArgs {
     /// Stop a key command (SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_CMD), an age plugin or
     /// git after SECONDS when there is no terminal to answer it (as under kustomize, kpt or
@@ -56,11 +56,24 @@ pub(crate) struct GlobalArgs {
 /// `secretgen render …` parsed by a parser of the top-level options and that one subcommand
 /// only: building every subcommand's definitions is most of a small render's start-up. What
 /// this parser does not accept (help, a mistake, another subcommand) is `None`, for the
-/// whole parser to answer as it always does.
+/// whole parser to answer as it always does. The most common call of all, `render PATH…`
+/// with no option (every real-world build, a CI step), is read without a parser: no option
+/// given is every field's default, which is what clap makes of it.
 pub(crate) fn parse_render(args: &[std::ffi::OsString]) -> Option<Cli> {
     use clap::FromArgMatches;
     if args.get(1).is_none_or(|a| a != "render") {
         return None;
+    }
+    // clap refuses an empty PATH; anything starting with `-` is an option or `--`.
+    let plain = |a: &std::ffi::OsString| a.as_encoded_bytes().first().is_some_and(|&b| b != b'-');
+    if args[2..].iter().all(plain) {
+        return Some(Cli {
+            command: Command::Render(RenderArgs {
+                paths: args[2..].iter().map(PathBuf::from).collect(),
+                ..RenderArgs::default()
+            }),
+            globals: GlobalArgs::default(),
+        });
     }
     let render = RenderArgs::augment_args(clap::Command::new("render"));
     let root = GlobalArgs::augment_args(clap::Command::new("secretgen"))
@@ -339,7 +352,7 @@ pub(crate) struct FnArgs {
 }
 
 /// Options shared by every command that renders.
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
 pub(crate) struct RenderFlags {
     /// Name-suffix hash for generators that do not set `hash:` themselves: kustomize
     /// (kustomize v4/v5, the default), kustomize-legacy (kustomize ≤ 3.7, the Kubernetes
@@ -372,7 +385,7 @@ pub(crate) struct RenderFlags {
 }
 
 /// `--placeholder`, for commands that may run without keys.
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
 pub(crate) struct PlaceholderFlag {
     /// When an encrypted input cannot be decrypted (no identity, as in a CI job without
     /// keys), render it as a marked placeholder with a warning instead of failing, so that
@@ -424,7 +437,7 @@ impl RenderFlags {
     }
 }
 
-#[derive(Args)]
+#[derive(Args, Default)]
 #[command(group(clap::ArgGroup::new("deliver").args(["seal", "encrypt"])))]
 pub(crate) struct RenderArgs {
     /// Manifests, kustomizations or directories.
@@ -598,6 +611,11 @@ mod tests {
         let cases: &[&[&str]] = &[
             &["render"],
             &["render", "a", "b/kustomization.yaml"],
+            &["render", "a", "", "b"],
+            &["render", ""],
+            &["render", "a", "-"],
+            &["render", "a", "--"],
+            &["render", "a", "--all"],
             &["render", "-o", "out", "--check", "--all", "deploy"],
             &[
                 "render",
