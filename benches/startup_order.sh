@@ -10,10 +10,11 @@
 #
 # The calls recorded (valgrind's callgrind lists every function a run enters), in this order:
 # kustomize's plugin call (`SecretGenerator CONFIG`), `render` of a generator file, and
-# `render` of a small kustomization with a resource and a patch. The file lists mangled
-# names, the plugin call's first. A name that a later change of the code no longer produces
-# is skipped by the linker (the rest keep their places): re-run this script when the
-# benchmarks show the plugin call's page faults growing.
+# `render` of a small kustomization with resources (a Secret with stringData and a
+# placeholder among them, which warns) and a patch. The file lists mangled names, the
+# plugin call's first. A name that a later change of the code no longer produces is skipped
+# by the linker (the rest keep their places): re-run this script when the benchmarks show
+# the plugin call's page faults growing.
 # Needs valgrind and python3, and the static build's toolchain (Rust >= 1.90, which links
 # with lld).
 set -euo pipefail
@@ -43,6 +44,7 @@ cat >"$work/tree/kustomization.yaml" <<'EOF'
 namespace: apps
 resources:
 - deployment.yaml
+- secret.yaml
 patches:
 - path: replicas.yaml
 secretGenerator:
@@ -64,6 +66,16 @@ spec:
         envFrom:
         - secretRef:
             name: db
+EOF
+# A Secret resource with stringData and an envsubst placeholder (cluster-api templates):
+# the conversion to data and the warning it prints.
+cat >"$work/tree/secret.yaml" <<'EOF'
+apiVersion: v1
+kind: Secret
+metadata:
+  name: token-${CLUSTER_NAME}
+stringData:
+  token: ${TOKEN}
 EOF
 cat >"$work/tree/replicas.yaml" <<'EOF'
 apiVersion: apps/v1
