@@ -467,19 +467,16 @@ fn secretgen_name(
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let json = hash::hash_json(
-            &HashInput {
-                variant: HashVariant::Kustomize,
-                name: &meta.name,
-                type_,
-                kubectl_type: None,
-                data: Some(&pairs),
-                string_data: None,
-                immutable: false,
-            },
-            hash::Values::Real,
-        );
-        let after = format!("{}-{}", meta.name, hash::suffix_of(&json));
+        let suffix = hash::suffix(&HashInput {
+            variant: HashVariant::Kustomize,
+            name: &meta.name,
+            type_,
+            kubectl_type: None,
+            data: Some(&pairs),
+            string_data: None,
+            immutable: false,
+        });
+        let after = format!("{}-{suffix}", meta.name);
         let mut causes = Vec::new();
         if !g.string_data.is_empty() {
             causes.push("KSOPS puts files and envs in stringData, secretgen every value in data (base64), and kustomize hashes the two fields apart");
