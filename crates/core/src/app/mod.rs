@@ -65,7 +65,7 @@ pub fn plan(session: &Session, paths: &[PathBuf]) -> Result<Plan> {
         let one = if session.all {
             None
         } else {
-            tree::one_build(&p)?
+            tree::one_build(&p, &session.kustomizations)?
         };
         named.push(one.unwrap_or(p));
     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{Kustomization, read_model, read_text};
+use super::{KUSTOMIZATION_NAMES, Kustomization, read_model, read_text};
 use crate::kustomize::error::Result;
 use crate::kustomize::restrict::LoadRestrictor;
 
@@ -22,6 +22,9 @@ pub struct Kustomizations {
     restrictor: LoadRestrictor,
     read: Mutex<HashMap<PathBuf, Arc<Kustomization>>>,
     parsed: AtomicUsize,
+    /// The kustomization file names each directory holds (by its resolved path), looked for
+    /// once: the planner, the count of a build's visits and the build itself all ask.
+    names: Mutex<HashMap<PathBuf, Vec<&'static str>>>,
 }
 
 impl Default for Kustomizations {
@@ -36,6 +39,7 @@ impl Kustomizations {
             restrictor,
             read: Mutex::new(HashMap::new()),
             parsed: AtomicUsize::new(0),
+            names: Mutex::new(HashMap::new()),
         }
     }
 
@@ -65,6 +69,22 @@ impl Kustomizations {
     /// Every kustomization read so far, in no particular order.
     pub fn all(&self) -> Vec<Arc<Kustomization>> {
         self.lock().values().cloned().collect()
+    }
+
+    /// The names of [`KUSTOMIZATION_NAMES`] that are files in `dir` (kustomize refuses a
+    /// directory with more than one; the caller says so), looked for once a run.
+    pub fn names_in(&self, dir: &Path) -> Vec<&'static str> {
+        let key = crate::gate::resolve::real_or_given(dir);
+        let lock = || self.names.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(names) = lock().get(&key) {
+            return names.clone();
+        }
+        let names: Vec<&'static str> = KUSTOMIZATION_NAMES
+            .into_iter()
+            .filter(|n| dir.join(n).is_file())
+            .collect();
+        lock().insert(key, names.clone());
+        names
     }
 
     /// How many kustomization files this store has read and parsed.

@@ -81,12 +81,12 @@ impl Plan {
 /// `kustomize build DIR`, nothing nested under it that the build does not reach); `None` for
 /// a file or a directory without one, which is searched for the tops of trees (as is one
 /// with several kustomization files, where the search refuses each of them).
-pub fn one_build(path: &Path) -> Result<Option<PathBuf>> {
+pub fn one_build(path: &Path, store: &Kustomizations) -> Result<Option<PathBuf>> {
     if !path.is_dir() {
         return Ok(None);
     }
     // Several kustomization files: the search reports each of them, as before.
-    Ok(build::kustomization_in(path).ok().flatten())
+    Ok(build::kustomization_in(path, store).ok().flatten())
 }
 
 /// The directories (canonical) of the kustomizations the build of `kustomization` reaches
@@ -100,7 +100,7 @@ pub fn reached_dirs_in(kustomization: &Path, store: &Kustomizations) -> BTreeSet
         if !seen.insert(canonical(&dir)) {
             continue;
         }
-        let Ok(Some(kfile)) = build::kustomization_in(&dir) else {
+        let Ok(Some(kfile)) = build::kustomization_in(&dir, store) else {
             continue;
         };
         let Ok(k) = store.get(&kfile) else {
@@ -130,7 +130,7 @@ pub fn listed_generator_files(plan: &Plan) -> BTreeSet<PathBuf> {
         .map(|f| canonical(f))
         .collect();
     for dir in dirs {
-        let Ok(Some(kfile)) = build::kustomization_in(&dir) else {
+        let Ok(Some(kfile)) = build::kustomization_in(&dir, &plan.store) else {
             continue;
         };
         if let Ok(k) = plan.store.get(&kfile) {

@@ -103,21 +103,15 @@ pub(crate) struct Build<'a> {
     works: bool,
 }
 
-/// The kustomization file of a directory (kustomize refuses a directory with several).
-pub(crate) fn kustomization_in(dir: &Path) -> Result<Option<PathBuf>> {
-    let found: Vec<PathBuf> = manifest::KUSTOMIZATION_NAMES
-        .iter()
-        .map(|n| dir.join(n))
-        .filter(|p| p.is_file())
-        .collect();
-    if found.len() > 1 {
-        let names = found
-            .iter()
-            .filter_map(|p| Some(p.file_name()?.to_str()?.to_string()))
-            .collect();
+/// The kustomization file of a directory (kustomize refuses a directory with several), as
+/// the run's `store` found it.
+pub(crate) fn kustomization_in(dir: &Path, store: &Kustomizations) -> Result<Option<PathBuf>> {
+    let names = store.names_in(dir);
+    if names.len() > 1 {
+        let names = names.into_iter().map(str::to_string).collect();
         return Err(BuildError::new(Loc::file(dir), Rule::SeveralKustomizations(names)).into());
     }
-    Ok(found.into_iter().next())
+    Ok(names.first().map(|n| dir.join(n)))
 }
 
 impl<'a> Build<'a> {
@@ -167,9 +161,10 @@ impl<'a> Build<'a> {
     /// them: a level is descended into on its first visit only (the next ones are served
     /// from `cache`), a component on each; `stack` stops a cycle, which the build reports.
     fn count_visits(&mut self, dir: &Path, component: bool, stack: &mut Vec<PathBuf>) {
-        let (Ok(Some(kfile)), Ok(real)) =
-            (kustomization_in(dir), crate::gate::resolve::real_dir(dir))
-        else {
+        let (Ok(Some(kfile)), Ok(real)) = (
+            kustomization_in(dir, self.store),
+            crate::gate::resolve::real_dir(dir),
+        ) else {
             return;
         };
         if stack.iter().any(|v| v.starts_with(&real)) {
@@ -245,7 +240,7 @@ impl<'a> Build<'a> {
     }
 
     fn accumulate(&mut self, dir: &Path, component: bool, ra: Acc, from: &Loc) -> Result<Acc> {
-        let Some(kfile) = kustomization_in(dir)? else {
+        let Some(kfile) = kustomization_in(dir, self.store)? else {
             return Err(crate::kustomize::Error::NoKustomization {
                 loc: from.clone(),
                 dir: dir.to_path_buf(),

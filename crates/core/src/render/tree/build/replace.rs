@@ -42,7 +42,7 @@ pub(super) fn resources_read(kustomization: &Path, store: &Kustomizations) -> Re
     let mut any = false;
     let levels = crate::render::tree::reached_dirs_in(kustomization, store)
         .into_iter()
-        .filter_map(|d| kustomization_in(&d).ok().flatten())
+        .filter_map(|d| kustomization_in(&d, store).ok().flatten())
         .filter_map(|f| store.get(&f).ok());
     // A kind written as a plain word: a replacement's target kind is an anchored pattern,
     // which a word matches only itself.
