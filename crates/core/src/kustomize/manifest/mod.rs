@@ -10,7 +10,7 @@
 //! the Secrets among them), never a source a generator names (`files`, `envs`): those are
 //! read by `render`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -367,16 +367,16 @@ fn check_yaml11_breaks(path: &Path, text: &str) -> Result<()> {
 /// Two generators with one name and namespace in one build (RULES.md rule 61: `default` and
 /// no namespace are the same).
 fn check_unique_ids(unit: &Unit) -> Result<()> {
-    let mut seen: BTreeMap<(String, String), &Generator> = BTreeMap::new();
+    let mut seen: HashMap<(&str, &str), &Generator> = HashMap::with_capacity(unit.generators.len());
     for g in &unit.generators {
         let ns = unit
             .transform
             .namespace
-            .clone()
-            .or_else(|| g.namespace.as_ref().map(|n| n.value.clone()))
-            .filter(|n| n != "default")
+            .as_deref()
+            .or_else(|| g.namespace.as_ref().map(|n| n.value.as_str()))
+            .filter(|n| *n != "default")
             .unwrap_or_default();
-        if let Some(first) = seen.insert((ns, g.name.value.clone()), g)
+        if let Some(first) = seen.insert((ns, g.name.value.as_str()), g)
             && g.behavior == Behavior::Create
         {
             let rule = Rule::SecondGenerator {
