@@ -70,7 +70,7 @@ pub use keys::{DataKeys, KeyEntry, KeyFailure};
 pub use rekey::{FileKeys, data_key, file_keys, rekey, rotate};
 pub use status::file_status;
 
-pub use bytes::SecretBytes;
+pub use bytes::{SecretBytes, wipe};
 use goyaml::gofmt;
 
 /// A SOPS file format, as sops names them.

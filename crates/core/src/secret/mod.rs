@@ -24,20 +24,25 @@ pub use model::{
 
 use std::fmt;
 
-use zeroize::Zeroizing;
-
 /// Bytes of a secret value, zeroized when dropped, `Debug` showing only a length: the type
 /// lives with its lowest user, the SOPS crate; this is the same one.
 pub use ::sops::SecretBytes;
 
 /// A string derived from secret bytes (base64 text, a decrypted env value).
-/// Zeroized on drop; `Debug` redacts it.
+/// Zeroized on drop (as [`SecretBytes`] is); `Debug` redacts it.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub(crate) struct SecretString(Zeroizing<String>);
+pub(crate) struct SecretString(String);
+
+impl Drop for SecretString {
+    fn drop(&mut self) {
+        // SAFETY: `wipe` leaves the vector empty, which is valid UTF-8.
+        ::sops::wipe(unsafe { self.0.as_mut_vec() });
+    }
+}
 
 impl SecretString {
     pub(crate) fn new(s: String) -> Self {
-        SecretString(Zeroizing::new(s))
+        SecretString(s)
     }
 
     pub(crate) fn expose(&self) -> &str {
