@@ -3,6 +3,8 @@
 
 // Files and stdin are read only through `gate::read` (clippy.toml lists what it replaces).
 #![warn(clippy::disallowed_methods)]
+// The C library calls `main` below directly (see there); the test harness keeps its own.
+#![cfg_attr(not(test), no_main)]
 
 mod cli;
 
@@ -10,9 +12,73 @@ use std::process::ExitCode;
 
 use secretgen::error::Error;
 
-fn main() -> ExitCode {
+/// The process entry, called by the C library's start-up in place of std's.
+///
+/// std's start-up asks the C library where the main thread's stack ends, which reads
+/// `/proc/self/maps`, and installs a handler that names a stack overflow: a dozen system
+/// calls and some page faults that every run pays, and kustomize runs the plugin once per
+/// generator. secretgen does not recurse without a depth budget, so an overflow needs no
+/// message beyond the signal's. What the program does need of that start-up is done here:
+/// the standard descriptors made safe to write, SIGPIPE left to `write` as an error, and
+/// standard output flushed at the end. The arguments and the environment are std's as
+/// ever (the C library hands them to std before `main`).
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    start_up();
+    status(run())
+}
+
+/// The program: its exit code, its error printed.
+#[cfg_attr(test, allow(dead_code))]
+fn run() -> ExitCode {
     install_panic_hook();
-    exit_code(cli::main())
+    // Standard output flushed, as std does after its `main` returns; a failure is an error.
+    let flushed = |code| {
+        std::io::Write::flush(&mut std::io::stdout())
+            .map(|()| code)
+            .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))
+    };
+    exit_code(cli::main().and_then(flushed))
+}
+
+/// What std's start-up does that the program relies on.
+#[cfg(not(test))]
+fn start_up() {
+    // A standard descriptor closed by the caller (`secretgen render >&-`) would be given to
+    // the next file opened, and Secrets printed into it: open /dev/null in its place.
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is a valid array of three `pollfd`s for the call's duration.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) };
+    if n > 0 {
+        for p in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
+            // SAFETY: a NUL-terminated path; the descriptor returned is the lowest free
+            // one, the closed standard descriptor, and is kept open for the whole run.
+            let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+            if fd != p.fd {
+                std::process::abort();
+            }
+        }
+    }
+    // A reader that goes away (`secretgen render | head -1`) is a write error the program
+    // handles (a quiet exit), not a signal that kills it.
+    // SAFETY: setting a signal's disposition to ignore it.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// The status for the C library's `exit`: `ExitCode` keeps its number to itself.
+#[cfg(not(test))]
+fn status(code: ExitCode) -> std::ffi::c_int {
+    (0..=u8::MAX)
+        .find(|&n| ExitCode::from(n) == code)
+        .map_or(2, std::ffi::c_int::from)
 }
 
 /// The exit code of a command's result, its error printed: 2 for every error.

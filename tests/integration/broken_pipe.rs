@@ -43,3 +43,36 @@ fn render_into_a_closed_pipe_exits_quietly() {
         assert_eq!(text(&done.stderr), "", "{args:?}");
     }
 }
+
+/// A run whose caller closed a standard descriptor (`secretgen render >&-`) works as any
+/// program std starts does: the entry point puts /dev/null in its place, so the first file
+/// opened does not take it (and nothing printed lands in a file being written).
+#[test]
+fn a_closed_standard_descriptor_is_not_given_to_a_file() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("kustomization.yaml"),
+        "secretGenerator:\n- name: s\n  literals:\n  - k=v\n",
+    )
+    .unwrap();
+    for (closed, redirect) in [("stdout", ">&-"), ("stdin", "<&-"), ("both", ">&- <&-")] {
+        let done = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" render . {redirect}"))
+            .arg(env!("CARGO_BIN_EXE_secretgen"))
+            .current_dir(t.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            done.status.code(),
+            Some(0),
+            "{closed}: {}",
+            text(&done.stderr)
+        );
+        assert_eq!(text(&done.stderr), "", "{closed}");
+        let kept = std::fs::read_to_string(t.path().join("kustomization.yaml")).unwrap();
+        assert!(!kept.contains("kind: Secret"), "{closed}: {kept}");
+    }
+}
