@@ -248,8 +248,13 @@ impl Stream {
                     }
                     out.write_all(doc)?;
                 }
+                // Each text wiped whole with memset (`sops::wipe`), not a byte at a time.
+                let wipe =
+                    |mut doc: Zeroizing<Vec<u8>>| ::sops::wipe(&mut std::mem::take(&mut *doc));
                 if docs.len() >= PARALLEL_DROP {
-                    docs.into_par_iter().for_each(drop);
+                    docs.into_par_iter().for_each(wipe);
+                } else {
+                    docs.into_iter().for_each(wipe);
                 }
             }
         }

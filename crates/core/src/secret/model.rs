@@ -348,6 +348,10 @@ pub fn base64_plain(bytes: &[u8]) -> String {
 
 /// Prints Secrets as one YAML stream (`---` between documents).
 pub fn to_yaml(secrets: &[Secret]) -> Zeroizing<Vec<u8>> {
+    // One Secret (a plugin call): its document is the stream, not copied into another.
+    if let [only] = secrets {
+        return only.document(false);
+    }
     let mut out = Zeroizing::new(Vec::new());
     write_yaml(secrets, &mut |doc| {
         out.extend_from_slice(doc);
