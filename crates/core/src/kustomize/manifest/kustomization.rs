@@ -633,11 +633,15 @@ impl Reader<'_> {
         for entry in self.seq(list, "resources")? {
             let Some(res) = entry.as_str() else { continue };
             let res_path = root.join(crate::kustomize::source::clean_slash_path(res));
-            if res.contains("://") || !res_path.is_file() {
+            if res.contains("://") {
                 continue;
             }
+            let meta = match std::fs::metadata(&res_path) {
+                Ok(meta) if meta.is_file() => meta,
+                _ => continue,
+            };
             self.within_root(restrictor, root, &res_path, entry.mark, "resources")?;
-            let text = read_text(&res_path)?;
+            let text = super::read_text_with(&res_path, &meta)?;
             // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
             // first document stands for the file, decrypted at render time.
             let is_sops = sops::is_sops(text.as_bytes()).is_some();

@@ -312,25 +312,41 @@ pub(crate) fn is_ksops(doc: &Node) -> bool {
 /// and anything over [`MAX_YAML_BYTES`] (or the run's limit) is refused before a byte is
 /// read.
 pub fn read_text(path: &Path) -> Result<String> {
-    use crate::gate::read::{self, Kind, Origin, ReadFailure};
-    let mut bytes =
-        read::file(path, Origin::Input, MAX_YAML_BYTES).map_err(|e| match e.failure {
-            ReadFailure::NotRegular(Kind::Directory) => {
-                Error::rule(Loc::file(path), Rule::IsADirectory)
-            }
-            ReadFailure::NotRegular(_) => Error::rule(Loc::file(path), Rule::NotRegular),
-            ReadFailure::TooLarge {
-                size,
-                limit,
-                exact,
-                settable: false,
-            } => Error::rule(Loc::file(path), Rule::TooLarge { size, limit, exact }),
-            ReadFailure::Io(e) => Error::io(path, "cannot read", e),
-            failure => Error::Read(read::ReadError {
-                path: path.to_path_buf(),
-                failure,
-            }),
-        })?;
+    read_text_as(path, None)
+}
+
+/// [`read_text`] of a path whose metadata (symlinks followed) the caller has just taken:
+/// not taken again.
+pub(crate) fn read_text_with(path: &Path, meta: &std::fs::Metadata) -> Result<String> {
+    read_text_as(path, Some(meta))
+}
+
+fn read_text_as(path: &Path, meta: Option<&std::fs::Metadata>) -> Result<String> {
+    use crate::gate::read::{self, Kind, Origin, ReadError, ReadFailure};
+    let read = match meta {
+        Some(meta) => read::file_with(path, meta, MAX_YAML_BYTES).map_err(|failure| ReadError {
+            path: path.to_path_buf(),
+            failure,
+        }),
+        None => read::file(path, Origin::Input, MAX_YAML_BYTES),
+    };
+    let mut bytes = read.map_err(|e| match e.failure {
+        ReadFailure::NotRegular(Kind::Directory) => {
+            Error::rule(Loc::file(path), Rule::IsADirectory)
+        }
+        ReadFailure::NotRegular(_) => Error::rule(Loc::file(path), Rule::NotRegular),
+        ReadFailure::TooLarge {
+            size,
+            limit,
+            exact,
+            settable: false,
+        } => Error::rule(Loc::file(path), Rule::TooLarge { size, limit, exact }),
+        ReadFailure::Io(e) => Error::io(path, "cannot read", e),
+        failure => Error::Read(read::ReadError {
+            path: path.to_path_buf(),
+            failure,
+        }),
+    })?;
     String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
         let valid_up_to = e.utf8_error().valid_up_to();
         Error::rule(Loc::file(path), Rule::NotUtf8 { valid_up_to })

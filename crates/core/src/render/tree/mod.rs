@@ -158,10 +158,12 @@ fn tree_like(k: &manifest::Kustomization, u: &Unit) -> (bool, Vec<(PathBuf, yaml
     let mut included = Vec::new();
     for e in k.includes() {
         let p = dir.join(&e.value);
-        if p.is_dir() {
+        // One `stat` answers both questions.
+        let meta = std::fs::metadata(&p).ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
             included.push((canonical(&p), e.mark));
             tree = true;
-        } else if !p.is_file() {
+        } else if !meta.is_some_and(|m| m.is_file()) {
             // Remote or missing: the tree build says which.
             tree = true;
         }

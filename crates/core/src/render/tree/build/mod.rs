@@ -386,13 +386,15 @@ impl<'a> Build<'a> {
             }
             // kustomize cleans a path lexically before it reads it (`x/../f` is `f`).
             let path = dir.join(clean(res));
-            if path.is_dir() {
+            // One `stat` answers both questions.
+            let meta = std::fs::metadata(&path).ok();
+            if meta.as_ref().is_some_and(|m| m.is_dir()) {
                 let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
                 append(ra, sub.res, &at(entry.mark))?;
                 acc.works.extend(sub.works);
                 acc.others.extend(sub.others);
                 merge_var_sets(&mut acc.vars, sub.vars)?;
-            } else if path.is_file() {
+            } else if meta.is_some_and(|m| m.is_file()) {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
                 // The documents read with the kustomization hold every Secret; a build that
                 // reads other kinds has those parsed from the rest of the file.
