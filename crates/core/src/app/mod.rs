@@ -248,9 +248,10 @@ impl Stream {
                     }
                     out.write_all(doc)?;
                 }
-                // Each text wiped whole with memset (`sops::wipe`), not a byte at a time.
-                let wipe =
-                    |mut doc: Zeroizing<Vec<u8>>| ::sops::wipe(&mut std::mem::take(&mut *doc));
+                // Each text wiped whole with memset (`secret::wipe`), not a byte at a time.
+                let wipe = |mut doc: Zeroizing<Vec<u8>>| {
+                    crate::secret::wipe(&mut std::mem::take(&mut *doc))
+                };
                 if docs.len() >= PARALLEL_DROP {
                     docs.into_par_iter().for_each(wipe);
                 } else {

@@ -28,6 +28,10 @@ use std::fmt;
 /// lives with its lowest user, the SOPS crate; this is the same one.
 pub use ::sops::SecretBytes;
 
+/// How `SecretBytes`, `SecretString` and a render's printed documents are zeroed when
+/// dropped: memset behind a compiler barrier (the `sops` crate's, where `SecretBytes` lives).
+pub use ::sops::wipe;
+
 /// A string derived from secret bytes (base64 text, a decrypted env value).
 /// Zeroized on drop (as [`SecretBytes`] is); `Debug` redacts it.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -36,7 +40,7 @@ pub(crate) struct SecretString(String);
 impl Drop for SecretString {
     fn drop(&mut self) {
         // SAFETY: `wipe` leaves the vector empty, which is valid UTF-8.
-        ::sops::wipe(unsafe { self.0.as_mut_vec() });
+        wipe(unsafe { self.0.as_mut_vec() });
     }
 }
 
