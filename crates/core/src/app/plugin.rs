@@ -37,7 +37,7 @@ pub fn exec(session: &Session, config: &Path) -> Result<Zeroizing<Vec<u8>>> {
         &session.keys,
     )?;
     session.say(Said::Warnings(&warnings));
-    Ok(Zeroizing::new(yaml))
+    Ok(yaml)
 }
 
 /// The KRM function over the ResourceList `input` (a KSOPS one runs as KSOPS).

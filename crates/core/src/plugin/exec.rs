@@ -7,6 +7,8 @@
 
 use std::path::Path;
 
+use zeroize::Zeroizing;
+
 use crate::error::{Result, Warning};
 use crate::kustomize::manifest;
 use crate::render::{self, Decrypt, Mode, Settings};
@@ -20,7 +22,7 @@ pub fn exec(
     root: &Path,
     settings: &Settings,
     keys: &dyn Decrypt,
-) -> Result<(Vec<u8>, Vec<Warning>)> {
+) -> Result<(Zeroizing<Vec<u8>>, Vec<Warning>)> {
     let unit = manifest::read_generator_file(config, text, root, true)?;
     let settings = Settings {
         mode: Mode::Plugin,
@@ -36,9 +38,9 @@ pub fn exec(
             }
             crate::yaml::emit::write_document(&s.to_redacted_node(true), &mut yaml);
         }
-        yaml
+        Zeroizing::new(yaml)
     } else {
-        crate::secret::to_yaml(&out.secrets).to_vec()
+        crate::secret::to_yaml(&out.secrets)
     };
     Ok((yaml, out.warnings))
 }
