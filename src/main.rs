@@ -20,21 +20,28 @@ use secretgen::error::Error;
 /// generator. secretgen does not recurse without a depth budget, so an overflow needs no
 /// message beyond the signal's. What the program does need of that start-up is done here:
 /// the standard descriptors made safe to write, SIGPIPE left to `write` as an error, and
-/// standard output flushed at the end. The arguments and the environment are std's as
-/// ever (the C library hands them to std before `main`).
+/// standard output flushed at the end. The arguments are taken from `argv` here: glibc
+/// also hands them to std before `main`, musl does not (the environment is the C
+/// library's in both).
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
     start_up();
-    status(run())
+    let args = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            use std::os::unix::ffi::OsStrExt;
+            // SAFETY: the C library passes `argc` pointers to NUL-terminated strings that
+            // live as long as the process.
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
+        .collect();
+    status(run(args))
 }
 
 /// The program: its exit code, its error printed.
 #[cfg_attr(test, allow(dead_code))]
-fn run() -> ExitCode {
+fn run(args: Vec<std::ffi::OsString>) -> ExitCode {
     install_panic_hook();
     // Standard output flushed, as std does after its `main` returns; a failure is an error.
     let flushed = |code| {
@@ -42,7 +49,7 @@ fn run() -> ExitCode {
             .map(|()| code)
             .map_err(|e| Error::io(std::path::Path::new("<stdout>"), "cannot write", e))
     };
-    exit_code(cli::main().and_then(flushed))
+    exit_code(cli::main(args).and_then(flushed))
 }
 
 /// What std's start-up does that the program relies on.

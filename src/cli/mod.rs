@@ -89,10 +89,9 @@ impl Globals {
 }
 
 /// Runs the command line of this process.
-pub(crate) fn main() -> Result<ExitCode, Error> {
+pub(crate) fn main(mut args: Vec<std::ffi::OsString>) -> Result<ExitCode, Error> {
     // The reader's limits, for every mode: a value that is not valid is an error.
     secretgen::gate::read::install_from_env().map_err(Error::Usage)?;
-    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Every mode, those without a parser too (kustomize's call, the KRM stdin, `ksops`):
     // the environment's process timeout, which `--process-timeout` overrides below.
     let timeout = secretgen::gate::process::Timeout::from_env().map_err(Error::Usage)?;
