@@ -555,6 +555,25 @@ mod tests {
     }
 
     #[test]
+    fn first_break_finds_the_first_line_break_at_every_offset() {
+        // Offsets on both sides of the SSE2 search's 16- and 64-byte blocks, either break
+        // alone or both, and none at all.
+        for len in [0, 1, 15, 16, 17, 31, 32, 63, 64, 65, 130] {
+            assert_eq!(first_break(&vec![b'a'; len]), None, "len {len}");
+            for at in 0..len {
+                for (first, second) in [(b'\n', b'\n'), (b'\r', b'\r'), (b'\r', b'\n')] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = first;
+                    if at + 3 < len {
+                        bytes[at + 3] = second;
+                    }
+                    assert_eq!(first_break(&bytes), Some(at), "len {len}, at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn natural_order() {
         let mut keys = vec![
             "zeta", "b10", "é", "a.b", "_under", "alpha", "Mid", "b9", "a-b", "~tilde", "A",
