@@ -876,7 +876,8 @@ def md_realworld(s):
         f"`secretgen render` against `kustomize build` on every build of the real-world corpus "
         f"(`testdata/realworld/builds.tsv`: {len(b)} builds of public repositories, trees fetched by "
         f"`tests/setup.sh`; same flags, same Secrets: `cargo test --test cases -- realworld::`). Medians of "
-        f"{s['runs']} alternating runs per build, wall and CPU (user + system) time.",
+        f"{s['runs']} alternating runs per build, taken round the builds (every build's first pair, then "
+        f"every build's second, …), wall and CPU (user + system) time.",
         "",
         f"**{at10} of {len(b)} builds at ≥ 10×**; the lowest ratio is **{ratio(b[0]):.1f}×** "
         f"(`{b[0]['build']}`).",

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """`secretgen render` against `kustomize build` on every build of the real-world corpus
 (testdata/realworld/builds.tsv, trees fetched by tests/setup.sh), with the flags builds.tsv
-gives, in alternating runs (S K K S S K …) so that a changing load falls on both alike.
+gives, in alternating runs (S K K S S K …) so that a changing load falls on both alike. The
+runs go round the builds (every build's first pair, then every build's second, …), so that
+a build's samples are spread over the whole call and a burst of load on the machine takes
+one sample of many builds, not every sample of one.
 Prints, per build, the median wall time of each and the ratio kustomize/secretgen of the
 medians (and the same for CPU time, user + system, which a loaded machine disturbs less), then the builds sorted by ratio (slowest first) and the minimum ratio.
 
@@ -72,7 +75,7 @@ def main():
                HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", LC_ALL="C")
     sg = os.path.abspath(a.secretgen)
     ku = os.path.abspath(a.kustomize)
-    rows = []
+    chosen = []
     for repo, d, flags in builds(a.tsv):
         name = f"{repo}/{d}"
         if a.only and not any(o in name for o in a.only):
@@ -83,13 +86,16 @@ def main():
         cmds = {"S": [sg, "render", *flags, d], "K": [ku, "build", *flags, d]}
         for c in cmds.values():
             timed(c, cwd, env)
-        t = {"S": [], "K": []}
-        cpu = {"S": [], "K": []}
-        for r in range(a.runs):
+        chosen.append((name, cwd, cmds, {"S": [], "K": []}, {"S": [], "K": []}))
+    for r in range(a.runs):
+        print(f"realworld: round {r + 1} of {a.runs}", file=sys.stderr, flush=True)
+        for name, cwd, cmds, t, cpu in chosen:
             for lab in ("S", "K") if r % 2 == 0 else ("K", "S"):
                 wall, used = timed(cmds[lab], cwd, env)
                 t[lab].append(wall)
                 cpu[lab].append(used)
+    rows = []
+    for name, cwd, cmds, t, cpu in chosen:
         s, k = statistics.median(t["S"]), statistics.median(t["K"])
         cs, ck = statistics.median(cpu["S"]), statistics.median(cpu["K"])
         rows.append((name, s, k, k / s, cs, ck))
