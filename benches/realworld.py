@@ -56,6 +56,19 @@ def timed(argv, cwd, env):
     return dt, usage.ru_utime + usage.ru_stime
 
 
+def order_effect(build, runs, env):
+    """How much a run depends on the one before it, on one build: the median wall time of
+    each tool right after a run of itself and right after one of the other tool."""
+    name, cwd, cmds, _, _ = build
+    walls = {f"{lab} after {prev}": [] for lab in "SK" for prev in "SK"}
+    for _ in range(runs):
+        for key, samples in walls.items():
+            lab, prev = key[0], key[-1]
+            timed(cmds[prev], cwd, env)
+            samples.append(timed(cmds[lab], cwd, env)[0])
+    return {"build": name, **{k: statistics.median(v) for k, v in walls.items()}}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--secretgen", default=os.path.join(REPO, "target", "release", "secretgen"))
@@ -95,7 +108,7 @@ def main():
                 t[lab].append(wall)
                 cpu[lab].append(used)
     rows = []
-    for name, cwd, cmds, t, cpu in chosen:
+    for name, _, _, t, cpu in chosen:
         s, k = statistics.median(t["S"]), statistics.median(t["K"])
         cs, ck = statistics.median(cpu["S"]), statistics.median(cpu["K"])
         rows.append((name, s, k, k / s, cs, ck))
@@ -110,11 +123,14 @@ def main():
     for name, s, k, ratio, cs, ck in rows[: a.slowest]:
         print(f"| {name} | {s * 1000:.1f} ms | {k * 1000:.1f} ms | {ratio:.1f}x "
               f"| {cs * 1000:.1f} ms | {ck * 1000:.1f} ms | {ck / max(cs, 1e-4):.1f}x |")
+    order = order_effect(next(c for c in chosen if c[0] == rows[0][0]), a.runs, env)
+    print(f"\n{order['build']}, medians of {a.runs} runs of each tool right after another run: "
+          + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in order.items() if k != "build"))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"runs": a.runs, "builds": [
                 {"build": name, "secretgen": s, "kustomize": k, "cpu_secretgen": cs, "cpu_kustomize": ck}
-                for name, s, k, _, cs, ck in rows]}, f, indent=1)
+                for name, s, k, _, cs, ck in rows], "order_effect": order}, f, indent=1)
     print(f"\nminimum ratio {rows[0][3]:.1f}x at {rows[0][0]}; "
           f"{sum(r[3] >= 10 for r in rows)} of {len(rows)} builds at >= 10x")
 

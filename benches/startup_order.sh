@@ -120,18 +120,17 @@ import glob, re, subprocess, sys
 work, out, bin = sys.argv[1:4]
 # The C library's string functions come in one variant per processor feature, chosen at
 # start; valgrind's virtual processor picks another than most machines do. A variant
-# recorded brings its siblings (but not the transactional-memory ones) beside it.
+# recorded brings its siblings beside it (not the transactional-memory or _chk ones).
 symbols = subprocess.run(["nm", bin], capture_output=True, text=True, check=True).stdout
-local = re.findall(r" [tT] (\S+)", symbols)
 variant = re.compile(r"__([a-z]+)_(sse2|ssse3|sse4|avx|evex|erms)")
+families = {}
+for n in sorted(set(re.findall(r" [tT] (\S+)", symbols))):
+    m = variant.match(n)
+    if m and "_rtm" not in n and "_chk" not in n:
+        families.setdefault(m.group(1), []).append(n)
 def with_siblings(name):
     m = variant.match(name)
-    if not m:
-        return [name]
-    prefix = f"__{m.group(1)}_"
-    siblings = sorted(n for n in local if n.startswith(prefix) and variant.match(n)
-                      and "_rtm" not in n and "_chk" not in n)
-    return [name] + [n for n in siblings if n != name]
+    return [name] + [n for n in families.get(m.group(1), []) if n != name] if m else [name]
 seen, order = set(), []
 for cg in sorted(glob.glob(work + "/*.cg")):
     names = set()
