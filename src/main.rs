@@ -78,24 +78,7 @@ fn start_up() {
     // handles (a quiet exit), not a signal that kills it.
     // SAFETY: setting a signal's disposition to ignore it.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
-    // glibc gives each worker thread a heap it then grows by what each allocation lacks: a
-    // large render (Secrets held until they are sorted) grew the two workers' heaps some
-    // 1,300 times, each an `mprotect` (which takes the address space's lock, as the other
-    // thread's page faults do). With this pad a heap is made writable whole when it is made
-    // (address space only: a page costs memory once it is touched, as before). Setting it
-    // also keeps glibc's threshold for giving a large block its own mapping at 128 KiB
-    // instead of raising it after each such block is freed.
-    #[cfg(target_env = "gnu")]
-    // SAFETY: a documented malloc parameter, set before any thread is started.
-    unsafe {
-        libc::mallopt(libc::M_TOP_PAD, HEAP_PAD)
-    };
 }
-
-/// glibc's `M_TOP_PAD`: the most a worker thread's heap can be (glibc's `HEAP_MAX_SIZE` on
-/// 64-bit systems).
-#[cfg(all(not(test), target_env = "gnu"))]
-const HEAP_PAD: std::ffi::c_int = 64 << 20;
 
 /// The status for the C library's `exit`: `ExitCode` keeps its number to itself.
 #[cfg(not(test))]
