@@ -583,16 +583,17 @@ def machine(c):
     }
 
 
-# What this script writes: a section run after another finds them changed, which says
-# nothing about the code measured.
-OUTPUTS = {"BENCHMARKS.md", "benches/results.json", "benches/scaling.svg"}
+# What this script writes in the repository (paths from its root): a section run after
+# another finds them changed, which says nothing about the code measured.
+REPORT, RESULTS, PLOT = "BENCHMARKS.md", "benches/results.json", "benches/scaling.svg"
+OUTPUTS = (REPORT, RESULTS, PLOT)
 
 
 def tree_id():
     """The commit measured, marked -dirty when a tracked file other than this script's
     outputs differs from it."""
     commit = first_line(["git", "-C", ROOT, "describe", "--always", "--abbrev=12"])
-    others = [f":(exclude){o}" for o in sorted(OUTPUTS)]
+    others = [f":(exclude){o}" for o in OUTPUTS]
     try:
         same = subprocess.run(["git", "-C", ROOT, "diff", "--quiet", "HEAD", "--", ".", *others],
                               timeout=30).returncode == 0
@@ -1120,10 +1121,12 @@ def main():
 
     c = Ctx(a)
     qdir = c.W("quick")
-    results = a.results or (os.path.join(qdir, "results.json") if a.quick else os.path.join(HERE, "results.json"))
-    out = a.out or (os.path.join(qdir, "BENCHMARKS.md") if a.quick else os.path.join(ROOT, "BENCHMARKS.md"))
-    svg_path = os.path.join(os.path.dirname(os.path.abspath(out)), "scaling.svg") if a.quick else \
-        os.path.join(HERE, "scaling.svg")
+    home = (lambda rel: os.path.join(qdir, os.path.basename(rel))) if a.quick else \
+        (lambda rel: os.path.join(ROOT, rel))
+    results = a.results or home(RESULTS)
+    out = a.out or home(REPORT)
+    svg_path = os.path.join(os.path.dirname(os.path.abspath(out)), os.path.basename(PLOT)) if a.quick \
+        else home(PLOT)
     os.makedirs(os.path.dirname(os.path.abspath(results)), exist_ok=True)
     res = {"sections": {}}
     if os.path.exists(results):

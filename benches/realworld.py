@@ -17,6 +17,7 @@ record.sh sets them. Each build is run once by each tool before timing (warm pag
 """
 
 import argparse
+import collections
 import json
 import os
 import statistics
@@ -56,10 +57,15 @@ def timed(argv, cwd, env):
     return dt, usage.ru_utime + usage.ru_stime
 
 
+# One build as measured: its name, where and what each tool runs, and the samples (wall and
+# CPU seconds per tool).
+Build = collections.namedtuple("Build", "name cwd cmds wall cpu")
+
+
 def order_effect(build, runs, env):
     """How much a run depends on the one before it, on one build: the median wall time of
     each tool right after a run of itself and right after one of the other tool."""
-    name, cwd, cmds, _, _ = build
+    name, cwd, cmds = build.name, build.cwd, build.cmds
     walls = {f"{lab} after {prev}": [] for lab in "SK" for prev in "SK"}
     for _ in range(runs):
         for key, samples in walls.items():
@@ -99,7 +105,7 @@ def main():
         cmds = {"S": [sg, "render", *flags, d], "K": [ku, "build", *flags, d]}
         for c in cmds.values():
             timed(c, cwd, env)
-        chosen.append((name, cwd, cmds, {"S": [], "K": []}, {"S": [], "K": []}))
+        chosen.append(Build(name, cwd, cmds, {"S": [], "K": []}, {"S": [], "K": []}))
     for r in range(a.runs):
         print(f"realworld: round {r + 1} of {a.runs}", file=sys.stderr, flush=True)
         for name, cwd, cmds, t, cpu in chosen:
@@ -123,7 +129,7 @@ def main():
     for name, s, k, ratio, cs, ck in rows[: a.slowest]:
         print(f"| {name} | {s * 1000:.1f} ms | {k * 1000:.1f} ms | {ratio:.1f}x "
               f"| {cs * 1000:.1f} ms | {ck * 1000:.1f} ms | {ck / max(cs, 1e-4):.1f}x |")
-    order = order_effect(next(c for c in chosen if c[0] == rows[0][0]), a.runs, env)
+    order = order_effect(next(b for b in chosen if b.name == rows[0][0]), a.runs, env)
     print(f"\n{order['build']}, medians of {a.runs} runs of each tool right after another run: "
           + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in order.items() if k != "build"))
     if a.json:
