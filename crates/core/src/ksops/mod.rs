@@ -26,6 +26,7 @@ use crate::error::{Error, Loc, Result};
 use crate::gate::read;
 use crate::kustomize::manifest::MAX_YAML_BYTES;
 use crate::render::Decrypt;
+use crate::render::reads::Reads;
 use crate::secret::SecretBytes;
 use crate::secret::validate::{self, SecretView};
 use crate::yaml::emit::{self, Node as Out};
@@ -511,8 +512,12 @@ pub(crate) fn generate(config: &Config, root: &Path, keys: &dyn Decrypt) -> Resu
         files: Vec::new(),
         secrets: Vec::new(),
     };
-    for entry in config.files.iter().flatten() {
-        let data = read_input(root, entry, file, keys, &entry.text)?;
+    let entries = config.files.as_deref().unwrap_or_default();
+    let read = |entry: &Entry| read_input(root, entry, file, keys, &entry.text);
+    // Every input is a SOPS file: each is a decryption.
+    let mut reads = Reads::new(entries, &read, |_| true);
+    for _ in entries {
+        let data = reads.next_read()?;
         out.files.push(Zeroizing::new(data.expose().to_vec()));
     }
     for sf in config.secret_from.iter().flatten() {
@@ -563,22 +568,29 @@ fn read_secret_data(
     keys: &dyn Decrypt,
 ) -> Result<SecretData> {
     let mut out = SecretData::default();
-    for entry in &sf.files {
+    // Every input is a SOPS file: each is a decryption.
+    let keyed = |entry: &Entry| -> Result<(String, SecretBytes)> {
         let (key, path) = split_entry(entry, file)?;
-        let data = read_input(root, entry, file, keys, path)?;
+        Ok((key, read_input(root, entry, file, keys, path)?))
+    };
+    let mut reads = Reads::new(&sf.files, &keyed, |_| true);
+    for entry in &sf.files {
+        let (key, data) = reads.next_read()?;
         let text = Zeroizing::new(dotenv::go_lossy(data.expose()));
         out.string_data
             .insert(key, (text, Loc::at(file, entry.mark)));
     }
+    let mut reads = Reads::new(&sf.binary_files, &keyed, |_| true);
     for entry in &sf.binary_files {
-        let (key, path) = split_entry(entry, file)?;
-        let data = read_input(root, entry, file, keys, path)?;
+        let (key, data) = reads.next_read()?;
         let bytes = Zeroizing::new(data.expose().to_vec());
         out.binary_data
             .insert(key, (bytes, Loc::at(file, entry.mark)));
     }
+    let read = |entry: &Entry| read_input(root, entry, file, keys, &entry.text);
+    let mut reads = Reads::new(&sf.envs, &read, |_| true);
     for entry in &sf.envs {
-        let data = read_input(root, entry, file, keys, &entry.text)?;
+        let data = reads.next_read()?;
         let vars = dotenv::parse(data.expose()).map_err(|e| env_file(file, entry, e))?;
         for v in vars {
             out.env_keys.insert(v.key.clone());
@@ -859,6 +871,60 @@ mod tests {
             out,
             "kind: A\n\n---\nkind: B\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"
         );
+    }
+
+    /// Enough inputs to be read on every core: joined in their order all the same, and the
+    /// failure reported is the first in order, not the first to finish.
+    #[test]
+    fn inputs_read_in_parallel_keep_their_order_and_first_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let names: Vec<String> = (0..12).map(|i| format!("f{i:02}.yaml")).collect();
+        for (i, n) in names.iter().enumerate() {
+            std::fs::write(d.join(n), format!("kind: K{i}\n")).unwrap();
+            std::fs::write(d.join(format!("v{i:02}")), format!("value {i}")).unwrap();
+        }
+        let out = run(d, &format!("kind: ksops\nfiles: [{}]\n", names.join(", "))).unwrap();
+        let want: Vec<String> = (0..12).map(|i| format!("kind: K{i}\n")).collect();
+        assert_eq!(out, want.join("\n---\n"));
+
+        let mut listed = names.clone();
+        listed[3] = "missing-3.yaml".into();
+        listed[9] = "missing-9.yaml".into();
+        let e = run(d, &format!("kind: ksops\nfiles: [{}]\n", listed.join(", ")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot read `missing-3.yaml`"), "{e}");
+        assert!(!e.contains("missing-9"), "{e}");
+
+        // `secretFrom`: keys in order; an entry that cannot be split, later in the list than a
+        // missing file, is not the one reported.
+        let entries: Vec<String> = (0..12).map(|i| format!("k{i:02}=v{i:02}")).collect();
+        let out = run(
+            d,
+            &format!(
+                "kind: ksops\nsecretFrom:\n- metadata: {{name: s}}\n  files: [{}]\n",
+                entries.join(", ")
+            ),
+        )
+        .unwrap();
+        for i in 0..12 {
+            assert!(out.contains(&format!("  k{i:02}: value {i}\n")), "{out}");
+        }
+        let mut listed = entries.clone();
+        listed[2] = "k02=missing-2".into();
+        listed[7] = "a=b=c".into();
+        let e = run(
+            d,
+            &format!(
+                "kind: ksops\nsecretFrom:\n- metadata: {{name: s}}\n  binaryFiles: [{}]\n",
+                listed.join(", ")
+            ),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("cannot read `missing-2`"), "{e}");
+        assert!(!e.contains("invalid file entry"), "{e}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::Path;
 use super::error::{RenderError, Rule};
 use super::loader::{Input, Root};
 use super::naming::{apply_hash, defer_hash, is_build_annotation, plugin_marks};
+use super::reads::Reads;
 use super::settings::{Mode, PLACEHOLDER_ANNOTATION, Settings};
 use super::{Decrypt, Enc, Entry, Secret};
 use crate::error::{Error, Loc, Result, Warning};
@@ -290,61 +291,6 @@ fn collect_files(
         }
     }
     Ok(())
-}
-
-/// From this many `files` or `envs` entries on, a generator whose first entry needed a
-/// decryption reads (and decrypts) the rest on every core before taking them in order: each
-/// SOPS file's data key may cost a gpg process or a KMS round trip, and files are
-/// independent. Plain files are read in turn: starting threads costs more than reading them
-/// (and a plugin call, one generator per process, would start them for nothing). The first
-/// failure in order is still the one reported.
-const PARALLEL_READS: usize = 4;
-
-/// The entries read in order: the first alone, then, when it was decrypted (`costly`) and
-/// enough remain, the rest in parallel; else each in turn, stopping at the first failure.
-struct Reads<'a, 'r, T, R, C> {
-    entries: &'a [Located],
-    read: &'r R,
-    costly: C,
-    at: usize,
-    ahead: Option<std::vec::IntoIter<Result<T>>>,
-}
-
-impl<'a, 'r, T, R, C> Reads<'a, 'r, T, R, C>
-where
-    T: Send,
-    R: Fn(&'a Located) -> Result<T> + Sync,
-    C: Fn(&T) -> bool,
-{
-    fn new(entries: &'a [Located], read: &'r R, costly: C) -> Self {
-        Reads {
-            entries,
-            read,
-            costly,
-            at: 0,
-            ahead: None,
-        }
-    }
-
-    /// The next entry's read.
-    fn next_read(&mut self) -> Result<T> {
-        if let Some(done) = self.ahead.as_mut() {
-            return done.next().expect("one read per entry");
-        }
-        let entry = &self.entries[self.at];
-        self.at += 1;
-        let first = (self.read)(entry);
-        let rest = &self.entries[self.at..];
-        if self.at == 1
-            && rest.len() + 1 >= PARALLEL_READS
-            && first.as_ref().is_ok_and(|v| (self.costly)(v))
-        {
-            use rayon::prelude::*;
-            let read = self.read;
-            self.ahead = Some(rest.par_iter().map(read).collect::<Vec<_>>().into_iter());
-        }
-        first
-    }
 }
 
 /// Whether reading `input` decrypted something (or tried to).

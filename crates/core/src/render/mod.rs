@@ -16,6 +16,7 @@ mod error;
 mod generator;
 pub(crate) mod loader;
 mod naming;
+pub(crate) mod reads;
 mod resources;
 mod settings;
 pub mod tree;
