@@ -514,10 +514,8 @@ pub(crate) fn generate(config: &Config, root: &Path, keys: &dyn Decrypt) -> Resu
     };
     let entries = config.files.as_deref().unwrap_or_default();
     let read = |entry: &Entry| read_input(root, entry, file, keys, &entry.text);
-    // Every input is a SOPS file: each is a decryption.
-    let mut reads = Reads::new(entries, &read, |_| true);
-    for _ in entries {
-        let data = reads.next_read()?;
+    for data in Reads::decrypting(entries, &read) {
+        let data = data?;
         out.files.push(Zeroizing::new(data.expose().to_vec()));
     }
     for sf in config.secret_from.iter().flatten() {
@@ -568,29 +566,26 @@ fn read_secret_data(
     keys: &dyn Decrypt,
 ) -> Result<SecretData> {
     let mut out = SecretData::default();
-    // Every input is a SOPS file: each is a decryption.
     let keyed = |entry: &Entry| -> Result<(String, SecretBytes)> {
         let (key, path) = split_entry(entry, file)?;
         Ok((key, read_input(root, entry, file, keys, path)?))
     };
-    let mut reads = Reads::new(&sf.files, &keyed, |_| true);
-    for entry in &sf.files {
-        let (key, data) = reads.next_read()?;
+    for (entry, read) in sf.files.iter().zip(Reads::decrypting(&sf.files, &keyed)) {
+        let (key, data) = read?;
         let text = Zeroizing::new(dotenv::go_lossy(data.expose()));
         out.string_data
             .insert(key, (text, Loc::at(file, entry.mark)));
     }
-    let mut reads = Reads::new(&sf.binary_files, &keyed, |_| true);
-    for entry in &sf.binary_files {
-        let (key, data) = reads.next_read()?;
+    let binary = Reads::decrypting(&sf.binary_files, &keyed);
+    for (entry, read) in sf.binary_files.iter().zip(binary) {
+        let (key, data) = read?;
         let bytes = Zeroizing::new(data.expose().to_vec());
         out.binary_data
             .insert(key, (bytes, Loc::at(file, entry.mark)));
     }
     let read = |entry: &Entry| read_input(root, entry, file, keys, &entry.text);
-    let mut reads = Reads::new(&sf.envs, &read, |_| true);
-    for entry in &sf.envs {
-        let data = reads.next_read()?;
+    for (entry, data) in sf.envs.iter().zip(Reads::decrypting(&sf.envs, &read)) {
+        let data = data?;
         let vars = dotenv::parse(data.expose()).map_err(|e| env_file(file, entry, e))?;
         for v in vars {
             out.env_keys.insert(v.key.clone());

@@ -172,9 +172,9 @@ fn collect_envs(
         root.read_file(&env.value, &loc, keys, false)
             .map(|input| (loc, input))
     };
-    let mut reads = Reads::new(&g.envs, &read, |(_, input): &(Loc, Input)| decrypted(input));
-    for env in &g.envs {
-        let (loc, input) = reads.next_read()?;
+    let reads = Reads::new(&g.envs, &read, |(_, input): &(Loc, Input)| decrypted(input));
+    for (env, read) in g.envs.iter().zip(reads) {
+        let (loc, input) = read?;
         let Input::File { bytes, enc, path } = input else {
             return Err(RenderError::new(
                 loc,
@@ -251,13 +251,13 @@ fn collect_files(
         let input = root.read_file(path, &loc, keys, g.expands_directories())?;
         Ok((loc, key.map(str::to_string), path.to_string(), input))
     };
-    let mut reads = Reads::new(
+    let reads = Reads::new(
         &g.files,
         &read,
         |r: &(Loc, Option<String>, String, Input)| decrypted(&r.3),
     );
-    for _ in &g.files {
-        let (loc, key, path, input) = reads.next_read()?;
+    for read in reads {
+        let (loc, key, path, input) = read?;
         let (key, path) = (key.as_deref(), path.as_str());
         match input {
             Input::File { bytes, enc, .. } => {

@@ -12,14 +12,27 @@ use crate::error::Result;
 /// still the one reported.
 const PARALLEL_READS: usize = 4;
 
-/// The entries read in order: the first alone, then, when it was decrypted (`costly`) and
-/// enough remain, the rest in parallel; else each in turn, stopping at the first failure.
+/// The entries read in order, as an iterator of their reads: the first alone, then, when it
+/// was decrypted (`costly`) and enough remain, the rest in parallel; else each in turn. A
+/// caller stops at the first failure it takes.
 pub(crate) struct Reads<'a, 'r, E, T, R, C> {
     entries: &'a [E],
     read: &'r R,
     costly: C,
     at: usize,
     ahead: Option<std::vec::IntoIter<Result<T>>>,
+}
+
+impl<'a, 'r, E, T, R> Reads<'a, 'r, E, T, R, fn(&T) -> bool>
+where
+    E: Sync,
+    T: Send,
+    R: Fn(&'a E) -> Result<T> + Sync,
+{
+    /// Entries that are each a decryption (a KSOPS config's inputs are all SOPS files).
+    pub(crate) fn decrypting(entries: &'a [E], read: &'r R) -> Self {
+        Reads::new(entries, read, |_| true)
+    }
 }
 
 impl<'a, 'r, E, T, R, C> Reads<'a, 'r, E, T, R, C>
@@ -38,13 +51,22 @@ where
             ahead: None,
         }
     }
+}
 
-    /// The next entry's read.
-    pub(crate) fn next_read(&mut self) -> Result<T> {
+impl<'a, 'r, E, T, R, C> Iterator for Reads<'a, 'r, E, T, R, C>
+where
+    E: Sync,
+    T: Send,
+    R: Fn(&'a E) -> Result<T> + Sync,
+    C: Fn(&T) -> bool,
+{
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
         if let Some(done) = self.ahead.as_mut() {
-            return done.next().expect("one read per entry");
+            return done.next();
         }
-        let entry = &self.entries[self.at];
+        let entry = self.entries.get(self.at)?;
         self.at += 1;
         let first = (self.read)(entry);
         let rest = &self.entries[self.at..];
@@ -56,6 +78,6 @@ where
             let read = self.read;
             self.ahead = Some(rest.par_iter().map(read).collect::<Vec<_>>().into_iter());
         }
-        first
+        Some(first)
     }
 }
