@@ -8,13 +8,17 @@
 # hundred functions one call runs are spread over 10 MB of code, and the call takes one page
 # fault for each 64 KiB it touches; laid out together, they fill a few dozen pages.
 #
-# The calls recorded (valgrind's callgrind lists every function a run enters), in this order:
-# kustomize's plugin call (`SecretGenerator CONFIG`), `render` of a generator file, and
-# `render` of a small kustomization with resources (a Secret with stringData and a
-# placeholder among them, which warns) and a patch. The file lists mangled names, the
-# plugin call's first. A name that a later change of the code no longer produces is skipped
-# by the linker (the rest keep their places): re-run this script when the benchmarks show
-# the plugin call's page faults growing.
+# The calls recorded (valgrind's callgrind lists every function a run enters): kustomize's
+# plugin call (`SecretGenerator CONFIG`), `render` of a generator file, `render` of a small
+# kustomization with resources (a Secret with stringData and a placeholder among them, which
+# warns) and a patch, `render` of two Secret resources, and `render` of every build of the
+# real-world corpus (testdata/realworld/builds.tsv, with its flags) when tests/setup.sh has
+# fetched it. The functions most calls run come first: each is weighed by the calls that
+# enter it, the plugin call counting as many as all the others together (kustomize runs it
+# once per generator), so that a short call finds most of its code in the first pages. The
+# file lists mangled names. A name that a later change of the code no longer produces is
+# skipped by the linker (the rest keep their places): re-run this script when the benchmarks
+# show the plugin call's page faults growing.
 # Needs valgrind and python3, and the static build's toolchain (Rust >= 1.90, which links
 # with lld).
 set -euo pipefail
@@ -115,6 +119,22 @@ data:
 EOF
 record "$work/4-secrets.cg" "$bin" render "$work/secrets"
 
+# Every build of the real-world corpus, with its flags, where tests/setup.sh fetched it.
+trees=${SECRETGEN_REALWORLD:-$PWD/.tools/realworld}/trees
+if [ -d "$trees" ]; then
+  n=0
+  while IFS=$'\t' read -r repo dir flags; do
+    case $repo in '' | '#'*) continue ;; esac
+    [ "$flags" = - ] && flags=
+    n=$((n + 1))
+    # shellcheck disable=SC2086 # the flags are words
+    (cd "$trees/$repo" && record "$work/5-realworld-$(printf %03d "$n").cg" "$bin" render $flags "$dir")
+  done <testdata/realworld/builds.tsv
+  echo "startup_order: $n builds of the real-world corpus recorded" >&2
+else
+  echo "startup_order: no real-world corpus at $trees (tests/setup.sh fetches it): recording the calls above only" >&2
+fi
+
 python3 - "$work" dist/startup.order "$bin" <<'EOF'
 import glob, re, subprocess, sys
 work, out, bin = sys.argv[1:4]
@@ -131,8 +151,12 @@ for n in sorted(set(re.findall(r" [tT] (\S+)", symbols))):
 def with_siblings(name):
     m = variant.match(name)
     return [name] + [n for n in families.get(m.group(1), []) if n != name] if m else [name]
-seen, order = set(), []
-for cg in sorted(glob.glob(work + "/*.cg")):
+# Each function weighs as many calls as enter it; the plugin call (the first recording)
+# weighs as much as all the others together. Heaviest first; among equals, in the order the
+# recordings first enter them.
+recordings = sorted(glob.glob(work + "/*.cg"))
+weight, first = {}, {}
+for i, cg in enumerate(recordings):
     names = set()
     for line in open(cg, errors="replace"):
         m = re.match(r"c?fn=\(\d+\) (.+)", line)
@@ -141,11 +165,20 @@ for cg in sorted(glob.glob(work + "/*.cg")):
             name = re.sub(r"'\d+$", "", m.group(1).strip())
             if not name.startswith(("(", "0x")):
                 names.add(name)
-    for name in sorted(names - seen):
-        for n in with_siblings(name):
-            if n not in seen:
-                order.append(n)
-                seen.add(n)
+    w = max(len(recordings) - 1, 1) if i == 0 else 1
+    for name in sorted(names):
+        weight[name] = weight.get(name, 0) + w
+        first.setdefault(name, len(first))
+# What every call runs and valgrind cannot see: glibc's start-up looks up the kernel's vDSO
+# (valgrind gives the program none). These go first.
+unseen = ["_dl_new_object", "_dl_setup_hash", "_dl_add_to_namespace_list",
+          "_dl_lookup_symbol_x", "do_lookup_x", "check_match", "__strcmp_evex"]
+seen, order = set(), []
+for name in unseen + sorted(weight, key=lambda n: (-weight[n], first[n])):
+    for n in with_siblings(name):
+        if n not in seen:
+            order.append(n)
+            seen.add(n)
 with open(out, "w") as f:
     f.write("".join(n + "\n" for n in order))
 print(f"{out}: {len(order)} functions")
