@@ -45,7 +45,7 @@ pub fn real_path(path: &Path) -> std::io::Result<PathBuf> {
     remembered(path, || match parent_and_name(path) {
         Some(_) => {
             let link = std::fs::symlink_metadata(path)?.file_type().is_symlink();
-            real_path_of(path, link)
+            resolve_lstated(path, link)
         }
         None => real_dir(path),
     })
@@ -71,9 +71,14 @@ fn remembered(
 }
 
 /// [`real_path`] for a caller that has `lstat`ed `path` already: `link` is whether it is a
-/// symlink itself.
+/// symlink itself. Remembered as [`real_path`]'s answers are.
 pub fn real_path_of(path: &Path, link: bool) -> std::io::Result<PathBuf> {
-    match parent_and_name(dir_or_dot(path)) {
+    let path = dir_or_dot(path);
+    remembered(path, || resolve_lstated(path, link))
+}
+
+fn resolve_lstated(path: &Path, link: bool) -> std::io::Result<PathBuf> {
+    match parent_and_name(path) {
         Some((parent, name)) if !link => Ok(real_dir(parent)?.join(name)),
         Some(_) => std::fs::canonicalize(path),
         None => real_dir(path),

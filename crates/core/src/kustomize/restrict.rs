@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::gate::resolve::{real_dir, real_path};
+use crate::gate::resolve::{real_dir, real_path, real_path_of};
 
 /// kustomize's `--load-restrictor` values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,10 +67,24 @@ impl LoadRestrictor {
     /// Whether `path` may be read from a kustomization or generator rooted at `root`: both
     /// resolved (links followed), then [`LoadRestrictor::judge`]d.
     pub fn check(self, root: &Path, path: &Path) -> Result<(), Refused> {
+        self.check_resolved(root, || real_path(path))
+    }
+
+    /// [`LoadRestrictor::check`] for a caller that has `lstat`ed `path`: `link` is whether
+    /// it is a symlink itself (see [`real_path_of`]).
+    pub fn check_lstated(self, root: &Path, path: &Path, link: bool) -> Result<(), Refused> {
+        self.check_resolved(root, || real_path_of(path, link))
+    }
+
+    fn check_resolved(
+        self,
+        root: &Path,
+        real: impl FnOnce() -> std::io::Result<PathBuf>,
+    ) -> Result<(), Refused> {
         let Some(real_root) = self.real_root(root).map_err(Refused::Unresolved)? else {
             return Ok(());
         };
-        let real = real_path(path).map_err(Refused::Unresolved)?;
+        let real = real().map_err(Refused::Unresolved)?;
         Self::judge(&real_root, &real).map_err(Refused::Outside)
     }
 }

@@ -14,9 +14,11 @@ use super::*;
 /// The files it reads are held to kustomize's default restrictor (inside its directory); a
 /// run reads through its [`super::Kustomizations`], which holds the run's.
 pub fn read_kustomization(path: &Path, text: &str) -> Result<Unit> {
+    let names = kustomization_names(path.parent().unwrap_or(Path::new("")));
     read_model(
         path,
         text,
+        &names,
         crate::kustomize::restrict::LoadRestrictor::default(),
     )
     .map(|k| k.unit)
@@ -184,8 +186,6 @@ impl ResourceFile {
 const PARALLEL_ENTRIES: usize = 64;
 
 impl Kustomization {
-    /// The documents of the local `resources` file its entry `entry` names, as read with
-    /// the kustomization (`None` for an entry that was not read: a directory, a URL).
     /// The local `resources` files read with the kustomization: each entry and its documents.
     pub(crate) fn resource_files(&self) -> impl Iterator<Item = (&str, &[Node])> {
         self.resource_docs
@@ -193,6 +193,9 @@ impl Kustomization {
             .map(|(e, d)| (e.as_str(), d.docs()))
     }
 
+    /// The documents of the local `resources` file its entry `entry` names, as read with
+    /// the kustomization (`None` for an entry that was not read: a directory, a URL, a
+    /// missing file): a file that is read, by its clean path.
     pub(crate) fn resource_docs(&self, entry: &str) -> Option<&ResourceFile> {
         self.resource_docs
             .iter()
@@ -265,9 +268,11 @@ fn strings(doc: &Node, field: &str) -> Vec<Located> {
 
 /// Reads a kustomization into its [`Kustomization`] model, the files it names held to
 /// `restrictor`.
+/// `names` are the kustomization file names its directory holds ([`kustomization_names`]).
 pub(crate) fn read_model(
     path: &Path,
     text: &str,
+    names: &[&'static str],
     restrictor: crate::kustomize::restrict::LoadRestrictor,
 ) -> Result<Kustomization> {
     check_yaml11_breaks(path, text)?;
@@ -279,7 +284,7 @@ pub(crate) fn read_model(
     let Some(doc) = docs.first().filter(|d| !d.is_null()) else {
         return Err(Error::rule(Loc::file(path), Rule::EmptyKustomization));
     };
-    check_one_kustomization(path)?;
+    check_one_kustomization(path, names)?;
     if docs.len() > 1 {
         return Err(Error::rule(Loc::at(path, docs[1].mark), Rule::OneDocument));
     }
@@ -358,17 +363,14 @@ fn holds_nothing(map: &[(Node, Node)]) -> bool {
     })
 }
 
-/// kustomize refuses a directory with more than one of its file names.
-pub(super) fn check_one_kustomization(path: &Path) -> Result<()> {
-    let Some(dir) = path.parent() else {
+/// kustomize refuses a directory with more than one of its file names (`names`: those its
+/// directory holds).
+pub(super) fn check_one_kustomization(path: &Path, names: &[&'static str]) -> Result<()> {
+    if path.parent().is_none() {
         return Ok(());
-    };
+    }
     let here = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let others: Vec<&str> = KUSTOMIZATION_NAMES
-        .iter()
-        .copied()
-        .filter(|n| *n != here && dir.join(n).is_file())
-        .collect();
+    let others: Vec<&str> = names.iter().copied().filter(|n| *n != here).collect();
     if others.is_empty() {
         return Ok(());
     }
@@ -584,23 +586,24 @@ impl Reader<'_> {
             let rule = Rule::GeneratorsEntryIsItself(text.to_string());
             return Err(self.err(entry.mark, rule));
         }
-        self.within_root(restrictor, root, &gen_path, entry.mark, "generators")?;
+        let judged = restrictor.check(root, &gen_path);
+        self.within_root(judged, &gen_path, entry.mark, "generators")?;
         Ok(gen_path)
     }
 
     /// Under the load restrictor, a file a kustomization names is read only when it resolves
     /// (links followed) under the kustomization's directory, as kustomize refuses it before
     /// reading: nothing of a file outside (not even a key in a parse error) is read.
+    /// `judged` is the restrictor's verdict on `path`.
     fn within_root(
         &self,
-        restrictor: crate::kustomize::restrict::LoadRestrictor,
-        root: &Path,
+        judged: Result<(), crate::kustomize::restrict::Refused>,
         path: &Path,
         mark: Mark,
         field: &str,
     ) -> Result<()> {
         use crate::kustomize::restrict::Refused;
-        match restrictor.check(root, path) {
+        match judged {
             // A path that cannot be resolved is not read either: its reader says why.
             Ok(()) | Err(Refused::Unresolved(_)) => Ok(()),
             Err(Refused::Outside(o)) => Err(Error::ResolvesOutside(Box::new(
@@ -636,11 +639,21 @@ impl Reader<'_> {
             if res.contains("://") {
                 continue;
             }
-            let meta = match std::fs::metadata(&res_path) {
+            // One `lstat` says whether it is a link and, when it is not, what it is.
+            let Ok(lmeta) = std::fs::symlink_metadata(&res_path) else {
+                continue;
+            };
+            let link = lmeta.file_type().is_symlink();
+            let meta = match if link {
+                std::fs::metadata(&res_path)
+            } else {
+                Ok(lmeta)
+            } {
                 Ok(meta) if meta.is_file() => meta,
                 _ => continue,
             };
-            self.within_root(restrictor, root, &res_path, entry.mark, "resources")?;
+            let judged = restrictor.check_lstated(root, &res_path, link);
+            self.within_root(judged, &res_path, entry.mark, "resources")?;
             let text = super::read_text_with(&res_path, &meta)?;
             // A SOPS-encrypted resource (any with `sops.mac`, as Flux decrypts them): its
             // first document stands for the file, decrypted at render time.

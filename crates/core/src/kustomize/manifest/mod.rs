@@ -277,6 +277,15 @@ pub struct Unit {
 pub(crate) const KUSTOMIZATION_NAMES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/// The names of [`KUSTOMIZATION_NAMES`] that are files in `dir` (a run asks its
+/// [`Kustomizations::names_in`], which looks once a directory).
+pub(crate) fn kustomization_names(dir: &Path) -> Vec<&'static str> {
+    KUSTOMIZATION_NAMES
+        .into_iter()
+        .filter(|n| dir.join(n).is_file())
+        .collect()
+}
+
 pub fn is_kustomization_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
@@ -607,6 +616,77 @@ mod tests {
 
     fn kust(text: &str) -> Result<Unit> {
         read_kustomization(Path::new("dir/kustomization.yaml"), text)
+    }
+
+    /// `resources` entries are looked at with one `lstat` (and a `stat` behind a link): a
+    /// file and a link to a file inside the directory are read, a link out of it is refused
+    /// under kustomize's restrictor and read without it, a dangling link and a directory are
+    /// left to the build; the entries read are the files a build and the planner take as
+    /// files. A second kustomization file in the directory is still refused.
+    #[test]
+    #[allow(clippy::disallowed_methods)] // the fixture is written directly
+    fn resources_are_looked_at_once_links_judged_as_before() {
+        use crate::kustomize::restrict::LoadRestrictor;
+        let t = tempfile::tempdir().unwrap();
+        let app = t.path().join("app");
+        std::fs::create_dir_all(app.join("base")).unwrap();
+        let secret =
+            |name: &str| format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n");
+        std::fs::write(app.join("plain.yaml"), secret("plain")).unwrap();
+        std::fs::write(app.join("base/target.yaml"), secret("linked")).unwrap();
+        std::fs::write(t.path().join("outside.yaml"), secret("outside")).unwrap();
+        std::os::unix::fs::symlink("base/target.yaml", app.join("inside.yaml")).unwrap();
+        std::os::unix::fs::symlink("../outside.yaml", app.join("out.yaml")).unwrap();
+        std::os::unix::fs::symlink("nowhere.yaml", app.join("dangling.yaml")).unwrap();
+        let kfile = app.join("kustomization.yaml");
+        let text = "resources:\n- plain.yaml\n- inside.yaml\n- dangling.yaml\n- base\n";
+        std::fs::write(&kfile, text).unwrap();
+        let names = |k: &Kustomization| {
+            let mut n: Vec<String> = k
+                .unit
+                .plain_secrets
+                .iter()
+                .map(|(_, d)| {
+                    d.get("metadata")
+                        .and_then(|m| m.get("name"))
+                        .and_then(Node::as_str)
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            n.sort();
+            n
+        };
+        let store = Kustomizations::new(LoadRestrictor::RootOnly);
+        let k = store.get(&kfile).unwrap();
+        assert_eq!(names(&k), ["linked", "plain"]);
+        let read: Vec<&str> = k.resource_files().map(|(e, _)| e).collect();
+        assert_eq!(read, ["plain.yaml", "inside.yaml"]);
+
+        let text = "resources:\n- plain.yaml\n- out.yaml\n";
+        std::fs::write(&kfile, text).unwrap();
+        let e = Kustomizations::new(LoadRestrictor::RootOnly)
+            .get(&kfile)
+            .unwrap_err();
+        let real = std::fs::canonicalize(t.path().join("outside.yaml")).unwrap();
+        match &e {
+            Error::ResolvesOutside(o) => {
+                assert_eq!(o.real, real, "{e}");
+                assert_eq!(o.field, "resources", "{e}");
+            }
+            other => panic!("not refused as outside: {other}"),
+        }
+        let k = Kustomizations::new(LoadRestrictor::None)
+            .get(&kfile)
+            .unwrap();
+        assert_eq!(names(&k), ["outside", "plain"]);
+
+        std::fs::write(app.join("Kustomization"), "resources: []\n").unwrap();
+        let e = Kustomizations::new(LoadRestrictor::RootOnly)
+            .get(&kfile)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Kustomization"), "{e}");
     }
 
     #[test]

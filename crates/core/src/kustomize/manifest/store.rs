@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{KUSTOMIZATION_NAMES, Kustomization, read_model, read_text};
+use super::{Kustomization, kustomization_names, read_model, read_text};
 use crate::kustomize::error::Result;
 use crate::kustomize::restrict::LoadRestrictor;
 
@@ -60,7 +60,8 @@ impl Kustomizations {
             });
         }
         let text = read_text(path)?;
-        let k = Arc::new(read_model(path, &text, self.restrictor)?);
+        let names = self.names_in(path.parent().unwrap_or(Path::new("")));
+        let k = Arc::new(read_model(path, &text, &names, self.restrictor)?);
         self.parsed.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(key, Arc::clone(&k));
         Ok(k)
@@ -79,10 +80,7 @@ impl Kustomizations {
         if let Some(names) = lock().get(&key) {
             return names.clone();
         }
-        let names: Vec<&'static str> = KUSTOMIZATION_NAMES
-            .into_iter()
-            .filter(|n| dir.join(n).is_file())
-            .collect();
+        let names = kustomization_names(dir);
         lock().insert(key, names.clone());
         names
     }

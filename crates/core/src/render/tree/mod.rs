@@ -157,6 +157,13 @@ fn tree_like(k: &manifest::Kustomization, u: &Unit) -> (bool, Vec<(PathBuf, yaml
         k.sets_a_tree_field() || u.generators.iter().any(|g| g.behavior != Behavior::Create);
     let mut included = Vec::new();
     for e in k.includes() {
+        // A `resources` file read with the kustomization is a file (named as it was read:
+        // an entry that is not clean, `./f` or `d/../f`, is looked at as written).
+        if k.resource_docs(&e.value).is_some()
+            && crate::kustomize::source::clean_slash_path(&e.value) == e.value
+        {
+            continue;
+        }
         let p = dir.join(&e.value);
         // One `stat` answers both questions.
         let meta = std::fs::metadata(&p).ok();
@@ -219,7 +226,7 @@ pub fn plan_in(paths: &[PathBuf], store: Arc<Kustomizations>) -> Result<Plan> {
     let mut plan = Plan {
         empty: named
             .iter()
-            .filter(|p| p.is_dir() && !units.iter().any(|u| u.file.starts_with(p)))
+            .filter(|p| !units.iter().any(|u| u.file.starts_with(p)) && p.is_dir())
             .cloned()
             .collect(),
         store,

@@ -386,22 +386,28 @@ impl<'a> Build<'a> {
             }
             // kustomize cleans a path lexically before it reads it (`x/../f` is `f`).
             let path = dir.join(clean(res));
-            // One `stat` answers both questions.
-            let meta = std::fs::metadata(&path).ok();
+            // A file read with the kustomization (by the same clean path) is a file; anything
+            // else, one `stat` answers both questions.
+            let read = k.resource_docs(res);
+            let meta = if read.is_some() {
+                None
+            } else {
+                std::fs::metadata(&path).ok()
+            };
             if meta.as_ref().is_some_and(|m| m.is_dir()) {
                 let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
                 append(ra, sub.res, &at(entry.mark))?;
                 acc.works.extend(sub.works);
                 acc.others.extend(sub.others);
                 merge_var_sets(&mut acc.vars, sub.vars)?;
-            } else if meta.is_some_and(|m| m.is_file()) {
+            } else if read.is_some() || meta.is_some_and(|m| m.is_file()) {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
                 // The documents read with the kustomization hold every Secret; a build that
                 // reads other kinds has those parsed from the rest of the file.
                 let (reads, works) = (&self.reads, self.works);
                 let also =
                     |kind: &str| reads.kind(kind) || (works && CHECKED_KINDS.contains(&kind));
-                let docs = match k.resource_docs(res) {
+                let docs = match read {
                     Some(f) if *reads == Reads::Every => {
                         Some(Cow::Borrowed(f.all_docs().map_err(|e| syntax(&path, e))?))
                     }
