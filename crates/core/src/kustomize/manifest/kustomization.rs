@@ -60,6 +60,9 @@ pub struct Kustomization {
     pub(crate) set: Vec<SetField>,
     /// `resources` entries that are strings, in order.
     pub(crate) resources: Vec<Located>,
+    /// For each of `resources`, whether it names a file read with the kustomization (by
+    /// its clean path; see [`Kustomization::resources_read`]).
+    pub(crate) resources_read: Vec<bool>,
     /// `bases` entries that are strings, in order (read as more `resources`).
     pub(crate) bases: Vec<Located>,
     /// Where a non-empty `bases` list is written (it is deprecated: warned of).
@@ -193,16 +196,6 @@ impl Kustomization {
             .map(|(e, d)| (e.as_str(), d.docs()))
     }
 
-    /// The documents of the local `resources` file its entry `entry` names, as read with
-    /// the kustomization (`None` for an entry that was not read: a directory, a URL, a
-    /// missing file): a file that is read, by its clean path.
-    pub(crate) fn resource_docs(&self, entry: &str) -> Option<&ResourceFile> {
-        self.resource_docs
-            .iter()
-            .find(|(e, _)| e == entry)
-            .map(|(_, file)| file)
-    }
-
     /// The kustomization file.
     pub fn file(&self) -> &Path {
         &self.unit.file
@@ -232,13 +225,27 @@ impl Kustomization {
             .collect()
     }
 
-    /// The directories and files its `resources`, `components` and `bases` name, in that
-    /// order, as the tree planner follows them.
-    pub(crate) fn includes(&self) -> impl Iterator<Item = &Located> {
+    /// The `resources` entries, each with the file read with the kustomization for it (by
+    /// its clean path, `d/../f` as `f`): a file, which whoever walks the entries need not
+    /// look at again. In order.
+    pub(crate) fn resources_read(&self) -> impl Iterator<Item = (&Located, Option<&ResourceFile>)> {
+        let mut files = self.resource_docs.iter().map(|(_, f)| f);
         self.resources
             .iter()
-            .chain(&self.components)
-            .chain(&self.bases)
+            .zip(&self.resources_read)
+            .map(move |(e, read)| (e, if *read { files.next() } else { None }))
+    }
+
+    /// The directories and files its `resources`, `components` and `bases` name, in that
+    /// order, as the tree planner follows them, each with whether it is a `resources` file
+    /// read with the kustomization ([`Kustomization::resources_read`]). The planner looks
+    /// at an entry as it is written: a file read counts only when its entry is clean.
+    pub(crate) fn includes_read(&self) -> impl Iterator<Item = (&Located, bool)> {
+        let clean = |e: &Located| crate::kustomize::source::clean_slash_path(&e.value) == e.value;
+        self.resources_read()
+            .map(move |(e, read)| (e, read.is_some() && clean(e)))
+            .chain(self.components.iter().map(|e| (e, false)))
+            .chain(self.bases.iter().map(|e| (e, false)))
     }
 }
 
@@ -330,6 +337,13 @@ pub(crate) fn read_model(
             })
         })
         .collect();
+    let resources = strings(doc, "resources");
+    // The entries read are some of the string entries, in their order.
+    let mut next_read = resource_docs.iter().map(|(e, _)| e.as_str()).peekable();
+    let resources_read = resources
+        .iter()
+        .map(|e| next_read.next_if_eq(&e.value.as_str()).is_some())
+        .collect();
     let bases_mark = doc
         .get("bases")
         .filter(|b| !b.as_seq().unwrap_or(&[]).is_empty())
@@ -338,7 +352,8 @@ pub(crate) fn read_model(
         unit,
         is_component: doc.get("kind").and_then(Node::as_str) == Some("Component"),
         set,
-        resources: strings(doc, "resources"),
+        resources,
+        resources_read,
         bases: strings(doc, "bases"),
         bases_mark,
         components: strings(doc, "components"),

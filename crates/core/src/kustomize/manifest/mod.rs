@@ -662,6 +662,29 @@ mod tests {
         assert_eq!(names(&k), ["linked", "plain"]);
         let read: Vec<&str> = k.resource_files().map(|(e, _)| e).collect();
         assert_eq!(read, ["plain.yaml", "inside.yaml"]);
+        let walked: Vec<(&str, bool)> = k
+            .resources_read()
+            .map(|(e, f)| (e.value.as_str(), f.is_some()))
+            .collect();
+        let expected = [
+            ("plain.yaml", true),
+            ("inside.yaml", true),
+            ("dangling.yaml", false),
+            ("base", false),
+        ];
+        assert_eq!(walked, expected);
+        // The planner looks at entries as written: a read file counts when written clean.
+        let planned: Vec<bool> = k.includes_read().map(|(_, read)| read).collect();
+        assert_eq!(planned, [true, true, false, false]);
+
+        std::fs::write(&kfile, "resources:\n- ./plain.yaml\n- base/../plain.yaml\n").unwrap();
+        let k = Kustomizations::new(LoadRestrictor::RootOnly)
+            .get(&kfile)
+            .unwrap();
+        let read: Vec<bool> = k.resources_read().map(|(_, f)| f.is_some()).collect();
+        assert_eq!(read, [true, true]);
+        let planned: Vec<bool> = k.includes_read().map(|(_, read)| read).collect();
+        assert_eq!(planned, [false, false]);
 
         let text = "resources:\n- plain.yaml\n- out.yaml\n";
         std::fs::write(&kfile, text).unwrap();

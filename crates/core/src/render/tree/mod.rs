@@ -106,8 +106,8 @@ pub fn reached_dirs_in(kustomization: &Path, store: &Kustomizations) -> BTreeSet
         let Ok(k) = store.get(&kfile) else {
             continue;
         };
-        for e in k.includes() {
-            if dir.join(&e.value).is_dir() {
+        for (e, read) in k.includes_read() {
+            if !read && dir.join(&e.value).is_dir() {
                 todo.push(dir.join(&e.value));
             }
         }
@@ -156,12 +156,9 @@ fn tree_like(k: &manifest::Kustomization, u: &Unit) -> (bool, Vec<(PathBuf, yaml
     let mut tree =
         k.sets_a_tree_field() || u.generators.iter().any(|g| g.behavior != Behavior::Create);
     let mut included = Vec::new();
-    for e in k.includes() {
-        // A `resources` file read with the kustomization is a file (named as it was read:
-        // an entry that is not clean, `./f` or `d/../f`, is looked at as written).
-        if k.resource_docs(&e.value).is_some()
-            && crate::kustomize::source::clean_slash_path(&e.value) == e.value
-        {
+    for (e, read) in k.includes_read() {
+        // A `resources` file read with the kustomization is a file.
+        if read {
             continue;
         }
         let p = dir.join(&e.value);

@@ -181,13 +181,17 @@ impl<'a> Build<'a> {
             return;
         };
         stack.push(real);
-        let entries = k.resources.iter().chain(&k.bases);
-        for (entry, component) in entries
-            .map(|e| (e, false))
-            .chain(k.components.iter().map(|e| (e, true)))
+        // A `resources` file read with the kustomization is no directory.
+        let entries = k
+            .resources_read()
+            .map(|(e, read)| (e, read.is_some()))
+            .chain(k.bases.iter().map(|e| (e, false)));
+        for (entry, read, component) in entries
+            .map(|(e, read)| (e, read, false))
+            .chain(k.components.iter().map(|e| (e, false, true)))
         {
             let path = dir.join(clean(&entry.value));
-            if !is_remote(&entry.value) && path.is_dir() {
+            if !read && !is_remote(&entry.value) && path.is_dir() {
                 self.count_visits(&path, component, stack);
             }
         }
@@ -375,7 +379,8 @@ impl<'a> Build<'a> {
     ) -> Result<()> {
         let at = |m: Mark| Loc::at(k.file(), m);
         // kustomize reads the deprecated `bases` as more `resources`, after them.
-        for entry in k.resources.iter().chain(&k.bases) {
+        let entries = k.resources_read().chain(k.bases.iter().map(|e| (e, None)));
+        for (entry, read) in entries {
             let res = entry.value.as_str();
             if is_remote(res) {
                 self.refuse(
@@ -388,7 +393,6 @@ impl<'a> Build<'a> {
             let path = dir.join(clean(res));
             // A file read with the kustomization (by the same clean path) is a file; anything
             // else, one `stat` answers both questions.
-            let read = k.resource_docs(res);
             let meta = if read.is_some() {
                 None
             } else {
