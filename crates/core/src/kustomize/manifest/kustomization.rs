@@ -274,8 +274,8 @@ fn strings(doc: &Node, field: &str) -> Vec<Located> {
 }
 
 /// Reads a kustomization into its [`Kustomization`] model, the files it names held to
-/// `restrictor`.
-/// `names` are the kustomization file names its directory holds ([`kustomization_names`]).
+/// `restrictor`; `names` are the kustomization file names its directory holds
+/// ([`kustomization_names`]).
 pub(crate) fn read_model(
     path: &Path,
     text: &str,
@@ -659,13 +659,13 @@ impl Reader<'_> {
                 continue;
             };
             let link = lmeta.file_type().is_symlink();
-            let meta = match if link {
-                std::fs::metadata(&res_path)
+            let meta = if link {
+                std::fs::metadata(&res_path).ok()
             } else {
-                Ok(lmeta)
-            } {
-                Ok(meta) if meta.is_file() => meta,
-                _ => continue,
+                Some(lmeta)
+            };
+            let Some(meta) = meta.filter(|m| m.is_file()) else {
+                continue;
             };
             let judged = restrictor.check_lstated(root, &res_path, link);
             self.within_root(judged, &res_path, entry.mark, "resources")?;
