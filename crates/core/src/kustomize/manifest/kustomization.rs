@@ -60,9 +60,6 @@ pub struct Kustomization {
     pub(crate) set: Vec<SetField>,
     /// `resources` entries that are strings, in order.
     pub(crate) resources: Vec<Located>,
-    /// For each of `resources`, whether it names a file read with the kustomization (by
-    /// its clean path; see [`Kustomization::resources_read`]).
-    pub(crate) resources_read: Vec<bool>,
     /// `bases` entries that are strings, in order (read as more `resources`).
     pub(crate) bases: Vec<Located>,
     /// Where a non-empty `bases` list is written (it is deprecated: warned of).
@@ -229,11 +226,22 @@ impl Kustomization {
     /// its clean path, `d/../f` as `f`): a file, which whoever walks the entries need not
     /// look at again. In order.
     pub(crate) fn resources_read(&self) -> impl Iterator<Item = (&Located, Option<&ResourceFile>)> {
-        let mut files = self.resource_docs.iter().map(|(_, f)| f);
-        self.resources
-            .iter()
-            .zip(&self.resources_read)
-            .map(move |(e, read)| (e, if *read { files.next() } else { None }))
+        // The files read are some of the string entries, in their order.
+        let mut files = self.resource_docs.iter().peekable();
+        self.resources.iter().map(move |e| {
+            let read = files.next_if(|(entry, _)| *entry == e.value);
+            (e, read.map(|(_, f)| f))
+        })
+    }
+
+    /// What a build reads as its resources: [`Kustomization::resources_read`], then the
+    /// deprecated `bases`, which kustomize reads as more `resources` (never read with the
+    /// kustomization).
+    pub(crate) fn build_resources(
+        &self,
+    ) -> impl Iterator<Item = (&Located, Option<&ResourceFile>)> {
+        self.resources_read()
+            .chain(self.bases.iter().map(|e| (e, None)))
     }
 
     /// The directories and files its `resources`, `components` and `bases` name, in that
@@ -337,13 +345,6 @@ pub(crate) fn read_model(
             })
         })
         .collect();
-    let resources = strings(doc, "resources");
-    // The entries read are some of the string entries, in their order.
-    let mut next_read = resource_docs.iter().map(|(e, _)| e.as_str()).peekable();
-    let resources_read = resources
-        .iter()
-        .map(|e| next_read.next_if_eq(&e.value.as_str()).is_some())
-        .collect();
     let bases_mark = doc
         .get("bases")
         .filter(|b| !b.as_seq().unwrap_or(&[]).is_empty())
@@ -352,8 +353,7 @@ pub(crate) fn read_model(
         unit,
         is_component: doc.get("kind").and_then(Node::as_str) == Some("Component"),
         set,
-        resources,
-        resources_read,
+        resources: strings(doc, "resources"),
         bases: strings(doc, "bases"),
         bases_mark,
         components: strings(doc, "components"),

@@ -183,12 +183,9 @@ impl<'a> Build<'a> {
         stack.push(real);
         // A `resources` file read with the kustomization is no directory.
         let entries = k
-            .resources_read()
-            .map(|(e, read)| (e, read.is_some()))
-            .chain(k.bases.iter().map(|e| (e, false)));
-        for (entry, read, component) in entries
-            .map(|(e, read)| (e, read, false))
-            .chain(k.components.iter().map(|e| (e, false, true)))
+            .build_resources()
+            .map(|(e, read)| (e, read.is_some(), false));
+        for (entry, read, component) in entries.chain(k.components.iter().map(|e| (e, false, true)))
         {
             let path = dir.join(clean(&entry.value));
             if !read && !is_remote(&entry.value) && path.is_dir() {
@@ -378,9 +375,8 @@ impl<'a> Build<'a> {
         acc: &mut Acc,
     ) -> Result<()> {
         let at = |m: Mark| Loc::at(k.file(), m);
-        // kustomize reads the deprecated `bases` as more `resources`, after them.
-        let entries = k.resources_read().chain(k.bases.iter().map(|e| (e, None)));
-        for (entry, read) in entries {
+        // `resources`, then the deprecated `bases` (see `Kustomization::build_resources`).
+        for (entry, read) in k.build_resources() {
             let res = entry.value.as_str();
             if is_remote(res) {
                 self.refuse(
