@@ -30,6 +30,9 @@ pub(super) struct Root {
     dir: PathBuf,
     /// The root with symlinks resolved, when the restrictor applies.
     real: Option<PathBuf>,
+    /// A directory, as named, that resolved inside `real`: its files are inside too (a file
+    /// name adds a component), so the next file there is not resolved and judged again.
+    inside: std::sync::OnceLock<PathBuf>,
     /// `--placeholder` is in force.
     placeholder: bool,
     /// How to lift the restrictor where this run was started (see [`restrictor_advice`]).
@@ -49,6 +52,7 @@ impl Root {
         Ok(Root {
             dir: dir.to_path_buf(),
             real,
+            inside: std::sync::OnceLock::new(),
             placeholder,
             advice: restrictor_advice(mode),
         })
@@ -128,11 +132,15 @@ impl Root {
         {
             return Ok(None);
         }
-        if let Some(real_root) = &self.real {
+        if let Some(real_root) = &self.real
+            && self.inside.get().map(PathBuf::as_path) != Some(parent)
+        {
             let Ok(dir) = crate::gate::resolve::real_dir(parent) else {
                 return Ok(None);
             };
-            if LoadRestrictor::judge(real_root, &dir.join(name)).is_err() {
+            if LoadRestrictor::judge(real_root, &dir).is_ok() {
+                let _ = self.inside.set(parent.to_path_buf());
+            } else if LoadRestrictor::judge(real_root, &dir.join(name)).is_err() {
                 return Ok(None);
             }
         }
@@ -326,6 +334,54 @@ mod tests {
         // Files inside still read, before and after a cached directory.
         for entry in ["in/a", "in/", "in/.", "in/a"] {
             assert!(r.read_file(entry, &loc, &NoKeys, true).is_ok(), "{entry}");
+        }
+    }
+
+    /// A directory found inside the root is remembered for its next files, but what each
+    /// file is still decides: after `in/a` was read, a link `in/out` to a file outside, a
+    /// link `in/up` to a directory outside and `in/../../outside/secret` are refused as
+    /// before, a link `in/b` to a file inside is read; the same in the root itself.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_judged_inside_does_not_let_its_links_out() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("root");
+        let outside = t.path().join("outside");
+        std::fs::create_dir_all(root.join("in")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret"), "x").unwrap();
+        std::fs::write(root.join("in/a"), "a").unwrap();
+        std::fs::write(root.join("top"), "t").unwrap();
+        for dir in [root.join("in"), root.clone()] {
+            std::os::unix::fs::symlink(outside.join("secret"), dir.join("out")).unwrap();
+            std::os::unix::fs::symlink(&outside, dir.join("up")).unwrap();
+            std::os::unix::fs::symlink(root.join("in/a"), dir.join("b")).unwrap();
+        }
+        let loc = Loc::file(root.join("secretgen.yaml"));
+        for (first, dir) in [("in/a", "in/"), ("top", "")] {
+            let r = Root::new(&root, LoadRestrictor::RootOnly, false, Mode::Render).unwrap();
+            assert!(r.read_file(first, &loc, &NoKeys, false).is_ok(), "{first}");
+            assert!(
+                r.inside.get().is_some(),
+                "{first}: its directory is remembered"
+            );
+            for name in ["out", "up/secret", "up", "../outside/secret"] {
+                let entry = if name.starts_with("..") && !dir.is_empty() {
+                    format!("{dir}../{name}")
+                } else {
+                    format!("{dir}{name}")
+                };
+                let err = match r.read_file(&entry, &loc, &NoKeys, true) {
+                    Ok(_) => panic!("`{entry}` was read from outside the root"),
+                    Err(e) => e.to_string(),
+                };
+                assert!(err.contains("outside the root"), "{entry}: {err}");
+            }
+            let entry = format!("{dir}b");
+            match r.read_file(&entry, &loc, &NoKeys, false) {
+                Ok(Input::File { bytes, .. }) => assert_eq!(bytes.expose(), b"a", "{entry}"),
+                _ => panic!("`{entry}` (a link inside) was not read"),
+            }
         }
     }
 }
