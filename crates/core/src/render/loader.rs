@@ -311,9 +311,9 @@ mod tests {
 
     /// The per-directory resolution cache must not let a symlinked directory out of the root
     /// when it is named with a trailing `/` or `/.` (lstat follows the link then).
-    #[cfg(unix)]
-    #[test]
-    fn restrictor_resolves_links_named_with_a_trailing_slash() {
+    /// A tree with `root/in/a` and `outside/secret`; the root restricted, and where its
+    /// generator manifest would be.
+    fn root_and_outside() -> (tempfile::TempDir, PathBuf, PathBuf, Root, Loc) {
         let t = tempfile::tempdir().unwrap();
         let root = t.path().join("root");
         let outside = t.path().join("outside");
@@ -321,15 +321,26 @@ mod tests {
         std::fs::create_dir_all(&outside).unwrap();
         std::fs::write(outside.join("secret"), "x").unwrap();
         std::fs::write(root.join("in/a"), "a").unwrap();
-        std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
         let r = Root::new(&root, LoadRestrictor::RootOnly, false, Mode::Render).unwrap();
         let loc = Loc::file(root.join("secretgen.yaml"));
+        (t, root, outside, r, loc)
+    }
+
+    fn assert_refused_outside(r: &Root, entry: &str, loc: &Loc) {
+        let err = match r.read_file(entry, loc, &NoKeys, true) {
+            Ok(_) => panic!("`{entry}` was read from outside the root"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("outside the root"), "{entry}: {err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn restrictor_resolves_links_named_with_a_trailing_slash() {
+        let (_t, root, outside, r, loc) = root_and_outside();
+        std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
         for entry in ["link", "link/", "link/.", "in/../link/", "link/secret"] {
-            let err = match r.read_file(entry, &loc, &NoKeys, true) {
-                Ok(_) => panic!("`{entry}` was read from outside the root"),
-                Err(e) => e.to_string(),
-            };
-            assert!(err.contains("outside the root"), "{entry}: {err}");
+            assert_refused_outside(&r, entry, &loc);
         }
         // Files inside still read, before and after a cached directory.
         for entry in ["in/a", "in/", "in/.", "in/a"] {
@@ -344,20 +355,13 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_directory_judged_inside_does_not_let_its_links_out() {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path().join("root");
-        let outside = t.path().join("outside");
-        std::fs::create_dir_all(root.join("in")).unwrap();
-        std::fs::create_dir_all(&outside).unwrap();
-        std::fs::write(outside.join("secret"), "x").unwrap();
-        std::fs::write(root.join("in/a"), "a").unwrap();
+        let (_t, root, outside, _, loc) = root_and_outside();
         std::fs::write(root.join("top"), "t").unwrap();
         for dir in [root.join("in"), root.clone()] {
             std::os::unix::fs::symlink(outside.join("secret"), dir.join("out")).unwrap();
             std::os::unix::fs::symlink(&outside, dir.join("up")).unwrap();
             std::os::unix::fs::symlink(root.join("in/a"), dir.join("b")).unwrap();
         }
-        let loc = Loc::file(root.join("secretgen.yaml"));
         for (first, dir) in [("in/a", "in/"), ("top", "")] {
             let r = Root::new(&root, LoadRestrictor::RootOnly, false, Mode::Render).unwrap();
             assert!(r.read_file(first, &loc, &NoKeys, false).is_ok(), "{first}");
@@ -371,11 +375,7 @@ mod tests {
                 } else {
                     format!("{dir}{name}")
                 };
-                let err = match r.read_file(&entry, &loc, &NoKeys, true) {
-                    Ok(_) => panic!("`{entry}` was read from outside the root"),
-                    Err(e) => e.to_string(),
-                };
-                assert!(err.contains("outside the root"), "{entry}: {err}");
+                assert_refused_outside(&r, &entry, &loc);
             }
             let entry = format!("{dir}b");
             match r.read_file(&entry, &loc, &NoKeys, false) {
