@@ -309,8 +309,6 @@ mod tests {
     use super::*;
     use crate::render::NoKeys;
 
-    /// The per-directory resolution cache must not let a symlinked directory out of the root
-    /// when it is named with a trailing `/` or `/.` (lstat follows the link then).
     /// A tree with `root/in/a` and `outside/secret`; the root restricted, and where its
     /// generator manifest would be.
     fn root_and_outside() -> (tempfile::TempDir, PathBuf, PathBuf, Root, Loc) {
@@ -334,6 +332,8 @@ mod tests {
         assert!(err.contains("outside the root"), "{entry}: {err}");
     }
 
+    /// The per-directory resolution cache must not let a symlinked directory out of the root
+    /// when it is named with a trailing `/` or `/.` (lstat follows the link then).
     #[cfg(unix)]
     #[test]
     fn restrictor_resolves_links_named_with_a_trailing_slash() {
