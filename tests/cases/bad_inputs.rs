@@ -129,10 +129,7 @@ fn run(case: &Path, work: &Path, args: &[String]) -> Output {
             "--clear-groups",
             env!("CARGO_BIN_EXE_secretgen"),
         ]);
-        c.env_remove("SECRETGEN_AGE_IDENTITY")
-            .env_remove("SECRETGEN_AGE_IDENTITY_FILE")
-            .env_remove("SOPS_AGE_KEY")
-            .env_remove("SOPS_AGE_KEY_FILE")
+        crate::common::without_identity(&mut c)
             .env("HOME", "/nonexistent")
             .env("XDG_CONFIG_HOME", "/nonexistent");
         c

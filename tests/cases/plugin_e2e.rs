@@ -64,14 +64,7 @@ fn kustomize(
         }
     }
     // The keys a case gives are the only ones the plugin sees: none from the caller's shell.
-    for k in [
-        "SECRETGEN_AGE_IDENTITY",
-        "SECRETGEN_AGE_IDENTITY_FILE",
-        "SOPS_AGE_KEY",
-        "SOPS_AGE_KEY_FILE",
-    ] {
-        cmd.env_remove(k);
-    }
+    crate::common::without_identity(&mut cmd);
     cmd.arg(dir).env("KUSTOMIZE_PLUGIN_HOME", home).env(
         "PATH",
         format!(

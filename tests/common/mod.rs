@@ -29,13 +29,19 @@ const IDENTITY_VARS: [&str; 7] = [
     "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
 ];
 
-/// The binary under test, with no identity reachable from the environment.
-pub fn secretgen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+/// `c` without the identity variables the caller's environment may hold.
+pub fn without_identity(c: &mut Command) -> &mut Command {
     for var in IDENTITY_VARS {
         c.env_remove(var);
     }
-    c.env("HOME", "/nonexistent")
+    c
+}
+
+/// The binary under test, with no identity reachable from the environment.
+pub fn secretgen() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secretgen"));
+    without_identity(&mut c)
+        .env("HOME", "/nonexistent")
         .env("XDG_CONFIG_HOME", "/nonexistent");
     c
 }
@@ -44,10 +50,8 @@ pub fn secretgen() -> Command {
 /// variables removed, HOME and XDG_CONFIG_HOME pointed at directories under `dir` that a
 /// test may create.
 pub fn isolate(c: &mut Command, dir: &Path) {
-    for var in IDENTITY_VARS {
-        c.env_remove(var);
-    }
-    c.current_dir(dir)
+    without_identity(c)
+        .current_dir(dir)
         .env("HOME", dir.join("no-home"))
         .env("XDG_CONFIG_HOME", dir.join("no-xdg"));
 }
