@@ -293,16 +293,13 @@ fn write_documents(
         }
     }
     let mut rest = &mut pieces[..];
-    while !rest.is_empty() {
-        let mut size = 0;
-        let n = rest
-            .iter()
-            .take_while(|p| {
-                let first = size == 0;
-                size += p.len();
-                first || size <= WRITE_BATCH
-            })
-            .count();
+    while let Some(first) = rest.first() {
+        // The first piece whatever its size, then as many as fit.
+        let (mut n, mut size) = (1, first.len());
+        while n < rest.len() && size + rest[n].len() <= WRITE_BATCH {
+            size += rest[n].len();
+            n += 1;
+        }
         let (mut batch, after) = rest.split_at_mut(n);
         while !batch.is_empty() {
             match out.write_vectored(batch) {

@@ -389,18 +389,18 @@ impl<'a> Build<'a> {
             let path = dir.join(clean(res));
             // A file read with the kustomization (by the same clean path) is a file; anything
             // else, one `stat` answers both questions.
-            let meta = if read.is_some() {
-                None
-            } else {
-                std::fs::metadata(&path).ok()
-            };
+            let meta = read
+                .is_none()
+                .then(|| std::fs::metadata(&path).ok())
+                .flatten();
+            let is_file = read.is_some() || meta.as_ref().is_some_and(|m| m.is_file());
             if meta.as_ref().is_some_and(|m| m.is_dir()) {
                 let sub = self.accumulate(&path, false, Acc::default(), &at(entry.mark))?;
                 append(ra, sub.res, &at(entry.mark))?;
                 acc.works.extend(sub.works);
                 acc.others.extend(sub.others);
                 merge_var_sets(&mut acc.vars, sub.vars)?;
-            } else if read.is_some() || meta.is_some_and(|m| m.is_file()) {
+            } else if is_file {
                 self.restrict(dir, &path, &at(entry.mark), "resources")?;
                 // The documents read with the kustomization hold every Secret; a build that
                 // reads other kinds has those parsed from the rest of the file.
