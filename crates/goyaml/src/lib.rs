@@ -11,7 +11,8 @@
 //! how kustomize reads a kustomization: a plain `yes` is a boolean there.
 //!
 //! - [`node`]: the tree (`Node`, `Value`, `Mark`, `Style`).
-//! - [`read`]: text to trees (positions, goyaml.v2's refusals, the alias budget).
+//! - [`read`]: text to trees (positions, goyaml.v2's refusals, the alias budget); the
+//!   plainest block YAML read directly (`block`), the rest through saphyr.
 //! - [`scan`]: a stream's documents and their kinds found without parsing, and the reading
 //!   of only the documents of some kinds.
 //! - [`resolve`]: goyaml.v2's resolver of plain scalars, shared by reader and emitter, and
@@ -29,6 +30,7 @@
 // No file is read here, no process spawned (clippy.toml lists what that forbids).
 #![warn(clippy::disallowed_methods)]
 
+mod block;
 pub mod budget;
 pub mod emit;
 pub mod emit3;

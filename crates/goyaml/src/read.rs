@@ -640,6 +640,11 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
 /// text they are about instead of quoting it.
 pub fn parse_stream_as(text: &str, provenance: Provenance) -> Result<Vec<Node>, SyntaxError> {
     text_rules(text)?;
+    // The plainest block YAML (most kustomizations and manifests) is read directly; the
+    // general reader below takes everything else, and gives every error.
+    if let Some(docs) = crate::block::read(text) {
+        return Ok(docs);
+    }
     // goyaml.v2 takes a tab after `key:` as the separating blank; saphyr does not. Every
     // such tab outside a scalar is turned into a space at once (same length, so every
     // position holds): all of them first, then again without those that were inside a
@@ -678,6 +683,16 @@ pub fn parse_stream_as(text: &str, provenance: Provenance) -> Result<Vec<Node>, 
             Some(fixed) => text = Cow::Owned(fixed),
             None => return Err(err),
         }
+    }
+}
+
+/// The general reader alone, without the direct one: the block reader's tests compare
+/// the two.
+#[cfg(test)]
+pub(crate) fn read_general(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    match read_once(text, Provenance::Plain) {
+        Attempt::Done(result) => result,
+        Attempt::TabAfterColon(_, err) => Err(err),
     }
 }
 
