@@ -19,6 +19,7 @@
 use std::collections::HashSet;
 
 use crate::node::{Mark, Node, Style, Value};
+use crate::search;
 
 /// Deeper than this, the general reader (and its depth budget) takes the text.
 const MAX_NESTING: usize = 64;
@@ -29,7 +30,7 @@ const SCAN_KEYS: usize = 8;
 /// The documents of `text`, when all of it is in the shape this reader takes.
 pub(crate) fn read(text: &str) -> Option<Vec<Node>> {
     let s = text.as_bytes();
-    if !text.is_ascii() || memchr::memchr2(b'\t', b'\r', s).is_some() {
+    if !text.is_ascii() || search::find2(b'\t', b'\r', s).is_some() {
         return None;
     }
     let mut r = Reader {
@@ -118,7 +119,7 @@ struct Reader<'t> {
 
 impl Reader<'_> {
     fn line_end(&self) -> usize {
-        memchr::memchr(b'\n', &self.s[self.pos..]).map_or(self.s.len(), |i| self.pos + i)
+        search::find(b'\n', &self.s[self.pos..]).map_or(self.s.len(), |i| self.pos + i)
     }
 
     fn next_line(&mut self) {
@@ -168,7 +169,7 @@ impl Reader<'_> {
     /// The end of the stream as saphyr marks it: a line past the last, two when the text
     /// does not end with a line break.
     fn stream_end(&self) -> Mark {
-        let breaks = memchr::memchr_iter(b'\n', self.s).count();
+        let breaks = search::positions(b'\n', self.s).count();
         let open = !self.s.is_empty() && !self.s.ends_with(b"\n");
         Mark {
             line: breaks + 1 + usize::from(open),
@@ -347,7 +348,7 @@ impl Reader<'_> {
                 let mut text = String::new();
                 let mut i = at + 1;
                 let close = loop {
-                    let j = i + memchr::memchr(quote, &s[i..end])?;
+                    let j = i + search::find(quote, &s[i..end])?;
                     text.push_str(&self.text[i..j]);
                     if quote == b'\'' && s.get(j + 1) == Some(&b'\'') {
                         text.push('\'');

@@ -521,16 +521,9 @@ impl Writer<'_> {
     }
 }
 
-/// The first `\n` or `\r` in `bytes`. On x86_64 the search is memchr's SSE2 one, which the
-/// architecture always has: memchr's generic entry point would first probe the CPU (CPUID,
-/// which a virtual machine traps, some 25 µs per process), a cost every short run (one
-/// kustomize plugin call per generator) would pay for a search over one line.
+/// The first `\n` or `\r` in `bytes`.
 fn first_break(bytes: &[u8]) -> Option<usize> {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if let Some(two) = memchr::arch::x86_64::sse2::memchr::Two::new(b'\n', b'\r') {
-        return two.find(bytes);
-    }
-    memchr::memchr2(b'\n', b'\r', bytes)
+    crate::search::find2(b'\n', b'\r', bytes)
 }
 
 #[cfg(test)]

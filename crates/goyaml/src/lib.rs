@@ -24,6 +24,7 @@
 //! - [`gojson`]: Go's `encoding/json` string and object encoding (the name hash, dockercfg).
 //! - [`gofmt`]: Go's `strconv` number formats and `time.Time` text (sops' values).
 //! - [`budget`]: the depth and size limits of every parser.
+//! - [`search`]: byte search without memchr's CPU probe (short runs pay for every `CPUID`).
 //! - [`shown`]: how text from an input appears in a message (decrypted text described,
 //!   never quoted).
 
@@ -42,6 +43,7 @@ pub mod read;
 pub mod resolve;
 pub mod scalar;
 pub mod scan;
+pub mod search;
 pub mod shown;
 
 pub use error::{Kind, SyntaxError};

@@ -26,7 +26,7 @@ pub fn looks_encrypted(bytes: &[u8]) -> bool {
     }
     // Asked of every plain input: compare bytes in place (ASCII case folded), no copy. The
     // words are looked for at their spaces, which most values have few of, the rarer
-    // `AGE ENCRYPTED` first.
+    // `AGE ENCRYPTED` first (`goyaml::search`: without memchr's CPU probe).
     const WORDS: &[u8] = b"AGE ENCRYPTED";
     const SPACE_AT: usize = 3;
     let head = &bytes[..bytes.len().min(1024)];
@@ -36,16 +36,7 @@ pub fn looks_encrypted(bytes: &[u8]) -> bool {
                 .get(s - SPACE_AT..s - SPACE_AT + WORDS.len())
                 .is_some_and(|w| w.eq_ignore_ascii_case(WORDS))
     };
-    // On x86_64 memchr's SSE2 search, which the architecture always has: its generic entry
-    // point would first probe the CPU (CPUID, which a virtual machine traps), a cost a plugin
-    // call (one process per generator) would pay for this one short search.
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    let words = memchr::arch::x86_64::sse2::memchr::One::new(b' ').map_or_else(
-        || memchr::memchr_iter(b' ', head).any(at_words),
-        |one| one.iter(head).any(at_words),
-    );
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    let words = memchr::memchr_iter(b' ', head).any(at_words);
+    let words = goyaml::search::positions(b' ', head).any(at_words);
     words && head.windows(5).any(|w| w.eq_ignore_ascii_case(b"BEGIN"))
 }
 
