@@ -164,3 +164,30 @@ impl Node {
             .map(|(_, v)| v)
     }
 }
+
+/// The same tree, for the readers' tests: values, styles and tags equal, and each pair of
+/// marks as `marks` judges them.
+#[cfg(test)]
+pub(crate) fn same_tree(a: &Node, b: &Node, marks: &dyn Fn(&Node, &Node) -> bool) -> bool {
+    marks(a, b)
+        && match (&a.value, &b.value) {
+            (
+                Value::Scalar { text, style, tag },
+                Value::Scalar {
+                    text: t2,
+                    style: s2,
+                    tag: g2,
+                },
+            ) => text == t2 && style == s2 && tag == g2,
+            (Value::Seq(x), Value::Seq(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_tree(a, b, marks))
+            }
+            (Value::Map(x), Value::Map(y)) => {
+                x.len() == y.len()
+                    && x.iter().zip(y).all(|((k, v), (k2, v2))| {
+                        same_tree(k, k2, marks) && same_tree(v, v2, marks)
+                    })
+            }
+            _ => false,
+        }
+}

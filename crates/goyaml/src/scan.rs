@@ -339,31 +339,13 @@ mod tests {
     /// The same tree at the same positions (an empty document's end aside: it runs to the
     /// next token, which a part of the text does not hold).
     fn same(a: &Node, b: &Node) -> bool {
-        let empty = a.is_null() && a.as_str().is_none();
-        (a.mark == b.mark
-            || (empty
-                && (a.mark.line, a.mark.col, a.mark.start)
-                    == (b.mark.line, b.mark.col, b.mark.start)))
-            && match (&a.value, &b.value) {
-                (
-                    Value::Scalar { text, style, tag },
-                    Value::Scalar {
-                        text: t2,
-                        style: s2,
-                        tag: g2,
-                    },
-                ) => text == t2 && style == s2 && tag == g2,
-                (Value::Seq(x), Value::Seq(y)) => {
-                    x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
-                }
-                (Value::Map(x), Value::Map(y)) => {
-                    x.len() == y.len()
-                        && x.iter()
-                            .zip(y)
-                            .all(|((k, v), (k2, v2))| same(k, k2) && same(v, v2))
-                }
-                _ => false,
-            }
+        crate::node::same_tree(a, b, &|a, b| {
+            let empty = a.is_null() && a.as_str().is_none();
+            a.mark == b.mark
+                || (empty
+                    && (a.mark.line, a.mark.col, a.mark.start)
+                        == (b.mark.line, b.mark.col, b.mark.start))
+        })
     }
 
     /// Streams made of documents of many shapes: what is kept is exactly what the whole
