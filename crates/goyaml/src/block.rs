@@ -76,14 +76,6 @@ pub(crate) fn read(text: &str) -> Option<Vec<Node>> {
     }
 }
 
-/// A key's text (every key this reader makes is a plain scalar).
-fn raw(node: &Node) -> &str {
-    match &node.value {
-        Value::Scalar { text, .. } => text,
-        _ => "",
-    }
-}
-
 fn empty(mark: Mark) -> Node {
     scalar(String::new(), Style::Plain, mark)
 }
@@ -238,13 +230,15 @@ impl Reader<'_> {
         let mut at = at;
         loop {
             let colon = self.key_end(at)?;
+            // A key is a plain word: its text is its source.
             let text = self.text;
+            let name_of = |k: &Node| &text[k.mark.start..k.mark.end];
             let name = &text[at..colon];
             let unique = if entries.len() < SCAN_KEYS {
-                !entries.iter().any(|(k, _)| raw(k) == name)
+                !entries.iter().any(|(k, _)| name_of(k) == name)
             } else {
                 if keys.is_empty() {
-                    keys.extend(entries.iter().map(|(k, _)| &text[k.mark.start..k.mark.end]));
+                    keys.extend(entries.iter().map(|(k, _)| name_of(k)));
                 }
                 keys.insert(name)
             };
@@ -300,7 +294,7 @@ impl Reader<'_> {
             return None;
         }
         let mut items = Vec::new();
-        let mut start = None;
+        let mut first = None;
         loop {
             let dash = self.pos + indent;
             let end = self.line_end();
@@ -308,8 +302,7 @@ impl Reader<'_> {
             if at >= end || self.s[at] == b'#' || self.is_dash(at) {
                 return None;
             }
-            let first = self.mark(if indentless { at } else { dash }, 0);
-            start.get_or_insert(first);
+            let start = *first.get_or_insert(self.mark(if indentless { at } else { dash }, 0));
             let (node, look) = if self.key_end(at).is_some() {
                 self.mapping(at - self.pos, at, depth + 1)?
             } else {
@@ -323,7 +316,6 @@ impl Reader<'_> {
                 Look::Content(i) if i > indent => return None,
                 _ => {
                     let end = self.token_at(look);
-                    let start = start.unwrap_or(first);
                     let node = Node {
                         value: Value::Seq(items),
                         mark: Mark { end, ..start },
