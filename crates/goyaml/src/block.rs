@@ -209,6 +209,16 @@ impl Reader<'_> {
         (s.get(i) == Some(&b':') && matches!(s.get(i + 1), None | Some(b' ' | b'\n'))).then_some(i)
     }
 
+    /// A collection that started at `start`, ended where the next token (`look`) is.
+    fn close(&self, value: Value, start: Mark, look: Look) -> (Node, Look) {
+        let end = self.token_at(look);
+        let node = Node {
+            value,
+            mark: Mark { end, ..start },
+        };
+        (node, look)
+    }
+
     /// The collection whose first line is the current one, indented `indent`.
     fn node_at(&mut self, indent: usize, depth: usize) -> Option<(Node, Look)> {
         let at = self.pos + indent;
@@ -253,14 +263,7 @@ impl Reader<'_> {
                     at = self.pos + i;
                 }
                 Look::Content(i) if i >= indent => return None,
-                _ => {
-                    let end = self.token_at(look);
-                    let node = Node {
-                        value: Value::Map(entries),
-                        mark: Mark { end, ..start },
-                    };
-                    return Some((node, look));
-                }
+                _ => return Some(self.close(Value::Map(entries), start, look)),
             }
         }
     }
@@ -314,14 +317,7 @@ impl Reader<'_> {
             match look {
                 Look::Content(i) if i == indent && self.is_dash(self.pos + i) => {}
                 Look::Content(i) if i > indent => return None,
-                _ => {
-                    let end = self.token_at(look);
-                    let node = Node {
-                        value: Value::Seq(items),
-                        mark: Mark { end, ..start },
-                    };
-                    return Some((node, look));
-                }
+                _ => return Some(self.close(Value::Seq(items), start, look)),
             }
         }
     }
