@@ -16,9 +16,12 @@ ARG SECRETGEN_COMMIT=unknown
 ARG SOURCE_DATE_EPOCH
 ENV SECRETGEN_COMMIT=${SECRETGEN_COMMIT} SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH}
 COPY . .
-# .cargo/config.toml: `static-release` links glibc statically (crt-static).
+# .cargo/config.toml: `static-release` links musl statically; musl-gcc compiles the C
+# of ring and mimalloc.
+RUN apt-get update && apt-get install -y --no-install-recommends musl-tools \
+ && rustup target add x86_64-unknown-linux-musl
 RUN cargo static-release \
- && cp target/x86_64-unknown-linux-gnu/release/secretgen /secretgen
+ && cp target/x86_64-unknown-linux-musl/release/secretgen /secretgen
 
 FROM scratch
 COPY --from=build /secretgen /usr/local/bin/secretgen

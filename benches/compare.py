@@ -288,12 +288,14 @@ NOOP_SRC = os.path.join(HERE, "noop_plugin.c")
 
 
 def noop_plugin(c):
-    """The static do-nothing plugin, built from benches/noop_plugin.c."""
-    out = c.W("noop-plugin")
+    """The static do-nothing plugin, built from benches/noop_plugin.c: with musl-gcc when there is
+    one (the C library `cargo static-release` links, which starts without glibc's CPU probe, so the
+    floor is as low as a static process goes), else with cc against glibc."""
+    cc = shutil.which("musl-gcc") or shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        sys.exit("plugin: missing a C compiler (cc) for benches/noop_plugin.c")
+    out = c.W("noop-plugin-" + ("musl" if cc.endswith("musl-gcc") else "glibc"))
     if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(NOOP_SRC):
-        cc = shutil.which("cc") or shutil.which("gcc")
-        if not cc:
-            sys.exit("plugin: missing a C compiler (cc) for benches/noop_plugin.c")
         subprocess.run([cc, "-O2", "-static", "-o", out, NOOP_SRC], check=True)
     return out
 
@@ -356,6 +358,7 @@ def sec_plugin(c):
     return {
         "generators": n, "runs": runs, "call_runs": call_runs, "workload": gen_cmd(n, 10, 1024, "both"),
         "linking": linking(c.sg), "noop_linking": linking(noop),
+        "noop_libc": noop.rsplit("-", 1)[-1],
         "rows": {k: {"median": med(v), "samples": v, "cmd": cmds[k].shown(c)} for k, v in t.items()},
         "calls": {k: {"median": med(v), "cmd": calls[k].shown(c)} for k, v in tc.items()},
     }
@@ -751,7 +754,8 @@ def md_plugin(s):
     return "\n".join([
         f"kustomize v5.8.2 building {n} generators × 10 files × 1 KiB, once with its builtin generator and "
         "three times through a legacy exec plugin (`--enable-alpha-plugins`, one process per generator): "
-        f"secretgen, and `benches/noop_plugin.c` (a C binary, {ly(s['noop_linking'])} linked) that prints "
+        f"secretgen, and `benches/noop_plugin.c` (a C binary, {ly(s['noop_linking'])} linked"
+        + (f" with {s['noop_libc']}" if s.get("noop_libc") else "") + ") that prints "
         "either the Secret secretgen would print, rendered beforehand (the floor: kustomize's exec machinery "
         "and parsing the same output), or its config back. The secretgen binary measured is "
         f"**{ly(s['linking'])} linked** "

@@ -61,7 +61,7 @@ if [ -n "$bin" ]; then
 elif [ -n "$static" ]; then
   # The release build that ships (.cargo/config.toml), sharing its build cache.
   cargo static-release --quiet
-  bin=target/x86_64-unknown-linux-gnu/release/secretgen
+  bin=target/x86_64-unknown-linux-musl/release/secretgen
 else
   cargo build --release --locked --quiet --bin secretgen
   bin=target/release/secretgen

@@ -28,7 +28,7 @@ for tool in valgrind python3; do
 done
 
 cargo static-release --quiet
-bin=$PWD/target/x86_64-unknown-linux-gnu/release/secretgen
+bin=$PWD/target/x86_64-unknown-linux-musl/release/secretgen
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$bin" ]; then
   cargo static-release --quiet
-  bin=target/x86_64-unknown-linux-gnu/release/secretgen
+  bin=target/x86_64-unknown-linux-musl/release/secretgen
 fi
 host_sg=$bin   # to prepare inputs outside the root
 

@@ -7,6 +7,21 @@
 #![cfg_attr(not(test), no_main)]
 
 mod cli;
+// The C library's `memcpy` replaced in the static build (musl); tested everywhere.
+#[cfg(all(target_arch = "x86_64", any(test, target_env = "musl")))]
+mod copy;
+mod heap;
+
+/// The allocator: a start-up region (see `heap`) in front of mimalloc in the static build
+/// (musl's own allocator serves threads poorly) and of the C library's elsewhere.
+#[cfg(not(test))]
+#[global_allocator]
+static HEAP: heap::Heap<General, { 256 << 10 }> = heap::Heap::new(General);
+
+#[cfg(all(not(test), target_env = "musl"))]
+use mimalloc::MiMalloc as General;
+#[cfg(all(not(test), not(target_env = "musl")))]
+use std::alloc::System as General;
 
 use std::process::ExitCode;
 
