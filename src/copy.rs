@@ -5,9 +5,10 @@
 //! start-up cost of its own. The program copies many short pieces (a key, a line, a
 //! base64 run into its output), and on the 1,000-generator workload musl's copy took 9% of
 //! the time where glibc's took 2%. This one copies up to 128 bytes with two to eight
-//! overlapping unaligned loads and stores, and longer runs with `rep movsb` (fast on every
-//! x86_64 with ERMS, Intel since 2012, AMD since Zen 3). There is no loop the compiler
-//! could turn back into a call to `memcpy`.
+//! overlapping unaligned loads and stores, and longer runs with `rep movsb`, which CPUs
+//! with ERMS (this machine's flags: `erms`, `fsrm`) run as a fast block copy and older ones
+//! still run correctly. There is no loop the compiler could turn back into a call to
+//! `memcpy`.
 //!
 //! musl's `memmove` jumps to `__memcpy_fwd` (musl's copy under its internal name) for a
 //! forward copy, so that name is given too: musl's own object is then not linked at all.
