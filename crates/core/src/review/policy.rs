@@ -218,15 +218,9 @@ fn regular_files(path: &Path, loc: &Loc) -> Result<Vec<PathBuf>> {
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, "cannot list", e))? {
-        let entry = entry.map_err(|e| Error::io(path, "cannot list", e))?;
-        if entry.file_type().is_ok_and(|t| t.is_file()) {
-            files.push(entry.path());
-        }
-    }
-    files.sort();
-    Ok(files)
+    let names =
+        crate::gate::read::dir_files(path).map_err(|e| Error::io(path, "cannot list", e))?;
+    Ok(names.into_iter().map(|name| path.join(name)).collect())
 }
 
 /// `path`, named by the entry at `loc`, cannot be read: the path held as a path.
