@@ -294,10 +294,11 @@ def noop_plugin(c):
     cc = shutil.which("musl-gcc") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
         sys.exit("plugin: missing a C compiler (cc) for benches/noop_plugin.c")
-    out = c.W("noop-plugin-" + ("musl" if cc.endswith("musl-gcc") else "glibc"))
+    libc = "musl" if cc.endswith("musl-gcc") else "glibc"
+    out = c.W("noop-plugin-" + libc)
     if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(NOOP_SRC):
         subprocess.run([cc, "-O2", "-static", "-o", out, NOOP_SRC], check=True)
-    return out
+    return out, libc
 
 
 def plugin_home(path, target):
@@ -317,7 +318,7 @@ def sec_plugin(c):
     sg_home = c.W("plugin-home-secretgen")
     shutil.rmtree(sg_home, ignore_errors=True)
     output(Cmd([c.sg, "plugin", "install", "--plugin-home", sg_home]))
-    noop = noop_plugin(c)
+    noop, noop_libc = noop_plugin(c)
     noop_home = plugin_home(c.W("plugin-home-noop"), noop)
     builtin = Cmd([KUSTOMIZE, "build", tree + "/builtin"])
     # What the secretgen plugin prints for each generator, kept for the do-nothing plugin to print.
@@ -358,7 +359,7 @@ def sec_plugin(c):
     return {
         "generators": n, "runs": runs, "call_runs": call_runs, "workload": gen_cmd(n, 10, 1024, "both"),
         "linking": linking(c.sg), "noop_linking": linking(noop),
-        "noop_libc": noop.rsplit("-", 1)[-1],
+        "noop_libc": noop_libc,
         "rows": {k: {"median": med(v), "samples": v, "cmd": cmds[k].shown(c)} for k, v in t.items()},
         "calls": {k: {"median": med(v), "cmd": calls[k].shown(c)} for k, v in tc.items()},
     }
